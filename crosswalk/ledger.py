@@ -1,0 +1,229 @@
+"""The ledger: where every leaf of the source went, across every rule of every step.
+
+Each source leaf becomes an ``Origin`` that knows its current location(s) in the working document. Rules report
+relocations (moved/transformed/lossy/repaired), drops and inventions; the ledger replays them on a trie of current
+locations, so a later rule that moves a parent carries every leaf below it. Anything no rule touched stays
+``kept`` at its own path. ``entries()`` then folds uniform subtrees into one report entry (design.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .pointer import Path, leaves, to_pointer
+
+# Worse statuses win when a leaf passes through several rules.
+RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
+CREATED = ("invented", "filled")
+
+
+@dataclass(eq=False)
+class Origin:
+    path: Path  # source path; for invented/filled values the output path where it was created
+    status: str = "kept"
+    reasons: list[str] = field(default_factory=list)
+    step: str | None = None
+    locs: set[Path] = field(default_factory=set)
+    created: bool = False  # invented/filled: path is an output path, not a source path
+
+    def note(self, status: str, reason: str | None, step: str | None) -> None:
+        if self.created:
+            return  # an invented value stays invented wherever later rules move it
+        if RANK[status] >= RANK[self.status]:
+            self.status = status
+        if reason and reason not in self.reasons:
+            self.reasons.append(reason)
+        if status != "kept":
+            self.step = step
+
+
+class _Node:
+    __slots__ = ("children", "origins")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.origins: list[Origin] = []
+
+
+class Ledger:
+    """Tracks source leaves through the edits of a conversion."""
+
+    def __init__(self, source: Any) -> None:
+        self.root = _Node()
+        self.origins: list[Origin] = []
+        self.step: str | None = None
+        for path, _ in leaves(source):
+            o = Origin(path=path, locs={path})
+            self.origins.append(o)
+            self._node(path, create=True).origins.append(o)
+
+    # -- trie plumbing -------------------------------------------------------------------------------
+    def _node(self, path: Path, create: bool = False) -> _Node | None:
+        node = self.root
+        for key in path:
+            nxt = node.children.get(key)
+            if nxt is None:
+                if not create:
+                    return None
+                nxt = node.children[key] = _Node()
+            node = nxt
+        return node
+
+    def _detach(self, path: Path) -> list[tuple[Path, Origin]]:
+        """Remove the subtree at ``path``; return (relative path, origin) for everything in it."""
+        if not path:
+            node, self.root = self.root, _Node()
+        else:
+            parent = self._node(path[:-1])
+            node = parent.children.pop(path[-1], None) if parent else None
+        out: list[tuple[Path, Origin]] = []
+        if node is None:
+            return out
+        stack: list[tuple[Path, _Node]] = [((), node)]
+        while stack:
+            rel, n = stack.pop()
+            for o in n.origins:
+                o.locs.discard(path + rel)
+                out.append((rel, o))
+            for k, child in n.children.items():
+                stack.append((rel + (k,), child))
+        return out
+
+    def _ancestors(self, path: Path) -> list[Origin]:
+        """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside)."""
+        found: list[Origin] = []
+        node = self.root
+        for key in path[:-1] if path else ():
+            found.extend(node.origins)
+            node = node.children.get(key)
+            if node is None:
+                return found
+        if path:
+            found.extend(node.origins)
+        return found
+
+    def _attach(self, path: Path, origin: Origin) -> None:
+        if path in origin.locs:
+            return
+        origin.locs.add(path)
+        self._node(path, create=True).origins.append(origin)
+
+    # -- events -----------------------------------------------------------------------------------------
+    def relocate(self, src: Path, dsts: list[Path], status: str, reason: str | None = None) -> None:
+        """Everything at ``src`` now lives at each of ``dsts`` (none: dropped)."""
+        for o in self._ancestors(src):
+            # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
+            for d in dsts:
+                self._attach(d, o)
+        for rel, o in self._detach(src):
+            for d in dsts:
+                self._attach(d + rel, o)
+            if dsts:
+                o.note(status, reason, self.step)
+            elif not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
+                o.note("dropped", reason, self.step)
+
+    def copy(self, src: Path, dst: Path, reason: str | None = None) -> None:
+        """The value at ``src`` stays and is also written to ``dst``."""
+        for o in self.take(src):
+            for loc in [loc for loc in o.locs if loc[: len(src)] == src]:
+                self._attach(dst + loc[len(src) :], o)
+            if reason and reason not in o.reasons:
+                o.reasons.append(reason)
+
+    def mark(self, path: Path, status: str, reason: str | None = None) -> None:
+        """The value at ``path`` changed in place."""
+        node = self._node(path)
+        if node is None:
+            return
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            for o in n.origins:
+                o.note(status, reason, self.step)
+            stack.extend(n.children.values())
+
+    def create(self, path: Path, status: str, reason: str) -> None:
+        """A value with no source appears at ``path`` (invented or filled)."""
+        o = Origin(path=path, status=status, reasons=[reason], step=self.step, created=True)
+        self.origins.append(o)
+        self._attach(path, o)
+
+    def take(self, path: Path) -> list[Origin]:
+        """Origins at or below ``path`` (read-only view for checks)."""
+        node = self._node(path)
+        out: list[Origin] = []
+        stack = [node] if node else []
+        while stack:
+            n = stack.pop()
+            out.extend(n.origins)
+            stack.extend(n.children.values())
+        return out
+
+    # -- report -----------------------------------------------------------------------------------------
+    def entries(self) -> list[dict[str, Any]]:
+        """Report entries (design.md §3), uniform subtrees folded into one entry at their root."""
+        source = [o for o in self.origins if not o.created]
+        created = [o for o in self.origins if o.created]
+        out: list[dict[str, Any]] = []
+        _fold((), source, out)
+        for o in created:
+            if not o.locs:
+                continue
+            for loc in sorted(o.locs):
+                e: dict[str, Any] = {"path": to_pointer(loc), "status": o.status}
+                if o.step:
+                    e["step"] = o.step
+                e["reason"] = "; ".join(o.reasons)
+                out.append(e)
+        return out
+
+
+def _key(o: Origin) -> tuple:
+    return (o.status, tuple(o.reasons), o.step)
+
+
+def _bases(o: Origin, rel: Path) -> frozenset[Path] | None:
+    """Where the subtree root must sit for ``o`` to be at its locations; None if not a pure relocation."""
+    n = len(rel)
+    bases = set()
+    for loc in o.locs:
+        if n and loc[-n:] != rel:
+            return None
+        bases.add(loc[: len(loc) - n] if n else loc)
+    return frozenset(bases)
+
+
+def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]]) -> None:
+    if not items:
+        return
+    depth = len(prefix)
+    first = items[0]
+    key = _key(first)
+    bases = _bases(first, first.path[depth:])
+    uniform = bases is not None and all(
+        _key(o) == key and _bases(o, o.path[depth:]) == bases for o in items[1:]
+    )
+    if uniform:
+        out.append(_entry(prefix, first, sorted(bases)))
+        return
+    groups: dict[str, list[Origin]] = {}
+    for o in items:
+        if len(o.path) == depth:
+            out.append(_entry(prefix, o, sorted(o.locs)))
+        else:
+            groups.setdefault(o.path[depth], []).append(o)
+    for k, group in groups.items():
+        _fold(prefix + (k,), group, out)
+
+
+def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
+    e: dict[str, Any] = {"path": to_pointer(path), "status": o.status}
+    if o.status != "dropped" and (o.status != "kept" or to != [path]):
+        e["to"] = [to_pointer(t) for t in to]
+    if o.step and o.status != "kept":
+        e["step"] = o.step
+    if o.reasons:
+        e["reason"] = "; ".join(o.reasons)
+    return e

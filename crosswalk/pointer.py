@@ -1,0 +1,119 @@
+"""Paths into JSON documents: tuples of string keys inside the code, RFC 6901 pointers on the outside.
+
+List indices are kept as strings ("0") so a path is hashable and formats the same way as a pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Path = tuple[str, ...]
+
+_MISSING = object()
+
+
+def to_pointer(path: Path) -> str:
+    """Format a path as a JSON Pointer.
+
+    >>> to_pointer(("properties", "ml-model:type"))
+    '/properties/ml-model:type'
+    >>> to_pointer(("a/b", "c~d"))
+    '/a~1b/c~0d'
+    """
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def parse_pointer(pointer: str) -> Path:
+    """Parse a JSON Pointer into a path.
+
+    >>> parse_pointer("/properties/mlm:input/0")
+    ('properties', 'mlm:input', '0')
+    >>> parse_pointer("")
+    ()
+    """
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        raise ValueError(f"not a JSON Pointer: {pointer!r}")
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/"))
+
+
+def _step(node: Any, key: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(key, _MISSING)
+    if isinstance(node, list) and key.isdigit():
+        i = int(key)
+        return node[i] if i < len(node) else _MISSING
+    return _MISSING
+
+
+def get(doc: Any, path: Path, default: Any = None) -> Any:
+    node = doc
+    for key in path:
+        node = _step(node, key)
+        if node is _MISSING:
+            return default
+    return node
+
+
+def exists(doc: Any, path: Path) -> bool:
+    node = doc
+    for key in path:
+        node = _step(node, key)
+        if node is _MISSING:
+            return False
+    return True
+
+
+def put(doc: Any, path: Path, value: Any) -> None:
+    """Set ``value`` at ``path``, creating missing objects on the way (glom Assign semantics)."""
+    node = doc
+    for key in path[:-1]:
+        nxt = _step(node, key)
+        if nxt is _MISSING:
+            if not isinstance(node, dict):
+                raise KeyError(f"cannot create {key!r} inside a {type(node).__name__}")
+            nxt = node[key] = {}
+        node = nxt
+    last = path[-1]
+    if isinstance(node, list):
+        i = int(last)
+        if i == len(node):
+            node.append(value)
+        else:
+            node[i] = value
+    else:
+        node[last] = value
+
+
+def delete(doc: Any, path: Path) -> Any:
+    """Remove and return the value at ``path`` (list elements are popped)."""
+    parent = get(doc, path[:-1])
+    if isinstance(parent, list):
+        return parent.pop(int(path[-1]))
+    return parent.pop(path[-1])
+
+
+def rename_key(obj: dict, old: str, new: str) -> None:
+    """Rename a key in place, keeping its position (output stays readable and diffs stay small)."""
+    items = list(obj.items())
+    obj.clear()
+    for k, v in items:
+        obj[new if k == old else k] = v
+
+
+def leaves(doc: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every scalar and every empty object/array, with its path (design.md §3 'leaf')."""
+    if isinstance(doc, dict) and doc:
+        for k, v in doc.items():
+            yield from leaves(v, prefix + (k,))
+    elif isinstance(doc, list) and doc:
+        for i, v in enumerate(doc):
+            yield from leaves(v, prefix + (str(i),))
+    else:
+        yield prefix, doc
+
+
+def is_prefix(prefix: Path, path: Path) -> bool:
+    return path[: len(prefix)] == prefix

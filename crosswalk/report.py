@@ -1,0 +1,118 @@
+"""The per-document report (design.md §3): building it, checking its coverage, rendering it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .pointer import Path, is_prefix, leaves, parse_pointer
+
+STATUSES = ("kept", "moved", "transformed", "lossy", "dropped", "invented", "repaired", "filled")
+
+
+def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
+    """Source leaves per status; invented/filled count output leaves under their entries."""
+    counts = dict.fromkeys(STATUSES, 0)
+    source_entries = [(parse_pointer(e["path"]), e["status"]) for e in fields if e["status"] not in ("invented", "filled")]
+    by_path = dict(source_entries)
+    for path, _ in leaves(source):
+        for n in range(len(path), -1, -1):
+            status = by_path.get(path[:n])
+            if status:
+                counts[status] += 1
+                break
+    for e in fields:
+        if e["status"] in ("invented", "filled"):
+            counts[e["status"]] += 1
+    return counts
+
+
+def coverage_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> list[str]:
+    """Leaves of the source or the output that no entry accounts for (must be empty; tests check it)."""
+    src_cover: set[Path] = set()
+    out_cover: set[Path] = set()
+    for e in fields:
+        p = parse_pointer(e["path"])
+        if e["status"] in ("invented", "filled"):
+            out_cover.add(p)
+            continue
+        src_cover.add(p)
+        if e["status"] == "kept" and "to" not in e:
+            out_cover.add(p)
+        for t in e.get("to", []):
+            out_cover.add(parse_pointer(t))
+    problems = []
+    for label, doc, cover in (("source", source, src_cover), ("output", output, out_cover)):
+        for path, _ in leaves(doc):
+            if not any(path[:n] in cover for n in range(len(path), -1, -1)):
+                problems.append(f"{label} leaf {_ptr(path)} is not accounted for")
+    return problems
+
+
+def _ptr(path: Path) -> str:
+    from .pointer import to_pointer
+
+    return to_pointer(path) or "/"
+
+
+def ledger_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> list[str]:
+    """DeepDiff confirms the ledger: every source path deepdiff sees removed or changed must be reported as
+    something other than kept-in-place (an unexplained change is an engine bug)."""
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(source, output, ignore_order=False, view="tree", threshold_to_diff_deeper=0)
+    kept: set[Path] = {parse_pointer(e["path"]) for e in fields if e["status"] == "kept" and "to" not in e}
+    problems = []
+    for kind in ("dictionary_item_removed", "iterable_item_removed", "values_changed", "type_changes"):
+        for level in diff.get(kind, []):
+            path = tuple(str(p) for p in level.path(output_format="list"))
+            if any(path[:n] in kept for n in range(len(path), -1, -1)):
+                problems.append(f"{kind} at {_ptr(path)} but the ledger says kept")
+    return problems
+
+
+def render_text(report: dict[str, Any], verbose: bool = False) -> str:
+    src, tgt = report["source"], report["target"]
+    lines = [f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')}"
+             f" ({len(report['steps'])} step{'s' if len(report['steps']) != 1 else ''})"]
+    s = report["summary"]
+    lines.append("  " + ", ".join(f"{k} {v}" for k, v in s.items() if v))
+    for e in report["fields"]:
+        if e["status"] == "kept" and not verbose:
+            continue
+        to = f" -> {', '.join(e['to'])}" if e.get("to") else ""
+        why = f"  ({e['reason']})" if e.get("reason") else ""
+        lines.append(f"  {e['status']:<11} {e['path'] or '/'}{to}{why}")
+    valid = "valid" if report["valid"] else "INVALID"
+    lines.append(f"  output {valid} against {tgt.get('format')}"
+                 + (f"; {len(report['issues'])} issue(s):" if report["issues"] else ""))
+    for i in report["issues"]:
+        lines.append(f"    {i.get('severity', 'error')}: {i['path'] or '/'}: {i['message']}")
+    return "\n".join(lines)
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    src, tgt = report["source"], report["target"]
+    out = [f"### `{src.get('href') or 'stdin'}`: {src.get('format')} → {tgt.get('format')}", ""]
+    out.append("| status | path | to | reason |")
+    out.append("|---|---|---|---|")
+    for e in report["fields"]:
+        to = "<br>".join(f"`{t}`" for t in e.get("to", []))
+        out.append(f"| {e['status']} | `{e['path'] or '/'}` | {to} | {e.get('reason', '')} |")
+    out.append("")
+    out.append(f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
+               + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v))
+    for i in report["issues"]:
+        out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
+    return "\n".join(out) + "\n"
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False)
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_text(report)
+
+
+__all__ = ["summarize", "coverage_problems", "ledger_problems", "render", "is_prefix"]

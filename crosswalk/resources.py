@@ -1,0 +1,27 @@
+"""Where the package's data lives: mappings/ in a source checkout, crosswalk/_mappings in an installed wheel."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def mappings_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_mappings", here.parent / "mappings"):
+        if (candidate / "formats.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("crosswalk mappings not found (neither crosswalk/_mappings nor ../mappings)")
+
+
+def schemas_dir() -> Path:
+    return Path(__file__).resolve().parent / "schemas"
+
+
+@cache
+def load_yaml(path: Path):
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)

@@ -1,0 +1,107 @@
+"""Repairs of STAC core defects found in real documents, and the STAC core version upgrade."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..engine import Ctx
+from . import table, transform
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def props_path(doc: dict[str, Any]) -> tuple[str, ...]:
+    """Where an object's field host is: Items keep fields in properties, Collections at the top level."""
+    return ("properties",) if isinstance(doc.get("properties"), dict) else ()
+
+
+@transform("stac.repair_datetimes", reads=("properties.*datetime", "properties.created", "properties.updated"),
+           writes=("same",))
+def repair_datetimes(ctx: Ctx) -> None:
+    """Make date-only and zone-less timestamps RFC 3339 (midnight / UTC assumed, reported repaired)."""
+    props = ctx.get(("properties",))
+    if not isinstance(props, dict):
+        return
+    for key in ("datetime", "start_datetime", "end_datetime", "created", "updated"):
+        value = props.get(key)
+        if not isinstance(value, str):
+            continue
+        if _DATE_ONLY.match(value):
+            props[key] = value + "T00:00:00Z"
+            ctx.repaired([("properties", key)], [("properties", key)], "date-only value; midnight UTC assumed")
+        elif _NAIVE.match(value):
+            props[key] = value.replace(" ", "T") + "Z"
+            ctx.repaired([("properties", key)], [("properties", key)], "no time zone; UTC assumed")
+
+
+@transform("stac.repair_id", reads=("id",), writes=("id",))
+def repair_id(ctx: Ctx) -> None:
+    """STAC ids are strings: a numeric id becomes its decimal string."""
+    value = ctx.get(("id",))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        ctx.put(("id",), str(value))
+        ctx.repaired([("id",)], [("id",)], "numeric id turned into a string")
+
+
+@transform("stac.repair_collection", reads=("collection", "links"), writes=("collection",))
+def repair_collection(ctx: Ctx) -> None:
+    """An Item's `collection` needs a rel=collection link; without one STAC forbids it, so it is dropped."""
+    if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc:
+        return
+    links = ctx.get(("links",)) or []
+    if any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
+        return
+    ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
+
+
+@transform("stac.repair_publications", reads=("properties.sci:publications[].sci:citation",),
+           writes=("properties.sci:publications[].citation",))
+def repair_publications(ctx: Ctx) -> None:
+    """scientific: `sci:citation` inside a publication object is spelt `citation`."""
+    base = props_path(ctx.doc) + ("sci:publications",)
+    pubs = ctx.get(base)
+    if not isinstance(pubs, list):
+        return
+    from ..pointer import rename_key
+
+    for i, pub in enumerate(pubs):
+        if isinstance(pub, dict) and "sci:citation" in pub and "citation" not in pub:
+            rename_key(pub, "sci:citation", "citation")
+            ctx.repaired([base + (str(i), "sci:citation")], [base + (str(i), "citation")],
+                         "sci:citation inside a publication is spelt citation")
+
+
+@transform("stac.short_extension_ids", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
+def short_extension_ids(ctx: Ctx) -> None:
+    """STAC 1.0.0-beta.2 short extension names (eo, scientific, ...) become schema URIs."""
+    exts = ctx.get(("stac_extensions",))
+    if not isinstance(exts, list):
+        return
+    ids = table("short_extension_ids")
+    new: list[Any] = []
+    moves: dict[int, int | None] = {}
+    for i, uri in enumerate(exts):
+        if isinstance(uri, str) and uri in ids:
+            if ids[uri] is None or ids[uri] in new or ids[uri] in exts:
+                moves[i] = None
+                continue
+            uri = ids[uri]
+        moves[i] = len(new)
+        new.append(uri)
+    if new != exts:
+        ctx.replace_list(("stac_extensions",), new, moves, "STAC 1.0 lists extensions by schema URI")
+
+
+@transform("stac.core_version", reads=("stac_version",), writes=("stac_version",), )
+def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
+    """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are."""
+    value = ctx.get(("stac_version",))
+    if ctx.get(("type",)) not in ("Feature", "Collection", "Catalog"):
+        return
+    if value is None:
+        ctx.invent(("stac_version",), minimum, "no stac_version; the oldest version the target supports")
+    elif not isinstance(value, str) or "-" in value or value < minimum:
+        ctx.put(("stac_version",), minimum)
+        ctx.ledger.mark(("stac_version",), "transformed", f"STAC {value} upgraded to {minimum}")

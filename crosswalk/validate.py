@@ -1,0 +1,515 @@
+"""Offline validation of STAC documents against the vendored JSON schemas, plus semantic lint checks.
+
+* `validate(doc)`: the STAC core schema picked by ``stac_version`` and ``type``, and the schema of every URI
+  in ``stac_extensions``. Only files under ``crosswalk/schemas/`` are used (see ``index.json`` there); any
+  other ``$ref`` raises `OfflineSchemaError` from the registry instead of touching the network.
+* `lint(doc)`: checks the schemas do not make (legacy keys left behind, band names defined nowhere, ranks,
+  list lengths, class counts).
+* `check(doc)`: both, sorted by JSON Pointer.
+
+jsonschema and referencing are imported lazily, so ``import crosswalk.validate`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from importlib.resources.abc import Traversable
+
+    import referencing
+
+__all__ = ["Issue", "OfflineSchemaError", "validate", "lint", "check", "known_schema_uris"]
+
+_CORE_SOURCE = "stac:core"
+_MAX_MESSAGE = 200
+_CORE_PATHS = {
+    "Feature": "item-spec/json-schema/item.json",
+    "Collection": "collection-spec/json-schema/collection.json",
+    "Catalog": "catalog-spec/json-schema/catalog.json",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: str  # RFC 6901 JSON Pointer into the document ("" = root)
+    message: str  # one line, human readable
+    schema: str  # schema URI (or "lint:<rule-name>" for lint findings)
+    severity: str = "error"  # "error" | "warning"
+
+
+class OfflineSchemaError(LookupError):
+    """A schema not vendored in crosswalk/schemas was requested; nothing is fetched from the network."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Vendored schema files
+
+
+def _schemas_root() -> Traversable:
+    from importlib.resources import files
+
+    return files("crosswalk") / "schemas"
+
+
+@cache
+def _index() -> dict[str, tuple[str, str | None]]:
+    """URI -> (relative file path, canonical URI or None) from schemas/index.json."""
+    raw = json.loads((_schemas_root() / "index.json").read_text(encoding="utf-8"))
+    out: dict[str, tuple[str, str | None]] = {}
+    for uri, entry in raw["schemas"].items():
+        if isinstance(entry, str):
+            out[uri] = (entry, None)
+        else:
+            out[uri] = (entry["file"], entry.get("canonical"))
+    return out
+
+
+@cache
+def _load(relpath: str) -> Any:
+    node = _schemas_root()
+    for part in relpath.split("/"):
+        node = node / part
+    return json.loads(node.read_text(encoding="utf-8"))
+
+
+def known_schema_uris() -> list[str]:
+    """Every URI the offline registry can resolve (core, GeoJSON, extensions and all their aliases)."""
+    return sorted(_index())
+
+
+def _refuse(uri: str) -> Any:
+    raise OfflineSchemaError(
+        f"schema {uri!r} is not vendored in crosswalk/schemas (see index.json); "
+        "crosswalk validates offline and never fetches schemas"
+    )
+
+
+@cache
+def _registry() -> referencing.Registry:
+    """One registry per process: every vendored file under each of its URIs; `retrieve` refuses the rest."""
+    from jsonschema_specifications import REGISTRY as METASCHEMAS  # draft-07 etc., shipped with jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    resources = [
+        (uri, Resource.from_contents(_load(relpath), default_specification=DRAFT7))
+        for uri, (relpath, _) in _index().items()
+    ]
+    return METASCHEMAS.combine(Registry(retrieve=_refuse).with_resources(resources)).crawl()
+
+
+@cache
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker()
+    if "date-time" not in checker.checkers:  # pragma: no cover - rfc3339-validator is a dependency
+        raise RuntimeError("jsonschema cannot check 'date-time' (is rfc3339-validator installed?)")
+    return FormatChecker(formats=["date-time"])
+
+
+@cache
+def _validator(relpath: str) -> Any:
+    """A compiled validator for one vendored schema file (compiled once per process)."""
+    from jsonschema.validators import Draft7Validator, validator_for
+
+    schema = _load(relpath)
+    cls = validator_for(schema, default=Draft7Validator)
+    return cls(schema, registry=_registry(), format_checker=_format_checker())
+
+
+@cache
+def _accepted_extension_uri(relpath: str) -> str | None:
+    """The URI a schema demands in ``stac_extensions`` (its ``contains``/``const``), if it has exactly one."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict) and isinstance(props.get("stac_extensions"), dict):
+                contains = props["stac_extensions"].get("contains")
+                const = contains.get("const") if isinstance(contains, dict) else None
+                if isinstance(const, str):
+                    found.add(const)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_load(relpath))
+    return found.pop() if len(found) == 1 else None
+
+
+# ----------------------------------------------------------------------------------------------------
+# validate
+
+
+def _pointer(parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        keys = ", ".join(repr(k) for k in list(value)[:4]) + (", ..." if len(value) > 4 else "")
+        return f"<object with keys {keys}>" if value else "{}"
+    if isinstance(value, list):
+        return f"<array of {len(value)} items>" if value else "[]"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: Any) -> str:
+    keyword = error.validator
+    if keyword == "contains":
+        schema = error.validator_value
+        wanted = schema.get("const", schema.get("pattern")) if isinstance(schema, dict) else None
+        msg = f"array must contain {wanted!r}" if wanted else "no array item matches the 'contains' schema"
+    elif keyword in ("oneOf", "anyOf"):
+        msg = f"{_short(error.instance)} is not valid under {'any' if keyword == 'anyOf' else 'exactly one'} "
+        msg += "of the given schemas"
+    elif keyword == "not":
+        msg = f"{_short(error.instance)} must not match {json.dumps(error.validator_value)}"
+    else:
+        msg = error.message
+        text = repr(error.instance)
+        if len(text) > 60 and msg.startswith(text):
+            msg = _short(error.instance) + msg[len(text) :]
+    return _clip(msg)
+
+
+def _clip(msg: str) -> str:
+    msg = " ".join(msg.split())
+    return msg if len(msg) <= _MAX_MESSAGE else msg[: _MAX_MESSAGE - 3] + "..."
+
+
+def _explain(error: Any) -> Iterator[tuple[str, str]]:
+    """(pointer, message) pairs that best explain an error.
+
+    For oneOf/anyOf, the errors of the branch that matched furthest: branches rejected only because the
+    instance's ``type`` discriminator differs (an Item tried against the Collection branch) are ignored, and
+    among the rest the branch whose errors reach deepest into the instance wins (ties: fewer errors, then the
+    earlier branch). If every branch was rejected on ``type``, say which values ``type`` may take. Otherwise
+    fall back to `jsonschema.exceptions.best_match`.
+    """
+    from jsonschema.exceptions import best_match
+
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        yield _pointer(error.absolute_path), _message(error)
+        return
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    wanted: list[Any] = []
+    candidates = []
+    for errs in branches.values():
+        discriminators = [e for e in errs if e.validator in ("const", "enum") and list(e.path) == ["type"]]
+        if discriminators:
+            for e in discriminators:
+                values = e.validator_value if e.validator == "enum" else [e.validator_value]
+                wanted.extend(x for x in values if x not in wanted)
+        else:
+            candidates.append(errs)
+    if candidates:
+        chosen = max(candidates, key=lambda errs: (max(len(e.path) for e in errs), -len(errs)))
+        for sub in chosen:
+            yield from _explain(sub)
+    elif wanted and isinstance(error.instance, dict) and "type" in error.instance:
+        path = _pointer((*error.absolute_path, "type"))
+        yield path, _clip(f"{_short(error.instance['type'])} is not one of {wanted!r}")
+    else:
+        leaf = best_match([error]) or error
+        yield _pointer(leaf.absolute_path), _message(leaf)
+
+
+def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
+    from referencing.exceptions import Unresolvable
+
+    try:
+        for error in _validator(relpath).iter_errors(doc):
+            for path, message in _explain(error):
+                yield Issue(path, message, source)
+    except Unresolvable as exc:  # a $ref to a schema that is not vendored
+        yield Issue("", f"cannot resolve $ref {exc}: schema not available offline", source)
+
+
+def validate(doc: dict) -> list[Issue]:
+    """Validate against the STAC core schema and every declared extension schema, offline."""
+    if not isinstance(doc, dict):
+        return [Issue("", f"a STAC document must be a JSON object, not {type(doc).__name__}", _CORE_SOURCE)]
+    index = _index()
+    issues: list[Issue] = []
+
+    version = doc.get("stac_version")
+    kind = doc.get("type")
+    if version is None:
+        issues.append(Issue("", "'stac_version' is a required property", _CORE_SOURCE))
+    elif not isinstance(version, str):
+        issues.append(Issue("/stac_version", f"{_short(version)} is not of type 'string'", _CORE_SOURCE))
+    elif kind not in _CORE_PATHS:
+        where = "" if kind is None else "/type"
+        what = "missing 'type'" if kind is None else f"unknown type {_short(kind)}"
+        issues.append(Issue(where, f"{what}: expected one of Feature, Collection, Catalog", _CORE_SOURCE))
+    else:
+        uri = f"https://schemas.stacspec.org/v{version}/{_CORE_PATHS[kind]}"
+        if uri in index:
+            issues.extend(_schema_issues(index[uri][0], doc, uri))
+        else:
+            issues.append(
+                Issue(
+                    "/stac_version",
+                    f"no vendored core schema for stac_version {version}",
+                    _CORE_SOURCE,
+                    "warning",
+                )
+            )
+
+    extensions = doc.get("stac_extensions")
+    if isinstance(extensions, list):
+        for i, uri in enumerate(extensions):
+            if not isinstance(uri, str):
+                continue  # the core schema reports it
+            if uri not in index:
+                issues.append(
+                    Issue(f"/stac_extensions/{i}", f"schema not available offline: {uri}", uri, "warning")
+                )
+                continue
+            relpath, canonical = index[uri]
+            target = doc
+            accepted = _accepted_extension_uri(relpath)
+            if accepted is not None and accepted != uri and accepted not in extensions:
+                # A spelling no vendored file accepts: check the content with the one the schema demands.
+                target = dict(doc)
+                target["stac_extensions"] = [accepted if u == uri else u for u in extensions]
+            if canonical is not None and canonical != uri:
+                issues.append(
+                    Issue(
+                        f"/stac_extensions/{i}",
+                        f"non-canonical spelling of the schema URI; canonical is {canonical}",
+                        uri,
+                        "warning",
+                    )
+                )
+            issues.extend(_schema_issues(relpath, target, uri))
+    return _dedupe(issues)
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for issue in issues:
+        key = (issue.path, issue.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# lint
+
+_LEGACY_INPUT_KEYS = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
+_MLM_URI = re.compile(
+    r"^https://(?:crim-ca\.github\.io/mlm-extension|stac-extensions\.github\.io/mlm|stac-extensions/mlm)/v(\d+)\.(\d+)\.(\d+)[^/]*/schema\.json$"
+)
+_MLM_DLM_EXT_URI = (
+    "https://crim-ca.github.io/dlm-extension/v1.0.0/schema.json"  # MLM 1.0.0 content (see NOTICE.md)
+)
+
+
+def _mlm_versions(doc: dict) -> list[tuple[int, int, int]]:
+    out = []
+    extensions = doc.get("stac_extensions")
+    for uri in extensions if isinstance(extensions, list) else []:
+        if not isinstance(uri, str):
+            continue
+        if uri == _MLM_DLM_EXT_URI:
+            out.append((1, 0, 0))
+        elif m := _MLM_URI.match(uri):
+            out.append((int(m[1]), int(m[2]), int(m[3])))
+    return out
+
+
+def _places(doc: dict) -> Iterator[tuple[str, dict]]:
+    """(pointer, object) for each object that may carry MLM fields: properties/summaries, (item_)assets."""
+    for key in ("properties", "summaries"):
+        if isinstance(doc.get(key), dict):
+            yield f"/{key}", doc[key]
+    for key in ("assets", "item_assets"):
+        if isinstance(doc.get(key), dict):
+            for name, asset in doc[key].items():
+                if isinstance(asset, dict):
+                    yield _pointer((key, name)), asset
+
+
+def _objects(place: str, container: dict, field: str) -> Iterator[tuple[str, dict]]:
+    """Each object of an ``mlm:input``/``mlm:output`` list (also one level of nesting, as in summaries)."""
+    value = container.get(field)
+    if not isinstance(value, list):
+        return
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            yield _pointer((*_split(place), field, i)), item
+        elif isinstance(item, list):
+            for j, sub in enumerate(item):
+                if isinstance(sub, dict):
+                    yield _pointer((*_split(place), field, i, j)), sub
+
+
+def _split(pointer: str) -> tuple[str, ...]:
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")) if pointer else ()
+
+
+def _find_key(node: Any, key: str, at: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            here = f"{at}/{_pointer((k,))[1:]}"
+            if k == key:
+                yield here
+            yield from _find_key(v, key, here)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _find_key(v, key, f"{at}/{i}")
+
+
+def _band_name(band: Any) -> str | None:
+    if isinstance(band, str):
+        return band
+    if isinstance(band, dict) and isinstance(band.get("name"), str):
+        return band["name"]
+    return None
+
+
+def _defined_bands(doc: dict) -> set[str]:
+    names: set[str] = set()
+    for _, obj in _places(doc):
+        for field in ("eo:bands", "raster:bands", "bands"):
+            value = obj.get(field)
+            if isinstance(value, list):
+                names.update(
+                    b["name"] for b in value if isinstance(b, dict) and isinstance(b.get("name"), str)
+                )
+    return names
+
+
+def _tensor(obj: dict, key: str) -> tuple[list | None, list | None]:
+    struct = obj.get(key)
+    if not isinstance(struct, dict):
+        return None, None
+    shape, order = struct.get("shape"), struct.get("dim_order")
+    return (shape if isinstance(shape, list) else None), (order if isinstance(order, list) else None)
+
+
+def lint(doc: dict) -> list[Issue]:
+    """Semantic checks that the JSON schemas do not make. Each Issue.schema is ``lint:<rule>``."""
+    if not isinstance(doc, dict):
+        return []
+    issues: list[Issue] = []
+    mlm_versions = _mlm_versions(doc)
+    # norm_*/statistics are the correct keys up to MLM 1.3 and leftovers from 1.4 on
+    legacy_inputs = not mlm_versions or max(mlm_versions) >= (1, 4, 0)
+    defined = _defined_bands(doc)
+
+    for place, container in _places(doc):
+        for ptr, inp in _objects(place, container, "mlm:input"):
+            if legacy_inputs:
+                for key in _LEGACY_INPUT_KEYS:
+                    if key in inp:
+                        issues.append(
+                            Issue(
+                                f"{ptr}/{key}",
+                                f"legacy MLM<1.4 key {key!r}; use 'value_scaling'",
+                                "lint:legacy-keys",
+                            )
+                        )
+            bands = inp.get("bands")
+            bands = bands if isinstance(bands, list) else []
+            for j, band in enumerate(bands):
+                name = _band_name(band)
+                if isinstance(band, dict) and "expression" in band:
+                    continue  # a derived band (MLM 1.2+), computed by its expression
+                if name is not None and name not in defined:
+                    issues.append(
+                        Issue(
+                            f"{ptr}/bands/{j}",
+                            f"band {name!r} is not defined in any eo:bands, raster:bands or bands",
+                            "lint:band-names",
+                        )
+                    )
+            _check_rank(inp, "input", ptr, issues)
+            scaling = inp.get("value_scaling")
+            if bands and isinstance(scaling, list) and len(scaling) not in (1, len(bands)):
+                issues.append(
+                    Issue(
+                        f"{ptr}/value_scaling",
+                        f"value_scaling has {len(scaling)} entries; expected 1 or {len(bands)} (per band)",
+                        "lint:value-scaling-length",
+                    )
+                )
+        for ptr, out in _objects(place, container, "mlm:output"):
+            for where in _find_key(out, "classification_classes", ptr):
+                issues.append(
+                    Issue(
+                        where,
+                        "misspelt key 'classification_classes'; use 'classification:classes'",
+                        "lint:legacy-keys",
+                    )
+                )
+            _check_rank(out, "result", ptr, issues)
+            _check_classes(out, ptr, issues)
+
+    if mlm_versions and isinstance(doc.get("properties"), dict):
+        for key in doc["properties"]:
+            if key.startswith(("ml-model:", "dlm:")):
+                issues.append(
+                    Issue(
+                        _pointer(("properties", key)),
+                        f"{key!r} left in a document that declares MLM",
+                        "lint:legacy-keys",
+                        "warning",
+                    )
+                )
+    return _dedupe(issues)
+
+
+def _check_rank(obj: dict, key: str, ptr: str, issues: list[Issue]) -> None:
+    shape, order = _tensor(obj, key)
+    if shape is not None and order is not None and len(shape) != len(order):
+        issues.append(
+            Issue(
+                f"{ptr}/{key}/shape",
+                f"shape has {len(shape)} dimensions but dim_order has {len(order)}",
+                "lint:shape-rank",
+            )
+        )
+
+
+def _check_classes(out: dict, ptr: str, issues: list[Issue]) -> None:
+    classes = out.get("classification:classes")
+    shape, order = _tensor(out, "result")
+    if not isinstance(classes, list) or shape is None or order is None or "class" not in order:
+        return
+    k = order.index("class")
+    if k < len(shape) and isinstance(shape[k], int) and shape[k] > 0 and shape[k] != len(classes):
+        issues.append(
+            Issue(
+                f"{ptr}/classification:classes",
+                f"{len(classes)} classes listed but the 'class' dimension of the result has size {shape[k]}",
+                "lint:class-count",
+            )
+        )
+
+
+# ----------------------------------------------------------------------------------------------------
+
+
+def check(doc: dict) -> list[Issue]:
+    """`validate` + `lint`, sorted by JSON Pointer (then errors before warnings)."""
+    issues = _dedupe(validate(doc) + lint(doc))
+    return sorted(issues, key=lambda i: (i.path, i.severity != "error", i.schema, i.message))
