@@ -250,6 +250,11 @@ def value_scaling(ctx: Ctx) -> None:
     for path, item in _io_lists(ctx, "mlm:input"):
         if not any(k in item for k in legacy):
             continue
+        if "value_scaling" in item:  # already migrated (official 1.4+ examples keep norm_by_channel beside it)
+            for key in legacy:
+                if key in item:
+                    ctx.remove(path + (key,), "legacy MLM < 1.4 key superseded by value_scaling")
+            continue
         scaling, problem = _scaling_from_norm(item)
         had = [k for k in legacy if k in item]
         if scaling is not None:
@@ -272,16 +277,12 @@ def value_scaling(ctx: Ctx) -> None:
         else:
             for k in had:
                 item.pop(k)
-            if item.get("value_scaling", "absent") == "absent":
+            if problem is None and "norm_type" in had and "value_scaling" not in item:
                 item["value_scaling"] = None
-            if problem is None:
                 ctx.transformed([path + ("norm_type",)], [path + ("value_scaling",)], "norm_type null: no scaling")
-                for k in had:
-                    if k != "norm_type":
-                        ctx.dropped(path + (k,), "no normalisation applies (norm_type null)")
-            else:
-                for k in had:
-                    ctx.dropped(path + (k,), problem)
+            for k in had:
+                if k != "norm_type" or problem is not None or "value_scaling" not in item:
+                    ctx.dropped(path + (k,), problem or "no normalisation applies (norm_type null)")
 
 
 def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[str, Any]]) -> None:
@@ -331,6 +332,27 @@ def artifact_type(ctx: Ctx) -> None:
                 ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"MLM 1.4 requires it; {why}")
         elif "mlm:artifact_type" in asset:
             ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
+
+
+_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "mlm:training-runtime",
+                    "mlm:inference-runtime", "runtime", "data"}
+
+
+@transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
+def non_model_roles(ctx: Ctx) -> None:
+    """MLM 1.0/1.1 forced mlm:model onto every asset; from 1.4 that role demands a model artefact, so it is
+    removed from assets whose other roles say they are code, metadata or runtime (if another model remains)."""
+    assets = ctx.get(("assets",))
+    if not isinstance(assets, dict):
+        return
+    models = model_assets(ctx.doc)
+    wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
+    if len(wrong) == len(models):
+        return
+    for key in wrong:
+        i = assets[key]["roles"].index("mlm:model")
+        ctx.remove(("assets", key, "roles", str(i)),
+                   "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
 
 
 # Item-level fields MLM 1.4 knows; any other mlm:* key is rejected by its schema.
@@ -416,3 +438,4 @@ def entrypoint_code_role(ctx: Ctx) -> None:
                 roles.append("code")
                 ctx.ledger.create(("assets", key, "roles", str(len(roles) - 1)), "invented",
                                   "mlm:entrypoint requires the code role")
+

@@ -105,3 +105,44 @@ def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
     elif not isinstance(value, str) or "-" in value or value < minimum:
         ctx.put(("stac_version",), minimum)
         ctx.ledger.mark(("stac_version",), "transformed", f"STAC {value} upgraded to {minimum}")
+
+
+@transform("stac.repair_providers", reads=("properties.providers", "providers"), writes=("same",))
+def repair_providers(ctx: Ctx) -> None:
+    """A provider needs a name; nameless provider objects (e.g. openEO's `[{}]`) are dropped."""
+    for base in (("properties", "providers"), ("providers",)):
+        providers = ctx.get(base)
+        if not isinstance(providers, list):
+            continue
+        for i in range(len(providers) - 1, -1, -1):
+            p = providers[i]
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+                ctx.remove(base + (str(i),), "a provider without a name is invalid STAC")
+        if not providers:
+            ctx.remove(base, "no valid provider left")
+
+
+_PREFIXES = {"eo": "eo:", "file": "file:", "processing": "processing:", "projection": "proj:", "raster": "raster:",
+             "scientific": "sci:", "ml-aoi": "ml-aoi:", "classification": "classification:", "datacube": "cube:"}
+_EXT_RE = re.compile(r"^https://stac-extensions\.github\.io/([a-z-]+)/v[^/]+/schema\.json$")
+
+
+def _has_prefix(node: Any, prefix: str) -> bool:
+    if isinstance(node, dict):
+        return any(k.startswith(prefix) or _has_prefix(v, prefix) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_prefix(v, prefix) for v in node)
+    return False
+
+
+@transform("stac.unused_extensions", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
+def unused_extensions(ctx: Ctx) -> None:
+    """An extension declared without a single one of its fields fails its own schema; the URI is dropped."""
+    exts = ctx.get(("stac_extensions",))
+    if not isinstance(exts, list):
+        return
+    for i in range(len(exts) - 1, -1, -1):
+        m = _EXT_RE.match(exts[i]) if isinstance(exts[i], str) else None
+        prefix = _PREFIXES.get(m.group(1)) if m else None
+        if prefix and not _has_prefix({k: v for k, v in ctx.doc.items() if k != "stac_extensions"}, prefix):
+            ctx.remove(("stac_extensions", str(i)), f"declared but no {prefix}* field is used (its schema requires one)")

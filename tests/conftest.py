@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT / "corpora"
+SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
+
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen", action="store_true", help="rewrite the golden files under corpora/expected")
+
+
+@pytest.fixture
+def regen(request) -> bool:
+    return request.config.getoption("--regen")
+
+
+def corpus_inputs() -> list[Path]:
+    return sorted(p for p in CORPORA.glob("*/*") if p.parent.name != "expected" and p.suffix in (".json", ".yaml", ".yml"))
+
+
+def shared_files(*patterns: str) -> list[Path]:
+    if not SHARED.is_dir():
+        return []
+    out: list[Path] = []
+    for pat in patterns:
+        out.extend(sorted(SHARED.glob(pat)))
+    return out
+
+
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
