@@ -195,27 +195,38 @@ def _bases(o: Origin, rel: Path) -> frozenset[Path] | None:
     return frozenset(bases)
 
 
-def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]]) -> None:
-    if not items:
-        return
+def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]], inherited: tuple | None = None) -> None:
+    """Emit entries for ``items`` (all under ``prefix``): the most common fate of a subtree becomes one entry at
+    its root, and only the leaves that differ get entries below it (the most specific entry wins)."""
     depth = len(prefix)
-    first = items[0]
-    key = _key(first)
-    bases = _bases(first, first.path[depth:])
-    uniform = bases is not None and all(
-        _key(o) == key and _bases(o, o.path[depth:]) == bases for o in items[1:]
-    )
-    if uniform:
-        out.append(_entry(prefix, first, sorted(bases)))
-        return
-    groups: dict[str, list[Origin]] = {}
+    fates: list[tuple] = []
+    counts: dict[tuple, int] = {}
     for o in items:
+        bases = _bases(o, o.path[depth:])
+        fate = (_key(o), bases) if bases is not None else None
+        fates.append(fate)
+        if fate is not None:
+            counts[fate] = counts.get(fate, 0) + 1
+    if all(f == inherited for f in fates):
+        return
+    current = inherited
+    if counts:
+        best = max(counts, key=lambda f: counts[f])  # first in document order on ties (dicts keep order)
+        if best != inherited and (counts[best] >= 2 or counts[best] == len(items)):
+            out.append(_entry(prefix, items[fates.index(best)], sorted(best[1])))
+            current = best
+    groups: dict[str, list[Origin]] = {}
+    for o, fate in zip(items, fates, strict=True):
         if len(o.path) == depth:
-            out.append(_entry(prefix, o, sorted(o.locs)))
+            if fate != current:
+                out.append(_entry(prefix, o, sorted(o.locs)))
         else:
             groups.setdefault(o.path[depth], []).append(o)
-    for k, group in groups.items():
-        _fold(prefix + (k,), group, out)
+    for key, group in groups.items():
+        child = None
+        if current is not None:
+            child = (current[0], frozenset(b + (key,) for b in current[1]))
+        _fold(prefix + (key,), group, out, child)
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:

@@ -41,8 +41,8 @@ def test_golden(src: Path, regen: bool) -> None:
     result = pipeline.convert(read_document(str(src)), href=_rel(src), verify=True)
     assert result.ok, result.error
     stem = CORPORA / "expected" / src.parent.name / src.stem
-    _golden(stem.with_suffix(".out.json"), dumps(result.document), regen)
-    _golden(stem.with_suffix(".report.json"), json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", regen)
+    _golden(stem.parent / (stem.name + ".out.json"), dumps(result.document), regen)
+    _golden(stem.parent / (stem.name + ".report.json"), json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", regen)
     assert not [i for i in result.report["issues"] if i["schema"] == "crosswalk:ledger"]
 
 
