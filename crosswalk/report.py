@@ -27,25 +27,46 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
     return counts
 
 
+def _most_specific(entries: dict[Path, dict[str, Any]], path: Path) -> dict[str, Any] | None:
+    for n in range(len(path), -1, -1):
+        e = entries.get(path[:n])
+        if e is not None:
+            return e
+    return None
+
+
+def _kept_here(e: dict[str, Any] | None) -> bool:
+    return e is not None and e["status"] == "kept" and "to" not in e
+
+
 def coverage_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> list[str]:
-    """Leaves of the source or the output that no entry accounts for (must be empty; tests check it)."""
-    src_cover: set[Path] = set()
+    """Leaves of the source or the output that no entry accounts for (must be empty; tests check it).
+
+    The most specific entry at or above a path decides. An output leaf is covered by a ``to`` or an
+    invented/filled path at or above it, or by a kept entry when the source has that same leaf.
+    """
+    from .pointer import exists
+
+    by_source: dict[Path, dict[str, Any]] = {}
     out_cover: set[Path] = set()
     for e in fields:
         p = parse_pointer(e["path"])
         if e["status"] in ("invented", "filled"):
             out_cover.add(p)
             continue
-        src_cover.add(p)
-        if e["status"] == "kept" and "to" not in e:
-            out_cover.add(p)
+        by_source[p] = e
         for t in e.get("to", []):
             out_cover.add(parse_pointer(t))
     problems = []
-    for label, doc, cover in (("source", source, src_cover), ("output", output, out_cover)):
-        for path, _ in leaves(doc):
-            if not any(path[:n] in cover for n in range(len(path), -1, -1)):
-                problems.append(f"{label} leaf {_ptr(path)} is not accounted for")
+    for path, _ in leaves(source):
+        if _most_specific(by_source, path) is None:
+            problems.append(f"source leaf {_ptr(path)} is not accounted for")
+    for path, _ in leaves(output):
+        if any(path[:n] in out_cover for n in range(len(path), -1, -1)):
+            continue
+        if exists(source, path) and _kept_here(_most_specific(by_source, path)):
+            continue
+        problems.append(f"output leaf {_ptr(path)} is not accounted for")
     return problems
 
 
@@ -56,19 +77,29 @@ def _ptr(path: Path) -> str:
 
 
 def ledger_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> list[str]:
-    """DeepDiff confirms the ledger: every source path deepdiff sees removed or changed must be reported as
-    something other than kept-in-place (an unexplained change is an engine bug)."""
+    """DeepDiff confirms the ledger: every path deepdiff sees removed or changed must not be reported as kept
+    in place by its most specific entry (an unexplained change is an engine bug)."""
     from deepdiff import DeepDiff
 
     diff = DeepDiff(source, output, ignore_order=False, view="tree", threshold_to_diff_deeper=0)
-    kept: set[Path] = {parse_pointer(e["path"]) for e in fields if e["status"] == "kept" and "to" not in e}
+    by_source = {parse_pointer(e["path"]): e for e in fields if e["status"] not in ("invented", "filled")}
     problems = []
     for kind in ("dictionary_item_removed", "iterable_item_removed", "values_changed", "type_changes"):
         for level in diff.get(kind, []):
             path = tuple(str(p) for p in level.path(output_format="list"))
-            if any(path[:n] in kept for n in range(len(path), -1, -1)):
+            if not leaves_under(source, path):
+                continue
+            if all(_kept_here(_most_specific(by_source, leaf)) for leaf in leaves_under(source, path)):
                 problems.append(f"{kind} at {_ptr(path)} but the ledger says kept")
     return problems
+
+
+def leaves_under(doc: Any, path: Path) -> list[Path]:
+    from .pointer import exists, get
+
+    if not exists(doc, path):
+        return []
+    return [p for p, _ in leaves(get(doc, path), path)]
 
 
 def render_text(report: dict[str, Any], verbose: bool = False) -> str:

@@ -1,0 +1,157 @@
+"""crosswalk.ledger on tiny inline documents: what each event does to the report entries."""
+
+from __future__ import annotations
+
+import copy
+
+from crosswalk.engine import Ctx
+from crosswalk.ledger import Ledger
+from crosswalk.pointer import parse_pointer
+from crosswalk.report import coverage_problems
+
+SRC = {"a": {"b": 1, "c": [1, 2]}, "d": 2}
+
+
+def source_entry(entries, pointer):
+    """The most specific source entry covering ``pointer`` (an entry at the path itself or an ancestor)."""
+    path = parse_pointer(pointer)
+    best = None
+    for e in entries:
+        if e["status"] in ("invented", "filled"):
+            continue
+        p = parse_pointer(e["path"])
+        if path[: len(p)] == p and (best is None or len(p) > len(parse_pointer(best["path"]))):
+            best = e
+    return best
+
+
+def under(entries, pointer):
+    return [e for e in entries if e["path"].startswith(pointer + "/")]
+
+
+def test_untouched_document_is_one_kept_entry_at_root():
+    assert Ledger(SRC).entries() == [{"path": "", "status": "kept"}]
+
+
+def test_relocated_subtree_folds_into_one_moved_entry():
+    ledger = Ledger(SRC)
+    ledger.relocate(("a",), [("x",)], "moved")
+    entries = ledger.entries()
+    moved = [e for e in entries if e["status"] == "moved"]
+    assert moved == [{"path": "/a", "status": "moved", "to": ["/x"]}]
+    assert under(entries, "/a") == []
+    assert source_entry(entries, "/d")["status"] == "kept"
+
+
+def test_drop_is_reported_with_reason_and_no_to():
+    ledger = Ledger(SRC)
+    ledger.relocate(("d",), [], "dropped", "no target field")
+    e = source_entry(ledger.entries(), "/d")
+    assert e == {"path": "/d", "status": "dropped", "reason": "no target field"}
+    assert source_entry(ledger.entries(), "/a/b")["status"] == "kept"
+
+
+def test_copy_keeps_status_and_adds_a_location():
+    ledger = Ledger(SRC)
+    ledger.copy(("d",), ("e",))
+    e = source_entry(ledger.entries(), "/d")
+    assert e["status"] == "kept"
+    assert e["to"] == ["/d", "/e"]
+
+
+def test_copy_of_a_subtree_covers_both_places():
+    ledger = Ledger(SRC)
+    ledger.copy(("a",), ("z",))
+    out = {**copy.deepcopy(SRC), "z": copy.deepcopy(SRC["a"])}
+    assert coverage_problems(SRC, out, ledger.entries()) == []
+    assert sorted(source_entry(ledger.entries(), "/a/c/1")["to"]) == ["/a", "/z"]
+
+
+def test_create_gives_an_invented_entry_at_the_output_path():
+    ledger = Ledger(SRC)
+    ledger.step = "edge"
+    ledger.create(("n", "m"), "invented", "no source; assumed")
+    invented = [e for e in ledger.entries() if e["status"] == "invented"]
+    assert invented == [{"path": "/n/m", "status": "invented", "step": "edge", "reason": "no source; assumed"}]
+
+
+def test_worse_status_wins_moved_then_lossy():
+    ledger = Ledger(SRC)
+    ledger.relocate(("d",), [("e",)], "moved")
+    ledger.relocate(("e",), [("f",)], "lossy", "rounded")
+    e = source_entry(ledger.entries(), "/d")
+    assert e == {"path": "/d", "status": "lossy", "to": ["/f"], "reason": "rounded"}
+
+
+def test_worse_status_wins_lossy_then_moved():
+    ledger = Ledger(SRC)
+    ledger.relocate(("d",), [("e",)], "lossy", "rounded")
+    ledger.relocate(("e",), [("f",)], "moved")
+    e = source_entry(ledger.entries(), "/d")
+    assert e["status"] == "lossy" and e["to"] == ["/f"]
+
+
+def test_step_is_recorded_on_changed_entries_only():
+    ledger = Ledger(SRC)
+    ledger.step = "mlm_1.0.0__mlm_1.1.0"
+    ledger.relocate(("d",), [("e",)], "moved")
+    entries = ledger.entries()
+    assert source_entry(entries, "/d")["step"] == "mlm_1.0.0__mlm_1.1.0"
+    assert "step" not in source_entry(entries, "/a/b")
+
+
+def test_removing_a_list_element_shifts_later_indices():
+    src = {"l": ["a", "b", "c"]}
+    doc = copy.deepcopy(src)
+    ctx = Ctx(doc, Ledger(src))
+    ctx.remove(("l", "0"), "not wanted")
+    entries = ctx.ledger.entries()
+    assert doc == {"l": ["b", "c"]}
+    assert source_entry(entries, "/l/0") == {"path": "/l/0", "status": "dropped", "reason": "not wanted"}
+    assert source_entry(entries, "/l/1")["status"] == "moved"
+    assert source_entry(entries, "/l/1")["to"] == ["/l/0"]
+    assert source_entry(entries, "/l/2")["to"] == ["/l/1"]
+    assert coverage_problems(src, doc, entries) == []
+
+
+def test_removing_the_last_list_element_moves_nothing():
+    src = {"l": ["a", "b"]}
+    doc = copy.deepcopy(src)
+    ctx = Ctx(doc, Ledger(src))
+    ctx.remove(("l", "1"), "not wanted")
+    entries = ctx.ledger.entries()
+    assert source_entry(entries, "/l/0")["status"] == "kept"
+    assert source_entry(entries, "/l/1")["status"] == "dropped"
+    assert not [e for e in entries if e["status"] == "moved"]
+
+
+def test_created_value_later_dropped_does_not_appear():
+    src = {"a": 1}
+    doc = copy.deepcopy(src)
+    ctx = Ctx(doc, Ledger(src))
+    ctx.invent(("n",), {"x": 1}, "assumed")
+    ctx.remove(("n",), "not needed after all")
+    assert doc == src
+    assert ctx.ledger.entries() == [{"path": "", "status": "kept"}]
+
+
+def test_created_value_that_moves_stays_invented_at_its_new_place():
+    src = {"a": 1}
+    doc = copy.deepcopy(src)
+    ctx = Ctx(doc, Ledger(src))
+    ctx.invent(("n",), 0, "assumed")
+    doc["m"] = doc.pop("n")
+    ctx.moved(("n",), ("m",))
+    invented = [e for e in ctx.ledger.entries() if e["status"] == "invented"]
+    assert [e["path"] for e in invented] == ["/m"]
+    assert coverage_problems(src, doc, ctx.ledger.entries()) == []
+
+
+def test_fill_value_wins_over_invented_and_is_reported_filled():
+    src = {"a": 1}
+    doc = copy.deepcopy(src)
+    ctx = Ctx(doc, Ledger(src), fill={"/n": "real"})
+    assert ctx.invent(("n",), "guess", "assumed") == "real"
+    assert doc["n"] == "real"
+    (filled,) = [e for e in ctx.ledger.entries() if e["status"] == "filled"]
+    assert filled["path"] == "/n"
