@@ -47,8 +47,27 @@ def is_yaml(href: str) -> bool:
     return href.lower().endswith((".yaml", ".yml"))
 
 
-def read_document(href: str) -> Any:
-    """Read one JSON or YAML document (``-`` is stdin); every failure is a one-line ReadError."""
+def read_document(href: str, lenient: bool = False) -> Any:
+    """Read one JSON or YAML document (``-`` is stdin); every failure is a one-line ReadError.
+
+    ``lenient``: when strict parsing fails, fall back to `crosswalk.lenient.parse_lenient` (JSON with comments
+    and trailing commas, YAML). Use `read_document_repairs` to also get the text repairs it made.
+    """
+    return read_document_repairs(href, lenient=lenient)[0]
+
+
+def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[dict[str, Any]]]:
+    """Like `read_document`, returning ``(document, repairs)``; repairs are report entries
+    ``{"path": "", "status": "repaired", "reason": "line N: ..."}`` (empty for strict JSON and for YAML files)."""
+    text = _read_text(href)
+    if lenient:
+        from .lenient import parse_lenient
+
+        return parse_lenient(text, href)
+    return parse_text(text, href, yaml_ok=is_yaml(href)), []
+
+
+def _read_text(href: str) -> str:
     import sys
 
     try:
@@ -63,7 +82,7 @@ def read_document(href: str) -> Any:
         raise ReadError(f"not UTF-8 text (byte {e.start})", href=href) from None
     except OSError as e:
         raise ReadError(f"cannot read: {e.strerror or e}", href=href) from None
-    return parse_text(text, href, yaml_ok=is_yaml(href))
+    return text
 
 
 def dumps(doc: Any) -> str:
