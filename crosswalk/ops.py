@@ -191,9 +191,15 @@ def extensions(rule: Rule, ctx: Ctx) -> None:
         return
     start = len(new)
     new.extend(add)
+    wanted = rule.args.get("add", [])
     for k, i in enumerate(removed):
-        # a removed URI replaced by a new one is transformed, not lost
-        moves[i] = start + min(k, len(add) - 1) if add else None
+        # a removed URI replaced by a new one (added now, or already there) is transformed, not lost
+        if add:
+            moves[i] = start + min(k, len(add) - 1)
+        elif wanted and wanted[0] in new:
+            moves[i] = new.index(wanted[0])
+        else:
+            moves[i] = None
     ctx.replace_list(path, new, moves, reason)
     for k in range(len(add)):
         if not ctx.ledger.take(path + (str(start + k),)):

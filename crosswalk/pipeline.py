@@ -105,6 +105,8 @@ def convert(
         if edges:
             ctx = Ctx(work, ledger, href=href, fill=fill_for(fill, doc))
             apply(load_support("repairs.yaml"), ctx)
+            for edge in _side_edges(detection, target):
+                apply(edge, ctx)
             for edge in edges:
                 apply(edge, ctx)
     except CrosswalkError as e:
@@ -140,6 +142,18 @@ def convert(
     if detection.others:
         result.report["source"]["also"] = [str(f) for f in detection.others]
     return result
+
+
+def _side_edges(detection: Detection, target: Format) -> list:
+    """A document carrying an older family beside the detected one (ml-model fields in an MLM item): that
+    family's fields are converted too, by its own edge into the target family; values already present win."""
+    out = []
+    for other in detection.others:
+        for edge in graph().edges.get(other, []):
+            if edge.target.family == target.family == detection.format.family:
+                out.append(edge)
+                break
+    return out
 
 
 def convert_file(href: str, **kwargs: Any) -> Result:

@@ -24,4 +24,4 @@ def load_yaml(path: Path):
     import yaml
 
     with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -36,23 +36,27 @@ def tasks(ctx: Ctx) -> None:
     task, lossy = task_for(value)
     props = ctx.get(P)
     props.pop("ml-model:prediction_type")
+    dsts = []
     if "mlm:tasks" not in props:
         props["mlm:tasks"] = [task] if task else []
-    dsts = [P + ("mlm:tasks",)]
+        if task:
+            dsts.append(P + ("mlm:tasks",))
+        else:
+            ctx.ledger.create(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
     if "mlm:output" not in props:
-        name = task or "output"
-        props["mlm:output"] = [{"name": name, "tasks": [task] if task else [],
+        props["mlm:output"] = [{"name": task or "output", "tasks": [task] if task else [],
                                 "result": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}]
-        dsts.append(P + ("mlm:output", "0", "tasks"))
         ctx.ledger.create(P + ("mlm:output", "0", "name"), "invented", "ml-model names no output; named after the task")
         ctx.ledger.create(P + ("mlm:output", "0", "result"), "invented",
                           "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed")
-        if not task:
+        if task:
+            dsts.append(P + ("mlm:output", "0", "tasks"))
+        else:
             ctx.ledger.create(P + ("mlm:output", "0", "tasks"), "invented", "no MLM task for the prediction_type")
     if not task:
         ctx.dropped(src, f"prediction_type {value!r} is not an MLM task (closed enum)")
-        if props["mlm:tasks"] == []:
-            ctx.ledger.create(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
+    elif not dsts:
+        ctx.dropped(src, "mlm:tasks and mlm:output already present; kept those values")
     elif lossy:
         ctx.lossy([src], dsts, lossy)
     else:
