@@ -200,18 +200,29 @@ def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]], inherite
     its root, and only the leaves that differ get entries below it (the most specific entry wins)."""
     depth = len(prefix)
     fates: list[tuple] = []
+    # Votes: every node shares its vote equally among its children, so a long list does not outvote its
+    # siblings (36 repaired band names should not make a whole input object "repaired").
+    votes: dict[tuple, float] = {}
     counts: dict[tuple, int] = {}
+    children: dict[Path, set[str]] = {}
+    for o in items:
+        for level in range(depth, len(o.path)):
+            children.setdefault(o.path[:level], set()).add(o.path[level])
     for o in items:
         bases = _bases(o, o.path[depth:])
         fate = (_key(o), bases) if bases is not None else None
         fates.append(fate)
         if fate is not None:
+            weight = 1.0
+            for level in range(depth, len(o.path)):
+                weight /= len(children[o.path[:level]])
+            votes[fate] = votes.get(fate, 0.0) + weight
             counts[fate] = counts.get(fate, 0) + 1
     if all(f == inherited for f in fates):
         return
     current = inherited
-    if counts:
-        best = max(counts, key=lambda f: counts[f])  # first in document order on ties (dicts keep order)
+    if votes:
+        best = max(votes, key=lambda f: votes[f])  # first in document order on ties (dicts keep order)
         if best != inherited and (counts[best] >= 2 or counts[best] == len(items)):
             out.append(_entry(prefix, items[fates.index(best)], sorted(best[1])))
             current = best

@@ -170,8 +170,9 @@ def band_definitions(ctx: Ctx) -> None:
     models = model_assets(ctx.doc)
     if not models:
         return
-    target = ("assets", models[0], "eo:bands")
-    ctx.invent(target, [{"name": n} for n in wanted], "mlm:input bands have no band definitions; name-only eo:bands")
+    for key in models:
+        ctx.invent(("assets", key, "eo:bands"), [{"name": n} for n in wanted],
+                   "mlm:input bands have no band definitions; name-only eo:bands")
     _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
 
 
@@ -439,3 +440,24 @@ def entrypoint_code_role(ctx: Ctx) -> None:
                 ctx.ledger.create(("assets", key, "roles", str(len(roles) - 1)), "invented",
                                   "mlm:entrypoint requires the code role")
 
+
+
+@transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))
+def repair_quoted_bands(ctx: Ctx) -> None:
+    """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        bands = item.get("bands")
+        if not isinstance(bands, list):
+            continue
+        for i, band in enumerate(bands):
+            key, name = (i, band) if isinstance(band, str) else (None, None)
+            if isinstance(band, dict) and isinstance(band.get("name"), str):
+                name = band["name"]
+            if not name or len(name) < 3 or name[0] != '"' or name[-1] != '"':
+                continue
+            here = path + ("bands", str(i)) + (() if key is not None else ("name",))
+            if key is not None:
+                bands[i] = name[1:-1]
+            else:
+                band["name"] = name[1:-1]
+            ctx.repaired([here], [here], "band name wrapped in literal quotes")
