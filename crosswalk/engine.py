@@ -49,11 +49,11 @@ class Ctx:
     def find(self, rule: Rule) -> list[Path]:
         """Paths matched by the rule's jsonpath expressions, relative to the current base, in document order."""
         root = self.get(self.base)
-        out: list[Path] = []
+        found: set[Path] = set()
         for expr in rule.paths:
             for m in expr.find(root):
-                out.append(self.base + _datum_path(m))
-        return out
+                found.add(self.base + _datum_path(m))
+        return sorted(found, key=_document_order)
 
     # -- ledger events -----------------------------------------------------------------------------------
     def moved(self, src: Path, dst: Path, reason: str | None = None) -> None:
@@ -65,13 +65,19 @@ class Ctx:
 
     def lossy(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
+            if not dsts and self._park(s):
+                continue
             self.ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason)
+            if dsts:
+                self._park(s)  # --keep-source: the source value also stays where it was
 
     def repaired(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
             self.ledger.relocate(s, dsts, "repaired", reason)
 
     def dropped(self, src: Path, reason: str) -> None:
+        if self._park(src):
+            return
         self.ledger.relocate(src, [], "dropped", reason)
 
     def copied(self, src: Path, dst: Path, reason: str | None = None) -> None:
@@ -92,6 +98,8 @@ class Ctx:
     # -- edits that keep the ledger in step --------------------------------------------------------------
     def remove(self, path: Path, reason: str, status: str = "dropped") -> Any:
         """Delete ``path``; list elements after it shift down and the ledger follows them."""
+        if status == "dropped" and self._park(path):
+            return copy.deepcopy(self.get(path))
         parent = self.get(path[:-1])
         if isinstance(parent, list):
             i = int(path[-1])
@@ -104,6 +112,14 @@ class Ctx:
         value = parent.pop(path[-1])
         self.ledger.relocate(path, [], status, reason)
         return value
+
+    def _park(self, path: Path) -> bool:
+        """--keep-source (options["keep_source"]): keep a field the target cannot carry; see crosswalk/keep.py."""
+        if not self.options.get("keep_source"):
+            return False
+        from .keep import park
+
+        return park(self, path)
 
     def replace_list(self, path: Path, new: list[Any], moves: dict[int, int | None], reason: str) -> None:
         """Replace the list at ``path``. ``moves`` maps each old index to its new index (None: dropped); an
@@ -122,6 +138,11 @@ class Ctx:
                 self.ledger.relocate(src, [path + (str(j),)], "transformed", reason)
             else:
                 self.ledger.relocate(src, [path + (str(j),)], "kept" if j == i else "moved")
+
+
+def _document_order(path: Path) -> tuple:
+    """Sort key: list indices numerically, so reversed() deletes later elements first."""
+    return tuple((int(k), "") if k.isdigit() else (-1, k) for k in path)
 
 
 def _datum_path(datum: Any) -> Path:
@@ -148,7 +169,8 @@ def apply_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
         except CrosswalkError:
             raise
         except Exception as e:  # any crash inside a rule: say where in the data and where in the spec
-            where = to_pointer(ctx.current) if ctx.current is not None else None
+            here = ctx.current if ctx.current is not None else (ctx.base or None)
+            where = to_pointer(here) if here is not None else None
             raise RuleError(f"{type(e).__name__}: {e}", href=ctx.href, path=where, rule=rule.where) from e
 
 

@@ -218,7 +218,7 @@ def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]], inherite
                 weight /= len(children[o.path[:level]])
             votes[fate] = votes.get(fate, 0.0) + weight
             counts[fate] = counts.get(fate, 0) + 1
-    if all(f == inherited for f in fates):
+    if inherited is not None and all(f == inherited for f in fates):
         return
     current = inherited
     if votes:

@@ -66,8 +66,19 @@ def coverage_problems(source: Any, output: Any, fields: list[dict[str, Any]]) ->
             continue
         if exists(source, path) and _kept_here(_most_specific(by_source, path)):
             continue
+        if _emptied(source, output, path):
+            continue
         problems.append(f"output leaf {_ptr(path)} is not accounted for")
     return problems
+
+
+def _emptied(source: Any, output: Any, path: Path) -> bool:
+    """An empty object/list left where the source had a container of the same type whose members were all
+    moved or dropped: its members' entries account for it."""
+    from .pointer import get
+
+    value, before = get(output, path), get(source, path)
+    return value in ({}, []) and type(value) is type(before) and bool(before)
 
 
 def _ptr(path: Path) -> str:

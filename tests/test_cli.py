@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPORA
 
 from crosswalk.cli import dlm_migrate, main
-
-from conftest import CORPORA
 
 DUMMY = CORPORA / "ml-model" / "spec-dummy-item.json"
 MLM10 = CORPORA / "mlm" / "spec-1.0.0-item_basic.json"

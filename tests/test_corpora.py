@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import CORPORA, ROOT, corpus_inputs, needs_shared, shared_files
 
 from crosswalk import pipeline
 from crosswalk.io import dumps, read_document
-
-from conftest import CORPORA, ROOT, corpus_inputs, needs_shared, shared_files
 
 LEGACY = ("norm_type", "norm_by_channel", "norm_clip", "classification_classes")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from crosswalk.cli import main
-
 from conftest import ROOT
+
+from crosswalk.cli import main
 
 
 def test_readme_is_cog_fresh() -> None:

@@ -155,3 +155,14 @@ def test_fill_value_wins_over_invented_and_is_reported_filled():
     assert doc["n"] == "real"
     (filled,) = [e for e in ctx.ledger.entries() if e["status"] == "filled"]
     assert filled["path"] == "/n"
+
+
+def test_siblings_moved_to_different_places_each_get_an_entry():
+    src = {"a": 1, "b": 2}
+    ledger = Ledger(src)
+    ledger.relocate(("a",), [("x",)], "moved")
+    ledger.relocate(("b",), [("y",)], "moved")
+    entries = ledger.entries()
+    assert source_entry(entries, "/a")["to"] == ["/x"]
+    assert source_entry(entries, "/b")["to"] == ["/y"]
+    assert coverage_problems(src, {"x": 1, "y": 2}, entries) == []

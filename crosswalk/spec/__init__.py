@@ -114,7 +114,8 @@ def load_mapping(path: Path) -> Mapping:
         annotated = yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise SpecError(f"invalid YAML: {e}", file=file, line=mark.line + 1 if mark else None) from None
+        message = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise SpecError(f"invalid YAML: {message}", file=file, line=mark.line + 1 if mark else None) from None
     if not isinstance(annotated, dict):
         raise SpecError("a mapping file must be a YAML object", file=file)
     data = _strip(annotated)
@@ -171,7 +172,8 @@ def load_mapping(path: Path) -> Mapping:
             else (Format.parse(data["source"]), Format.parse(data["target"]))
         )
     except Exception as e:
-        raise SpecError(str(e), file=file, line=annotated.get(LINE)) from None
+        message = getattr(e, "message", str(e))
+        raise SpecError(message, file=file, line=annotated.get(LINE)) from None
     return Mapping(
         id=data["id"], source=source, target=target, summary=data["summary"], rules=rules, file=file,
         notes=data.get("notes", ""), raw=data,

@@ -1,0 +1,519 @@
+"""Each op of the mapping language on tiny inline documents: the resulting document and the ledger entries.
+
+Mappings are written into tmp_path and loaded with the real loader, so the rules go through the same
+schema check and jsonpath compilation as the shipped mappings.
+"""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+
+import pytest
+
+from crosswalk.engine import Ctx, apply
+from crosswalk.errors import RuleError
+from crosswalk.ledger import Ledger
+from crosswalk.pointer import parse_pointer
+from crosswalk.report import coverage_problems, ledger_problems
+from crosswalk.spec import load_mapping
+from crosswalk.transforms import REGISTRY, Transform
+
+HEADER = "language: 1\nid: test_edge\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsummary: test mapping\nrules:\n"
+
+
+@pytest.fixture
+def run(tmp_path):
+    """run(rules_yaml, doc) -> (output document, ledger entries); coverage and the DeepDiff check always run."""
+
+    def _run(rules: str, doc: dict):
+        path = tmp_path / "test_edge.yaml"
+        path.write_text(HEADER + textwrap.indent(textwrap.dedent(rules).strip("\n") + "\n", "  "), encoding="utf-8")
+        mapping = load_mapping(path)
+        original = copy.deepcopy(doc)
+        work = copy.deepcopy(doc)
+        ctx = Ctx(work, Ledger(original))
+        apply(mapping, ctx)
+        entries = ctx.ledger.entries()
+        assert coverage_problems(original, work, entries) == []
+        assert ledger_problems(original, work, entries) == []
+        return work, entries
+
+    return _run
+
+
+
+
+def at(entries, pointer):
+    """The most specific source entry covering ``pointer`` (the entry that decides its fate)."""
+    path = parse_pointer(pointer)
+    best = None
+    for e in entries:
+        if e["status"] in ("invented", "filled"):
+            continue
+        p = parse_pointer(e["path"])
+        if path[: len(p)] == p and (best is None or len(p) > len(parse_pointer(best["path"]))):
+            best = e
+    assert best is not None, f"no entry covers {pointer}"
+    return best
+
+
+def created(entries):
+    return {e["path"]: e for e in entries if e["status"] in ("invented", "filled")}
+
+
+# -- rename ---------------------------------------------------------------------------------------------------
+
+
+def test_rename_keeps_key_position_and_reports_moved(run):
+    doc, entries = run(
+        """- rename: {path: "$.properties.'a:b'", to: "c:d"}""",
+        {"properties": {"x": 1, "a:b": {"q": [1, 2]}, "z": 2}},
+    )
+    assert list(doc["properties"]) == ["x", "c:d", "z"]
+    assert doc["properties"]["c:d"] == {"q": [1, 2]}
+    e = at(entries, "/properties/a:b/q/1")
+    assert (e["path"], e["status"], e["to"]) == ("/properties/a:b", "moved", ["/properties/c:d"])
+    assert e["step"] == "test_edge"
+    assert at(entries, "/properties/x")["status"] == "kept"
+
+
+def test_rename_to_same_name_is_a_no_op(run):
+    doc, entries = run("""- rename: {path: "$.properties.a", to: a}""", {"properties": {"a": 1}})
+    assert doc == {"properties": {"a": 1}}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+def test_rename_conflict_keeps_existing_value_by_default(run):
+    doc, entries = run("""- rename: {path: "$.properties.old", to: new}""", {"properties": {"old": 1, "new": 2}})
+    assert doc == {"properties": {"new": 2}}
+    assert at(entries, "/properties/old")["status"] == "dropped"
+    assert "new already present" in at(entries, "/properties/old")["reason"]
+    assert at(entries, "/properties/new")["status"] == "kept"
+
+
+def test_rename_conflict_overwrite_replaces_existing_value(run):
+    doc, entries = run(
+        """- rename: {path: "$.properties.old", to: new, on_conflict: overwrite}""",
+        {"properties": {"old": 1, "new": 2}},
+    )
+    assert doc == {"properties": {"new": 1}}
+    assert at(entries, "/properties/old") == {
+        "path": "/properties/old", "status": "moved", "to": ["/properties/new"], "step": "test_edge"}
+    assert at(entries, "/properties/new")["status"] == "dropped"
+    assert "overwritten by old" in at(entries, "/properties/new")["reason"]
+
+
+def test_rename_of_absent_key_does_nothing(run):
+    doc, entries = run("""- rename: {path: "$.properties.nope", to: new}""", {"properties": {"a": 1}})
+    assert doc == {"properties": {"a": 1}}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+# -- move / copy ----------------------------------------------------------------------------------------------
+
+
+def test_move_to_absolute_pointer_creates_parents(run):
+    doc, entries = run(
+        """- move: {path: "$.properties.a", to: /assets/m/a, reason: now an asset field}""",
+        {"properties": {"a": {"b": 1}, "k": 0}, "assets": {}},
+    )
+    assert doc == {"properties": {"k": 0}, "assets": {"m": {"a": {"b": 1}}}}
+    e = at(entries, "/properties/a/b")
+    assert e["status"] == "moved" and e["reason"] == "now an asset field"
+    assert e["path"] == "/properties/a" and e["to"] == ["/assets/m/a"]
+
+
+def test_move_onto_existing_value_keeps_that_value(run):
+    doc, entries = run(
+        """- move: {path: "$.properties.a", to: /assets/a}""",
+        {"properties": {"a": 1, "k": 0}, "assets": {"a": 0}},
+    )
+    assert doc == {"properties": {"k": 0}, "assets": {"a": 0}}
+    assert at(entries, "/properties/a")["status"] == "dropped"
+    assert at(entries, "/assets/a")["status"] == "kept"
+
+
+def test_move_of_a_list_element_is_a_rule_error(run):
+    with pytest.raises(RuleError, match="move takes object members"):
+        run("""- move: {path: "$.l[0]", to: /x}""", {"l": [1, 2]})
+
+
+def test_copy_writes_a_second_location_and_keeps_the_source(run):
+    doc, entries = run(
+        """- copy: {path: "$.properties.a", to: /properties/b, reason: needed in both places}""",
+        {"properties": {"a": [1, 2], "k": 0}},
+    )
+    assert doc == {"properties": {"a": [1, 2], "k": 0, "b": [1, 2]}}
+    assert doc["properties"]["a"] is not doc["properties"]["b"]
+    e = at(entries, "/properties/a/0")
+    assert e["status"] == "kept"
+    assert sorted(e["to"]) == ["/properties/a", "/properties/b"]
+
+
+def test_copy_never_overwrites(run):
+    doc, entries = run("""- copy: {path: "$.a", to: /b}""", {"a": 1, "b": 2})
+    assert doc == {"a": 1, "b": 2}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+def test_copy_of_the_only_content(run):
+    doc, entries = run("""- copy: {path: "$.properties.a", to: /properties/b}""", {"properties": {"a": [1, 2]}})
+    assert doc == {"properties": {"a": [1, 2], "b": [1, 2]}}
+    assert sorted(at(entries, "/properties/a/1")["to"]) == ["/properties/a", "/properties/b"]
+
+
+# -- set / default --------------------------------------------------------------------------------------------
+
+
+def test_set_replacing_a_value_is_transformed(run):
+    doc, entries = run(
+        """- set: {path: /properties/a, value: 5, reason: fixed value}""", {"properties": {"a": 1, "k": 0}}
+    )
+    assert doc == {"properties": {"a": 5, "k": 0}}
+    e = at(entries, "/properties/a")
+    assert (e["status"], e["to"], e["reason"]) == ("transformed", ["/properties/a"], "fixed value")
+
+
+def test_set_on_absent_path_is_invented(run):
+    doc, entries = run("""- set: {path: /properties/b, value: {x: [1]}, reason: new value}""", {"properties": {"a": 1}})
+    assert doc == {"properties": {"a": 1, "b": {"x": [1]}}}
+    assert created(entries)["/properties/b"]["status"] == "invented"
+    assert created(entries)["/properties/b"]["reason"] == "new value"
+    assert at(entries, "/properties/a")["status"] == "kept"
+
+
+def test_set_to_the_same_value_stays_kept(run):
+    doc, entries = run("""- set: {path: /properties/a, value: 5, reason: same value}""", {"properties": {"a": 5}})
+    assert doc == {"properties": {"a": 5}}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+def test_default_only_fills_absent_paths(run):
+    doc, entries = run(
+        """
+        - default: {path: /properties/a, value: 5, reason: fallback}
+        - default: {path: /properties/b, value: [], reason: fallback}
+        """,
+        {"properties": {"a": 1}},
+    )
+    assert doc == {"properties": {"a": 1, "b": []}}
+    assert set(created(entries)) == {"/properties/b"}
+    assert at(entries, "/properties/a")["status"] == "kept"
+
+
+def test_default_when_requires_the_other_path(run):
+    doc, entries = run(
+        """
+        - default: {path: /properties/c, value: 5, reason: fallback, when: /properties/nope}
+        - default: {path: /properties/d, value: 5, reason: fallback, when: /properties/a}
+        """,
+        {"properties": {"a": 1}},
+    )
+    assert doc == {"properties": {"a": 1, "d": 5}}
+    assert set(created(entries)) == {"/properties/d"}
+
+
+def test_default_value_is_not_shared_between_documents(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(HEADER + "  - default: {path: /l, value: [], reason: fallback}\n", encoding="utf-8")
+    mapping = load_mapping(path)
+    first: dict = {}
+    apply(mapping, Ctx(first, Ledger({})))
+    first["l"].append(1)
+    second: dict = {}
+    apply(mapping, Ctx(second, Ledger({})))
+    assert second == {"l": []}
+
+
+# -- drop -----------------------------------------------------------------------------------------------------
+
+
+def test_drop_reports_dropped_with_reason(run):
+    doc, entries = run(
+        """- drop: {path: ["$.properties.a", "$.properties.b.c"], reason: no target field}""",
+        {"properties": {"a": {"x": 1}, "b": {"c": 1, "d": 2}}},
+    )
+    assert doc == {"properties": {"b": {"d": 2}}}
+    for p in ("/properties/a/x", "/properties/b/c"):
+        e = at(entries, p)
+        assert e["status"] == "dropped" and e["reason"] == "no target field" and "to" not in e
+    assert at(entries, "/properties/b/d")["status"] == "kept"
+
+
+def test_drop_list_elements_by_several_paths(run):
+    doc, entries = run(
+        """- drop: {path: ["$.l[1]", "$.l[3]"], reason: too big}""",
+        {"l": [{"x": 1}, {"x": 2}, {"x": 0}, {"x": 3}]},
+    )
+    assert doc == {"l": [{"x": 1}, {"x": 0}]}
+    assert at(entries, "/l/1/x")["status"] == "dropped"
+    assert at(entries, "/l/3/x")["status"] == "dropped"
+    assert at(entries, "/l/0/x")["status"] == "kept"
+    e = at(entries, "/l/2/x")
+    assert (e["path"], e["status"], e["to"]) == ("/l/2", "moved", ["/l/1"])
+
+
+def test_drop_paths_listed_out_of_document_order(run):
+    doc, entries = run("""- drop: {path: ["$.l[3]", "$.l[1]"], reason: unwanted}""", {"l": [0, 1, 2, 3], "k": 0})
+    assert doc == {"l": [0, 2], "k": 0}
+    assert at(entries, "/l/3")["status"] == "dropped"
+    assert at(entries, "/l/2")["to"] == ["/l/1"]
+
+
+def test_drop_path_matched_twice_is_dropped_once(run):
+    doc, entries = run("""- drop: {path: ["$.a", "$.*"], reason: unwanted}""", {"a": 1})
+    assert doc == {}
+
+
+def test_drop_of_every_list_element_leaves_an_accounted_empty_list(run):
+    doc, _ = run("""- drop: {path: "$.properties.l[*]", reason: unwanted}""", {"properties": {"l": [1, 2], "k": 1}})
+    assert doc == {"properties": {"l": [], "k": 1}}
+
+
+def test_move_of_the_only_member_leaves_an_accounted_empty_object(run):
+    doc, _ = run("""- move: {path: "$.properties.a", to: /assets/a}""", {"properties": {"a": 1}, "assets": {"b": 2}})
+    assert doc == {"properties": {}, "assets": {"b": 2, "a": 1}}
+
+
+# -- map_values -----------------------------------------------------------------------------------------------
+
+
+def test_map_values_transformed_and_lossy_table_entries(run):
+    doc, entries = run(
+        """
+        - map_values:
+            path: ["$.properties.f", "$.properties.g"]
+            table: {pytorch: PyTorch, tf: {value: TensorFlow, lossy: version lost}}
+        """,
+        {"properties": {"f": "tf", "g": "pytorch", "k": 0}},
+    )
+    assert doc == {"properties": {"f": "TensorFlow", "g": "PyTorch", "k": 0}}
+    assert at(entries, "/properties/f") == {
+        "path": "/properties/f", "status": "lossy", "to": ["/properties/f"], "step": "test_edge",
+        "reason": "version lost"}
+    g = at(entries, "/properties/g")
+    assert g["status"] == "transformed" and g["reason"] == "'pytorch' -> 'PyTorch'"
+
+
+def test_map_values_reason_overrides_generated_one(run):
+    _, entries = run(
+        """- map_values: {path: "$.properties.f", table: {a: A}, reason: enum renamed}""",
+        {"properties": {"f": "a", "k": 0}},
+    )
+    assert at(entries, "/properties/f")["reason"] == "enum renamed"
+
+
+def test_map_values_identity_and_missing_values_are_kept(run):
+    doc, entries = run(
+        """- map_values: {path: "$.properties.f[*]", table: {same: same}}""",
+        {"properties": {"f": ["same", "other", {"x": 1}]}},
+    )
+    assert doc == {"properties": {"f": ["same", "other", {"x": 1}]}}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+def test_map_values_on_missing_drop_removes_list_elements(run):
+    doc, entries = run(
+        """- map_values: {path: "$.g[*]", table: {a: A}, on_missing: drop}""",
+        {"g": ["a", "b", "a"]},
+    )
+    assert doc == {"g": ["A", "A"]}
+    assert at(entries, "/g/1")["status"] == "dropped"
+    assert "'b'" in at(entries, "/g/1")["reason"]
+    assert at(entries, "/g/2")["to"] == ["/g/1"] and at(entries, "/g/2")["status"] == "transformed"
+
+
+def test_map_values_keys_compare_as_strings(run):
+    doc, _ = run("""- map_values: {path: "$.n", table: {"1": one, "true": yes}}""", {"n": 1, "b": True})
+    assert doc == {"n": "one", "b": True}
+
+
+def test_map_values_on_missing_error_is_a_rule_error(run):
+    with pytest.raises(RuleError) as err:
+        run("""- map_values: {path: "$.properties.f", table: {a: A}, on_missing: error}""", {"properties": {"f": "z"}})
+    assert "/properties/f" in str(err.value)
+    assert "test_edge.yaml:7" in str(err.value)
+
+
+# -- wrap / unwrap --------------------------------------------------------------------------------------------
+
+
+def test_wrap_turns_a_value_into_a_one_element_list(run):
+    doc, entries = run(
+        """- wrap: {path: ["$.properties.a", "$.properties.b"]}""",
+        {"properties": {"a": {"x": 1}, "b": [1]}},
+    )
+    assert doc == {"properties": {"a": [{"x": 1}], "b": [1]}}
+    e = at(entries, "/properties/a/x")
+    assert (e["path"], e["status"], e["to"]) == ("/properties/a", "transformed", ["/properties/a/0"])
+    assert at(entries, "/properties/b/0")["status"] == "kept"
+
+
+def test_unwrap_keeps_the_first_element_and_drops_the_rest(run):
+    doc, entries = run(
+        """- unwrap: {path: "$.properties.a", reason: only one allowed}""",
+        {"properties": {"a": [{"x": 1}, {"x": 2}, 3], "k": 0}},
+    )
+    assert doc == {"properties": {"a": {"x": 1}, "k": 0}}
+    first = at(entries, "/properties/a/0/x")
+    assert (first["path"], first["status"], first["to"]) == ("/properties/a/0", "transformed", ["/properties/a"])
+    for p in ("/properties/a/1/x", "/properties/a/2"):
+        assert at(entries, p)["status"] == "dropped"
+        assert at(entries, p)["reason"] == "only one allowed"
+
+
+def test_unwrap_leaves_scalars_and_empty_lists_alone(run):
+    doc, entries = run("""- unwrap: {path: ["$.a", "$.b"], reason: only one allowed}""", {"a": 1, "b": []})
+    assert doc == {"a": 1, "b": []}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+# -- each -----------------------------------------------------------------------------------------------------
+
+
+def test_each_runs_sub_rules_with_relative_paths(run):
+    doc, entries = run(
+        """
+        - each:
+            path: "$.properties.inputs[*]"
+            rules:
+              - rename: {path: "$.n", to: name}
+              - move: {path: "$.t", to: /meta/type}
+              - default: {path: /norm, value: none, reason: assumed}
+              - drop: {path: "$.junk", reason: unwanted}
+        """,
+        {"properties": {"inputs": [{"n": "a", "t": 1, "junk": 0, "k": 0}, {"n": "b", "t": 2, "k": 0}], "k": 0}},
+    )
+    assert doc["properties"]["inputs"] == [
+        {"name": "a", "meta": {"type": 1}, "k": 0, "norm": "none"},
+        {"name": "b", "meta": {"type": 2}, "k": 0, "norm": "none"},
+    ]
+    assert "norm" not in doc["properties"] and "meta" not in doc
+    for i in ("0", "1"):
+        assert at(entries, f"/properties/inputs/{i}/n")["to"] == [f"/properties/inputs/{i}/name"]
+        assert at(entries, f"/properties/inputs/{i}/t")["to"] == [f"/properties/inputs/{i}/meta/type"]
+        assert created(entries)[f"/properties/inputs/{i}/norm"]["reason"] == "assumed"
+    assert at(entries, "/properties/inputs/0/junk")["status"] == "dropped"
+
+
+def test_each_nested_each_and_base_restored(run):
+    doc, _ = run(
+        """
+        - each:
+            path: "$.outer[*]"
+            rules:
+              - each:
+                  path: "$.inner[*]"
+                  rules:
+                    - set: {path: /seen, value: true, reason: marked}
+        - set: {path: /done, value: true, reason: marked}
+        """,
+        {"outer": [{"inner": [{"v": 1}, {"v": 2}]}, {"inner": []}]},
+    )
+    assert doc == {"outer": [{"inner": [{"v": 1, "seen": True}, {"v": 2, "seen": True}]}, {"inner": []}], "done": True}
+
+
+def test_each_drop_of_list_elements_keeps_other_matches_valid(run):
+    doc, entries = run(
+        """
+        - each:
+            path: "$.l[*]"
+            rules:
+              - drop: {path: "$.x", reason: unwanted}
+        """,
+        {"l": [{"x": 1, "y": 1}, {"x": 2, "y": 2}]},
+    )
+    assert doc == {"l": [{"y": 1}, {"y": 2}]}
+    assert at(entries, "/l/1/x")["status"] == "dropped"
+    assert at(entries, "/l/1/y")["status"] == "kept"
+
+
+# -- extensions -----------------------------------------------------------------------------------------------
+
+OLD = "https://x.org/v1.0.0/schema.json"
+NEW = "https://x.org/v1.1.0/schema.json"
+OTHER = "https://keep.org/v1.0.0/schema.json"
+
+
+def test_extensions_replace_is_transformed_in_place_of_the_old_uri(run):
+    doc, entries = run(
+        rf"""
+        - extensions:
+            remove: ['https://x\.org/v1\.0\.0/schema\.json']
+            add: ['{NEW}']
+            reason: schema bumped
+        """,
+        {"stac_extensions": [OTHER, OLD], "k": 0},
+    )
+    assert doc["stac_extensions"] == [OTHER, NEW]
+    e = at(entries, "/stac_extensions/1")
+    assert (e["status"], e["to"], e["reason"]) == ("transformed", ["/stac_extensions/1"], "schema bumped")
+    assert at(entries, "/stac_extensions/0")["status"] == "kept"
+
+
+def test_extensions_replacing_the_first_uri_accounts_for_every_uri(run):
+    doc, entries = run(
+        rf"""
+        - extensions:
+            remove: ['https://x\.org/v1\.0\.0/schema\.json']
+            add: ['{NEW}']
+        """,
+        {"stac_extensions": [OLD, OTHER], "k": 0},
+    )
+    assert doc["stac_extensions"] == [OTHER, NEW]
+    assert at(entries, "/stac_extensions/0")["to"] == ["/stac_extensions/1"]
+    assert at(entries, "/stac_extensions/1")["to"] == ["/stac_extensions/0"]
+
+
+def test_extensions_remove_only_is_dropped(run):
+    doc, entries = run(
+        r"""
+        - extensions:
+            remove: ['https://x\.org/.*']
+            reason: extension retired
+        """,
+        {"stac_extensions": [OTHER, OLD], "k": 0},
+    )
+    assert doc["stac_extensions"] == [OTHER]
+    assert at(entries, "/stac_extensions/1") == {
+        "path": "/stac_extensions/1", "status": "dropped", "step": "test_edge", "reason": "extension retired"}
+    assert at(entries, "/stac_extensions/0")["status"] == "kept"
+
+
+def test_extensions_add_creates_the_list_and_is_invented(run):
+    doc, entries = run(f"- extensions: {{add: ['{NEW}']}}", {"type": "Feature"})
+    assert doc == {"type": "Feature", "stac_extensions": [NEW]}
+    assert created(entries)["/stac_extensions/0"]["status"] == "invented"
+
+
+def test_extensions_add_of_a_present_uri_is_a_no_op(run):
+    doc, entries = run(f"- extensions: {{add: ['{NEW}']}}", {"stac_extensions": [NEW]})
+    assert doc == {"stac_extensions": [NEW]}
+    assert entries == [{"path": "", "status": "kept"}]
+
+
+def test_extensions_remove_matches_the_whole_uri(run):
+    doc, _ = run(r"- extensions: {remove: ['https://x\.org/v1']}", {"stac_extensions": [OLD]})
+    assert doc == {"stac_extensions": [OLD]}
+
+
+def test_extensions_not_a_list_is_a_rule_error(run):
+    with pytest.raises(RuleError, match="stac_extensions is not a list"):
+        run(f"- extensions: {{add: ['{NEW}']}}", {"stac_extensions": "oops"})
+
+
+# -- transform ------------------------------------------------------------------------------------------------
+
+
+def test_transform_calls_the_registered_function_with_args(run, monkeypatch):
+    def double(ctx, key):
+        path = ("properties", key)
+        ctx.put(path, ctx.get(path) * 2)
+        ctx.transformed([path], [path], "doubled")
+
+    monkeypatch.setitem(REGISTRY, "test.double", Transform("test.double", double, ("x",), ("x",)))
+    doc, entries = run("- transform: {name: test.double, args: {key: n}}", {"properties": {"n": 2, "k": 0}})
+    assert doc == {"properties": {"n": 4, "k": 0}}
+    e = at(entries, "/properties/n")
+    assert (e["status"], e["reason"], e["to"]) == ("transformed", "doubled", ["/properties/n"])
