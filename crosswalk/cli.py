@@ -41,7 +41,8 @@ def migrate_options(fn):
                      help="Write the converted document here (default: stdout)."),
         click.option("--to", "target", default="mlm", show_default=True,
                      help="Target format: mlm, mlm@1.4.0, ml-model, dlm, dlm-beta@1.0.0-beta.2, ..."),
-        click.option("--strict", is_flag=True, help="Exit 1 (writing nothing) if anything is lossy, invented or invalid."),
+        click.option("--strict", is_flag=True,
+                     help="Exit 1 if anything is lossy, invented or invalid (one document: writing nothing)."),
         click.option("--fill", "fill_path", type=click.Path(exists=True, dir_okay=False),
                      help="YAML/JSON of real values for fields that would be invented: {\"*\"|id: {pointer: value}}."),
         click.option("--report", "report_fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
@@ -49,22 +50,51 @@ def migrate_options(fn):
         click.option("--report-file", type=click.Path(dir_okay=False), help="Write the JSON report to this file."),
         click.option("--no-validate", is_flag=True, help="Skip schema validation of the output."),
         click.option("--verify", is_flag=True, help="Also confirm the report against a whole-document DeepDiff."),
+        click.option("--lenient/--no-lenient", default=True, show_default=True,
+                     help="Accept JSON with // comments and trailing commas (old dlm files); each fix is reported."),
+        click.option("--keep-source", is_flag=True,
+                     help="Lossless mode: keep fields the target cannot carry under their own keys where its schema "
+                          "accepts them (reported kept), so converting back restores them."),
+        click.option("--out-dir", type=click.Path(file_okay=False),
+                     help="Bulk: mirror the input tree here (relative links still resolve)."),
+        click.option("--in-place", is_flag=True, help="Bulk: replace each file atomically, after a backup."),
+        click.option("--backup-dir", type=click.Path(file_okay=False),
+                     help="Bulk, with --in-place: where originals go (default: <root>.bak beside the root)."),
+        click.option("--dry-run", is_flag=True, help="Bulk: write nothing; report what would change."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Bulk: worker processes."),
+        click.option("--summary-file", type=click.Path(dir_okay=False),
+                     help="Bulk: write every document's JSON report here (ndjson), then the summary."),
+        click.option("--fail-fast", is_flag=True, help="Bulk: stop at the first document that fails."),
     ]
     for d in reversed(decorators):
         fn = d(fn)
     return fn
 
 
-def run_migrate(src, output, target, strict, fill_path, report_fmt, report_file, no_validate, verify) -> None:
+def run_migrate(src, output, target, strict, fill_path, report_fmt, report_file, no_validate, verify,
+                out_dir=None, in_place=False, backup_dir=None, dry_run=False, jobs=1, summary_file=None,
+                fail_fast=False, keep_source=False, lenient=True) -> None:
+    from .bulk_cli import run_bulk, wants_bulk
+
+    if wants_bulk(src, output, out_dir=out_dir, in_place=in_place, dry_run=dry_run, summary_file=summary_file):
+        if keep_source:
+            raise click.UsageError("--keep-source converts one document at a time (not in bulk mode yet)")
+        run_bulk(src, output=output, target=target, strict=strict, fill=_load_fill(fill_path),
+                 report_fmt=report_fmt, report_file=report_file, no_validate=no_validate, verify=verify,
+                 out_dir=out_dir, in_place=in_place, backup_dir=backup_dir, dry_run=dry_run, jobs=jobs,
+                 summary_file=summary_file, fail_fast=fail_fast)
+        return
+    if backup_dir:
+        raise click.UsageError("--backup-dir goes with --in-place")
     from . import pipeline
     from .io import dumps, write_atomic
     from .report import render
 
-    if len(src) > 1:
-        raise click.UsageError("several inputs need bulk mode, which is not available yet; convert one file at a time")
     href = src[0]
     fill = _load_fill(fill_path)
-    result = pipeline.convert_file(href, to=target, fill=fill, validate=not no_validate, verify=verify)
+    result = pipeline.convert_file(href, to=target, fill=fill, validate=not no_validate, verify=verify,
+                                   keep_source=keep_source, lenient=lenient)
     if result.error:
         _fail(str(result.error))
     if report_file:
@@ -209,3 +239,89 @@ def validate(files, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
     sys.exit(1 if failed else 0)
+
+
+@main.command("compare")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--out-dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for report.md, report.json and report.html.")
+def compare_cmd(paths, out_dir) -> None:
+    """Adoption study: compare MLM, ml-model and dlm on the mappings and on a corpus.
+
+    Converts every document under PATHS to the latest version of every format family and writes
+    report.md, report.json and report.html (one self-contained page) to OUT_DIR. Unreadable documents
+    are named on stderr, one line each, and skipped.
+
+    \b
+    Examples:
+      crosswalk compare ../shared/corpora/real -o report/
+    """
+    from .compare import compare
+
+    report = compare(paths, out_dir, errors=lambda message: click.echo(message, err=True))
+    click.echo(f"{len(report['documents'])} documents compared, {len(report['skipped'])} skipped; "
+               f"wrote {out_dir}/report.md, report.json, report.html", err=True)
+
+
+@main.command("roundtrip")
+@click.argument("file", type=click.Path(allow_dash=True))
+@click.option("--via", required=True, help="The format to go through: ml-model, mlm@1.3.0, dlm, ...")
+@click.option("--keep-source", is_flag=True, help="Lossless mode on the way out (see `crosswalk migrate --help`).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def roundtrip_cmd(file, via, keep_source, fmt) -> None:
+    """Convert FILE to another format and back, and diff the result against the original (after crosswalk's
+    repairs). Every difference must be a field reported lossy, dropped or invented on the way; anything else
+    is a bug and is shown as UNEXPLAINED.
+
+    Exit 0 when every difference is explained, 1 when one is not (or a conversion fails).
+
+    \b
+    Examples:
+      crosswalk roundtrip item.json --via ml-model
+      crosswalk roundtrip item.json --via mlm --keep-source --format json
+    """
+    from .errors import CrosswalkError
+    from .io import read_document
+    from .roundtrip import render, roundtrip
+
+    try:
+        doc = read_document(file)
+        if not isinstance(doc, dict):
+            _fail(f"{file}: a round trip takes one document (a JSON object)")
+        result = roundtrip(doc, via, keep_source=keep_source, href=file)
+    except CrosswalkError as e:
+        _fail(str(e))
+    if "error" in result:
+        _fail(f"{file}: {result['error']}")
+    click.echo(render(result, fmt))
+    sys.exit(0 if result["ok"] else 1)
+
+
+@main.command("diff")
+@click.argument("a", type=click.Path(allow_dash=True))
+@click.argument("b", type=click.Path(allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--strict-order", is_flag=True, help="Compare stac_extensions and links by position too.")
+def diff_cmd(a, b, fmt, strict_order) -> None:
+    """Semantic diff of two JSON/YAML documents, in JSON Pointer paths (added, removed, changed).
+
+    Key order never matters and numbers compare by value; stac_extensions and links are compared as sets
+    unless --strict-order. Exit 0 when equal, 1 when different (like diff(1)), 2 on trouble.
+
+    \b
+    Examples:
+      crosswalk diff old.json new.json
+      crosswalk diff a.json b.json --format json
+    """
+    from .diff import UNORDERED, diff, render
+    from .errors import CrosswalkError
+    from .io import read_document
+
+    try:
+        left, right = read_document(a), read_document(b)
+    except CrosswalkError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    diffs = diff(left, right, unordered=() if strict_order else UNORDERED)
+    click.echo(render(diffs, fmt))
+    sys.exit(1 if diffs else 0)

@@ -223,7 +223,8 @@ def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]], inherite
     current = inherited
     if votes:
         best = max(votes, key=lambda f: votes[f])  # first in document order on ties (dicts keep order)
-        if best != inherited and (counts[best] >= 2 or counts[best] == len(items)):
+        # a heading entry only for a clear majority (at least half the votes), so it never misleads
+        if best != inherited and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == len(items)):
             out.append(_entry(prefix, items[fates.index(best)], sorted(best[1])))
             current = best
     groups: dict[str, list[Origin]] = {}

@@ -171,6 +171,9 @@ def extensions(rule: Rule, ctx: Ctx) -> None:
     path = ("stac_extensions",)
     old = ctx.get(path)
     if old is None:
+        if ctx.has(path):  # an explicit null becomes the list written below
+            ctx.put(path, [])
+            ctx.ledger.mark(path, "transformed", "stac_extensions: null became a list")
         old = []
     if not isinstance(old, list):
         raise TypeError("stac_extensions is not a list")

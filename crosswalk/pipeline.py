@@ -49,9 +49,9 @@ class Result:
 @cache
 def graph():
     from .graph import VersionGraph
-    from .spec import load_mappings
+    from .spec import edge_index
 
-    return VersionGraph(load_mappings())
+    return VersionGraph(edge_index())
 
 
 def plan(source: Format | str, target: Format | str) -> list:
@@ -81,11 +81,14 @@ def convert(
     fill: dict[str, Any] | None = None,
     validate: bool = True,
     verify: bool = False,
+    keep_source: bool = False,
 ) -> Result:
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
     Errors that leave no output (unreadable format, no path, a crashing rule) are in ``result.error``.
     ``verify`` re-checks the ledger against a whole-document DeepDiff (slow; tests turn it on).
+    ``keep_source`` (lossless mode) keeps fields the target cannot carry under their own keys where the target
+    schema accepts them (crosswalk/keep.py), reported ``kept`` "kept for round trip (--keep-source)".
     """
     from . import report as rep
     from .engine import Ctx, apply
@@ -103,7 +106,8 @@ def convert(
         ledger = Ledger(doc)
         work = copy.deepcopy(doc)
         if edges:
-            ctx = Ctx(work, ledger, href=href, fill=fill_for(fill, doc))
+            ctx = Ctx(work, ledger, href=href, fill=fill_for(fill, doc),
+                      options={"keep_source": keep_source, "source": doc, "target": target})
             apply(load_support("repairs.yaml"), ctx)
             for edge in _side_edges(detection, target):
                 apply(edge, ctx)
@@ -150,21 +154,30 @@ def _side_edges(detection: Detection, target: Format) -> list:
     out = []
     for other in detection.others:
         for edge in graph().edges.get(other, []):
-            if edge.target.family == target.family == detection.format.family:
+            # only an edge landing exactly on the target: its output URIs and shapes are the target's
+            if edge.target == target and target.family == detection.format.family:
                 out.append(edge)
                 break
     return out
 
 
-def convert_file(href: str, **kwargs: Any) -> Result:
-    """Read ``href`` and convert it (see ``convert``); a read failure is ``result.error``."""
-    from .io import read_document
+def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
+    """Read ``href`` and convert it (see ``convert``); a read failure is ``result.error``.
+
+    ``lenient`` accepts JSON with comments and trailing commas (old dlm files); each fix is reported repaired.
+    """
+    from .io import read_document_repairs
+    from .report import summarize
 
     try:
-        doc = read_document(href)
+        doc, repairs = read_document_repairs(href, lenient=lenient)
     except CrosswalkError as e:
         return Result(href=href, detection=None, target=None, error=e)
-    return convert(doc, href=href, **kwargs)
+    result = convert(doc, href=href, **kwargs)
+    if repairs and result.report:
+        result.report["fields"] = repairs + result.report["fields"]
+        result.report["summary"] = summarize(result.report["fields"], doc)
+    return result
 
 
 def detect_file(href: str) -> Detection:

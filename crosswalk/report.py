@@ -13,7 +13,8 @@ STATUSES = ("kept", "moved", "transformed", "lossy", "dropped", "invented", "rep
 def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
     """Source leaves per status; invented/filled count output leaves under their entries."""
     counts = dict.fromkeys(STATUSES, 0)
-    source_entries = [(parse_pointer(e["path"]), e["status"]) for e in fields if e["status"] not in ("invented", "filled")]
+    source_entries = [(parse_pointer(e["path"]), e["status"]) for e in fields
+                      if e["status"] not in ("invented", "filled") and not is_text_repair(e)]
     by_path = dict(source_entries)
     for path, _ in leaves(source):
         for n in range(len(path), -1, -1):
@@ -22,9 +23,14 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
                 counts[status] += 1
                 break
     for e in fields:
-        if e["status"] in ("invented", "filled"):
+        if e["status"] in ("invented", "filled") or is_text_repair(e):
             counts[e["status"]] += 1
     return counts
+
+
+def is_text_repair(e: dict[str, Any]) -> bool:
+    """A fix made while parsing (a // comment, a trailing comma): it has a line, not a place in the data."""
+    return e["status"] == "repaired" and "to" not in e
 
 
 def _most_specific(entries: dict[Path, dict[str, Any]], path: Path) -> dict[str, Any] | None:
@@ -53,6 +59,8 @@ def coverage_problems(source: Any, output: Any, fields: list[dict[str, Any]]) ->
         p = parse_pointer(e["path"])
         if e["status"] in ("invented", "filled"):
             out_cover.add(p)
+            continue
+        if is_text_repair(e):
             continue
         by_source[p] = e
         for t in e.get("to", []):
@@ -93,7 +101,8 @@ def ledger_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> l
     from deepdiff import DeepDiff
 
     diff = DeepDiff(source, output, ignore_order=False, view="tree", threshold_to_diff_deeper=0)
-    by_source = {parse_pointer(e["path"]): e for e in fields if e["status"] not in ("invented", "filled")}
+    by_source = {parse_pointer(e["path"]): e for e in fields
+                 if e["status"] not in ("invented", "filled") and not is_text_repair(e)}
     problems = []
     for kind in ("dictionary_item_removed", "iterable_item_removed", "values_changed", "type_changes"):
         for level in diff.get(kind, []):

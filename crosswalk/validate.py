@@ -256,7 +256,7 @@ def validate(doc: dict) -> list[Issue]:
         issues.append(Issue("", "'stac_version' is a required property", _CORE_SOURCE))
     elif not isinstance(version, str):
         issues.append(Issue("/stac_version", f"{_short(version)} is not of type 'string'", _CORE_SOURCE))
-    elif kind not in _CORE_PATHS:
+    elif not isinstance(kind, str) or kind not in _CORE_PATHS:
         where = "" if kind is None else "/type"
         what = "missing 'type'" if kind is None else f"unknown type {_short(kind)}"
         issues.append(Issue(where, f"{what}: expected one of Feature, Collection, Catalog", _CORE_SOURCE))

@@ -95,7 +95,7 @@ def _tables(directory: str) -> dict[str, dict[str, Any]]:
 
     tables: dict[str, dict[str, Any]] = {}
     for path in sorted(Path(directory, "tables").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         for name, table in data.items():
             tables[name] = {str(k): v for k, v in table.items()}
     return tables
@@ -185,8 +185,7 @@ def load_mappings(directory: str | None = None) -> tuple[Mapping, ...]:
     """Every edge file (``*__*.yaml``) in the mappings directory, sorted by id."""
     from ..resources import mappings_dir
 
-    root = Path(directory) if directory else mappings_dir()
-    return tuple(sorted((load_mapping(p) for p in root.glob("*__*.yaml")), key=lambda m: m.id))
+    return tuple(ref.load() for ref in edge_index(directory))
 
 
 @cache
@@ -196,3 +195,53 @@ def load_support(name: str, directory: str | None = None) -> Mapping:
 
     root = Path(directory) if directory else mappings_dir()
     return load_mapping(root / name)
+
+
+@dataclass(frozen=True)
+class EdgeRef:
+    """An edge of the graph known from its file name alone; the mapping is loaded (and checked) on first use,
+    so a one-file conversion reads only the files on its plan."""
+
+    id: str
+    source: Format
+    target: Format
+    file: str
+
+    def load(self) -> Mapping:
+        mapping = _load_file(self.file)
+        if (mapping.source, mapping.target, mapping.id) != (self.source, self.target, self.id):
+            raise SpecError(f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
+                            f"{mapping.source} -> {mapping.target} ({mapping.id})", file=self.file)
+        return mapping
+
+    def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
+        return getattr(self.load(), name)
+
+
+@cache
+def _load_file(file: str) -> Mapping:
+    return load_mapping(Path(file))
+
+
+def _format_of(text: str, file: Path) -> Format:
+    family, sep, version = text.rpartition("_")
+    if not sep:
+        raise SpecError(f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}",
+                        file=str(file))
+    try:
+        return Format.parse(f"{family}@{version}")
+    except Exception as e:
+        raise SpecError(getattr(e, "message", str(e)), file=str(file)) from None
+
+
+@cache
+def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
+    """Every edge file (``<family>_<version>__<family>_<version>.yaml``), read by name only."""
+    from ..resources import mappings_dir
+
+    root = Path(directory) if directory else mappings_dir()
+    refs = []
+    for p in sorted(root.glob("*__*.yaml")):
+        left, _, right = p.stem.partition("__")
+        refs.append(EdgeRef(id=p.stem, source=_format_of(left, p), target=_format_of(right, p), file=str(p)))
+    return tuple(refs)

@@ -43,4 +43,4 @@ def table(name: str) -> dict[str, Any]:
     return _tables(str(mappings_dir()))[name]
 
 
-from . import ml_model, mlm, stac  # noqa: E402,F401  (registers the transforms)
+from . import dlm, downgrade, downgrade_dlm, ml_model, mlm, stac  # noqa: E402,F401  (registers the transforms)

@@ -88,7 +88,7 @@ def summary_tasks(ctx: Ctx) -> None:
 @transform("ml_model.name", reads=("properties.title", "id"), writes=("properties.mlm:name",))
 def name(ctx: Ctx) -> None:
     """mlm:name (required) from the title, else the id, cleaned to MLM's name pattern."""
-    if ctx.get(("type",)) != "Feature" or ctx.has(P + ("mlm:name",)):
+    if ctx.get(("type",)) != "Feature" or not isinstance(ctx.get(P), dict) or ctx.has(P + ("mlm:name",)):
         return
     for src in (P + ("title",), ("id",)):
         value = ctx.get(src)

@@ -17,7 +17,8 @@ CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral"
 # -- shared helpers -----------------------------------------------------------------------------------------
 def model_assets(doc: dict[str, Any]) -> list[str]:
     assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
-    return [k for k, a in assets.items() if isinstance(a, dict) and "mlm:model" in (a.get("roles") or [])]
+    return [k for k, a in assets.items()
+            if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
 
 
 def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:

@@ -50,7 +50,8 @@ def repair_collection(ctx: Ctx) -> None:
     """An Item's `collection` needs a rel=collection link; without one STAC forbids it, so it is dropped."""
     if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc:
         return
-    links = ctx.get(("links",)) or []
+    links = ctx.get(("links",))
+    links = links if isinstance(links, list) else []
     if any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
         return
     ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
@@ -100,7 +101,10 @@ def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
     value = ctx.get(("stac_version",))
     if ctx.get(("type",)) not in ("Feature", "Collection", "Catalog"):
         return
-    if value is None:
+    if value is None and ctx.has(("stac_version",)):
+        ctx.put(("stac_version",), minimum)
+        ctx.ledger.mark(("stac_version",), "transformed", f"stac_version null became {minimum}")
+    elif value is None:
         ctx.invent(("stac_version",), minimum, "no stac_version; the oldest version the target supports")
     elif not isinstance(value, str) or "-" in value or value < minimum:
         ctx.put(("stac_version",), minimum)

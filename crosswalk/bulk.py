@@ -1,0 +1,865 @@
+"""Bulk upgrades: whole catalogs, directory trees, ndjson files and ItemCollections, mirrored or in place.
+
+The library API behind ``dlm-migrate SRC... --out-dir DIR | --in-place | --dry-run``:
+
+* `input_kind(srcs)` / `is_bulk_input(srcs)`: whether (and why) the CLI should use bulk mode for these inputs.
+* `discover(srcs)`: the files to convert (a `Plan`): catalog/collection roots are followed through their
+  ``child`` and ``item`` links (relative or absolute local hrefs and ``file://`` URLs; http(s) links are
+  counted, never fetched; links resolving outside the root are listed, not followed), directories are walked
+  for ``.json``/``.geojson``/``.yaml``/``.yml``/``.ndjson``/``.jsonl`` files (hidden entries skipped), other
+  files are taken as they are.
+* `migrate(srcs, ...)`: convert every document of every file with `crosswalk.pipeline.convert` and write the
+  results; returns a `BulkResult` (the summary counts and the failures).
+* `render_summary(summary)`: the final table.
+
+A file holds one document (an Item, Collection or Catalog), or several: an ``.ndjson`` file (one per line,
+reported as ``file.ndjson#L3``), a FeatureCollection/ItemCollection (``file.json#/features/3``) or a bare JSON
+array of Items (``file.json#/3``). Catalogs and Collections carrying an ML-model extension are converted like
+Items (``stac_extensions``, ``summaries``, ``item_assets``, assets); documents without any (a plain Catalog, a
+data Item) are copied unchanged and reported ``unchanged``, and so are documents already in the target format
+(their bytes are kept; their report is the one `pipeline.convert` gives, built without its ledger passes).
+Anything else (unreadable, not STAC, a conversion error) is ``failed``: listed, and the run goes on.
+
+Each document's report (design.md §3, plus ``"status"``: converted, unchanged or failed; failures carry
+``"error"`` instead of fields) can go to a summary file, one JSON line each, then ``{"summary": {...}}`` with the
+counts (documents, converted, unchanged, lossy, invented, invalid, failed; files, written, remote_links,
+outside_root). lossy = some field lossy or dropped; invented = some value invented; invalid = a validation error.
+
+Writing:
+
+* ``out_dir``: the tree below the root (the catalog's directory, the directory given, or the common directory of
+  the files given) is mirrored into ``out_dir``, so relative links still resolve. Files whose bytes would not
+  change are not rewritten. A file that failed is copied unchanged, so the mirror stays complete.
+* ``in_place``: each file that changes is first copied to ``backup_dir`` (default ``<root>.bak`` beside the
+  root; same relative paths) and then replaced atomically (temporary file in the same directory, fsync, rename;
+  the file's permissions are kept). A backup always holds the bytes the file had just before crosswalk last
+  replaced it. Multi-document files are rewritten whole; ndjson lines that did not change keep their bytes.
+  YAML inputs are written back as JSON (which is YAML too), under the same name so links still resolve.
+* ``dry_run``: nothing is written; the reports say what would change.
+
+Every write is a rename of a complete temporary file, so a run killed at any moment leaves each file either as
+it was or fully converted, and running the same command again finishes the job (converted documents are
+already in the target format: no-ops). Temporary files a killed run left behind are removed by the next run.
+
+Speed: documents are converted by ``jobs`` worker processes, a chunk of files at a time; mappings and schemas
+are compiled once per process (before forking when possible); the loss accounting uses the engine's ledger,
+never a whole-document DeepDiff (unless ``verify``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "BulkResult",
+    "DocOutcome",
+    "Plan",
+    "STATUSES",
+    "COUNTS",
+    "discover",
+    "input_kind",
+    "is_bulk_input",
+    "migrate",
+    "render_summary",
+]
+
+STATUSES = ("converted", "unchanged", "failed")
+COUNTS = ("documents", "converted", "unchanged", "lossy", "invented", "invalid", "failed")
+DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
+LINE_SUFFIXES = (".ndjson", ".jsonl")
+_STAC_TYPES = ("Feature", "Collection", "Catalog")
+_COLLECTION_TYPES = ("FeatureCollection", "ItemCollection")
+_TMP = re.compile(r"^\..+\.\d+\.cwtmp$")
+_MARKER = ".crosswalk-run"
+
+try:  # optional: a faster parser for the common case (errors are re-parsed by json for the message)
+    from orjson import dumps as _fast_dumps
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is optional
+    _fast_dumps = None
+    _fast_loads = json.loads
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Discovery
+
+
+@dataclass
+class Plan:
+    """What a bulk run reads: ``files``, paths relative to ``root`` (the directory whose tree is mirrored)."""
+
+    root: str  # absolute
+    display_root: str  # the root as reports name it: relative to the working directory when the inputs were
+    files: list[str] = field(default_factory=list)
+    remote_links: int = 0  # http(s) child/item links, never fetched
+    outside: list[str] = field(default_factory=list)  # local links resolving outside the root: not followed
+
+    def path(self, rel: str) -> str:
+        """The file to open."""
+        return os.path.join(self.root, rel)
+
+    def href(self, rel: str) -> str:
+        """The name reports use."""
+        return rel if self.display_root == "." else os.path.join(self.display_root, rel)
+
+
+def _read_json_quiet(path: str) -> Any:
+    try:
+        with open(path, "rb") as f:
+            return _fast_loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def _local_href(base_file: str, href: Any) -> str | None:
+    """The local path a link href names (relative to ``base_file``), or None for remote/unsupported hrefs."""
+    if not isinstance(href, str) or not href:
+        return None
+    lower = href.lower()
+    if lower.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        href = unquote(urlparse(href).path)
+    elif "://" in href[:12] or lower.startswith(("http:", "https:", "s3:", "gs:")):
+        return None
+    href = href.split("#", 1)[0].split("?", 1)[0]
+    if not href:
+        return None
+    if os.path.isabs(href):
+        return os.path.normpath(href)
+    return os.path.normpath(os.path.join(os.path.dirname(base_file), href))
+
+
+def _link_targets(doc: Any, base_file: str) -> tuple[list[tuple[str, str]], int]:
+    """(rel, local path) of the child/item links of a Catalog/Collection, and the number of remote ones."""
+    out: list[tuple[str, str]] = []
+    remote = 0
+    links = doc.get("links") if isinstance(doc, dict) else None
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("rel") not in ("child", "item"):
+            continue
+        target = _local_href(base_file, link.get("href"))
+        if target is None:
+            remote += 1
+        else:
+            out.append((link["rel"], target))
+    return out, remote
+
+
+def _is_catalog_root(doc: Any, path: str) -> bool:
+    return (
+        isinstance(doc, dict)
+        and doc.get("type") in ("Catalog", "Collection")
+        and bool(_link_targets(doc, path)[0])
+    )
+
+
+def input_kind(srcs: Sequence[str]) -> str | None:
+    """What makes these inputs bulk input: ``several``, ``directory``, ``ndjson``, ``items`` (a JSON array or a
+    Feature/ItemCollection) or ``catalog`` (a Catalog/Collection with local child/item links); None for one
+    document (or ``-``, stdin)."""
+    if len(srcs) != 1:
+        return "several" if srcs else None
+    src = srcs[0]
+    if src == "-":
+        return None
+    if os.path.isdir(src):
+        return "directory"
+    if src.lower().endswith(LINE_SUFFIXES):
+        return "ndjson"
+    if not src.lower().endswith((".json", ".geojson")) or not os.path.isfile(src):
+        return None
+    doc = _read_json_quiet(src)
+    if isinstance(doc, list):
+        return "items"
+    if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
+        return "items"
+    return "catalog" if _is_catalog_root(doc, src) else None
+
+
+def is_bulk_input(srcs: Sequence[str]) -> bool:
+    """Bulk mode: several inputs, a directory, an ``.ndjson`` file, a JSON array or Feature/ItemCollection, or
+    a Catalog/Collection with local ``child``/``item`` links. ``-`` (stdin) and anything else: single mode."""
+    return input_kind(srcs) is not None
+
+
+def _walk(top: str, exclude: set[str]) -> Iterator[str]:
+    """Document files below ``top``, sorted, skipping hidden entries and the ``exclude`` directories."""
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and os.path.abspath(os.path.join(dirpath, d)) not in exclude
+        )
+        for name in sorted(filenames):
+            if not name.startswith(".") and name.lower().endswith(DOC_SUFFIXES + LINE_SUFFIXES):
+                yield os.path.join(dirpath, name)
+
+
+def discover(srcs: Sequence[str], *, exclude: Iterable[str] = ()) -> Plan:
+    """The files of a bulk run, in a stable order (catalogs breadth-first in link order, directories sorted).
+
+    The root is the common directory of the inputs (a catalog's own directory, a directory given). Links that
+    resolve outside it are listed in ``outside`` and not followed. ``exclude``: directories never walked into
+    (the output and backup directories when they sit inside). Each file is held once, as its path relative to
+    the root, so 100,000 Items cost a few MB.
+    """
+    excluded = {os.path.abspath(e) for e in exclude}
+    anchors = [os.path.abspath(s) if os.path.isdir(s) else os.path.dirname(os.path.abspath(s)) for s in srcs]
+    root = os.path.commonpath(anchors) if anchors else os.getcwd()
+    display = root if any(os.path.isabs(s) for s in srcs) else os.path.relpath(root)
+    plan = Plan(root=root, display_root=display)
+    cut = len(root.rstrip(os.sep)) + 1
+    seen: set[str] = set()
+    outside: set[str] = set()
+
+    def add(path: str) -> bool:
+        full = os.path.abspath(path)
+        if not _under(full, root):
+            outside.add(full)
+            return False
+        rel = full[cut:]
+        if rel in seen:
+            return False
+        seen.add(rel)
+        plan.files.append(rel)
+        return True
+
+    for src in srcs:
+        if os.path.isdir(src):
+            for path in _walk(src, excluded):
+                add(path)
+            continue
+        doc = _read_json_quiet(src) if src.lower().endswith((".json", ".geojson")) else None
+        if not add(src) or not _is_catalog_root(doc, src):
+            continue
+        queue = deque([(src, doc)])
+        while queue:
+            parent, pdoc = queue.popleft()
+            targets, n_remote = _link_targets(pdoc, parent)
+            plan.remote_links += n_remote
+            for rel, target in targets:
+                if add(target) and rel == "child":
+                    child = _read_json_quiet(target)
+                    if isinstance(child, dict) and child.get("type") in ("Catalog", "Collection"):
+                        queue.append((target, child))
+    plan.outside = sorted(outside)
+    return plan
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Converting one file (runs in the workers)
+
+
+@dataclass
+class DocOutcome:
+    """One document's fate: ``status`` is converted, unchanged or failed; the flags come from its report."""
+
+    href: str
+    status: str
+    lossy: bool = False
+    invented: bool = False
+    invalid: bool = False
+    error: str | None = None
+    report: str | None = None  # the design §3 report plus "status", one JSON line (when a summary file is kept)
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    docs: list[DocOutcome]
+    written: bool = False
+    write_error: str | None = None
+
+
+@dataclass
+class _Settings:
+    root: str
+    display_root: str
+    to: str
+    fill: dict[str, Any] | None
+    validate: bool
+    verify: bool
+    out_dir: str | None
+    in_place: bool
+    backup_dir: str | None
+    dry_run: bool
+    keep_reports: bool
+
+
+def _warm(to: str, validate: bool) -> None:
+    """Load and compile everything a conversion needs once per process (mappings, plan graph, schemas)."""
+    from . import pipeline
+    from .formats import Format
+    from .spec import load_support
+
+    target = Format.parse(to)
+    graph = pipeline.graph()
+    for fmt in graph.edges:
+        try:
+            graph.plan(fmt, target)
+        except Exception:  # noqa: BLE001 - a format with no path: reported per document later
+            pass
+    load_support("repairs.yaml")
+    if validate:
+        from .validate import _registry
+
+        _registry()
+
+
+def _doc_outcome(doc: Any, href: str, s: _Settings) -> tuple[DocOutcome, Any]:
+    """Convert one parsed document; returns (outcome, output document or None when it stays as it was)."""
+    from . import pipeline
+    from .errors import CrosswalkError, FormatError
+    from .formats import detect
+
+    try:
+        detection = detect(doc, href)
+    except FormatError as e:
+        if isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc):
+            return _plain_stac(doc, href, s, e.message), None
+        return _failed(href, str(e), s), None
+    except CrosswalkError as e:  # pragma: no cover - detect raises FormatError only
+        return _failed(href, str(e), s), None
+    if str(detection.format) == s.to and not s.verify:
+        return _already_there(doc, href, detection, s), None
+    try:
+        result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify)
+    except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
+        return _failed(href, f"{href}: internal error: {type(e).__name__}: {e}", s), None
+    if result.error is not None:
+        return _failed(href, str(result.error), s), None
+    status = "converted" if result.steps else "unchanged"
+    out = DocOutcome(href, status, result.lossy, result.invented, not result.valid)
+    if s.keep_reports:
+        out.report = _report_line(result.report, status)
+    return out, (result.document if result.steps else None)
+
+
+def _issues(doc: dict, s: _Settings) -> tuple[list[dict[str, Any]], bool]:
+    issues: list[dict[str, Any]] = []
+    valid = True
+    if s.validate:
+        from .validate import check
+
+        for i in check(doc):
+            issues.append({"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema})
+            valid = valid and i.severity != "error"
+    return issues, valid
+
+
+def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> DocOutcome:
+    """A document already in the target format: the report `pipeline.convert` would give (no steps, everything
+    kept), without its ledger, copy and coverage passes (a rerun over an upgraded catalog is all this)."""
+    issues, valid = _issues(doc, s)
+    out = DocOutcome(href, "unchanged", invalid=not valid)
+    if s.keep_reports:
+        from .report import summarize
+
+        fields = [{"path": "", "status": "kept"}]
+        report: dict[str, Any] = {
+            "source": {"href": href, "format": str(detection.format)},
+            "target": {"format": s.to},
+            "steps": [],
+            "fields": fields,
+            "valid": valid,
+            "issues": issues,
+            "summary": summarize(fields, doc),
+        }
+        if detection.others:
+            report["source"]["also"] = [str(f) for f in detection.others]
+        out.report = _report_line(report, "unchanged")
+    return out
+
+
+def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> DocOutcome:
+    """A STAC document without any ML-model extension: copied unchanged (validated when asked)."""
+    issues, valid = _issues(doc, s)
+    out = DocOutcome(href, "unchanged", invalid=not valid)
+    if s.keep_reports:
+        from .report import summarize
+
+        fields = [{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}]
+        report = {
+            "source": {"href": href, "format": None},
+            "target": {"format": s.to},
+            "steps": [],
+            "fields": fields,
+            "valid": valid,
+            "issues": issues,
+            "summary": summarize(fields, doc),
+        }
+        out.report = _report_line(report, "unchanged")
+    return out
+
+
+def _failed(href: str, message: str, s: _Settings) -> DocOutcome:
+    out = DocOutcome(href, "failed", error=message)
+    if s.keep_reports:
+        out.report = _line({"source": {"href": href}, "status": "failed", "error": message})
+    return out
+
+
+def _report_line(report: dict[str, Any], status: str) -> str:
+    return _line({**report, "status": status})
+
+
+def _line(obj: Any) -> str:
+    """One compact JSON line (orjson when it is installed and can: reports are plain JSON)."""
+    if _fast_dumps is not None:
+        try:
+            return _fast_dumps(obj).decode("utf-8")
+        except TypeError:  # e.g. an integer beyond 64 bits in an echoed value
+            pass
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _parse(data: bytes, path: str, href: str) -> Any:
+    from .io import parse_text
+
+    text = data.decode("utf-8")  # UnicodeDecodeError is handled by the caller
+    if path.lower().endswith((".yaml", ".yml")):
+        return parse_text(text, href, yaml_ok=True)
+    try:
+        return _fast_loads(data)
+    except ValueError:  # orjson is stricter (NaN, huge ints) or the JSON is bad: json decides and explains
+        return parse_text(text, href)
+
+
+def _href(rel: str, s: _Settings) -> str:
+    return rel if s.display_root == "." else os.path.join(s.display_root, rel)
+
+
+def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes | None, bytes | None]:
+    """(outcomes, original bytes, new bytes or None when the file stays as it is)."""
+    from .errors import CrosswalkError
+    from .io import dumps
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return [_failed(href, f"{href}: no such file", s)], None, None
+    except IsADirectoryError:
+        return [_failed(href, f"{href}: is a directory", s)], None, None
+    except OSError as e:
+        return [_failed(href, f"{href}: cannot read: {e.strerror or e}", s)], None, None
+    try:
+        if path.lower().endswith(LINE_SUFFIXES):
+            return _convert_lines(data, href, s)
+        doc = _parse(data, path, href)
+    except UnicodeDecodeError as e:
+        return [_failed(href, f"{href}: not UTF-8 text (byte {e.start})", s)], data, None
+    except CrosswalkError as e:
+        return [_failed(href, str(e), s)], data, None
+    if isinstance(doc, list):
+        docs, changed = _convert_many(doc, [f"{href}#/{i}" for i in range(len(doc))], s)
+        return docs, data, (dumps(changed).encode("utf-8") if changed is not None else None)
+    if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
+        feats = doc["features"]
+        docs, changed = _convert_many(feats, [f"{href}#/features/{i}" for i in range(len(feats))], s)
+        if changed is None:
+            return docs, data, None
+        return docs, data, dumps({**doc, "features": changed}).encode("utf-8")
+    outcome, new = _doc_outcome(doc, href, s)
+    if new is None:
+        return [outcome], data, None
+    text = dumps(new).encode("utf-8")
+    return [outcome], data, (None if text == data else text)
+
+
+def _convert_many(items: list[Any], hrefs: list[str], s: _Settings) -> tuple[list[DocOutcome], list[Any] | None]:
+    outs: list[DocOutcome] = []
+    new_items = list(items)
+    changed = False
+    for i, (item, href) in enumerate(zip(items, hrefs, strict=True)):
+        outcome, new = _doc_outcome(item, href, s)
+        outs.append(outcome)
+        if new is not None:
+            new_items[i] = new
+            changed = True
+    return outs, (new_items if changed else None)
+
+
+def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
+    from .errors import CrosswalkError
+    from .io import parse_text
+
+    outs: list[DocOutcome] = []
+    lines = data.split(b"\n")
+    changed = False
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{href}#L{n}"
+        try:
+            try:
+                doc = _fast_loads(line)
+            except ValueError:
+                doc = parse_text(line.decode("utf-8"), where)
+        except UnicodeDecodeError as e:
+            outs.append(_failed(where, f"{where}: not UTF-8 text (byte {e.start})", s))
+            continue
+        except CrosswalkError as e:
+            outs.append(_failed(where, str(e), s))
+            continue
+        outcome, new = _doc_outcome(doc, where, s)
+        outs.append(outcome)
+        if new is not None:
+            text = json.dumps(new, ensure_ascii=False).encode("utf-8")
+            lines[n - 1] = text + (b"\r" if line.endswith(b"\r") else b"")
+            changed = True
+    return outs, data, (b"\n".join(lines) if changed else None)
+
+
+def _write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
+    """Write via a temporary file in the same directory renamed over ``path`` (``mode``: the permissions)."""
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.cwtmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666 if mode is None else mode)
+    except FileNotFoundError:
+        os.makedirs(directory or ".", exist_ok=True)
+        fd = os.open(tmp, flags, 0o666 if mode is None else mode)
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
+def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Settings) -> bool:
+    """Write one file's result; True when something was written."""
+    if s.dry_run or original is None:
+        return False
+    if s.out_dir is not None:
+        dest = os.path.join(s.out_dir, rel)
+        data = original if new is None else new
+        if _same_bytes(dest, data):
+            return False
+        _write_bytes(dest, data)
+        return True
+    if s.in_place and new is not None:
+        path = os.path.join(s.root, rel)
+        mode = os.stat(path).st_mode & 0o7777
+        backup = os.path.join(s.backup_dir or "", rel)
+        if not _same_bytes(backup, original):
+            _write_bytes(backup, original, mode=mode, sync=True)
+        _write_bytes(path, new, mode=mode, sync=True)
+        return True
+    return False
+
+
+def _process(rel: str, s: _Settings) -> FileOutcome:
+    """Convert and write one file (``rel``: its path below the root)."""
+    href = _href(rel, s)
+    docs, original, new = _convert_file(os.path.join(s.root, rel), href, s)
+    outcome = FileOutcome(href, docs)
+    try:
+        outcome.written = _write_outputs(rel, original, new, s)
+    except OSError as e:
+        outcome.write_error = f"{href}: cannot write: {e.strerror or e}"
+    return outcome
+
+
+def _process_chunk(task: tuple[_Settings, list[str]]) -> list[FileOutcome]:
+    s, rels = task
+    return [_process(rel, s) for rel in rels]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The run
+
+
+@dataclass
+class BulkResult:
+    """The outcome of `migrate`: ``summary`` counts documents (see COUNTS) and files; ``failures`` lists
+    (href, message) for every failed document or file that could not be written."""
+
+    summary: dict[str, int]
+    failures: list[tuple[str, str]]
+    plan: Plan
+    seconds: float = 0.0
+    stopped: bool = False  # fail_fast stopped the run early
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.summary["failed"])
+
+    @property
+    def flagged(self) -> bool:
+        """Anything lossy, invented or invalid (what ``--strict`` fails on)."""
+        return any(self.summary[k] for k in ("lossy", "invented", "invalid"))
+
+
+def default_backup_dir(root: str) -> str:
+    """``<root>.bak`` beside the root directory."""
+    root = os.path.abspath(root).rstrip(os.sep) or os.sep
+    return os.path.join(os.path.dirname(root), os.path.basename(root) + ".bak")
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _sweep_temps(top: str) -> None:
+    """Remove temporary files a killed run left behind (only ours: ``.NAME.PID.cwtmp``)."""
+    for dirpath, _, filenames in os.walk(top):
+        for name in filenames:
+            if _TMP.match(name):
+                try:
+                    os.unlink(os.path.join(dirpath, name))
+                except OSError:
+                    pass
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool | None = None) -> None:
+        self.total = total
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.done = 0
+        self.docs = 0
+        self.last = 0.0
+
+    def update(self, files: int, docs: int) -> None:
+        self.done += files
+        self.docs += docs
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and self.done < self.total:
+            return
+        self.last = now
+        width = 30
+        filled = int(width * self.done / self.total) if self.total else width
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} files, {self.docs} documents"
+        )
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def migrate(
+    srcs: Sequence[str],
+    *,
+    to: str = "mlm",
+    fill: dict[str, Any] | None = None,
+    validate: bool = True,
+    verify: bool = False,
+    out_dir: str | None = None,
+    in_place: bool = False,
+    backup_dir: str | None = None,
+    dry_run: bool = False,
+    jobs: int = 1,
+    fail_fast: bool = False,
+    summary_file: str | None = None,
+    progress: bool | None = None,
+    on_failure: Callable[[str, str], None] | None = None,
+    chunk_size: int | None = None,
+) -> BulkResult:
+    """Convert every document of ``srcs`` (see the module docstring for inputs and outputs).
+
+    Exactly one of ``out_dir``, ``in_place`` and ``dry_run`` says where results go (``dry_run`` may be combined
+    with either: nothing is written). ``summary_file``: one design-§3 report per document as ndjson (with a
+    ``status`` key), then ``{"summary": {...}}``. ``on_failure(href, message)`` is called in the parent for each
+    failed document as results arrive (in file order). ``progress``: None = a bar on stderr when it is a terminal.
+    ``fail_fast`` stops after the first file with a failed document (with ``jobs`` > 1, files already handed to
+    the workers may have been written by then).
+    """
+    from .formats import Format
+
+    to = str(Format.parse(to))  # an unknown target fails before any work; reports name the exact version
+    if not (out_dir or in_place or dry_run):
+        raise ValueError("bulk mode needs out_dir, in_place or dry_run")
+    if out_dir and in_place:
+        raise ValueError("out_dir and in_place exclude each other")
+    started = time.perf_counter()
+    _warm(to, validate)  # compiled once here; forked workers inherit it
+    pool = _pool(jobs, to, validate) if jobs > 1 else None  # forked before discovery: no file list in them
+    try:
+        return _migrate(srcs, pool, to=to, fill=fill, validate=validate, verify=verify, out_dir=out_dir,
+                        in_place=in_place, backup_dir=backup_dir, dry_run=dry_run, jobs=jobs, fail_fast=fail_fast,
+                        summary_file=summary_file, progress=progress, on_failure=on_failure,
+                        chunk_size=chunk_size, started=started)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _pool(jobs: int, to: str, validate: bool) -> Any:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    return ctx.Pool(jobs, initializer=_warm, initargs=(to, validate))
+
+
+def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | None, validate: bool, verify: bool,
+             out_dir: str | None, in_place: bool, backup_dir: str | None, dry_run: bool, jobs: int,
+             fail_fast: bool, summary_file: str | None, progress: bool | None,
+             on_failure: Callable[[str, str], None] | None, chunk_size: int | None, started: float) -> BulkResult:
+    exclude = [d for d in (out_dir, backup_dir) if d]
+    plan = discover(srcs, exclude=exclude)
+    if in_place and not backup_dir:
+        backup_dir = default_backup_dir(plan.root)
+        exclude.append(backup_dir)
+        plan = discover(srcs, exclude=exclude) if _under(os.path.abspath(backup_dir), plan.root) else plan
+    if out_dir and os.path.abspath(out_dir) == plan.root:
+        raise ValueError("the output directory is the input root: use in_place")
+    settings = _Settings(
+        root=plan.root,
+        display_root=plan.display_root,
+        to=to,
+        fill=fill,
+        validate=validate,
+        verify=verify,
+        out_dir=os.path.abspath(out_dir) if out_dir else None,
+        in_place=in_place,
+        backup_dir=os.path.abspath(backup_dir) if backup_dir else None,
+        dry_run=dry_run,
+        keep_reports=summary_file is not None,
+    )
+    summary = dict.fromkeys(COUNTS, 0)
+    summary.update(files=len(plan.files), written=0, remote_links=plan.remote_links, outside_root=len(plan.outside))
+    failures: list[tuple[str, str]] = []
+    marker = None
+    if not dry_run:
+        dest_root = settings.out_dir if settings.out_dir else settings.root
+        marker = os.path.join(dest_root, _MARKER)
+        if os.path.exists(marker):  # the last run was interrupted: clear its temporary files
+            _sweep_temps(dest_root)
+            if settings.backup_dir:
+                _sweep_temps(settings.backup_dir)
+        os.makedirs(dest_root, exist_ok=True)
+        with open(marker, "w") as f:
+            f.write(f"{os.getpid()}\n")
+    bar = _Progress(len(plan.files), progress)
+    out = open(summary_file, "w", encoding="utf-8") if summary_file else None  # noqa: SIM115
+    stopped = False
+    try:
+        for fo in _run(plan.files, settings, pool, jobs, chunk_size):
+            bad = False
+            for d in fo.docs:
+                summary["documents"] += 1
+                summary[d.status] += 1
+                summary["lossy"] += d.lossy
+                summary["invented"] += d.invented
+                summary["invalid"] += d.invalid
+                if out is not None and d.report is not None:
+                    out.write(d.report + "\n")
+                if d.status == "failed":
+                    bad = True
+                    failures.append((d.href, d.error or "failed"))
+                    if on_failure is not None:
+                        bar.clear()
+                        on_failure(d.href, d.error or "failed")
+            if fo.write_error:
+                bad = True
+                failures.append((fo.path, fo.write_error))
+                summary["failed"] += 1
+                if on_failure is not None:
+                    bar.clear()
+                    on_failure(fo.path, fo.write_error)
+            summary["written"] += fo.written
+            bar.update(1, len(fo.docs))
+            if bad and fail_fast:
+                stopped = True
+                break
+        if out is not None:
+            out.write(json.dumps({"summary": summary}) + "\n")
+    finally:
+        bar.clear()
+        if out is not None:
+            out.close()
+    if stopped and pool is not None:  # stop the workers before anything is cleaned up
+        pool.terminate()
+        pool.join()
+    if marker is not None:
+        if stopped and pool is not None:  # terminated workers may have left temporary files
+            _sweep_temps(os.path.dirname(marker))
+            if settings.backup_dir:
+                _sweep_temps(settings.backup_dir)
+        try:
+            os.unlink(marker)
+        except OSError:
+            pass
+    return BulkResult(summary, failures, plan, time.perf_counter() - started, stopped)
+
+
+def _run(files: list[str], s: _Settings, pool: Any, jobs: int, chunk_size: int | None) -> Iterator[FileOutcome]:
+    """FileOutcomes in file order: in this process without a pool, else chunks of files handed to the pool's
+    workers, at most ``4 * jobs`` chunks in flight (memory stays flat however many files there are)."""
+    if pool is None or len(files) <= 1:
+        for rel in files:
+            yield _process(rel, s)
+        return
+    size = chunk_size or max(1, min(64, len(files) // (jobs * 8) or 1))
+    window: deque[Any] = deque()
+    for chunk in _chunks(files, size):
+        window.append(pool.apply_async(_process_chunk, ((s, chunk),)))
+        if len(window) >= 4 * jobs:
+            yield from window.popleft().get()
+    while window:
+        yield from window.popleft().get()
+
+
+def render_summary(summary: dict[str, int], seconds: float | None = None, fmt: str = "text") -> str:
+    """The final table (text or markdown) of a bulk run."""
+    rows = [(k, summary.get(k, 0)) for k in ("converted", "unchanged", "lossy", "invented", "invalid", "failed")]
+    head = f"{summary.get('documents', 0)} documents in {summary.get('files', 0)} files"
+    head += f", {summary.get('written', 0)} files written"
+    if seconds is not None:
+        head += f" ({seconds:.1f} s)"
+    extra = []
+    if summary.get("remote_links"):
+        extra.append(f"{summary['remote_links']} remote child/item links not followed")
+    if summary.get("outside_root"):
+        extra.append(f"{summary['outside_root']} links outside the root not followed")
+    if fmt == "markdown":
+        lines = [head, "", "| status | documents |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in rows]
+        return "\n".join(lines + [f"- {e}" for e in extra]) + "\n"
+    width = max(len(str(v)) for _, v in rows)
+    lines = [head] + [f"  {k:<10} {v:>{width}}" for k, v in rows] + [f"  ({e})" for e in extra]
+    return "\n".join(lines)

@@ -1,0 +1,502 @@
+"""Bulk mode: catalogs, directories, ndjson and ItemCollections, mirrored or in place; reruns and kills."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import CORPORA, SHARED
+
+from crosswalk import bulk, pipeline
+from crosswalk.cli import dlm_migrate
+from crosswalk.formats import detect
+
+MLM_URI = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
+STRUCTURAL = ("root", "parent", "child", "item", "collection")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _convertible(paths: list[Path]) -> list[dict]:
+    docs = [_load(p) for p in paths]
+    return [d for d in docs if d.get("type") == "Feature" and pipeline.convert(d, validate=False).ok]
+
+
+ML_MODEL = _convertible(sorted((CORPORA / "ml-model").glob("*.json")))
+DLM_BETA = _convertible(sorted((CORPORA / "dlm-beta").glob("*.json")))  # empty until the dlm-beta edges exist
+MLM13 = [_load(CORPORA / "mlm" / "spec-1.3.0-item_raster_bands.json")]
+COLLECTION = _load(CORPORA / "ml-model" / "agrifieldnet-gold-collection.json")
+
+
+def _item(base: dict, i: int, links: list[dict]) -> dict:
+    item = copy.deepcopy(base)
+    item["id"] = f"{base['id']}-{i:05d}"
+    item.pop("collection", None)
+    kept = [lk for lk in item.get("links", []) if lk.get("rel") not in STRUCTURAL + ("self",)]
+    item["links"] = links + kept
+    return item
+
+
+def _write(path: Path, doc) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def make_catalog(top: Path, n: int, *, absolute_every: int = 0) -> Path:
+    """A root Catalog (no ML extension) with one child per family: an ML-model Collection (with an ML
+    extension itself) holding ml-model Items, and plain Catalogs of dlm-beta and MLM 1.3 Items. Item links of
+    every ``absolute_every``-th Item are absolute paths."""
+    groups = [("ml-model", ML_MODEL), ("mlm13", MLM13)] + ([("dlm-beta", DLM_BETA)] if DLM_BETA else [])
+    root = {"type": "Catalog", "id": "root", "stac_version": "1.0.0", "description": "mixed models",
+            "links": [{"rel": "root", "href": "./catalog.json"}]}
+    for g, (name, bases) in enumerate(groups):
+        if name == "ml-model":
+            sub = copy.deepcopy(COLLECTION)
+            sub["id"] = "ml-model-models"
+            fname = "collection.json"
+        else:
+            sub = {"type": "Catalog", "id": f"{name}-models", "stac_version": "1.0.0", "description": name}
+            fname = "catalog.json"
+        sub["links"] = [{"rel": "root", "href": "../catalog.json"}, {"rel": "parent", "href": "../catalog.json"}]
+        for i in range(g, n, len(groups)):
+            links = [{"rel": "root", "href": "../../catalog.json"}, {"rel": "parent", "href": f"../{fname}"}]
+            if fname == "collection.json":
+                links.append({"rel": "collection", "href": f"../{fname}"})
+            item = _item(bases[i % len(bases)], i, links)
+            if fname == "collection.json":
+                item["collection"] = sub["id"]
+            path = top / name / "items" / f"{item['id']}.json"
+            _write(path, item)
+            href = str(path) if absolute_every and i % absolute_every == 0 else f"./items/{path.name}"
+            sub["links"].append({"rel": "item", "href": href})
+        _write(top / name / fname, sub)
+        root["links"].append({"rel": "child", "href": f"./{name}/{fname}"})
+    _write(top / "catalog.json", root)
+    return top / "catalog.json"
+
+
+def snapshot(top: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
+
+
+def read_summary(path: Path) -> tuple[list[dict], dict]:
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert "summary" in lines[-1]
+    return lines[:-1], lines[-1]["summary"]
+
+
+def counts_from_reports(reports: list[dict]) -> dict[str, int]:
+    c = dict.fromkeys(bulk.COUNTS, 0)
+    for r in reports:
+        c["documents"] += 1
+        c[r["status"]] += 1
+        if r["status"] == "failed":
+            continue
+        s = r["summary"]
+        c["lossy"] += bool(s["lossy"] or s["dropped"])
+        c["invented"] += bool(s["invented"])
+        c["invalid"] += not r["valid"]
+    return c
+
+
+def cli(args) -> object:
+    return CliRunner().invoke(dlm_migrate, [str(a) for a in args], catch_exceptions=False)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The 2,000-Item catalog (built and converted once)
+
+
+GROUPS = 3 if DLM_BETA else 2
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """2,000 Items converted without validation (validating 2,000 documents costs ~20 s of jsonschema): the
+    outputs are validated below, one per distinct document, and `test_reports_carry_validation` runs with it."""
+    top = tmp_path_factory.mktemp("big")
+    root = make_catalog(top / "src", 2000, absolute_every=97)
+    out, summary_file = top / "out", top / "summary.ndjson"
+    result = bulk.migrate([str(root)], out_dir=str(out), summary_file=str(summary_file), jobs=2, validate=False,
+                          progress=False)
+    return top, result, out, summary_file
+
+
+def _check_reports(result, summary_file: Path, n: int) -> list[dict]:
+    assert result.failures == []
+    assert result.summary["documents"] == n + 1 + GROUPS
+    reports, summary = read_summary(summary_file)
+    assert summary == result.summary
+    assert {k: summary[k] for k in bulk.COUNTS} == counts_from_reports(reports)
+    assert summary["converted"] == n + 1  # the Items and the ML-model Collection; the plain Catalogs unchanged
+    assert summary["unchanged"] == GROUPS
+    sources = {r["source"]["format"] for r in reports if r["status"] == "converted"}
+    assert {"ml-model@1.0.0", "mlm@1.3.0"} <= sources
+    if DLM_BETA:
+        assert any(f.startswith("dlm-beta@") for f in sources)
+    assert {r["target"]["format"] for r in reports} == {"mlm@1.5.2"}
+    return reports
+
+
+def test_big_catalog_upgrades_every_item_with_reports_matching_the_summary(big) -> None:
+    top, result, out, summary_file = big
+    _check_reports(result, summary_file, 2000)
+
+
+def test_big_catalog_every_item_is_valid(big) -> None:
+    """Items made from the same corpus document differ only in ``id`` and links: one of each is validated."""
+    from crosswalk.validate import check
+
+    _, _, out, _ = big
+    distinct: dict[str, dict] = {}
+    for path in sorted(out.rglob("*.json")):
+        doc = _load(path)
+        if doc["type"] == "Feature":
+            assert isinstance(doc["id"], str) and all(isinstance(lk["href"], str) for lk in doc["links"])
+            rest = {k: v for k, v in doc.items() if k != "links"}
+            rest["links"] = [lk for lk in doc["links"] if lk["rel"] not in STRUCTURAL]
+            key = json.dumps(rest, sort_keys=True).replace(json.dumps(doc["id"])[1:-1], "<id>")
+            distinct.setdefault(key, doc)
+    assert len(distinct) <= len(ML_MODEL) + len(MLM13) + len(DLM_BETA)
+    for doc in distinct.values():
+        assert [i for i in check(doc) if i.severity == "error"] == [], doc["id"]
+
+
+def test_reports_carry_validation(tmp_path: Path) -> None:
+    root = make_catalog(tmp_path / "src", 30, absolute_every=7)
+    summary_file = tmp_path / "s.ndjson"
+    result = bulk.migrate([str(root)], out_dir=str(tmp_path / "out"), summary_file=str(summary_file),
+                          progress=False)
+    reports = _check_reports(result, summary_file, 30)
+    errors = [(r["source"]["href"], i) for r in reports for i in r["issues"] if i["severity"] == "error"]
+    assert errors == []
+    assert result.summary["invalid"] == 0
+
+
+def test_big_catalog_mirror_is_complete_and_every_link_resolves(big) -> None:
+    top, result, out, _ = big
+    src = snapshot(top / "src")
+    mirrored = snapshot(out)
+    assert set(mirrored) == set(src)
+    items = 0
+    for rel, data in mirrored.items():
+        doc = json.loads(data)
+        here = out / rel
+        for link in doc.get("links", []):
+            if link.get("rel") in STRUCTURAL and not os.path.isabs(link["href"]):
+                assert (here.parent / link["href"]).resolve().is_file(), (rel, link)
+        if doc["type"] == "Feature":
+            items += 1
+            assert MLM_URI in doc["stac_extensions"]
+            assert str(detect(doc).format) == "mlm@1.5.2"
+    assert items == 2000
+    # the plain catalogs are copied byte for byte
+    assert mirrored["catalog.json"] == src["catalog.json"]
+
+
+def test_rerun_on_an_upgraded_catalog_changes_nothing(big) -> None:
+    top, _, out, _ = big
+    before = snapshot(out)
+    again = bulk.migrate([str(out / "catalog.json")], in_place=True, backup_dir=str(top / "bak"), validate=False,
+                         jobs=2, progress=False)
+    assert again.summary["converted"] == 0 and again.summary["failed"] == 0
+    assert again.summary["written"] == 0
+    assert snapshot(out) == before
+    assert not (top / "bak").exists()
+
+
+@pytest.mark.parametrize("validate", [False, True])
+def test_already_upgraded_documents_get_the_report_convert_gives(tmp_path: Path, validate: bool) -> None:
+    """bulk skips the ledger for documents already in the target format; the report must not change."""
+    settings = bulk._Settings(root=str(tmp_path), display_root=str(tmp_path), to="mlm@1.5.2", fill=None,
+                              validate=validate, verify=False, out_dir=None, in_place=False, backup_dir=None,
+                              dry_run=False, keep_reports=True)
+    mixed = _load(CORPORA / "ml-model" / "spec-dummy-item.json")
+    for base in ML_MODEL + MLM13 + DLM_BETA + [COLLECTION]:
+        upgraded = pipeline.convert(base, validate=False).document
+        if base is ML_MODEL[0]:  # an MLM document that still carries ml-model fields
+            upgraded["properties"]["ml-model:type"] = mixed["properties"]["ml-model:type"]
+        expected = pipeline.convert(upgraded, href="x.json", validate=validate)
+        assert expected.steps == []
+        outcome, new = bulk._doc_outcome(upgraded, "x.json", settings)
+        assert new is None and outcome.status == "unchanged"
+        assert json.loads(outcome.report) == {**expected.report, "status": "unchanged"}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Other inputs
+
+
+def test_ndjson_itemcollection_and_arrays(tmp_path: Path) -> None:
+    items = [_item(b, i, []) for i, b in enumerate(ML_MODEL + MLM13 + DLM_BETA)]
+    lines = [json.dumps(d) for d in items]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "items.ndjson").write_text("\n".join(lines[:2] + [""] + lines[2:]) + "\n", encoding="utf-8")
+    _write(tmp_path / "in" / "fc.json", {"type": "FeatureCollection", "features": items[:3]})
+    _write(tmp_path / "in" / "array.json", items[-2:])
+    summary_file = tmp_path / "s.ndjson"
+    r = cli([tmp_path / "in", "--out-dir", tmp_path / "out", "--summary-file", summary_file, "--no-validate"])
+    assert r.exit_code == 0, r.stderr
+    reports, summary = read_summary(summary_file)
+    assert summary["documents"] == len(items) + 3 + 2
+    assert summary["converted"] == summary["documents"]
+    hrefs = [rep["source"]["href"] for rep in reports]
+    assert str(tmp_path / "in" / "items.ndjson") + "#L4" in hrefs  # line 3 is blank
+    assert str(tmp_path / "in" / "fc.json") + "#/features/2" in hrefs
+    assert str(tmp_path / "in" / "array.json") + "#/1" in hrefs
+    out_lines = (tmp_path / "out" / "items.ndjson").read_text(encoding="utf-8").split("\n")
+    assert out_lines[2] == "" and len(out_lines) == len(lines) + 2
+    for line in filter(None, out_lines):
+        assert MLM_URI in json.loads(line)["stac_extensions"]
+    fc = _load(tmp_path / "out" / "fc.json")
+    assert fc["type"] == "FeatureCollection" and all(MLM_URI in f["stac_extensions"] for f in fc["features"])
+    assert all(MLM_URI in f["stac_extensions"] for f in _load(tmp_path / "out" / "array.json"))
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
+def test_a_real_bare_array_of_items_is_bulk_input(tmp_path: Path) -> None:
+    src = SHARED / ("corpora/real/ml-model/radiantearth__radiant-mlhub__test__models__cassettes__test_ml_model__"
+                    "TestMLModel.test_list_ml_models.yaml.body.json")
+    if not src.is_file():
+        pytest.skip("corpus file not present")
+    assert bulk.is_bulk_input([str(src)])
+    r = cli([src, "--out-dir", tmp_path / "out", "--report", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stderr.strip().splitlines()[-1])["summary"]["converted"] == 2
+    out = _load(tmp_path / "out" / src.name)
+    assert [MLM_URI in d["stac_extensions"] for d in out] == [True, True]
+
+
+def test_catalog_links_remote_outside_and_file_urls(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    _write(cat / "a.json", _item(ML_MODEL[0], 1, []))
+    _write(cat / "sub" / "b.json", _item(ML_MODEL[1], 2, []))
+    _write(tmp_path / "elsewhere.json", _item(ML_MODEL[2], 3, []))
+    _write(cat / "catalog.json", {
+        "type": "Catalog", "id": "c", "stac_version": "1.0.0", "description": "d", "links": [
+            {"rel": "item", "href": "a.json"},
+            {"rel": "item", "href": (cat / "sub" / "b.json").as_uri()},
+            {"rel": "item", "href": "./a.json"},  # the same file twice: converted once
+            {"rel": "item", "href": "../elsewhere.json"},
+            {"rel": "item", "href": "https://example.com/remote.json"},
+            {"rel": "self", "href": "https://example.com/catalog.json"},
+        ]})
+    result = bulk.migrate([str(cat / "catalog.json")], out_dir=str(tmp_path / "out"), validate=False)
+    assert result.summary["documents"] == 3 and result.summary["converted"] == 2
+    assert result.summary["remote_links"] == 1 and result.plan.outside == [str(tmp_path / "elsewhere.json")]
+    assert sorted(snapshot(tmp_path / "out")) == ["a.json", "catalog.json", "sub/b.json"]
+    assert "1 remote child/item links not followed" in bulk.render_summary(result.summary)
+
+
+def test_directories_with_yaml_documents(tmp_path: Path) -> None:
+    import yaml
+
+    _write(tmp_path / "in" / "a.json", _item(ML_MODEL[0], 1, []))
+    (tmp_path / "in" / "b.yaml").write_text(yaml.safe_dump(_item(MLM13[0], 2, [])), encoding="utf-8")
+    (tmp_path / "in" / "notes.txt").write_text("not a document", encoding="utf-8")
+    result = bulk.migrate([str(tmp_path / "in")], in_place=True, validate=False)
+    assert result.summary["converted"] == 2 and result.summary["files"] == 2
+    assert MLM_URI in yaml.safe_load((tmp_path / "in" / "b.yaml").read_text(encoding="utf-8"))["stac_extensions"]
+    assert sorted(snapshot(tmp_path / "in.bak")) == ["a.json", "b.yaml"]
+
+
+def test_single_documents_stay_in_single_mode(tmp_path: Path) -> None:
+    item = CORPORA / "ml-model" / "spec-dummy-item.json"
+    assert not bulk.is_bulk_input([str(item)])
+    r = cli([item, "--report", "none"])
+    assert r.exit_code == 0 and MLM_URI in json.loads(r.stdout)["stac_extensions"]
+    root = make_catalog(tmp_path / "cat", 4)
+    assert bulk.is_bulk_input([str(root)])
+    # -o names one output document: a catalog root alone is converted as one document
+    r = cli([root.parent / "ml-model" / "collection.json", "-o", tmp_path / "c.json", "--report", "none"])
+    assert r.exit_code == 0 and MLM_URI in _load(tmp_path / "c.json")["stac_extensions"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Writing modes
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root = make_catalog(tmp_path / "cat", 12)
+    before = snapshot(tmp_path)
+    r = cli([root, "--dry-run", "--out-dir", tmp_path / "out", "--no-validate"])
+    assert r.exit_code == 0, r.stderr
+    assert "dry run" in r.stderr and "converted" in r.stderr
+    r = cli([root, "--dry-run", "--in-place", "--no-validate", "--report", "json"])
+    assert json.loads(r.stderr)["summary"]["converted"] == 13
+    assert snapshot(tmp_path) == before
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cat.bak").exists()
+
+
+def test_in_place_backs_up_then_a_rerun_changes_nothing(tmp_path: Path) -> None:
+    root = make_catalog(tmp_path / "cat", 12)
+    original = snapshot(tmp_path / "cat")
+    os.chmod(root.parent / "mlm13" / "catalog.json", 0o640)
+    r = cli([root, "--in-place", "--no-validate", "--report", "none"])
+    assert r.exit_code == 0, r.stderr
+    upgraded = snapshot(tmp_path / "cat")
+    backups = snapshot(tmp_path / "cat.bak")
+    changed = {k for k in original if upgraded[k] != original[k]}
+    assert len(changed) == 13  # 12 Items and the ML-model Collection
+    assert set(backups) == changed and all(backups[k] == original[k] for k in changed)
+    assert (os.stat(root.parent / "mlm13" / "catalog.json").st_mode & 0o777) == 0o640
+    assert not list((tmp_path / "cat").rglob(".*"))  # no temporary files or run marker left
+    r = cli([root, "--in-place", "--no-validate", "--report", "json"])
+    assert r.exit_code == 0
+    assert json.loads(r.stderr)["summary"]["written"] == 0
+    assert snapshot(tmp_path / "cat") == upgraded and snapshot(tmp_path / "cat.bak") == backups
+
+
+def test_out_dir_rerun_rewrites_nothing(tmp_path: Path) -> None:
+    root = make_catalog(tmp_path / "cat", 6)
+    files = 6 + 1 + GROUPS  # Items, the root, the ML-model Collection and the plain Catalogs
+    assert bulk.migrate([str(root)], out_dir=str(tmp_path / "out"), validate=False).summary["written"] == files
+    mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.json")}
+    again = bulk.migrate([str(root)], out_dir=str(tmp_path / "out"), validate=False)
+    assert again.summary["written"] == 0 and again.summary["converted"] == 7
+    assert mtimes == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.json")}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Failures
+
+
+def _dir_with_bad_document(top: Path) -> Path:
+    d = top / "in"
+    for i in range(5):
+        _write(d / f"item-{i}.json", _item(ML_MODEL[i % len(ML_MODEL)], i, []))
+    (d / "item-2.json").write_text("{not json", encoding="utf-8")
+    return d
+
+
+def test_a_bad_document_is_listed_and_the_others_are_converted(tmp_path: Path) -> None:
+    d = _dir_with_bad_document(tmp_path)
+    summary_file = tmp_path / "s.ndjson"
+    r = cli([d, "--out-dir", tmp_path / "out", "--no-validate", "--summary-file", summary_file])
+    assert r.exit_code == 1
+    assert "item-2.json" in r.stderr and "invalid JSON" in r.stderr
+    for i in (0, 1, 3, 4):
+        assert MLM_URI in _load(tmp_path / "out" / f"item-{i}.json")["stac_extensions"]
+    reports, summary = read_summary(summary_file)
+    assert summary["failed"] == 1 and summary["converted"] == 4
+    assert [rep["status"] for rep in reports] == ["converted", "converted", "failed", "converted", "converted"]
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path: Path) -> None:
+    d = _dir_with_bad_document(tmp_path)
+    r = cli([d, "--out-dir", tmp_path / "out", "--no-validate", "--fail-fast", "--report", "json"])
+    assert r.exit_code == 1
+    assert "fail-fast" in r.stderr
+    assert not (tmp_path / "out" / "item-3.json").exists() and not (tmp_path / "out" / "item-4.json").exists()
+
+
+def test_strict_fails_on_lossy_or_invented_documents(tmp_path: Path) -> None:
+    d = _dir_with_bad_document(tmp_path)
+    (d / "item-2.json").unlink()
+    r = cli([d, "--out-dir", tmp_path / "out", "--no-validate", "--report", "none"])
+    assert r.exit_code == 0
+    r = cli([d, "--out-dir", tmp_path / "out2", "--no-validate", "--report", "none", "--strict"])
+    assert r.exit_code == 1 and "--strict" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--out-dir", "OUT", "--in-place"], "exclude each other"),
+        (["-o", "x.json"], "--out-dir"),
+        ([], "--in-place"),
+        (["--out-dir", "OUT", "--backup-dir", "B"], "--backup-dir goes with --in-place"),
+        (["--out-dir", "OUT", "--report-file", "r.json"], "--summary-file"),
+        (["--out-dir", "OUT", "--jobs", "0"], "jobs"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, extra: list[str], message: str) -> None:
+    d = _dir_with_bad_document(tmp_path)
+    args = [str(tmp_path / a) if a in ("OUT", "B", "x.json", "r.json") else a for a in extra]
+    r = cli([d, *args])
+    assert r.exit_code == 2
+    assert message in r.stderr
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Crash safety
+
+
+KILL_ITEMS = 40
+
+
+def _run_in_place(root: Path) -> subprocess.Popen:
+    code = "import sys; from crosswalk.cli import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(root), "--in-place", "--no-validate", "--report", "none"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _started(proc: subprocess.Popen, root: Path) -> float:
+    """Wait until the run has started writing (its run marker exists); returns when that was seen."""
+    marker = root.parent / bulk._MARKER
+    while not marker.exists():
+        assert proc.poll() is None, "the run ended before it started writing"
+        time.sleep(0.002)
+    return time.monotonic()
+
+
+def test_killed_in_place_runs_leave_every_file_whole_and_a_rerun_finishes(tmp_path: Path) -> None:
+    pristine = tmp_path / "pristine"
+    root = make_catalog(pristine / "cat", KILL_ITEMS)
+    reference = tmp_path / "reference"
+    bulk.migrate([str(root)], out_dir=str(reference), validate=False)
+    original, upgraded = snapshot(pristine / "cat"), snapshot(reference)
+    assert set(original) == set(upgraded)
+
+    # calibrate: how long the writing phase of a full run takes here; kills land anywhere in it
+    work = tmp_path / "calibrate"
+    shutil.copytree(pristine, work)
+    proc = _run_in_place(work / "cat" / "catalog.json")
+    t0 = _started(proc, work / "cat" / "catalog.json")
+    assert proc.wait(timeout=120) == 0
+    duration = time.monotonic() - t0
+    assert snapshot(work / "cat") == upgraded
+
+    rng = random.Random(20240605)
+    partial = 0
+    for trial in range(5):
+        work = tmp_path / f"trial-{trial}"
+        shutil.copytree(pristine, work)
+        proc = _run_in_place(work / "cat" / "catalog.json")
+        _started(proc, work / "cat" / "catalog.json")
+        time.sleep(rng.uniform(0.0, 1.0) * duration)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        now = snapshot(work / "cat")
+        real = {k: v for k, v in now.items() if not k.split("/")[-1].startswith(".")}
+        assert set(real) == set(original)
+        for rel, data in real.items():
+            json.loads(data)  # parseable
+            assert data in (original[rel], upgraded[rel]), rel
+        partial += 0 < sum(real[k] != original[k] for k in real) < len(real)
+        backups = work / "cat.bak"
+        if backups.exists():
+            for rel, data in snapshot(backups).items():
+                if not rel.split("/")[-1].startswith("."):
+                    assert data == original[rel], rel
+        # the rerun completes the job and cleans up
+        result = bulk.migrate([str(work / "cat" / "catalog.json")], in_place=True, validate=False)
+        assert result.summary["failed"] == 0
+        assert snapshot(work / "cat") == upgraded
+        assert snapshot(backups) == {k: original[k] for k in original if original[k] != upgraded[k]}
+        assert not [p for p in (work / "cat").rglob(".*")]
+    assert partial >= 1, "no kill landed in the middle of the writes; the test proved nothing"

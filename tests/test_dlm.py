@@ -1,0 +1,595 @@
+"""Issue 3: dlm beta (dlm:data, dlm:inputs, ...) and current dlm (bands, dlm:input, dlm:output) -> MLM 1.5.2.
+
+The done-criteria run on the project's own corpus (corpora/dlm-beta, corpora/dlm) and, when ../shared is present,
+on the real dlm-legacy documents and the official dlm examples there. Unit tests run each transform on tiny inline
+documents and check that the ledger accounts for every leaf.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crosswalk import pipeline
+from crosswalk.dlm_schemas import VERSIONS, check_dlm, schema_for
+from crosswalk.engine import Ctx
+from crosswalk.errors import ReadError
+from crosswalk.formats import detect
+from crosswalk.io import read_document, read_document_repairs
+from crosswalk.ledger import Ledger
+from crosswalk.lenient import parse_lenient, strip_jsonc
+from crosswalk.pointer import parse_pointer
+from crosswalk.report import coverage_problems, ledger_problems
+from crosswalk.transforms import REGISTRY
+from crosswalk.transforms.dlm import class_name, expression, resolve_band, semver
+from crosswalk.validate import check
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPORA = ROOT / "corpora"
+MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
+
+REAL = ["crim-ca__CCCOT03__extension__dl-model__examples__example-thelper-item.json",
+        "sentinel-hub__stac-ml-example__stac__dl_sequential.json",
+        "sentinel-hub__stac-ml-example__stac__ml_lightgbm.json"]
+SPEC_ITEMS = ["specs/dlm-legacy/v1.0.0-beta2/examples/item.json", "specs/dlm-legacy/v1.0.0-beta2/examples/item.yml",
+              "specs/dlm-legacy/sfoucher-main/examples/item.json", "specs/dlm-legacy/sfoucher-main/examples/item.yml",
+              "specs/dlm/v1.0.0-beta.3/examples/item.json", "specs/dlm/v1.0.0-beta.3/examples/item.yml"]
+THELPER = "cccot03-thelper-item.json"
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def convert_file(path: Path) -> tuple[pipeline.Result, list[dict[str, Any]]]:
+    doc, repairs = read_document_repairs(str(path))
+    result = pipeline.convert(doc, href=str(path), verify=True)
+    assert result.ok, result.error
+    return result, repairs
+
+
+def errors(result: pipeline.Result) -> list[dict[str, Any]]:
+    return [i for i in result.report["issues"] if i["severity"] == "error"]
+
+
+def accounting(result: pipeline.Result) -> list[dict[str, Any]]:
+    return [i for i in result.report["issues"] if i["message"].startswith("accounting:")]
+
+
+def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | None:
+    """The report entry that decides a source pointer: the most specific entry at it or an ancestor."""
+    path = parse_pointer(pointer)
+    best = None
+    for e in fields:
+        if e["status"] in ("invented", "filled"):
+            continue
+        p = parse_pointer(e["path"])
+        if path[: len(p)] == p and (best is None or len(p) > len(parse_pointer(best["path"]))):
+            best = e
+    return best
+
+
+def run(name: str, doc: dict[str, Any], **args: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run one registered transform on a copy of ``doc``; the ledger must account for every leaf."""
+    ledger = Ledger(doc)
+    ledger.step = "test"
+    work = copy.deepcopy(doc)
+    REGISTRY[name].fn(Ctx(work, ledger), **args)
+    fields = ledger.entries()
+    problems = coverage_problems(doc, work, fields) + ledger_problems(doc, work, fields)
+    assert not problems, problems
+    return work, fields
+
+
+def item(props: dict[str, Any], **top: Any) -> dict[str, Any]:
+    doc = {"stac_version": "1.0.0", "stac_extensions": ["dl-model"], "type": "Feature", "id": "x",
+           "geometry": None, "links": [], "assets": {}, "properties": {"datetime": "2020-01-01T00:00:00Z", **props}}
+    doc.update(top)
+    return doc
+
+
+def corpus_files() -> list[Path]:
+    return sorted(p for d in ("dlm-beta", "dlm") for p in (CORPORA / d).iterdir()
+                  if p.suffix in (".json", ".jsonc", ".yml", ".yaml"))
+
+
+# -- the lenient reader ------------------------------------------------------------------------------------------
+def test_strict_json_needs_no_repair() -> None:
+    assert parse_lenient('{"a": "http://x//y"}', "a.json") == ({"a": "http://x//y"}, [])
+
+
+def test_line_comments_are_removed_and_reported_with_their_line() -> None:
+    text = '// header\n// https://example.com/x.json\n{"href": "https://a/b", // trailing\n "n": 1}\n'
+    doc, repairs = parse_lenient(text, "item.json")
+    assert doc == {"href": "https://a/b", "n": 1}
+    assert [r["reason"].split(":")[0] for r in repairs] == ["line 1", "line 2", "line 3"]
+    assert all(r == {"path": "", "status": "repaired", "reason": r["reason"]} for r in repairs)
+    assert "comment" in repairs[0]["reason"]
+
+
+def test_block_comments_trailing_commas_and_strings() -> None:
+    text = '{"a": [1, 2,], /* note\nmore */ "b": {"c": "x, }", },\n}'
+    doc, repairs = parse_lenient(text, "x.json")
+    assert doc == {"a": [1, 2], "b": {"c": "x, }"}}
+    reasons = [r["reason"] for r in repairs]
+    assert any("/* */" in r and r.startswith("line 1") for r in reasons)
+    assert sum("trailing comma" in r for r in reasons) == 3
+
+
+def test_strip_jsonc_keeps_positions() -> None:
+    cleaned, notes = strip_jsonc('{"a": 1, // c\n"b": 2}')
+    assert len(cleaned) == len('{"a": 1, // c\n"b": 2}') and cleaned.count("\n") == 1
+    assert json.loads(cleaned) == {"a": 1, "b": 2} and len(notes) == 1
+
+
+def test_yaml_files_and_yaml_fallback() -> None:
+    doc, repairs = parse_lenient("created: 2020-12-12T00:00:01Z\nm:\n  - 0: dontcare\nversion: 1.5\n", "item.yml")
+    assert doc == {"created": "2020-12-12T00:00:01Z", "m": [{"0": "dontcare"}], "version": 1.5}
+    assert repairs == []
+    doc, repairs = parse_lenient("id: 1\ntype: Feature\n", "item.json")
+    assert doc == {"id": 1, "type": "Feature"} and repairs[0]["reason"] == "not JSON; read as YAML"
+
+
+def test_unreadable_text_is_a_read_error() -> None:
+    with pytest.raises(ReadError, match="invalid JSON"):
+        parse_lenient('{"a": [1, 2', "broken.json")
+
+
+def test_read_document_lenient_flag(tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    f.write_text('// comment\n{"a": 1,}\n', encoding="utf-8")
+    with pytest.raises(ReadError):
+        read_document(str(f))
+    assert read_document(str(f), lenient=True) == {"a": 1}
+    doc, repairs = read_document_repairs(str(f))
+    assert doc == {"a": 1} and len(repairs) == 2
+    with pytest.raises(ReadError):
+        read_document_repairs(str(f), lenient=False)
+
+
+# -- structural repairs ------------------------------------------------------------------------------------------
+def test_repair_assets_list_merges_and_suffixes_collisions() -> None:
+    doc = item({}, assets=[{"a": {"href": "1"}}, {"a": {"href": "2"}, "b": {"href": "3"}}, {"href": "4"}, 7])
+    work, fields = run("dlm.repair_assets_list", doc)
+    assert work["assets"] == {"a": {"href": "1"}, "a-2": {"href": "2"}, "b": {"href": "3"}, "asset-3": {"href": "4"}}
+    assert entry_for(fields, "/assets/1/a/href")["status"] == "repaired"
+    assert "renamed 'a-2'" in entry_for(fields, "/assets/1/a/href")["reason"]
+    assert entry_for(fields, "/assets/3")["status"] == "dropped"
+
+
+def test_repair_asset_role() -> None:
+    doc = item({}, assets={"m": {"href": "x", "role": ["model artefact"]}, "n": {"href": "y", "role": "data"},
+                           "o": {"href": "z", "roles": ["data"], "role": ["data", "metadata"]}})
+    work, fields = run("dlm.repair_asset_roles", doc)
+    assert work["assets"]["m"] == {"href": "x", "roles": ["model artefact"]}
+    assert work["assets"]["n"]["roles"] == ["data"]
+    assert work["assets"]["o"] == {"href": "z", "roles": ["data", "metadata"]}
+    assert entry_for(fields, "/assets/m/role/0")["status"] == "repaired"
+    assert entry_for(fields, "/assets/o/role/0")["status"] == "dropped"
+
+
+def test_repair_polygon_ring() -> None:
+    ring = [[180, 90], [-180, -90], [-180, 90], [180, 90], [180, -90]]
+    doc = item({}, geometry={"type": "Polygon", "coordinates": [ring]})
+    work, fields = run("dlm.repair_polygon_rings", doc)
+    assert work["geometry"]["coordinates"][0][-1] == [180, 90] and len(work["geometry"]["coordinates"][0]) == 6
+    e = entry_for(fields, "/geometry/coordinates/0/0/0")
+    assert e["status"] == "repaired" and "/geometry/coordinates/0/5" in e["to"]
+    closed = item({}, geometry={"type": "Polygon", "coordinates": [ring + [ring[0]]]})
+    assert run("dlm.repair_polygon_rings", closed)[0] == closed
+
+
+def test_repair_strings_and_provider_roles() -> None:
+    doc = item({"dlm:runtime": {"version": 1.5, "framework": "PyTorch"},
+                "providers": [{"name": "E", "roles": ["image licensor", "host"]},
+                              {"name": "A", "roles": ["image provider", "who knows"]}]})
+    work, _ = run("dlm.repair_strings", doc)
+    assert work["properties"]["dlm:runtime"]["version"] == "1.5"
+    work, fields = run("dlm.repair_provider_roles", doc)
+    assert work["properties"]["providers"][0]["roles"] == ["licensor", "host"]
+    assert work["properties"]["providers"][1]["roles"] == ["producer"]
+    assert entry_for(fields, "/properties/providers/0/roles/0")["status"] == "lossy"
+    assert entry_for(fields, "/properties/providers/1/roles/1")["status"] == "dropped"
+
+
+def test_repair_eo_bands() -> None:
+    doc = item({"eo:bands": [{"name": "p", "common_name": "pancro", "center_wavelength": 400},
+                             {"name": "n", "common_name": "nir", "center_wavelength": 0.85},
+                             {"name": "q", "common_name": "weird"}]})
+    work, fields = run("dlm.repair_eo_bands", doc)
+    bands = work["properties"]["eo:bands"]
+    assert bands[0] == {"name": "p", "common_name": "pan", "center_wavelength": 0.4}
+    assert bands[1]["center_wavelength"] == 0.85 and "common_name" not in bands[2]
+    assert entry_for(fields, "/properties/eo:bands/0/center_wavelength")["status"] == "repaired"
+    assert entry_for(fields, "/properties/eo:bands/2/common_name")["status"] == "dropped"
+
+
+def test_swap_schema_uri_adds_nothing_when_absent() -> None:
+    args = {"pattern": r"https://old/.*", "uri": "https://new/schema.json", "reason": "renamed URI"}
+    work, _ = run("dlm.swap_schema_uri", item({}, stac_extensions=["dl-model"]), **args)
+    assert work["stac_extensions"] == ["dl-model"]
+    work, fields = run("dlm.swap_schema_uri", item({}, stac_extensions=["a", "https://old/x"]), **args)
+    assert work["stac_extensions"] == ["a", "https://new/schema.json"]
+    assert entry_for(fields, "/stac_extensions/1")["status"] == "transformed"
+
+
+# -- small helpers ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("given", "want"), [
+    ("1.5", "1.5.0"), (1.5, "1.5.0"), ("v2.1", "2.1.0"), ("2", "2.0.0"), ("2.1.2+cu121", "2.1.2+cu121"),
+    ("1.13.1", "1.13.1"), ("latest", None), (None, None), (True, None)])
+def test_semver(given: Any, want: str | None) -> None:
+    assert semver(given) == want
+
+
+def test_expression_and_names() -> None:
+    assert expression("my_mod:fn(Tensor<BxCxHxW>) -> Tensor<Bx1xHxW>") == {
+        "format": "python", "expression": "my_mod:fn", "description": "signature: (Tensor<BxCxHxW>) -> Tensor<Bx1xHxW>"}
+    assert expression("standardize") == {"format": "python", "expression": "standardize"}
+    assert expression(None) is None
+    assert class_name("Bare Exposed Rock", 1) == "Bare_Exposed_Rock" and class_name("??", 3) == "class_3"
+    defs = [{"name": "B04", "common_name": "red"}, {"name": "B08", "eo:common_name": "nir"}]
+    assert resolve_band("red", defs)[0] == "B04" and resolve_band("nir", defs)[0] == "B08"
+    assert resolve_band("B04", defs) == ("B04", None) and resolve_band("swir", defs) == ("swir", None)
+
+
+# -- inputs ------------------------------------------------------------------------------------------------------
+def test_inputs_fold_normalisation_exactly() -> None:
+    doc = item({"eo:bands": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+                "dlm:data": {"useful_bands": [{"index": 2, "name": "c"}, {"index": 0, "name": "a"}]},
+                "dlm:inputs": {"name": "x", "input_tensors": {"batch": 1, "channels": 2, "height": 8, "width": 8},
+                               "scaling_factor": 0.003921569, "normalization:mean": [0.245, 0.34],
+                               "normalization:std": [0.1, 0.2], "selected_bands": [0, 1]}})
+    work, fields = run("dlm.inputs", doc)
+    inp = work["properties"]["mlm:input"][0]
+    assert inp["bands"] == ["c", "a"]
+    assert inp["input"] == {"shape": [1, 2, 8, 8], "dim_order": ["batch", "bands", "height", "width"],
+                            "data_type": "float32"}
+    assert inp["value_scaling"] == [{"type": "z-score", "mean": 0.245 / 0.003921569, "stddev": 0.1 / 0.003921569},
+                                    {"type": "z-score", "mean": 0.34 / 0.003921569, "stddev": 0.2 / 0.003921569}]
+    assert entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["status"] == "lossy"
+    assert "ambiguous" in entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
+    assert entry_for(fields, "/properties/dlm:data/useful_bands/0/index")["status"] == "lossy"
+    assert entry_for(fields, "/properties/dlm:inputs/scaling_factor")["status"] == "transformed"
+
+
+def test_inputs_scaling_alone_per_band_and_wrong_lengths() -> None:
+    alone = item({"dlm:input": {"scaling_factor": 0.0001, "band_names": ["r"]}, "bands": [{"name": "r"}]})
+    inp = run("dlm.inputs", alone)[0]["properties"]["mlm:input"][0]
+    assert inp["value_scaling"] == [{"type": "scale", "value": 1 / 0.0001}]
+    assert inp["name"] == "input" and inp["input"]["dim_order"] == ["batch", "bands", "height", "width"]
+    per_band = item({"dlm:inputs": {"scaling_factor": [0.5, 0.25], "normalization:mean": [1, 1],
+                                    "normalization:std": [2, 2], "input_tensors": [{"batch": 1, "dim": 2}]}})
+    inp = run("dlm.inputs", per_band)[0]["properties"]["mlm:input"][0]
+    assert inp["value_scaling"] == [{"type": "z-score", "mean": 2.0, "stddev": 4.0},
+                                    {"type": "z-score", "mean": 4.0, "stddev": 8.0}]
+    assert inp["input"]["dim_order"] == ["batch", "channel"] and inp["bands"] == []
+    wrong = item({"eo:bands": [{"name": n} for n in "abcd"],
+                  "dlm:inputs": {"selected_bands": [0, 1, 2, 3], "normalization:mean": [0.2, 0.3, 0.4],
+                                 "normalization:std": [0.1, 0.1, 0.1], "scaling_factor": 1}})
+    work, fields = run("dlm.inputs", wrong)
+    assert "value_scaling" not in work["properties"]["mlm:input"][0]
+    assert entry_for(fields, "/properties/dlm:inputs/normalization:mean/0")["status"] == "dropped"
+    assert "never padded" in entry_for(fields, "/properties/dlm:inputs/normalization:mean")["reason"]
+
+
+def test_inputs_identity_normalisation() -> None:
+    plain = item({"dlm:inputs": {"normalization:mean": [0, 0], "normalization:std": [1, 1]}})
+    work, fields = run("dlm.inputs", plain)
+    assert "value_scaling" not in work["properties"]["mlm:input"][0]
+    assert entry_for(fields, "/properties/dlm:inputs/normalization:std/1")["status"] == "dropped"
+    scaled = item({"dlm:inputs": {"scaling_factor": 0.5, "normalization:mean": [0], "normalization:std": [1]}})
+    inp = run("dlm.inputs", scaled)[0]["properties"]["mlm:input"][0]
+    assert inp["value_scaling"] == [{"type": "scale", "value": 2.0}]
+
+
+def test_inputs_time_dimension_and_common_names() -> None:
+    doc = item({"bands": [{"name": "B04", "eo:common_name": "red"}, {"name": "B08", "eo:common_name": "nir"}],
+                "dlm:input": {"name": "x", "band_names": ["nir", "red"],
+                              "input_tensors": {"batch": 2, "time": 6, "channels": 2, "height": 4, "width": 4},
+                              "pre_processing_function": "pkg.mod:prep(x) -> y"}})
+    work, fields = run("dlm.inputs", doc)
+    inp = work["properties"]["mlm:input"][0]
+    assert inp["bands"] == ["B08", "B04"]
+    assert inp["input"]["shape"] == [2, 6, 2, 4, 4]
+    assert inp["input"]["dim_order"] == ["batch", "time", "bands", "height", "width"]
+    assert inp["pre_processing_function"]["expression"] == "pkg.mod:prep"
+    assert entry_for(fields, "/properties/dlm:input/band_names/0")["status"] == "transformed"
+
+
+# -- outputs -----------------------------------------------------------------------------------------------------
+FORMS = [
+    [{"0": "dontcare"}, {"1": "Bare Exposed Rock"}],
+    [{"index": 0, "class_name": "dontcare"}, {"index": 1, "class_name": "Bare Exposed Rock"}],
+    {"I_0": "dontcare", "I_1": "Bare Exposed Rock"},
+    {"0": "dontcare", "1": "Bare Exposed Rock"},
+]
+
+
+@pytest.mark.parametrize("mapping", FORMS, ids=["single-key-list", "index-records", "I_-object", "object"])
+def test_class_name_mapping_forms(mapping: Any) -> None:
+    doc = item({"dlm:outputs": {"task": "semantic segmentation", "final_layer_size": [1, 2, 4, 4],
+                                "class_name_mapping": mapping}})
+    work, _ = run("dlm.outputs", doc)
+    out = work["properties"]["mlm:output"][0]
+    assert out["classification:classes"] == [
+        {"value": 0, "name": "dontcare", "description": "dontcare"},
+        {"value": 1, "name": "Bare_Exposed_Rock", "description": "Bare Exposed Rock", "title": "Bare Exposed Rock"}]
+    assert out["result"]["dim_order"] == ["batch", "class", "height", "width"]
+
+
+@pytest.mark.parametrize(("task", "want", "status"), [
+    ("semantic segmentation", ["semantic-segmentation"], "transformed"),
+    ("panoptic Segmentation", ["panoptic-segmentation"], "transformed"),
+    ("object detection", ["object-detection"], "transformed"),
+    ("object segmentation", ["instance-segmentation"], "lossy"),
+    ("binary classification", ["classification"], "transformed"),
+    ("multi-modal", [], "dropped"),
+])
+def test_tasks(task: str, want: list[str], status: str) -> None:
+    work, fields = run("dlm.outputs", item({"dlm:output": {"task": task}}))
+    assert work["properties"]["mlm:tasks"] == want
+    assert work["properties"]["mlm:output"][0]["tasks"] == want
+    assert entry_for(fields, "/properties/dlm:output/task")["status"] == status
+
+
+def test_output_counts_dont_care_and_post_processing() -> None:
+    doc = item({"dlm:outputs": {"task": "classification", "number_of_classes": 3, "final_layer_size": [1, 3],
+                                "dont_care_index": 0, "post_processing_function": "m:f"}})
+    work, fields = run("dlm.outputs", doc)
+    props = work["properties"]
+    out = props["mlm:output"][0]
+    assert [c["value"] for c in out["classification:classes"]] == [0, 1, 2]
+    assert entry_for(fields, "/properties/dlm:outputs/number_of_classes")["status"] == "lossy"
+    assert out["result"] == {"shape": [1, 3], "dim_order": ["batch", "class"], "data_type": "float32"}
+    assert props["mlm:hyperparameters"] == {"dont_care_index": 0}
+    assert out["post_processing_function"] == {"format": "python", "expression": "m:f"}
+
+
+# -- architecture, runtime, archive, bands --------------------------------------------------------------------------
+def test_architecture() -> None:
+    doc = item({"dlm:architecture": {"estimated_total_size_mb": 183.72, "pretrained": "imagenet"}})
+    props = run("dlm.architecture", doc)[0]["properties"]
+    assert props["mlm:memory_size"] == round(183.72 * 1048576)
+    assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (True, "imagenet")
+    for value in ("none", None, "", False):
+        props = run("dlm.architecture", item({"dlm:architecture": {"pretrained": value}}))[0]["properties"]
+        assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (False, None)
+
+
+def test_runtime() -> None:
+    doc = item({"dlm:runtime": {
+        "version": "1.5", "model_handler": "pkg.cli:infer", "model_src_url": "https://github.com/o/r",
+        "model_commit_hash": "abc123", "requirement_file": "requirements.txt", "model_artifact": "w/model.onnx",
+        "docker": {"docker_file": "Dockerfile", "image_name": "img", "tag": "1.0", "gpu": False, "working_dir": "/w",
+                   "run": "go"}, "instance_suggestion": "g4dn.xlarge"}})
+    work, fields = run("dlm.runtime", doc)
+    props, assets = work["properties"], work["assets"]
+    assert props["mlm:framework_version"] == "1.5.0"
+    assert assets["mlm:source_code"] == {"href": "https://github.com/o/r/tree/abc123", "type": "text/html",
+                                         "roles": ["mlm:source_code", "code"], "mlm:entrypoint": "pkg.cli:infer"}
+    assert assets["mlm:container"]["href"] == "img:1.0"
+    assert assets["mlm:container"]["description"] == "working_dir: /w; run: go"
+    assert assets["dockerfile"]["roles"] == ["runtime", "code"]
+    assert assets["requirements"]["href"] == "requirements.txt"
+    assert assets["model"] == {"href": "w/model.onnx", "roles": ["mlm:model"], "mlm:artifact_type": "onnx"}
+    assert props["mlm:accelerator"] is None and props["mlm:accelerator_summary"] == "g4dn.xlarge"
+    assert work["properties"]["dlm:runtime"] == {}
+    assert entry_for(fields, "/properties/dlm:runtime/docker/working_dir")["status"] == "lossy"
+
+
+def test_archive_infers_the_artifact_type_from_a_member() -> None:
+    doc = item({"dlm:archive": [{"name": "config.yml", "role": ["config file"]},
+                                {"name": "ckpt.best.pth", "role": "model weight"}]},
+               assets={"a": {"href": "https://x/view?usp=sharing", "type": "application/zip",
+                             "roles": ["mlm:model"]}})
+    work, fields = run("dlm.archive", doc)
+    asset = work["assets"]["a"]
+    assert asset["mlm:artifact_type"] == "torch.save"
+    assert "ckpt.best.pth (model weight)" in asset["description"]
+    assert entry_for(fields, "/properties/dlm:archive/1")["status"] == "lossy"
+
+
+def test_archive_members_with_href_become_assets() -> None:
+    doc = item({"dlm:archive": [{"name": "m.keras", "role": ["a trained model"], "href": "https://x/m.keras"},
+                                {"name": "cfg.yml", "role": "config file", "href": "https://x/cfg.yml"}]})
+    work, _ = run("dlm.archive", doc)
+    assert work["assets"]["m.keras"]["roles"] == ["mlm:model", "mlm:weights"]
+    assert work["assets"]["m.keras"]["mlm:artifact_type"] == "tf.keras.Model.save"
+    assert work["assets"]["m.keras"]["description"] == "a trained model"
+    assert work["assets"]["cfg.yml"]["roles"] == ["metadata"]
+
+
+def test_band_definitions_on_the_model_asset() -> None:
+    doc = item({"eo:bands": [{"name": "red"}, {"name": "nir"}],
+                "mlm:input": [{"name": "x", "bands": ["red", "nir", "extra"], "input": {}}],
+                "dlm:data": {"data_type": "ushort", "nodata": 0}},
+               assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}})
+    work, fields = run("dlm.band_definitions", doc)
+    asset = work["assets"]["m"]
+    assert asset["eo:bands"][:2] == [{"name": "red"}, {"name": "nir"}]
+    assert asset["raster:bands"] == [{"name": n, "data_type": "uint16", "nodata": 0} for n in ("red", "nir", "extra")]
+    assert "https://stac-extensions.github.io/raster/v1.1.0/schema.json" in work["stac_extensions"]
+    assert entry_for(fields, "/properties/dlm:data/data_type")["status"] == "transformed"
+
+
+def test_extended_precision_data_type_is_lossy() -> None:
+    doc = item({"mlm:input": [{"name": "x", "bands": ["b"], "input": {}}], "dlm:data": {"dtype": "float128"}},
+               assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}})
+    work, fields = run("dlm.band_definitions", doc)
+    assert work["assets"]["m"]["raster:bands"] == [{"name": "b", "data_type": "other"}]
+    assert entry_for(fields, "/properties/dlm:data/dtype")["status"] == "lossy"
+
+
+def test_leftovers_are_dropped_with_their_name() -> None:
+    work, fields = run("dlm.leftovers", item({"dlm:data": {"odd": 1, "empty": []}, "dlm:outputs": {}}))
+    assert not any(k.startswith("dlm:") for k in work["properties"])
+    assert "dlm:data.odd has no MLM" in entry_for(fields, "/properties/dlm:data/odd")["reason"]
+
+
+# -- detection and plans -------------------------------------------------------------------------------------------
+def test_detection_and_plans() -> None:
+    beta2 = read_document(str(CORPORA / "dlm-beta" / THELPER))
+    draft = read_document(str(CORPORA / "dlm" / "seed000-item.json"))
+    assert str(detect(beta2).format) == "dlm-beta@1.0.0-beta.2"
+    assert str(detect(draft).format) == "dlm@1.0.0-draft"
+    assert [e.id for e in pipeline.plan("dlm-beta@1.0.0-beta.2", "mlm")] == [
+        "dlm-beta_1.0.0-beta.2__dlm-beta_1.0.0-beta.3", "dlm-beta_1.0.0-beta.3__mlm_1.5.2"]
+    assert [e.id for e in pipeline.plan("dlm@1.0.0-draft", "mlm")] == ["dlm_1.0.0-draft__mlm_1.5.2"]
+
+
+def test_beta2_to_beta3_renames() -> None:
+    doc = item({"dlm:data": {"dtype": "uint8", "nodata_value": 0}},
+               stac_extensions=["https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"])
+    result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3", validate=False, verify=True)
+    assert result.ok, result.error
+    assert result.document["properties"]["dlm:data"] == {"data_type": "uint8", "nodata": 0}
+    assert result.document["stac_extensions"] == [
+        "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"]
+    assert not accounting(result)
+
+
+# -- the done-criteria: whole documents ------------------------------------------------------------------------------
+@pytest.mark.parametrize("src", corpus_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_corpus_documents_convert_valid(src: Path) -> None:
+    result, _ = convert_file(src)
+    assert result.report["target"]["format"] == "mlm@1.5.2"
+    assert not errors(result), errors(result)
+    assert not accounting(result)
+    doc = result.document
+    assert MLM in doc["stac_extensions"]
+    assert not any(str(u).startswith(("dl-model", "https://schemas.stacspec.org")) for u in doc["stac_extensions"])
+    assert not any(k.startswith("dlm:") for k in doc["properties"])
+    assert any("mlm:model" in a.get("roles", []) and a.get("mlm:artifact_type") for a in doc["assets"].values())
+    assert not errors_of(check(doc))
+
+
+def errors_of(issues: list[Any]) -> list[Any]:
+    return [i for i in issues if i.severity == "error"]
+
+
+@needs_shared
+@pytest.mark.parametrize("name", REAL)
+def test_real_dlm_legacy_documents(name: str) -> None:
+    result, repairs = convert_file(SHARED / "corpora" / "real" / "dlm-legacy" / name)
+    assert not errors(result), errors(result)
+    assert not accounting(result)
+    assert not errors_of(check(result.document))
+    if name.endswith("ml_lightgbm.json"):
+        assert repairs and repairs[0]["reason"].startswith("line 274:")
+
+
+@needs_shared
+@pytest.mark.parametrize("rel", SPEC_ITEMS)
+def test_official_dlm_examples(rel: str) -> None:
+    result, repairs = convert_file(SHARED / rel)
+    assert result.report["target"]["format"] == "mlm@1.5.2"
+    assert not errors(result), errors(result)
+    assert not accounting(result)
+    if rel.endswith("beta2/examples/item.json"):
+        assert [r["reason"][:7] for r in repairs] == ["line 1:", "line 2:"]
+
+
+@needs_shared
+def test_thelper_item_and_its_copy_in_the_corpus_agree() -> None:
+    ours = convert_file(CORPORA / "dlm-beta" / THELPER)[0]
+    theirs = convert_file(SHARED / "corpora" / "real" / "dlm-legacy" / REAL[0])[0]
+    assert ours.document == theirs.document
+
+
+def test_thelper_item() -> None:
+    result, _ = convert_file(CORPORA / "dlm-beta" / THELPER)
+    doc = result.document
+    props = doc["properties"]
+    assert props["mlm:tasks"] == ["semantic-segmentation"]
+    out = props["mlm:output"][0]
+    assert out["tasks"] == ["semantic-segmentation"]
+    classes = out["classification:classes"]
+    assert [c["value"] for c in classes] == [0, 1, 2, 3, 4, 5]
+    assert all(isinstance(c["description"], str) and c["name"] for c in classes)
+    s = 0.003921569
+    scaling = props["mlm:input"][0]["value_scaling"]
+    assert [v["type"] for v in scaling] == ["z-score"] * 3
+    assert [v["mean"] for v in scaling] == [0.245 / s, 0.34 / s, 0.67 / s]
+    assert [v["stddev"] for v in scaling] == [0.1 / s, 0.1 / s, 0.2 / s]
+    assert props["mlm:framework_version"] == "1.5.0"
+    assert props["mlm:memory_size"] == round(183.72 * 1048576)
+    models = [a for a in doc["assets"].values() if "mlm:model" in a["roles"]]
+    assert len(models) == 1 and models[0]["mlm:artifact_type"] == "torch.save"
+    assert props["mlm:input"][0]["bands"] == ["red", "green", "Near Infrared"]
+    assert props["mlm:hyperparameters"] == {"dont_care_index": 0}
+    assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (True, "imagenet")
+    assert props["mlm:name"] == "resnet18-unet_scse"
+    assert doc["id"] == "11234" and doc["stac_version"] == "1.0.0"
+    assert doc["assets"]["mlm:source_code"]["mlm:entrypoint"] == "thelper.cli.inference_session"
+    assert doc["assets"]["mlm:container"]["href"] == "thelper-geo:latest"
+    assert models[0]["eo:bands"][0]["common_name"] == "pan"
+    assert result.valid and not accounting(result)
+
+
+def test_thelper_every_repair_is_reported() -> None:
+    result, _ = convert_file(CORPORA / "dlm-beta" / THELPER)
+    fields = result.report["fields"]
+    for pointer, words in [
+        ("/id", "string"),
+        ("/assets/0/model_archive/href", "assets must be an object"),
+        ("/assets/0/model_archive/role/0", "roles"),
+        ("/geometry/coordinates/0/0/0", "ring not closed"),
+        ("/properties/eo:bands/0/common_name", "pancro"),
+        ("/properties/eo:bands/4/center_wavelength", "nanometres"),
+        ("/properties/dlm:runtime/version", "number 1.5"),
+        ("/properties/providers/0/roles/0", "not a STAC role"),
+    ]:
+        e = entry_for(fields, pointer)
+        assert e is not None and words in e.get("reason", ""), (pointer, e)
+        assert e["status"] in ("repaired", "lossy"), (pointer, e)
+
+
+def test_current_dlm_item_uses_stac_1_1_bands() -> None:
+    result, _ = convert_file(CORPORA / "dlm" / "seed000-item.json")
+    doc = result.document
+    assert result.valid and not errors(result) and not accounting(result)
+    assert doc["stac_version"] == "1.1.0"
+    names = [b["name"] for b in doc["properties"]["bands"]]
+    model = doc["assets"]["model"]
+    assert [b["name"] for b in model["bands"]] == names
+    assert "eo:bands" not in model and "raster:bands" not in model and "eo:bands" not in doc["properties"]
+    inp = doc["properties"]["mlm:input"][0]
+    assert inp["bands"] == ["B04", "B03", "B02", "B08"]
+    assert inp["input"]["dim_order"] == ["batch", "time", "bands", "height", "width"]
+    assert inp["value_scaling"][0] == {"type": "z-score", "mean": 0.1183 / 0.0001, "stddev": 0.0421 / 0.0001}
+    assert doc["properties"]["mlm:memory_size"] == 512 * 1048576
+    assert model["file:size"] == round(4.2 * 1048576)
+    assert doc["properties"]["mlm:batch_size_suggestion"] == 4
+    assert doc["assets"]["mlm:source_code"]["href"].endswith("/tree/4f2c9e1")
+    assert doc["assets"]["mlm:container"]["href"] == "ghcr.io/example/utae-crop-type:1.0.0"
+
+
+# -- crosswalk's dlm schemas ----------------------------------------------------------------------------------------
+def test_dlm_schemas_are_ours_and_valid_draft7() -> None:
+    from jsonschema import Draft7Validator
+
+    for version in VERSIONS:
+        schema = schema_for(version)
+        Draft7Validator.check_schema(schema)
+        assert "crosswalk's own" in schema["$comment"] and schema["$id"].startswith("https://crosswalk.invalid/")
+
+
+def test_check_dlm() -> None:
+    assert check_dlm(read_document(str(CORPORA / "dlm" / "seed000-item.json")), "dlm@1.0.0-draft") == []
+    thelper = read_document(str(CORPORA / "dlm-beta" / THELPER))
+    issues = check_dlm(thelper, "1.0.0-beta.2", severity="warning")
+    paths = {i.path for i in issues}
+    assert "/properties/dlm:inputs/input_tensors" in paths and "/properties/dlm:runtime/version" in paths
+    assert "/stac_extensions" not in paths  # the corrected schema reads the item's array
+    assert all(i.severity == "warning" for i in issues)
+    broken = copy.deepcopy(thelper)
+    broken["properties"]["dlm:data"]["process_level"] = "L9"
+    assert any(i.path == "/properties/dlm:data/process_level" for i in check_dlm(broken, "1.0.0-beta.2"))
+    beta3 = copy.deepcopy(thelper)
+    beta3["properties"]["dlm:outputs"]["class_name_mapping"] = {"0": "a", "I_1": "b"}
+    assert not any("class_name_mapping" in i.path for i in check_dlm(beta3, "dlm-beta@1.0.0-beta.3"))
+    with pytest.raises(ValueError):
+        check_dlm(thelper, "9.9.9")

@@ -1,0 +1,402 @@
+"""Reverse edges (issue 4): MLM 1.5.2 -> older MLM and -> ml-model 1.0.0, and lossless mode (--keep-source)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from conftest import needs_shared, shared_files
+
+from crosswalk import pipeline
+from crosswalk.formats import Format
+from crosswalk.io import read_document
+from crosswalk.keep import REASON, accepts
+
+MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
+ML_MODEL = "https://stac-extensions.github.io/ml-model/v1.0.0/schema.json"
+OLDER = ["mlm@1.5.1", "mlm@1.5.0", "mlm@1.4.0", "mlm@1.3.0", "mlm@1.2.0", "mlm@1.1.0", "mlm@1.0.0"]
+EXAMPLES = shared_files("specs/mlm/v1.5.2/examples/item_*.json")
+
+
+def item(**props) -> dict:
+    """A small valid MLM 1.5.2 Item; keyword arguments replace or add item properties."""
+    doc = {
+        "stac_version": "1.0.0",
+        "stac_extensions": [MLM],
+        "type": "Feature",
+        "id": "m",
+        "geometry": None,
+        "properties": {
+            "datetime": "2024-01-01T00:00:00Z",
+            "mlm:name": "model-x",
+            "mlm:architecture": "ResNet",
+            "mlm:tasks": ["classification"],
+            "mlm:input": [{"name": "in", "bands": [],
+                           "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "channel", "height", "width"],
+                                     "data_type": "float32"}}],
+            "mlm:output": [{"name": "out", "tasks": ["classification"],
+                            "result": {"shape": [-1, 2], "dim_order": ["batch", "class"], "data_type": "float32"}}],
+        },
+        "links": [],
+        "assets": {"model": {"href": "m.pt", "type": "application/octet-stream", "roles": ["mlm:model"],
+                             "mlm:artifact_type": "torch.save"}},
+    }
+    doc["properties"].update(props)
+    return doc
+
+
+def convert(doc, to, **kwargs):
+    before = copy.deepcopy(doc)
+    r = pipeline.convert(doc, to=to, verify=True, **kwargs)
+    assert r.ok, r.error
+    assert doc == before, "the input was mutated"
+    assert not [i for i in r.report["issues"] if i["schema"] == "crosswalk:ledger"], r.report["issues"]
+    return r
+
+
+def errors(r) -> list:
+    return [i for i in r.report["issues"] if i["severity"] == "error"]
+
+
+def entry(r, path: str) -> dict:
+    """The report entry that decides the fate of ``path``: the most specific one at or above it, else (for a
+    container whose leaves have several fates) the worst one below it."""
+    from crosswalk.ledger import RANK
+    from crosswalk.pointer import parse_pointer
+
+    fields = [e for e in r.report["fields"] if e["status"] not in ("invented", "filled")]
+    by = {e["path"]: e for e in fields}
+    parts = parse_pointer(path)
+    for n in range(len(parts), -1, -1):
+        e = by.get("".join("/" + p for p in parts[:n]))
+        if e is not None and (n == len(parts) or not any(f["path"].startswith(path + "/") for f in fields)):
+            return e
+    below = [e for e in fields if e["path"].startswith(path + "/")]
+    return max(below, key=lambda e: RANK[e["status"]])
+
+
+# -- the official examples ---------------------------------------------------------------------------------
+@needs_shared
+@pytest.mark.parametrize("src", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("keep_source", [False, True], ids=["plain", "keep-source"])
+def test_official_examples_to_ml_model_validate(src: Path, keep_source: bool) -> None:
+    r = convert(read_document(str(src)), "ml-model", keep_source=keep_source)
+    assert errors(r) == [], errors(r)
+    assert r.valid
+    assert ML_MODEL in r.document["stac_extensions"] and MLM not in r.document["stac_extensions"]
+    props = r.document["properties"]
+    for key in ("ml-model:type", "ml-model:learning_approach", "ml-model:prediction_type", "ml-model:architecture"):
+        assert isinstance(props[key], str)
+    assert any(k.startswith("mlm:") for k in props) == keep_source
+
+
+@needs_shared
+@pytest.mark.parametrize("src", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("target", OLDER)
+def test_official_examples_to_every_older_mlm_validate(src: Path, target: str) -> None:
+    r = convert(read_document(str(src)), target)
+    assert errors(r) == [], errors(r)
+    uri = Format.parse(target)
+    from crosswalk.formats import registry
+
+    assert registry().families["mlm"].uri(uri.version) in r.document["stac_extensions"]
+
+
+@needs_shared
+@pytest.mark.parametrize("src", EXAMPLES, ids=lambda p: p.name)
+def test_official_examples_to_mlm_1_3_0_keep_no_1_4_fields(src: Path) -> None:
+    r = convert(read_document(str(src)), "mlm@1.3.0", keep_source=True)
+    assert errors(r) == []
+    for inp in r.document["properties"]["mlm:input"]:
+        assert "value_scaling" not in inp
+        assert isinstance(inp["bands"], list)
+
+
+# -- MLM 1.5 -> 1.4 ------------------------------------------------------------------------------------------
+def test_variables_output_bands_and_downscaling_go_at_1_4() -> None:
+    doc = item(**{"mlm:tasks": ["regression", "downscaling"]})
+    inp = doc["properties"]["mlm:input"][0]
+    del inp["bands"]
+    inp["variables"] = ["t2m"]
+    out = doc["properties"]["mlm:output"][0]
+    out["tasks"] = ["downscaling"]
+    out["bands"] = []
+    r = convert(doc, "mlm@1.4.0")
+    props = r.document["properties"]
+    assert props["mlm:tasks"] == ["regression"]
+    assert props["mlm:output"][0]["tasks"] == ["regression"]
+    assert "variables" not in props["mlm:input"][0] and props["mlm:input"][0]["bands"] == []
+    assert "bands" not in props["mlm:output"][0]
+    assert entry(r, "/properties/mlm:tasks/1")["status"] == "lossy"
+    assert entry(r, "/properties/mlm:input/0/variables")["status"] == "dropped"
+    assert any(e["path"] == "/properties/mlm:input/0/bands" and e["status"] == "invented" for e in r.report["fields"])
+
+
+def test_processing_expression_lists_keep_their_first_element() -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["pre_processing_function"] = [
+        {"format": "python", "expression": "a.b"}, {"format": "python", "expression": "c.d"}]
+    doc["properties"]["mlm:output"][0]["post_processing_function"] = [{"format": "python", "expression": "e"}]
+    r = convert(doc, "mlm@1.4.0")
+    props = r.document["properties"]
+    assert props["mlm:input"][0]["pre_processing_function"] == {"format": "python", "expression": "a.b"}
+    assert props["mlm:output"][0]["post_processing_function"] == {"format": "python", "expression": "e"}
+    assert entry(r, "/properties/mlm:input/0/pre_processing_function/1")["status"] == "dropped"
+    assert errors(r) == []
+
+
+def test_entrypoint_is_dropped_at_1_4() -> None:
+    doc = item()
+    doc["assets"]["code"] = {"href": "c.py", "roles": ["code"], "mlm:entrypoint": "pkg.mod:fn"}
+    r = convert(doc, "mlm@1.4.0")
+    assert "mlm:entrypoint" not in r.document["assets"]["code"]
+    assert entry(r, "/assets/code/mlm:entrypoint")["status"] == "dropped"
+    assert errors(r) == []
+
+
+# -- MLM 1.4 -> 1.3 (research §6.4 reverse) ------------------------------------------------------------------
+@pytest.mark.parametrize(("scaling", "norm"), [
+    ([{"type": "z-score", "mean": 1.5, "stddev": 2.25}, {"type": "z-score", "mean": 3.0, "stddev": 4.0}],
+     {"norm_type": "z-score", "norm_by_channel": True,
+      "statistics": [{"mean": 1.5, "stddev": 2.25}, {"mean": 3.0, "stddev": 4.0}]}),
+    ([{"type": "min-max", "minimum": 0, "maximum": 255}],
+     {"norm_type": "min-max", "norm_by_channel": False, "statistics": [{"minimum": 0, "maximum": 255}]}),
+    (None, {"norm_type": None}),
+])
+def test_value_scaling_becomes_norm_fields_exactly(scaling, norm) -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = scaling
+    r = convert(doc, "mlm@1.3.0")
+    inp = r.document["properties"]["mlm:input"][0]
+    assert "value_scaling" not in inp
+    assert {k: inp[k] for k in norm} == norm
+    assert not [e for e in r.report["fields"] if e["status"] in ("lossy", "dropped")]
+    assert errors(r) == []
+    back = convert(r.document, "mlm@1.5.2")  # and the forward chain rebuilds the same value_scaling
+    assert back.document["properties"]["mlm:input"][0]["value_scaling"] == scaling
+
+
+def test_mixed_value_scaling_has_no_1_3_form() -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": "clip", "minimum": 0, "maximum": 1},
+                                                          {"type": "z-score", "mean": 0, "stddev": 1}]
+    r = convert(doc, "mlm@1.3.0")
+    inp = r.document["properties"]["mlm:input"][0]
+    assert not {"value_scaling", "norm_type", "statistics"} & set(inp)
+    assert entry(r, "/properties/mlm:input/0/value_scaling")["status"] == "dropped"
+    assert "clip, z-score" in entry(r, "/properties/mlm:input/0/value_scaling")["reason"]
+
+
+def test_artifact_type_and_compile_method_stay_before_1_4() -> None:
+    doc = item()
+    doc["assets"]["model"]["mlm:compile_method"] = "aot"
+    r = convert(doc, "mlm@1.0.0")
+    assert r.document["assets"]["model"]["mlm:artifact_type"] == "torch.save"
+    assert r.document["assets"]["model"]["mlm:compile_method"] == "aot"
+
+
+def test_dlm_fields_are_rejected_before_1_4() -> None:
+    doc = item(**{"dlm:runtime": {"framework": "pytorch"}})
+    r = convert(doc, "mlm@1.3.0")
+    assert "dlm:runtime" not in r.document["properties"]
+    assert entry(r, "/properties/dlm:runtime")["status"] == "dropped"
+    r = convert(doc, "mlm@1.3.0", keep_source=True)  # 1.0-1.3 reject dlm:*: nothing to park
+    assert "dlm:runtime" not in r.document["properties"]
+
+
+# -- MLM 1.3 -> 1.2 -> 1.1 -> 1.0 ----------------------------------------------------------------------------
+def test_raster_bands_go_back_to_the_item_properties() -> None:
+    doc = item()
+    doc["stac_extensions"].append("https://stac-extensions.github.io/raster/v1.1.0/schema.json")
+    doc["properties"]["mlm:input"][0]["bands"] = ["B1"]
+    doc["properties"]["mlm:input"][0]["input"]["dim_order"][1] = "bands"
+    doc["properties"]["mlm:input"][0]["input"]["shape"][1] = 1
+    doc["assets"]["model"]["raster:bands"] = [{"name": "B1", "data_type": "uint16"}]
+    r = convert(doc, "mlm@1.2.0")
+    assert r.document["properties"]["raster:bands"] == [{"name": "B1", "data_type": "uint16"}]
+    assert "raster:bands" not in r.document["assets"]["model"]
+    assert entry(r, "/assets/model/raster:bands")["status"] == "moved"
+    assert errors(r) == []
+
+
+def test_band_objects_become_names_and_expressions_are_lost() -> None:
+    doc = item()
+    doc["stac_extensions"].append("https://stac-extensions.github.io/eo/v1.1.0/schema.json")
+    doc["assets"]["model"]["eo:bands"] = [{"name": "B4"}, {"name": "B8"}]
+    inp = doc["properties"]["mlm:input"][0]
+    inp["bands"] = [{"name": "B4"}, {"name": "NDVI", "format": "rio-calc", "expression": "(B8-B4)/(B8+B4)"}]
+    inp["input"]["dim_order"][1] = "bands"
+    inp["input"]["shape"][1] = 2
+    r = convert(doc, "mlm@1.1.0")
+    assert r.document["properties"]["mlm:input"][0]["bands"] == ["B4", "NDVI"]
+    assert entry(r, "/properties/mlm:input/0/bands/1/expression")["status"] == "dropped"
+    assert entry(r, "/properties/mlm:input/0/bands/0/name")["status"] == "lossy"  # the object form
+
+
+def test_every_asset_must_be_a_model_in_1_1_so_others_are_dropped() -> None:
+    doc = item()
+    doc["assets"]["code"] = {"href": "src.zip", "roles": ["mlm:source_code", "code"]}
+    r = convert(doc, "mlm@1.1.0")
+    assert list(r.document["assets"]) == ["model"]
+    e = entry(r, "/assets/code")
+    assert e["status"] == "dropped" and "every asset" in e["reason"]
+    assert errors(r) == []
+
+
+def test_framework_spelling_of_1_0() -> None:
+    r = convert(item(**{"mlm:framework": "scikit-learn"}), "mlm@1.0.0")
+    assert r.document["properties"]["mlm:framework"] == "Scikit-learn"
+    assert entry(r, "/properties/mlm:framework")["status"] == "transformed"
+
+
+def test_plans_walk_the_chain_backwards() -> None:
+    steps = [f"{e.source} -> {e.target}" for e in pipeline.plan("mlm@1.5.2", "mlm@1.0.0")]
+    assert len(steps) == 7 and steps[0] == "mlm@1.5.2 -> mlm@1.5.1" and steps[-1] == "mlm@1.1.0 -> mlm@1.0.0"
+    assert [e.id for e in pipeline.plan("mlm@1.2.0", "ml-model")][-1] == "mlm_1.5.2__ml-model_1.0.0"
+
+
+# -- MLM -> ml-model (research §8.2) -------------------------------------------------------------------------
+def test_ml_model_fields_tasks_and_learning_approach() -> None:
+    doc = item(**{"mlm:tasks": ["semantic-segmentation", "classification"]})
+    doc["stac_extensions"].append("https://stac-extensions.github.io/classification/v1.1.0/schema.json")
+    doc["properties"]["mlm:output"][0]["classification:classes"] = [{"value": 0, "name": "a", "description": "a"}]
+    r = convert(doc, "ml-model")
+    props = r.document["properties"]
+    assert props["ml-model:prediction_type"] == "segmentation"
+    assert props["ml-model:architecture"] == "ResNet"
+    assert props["ml-model:type"] == "ml-model"
+    assert props["ml-model:learning_approach"] == "supervised"
+    assert entry(r, "/properties/mlm:tasks")["status"] == "lossy"
+    la = next(e for e in r.report["fields"] if e["path"] == "/properties/ml-model:learning_approach")
+    assert la["status"] == "invented" and "classes" in la["reason"]
+    assert not [k for k in props if k.startswith("mlm:")]
+    assert errors(r) == []
+
+
+def test_learning_approach_unknown_without_evidence() -> None:
+    r = convert(item(), "ml-model")
+    assert r.document["properties"]["ml-model:learning_approach"] == "unknown"
+
+
+def test_roles_links_and_container_assets() -> None:
+    doc = item()
+    doc["stac_extensions"].append("https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json")
+    doc["assets"]["model"]["roles"] = ["mlm:model", "mlm:checkpoint", "mlm:weights"]
+    doc["assets"]["compose"] = {"href": "c.yml", "type": "text/x-yaml; application=compose",
+                                "roles": ["mlm:inference-runtime", "runtime"]}
+    doc["assets"]["image"] = {"href": "docker://x/y:1", "type": "application/vnd.oci.image.index.v1+json",
+                              "roles": ["runtime", "mlm:inference-runtime"], "title": "Image"}
+    doc["links"] = [{"rel": "derived_from", "href": "train.json", "ml-aoi:split": "train"},
+                    {"rel": "derived_from", "href": "val.json", "ml-aoi:split": "validate"}]
+    r = convert(doc, "ml-model")
+    d = r.document
+    assert d["assets"]["model"]["roles"] == ["ml-model:checkpoint"]
+    assert entry(r, "/assets/model/roles/0")["status"] == "transformed"  # exactly what ml-model:checkpoint became
+    assert d["assets"]["compose"]["roles"] == ["ml-model:inference-runtime"]
+    assert "image" not in d["assets"]
+    assert {"rel": "ml-model:inferencing-image", "href": "docker://x/y:1", "type": "docker-image",
+            "title": "Image"} in d["links"]
+    assert d["links"][0] == {"rel": "ml-model:train-data", "href": "train.json"}
+    assert d["links"][1]["ml-aoi:split"] == "validate"  # no ml-model relation: stays as it was
+    assert "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json" in d["stac_extensions"]
+    assert errors(r) == []
+
+
+def test_placeholder_model_asset_is_not_carried_back() -> None:
+    doc = item()
+    doc["assets"] = {"model": {"href": "about:blank", "roles": ["mlm:model"], "mlm:artifact_type": "unknown"}}
+    r = convert(doc, "ml-model")
+    assert r.document["assets"] == {}
+    assert entry(r, "/assets/model")["status"] == "dropped"
+
+
+# -- lossless mode ----------------------------------------------------------------------------------------------
+def test_keep_source_parks_fields_with_no_target() -> None:
+    r = convert(item(**{"mlm:framework": "PyTorch"}), "ml-model", keep_source=True)
+    props = r.document["properties"]
+    assert props["mlm:framework"] == "PyTorch" and props["mlm:name"] == "model-x"
+    e = entry(r, "/properties/mlm:framework")
+    assert e["status"] == "kept" and e["reason"] == REASON
+    assert "mlm:tasks" not in props  # mapped exactly (transformed), so not kept twice
+    assert errors(r) == []
+
+
+def test_keep_source_keeps_a_lossy_source_beside_its_translation() -> None:
+    r = convert(item(**{"mlm:tasks": ["scene-classification"]}), "ml-model", keep_source=True)
+    props = r.document["properties"]
+    assert props["ml-model:prediction_type"] == "classification"
+    assert props["mlm:tasks"] == ["scene-classification"]
+    e = entry(r, "/properties/mlm:tasks/0")
+    assert e["status"] == "lossy" and REASON in e["reason"]
+    assert sorted(e["to"]) == ["/properties/ml-model:prediction_type", "/properties/mlm:tasks/0"]
+
+
+@pytest.mark.parametrize(("target", "key", "ok"), [
+    ("mlm@1.5.2", "ml-model:training-os", True), ("mlm@1.5.2", "dlm:runtime", True),
+    ("mlm@1.5.2", "mlm:unknown", False), ("mlm@1.3.0", "dlm:runtime", False), ("mlm@1.3.0", "mlm:entrypoint", True),
+    ("ml-model@1.0.0", "mlm:name", True), ("ml-model@1.0.0", "ml-model:other", False),
+    ("mlm@1.5.2", "title", False),
+])
+def test_which_target_accepts_a_parked_key(target, key, ok) -> None:
+    assert accepts(Format.parse(target), key) is ok
+
+
+def test_keep_source_without_a_foreign_prefix_still_drops() -> None:
+    doc = item()
+    doc["assets"]["code"] = {"href": "src.zip", "roles": ["code"]}
+    r = convert(doc, "mlm@1.1.0", keep_source=True)
+    assert "code" not in r.document["assets"]
+
+
+# -- MLM -> dlm (research §8.1) ---------------------------------------------------------------------------------
+DLM_TARGETS = ["dlm-beta@1.0.0-beta.3", "dlm-beta@1.0.0-beta.2", "dlm@1.0.0-draft"]
+THELPER = Path(__file__).resolve().parents[1] / "corpora" / "dlm-beta" / "cccot03-thelper-item.json"
+
+
+@needs_shared
+@pytest.mark.parametrize("src", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("target", DLM_TARGETS)
+@pytest.mark.parametrize("keep_source", [False, True], ids=["plain", "keep-source"])
+def test_official_examples_to_dlm_validate_against_our_dlm_schemas(src: Path, target: str, keep_source: bool) -> None:
+    from crosswalk.dlm_schemas import check_dlm
+
+    r = convert(read_document(str(src)), target, keep_source=keep_source)
+    assert errors(r) == [], errors(r)
+    assert check_dlm(r.document, target) == []
+    props = r.document["properties"]
+    assert any(k.startswith("mlm:") for k in props) == keep_source
+
+
+def test_z_score_becomes_dlm_normalisation_exactly() -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": "z-score", "mean": 0.5, "stddev": 0.25}]
+    r = convert(doc, "dlm-beta@1.0.0-beta.3")
+    inputs = r.document["properties"]["dlm:inputs"]
+    assert (inputs["scaling_factor"], inputs["normalization:mean"], inputs["normalization:std"]) == (1.0, [0.5], [0.25])
+    assert r.document["properties"]["dlm:outputs"]["task"] == "classification"
+    r = convert(doc, "dlm-beta@1.0.0-beta.2")
+    assert r.document["stac_extensions"][-1].startswith("https://schemas.stacspec.org/v1.0.0-beta.2/")
+
+
+def _effective(inputs: dict) -> list[float]:
+    s = inputs["scaling_factor"]
+    return [m / s for m in inputs["normalization:mean"]] + [d / s for d in inputs["normalization:std"]]
+
+
+def test_thelper_round_trip_keeps_its_normalisation() -> None:
+    """dlm-beta -> MLM -> dlm-beta: MLM folds scaling_factor into the z-score (mean/s, std/s), so the way back
+    writes scaling_factor 1 and the folded numbers; the normalisation they describe is the same to 1e-12."""
+    from crosswalk.roundtrip import roundtrip
+
+    doc = read_document(str(THELPER))
+    r = roundtrip(doc, "mlm")
+    before, after = _effective(doc["properties"]["dlm:inputs"]), _effective(r["document"]["properties"]["dlm:inputs"])
+    assert len(before) == len(after)
+    for a, b in zip(before, after, strict=True):
+        assert abs(a - b) <= 1e-12 * abs(a)
+    # lossless mode parks the dlm objects in the MLM output: they come back exactly, numbers and all
+    r = roundtrip(doc, "mlm", keep_source=True)
+    for key in [k for k in doc["properties"] if k.startswith("dlm:")]:
+        assert r["document"]["properties"][key] == doc["properties"][key], key
+    assert {d["path"] for d in r["unexplained"]} <= {"/stac_extensions/0", "/stac_extensions/2"}  # 'dl-model' id
