@@ -32,11 +32,19 @@ def _row(rule) -> tuple[str, str, str, str]:
     if op == "each":
         return op, _paths(a), f"{len(rule.rules)} sub-rules", ""
     if op == "extensions":
-        return op, "<br>".join(f"`{x}`" for x in a.get("remove", [])) or "—", \
-            "<br>".join(f"`{x}`" for x in a.get("add", [])) or "—", a.get("reason", "")
+        return (
+            op,
+            "<br>".join(f"`{x}`" for x in a.get("remove", [])) or "—",
+            "<br>".join(f"`{x}`" for x in a.get("add", [])) or "—",
+            a.get("reason", ""),
+        )
     t = REGISTRY[a["name"]]
-    return (f"transform `{t.name}`", "<br>".join(f"`{r}`" for r in t.reads) or "—",
-            "<br>".join(f"`{w}`" for w in t.writes) or "—", t.summary)
+    return (
+        f"transform `{t.name}`",
+        "<br>".join(f"`{r}`" for r in t.reads) or "—",
+        "<br>".join(f"`{w}`" for w in t.writes) or "—",
+        t.summary,
+    )
 
 
 def field_tables() -> str:

@@ -29,9 +29,7 @@ class Format:
         fam = reg.families[family]
         version = version or fam.latest
         if version not in fam.versions:
-            raise FormatError(
-                f"unknown version {text!r}; known {family} versions: {', '.join(fam.versions)}"
-            )
+            raise FormatError(f"unknown version {text!r}; known {family} versions: {', '.join(fam.versions)}")
         return cls(family, version)
 
 
@@ -70,9 +68,7 @@ def registry() -> Registry:
     data = load_yaml(mappings_dir() / "formats.yaml")
     fams = {}
     for name, spec in data["families"].items():
-        pats = tuple(
-            re.compile(re.escape(p).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for p in spec["uri_patterns"]
-        )
+        pats = tuple(re.compile(re.escape(p).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for p in spec["uri_patterns"])
         fams[name] = Family(
             name=name,
             title=spec["title"],

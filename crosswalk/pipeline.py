@@ -106,8 +106,13 @@ def convert(
         ledger = Ledger(doc)
         work = copy.deepcopy(doc)
         if edges:
-            ctx = Ctx(work, ledger, href=href, fill=fill_for(fill, doc),
-                      options={"keep_source": keep_source, "source": doc, "target": target})
+            ctx = Ctx(
+                work,
+                ledger,
+                href=href,
+                fill=fill_for(fill, doc),
+                options={"keep_source": keep_source, "source": doc, "target": target},
+            )
             apply(load_support("repairs.yaml"), ctx)
             for edge in _side_edges(detection, target):
                 apply(edge, ctx)
@@ -125,8 +130,9 @@ def convert(
         from .validate import check
 
         for issue in check(work):
-            issues.append({"path": issue.path, "message": issue.message, "severity": issue.severity,
-                           "schema": issue.schema})
+            issues.append(
+                {"path": issue.path, "message": issue.message, "severity": issue.severity, "schema": issue.schema}
+            )
             valid = valid and issue.severity != "error"
     problems = rep.coverage_problems(doc, work, fields)
     if verify:

@@ -13,8 +13,11 @@ STATUSES = ("kept", "moved", "transformed", "lossy", "dropped", "invented", "rep
 def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
     """Source leaves per status; invented/filled count output leaves under their entries."""
     counts = dict.fromkeys(STATUSES, 0)
-    source_entries = [(parse_pointer(e["path"]), e["status"]) for e in fields
-                      if e["status"] not in ("invented", "filled") and not is_text_repair(e)]
+    source_entries = [
+        (parse_pointer(e["path"]), e["status"])
+        for e in fields
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e)
+    ]
     by_path = dict(source_entries)
     for path, _ in leaves(source):
         for n in range(len(path), -1, -1):
@@ -101,8 +104,11 @@ def ledger_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> l
     from deepdiff import DeepDiff
 
     diff = DeepDiff(source, output, ignore_order=False, view="tree", threshold_to_diff_deeper=0)
-    by_source = {parse_pointer(e["path"]): e for e in fields
-                 if e["status"] not in ("invented", "filled") and not is_text_repair(e)}
+    by_source = {
+        parse_pointer(e["path"]): e
+        for e in fields
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e)
+    }
     problems = []
     for kind in ("dictionary_item_removed", "iterable_item_removed", "values_changed", "type_changes"):
         for level in diff.get(kind, []):
@@ -124,8 +130,10 @@ def leaves_under(doc: Any, path: Path) -> list[Path]:
 
 def render_text(report: dict[str, Any], verbose: bool = False) -> str:
     src, tgt = report["source"], report["target"]
-    lines = [f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')}"
-             f" ({len(report['steps'])} step{'s' if len(report['steps']) != 1 else ''})"]
+    lines = [
+        f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')}"
+        f" ({len(report['steps'])} step{'s' if len(report['steps']) != 1 else ''})"
+    ]
     s = report["summary"]
     lines.append("  " + ", ".join(f"{k} {v}" for k, v in s.items() if v))
     for e in report["fields"]:
@@ -135,8 +143,10 @@ def render_text(report: dict[str, Any], verbose: bool = False) -> str:
         why = f"  ({e['reason']})" if e.get("reason") else ""
         lines.append(f"  {e['status']:<11} {e['path'] or '/'}{to}{why}")
     valid = "valid" if report["valid"] else "INVALID"
-    lines.append(f"  output {valid} against {tgt.get('format')}"
-                 + (f"; {len(report['issues'])} issue(s):" if report["issues"] else ""))
+    lines.append(
+        f"  output {valid} against {tgt.get('format')}"
+        + (f"; {len(report['issues'])} issue(s):" if report["issues"] else "")
+    )
     for i in report["issues"]:
         lines.append(f"    {i.get('severity', 'error')}: {i['path'] or '/'}: {i['message']}")
     return "\n".join(lines)
@@ -151,8 +161,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         to = "<br>".join(f"`{t}`" for t in e.get("to", []))
         out.append(f"| {e['status']} | `{e['path'] or '/'}` | {to} | {e.get('reason', '')} |")
     out.append("")
-    out.append(f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
-               + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v))
+    out.append(
+        f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
+        + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v)
+    )
     for i in report["issues"]:
         out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
     return "\n".join(out) + "\n"

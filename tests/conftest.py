@@ -24,7 +24,9 @@ def regen(request) -> bool:
 
 
 def corpus_inputs() -> list[Path]:
-    return sorted(p for p in CORPORA.glob("*/*") if p.parent.name != "expected" and p.suffix in (".json", ".yaml", ".yml"))
+    return sorted(
+        p for p in CORPORA.glob("*/*") if p.parent.name != "expected" and p.suffix in (".json", ".yaml", ".yml")
+    )
 
 
 def shared_files(*patterns: str) -> list[Path]:

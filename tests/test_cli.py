@@ -52,15 +52,18 @@ def test_strict_fails_naming_the_invented_fields_and_writes_nothing(tmp_path: Pa
 
 def test_fill_supplies_values_reported_filled(tmp_path: Path) -> None:
     fill = tmp_path / "fill.yaml"
-    fill.write_text('"*":\n  /properties/mlm:input:\n    - {name: rgb, bands: [], input: {shape: [-1, 3, 64, 64], '
-                    'dim_order: [batch, channel, height, width], data_type: float32}}\n')
+    fill.write_text(
+        '"*":\n  /properties/mlm:input:\n    - {name: rgb, bands: [], input: {shape: [-1, 3, 64, 64], '
+        "dim_order: [batch, channel, height, width], data_type: float32}}\n"
+    )
     r = run(dlm_migrate, [DUMMY, "--fill", fill, "--report", "json"])
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
     assert doc["properties"]["mlm:input"][0]["name"] == "rgb"
     report = json.loads(r.stderr)
     assert {"path": "/properties/mlm:input"}.items() <= next(
-        e for e in report["fields"] if e["status"] == "filled").items()
+        e for e in report["fields"] if e["status"] == "filled"
+    ).items()
 
 
 @pytest.mark.parametrize(
@@ -68,9 +71,12 @@ def test_fill_supplies_values_reported_filled(tmp_path: Path) -> None:
     [
         ("{not json", "invalid JSON (line 1"),
         ('{"type": "Feature", "stac_version": "1.0.0", "properties": {}}', "no ML-model extension found"),
-        ('[1, 2]', "not a STAC document"),
-        ('{"type": "Feature", "stac_version": "1.0.0", "properties": {}, "stac_extensions": '
-         '["https://stac-extensions.github.io/mlm/v9.9.9/schema.json"]}', "/stac_extensions/0: unknown mlm version 9.9.9"),
+        ("[1, 2]", "not a STAC document"),
+        (
+            '{"type": "Feature", "stac_version": "1.0.0", "properties": {}, "stac_extensions": '
+            '["https://stac-extensions.github.io/mlm/v9.9.9/schema.json"]}',
+            "/stac_extensions/0: unknown mlm version 9.9.9",
+        ),
     ],
 )
 def test_bad_input_is_one_line_naming_the_file_and_writes_nothing(tmp_path: Path, content: str, expected: str) -> None:

@@ -41,7 +41,11 @@ def test_golden(src: Path, regen: bool) -> None:
     assert result.ok, result.error
     stem = CORPORA / "expected" / src.parent.name / src.stem
     _golden(stem.parent / (stem.name + ".out.json"), dumps(result.document), regen)
-    _golden(stem.parent / (stem.name + ".report.json"), json.dumps(result.report, indent=2, ensure_ascii=False) + "\n", regen)
+    _golden(
+        stem.parent / (stem.name + ".report.json"),
+        json.dumps(result.report, indent=2, ensure_ascii=False) + "\n",
+        regen,
+    )
     assert not [i for i in result.report["issues"] if i["schema"] == "crosswalk:ledger"]
 
 
@@ -73,7 +77,9 @@ def test_every_ml_model_document_converts(src: Path) -> None:
     assert "mlm:artifact_type" in json.dumps(result.document) or doc.get("type") == "Collection"
 
 
-MLM_EXAMPLES = shared_files(*(f"specs/mlm/v1.{v}/examples/item_*.json" for v in ("0.0", "1.0", "2.0", "3.0", "4.0", "5.0", "5.1")))
+MLM_EXAMPLES = shared_files(
+    *(f"specs/mlm/v1.{v}/examples/item_*.json" for v in ("0.0", "1.0", "2.0", "3.0", "4.0", "5.0", "5.1"))
+)
 
 
 @needs_shared

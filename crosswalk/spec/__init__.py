@@ -125,7 +125,9 @@ def load_mapping(path: Path) -> Mapping:
 
         err = jsonschema.exceptions.best_match(errors)
         loc = "/".join(str(p) for p in err.absolute_path)
-        raise SpecError(f"{loc or 'top level'}: {err.message}", file=file, line=_line_at(annotated, list(err.absolute_path)))
+        raise SpecError(
+            f"{loc or 'top level'}: {err.message}", file=file, line=_line_at(annotated, list(err.absolute_path))
+        )
     tables = _tables(str(path.parent))
 
     def compile_rules(items: list[dict[str, Any]], parent_path: list[Any]) -> tuple[Rule, ...]:
@@ -158,8 +160,16 @@ def load_mapping(path: Path) -> Mapping:
                 raise SpecError(f"rule {i}: unknown transform {args['name']!r}{hint}", file=file, line=line)
             sub = compile_rules(args["rules"], parent_path + [i]) if op == "each" else ()
             out.append(
-                Rule(op=op, args=_strip(args), file=file, line=line, index=i, paths=tuple(compiled), rules=sub,
-                     table=table)
+                Rule(
+                    op=op,
+                    args=_strip(args),
+                    file=file,
+                    line=line,
+                    index=i,
+                    paths=tuple(compiled),
+                    rules=sub,
+                    table=table,
+                )
             )
         return tuple(out)
 
@@ -175,22 +185,26 @@ def load_mapping(path: Path) -> Mapping:
         message = getattr(e, "message", str(e))
         raise SpecError(message, file=file, line=annotated.get(LINE)) from None
     return Mapping(
-        id=data["id"], source=source, target=target, summary=data["summary"], rules=rules, file=file,
-        notes=data.get("notes", ""), raw=data,
+        id=data["id"],
+        source=source,
+        target=target,
+        summary=data["summary"],
+        rules=rules,
+        file=file,
+        notes=data.get("notes", ""),
+        raw=data,
     )
 
 
 @cache
 def load_mappings(directory: str | None = None) -> tuple[Mapping, ...]:
     """Every edge file (``*__*.yaml``) in the mappings directory, sorted by id."""
-    from ..resources import mappings_dir
-
     return tuple(ref.load() for ref in edge_index(directory))
 
 
 @cache
 def load_support(name: str, directory: str | None = None) -> Mapping:
-    """A non-edge mapping file (e.g. ``stac_core.yaml``, run before the first edge of any plan)."""
+    """A non-edge mapping file (``repairs.yaml``, run before the first edge of any plan)."""
     from ..resources import mappings_dir
 
     root = Path(directory) if directory else mappings_dir()
@@ -210,8 +224,11 @@ class EdgeRef:
     def load(self) -> Mapping:
         mapping = _load_file(self.file)
         if (mapping.source, mapping.target, mapping.id) != (self.source, self.target, self.id):
-            raise SpecError(f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
-                            f"{mapping.source} -> {mapping.target} ({mapping.id})", file=self.file)
+            raise SpecError(
+                f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
+                f"{mapping.source} -> {mapping.target} ({mapping.id})",
+                file=self.file,
+            )
         return mapping
 
     def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
@@ -226,8 +243,9 @@ def _load_file(file: str) -> Mapping:
 def _format_of(text: str, file: Path) -> Format:
     family, sep, version = text.rpartition("_")
     if not sep:
-        raise SpecError(f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}",
-                        file=str(file))
+        raise SpecError(
+            f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}", file=str(file)
+        )
     try:
         return Format.parse(f"{family}@{version}")
     except Exception as e:

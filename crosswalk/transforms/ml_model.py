@@ -25,8 +25,11 @@ def task_for(value: Any) -> tuple[str | None, str | None]:
     return entry, None
 
 
-@transform("ml_model.tasks", reads=("properties.ml-model:prediction_type",),
-           writes=("properties.mlm:tasks", "properties.mlm:output"))
+@transform(
+    "ml_model.tasks",
+    reads=("properties.ml-model:prediction_type",),
+    writes=("properties.mlm:tasks", "properties.mlm:output"),
+)
 def tasks(ctx: Ctx) -> None:
     """prediction_type becomes mlm:tasks and the task of one invented output (ml-model describes no tensors)."""
     src = P + ("ml-model:prediction_type",)
@@ -44,11 +47,19 @@ def tasks(ctx: Ctx) -> None:
         else:
             ctx.ledger.create(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
     if "mlm:output" not in props:
-        props["mlm:output"] = [{"name": task or "output", "tasks": [task] if task else [],
-                                "result": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}]
+        props["mlm:output"] = [
+            {
+                "name": task or "output",
+                "tasks": [task] if task else [],
+                "result": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"},
+            }
+        ]
         ctx.ledger.create(P + ("mlm:output", "0", "name"), "invented", "ml-model names no output; named after the task")
-        ctx.ledger.create(P + ("mlm:output", "0", "result"), "invented",
-                          "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed")
+        ctx.ledger.create(
+            P + ("mlm:output", "0", "result"),
+            "invented",
+            "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed",
+        )
         if task:
             dsts.append(P + ("mlm:output", "0", "tasks"))
         else:
@@ -106,13 +117,18 @@ def input_(ctx: Ctx) -> None:
     """ml-model describes no input tensor: one least-committal input is invented (MLM requires one)."""
     if ctx.get(("type",)) != "Feature" or ctx.has(P + ("mlm:input",)):
         return
-    ctx.invent(P + ("mlm:input",),
-               [{"name": "input", "bands": [], "input": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}],
-               "ml-model describes no input tensor; a placeholder of unknown shape")
+    ctx.invent(
+        P + ("mlm:input",),
+        [{"name": "input", "bands": [], "input": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}],
+        "ml-model describes no input tensor; a placeholder of unknown shape",
+    )
 
 
-@transform("ml_model.asset_roles", reads=("assets.*.roles", "item_assets.*.roles"),
-           writes=("assets.*.roles", "assets.*.mlm:artifact_type"))
+@transform(
+    "ml_model.asset_roles",
+    reads=("assets.*.roles", "item_assets.*.roles"),
+    writes=("assets.*.roles", "assets.*.mlm:artifact_type"),
+)
 def asset_roles(ctx: Ctx) -> None:
     """ml-model roles become MLM roles; a checkpoint becomes the mlm:model asset with an inferred artifact type."""
     roles_table = table("ml_model_roles")
@@ -144,7 +160,12 @@ def asset_roles(ctx: Ctx) -> None:
                 elif [new[j] for j in origin_of[i]] == [role]:
                     ctx.ledger.relocate(parking + (str(i),), dsts, "moved")
                 else:
-                    ctx.ledger.relocate(parking + (str(i),), dsts, "transformed", f"role {role} -> {', '.join(new[j] for j in origin_of[i])}")
+                    ctx.ledger.relocate(
+                        parking + (str(i),),
+                        dsts,
+                        "transformed",
+                        f"role {role} -> {', '.join(new[j] for j in origin_of[i])}",
+                    )
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         if "mlm:artifact_type" not in asset:
@@ -161,10 +182,16 @@ def model_asset(ctx: Ctx) -> None:
     if not isinstance(ctx.get(("assets",)), dict):
         ctx.invent(("assets",), {}, "an Item needs assets")
     key = "model" if not ctx.has(("assets", "model")) else "mlm:model"
-    ctx.invent(("assets", key), {
-        "href": "about:blank", "title": "Model artefact (unknown: not described by the source)",
-        "roles": ["mlm:model"], "mlm:artifact_type": "unknown",
-    }, "MLM requires an mlm:model asset and the source has no model artefact")
+    ctx.invent(
+        ("assets", key),
+        {
+            "href": "about:blank",
+            "title": "Model artefact (unknown: not described by the source)",
+            "roles": ["mlm:model"],
+            "mlm:artifact_type": "unknown",
+        },
+        "MLM requires an mlm:model asset and the source has no model artefact",
+    )
 
 
 @transform("ml_model.links", reads=("links[].rel",), writes=("links", "assets.mlm:container", "assets.mlm:training"))
@@ -174,8 +201,10 @@ def links(ctx: Ctx) -> None:
     if not isinstance(items, list):
         return
     splits = {"ml-model:train-data": "train", "ml-model:test-data": "test"}
-    images = {"ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
-              "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"])}
+    images = {
+        "ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
+        "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"]),
+    }
     used_aoi = False
     for i in range(len(items) - 1, -1, -1):
         link = items[i]
@@ -186,8 +215,11 @@ def links(ctx: Ctx) -> None:
         if rel in splits:
             link["rel"] = "derived_from"
             link["ml-aoi:split"] = splits[rel]
-            ctx.transformed([here + ("rel",)], [here + ("rel",), here + ("ml-aoi:split",)],
-                            f"{rel} became derived_from with ml-aoi:split {splits[rel]}")
+            ctx.transformed(
+                [here + ("rel",)],
+                [here + ("rel",), here + ("ml-aoi:split",)],
+                f"{rel} became derived_from with ml-aoi:split {splits[rel]}",
+            )
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
             key, roles = images[rel]

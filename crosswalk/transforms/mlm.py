@@ -17,8 +17,11 @@ CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral"
 # -- shared helpers -----------------------------------------------------------------------------------------
 def model_assets(doc: dict[str, Any]) -> list[str]:
     assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
-    return [k for k, a in assets.items()
-            if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
+    return [
+        k
+        for k, a in assets.items()
+        if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]
+    ]
 
 
 def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
@@ -59,8 +62,11 @@ def band_names(item: dict[str, Any]) -> list[str]:
 
 
 # -- repairs (any version) -----------------------------------------------------------------------------------
-@transform("mlm.repair_io_objects", reads=("properties.mlm:input", "properties.mlm:output"),
-           writes=("properties.mlm:input[]", "properties.mlm:output[]"))
+@transform(
+    "mlm.repair_io_objects",
+    reads=("properties.mlm:input", "properties.mlm:output"),
+    writes=("properties.mlm:input[]", "properties.mlm:output[]"),
+)
 def repair_io_objects(ctx: Ctx) -> None:
     """Early drafts wrote mlm:input/mlm:output as one object; MLM wants a list of them."""
     for key in ("mlm:input", "mlm:output"):
@@ -81,9 +87,11 @@ def _hex_color(value: Any) -> str | None:
     return None
 
 
-@transform("mlm.repair_classes",
-           reads=("properties.mlm:output[].classification_classes", "properties.mlm:output[].classification:classes"),
-           writes=("properties.mlm:output[].classification:classes",))
+@transform(
+    "mlm.repair_classes",
+    reads=("properties.mlm:output[].classification_classes", "properties.mlm:output[].classification:classes"),
+    writes=("properties.mlm:output[].classification:classes",),
+)
 def repair_classes(ctx: Ctx) -> None:
     """Fix the upstream `classification_classes` typo and make each class valid for classification v1.1.0."""
     from ..pointer import rename_key
@@ -94,8 +102,11 @@ def repair_classes(ctx: Ctx) -> None:
                 ctx.remove(path + ("classification_classes",), "duplicate of classification:classes")
             else:
                 rename_key(out, "classification_classes", "classification:classes")
-                ctx.repaired([path + ("classification_classes",)], [path + ("classification:classes",)],
-                             "upstream typo classification_classes -> classification:classes")
+                ctx.repaired(
+                    [path + ("classification_classes",)],
+                    [path + ("classification:classes",)],
+                    "upstream typo classification_classes -> classification:classes",
+                )
         classes = out.get("classification:classes")
         if not isinstance(classes, list):
             continue
@@ -111,8 +122,11 @@ def repair_classes(ctx: Ctx) -> None:
             if not isinstance(cls.get("description"), str):
                 label = cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}"
                 if "description" in cls:
-                    ctx.repaired([here + ("description",)], [here + ("description",)],
-                                 "classification v1.1.0 requires a description string; taken from the label")
+                    ctx.repaired(
+                        [here + ("description",)],
+                        [here + ("description",)],
+                        "classification v1.1.0 requires a description string; taken from the label",
+                    )
                     cls["description"] = str(label)
                 else:
                     src = [here + (k,) for k in ("title", "name") if k in cls][:1]
@@ -120,7 +134,9 @@ def repair_classes(ctx: Ctx) -> None:
                     if src:
                         ctx.copied(src[0], here + ("description",), "description taken from the label")
                     else:
-                        ctx.ledger.create(here + ("description",), "invented", "classification v1.1.0 requires a description")
+                        ctx.ledger.create(
+                            here + ("description",), "invented", "classification v1.1.0 requires a description"
+                        )
             if "color_hint" in cls:
                 hexed = _hex_color(cls["color_hint"])
                 if hexed is None:
@@ -156,8 +172,11 @@ def _band_definitions(doc: dict[str, Any]) -> set[str]:
     return names
 
 
-@transform("mlm.band_definitions", reads=("properties.mlm:input[].bands",),
-           writes=("assets.<model>.eo:bands", "stac_extensions"))
+@transform(
+    "mlm.band_definitions",
+    reads=("properties.mlm:input[].bands",),
+    writes=("assets.<model>.eo:bands", "stac_extensions"),
+)
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all."""
@@ -172,8 +191,11 @@ def band_definitions(ctx: Ctx) -> None:
     if not models:
         return
     for key in models:
-        ctx.invent(("assets", key, "eo:bands"), [{"name": n} for n in wanted],
-                   "mlm:input bands have no band definitions; name-only eo:bands")
+        ctx.invent(
+            ("assets", key, "eo:bands"),
+            [{"name": n} for n in wanted],
+            "mlm:input bands have no band definitions; name-only eo:bands",
+        )
     _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
 
 
@@ -188,8 +210,9 @@ def _add_extension(ctx: Ctx, uri: str) -> None:
 
 
 # -- 1.2.0 -> 1.3.0 -------------------------------------------------------------------------------------------
-@transform("mlm.raster_bands_to_model_asset", reads=("properties.raster:bands",),
-           writes=("assets.<model>.raster:bands",))
+@transform(
+    "mlm.raster_bands_to_model_asset", reads=("properties.raster:bands",), writes=("assets.<model>.raster:bands",)
+)
 def raster_bands_to_model_asset(ctx: Ctx) -> None:
     """MLM 1.3 checks raster:bands on the mlm:model asset, each with a name (from eo:bands or the input bands)."""
     src = P + ("raster:bands",)
@@ -217,7 +240,9 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
             elif i < len(fallback):
                 name, why = fallback[i], "from mlm:input bands in the same position"
             if name:
-                ctx.invent(("assets", key, "raster:bands", str(i), "name"), name, f"MLM 1.3 needs raster band names; {why}")
+                ctx.invent(
+                    ("assets", key, "raster:bands", str(i), "name"), name, f"MLM 1.3 needs raster band names; {why}"
+                )
 
 
 # -- 1.3.0 -> 1.4.0 -------------------------------------------------------------------------------------------
@@ -228,12 +253,18 @@ def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
     if norm is None:
         return None, None
     if norm == "z-score":
-        out = [{"type": "z-score", "mean": s.get("mean"), "stddev": s.get("stddev")} for s in stats
-               if isinstance(s, dict) and "mean" in s and "stddev" in s]
+        out = [
+            {"type": "z-score", "mean": s.get("mean"), "stddev": s.get("stddev")}
+            for s in stats
+            if isinstance(s, dict) and "mean" in s and "stddev" in s
+        ]
         return (out, None) if out and len(out) == len(stats) else (None, "z-score without mean/stddev statistics")
     if norm == "min-max":
-        out = [{"type": "min-max", "minimum": s.get("minimum"), "maximum": s.get("maximum")} for s in stats
-               if isinstance(s, dict) and "minimum" in s and "maximum" in s]
+        out = [
+            {"type": "min-max", "minimum": s.get("minimum"), "maximum": s.get("maximum")}
+            for s in stats
+            if isinstance(s, dict) and "minimum" in s and "maximum" in s
+        ]
         return (out, None) if out and len(out) == len(stats) else (None, "min-max without minimum/maximum statistics")
     if norm == "clip":
         clips = item.get("norm_clip") or []
@@ -242,10 +273,16 @@ def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
     return None, f"norm_type {norm!r} has no value_scaling equivalent (removed in MLM 1.4)"
 
 
-@transform("mlm.value_scaling",
-           reads=("properties.mlm:input[].norm_type", "properties.mlm:input[].norm_by_channel",
-                  "properties.mlm:input[].norm_clip", "properties.mlm:input[].statistics"),
-           writes=("properties.mlm:input[].value_scaling",))
+@transform(
+    "mlm.value_scaling",
+    reads=(
+        "properties.mlm:input[].norm_type",
+        "properties.mlm:input[].norm_by_channel",
+        "properties.mlm:input[].norm_clip",
+        "properties.mlm:input[].statistics",
+    ),
+    writes=("properties.mlm:input[].value_scaling",),
+)
 def value_scaling(ctx: Ctx) -> None:
     """norm_type/statistics/norm_by_channel/norm_clip (MLM <= 1.3) become value_scaling (MLM 1.4)."""
     legacy = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
@@ -268,8 +305,9 @@ def value_scaling(ctx: Ctx) -> None:
             item["value_scaling"] = scaling
             if exact:
                 # statistics keys other than those the scaling type uses are lost
-                ctx.transformed([path + (k,) for k in used if k != "statistics"], [dst],
-                                "norm_* fields became value_scaling")
+                ctx.transformed(
+                    [path + (k,) for k in used if k != "statistics"], [dst], "norm_* fields became value_scaling"
+                )
                 _statistics_to_scaling(ctx, path, dst, scaling)
                 for k in had:
                     if k not in used:
@@ -297,7 +335,7 @@ def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[s
         for loc in list(o.locs):
             if loc[: len(stats_path)] != stats_path:
                 continue
-            rel = loc[len(stats_path):]
+            rel = loc[len(stats_path) :]
             if len(rel) >= 2 and rel[1] in keep:
                 ctx.ledger.relocate(loc, [dst + (rel[0], rel[1])], "moved", "statistics became value_scaling")
             else:
@@ -305,8 +343,11 @@ def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[s
     ctx.ledger.relocate(stats_path, [], "dropped", "statistics became value_scaling")
 
 
-@transform("mlm.artifact_type", reads=("assets.*.roles", "properties.mlm:artifact_type"),
-           writes=("assets.<mlm:model>.mlm:artifact_type",))
+@transform(
+    "mlm.artifact_type",
+    reads=("assets.*.roles", "properties.mlm:artifact_type"),
+    writes=("assets.<mlm:model>.mlm:artifact_type",),
+)
 def artifact_type(ctx: Ctx) -> None:
     """MLM 1.4 requires mlm:artifact_type on every mlm:model asset and forbids it elsewhere."""
     assets = ctx.get(("assets",))
@@ -336,8 +377,16 @@ def artifact_type(ctx: Ctx) -> None:
             ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
 
 
-_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "mlm:training-runtime",
-                    "mlm:inference-runtime", "runtime", "data"}
+_NOT_MODEL_ROLES = {
+    "code",
+    "mlm:source_code",
+    "metadata",
+    "documentation",
+    "mlm:training-runtime",
+    "mlm:inference-runtime",
+    "runtime",
+    "data",
+}
 
 
 @transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
@@ -353,19 +402,38 @@ def non_model_roles(ctx: Ctx) -> None:
         return
     for key in wrong:
         i = assets[key]["roles"].index("mlm:model")
-        ctx.remove(("assets", key, "roles", str(i)),
-                   "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
+        ctx.remove(
+            ("assets", key, "roles", str(i)),
+            "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact",
+        )
 
 
 # Item-level fields MLM 1.4 knows; any other mlm:* key is rejected by its schema.
 _MLM_PROPS = {
-    "mlm:name", "mlm:architecture", "mlm:tasks", "mlm:framework", "mlm:framework_version", "mlm:memory_size",
-    "mlm:total_parameters", "mlm:pretrained", "mlm:pretrained_source", "mlm:batch_size_suggestion",
-    "mlm:accelerator", "mlm:accelerator_constrained", "mlm:accelerator_summary", "mlm:accelerator_count",
-    "mlm:input", "mlm:output", "mlm:hyperparameters",
+    "mlm:name",
+    "mlm:architecture",
+    "mlm:tasks",
+    "mlm:framework",
+    "mlm:framework_version",
+    "mlm:memory_size",
+    "mlm:total_parameters",
+    "mlm:pretrained",
+    "mlm:pretrained_source",
+    "mlm:batch_size_suggestion",
+    "mlm:accelerator",
+    "mlm:accelerator_constrained",
+    "mlm:accelerator_summary",
+    "mlm:accelerator_count",
+    "mlm:input",
+    "mlm:output",
+    "mlm:hyperparameters",
 }
 _MLM_ASSET = {"mlm:artifact_type", "mlm:compile_method", "mlm:entrypoint"} | _MLM_PROPS - {
-    "mlm:name", "mlm:input", "mlm:output", "mlm:hyperparameters"}
+    "mlm:name",
+    "mlm:input",
+    "mlm:output",
+    "mlm:hyperparameters",
+}
 
 
 @transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=("properties.mlm:*",))
@@ -390,9 +458,11 @@ def unknown_keys(ctx: Ctx, allow_entrypoint: bool = False) -> None:
 
 
 # -- 1.4.0 -> 1.5.0 -------------------------------------------------------------------------------------------
-@transform("mlm.dim_order_bands", reads=("properties.mlm:input[].input.dim_order",
-                                          "properties.mlm:output[].result.dim_order"),
-           writes=("properties.mlm:input[].input.dim_order",))
+@transform(
+    "mlm.dim_order_bands",
+    reads=("properties.mlm:input[].input.dim_order", "properties.mlm:output[].result.dim_order"),
+    writes=("properties.mlm:input[].input.dim_order",),
+)
 def dim_order_bands(ctx: Ctx) -> None:
     """MLM 1.5: dim_order names the band dimension "bands" exactly when bands are listed."""
     for key, inner in (("mlm:input", "input"), ("mlm:output", "result")):
@@ -409,13 +479,17 @@ def dim_order_bands(ctx: Ctx) -> None:
                     continue
                 old = dims[idx]
                 dims[idx] = "bands"
-                ctx.ledger.mark(dpath + (str(idx),), "transformed",
-                                f"dimension {old!r} renamed 'bands' (MLM 1.5: bands are listed)")
+                ctx.ledger.mark(
+                    dpath + (str(idx),), "transformed", f"dimension {old!r} renamed 'bands' (MLM 1.5: bands are listed)"
+                )
             elif not names and "bands" in dims:
                 idx = dims.index("bands")
                 dims[idx] = "channel"
-                ctx.ledger.mark(dpath + (str(idx),), "transformed",
-                                "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)")
+                ctx.ledger.mark(
+                    dpath + (str(idx),),
+                    "transformed",
+                    "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)",
+                )
 
 
 def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
@@ -438,9 +512,9 @@ def entrypoint_code_role(ctx: Ctx) -> None:
                 ctx.invent(("assets", key, "roles"), ["code"], "mlm:entrypoint requires the code role")
             elif "code" not in roles:
                 roles.append("code")
-                ctx.ledger.create(("assets", key, "roles", str(len(roles) - 1)), "invented",
-                                  "mlm:entrypoint requires the code role")
-
+                ctx.ledger.create(
+                    ("assets", key, "roles", str(len(roles) - 1)), "invented", "mlm:entrypoint requires the code role"
+                )
 
 
 @transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))

@@ -17,8 +17,11 @@ def props_path(doc: dict[str, Any]) -> tuple[str, ...]:
     return ("properties",) if isinstance(doc.get("properties"), dict) else ()
 
 
-@transform("stac.repair_datetimes", reads=("properties.*datetime", "properties.created", "properties.updated"),
-           writes=("same",))
+@transform(
+    "stac.repair_datetimes",
+    reads=("properties.*datetime", "properties.created", "properties.updated"),
+    writes=("same",),
+)
 def repair_datetimes(ctx: Ctx) -> None:
     """Make date-only and zone-less timestamps RFC 3339 (midnight / UTC assumed, reported repaired)."""
     props = ctx.get(("properties",))
@@ -57,8 +60,11 @@ def repair_collection(ctx: Ctx) -> None:
     ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
 
 
-@transform("stac.repair_publications", reads=("properties.sci:publications[].sci:citation",),
-           writes=("properties.sci:publications[].citation",))
+@transform(
+    "stac.repair_publications",
+    reads=("properties.sci:publications[].sci:citation",),
+    writes=("properties.sci:publications[].citation",),
+)
 def repair_publications(ctx: Ctx) -> None:
     """scientific: `sci:citation` inside a publication object is spelt `citation`."""
     base = props_path(ctx.doc) + ("sci:publications",)
@@ -70,8 +76,11 @@ def repair_publications(ctx: Ctx) -> None:
     for i, pub in enumerate(pubs):
         if isinstance(pub, dict) and "sci:citation" in pub and "citation" not in pub:
             rename_key(pub, "sci:citation", "citation")
-            ctx.repaired([base + (str(i), "sci:citation")], [base + (str(i), "citation")],
-                         "sci:citation inside a publication is spelt citation")
+            ctx.repaired(
+                [base + (str(i), "sci:citation")],
+                [base + (str(i), "citation")],
+                "sci:citation inside a publication is spelt citation",
+            )
 
 
 @transform("stac.short_extension_ids", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
@@ -95,7 +104,11 @@ def short_extension_ids(ctx: Ctx) -> None:
         ctx.replace_list(("stac_extensions",), new, moves, "STAC 1.0 lists extensions by schema URI")
 
 
-@transform("stac.core_version", reads=("stac_version",), writes=("stac_version",), )
+@transform(
+    "stac.core_version",
+    reads=("stac_version",),
+    writes=("stac_version",),
+)
 def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
     """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are."""
     value = ctx.get(("stac_version",))
@@ -126,8 +139,17 @@ def repair_providers(ctx: Ctx) -> None:
             ctx.remove(base, "no valid provider left")
 
 
-_PREFIXES = {"eo": "eo:", "file": "file:", "processing": "processing:", "projection": "proj:", "raster": "raster:",
-             "scientific": "sci:", "ml-aoi": "ml-aoi:", "classification": "classification:", "datacube": "cube:"}
+_PREFIXES = {
+    "eo": "eo:",
+    "file": "file:",
+    "processing": "processing:",
+    "projection": "proj:",
+    "raster": "raster:",
+    "scientific": "sci:",
+    "ml-aoi": "ml-aoi:",
+    "classification": "classification:",
+    "datacube": "cube:",
+}
 _EXT_RE = re.compile(r"^https://stac-extensions\.github\.io/([a-z-]+)/v[^/]+/schema\.json$")
 
 
@@ -149,4 +171,6 @@ def unused_extensions(ctx: Ctx) -> None:
         m = _EXT_RE.match(exts[i]) if isinstance(exts[i], str) else None
         prefix = _PREFIXES.get(m.group(1)) if m else None
         if prefix and not _has_prefix({k: v for k, v in ctx.doc.items() if k != "stac_extensions"}, prefix):
-            ctx.remove(("stac_extensions", str(i)), f"declared but no {prefix}* field is used (its schema requires one)")
+            ctx.remove(
+                ("stac_extensions", str(i)), f"declared but no {prefix}* field is used (its schema requires one)"
+            )
