@@ -56,6 +56,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 __all__ = [
@@ -67,6 +68,8 @@ __all__ = [
     "discover",
     "input_kind",
     "is_bulk_input",
+    "iter_files",
+    "plan_for",
     "migrate",
     "render_summary",
 ]
@@ -163,8 +166,8 @@ def _is_catalog_root(doc: Any, path: str) -> bool:
 
 
 def input_kind(srcs: Sequence[str]) -> str | None:
-    """What makes these inputs bulk input: ``several``, ``directory``, ``ndjson``, ``items`` (a JSON array or a
-    Feature/ItemCollection) or ``catalog`` (a Catalog/Collection with local child/item links); None for one
+    """What makes these inputs bulk input: ``several``, ``directory``, ``ndjson``, ``items`` (a JSON array of
+    objects or a Feature/ItemCollection) or ``catalog`` (a Catalog/Collection with local child/item links); None for one
     document (or ``-``, stdin)."""
     if len(srcs) != 1:
         return "several" if srcs else None
@@ -178,8 +181,8 @@ def input_kind(srcs: Sequence[str]) -> str | None:
     if not src.lower().endswith((".json", ".geojson")) or not os.path.isfile(src):
         return None
     doc = _read_json_quiet(src)
-    if isinstance(doc, list):
-        return "items"
+    if isinstance(doc, list):  # an array of Items; anything else stays an error of single mode
+        return "items" if doc and all(isinstance(d, dict) for d in doc) else None
     if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
         return "items"
     return "catalog" if _is_catalog_root(doc, src) else None
@@ -202,55 +205,89 @@ def _walk(top: str, exclude: set[str]) -> Iterator[str]:
                 yield os.path.join(dirpath, name)
 
 
-def discover(srcs: Sequence[str], *, exclude: Iterable[str] = ()) -> Plan:
-    """The files of a bulk run, in a stable order (catalogs breadth-first in link order, directories sorted).
-
-    The root is the common directory of the inputs (a catalog's own directory, a directory given). Links that
-    resolve outside it are listed in ``outside`` and not followed. ``exclude``: directories never walked into
-    (the output and backup directories when they sit inside). Each file is held once, as its path relative to
-    the root, so 100,000 Items cost a few MB.
-    """
-    excluded = {os.path.abspath(e) for e in exclude}
+def plan_for(srcs: Sequence[str]) -> Plan:
+    """An empty `Plan` for these inputs: the root is the common directory of the inputs (a catalog's own
+    directory, a directory given, a file's directory)."""
     anchors = [os.path.abspath(s) if os.path.isdir(s) else os.path.dirname(os.path.abspath(s)) for s in srcs]
     root = os.path.commonpath(anchors) if anchors else os.getcwd()
     display = root if any(os.path.isabs(s) for s in srcs) else os.path.relpath(root)
-    plan = Plan(root=root, display_root=display)
-    cut = len(root.rstrip(os.sep)) + 1
-    seen: set[str] = set()
-    outside: set[str] = set()
+    return Plan(root=root, display_root=display)
 
-    def add(path: str) -> bool:
+
+def iter_files(srcs: Sequence[str], plan: Plan, *, exclude: Iterable[str] = ()) -> Iterator[str]:
+    """The files of a bulk run as paths relative to ``plan.root``, as they are found, in a stable order
+    (catalogs breadth-first in link order, directories sorted); ``plan.remote_links`` and ``plan.outside`` are
+    updated on the way (links resolving outside the root are not followed).
+
+    ``exclude``: directories never walked into (the output and backup directories when they sit inside). A file
+    linked twice is converted once; nothing is held per file but a 128-bit digest of its path, so 100,000 Items
+    cost a few MB.
+    """
+    from hashlib import blake2b
+
+    excluded = {os.path.abspath(e) for e in exclude}
+    root = plan.root
+    cut = len(root.rstrip(os.sep)) + 1
+    seen: set[bytes] = set()
+
+    def new(path: str) -> str | None:
         full = os.path.abspath(path)
         if not _under(full, root):
-            outside.add(full)
-            return False
+            if full not in plan.outside:
+                plan.outside.append(full)
+            return None
         rel = full[cut:]
-        if rel in seen:
-            return False
-        seen.add(rel)
-        plan.files.append(rel)
-        return True
+        key = blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+        if key in seen:
+            return None
+        seen.add(key)
+        return rel
 
     for src in srcs:
         if os.path.isdir(src):
             for path in _walk(src, excluded):
-                add(path)
+                rel = new(path)
+                if rel is not None:
+                    yield rel
             continue
+        rel = new(src)
+        if rel is None:
+            continue
+        yield rel
         doc = _read_json_quiet(src) if src.lower().endswith((".json", ".geojson")) else None
-        if not add(src) or not _is_catalog_root(doc, src):
-            continue
-        queue = deque([(src, doc)])
-        while queue:
-            parent, pdoc = queue.popleft()
-            targets, n_remote = _link_targets(pdoc, parent)
-            plan.remote_links += n_remote
-            for rel, target in targets:
-                if add(target) and rel == "child":
-                    child = _read_json_quiet(target)
-                    if isinstance(child, dict) and child.get("type") in ("Catalog", "Collection"):
-                        queue.append((target, child))
-    plan.outside = sorted(outside)
+        if _is_catalog_root(doc, src):
+            yield from _follow(src, doc, new, plan)
+
+
+def discover(srcs: Sequence[str], *, exclude: Iterable[str] = ()) -> Plan:
+    """The whole `Plan` (``files`` listed) of a bulk run; see `iter_files` (`migrate` streams instead)."""
+    plan = plan_for(srcs)
+    plan.files = list(iter_files(srcs, plan, exclude=exclude))
     return plan
+
+
+def _follow(path: str, doc: Any, new: Callable[[str], str | None], plan: Plan) -> Iterator[str]:
+    """Breadth-first through child/item links from one catalog, yielding the new files' relative paths.
+    Children are parsed when their turn comes, one at a time (a queue of 100 parsed catalogs of 1,000 links
+    each would hold 60 MB)."""
+    queue: deque[str] = deque()
+    while True:
+        targets, n_remote = _link_targets(doc, path)
+        plan.remote_links += n_remote
+        doc = None
+        for kind, target in targets:
+            rel = new(target)
+            if rel is not None:
+                yield rel
+                if kind == "child":
+                    queue.append(target)
+        while True:
+            if not queue:
+                return
+            path = queue.popleft()
+            doc = _read_json_quiet(path)
+            if isinstance(doc, dict) and doc.get("type") in ("Catalog", "Collection"):
+                break
 
 
 def _under(path: str, root: str) -> bool:
@@ -295,6 +332,7 @@ class _Settings:
     backup_dir: str | None
     dry_run: bool
     keep_reports: bool
+    lenient: bool = True
 
 
 def _warm(to: str, validate: bool) -> None:
@@ -317,33 +355,51 @@ def _warm(to: str, validate: bool) -> None:
         _registry()
 
 
-def _doc_outcome(doc: Any, href: str, s: _Settings) -> tuple[DocOutcome, Any]:
-    """Convert one parsed document; returns (outcome, output document or None when it stays as it was)."""
+def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = ()) -> tuple[DocOutcome, Any]:
+    """Convert one parsed document; returns (outcome, output document or None when it stays as it was).
+
+    ``repairs``: text repairs the lenient reader made (comments, trailing commas): reported first, as
+    `pipeline.convert_file` does, and the document is written back as strict JSON (status converted).
+    """
     from . import pipeline
     from .errors import CrosswalkError, FormatError
     from .formats import detect
 
+    new = None
     try:
         detection = detect(doc, href)
     except FormatError as e:
-        if isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc):
-            return _plain_stac(doc, href, s, e.message), None
-        return _failed(href, str(e), s), None
+        if not (isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)):
+            return _failed(href, str(e), s), None
+        out, report = _plain_stac(doc, href, s, e.message)
     except CrosswalkError as e:  # pragma: no cover - detect raises FormatError only
         return _failed(href, str(e), s), None
-    if str(detection.format) == s.to and not s.verify:
-        return _already_there(doc, href, detection, s), None
-    try:
-        result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify)
-    except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
-        return _failed(href, f"{href}: internal error: {type(e).__name__}: {e}", s), None
-    if result.error is not None:
-        return _failed(href, str(result.error), s), None
-    status = "converted" if result.steps else "unchanged"
-    out = DocOutcome(href, status, result.lossy, result.invented, not result.valid)
-    if s.keep_reports:
-        out.report = _report_line(result.report, status)
-    return out, (result.document if result.steps else None)
+    else:
+        if str(detection.format) == s.to and not s.verify:
+            out, report = _already_there(doc, href, detection, s)
+        else:
+            try:
+                result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate,
+                                          verify=s.verify)
+            except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
+                return _failed(href, f"{href}: internal error: {type(e).__name__}: {e}", s), None
+            if result.error is not None:
+                return _failed(href, str(result.error), s), None
+            out = DocOutcome(href, "converted" if result.steps else "unchanged", result.lossy, result.invented,
+                             not result.valid)
+            report = result.report
+            new = result.document if result.steps else None
+    if repairs:
+        out.status = "converted"
+        new = doc if new is None else new
+        if report is not None:
+            from .report import summarize
+
+            report["fields"] = list(repairs) + report["fields"]
+            report["summary"] = summarize(report["fields"], doc)
+    if report is not None:
+        out.report = _report_line(report, out.status)
+    return out, new
 
 
 def _issues(doc: dict, s: _Settings) -> tuple[list[dict[str, Any]], bool]:
@@ -358,49 +414,48 @@ def _issues(doc: dict, s: _Settings) -> tuple[list[dict[str, Any]], bool]:
     return issues, valid
 
 
-def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> DocOutcome:
+def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> tuple[DocOutcome, dict | None]:
     """A document already in the target format: the report `pipeline.convert` would give (no steps, everything
     kept), without its ledger, copy and coverage passes (a rerun over an upgraded catalog is all this)."""
     issues, valid = _issues(doc, s)
     out = DocOutcome(href, "unchanged", invalid=not valid)
-    if s.keep_reports:
-        from .report import summarize
+    if not s.keep_reports:
+        return out, None
+    from .report import summarize
 
-        fields = [{"path": "", "status": "kept"}]
-        report: dict[str, Any] = {
-            "source": {"href": href, "format": str(detection.format)},
-            "target": {"format": s.to},
-            "steps": [],
-            "fields": fields,
-            "valid": valid,
-            "issues": issues,
-            "summary": summarize(fields, doc),
-        }
-        if detection.others:
-            report["source"]["also"] = [str(f) for f in detection.others]
-        out.report = _report_line(report, "unchanged")
-    return out
+    fields = [{"path": "", "status": "kept"}]
+    report: dict[str, Any] = {
+        "source": {"href": href, "format": str(detection.format)},
+        "target": {"format": s.to},
+        "steps": [],
+        "fields": fields,
+        "valid": valid,
+        "issues": issues,
+        "summary": summarize(fields, doc),
+    }
+    if detection.others:
+        report["source"]["also"] = [str(f) for f in detection.others]
+    return out, report
 
 
-def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> DocOutcome:
+def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> tuple[DocOutcome, dict | None]:
     """A STAC document without any ML-model extension: copied unchanged (validated when asked)."""
     issues, valid = _issues(doc, s)
     out = DocOutcome(href, "unchanged", invalid=not valid)
-    if s.keep_reports:
-        from .report import summarize
+    if not s.keep_reports:
+        return out, None
+    from .report import summarize
 
-        fields = [{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}]
-        report = {
-            "source": {"href": href, "format": None},
-            "target": {"format": s.to},
-            "steps": [],
-            "fields": fields,
-            "valid": valid,
-            "issues": issues,
-            "summary": summarize(fields, doc),
-        }
-        out.report = _report_line(report, "unchanged")
-    return out
+    fields = [{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}]
+    return out, {
+        "source": {"href": href, "format": None},
+        "target": {"format": s.to},
+        "steps": [],
+        "fields": fields,
+        "valid": valid,
+        "issues": issues,
+        "summary": summarize(fields, doc),
+    }
 
 
 def _failed(href: str, message: str, s: _Settings) -> DocOutcome:
@@ -424,16 +479,22 @@ def _line(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _parse(data: bytes, path: str, href: str) -> Any:
+def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[dict[str, Any]]]:
+    """(document, text repairs): JSON (orjson first when installed), YAML by suffix; ``lenient`` falls back to
+    `crosswalk.lenient.parse_lenient` (comments, trailing commas) as single mode does."""
     from .io import parse_text
 
     text = data.decode("utf-8")  # UnicodeDecodeError is handled by the caller
     if path.lower().endswith((".yaml", ".yml")):
-        return parse_text(text, href, yaml_ok=True)
+        return parse_text(text, href, yaml_ok=True), []
     try:
-        return _fast_loads(data)
+        return _fast_loads(data), []
     except ValueError:  # orjson is stricter (NaN, huge ints) or the JSON is bad: json decides and explains
-        return parse_text(text, href)
+        if lenient:
+            from .lenient import parse_lenient
+
+            return parse_lenient(text, href)
+        return parse_text(text, href), []
 
 
 def _href(rel: str, s: _Settings) -> str:
@@ -457,21 +518,23 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
     try:
         if path.lower().endswith(LINE_SUFFIXES):
             return _convert_lines(data, href, s)
-        doc = _parse(data, path, href)
+        doc, repairs = _parse(data, path, href, s.lenient)
     except UnicodeDecodeError as e:
         return [_failed(href, f"{href}: not UTF-8 text (byte {e.start})", s)], data, None
     except CrosswalkError as e:
         return [_failed(href, str(e), s)], data, None
     if isinstance(doc, list):
         docs, changed = _convert_many(doc, [f"{href}#/{i}" for i in range(len(doc))], s)
+        if changed is None and repairs:
+            changed = doc
         return docs, data, (dumps(changed).encode("utf-8") if changed is not None else None)
     if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
         feats = doc["features"]
         docs, changed = _convert_many(feats, [f"{href}#/features/{i}" for i in range(len(feats))], s)
-        if changed is None:
+        if changed is None and not repairs:
             return docs, data, None
-        return docs, data, dumps({**doc, "features": changed}).encode("utf-8")
-    outcome, new = _doc_outcome(doc, href, s)
+        return docs, data, dumps({**doc, "features": feats if changed is None else changed}).encode("utf-8")
+    outcome, new = _doc_outcome(doc, href, s, repairs)
     if new is None:
         return [outcome], data, None
     text = dumps(new).encode("utf-8")
@@ -592,8 +655,9 @@ def _process(rel: str, s: _Settings) -> FileOutcome:
     outcome = FileOutcome(href, docs)
     try:
         outcome.written = _write_outputs(rel, original, new, s)
-    except OSError as e:
-        outcome.write_error = f"{href}: cannot write: {e.strerror or e}"
+    except OSError as e:  # nothing of this file was written: each of its documents failed
+        outcome.write_error = message = f"{href}: cannot write: {e.strerror or e}"
+        outcome.docs = [_failed(d.href, message, s) for d in docs]
     return outcome
 
 
@@ -633,9 +697,17 @@ def default_backup_dir(root: str) -> str:
     return os.path.join(os.path.dirname(root), os.path.basename(root) + ".bak")
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _chunks(items: Iterable[str], largest: int) -> Iterator[list[str]]:
+    """Lists of 1, 2, 4, ... up to ``largest`` items: small runs spread over every worker at once, large ones
+    pay little per-task overhead."""
+    it = iter(items)
+    size = 1
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+        size = min(size * 2, largest)
 
 
 def _sweep_temps(top: str) -> None:
@@ -650,29 +722,26 @@ def _sweep_temps(top: str) -> None:
 
 
 class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    """A one-line progress display on stderr, only when stderr is a terminal (files are counted as they are
+    found, so there is no total to draw a bar against: it shows counts and the rate)."""
 
-    def __init__(self, total: int, enabled: bool | None = None) -> None:
-        self.total = total
+    def __init__(self, enabled: bool | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.done = 0
+        self.files = 0
         self.docs = 0
-        self.last = 0.0
+        self.start = self.last = time.monotonic()
 
     def update(self, files: int, docs: int) -> None:
-        self.done += files
+        self.files += files
         self.docs += docs
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self.last < 0.1 and self.done < self.total:
+        if now - self.last < 0.1:
             return
         self.last = now
-        width = 30
-        filled = int(width * self.done / self.total) if self.total else width
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} files, {self.docs} documents"
-        )
+        rate = self.docs / max(now - self.start, 1e-9)
+        sys.stderr.write(f"\r{self.files} files, {self.docs} documents ({rate:.0f}/s)\033[K")
         sys.stderr.flush()
 
     def clear(self) -> None:
@@ -698,6 +767,7 @@ def migrate(
     progress: bool | None = None,
     on_failure: Callable[[str, str], None] | None = None,
     chunk_size: int | None = None,
+    lenient: bool = True,
 ) -> BulkResult:
     """Convert every document of ``srcs`` (see the module docstring for inputs and outputs).
 
@@ -706,7 +776,9 @@ def migrate(
     ``status`` key), then ``{"summary": {...}}``. ``on_failure(href, message)`` is called in the parent for each
     failed document as results arrive (in file order). ``progress``: None = a bar on stderr when it is a terminal.
     ``fail_fast`` stops after the first file with a failed document (with ``jobs`` > 1, files already handed to
-    the workers may have been written by then).
+    the workers may have been written by then). ``lenient``: JSON files that are not strict JSON are read as
+    JSON with comments/trailing commas (or YAML), each repair reported, and written back as strict JSON (as in
+    single mode; the lines of an ``.ndjson`` file are always read strictly).
     """
     from .formats import Format
 
@@ -722,7 +794,7 @@ def migrate(
         return _migrate(srcs, pool, to=to, fill=fill, validate=validate, verify=verify, out_dir=out_dir,
                         in_place=in_place, backup_dir=backup_dir, dry_run=dry_run, jobs=jobs, fail_fast=fail_fast,
                         summary_file=summary_file, progress=progress, on_failure=on_failure,
-                        chunk_size=chunk_size, started=started)
+                        chunk_size=chunk_size, started=started, lenient=lenient)
     finally:
         if pool is not None:
             pool.terminate()
@@ -739,13 +811,12 @@ def _pool(jobs: int, to: str, validate: bool) -> Any:
 def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | None, validate: bool, verify: bool,
              out_dir: str | None, in_place: bool, backup_dir: str | None, dry_run: bool, jobs: int,
              fail_fast: bool, summary_file: str | None, progress: bool | None,
-             on_failure: Callable[[str, str], None] | None, chunk_size: int | None, started: float) -> BulkResult:
-    exclude = [d for d in (out_dir, backup_dir) if d]
-    plan = discover(srcs, exclude=exclude)
+             on_failure: Callable[[str, str], None] | None, chunk_size: int | None, started: float,
+             lenient: bool) -> BulkResult:
+    plan = plan_for(srcs)
     if in_place and not backup_dir:
         backup_dir = default_backup_dir(plan.root)
-        exclude.append(backup_dir)
-        plan = discover(srcs, exclude=exclude) if _under(os.path.abspath(backup_dir), plan.root) else plan
+    files = iter_files(srcs, plan, exclude=[d for d in (out_dir, backup_dir) if d])
     if out_dir and os.path.abspath(out_dir) == plan.root:
         raise ValueError("the output directory is the input root: use in_place")
     settings = _Settings(
@@ -760,9 +831,10 @@ def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | 
         backup_dir=os.path.abspath(backup_dir) if backup_dir else None,
         dry_run=dry_run,
         keep_reports=summary_file is not None,
+        lenient=lenient,
     )
     summary = dict.fromkeys(COUNTS, 0)
-    summary.update(files=len(plan.files), written=0, remote_links=plan.remote_links, outside_root=len(plan.outside))
+    summary.update(files=0, written=0, remote_links=0, outside_root=0)
     failures: list[tuple[str, str]] = []
     marker = None
     if not dry_run:
@@ -775,11 +847,12 @@ def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | 
         os.makedirs(dest_root, exist_ok=True)
         with open(marker, "w") as f:
             f.write(f"{os.getpid()}\n")
-    bar = _Progress(len(plan.files), progress)
+    bar = _Progress(progress)
     out = open(summary_file, "w", encoding="utf-8") if summary_file else None  # noqa: SIM115
     stopped = False
     try:
-        for fo in _run(plan.files, settings, pool, jobs, chunk_size):
+        for fo in _run(files, settings, pool, jobs, chunk_size):
+            summary["files"] += 1
             bad = False
             for d in fo.docs:
                 summary["documents"] += 1
@@ -789,16 +862,15 @@ def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | 
                 summary["invalid"] += d.invalid
                 if out is not None and d.report is not None:
                     out.write(d.report + "\n")
-                if d.status == "failed":
+                if d.status == "failed" and not fo.write_error:
                     bad = True
                     failures.append((d.href, d.error or "failed"))
                     if on_failure is not None:
                         bar.clear()
                         on_failure(d.href, d.error or "failed")
-            if fo.write_error:
+            if fo.write_error:  # listed once for the file, its documents counted failed above
                 bad = True
                 failures.append((fo.path, fo.write_error))
-                summary["failed"] += 1
                 if on_failure is not None:
                     bar.clear()
                     on_failure(fo.path, fo.write_error)
@@ -807,6 +879,7 @@ def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | 
             if bad and fail_fast:
                 stopped = True
                 break
+        summary["remote_links"], summary["outside_root"] = plan.remote_links, len(plan.outside)
         if out is not None:
             out.write(json.dumps({"summary": summary}) + "\n")
     finally:
@@ -828,16 +901,15 @@ def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | 
     return BulkResult(summary, failures, plan, time.perf_counter() - started, stopped)
 
 
-def _run(files: list[str], s: _Settings, pool: Any, jobs: int, chunk_size: int | None) -> Iterator[FileOutcome]:
+def _run(files: Iterable[str], s: _Settings, pool: Any, jobs: int, chunk_size: int | None) -> Iterator[FileOutcome]:
     """FileOutcomes in file order: in this process without a pool, else chunks of files handed to the pool's
     workers, at most ``4 * jobs`` chunks in flight (memory stays flat however many files there are)."""
-    if pool is None or len(files) <= 1:
+    if pool is None:
         for rel in files:
             yield _process(rel, s)
         return
-    size = chunk_size or max(1, min(64, len(files) // (jobs * 8) or 1))
     window: deque[Any] = deque()
-    for chunk in _chunks(files, size):
+    for chunk in _chunks(files, chunk_size or 16):
         window.append(pool.apply_async(_process_chunk, ((s, chunk),)))
         if len(window) >= 4 * jobs:
             yield from window.popleft().get()

@@ -48,6 +48,7 @@ def run_bulk(
     jobs: int,
     summary_file: str | None,
     fail_fast: bool,
+    lenient: bool = True,
 ) -> None:
     """Check the option combination (usage errors exit 2), run `crosswalk.bulk.migrate`, print the failures and
     the summary table on stderr, exit 1 on failures (or, with --strict, anything lossy, invented or invalid)."""
@@ -87,6 +88,7 @@ def run_bulk(
             fail_fast=fail_fast,
             summary_file=summary_file,
             on_failure=on_failure,
+            lenient=lenient,
         )
     except CrosswalkError as e:
         click.echo(f"error: {e}", err=True)

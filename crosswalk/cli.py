@@ -83,7 +83,7 @@ def run_migrate(src, output, target, strict, fill_path, report_fmt, report_file,
         run_bulk(src, output=output, target=target, strict=strict, fill=_load_fill(fill_path),
                  report_fmt=report_fmt, report_file=report_file, no_validate=no_validate, verify=verify,
                  out_dir=out_dir, in_place=in_place, backup_dir=backup_dir, dry_run=dry_run, jobs=jobs,
-                 summary_file=summary_file, fail_fast=fail_fast)
+                 summary_file=summary_file, fail_fast=fail_fast, lenient=lenient)
         return
     if backup_dir:
         raise click.UsageError("--backup-dir goes with --in-place")

@@ -312,6 +312,25 @@ def test_directories_with_yaml_documents(tmp_path: Path) -> None:
     assert sorted(snapshot(tmp_path / "in.bak")) == ["a.json", "b.yaml"]
 
 
+def test_lenient_reading_repairs_json_with_comments_as_single_mode_does(tmp_path: Path) -> None:
+    text = json.dumps(_item(ML_MODEL[0], 1, []), indent=2)
+    text = text.replace('"type": "Feature",', '"type": "Feature", // an Item\n', 1)
+    text = text[: text.rindex("}")] + ",}\n"  # a trailing comma
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text(text, encoding="utf-8")
+    summary_file = tmp_path / "s.ndjson"
+    result = bulk.migrate([str(tmp_path / "in")], out_dir=str(tmp_path / "out"), validate=False,
+                          summary_file=str(summary_file))
+    assert result.summary["converted"] == 1
+    (report,), _ = read_summary(summary_file)
+    single = pipeline.convert_file(str(tmp_path / "in" / "a.json"), validate=False)
+    assert report["fields"] == single.report["fields"] and report["summary"] == single.report["summary"]
+    assert [f for f in report["fields"] if f["status"] == "repaired" and f["path"] == ""]
+    assert _load(tmp_path / "out" / "a.json") == single.document
+    strict = bulk.migrate([str(tmp_path / "in")], out_dir=str(tmp_path / "out2"), validate=False, lenient=False)
+    assert strict.summary["failed"] == 1 and "invalid JSON" in strict.failures[0][1]
+
+
 def test_single_documents_stay_in_single_mode(tmp_path: Path) -> None:
     item = CORPORA / "ml-model" / "spec-dummy-item.json"
     assert not bulk.is_bulk_input([str(item)])
@@ -392,6 +411,19 @@ def test_a_bad_document_is_listed_and_the_others_are_converted(tmp_path: Path) -
     reports, summary = read_summary(summary_file)
     assert summary["failed"] == 1 and summary["converted"] == 4
     assert [rep["status"] for rep in reports] == ["converted", "converted", "failed", "converted", "converted"]
+
+
+def test_a_file_that_cannot_be_written_fails_its_documents(tmp_path: Path) -> None:
+    _write(tmp_path / "in" / "a.json", _item(ML_MODEL[0], 1, []))
+    _write(tmp_path / "in" / "sub" / "b.json", _item(ML_MODEL[1], 2, []))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "sub").write_text("a file where the mirror needs a directory", encoding="utf-8")
+    failures = []
+    result = bulk.migrate([str(tmp_path / "in")], out_dir=str(tmp_path / "out"), validate=False,
+                          on_failure=lambda href, msg: failures.append(msg))
+    assert result.summary["converted"] == 1 and result.summary["failed"] == 1 and result.summary["documents"] == 2
+    assert len(failures) == 1 and "cannot write" in failures[0] and "b.json" in failures[0]
+    assert MLM_URI in _load(tmp_path / "out" / "a.json")["stac_extensions"]
 
 
 def test_fail_fast_stops_at_the_first_failure(tmp_path: Path) -> None:
