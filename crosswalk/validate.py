@@ -232,9 +232,60 @@ def _explain(error: Any) -> Iterator[tuple[str, str]]:
         yield _pointer(leaf.absolute_path), _message(leaf)
 
 
+@cache
+def _formats_in_schemas() -> frozenset[str]:
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("format"), str):
+                found.add(node["format"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for relpath, _ in _index().values():
+        walk(_load(relpath))
+    return frozenset(found)
+
+
+def _retrieve(uri: str) -> Any:
+    entry = _index().get(uri) or _index().get(uri.split("#", 1)[0])
+    if entry is None:
+        _refuse(uri)
+    return _load(entry[0])
+
+
+@cache
+def _fast_validator(relpath: str) -> Any:
+    """A compiled Rust validator (jsonschema-rs) answering only "valid or not", ~100x faster; the Python
+    validator explains the failures. Same formats checked: date-time only (the others always pass)."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - optional speed-up
+        return None
+    from rfc3339_validator import validate_rfc3339
+
+    formats = {name: (lambda _value: True) for name in _formats_in_schemas()}
+    formats["date-time"] = validate_rfc3339
+    try:
+        return jsonschema_rs.validator_for(_load(relpath), retriever=_retrieve, formats=formats, validate_formats=True)
+    except Exception:  # a schema the Rust validator cannot compile: use the Python one only
+        return None
+
+
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
     from referencing.exceptions import Unresolvable
 
+    fast = _fast_validator(relpath)
+    if fast is not None:
+        try:
+            if fast.is_valid(doc):
+                return
+        except Exception:  # noqa: S110 - e.g. a $ref the Rust side cannot resolve: let the Python path explain
+            pass
     try:
         for error in _validator(relpath).iter_errors(doc):
             for path, message in _explain(error):
