@@ -167,7 +167,7 @@ class Ledger:
         source = [o for o in self.origins if not o.created]
         created = [o for o in self.origins if o.created]
         out: list[dict[str, Any]] = []
-        _fold((), source, out)
+        _fold((), source, out, None, _vote_weights(source))
         for o in created:
             if not o.locs:
                 continue
@@ -195,28 +195,52 @@ def _bases(o: Origin, rel: Path) -> frozenset[Path] | None:
     return frozenset(bases)
 
 
-def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]], inherited: tuple | None = None) -> None:
+def _vote_weights(items: list[Origin]) -> dict[int, list[float]]:
+    """Votes: every node shares its vote equally among its children, so a long list does not outvote its
+    siblings (36 repaired band names should not make a whole input object "repaired"). weights[id(o)][d] is
+    the share of leaf ``o`` in the vote of its ancestor at depth d; computed once for the whole fold."""
+    children: dict[Path, set[str]] = {}
+    for o in items:
+        for level in range(len(o.path)):
+            children.setdefault(o.path[:level], set()).add(o.path[level])
+    weights: dict[int, list[float]] = {}
+    for o in items:
+        w = [1.0] * (len(o.path) + 1)
+        for level in range(len(o.path) - 1, -1, -1):
+            w[level] = w[level + 1] / len(children[o.path[:level]])
+        weights[id(o)] = w
+    return weights
+
+
+_UNTOUCHED = ("kept", (), None)
+
+
+def _fold(
+    prefix: Path,
+    items: list[Origin],
+    out: list[dict[str, Any]],
+    inherited: tuple | None,
+    weights: dict[int, list[float]],
+) -> None:
     """Emit entries for ``items`` (all under ``prefix``): the most common fate of a subtree becomes one entry at
     its root, and only the leaves that differ get entries below it (the most specific entry wins)."""
     depth = len(prefix)
+    if (
+        inherited is not None
+        and inherited[0] == _UNTOUCHED
+        and inherited[1] == frozenset((prefix,))
+        and all(o.status == "kept" and not o.reasons and len(o.locs) == 1 and o.path in o.locs for o in items)
+    ):
+        return  # an untouched subtree under a kept-in-place heading: nothing to say (the common case)
     fates: list[tuple] = []
-    # Votes: every node shares its vote equally among its children, so a long list does not outvote its
-    # siblings (36 repaired band names should not make a whole input object "repaired").
     votes: dict[tuple, float] = {}
     counts: dict[tuple, int] = {}
-    children: dict[Path, set[str]] = {}
-    for o in items:
-        for level in range(depth, len(o.path)):
-            children.setdefault(o.path[:level], set()).add(o.path[level])
     for o in items:
         bases = _bases(o, o.path[depth:])
         fate = (_key(o), bases) if bases is not None else None
         fates.append(fate)
         if fate is not None:
-            weight = 1.0
-            for level in range(depth, len(o.path)):
-                weight /= len(children[o.path[:level]])
-            votes[fate] = votes.get(fate, 0.0) + weight
+            votes[fate] = votes.get(fate, 0.0) + weights[id(o)][depth]
             counts[fate] = counts.get(fate, 0) + 1
     if inherited is not None and all(f == inherited for f in fates):
         return
@@ -238,7 +262,7 @@ def _fold(prefix: Path, items: list[Origin], out: list[dict[str, Any]], inherite
         child = None
         if current is not None:
             child = (current[0], frozenset(b + (key,) for b in current[1]))
-        _fold(prefix + (key,), group, out, child)
+        _fold(prefix + (key,), group, out, child, weights)
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
