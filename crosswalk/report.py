@@ -179,3 +179,13 @@ def render(report: dict[str, Any], fmt: str) -> str:
 
 
 __all__ = ["summarize", "coverage_problems", "ledger_problems", "render", "is_prefix"]
+
+
+def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | None:
+    """The report entry that decides a source pointer: the most specific entry at it or at an ancestor."""
+    by_source = {
+        parse_pointer(e["path"]): e
+        for e in fields
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e)
+    }
+    return _most_specific(by_source, parse_pointer(pointer))

@@ -22,8 +22,8 @@ from crosswalk.formats import detect
 from crosswalk.io import read_document, read_document_repairs
 from crosswalk.ledger import Ledger
 from crosswalk.lenient import parse_lenient, strip_jsonc
-from crosswalk.pointer import parse_pointer
 from crosswalk.report import coverage_problems, ledger_problems
+from crosswalk.report import entry_for as report_entry_for
 from crosswalk.transforms import REGISTRY
 from crosswalk.transforms.dlm import class_name, expression, resolve_band, semver
 from crosswalk.validate import check
@@ -34,12 +34,19 @@ CORPORA = ROOT / "corpora"
 MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
-REAL = ["crim-ca__CCCOT03__extension__dl-model__examples__example-thelper-item.json",
-        "sentinel-hub__stac-ml-example__stac__dl_sequential.json",
-        "sentinel-hub__stac-ml-example__stac__ml_lightgbm.json"]
-SPEC_ITEMS = ["specs/dlm-legacy/v1.0.0-beta2/examples/item.json", "specs/dlm-legacy/v1.0.0-beta2/examples/item.yml",
-              "specs/dlm-legacy/sfoucher-main/examples/item.json", "specs/dlm-legacy/sfoucher-main/examples/item.yml",
-              "specs/dlm/v1.0.0-beta.3/examples/item.json", "specs/dlm/v1.0.0-beta.3/examples/item.yml"]
+REAL = [
+    "crim-ca__CCCOT03__extension__dl-model__examples__example-thelper-item.json",
+    "sentinel-hub__stac-ml-example__stac__dl_sequential.json",
+    "sentinel-hub__stac-ml-example__stac__ml_lightgbm.json",
+]
+SPEC_ITEMS = [
+    "specs/dlm-legacy/v1.0.0-beta2/examples/item.json",
+    "specs/dlm-legacy/v1.0.0-beta2/examples/item.yml",
+    "specs/dlm-legacy/sfoucher-main/examples/item.json",
+    "specs/dlm-legacy/sfoucher-main/examples/item.yml",
+    "specs/dlm/v1.0.0-beta.3/examples/item.json",
+    "specs/dlm/v1.0.0-beta.3/examples/item.yml",
+]
 THELPER = "cccot03-thelper-item.json"
 
 
@@ -60,16 +67,8 @@ def accounting(result: pipeline.Result) -> list[dict[str, Any]]:
 
 
 def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | None:
-    """The report entry that decides a source pointer: the most specific entry at it or an ancestor."""
-    path = parse_pointer(pointer)
-    best = None
-    for e in fields:
-        if e["status"] in ("invented", "filled"):
-            continue
-        p = parse_pointer(e["path"])
-        if path[: len(p)] == p and (best is None or len(p) > len(parse_pointer(best["path"]))):
-            best = e
-    return best
+    """The report entry that decides a source pointer (crosswalk.report.entry_for)."""
+    return report_entry_for(fields, pointer)
 
 
 def run(name: str, doc: dict[str, Any], **args: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -85,15 +84,27 @@ def run(name: str, doc: dict[str, Any], **args: Any) -> tuple[dict[str, Any], li
 
 
 def item(props: dict[str, Any], **top: Any) -> dict[str, Any]:
-    doc = {"stac_version": "1.0.0", "stac_extensions": ["dl-model"], "type": "Feature", "id": "x",
-           "geometry": None, "links": [], "assets": {}, "properties": {"datetime": "2020-01-01T00:00:00Z", **props}}
+    doc = {
+        "stac_version": "1.0.0",
+        "stac_extensions": ["dl-model"],
+        "type": "Feature",
+        "id": "x",
+        "geometry": None,
+        "links": [],
+        "assets": {},
+        "properties": {"datetime": "2020-01-01T00:00:00Z", **props},
+    }
     doc.update(top)
     return doc
 
 
 def corpus_files() -> list[Path]:
-    return sorted(p for d in ("dlm-beta", "dlm") for p in (CORPORA / d).iterdir()
-                  if p.suffix in (".json", ".jsonc", ".yml", ".yaml"))
+    return sorted(
+        p
+        for d in ("dlm-beta", "dlm")
+        for p in (CORPORA / d).iterdir()
+        if p.suffix in (".json", ".jsonc", ".yml", ".yaml")
+    )
 
 
 # -- the lenient reader ------------------------------------------------------------------------------------------
@@ -161,8 +172,14 @@ def test_repair_assets_list_merges_and_suffixes_collisions() -> None:
 
 
 def test_repair_asset_role() -> None:
-    doc = item({}, assets={"m": {"href": "x", "role": ["model artefact"]}, "n": {"href": "y", "role": "data"},
-                           "o": {"href": "z", "roles": ["data"], "role": ["data", "metadata"]}})
+    doc = item(
+        {},
+        assets={
+            "m": {"href": "x", "role": ["model artefact"]},
+            "n": {"href": "y", "role": "data"},
+            "o": {"href": "z", "roles": ["data"], "role": ["data", "metadata"]},
+        },
+    )
     work, fields = run("dlm.repair_asset_roles", doc)
     assert work["assets"]["m"] == {"href": "x", "roles": ["model artefact"]}
     assert work["assets"]["n"]["roles"] == ["data"]
@@ -183,9 +200,15 @@ def test_repair_polygon_ring() -> None:
 
 
 def test_repair_strings_and_provider_roles() -> None:
-    doc = item({"dlm:runtime": {"version": 1.5, "framework": "PyTorch"},
-                "providers": [{"name": "E", "roles": ["image licensor", "host"]},
-                              {"name": "A", "roles": ["image provider", "who knows"]}]})
+    doc = item(
+        {
+            "dlm:runtime": {"version": 1.5, "framework": "PyTorch"},
+            "providers": [
+                {"name": "E", "roles": ["image licensor", "host"]},
+                {"name": "A", "roles": ["image provider", "who knows"]},
+            ],
+        }
+    )
     work, _ = run("dlm.repair_strings", doc)
     assert work["properties"]["dlm:runtime"]["version"] == "1.5"
     work, fields = run("dlm.repair_provider_roles", doc)
@@ -196,9 +219,15 @@ def test_repair_strings_and_provider_roles() -> None:
 
 
 def test_repair_eo_bands() -> None:
-    doc = item({"eo:bands": [{"name": "p", "common_name": "pancro", "center_wavelength": 400},
-                             {"name": "n", "common_name": "nir", "center_wavelength": 0.85},
-                             {"name": "q", "common_name": "weird"}]})
+    doc = item(
+        {
+            "eo:bands": [
+                {"name": "p", "common_name": "pancro", "center_wavelength": 400},
+                {"name": "n", "common_name": "nir", "center_wavelength": 0.85},
+                {"name": "q", "common_name": "weird"},
+            ]
+        }
+    )
     work, fields = run("dlm.repair_eo_bands", doc)
     bands = work["properties"]["eo:bands"]
     assert bands[0] == {"name": "p", "common_name": "pan", "center_wavelength": 0.4}
@@ -217,16 +246,30 @@ def test_swap_schema_uri_adds_nothing_when_absent() -> None:
 
 
 # -- small helpers ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("given", "want"), [
-    ("1.5", "1.5.0"), (1.5, "1.5.0"), ("v2.1", "2.1.0"), ("2", "2.0.0"), ("2.1.2+cu121", "2.1.2+cu121"),
-    ("1.13.1", "1.13.1"), ("latest", None), (None, None), (True, None)])
+@pytest.mark.parametrize(
+    ("given", "want"),
+    [
+        ("1.5", "1.5.0"),
+        (1.5, "1.5.0"),
+        ("v2.1", "2.1.0"),
+        ("2", "2.0.0"),
+        ("2.1.2+cu121", "2.1.2+cu121"),
+        ("1.13.1", "1.13.1"),
+        ("latest", None),
+        (None, None),
+        (True, None),
+    ],
+)
 def test_semver(given: Any, want: str | None) -> None:
     assert semver(given) == want
 
 
 def test_expression_and_names() -> None:
     assert expression("my_mod:fn(Tensor<BxCxHxW>) -> Tensor<Bx1xHxW>") == {
-        "format": "python", "expression": "my_mod:fn", "description": "signature: (Tensor<BxCxHxW>) -> Tensor<Bx1xHxW>"}
+        "format": "python",
+        "expression": "my_mod:fn",
+        "description": "signature: (Tensor<BxCxHxW>) -> Tensor<Bx1xHxW>",
+    }
     assert expression("standardize") == {"format": "python", "expression": "standardize"}
     assert expression(None) is None
     assert class_name("Bare Exposed Rock", 1) == "Bare_Exposed_Rock" and class_name("??", 3) == "class_3"
@@ -237,18 +280,32 @@ def test_expression_and_names() -> None:
 
 # -- inputs ------------------------------------------------------------------------------------------------------
 def test_inputs_fold_normalisation_exactly() -> None:
-    doc = item({"eo:bands": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
-                "dlm:data": {"useful_bands": [{"index": 2, "name": "c"}, {"index": 0, "name": "a"}]},
-                "dlm:inputs": {"name": "x", "input_tensors": {"batch": 1, "channels": 2, "height": 8, "width": 8},
-                               "scaling_factor": 0.003921569, "normalization:mean": [0.245, 0.34],
-                               "normalization:std": [0.1, 0.2], "selected_bands": [0, 1]}})
+    doc = item(
+        {
+            "eo:bands": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+            "dlm:data": {"useful_bands": [{"index": 2, "name": "c"}, {"index": 0, "name": "a"}]},
+            "dlm:inputs": {
+                "name": "x",
+                "input_tensors": {"batch": 1, "channels": 2, "height": 8, "width": 8},
+                "scaling_factor": 0.003921569,
+                "normalization:mean": [0.245, 0.34],
+                "normalization:std": [0.1, 0.2],
+                "selected_bands": [0, 1],
+            },
+        }
+    )
     work, fields = run("dlm.inputs", doc)
     inp = work["properties"]["mlm:input"][0]
     assert inp["bands"] == ["c", "a"]
-    assert inp["input"] == {"shape": [1, 2, 8, 8], "dim_order": ["batch", "bands", "height", "width"],
-                            "data_type": "float32"}
-    assert inp["value_scaling"] == [{"type": "z-score", "mean": 0.245 / 0.003921569, "stddev": 0.1 / 0.003921569},
-                                    {"type": "z-score", "mean": 0.34 / 0.003921569, "stddev": 0.2 / 0.003921569}]
+    assert inp["input"] == {
+        "shape": [1, 2, 8, 8],
+        "dim_order": ["batch", "bands", "height", "width"],
+        "data_type": "float32",
+    }
+    assert inp["value_scaling"] == [
+        {"type": "z-score", "mean": 0.245 / 0.003921569, "stddev": 0.1 / 0.003921569},
+        {"type": "z-score", "mean": 0.34 / 0.003921569, "stddev": 0.2 / 0.003921569},
+    ]
     assert entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["status"] == "lossy"
     assert "ambiguous" in entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
     assert entry_for(fields, "/properties/dlm:data/useful_bands/0/index")["status"] == "lossy"
@@ -260,15 +317,33 @@ def test_inputs_scaling_alone_per_band_and_wrong_lengths() -> None:
     inp = run("dlm.inputs", alone)[0]["properties"]["mlm:input"][0]
     assert inp["value_scaling"] == [{"type": "scale", "value": 1 / 0.0001}]
     assert inp["name"] == "input" and inp["input"]["dim_order"] == ["batch", "bands", "height", "width"]
-    per_band = item({"dlm:inputs": {"scaling_factor": [0.5, 0.25], "normalization:mean": [1, 1],
-                                    "normalization:std": [2, 2], "input_tensors": [{"batch": 1, "dim": 2}]}})
+    per_band = item(
+        {
+            "dlm:inputs": {
+                "scaling_factor": [0.5, 0.25],
+                "normalization:mean": [1, 1],
+                "normalization:std": [2, 2],
+                "input_tensors": [{"batch": 1, "dim": 2}],
+            }
+        }
+    )
     inp = run("dlm.inputs", per_band)[0]["properties"]["mlm:input"][0]
-    assert inp["value_scaling"] == [{"type": "z-score", "mean": 2.0, "stddev": 4.0},
-                                    {"type": "z-score", "mean": 4.0, "stddev": 8.0}]
+    assert inp["value_scaling"] == [
+        {"type": "z-score", "mean": 2.0, "stddev": 4.0},
+        {"type": "z-score", "mean": 4.0, "stddev": 8.0},
+    ]
     assert inp["input"]["dim_order"] == ["batch", "channel"] and inp["bands"] == []
-    wrong = item({"eo:bands": [{"name": n} for n in "abcd"],
-                  "dlm:inputs": {"selected_bands": [0, 1, 2, 3], "normalization:mean": [0.2, 0.3, 0.4],
-                                 "normalization:std": [0.1, 0.1, 0.1], "scaling_factor": 1}})
+    wrong = item(
+        {
+            "eo:bands": [{"name": n} for n in "abcd"],
+            "dlm:inputs": {
+                "selected_bands": [0, 1, 2, 3],
+                "normalization:mean": [0.2, 0.3, 0.4],
+                "normalization:std": [0.1, 0.1, 0.1],
+                "scaling_factor": 1,
+            },
+        }
+    )
     work, fields = run("dlm.inputs", wrong)
     assert "value_scaling" not in work["properties"]["mlm:input"][0]
     assert entry_for(fields, "/properties/dlm:inputs/normalization:mean/0")["status"] == "dropped"
@@ -286,10 +361,17 @@ def test_inputs_identity_normalisation() -> None:
 
 
 def test_inputs_time_dimension_and_common_names() -> None:
-    doc = item({"bands": [{"name": "B04", "eo:common_name": "red"}, {"name": "B08", "eo:common_name": "nir"}],
-                "dlm:input": {"name": "x", "band_names": ["nir", "red"],
-                              "input_tensors": {"batch": 2, "time": 6, "channels": 2, "height": 4, "width": 4},
-                              "pre_processing_function": "pkg.mod:prep(x) -> y"}})
+    doc = item(
+        {
+            "bands": [{"name": "B04", "eo:common_name": "red"}, {"name": "B08", "eo:common_name": "nir"}],
+            "dlm:input": {
+                "name": "x",
+                "band_names": ["nir", "red"],
+                "input_tensors": {"batch": 2, "time": 6, "channels": 2, "height": 4, "width": 4},
+                "pre_processing_function": "pkg.mod:prep(x) -> y",
+            },
+        }
+    )
     work, fields = run("dlm.inputs", doc)
     inp = work["properties"]["mlm:input"][0]
     assert inp["bands"] == ["B08", "B04"]
@@ -310,24 +392,35 @@ FORMS = [
 
 @pytest.mark.parametrize("mapping", FORMS, ids=["single-key-list", "index-records", "I_-object", "object"])
 def test_class_name_mapping_forms(mapping: Any) -> None:
-    doc = item({"dlm:outputs": {"task": "semantic segmentation", "final_layer_size": [1, 2, 4, 4],
-                                "class_name_mapping": mapping}})
+    doc = item(
+        {
+            "dlm:outputs": {
+                "task": "semantic segmentation",
+                "final_layer_size": [1, 2, 4, 4],
+                "class_name_mapping": mapping,
+            }
+        }
+    )
     work, _ = run("dlm.outputs", doc)
     out = work["properties"]["mlm:output"][0]
     assert out["classification:classes"] == [
         {"value": 0, "name": "dontcare", "description": "dontcare"},
-        {"value": 1, "name": "Bare_Exposed_Rock", "description": "Bare Exposed Rock", "title": "Bare Exposed Rock"}]
+        {"value": 1, "name": "Bare_Exposed_Rock", "description": "Bare Exposed Rock", "title": "Bare Exposed Rock"},
+    ]
     assert out["result"]["dim_order"] == ["batch", "class", "height", "width"]
 
 
-@pytest.mark.parametrize(("task", "want", "status"), [
-    ("semantic segmentation", ["semantic-segmentation"], "transformed"),
-    ("panoptic Segmentation", ["panoptic-segmentation"], "transformed"),
-    ("object detection", ["object-detection"], "transformed"),
-    ("object segmentation", ["instance-segmentation"], "lossy"),
-    ("binary classification", ["classification"], "transformed"),
-    ("multi-modal", [], "dropped"),
-])
+@pytest.mark.parametrize(
+    ("task", "want", "status"),
+    [
+        ("semantic segmentation", ["semantic-segmentation"], "transformed"),
+        ("panoptic Segmentation", ["panoptic-segmentation"], "transformed"),
+        ("object detection", ["object-detection"], "transformed"),
+        ("object segmentation", ["instance-segmentation"], "lossy"),
+        ("binary classification", ["classification"], "transformed"),
+        ("multi-modal", [], "dropped"),
+    ],
+)
 def test_tasks(task: str, want: list[str], status: str) -> None:
     work, fields = run("dlm.outputs", item({"dlm:output": {"task": task}}))
     assert work["properties"]["mlm:tasks"] == want
@@ -336,8 +429,17 @@ def test_tasks(task: str, want: list[str], status: str) -> None:
 
 
 def test_output_counts_dont_care_and_post_processing() -> None:
-    doc = item({"dlm:outputs": {"task": "classification", "number_of_classes": 3, "final_layer_size": [1, 3],
-                                "dont_care_index": 0, "post_processing_function": "m:f"}})
+    doc = item(
+        {
+            "dlm:outputs": {
+                "task": "classification",
+                "number_of_classes": 3,
+                "final_layer_size": [1, 3],
+                "dont_care_index": 0,
+                "post_processing_function": "m:f",
+            }
+        }
+    )
     work, fields = run("dlm.outputs", doc)
     props = work["properties"]
     out = props["mlm:output"][0]
@@ -360,16 +462,36 @@ def test_architecture() -> None:
 
 
 def test_runtime() -> None:
-    doc = item({"dlm:runtime": {
-        "version": "1.5", "model_handler": "pkg.cli:infer", "model_src_url": "https://github.com/o/r",
-        "model_commit_hash": "abc123", "requirement_file": "requirements.txt", "model_artifact": "w/model.onnx",
-        "docker": {"docker_file": "Dockerfile", "image_name": "img", "tag": "1.0", "gpu": False, "working_dir": "/w",
-                   "run": "go"}, "instance_suggestion": "g4dn.xlarge"}})
+    doc = item(
+        {
+            "dlm:runtime": {
+                "version": "1.5",
+                "model_handler": "pkg.cli:infer",
+                "model_src_url": "https://github.com/o/r",
+                "model_commit_hash": "abc123",
+                "requirement_file": "requirements.txt",
+                "model_artifact": "w/model.onnx",
+                "docker": {
+                    "docker_file": "Dockerfile",
+                    "image_name": "img",
+                    "tag": "1.0",
+                    "gpu": False,
+                    "working_dir": "/w",
+                    "run": "go",
+                },
+                "instance_suggestion": "g4dn.xlarge",
+            }
+        }
+    )
     work, fields = run("dlm.runtime", doc)
     props, assets = work["properties"], work["assets"]
     assert props["mlm:framework_version"] == "1.5.0"
-    assert assets["mlm:source_code"] == {"href": "https://github.com/o/r/tree/abc123", "type": "text/html",
-                                         "roles": ["mlm:source_code", "code"], "mlm:entrypoint": "pkg.cli:infer"}
+    assert assets["mlm:source_code"] == {
+        "href": "https://github.com/o/r/tree/abc123",
+        "type": "text/html",
+        "roles": ["mlm:source_code", "code"],
+        "mlm:entrypoint": "pkg.cli:infer",
+    }
     assert assets["mlm:container"]["href"] == "img:1.0"
     assert assets["mlm:container"]["description"] == "working_dir: /w; run: go"
     assert assets["dockerfile"]["roles"] == ["runtime", "code"]
@@ -381,10 +503,15 @@ def test_runtime() -> None:
 
 
 def test_archive_infers_the_artifact_type_from_a_member() -> None:
-    doc = item({"dlm:archive": [{"name": "config.yml", "role": ["config file"]},
-                                {"name": "ckpt.best.pth", "role": "model weight"}]},
-               assets={"a": {"href": "https://x/view?usp=sharing", "type": "application/zip",
-                             "roles": ["mlm:model"]}})
+    doc = item(
+        {
+            "dlm:archive": [
+                {"name": "config.yml", "role": ["config file"]},
+                {"name": "ckpt.best.pth", "role": "model weight"},
+            ]
+        },
+        assets={"a": {"href": "https://x/view?usp=sharing", "type": "application/zip", "roles": ["mlm:model"]}},
+    )
     work, fields = run("dlm.archive", doc)
     asset = work["assets"]["a"]
     assert asset["mlm:artifact_type"] == "torch.save"
@@ -393,8 +520,14 @@ def test_archive_infers_the_artifact_type_from_a_member() -> None:
 
 
 def test_archive_members_with_href_become_assets() -> None:
-    doc = item({"dlm:archive": [{"name": "m.keras", "role": ["a trained model"], "href": "https://x/m.keras"},
-                                {"name": "cfg.yml", "role": "config file", "href": "https://x/cfg.yml"}]})
+    doc = item(
+        {
+            "dlm:archive": [
+                {"name": "m.keras", "role": ["a trained model"], "href": "https://x/m.keras"},
+                {"name": "cfg.yml", "role": "config file", "href": "https://x/cfg.yml"},
+            ]
+        }
+    )
     work, _ = run("dlm.archive", doc)
     assert work["assets"]["m.keras"]["roles"] == ["mlm:model", "mlm:weights"]
     assert work["assets"]["m.keras"]["mlm:artifact_type"] == "tf.keras.Model.save"
@@ -403,10 +536,14 @@ def test_archive_members_with_href_become_assets() -> None:
 
 
 def test_band_definitions_on_the_model_asset() -> None:
-    doc = item({"eo:bands": [{"name": "red"}, {"name": "nir"}],
-                "mlm:input": [{"name": "x", "bands": ["red", "nir", "extra"], "input": {}}],
-                "dlm:data": {"data_type": "ushort", "nodata": 0}},
-               assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}})
+    doc = item(
+        {
+            "eo:bands": [{"name": "red"}, {"name": "nir"}],
+            "mlm:input": [{"name": "x", "bands": ["red", "nir", "extra"], "input": {}}],
+            "dlm:data": {"data_type": "ushort", "nodata": 0},
+        },
+        assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}},
+    )
     work, fields = run("dlm.band_definitions", doc)
     asset = work["assets"]["m"]
     assert asset["eo:bands"][:2] == [{"name": "red"}, {"name": "nir"}]
@@ -416,8 +553,10 @@ def test_band_definitions_on_the_model_asset() -> None:
 
 
 def test_extended_precision_data_type_is_lossy() -> None:
-    doc = item({"mlm:input": [{"name": "x", "bands": ["b"], "input": {}}], "dlm:data": {"dtype": "float128"}},
-               assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}})
+    doc = item(
+        {"mlm:input": [{"name": "x", "bands": ["b"], "input": {}}], "dlm:data": {"dtype": "float128"}},
+        assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}},
+    )
     work, fields = run("dlm.band_definitions", doc)
     assert work["assets"]["m"]["raster:bands"] == [{"name": "b", "data_type": "other"}]
     assert entry_for(fields, "/properties/dlm:data/dtype")["status"] == "lossy"
@@ -436,18 +575,23 @@ def test_detection_and_plans() -> None:
     assert str(detect(beta2).format) == "dlm-beta@1.0.0-beta.2"
     assert str(detect(draft).format) == "dlm@1.0.0-draft"
     assert [e.id for e in pipeline.plan("dlm-beta@1.0.0-beta.2", "mlm")] == [
-        "dlm-beta_1.0.0-beta.2__dlm-beta_1.0.0-beta.3", "dlm-beta_1.0.0-beta.3__mlm_1.5.2"]
+        "dlm-beta_1.0.0-beta.2__dlm-beta_1.0.0-beta.3",
+        "dlm-beta_1.0.0-beta.3__mlm_1.5.2",
+    ]
     assert [e.id for e in pipeline.plan("dlm@1.0.0-draft", "mlm")] == ["dlm_1.0.0-draft__mlm_1.5.2"]
 
 
 def test_beta2_to_beta3_renames() -> None:
-    doc = item({"dlm:data": {"dtype": "uint8", "nodata_value": 0}},
-               stac_extensions=["https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"])
+    doc = item(
+        {"dlm:data": {"dtype": "uint8", "nodata_value": 0}},
+        stac_extensions=["https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"],
+    )
     result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3", validate=False, verify=True)
     assert result.ok, result.error
     assert result.document["properties"]["dlm:data"] == {"data_type": "uint8", "nodata": 0}
     assert result.document["stac_extensions"] == [
-        "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"]
+        "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
+    ]
     assert not accounting(result)
 
 

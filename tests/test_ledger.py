@@ -6,23 +6,14 @@ import copy
 
 from crosswalk.engine import Ctx
 from crosswalk.ledger import Ledger
-from crosswalk.pointer import parse_pointer
-from crosswalk.report import coverage_problems
+from crosswalk.report import coverage_problems, entry_for
 
 SRC = {"a": {"b": 1, "c": [1, 2]}, "d": 2}
 
 
 def source_entry(entries, pointer):
-    """The most specific source entry covering ``pointer`` (an entry at the path itself or an ancestor)."""
-    path = parse_pointer(pointer)
-    best = None
-    for e in entries:
-        if e["status"] in ("invented", "filled"):
-            continue
-        p = parse_pointer(e["path"])
-        if path[: len(p)] == p and (best is None or len(p) > len(parse_pointer(best["path"]))):
-            best = e
-    return best
+    """The most specific source entry covering ``pointer`` (crosswalk.report.entry_for)."""
+    return entry_for(entries, pointer)
 
 
 def under(entries, pointer):

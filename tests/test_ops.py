@@ -14,8 +14,7 @@ import pytest
 from crosswalk.engine import Ctx, apply
 from crosswalk.errors import RuleError
 from crosswalk.ledger import Ledger
-from crosswalk.pointer import parse_pointer
-from crosswalk.report import coverage_problems, ledger_problems
+from crosswalk.report import coverage_problems, entry_for, ledger_problems
 from crosswalk.spec import load_mapping
 from crosswalk.transforms import REGISTRY, Transform
 
@@ -42,18 +41,9 @@ def run(tmp_path):
     return _run
 
 
-
-
 def at(entries, pointer):
     """The most specific source entry covering ``pointer`` (the entry that decides its fate)."""
-    path = parse_pointer(pointer)
-    best = None
-    for e in entries:
-        if e["status"] in ("invented", "filled"):
-            continue
-        p = parse_pointer(e["path"])
-        if path[: len(p)] == p and (best is None or len(p) > len(parse_pointer(best["path"]))):
-            best = e
+    best = entry_for(entries, pointer)
     assert best is not None, f"no entry covers {pointer}"
     return best
 
@@ -99,7 +89,11 @@ def test_rename_conflict_overwrite_replaces_existing_value(run):
     )
     assert doc == {"properties": {"new": 1}}
     assert at(entries, "/properties/old") == {
-        "path": "/properties/old", "status": "moved", "to": ["/properties/new"], "step": "test_edge"}
+        "path": "/properties/old",
+        "status": "moved",
+        "to": ["/properties/new"],
+        "step": "test_edge",
+    }
     assert at(entries, "/properties/new")["status"] == "dropped"
     assert "overwritten by old" in at(entries, "/properties/new")["reason"]
 
@@ -290,8 +284,12 @@ def test_map_values_transformed_and_lossy_table_entries(run):
     )
     assert doc == {"properties": {"f": "TensorFlow", "g": "PyTorch", "k": 0}}
     assert at(entries, "/properties/f") == {
-        "path": "/properties/f", "status": "lossy", "to": ["/properties/f"], "step": "test_edge",
-        "reason": "version lost"}
+        "path": "/properties/f",
+        "status": "lossy",
+        "to": ["/properties/f"],
+        "step": "test_edge",
+        "reason": "version lost",
+    }
     g = at(entries, "/properties/g")
     assert g["status"] == "transformed" and g["reason"] == "'pytorch' -> 'PyTorch'"
 
@@ -477,7 +475,11 @@ def test_extensions_remove_only_is_dropped(run):
     )
     assert doc["stac_extensions"] == [OTHER]
     assert at(entries, "/stac_extensions/1") == {
-        "path": "/stac_extensions/1", "status": "dropped", "step": "test_edge", "reason": "extension retired"}
+        "path": "/stac_extensions/1",
+        "status": "dropped",
+        "step": "test_edge",
+        "reason": "extension retired",
+    }
     assert at(entries, "/stac_extensions/0")["status"] == "kept"
 
 
