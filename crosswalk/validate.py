@@ -277,8 +277,6 @@ def _fast_validator(relpath: str) -> Any:
 
 
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
-    from referencing.exceptions import Unresolvable
-
     fast = _fast_validator(relpath)
     if fast is not None:
         try:
@@ -286,6 +284,8 @@ def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
                 return
         except Exception:  # noqa: S110 - e.g. a $ref the Rust side cannot resolve: let the Python path explain
             pass
+    from referencing.exceptions import Unresolvable
+
     try:
         for error in _validator(relpath).iter_errors(doc):
             for path, message in _explain(error):
