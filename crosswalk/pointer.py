@@ -58,12 +58,7 @@ def get(doc: Any, path: Path, default: Any = None) -> Any:
 
 
 def exists(doc: Any, path: Path) -> bool:
-    node = doc
-    for key in path:
-        node = _step(node, key)
-        if node is _MISSING:
-            return False
-    return True
+    return get(doc, path, _MISSING) is not _MISSING
 
 
 def put(doc: Any, path: Path, value: Any) -> None:
