@@ -158,11 +158,7 @@ def _link_targets(doc: Any, base_file: str) -> tuple[list[tuple[str, str]], int]
 
 
 def _is_catalog_root(doc: Any, path: str) -> bool:
-    return (
-        isinstance(doc, dict)
-        and doc.get("type") in ("Catalog", "Collection")
-        and bool(_link_targets(doc, path)[0])
-    )
+    return isinstance(doc, dict) and doc.get("type") in ("Catalog", "Collection") and bool(_link_targets(doc, path)[0])
 
 
 def input_kind(srcs: Sequence[str]) -> str | None:
@@ -379,14 +375,14 @@ def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
             out, report = _already_there(doc, href, detection, s)
         else:
             try:
-                result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate,
-                                          verify=s.verify)
+                result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify)
             except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
                 return _failed(href, f"{href}: internal error: {type(e).__name__}: {e}", s), None
             if result.error is not None:
                 return _failed(href, str(result.error), s), None
-            out = DocOutcome(href, "converted" if result.steps else "unchanged", result.lossy, result.invented,
-                             not result.valid)
+            out = DocOutcome(
+                href, "converted" if result.steps else "unchanged", result.lossy, result.invented, not result.valid
+            )
             report = result.report
             new = result.document if result.steps else None
     if repairs:
@@ -421,21 +417,20 @@ def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> tuple[
     out = DocOutcome(href, "unchanged", invalid=not valid)
     if not s.keep_reports:
         return out, None
-    from .report import summarize
+    from .report import document_report
 
-    fields = [{"path": "", "status": "kept"}]
-    report: dict[str, Any] = {
-        "source": {"href": href, "format": str(detection.format)},
-        "target": {"format": s.to},
-        "steps": [],
-        "fields": fields,
-        "valid": valid,
-        "issues": issues,
-        "summary": summarize(fields, doc),
-    }
-    if detection.others:
-        report["source"]["also"] = [str(f) for f in detection.others]
-    return out, report
+    return out, document_report(
+        href=href,
+        source_format=str(detection.format),
+        target=s.to,
+        steps=[],
+        fields=[{"path": "", "status": "kept"}],
+        issues=issues,
+        valid=valid,
+        validated=s.validate,
+        source=doc,
+        also=[str(f) for f in detection.others],
+    )
 
 
 def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> tuple[DocOutcome, dict | None]:
@@ -444,18 +439,19 @@ def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> tuple[DocOutcom
     out = DocOutcome(href, "unchanged", invalid=not valid)
     if not s.keep_reports:
         return out, None
-    from .report import summarize
+    from .report import document_report
 
-    fields = [{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}]
-    return out, {
-        "source": {"href": href, "format": None},
-        "target": {"format": s.to},
-        "steps": [],
-        "fields": fields,
-        "valid": valid,
-        "issues": issues,
-        "summary": summarize(fields, doc),
-    }
+    return out, document_report(
+        href=href,
+        source_format=None,
+        target=s.to,
+        steps=[],
+        fields=[{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}],
+        issues=issues,
+        valid=valid,
+        validated=s.validate,
+        source=doc,
+    )
 
 
 def _failed(href: str, message: str, s: _Settings) -> DocOutcome:
@@ -791,10 +787,26 @@ def migrate(
     _warm(to, validate)  # compiled once here; forked workers inherit it
     pool = _pool(jobs, to, validate) if jobs > 1 else None  # forked before discovery: no file list in them
     try:
-        return _migrate(srcs, pool, to=to, fill=fill, validate=validate, verify=verify, out_dir=out_dir,
-                        in_place=in_place, backup_dir=backup_dir, dry_run=dry_run, jobs=jobs, fail_fast=fail_fast,
-                        summary_file=summary_file, progress=progress, on_failure=on_failure,
-                        chunk_size=chunk_size, started=started, lenient=lenient)
+        return _migrate(
+            srcs,
+            pool,
+            to=to,
+            fill=fill,
+            validate=validate,
+            verify=verify,
+            out_dir=out_dir,
+            in_place=in_place,
+            backup_dir=backup_dir,
+            dry_run=dry_run,
+            jobs=jobs,
+            fail_fast=fail_fast,
+            summary_file=summary_file,
+            progress=progress,
+            on_failure=on_failure,
+            chunk_size=chunk_size,
+            started=started,
+            lenient=lenient,
+        )
     finally:
         if pool is not None:
             pool.terminate()
@@ -808,11 +820,27 @@ def _pool(jobs: int, to: str, validate: bool) -> Any:
     return ctx.Pool(jobs, initializer=_warm, initargs=(to, validate))
 
 
-def _migrate(srcs: Sequence[str], pool: Any, *, to: str, fill: dict[str, Any] | None, validate: bool, verify: bool,
-             out_dir: str | None, in_place: bool, backup_dir: str | None, dry_run: bool, jobs: int,
-             fail_fast: bool, summary_file: str | None, progress: bool | None,
-             on_failure: Callable[[str, str], None] | None, chunk_size: int | None, started: float,
-             lenient: bool) -> BulkResult:
+def _migrate(
+    srcs: Sequence[str],
+    pool: Any,
+    *,
+    to: str,
+    fill: dict[str, Any] | None,
+    validate: bool,
+    verify: bool,
+    out_dir: str | None,
+    in_place: bool,
+    backup_dir: str | None,
+    dry_run: bool,
+    jobs: int,
+    fail_fast: bool,
+    summary_file: str | None,
+    progress: bool | None,
+    on_failure: Callable[[str, str], None] | None,
+    chunk_size: int | None,
+    started: float,
+    lenient: bool,
+) -> BulkResult:
     plan = plan_for(srcs)
     if in_place and not backup_dir:
         backup_dir = default_backup_dir(plan.root)

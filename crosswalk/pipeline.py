@@ -140,17 +140,18 @@ def convert(
     for p in problems:  # an engine bug, never a user error: make it loud
         issues.append({"path": "", "message": f"accounting: {p}", "severity": "error", "schema": "crosswalk:ledger"})
     result.document = work
-    result.report = {
-        "source": {"href": href, "format": str(detection.format)},
-        "target": {"format": str(target)},
-        "steps": result.steps,
-        "fields": fields,
-        "valid": valid and not problems,
-        "issues": issues,
-        "summary": rep.summarize(fields, doc),
-    }
-    if detection.others:
-        result.report["source"]["also"] = [str(f) for f in detection.others]
+    result.report = rep.document_report(
+        href=href,
+        source_format=str(detection.format),
+        target=str(target),
+        steps=result.steps,
+        fields=fields,
+        issues=issues,
+        valid=valid and not problems,
+        validated=validate,
+        source=doc,
+        also=[str(f) for f in detection.others],
+    )
     return result
 
 

@@ -189,3 +189,32 @@ def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | No
         if e["status"] not in ("invented", "filled") and not is_text_repair(e)
     }
     return _most_specific(by_source, parse_pointer(pointer))
+
+
+def document_report(
+    *,
+    href: str | None,
+    source_format: str | None,
+    target: str,
+    steps: list[str],
+    fields: list[dict[str, Any]],
+    issues: list[dict[str, Any]],
+    valid: bool,
+    validated: bool,
+    source: Any,
+    also: list[str] | None = None,
+) -> dict[str, Any]:
+    """The per-document report object of design.md §3 (one builder for single and bulk runs)."""
+    report: dict[str, Any] = {
+        "source": {"href": href, "format": source_format},
+        "target": {"format": target},
+        "steps": steps,
+        "fields": fields,
+        "valid": valid,
+        "validated": validated,  # false under --no-validate: "valid" then only means "no accounting problem"
+        "issues": issues,
+        "summary": summarize(fields, source),
+    }
+    if also:
+        report["source"]["also"] = also
+    return report
