@@ -398,22 +398,16 @@ def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     return out, new
 
 
-def _issues(doc: dict, s: _Settings) -> tuple[list[dict[str, Any]], bool]:
-    issues: list[dict[str, Any]] = []
-    valid = True
+def _unchanged(
+    doc: dict, href: str, s: _Settings, source_format: str | None, fields: list[dict[str, Any]], also: list[str]
+) -> tuple[DocOutcome, dict | None]:
+    """A document written back as it is: the report `pipeline.convert` would give, without its ledger, copy and
+    coverage passes (a rerun over an upgraded catalog is all this)."""
+    issues, valid = ([], True)
     if s.validate:
-        from .validate import check
+        from .validate import report_issues
 
-        for i in check(doc):
-            issues.append({"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema})
-            valid = valid and i.severity != "error"
-    return issues, valid
-
-
-def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> tuple[DocOutcome, dict | None]:
-    """A document already in the target format: the report `pipeline.convert` would give (no steps, everything
-    kept), without its ledger, copy and coverage passes (a rerun over an upgraded catalog is all this)."""
-    issues, valid = _issues(doc, s)
+        issues, valid = report_issues(doc)
     out = DocOutcome(href, "unchanged", invalid=not valid)
     if not s.keep_reports:
         return out, None
@@ -421,37 +415,28 @@ def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> tuple[
 
     return out, document_report(
         href=href,
-        source_format=str(detection.format),
+        source_format=source_format,
         target=s.to,
         steps=[],
-        fields=[{"path": "", "status": "kept"}],
+        fields=fields,
         issues=issues,
         valid=valid,
         validated=s.validate,
         source=doc,
-        also=[str(f) for f in detection.others],
+        also=also,
+    )
+
+
+def _already_there(doc: dict, href: str, detection: Any, s: _Settings) -> tuple[DocOutcome, dict | None]:
+    """A document already in the target format: everything kept."""
+    return _unchanged(
+        doc, href, s, str(detection.format), [{"path": "", "status": "kept"}], [str(f) for f in detection.others]
     )
 
 
 def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> tuple[DocOutcome, dict | None]:
     """A STAC document without any ML-model extension: copied unchanged (validated when asked)."""
-    issues, valid = _issues(doc, s)
-    out = DocOutcome(href, "unchanged", invalid=not valid)
-    if not s.keep_reports:
-        return out, None
-    from .report import document_report
-
-    return out, document_report(
-        href=href,
-        source_format=None,
-        target=s.to,
-        steps=[],
-        fields=[{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}],
-        issues=issues,
-        valid=valid,
-        validated=s.validate,
-        source=doc,
-    )
+    return _unchanged(doc, href, s, None, [{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}], [])
 
 
 def _failed(href: str, message: str, s: _Settings) -> DocOutcome:

@@ -127,13 +127,9 @@ def convert(
     issues: list[dict[str, Any]] = []
     valid = True
     if validate:
-        from .validate import check
+        from .validate import report_issues
 
-        for issue in check(work):
-            issues.append(
-                {"path": issue.path, "message": issue.message, "severity": issue.severity, "schema": issue.schema}
-            )
-            valid = valid and issue.severity != "error"
+        issues, valid = report_issues(work)
     problems = rep.coverage_problems(doc, work, fields)
     if verify:
         problems += rep.ledger_problems(doc, work, fields)

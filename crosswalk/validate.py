@@ -331,9 +331,7 @@ def validate(doc: dict) -> list[Issue]:
             if not isinstance(uri, str):
                 continue  # the core schema reports it
             if uri not in index:
-                issues.append(
-                    Issue(f"/stac_extensions/{i}", f"schema not available offline: {uri}", uri, "warning")
-                )
+                issues.append(Issue(f"/stac_extensions/{i}", f"schema not available offline: {uri}", uri, "warning"))
                 continue
             relpath, canonical = index[uri]
             target = doc
@@ -363,8 +361,9 @@ def _summary_defect(issue: Issue) -> Issue:
     common STAC form) always fail: an upstream defect, reported as a warning rather than an error."""
     if not issue.path.startswith("/summaries/"):
         return issue
-    return Issue(issue.path, f"upstream MLM schema defect (summaries must be objects): {issue.message}",
-                 issue.schema, "warning")
+    return Issue(
+        issue.path, f"upstream MLM schema defect (summaries must be objects): {issue.message}", issue.schema, "warning"
+    )
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:
@@ -385,9 +384,7 @@ _LEGACY_INPUT_KEYS = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
 _MLM_URI = re.compile(
     r"^https://(?:crim-ca\.github\.io/mlm-extension|stac-extensions\.github\.io/mlm|stac-extensions/mlm)/v(\d+)\.(\d+)\.(\d+)[^/]*/schema\.json$"
 )
-_MLM_DLM_EXT_URI = (
-    "https://crim-ca.github.io/dlm-extension/v1.0.0/schema.json"  # MLM 1.0.0 content (see NOTICE.md)
-)
+_MLM_DLM_EXT_URI = "https://crim-ca.github.io/dlm-extension/v1.0.0/schema.json"  # MLM 1.0.0 content (see NOTICE.md)
 
 
 def _mlm_versions(doc: dict) -> list[tuple[int, int, int]]:
@@ -459,9 +456,7 @@ def _defined_bands(doc: dict) -> set[str]:
         for field in ("eo:bands", "raster:bands", "bands"):
             value = obj.get(field)
             if isinstance(value, list):
-                names.update(
-                    b["name"] for b in value if isinstance(b, dict) and isinstance(b.get("name"), str)
-                )
+                names.update(b["name"] for b in value if isinstance(b, dict) and isinstance(b.get("name"), str))
     return names
 
 
@@ -584,3 +579,9 @@ def check(doc: dict) -> list[Issue]:
     """`validate` + `lint`, sorted by JSON Pointer (then errors before warnings)."""
     issues = _dedupe(validate(doc) + lint(doc))
     return sorted(issues, key=lambda i: (i.path, i.severity != "error", i.schema, i.message))
+
+
+def report_issues(doc: dict) -> tuple[list[dict[str, Any]], bool]:
+    """`check` as the report's ``issues`` list (design.md §3), and whether no finding is an error."""
+    issues = [{"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema} for i in check(doc)]
+    return issues, not any(i["severity"] == "error" for i in issues)
