@@ -16,6 +16,21 @@ settings.load_profile("ci")
 
 def pytest_addoption(parser):
     parser.addoption("--regen", action="store_true", help="rewrite the golden files under corpora/expected")
+    parser.addoption("--runslow", action="store_true", help="run tests marked slow (always on when CI is set)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long-running test; run with --runslow or when CI is set")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Slow tests run in CI (.ci/run sets CI) and with --runslow; the default run stays fast.
+    if config.getoption("--runslow") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow (CI runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
