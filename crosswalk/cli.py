@@ -1,6 +1,8 @@
 """The command line: a thin click layer over crosswalk.pipeline (stdout for data, stderr for diagnostics).
 
-Exit codes: 0 ok; 1 a document failed, or with --strict anything lossy, invented or invalid; 2 usage.
+Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it), or its output is invalid
+(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy or invented; 2 usage
+(an unknown option, format or value), decided before anything is read or written.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from typing import Any
 
 import click
 
+from .boundary import GuardedCommand, GuardedGroup
+
 REPORT_FORMATS = ("text", "json", "markdown", "none")
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def _fail(message: str) -> None:
@@ -19,7 +24,37 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _load_fill(path: str | None) -> dict[str, Any] | None:
+class FormatType(click.ParamType):
+    """A format id (``mlm``, ``mlm@1.4.0``, ``ml-model``, ...): an unknown one is a usage error (exit 2)."""
+
+    name = "FORMAT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from .errors import CrosswalkError
+        from .formats import Format
+
+        try:
+            Format.parse(str(value))
+        except CrosswalkError as e:
+            self.fail(e.message, param, ctx)
+        return str(value)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from .formats import registry
+
+        names = []
+        for fam in registry().families.values():
+            names += [fam.name] + [f"{fam.name}@{v}" for v in fam.versions]
+        return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
+FORMAT = FormatType()
+
+
+def _load_fill(ctx: click.Context, param: click.Parameter, path: str | None) -> dict[str, Any] | None:
+    """The --fill file, read before anything else: unreadable or not an object is a usage error (exit 2)."""
     if not path:
         return None
     from .errors import CrosswalkError
@@ -28,25 +63,36 @@ def _load_fill(path: str | None) -> dict[str, Any] | None:
     try:
         data = read_document(path)
     except CrosswalkError as e:
-        _fail(str(e))
+        raise click.BadParameter(str(e), ctx, param) from None
     if not isinstance(data, dict):
-        _fail(f"{path}: --fill wants an object keyed by item id or \"*\"")
+        raise click.BadParameter(f"{path}: wants an object keyed by item id or \"*\"", ctx, param)
     return data
+
+
+def _jobs_default() -> int:
+    import os
+
+    return os.cpu_count() or 1
 
 
 def migrate_options(fn):
     decorators = [
-        click.argument("src", nargs=-1, required=True, type=click.Path(allow_dash=True)),
+        click.argument("src", nargs=-1, required=False, type=click.Path(allow_dash=True)),
         click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
                      help="Write the converted document here (default: stdout)."),
-        click.option("--to", "target", default="mlm", show_default=True,
+        click.option("--to", "target", type=FORMAT, default="mlm", show_default=True,
                      help="Target format: mlm, mlm@1.4.0, ml-model, dlm, dlm-beta@1.0.0-beta.2, ..."),
         click.option("--strict", is_flag=True,
-                     help="Exit 1 if anything is lossy, invented or invalid (one document: writing nothing)."),
-        click.option("--fill", "fill_path", type=click.Path(exists=True, dir_okay=False),
+                     help="Also exit 1 if anything is lossy or invented (one document: writing nothing). An invalid "
+                          "output always exits 1 (it is written, and said so)."),
+        click.option("--fill", "fill", type=click.Path(exists=True, dir_okay=False), callback=_load_fill,
                      help="YAML/JSON of real values for fields that would be invented: {\"*\"|id: {pointer: value}}."),
         click.option("--report", "report_fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
                      help="Report format on stderr."),
+        click.option("-q", "--quiet", is_flag=True, help="No report: only errors (and the bulk summary's failures)."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Report every entry on its own line, kept ones included (default: one line per subtree, "
+                          "status and reason)."),
         click.option("--report-file", type=click.Path(dir_okay=False), help="Write the JSON report to this file."),
         click.option("--no-validate", is_flag=True, help="Skip schema validation of the output."),
         click.option("--verify", is_flag=True, help="Also confirm the report against a whole-document DeepDiff."),
@@ -61,65 +107,106 @@ def migrate_options(fn):
         click.option("--backup-dir", type=click.Path(file_okay=False),
                      help="Bulk, with --in-place: where originals go (default: <root>.bak beside the root)."),
         click.option("--dry-run", is_flag=True, help="Bulk: write nothing; report what would change."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Bulk: worker processes."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                     help="Bulk: worker processes  [default: the number of CPUs; 1 with --fail-fast]."),
         click.option("--summary-file", type=click.Path(dir_okay=False),
                      help="Bulk: write every document's JSON report here (ndjson), then the summary."),
         click.option("--fail-fast", is_flag=True, help="Bulk: stop at the first document that fails."),
+        click.option("--output-format", type=click.Choice(("json", "ndjson", "geoparquet")), default="json",
+                     show_default=True,
+                     help="Bulk: json writes files (--out-dir/--in-place); ndjson and geoparquet write the whole "
+                          "run as one file, -o FILE (stac-geoparquet: Items as rows, Collections in its metadata)."),
+        click.option("--pgstac", metavar="DSN",
+                     help="Upgrade the collections and items of this pgstac database in place (no SRC; one "
+                          "transaction per collection; originals in the table crosswalk_backup)."),
+        click.option("--collection", "collections", multiple=True, metavar="ID",
+                     help="With --pgstac: only this collection (repeat for several; default: all)."),
     ]
     for d in reversed(decorators):
         fn = d(fn)
     return fn
 
 
-def run_migrate(src, output, target, strict, fill_path, report_fmt, report_file, no_validate, verify,
-                out_dir=None, in_place=False, backup_dir=None, dry_run=False, jobs=1, summary_file=None,
-                fail_fast=False, keep_source=False, lenient=True) -> None:
+def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_validate, verify,
+                out_dir=None, in_place=False, backup_dir=None, dry_run=False, jobs=None, summary_file=None,
+                fail_fast=False, keep_source=False, lenient=True, quiet=False, verbose=False, pgstac=None,
+                collections=(), output_format="json") -> None:
     from .bulk_cli import run_bulk, wants_bulk
 
-    if wants_bulk(src, output, out_dir=out_dir, in_place=in_place, dry_run=dry_run, summary_file=summary_file):
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet and -v/--verbose exclude each other")
+    if pgstac or collections:
+        from .pgstac_cli import run_pgstac
+
+        run_pgstac(pgstac, collections, src=src, target=target, strict=strict, dry_run=dry_run, quiet=quiet,
+                   no_validate=no_validate, summary_file=summary_file, jobs=jobs or _jobs_default(),
+                   others=dict(output=output, out_dir=out_dir, in_place=in_place, backup_dir=backup_dir,
+                               report_file=report_file, fill=fill, keep_source=keep_source))
+        return
+    if not src:
+        raise click.UsageError("Missing argument 'SRC...' (files, directories or catalogs; or --pgstac DSN)")
+    if output_format != "json" or wants_bulk(src, output, out_dir=out_dir, in_place=in_place, dry_run=dry_run,
+                                             summary_file=summary_file):
         if keep_source:
             raise click.UsageError("--keep-source converts one document at a time (not in bulk mode yet)")
-        run_bulk(src, output=output, target=target, strict=strict, fill=_load_fill(fill_path),
-                 report_fmt=report_fmt, report_file=report_file, no_validate=no_validate, verify=verify,
-                 out_dir=out_dir, in_place=in_place, backup_dir=backup_dir, dry_run=dry_run, jobs=jobs,
-                 summary_file=summary_file, fail_fast=fail_fast, lenient=lenient)
+        run_bulk(src, output=output, target=target, strict=strict, fill=fill,
+                 report_fmt="none" if quiet else report_fmt, report_file=report_file, no_validate=no_validate,
+                 verify=verify, out_dir=out_dir, in_place=in_place, backup_dir=backup_dir, dry_run=dry_run,
+                 jobs=jobs or (1 if fail_fast else _jobs_default()), summary_file=summary_file, fail_fast=fail_fast,
+                 lenient=lenient, output_format=output_format)
         return
     if backup_dir:
         raise click.UsageError("--backup-dir goes with --in-place")
+    from .safepath import check_single_outputs
+
+    check_single_outputs(src[0], output=output, report_file=report_file)  # exit 2 before anything is read
     from . import pipeline
     from .io import dumps, write_atomic
     from .report import render
 
     href = src[0]
-    fill = _load_fill(fill_path)
     result = pipeline.convert_file(href, to=target, fill=fill, validate=not no_validate, verify=verify,
                                    keep_source=keep_source, lenient=lenient)
     if result.error:
         _fail(str(result.error))
     if report_file:
         write_atomic(report_file, json.dumps(result.report, indent=2, ensure_ascii=False) + "\n")
-    if report_fmt != "none":
-        click.echo(render(result.report, report_fmt), err=True)
-    if strict and (result.lossy or result.invented or not result.valid):
-        why = []
-        invented = [f["path"] for f in result.report["fields"] if f["status"] == "invented"]
-        if invented:
-            why.append("would invent " + ", ".join(invented))
-        if result.lossy:
-            why.append("lossy or dropped fields")
-        if not result.valid:
-            why.append("output is invalid")
-        _fail(f"{href}: --strict: " + "; ".join(why))
+    if report_fmt != "none" and not quiet:
+        click.echo(render(result.report, report_fmt, verbose=verbose), err=True)
+    if strict:
+        why = _strict_reasons(result)
+        if why:
+            _fail(f"{href}: --strict: " + "; ".join(why))
     text = dumps(result.document)
     if output and output != "-":
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
+    if not result.valid:
+        errors = [i for i in result.report.get("issues", []) if i.get("severity", "error") == "error"]
+        click.echo(f"error: {href}: written, but invalid: {len(errors)} error{'s' if len(errors) != 1 else ''}",
+                   err=True)
+        if quiet:  # the report is not shown: name the errors
+            for i in errors:
+                click.echo(f"  {i['path'] or '/'}: {i['message']}", err=True)
+        sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="crosswalk")
+def _strict_reasons(result: Any) -> list[str]:
+    """Why --strict fails a conversion: inventions, losses, a version that cannot be validated offline."""
+    why = []
+    invented = [f["path"] for f in result.report["fields"] if f["status"] == "invented"]
+    if invented:
+        why.append("would invent " + ", ".join(invented))
+    if result.lossy:
+        why.append("lossy or dropped fields")
+    if getattr(result, "unverifiable", False):
+        why.append("a version newer than the newest known cannot be validated offline")
+    return why
+
+
+@click.group(cls=GuardedGroup, context_settings=CONTEXT)
+@click.version_option(package_name="crosswalk", prog_name="crosswalk")
 def main() -> None:
     """Translate STAC ML-model metadata between dlm beta, current dlm, ml-model 1.0.0 and MLM 1.x,
     reporting every field.
@@ -129,6 +216,10 @@ def main() -> None:
       crosswalk migrate old.json -o new.json
       crosswalk detect *.json
       crosswalk plan --from ml-model --to mlm
+
+    \b
+    Shell completion (bash; zsh_source / fish_source alike):
+      eval "$(_CROSSWALK_COMPLETE=bash_source crosswalk)"
     """
 
 
@@ -146,8 +237,9 @@ def migrate_cmd(**kwargs) -> None:
     run_migrate(**kwargs)
 
 
-@click.command("dlm-migrate", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command("dlm-migrate", cls=GuardedCommand, context_settings=CONTEXT)
 @migrate_options
+@click.version_option(package_name="crosswalk", prog_name="dlm-migrate")
 def dlm_migrate(**kwargs) -> None:
     """Upgrade STAC ML-model metadata to the latest MLM (same as `crosswalk migrate`).
 
@@ -160,28 +252,53 @@ def dlm_migrate(**kwargs) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-def detect(files) -> None:
-    """Print each document's format (family@version) and the evidence for it."""
-    from .errors import CrosswalkError
-    from .pipeline import detect_file
+@click.argument("src", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--lenient/--no-lenient", default=True, show_default=True,
+              help="Accept JSON with // comments and trailing commas.")
+def detect(src, lenient) -> None:
+    """Print each document's format (family@version), type and the evidence for it, tab-separated.
+
+    SRC is what `migrate` takes: files, directories, catalog/collection roots, .ndjson files, ItemCollections,
+    or - for stdin. A STAC document without any ML-model extension (a plain Catalog, a data Item) is listed with
+    the format "-", as migrate copies it unchanged. Exit 1 if a document cannot be read or is not STAC.
+
+    \b
+    Examples:
+      crosswalk detect item.json
+      crosswalk detect catalog.json
+      crosswalk detect items.ndjson | cut -f2 | sort | uniq -c
+    """
+    from .errors import CrosswalkError, FormatError
+    from .formats import detect as detect_doc
+    from .inputs import iter_documents, plain_stac_type
 
     failed = False
-    for href in files:
+    for d in iter_documents(src, lenient=lenient):
         try:
-            d = detect_file(href)
+            if d.error is not None:
+                raise d.error
+            found = detect_doc(d.doc, d.href)
+        except FormatError as e:
+            kind = plain_stac_type(d.doc)
+            if kind is not None and d.error is None:  # a plain Catalog or data Item of a tree, as migrate sees it
+                click.echo(f"{d.href}\t-\t{kind}\t{e.message}")
+                continue
+            click.echo(f"error: {e}", err=True)
+            failed = True
+            continue
         except CrosswalkError as e:
             click.echo(f"error: {e}", err=True)
             failed = True
             continue
-        also = f" (also {', '.join(map(str, d.others))})" if d.others else ""
-        click.echo(f"{href}\t{d.format}\t{d.object_type}\t{'; '.join(d.evidence)}{also}")
+        newer = f" (newer than the newest known: {found.newer})" if getattr(found, "newer", None) else ""
+        also = f" (also {', '.join(map(str, found.others))})" if found.others else ""
+        click.echo(f"{d.href}\t{found.format}\t{found.object_type}\t{'; '.join(found.evidence)}{also}{newer}")
     sys.exit(1 if failed else 0)
 
 
 @main.command()
-@click.option("--from", "source", required=True, help="Source format, e.g. ml-model or mlm@1.2.0.")
-@click.option("--to", "target", default="mlm", show_default=True, help="Target format.")
+@click.option("--from", "source", required=True, type=FORMAT, help="Source format, e.g. ml-model or mlm@1.2.0.")
+@click.option("--to", "target", default="mlm", show_default=True, type=FORMAT, help="Target format.")
 def plan(source, target) -> None:
     """Show the steps (mapping files) that take one format to another."""
     from .errors import CrosswalkError
@@ -207,21 +324,39 @@ def mappings(markdown) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def validate(files, fmt) -> None:
+@click.argument("src", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json: one array of {href, valid, issues} on stdout.")
+@click.option("--lenient/--no-lenient", default=False, show_default=True,
+              help="Accept JSON with // comments and trailing commas (default: strict JSON, as other STAC tools read).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the documents with an error (text format).")
+def validate(src, fmt, lenient, quiet) -> None:
     """Validate documents offline against the vendored schemas, plus semantic lint.
 
-    Exit 1 if any document has an error-level finding.
+    SRC is what `migrate` takes: files, directories, catalog/collection roots, .ndjson files, ItemCollections,
+    or - for stdin. Exit 1 if any document has an error-level finding or cannot be read.
+
+    \b
+    Examples:
+      crosswalk validate item.json
+      crosswalk validate catalog.json -q
+      crosswalk validate items.ndjson --format json
     """
     from .errors import CrosswalkError
-    from .pipeline import validate_file
+    from .inputs import iter_documents
+    from .validate import check
 
     failed = False
     out = []
-    for href in files:
+    for d in iter_documents(src, lenient=lenient):
         try:
-            issues = validate_file(href)
+            if d.error is not None:
+                raise d.error
+            if not isinstance(d.doc, dict):
+                from .errors import FormatError
+
+                raise FormatError("not a JSON object", href=d.href, path="")
+            issues = check(d.doc)
         except CrosswalkError as e:
             click.echo(f"error: {e}", err=True)
             failed = True
@@ -229,12 +364,16 @@ def validate(files, fmt) -> None:
         errors = [i for i in issues if i.severity == "error"]
         failed = failed or bool(errors)
         if fmt == "json":
-            out.append({"href": href, "valid": not errors,
+            out.append({"href": d.href, "valid": not errors,
                         "issues": [{"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema}
                                    for i in issues]})
             continue
-        click.echo(f"{href}: {'valid' if not errors else 'INVALID'}")
+        if quiet and not errors:
+            continue
+        click.echo(f"{d.href}: {'valid' if not errors else 'INVALID'}")
         for i in issues:
+            if quiet and i.severity != "error":
+                continue
             click.echo(f"  {i.severity}: {i.path or '/'}: {i.message}")
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
@@ -265,7 +404,7 @@ def compare_cmd(paths, out_dir) -> None:
 
 @main.command("roundtrip")
 @click.argument("file", type=click.Path(allow_dash=True))
-@click.option("--via", required=True, help="The format to go through: ml-model, mlm@1.3.0, dlm, ...")
+@click.option("--via", required=True, type=FORMAT, help="The format to go through: ml-model, mlm@1.3.0, dlm, ...")
 @click.option("--keep-source", is_flag=True, help="Lossless mode on the way out (see `crosswalk migrate --help`).")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def roundtrip_cmd(file, via, keep_source, fmt) -> None:

@@ -43,8 +43,14 @@ def _row(rule) -> tuple[str, str, str, str]:
         f"transform `{t.name}`",
         "<br>".join(f"`{r}`" for r in t.reads) or "—",
         "<br>".join(f"`{w}`" for w in t.writes) or "—",
-        t.summary,
+        first_paragraph(t.fn.__doc__),
     )
+
+
+def first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph as one line: a summary that runs over several lines is not cut mid-sentence."""
+    text = (doc or "").strip().split("\n\n", 1)[0]
+    return " ".join(text.split())
 
 
 def field_tables() -> str:
@@ -101,10 +107,29 @@ def cli_help() -> str:
 
     out = []
     runner = CliRunner()
-    commands = [("dlm-migrate", dlm_migrate, [])] + [
+    commands = [("dlm-migrate", dlm_migrate, []), ("crosswalk", main, [])] + [
         (f"crosswalk {name}", main, [name]) for name in sorted(main.commands)
     ]
     for title, cmd, args in commands:
-        text = runner.invoke(cmd, [*args, "--help"], prog_name=title).output
+        # a fixed width: the reference must not depend on the terminal that regenerates or tests it
+        text = runner.invoke(cmd, [*args, "--help"], prog_name=title, terminal_width=100, max_content_width=100).output
         out.append(f"#### `{title}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(out)
+
+
+def option_help(*names: str) -> str:
+    """A markdown list of some `dlm-migrate` options and their `--help` text (the README's database section)."""
+    from click import Context
+
+    from .cli import dlm_migrate
+
+    ctx = Context(dlm_migrate, info_name="dlm-migrate")
+    rows = []
+    for param in dlm_migrate.params:
+        if not set(getattr(param, "opts", ())) & set(names):
+            continue
+        record = param.get_help_record(ctx)
+        if record:
+            flags, text = record
+            rows.append(f"- `{flags}`: {text}")
+    return "\n".join(rows) + "\n" if rows else ""

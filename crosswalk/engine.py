@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from . import pointer
-from .errors import CrosswalkError, RuleError
+from .errors import CrosswalkError, RuleError, crash_message
 from .ledger import Ledger
 from .pointer import Path, to_pointer
 from .spec import Mapping, Rule
@@ -35,9 +35,11 @@ class Ctx:
         self.options = options or {}
         self.base: Path = ()
         self.current: Path | None = None
+        self.last_read: Path | None = None
 
     # -- reading and writing ------------------------------------------------------------------------------
     def get(self, path: Path, default: Any = None) -> Any:
+        self.last_read = path  # where a crashing transform was looking, for its error message
         return pointer.get(self.doc, path, default)
 
     def has(self, path: Path) -> bool:
@@ -80,8 +82,8 @@ class Ctx:
             return
         self.ledger.relocate(src, [], "dropped", reason)
 
-    def copied(self, src: Path, dst: Path, reason: str | None = None) -> None:
-        self.ledger.copy(src, dst, reason)
+    def copied(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> None:
+        self.ledger.copy(src, dst, reason, whole=whole)
 
     def invent(self, path: Path, value: Any, reason: str) -> Any:
         """Write a value that has no source; the user's --fill value wins and is reported ``filled``."""
@@ -163,15 +165,16 @@ def apply_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
     from .ops import OPS
 
     for rule in rules:
-        ctx.current = None
+        ctx.current = ctx.last_read = None
         try:
             OPS[rule.op](rule, ctx)
         except CrosswalkError:
             raise
         except Exception as e:  # any crash inside a rule: say where in the data and where in the spec
-            here = ctx.current if ctx.current is not None else (ctx.base or None)
+            here = ctx.current if ctx.current is not None else (ctx.last_read or ctx.base or None)
             where = to_pointer(here) if here is not None else None
-            raise RuleError(f"{type(e).__name__}: {e}", href=ctx.href, path=where, rule=rule.where) from e
+            found = pointer.get(ctx.doc, here, ...) if here is not None else ctx.doc  # ...: nothing there
+            raise RuleError(crash_message(e, found), href=ctx.href, path=where, rule=rule.where) from e
 
 
 def apply(mapping: Mapping, ctx: Ctx) -> None:

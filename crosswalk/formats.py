@@ -42,6 +42,14 @@ class Family:
     versions: tuple[str, ...]
     uris: dict[str, str]
     patterns: tuple[re.Pattern[str], ...]
+    newer: str = "refuse"  # what a version newer than ``latest`` is: "refuse", or "read-as-latest" (same major)
+    newer_rules: str | None = None  # support mapping that reads a newer document as the latest known version
+    invariants: tuple[tuple[str, str], ...] = ()  # (since version, support mapping) run at the end of every plan
+
+    def invariants_for(self, version: str) -> list[str]:
+        """The support mappings holding the invariants of ``version`` (those whose ``since`` is not newer)."""
+        at = self.versions.index(version) if version in self.versions else -1
+        return [f for since, f in self.invariants if since in self.versions and self.versions.index(since) <= at]
 
     def uri(self, version: str) -> str:
         return self.uris.get(version, self.uris["default"]).replace("{v}", version)
@@ -53,6 +61,20 @@ class Family:
             if m:
                 return m.groupdict().get("v") or self.latest
         return None
+
+    def accepts_newer(self, version: str) -> bool:
+        """True when ``version`` is newer than every known version and the family's policy reads it as the
+        latest known one plus unknown fields (only within the latest's major version: a new major may change
+        anything)."""
+        if self.newer != "read-as-latest" or version in self.versions:
+            return False
+        new, latest = _numbers(version), _numbers(self.latest)
+        return bool(new and latest) and new[0] == latest[0] and new > latest
+
+
+def _numbers(version: str) -> tuple[int, ...] | None:
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", version)
+    return tuple(int(x) for x in m.groups()) if m else None
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,9 @@ def registry() -> Registry:
             versions=tuple(str(v) for v in spec["versions"]),
             uris={str(k): v for k, v in spec["uri"].items()},
             patterns=pats,
+            newer=str(spec.get("newer", "refuse")),
+            newer_rules=spec.get("newer_rules"),
+            invariants=tuple((str(i["since"]), i["file"]) for i in spec.get("invariants") or ()),
         )
     return Registry(fams)
 
@@ -87,6 +112,9 @@ class Detection:
     object_type: str  # Feature | Collection | Catalog | mlm-metadata
     evidence: tuple[str, ...]
     others: tuple[Format, ...] = field(default_factory=tuple)  # further families found in the same document
+    # a version newer than the newest known (MLM 1.6.0 while crosswalk knows 1.5.2): ``format`` is then the
+    # newest known version of the family, and the document is read as it plus unknown fields
+    newer: str | None = None
 
 
 _DLM_PLURAL = ("dlm:data", "dlm:inputs", "dlm:outputs", "dlm:archive")
@@ -116,6 +144,7 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         raise FormatError(f"not a STAC document: top level is a {type(doc).__name__}", href=href, path="")
     reg = registry()
     found: dict[str, tuple[str, str]] = {}  # family -> (version, evidence)
+    newer: dict[str, str] = {}  # family -> a version newer than its newest known
     exts = doc.get("stac_extensions") or []
     if isinstance(exts, dict):  # the dlm schemas typed stac_extensions as an object
         exts = list(exts.values()) + list(exts.keys())
@@ -130,6 +159,11 @@ def detect(doc: Any, href: str | None = None) -> Detection:
                 continue
             if fam.name == "dlm-beta" and version not in fam.versions:
                 version = fam.latest
+            if fam.accepts_newer(version):
+                if fam.name not in found:
+                    newer[fam.name] = version
+                    found[fam.name] = (fam.latest, f"schema URI {uri} (newer than the newest known, {fam.latest})")
+                continue
             if version not in fam.versions:
                 raise FormatError(
                     f"unknown {fam.name} version {version} ({uri}); known: {', '.join(fam.versions)}",
@@ -156,9 +190,14 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         schema = doc.get("$schema")
         version = reg.families["mlm"].match(schema) if isinstance(schema, str) else None
         if version:
+            if reg.families["mlm"].accepts_newer(version):
+                latest = reg.families["mlm"].latest
+                return Detection(Format("mlm", latest), "mlm-metadata", (f"$schema {schema}",), newer=version)
             if version not in reg.families["mlm"].versions:
                 raise FormatError(f"unknown mlm version {version} ({schema})", href=href, path="/$schema")
             return Detection(Format("mlm", version), "mlm-metadata", (f"$schema {schema}",))
+    if not found and _mlm_roles(doc):
+        found["mlm"] = (reg.families["mlm"].latest, "mlm:* asset roles")
     if not found:
         if "type" not in doc and "stac_version" not in doc:
             raise FormatError("not a STAC document (no type, stac_version or ML-model fields)", href=href, path="")
@@ -173,4 +212,17 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         object_type=obj,
         evidence=tuple(found[f][1] for f in families),
         others=tuple(Format(f, found[f][0]) for f in families[1:]),
+        newer=newer.get(main),
     )
+
+
+def _mlm_roles(doc: dict[str, Any]) -> bool:
+    """An ``mlm:*`` asset role (``mlm:model``, ``mlm:weights``...) is MLM evidence: the official MLM Collection
+    examples carry no MLM URI and no MLM field, only such roles in ``item_assets``."""
+    for key in ("assets", "item_assets"):
+        assets = doc.get(key)
+        for asset in assets.values() if isinstance(assets, dict) else ():
+            roles = asset.get("roles") if isinstance(asset, dict) else None
+            if isinstance(roles, list) and any(isinstance(r, str) and r.startswith("mlm:") for r in roles):
+                return True
+    return False

@@ -1,4 +1,4 @@
-"""Lossless mode (``--keep-source``, research §10 b): a field the target cannot carry stays in the output under
+"""Lossless mode (``--keep-source``): a field the target cannot carry stays in the output under
 its own key, where the target schema accepts it, so that the reverse conversion can restore it.
 
 No drop rule knows about this. ``Ctx.remove``, ``Ctx.dropped`` and ``Ctx.lossy`` (the three ways a rule loses a

@@ -3,7 +3,7 @@
 Each source leaf becomes an ``Origin`` that knows its current location(s) in the working document. Rules report
 relocations (moved/transformed/lossy/repaired), drops and inventions; the ledger replays them on a trie of current
 locations, so a later rule that moves a parent carries every leaf below it. Anything no rule touched stays
-``kept`` at its own path. ``entries()`` then folds uniform subtrees into one report entry (design.md §3).
+``kept`` at its own path. ``entries()`` then folds uniform subtrees into one report entry (the report contract).
 """
 
 from __future__ import annotations
@@ -124,13 +124,26 @@ class Ledger:
             elif not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
                 o.note("dropped", reason, self.step)
 
-    def copy(self, src: Path, dst: Path, reason: str | None = None) -> None:
-        """The value at ``src`` stays and is also written to ``dst``."""
+    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> list[Origin]:
+        """The value at ``src`` stays and is also written to ``dst``; returns the origins that now cover ``dst``.
+
+        Origins recorded on an ancestor of ``src`` (a value transformed or invented as a whole, then read in
+        part) cover the copy too, as ``relocate`` treats them. ``whole``: ``dst`` is made from the whole of
+        ``src`` in another shape (a shape list becoming one tensor size), so every leaf lands on ``dst`` itself
+        rather than on a same-named place below it that the output does not have."""
+        found: list[Origin] = []
+        for o in self._ancestors(src):
+            self._attach(dst, o)
+            found.append(o)
         for o in self.take(src):
             for loc in [loc for loc in o.locs if loc[: len(src)] == src]:
-                self._attach(dst + loc[len(src) :], o)
+                self._attach(dst if whole else dst + loc[len(src) :], o)
+            found.append(o)
+        unique = list(dict.fromkeys(found))
+        for o in unique:
             if reason and reason not in o.reasons:
                 o.reasons.append(reason)
+        return unique
 
     def mark(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place."""
@@ -163,7 +176,7 @@ class Ledger:
 
     # -- report -----------------------------------------------------------------------------------------
     def entries(self) -> list[dict[str, Any]]:
-        """Report entries (design.md §3), uniform subtrees folded into one entry at their root."""
+        """Report entries (the report contract), uniform subtrees folded into one entry at their root."""
         source = [o for o in self.origins if not o.created]
         created = [o for o in self.origins if o.created]
         out: list[dict[str, Any]] = []

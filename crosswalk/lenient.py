@@ -9,10 +9,10 @@ Each repair is returned as a report entry ``{"path": "", "status": "repaired", "
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .errors import ReadError
+from .limits import LimitError
 
 __all__ = ["parse_lenient", "strip_jsonc"]
 
@@ -89,29 +89,32 @@ def parse_lenient(text: str, href: str) -> tuple[Any, list[dict[str, Any]]]:
     file, for which YAML is the format, not a repair). Raises ReadError with the strict JSON error when nothing
     parses.
     """
-    from .io import _yaml_to_json, is_yaml, parse_text
+    from .io import is_yaml, load_json, load_yaml, parse_text
 
     if text.startswith("\ufeff"):
         text = text[1:]
     if is_yaml(href or ""):
         return parse_text(text, href, yaml_ok=True), []
     try:
-        return json.loads(text), []
-    except json.JSONDecodeError as e:
+        return load_json(text, href), []
+    except LimitError:
+        raise
+    except ReadError as e:
         strict_error = e
     cleaned, notes = strip_jsonc(text)
     if notes:
         try:
-            return json.loads(cleaned), _entries(notes)
-        except json.JSONDecodeError:
+            return load_json(cleaned, href), _entries(notes)
+        except LimitError:
+            raise
+        except ReadError:
             pass
-    import yaml
-
     try:
-        doc = _yaml_to_json(yaml.safe_load(text))
-    except yaml.YAMLError:
+        doc = load_yaml(text, href)
+    except LimitError:
+        raise
+    except ReadError:
         doc = None
     if isinstance(doc, (dict, list)):
         return doc, [{"path": "", "status": "repaired", "reason": "not JSON; read as YAML"}]
-    e = strict_error
-    raise ReadError(f"invalid JSON (line {e.lineno}, column {e.colno}): {e.msg}", href=href) from None
+    raise strict_error

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from .errors import CrosswalkError, FormatError
-from .formats import Detection, Format, detect
+from .formats import Detection, Format, detect, registry
 
 
 @dataclass
@@ -45,6 +45,18 @@ class Result:
     def valid(self) -> bool:
         return bool(self.report.get("valid"))
 
+    @property
+    def unverifiable(self) -> bool:
+        """A version newer than the newest known, passed to its family's latest unchecked (--strict fails it)."""
+        return any(i.get("schema") == "crosswalk:newer-version" for i in self.report.get("issues", []))
+
+    @property
+    def changed(self) -> bool:
+        """The output differs from the input (an empty plan may still repair a document)."""
+        return self.document is not None and self.document != self.source
+
+    source: Any = None
+
 
 @cache
 def graph():
@@ -68,7 +80,10 @@ def fill_for(fill: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]
         return {}
     out: dict[str, Any] = {}
     for scope in ("*", str(doc.get("id"))):
-        for key, value in (fill.get(scope) or {}).items():
+        entries = fill.get(scope) or {}
+        if not isinstance(entries, dict):  # a user's file: one line naming the entry, never a traceback
+            raise FormatError(f'--fill: the entry for "{scope}" must be an object of {{pointer: value}}', path="")
+        for key, value in entries.items():
             out[key if key.startswith("/") else f"/properties/{key}"] = value
     return out
 
@@ -82,6 +97,7 @@ def convert(
     validate: bool = True,
     verify: bool = False,
     keep_source: bool = False,
+    stored: bool = False,
 ) -> Result:
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
@@ -89,13 +105,15 @@ def convert(
     ``verify`` re-checks the ledger against a whole-document DeepDiff (slow; tests turn it on).
     ``keep_source`` (lossless mode) keeps fields the target cannot carry under their own keys where the target
     schema accepts them (crosswalk/keep.py), reported ``kept`` "kept for round trip (--keep-source)".
+    ``stored``: the document is a row of a catalog database (pgstac), not a file: repairs that only make sense
+    for files (dropping an Item's ``collection`` for want of a collection link) are not applied.
     """
     from . import report as rep
     from .engine import Ctx, apply
     from .ledger import Ledger
     from .spec import load_support
 
-    result = Result(href=href, detection=None, target=None)
+    result = Result(href=href, detection=None, target=None, source=doc)
     try:
         target = to if isinstance(to, Format) else Format.parse(to)
         result.target = target
@@ -105,19 +123,32 @@ def convert(
         result.steps = [f"{e.source} -> {e.target}" for e in edges]
         ledger = Ledger(doc)
         work = copy.deepcopy(doc)
-        if edges:
+        family = registry().families[detection.format.family]
+        # `--to mlm` asks for the family's latest, whatever it is: a newer version already is, so it passes as it
+        # is; `--to mlm@1.5.2` names a version, so a newer document is read as that version (formats.yaml `newer`)
+        open_ended = not isinstance(to, Format) and "@" not in str(to)
+        unverifiable = detection.newer is not None and open_ended and target.family == family.name
+        if not unverifiable:
+            # Repairs and the target's invariants run on every plan, the empty one too (a document already in
+            # the target format); on a clean document they change nothing, so reruns are byte-identical.
             ctx = Ctx(
                 work,
                 ledger,
                 href=href,
                 fill=fill_for(fill, doc),
-                options={"keep_source": keep_source, "source": doc, "target": target},
+                options={"keep_source": keep_source, "source": doc, "target": target, "stored": stored},
             )
+            if detection.newer is not None and family.newer_rules:
+                ctx.options["newer"] = detection.newer
+                apply(load_support(family.newer_rules), ctx)
             apply(load_support("repairs.yaml"), ctx)
             for edge in _side_edges(detection, target):
                 apply(edge, ctx)
             for edge in edges:
                 apply(edge, ctx)
+            for name in registry().families[target.family].invariants_for(target.version):
+                apply(load_support(name), ctx)
+            fill_pointers(ctx)
     except CrosswalkError as e:
         if e.href is None:
             e.href = href
@@ -126,29 +157,62 @@ def convert(
     fields = ledger.entries()
     issues: list[dict[str, Any]] = []
     valid = True
+    if unverifiable:
+        validate = False
+        issues.append(
+            {
+                "path": "/stac_extensions",
+                "message": f"{detection.format.family} {detection.newer} is newer than the newest version crosswalk "
+                f"knows ({family.latest}): passed unchanged; it cannot be validated offline",
+                "severity": "warning",
+                "schema": "crosswalk:newer-version",
+            }
+        )
     if validate:
         from .validate import report_issues
 
         issues, valid = report_issues(work)
-    problems = rep.coverage_problems(doc, work, fields)
-    if verify:
-        problems += rep.ledger_problems(doc, work, fields)
-    for p in problems:  # an engine bug, never a user error: make it loud
-        issues.append({"path": "", "message": f"accounting: {p}", "severity": "error", "schema": "crosswalk:ledger"})
+    try:  # a report that does not account for the output is an engine bug: fail, write nothing
+        rep.guard(doc, work, fields, href=href, verify=verify)
+    except CrosswalkError as e:
+        result.error = e
+        return result
     result.document = work
     result.report = rep.document_report(
         href=href,
-        source_format=str(detection.format),
-        target=str(target),
+        source_format=f"{detection.format.family}@{detection.newer}" if detection.newer else str(detection.format),
+        # a newer version passed to its family's latest stays what it is
+        target=f"{target.family}@{detection.newer}" if unverifiable else str(target),
         steps=result.steps,
         fields=fields,
         issues=issues,
-        valid=valid and not problems,
+        valid=valid,
         validated=validate,
         source=doc,
         also=[str(f) for f in detection.others],
     )
     return result
+
+
+def fill_pointers(ctx: Any) -> None:
+    """--fill values for output pointers no rule invented: set at the end, each reported ``filled``; a value
+    they replace is reported dropped (the user chose to overwrite it)."""
+    from .pointer import parse_pointer
+
+    used = {o.path for o in ctx.ledger.origins if o.created and o.status == "filled"}
+    for key, value in ctx.fill.items():
+        path = parse_pointer(key)
+        if not path or path in used:
+            continue
+        if ctx.has(path):
+            if ctx.get(path) == value:
+                continue
+            ctx.remove(path, "replaced by the --fill value")
+        parent = ctx.get(path[:-1])
+        if not isinstance(parent, (dict, list)) and path[:-1]:
+            ctx.invent(path[:-1], {}, "created to hold a --fill value")
+        ctx.put(path, copy.deepcopy(value))
+        ctx.ledger.create(path, "filled", "from --fill")
 
 
 def _side_edges(detection: Detection, target: Format) -> list:

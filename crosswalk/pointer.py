@@ -99,15 +99,24 @@ def rename_key(obj: dict, old: str, new: str) -> None:
 
 
 def leaves(doc: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
-    """Every scalar and every empty object/array, with its path (design.md §3 'leaf')."""
-    if isinstance(doc, dict) and doc:
-        for k, v in doc.items():
-            yield from leaves(v, prefix + (k,))
-    elif isinstance(doc, list) and doc:
-        for i, v in enumerate(doc):
-            yield from leaves(v, prefix + (str(i),))
-    else:
-        yield prefix, doc
+    """Every scalar and every empty object/array, with its path (a 'leaf' of the report contract), in document order.
+
+    Iterative, so that no depth of nesting can exhaust the interpreter's stack."""
+    stack: list[Iterator[tuple[Path, Any]]] = [iter(((prefix, doc),))]
+    while stack:
+        for path, node in stack[-1]:
+            if isinstance(node, (dict, list)) and node:
+                stack.append(_children(path, node))
+                break
+            yield path, node
+        else:
+            stack.pop()
+
+
+def _children(path: Path, node: dict | list) -> Iterator[tuple[Path, Any]]:
+    if isinstance(node, dict):
+        return ((path + (k,), v) for k, v in node.items())
+    return ((path + (str(i),), v) for i, v in enumerate(node))
 
 
 def is_prefix(prefix: Path, path: Path) -> bool:

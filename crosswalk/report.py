@@ -1,4 +1,4 @@
-"""The per-document report (design.md §3): building it, checking its coverage, rendering it."""
+"""The per-document report: building it, checking its coverage, rendering it."""
 
 from __future__ import annotations
 
@@ -83,6 +83,56 @@ def coverage_problems(source: Any, output: Any, fields: list[dict[str, Any]]) ->
     return problems
 
 
+def dangling_pointers(output: Any, fields: list[dict[str, Any]]) -> list[str]:
+    """``to`` pointers that name no place in the output (a report promising a value that is not there)."""
+    from .pointer import exists
+
+    return [
+        f"{e['path'] or '/'} is reported {e['status']} to {t}, which the output does not have"
+        for e in fields
+        for t in e.get("to", [])
+        if not exists(output, parse_pointer(t))
+    ]
+
+
+def accounting_problems(
+    source: Any, output: Any, fields: list[dict[str, Any]], *, verify: bool = False
+) -> list[str]:
+    """Every way the report fails to account for the conversion: dangling ``to`` pointers and uncovered leaves
+    (cheap, always checked), and with ``verify`` the whole-document DeepDiff cross-check (slow)."""
+    problems = dangling_pointers(output, fields) + coverage_problems(source, output, fields)
+    if verify:
+        problems += ledger_problems(source, output, fields)
+    return problems
+
+
+def guard(
+    source: Any, output: Any, fields: list[dict[str, Any]], *, href: str | None = None, verify: bool = False
+) -> None:
+    """Raise InternalError when the report does not account for the output: the conversion then fails (nothing
+    is written) instead of handing over a document whose report is wrong."""
+    from .errors import InternalError
+
+    problems = accounting_problems(source, output, fields, verify=verify)
+    if not problems:
+        return
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise InternalError(
+        f"internal error: the report does not account for the conversion: {problems[0]}{more}; "
+        "this is a crosswalk bug, please report it with the input document",
+        href=href,
+        path=_problem_pointer(problems[0]),
+    )
+
+
+def _problem_pointer(problem: str) -> str | None:
+    """The first JSON Pointer a problem text names (where to look), if any."""
+    for word in problem.split():
+        if word.startswith("/"):
+            return word.rstrip(",;")
+    return None
+
+
 def _emptied(source: Any, output: Any, path: Path) -> bool:
     """An empty object/list left where the source had a container of the same type whose members were all
     moved or dropped: its members' entries account for it."""
@@ -129,6 +179,11 @@ def leaves_under(doc: Any, path: Path) -> list[Path]:
 
 
 def render_text(report: dict[str, Any], verbose: bool = False) -> str:
+    """The report for people: a head line, the counts, then one line per subtree, status and reason (the
+    fields of a list that share a fate are one line: ``/selected_bands/0…13 (14 fields)``); ``verbose`` lists
+    every entry, kept ones included, one line each."""
+    from .grouping import group_fields, group_issues
+
     src, tgt = report["source"], report["target"]
     lines = [
         f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')}"
@@ -136,30 +191,50 @@ def render_text(report: dict[str, Any], verbose: bool = False) -> str:
     ]
     s = report["summary"]
     lines.append("  " + ", ".join(f"{k} {v}" for k, v in s.items() if v))
-    for e in report["fields"]:
-        if e["status"] == "kept" and not verbose:
-            continue
-        to = f" -> {', '.join(e['to'])}" if e.get("to") else ""
-        why = f"  ({e['reason']})" if e.get("reason") else ""
-        lines.append(f"  {e['status']:<11} {e['path'] or '/'}{to}{why}")
-    valid = "valid" if report["valid"] else "INVALID"
-    lines.append(
-        f"  output {valid} against {tgt.get('format')}"
-        + (f"; {len(report['issues'])} issue(s):" if report["issues"] else "")
-    )
-    for i in report["issues"]:
-        lines.append(f"    {i.get('severity', 'error')}: {i['path'] or '/'}: {i['message']}")
+    if verbose:
+        for e in report["fields"]:
+            to = f" -> {', '.join(e['to'])}" if e.get("to") else ""
+            why = f"  ({e['reason']})" if e.get("reason") else ""
+            lines.append(f"  {e['status']:<11} {e['path'] or '/'}{to}{why}")
+    else:
+        for g in group_fields(report["fields"]):
+            count = f" ({g.size} fields)" if g.size > 1 else ""
+            to = f" -> {', '.join(g.targets)}" if g.to else ""
+            why = f"  ({g.reason})" if g.reason else ""
+            lines.append(f"  {g.status:<11} {g.path}{count}{to}{why}")
+    if report.get("validated", True):
+        valid = "valid" if report["valid"] else "INVALID"
+        verdict = f"  output {valid} against {tgt.get('format')}"
+    else:
+        verdict = "  output not validated (--no-validate)"
+    lines.append(verdict + (f"; {len(report['issues'])} issue(s):" if report["issues"] else ""))
+    if verbose:
+        for i in report["issues"]:
+            lines.append(f"    {i.get('severity', 'error')}: {i['path'] or '/'}: {i['message']}")
+    else:
+        for g in group_issues(report["issues"]):
+            count = f" ({g.size} places)" if g.size > 1 else ""
+            lines.append(f"    {g.status}: {g.path}{count}: {g.reason}")
     return "\n".join(lines)
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
+    """The report as a markdown table, grouped like `render_text` (``verbose``: one row per entry)."""
+    from .grouping import Group, group_fields
+
     src, tgt = report["source"], report["target"]
     out = [f"### `{src.get('href') or 'stdin'}`: {src.get('format')} → {tgt.get('format')}", ""]
     out.append("| status | path | to | reason |")
     out.append("|---|---|---|---|")
-    for e in report["fields"]:
-        to = "<br>".join(f"`{t}`" for t in e.get("to", []))
-        out.append(f"| {e['status']} | `{e['path'] or '/'}` | {to} | {e.get('reason', '')} |")
+    if verbose:
+        groups = [Group(e["status"], e.get("reason", ""), [e["path"]], list(e.get("to", []))) for e in report["fields"]]
+    else:
+        groups = group_fields(report["fields"], include_kept=True)
+    for g in groups:
+        to = "<br>".join(f"`{t}`" for t in g.targets)
+        count = f" ({g.size} fields)" if g.size > 1 else ""
+        reason = g.reason.replace("|", "\\|")
+        out.append(f"| {g.status} | `{g.path}`{count} | {to} | {reason} |")
     out.append("")
     out.append(
         f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
@@ -170,15 +245,24 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
+def render(report: dict[str, Any], fmt: str, verbose: bool = False) -> str:
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False)
     if fmt == "markdown":
-        return render_markdown(report)
-    return render_text(report)
+        return render_markdown(report, verbose)
+    return render_text(report, verbose)
 
 
-__all__ = ["summarize", "coverage_problems", "ledger_problems", "render", "is_prefix"]
+__all__ = [
+    "summarize",
+    "coverage_problems",
+    "ledger_problems",
+    "dangling_pointers",
+    "accounting_problems",
+    "guard",
+    "render",
+    "is_prefix",
+]
 
 
 def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | None:
@@ -204,7 +288,7 @@ def document_report(
     source: Any,
     also: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The per-document report object of design.md §3 (one builder for single and bulk runs)."""
+    """The per-document report object (one builder for single and bulk runs)."""
     report: dict[str, Any] = {
         "source": {"href": href, "format": source_format},
         "target": {"format": target},

@@ -28,7 +28,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import referencing
 
-__all__ = ["Issue", "OfflineSchemaError", "validate", "lint", "check", "known_schema_uris"]
+__all__ = [
+    "Issue",
+    "OfflineSchemaError",
+    "validate",
+    "lint",
+    "check",
+    "known_schema_uris",
+    "extension_name",
+    "extension_prefix",
+    "extension_uris_by_prefix",
+    "extension_accepts",
+    "field_type",
+    "classification_class_fields",
+]
 
 _CORE_SOURCE = "stac:core"
 _MAX_MESSAGE = 200
@@ -349,21 +362,134 @@ def validate(doc: dict) -> list[Issue]:
                         "warning",
                     )
                 )
-            found = _schema_issues(relpath, target, uri)
-            if kind == "Collection" and "/mlm/" in uri:
-                found = [_summary_defect(i) for i in found]
-            issues.extend(found)
+            issues.extend(_schema_issues(relpath, target, uri))
     return _dedupe(issues)
 
 
-def _summary_defect(issue: Issue) -> Issue:
-    """The MLM schemas apply an object-only field schema to every Collection summary, so list summaries (the
-    common STAC form) always fail: an upstream defect, reported as a warning rather than an error."""
-    if not issue.path.startswith("/summaries/"):
-        return issue
-    return Issue(
-        issue.path, f"upstream MLM schema defect (summaries must be objects): {issue.message}", issue.schema, "warning"
-    )
+# ----------------------------------------------------------------------------------------------------
+# What the vendored extension schemas say about fields (used by the repairs, so that "is this extension URI
+# needed?" is answered by the schema itself rather than by a table)
+
+_EXTENSION_URI = re.compile(r"^https://stac-extensions\.github\.io/([a-z0-9-]+)/v(\d+)\.(\d+)\.(\d+)/schema\.json$")
+_ML_EXTENSIONS = frozenset({"mlm", "ml-model", "dl-model"})  # the families crosswalk converts itself
+
+
+def extension_name(uri: Any) -> str | None:
+    """``raster`` for ``https://stac-extensions.github.io/raster/v1.1.0/schema.json``; None for other URIs."""
+    m = _EXTENSION_URI.match(uri) if isinstance(uri, str) else None
+    return m.group(1) if m else None
+
+
+@cache
+def extension_prefix(uri: str) -> str | None:
+    """The field prefix (``raster:``) an extension schema defines: the commonest ``xx:`` among its property
+    names; None for schemas whose fields have no prefix (item-assets, version) or that are not vendored."""
+    entry = _index().get(uri)
+    if entry is None or extension_name(uri) is None:
+        return None
+    counts: dict[str, int] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names = list(node.get("properties") or {}) if isinstance(node.get("properties"), dict) else []
+            names += (
+                [r for r in node.get("required") or [] if isinstance(r, str)]
+                if isinstance(node.get("required"), list)
+                else []
+            )
+            for name in names:
+                if ":" in name:
+                    prefix = name.split(":", 1)[0] + ":"
+                    counts[prefix] = counts.get(prefix, 0) + 1
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_load(entry[0]))
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+@cache
+def extension_uris_by_prefix() -> dict[str, str]:
+    """Field prefix -> the newest vendored schema URI of the (non-ML) extension defining it."""
+    best: dict[str, tuple[tuple[int, ...], str]] = {}
+    for uri in _index():
+        m = _EXTENSION_URI.match(uri)
+        if not m or m.group(1) in _ML_EXTENSIONS:
+            continue
+        prefix = extension_prefix(uri)
+        version = tuple(int(x) for x in m.groups()[1:])
+        if prefix and (prefix not in best or version > best[prefix][0]):
+            best[prefix] = (version, uri)
+    return {prefix: uri for prefix, (_, uri) in best.items()}
+
+
+def extension_accepts(doc: dict, uri: str) -> bool:
+    """Whether the vendored schema of ``uri`` accepts ``doc`` (True when it is not vendored: nothing says no)."""
+    entry = _index().get(uri)
+    if entry is None:
+        return True
+    return not any(True for _ in _schema_issues(entry[0], doc, uri))
+
+
+@cache
+def classification_class_fields() -> frozenset[str]:
+    """The fields a class object of the vendored classification extension defines (value, description, name,
+    color_hint for v1.1.0, the version MLM references)."""
+    uri = extension_uris_by_prefix().get("classification:")
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            required = node.get("required")
+            if isinstance(required, list) and {"value", "description"} <= set(required):
+                found.update(node.get("properties") or {})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    if uri:
+        walk(_load(_index()[uri][0]))
+    return frozenset(found)
+
+
+@cache
+def field_type(name: str) -> str | None:
+    """The JSON type (``array``, ``string``...) a vendored schema gives the field ``name`` (local ``$ref``s
+    followed); None when no schema defines it or they disagree."""
+    found: set[str] = set()
+
+    def resolve(root: Any, node: Any, depth: int = 0) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            if depth > 10:
+                return None
+            target = root
+            for part in node["$ref"][2:].split("/"):
+                target = target.get(part) if isinstance(target, dict) else None
+            node, depth = target, depth + 1
+        return node
+
+    def walk(root: Any, node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict) and name in props:
+                definition = resolve(root, props[name])
+                if isinstance(definition, dict) and isinstance(definition.get("type"), str):
+                    found.add(definition["type"])
+            for value in node.values():
+                walk(root, value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(root, value)
+
+    for relpath in sorted({entry[0] for entry in _index().values()}):
+        schema = _load(relpath)
+        walk(schema, schema)
+    return found.pop() if len(found) == 1 else None
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

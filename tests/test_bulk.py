@@ -219,7 +219,7 @@ def test_rerun_on_an_upgraded_catalog_changes_nothing(big) -> None:
 
 @pytest.mark.parametrize("validate", [False, True])
 def test_already_upgraded_documents_get_the_report_convert_gives(tmp_path: Path, validate: bool) -> None:
-    """bulk skips the ledger for documents already in the target format; the report must not change."""
+    """documents already in the target format: bulk gives the report convert gives (repairs, invariants)."""
     settings = bulk._Settings(root=str(tmp_path), display_root=str(tmp_path), to="mlm@1.5.2", fill=None,
                               validate=validate, verify=False, out_dir=None, in_place=False, backup_dir=None,
                               dry_run=False, keep_reports=True)
@@ -231,8 +231,10 @@ def test_already_upgraded_documents_get_the_report_convert_gives(tmp_path: Path,
         expected = pipeline.convert(upgraded, href="x.json", validate=validate)
         assert expected.steps == []
         outcome, new = bulk._doc_outcome(upgraded, "x.json", settings)
-        assert new is None and outcome.status == "unchanged"
-        assert json.loads(outcome.report) == {**expected.report, "status": "unchanged"}
+        # the ml-model leftover is converted (dropped) although the plan is empty: that document changes
+        status = "converted" if base is ML_MODEL[0] else "unchanged"
+        assert outcome.status == status and (new is None) == (status == "unchanged")
+        assert json.loads(outcome.report) == {**expected.report, "status": status}
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -262,7 +264,9 @@ def test_ndjson_itemcollection_and_arrays(tmp_path: Path) -> None:
         assert MLM_URI in json.loads(line)["stac_extensions"]
     fc = _load(tmp_path / "out" / "fc.json")
     assert fc["type"] == "FeatureCollection" and all(MLM_URI in f["stac_extensions"] for f in fc["features"])
-    assert all(MLM_URI in f["stac_extensions"] for f in _load(tmp_path / "out" / "array.json"))
+    array = _load(tmp_path / "out" / "array.json")  # a bare array is written as a FeatureCollection
+    assert array["type"] == "FeatureCollection" and len(array["features"]) == 2
+    assert all(MLM_URI in f["stac_extensions"] for f in array["features"])
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
@@ -276,7 +280,8 @@ def test_a_real_bare_array_of_items_is_bulk_input(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stderr.strip().splitlines()[-1])["summary"]["converted"] == 2
     out = _load(tmp_path / "out" / src.name)
-    assert [MLM_URI in d["stac_extensions"] for d in out] == [True, True]
+    assert out["type"] == "FeatureCollection"
+    assert [MLM_URI in d["stac_extensions"] for d in out["features"]] == [True, True]
 
 
 def test_catalog_links_remote_outside_and_file_urls(tmp_path: Path) -> None:
@@ -469,66 +474,105 @@ def test_usage_errors_exit_2(tmp_path: Path, extra: list[str], message: str) -> 
 KILL_ITEMS = 40
 
 
-def _run_in_place(root: Path) -> subprocess.Popen:
+def _run_cli(root: Path, *args: object) -> subprocess.Popen:
     code = "import sys; from crosswalk.cli import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
     return subprocess.Popen(
-        [sys.executable, "-c", code, str(root), "--in-place", "--no-validate", "--report", "none"],
+        [sys.executable, "-c", code, str(root), *map(str, args), "--no-validate", "--report", "none"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
 
-def _started(proc: subprocess.Popen, root: Path) -> float:
-    """Wait until the run has started writing (its run marker exists); returns when that was seen."""
-    marker = root.parent / bulk._MARKER
+def _started(proc: subprocess.Popen, top: Path) -> float:
+    """Wait until the run has started writing (its run marker, the tree's lock, exists at ``top``)."""
+    marker = top / bulk._MARKER
     while not marker.exists():
         assert proc.poll() is None, "the run ended before it started writing"
         time.sleep(0.002)
     return time.monotonic()
 
 
-def test_killed_in_place_runs_leave_every_file_whole_and_a_rerun_finishes(tmp_path: Path) -> None:
+def _visible(tree: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in tree.items() if not k.split("/")[-1].startswith(".")}
+
+
+def _kill_trials(tmp_path: Path, mode: str, jobs: list[int]) -> int:
+    """One SIGKILL per entry of ``jobs`` (the run's --jobs) at a random moment of a ``mode`` run (in-place or
+    out-dir); after each, every file is parseable and either as it was or fully converted, and a rerun finishes
+    the job and leaves no temporary file. Returns how many kills landed in the middle of the writes."""
     pristine = tmp_path / "pristine"
-    root = make_catalog(pristine / "cat", KILL_ITEMS)
+    if not pristine.exists():
+        make_catalog(pristine / "cat", KILL_ITEMS)
     reference = tmp_path / "reference"
-    bulk.migrate([str(root)], out_dir=str(reference), validate=False)
+    if not reference.exists():
+        bulk.migrate([str(pristine / "cat" / "catalog.json")], out_dir=str(reference), validate=False)
     original, upgraded = snapshot(pristine / "cat"), snapshot(reference)
     assert set(original) == set(upgraded)
 
-    # calibrate: how long the writing phase of a full run takes here; kills land anywhere in it
-    work = tmp_path / "calibrate"
-    shutil.copytree(pristine, work)
-    proc = _run_in_place(work / "cat" / "catalog.json")
-    t0 = _started(proc, work / "cat" / "catalog.json")
-    assert proc.wait(timeout=120) == 0
-    duration = time.monotonic() - t0
-    assert snapshot(work / "cat") == upgraded
+    def start(work: Path, j: int) -> tuple[subprocess.Popen, Path]:
+        root = work / "cat" / "catalog.json"
+        if mode == "in-place":
+            return _run_cli(root, "--in-place", "--jobs", j), work / "cat"
+        return _run_cli(root, "--out-dir", work / "out", "--jobs", j), work / "out"
+
+    durations = {}
+    for j in sorted(set(jobs)):  # calibrate: how long the writing phase takes here; kills land anywhere in it
+        work = tmp_path / f"calibrate-{mode}-{j}"
+        shutil.copytree(pristine, work)
+        proc, top = start(work, j)
+        t0 = _started(proc, top)
+        assert proc.wait(timeout=300) == 0
+        durations[j] = time.monotonic() - t0
+        assert snapshot(work / "cat" if mode == "in-place" else work / "out") == upgraded
 
     rng = random.Random(20240605)
     partial = 0
-    for trial in range(5):
-        work = tmp_path / f"trial-{trial}"
+    for trial, j in enumerate(jobs):
+        work = tmp_path / f"trial-{mode}-{trial}"
         shutil.copytree(pristine, work)
-        proc = _run_in_place(work / "cat" / "catalog.json")
-        _started(proc, work / "cat" / "catalog.json")
-        time.sleep(rng.uniform(0.0, 1.0) * duration)
+        proc, top = start(work, j)
+        _started(proc, top)
+        time.sleep(rng.uniform(0.0, 1.0) * durations[j])
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        now = snapshot(work / "cat")
-        real = {k: v for k, v in now.items() if not k.split("/")[-1].startswith(".")}
-        assert set(real) == set(original)
-        for rel, data in real.items():
-            json.loads(data)  # parseable
-            assert data in (original[rel], upgraded[rel]), rel
-        partial += 0 < sum(real[k] != original[k] for k in real) < len(real)
-        backups = work / "cat.bak"
-        if backups.exists():
-            for rel, data in snapshot(backups).items():
-                if not rel.split("/")[-1].startswith("."):
+        root = work / "cat" / "catalog.json"
+        if mode == "in-place":
+            real = _visible(snapshot(work / "cat"))
+            assert set(real) == set(original)
+            for rel, data in real.items():
+                json.loads(data)  # parseable
+                assert data in (original[rel], upgraded[rel]), rel
+            partial += 0 < sum(real[k] != original[k] for k in real) < len(real)
+            backups = work / "cat.bak"
+            if backups.exists():
+                for rel, data in _visible(snapshot(backups)).items():
                     assert data == original[rel], rel
-        # the rerun completes the job and cleans up
-        result = bulk.migrate([str(work / "cat" / "catalog.json")], in_place=True, validate=False)
-        assert result.summary["failed"] == 0
-        assert snapshot(work / "cat") == upgraded
-        assert snapshot(backups) == {k: original[k] for k in original if original[k] != upgraded[k]}
-        assert not [p for p in (work / "cat").rglob(".*")]
+            # the rerun completes the job and cleans up
+            result = bulk.migrate([str(root)], in_place=True, validate=False)
+            assert result.summary["failed"] == 0
+            assert snapshot(work / "cat") == upgraded
+            assert snapshot(backups) == {k: original[k] for k in original if original[k] != upgraded[k]}
+            assert not [p for p in (work / "cat").rglob(".*")]
+        else:
+            assert snapshot(work / "cat") == original  # the input is never touched
+            written = _visible(snapshot(work / "out")) if (work / "out").exists() else {}
+            for rel, data in written.items():
+                json.loads(data)
+                assert data == upgraded[rel], rel  # a file in the mirror is complete
+            partial += 0 < len(written) < len(upgraded)
+            result = bulk.migrate([str(root)], out_dir=str(work / "out"), validate=False)
+            assert result.summary["failed"] == 0
+            assert snapshot(work / "out") == upgraded  # no temporary file, no marker left
+    return partial
+
+
+def test_killed_in_place_runs_leave_every_file_whole_and_a_rerun_finishes(tmp_path: Path) -> None:
+    partial = _kill_trials(tmp_path, "in-place", [1, 2, 1, 2, 2])
     assert partial >= 1, "no kill landed in the middle of the writes; the test proved nothing"
+
+
+@pytest.mark.slow
+def test_ten_in_place_and_three_out_dir_kills_with_two_workers(tmp_path: Path) -> None:
+    partial = _kill_trials(tmp_path, "in-place", [2] * 10)
+    assert partial >= 3, f"only {partial} of 10 kills landed in the middle of the writes"
+    partial = _kill_trials(tmp_path, "out-dir", [2] * 3)
+    assert partial >= 1, "no out-dir kill landed in the middle of the writes"

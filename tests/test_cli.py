@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from crosswalk.cli import dlm_migrate, main
 
 DUMMY = CORPORA / "ml-model" / "spec-dummy-item.json"
 MLM10 = CORPORA / "mlm" / "spec-1.0.0-item_basic.json"
+MLM151 = CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"
 
 
 def run(cmd, args):
@@ -103,14 +107,116 @@ def test_input_file_is_never_changed(tmp_path: Path) -> None:
     assert src.read_bytes() == DUMMY.read_bytes()
 
 
-def test_usage_error_exits_2() -> None:
-    assert CliRunner().invoke(dlm_migrate, ["--to"]).exit_code == 2
-    assert CliRunner().invoke(main, ["migrate", str(DUMMY), "--report", "yaml"]).exit_code == 2
+@pytest.mark.parametrize(
+    "cmd, args",
+    [
+        (dlm_migrate, ["--to"]),
+        (main, ["migrate", str(DUMMY), "--report", "yaml"]),
+        (dlm_migrate, [str(DUMMY), "--to", "mlm@7.0.0"]),
+        (dlm_migrate, [str(DUMMY), "--to", "nonsense"]),
+        (main, ["migrate", str(DUMMY), "--to", "mlm@7.0.0"]),
+        (main, ["plan", "--from", "ml-model", "--to", "mlm@7.0.0"]),
+        (main, ["plan", "--from", "no-such-family"]),
+        (main, ["roundtrip", str(DUMMY), "--via", "mlm@0.1.0"]),
+        (dlm_migrate, [str(DUMMY), "-q", "-v"]),
+        (dlm_migrate, [str(DUMMY), "--backup-dir", "x"]),
+        (dlm_migrate, [str(DUMMY), str(MLM10), "-o", "out.json"]),
+        (dlm_migrate, [str(DUMMY), str(MLM10)]),
+        (dlm_migrate, [str(DUMMY), "-j", "0", "--dry-run"]),
+        (main, ["validate"]),
+        (main, ["detect", str(DUMMY), "--format", "json"]),
+    ],
+)
+def test_usage_errors_exit_2_and_write_nothing(tmp_path: Path, monkeypatch, cmd, args) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cmd, args)
+    assert r.exit_code == 2, (r.exit_code, r.output)
+    assert "Error:" in r.stderr and not r.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_unknown_target_is_a_clear_error() -> None:
+def test_unknown_target_names_the_known_versions() -> None:
     r = run(dlm_migrate, [DUMMY, "--to", "mlm@7.0.0"])
-    assert r.exit_code == 1 and "unknown version 'mlm@7.0.0'" in r.stderr
+    assert r.exit_code == 2 and "unknown version 'mlm@7.0.0'" in r.stderr and "1.5.2" in r.stderr
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "not yaml: [", '"a string"'])
+def test_a_fill_file_that_is_not_an_object_is_a_usage_error(tmp_path: Path, content: str) -> None:
+    fill = tmp_path / "fill.yaml"
+    fill.write_text(content)
+    r = CliRunner().invoke(dlm_migrate, [str(DUMMY), "--fill", str(fill), "-o", str(tmp_path / "out.json")])
+    assert r.exit_code == 2 and "--fill" in r.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("cmd, prog", [(dlm_migrate, "dlm-migrate"), (main, "crosswalk")])
+def test_version_comes_from_the_package_metadata(cmd, prog) -> None:
+    from importlib.metadata import version
+
+    r = CliRunner().invoke(cmd, ["--version"])
+    assert r.exit_code == 0
+    assert r.stdout.strip() == f"{prog}, version {version('crosswalk')}"
+
+
+@pytest.mark.parametrize("prog", ["dlm-migrate", "crosswalk"])
+def test_installed_commands_answer_version(prog: str) -> None:
+    """The console scripts the package installs (beside the interpreter running the tests)."""
+    from importlib.metadata import version
+
+    script = Path(sys.executable).parent / prog
+    r = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == f"{prog}, version {version('crosswalk')}"
+
+
+def _invalid_item(tmp_path: Path) -> Path:
+    """An MLM 1.5.1 item whose mlm:total_parameters is text: every conversion keeps it, and it is invalid."""
+    doc = json.loads(MLM151.read_text())
+    doc["properties"]["mlm:total_parameters"] = "many"
+    path = tmp_path / "invalid.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_an_invalid_output_is_written_and_exits_1_saying_so(tmp_path: Path) -> None:
+    src = _invalid_item(tmp_path)
+    out = tmp_path / "out.json"
+    r = run(dlm_migrate, [src, "-o", out])
+    assert r.exit_code == 1
+    assert f"error: {src}: written, but invalid: 1 error" in r.stderr.splitlines()
+    assert json.loads(out.read_text())["properties"]["mlm:total_parameters"] == "many"
+    r = run(dlm_migrate, [src])  # to stdout: written there too
+    assert r.exit_code == 1 and json.loads(r.stdout)["id"] == json.loads(src.read_text())["id"]
+
+
+def test_quiet_shows_only_errors(tmp_path: Path) -> None:
+    r = run(dlm_migrate, [DUMMY, "-q", "-o", tmp_path / "out.json"])
+    assert r.exit_code == 0 and r.stderr == ""
+    r = run(dlm_migrate, [_invalid_item(tmp_path), "-q", "-o", tmp_path / "out2.json"])
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        f"error: {tmp_path / 'invalid.json'}: written, but invalid: 1 error",
+        "  /properties/mlm:total_parameters: 'many' is not of type 'integer'",
+    ]
+
+
+def test_strict_fails_on_lossy_or_invented_but_not_on_a_clean_conversion(tmp_path: Path) -> None:
+    assert run(dlm_migrate, [MLM151, "--strict", "-o", tmp_path / "a.json", "-q"]).exit_code == 0
+    r = run(dlm_migrate, [DUMMY, "--strict", "-o", tmp_path / "b.json", "-q"])
+    assert r.exit_code == 1 and "would invent" in r.stderr and not (tmp_path / "b.json").exists()
+
+
+def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _invalid_item(tree)
+    (tree / "good.json").write_bytes(DUMMY.read_bytes())
+    out = tmp_path / "out"
+    r = run(dlm_migrate, [tree, "--out-dir", out, "-j", "1"])
+    assert r.exit_code == 1
+    assert "error: written, but invalid: 1 document (see --summary-file)" in r.stderr
+    assert (out / "invalid.json").exists() and (out / "good.json").exists()
+    r = run(dlm_migrate, [tree / "good.json", "--dry-run"])
+    assert r.exit_code == 0
 
 
 def test_detect_prints_format_and_evidence() -> None:
@@ -141,3 +247,245 @@ def test_validate_reports_and_exits(tmp_path: Path) -> None:
 def test_markdown_report() -> None:
     r = run(dlm_migrate, [DUMMY, "--report", "markdown"])
     assert r.exit_code == 0 and "| status | path | to | reason |" in r.stderr
+
+
+def _tree_of_inputs(tmp_path: Path) -> Path:
+    """A directory holding one Item file, a two-line ndjson file and a catalog root linking an Item."""
+    tree = tmp_path / "tree"
+    (tree / "cat" / "items").mkdir(parents=True)
+    (tree / "one.json").write_bytes(DUMMY.read_bytes())
+    lines = [json.dumps(json.loads(p.read_text())) for p in (DUMMY, MLM151)]
+    (tree / "two.ndjson").write_text("\n".join(lines) + "\n")
+    (tree / "cat" / "items" / "a.json").write_bytes(MLM151.read_bytes())
+    catalog = {
+        "type": "Catalog",
+        "stac_version": "1.0.0",
+        "id": "c",
+        "description": "d",
+        "links": [{"rel": "item", "href": "./items/a.json"}],
+    }
+    (tree / "cat" / "catalog.json").write_text(json.dumps(catalog))
+    return tree
+
+
+def test_detect_takes_what_migrate_takes(tmp_path: Path) -> None:
+    tree = _tree_of_inputs(tmp_path)
+    r = run(main, ["detect", tree / "two.ndjson"])
+    assert r.exit_code == 0, r.stderr
+    rows = [line.split("\t")[:2] for line in r.stdout.splitlines()]
+    assert rows == [[f"{tree}/two.ndjson#L1", "ml-model@1.0.0"], [f"{tree}/two.ndjson#L2", "mlm@1.5.1"]]
+    r = run(main, ["detect", tree / "cat" / "catalog.json"])  # followed through its item link
+    assert r.exit_code == 0, r.stderr
+    assert [line.split("\t")[:3] for line in r.stdout.splitlines()] == [
+        [f"{tree}/cat/catalog.json", "-", "Catalog"],  # no ML-model extension: migrate copies it unchanged
+        [f"{tree}/cat/items/a.json", "mlm@1.5.1", "Feature"],
+    ]
+    r = run(main, ["detect", tree])
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 5  # one.json, the catalog, a.json, two lines
+    r = CliRunner().invoke(main, ["detect", "-"], input="[1, 2]")
+    assert r.exit_code == 1 and "not a STAC document" in r.stderr
+    r = CliRunner().invoke(main, ["detect", "-"], input=MLM151.read_text())
+    assert r.exit_code == 0 and r.stdout.split("\t")[:2] == ["-", "mlm@1.5.1"]
+
+
+def test_validate_takes_what_migrate_takes(tmp_path: Path) -> None:
+    tree = _tree_of_inputs(tmp_path)
+    r = run(main, ["validate", tree, "--format", "json"])
+    hrefs = sorted(d["href"] for d in json.loads(r.stdout))
+    assert hrefs == sorted(
+        [
+            f"{tree}/one.json",
+            f"{tree}/two.ndjson#L1",
+            f"{tree}/two.ndjson#L2",
+            f"{tree}/cat/catalog.json",
+            f"{tree}/cat/items/a.json",
+        ]
+    )
+    assert r.exit_code == (1 if any(not d["valid"] for d in json.loads(r.stdout)) else 0)
+    r = CliRunner().invoke(main, ["validate", "-"], input=DUMMY.read_text())
+    assert r.exit_code == 0 and r.stdout.startswith("-: valid")
+
+
+def test_validate_quiet_lists_only_invalid_documents(tmp_path: Path) -> None:
+    tree = _tree_of_inputs(tmp_path)
+    _invalid_item(tree)
+    r = run(main, ["validate", tree, "-q"])
+    assert r.exit_code == 1
+    heads = [line for line in r.stdout.splitlines() if not line.startswith(" ")]
+    assert f"{tree}/invalid.json: INVALID" in heads
+    assert all(h.endswith("INVALID") for h in heads)
+    assert "  error: /properties/mlm:total_parameters: 'many' is not of type 'integer'" in r.stdout.splitlines()
+    assert "warning" not in r.stdout
+
+
+def test_detect_and_validate_name_unreadable_inputs_on_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text(json.dumps(json.loads(DUMMY.read_text())) + "\n{oops\n")
+    for verb in ("detect", "validate"):
+        r = run(main, [verb, bad, tmp_path / "missing.json"])
+        assert r.exit_code == 1
+        errors = r.stderr.splitlines()
+        assert len(errors) == 2, errors
+        assert "bad.ndjson#L2" in errors[0] and "missing.json: no such file" in errors[1]
+
+
+BETA3 = CORPORA / "dlm-beta" / "spec-beta3-item.json"
+LINE = re.compile(r"^  (\w+) +(/\S*)(?: \((\d+) fields\))?")
+
+
+def test_text_report_is_one_line_per_subtree_status_and_reason() -> None:
+    from crosswalk.report import render_text
+
+    reason = "selected_bands [0, 1, 3] is ambiguous; read as positions in eo:bands"
+    fields = [{"path": "", "status": "kept"}] + [
+        {
+            "path": f"/properties/dlm:inputs/selected_bands/{i}",
+            "status": "lossy",
+            "to": [f"/properties/mlm:input/0/bands/{i}"],
+            "reason": reason,
+        }
+        for i in range(14)
+    ]
+    fields.append({"path": "/properties/dlm:data/test_file", "status": "dropped", "reason": "no test-file field"})
+    report = {
+        "source": {"href": "x.json", "format": "dlm-beta@1.0.0-beta.2"},
+        "target": {"format": "mlm@1.5.2"},
+        "steps": ["a"],
+        "fields": fields,
+        "valid": True,
+        "issues": [],
+        "summary": {"kept": 1, "lossy": 14, "dropped": 1},
+    }
+    lines = render_text(report).splitlines()
+    assert (
+        "  lossy       /properties/dlm:inputs/selected_bands/0…13 (14 fields) -> /properties/mlm:input/0/bands/0…13"
+        f"  ({reason})"
+    ) in lines
+    assert "  dropped     /properties/dlm:data/test_file  (no test-file field)" in lines
+    assert sum(reason in line for line in lines) == 1 and len(lines) == 5
+    verbose = render_text(report, verbose=True).splitlines()
+    assert sum(reason in line for line in verbose) == 14 and "  kept        /" in verbose
+
+
+def test_cli_report_groups_by_default_and_lists_every_entry_with_verbose(tmp_path: Path) -> None:
+    rep = tmp_path / "report.json"
+    r = run(dlm_migrate, [BETA3, "--report-file", rep, "-o", tmp_path / "out.json"])
+    assert r.exit_code == 0, r.stderr
+    entries = [e for e in json.loads(rep.read_text())["fields"] if e["status"] != "kept"]
+    grouped = [m for m in map(LINE.match, r.stderr.splitlines()) if m]
+    assert sum(int(m[3] or 1) for m in grouped) == len(entries)  # every entry on exactly one line
+    assert len(grouped) < len(entries)  # and lists sharing a fate folded
+    for m in grouped:  # a line's status and path shape match the entries it stands for
+        shape = _shape(m[2])
+        members = [e for e in entries if e["status"] == m[1] and f"{_shape(e['path'])}/".startswith(f"{shape}/")]
+        assert len(members) >= int(m[3] or 1)
+    r = run(dlm_migrate, [BETA3, "-v", "-o", tmp_path / "out.json"])
+    listed = [m for m in map(LINE.match, r.stderr.splitlines()) if m]
+    assert len(listed) == len(json.loads(rep.read_text())["fields"]) and not any(m[3] for m in listed)
+
+
+def _shape(pointer: str) -> str:
+    return re.sub(r"/(\d+(…\d+)?|\d+(,\d+)+)(?=/|$)", "/*", pointer)
+
+
+def test_markdown_report_groups_too() -> None:
+    r = run(dlm_migrate, [BETA3, "--report", "markdown"])
+    assert r.exit_code == 0 and "(3 fields)" in r.stderr
+    verbose = run(dlm_migrate, [BETA3, "--report", "markdown", "-v"]).stderr
+    assert "fields)" not in verbose and verbose.count("\n| ") > r.stderr.count("\n| ")
+
+
+def _ndjson(tmp_path: Path, n: int) -> Path:
+    doc = json.loads(DUMMY.read_text())
+    path = tmp_path / "items.ndjson"
+    path.write_text("".join(json.dumps({**doc, "id": f"item-{i}"}) + "\n" for i in range(n)))
+    return path
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    r = run(dlm_migrate, [_ndjson(tmp_path, 20), "--dry-run", "--no-validate"])
+    assert r.exit_code == 0
+    assert "\r" not in r.stderr and "docs/s" not in r.stderr and "%|" not in r.stderr
+
+
+def test_progress_bar_library_path_draws_total_rate_and_eta(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    from crosswalk import bulk
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    result = bulk.migrate([str(_ndjson(tmp_path, 30))], dry_run=True, validate=False, progress=True, jobs=1)
+    assert result.summary["documents"] == 30
+    frames = err.getvalue().split("\r")
+    assert any("/30 [" in f and "docs/s" in f for f in frames), frames
+
+
+def _run_on_a_terminal(args: list[str], timeout: float = 120) -> tuple[int, str]:
+    """Run a console script with stderr on a pseudo-terminal (80x24) and return (exit code, what it drew)."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    drawn = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], timeout)
+        if not ready:
+            proc.kill()
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed: the process is done
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    return proc.wait(), drawn.decode("utf-8", "replace")
+
+
+def test_progress_bar_on_a_terminal_moves_inside_one_ndjson_file(tmp_path: Path) -> None:
+    src = _ndjson(tmp_path, 400)
+    code, drawn = _run_on_a_terminal(
+        [str(Path(sys.executable).parent / "dlm-migrate"), str(src), "--dry-run", "--no-validate", "-j", "2"]
+    )
+    assert code == 0, drawn
+    frames = [f for f in drawn.split("\r") if "/400 [" in f]
+    assert frames and all("docs/s" in f for f in frames), drawn
+    done = [int(m[1]) for f in frames if (m := re.search(r"(\d+)/400 \[", f))]
+    assert any(0 < n < 400 for n in done), done  # one file, yet the bar moved while it was converted
+    assert re.search(r"<\d\d:\d\d", drawn)  # an ETA
+    assert "400 documents in 1 files" in drawn
+
+
+def test_jobs_default_to_the_cpu_count() -> None:
+    import os
+
+    from crosswalk.cli import _jobs_default
+
+    assert _jobs_default() == (os.cpu_count() or 1)
+    assert "[default: the number of CPUs" in " ".join(run(dlm_migrate, ["--help"]).stdout.split())
+
+
+def test_shell_completion_completes_commands_and_formats() -> None:
+    """The completion the README documents: click's, with format ids for --to."""
+    import os
+
+    env = {**os.environ, "_DLM_MIGRATE_COMPLETE": "bash_complete", "COMP_WORDS": "dlm-migrate x.json --to mlm@1.4"}
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "dlm-migrate")],
+        env={**env, "COMP_CWORD": "3"},
+        capture_output=True,
+        text=True,
+    )
+    assert r.stdout.split() == ["plain,mlm@1.4.0"]
+    env = {**os.environ, "_CROSSWALK_COMPLETE": "bash_source"}
+    r = subprocess.run([str(Path(sys.executable).parent / "crosswalk")], env=env, capture_output=True, text=True)
+    assert "complete -o nosort -F _crosswalk_completion crosswalk" in r.stdout

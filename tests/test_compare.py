@@ -1,30 +1,41 @@
 """`crosswalk compare`: the adoption study is generated from the mappings and a corpus, its numbers are the
-conversion reports' numbers, its page is self-contained and renders in a real headless Chromium."""
+conversion reports' numbers, its findings are written from numbers that can be recomputed from its per-document
+records, and its page renders in a real headless Chromium with a legend on every chart."""
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import os
 import re
 import shutil
 import struct
 import subprocess
+import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import CORPORA, SHARED
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crosswalk import compare as cmp
 from crosswalk.cli import main
 from crosswalk.io import read_document_repairs
 from crosswalk.pipeline import convert
+from crosswalk.pointer import leaves, parse_pointer
 from crosswalk.resources import mappings_dir
+from crosswalk.study import charts, paths
+from crosswalk.study.schemas import family_schema
 
 REAL = SHARED / "corpora" / "real"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpora/real is not present")
 OUTPUTS = ("report.md", "report.json", "report.html")
+CARRIED = ("kept", "moved", "transformed", "repaired")
+SOURCE = ("kept", "moved", "transformed", "lossy", "dropped", "repaired")
+JARGON = re.compile(r"\bseed\b|research\s*§|\bissue\s*#?\s*\d|design\.md", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +67,23 @@ def _load(href: str):
     return doc
 
 
+def _ml_split(doc, fields) -> dict[str, dict[str, int]]:
+    """Independently of the study: source leaves by status, for ML-extension keys and for the rest."""
+    entries = {}
+    for e in fields:
+        if e["status"] in ("invented", "filled") or (e["status"] == "repaired" and "to" not in e):
+            continue
+        entries[parse_pointer(e["path"])] = e["status"]
+    out = {"ml": dict.fromkeys(SOURCE, 0), "core": dict.fromkeys(SOURCE, 0)}
+    for path, _ in leaves(doc):
+        for n in range(len(path), -1, -1):
+            if path[:n] in entries:
+                part = "ml" if any(k.split(":")[0] in ("dlm", "ml-model", "mlm") and ":" in k for k in path) else "core"
+                out[part][entries[path[:n]]] += 1
+                break
+    return out
+
+
 def _check_numbers(report: dict, sample: int) -> int:
     """Re-convert a sample of the documents one by one; every number must equal the single conversion's."""
     checked = 0
@@ -64,8 +92,8 @@ def _check_numbers(report: dict, sample: int) -> int:
     for rec in records[::step]:
         doc = _load(rec["href"])
         for fam in report["families"]:
-            single = convert(doc, href=rec["href"], to=fam)
             entry = rec["conversions"][fam]
+            single = convert(doc, href=rec["href"], to=entry["target"])  # the study converts to the latest version
             if single.error is not None:
                 assert entry["status"] in ("no path", "error")
                 assert entry["error"] == single.error.message
@@ -75,8 +103,9 @@ def _check_numbers(report: dict, sample: int) -> int:
             assert entry["valid"] == single.report["valid"]
             assert entry["steps"] == single.report["steps"]
             assert entry["shares"] == cmp.shares(single.report["summary"])
-            leaves = sum(v for k, v in single.report["summary"].items() if k not in ("invented", "filled"))
-            assert entry["source_leaves"] == leaves
+            split = _ml_split(doc, single.report["fields"])
+            assert entry["ml_summary"] == split["ml"], rec["href"]
+            assert entry["core_summary"] == split["core"], rec["href"]
             checked += 1
     # the per-format aggregates are the sums and means of the per-document numbers
     for fam, agg in report["formats"].items():
@@ -86,6 +115,8 @@ def _check_numbers(report: dict, sample: int) -> int:
         assert agg["valid"] == sum(1 for c in ok if c["valid"])
         for status in agg["pooled"]:
             assert agg["pooled"][status] == sum(c["summary"].get(status, 0) for c in ok)
+        for part in ("ml", "core"):
+            assert agg[part]["leaves"] == sum(sum(c[f"{part}_summary"].values()) for c in ok)
         if ok:
             assert agg["average"]["kept"] == pytest.approx(sum(c["shares"]["kept"] for c in ok) / len(ok))
     return checked
@@ -102,7 +133,9 @@ def test_compare_main_corpora_writes_the_three_files(main_report) -> None:
     assert data == json.loads(json.dumps(report))
     assert data["documents"], "no document compared"
     assert set(data["formats"]) == set(data["families"])
-    assert "## 1. Static comparison" in (out / "report.md").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for heading in ("## 1. Findings", "### Which to adopt", "## 2. Adopting", "## 4. Formats, fields and mappings"):
+        assert heading in md
 
 
 def test_main_corpora_numbers_equal_single_conversion_reports(main_report) -> None:
@@ -128,7 +161,7 @@ def test_real_corpus_numbers_equal_single_conversion_reports(real_report) -> Non
     assert _check_numbers(report, sample=10) >= 10
 
 
-def test_missing_edges_show_as_no_path_not_as_errors(tmp_path: Path) -> None:
+def test_missing_edges_show_as_no_path_not_as_errors() -> None:
     """A family no edge leads to is reported "no path" per document and gracefully in every output."""
     from crosswalk.formats import Format
     from crosswalk.pipeline import graph
@@ -140,9 +173,183 @@ def test_missing_edges_show_as_no_path_not_as_errors(tmp_path: Path) -> None:
             src = Format.parse(rec["format"])
             reachable = src.family == fam or Format.parse(fam) in g.reachable(src)
             assert (conv["status"] != "no path") == reachable, (rec["href"], fam)
-    html = cmp.render_html(report)
-    md = cmp.render_markdown(report)
-    assert html and md
+    assert cmp.render_html(report) and cmp.render_markdown(report)
+
+
+# --- the findings: every number recomputed from the per-document records ------------------------------------------
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _converted(report: dict, fam: str) -> list[dict]:
+    return [r for r in report["documents"]
+            if r["conversions"][fam]["status"] == "ok" and not r["conversions"][fam]["unchanged"]]
+
+
+def _assert_written_from(sentence: dict) -> None:
+    """The text shows every number it is stored with (counts as they are, shares as percentages)."""
+    for key, value in sentence["numbers"].items():
+        if isinstance(value, bool) or isinstance(value, dict):
+            continue
+        shown = _pct(value) if isinstance(value, float) else str(value)
+        assert shown in sentence["text"], (key, shown, sentence["text"])
+
+
+def _check_findings(report: dict) -> int:
+    F = report["findings"]
+    checked = 0
+    # headline: ML-extension leaves apart from the rest, summed over the converted documents
+    for h in F["headline"]:
+        fam = h["family"]
+        docs = _converted(report, fam)
+        assert h["documents"] == len(docs)
+        for part in ("ml", "core"):
+            counts = {s: sum(r["conversions"][fam][f"{part}_summary"][s] for r in docs) for s in SOURCE}
+            total = sum(counts.values())
+            kept = sum(counts[s] for s in CARRIED)
+            assert (h[part]["leaves"], h[part]["kept"], h[part]["lossy"], h[part]["dropped"]) == (
+                total, kept, counts["lossy"], counts["dropped"])
+            if total:
+                assert h[part]["shares"]["kept"] == pytest.approx(kept / total)
+        for s in h["sentences"]:
+            _assert_written_from(s)
+            if "ml_leaves" in s["numbers"]:
+                assert s["numbers"]["ml_leaves"] == h["ml"]["leaves"]
+                assert s["numbers"]["ml_kept"] == h["ml"]["kept"]
+                assert s["numbers"]["ml_dropped"] == h["ml"]["dropped"]
+                assert s["numbers"]["core_leaves"] == h["core"]["leaves"]
+            checked += 1
+    # per question
+    concepts = {c["id"]: c for c in report["static"]["concepts"]}
+    for q in F["questions"]:
+        c = concepts[q["id"]]
+        offered = {f: len(c["families"][f]["fields"]) for f in report["families"]}
+        assert q["offered"] == offered
+        carrying = [r for r in report["documents"] if q["id"] in r["concepts"]]
+        assert q["documents"] == len(carrying)
+        assert q["sentences"][1]["numbers"] == {"carrying": len(carrying), "documents": len(report["documents"])}
+        by_family = {c["family"]: c for c in q["conversions"]}
+        for fam in report["families"]:
+            docs = [r for r in _converted(report, fam) if q["id"] in r["concepts"]]
+            if not docs:
+                assert fam not in by_family
+                continue
+            conv = by_family[fam]
+            states = [r["conversions"][fam]["concepts"].get(q["id"]) for r in docs]
+            lost = {r["href"] for r in docs if r["conversions"][fam]["concepts"].get(q["id"]) == "lost"}
+            touched = {r["href"] for r in docs if r["conversions"][fam].get("concept_losses", {}).get(q["id"])}
+            fields = {(x["path"], x["status"]) for r in docs
+                      for x in r["conversions"][fam].get("concept_losses", {}).get(q["id"], [])}
+            assert (conv["documents"], conv["kept"], conv["lost"]) == (
+                len(docs), states.count("kept"), states.count("lost"))
+            assert set(conv["evidence"]["lost"]) == lost
+            assert set(conv["evidence"]["partial"]) == touched - lost
+            assert conv["fields"] == len(fields)
+            # the numbers agree with the formats' aggregates too
+            agg = report["formats"][fam]["concepts"][q["id"]]
+            assert (agg["kept"], agg["lost"]) == (conv["kept"], conv["lost"])
+        for s in q["sentences"]:
+            _assert_written_from(s)
+            fam = s["numbers"].get("family")
+            if fam and "lost" in s["numbers"]:
+                assert s["numbers"]["lost"] == by_family[fam]["lost"]
+                assert s["numbers"]["partial"] == by_family[fam]["partial"]
+                assert s["numbers"]["documents"] == by_family[fam]["documents"]
+            checked += 1
+    # which to adopt: the ML-extension share each format keeps of documents written in other formats
+    rec = F["recommendation"]
+    shares = {}
+    for fam in report["families"]:
+        docs = [r for r in _converted(report, fam) if r["format"].split("@")[0] != fam]
+        total = sum(sum(r["conversions"][fam]["ml_summary"].values()) for r in docs)
+        kept = sum(r["conversions"][fam]["ml_summary"][s] for r in docs for s in CARRIED)
+        shares[fam] = kept / total if total else None
+        row = next(s for s in rec["standings"] if s["family"] == fam)
+        assert (row["converted"], row["ml_leaves"], row["ml_kept"]) == (len(docs), total, kept)
+        assert row["carried"] == sum(1 for q in F["questions"] if q["offered"][fam])
+    measured = [f for f in report["families"] if shares[f] is not None]
+    best = max(measured, key=lambda f: (shares[f], rec_carried(rec, f)), default=None)
+    assert rec["adopt"] == best
+    if best is not None:
+        assert rec["sentences"][0]["numbers"]["family"] == best
+        assert rec["sentences"][0]["numbers"]["kept_share"] == pytest.approx(shares[best])
+    unmeasured = [s["numbers"]["family"] for s in rec["sentences"] if "is not measured" in s["text"]]
+    assert sorted(unmeasured) == sorted(f for f in report["families"] if shares[f] is None)
+    for s in rec["sentences"] + ([rec["review_pair"]] if rec["review_pair"] else []):
+        _assert_written_from(s)
+        checked += 1
+    # what a training-data description adds: its fields no model format names
+    model_names = {row["field"].split(".")[-1].split("=")[0].replace("[]", "")
+                   for c in concepts.values() for f in report["families"] for row in c["families"][f]["fields"]}
+    for comp in F["companions"]:
+        new = sum(1 for c in concepts.values() for x in c["companions"].get(comp["key"]) or [] if x not in model_names)
+        assert comp["new_fields"] == new and comp["sentences"][0]["numbers"]["new"] == new
+        _assert_written_from(comp["sentences"][0])
+    return checked
+
+
+def test_a_format_without_documents_from_other_formats_is_not_measured() -> None:
+    report = cmp.build_report([CORPORA / "mlm"])
+    rec = report["findings"]["recommendation"]
+    assert rec["adopt"] != "mlm"
+    assert any(s["numbers"]["family"] == "mlm" and "is not measured" in s["text"] for s in rec["sentences"])
+    _check_findings(report)
+
+
+def rec_carried(rec: dict, fam: str) -> int:
+    return next(s["carried"] for s in rec["standings"] if s["family"] == fam)
+
+
+def test_findings_numbers_are_recomputed_from_the_documents(main_report) -> None:
+    assert _check_findings(main_report[1]) > 10
+
+
+@needs_real
+def test_real_corpus_findings_numbers_are_recomputed_from_the_documents(real_report) -> None:
+    _, report = real_report
+    assert _check_findings(report) > 40
+    # every question of the review and of ml-model has its finding, and the headline splits ML from core
+    assert {q["group"] for q in report["findings"]["questions"]} == {"requirement", "use-case"}
+    assert all(h["ml"]["leaves"] and h["core"]["leaves"] for h in report["findings"]["headline"] if h["documents"])
+
+
+def test_findings_are_in_all_three_outputs(page_report) -> None:
+    out, report = page_report
+    md = (out / "report.md").read_text(encoding="utf-8")
+    page = htmllib.unescape((out / "report.html").read_text(encoding="utf-8"))
+    stored = json.loads((out / "report.json").read_text(encoding="utf-8"))["findings"]
+    assert stored == json.loads(json.dumps(report["findings"]))
+    sentences = [s for h in stored["headline"] for s in h["sentences"]]
+    sentences += [s for q in stored["questions"] for s in q["sentences"]]
+    sentences += stored["recommendation"]["sentences"] + [s for c in stored["companions"] for s in c["sentences"]]
+    assert sentences
+    for s in sentences:
+        assert s["text"] in md, s["text"]
+        assert s["text"] in page, s["text"]
+
+
+def test_no_internal_references_in_the_outputs(main_report, page_report) -> None:
+    for out, _ in {id(r): r for r in (main_report, page_report)}.values():
+        for name in OUTPUTS:
+            text = (out / name).read_text(encoding="utf-8")
+            found = JARGON.search(text)
+            assert found is None, f"{name}: {text[max(0, found.start() - 80):found.end() + 40]!r}"
+    catalogue = (mappings_dir() / "study" / "concepts.yaml").read_text(encoding="utf-8")
+    assert JARGON.search(catalogue) is None
+
+
+def test_adoption_tables_speak_for_one_format(page_report) -> None:
+    """Adopting X lists X's own fields and reasons stated for X; what is lost on the way names where."""
+    _, report = page_report
+    for fam, side in report["adoption"]["sides"].items():
+        for c in report["static"]["concepts"]:
+            assert side["fields"][c["id"]] == [r["field"] for r in c["families"][fam]["fields"]]
+        for row in side["ml_losses"]:
+            assert row["reason"].startswith(f"{fam} has"), row
+            assert fam in row["where"] or row["where"] == "in the repairs before conversion"
+            assert any(p in row["path"] for p in ("dlm:", "ml-model:", "mlm:")), row
 
 
 # --- the static comparison --------------------------------------------------------------------------------------
@@ -153,26 +360,41 @@ def _concept(static: dict, cid: str) -> dict:
 
 
 def test_static_comparison_is_derived_from_schemas_and_mappings() -> None:
-    st = cmp.static_comparison()
-    arch = _concept(st, "architecture")
-    # required: from the vendored schemas
+    static = cmp.static_comparison()
+    arch = _concept(static, "architecture")
     mlm_rows = {r["field"]: r for r in arch["families"]["mlm"]["fields"]}
     assert mlm_rows["properties.mlm:architecture"]["required"] is True
     assert mlm_rows["properties.mlm:architecture"]["in_schema"] is True
     assert mlm_rows["properties.mlm:total_parameters"]["required"] is False
-    mm = {r["field"]: r for r in _concept(st, "reproducibility")["families"]["ml-model"]["fields"]}
+    mm = {r["field"]: r for r in _concept(static, "reproducibility")["families"]["ml-model"]["fields"]}
     assert mm["properties.ml-model:learning_approach"]["required"] is True
-    # mappings: a rename is exact, a drop is none with its reason
     assert {r["field"]: r for r in arch["families"]["ml-model"]["fields"]}[
         "properties.ml-model:architecture"]["maps"]["mlm"]["grade"] == "exact"
     drop = mm["properties.ml-model:training-os"]["maps"]["mlm"]
     assert drop["grade"] == "none" and any("operating-system" in n for n in drop["notes"])
-    # the companion row is there and flagged as not converted
-    assert st["companions"]["tdml"]["converted"] is False
-    assert "tdml:amount_of_training_data" in _concept(st, "data")["companions"]["tdml"]
-    # every family of the registry is a column; missing edges are "no path", never an exception
-    grades = {p["grade"] for c in st["concepts"] for p in c["pairs"].values()}
+    assert static["companions"]["tdml"]["converted"] is False
+    assert "tdml:amount_of_training_data" in _concept(static, "data")["companions"]["tdml"]
+    grades = {p["grade"] for c in static["concepts"] for p in c["pairs"].values()}
     assert grades <= {"exact", "transformed", "lossy", "none", "no path", "—"}
+    assert all(c["group_title"] and "seed" not in c["group_title"] for c in static["concepts"])
+
+
+def test_external_schema_references_are_followed() -> None:
+    """MLM 1.5.2 takes classification classes, processing expressions and raster data types from other
+    extensions' schemas: the walk resolves them through the vendored registry, so they count."""
+    info = family_schema("mlm")
+    assert any(u.startswith("https://stac-extensions.github.io/classification/") for u in info.external)
+    assert any(u.startswith("https://stac-extensions.github.io/processing/") for u in info.external)
+    assert any(u.startswith("https://stac-extensions.github.io/raster/") for u in info.external)
+    classes = ("properties", "mlm:output", "[]", "classification:classes", "[]")
+    assert (*classes, "value") in info.required and (*classes, "name") in info.defined
+    assert ("properties", "mlm:input", "[]", "pre_processing_function", "expression") in info.required
+    static = cmp.static_comparison()
+    rows = {r["field"]: r for r in _concept(static, "outputs")["families"]["mlm"]["fields"]}
+    assert rows["properties.mlm:output[].classification:classes[].value"]["in_schema"] is True
+    assert rows["properties.mlm:output[].classification:classes[].value"]["required"] is True
+    mlm = next(f for f in static["families"] if f["family"] == "mlm")
+    assert len(mlm["external_schemas"]) >= 3
 
 
 def test_static_table_changes_when_a_mapping_changes(tmp_path: Path) -> None:
@@ -190,8 +412,8 @@ def test_static_table_changes_when_a_mapping_changes(tmp_path: Path) -> None:
         "      reason: test edit, architecture has no target")), encoding="utf-8")
     after = cmp.static_comparison(copy)
 
-    def cell(st):
-        return _concept(st, "architecture")["pairs"]["ml-model->mlm"]["grade"]
+    def cell(static):
+        return _concept(static, "architecture")["pairs"]["ml-model->mlm"]["grade"]
 
     assert cell(before) == "exact"
     assert cell(after) == "none"
@@ -200,21 +422,94 @@ def test_static_table_changes_when_a_mapping_changes(tmp_path: Path) -> None:
     assert cmp.static_markdown(before) != cmp.static_markdown(after)
 
 
-def test_patterns_and_relations() -> None:
-    p = cmp.parse_dotted("assets.*.roles[]=mlm:model")
+# --- paths: jsonpath-ng reads every path -------------------------------------------------------------------------
+
+
+def test_paths_read_by_jsonpath_ng() -> None:
+    p = paths.pattern("$.assets.*.roles[?(@ == 'mlm:model')]")
     assert p.tokens == ("assets", "*", "roles", "[]") and p.value == "mlm:model"
-    assert cmp.parse_jsonpath("$.properties.'mlm:input'[*].norm_type").tokens == (
+    link = paths.pattern("$.links[?(@.rel == 'derived_from')]")
+    assert link.tokens == ("links", "[]", "rel") and link.value == "derived_from"
+    assert paths.pattern("$.properties.'mlm:input'[*].norm_type").tokens == (
         "properties", "mlm:input", "[]", "norm_type")
-    assert cmp.relation(("properties", "dlm:inputs", "scaling_factor"), ("properties", "dlm:inputs")) == "covers"
-    assert cmp.relation(("properties", "dlm:inputs"), ("properties", "dlm:inputs", "name")) == "within"
-    assert cmp.relation(("properties", "mlm:name"), ("properties", "mlm:*")) == "covers"
-    assert cmp.relation(("links", "[]", "rel"), ("assets", "*")) is None
-    doc = {"assets": {"m": {"roles": ["mlm:model", "data"]}}, "summaries": {"mlm:tasks": ["x"]}}
-    assert cmp.find(doc, p) == [(("assets", "m", "roles", "0"), "mlm:model")]
-    assert cmp.find(doc, cmp.parse_dotted("properties.mlm:tasks"))  # Collections: summaries stand in
+    assert [q.tokens for q in paths.declared_patterns("properties.dlm:runtime.{version,model_commit_hash}")] == [
+        ("properties", "dlm:runtime", "version"), ("properties", "dlm:runtime", "model_commit_hash")]
+    assert paths.declared_patterns("assets.<model>.eo:bands")[0].tokens == ("assets", "*", "eo:bands")
+    assert paths.relation(("properties", "dlm:inputs", "scaling_factor"), ("properties", "dlm:inputs")) == "covers"
+    assert paths.relation(("properties", "dlm:inputs"), ("properties", "dlm:inputs", "name")) == "within"
+    assert paths.relation(("properties", "mlm:name"), ("properties", "mlm:*")) == "covers"
+    assert paths.relation(("links", "[]", "rel"), ("assets", "*")) is None
+    doc = {"assets": {"m": {"roles": ["data", "mlm:model"]}}, "summaries": {"mlm:tasks": ["x"]},
+           "links": [{"rel": "self", "href": "a"}, {"rel": "derived_from", "href": "b"}]}
+    assert paths.find(doc, p) == [(("assets", "m", "roles", "1"), "mlm:model")]
+    assert paths.find(doc, paths.pattern("$.properties.'mlm:tasks'")) == [(("summaries", "mlm:tasks"), ["x"])]
+    assert paths.find(doc, link) == [(("links", "1"), {"rel": "derived_from", "href": "b"})]
+    assert paths.is_ml_path(("properties", "mlm:input", "0", "name"))
+    assert not paths.is_ml_path(("properties", "datetime")) and not paths.is_ml_path(("links", "0", "rel"))
 
 
-# --- the page ----------------------------------------------------------------------------------------------------
+_KEY = st.text(alphabet=st.sampled_from("abcxyz_:-09"), min_size=1, max_size=8).filter(lambda k: k[0].isalpha())
+
+
+@given(st.lists(st.tuples(st.one_of(_KEY, st.just("*")), st.integers(0, 2)), min_size=1, max_size=5))
+def test_declared_paths_round_trip_through_jsonpath_ng(steps) -> None:
+    """Any declaration of keys, ``*`` and ``[]`` parses with jsonpath-ng into exactly its steps."""
+    text = ".".join(key + "[]" * n for key, n in steps)
+    expected = tuple(t for key, n in steps for t in (key, *["[]"] * n))
+    (pat,) = paths.declared_patterns(text)
+    assert pat.tokens == expected
+    assert pat.text == text
+
+
+# --- charts and templates -----------------------------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_stacked_bars_have_a_legend_and_shares_that_add_up() -> None:
+    colours = {"kept": "#2e7d32", "lossy": "#f9a825", "dropped": "#c62828"}
+    rows = [charts.BarRow("a <b> & c", {"kept": 3, "lossy": 1, "dropped": 0}, "4 leaves"),
+            charts.BarRow("empty", {})]
+    svg = ET.fromstring(charts.stacked_bars(rows, colours, chart_id="t", title="T & <t>", width=1000))
+    legend = svg.find(f"{SVG}g[@class='legend']")
+    assert [t.text for t in legend.iter(f"{SVG}text")] == list(colours)
+    assert [r.get("fill") for r in legend.iter(f"{SVG}rect")] == list(colours.values())
+    bars = [r for r in svg.findall(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    assert [r.find(f"{SVG}title").text for r in bars] == ["kept: 3 of 4 (75.0%)", "lossy: 1 of 4 (25.0%)"]
+    assert sum(float(r.get("width")) for r in bars) == pytest.approx(1000 - 330 - 200, abs=0.2)
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "a <b> & c" in texts and "nothing to measure" in texts  # escaped by ElementTree, read back whole
+
+
+def test_heat_map_has_its_colour_scale() -> None:
+    heat = charts.Heat(["q1", "q2"], ["x", "y"], {("q1", "x"): (0.0, "0/2"), ("q1", "y"): (1.0, "2/2"),
+                                                  ("q2", "x"): (None, "—")}, {("q2", "y"): "no conversion"})
+    svg = ET.fromstring(charts.heat_map(heat, chart_id="h", title="H"))
+    stops = [s.get("stop-color") for s in svg.iter(f"{SVG}stop")]
+    assert stops[0] == charts.share_colour(0.0) and stops[-1] == charts.share_colour(1.0)
+    legend_texts = [t.text for t in svg.find(f"{SVG}g[@class='legend']").iter(f"{SVG}text")]
+    assert {"0%", "100%", "no document", "no conversion"} <= set(legend_texts)
+    fills = {r.find(f"{SVG}title").text: r.get("fill") for r in svg.iter(f"{SVG}rect")
+             if r.find(f"{SVG}title") is not None}
+    assert fills["q1 → x: 0/2"] == charts.share_colour(0.0)
+    assert fills["q1 → y: 2/2"] == charts.share_colour(1.0)
+    assert fills["q2 → y: "] == charts.EMPTY_FILLS["no conversion"]
+
+
+def test_html_is_autoescaped(main_report) -> None:
+    _, report = main_report
+    hostile = json.loads(json.dumps(report))
+    hostile["findings"]["recommendation"]["sentences"][0]["text"] = "<script>alert(1)</script>"
+    page = cmp.render_html(hostile)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_templates_ship_inside_the_package() -> None:
+    from importlib.resources import files
+
+    templates = files("crosswalk.study") / "templates"
+    for name in ("report.html.j2", "report.md.j2", "static.md.j2", "report.css"):
+        assert (templates / name).is_file(), name
 
 
 def test_html_has_no_external_references(main_report) -> None:
@@ -223,7 +518,8 @@ def test_html_has_no_external_references(main_report) -> None:
     assert not re.search(r"""\b(src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"url\(\s*['\"]?\s*(https?:)?//", html, re.I)
     assert "@import" not in html and "<link" not in html.lower() and "<iframe" not in html.lower()
-    assert html.count("<svg") >= 3 and 'id="coverage-matrix"' in html
+    assert html.count("<svg") == 2 and 'id="coverage-matrix"' in html
+    assert '<details><summary>' in html and 'id="document-table"' in html and "@media print" in html
 
 
 def test_cli_compare_keeps_going_past_unreadable_documents(tmp_path: Path) -> None:
@@ -248,7 +544,7 @@ def test_cli_compare_keeps_going_past_unreadable_documents(tmp_path: Path) -> No
 # --- a real browser -----------------------------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
@@ -266,27 +562,47 @@ def _png_info(data: bytes) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(idat)))
 
 
+def _chromium(tmp_path: Path, name: str, *args: str) -> str:
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / name}", *args],
+                          capture_output=True, text=True, timeout=180, check=True).stdout
+
+
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                     reason="chromium is not installed (apt-get install chromium); CI installs it")
 def test_report_renders_in_headless_chromium(page_report, tmp_path: Path) -> None:
     assert CHROMIUM is not None, "chromium is required in CI (.ci/run installs it)"
-    out, _ = page_report
+    out, report = page_report
     url = (out / "report.html").resolve().as_uri()
-    dom = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile-dom'}", "--dump-dom", url],
-        capture_output=True, text=True, timeout=180, check=True,
-    ).stdout
-    assert 'id="coverage-matrix"' in dom and dom.count("<tr") > 20
-    for chart in ("loss-bars", "average-bars", "survival-map"):
-        assert re.search(rf'<svg[^>]*id="{chart}"', dom), chart
-    assert dom.count("<rect") >= 20
+    dom = _chromium(tmp_path, "profile-dom", "--window-size=1400,2000", "--dump-dom", url)
+    text = htmllib.unescape(dom)
+    # the findings: the recommendation first, then every question's sentences
+    rec = report["findings"]["recommendation"]
+    assert re.search(r'<div id="recommendation">\s*<p class="finding adopt">', dom)
+    assert rec["sentences"][0]["text"] in text
+    for q in report["findings"]["questions"]:
+        assert f'id="q-{q["id"]}"' in dom and q["sentences"][0]["text"] in text
+    # every chart carries its legend, the heat map its colour scale
+    svgs = re.findall(r"<svg[^>]*>.*?</svg>", dom, re.S)
+    assert {re.search(r'id="([^"]+)"', s).group(1) for s in svgs} == {"ml-share-bars", "survival-map"}
+    for svg in svgs:
+        assert '<g class="legend">' in svg
+        legend = svg.split('<g class="legend">', 1)[1].split("</g>", 1)[0]
+        assert legend.count("<rect") >= 3 and legend.count("<text") >= 3
+    assert "<linearGradient" in dom and "share of documents that keep it" in text
+    for word in ("kept", "lossy", "dropped"):
+        assert f">{word}</text>" in dom
+    # the matrix, its legend, and the folded per-document detail
+    assert 'id="coverage-matrix"' in dom and 'id="matrix-legend"' in dom
+    matrix = dom.split('id="coverage-matrix"', 1)[1].split("</table>", 1)[0]
+    assert matrix.count("<tr") == len(report["static"]["concepts"]) + 2 + len(report["static"]["groups"])
+    assert re.search(r"<details><summary>\d+ documents", dom)
+    # a screenshot at 1400 px that is not blank, and a print rendering
     png = tmp_path / "report.png"
-    subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile-shot'}", f"--screenshot={png}",
-         "--window-size=1280,2000", url],
-        capture_output=True, timeout=180, check=True,
-    )
-    assert png.is_file() and png.stat().st_size > 20_000
+    _chromium(tmp_path, "profile-shot", f"--screenshot={png}", "--window-size=1400,2400", url)
     width, height, distinct = _png_info(png.read_bytes())
-    assert (width, height) == (1280, 2000)
+    assert (width, height) == (1400, 2400)
     assert distinct > 50, "the screenshot is (nearly) blank"
+    pdf = tmp_path / "report.pdf"
+    _chromium(tmp_path, "profile-pdf", f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url)
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page\b", data)) >= 3

@@ -405,7 +405,8 @@ def test_class_name_mapping_forms(mapping: Any) -> None:
     out = work["properties"]["mlm:output"][0]
     assert out["classification:classes"] == [
         {"value": 0, "name": "dontcare", "description": "dontcare"},
-        {"value": 1, "name": "Bare_Exposed_Rock", "description": "Bare Exposed Rock", "title": "Bare Exposed Rock"},
+        # classification v1.1.0 defines no class title: the label is whole in the description
+        {"value": 1, "name": "Bare_Exposed_Rock", "description": "Bare Exposed Rock"},
     ]
     assert out["result"]["dim_order"] == ["batch", "class", "height", "width"]
 

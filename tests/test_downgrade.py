@@ -1,4 +1,4 @@
-"""Reverse edges (issue 4): MLM 1.5.2 -> older MLM and -> ml-model 1.0.0, and lossless mode (--keep-source)."""
+"""Reverse edges: MLM 1.5.2 -> older MLM and -> ml-model 1.0.0, and lossless mode (--keep-source)."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def test_entrypoint_is_dropped_at_1_4() -> None:
     assert errors(r) == []
 
 
-# -- MLM 1.4 -> 1.3 (research §6.4 reverse) ------------------------------------------------------------------
+# -- MLM 1.4 -> 1.3 ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("scaling", "norm"), [
     ([{"type": "z-score", "mean": 1.5, "stddev": 2.25}, {"type": "z-score", "mean": 3.0, "stddev": 4.0}],
      {"norm_type": "z-score", "norm_by_channel": True,
@@ -256,7 +256,7 @@ def test_plans_walk_the_chain_backwards() -> None:
     assert [e.id for e in pipeline.plan("mlm@1.2.0", "ml-model")][-1] == "mlm_1.5.2__ml-model_1.0.0"
 
 
-# -- MLM -> ml-model (research §8.2) -------------------------------------------------------------------------
+# -- MLM -> ml-model ----------------------------------------------------------------------------------------
 def test_ml_model_fields_tasks_and_learning_approach() -> None:
     doc = item(**{"mlm:tasks": ["semantic-segmentation", "classification"]})
     doc["stac_extensions"].append("https://stac-extensions.github.io/classification/v1.1.0/schema.json")
@@ -349,7 +349,7 @@ def test_keep_source_without_a_foreign_prefix_still_drops() -> None:
     assert "code" not in r.document["assets"]
 
 
-# -- MLM -> dlm (research §8.1) ---------------------------------------------------------------------------------
+# -- MLM -> dlm ------------------------------------------------------------------------------------------------
 DLM_TARGETS = ["dlm-beta@1.0.0-beta.3", "dlm-beta@1.0.0-beta.2", "dlm@1.0.0-draft"]
 THELPER = Path(__file__).resolve().parents[1] / "corpora" / "dlm-beta" / "cccot03-thelper-item.json"
 
@@ -400,3 +400,138 @@ def test_thelper_round_trip_keeps_its_normalisation() -> None:
     for key in [k for k in doc["properties"] if k.startswith("dlm:")]:
         assert r["document"]["properties"][key] == doc["properties"][key], key
     assert {d["path"] for d in r["unexplained"]} <= {"/stac_extensions/0", "/stac_extensions/2"}  # 'dl-model' id
+
+
+# -- values never replaced silently on the way down ------------------------------------------------------------------
+def _to_pointers_exist(r) -> None:
+    from crosswalk.pointer import exists, parse_pointer
+
+    missing = [(e["path"], t) for e in r.report["fields"] for t in e.get("to", [])
+               if not exists(r.document, parse_pointer(t))]
+    assert missing == []
+
+
+@pytest.mark.parametrize("target", ["dlm-beta@1.0.0-beta.3", "dlm"])
+def test_a_single_scale_object_keeps_its_factor_in_dlm(target: str) -> None:
+    """pystac's MLM API writes value_scaling as one object. MLM's scale divides by its value and dlm's
+    scaling_factor multiplies, so a scale of 10000 is a factor of 1/10000, never 1."""
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = {"type": "scale", "value": 10000}
+    r = convert(doc, target)
+    inputs = r.document["properties"]["dlm:inputs" if target.startswith("dlm-beta") else "dlm:input"]
+    assert inputs["scaling_factor"] == pytest.approx(0.0001)
+    e = entry(r, "/properties/mlm:input/0/value_scaling/value")
+    assert e["status"] in ("transformed", "repaired")  # repaired: the one object was wrapped in a list first
+    assert e["to"] == ["/properties/" + ("dlm:inputs" if target.startswith("dlm-beta") else "dlm:input")
+                       + "/scaling_factor"]
+    _to_pointers_exist(r)
+
+
+def test_the_dlm_normalisation_reads_a_single_scaling_object_itself() -> None:
+    """Without any repair before it, the downgrade reads one scaling object as a one-element list."""
+    from crosswalk.transforms.downgrade_dlm import _normalisation
+
+    norm, problem, _ = _normalisation({"value_scaling": {"type": "scale", "value": 10000}})
+    assert problem is None
+    assert norm["scaling_factor"] == pytest.approx(0.0001)
+    assert _normalisation({"value_scaling": None})[:2] == (None, None)  # no scaling: nothing to carry
+    assert _normalisation({"value_scaling": "x"})[0] is None  # unreadable: a problem, never a number
+    assert _normalisation({"value_scaling": "x"})[1]
+
+
+def test_a_single_z_score_object_becomes_mlm_1_3_statistics() -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = {"type": "z-score", "mean": 10, "stddev": 2}
+    r = convert(doc, "mlm@1.3.0")
+    inp = r.document["properties"]["mlm:input"][0]
+    assert (inp["norm_type"], inp["norm_by_channel"], inp["statistics"]) == ("z-score", False,
+                                                                           [{"mean": 10, "stddev": 2}])
+    assert "value_scaling" not in inp
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", ["dlm-beta@1.0.0-beta.3", "dlm", "mlm@1.3.0"])
+def test_a_scaling_the_target_cannot_hold_is_dropped_not_turned_into_a_number(target: str) -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = {"type": "clip", "minimum": 0, "maximum": 3000}
+    r = convert(doc, target)
+    assert entry(r, "/properties/mlm:input/0/value_scaling")["status"] in ("lossy", "dropped")
+    invented = {e["path"] for e in r.report["fields"] if e["status"] == "invented"}
+    for e in r.report["fields"]:  # no entry claims the clip went into a number of the output
+        if e["path"].startswith("/properties/mlm:input/0/value_scaling"):
+            assert e["status"] in ("lossy", "dropped") and "to" not in e, e
+    if target.startswith("dlm-beta"):  # the beta layout requires a normalisation: a placeholder, said so
+        assert "/properties/dlm:inputs/scaling_factor" in invented
+    _to_pointers_exist(r)
+
+
+def mlm_1_1_item() -> dict:
+    """A small MLM 1.1.0 Item with the legacy per-channel z-score fields."""
+    doc = item()
+    doc["stac_extensions"] = ["https://crim-ca.github.io/mlm-extension/v1.1.0/schema.json"]
+    inp = doc["properties"]["mlm:input"][0]
+    inp["norm_type"] = "z-score"
+    inp["norm_by_channel"] = True
+    inp["statistics"] = [{"mean": 1, "stddev": 2}, {"mean": 3, "stddev": 4}]
+    return doc
+
+
+@pytest.mark.parametrize("target", ["dlm-beta@1.0.0-beta.3", "dlm-beta@1.0.0-beta.2", "dlm"])
+def test_legacy_normalisation_reaches_dlm_and_is_reported_so(target: str) -> None:
+    """MLM 1.1 per-channel z-score (means 1, 3; deviations 2, 4) is dlm's factor 1 with those lists; norm_type and
+    norm_by_channel went into them, so they are transformed to those places, not dropped."""
+    r = convert(mlm_1_1_item(), target)
+    key, mean, std = (("dlm:inputs", "normalization:mean", "normalization:std") if target.startswith("dlm-beta")
+                      else ("dlm:input", "mean", "std"))
+    inputs = r.document["properties"][key]
+    assert (inputs["scaling_factor"], inputs[mean], inputs[std]) == (1.0, [1, 3], [2, 4])
+    for field in ("norm_type", "norm_by_channel"):
+        e = entry(r, f"/properties/mlm:input/0/{field}")
+        assert e["status"] == "transformed", e
+        assert f"/properties/{key}/scaling_factor" in e["to"]
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", ["dlm-beta@1.0.0-beta.3", "dlm"])
+def test_an_ml_model_item_reaches_dlm_with_its_input_name_accounted_for(target: str) -> None:
+    r = convert(read_document(str(Path(__file__).parents[1] / "corpora/ml-model/spec-dummy-item.json")), target)
+    key = "dlm:inputs" if target.startswith("dlm-beta") else "dlm:input"
+    assert r.document["properties"][key]["name"]
+    e = [f for f in r.report["fields"] if f["path"] == f"/properties/{key}/name"
+         or f.get("to") and f"/properties/{key}/name" in f["to"]]
+    assert e and all(f["status"] == "invented" for f in e), e  # ml-model names no input
+    _to_pointers_exist(r)
+
+
+def test_a_derived_band_loses_its_expression_and_says_so() -> None:
+    """The current dlm lists band names only: a derived band keeps its name; its format and expression are
+    dropped (reported), never claimed transformed to a place the output lacks."""
+    doc = item()
+    doc["properties"]["mlm:input"][0]["bands"] = [
+        {"name": "B04"}, {"name": "B08"},
+        {"name": "NDVI", "format": "python", "expression": "(B08 - B04) / (B08 + B04)"},
+    ]
+    r = convert(doc, "dlm")
+    assert r.document["properties"]["dlm:input"]["band_names"] == ["B04", "B08", "NDVI"]
+    for k in ("format", "expression"):
+        e = entry(r, f"/properties/mlm:input/0/bands/2/{k}")
+        assert e["status"] == "dropped" and "to" not in e, e
+    assert entry(r, "/properties/mlm:input/0/bands/2/name")["to"] == ["/properties/dlm:input/band_names/2"]
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", ["dlm", "dlm-beta@1.0.0-beta.3"])
+def test_each_axis_goes_to_its_named_tensor_member(target: str) -> None:
+    """shape [-1, 3, 8, 8] in batch/channel/height/width order: the draft names the channel axis `channels`,
+    the beta `dim`; a variable batch (-1) is written as 1, which is lossy."""
+    r = convert(item(), target)
+    beta = target.startswith("dlm-beta")
+    tensor = (r.document["properties"]["dlm:inputs"]["input_tensors"][0] if beta
+              else r.document["properties"]["dlm:input"]["input_tensors"])
+    channel = "dim" if beta else "channels"
+    assert tensor == {"batch": 1, channel: 3, "height": 8, "width": 8}
+    base = "/properties/dlm:inputs/input_tensors/0" if beta else "/properties/dlm:input/input_tensors"
+    assert entry(r, "/properties/mlm:input/0/input/dim_order/1")["to"] == [f"{base}/{channel}"]
+    assert entry(r, "/properties/mlm:input/0/input/shape/2")["to"] == [f"{base}/height"]
+    assert entry(r, "/properties/mlm:input/0/input/shape/0")["status"] == "lossy"
+    _to_pointers_exist(r)

@@ -157,3 +157,36 @@ def test_siblings_moved_to_different_places_each_get_an_entry():
     assert source_entry(entries, "/a")["to"] == ["/x"]
     assert source_entry(entries, "/b")["to"] == ["/y"]
     assert coverage_problems(src, {"x": 1, "y": 2}, entries) == []
+
+
+def test_copy_sees_a_value_recorded_on_an_ancestor():
+    """Legacy fields that became a whole list, then one member of it is copied: the legacy fields cover the copy
+    (as relocate treats them), and after the list goes they live at the copy only."""
+    src = {"norm": "z", "out": {}}
+    ledger = Ledger(src)
+    ledger.relocate(("norm",), [("scaling",)], "transformed", "became the scaling list")
+    found = ledger.copy(("scaling", "0", "type"), ("out", "factor"))
+    assert [o.path for o in found] == [("norm",)]
+    ledger.relocate(("scaling",), [], "dropped")
+    e = source_entry(ledger.entries(), "/norm")
+    assert e["status"] == "transformed" and e["to"] == ["/out/factor"]
+
+
+def test_whole_copy_lands_on_the_destination_itself():
+    """A list read as one value (a task list becoming one task): its leaves land on the destination, not on
+    /dst/0, /dst/1, which the output does not have."""
+    src = {"tasks": ["a", "b"]}
+    ledger = Ledger(src)
+    ledger.copy(("tasks",), ("task",), whole=True)
+    ledger.relocate(("tasks",), [], "dropped")
+    output = {"task": "a"}
+    entries = ledger.entries()
+    assert {t for e in entries for t in e.get("to", [])} == {"/task"}
+    assert coverage_problems(src, output, entries) == []
+
+
+def test_plain_copy_of_a_list_keeps_its_indices():
+    ledger = Ledger({"l": [1, 2]})
+    ledger.copy(("l",), ("m",))
+    e = source_entry(ledger.entries(), "/l/1")
+    assert sorted(e["to"]) == ["/l/1", "/m/1"] or sorted(e["to"]) == ["/l", "/m"]

@@ -107,3 +107,11 @@ def test_is_prefix():
     assert is_prefix(("a",), ("a", "b"))
     assert not is_prefix(("a", "b"), ("a",))
     assert not is_prefix(("a",), ("ab",))
+
+
+def test_leaves_of_a_document_deeper_than_the_interpreter_stack():
+    doc: object = "bottom"
+    for i in range(5000):
+        doc = {"k": doc} if i % 2 else [doc]
+    (path, value), = leaves(doc)
+    assert value == "bottom" and len(path) == 5000 and path[:2] == ("k", "0")

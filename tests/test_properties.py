@@ -123,3 +123,59 @@ def test_output_is_deterministic(variant):
         assert json.dumps(one.report) == json.dumps(two.report)
     else:
         assert str(one.error) == str(two.error)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The input limits (crosswalk.limits): what any parsed document becomes before it is converted
+
+ODD_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "😀", "\ud800", "\udfff", "/", "~"]), max_size=4)
+ODD_SCALAR = st.none() | st.booleans() | st.integers() | st.floats() | ODD_TEXT
+ODD_VALUE = st.recursive(ODD_SCALAR, lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(st.text(alphabet="ab/~", max_size=3), inner, max_size=3), max_leaves=12)
+
+
+@given(ODD_VALUE)
+def test_sanitized_documents_are_standard_json_and_every_repair_is_where_it_says(doc):
+    import math
+
+    from crosswalk.limits import sanitize
+    from crosswalk.pointer import get, leaves, parse_pointer, to_pointer
+
+    original = copy.deepcopy(doc)
+    holder = [doc]
+    repairs = sanitize(holder, "x.json")
+    json.dumps(holder, allow_nan=False, ensure_ascii=False).encode("utf-8")  # raises on NaN or a lone surrogate
+    for r in repairs:
+        assert r["status"] == "repaired" and r["reason"]
+        was = get([original], parse_pointer(r["path"]))
+        now = get(holder, parse_pointer(r["path"]))
+        assert (now is None and isinstance(was, float) and not math.isfinite(was)) or (
+            isinstance(now, str) and "\ufffd" in now)
+    repaired = {r["path"] for r in repairs}
+    for path, value in leaves(holder):  # everything not repaired kept its value
+        if to_pointer(path) not in repaired:
+            assert json.dumps(value) == json.dumps(get([original], path))
+
+
+NESTED_KEY = st.text(alphabet='ab"\\/~{}[],: ', min_size=0, max_size=4)
+
+
+@given(st.lists(st.one_of(NESTED_KEY, st.integers(0, 3)), min_size=41, max_size=60))
+def test_the_too_deep_path_from_the_text_is_the_path_sanitize_names(steps):
+    """Two ways to name where a document passes the depth limit: scanning the text (when the parser itself
+    cannot go that deep) and walking the parsed document. They must agree."""
+    from crosswalk.errors import CrosswalkError
+    from crosswalk.io import _too_deep
+    from crosswalk.limits import sanitize
+
+    doc: object = 0
+    for step in reversed(steps):
+        doc = {step: doc, "z": [1]} if isinstance(step, str) else [*([0] * step), doc]
+    text = json.dumps({"pre": [{}, "]"], "doc": doc}, ensure_ascii=False)
+    try:
+        sanitize(json.loads(text), "x.json")
+    except CrosswalkError as e:
+        walked = e.path
+    else:  # pragma: no cover - every generated document is too deep
+        raise AssertionError("not refused")
+    assert _too_deep(text, "x.json").path == walked

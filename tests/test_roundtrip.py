@@ -1,4 +1,4 @@
-"""Round trips (issue 4): source -> target -> source, checked against the fields the reports admit.
+"""Round trips: source -> target -> source, checked against the fields the reports admit.
 
 "After repairs", used throughout: a round trip is compared with ``crosswalk.roundtrip.repaired(original)``, the
 original document passed through crosswalk's repairs step alone (``mappings/repairs.yaml``: the upstream
@@ -157,9 +157,9 @@ def test_cli_shows_an_unexplained_difference_and_exits_1(monkeypatch) -> None:
     assert "UNEXPLAINED" in r.stdout
 
 
-def test_cli_no_path_is_an_error(tmp_path: Path) -> None:
+def test_cli_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     r = run(["roundtrip", DUMMY, "--via", "nonsense"])
-    assert r.exit_code == 1 and "error" in r.stderr
+    assert r.exit_code == 2 and "nonsense" in r.stderr
 
 
 # -- property: what the reports declare lossless comes back exactly ------------------------------------------------

@@ -7,6 +7,7 @@ Every test runs with the network blocked (see `no_network`). Tests on the offici
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import socket
 import subprocess
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from crosswalk import validate as cwv
 from crosswalk.validate import Issue, OfflineSchemaError, check, known_schema_uris, lint, validate
+
+cwv = importlib.import_module("crosswalk.validate")  # the module; `crosswalk.validate` is the API function
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
@@ -610,3 +612,34 @@ def test_dlm_beta3_example_core_errors():
     }  # 'pancro'
     dl_model = [i for i in issues if "dl-model" in i.schema]
     assert [i.severity for i in dl_model] == ["warning"]  # not vendored
+
+
+# -- what the vendored schemas say about fields (used by the extension-URI repairs) -------------------------------
+def test_extension_prefixes_come_from_the_schemas() -> None:
+    from crosswalk.validate import extension_prefix, extension_uris_by_prefix
+
+    assert extension_prefix("https://stac-extensions.github.io/raster/v1.1.0/schema.json") == "raster:"
+    assert extension_prefix("https://stac-extensions.github.io/scientific/v1.0.0/schema.json") == "sci:"
+    assert extension_prefix("https://stac-extensions.github.io/version/v1.2.0/schema.json") is None  # unprefixed
+    by_prefix = extension_uris_by_prefix()
+    assert by_prefix["file:"] == "https://stac-extensions.github.io/file/v2.1.0/schema.json"  # the newest vendored
+    assert "mlm:" not in by_prefix and "ml-model:" not in by_prefix  # crosswalk converts those itself
+
+
+def test_field_types_and_class_fields_come_from_the_schemas() -> None:
+    from crosswalk.validate import classification_class_fields, field_type
+
+    assert field_type("mlm:tasks") == "array" and field_type("instruments") == "array"
+    assert field_type("platform") == "string"
+    assert classification_class_fields() == {"value", "description", "name", "color_hint"}
+
+
+def test_extension_accepts_answers_for_one_schema() -> None:
+    from crosswalk.validate import extension_accepts
+
+    item = {"type": "Feature", "stac_version": "1.1.0", "id": "x", "geometry": None, "links": [], "assets": {},
+            "properties": {"datetime": "2020-01-01T00:00:00Z"}}
+    eo = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
+    sci = "https://stac-extensions.github.io/scientific/v1.0.0/schema.json"
+    assert extension_accepts({**item, "stac_extensions": [eo]}, eo)  # declared with none of its fields: fine
+    assert not extension_accepts({**item, "stac_extensions": [sci]}, sci)  # scientific wants a field

@@ -1,4 +1,4 @@
-"""Transforms for the two dlm layouts -> MLM 1.5.2 (research §3, §4, §7) and the structural repairs of dlm files.
+"""Transforms for the two dlm layouts -> MLM 1.5.2 and the structural repairs of dlm files.
 
 * dlm beta (crim-ca/dlm-extension v1.0.0-beta2 / beta.3): ``dlm:data``, ``dlm:inputs``, ``dlm:outputs``,
   ``dlm:architecture``, ``dlm:runtime``, ``dlm:archive``; bands as item-level ``eo:bands`` (STAC 1.0).
@@ -298,7 +298,7 @@ def repair_polygon_rings(ctx: Ctx) -> None:
                          "polygon does not cross itself)")
 
 
-# dlm fields the schemas type as strings that files give as numbers (research §1.2 note 2, §9 #2).
+# dlm fields the schemas type as strings that files give as numbers.
 _STRING_FIELDS = (
     ("collection",),
     P + ("title",),
@@ -613,7 +613,12 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], key: str, inp: dict[str, Any],
                       "names were used")
             if len(sel) != len(names):
                 reason += f" ({len(sel)} indices for {len(names)} named bands)"
-            moves.add(base + ("selected_bands",), dsts, "lossy", reason)
+            if selected and len(selected) > len(names):  # an index past the named bands has no band to go to
+                for k in range(len(selected)):
+                    moves.add(base + ("selected_bands", str(k)),
+                              [d + (str(k),) for d in dsts] if k < len(names) else [], "lossy", reason)
+            else:
+                moves.add(base + ("selected_bands",), dsts, "lossy", reason)
             inp.pop("selected_bands")
     elif sel and eo:
         for i in sel:
@@ -640,7 +645,7 @@ def _as_list(value: Any) -> list[Any] | None:
 
 def _value_scaling(inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path], moves: Moves
                    ) -> list[dict[str, Any]] | None:
-    """value_scaling from scaling_factor and mean/std (research §3.9): z-score mean/s, std/s; s alone -> scale 1/s."""
+    """value_scaling from scaling_factor and mean/std: z-score mean/s, std/s; s alone -> scale 1/s."""
     skey = "scaling_factor" if "scaling_factor" in inp else None
     mkey = _first_key(inp, "normalization:mean", "mean")
     dkey = _first_key(inp, "normalization:std", "std")
@@ -999,9 +1004,9 @@ def outputs(ctx: Ctx) -> None:
             cbase = base + ("class_name_mapping",)
             classes, bad, note = _classes(o["class_name_mapping"], cbase)
             for j, (v, label, srcs) in enumerate(classes):
+                # classification v1.1.0 defines value, name, description (no title): the label, which the
+                # cleaned name may not spell exactly, lives on whole in the description
                 cls: dict[str, Any] = {"value": v, "name": class_name(label, v), "description": label}
-                if cls["name"] != label:
-                    cls["title"] = label
                 classes_out.append(cls)
                 cpath = epath + ("classification:classes", str(j))
                 for src, role in srcs:

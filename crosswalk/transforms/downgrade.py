@@ -1,5 +1,4 @@
-"""Reverse edges: MLM 1.5.2 -> 1.5.1 -> ... -> 1.0.0 (research §6.3/§6.4 "downgrade loss") and MLM 1.5.2 ->
-ml-model 1.0.0 (research §8.2).
+"""Reverse edges: MLM 1.5.2 -> 1.5.1 -> ... -> 1.0.0 and MLM 1.5.2 -> ml-model 1.0.0.
 
 Policy shared by every reverse transform: a value already present in the target's own vocabulary wins (that is
 how fields parked by ``--keep-source`` come back), and everything that cannot be carried is reported ``lossy``
@@ -62,7 +61,7 @@ def _keys_at_hosts(doc: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
                    "properties.mlm:output[].post_processing_function"))
 def io_1_4(ctx: Ctx) -> None:
     """MLM 1.4 has no `variables` and no output `bands`, needs input `bands`, and takes one processing
-    expression, not a list (research §6.3, 1.4.0 -> 1.5.0 downgrade loss)."""
+    expression, not a list."""
     for key, fn in (("mlm:input", "pre_processing_function"), ("mlm:output", "post_processing_function")):
         for path, item in _io_lists(ctx, key):
             drops = ["variables"] + (["bands"] if key == "mlm:output" else [])
@@ -132,12 +131,13 @@ _STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}
                    "properties.mlm:input[].statistics"))
 def norm_from_scaling(ctx: Ctx) -> None:
     """value_scaling (MLM 1.4+) becomes norm_type/statistics/norm_by_channel: all z-score or all min-max map
-    exactly, null becomes norm_type null, any other or mixed type has no MLM 1.3 form (research §6.4 reverse)."""
+    exactly, null becomes norm_type null, any other or mixed type has no MLM 1.3 form."""
     for path, item in _io_lists(ctx, "mlm:input"):
         if "value_scaling" not in item:
             continue
         src = path + ("value_scaling",)
-        scaling = item["value_scaling"]
+        single = isinstance(item["value_scaling"], dict)  # one object (pystac's MLM API): a one-element list
+        scaling = [item["value_scaling"]] if single else item["value_scaling"]
         kinds = {s.get("type") for s in scaling if isinstance(s, dict)} if isinstance(scaling, list) else set()
         new: dict[str, Any] | None
         if scaling is None or scaling == []:
@@ -166,8 +166,10 @@ def norm_from_scaling(ctx: Ctx) -> None:
             continue
         stats = path + ("statistics",)
         reason = "value_scaling became norm_type/statistics/norm_by_channel"
+        if single:
+            reason += " (the single value_scaling object read as a one-element list)"
         for i, s in enumerate(scaling):
-            here = src + (str(i),)
+            here = src if single else src + (str(i),)
             for k in s:
                 if k in _STAT_KEYS[s["type"]]:
                     ctx.ledger.relocate(here + (k,), [stats + (str(i), k)], "transformed", reason)
@@ -178,6 +180,9 @@ def norm_from_scaling(ctx: Ctx) -> None:
                     ctx.ledger.relocate(here + (k,), [], "dropped", f"{k} has no place in MLM 1.3 statistics")
         if not any("type" in s for s in scaling):  # pragma: no cover - kinds guarantees a type
             ctx.ledger.create(path + ("norm_type",), "invented", reason)
+        # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor
+        # folded into every entry) followed its parts above and no longer lives here
+        ctx.ledger.relocate(src, [], "dropped", reason)
 
 
 @transform("downgrade.no_dlm_keys", reads=("properties.dlm:*", "assets.*.dlm:*", "summaries.dlm:*"),
@@ -266,7 +271,7 @@ def band_names(ctx: Ctx) -> None:
 @transform("downgrade.every_asset_model", reads=("assets.*.roles",), writes=("assets",))
 def every_asset_model(ctx: Ctx) -> None:
     """MLM 1.0/1.1 require the mlm:model role on *every* asset (fixed in 1.2). Labelling code or metadata as a
-    model would be false, so assets without that role are dropped (reported; research §6.3 1.1 -> 1.2)."""
+    model would be false, so assets without that role are dropped (reported)."""
     assets = ctx.get(("assets",))
     if not isinstance(assets, dict):
         return
@@ -279,7 +284,7 @@ def every_asset_model(ctx: Ctx) -> None:
                                     "model artefact; the asset has no place before MLM 1.2")
 
 
-# -- MLM 1.5.2 -> ml-model 1.0.0 (research §8.2) ----------------------------------------------------------------
+# -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
 def _props(ctx: Ctx) -> dict[str, Any] | None:
     props = ctx.get(P)
     return props if isinstance(props, dict) else None
@@ -287,7 +292,7 @@ def _props(ctx: Ctx) -> dict[str, Any] | None:
 
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
 def ml_model_tasks(ctx: Ctx) -> None:
-    """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised; research §8.2)."""
+    """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised)."""
     props = _props(ctx)
     if props is None or ctx.get(("type",)) != "Feature":
         return
@@ -360,7 +365,7 @@ def _is_container(asset: dict[str, Any]) -> bool:
 @transform("downgrade.ml_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
 def ml_model_roles(ctx: Ctx) -> None:
     """MLM roles become ml-model roles: runtimes by prefix swap (their `runtime` companion folds in), the model,
-    checkpoint and weights roles into ml-model:checkpoint (research §8.2); other roles stay."""
+    checkpoint and weights roles into ml-model:checkpoint; other roles stay."""
     for top in ("assets", "item_assets"):
         for key, asset in (ctx.get((top,)) or {}).items():
             roles = asset.get("roles") if isinstance(asset, dict) else None
@@ -405,7 +410,7 @@ def ml_model_roles(ctx: Ctx) -> None:
            writes=("links[]",))
 def ml_model_links(ctx: Ctx) -> None:
     """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
-    ml-aoi:split train/test become ml-model:train-data / test-data (research §8.2)."""
+    ml-aoi:split train/test become ml-model:train-data / test-data."""
     links = ctx.get(("links",))
     if not isinstance(links, list):
         links = []
@@ -419,6 +424,7 @@ def ml_model_links(ctx: Ctx) -> None:
         why = f"derived_from with ml-aoi:split {split} became {splits[split]}"
         ctx.ledger.relocate(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
         ctx.ledger.mark(here + ("rel",), "transformed", why)
+    _drop_unused_ml_aoi(ctx)
     assets = ctx.get(("assets",))
     if ctx.get(("type",)) != "Feature" or not isinstance(assets, dict):
         return
@@ -456,6 +462,22 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.ledger.create(dst + ("type",), "invented", "ml-model links container images with type docker-image")
         del assets[key]
         ctx.ledger.relocate(here, [], "dropped", reason)
+
+
+def _drop_unused_ml_aoi(ctx: Ctx) -> None:
+    """The ml-aoi URI declared for the splits that just became ml-model link relations goes with them when no
+    ml-aoi field is left (the forward direction added it for those splits)."""
+    import json
+
+    uris = ctx.get(("stac_extensions",))
+    if not isinstance(uris, list):
+        return
+    found = [i for i, u in enumerate(uris) if isinstance(u, str) and "/ml-aoi/" in u]
+    if not found or '"ml-aoi:' in json.dumps(ctx.doc):
+        return
+    for i in reversed(found):
+        ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model link "
+                                               "relations)")
 
 
 @transform("downgrade.ml_model_placeholder", reads=("assets.<model>.href",), writes=("assets",))

@@ -1,4 +1,4 @@
-"""Reverse edges to dlm (research §8.1): MLM 1.5.2 -> dlm beta.3 layout (dlm:data, dlm:inputs, dlm:outputs,
+"""Reverse edges to dlm: MLM 1.5.2 -> dlm beta.3 layout (dlm:data, dlm:inputs, dlm:outputs,
 dlm:architecture, dlm:runtime, dlm:archive), beta.3 -> beta.2 (dtype/nodata_value), and MLM 1.5.2 -> the current
 dlm layout (bands, dlm:input, dlm:output).
 
@@ -37,20 +37,23 @@ def _feature_props(ctx: Ctx) -> dict[str, Any] | None:
     return props
 
 
-def _rel(ctx: Ctx, src: Path, dsts: list[Path], status: str, reason: str | None = None) -> None:
+def _rel(ctx: Ctx, src: Path, dsts: list[Path], status: str, reason: str | None = None, *,
+         whole: bool = False) -> None:
     """Every source leaf under ``src`` also lives at each of ``dsts`` now, with ``status``; no ``dsts``: the
-    reason it has no place is noted.
+    reason it has no place is noted. ``whole``: each dst is made from all of ``src`` in another shape (a task
+    list becoming one task), so the leaves land on the dst itself, not on places below it.
 
     The MLM value itself stays where it is until downgrade.mlm_leftovers removes the MLM field (or
     --keep-source keeps it), so this is a copy in the ledger; the leftovers' removal then leaves the leaves at
-    their dlm places only."""
+    their dlm places only. Origins recorded on an ancestor of ``src`` (legacy norm_* fields that became the
+    whole value_scaling, an input invented as a whole) follow the copy too."""
     if not dsts:  # annotate only: the leaf is dropped (or kept) with its MLM field by downgrade.mlm_leftovers
         ctx.ledger.mark(src, "kept", reason)
         return
-    origins = ctx.ledger.take(src)
+    origins: list[Any] = []
     for d in dsts:
-        ctx.ledger.copy(src, d)
-    for o in origins:
+        origins += ctx.ledger.copy(src, d, whole=whole)
+    for o in dict.fromkeys(origins):
         o.note(status, reason, ctx.ledger.step)
 
 
@@ -82,12 +85,30 @@ def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
     return shape, dims
 
 
-# -- normalisation (research §8.1: value_scaling -> scaling_factor + mean/std) ----------------------------------
-def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str]:
-    """({scaling_factor, mean, std}, lossy reason or None, transform reason) from value_scaling."""
+# -- normalisation (value_scaling -> scaling_factor + mean/std) -------------------------------------------------
+def _scalings(item: dict[str, Any], src: Path) -> list[tuple[Path, Any]]:
+    """(path, scaling object) for each entry of value_scaling; one object written on its own (as pystac's MLM
+    API writes it) is read as a one-element list, at its own path."""
     vs = item.get("value_scaling")
-    if not isinstance(vs, list) or not vs or not all(isinstance(s, dict) for s in vs):
+    if isinstance(vs, dict):
+        return [(src, vs)]
+    if isinstance(vs, list):
+        return [(src + (str(i),), s) for i, s in enumerate(vs)]
+    return []
+
+
+def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str]:
+    """({scaling_factor, mean, std}, lossy reason or None, transform reason) from value_scaling.
+
+    No normalisation and no problem only for null or an empty list (no scaling); any value this cannot read
+    exactly is a problem, so a number is never made up for it."""
+    vs = item.get("value_scaling")
+    if vs is None or vs == []:
         return None, None, ""
+    if isinstance(vs, dict):
+        vs = [vs]
+    if not isinstance(vs, list) or not all(isinstance(s, dict) for s in vs):
+        return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
     kinds = {s.get("type") for s in vs}
     if kinds == {"z-score"} and all(isinstance(s.get("mean"), (int, float)) and isinstance(s.get("stddev"),
                                                                                           (int, float)) for s in vs):
@@ -106,7 +127,7 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
         return ({"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None,
                 "scale v is scaling_factor 1/v")
     what = ", ".join(sorted(str(k) for k in kinds))
-    return None, f"value_scaling of type {what} has no dlm normalisation (scaling_factor, mean, std)", ""
+    return None, f"value_scaling of type {what} has no exact dlm normalisation (scaling_factor, mean, std)", ""
 
 
 # -- tensors ------------------------------------------------------------------------------------------------------
@@ -129,6 +150,36 @@ def _tensor_dims(shape: list[Any], dims: list[Any]) -> tuple[dict[str, int], lis
             n = 1
         out[key] = n
     return out, unplaced, variable
+
+
+def _tensor_ledger(ctx: Ctx, tsrc: Path, tdst: Path, shape: list[Any], dims: list[Any], tensor: dict[str, int],
+                   unplaced: list[int], beta: bool) -> None:
+    """Each axis of shape/dim_order goes to its named tensor member; an axis with no member is dropped."""
+    why = "shape and dim_order became named tensor sizes"
+    members = [k for k in tensor if not (beta and k == "time")]
+    placed = [i for i in range(len(shape)) if i not in unplaced]
+    for i, key in zip(placed, list(tensor), strict=True):
+        axis = str(dims[i]) if i < len(dims) else str(i)
+        if key not in members:
+            for part in ("shape", "dim_order"):
+                _rel(ctx, tsrc + (part, str(i)), [], "dropped", f"axis {axis}: the beta tensor has no time member")
+            continue
+        member = tdst + ("dim" if beta and key == "channels" else key,)
+        n = shape[i]
+        _rel(ctx, tsrc + ("shape", str(i)), [member], "lossy" if n < 1 else "transformed",
+             f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)" if n < 1 else why)
+        if i < len(dims):
+            _rel(ctx, tsrc + ("dim_order", str(i)), [member], "transformed", why)
+    for i in unplaced:
+        axis = str(dims[i]) if i < len(dims) else str(i)
+        for part in ("shape", "dim_order"):
+            _rel(ctx, tsrc + (part, str(i)), [], "dropped", f"axis {axis} has no dlm tensor member")
+
+
+def _band_name_path(item: dict[str, Any], src: Path, i: int) -> Path:
+    """Where band ``i``'s name is: the band itself (a bare name) or its ``name`` key (a band object)."""
+    here = src + ("bands", str(i))
+    return here + ("name",) if isinstance(item["bands"][i], dict) else here
 
 
 # -- the main transform --------------------------------------------------------------------------------------------
@@ -189,15 +240,7 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
         else:
             out["input_tensors"] = dict(tensor)
             tdst = dst + ("input_tensors",)
-        why = "shape and dim_order became named tensor sizes"
-        lossy = ["-1 (variable size) written as 1 (dlm sizes are >= 1)"] if variable else []
-        if unplaced:
-            lossy.append(f"dimensions {', '.join(str(dims[i]) if i < len(dims) else str(i) for i in unplaced)} "
-                         "have no dlm tensor member")
-        if beta and "time" in tensor:
-            lossy.append("the beta tensor has no time member")
-        _rel(ctx, tsrc + ("shape",), [tdst], "lossy" if lossy else "transformed", "; ".join([why, *lossy]))
-        _rel(ctx, tsrc + ("dim_order",), [tdst], "lossy" if lossy else "transformed", "; ".join([why, *lossy]))
+        _tensor_ledger(ctx, tsrc, tdst, shape, dims, tensor, unplaced, beta)
     else:
         placeholder = {"batch": 1, "dim" if beta else "channels": nchannels, "height": 1, "width": 1}
         ctx.invent(dst + ("input_tensors",), [placeholder] if beta else placeholder,
@@ -212,7 +255,7 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
             if all(i is not None for i in idx):
                 out["selected_bands"] = idx
                 for j, (i, _) in enumerate(bands):
-                    _rel(ctx, src + ("bands", str(i)), [dst + ("selected_bands", str(j))], "transformed",
+                    _rel(ctx, _band_name_path(item, src, i), [dst + ("selected_bands", str(j))], "transformed",
                          "band name became its index in the band definitions")
             else:
                 out["selected_bands"] = list(range(len(bands)))
@@ -224,7 +267,8 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
             out["band_names"] = [n for _, n in bands]
             for j, (i, _) in enumerate(bands):
                 objects = isinstance(item["bands"][i], dict)
-                _rel(ctx, src + ("bands", str(i)), [dst + ("band_names", str(j))], "lossy" if objects else "moved",
+                _rel(ctx, _band_name_path(item, src, i), [dst + ("band_names", str(j))],
+                     "lossy" if objects else "moved",
                      "band object written as its bare name (the object form is not restored)" if objects else None)
         for i, b in enumerate(item.get("bands") or []):
             if isinstance(b, dict):
@@ -243,9 +287,12 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
         out[mkey] = norm["mean"]
         out[skey] = norm["std"]
         vsrc = src + ("value_scaling",)
-        for i, s in enumerate(item["value_scaling"]):
+        scalings = _scalings(item, vsrc)
+        if isinstance(item["value_scaling"], dict):
+            why += "; the single value_scaling object read as a one-element list"
+        for i, (at, s) in enumerate(scalings):
             for k in s:
-                here = vsrc + (str(i), k)
+                here = at + (k,)
                 if k == "type":
                     dsts = [dst + ("scaling_factor",)]
                 elif k in ("mean", "minimum", "value") and s["type"] != "scale":
@@ -258,17 +305,17 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
                     _rel(ctx, here, [], "dropped", f"value_scaling field {k!r} has no dlm counterpart")
                     continue
                 _rel(ctx, here, dsts, "transformed", why)
-        if not item["value_scaling"] or any(s.get("type") == "scale" for s in item["value_scaling"]):
+        if any(s.get("type") == "scale" for _, s in scalings):
             ctx.ledger.create(dst + (mkey,), "invented", "scale only: mean 0")
             ctx.ledger.create(dst + (skey,), "invented", "scale only: std 1")
-        elif any(s.get("type") == "offset" for s in item["value_scaling"]):
+        elif any(s.get("type") == "offset" for _, s in scalings):
             ctx.ledger.create(dst + (skey,), "invented", "offset only: std 1")
     else:
         if problem:
             _rel(ctx, src + ("value_scaling",), [], "dropped", problem)
-        elif "value_scaling" in item and beta:
+        elif "value_scaling" in item and beta:  # null or []: no scaling, which is factor 1, mean 0, std 1
             _rel(ctx, src + ("value_scaling",), [dst + ("scaling_factor",)], "transformed",
-                 "no value scaling: factor 1, mean 0, std 1")
+                 "no value scaling: factor 1, mean 0, std 1", whole=True)
         elif "value_scaling" in item:
             _rel(ctx, src + ("value_scaling",), [], "dropped",
                  "value_scaling null: no normalisation, which dlm says by writing none")
@@ -326,7 +373,8 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
             exact = len(names) == 1 and names[0].replace("-", " ") == mapped[0]
             _rel(ctx, task_src, [dst + ("task",)], "transformed" if exact else "lossy",
                  "task written with the dlm spelling" if exact else
-                 f"dlm beta has one task of {', '.join(BETA_TASKS)}; {', '.join(names)} became {mapped[0]!r}")
+                 f"dlm beta has one task of {', '.join(BETA_TASKS)}; {', '.join(names)} became {mapped[0]!r}",
+                 whole=True)
         else:
             if names:
                 _rel(ctx, task_src, [], "dropped", f"{', '.join(names)}: no dlm beta task (closed enum)")
@@ -335,12 +383,12 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
         out["task"] = names[0].replace("-", " ")
         _rel(ctx, task_src, [dst + ("task",)], "transformed" if len(names) == 1 else "lossy",
              "task written with the dlm spelling" if len(names) == 1 else
-             f"dlm has one task; {', '.join(names)} became {out['task']!r}")
+             f"dlm has one task; {', '.join(names)} became {out['task']!r}", whole=True)
     if task_src != tasks_path and "mlm:tasks" in props:
         same = [t for t in props["mlm:tasks"] if isinstance(t, str)] == names
         fates = [o.status for o in ctx.ledger.take(dst + ("task",)) if not o.created]
         if same and fates:  # the same fate as the output's task list
-            _rel(ctx, tasks_path, [dst + ("task",)], fates[0], "the same task list as the output's")
+            _rel(ctx, tasks_path, [dst + ("task",)], fates[0], "the same task list as the output's", whole=True)
         else:
             _rel(ctx, tasks_path, [], "dropped", "mlm:tasks differs from the output's tasks; dlm has one task")
     # classes
@@ -390,7 +438,7 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
         out["post_processing_function"] = post["expression"]
         for k in ("expression", "format"):
             _rel(ctx, src + ("post_processing_function", k), [dst + ("post_processing_function",)], "transformed",
-                 "python expression became the function name")
+                 "python expression became the function name", whole=True)
 
 
 def _settle(ctx: Ctx, props: dict[str, Any], key: str, beta: bool, why: str) -> None:
@@ -569,9 +617,8 @@ def _data(ctx: Ctx, props: dict[str, Any]) -> None:
     props["dlm:data"] = data
     level = props.get("processing:level")
     if isinstance(level, str) and re.fullmatch(r"raw|ortho|L[0-3]", level):
-        data["process_level"] = level
-        _rel(ctx, P + ("processing:level",), [dst + ("process_level",)], "moved")
-        props.pop("processing:level")
+        data["process_level"] = props.pop("processing:level")
+        ctx.moved(P + ("processing:level",), dst + ("process_level",))
     elif isinstance(level, str) and re.fullmatch(r"L[0-3][A-Z]?", level):
         data["process_level"] = level[:2]
         ctx.copied(P + ("processing:level",), dst + ("process_level",), f"{level} read as {level[:2]}")
@@ -631,7 +678,7 @@ def _draft_bands(ctx: Ctx, props: dict[str, Any]) -> None:
            writes=("properties.dlm:inputs", "properties.dlm:outputs", "properties.dlm:architecture",
                    "properties.dlm:runtime", "properties.dlm:archive", "properties.dlm:data"))
 def to_dlm_beta(ctx: Ctx) -> None:
-    """MLM fields become the dlm beta.3 objects (research §8.1); required fields with no source are invented."""
+    """MLM fields become the dlm beta.3 objects; required fields with no source are invented."""
     _to_dlm(ctx, "beta")
 
 
@@ -639,7 +686,7 @@ def to_dlm_beta(ctx: Ctx) -> None:
            writes=("properties.dlm:input", "properties.dlm:output", "properties.dlm:architecture",
                    "properties.dlm:runtime", "properties.bands"))
 def to_dlm_draft(ctx: Ctx) -> None:
-    """MLM fields become the current dlm objects (research §8.1, draft column)."""
+    """MLM fields become the current dlm objects."""
     _to_dlm(ctx, "draft")
 
 

@@ -1,4 +1,4 @@
-"""Transforms for ml-model 1.0.0 -> MLM (research §5; mlm docs/legacy/ml-model.md)."""
+"""Transforms for ml-model 1.0.0 -> MLM (after the MLM legacy guide for ml-model)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Transforms along the MLM version chain 1.0.0 -> 1.5.2 (research §6.3, §6.4) and MLM repairs."""
+"""Transforms along the MLM version chain 1.0.0 -> 1.5.2 and MLM repairs."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
 
 
 def sanitise_name(text: str) -> str:
-    """Make ``text`` match MLM's mlm:name pattern (research §7)."""
+    """Make ``text`` match MLM's mlm:name pattern."""
     name = re.sub(r"[^a-zA-Z0-9_.\-\s]", "-", text.strip())
     name = re.sub(r"[^a-zA-Z0-9]+$", "", name)
     if not name or not name[0].isalpha():
@@ -137,6 +137,7 @@ def repair_classes(ctx: Ctx) -> None:
                         ctx.ledger.create(
                             here + ("description",), "invented", "classification v1.1.0 requires a description"
                         )
+            _undefined_class_fields(ctx, here, cls)
             if "color_hint" in cls:
                 hexed = _hex_color(cls["color_hint"])
                 if hexed is None:
@@ -145,6 +146,91 @@ def repair_classes(ctx: Ctx) -> None:
                     old = here + ("color_hint",)
                     cls["color_hint"] = hexed
                     ctx.ledger.relocate(old, [old], "repaired", "color_hint written as 6 hex digits")
+
+
+def _undefined_class_fields(ctx: Ctx, here: Path, cls: dict[str, Any]) -> None:
+    """A class object keeps only the fields the classification schema MLM references defines (v1.1.0: value,
+    description, name, color_hint); stac-model's MLMClassification refuses any other (``title``, ``nodata``).
+    A field saying nothing (null, ``nodata: false``, a title equal to the name or description) is repaired away;
+    one that says more is dropped, reported."""
+    from ..validate import classification_class_fields
+
+    defined = classification_class_fields()
+    if not defined:
+        return
+    for key in [k for k in cls if k not in defined]:
+        value = cls[key]
+        path = here + (key,)
+        empty = value is None or (key == "nodata" and value is False)
+        if empty or (key == "title" and value in (cls.get("name"), cls.get("description"))):
+            origins = ctx.ledger.take(path)
+            cls.pop(key)
+            ctx.ledger.relocate(path, [], "dropped", f"the classification class schema defines no {key}")
+            for o in origins:  # nothing lost: null, the default, or the same text as the name or description
+                o.status = "repaired"
+        else:
+            ctx.remove(path, f"the classification class schema (v1.1.0) defines no {key}")
+
+
+_RESIZE_SPELLING = re.compile(r"^interpolate-(nearest|linear|cubic|area|lanczos4|max)$")
+
+
+@transform(
+    "mlm.repair_input_spellings",
+    reads=("properties.mlm:input[].value_scaling", "properties.mlm:input[].resize_type"),
+    writes=("properties.mlm:input[].value_scaling[]", "properties.mlm:input[].resize_type"),
+)
+def repair_input_spellings(ctx: Ctx) -> None:
+    """pystac's MLM API writes ``value_scaling`` as one object (MLM wants a list of them) and resize types
+    ``interpolate-*`` (MLM spells them ``interpolation-*``)."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        scaling = item.get("value_scaling")
+        if isinstance(scaling, dict):
+            item["value_scaling"] = [scaling]
+            here = path + ("value_scaling",)
+            ctx.repaired([here], [here + ("0",)], "value_scaling must be a list of scaling objects; wrapped")
+        resize = item.get("resize_type")
+        m = _RESIZE_SPELLING.match(resize) if isinstance(resize, str) else None
+        if m:
+            item["resize_type"] = f"interpolation-{m.group(1)}"
+            here = path + ("resize_type",)
+            ctx.repaired([here], [here], f"{resize!r} is spelt {item['resize_type']!r} in MLM")
+
+
+# Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
+_LIFTED = ("mlm:name", "mlm:architecture", "mlm:tasks", "mlm:input", "mlm:output", "mlm:hyperparameters")
+
+
+@transform("mlm.lift_model_fields", reads=("assets.<mlm:model>.mlm:*",), writes=("properties.mlm:*",))
+def lift_model_fields(ctx: Ctx) -> None:
+    """Model fields on the model asset (pystac's AssetDetailedMLMExtension puts them there) move to the Item
+    when there is exactly one model asset and the Item lacks them; with several model assets the choice is
+    ambiguous and they stay, reported."""
+    props = ctx.get(P)
+    assets = ctx.get(("assets",))
+    if ctx.get(("type",)) != "Feature" or not isinstance(props, dict) or not isinstance(assets, dict):
+        return
+    models = model_assets(ctx.doc)
+    carrying = [k for k in models if any(f in assets[k] and f not in props for f in _LIFTED)]
+    if not carrying:
+        return
+    if len(models) > 1:
+        for key in carrying:
+            for f in _LIFTED:
+                if f in assets[key] and f not in props:
+                    ctx.ledger.mark(
+                        ("assets", key, f),
+                        "kept",
+                        f"not lifted to the Item: {len(models)} model assets, so which model it describes is ambiguous",
+                    )
+        return
+    key = models[0]
+    for f in _LIFTED:
+        if f in assets[key] and f not in props:
+            props[f] = assets[key].pop(f)
+            ctx.repaired(
+                [("assets", key, f)], [P + (f,)], "a model field on the only model asset; MLM wants it on the Item"
+            )
 
 
 # -- 1.0.0 -> 1.1.0 -------------------------------------------------------------------------------------------
@@ -320,9 +406,14 @@ def value_scaling(ctx: Ctx) -> None:
             if problem is None and "norm_type" in had and "value_scaling" not in item:
                 item["value_scaling"] = None
                 ctx.transformed([path + ("norm_type",)], [path + ("value_scaling",)], "norm_type null: no scaling")
+            why = (
+                "no normalisation applies (norm_type null)"
+                if "norm_type" in had
+                else ("legacy MLM < 1.4 key without a norm_type: no normalisation to carry over")
+            )
             for k in had:
                 if k != "norm_type" or problem is not None or "value_scaling" not in item:
-                    ctx.dropped(path + (k,), problem or "no normalisation applies (norm_type null)")
+                    ctx.dropped(path + (k,), problem or why)
 
 
 def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[str, Any]]) -> None:
@@ -536,3 +627,81 @@ def repair_quoted_bands(ctx: Ctx) -> None:
             else:
                 band["name"] = name[1:-1]
             ctx.repaired([here], [here], "band name wrapped in literal quotes")
+
+
+# -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
+
+
+def _json_type(value: Any) -> str | None:
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
+    return None
+
+
+def summary_schema(key: str, values: list[Any]) -> dict[str, Any]:
+    """The JSON-Schema form of a list summary (STAC's third summary form): the same values as an ``enum``, typed
+    when they share one JSON type; for an array field (``mlm:tasks``) the enum constrains its items."""
+    from ..validate import field_type
+
+    types = {_json_type(v) for v in values}
+    inner: dict[str, Any] = {}
+    if len(types) == 1 and None not in types:
+        kind = types.pop()
+        inner["type"] = "number" if kind == "integer" and any(isinstance(v, float) for v in values) else kind
+    inner["enum"] = list(values)
+    if field_type(key) == "array":
+        return {"type": "array", "items": inner}
+    return inner
+
+
+@transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
+def summaries_schema_form(ctx: Ctx) -> None:
+    """The MLM schema validates every Collection summary as an object, so list summaries (``"mlm:tasks":
+    ["classification"]``) fail it and every STAC validator with it; STAC also allows a summary as a JSON Schema,
+    which holds the same values: ``{"type": "array", "items": {"type": "string", "enum": [...]}}``."""
+    summaries = ctx.get(("summaries",))
+    if ctx.get(("type",)) != "Collection" or not isinstance(summaries, dict):
+        return
+    for key in list(summaries):
+        values = summaries[key]
+        if not isinstance(values, list):
+            continue
+        schema = summary_schema(key, values)
+        here = ("summaries", key)
+        summaries[key] = schema
+        reason = "list summary written as the JSON Schema of its values (STAC allows it)"
+        # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
+        for i in range(len(values)):
+            ctx.ledger.relocate(here + (str(i),), [here], "transformed", reason)
+        if not values:
+            ctx.ledger.relocate(here, [here], "transformed", reason)
+
+
+@transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*"), writes=("same",))
+def read_newer(ctx: Ctx) -> None:
+    """A document of an MLM version newer than the newest known: its schema URI becomes the newest known one, and
+    each mlm:* field that version does not define is dropped, named."""
+    from ..formats import registry
+
+    family = registry().families["mlm"]
+    newer = ctx.options.get("newer")
+    exts = ctx.get(("stac_extensions",))
+    for i, uri in enumerate(exts if isinstance(exts, list) else []):
+        if isinstance(uri, str) and family.match(uri) == newer:
+            exts[i] = family.uri(family.latest)
+            ctx.ledger.mark(
+                ("stac_extensions", str(i)),
+                "lossy",
+                f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}",
+            )
+    props = ctx.get(P)
+    for key in [k for k in props if k.startswith("mlm:") and k not in _MLM_PROPS] if isinstance(props, dict) else []:
+        ctx.remove(P + (key,), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
+    for akey, asset in (ctx.get(("assets",)) or {}).items():
+        if not isinstance(asset, dict):
+            continue
+        known = _MLM_ASSET | _MLM_PROPS | {"mlm:entrypoint"}
+        for key in [k for k in asset if k.startswith("mlm:") and k not in known]:
+            ctx.remove(("assets", akey, key), f"{key} is not defined by MLM {family.latest} (the document is {newer})")

@@ -53,6 +53,8 @@ def repair_collection(ctx: Ctx) -> None:
     """An Item's `collection` needs a rel=collection link; without one STAC forbids it, so it is dropped."""
     if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc:
         return
+    if ctx.options.get("stored"):  # a database row always belongs to its collection; the API adds the link
+        return
     links = ctx.get(("links",))
     links = links if isinstance(links, list) else []
     if any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
@@ -139,20 +141,6 @@ def repair_providers(ctx: Ctx) -> None:
             ctx.remove(base, "no valid provider left")
 
 
-_PREFIXES = {
-    "eo": "eo:",
-    "file": "file:",
-    "processing": "processing:",
-    "projection": "proj:",
-    "raster": "raster:",
-    "scientific": "sci:",
-    "ml-aoi": "ml-aoi:",
-    "classification": "classification:",
-    "datacube": "cube:",
-}
-_EXT_RE = re.compile(r"^https://stac-extensions\.github\.io/([a-z-]+)/v[^/]+/schema\.json$")
-
-
 def _has_prefix(node: Any, prefix: str) -> bool:
     if isinstance(node, dict):
         return any(k.startswith(prefix) or _has_prefix(v, prefix) for k, v in node.items())
@@ -161,16 +149,66 @@ def _has_prefix(node: Any, prefix: str) -> bool:
     return False
 
 
+def _without_extensions(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "stac_extensions"}
+
+
 @transform("stac.unused_extensions", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
 def unused_extensions(ctx: Ctx) -> None:
-    """An extension declared without a single one of its fields fails its own schema; the URI is dropped."""
+    """An extension declared without any of its fields is dropped only when its own vendored schema rejects the
+    document so (most accept it: an Item may declare eo or raster and use none of their fields)."""
+    from ..validate import extension_accepts, extension_prefix
+
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
         return
+    content = _without_extensions(ctx.doc)
     for i in range(len(exts) - 1, -1, -1):
-        m = _EXT_RE.match(exts[i]) if isinstance(exts[i], str) else None
-        prefix = _PREFIXES.get(m.group(1)) if m else None
-        if prefix and not _has_prefix({k: v for k, v in ctx.doc.items() if k != "stac_extensions"}, prefix):
-            ctx.remove(
-                ("stac_extensions", str(i)), f"declared but no {prefix}* field is used (its schema requires one)"
-            )
+        uri = exts[i]
+        prefix = extension_prefix(uri) if isinstance(uri, str) else None
+        if prefix is None or _has_prefix(content, prefix) or extension_accepts(ctx.doc, uri):
+            continue
+        ctx.remove(("stac_extensions", str(i)), f"declared without any {prefix}* field, which its schema rejects")
+
+
+@transform("stac.needed_extensions", reads=("*",), writes=("stac_extensions[]",))
+def needed_extensions(ctx: Ctx) -> None:
+    """Fields of an extension (``raster:bands``) with no URI of that extension declared, where a declared schema
+    needs it (MLM checks band references against raster:bands only when raster is declared): the extension's
+    newest vendored URI is added when that makes the document valid against more; reported invented."""
+    from ..validate import extension_accepts, extension_name, extension_uris_by_prefix, validate
+
+    exts = ctx.get(("stac_extensions",))
+    declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()
+    content = _without_extensions(ctx.doc)
+    errors: int | None = None
+    for prefix, uri in sorted(extension_uris_by_prefix().items()):
+        if extension_name(uri) in declared or not _has_prefix(content, prefix):
+            continue
+        if errors is None:
+            errors = sum(i.severity == "error" for i in validate(ctx.doc))
+        if not errors:
+            return  # valid as it is: nothing needs the URI
+        trial = dict(ctx.doc)
+        trial["stac_extensions"] = [*(exts if isinstance(exts, list) else []), uri]
+        if not extension_accepts(trial, uri) or sum(i.severity == "error" for i in validate(trial)) >= errors:
+            continue
+        if not isinstance(exts, list):
+            exts = []
+            ctx.put(("stac_extensions",), exts)
+        exts.append(uri)
+        ctx.ledger.create(
+            ("stac_extensions", str(len(exts) - 1)), "invented", f"{prefix}* fields are used; their extension declared"
+        )
+
+
+@transform("stac.null_bbox", reads=("geometry", "bbox"), writes=("bbox",))
+def null_bbox(ctx: Ctx) -> None:
+    """An Item with ``geometry: null`` has no bbox; ``bbox: null`` (pystac writes it) is invalid and dropped."""
+    if ctx.get(("type",)) == "Feature" and ctx.has(("bbox",)) and ctx.get(("bbox",)) is None:
+        if ctx.get(("geometry",)) is None:
+            origins = ctx.ledger.take(("bbox",))
+            reason = "bbox: null beside geometry: null; STAC wants no bbox then"
+            ctx.remove(("bbox",), reason)
+            for o in origins:  # a defect fixed, not information lost: the null carried nothing
+                o.status = "repaired"

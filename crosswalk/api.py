@@ -1,0 +1,436 @@
+"""The Python API: crosswalk's verbs on dicts and pystac objects, with typed results.
+
+Everything here is also reachable as ``crosswalk.<name>`` (loaded on first use). A document goes in as a dict
+or as a pystac ``Item``, ``Collection``, ``Catalog`` or ``ItemCollection`` and comes back as the same kind.
+pystac objects are read raw: crosswalk converts their ``to_dict()`` and builds the result with
+``from_dict(..., migrate=False)``, so pystac's own STAC-version migration never touches the fields crosswalk
+reports on.
+
+>>> import crosswalk
+>>> item = {
+...     "type": "Feature", "stac_version": "1.0.0", "id": "model",
+...     "stac_extensions": ["https://stac-extensions.github.io/ml-model/v1.0.0/schema.json"],
+...     "geometry": None, "links": [], "assets": {},
+...     "properties": {"datetime": "2024-01-01T00:00:00Z", "ml-model:type": "ml-model",
+...                    "ml-model:learning_approach": "supervised", "ml-model:prediction_type": "segmentation",
+...                    "ml-model:architecture": "U-Net"},
+... }
+>>> result = crosswalk.convert(item)
+>>> result.document["properties"]["mlm:architecture"]
+'U-Net'
+>>> result.report.source_format, result.report.target_format
+('ml-model@1.0.0', 'mlm@1.5.2')
+>>> [f.path for f in result.report.fields if f.status == "dropped"][:1]
+['/properties/ml-model:type']
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .errors import CrosswalkError
+from .formats import Detection, Format
+from .validate import Issue
+
+__all__ = [
+    "CrosswalkError",
+    "FieldEntry",
+    "Issue",
+    "Report",
+    "Result",
+    "Step",
+    "convert",
+    "convert_file",
+    "detect",
+    "plan",
+    "upgrade_pgstac",
+    "upgrade_tree",
+    "validate",
+]
+
+_FEATURE_COLLECTIONS = ("FeatureCollection", "ItemCollection")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Typed results (read-only views of the JSON report; ``Report.to_dict()`` gives that JSON unchanged)
+
+
+@dataclass(frozen=True)
+class FieldEntry:
+    """What happened to one field: ``path`` is a JSON Pointer into the source (into the output for
+    ``invented``/``filled``), ``status`` one of kept, moved, transformed, lossy, dropped, invented, repaired,
+    filled; ``to`` the output pointers it went to."""
+
+    path: str
+    status: str
+    to: tuple[str, ...] = ()
+    step: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FieldEntry:
+        return cls(d["path"], d["status"], tuple(d.get("to") or ()), d.get("step"), d.get("reason"))
+
+
+@dataclass(frozen=True)
+class Report:
+    """One document's report: the source and target formats, the steps taken, every field's fate, the
+    validation findings of the output and the counts per status."""
+
+    source_href: str | None
+    source_format: str | None
+    target_format: str
+    steps: tuple[str, ...]
+    fields: tuple[FieldEntry, ...]
+    valid: bool
+    validated: bool
+    issues: tuple[Issue, ...]
+    summary: Mapping[str, int]
+    also: tuple[str, ...] = ()  # further formats found in the same document (converted too)
+    _raw: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Report:
+        source = d.get("source") or {}
+        return cls(
+            source_href=source.get("href"),
+            source_format=source.get("format"),
+            target_format=(d.get("target") or {}).get("format"),
+            steps=tuple(d.get("steps") or ()),
+            fields=tuple(FieldEntry.from_dict(f) for f in d.get("fields") or ()),
+            valid=bool(d.get("valid")),
+            validated=bool(d.get("validated", True)),
+            issues=tuple(
+                Issue(i.get("path", ""), i.get("message", ""), i.get("schema", ""), i.get("severity", "error"))
+                for i in d.get("issues") or ()
+            ),
+            summary=MappingProxyType(dict(d.get("summary") or {})),
+            also=tuple(source.get("also") or ()),
+            _raw=MappingProxyType(copy.deepcopy(dict(d))),
+        )
+
+    @property
+    def lossy(self) -> bool:
+        """Some field was lossy or dropped."""
+        return bool(self.summary.get("lossy") or self.summary.get("dropped"))
+
+    @property
+    def invented(self) -> bool:
+        """Some value was invented (a required target field with no source)."""
+        return bool(self.summary.get("invented"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON (the same object ``dlm-migrate --report json`` prints)."""
+        return copy.deepcopy(dict(self._raw or {}))
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as text or markdown, as the command line prints it."""
+        from .report import render
+
+        return render(self.to_dict(), fmt)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of `convert` / `convert_file`.
+
+    ``document``: the converted document, of the kind given (dict, pystac Item, Collection, Catalog or
+    ItemCollection); None when a document failed. ``reports``: one per document (an ItemCollection has one per
+    Item, in order); ``report`` is the only one of a single document. ``errors``: one line per document that
+    could not be converted (naming it and, where there is one, the JSON path); nothing is written for it.
+    """
+
+    document: Any
+    reports: tuple[Report, ...]
+    errors: tuple[str, ...] = ()
+
+    @property
+    def report(self) -> Report:
+        if len(self.reports) != 1:
+            raise ValueError(f"{len(self.reports)} reports (an ItemCollection?): use .reports")
+        return self.reports[0]
+
+    @property
+    def ok(self) -> bool:
+        """Every document converted."""
+        return not self.errors
+
+    @property
+    def valid(self) -> bool:
+        """Converted, and every output passed the offline validation."""
+        return self.ok and all(r.valid for r in self.reports)
+
+    @property
+    def lossy(self) -> bool:
+        return any(r.lossy for r in self.reports)
+
+    @property
+    def invented(self) -> bool:
+        return any(r.invented for r in self.reports)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of a plan: a mapping file taking ``source`` to ``target``."""
+
+    source: str
+    target: str
+    mapping: str  # the mapping's id (its file is ``<id>.yaml`` in the mappings directory)
+    summary: str
+
+
+# ------------------------------------------------------------------------------------------------------------
+# pystac objects in and out, read raw
+
+
+def _pystac_kind(obj: Any) -> str | None:
+    """'Item', 'Collection', 'Catalog' or 'ItemCollection' for pystac objects (subclasses too), else None.
+    pystac is not imported for plain dicts: an object of a module never imported cannot be one of its."""
+    pystac = sys.modules.get("pystac")
+    if pystac is None:
+        return None
+    for kind in ("ItemCollection", "Item", "Collection", "Catalog"):  # Collection subclasses Catalog
+        if isinstance(obj, getattr(pystac, kind)):
+            return kind
+    return None
+
+
+def _to_dict(obj: Any, kind: str) -> dict[str, Any]:
+    if kind == "ItemCollection":
+        return obj.to_dict(transform_hrefs=False)
+    return obj.to_dict(include_self_link=False, transform_hrefs=False)
+
+
+def _from_dict(d: dict[str, Any], like: Any, kind: str) -> Any:
+    """A pystac object of ``like``'s class built from ``d`` without pystac's migration."""
+    import pystac
+
+    if kind == "ItemCollection":
+        items = [pystac.Item.from_dict(f, migrate=False, preserve_dict=True) for f in d.get("features", [])]
+        extra = {k: copy.deepcopy(v) for k, v in d.items() if k not in ("type", "features")}
+        return type(like)(items, extra_fields=extra)
+    return type(like).from_dict(d, migrate=False, preserve_dict=True)
+
+
+def _as_document(doc: Any) -> tuple[dict[str, Any] | list[Any], str | None]:
+    """(the raw JSON of ``doc``, its pystac kind or None for JSON given as JSON)."""
+    kind = _pystac_kind(doc)
+    if kind is not None:
+        return _to_dict(doc, kind), kind
+    if isinstance(doc, Mapping):
+        return doc if isinstance(doc, dict) else dict(doc), None
+    raise TypeError(
+        f"crosswalk takes a dict or a pystac Item, Collection, Catalog or ItemCollection, not {type(doc).__name__}"
+    )
+
+
+def _is_feature_collection(d: Any) -> bool:
+    return isinstance(d, dict) and d.get("type") in _FEATURE_COLLECTIONS and isinstance(d.get("features"), list)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The verbs
+
+
+def convert(
+    doc: Any,
+    *,
+    to: str = "mlm",
+    fill: Mapping[str, Any] | None = None,
+    validate: bool = True,
+    keep_source: bool = False,
+    href: str | None = None,
+) -> Result:
+    """Convert a document to ``to`` (default: the latest MLM) and report what happened to every field.
+
+    ``doc``: a dict (an Item, Collection, Catalog, or a FeatureCollection/ItemCollection whose features are
+    converted one by one) or a pystac ``Item``, ``Collection``, ``Catalog`` or ``ItemCollection``; the result's
+    ``document`` is of the same kind. The input is never modified. ``to``: ``mlm``, ``mlm@1.4.0``,
+    ``ml-model``, ``dlm``, ``dlm-beta@1.0.0-beta.2``, ... ``fill``: real values for fields that would be
+    invented, ``{"*" | item id: {JSON pointer or mlm:key: value}}``. ``keep_source``: lossless mode (fields the
+    target cannot carry are kept under their own keys where its schema accepts them). ``href``: the name
+    reports give the document.
+
+    A document that cannot be converted (not STAC, no ML-model extension, no path to ``to``) is an entry of
+    ``result.errors``; an unknown ``to`` raises ``crosswalk.errors.FormatError`` before anything is converted.
+
+    >>> import pystac, crosswalk
+    >>> item = pystac.Item.from_file("corpora/ml-model/spec-dummy-item.json")  # doctest: +SKIP
+    >>> new = crosswalk.convert(item).document                                   # doctest: +SKIP
+    >>> isinstance(new, pystac.Item), "mlm:input" in new.properties             # doctest: +SKIP
+    (True, True)
+    """
+    Format.parse(to)  # an unknown target is a usage error, raised before any work
+    raw, kind = _as_document(doc)
+    fill_dict = dict(fill) if fill is not None else None
+    if _is_feature_collection(raw):
+        base = href or raw.get("id") or "<ItemCollection>"
+        outs, reports, errors = [], [], []
+        for i, feature in enumerate(raw["features"]):
+            one = _convert_one(feature, f"{base}#/features/{i}", to, fill_dict, validate, keep_source)
+            outs.append(one[0] if one[0] is not None else feature)
+            reports.extend(one[1])
+            errors.extend(one[2])
+        out: Any = {**raw, "features": outs}
+        if errors:
+            return Result(None, tuple(reports), tuple(errors))
+        return Result(_from_dict(out, doc, kind) if kind else out, tuple(reports))
+    new, reports, errors = _convert_one(raw, href, to, fill_dict, validate, keep_source)
+    if new is None:
+        return Result(None, tuple(reports), tuple(errors))
+    return Result(_from_dict(new, doc, kind) if kind else new, tuple(reports))
+
+
+def _convert_one(
+    doc: Any, href: str | None, to: str, fill: dict[str, Any] | None, validate: bool, keep_source: bool
+) -> tuple[dict[str, Any] | None, list[Report], list[str]]:
+    from . import pipeline
+
+    result = pipeline.convert(doc, href=href, to=to, fill=fill, validate=validate, keep_source=keep_source)
+    if result.error is not None:
+        return None, [], [str(result.error)]
+    return result.document, [Report.from_dict(result.report)], []
+
+
+def convert_file(
+    path: str,
+    *,
+    to: str = "mlm",
+    fill: Mapping[str, Any] | None = None,
+    validate: bool = True,
+    keep_source: bool = False,
+    lenient: bool = True,
+) -> Result:
+    """Read one document from ``path`` (JSON, YAML; with ``lenient``, JSON with comments and trailing commas,
+    each fix reported ``repaired``) and convert it like `convert`; ``result.document`` is a dict.
+
+    A file that cannot be read is an entry of ``result.errors``. Whole trees, ndjson and geoparquet files:
+    `upgrade_tree`.
+    """
+    from . import pipeline
+
+    Format.parse(to)
+    result = pipeline.convert_file(
+        path, to=to, fill=dict(fill) if fill else None, validate=validate, keep_source=keep_source, lenient=lenient
+    )
+    if result.error is not None:
+        return Result(None, (), (str(result.error),))
+    return Result(result.document, (Report.from_dict(result.report),))
+
+
+def upgrade_tree(
+    srcs: str | Sequence[str],
+    *,
+    out_dir: str | None = None,
+    in_place: bool = False,
+    dry_run: bool = False,
+    backup_dir: str | None = None,
+    to: str = "mlm",
+    fill: Mapping[str, Any] | None = None,
+    validate: bool = True,
+    jobs: int = 1,
+    summary_file: str | None = None,
+    **options: Any,
+) -> Any:
+    """Convert every document of catalogs, directories, ndjson files, ItemCollections (the bulk engine of
+    ``dlm-migrate SRC... --out-dir DIR | --in-place | --dry-run``); returns a `crosswalk.bulk.BulkResult`
+    (``summary`` counts, ``failures`` as (href, message)).
+
+    Exactly one of ``out_dir`` (mirror the tree there), ``in_place`` (replace files atomically after a backup
+    in ``backup_dir``) and ``dry_run`` (write nothing). Further keyword options are those of
+    `crosswalk.bulk.migrate` (``fail_fast``, ``on_failure``, ``progress``, ...).
+
+    >>> import crosswalk
+    >>> run = crosswalk.upgrade_tree("catalog/catalog.json", out_dir="upgraded")  # doctest: +SKIP
+    >>> run.summary["converted"], run.failures                                  # doctest: +SKIP
+    (12, [])
+    """
+    from .bulk import migrate
+
+    paths = [srcs] if isinstance(srcs, str) else list(srcs)
+    return migrate(
+        paths,
+        to=to,
+        fill=dict(fill) if fill else None,
+        validate=validate,
+        out_dir=out_dir,
+        in_place=in_place,
+        backup_dir=backup_dir,
+        dry_run=dry_run,
+        jobs=jobs,
+        summary_file=summary_file,
+        **options,
+    )
+
+
+def upgrade_pgstac(
+    dsn: str,
+    *,
+    collections: Iterable[str] | None = None,
+    to: str = "mlm",
+    dry_run: bool = False,
+    **options: Any,
+) -> Any:
+    """Upgrade the collections and items stored in a pgstac database in place (one transaction per
+    collection, originals backed up in the table ``crosswalk_backup``); see `crosswalk.pgstac.upgrade`.
+    Needs the ``pgstac`` extra (``pip install 'crosswalk[pgstac]'``)."""
+    from .pgstac import upgrade
+
+    return upgrade(dsn, collections=list(collections) if collections else None, to=to, dry_run=dry_run, **options)
+
+
+def validate(doc: Any) -> list[Issue]:
+    """Check a document offline against the vendored schemas (STAC core and every extension it declares)
+    plus crosswalk's semantic lint; returns the findings sorted by JSON Pointer (``issue.severity`` is
+    ``error`` or ``warning``). An ItemCollection's findings point into it (``/features/3/...``).
+
+    >>> import crosswalk
+    >>> [i.message for i in crosswalk.validate({"type": "Feature"}) if i.severity == "error"][:1]  # doctest: +SKIP
+    ["'stac_version' is a required property"]
+    """
+    from .validate import check
+
+    raw, _ = _as_document(doc)
+    if _is_feature_collection(raw):
+        out: list[Issue] = []
+        for i, feature in enumerate(raw["features"]):
+            if not isinstance(feature, dict):
+                out.append(Issue(f"/features/{i}", "not a JSON object", "stac:core"))
+                continue
+            out.extend(Issue(f"/features/{i}{x.path}", x.message, x.schema, x.severity) for x in check(feature))
+        return out
+    return check(raw)
+
+
+def detect(doc: Any) -> Detection:
+    """The format of one document (``detection.format``, e.g. ``mlm@1.2.0``), its object type and the
+    evidence; raises ``crosswalk.errors.FormatError`` for a document with no ML-model extension.
+
+    >>> import crosswalk
+    >>> str(crosswalk.detect({"type": "Feature", "properties": {"dlm:input": {}}}).format)
+    'dlm@1.0.0-draft'
+    """
+    from .formats import detect as detect_format
+
+    raw, kind = _as_document(doc)
+    if _is_feature_collection(raw):
+        raise TypeError("detect takes one document: detect each Item of the ItemCollection")
+    return detect_format(raw)
+
+
+def plan(source: str | Format, target: str | Format = "mlm") -> list[Step]:
+    """The steps (mapping files) that take ``source`` to ``target``: the shortest path in the version graph;
+    [] when they are the same format. Raises ``crosswalk.errors.PlanError`` when there is no path.
+
+    >>> import crosswalk
+    >>> [(s.source, s.target) for s in crosswalk.plan("mlm@1.3.0", "mlm@1.5.0")]
+    [('mlm@1.3.0', 'mlm@1.4.0'), ('mlm@1.4.0', 'mlm@1.5.0')]
+    """
+    from .pipeline import plan as make_plan
+
+    return [Step(str(e.source), str(e.target), e.id, e.summary) for e in make_plan(source, target)]

@@ -1,0 +1,86 @@
+"""What an adopter of each side of the review's question (ml-model; dlm) would lose, from that side's perspective
+only: its own fields per question, and for every ML-extension field of the corpus that does not reach it, where
+it was lost and which of the adopted format's fields could have held it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..pointer import parse_pointer
+from .catalogue import Catalogue
+from .corpus import converted
+from .paths import relation
+from .trace import latest
+
+
+def _step_target(step: str) -> str | None:
+    """The family a mapping step leads to (``ml-model_1.0.0__mlm_1.5.2`` -> ``mlm``), None for repairs."""
+    if "__" not in step:
+        return None
+    return step.split("__", 1)[1].rsplit("_", 1)[0]
+
+
+def _question_of(path: str, source_family: str, catalogue: Catalogue) -> list[str]:
+    tokens = tuple("[]" if t == "[]" else t for t in parse_pointer(path))
+    return [c.id for c in catalogue.concepts
+            if any(relation(tokens, p.tokens) for p in c.fields.get(source_family, ()))]
+
+
+def side(records: list[dict[str, Any]], fam: str, catalogue: Catalogue, static: dict[str, Any]) -> dict[str, Any]:
+    ok = converted(records, fam)
+    titles = {c.id: c.title for c in catalogue.concepts}
+    own_fields = {c["id"]: [r["field"] for r in c["families"][fam]["fields"]] for c in static["concepts"]}
+    carrying = Counter(cid for r in records for cid in r["concepts"])
+    docs_by: dict[tuple[str, str, str], set[str]] = {}
+    entries: Counter = Counter()
+    where: dict[tuple[str, str, str], str] = {}
+    core_entries = 0
+    for r in ok:
+        src = (r["format"] or "?").split("@")[0]
+        for f in r["conversions"][fam]["losses"]:
+            if f["status"] not in ("lossy", "dropped"):
+                continue
+            if not f["ml"]:
+                core_entries += 1
+                continue
+            key = (src, f["path"], f["status"])
+            docs_by.setdefault(key, set()).add(r["href"])
+            entries[key] += 1
+            target = _step_target(f.get("step", ""))
+            where.setdefault(key, f"in the step into {fam}" if target == fam else
+                             f"before reaching {fam} (in the step into {target})" if target else
+                             "in the repairs before conversion")
+    rows = []
+    for key in sorted(docs_by, key=lambda k: (-len(docs_by[k]), -entries[k], k)):
+        src, path, status = key
+        questions = _question_of(path, src, catalogue)
+        holders = [f for q in questions for f in own_fields.get(q, [])]
+        if not questions:
+            reason = f"{fam} has no field for it, and it answers none of the study's questions"
+        elif not holders:
+            reason = f"{fam} has no field for {', '.join(titles[q] for q in questions)}"
+        else:
+            reason = (f"{fam} has {len(holders)} fields for {', '.join(titles[q] for q in questions)}, "
+                      f"none of which holds all of it")
+        rows.append({"source": src, "path": path, "status": status, "documents": len(docs_by[key]),
+                     "entries": entries[key], "where": where[key], "questions": questions, "reason": reason})
+    return {
+        "target": str(latest(fam)),
+        "converted": len(ok),
+        "no_path": sum(1 for r in records if r["conversions"].get(fam, {}).get("status") == "no path"),
+        "valid": sum(1 for r in ok if r["conversions"][fam]["valid"]),
+        "from": dict(Counter((r["format"] or "?").split("@")[0] for r in ok)),
+        "fields": own_fields,
+        "concepts_lost": dict(Counter(cid for r in ok for cid, s in r["conversions"][fam]["concepts"].items()
+                                      if s == "lost")),
+        # corpus documents carrying a question this family has no field for (independent of any mapping)
+        "cannot_express": {cid: carrying[cid] for cid, flds in own_fields.items() if not flds and carrying[cid]},
+        "ml_losses": rows,
+        "core_loss_entries": core_entries,
+    }
+
+
+def adoption_section(records: list[dict[str, Any]], catalogue: Catalogue, static: dict[str, Any]) -> dict[str, Any]:
+    a, b = catalogue.adoption_pair
+    return {"a": list(a), "b": list(b), "sides": {fam: side(records, fam, catalogue, static) for fam in (*a, *b)}}

@@ -1,0 +1,266 @@
+"""The corpus comparison: every document converted to the latest version of every family with
+`crosswalk.pipeline.convert`; per document and format the report's counts of source leaves by status, split into
+ML-extension fields and STAC core, the concepts that survive, validity; per format the sums and means."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..report import STATUSES, is_text_repair
+from .catalogue import Catalogue
+from .paths import Pattern, find, has_leaf, is_ml_path
+from .trace import latest
+
+SOURCE_STATUSES = tuple(s for s in STATUSES if s not in ("invented", "filled"))
+# Statuses whose information reaches the output (the "kept" share of the study).
+CARRIED = ("kept", "moved", "transformed", "repaired")
+DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
+SHARE_KEYS = ("kept", "lossy", "dropped", "invented")
+PARTS = ("ml", "core")  # ML-extension fields (dlm:*, ml-model:*, mlm:* and below) and everything else
+
+
+class AccountingError(RuntimeError):
+    """The ML/core split of a report does not add up to its summary: a defect, never a result."""
+
+
+@dataclass
+class Document:
+    href: str
+    doc: Any
+    text_repairs: int = 0
+
+
+def iter_documents(paths: Iterable[str | Path], errors: Callable[[str], None]) -> Iterator[Document]:
+    """Every document under ``paths`` (files, or directories searched recursively for JSON/YAML). A file holding
+    a bare list of objects or a FeatureCollection gives one document per member (href ``file#/i``). Unreadable
+    files are reported through ``errors`` and skipped."""
+    from ..errors import CrosswalkError
+    from ..io import read_document_repairs
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DOC_SUFFIXES))
+        else:
+            files.append(p)
+    for f in files:
+        href = str(f)
+        try:
+            doc, repairs = read_document_repairs(href, lenient=True)
+        except CrosswalkError as e:
+            errors(str(e))
+            continue
+        if isinstance(doc, list):
+            for i, member in enumerate(doc):
+                yield Document(f"{href}#/{i}", member, len(repairs))
+        elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
+            for i, member in enumerate(doc["features"]):
+                yield Document(f"{href}#/features/{i}", member, len(repairs))
+        else:
+            yield Document(href, doc, len(repairs))
+
+
+def shares(summary: dict[str, int]) -> dict[str, float]:
+    """Shares of the source leaves (``kept`` = carried over: kept, moved, transformed or repaired); invented is
+    per source leaf (it counts output entries)."""
+    total = sum(summary.get(s, 0) for s in SOURCE_STATUSES)
+    if not total:
+        return dict.fromkeys(SHARE_KEYS, 0.0)
+    return {
+        "kept": sum(summary.get(s, 0) for s in CARRIED) / total,
+        "lossy": summary.get("lossy", 0) / total,
+        "dropped": summary.get("dropped", 0) / total,
+        "invented": (summary.get("invented", 0) + summary.get("filled", 0)) / total,
+    }
+
+
+def leaf_shares(counts: dict[str, int]) -> dict[str, float | None]:
+    """Kept / lossy / dropped shares of a count of source leaves by status (None when there are none)."""
+    total = sum(counts.get(s, 0) for s in SOURCE_STATUSES)
+    if not total:
+        return {"kept": None, "lossy": None, "dropped": None}
+    return {"kept": sum(counts.get(s, 0) for s in CARRIED) / total, "lossy": counts.get("lossy", 0) / total,
+            "dropped": counts.get("dropped", 0) / total}
+
+
+def split_summary(source: Any, fields: list[dict[str, Any]], summary: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Source leaves per status, apart for ML-extension fields and for the rest (STAC core, geometry, links, other
+    extensions). The most specific report entry at or above a leaf decides, as for the report's own summary; the
+    two parts must add up to it."""
+    from ..pointer import leaves, parse_pointer
+
+    by_path = {parse_pointer(e["path"]): e["status"] for e in fields
+               if e["status"] not in ("invented", "filled") and not is_text_repair(e)}
+    out = {part: dict.fromkeys(SOURCE_STATUSES, 0) for part in PARTS}
+    for path, _ in leaves(source):
+        status = next((by_path[path[:n]] for n in range(len(path), -1, -1) if path[:n] in by_path), None)
+        if status is not None:
+            out["ml" if is_ml_path(path) else "core"][status] += 1
+    text_repairs = sum(1 for e in fields if is_text_repair(e))
+    for s in SOURCE_STATUSES:
+        expected = summary.get(s, 0) - (text_repairs if s == "repaired" else 0)
+        if out["ml"][s] + out["core"][s] != expected:
+            raise AccountingError(f"{s}: ML {out['ml'][s]} + core {out['core'][s]} leaves != report summary {expected}")
+    return out
+
+
+def concept_presence(doc: Any, pats: Iterable[Pattern]) -> bool:
+    return any(has_leaf(v) for p in pats for _, v in find(doc, p))
+
+
+def _sourced_presence(out: Any, pats: Iterable[Pattern], created: list[tuple[str, ...]]) -> bool:
+    """Does the output carry the concept with at least one leaf that was not invented or filled?"""
+    from ..pointer import leaves
+
+    for p in pats:
+        for path, node in find(out, p):
+            for sub, _ in leaves(node, path):
+                if not any(sub[: len(c)] == c for c in created):
+                    return True
+    return False
+
+
+def generalise(pointer: str) -> str:
+    """A pointer with its list indices as ``[]`` (the same field in every element)."""
+    return re.sub(r"/\d+(?=/|$)", "/[]", pointer)
+
+
+def convert_all(documents: Iterable[Document], families: list[str], catalogue: Catalogue,
+                errors: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Convert every document to the latest version of every family; one record per document."""
+    from ..errors import FormatError, PlanError
+    from ..pipeline import convert
+    from ..pointer import parse_pointer
+
+    all_pats = {c.id: [p for pats in c.fields.values() for p in pats] for c in catalogue.concepts}
+    records = []
+    for d in documents:
+        rec: dict[str, Any] = {"href": d.href, "text_repairs": d.text_repairs, "format": None, "conversions": {}}
+        places = {cid: [path for p in pats for path, v in find(d.doc, p) if has_leaf(v)]
+                  for cid, pats in all_pats.items()}
+        present = {cid: bool(paths) for cid, paths in places.items()}
+        rec["concepts"] = sorted(c for c, v in present.items() if v)
+        skipped = None
+        for fam in families:
+            target = latest(fam)
+            result = convert(d.doc, href=d.href, to=target)
+            if result.detection is not None:
+                rec["format"] = str(result.detection.format)
+            if result.error is not None:
+                if isinstance(result.error, FormatError):
+                    skipped = str(result.error)
+                    break
+                kind = "no path" if isinstance(result.error, PlanError) else "error"
+                rec["conversions"][fam] = {"target": str(target), "status": kind, "error": result.error.message}
+                continue
+            rep = result.report
+            created = [parse_pointer(f["path"]) for f in rep["fields"] if f["status"] in ("invented", "filled")]
+            survival = {}
+            for c in catalogue.concepts:
+                out_has = _sourced_presence(result.document, c.fields.get(fam, ()), created)
+                invented_only = not out_has and concept_presence(result.document, c.fields.get(fam, ()))
+                if present[c.id]:
+                    survival[c.id] = "kept" if out_has else "lost"
+                elif invented_only:
+                    survival[c.id] = "invented"
+            losses = [
+                {"path": generalise(f["path"]), "status": f["status"], "reason": f.get("reason", ""),
+                 "step": f.get("step", ""), "ml": is_ml_path(parse_pointer(f["path"]))}
+                for f in rep["fields"] if f["status"] in ("lossy", "dropped", "invented")
+            ]
+            # the losses that touch a concept's fields in this document (at, above or below one of its places)
+            concept_losses = {
+                cid: sorted({(generalise(f["path"]), f["status"]) for f in rep["fields"]
+                             if f["status"] in ("lossy", "dropped")
+                             and any(_related(parse_pointer(f["path"]), q) for q in paths)})
+                for cid, paths in places.items() if paths
+            }
+            split = split_summary(d.doc, rep["fields"], rep["summary"])
+            rec["conversions"][fam] = {
+                "target": str(target), "status": "ok", "unchanged": not rep["steps"], "steps": rep["steps"],
+                "summary": dict(rep["summary"]),
+                "source_leaves": sum(rep["summary"].get(s, 0) for s in SOURCE_STATUSES),
+                "ml_summary": split["ml"], "core_summary": split["core"],
+                "shares": shares(rep["summary"]), "valid": rep["valid"],
+                "issues": sum(1 for i in rep["issues"] if i.get("severity", "error") == "error"),
+                "concepts": survival, "losses": losses,
+                "concept_losses": {cid: [{"path": p, "status": s} for p, s in v] for cid, v in concept_losses.items()
+                                   if v},
+            }
+        if skipped is not None:
+            errors(f"skipped: {skipped}")
+            continue
+        records.append(rec)
+    return records
+
+
+def _related(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def converted(records: list[dict[str, Any]], fam: str) -> list[dict[str, Any]]:
+    """The records converted to ``fam`` by at least one step (documents already in it are a no-op)."""
+    return [r for r in records
+            if r["conversions"].get(fam, {}).get("status") == "ok" and not r["conversions"][fam]["unchanged"]]
+
+
+def pooled_leaves(records: list[dict[str, Any]], fam: str, part: str) -> dict[str, int]:
+    """The ``part`` (ml or core) source leaves by status, summed over the documents converted to ``fam``."""
+    counts = dict.fromkeys(SOURCE_STATUSES, 0)
+    for r in converted(records, fam):
+        for s, n in r["conversions"][fam][f"{part}_summary"].items():
+            counts[s] += n
+    return counts
+
+
+def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Catalogue) -> dict[str, Any]:
+    """Per target format: averages of the converted documents' shares, pooled counts (all leaves, ML-extension
+    leaves, the rest), validity, concept survival.
+
+    Documents already in the target format (no step: converting them is a no-op) are counted apart as
+    ``unchanged`` and left out of the averages, so that the numbers say what converting costs."""
+    out = {}
+    for fam in families:
+        convs = [r["conversions"][fam] for r in records if fam in r["conversions"]]
+        ok = [r["conversions"][fam] for r in converted(records, fam)]
+        same = [c for c in convs if c["status"] == "ok" and c["unchanged"]]
+        pooled = dict.fromkeys(STATUSES, 0)
+        for c in ok:
+            for k, v in c["summary"].items():
+                pooled[k] = pooled.get(k, 0) + v
+        survival = {}
+        for con in catalogue.concepts:
+            states = Counter(c["concepts"].get(con.id) for c in ok if con.id in c["concepts"])
+            survival[con.id] = {"kept": states.get("kept", 0), "lost": states.get("lost", 0),
+                                "invented": states.get("invented", 0)}
+        parts = {}
+        for part in PARTS:
+            counts = pooled_leaves(records, fam, part)
+            parts[part] = {"leaves": sum(counts.values()), "counts": counts, "shares": leaf_shares(counts)}
+        out[fam] = {
+            "target": str(latest(fam)),
+            "documents": len(convs),
+            "converted": len(ok),
+            "unchanged": len(same),
+            "no_path": sum(1 for c in convs if c["status"] == "no path"),
+            "errors": sum(1 for c in convs if c["status"] == "error"),
+            "valid": sum(1 for c in ok if c["valid"]),
+            "valid_unchanged": sum(1 for c in same if c["valid"]),
+            "average": {k: _mean([c["shares"][k] for c in ok]) for k in SHARE_KEYS},
+            "pooled": pooled,
+            "pooled_shares": shares(pooled) if ok else None,
+            "ml": parts["ml"],
+            "core": parts["core"],
+            "concepts": survival,
+        }
+    return out

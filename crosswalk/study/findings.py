@@ -1,0 +1,243 @@
+"""The study's findings, generated from its numbers.
+
+Every finding is a sentence and the numbers it was written from: ``{"text": ..., "numbers": {...}}``. The text
+is formatted from those numbers only, and the numbers are taken from the rest of the report (the static
+comparison, the per-format aggregates, the per-document records), so every sentence can be traced back. The
+report's tests recompute each number from the per-document records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .corpus import CARRIED, converted
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _names(items: list[str]) -> str:
+    if not items:
+        return "none"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _show(value: Any) -> str:
+    """Shares (floats) as percentages, everything else as it is."""
+    return _pct(value) if isinstance(value, float) else str(value)
+
+
+def _sentence(text: str, **numbers: Any) -> dict[str, Any]:
+    """A finding: the text is formatted from the numbers it is stored with, and from nothing else."""
+    return {"text": text.format(**{k: _show(v) for k, v in numbers.items()}), "numbers": numbers}
+
+
+def _label(report: dict[str, Any], fam: str) -> str:
+    return report["formats"][fam]["target"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The headline: ML-extension fields apart from STAC core
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def headline(report: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for fam in report["families"]:
+        a = report["formats"][fam]
+        ml, core = a["ml"], a["core"]
+        row = {"family": fam, "target": a["target"], "documents": a["converted"],
+               "ml": _part(ml), "core": _part(core), "sentences": []}
+        if a["converted"] and ml["leaves"]:
+            row["sentences"].append(_sentence(
+                "Converted to {target}, {documents} documents carry {ml_leaves} ML-extension leaves: {ml_kept} kept "
+                "({kept_share}), {ml_lossy} lossy ({lossy_share}), {ml_dropped} dropped "
+                "({dropped_share}); of their {core_leaves} other leaves (STAC core, geometry, links), "
+                "{core_kept} are kept ({core_share}).",
+                target=a["target"], documents=a["converted"], ml_leaves=ml["leaves"],
+                ml_kept=row["ml"]["kept"], ml_lossy=row["ml"]["lossy"], ml_dropped=row["ml"]["dropped"],
+                kept_share=ml["shares"]["kept"], lossy_share=ml["shares"]["lossy"],
+                dropped_share=ml["shares"]["dropped"], core_leaves=core["leaves"], core_kept=row["core"]["kept"],
+                core_share=core["shares"]["kept"], family=fam))
+        elif not a["converted"]:
+            row["sentences"].append(_sentence(
+                "No document was converted to {target} ({unchanged} already in it, {no_path} without a path).",
+                target=a["target"], unchanged=a["unchanged"], no_path=a["no_path"]))
+        out.append(row)
+    return out
+
+
+def _part(part: dict[str, Any]) -> dict[str, Any]:
+    c = part["counts"]
+    return {"leaves": part["leaves"], "kept": sum(c.get(s, 0) for s in CARRIED), "lossy": c.get("lossy", 0),
+            "dropped": c.get("dropped", 0), "shares": part["shares"]}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Per question (requirement group of the review, use case of ml-model)
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def question(report: dict[str, Any], concept: dict[str, Any]) -> dict[str, Any]:
+    cid = concept["id"]
+    fams = report["families"]
+    offered = {f: concept["families"][f]["offered"] for f in fams}
+    carriers = [f for f in fams if offered[f]]
+    records = report["documents"]
+    carrying = [r for r in records if cid in r["concepts"]]
+    sentences = [_sentence(
+        "{carriers} offer fields for it ({counts}); {absent}.",
+        carriers=_names(carriers), counts=", ".join(f"{f}: {offered[f]}" for f in carriers),
+        absent=("every format has one" if len(carriers) == len(fams)
+                else _names([f for f in fams if not offered[f]]) + " " + (
+                    "has none" if len(fams) - len(carriers) == 1 else "have none")),
+        offered=offered)]
+    sentences.append(_sentence("{carrying} of the {documents} documents carry it.", carrying=len(carrying),
+                               documents=len(records)))
+    conversions = []
+    for fam in fams:
+        ok = [r for r in converted(records, fam) if cid in r["concepts"]]
+        if not ok:
+            continue
+        kept = [r for r in ok if r["conversions"][fam]["concepts"].get(cid) == "kept"]
+        lost = [r for r in ok if r["conversions"][fam]["concepts"].get(cid) == "lost"]
+        fields: dict[tuple[str, str], set[str]] = {}
+        for r in ok:
+            for x in r["conversions"][fam].get("concept_losses", {}).get(cid, []):
+                fields.setdefault((x["path"], x["status"]), set()).add(r["href"])
+        partial = sorted({h for hrefs in fields.values() for h in hrefs} - {r["href"] for r in lost})
+        ranked = sorted(fields, key=lambda k: (-len(fields[k]), k))
+        evidence = {"lost": [r["href"] for r in lost], "partial": partial,
+                    "fields": [{"path": p, "status": s, "documents": len(fields[(p, s)])} for p, s in ranked]}
+        conv = {"family": fam, "target": _label(report, fam), "documents": len(ok), "kept": len(kept),
+                "lost": len(lost), "partial": len(partial), "fields": len(fields), "evidence": evidence}
+        conversions.append(conv)
+        if lost or partial:
+            top = ", ".join(f"{p} {s} in {n}" for p, s, n in
+                            ((f["path"], f["status"], f["documents"]) for f in evidence["fields"][:3]))
+            sentences.append(_sentence(
+                "Converted to {target}, {lost} of {documents} documents lose it entirely and {partial} more lose part "
+                "of it ({fields} affected fields{top}).",
+                target=conv["target"], lost=len(lost), documents=len(ok), partial=len(partial), fields=len(fields),
+                top=f"; most often {top}" if top else "", family=fam))
+        else:
+            sentences.append(_sentence("Converted to {target}, all {documents} documents carrying it keep it.",
+                                       target=conv["target"], documents=len(ok), family=fam))
+    return {"id": cid, "title": concept["title"], "group": concept["group"], "group_title": concept["group_title"],
+            "summary": concept["summary"], "offered": offered, "carriers": carriers, "documents": len(carrying),
+            "conversions": conversions, "sentences": sentences}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Which to adopt
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def standing(report: dict[str, Any], questions: list[dict[str, Any]], fam: str) -> dict[str, Any]:
+    """What an adopter of ``fam`` gets: the questions it can answer, and what converting the corpus to it keeps."""
+    a = report["formats"][fam]
+    lost_docs = sum(c["lost"] for q in questions for c in q["conversions"] if c["family"] == fam)
+    # Only documents of other families: an upgrade within a family would flatter it.
+    others = [r for r in converted(report["documents"], fam) if (r["format"] or "").split("@")[0] != fam]
+    leaves = sum(sum(r["conversions"][fam]["ml_summary"].values()) for r in others)
+    kept = sum(r["conversions"][fam]["ml_summary"].get(s, 0) for r in others for s in CARRIED)
+    return {"family": fam, "target": a["target"], "questions": len(questions),
+            "carried": sum(1 for q in questions if q["offered"][fam]),
+            "missing": [q["title"] for q in questions if not q["offered"][fam]],
+            "fields": sum(q["offered"][fam] for q in questions),
+            "converted": len(others), "ml_leaves": leaves, "ml_kept": kept,
+            "ml_kept_share": kept / leaves if leaves else None, "concepts_lost": lost_docs}
+
+
+def _rank_key(s: dict[str, Any]) -> tuple:
+    """What the documents written in other formats keep in this one first, then how many questions it answers."""
+    return (-(s["ml_kept_share"] or 0.0), -s["carried"], s["concepts_lost"], s["family"])
+
+
+def recommendation(report: dict[str, Any], questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The format to adopt: the one that keeps the largest share of the ML-extension fields of documents written
+    in other formats. A format no such document was converted to is not measured, and the findings say so."""
+    standings = sorted((standing(report, questions, f) for f in report["families"]), key=_rank_key)
+    measured = [s for s in standings if s["ml_kept_share"] is not None]
+    sentences = []
+    best = measured[0] if measured else None
+    if best is not None:
+        sentences.append(_sentence(
+            "Adopt {target}: converting the {converted} documents written in other formats to it keeps {kept_share} "
+            "of their ML-extension fields ({ml_kept} of {ml_leaves} leaves), more than any other format measured; "
+            "it offers fields for {carried} of the {questions} questions ({fields} fields) and {missing_text}.",
+            target=best["target"], carried=best["carried"], questions=best["questions"], fields=best["fields"],
+            converted=best["converted"], kept_share=best["ml_kept_share"], ml_leaves=best["ml_leaves"],
+            ml_kept=best["ml_kept"],
+            missing_text=("has no field for " + _names(best["missing"])) if best["missing"]
+            else "answers every question", family=best["family"]))
+    for s in measured[1:]:
+        sentences.append(_sentence(
+            "{target} keeps {kept_share} of the ML-extension fields of {converted} documents written in other "
+            "formats ({ml_kept} of {ml_leaves} leaves) and offers fields for {carried} of {questions} questions; "
+            "in conversion to it, a document loses a question's fields entirely {concepts_lost} times.",
+            target=s["target"], carried=s["carried"], questions=s["questions"], kept_share=s["ml_kept_share"],
+            converted=s["converted"], ml_kept=s["ml_kept"], ml_leaves=s["ml_leaves"],
+            concepts_lost=s["concepts_lost"], family=s["family"]))
+    for s in standings:
+        if s["ml_kept_share"] is None:
+            sentences.append(_sentence(
+                "{target} is not measured: no document written in another format was converted to it ({converted} "
+                "documents); it offers fields for {carried} of {questions} questions.",
+                target=s["target"], converted=s["converted"], carried=s["carried"], questions=s["questions"],
+                family=s["family"]))
+    # the review's own question: ml-model or dlm
+    pair_a, pair_b = report["adoption"]["a"], report["adoption"]["b"]
+    sides = [s for s in measured if s["family"] in (*pair_a, *pair_b)]
+    pair = None
+    if sides:
+        winner = sides[0]
+        pair = _sentence(
+            "Of the two formats the 2023 review weighed, {winner} keeps the most: {kept_share} of the ML-extension "
+            "fields of documents written in other formats, against {others}.",
+            winner=winner["target"], kept_share=winner["ml_kept_share"],
+            others=_names([f"{_pct(s['ml_kept_share'])} for {s['target']}" for s in sides[1:]]),
+            family=winner["family"])
+    return {"adopt": best["family"] if best else None, "standings": standings, "sentences": sentences,
+            "review_pair": pair}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Companions: what a training-data description would add beside a model format
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def companion(report: dict[str, Any], key: str) -> dict[str, Any]:
+    st = report["static"]
+    comp = st["companions"][key]
+    model_names = {row["field"].split(".")[-1].split("=")[0].replace("[]", "")
+                   for c in st["concepts"] for f in report["families"] for row in c["families"][f]["fields"]}
+    per_question = []
+    new_total = 0
+    for c in st["concepts"]:
+        fields = c["companions"].get(key) or []
+        new = [f for f in fields if f not in model_names]
+        new_total += len(new)
+        if fields:
+            per_question.append({"id": c["id"], "title": c["title"], "fields": fields, "new": new})
+    asked = [q["title"] for q in per_question if q["new"]]
+    sentences = [_sentence(
+        "{title} is not a model format: it describes training data sets. Beside a model format it would add "
+        "{new} fields no model format has, for {questions} questions ({asked}); a model record links to such a "
+        "data set rather than carrying them.",
+        title=comp["title"], new=new_total, questions=len(asked), asked=_names(asked))]
+    return {"key": key, "title": comp["title"], "questions": per_question, "new_fields": new_total,
+            "sentences": sentences}
+
+
+def findings(report: dict[str, Any]) -> dict[str, Any]:
+    """All findings of the report (which must hold the static part, the formats, the adoption pair and the
+    documents)."""
+    questions = [question(report, c) for c in report["static"]["concepts"]]
+    return {
+        "headline": headline(report),
+        "questions": questions,
+        "recommendation": recommendation(report, questions),
+        "companions": [companion(report, k) for k in report["static"]["companions"]],
+    }

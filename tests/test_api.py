@@ -1,0 +1,210 @@
+"""Tests for the Python API (crosswalk.api, reached as ``crosswalk.<verb>``): pystac objects in, the same kind
+out, typed reports equal to the JSON report, lazy imports."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pystac
+import pytest
+
+import crosswalk
+from crosswalk import pipeline
+from crosswalk.errors import FormatError
+
+ROOT = Path(__file__).resolve().parents[1]
+ML_MODEL_ITEM = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
+ML_MODEL_COLLECTION = ROOT / "corpora" / "ml-model" / "agrifieldnet-gold-collection.json"
+ITEMS = sorted((ROOT / "corpora" / "ml-model").glob("*item*.json")) + sorted((ROOT / "corpora" / "mlm").glob("*.json"))
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _raw(obj) -> dict:
+    return obj.to_dict(include_self_link=False, transform_hrefs=False)
+
+
+def test_pystac_item_in_item_out_valid():
+    item = pystac.Item.from_dict(_load(ML_MODEL_ITEM), migrate=False)
+    before = _raw(item)
+    result = crosswalk.convert(item)
+    assert type(result.document) is pystac.Item
+    assert result.valid and result.ok
+    assert "mlm:input" in result.document.properties
+    assert not any(k.startswith("ml-model:") for k in result.document.properties)
+    assert _raw(item) == before  # the input object is untouched
+    assert crosswalk.validate(result.document) == [
+        i for i in crosswalk.validate(result.document) if i.severity != "error"
+    ]
+
+
+def test_pystac_collection_in_collection_out_valid():
+    collection = pystac.Collection.from_dict(_load(ML_MODEL_COLLECTION), migrate=False)
+    result = crosswalk.convert(collection)
+    assert type(result.document) is pystac.Collection
+    assert result.valid
+    assert result.report.source_format == "ml-model@1.0.0"
+    assert "mlm:architecture" in result.document.summaries.to_dict()
+    assert not [i for i in crosswalk.validate(result.document) if i.severity == "error"]
+
+
+def test_pystac_item_collection_in_item_collection_out_valid():
+    features = [_load(p) for p in ITEMS]
+    collection = pystac.ItemCollection([pystac.Item.from_dict(f, migrate=False) for f in features])
+    result = crosswalk.convert(collection)
+    assert type(result.document) is pystac.ItemCollection
+    assert len(result.document.items) == len(features) == len(result.reports)
+    assert [r.valid for r in result.reports] == [True] * len(features)
+    assert [i.id for i in result.document.items] == [f["id"] for f in features]
+    assert not [i for i in crosswalk.validate(result.document) if i.severity == "error"]
+    for item in result.document.items:
+        assert "mlm:input" in item.properties, item.id
+
+
+def test_pystac_objects_are_read_raw_without_pystac_migration():
+    """The document inside the pystac result is exactly what crosswalk's own conversion of the raw dict gives:
+    pystac's from_dict migration (which rewrites old extension fields) never runs. (pystac's to_dict always
+    writes the STAC version pystac implements: that one field is pystac's, not crosswalk's.)"""
+    raw = _load(ML_MODEL_ITEM)
+    expected = pipeline.convert(copy.deepcopy(raw), to="mlm").document
+    got = crosswalk.convert(pystac.Item.from_dict(raw, migrate=False)).document
+    assert {**_raw(got), "stac_version": expected["stac_version"]} == expected
+
+
+def test_dict_in_dict_out_and_report_is_the_json_report():
+    raw = _load(ML_MODEL_ITEM)
+    result = crosswalk.convert(raw, href="item.json")
+    assert type(result.document) is dict
+    plain = pipeline.convert(raw, href="item.json")
+    assert result.document == plain.document
+    report = result.report
+    assert report.to_dict() == plain.report
+    assert report.source_href == "item.json"
+    assert report.target_format == "mlm@1.5.2"
+    assert report.steps == tuple(plain.report["steps"])
+    assert [(f.path, f.status, list(f.to), f.reason) for f in report.fields] == [
+        (f["path"], f["status"], f.get("to", []), f.get("reason")) for f in plain.report["fields"]
+    ]
+    assert dict(report.summary) == plain.report["summary"]
+    assert report.lossy and report.invented
+    with pytest.raises(TypeError):
+        report.summary["kept"] = 0  # read-only
+    assert "ml-model@1.0.0 -> mlm@1.5.2" in report.render("text")
+
+
+def test_feature_collection_dict_and_errors_name_the_document():
+    good = _load(ML_MODEL_ITEM)
+    fc = {"type": "FeatureCollection", "features": [good, {"type": "Feature", "id": "plain", "properties": {}}]}
+    result = crosswalk.convert(fc, href="items.json")
+    assert result.document is None and not result.ok
+    assert len(result.errors) == 1
+    assert result.errors[0].startswith("items.json#/features/1")
+    ok = crosswalk.convert({"type": "FeatureCollection", "features": [good]})
+    assert ok.document["type"] == "FeatureCollection" and ok.valid
+
+
+def test_unknown_target_raises_before_work():
+    with pytest.raises(FormatError):
+        crosswalk.convert(_load(ML_MODEL_ITEM), to="mlm@9.9.9")
+    with pytest.raises(TypeError):
+        crosswalk.convert(["not", "a", "document"])
+
+
+def test_convert_file_detect_plan_validate():
+    result = crosswalk.convert_file(str(ML_MODEL_ITEM), to="mlm@1.4.0")
+    assert result.valid and result.report.target_format == "mlm@1.4.0"
+    assert crosswalk.convert_file(str(ROOT / "no-such-file.json")).errors
+    detection = crosswalk.detect(pystac.Item.from_dict(_load(ML_MODEL_ITEM), migrate=False))
+    assert str(detection.format) == "ml-model@1.0.0"
+    steps = crosswalk.plan("ml-model", "mlm@1.4.0")
+    assert [(s.source, s.target) for s in steps] == [
+        ("ml-model@1.0.0", "mlm@1.5.2"),
+        ("mlm@1.5.2", "mlm@1.5.1"),
+        ("mlm@1.5.1", "mlm@1.5.0"),
+        ("mlm@1.5.0", "mlm@1.4.0"),
+    ]
+    assert crosswalk.plan("mlm@1.5.2", "mlm") == []
+    with pytest.raises(FormatError):
+        crosswalk.plan("no-such-format")
+    issues = crosswalk.validate({"type": "Feature", "stac_version": "1.1.0", "id": "x"})
+    assert issues and all(isinstance(i, crosswalk.Issue) for i in issues)
+    assert any(i.severity == "error" for i in issues)
+
+
+def test_upgrade_tree(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in ITEMS[:3]:
+        (src / p.name).write_bytes(p.read_bytes())
+    run = crosswalk.upgrade_tree(str(src), out_dir=str(tmp_path / "out"))
+    assert run.summary["documents"] == 3 and not run.failures
+    for p in ITEMS[:3]:
+        assert crosswalk.detect(json.loads((tmp_path / "out" / p.name).read_text())).format.family == "mlm"
+
+
+def test_validate_name_is_the_function_even_after_the_module_loads():
+    import importlib
+
+    importlib.import_module("crosswalk.validate")
+    assert callable(crosswalk.validate)
+    from crosswalk import validate
+
+    assert callable(validate)
+
+
+def test_import_is_lazy_and_dicts_never_load_pystac_psycopg_or_pyarrow():
+    code = (
+        "import sys, json, crosswalk\n"
+        "assert 'crosswalk.api' not in sys.modules and 'crosswalk.pipeline' not in sys.modules\n"
+        f"r = crosswalk.convert(json.load(open({str(ML_MODEL_ITEM)!r})))\n"
+        "assert r.valid\n"
+        "print(sorted(m for m in ('pystac', 'psycopg', 'pyarrow', 'rustac') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_one_file_cli_path_imports_no_pystac_psycopg_or_pyarrow(tmp_path):
+    code = (
+        "import sys\n"
+        "from crosswalk.cli import dlm_migrate\n"
+        f"sys.argv = ['dlm-migrate', {str(ML_MODEL_ITEM)!r}, '-o', {str(tmp_path / 'new.json')!r}, "
+        "'--report', 'none']\n"
+        "try:\n    dlm_migrate()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in ('pystac', 'psycopg', 'pyarrow', 'rustac') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    """Every ```python block of the README runs, in order, in one namespace, from the repository root."""
+    blocks = _readme_python_blocks()
+    if not blocks:
+        pytest.skip("the README has no python examples")
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"__name__": "readme"}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
+
+
+def test_api_docstring_examples_run(monkeypatch):
+    import doctest
+
+    from crosswalk import api
+
+    monkeypatch.chdir(ROOT)
+    failures, tried = doctest.testmod(api, optionflags=doctest.ELLIPSIS)
+    assert tried >= 5 and not failures

@@ -1,0 +1,201 @@
+"""Every document in every direction with the guard on: each conversion either succeeds with a report whose `to`
+pointers all exist, that accounts for every source and output leaf and that a whole-document DeepDiff confirms, or
+fails as "not an ML-model document". An accounting problem is an internal error that fails the conversion, so a
+conversion that succeeds has none; the checks below repeat the cheap ones so a failure names what went wrong.
+
+The documents: the project corpus (always), and when ../shared is present its 48 real documents and the official
+MLM, ml-model and dlm examples. A bare list of Items or a FeatureCollection is split into its Items. Each output
+is converted back to its source's format too (the way back reads documents crosswalk itself wrote), and the sweep
+runs once more in lossless mode (--keep-source). It is slow (about 2,000 conversions per pass): the fast default
+run takes one document per family of the project corpus, in every direction and back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CORPORA, ROOT, SHARED, corpus_inputs, shared_files
+
+from crosswalk import pipeline
+from crosswalk.errors import CrosswalkError, FormatError, InternalError
+from crosswalk.formats import detect
+from crosswalk.io import read_document_repairs
+from crosswalk.report import coverage_problems, dangling_pointers, ledger_problems
+
+TARGETS = [
+    "mlm",
+    *(f"mlm@{v}" for v in ("1.5.1", "1.5.0", "1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0")),
+    "ml-model",
+    "dlm",
+    "dlm-beta@1.0.0-beta.3",
+    "dlm-beta@1.0.0-beta.2",
+]
+
+# One document per family of the project corpus, MLM 1.0-1.2 (legacy normalisation) and 1.5 among them.
+FAST = [
+    "dlm/seed000-item.json",
+    "dlm-beta/spec-beta2-item.yml",
+    "dlm-beta/spec-beta3-item.json",
+    "ml-model/spec-dummy-item.json",
+    "mlm/spec-1.2.0-item_eo_bands.json",
+    "mlm/spec-1.5.1-item_pytorch_geo_unet.json",
+]
+
+
+def _name(path: Path) -> str:
+    for base, label in ((CORPORA, "corpora"), (SHARED, "shared")):
+        try:
+            return f"{label}/{path.relative_to(base).as_posix()}"
+        except ValueError:
+            continue
+    return path.relative_to(ROOT).as_posix()
+
+
+def _documents(path: Path) -> list[tuple[str, object]]:
+    """(name, document) for each document in the file: a bare list or a FeatureCollection is split into its Items."""
+    doc, _ = read_document_repairs(str(path), lenient=True)
+    name = _name(path)
+    if isinstance(doc, list):
+        return [(f"{name}#{i}", d) for i, d in enumerate(doc)]
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        return [(f"{name}#{i}", d) for i, d in enumerate(doc.get("features") or [])]
+    return [(name, doc)]
+
+
+def _all_files() -> list[Path]:
+    files = list(corpus_inputs()) + sorted(CORPORA.glob("*/*.jsonc"))
+    files += shared_files("corpora/real/*/*.json", "corpora/real/*/*.yaml", "corpora/real/*/*.yml")
+    files += shared_files("specs/*/*/examples/*.json", "specs/*/*/examples/*.yaml", "specs/*/*/examples/*.yml")
+    return sorted(set(files))
+
+
+def _cases(files: list[Path]) -> list:
+    cases = []
+    for path in files:
+        for name, doc in _documents(path):
+            for target in TARGETS:
+                cases.append(pytest.param(doc, target, id=f"{name}->{target}"))
+    return cases
+
+
+def _convert_checked(doc: object, target: str, href: str, keep_source: bool = False) -> pipeline.Result:
+    """One conversion with the guard and the DeepDiff cross-check on; the report must hold in full."""
+    result = pipeline.convert(doc, href=href, to=target, verify=True, keep_source=keep_source)
+    if result.error is not None:
+        assert not isinstance(result.error, InternalError), str(result.error)
+        # the only other way to fail: the document is not an ML-model document at all
+        assert isinstance(result.error, FormatError), str(result.error)
+        with pytest.raises(FormatError):
+            detect(doc, href)
+        return result
+    fields = result.report["fields"]
+    assert dangling_pointers(result.document, fields) == []
+    assert coverage_problems(doc, result.document, fields) == []
+    assert ledger_problems(doc, result.document, fields) == []
+    return result
+
+
+def _every_direction(doc: object, target: str, name: str, back: bool, keep_source: bool = False) -> None:
+    result = _convert_checked(doc, target, name, keep_source=keep_source)
+    if back and result.ok and result.steps:  # and the output back to the source's format
+        _convert_checked(result.document, str(result.detection.format), f"{name} via {target}")
+
+
+@pytest.mark.parametrize(("doc", "target"), _cases([CORPORA / f for f in FAST]))
+def test_one_document_per_family_converts_in_every_direction(doc, target, request) -> None:
+    _every_direction(doc, target, request.node.callspec.id.rpartition("->")[0], back=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("doc", "target"), _cases(_all_files()))
+def test_every_document_converts_in_every_direction_and_back(doc, target, request) -> None:
+    _every_direction(doc, target, request.node.callspec.id.rpartition("->")[0], back=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("doc", "target"), _cases(_all_files()))
+def test_every_document_converts_in_every_direction_keeping_its_source_fields(doc, target, request) -> None:
+    """Lossless mode (--keep-source) parks what the target cannot carry: the report must account for it too."""
+    _every_direction(doc, target, request.node.callspec.id.rpartition("->")[0], back=False, keep_source=True)
+
+
+def test_the_sweep_covers_every_corpus_file() -> None:
+    """Nothing is silently left out: every input file of the project corpus is in the sweep."""
+    names = {_name(p) for p in _all_files()}
+    for path in CORPORA.glob("*/*"):
+        if path.parent.name != "expected" and path.suffix in (".json", ".jsonc", ".yaml", ".yml"):
+            assert _name(path) in names, path
+
+
+# -- the guard ------------------------------------------------------------------------------------------------------
+SOURCE = CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"
+
+
+def _break_the_draft_bands(monkeypatch, bug: str) -> None:
+    """A transform with a bug: it writes a field without telling the ledger, or tells the ledger about a place
+    it never writes. The guard must turn either into a failed conversion."""
+    from crosswalk.transforms import downgrade_dlm
+
+    real = downgrade_dlm._draft_bands
+
+    def buggy(ctx, props):
+        real(ctx, props)
+        if bug == "unreported":
+            props["dlm:secret"] = 42
+        else:
+            ctx.ledger.copy(("properties", "mlm:name"), ("properties", "dlm:nowhere"))
+
+    monkeypatch.setattr(downgrade_dlm, "_draft_bands", buggy)
+
+
+@pytest.mark.parametrize(("bug", "where"), [("unreported", "/properties/dlm:secret"),
+                                            ("dangling", "/properties/mlm:name")])
+def test_an_accounting_problem_fails_the_conversion(monkeypatch, bug: str, where: str) -> None:
+    _break_the_draft_bands(monkeypatch, bug)
+    doc, _ = read_document_repairs(str(SOURCE))
+    result = pipeline.convert(doc, href="model.json", to="dlm")
+    assert isinstance(result.error, InternalError)
+    assert result.document is None
+    text = str(result.error)
+    assert text.startswith(f"model.json at {where}: internal error") and "please report" in text
+    assert "\n" not in text
+
+
+def test_the_cli_exits_1_and_writes_nothing_on_an_internal_error(monkeypatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crosswalk.cli import main
+
+    _break_the_draft_bands(monkeypatch, "dangling")
+    out = tmp_path / "out.json"
+    r = CliRunner().invoke(main, ["migrate", str(SOURCE), "--to", "dlm", "-o", str(out)])
+    assert r.exit_code == 1
+    assert not out.exists()
+    assert "internal error" in r.stderr and str(SOURCE) in r.stderr
+
+
+def test_the_guard_is_cheap_enough_to_be_always_on() -> None:
+    """The always-on checks (dangling pointers, coverage) cost a fraction of the conversion they check."""
+    import time
+
+    doc, _ = read_document_repairs(str(SOURCE))
+    result = pipeline.convert(doc, to="dlm")
+    start = time.perf_counter()
+    for _ in range(20):
+        pipeline.convert(doc, to="dlm", validate=False)
+    convert_time = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(20):
+        dangling_pointers(result.document, result.report["fields"])
+        coverage_problems(doc, result.document, result.report["fields"])
+    guard_time = time.perf_counter() - start
+    assert guard_time < convert_time
+
+
+def test_a_broken_input_is_not_an_internal_error() -> None:
+    """The guard is about crosswalk's own bookkeeping: a document that is no ML-model document fails as such."""
+    result = pipeline.convert({"type": "Feature", "stac_version": "1.0.0", "properties": {}}, to="dlm")
+    assert isinstance(result.error, CrosswalkError) and not isinstance(result.error, InternalError)
+    assert "internal error" not in json.dumps(str(result.error))

@@ -1,0 +1,223 @@
+"""stac-geoparquet in and out (crosswalk.geoparquet, crosswalk.outputs, ``.parquet`` inputs of a bulk run):
+real parquet files in a temporary directory, read back and validated."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("stac_geoparquet")
+import pyarrow.parquet as pq  # noqa: E402
+
+import crosswalk  # noqa: E402
+from crosswalk import geoparquet  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
+
+
+def _errors(doc) -> list:
+    return [i for i in crosswalk.validate(doc) if i.severity == "error"]
+
+
+def _converted_corpus() -> list[dict]:
+    """Every document of the shared real corpus converted to the latest MLM (multi-document files split)."""
+    docs = []
+    for path in sorted((SHARED / "corpora" / "real").glob("*/*")):
+        if path.suffix not in (".json", ".yaml", ".yml"):
+            continue
+        result = crosswalk.convert_file(str(path))
+        if result.document is None:
+            continue
+        doc = result.document
+        docs.extend(doc["features"] if doc.get("type") == "FeatureCollection" else [doc])
+    return docs
+
+
+def _kinds_at_pre_processing(items: list[dict]) -> set[str]:
+    kinds = set()
+    for item in items:
+        for tensor in item["properties"].get("mlm:input", []) or []:
+            value = tensor.get("pre_processing_function") if isinstance(tensor, dict) else None
+            if value is not None:
+                kinds.add(type(value).__name__)
+    return kinds
+
+
+@needs_shared
+def test_the_whole_corpus_round_trips_through_one_geoparquet_file(tmp_path):
+    docs = _converted_corpus()
+    items = [d for d in docs if d.get("type") == "Feature"]
+    collections = {d["id"]: d for d in docs if d.get("type") == "Collection"}
+    assert len(items) >= 30 and collections
+    path = tmp_path / "corpus.parquet"
+    written = geoparquet.write(str(path), docs)
+    assert written.items == len(items) and written.collections == len(collections)
+    assert len(written.left_out) == len(docs) - len(items) - len(collections)
+    # a real parquet file, with the geoparquet metadata other readers use
+    meta = pq.read_schema(path).metadata
+    assert b"geo" in meta and b"stac-geoparquet" in meta
+    assert pq.read_metadata(path).num_rows == len(items)
+    # the list-vs-object pre_processing_function of real MLM items is stored as JSON text, and comes back
+    if _kinds_at_pre_processing(items) == {"list", "dict"}:
+        assert "properties/mlm:input/*/pre_processing_function" in written.json_fields
+
+    back = geoparquet.read(str(path))
+    assert [b["id"] for b in back] == [i["id"] for i in items]
+    equal = [geoparquet.normalise(i) == b for i, b in zip(items, back, strict=True)]
+    assert all(equal), [i["id"] for i, ok in zip(items, equal, strict=True) if not ok]
+    for item, again in zip(items, back, strict=True):  # still valid, and nothing the format added is a defect
+        assert bool(_errors(again)) == bool(_errors(item)), item["id"]
+    assert geoparquet.read_collections(str(path)) == collections
+
+    # converting what was read back changes nothing: the corpus is already MLM
+    for again in back:
+        result = crosswalk.convert(again)
+        assert result.document == again, again["id"]
+
+
+def test_normalise_drops_what_the_format_adds():
+    read_back = {
+        "type": "Feature",
+        "bbox": (-1.0, -2.0, 3.0, 4.0),
+        "properties": {
+            "datetime": None,
+            "start_datetime": "2024-01-01T00:00:00.000000Z",
+            "end_datetime": "2024-02-01T12:30:00.500000Z",
+            "mlm:hyperparameters": None,
+            "mlm:input": [{"name": "x", "value_scaling": None}],
+        },
+        "assets": {"weights": {"href": "w.pt", "title": None}, "absent-here": None},
+    }
+    assert geoparquet.normalise(read_back) == {
+        "type": "Feature",
+        "bbox": [-1.0, -2.0, 3.0, 4.0],
+        "properties": {
+            "datetime": None,  # required null: the item is dated by a range
+            "start_datetime": "2024-01-01T00:00:00Z",
+            "end_datetime": "2024-02-01T12:30:00.5Z",
+            "mlm:input": [{"name": "x"}],
+        },
+        "assets": {"weights": {"href": "w.pt"}},
+    }
+    undated = {"type": "Feature", "properties": {"datetime": None}}
+    assert geoparquet.normalise(undated) == {"type": "Feature", "properties": {}}
+
+
+def _item(i: int, props: dict) -> dict:
+    return {
+        "type": "Feature",
+        "stac_version": "1.1.0",
+        "id": f"item-{i}",
+        "geometry": {"type": "Point", "coordinates": [float(i), 1.0]},
+        "bbox": [float(i), 1.0, float(i), 1.0],
+        "properties": {"datetime": "2024-01-01T00:00:00Z", **props},
+        "links": [],
+        "assets": {},
+    }
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),  # beyond 2**53 too: no exact double, stored as JSON text
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(alphabet="abcxyz ", max_size=5),
+)
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),  # empty objects too
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.dictionaries(st.sampled_from(["p:one", "p:two", "p:three"]), _json, max_size=3), min_size=1, max_size=4)
+)
+def test_any_mix_of_json_kinds_round_trips(tmp_path_factory, props):
+    """Whatever kinds a field takes across items (numbers here, objects there, lists elsewhere), what is read
+    back equals what was written, once the format's additions are normalised away."""
+    items = [_item(i, p) for i, p in enumerate(props)]
+    path = tmp_path_factory.mktemp("gp") / "items.parquet"
+    geoparquet.write(str(path), items)
+    back = geoparquet.read(str(path))
+    assert back == [geoparquet.normalise(i) for i in items]
+
+
+def _cli(*args, cwd=None):
+    cmd = [sys.executable, "-c", "from crosswalk.cli import dlm_migrate; dlm_migrate()", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.slow
+@needs_shared
+def test_bulk_run_writes_geoparquet_and_ndjson_and_reads_parquet(tmp_path):
+    src = tmp_path / "models"
+    src.mkdir()
+    for path in sorted((SHARED / "corpora" / "real" / "ml-model").glob("*item*.json"))[:6]:
+        (src / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "models.parquet"
+    run = _cli(src, "--output-format", "geoparquet", "-o", out, "-j", "1")
+    assert run.returncode in (0, 1), run.stderr  # 1 when some output is invalid (written, and said so)
+    assert "wrote 6 items" in run.stderr, run.stderr
+    back = geoparquet.read(str(out))
+    assert len(back) == 6 and all(str(crosswalk.detect(d).format) == "mlm@1.5.2" for d in back)
+
+    # the parquet file as input: already MLM, nothing to do; mirrored unchanged into --out-dir
+    again = _cli(out, "--dry-run", "--summary-file", tmp_path / "s.ndjson")
+    summary = json.loads((tmp_path / "s.ndjson").read_text().splitlines()[-1])["summary"]
+    assert summary["documents"] == 6 and summary["unchanged"] == 6 and summary["failed"] == 0, again.stderr
+
+    # one ndjson file, to stdout: data on stdout, diagnostics on stderr
+    lines = _cli(out, "--output-format", "ndjson", "-o", "-", "-q")
+    docs = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [d["id"] for d in docs] == [d["id"] for d in back]
+
+    # usage errors: one file needs -o; geoparquet is not for stdout; never over an input
+    assert _cli(src, "--output-format", "geoparquet").returncode == 2
+    assert _cli(src, "--output-format", "geoparquet", "-o", "-").returncode == 2
+    assert _cli(out, "--output-format", "geoparquet", "-o", out).returncode == 2
+
+
+def test_a_file_that_is_not_parquet_fails_alone(tmp_path):
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    run = _cli(tmp_path / "bad.parquet", "--dry-run")
+    assert run.returncode == 1
+    assert "bad.parquet: not a stac-geoparquet file" in run.stderr
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "geoparquet"])
+def test_one_file_output_replaces_its_target_only_when_the_run_ends(tmp_path, fmt):
+    from crosswalk.outputs import OneFile
+
+    target = tmp_path / f"out.{fmt}"
+    target.write_bytes(b"the previous run's file")
+    docs = [_item(i, {"p:x": i}) for i in range(3)]
+    interrupted = OneFile(str(target), fmt)
+    for doc in docs:
+        interrupted(doc)
+    assert target.read_bytes() == b"the previous run's file"
+    interrupted.discard()  # a run that did not finish
+    assert target.read_bytes() == b"the previous run's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+    done = OneFile(str(target), fmt)
+    for doc in docs:
+        done(doc)
+    done.finish()
+    if fmt == "ndjson":
+        assert [json.loads(line) for line in target.read_text().splitlines()] == docs
+    else:
+        assert geoparquet.read(str(target)) == [geoparquet.normalise(d) for d in docs]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]

@@ -1,0 +1,287 @@
+"""Upgrading a real pgstac database in place (crosswalk.pgstac, ``dlm-migrate --pgstac``).
+
+Needs a PostgreSQL server with PostGIS named by CROSSWALK_TEST_PGSTAC_DSN (.ci/run installs and starts one);
+pgstac itself is installed by ``pypgstac migrate`` into a template database once per session. Without a server
+the tests skip, unless CI is set: then a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import crosswalk
+
+psycopg = pytest.importorskip("psycopg") if not os.environ.get("CI") else __import__("psycopg")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pgstac_db as db  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def pgstac_template():
+    dsn = db.admin_dsn()
+    problem = f"{db.ENV} is not set" if dsn is None else db.server_problem(dsn)
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"no PostgreSQL server for the pgstac tests: {problem}")
+        pytest.skip(f"no PostgreSQL server: {problem}")
+    name = db.create_template(dsn)
+    yield dsn, name
+    db.drop_database(dsn, name)
+
+
+@pytest.fixture
+def database(pgstac_template):
+    """A fresh pgstac database holding the corpus's ml-model and MLM items in two collections."""
+    dsn, template = pgstac_template
+    url = db.create_database(dsn, template)
+    items = db.corpus_items(SHARED)
+    db.load(url, db.corpus_collections(SHARED), [item for group in items.values() for _, item in group])
+    with _connect(url) as conn:  # queryables as an operator of an ml-model catalog would have declared them
+        conn.execute(
+            "INSERT INTO pgstac.queryables (name, definition, collection_ids) VALUES "
+            "('ml-model:architecture', '{\"type\": \"string\"}', NULL), "
+            "('ml-model:prediction_type', '{\"type\": \"string\"}', %s)",
+            ([db.ML_MODEL_COLLECTION],),
+        )
+    yield url, items
+    db.drop_database(dsn, url.rsplit("/", 1)[1])
+
+
+def _connect(url):
+    return psycopg.connect(url, autocommit=True, options="-c search_path=pgstac,public")
+
+
+def _state(url) -> dict:
+    """Everything an upgrade may touch: hydrated items, collections, queryables, row versions, backups."""
+    with _connect(url) as conn:
+        items = {
+            (c, i): (doc, xmin)
+            for c, i, doc, xmin in conn.execute(
+                "SELECT collection, id, pgstac.content_hydrate(it), it.xmin::text FROM pgstac.items it"
+            )
+        }
+        collections = dict(conn.execute("SELECT id, content FROM pgstac.collections"))
+        queryables = sorted(
+            (n, json.dumps(d, sort_keys=True), c)
+            for n, d, c in conn.execute("SELECT name, definition, collection_ids FROM pgstac.queryables")
+        )
+        has_backup = conn.execute("SELECT to_regclass('public.crosswalk_backup') IS NOT NULL").fetchone()[0]
+        backups = conn.execute("SELECT count(*) FROM public.crosswalk_backup").fetchone()[0] if has_backup else 0
+    return {"items": items, "collections": collections, "queryables": queryables, "backups": backups}
+
+
+def _without_nulls(value):
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _search(url, cql2: dict) -> set[str]:
+    with _connect(url) as conn:
+        res = conn.execute(
+            "SELECT pgstac.search(%s::jsonb)",
+            (json.dumps({"filter-lang": "cql2-json", "filter": cql2, "limit": 1000}),),
+        ).fetchone()[0]
+    return {f["id"] for f in res.get("features", [])}
+
+
+def test_upgrade_in_place_equals_the_file_conversion_and_answers_cql2(database, tmp_path):
+    url, items = database
+    before = _state(url)
+    result = crosswalk.upgrade_pgstac(url)
+    assert not result.failed, [c.error for c in result.collections]
+    after = _state(url)
+    n_items = sum(len(group) for group in items.values())
+    assert len(after["items"]) == n_items == result.summary()["items"]
+
+    # Every item reads back equal to the file conversion of what the database held (hydrated), written to a
+    # file: `collection` aside, which the file conversion drops for want of a collection link (stored rows keep it).
+    for (cid, iid), (old, _) in before["items"].items():
+        path = tmp_path / f"{cid}-{iid}.json"
+        path.write_text(json.dumps(old))
+        expected = crosswalk.convert_file(str(path)).document
+        got = after["items"][(cid, iid)][0]
+        assert got["collection"] == cid
+        assert {k: v for k, v in got.items() if k != "collection"} == {
+            k: v for k, v in expected.items() if k != "collection"
+        }, iid
+        assert crosswalk.detect(got).format == crosswalk.detect(expected).format
+        assert str(crosswalk.detect(got).format) == "mlm@1.5.2"
+
+    # ... and the MLM fields are those of the corpus file's own conversion (pgstac stores no nulls).
+    for cid, group in items.items():
+        for source, item in group:
+            expected = crosswalk.convert_file(str(source)).document
+            if isinstance(expected, list) or expected is None:
+                continue
+            got = after["items"][(cid, item["id"])][0]
+            mlm = {k: _without_nulls(v) for k, v in expected["properties"].items() if k.startswith("mlm:")}
+            assert {k: got["properties"].get(k) for k in mlm} == mlm, item["id"]
+
+    # The collection was updated (ml-model summaries became MLM ones), originals backed up.
+    gold = after["collections"][db.ML_MODEL_COLLECTION]
+    assert "mlm:architecture" in gold["summaries"] and not any(k.startswith("ml-model:") for k in gold["summaries"])
+    assert result.rows_written == n_items + 1  # the items and the ml-model collection
+    assert after["backups"] == n_items + 1 + 2  # ... and the two queryables renamed
+    with _connect(url) as conn:
+        backed = dict(conn.execute("SELECT id, content FROM public.crosswalk_backup WHERE kind = 'item'").fetchall())
+    assert backed == {iid: doc for (_, iid), (doc, _) in before["items"].items()}
+
+    # Queryables follow the fields: ml-model:architecture -> mlm:architecture, prediction_type -> mlm:tasks.
+    names = {q[0]: q for q in after["queryables"]}
+    assert "ml-model:architecture" not in names and "mlm:architecture" in names
+    assert "ml-model:prediction_type" not in names and json.loads(names["mlm:tasks"][1])["type"] == "array"
+
+    # CQL2 through pgstac's search answers on the MLM names, as the file conversions say it should.
+    converted = [doc for doc, _ in after["items"].values()]
+    # an architecture that came from ml-model:architecture (the ml-model collection's items)
+    arch = after["items"][(db.ML_MODEL_COLLECTION, items[db.ML_MODEL_COLLECTION][0][1]["id"])][0]["properties"]
+    arch = arch["mlm:architecture"]
+    by_arch = {d["id"] for d in converted if d["properties"].get("mlm:architecture") == arch}
+    assert by_arch and _search(url, {"op": "=", "args": [{"property": "mlm:architecture"}, arch]}) == by_arch
+    classifiers = {d["id"] for d in converted if "classification" in d["properties"].get("mlm:tasks", [])}
+    assert classifiers >= {i["id"] for _, i in items[db.ML_MODEL_COLLECTION] if "agrifieldnet" in i["id"]}
+    query = {"op": "a_contains", "args": [{"property": "mlm:tasks"}, ["classification"]]}
+    assert _search(url, query) == classifiers
+    assert not _search(url, {"op": "=", "args": [{"property": "ml-model:architecture"}, arch]})
+
+    # A rerun rewrites nothing: no row gets a new version.
+    again = crosswalk.upgrade_pgstac(url)
+    assert again.rows_written == 0 and again.summary()["items_changed"] == 0 and not again.failed
+    assert _state(url) == after
+
+    # The backup puts everything back: documents and queryables as they were before the upgrade.
+    from crosswalk.pgstac import restore
+
+    assert restore(url, result.run_id) == after["backups"]
+    restored = _state(url)
+    assert {k: doc for k, (doc, _) in restored["items"].items()} == {k: doc for k, (doc, _) in before["items"].items()}
+    assert restored["collections"] == before["collections"]
+    assert restored["queryables"] == before["queryables"]
+
+
+def test_dry_run_writes_nothing(database):
+    url, items = database
+    before = _state(url)
+    result = crosswalk.upgrade_pgstac(url, dry_run=True, jobs=2)  # converted by two worker processes
+    assert result.summary()["items_changed"] == sum(len(g) for g in items.values())
+    assert result.rows_written == 0
+    after = _state(url)
+    assert after == before
+    with _connect(url) as conn:  # not even the backup table
+        assert conn.execute("SELECT to_regclass('public.crosswalk_backup')").fetchone()[0] is None
+
+
+@pytest.mark.slow
+def test_cli_upgrades_one_collection_and_reports(database, tmp_path):
+    url, _ = database
+    summary = tmp_path / "summary.ndjson"
+    cmd = [
+        sys.executable,
+        "-c",
+        "from crosswalk.cli import dlm_migrate; dlm_migrate()",
+        "--pgstac",
+        url,
+        "--collection",
+        db.MLM_COLLECTION,
+        "--summary-file",
+        str(summary),
+    ]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    assert "1 collections" in run.stderr and f"{db.MLM_COLLECTION}: upgraded" in run.stderr, run.stderr
+    lines = [json.loads(line) for line in summary.read_text().splitlines()]
+    assert lines[-1]["summary"]["upgraded"] == 1 and all(r["status"] == "converted" for r in lines[:-1])
+    # an invalid output is written and said so: exit 1 then, 0 otherwise
+    assert run.returncode == (1 if lines[-1]["summary"]["invalid"] else 0), run.stderr
+    state = _state(url)
+    # the other collection was not asked for: still ml-model
+    assert "ml-model:architecture" in state["collections"][db.ML_MODEL_COLLECTION]["summaries"]
+    usage = subprocess.run([*cmd[:3], "--pgstac", url, "item.json"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "no SRC" in usage.stderr
+
+
+@pytest.mark.slow
+def test_a_bad_item_fails_its_collection_only(database):
+    url, items = database
+    bad = dict(items[db.ML_MODEL_COLLECTION][0][1])
+    bad["id"] = "bad-item"
+    bad["stac_extensions"] = ["https://stac-extensions.github.io/ml-model/v2.0.0/schema.json"]
+    db.load(url, [], [bad])
+    before = _state(url)
+    failures = []
+    result = crosswalk.upgrade_pgstac(url, on_failure=failures.append)
+    assert result.failed
+    assert len(failures) == 1
+    line = failures[0]
+    assert db.ML_MODEL_COLLECTION in line and "bad-item" in line and "/stac_extensions/0" in line
+    assert "\n" not in line
+    after = _state(url)
+    for key, value in before["items"].items():  # the failed collection is exactly as it was
+        if key[0] == db.ML_MODEL_COLLECTION:
+            assert after["items"][key] == value
+    assert after["collections"][db.ML_MODEL_COLLECTION] == before["collections"][db.ML_MODEL_COLLECTION]
+    upgraded = {c.id: c.status for c in result.collections}
+    assert upgraded == {db.ML_MODEL_COLLECTION: "failed", db.MLM_COLLECTION: "upgraded"}
+    assert all(
+        str(crosswalk.detect(doc).format) == "mlm@1.5.2"
+        for (c, _), (doc, _) in after["items"].items()
+        if c == db.MLM_COLLECTION
+    )
+
+
+def test_a_killed_run_leaves_the_database_as_it_was(database):
+    url, _ = database
+    before = _state(url)
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from crosswalk.pgstac import upgrade
+
+        def progress(collection, done):
+            print("written", collection, done, flush=True)
+            time.sleep(60)  # killed here, in the middle of the first collection's transaction
+
+        upgrade({url!r}, chunk_size=2, on_progress=progress)
+        """
+    )
+    idle = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            first = proc.stdout.readline()
+            assert first.startswith("written"), first
+            with _connect(url) as conn:  # the first chunk is in the database, uncommitted
+                assert conn.execute(idle).fetchone()[0] == 1
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with _connect(url) as conn:  # the server sees the dead client's socket close and rolls its transaction back
+        for _ in range(100):
+            others = (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if not conn.execute(others).fetchone()[0]:
+                break
+            time.sleep(0.1)
+    after = _state(url)
+    assert after["items"] == before["items"]
+    assert after["collections"] == before["collections"]
+    assert after["queryables"] == before["queryables"]
+    assert after["backups"] == 0
+    # and running again finishes the job
+    assert not crosswalk.upgrade_pgstac(url).failed

@@ -1,0 +1,310 @@
+"""Repairs and target invariants: producers' defects with one clear fix, extension URIs decided by their schemas,
+Collection summaries in STAC's JSON-Schema form, --fill for any output pointer, versions newer than the newest
+known. Each test names the behaviour it pins; inputs are the project's producer corpus (made with stac-model and
+pystac, see corpora/producers/SOURCES.md) or the official MLM examples."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CORPORA, SHARED, needs_shared
+
+from crosswalk import pipeline
+from crosswalk.formats import detect
+from crosswalk.io import dumps, read_document
+from crosswalk.validate import check
+
+PRODUCERS = CORPORA / "producers"
+MLM_152 = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
+
+
+def load(name: str) -> dict:
+    return read_document(str(PRODUCERS / name))
+
+
+def entries(result, path: str) -> list[dict]:
+    return [e for e in result.report["fields"] if e["path"] == path]
+
+
+def errors(doc: dict) -> list:
+    return [i for i in check(doc) if i.severity == "error"]
+
+
+# -- Collection summaries ---------------------------------------------------------------------------------------
+def test_list_summaries_are_written_as_json_schema_and_reported_transformed() -> None:
+    source = load("pystac-1.15.2-mlm-collection.json")
+    assert errors(source)  # the list summaries pystac writes fail the MLM schema
+    result = pipeline.convert(source, verify=True)
+    summaries = result.document["summaries"]
+    assert summaries["mlm:tasks"] == {
+        "type": "array",
+        "items": {"type": "string", "enum": ["classification", "segmentation"]},
+    }  # an array field: the enum constrains its items
+    assert summaries["mlm:architecture"] == {"type": "string", "enum": ["ResNet", "U-Net"]}
+    assert result.valid and not result.report["issues"]
+    for i in range(2):
+        (entry,) = entries(result, f"/summaries/mlm:tasks/{i}")
+        assert entry["status"] == "transformed" and entry["to"] == ["/summaries/mlm:tasks"]
+    assert not result.report["summary"]["invented"]
+
+
+def test_no_summary_warning_excuses_an_invalid_collection() -> None:
+    doc = load("pystac-1.15.2-mlm-collection.json")
+    doc["stac_extensions"] = [MLM_152]
+    found = errors(doc)
+    assert found and all("upstream" not in i.message for i in found)
+
+
+# -- short extension ids ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("short", "uri"),
+    [
+        ("file", "https://stac-extensions.github.io/file/v1.0.0/schema.json"),
+        ("eo", "https://stac-extensions.github.io/eo/v1.1.0/schema.json"),
+        ("proj", "https://stac-extensions.github.io/projection/v1.1.0/schema.json"),
+        ("view", "https://stac-extensions.github.io/view/v1.0.0/schema.json"),
+    ],
+)
+def test_short_extension_ids_become_uris_whatever_the_source_version(short: str, uri: str) -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")  # MLM 1.5.2: an empty plan
+    doc["stac_extensions"] = [u for u in doc["stac_extensions"] if u != uri]
+    doc["stac_extensions"].insert(0, short)
+    result = pipeline.convert(doc, verify=True)
+    assert short not in result.document["stac_extensions"]
+    assert uri in result.document["stac_extensions"]
+    (entry,) = entries(result, "/stac_extensions/0")
+    assert entry["status"] == "transformed"
+
+
+def test_a_core_short_id_is_dropped() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    doc["stac_extensions"].append("collection-assets")
+    result = pipeline.convert(doc, verify=True)
+    assert "collection-assets" not in result.document["stac_extensions"]
+    assert entries(result, f"/stac_extensions/{len(doc['stac_extensions']) - 1}")[0]["status"] == "dropped"
+
+
+# -- repairs and invariants on an empty plan ----------------------------------------------------------------------
+def test_a_clean_document_at_the_target_is_a_no_op() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    result = pipeline.convert(doc, verify=True)
+    assert result.steps == [] and not result.changed
+    assert result.document == doc
+    assert set(result.report["summary"].values()) - {0} == {result.report["summary"]["kept"]}
+
+
+MLM_152_EXAMPLES = sorted((SHARED / "specs/mlm/v1.5.2/examples").glob("item_*.json")) if SHARED.is_dir() else []
+
+
+@needs_shared
+@pytest.mark.parametrize("src", MLM_152_EXAMPLES, ids=lambda p: p.name)
+def test_official_examples_at_the_target_are_repaired_and_reruns_change_nothing(src: Path) -> None:
+    doc = read_document(str(src))
+    result = pipeline.convert(doc, verify=True)
+    assert result.steps == []
+    assert not errors(result.document), errors(result.document)
+    text = json.dumps(result.document)
+    assert "classification_classes" not in text and "norm_by_channel" not in text
+    if errors(doc):  # 9 of the 11 examples are invalid as published: the repairs must show
+        summary = result.report["summary"]
+        assert result.changed and (summary["repaired"] or summary["dropped"])
+    again = pipeline.convert(result.document, verify=True)
+    assert dumps(again.document) == dumps(result.document) and not again.changed
+
+
+# -- extension URIs decided by their schemas -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["eo/v1.1.0", "raster/v1.1.0", "file/v2.1.0", "classification/v1.1.0", "ml-aoi/v0.2.0"]
+)
+def test_a_declared_extension_without_fields_stays_when_its_schema_accepts_that(name: str) -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    doc["assets"]["model"].pop("file:size")
+    doc["assets"]["model"].pop("eo:bands")
+    for out in doc["properties"]["mlm:output"]:
+        out.pop("classification:classes", None)
+    uri = f"https://stac-extensions.github.io/{name}/schema.json"
+    if uri not in doc["stac_extensions"]:
+        doc["stac_extensions"].append(uri)
+    result = pipeline.convert(doc, verify=True)
+    assert uri in result.document["stac_extensions"]
+    assert not [
+        e for e in result.report["fields"] if e["path"].startswith("/stac_extensions/") and e["status"] == "dropped"
+    ]
+
+
+def test_a_declared_extension_its_schema_rejects_without_fields_is_dropped() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    doc["stac_extensions"].append("https://stac-extensions.github.io/scientific/v1.0.0/schema.json")
+    result = pipeline.convert(doc, verify=True)
+    assert "https://stac-extensions.github.io/scientific/v1.0.0/schema.json" not in result.document["stac_extensions"]
+    (entry,) = entries(result, "/stac_extensions/3")
+    assert entry["status"] == "dropped" and "sci:" in entry["reason"]
+
+
+@needs_shared
+def test_an_extension_uri_the_fields_need_is_added_and_reported() -> None:
+    doc = read_document(str(SHARED / "specs/mlm/v1.5.2/examples/item_raster_bands.json"))
+    doc["stac_extensions"] = [u for u in doc["stac_extensions"] if "/raster/" not in u]
+    assert errors(doc)  # MLM checks band references against raster:bands only when raster is declared
+    result = pipeline.convert(doc, verify=True)
+    raster = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
+    i = result.document["stac_extensions"].index(raster)
+    (entry,) = entries(result, f"/stac_extensions/{i}")
+    assert entry["status"] == "invented" and "raster:" in entry["reason"]
+    assert result.valid
+
+
+def test_fields_valid_without_their_uri_get_none_added() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")  # classification:classes inside mlm:output, no URI
+    assert "classification" not in json.dumps(doc["stac_extensions"])
+    assert "classification" not in json.dumps(pipeline.convert(doc).document["stac_extensions"])
+
+
+# -- detection: an mlm:* role is MLM evidence ------------------------------------------------------------------
+def _role_only_collection() -> dict:
+    doc = load("pystac-1.15.2-mlm-collection.json")
+    doc["stac_extensions"] = ["https://stac-extensions.github.io/item-assets/v1.0.0/schema.json"]
+    doc.pop("summaries")
+    return doc
+
+
+def test_an_mlm_role_is_mlm_evidence() -> None:
+    detection = detect(_role_only_collection())
+    assert detection.format.family == "mlm" and "mlm:* asset roles" in detection.evidence
+
+
+def test_single_and_bulk_mode_agree_on_a_collection_whose_only_ml_trace_is_a_role(tmp_path: Path) -> None:
+    from crosswalk import bulk
+
+    doc = _role_only_collection()
+    src = tmp_path / "in" / "collection.json"
+    src.parent.mkdir()
+    src.write_text(json.dumps(doc))
+    single = pipeline.convert_file(str(src))
+    assert single.ok and single.valid
+    run = bulk.migrate([str(src)], out_dir=str(tmp_path / "out"), progress=False)
+    assert not run.failures and run.summary["invalid"] == 0
+    written = tmp_path / "out" / "collection.json"
+    bulk_doc = json.loads(written.read_text()) if written.exists() else doc
+    assert bulk_doc == single.document
+
+
+# -- producers' defects -------------------------------------------------------------------------------------------
+def test_pystac_mlm_api_defects_are_repaired() -> None:
+    source = load("pystac-1.15.2-mlm-api-item.json")
+    result = pipeline.convert(source, verify=True)
+    props = result.document["properties"]
+    asset = result.document["assets"]["weights"]
+    assert {"mlm:name", "mlm:architecture", "mlm:tasks", "mlm:input", "mlm:output"} <= set(props)
+    assert not {"mlm:name", "mlm:input", "mlm:output"} & set(asset)
+    inp = props["mlm:input"][0]
+    assert inp["value_scaling"] == [{"type": "scale", "value": 10000}]  # the number is untouched
+    assert inp["resize_type"] == "interpolation-linear"
+    statuses = {e["path"]: e for e in result.report["fields"]}
+    for path in (
+        "/assets/weights/mlm:name",
+        "/assets/weights/mlm:input/0/value_scaling",
+        "/assets/weights/mlm:input/0/resize_type",
+    ):
+        assert statuses[path]["status"] == "repaired", path
+    assert statuses["/assets/weights/mlm:input/0/value_scaling"]["to"] == ["/properties/mlm:input/0/value_scaling/0"]
+    assert result.valid, result.report["issues"]
+
+
+def test_model_fields_on_one_of_several_model_assets_stay_and_say_why() -> None:
+    doc = load("pystac-1.15.2-mlm-api-item.json")
+    doc["assets"]["onnx"] = {"href": "https://example.com/m.onnx", "roles": ["mlm:model"], "mlm:artifact_type": "onnx"}
+    result = pipeline.convert(doc, verify=True)
+    assert "mlm:name" in result.document["assets"]["weights"]
+    assert "mlm:name" not in result.document["properties"]
+    (entry,) = entries(result, "/assets/weights/mlm:name")
+    assert "2 model assets" in entry["reason"]
+    assert not result.valid  # MLM 1.5.2 still forbids them there: invalid, and said so
+
+
+def test_null_bbox_beside_null_geometry_is_dropped_as_a_repair() -> None:
+    doc = load("pystac-1.15.2-mlm-api-item.json")
+    doc["bbox"] = None
+    result = pipeline.convert(doc, verify=True)
+    assert "bbox" not in result.document
+    (entry,) = entries(result, "/bbox")
+    assert entry["status"] == "repaired"
+
+
+def test_class_fields_outside_the_classification_schema() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    classes = doc["properties"]["mlm:output"][0]["classification:classes"]
+    classes[0]["title"] = None
+    classes[1]["title"] = classes[1]["name"]
+    classes[2]["title"] = "something else entirely"
+    classes[3]["nodata"] = False
+    result = pipeline.convert(doc, verify=True)
+    out = result.document["properties"]["mlm:output"][0]["classification:classes"]
+    assert all(set(c) <= {"value", "name", "description", "color_hint"} for c in out)
+    base = "/properties/mlm:output/0/classification:classes"
+    assert entries(result, f"{base}/0/title")[0]["status"] == "repaired"
+    assert entries(result, f"{base}/1/title")[0]["status"] == "repaired"
+    assert entries(result, f"{base}/2/title")[0]["status"] == "dropped"  # information lost: said so
+    assert entries(result, f"{base}/3/nodata")[0]["status"] == "repaired"
+
+
+# -- --fill any output pointer ----------------------------------------------------------------------------------
+def test_fill_supplies_a_field_crosswalk_would_not_invent() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    doc["properties"].pop("datetime")  # openeo-core writes none
+    assert errors(doc)
+    fill = {"*": {"/properties/datetime": "2024-01-01T00:00:00Z"}}
+    result = pipeline.convert(doc, fill=fill, verify=True)
+    assert result.document["properties"]["datetime"] == "2024-01-01T00:00:00Z"
+    (entry,) = entries(result, "/properties/datetime")
+    assert entry["status"] == "filled"
+    assert result.valid
+
+
+def test_fill_replacing_a_value_reports_the_old_one() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    old = doc["properties"]["mlm:name"]
+    result = pipeline.convert(doc, fill={doc["id"]: {"mlm:name": "renamed"}}, verify=True)
+    assert result.document["properties"]["mlm:name"] == "renamed"
+    statuses = sorted(e["status"] for e in entries(result, "/properties/mlm:name"))
+    assert statuses == ["dropped", "filled"] and old != "renamed"
+
+
+# -- versions newer than the newest known -----------------------------------------------------------------------
+def test_a_newer_mlm_version_is_detected_as_such() -> None:
+    detection = detect(load("stac-model-0.7.0-eurosat_resnet.json"))
+    assert detection.newer == "1.6.0" and str(detection.format) == "mlm@1.5.2"
+
+
+def test_a_newer_version_passes_unchanged_to_the_latest_with_a_warning() -> None:
+    doc = load("stac-model-0.7.0-eurosat_resnet.json")
+    result = pipeline.convert(doc, to="mlm", verify=True)
+    assert result.ok and result.document == doc and result.unverifiable
+    assert result.report["source"]["format"] == "mlm@1.6.0" and result.report["validated"] is False
+    assert result.report["target"]["format"] == "mlm@1.6.0"  # the family's latest is the document's own version
+    (warning,) = result.report["issues"]
+    assert warning["severity"] == "warning" and "cannot be validated offline" in warning["message"]
+
+
+@pytest.mark.parametrize("target", ["mlm@1.5.2", "mlm@1.4.0", "ml-model", "dlm"])
+def test_a_newer_version_below_it_is_read_as_the_latest_known(target: str) -> None:
+    doc = copy.deepcopy(load("stac-model-0.7.0-eurosat_resnet.json"))
+    doc["properties"]["mlm:future_field"] = 1
+    result = pipeline.convert(doc, to=target, verify=True)
+    assert result.ok and not result.unverifiable
+    assert "v1.6.0" not in json.dumps(result.document)
+    (uri,) = entries(result, "/stac_extensions/2")
+    assert "newer" in uri["reason"]
+    (unknown,) = entries(result, "/properties/mlm:future_field")
+    assert unknown["status"] == "dropped" and "1.6.0" in unknown["reason"]
+    assert result.valid, result.report["issues"]
+
+
+def test_a_newer_major_version_is_still_refused() -> None:
+    doc = load("stac-model-0.7.0-eurosat_resnet.json")
+    doc["stac_extensions"][2] = "https://stac-extensions.github.io/mlm/v2.0.0/schema.json"
+    result = pipeline.convert(doc)
+    assert result.error is not None and "unknown mlm version 2.0.0" in str(result.error)

@@ -1,0 +1,469 @@
+"""Safety as an adversarial user tries it: no option destroys an input, nothing is written outside the target, no
+document stops a run, no traceback. Each test is one reproduction: a temporary tree, one command.
+
+The real command runs in a subprocess where the process matters (devices, FIFOs, locks, exit codes, stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import CORPORA
+
+from crosswalk import bulk
+from crosswalk.treelock import MARKER, TreeLock
+
+ITEM = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+MLM_ITEM = json.loads((CORPORA / "mlm" / "spec-1.0.0-item_basic.json").read_text(encoding="utf-8"))
+
+
+def run(*args: object, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
+    code = "import sys; from crosswalk.cli import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=timeout, input=stdin
+    )
+
+
+def run_crosswalk(*args: object, timeout: float = 120) -> subprocess.CompletedProcess:
+    code = "import sys; from crosswalk.cli import main; sys.argv[0] = 'crosswalk'; main()"
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def no_traceback(r: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout, r.stderr
+    for line in r.stderr.splitlines():
+        if line.startswith("error:"):
+            assert "Error:" not in line and "object has no attribute" not in line, line
+
+
+def write(path: Path, doc: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def item(i: int) -> dict:
+    return {**ITEM, "id": f"item-{i}", "links": []}
+
+
+def catalog(top: Path, hrefs: list[str]) -> Path:
+    doc = {"type": "Catalog", "id": "cat", "stac_version": "1.0.0", "description": "d",
+           "links": [{"rel": "item", "href": h} for h in hrefs]}
+    return write(top / "catalog.json", doc)
+
+
+def snapshot(top: Path) -> dict[str, bytes | str]:
+    """Every entry below ``top``: file bytes, or ``-> target`` for symlinks (never followed)."""
+    out: dict[str, bytes | str] = {}
+    for p in sorted(top.rglob("*")):
+        rel = str(p.relative_to(top))
+        if p.is_symlink():
+            out[rel] = "-> " + os.readlink(p)
+        elif p.is_file():
+            out[rel] = p.read_bytes()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Writes outside the target, inputs destroyed
+
+
+def test_in_place_never_follows_a_symlinked_directory_out_of_the_root(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside / "x.json", item(1))
+    before = snapshot(outside)
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(2))
+    (cat / "models").symlink_to("../outside")
+    root = catalog(cat, ["./items/a.json", "./models/x.json"])
+    r = run(root, "--in-place", "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    assert snapshot(outside) == before  # the file outside the root is untouched
+    assert "1 links outside the root not followed" in r.stderr
+    assert "mlm" in (cat / "items" / "a.json").read_text(encoding="utf-8")  # the one inside was converted
+    assert (cat / "models").is_symlink()
+
+
+@pytest.mark.parametrize("how", ["symlink", "same", "inside", "around"])
+def test_out_dir_onto_into_or_around_the_input_tree_is_a_usage_error(tmp_path: Path, how: str) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    root = catalog(cat, ["./items/a.json"])
+    out = {"symlink": tmp_path / "out", "same": cat, "inside": cat / "out", "around": tmp_path}[how]
+    if how == "symlink":
+        out.symlink_to("cat")
+    before = snapshot(tmp_path)
+    r = run(root, "--out-dir", out, "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 2, r.stderr
+    assert "--out-dir" in r.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("how", ["root", "symlink"])
+def test_backup_dir_onto_the_root_is_a_usage_error(tmp_path: Path, how: str) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    root = catalog(cat, ["./items/a.json"])
+    backup = cat if how == "root" else tmp_path / "bak"
+    if how == "symlink":
+        backup.symlink_to("cat")
+    before = snapshot(tmp_path)
+    r = run(root, "--in-place", "--backup-dir", backup, "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 2 and "--backup-dir" in r.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("mode", [["--dry-run"], ["--out-dir", "OUT"], ["--in-place"]])
+def test_summary_file_naming_an_input_is_a_usage_error(tmp_path: Path, mode: list[str]) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    root = catalog(cat, ["./items/a.json"])
+    before = snapshot(tmp_path)
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in mode]
+    for target in (root, cat / "items" / "a.json"):
+        r = run(root, *args, "--summary-file", target, "--no-validate")
+        no_traceback(r)
+        assert r.returncode == 2 and "--summary-file" in r.stderr, r.stderr
+        assert snapshot(tmp_path) == before
+
+
+def test_summary_file_is_not_truncated_before_the_run_has_a_new_one(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    root = catalog(cat, ["./items/a.json"])
+    summary = tmp_path / "summary.ndjson"
+    summary.write_text("old\n", encoding="utf-8")
+    lock = TreeLock(str(tmp_path / "out")).__enter__()  # the run stops at the lock: the old summary stays
+    try:
+        r = run(root, "--out-dir", tmp_path / "out", "--summary-file", summary, "--no-validate")
+    finally:
+        lock.__exit__(None, None, None)
+    assert r.returncode == 1 and "busy" in r.stderr
+    assert summary.read_text(encoding="utf-8") == "old\n"
+    r = run(root, "--out-dir", tmp_path / "out", "--summary-file", summary, "--no-validate")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(summary.read_text(encoding="utf-8").splitlines()[-1])["summary"]["documents"] == 2
+
+
+@pytest.mark.parametrize("args", [["-o", "IN"], ["--report-file", "IN"], ["-o", "X", "--report-file", "X"],
+                                  ["-o", "LINK"]])
+def test_single_mode_outputs_never_name_the_input_or_each_other(tmp_path: Path, args: list[str]) -> None:
+    src = write(tmp_path / "in.json", ITEM)
+    (tmp_path / "link.json").symlink_to("in.json")
+    names = {"IN": src, "X": tmp_path / "x.json", "LINK": tmp_path / "link.json"}
+    before = snapshot(tmp_path)
+    r = run(src, *[str(names.get(a, a)) for a in args])
+    no_traceback(r)
+    assert r.returncode == 2, r.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_output_through_a_symlink_keeps_the_symlink(tmp_path: Path) -> None:
+    src = write(tmp_path / "in.json", ITEM)
+    (tmp_path / "real.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "out.json").symlink_to("real.json")
+    r = run(src, "-o", tmp_path / "out.json", "--report", "none")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out.json").is_symlink()
+    assert "mlm:" in (tmp_path / "real.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_named_by_o_is_written_to_never_replaced(tmp_path: Path) -> None:
+    """The same as ``-o /dev/null`` (run as root), on a private null device so a regression cannot break the
+    machine."""
+    src = write(tmp_path / "in.json", ITEM)
+    dev = tmp_path / "null"
+    os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    for args in (["-o", dev], ["-o", dev, "--report-file", dev]):
+        r = run(src, *args, "--report", "none")
+        no_traceback(r)
+        assert r.returncode == 0, r.stderr
+        assert stat.S_ISCHR(os.lstat(dev).st_mode), "the device was replaced by a regular file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json", "null"]
+
+
+def test_a_fifo_named_by_o_is_written_to_never_replaced(tmp_path: Path) -> None:
+    src = write(tmp_path / "in.json", ITEM)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = run(src, "-o", fifo, "--report", "none", timeout=60)
+    reader.join(timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    written = json.loads(got[0])
+    assert any("/mlm/" in uri for uri in written["stac_extensions"]) and "mlm:name" in written["properties"]
+
+
+def test_symlinks_are_never_copied_as_their_targets_content(tmp_path: Path) -> None:
+    secret = write(tmp_path / "private" / "secret.json", {"password": "hunter2"})
+    src = tmp_path / "in"
+    write(src / "a.json", item(1))
+    write(src / "b.json", item(2))
+    (src / "secret.json").symlink_to(secret)  # what /etc/shadow would be
+    (src / "alias.json").symlink_to("a.json")  # a symlink inside the tree
+    r = run(src, "--out-dir", tmp_path / "out", "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    assert not (out / "secret.json").exists() and not (out / "secret.json").is_symlink()
+    assert "hunter2" not in "".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+    assert (out / "alias.json").is_symlink() and os.readlink(out / "alias.json") == "a.json"
+    assert json.loads((out / "alias.json").read_text(encoding="utf-8"))["id"] == "item-1"
+
+
+def test_in_place_keeps_a_symlink_a_symlink(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    (cat / "items" / "latest.json").symlink_to("a.json")
+    root = catalog(cat, ["./items/latest.json"])
+    r = run(root, "--in-place", "--no-validate")
+    assert r.returncode == 0, r.stderr
+    assert (cat / "items" / "latest.json").is_symlink()
+    assert "mlm" in (cat / "items" / "a.json").read_text(encoding="utf-8")
+    assert (tmp_path / "cat.bak" / "items" / "a.json").is_file()  # backed up under the real name
+
+
+# ------------------------------------------------------------------------------------------------------------
+# One document must not stop or hang a run
+
+
+def _deep(n: int) -> str:
+    """An Item with ``properties.deep`` nested ``n`` objects deep (as text: json itself cannot write it)."""
+    nested = '{"x": ' * n + "{}" + "}" * n
+    return json.dumps(item(9)).replace('"properties": {', '"properties": {"deep": ' + nested + ", ", 1)
+
+
+def test_deep_nesting_fails_one_document_and_the_run_goes_on(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write(src / "a.json", item(1))
+    deep = _deep(1000)
+    (src / "deep.json").write_text(deep, encoding="utf-8")
+    (src / "lines.ndjson").write_text(json.dumps(item(2)) + "\n" + deep + "\n" + json.dumps(item(3)) + "\n",
+                                      encoding="utf-8")
+    write(src / "z.json", item(4))
+    for _ in range(2):  # a rerun does not stop at the same file either
+        r = run(src, "--out-dir", tmp_path / "out", "--no-validate", "--report", "json")
+        no_traceback(r)
+        assert r.returncode == 1
+        summary = json.loads(r.stderr.strip().splitlines()[-1])["summary"]
+        assert summary["failed"] == 2 and summary["documents"] == 6
+        assert f"{src / 'deep.json'} at /properties/deep/x/x" in r.stderr and "nested more than" in r.stderr
+        assert "lines.ndjson#L2" in r.stderr
+        assert (tmp_path / "out" / "z.json").is_file()
+
+
+@pytest.mark.parametrize("bad", ["bigint", "surrogate", "nan", "deep"])
+def test_bad_values_in_one_document_are_never_usage_errors(tmp_path: Path, bad: str) -> None:
+    src = tmp_path / "in"
+    write(src / "a.json", item(1))
+    text = json.dumps(item(2))
+    text = {
+        "bigint": text.replace('"id": "item-2"', '"id": "item-2", "n": ' + "9" * 5000),
+        "surrogate": text.replace('"id": "item-2"', '"id": "item-2\\ud800"'),
+        "nan": text.replace('"id": "item-2"', '"id": "item-2", "n": NaN'),
+        "deep": _deep(600),
+    }[bad]
+    (src / "b.json").write_text(text, encoding="utf-8")
+    r = run(src, "--out-dir", tmp_path / "out", "--no-validate")
+    no_traceback(r)
+    assert r.returncode in (0, 1) and "Usage" not in r.stderr
+    assert (r.returncode == 1) == (bad in ("bigint", "deep"))
+
+
+def _laughs() -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("name", ["bomb.yaml", "bomb.json"])
+def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path, name: str) -> None:
+    bomb = _laughs()
+    assert len(bomb) < 800
+    (tmp_path / name).write_text(bomb, encoding="utf-8")
+    r = run(tmp_path / name, timeout=30)
+    no_traceback(r)
+    assert r.returncode == 1 and "YAML aliases" in r.stderr and name in r.stderr
+
+
+def test_fifos_and_device_links_in_a_tree_are_skipped_and_listed(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write(src / "a.json", item(1))
+    os.mkfifo(src / "pipe.json")  # reading it would block forever
+    (src / "zero.json").symlink_to("/dev/zero")  # reading it would exhaust memory
+    r = run(src, "--out-dir", tmp_path / "out", "--no-validate", timeout=60)
+    no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    assert "pipe.json: not a regular file" in r.stderr
+    assert "1 links outside the root not followed" in r.stderr  # /dev/zero is outside the tree
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.json"]
+
+
+def test_a_document_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from crosswalk.limits import MAX_BYTES
+
+    src = tmp_path / "in"
+    write(src / "a.json", item(1))
+    with open(src / "huge.json", "wb") as f:  # sparse: costs no disk, would cost gigabytes to parse
+        f.truncate(MAX_BYTES + 1)
+    r = run(src, "--out-dir", tmp_path / "out", "--no-validate", timeout=60)
+    no_traceback(r)
+    assert r.returncode == 1 and "huge.json" in r.stderr and "limit" in r.stderr
+    r = run(src / "huge.json", timeout=60)
+    assert r.returncode == 1 and "limit" in r.stderr
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Tracebacks and non-standard output
+
+
+def test_fill_with_a_scope_that_is_not_an_object_is_one_line(tmp_path: Path) -> None:
+    src = write(tmp_path / "in.json", ITEM)
+    fill = write(tmp_path / "fill.json", {"*": ["mlm:name", "x"]})
+    r = run(src, "--fill", fill)
+    no_traceback(r)
+    assert r.returncode in (1, 2) and '"*"' in r.stderr
+    assert len([x for x in r.stderr.splitlines() if x.startswith("error")]) == 1
+
+
+@pytest.mark.parametrize("bad", ["deep", "bigint", "surrogate", "binary"])
+def test_single_mode_bad_documents_are_one_line_without_traceback(tmp_path: Path, bad: str) -> None:
+    if bad == "binary":
+        src = tmp_path / "in.yaml"
+        src.write_text("type: Feature\nid: x\nproperties:\n  blob: !!binary aGVsbG8=\n", encoding="utf-8")
+    else:
+        src = tmp_path / "in.json"
+        text = {"deep": _deep(500),
+                "bigint": json.dumps(ITEM).replace('"type": "Feature"', '"type": "Feature", "n": ' + "9" * 5000),
+                "surrogate": json.dumps(ITEM).replace('"id": "', '"id": "\\ud800')}[bad]
+        src.write_text(text, encoding="utf-8")
+    report = tmp_path / "report.json"
+    r = run(src, "-o", tmp_path / "out.json", "--report-file", report)
+    no_traceback(r)
+    if bad == "surrogate":  # repaired and reported, standard UTF-8 JSON written
+        assert r.returncode in (0, 1), r.stderr
+        out = (tmp_path / "out.json").read_bytes().decode("utf-8")
+        assert "\ufffd" in json.loads(out)["id"]
+        rep = json.loads(report.read_text(encoding="utf-8"))
+        assert any(f["status"] == "repaired" and f["path"] == "/id" for f in rep["fields"])
+        return
+    assert r.returncode == 1
+    assert not report.exists() and not (tmp_path / "out.json").exists()  # nothing written for a failure
+    assert {"deep": "nested more than", "bigint": "digits", "binary": "binary"}[bad] in r.stderr
+    for verb in ("detect", "validate"):
+        r = run_crosswalk(verb, src)
+        no_traceback(r)
+        assert r.returncode == 1
+
+
+def test_nan_and_infinity_are_repaired_to_null_and_reported(tmp_path: Path) -> None:
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(ITEM).replace('"type": "Feature"', '"type": "Feature", "n": NaN, "m": [-Infinity]'),
+                   encoding="utf-8")
+    report = tmp_path / "report.json"
+    r = run(src, "-o", tmp_path / "out.json", "--report-file", report)
+    no_traceback(r)
+    assert r.returncode == 0, r.stderr
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} written: not JSON")
+
+    out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"), parse_constant=refuse)
+    assert out["n"] is None and out["m"] == [None]
+    rep = json.loads(report.read_text(encoding="utf-8"))
+    repaired = {f["path"] for f in rep["fields"] if f["status"] == "repaired"}
+    assert {"/n", "/m/0"} <= repaired and rep["summary"]["repaired"] >= 2
+
+
+def test_a_second_in_place_run_on_a_busy_tree_touches_nothing(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    root = catalog(cat, ["./items/a.json"])
+    with TreeLock(str(cat)):  # what a live run holds
+        live_temp = cat / "items" / f".a.json.{os.getpid()}.cwtmp"  # a live run's in-flight file
+        live_temp.write_text("{}", encoding="utf-8")
+        before = snapshot(tmp_path)
+        r = run(root, "--in-place", "--no-validate")
+        no_traceback(r)
+        assert r.returncode == 1 and "tree is busy" in r.stderr
+        assert snapshot(tmp_path) == before
+    live_temp.unlink()
+
+
+def test_the_start_up_sweep_removes_only_dead_runs_temporary_files(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    root = catalog(cat, ["./items/a.json"])
+    (cat / MARKER).write_text("12345\n", encoding="utf-8")  # a run was killed
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = cat / "items" / f".a.json.{dead.pid}.cwtmp"
+    stale.write_text("{", encoding="utf-8")
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        alive = cat / "items" / f".b.json.{live.pid}.cwtmp"
+        alive.write_text("{", encoding="utf-8")
+        r = run(root, "--in-place", "--no-validate")
+        assert r.returncode == 0, r.stderr
+        assert not stale.exists() and alive.exists()
+        assert not (cat / MARKER).exists()
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_percent_encoded_relative_hrefs_are_decoded(tmp_path: Path) -> None:
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a b.json", item(1))
+    write(cat / "items" / "a.json", item(2))
+    root = catalog(cat, ["./items/a%20b.json", "items/%61.json"])
+    result = bulk.migrate([str(root)], out_dir=str(tmp_path / "out"), validate=False)
+    assert result.summary["documents"] == 3 and result.summary["failed"] == 0, result.failures
+    assert (tmp_path / "out" / "items" / "a b.json").is_file() and (tmp_path / "out" / "items" / "a.json").is_file()
+
+
+def test_a_bare_array_of_items_is_written_as_a_feature_collection(tmp_path: Path) -> None:
+    src = write(tmp_path / "in" / "items.json", [item(1), item(2)])
+    r = run(src, "--out-dir", tmp_path / "out", "--no-validate")
+    assert r.returncode == 0, r.stderr
+    out = json.loads((tmp_path / "out" / "items.json").read_text(encoding="utf-8"))
+    assert out["type"] == "FeatureCollection" and [f["id"] for f in out["features"]] == ["item-1", "item-2"]
+    r = run(tmp_path / "out" / "items.json", "--in-place", "--no-validate", "--report", "json")
+    assert r.returncode == 0, r.stderr  # the rewritten file reads back as bulk input, already converted
+    assert json.loads(r.stderr.strip().splitlines()[-1])["summary"]["written"] == 0
+
+
+def test_a_crash_inside_a_transform_is_one_line_with_the_data_path(tmp_path: Path) -> None:
+    """``assets`` as a string makes the ml-model asset transform crash: the user sees where in the data and which
+    rule, in words, not the Python exception (kept chained for debugging)."""
+    from crosswalk import pipeline
+
+    doc = json.loads((CORPORA / "ml-model" / "fairicube-resnet-classifier.json").read_text(encoding="utf-8"))
+    doc["assets"] = "x"
+    result = pipeline.convert(doc, href="in.json", validate=False)
+    message = str(result.error)
+    assert message.startswith("in.json at /assets: cannot convert a string here")
+    assert "[rule ml-model_1.0.0__mlm_1.5.2.yaml:" in message
+    assert "Error" not in message and "object has no attribute" not in message
+    assert isinstance(result.error.__cause__, AttributeError)
+    src = write(tmp_path / "in.json", doc)
+    r = run(src)
+    no_traceback(r)
+    assert r.returncode == 1 and r.stderr.startswith(f"error: {src} at /assets: cannot convert a string here")
