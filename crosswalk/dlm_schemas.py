@@ -1,6 +1,6 @@
 """crosswalk's own JSON Schemas for the dlm layouts, and checking a document against them.
 
-The upstream dlm schemas cannot be used (research §9: the beta2 file is not valid JSON, both type
+The upstream dlm schemas cannot be used (the beta2 file is not valid JSON, both type
 ``stac_extensions`` as an object, misspell ``process_level``, require ``class_name_mapping`` in ``dlm:data``, ...),
 and the current layout never had one. ``crosswalk/schemas/crosswalk/`` holds corrected copies and a schema written
 from the current README (see ``$comment`` in each file and ``schemas/NOTICE.md``). They check the extension fields

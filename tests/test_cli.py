@@ -233,7 +233,7 @@ def test_plan_and_mappings_show_the_graph() -> None:
     assert r.stdout.splitlines()[0].startswith("1. mlm@1.3.0 -> mlm@1.4.0")
     assert len(r.stdout.splitlines()) == 2
     assert "ml-model@1.0.0 -> mlm@1.5.2" in run(main, ["mappings"]).stdout
-    r = run(main, ["plan", "--from", "mlm@1.5.2", "--to", "ml-model"])  # the reverse edge (issue 4)
+    r = run(main, ["plan", "--from", "mlm@1.5.2", "--to", "ml-model"])  # the reverse edge
     assert r.exit_code == 0 and "mlm_1.5.2__ml-model_1.0.0.yaml" in r.stdout
 
 

@@ -1,4 +1,4 @@
-"""Issue 3: dlm beta (dlm:data, dlm:inputs, ...) and current dlm (bands, dlm:input, dlm:output) -> MLM 1.5.2.
+"""dlm beta (dlm:data, dlm:inputs, ...) and current dlm (bands, dlm:input, dlm:output) -> MLM 1.5.2.
 
 The done-criteria run on the project's own corpus (corpora/dlm-beta, corpora/dlm) and, when ../shared is present,
 on the real dlm-legacy documents and the official dlm examples there. Unit tests run each transform on tiny inline

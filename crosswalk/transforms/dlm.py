@@ -2,7 +2,7 @@
 
 * dlm beta (crim-ca/dlm-extension v1.0.0-beta2 / beta.3): ``dlm:data``, ``dlm:inputs``, ``dlm:outputs``,
   ``dlm:architecture``, ``dlm:runtime``, ``dlm:archive``; bands as item-level ``eo:bands`` (STAC 1.0).
-* current dlm (README at 0aa94fc, seed 000): ``bands`` (STAC 1.1), ``dlm:input``, ``dlm:output``,
+* current dlm (crim-ca/dlm-extension README at 0aa94fc): ``bands`` (STAC 1.1), ``dlm:input``, ``dlm:output``,
   ``dlm:architecture`` (``total_parameters``, ``ram_size_mb``, ``on_disk_size_mb``), ``dlm:runtime``
   (``model_artifact``, ``batch_size_suggestion``, ``instance_suggestion``, ``docker.accelerator``).
 
