@@ -402,8 +402,8 @@ class _Settings:
 def _warm(to: str, validate: bool) -> None:
     """Load and compile everything a conversion needs once per process (mappings, plan graph, schemas)."""
     from . import pipeline
+    from .cache import mapping
     from .formats import Format
-    from .spec import load_support
 
     target = Format.parse(to)
     graph = pipeline.graph()
@@ -412,7 +412,7 @@ def _warm(to: str, validate: bool) -> None:
             graph.plan(fmt, target)
         except Exception:  # noqa: BLE001 - a format with no path: reported per document later
             pass
-    load_support("repairs.yaml")
+    mapping("repairs.yaml")  # what pipeline.convert uses: the on-disk cache when it is warm
     if validate:
         from .validate import _registry
 

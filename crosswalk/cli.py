@@ -189,7 +189,25 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
         if quiet:  # the report is not shown: name the errors
             for i in errors:
                 click.echo(f"  {i['path'] or '/'}: {i['message']}", err=True)
+        _exit_now(1)
         sys.exit(1)
+    _exit_now(0)
+
+
+def _exit_now(code: int) -> None:
+    """The installed script, its one document written: exit without the interpreter's teardown (freeing every
+    module and object costs more than the conversion). Not for CliRunner or a library call, which go on."""
+    import os
+
+    # The script pip writes is a file named after the command, run as __main__, that imports the command object
+    # and exits with its result; a `python -c` or a program of one's own is none of that, and goes on.
+    main_module = sys.modules.get("__main__")
+    script = {"dlm-migrate": dlm_migrate, "crosswalk": main}.get(os.path.basename(getattr(main_module, "__file__", "")))
+    if script is None or not any(v is script for v in vars(main_module).values()):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _strict_reasons(result: Any) -> list[str]:
@@ -311,7 +329,7 @@ def plan(source, target) -> None:
     if not edges:
         click.echo("nothing to do: source and target are the same format")
     for i, e in enumerate(edges, 1):
-        click.echo(f"{i}. {e.source} -> {e.target}\t{e.id}.yaml\t{e.summary}")
+        click.echo(f"{i}. {e.source} -> {e.target}\t{e.location}\t{e.summary}")
 
 
 @main.command()
@@ -321,6 +339,27 @@ def mappings(markdown) -> None:
     from .docs import field_tables, graph_listing
 
     click.echo(field_tables() if markdown else graph_listing(), nl=False)
+
+
+@main.command("new-version")
+@click.argument("new")
+@click.option("--from", "base", required=True, help="The version it follows, e.g. mlm@1.5.2.")
+@click.option("--schema", type=click.Path(exists=True, dir_okay=False), help="The new version's JSON Schema to vendor.")
+def new_version_cmd(new, base, schema) -> None:
+    """Scaffold a new format version (e.g. mlm@1.6.0): its registry entry and one step file up and down."""
+    from pathlib import Path
+
+    from .errors import CrosswalkError
+    from .scaffold import new_version
+
+    try:
+        done = new_version(new, base, Path(schema) if schema else None)
+    except CrosswalkError as e:  # a version that exists, an unknown family, a --from that is not older
+        raise click.UsageError(getattr(e, "message", str(e))) from None
+    for path in done.written:
+        click.echo(f"wrote {path}")
+    for item in done.todo:
+        click.echo(f"to do: {item}", err=True)
 
 
 @main.command()

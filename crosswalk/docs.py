@@ -61,7 +61,8 @@ def field_tables() -> str:
     for m in (load_support("repairs.yaml"), *load_mappings()):
         title = "repairs (before the first step)" if m.id == "repairs" else f"{m.source} → {m.target}"
         out.append(f"#### {title}\n")
-        out.append(f"`mappings/{m.id}.yaml` — {m.summary}\n")
+        name, _, side = m.location.partition(" ")
+        out.append(f"`mappings/{name}`{' ' + side if side else ''} — {m.summary}\n")
         if m.notes:
             out.append(f"{m.notes}\n")
         out.append("| rule | source | target | reason |")
@@ -85,7 +86,7 @@ def graph_listing() -> str:
     g = graph()
     for node in g.nodes():
         for e in g.edges.get(node, []):
-            lines.append(f"  {e.source} -> {e.target}\t{e.id}.yaml")
+            lines.append(f"  {e.source} -> {e.target}\t{e.location}")
     return "\n".join(lines) + "\n"
 
 

@@ -65,11 +65,11 @@ class Ctx:
         for s in srcs:
             self.ledger.relocate(s, dsts, "transformed", reason)
 
-    def lossy(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
+    def lossy(self, srcs: list[Path], dsts: list[Path], reason: str, *, whole: bool = False) -> None:
         for s in srcs:
             if not dsts and self._park(s):
                 continue
-            self.ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason)
+            self.ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason, whole=whole)
             if dsts:
                 self._park(s)  # --keep-source: the source value also stays where it was
 

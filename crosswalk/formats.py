@@ -45,6 +45,28 @@ class Family:
     newer: str = "refuse"  # what a version newer than ``latest`` is: "refuse", or "read-as-latest" (same major)
     newer_rules: str | None = None  # support mapping that reads a newer document as the latest known version
     invariants: tuple[tuple[str, str], ...] = ()  # (since version, support mapping) run at the end of every plan
+    uri_templates: tuple[str, ...] = ()  # the ``uri_patterns`` as written (``{v}`` for the version)
+    rejects_unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (since version, prefixes of rejected unknowns)
+
+    def rejected_prefixes(self, version: str) -> tuple[str, ...]:
+        """The prefixes of unknown fields the schema of ``version`` rejects (a version newer than every known one:
+        those of the latest)."""
+        at = self.versions.index(version) if version in self.versions else len(self.versions)
+        out: tuple[str, ...] = ()
+        for since, prefixes in self.rejects_unknown:
+            if since in self.versions and self.versions.index(since) <= at:
+                out = prefixes
+        return out
+
+    def uri_regexes(self, version: str | None = None) -> list[str]:
+        """Regular expressions (for a full match) of every spelling of this family's schema URI at ``version``,
+        or at any version when ``version`` is None: what a URI swap removes."""
+
+        def escape(text: str) -> str:  # re.escape, minus the escaped "-" and "/" that make the guide unreadable
+            return re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", text)
+
+        version_regex = escape(version) if version else r"[^/]+"
+        return [version_regex.join(escape(part) for part in t.split("{v}")) for t in self.uri_templates]
 
     def invariants_for(self, version: str) -> list[str]:
         """The support mappings holding the invariants of ``version`` (those whose ``since`` is not newer)."""
@@ -102,6 +124,10 @@ def registry() -> Registry:
             newer=str(spec.get("newer", "refuse")),
             newer_rules=spec.get("newer_rules"),
             invariants=tuple((str(i["since"]), i["file"]) for i in spec.get("invariants") or ()),
+            uri_templates=tuple(spec["uri_patterns"]),
+            rejects_unknown=tuple(
+                (str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()
+            ),
         )
     return Registry(fams)
 
@@ -112,14 +138,14 @@ class Detection:
     object_type: str  # Feature | Collection | Catalog | mlm-metadata
     evidence: tuple[str, ...]
     others: tuple[Format, ...] = field(default_factory=tuple)  # further families found in the same document
-    # a version newer than the newest known (MLM 1.6.0 while crosswalk knows 1.5.2): ``format`` is then the
+    # a version newer than the newest known (within the same major version): ``format`` is then the
     # newest known version of the family, and the document is read as it plus unknown fields
     newer: str | None = None
 
 
 _DLM_PLURAL = ("dlm:data", "dlm:inputs", "dlm:outputs", "dlm:archive")
 _DLM_SINGULAR = ("dlm:input", "dlm:output")
-# Newest family first: a document carrying several is detected as the newest (design.md §1).
+# Newest family first: a document carrying several is detected as the newest.
 _ORDER = ("mlm", "dlm", "dlm-beta", "ml-model")
 
 

@@ -262,9 +262,29 @@ def _read_text(href: str) -> str:
         raise ReadError(f"not UTF-8 text (byte {e.start})", href=href) from None
 
 
+try:  # optional: a faster writer, used where its bytes are the json module's
+    from orjson import OPT_INDENT_2 as _INDENT_2
+    from orjson import dumps as _fast_dumps
+except ImportError:  # pragma: no cover - orjson is optional
+    _fast_dumps = None
+
+# orjson's indented output is json.dumps(indent=2, ensure_ascii=False)'s byte for byte, except that it writes
+# floats under 1e-4 in decimal (json: 1e-05) and NaN or Infinity as null (json here: an error), and refuses
+# integers beyond 64 bits, lone surrogates and non-string keys (TypeError). Its output is kept only when none
+# of these can be in it: no null anywhere (a null in a string is only a false alarm), no such number.
+_UNLIKE_JSON_MODULE = re.compile(rb"null|(?:^|[\[:,])\s*-?(?:0\.0000|\d+(?:\.\d+)?e-)", re.MULTILINE)
+
+
 def dumps(doc: Any) -> str:
     """The one serialisation: 2-space indent, UTF-8, key order kept, trailing newline (same input, same bytes).
     Standard JSON only: NaN and Infinity raise (the readers repair them to null first)."""
+    if _fast_dumps is not None:
+        try:
+            fast = _fast_dumps(doc, option=_INDENT_2)
+        except TypeError:
+            fast = None
+        if fast is not None and not _UNLIKE_JSON_MODULE.search(fast):
+            return fast.decode("utf-8") + "\n"
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

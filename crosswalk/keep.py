@@ -22,7 +22,6 @@ The reverse edges restore parked fields because their rules let values already p
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any
 
 from . import pointer
@@ -38,23 +37,15 @@ _HOSTS_2 = ("properties", "summaries")
 _HOSTS_3 = ("assets", "item_assets")
 
 
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
-
-
 def accepts(target: Format, key: str) -> bool:
-    """Whether ``target``'s schema accepts an extra, unknown field ``key`` (family-prefixed keys only)."""
+    """Whether ``target``'s schema accepts an extra, unknown field ``key`` (family-prefixed keys only; which
+    prefixes each version rejects is in the format registry, ``rejects_unknown``)."""
+    from .formats import registry
+
     if not isinstance(key, str) or not key.startswith(PREFIXES):
         return False
-    if target.family == "mlm":
-        if _version(target.version) >= (1, 4):
-            return not key.startswith("mlm:")  # 1.4+: ^(?!mlm:) for unknown keys; dlm:* allowed again
-        return not key.startswith("dlm:")  # 1.0-1.3: dlm:* forbidden, unknown mlm:* keys pass unchecked
-    if target.family == "ml-model":
-        return not key.startswith("ml-model:")  # common_fields: additionalProperties false except ^(?!ml-model:)
-    if target.family in ("dlm", "dlm-beta"):
-        return not key.startswith("dlm:")
-    return False
+    family = registry().families.get(target.family)
+    return family is not None and not key.startswith(family.rejected_prefixes(target.version))
 
 
 def place_key(source: Any, path: Path) -> str | None:

@@ -26,6 +26,8 @@ class Origin:
     step: str | None = None
     locs: set[Path] = field(default_factory=set)
     created: bool = False  # invented/filled: path is an output path, not a source path
+    empty: bool = False  # an empty object/array of the source: what is later written into it is not from it
+    whole_at: int | None = None  # depth of the source subtree that became one value with this leaf in it
 
     def note(self, status: str, reason: str | None, step: str | None) -> None:
         if self.created:
@@ -53,8 +55,8 @@ class Ledger:
         self.root = _Node()
         self.origins: list[Origin] = []
         self.step: str | None = None
-        for path, _ in leaves(source):
-            o = Origin(path=path, locs={path})
+        for path, value in leaves(source):
+            o = Origin(path=path, locs={path}, empty=isinstance(value, (dict, list)))
             self.origins.append(o)
             self._node(path, create=True).origins.append(o)
 
@@ -91,16 +93,19 @@ class Ledger:
         return out
 
     def _ancestors(self, path: Path) -> list[Origin]:
-        """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside)."""
+        """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside).
+
+        An empty object or array of the source is no such value: whatever later lands inside it came from
+        elsewhere, so it does not follow its new contents."""
         found: list[Origin] = []
         node = self.root
         for key in path[:-1] if path else ():
-            found.extend(node.origins)
+            found.extend(o for o in node.origins if not o.empty)
             node = node.children.get(key)
             if node is None:
                 return found
         if path:
-            found.extend(node.origins)
+            found.extend(o for o in node.origins if not o.empty)
         return found
 
     def _attach(self, path: Path, origin: Origin) -> None:
@@ -110,15 +115,23 @@ class Ledger:
         self._node(path, create=True).origins.append(origin)
 
     # -- events -----------------------------------------------------------------------------------------
-    def relocate(self, src: Path, dsts: list[Path], status: str, reason: str | None = None) -> None:
-        """Everything at ``src`` now lives at each of ``dsts`` (none: dropped)."""
+    def relocate(
+        self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *, whole: bool = False
+    ) -> None:
+        """Everything at ``src`` now lives at each of ``dsts`` (none: dropped).
+
+        ``whole``: the subtree at ``src`` became each of ``dsts`` as one value (an object folded into a line of
+        text), so every leaf lands on the destination itself, not on a same-named place below it."""
         for o in self._ancestors(src):
             # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
             for d in dsts:
                 self._attach(d, o)
         for rel, o in self._detach(src):
             for d in dsts:
-                self._attach(d + rel, o)
+                self._attach(d if whole else d + rel, o)
+            if whole and dsts:
+                depth = max(len(o.path) - len(rel), 0)
+                o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
             if dsts:
                 o.note(status, reason, self.step)
             elif not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
@@ -208,6 +221,27 @@ def _bases(o: Origin, rel: Path) -> frozenset[Path] | None:
     return frozenset(bases)
 
 
+def _fate(o: Origin, rel: Path) -> tuple | None:
+    """Where a subtree's leaf went, seen from the subtree root ``rel`` above it: (key, bases, whole).
+
+    A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that became
+    one value, the leaf's own locations (whole True: every leaf below lands there, nothing is derived). At the
+    leaf itself both read the same (whole None). None: neither (the leaf went to unrelated places)."""
+    bases = _bases(o, rel)
+    if bases is not None:
+        return (_key(o), bases, False if rel else None)
+    if o.locs and o.whole_at is not None and len(o.path) - len(rel) >= o.whole_at:
+        return (_key(o), frozenset(o.locs), True)
+    return None
+
+
+def _same(a: tuple | None, b: tuple | None) -> bool:
+    """Fates equal, a leaf's own (whole None) matching either kind of heading with the same places."""
+    if a is None or b is None:
+        return a is b
+    return a[:2] == b[:2] and (a[2] == b[2] or a[2] is None or b[2] is None)
+
+
 def _vote_weights(items: list[Origin]) -> dict[int, list[float]]:
     """Votes: every node shares its vote equally among its children, so a long list does not outvote its
     siblings (36 repaired band names should not make a whole input object "repaired"). weights[id(o)][d] is
@@ -245,36 +279,38 @@ def _fold(
         and all(o.status == "kept" and not o.reasons and len(o.locs) == 1 and o.path in o.locs for o in items)
     ):
         return  # an untouched subtree under a kept-in-place heading: nothing to say (the common case)
-    fates: list[tuple] = []
+    fates: list[tuple | None] = []
     votes: dict[tuple, float] = {}
     counts: dict[tuple, int] = {}
     for o in items:
-        bases = _bases(o, o.path[depth:])
-        fate = (_key(o), bases) if bases is not None else None
+        fate = _fate(o, o.path[depth:])
+        if fate is not None and fate[2] is None and inherited is not None and _same(fate, inherited):
+            fate = inherited  # a leaf where its heading puts it
         fates.append(fate)
         if fate is not None:
             votes[fate] = votes.get(fate, 0.0) + weights[id(o)][depth]
             counts[fate] = counts.get(fate, 0) + 1
-    if inherited is not None and all(f == inherited for f in fates):
+    if inherited is not None and all(_same(f, inherited) for f in fates):
         return
     current = inherited
     if votes:
         best = max(votes, key=lambda f: votes[f])  # first in document order on ties (dicts keep order)
         # a heading entry only for a clear majority (at least half the votes), so it never misleads
-        if best != inherited and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == len(items)):
+        if not _same(best, inherited) and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == len(items)):
             out.append(_entry(prefix, items[fates.index(best)], sorted(best[1])))
             current = best
     groups: dict[str, list[Origin]] = {}
     for o, fate in zip(items, fates, strict=True):
         if len(o.path) == depth:
-            if fate != current:
+            if not _same(fate, current):
                 out.append(_entry(prefix, o, sorted(o.locs)))
         else:
             groups.setdefault(o.path[depth], []).append(o)
     for key, group in groups.items():
         child = None
         if current is not None:
-            child = (current[0], frozenset(b + (key,) for b in current[1]))
+            # a subtree that became one value: everything below it went to the same places
+            child = current if current[2] else (current[0], frozenset(b + (key,) for b in current[1]), False)
         _fold(prefix + (key,), group, out, child, weights)
 
 

@@ -1,6 +1,6 @@
 """A lenient reader for hand-written legacy files: JSON with comments and trailing commas, or YAML.
 
-Only *text-level* defects are repaired here (research §9 #1, #2, #5; crosswalk-cases.md §A). Structural defects of
+Only *text-level* defects are repaired here. Structural defects of
 the parsed document (``assets`` as a list, ``role`` for ``roles``, unclosed rings, numbers where strings belong)
 are repaired by ledger-accounted transforms (``dlm.repair_*``), so they appear in the report with their paths.
 

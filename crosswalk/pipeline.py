@@ -109,9 +109,9 @@ def convert(
     for files (dropping an Item's ``collection`` for want of a collection link) are not applied.
     """
     from . import report as rep
+    from .cache import mapping as loaded  # the loader's result, cached on disk by content
     from .engine import Ctx, apply
     from .ledger import Ledger
-    from .spec import load_support
 
     result = Result(href=href, detection=None, target=None, source=doc)
     try:
@@ -140,14 +140,14 @@ def convert(
             )
             if detection.newer is not None and family.newer_rules:
                 ctx.options["newer"] = detection.newer
-                apply(load_support(family.newer_rules), ctx)
-            apply(load_support("repairs.yaml"), ctx)
+                apply(loaded(family.newer_rules), ctx)
+            apply(loaded("repairs.yaml"), ctx)
             for edge in _side_edges(detection, target):
-                apply(edge, ctx)
+                apply(loaded(edge), ctx)
             for edge in edges:
-                apply(edge, ctx)
+                apply(loaded(edge), ctx)
             for name in registry().families[target.family].invariants_for(target.version):
-                apply(load_support(name), ctx)
+                apply(loaded(name), ctx)
             fill_pointers(ctx)
     except CrosswalkError as e:
         if e.href is None:

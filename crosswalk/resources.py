@@ -21,6 +21,12 @@ def schemas_dir() -> Path:
 
 @cache
 def load_yaml(path: Path):
+    from .cache import yaml_data  # parsed once per content, not once per run
+
+    return yaml_data(path, lambda: _parse_yaml(path))
+
+
+def _parse_yaml(path: Path):
     import yaml
 
     with open(path, encoding="utf-8") as f:

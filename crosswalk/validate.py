@@ -95,6 +95,46 @@ def _load(relpath: str) -> Any:
     return json.loads(node.read_text(encoding="utf-8"))
 
 
+# What crosswalk needs to know about the vendored schemas (the format names they use, each extension's field
+# prefix, the field types...) is derived from them once, ahead of time, into schema_facts.json beside this
+# module: walking every schema costs a one-file run about 40 ms. A test checks that the file matches the schemas;
+# after changing a schema, rewrite it with `python -m crosswalk.validate --write-facts`.
+_FACTS_FILE = "schema_facts.json"
+
+
+def schema_facts() -> dict[str, Any]:
+    """The derived facts, computed from the vendored schemas (what schema_facts.json must hold)."""
+    prefixes = {uri: p for uri in sorted(_index()) if (p := _walk_extension_prefix(uri)) is not None}
+    relpaths = sorted({relpath for relpath, _ in _index().values()})
+    return {
+        "formats": sorted(_walk_formats_in_schemas()),
+        "prefixes": prefixes,
+        "accepted": {r: uri for r in relpaths if (uri := _walk_accepted_extension_uri(r)) is not None},
+        "classification_class_fields": sorted(
+            _walk_classification_class_fields(_uris_by_prefix(prefixes).get("classification:"))
+        ),
+        "field_types": _walk_field_types(),
+    }
+
+
+def write_schema_facts() -> None:
+    from importlib.resources import files
+
+    path = files("crosswalk") / _FACTS_FILE
+    with open(str(path), "w", encoding="utf-8") as f:
+        f.write(json.dumps(schema_facts(), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+@cache
+def _facts() -> dict[str, Any]:
+    from importlib.resources import files
+
+    try:
+        return json.loads((files("crosswalk") / _FACTS_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:  # pragma: no cover - a broken install: derive them (slower, same answers)
+        return schema_facts()
+
+
 def known_schema_uris() -> list[str]:
     """Every URI the offline registry can resolve (core, GeoJSON, extensions and all their aliases)."""
     return sorted(_index())
@@ -141,9 +181,12 @@ def _validator(relpath: str) -> Any:
     return cls(schema, registry=_registry(), format_checker=_format_checker())
 
 
-@cache
 def _accepted_extension_uri(relpath: str) -> str | None:
     """The URI a schema demands in ``stac_extensions`` (its ``contains``/``const``), if it has exactly one."""
+    return _facts()["accepted"].get(relpath)
+
+
+def _walk_accepted_extension_uri(relpath: str) -> str | None:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -245,8 +288,12 @@ def _explain(error: Any) -> Iterator[tuple[str, str]]:
         yield _pointer(leaf.absolute_path), _message(leaf)
 
 
-@cache
 def _formats_in_schemas() -> frozenset[str]:
+    """Every ``format`` keyword value in the vendored schemas (the Rust validator must know each name)."""
+    return frozenset(_facts()["formats"])
+
+
+def _walk_formats_in_schemas() -> frozenset[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -380,10 +427,13 @@ def extension_name(uri: Any) -> str | None:
     return m.group(1) if m else None
 
 
-@cache
 def extension_prefix(uri: str) -> str | None:
     """The field prefix (``raster:``) an extension schema defines: the commonest ``xx:`` among its property
     names; None for schemas whose fields have no prefix (item-assets, version) or that are not vendored."""
+    return _facts()["prefixes"].get(uri)
+
+
+def _walk_extension_prefix(uri: str) -> str | None:
     entry = _index().get(uri)
     if entry is None or extension_name(uri) is None:
         return None
@@ -414,12 +464,16 @@ def extension_prefix(uri: str) -> str | None:
 @cache
 def extension_uris_by_prefix() -> dict[str, str]:
     """Field prefix -> the newest vendored schema URI of the (non-ML) extension defining it."""
+    return _uris_by_prefix(_facts()["prefixes"])
+
+
+def _uris_by_prefix(prefixes: dict[str, str]) -> dict[str, str]:
     best: dict[str, tuple[tuple[int, ...], str]] = {}
     for uri in _index():
         m = _EXTENSION_URI.match(uri)
         if not m or m.group(1) in _ML_EXTENSIONS:
             continue
-        prefix = extension_prefix(uri)
+        prefix = prefixes.get(uri)
         version = tuple(int(x) for x in m.groups()[1:])
         if prefix and (prefix not in best or version > best[prefix][0]):
             best[prefix] = (version, uri)
@@ -434,11 +488,13 @@ def extension_accepts(doc: dict, uri: str) -> bool:
     return not any(True for _ in _schema_issues(entry[0], doc, uri))
 
 
-@cache
 def classification_class_fields() -> frozenset[str]:
     """The fields a class object of the vendored classification extension defines (value, description, name,
     color_hint for v1.1.0, the version MLM references)."""
-    uri = extension_uris_by_prefix().get("classification:")
+    return frozenset(_facts()["classification_class_fields"])
+
+
+def _walk_classification_class_fields(uri: str | None) -> frozenset[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -457,11 +513,15 @@ def classification_class_fields() -> frozenset[str]:
     return frozenset(found)
 
 
-@cache
 def field_type(name: str) -> str | None:
     """The JSON type (``array``, ``string``...) a vendored schema gives the field ``name`` (local ``$ref``s
     followed); None when no schema defines it or they disagree."""
-    found: set[str] = set()
+    return _facts()["field_types"].get(name)
+
+
+def _walk_field_types() -> dict[str, str]:
+    """field_type for every field a vendored schema defines, in one walk of every schema."""
+    found: dict[str, set[str]] = {}
 
     def resolve(root: Any, node: Any, depth: int = 0) -> Any:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
@@ -476,10 +536,12 @@ def field_type(name: str) -> str | None:
     def walk(root: Any, node: Any) -> None:
         if isinstance(node, dict):
             props = node.get("properties")
-            if isinstance(props, dict) and name in props:
-                definition = resolve(root, props[name])
-                if isinstance(definition, dict) and isinstance(definition.get("type"), str):
-                    found.add(definition["type"])
+            if isinstance(props, dict):
+                for name, value in props.items():
+                    definition = resolve(root, value)
+                    types = found.setdefault(name, set())
+                    if isinstance(definition, dict) and isinstance(definition.get("type"), str):
+                        types.add(definition["type"])
             for value in node.values():
                 walk(root, value)
         elif isinstance(node, list):
@@ -489,7 +551,7 @@ def field_type(name: str) -> str | None:
     for relpath in sorted({entry[0] for entry in _index().values()}):
         schema = _load(relpath)
         walk(schema, schema)
-    return found.pop() if len(found) == 1 else None
+    return {name: types.pop() for name, types in sorted(found.items()) if len(types) == 1}
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:
@@ -507,21 +569,16 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 # lint
 
 _LEGACY_INPUT_KEYS = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
-_MLM_URI = re.compile(
-    r"^https://(?:crim-ca\.github\.io/mlm-extension|stac-extensions\.github\.io/mlm|stac-extensions/mlm)/v(\d+)\.(\d+)\.(\d+)[^/]*/schema\.json$"
-)
-_MLM_DLM_EXT_URI = "https://crim-ca.github.io/dlm-extension/v1.0.0/schema.json"  # MLM 1.0.0 content (see NOTICE.md)
-
-
 def _mlm_versions(doc: dict) -> list[tuple[int, int, int]]:
+    """The MLM versions the document's schema URIs name, in any spelling the format registry knows."""
+    from .formats import registry
+
+    mlm = registry().families["mlm"]
     out = []
     extensions = doc.get("stac_extensions")
     for uri in extensions if isinstance(extensions, list) else []:
-        if not isinstance(uri, str):
-            continue
-        if uri == _MLM_DLM_EXT_URI:
-            out.append((1, 0, 0))
-        elif m := _MLM_URI.match(uri):
+        version = mlm.match(uri) if isinstance(uri, str) else None
+        if version and (m := re.match(r"(\d+)\.(\d+)\.(\d+)", version)):
             out.append((int(m[1]), int(m[2]), int(m[3])))
     return out
 
@@ -708,6 +765,14 @@ def check(doc: dict) -> list[Issue]:
 
 
 def report_issues(doc: dict) -> tuple[list[dict[str, Any]], bool]:
-    """`check` as the report's ``issues`` list (design.md §3), and whether no finding is an error."""
+    """`check` as the report's ``issues`` list, and whether no finding is an error."""
     issues = [{"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema} for i in check(doc)]
     return issues, not any(i["severity"] == "error" for i in issues)
+
+
+if __name__ == "__main__":  # python -m crosswalk.validate --write-facts
+    import sys
+
+    if sys.argv[1:] != ["--write-facts"]:
+        sys.exit("usage: python -m crosswalk.validate --write-facts")
+    write_schema_facts()

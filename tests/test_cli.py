@@ -234,7 +234,7 @@ def test_plan_and_mappings_show_the_graph() -> None:
     assert len(r.stdout.splitlines()) == 2
     assert "ml-model@1.0.0 -> mlm@1.5.2" in run(main, ["mappings"]).stdout
     r = run(main, ["plan", "--from", "mlm@1.5.2", "--to", "ml-model"])  # the reverse edge
-    assert r.exit_code == 0 and "mlm_1.5.2__ml-model_1.0.0.yaml" in r.stdout
+    assert r.exit_code == 0 and "ml-model_1.0.0__mlm_1.5.2.yaml (down)" in r.stdout
 
 
 def test_validate_reports_and_exits(tmp_path: Path) -> None:

@@ -35,7 +35,8 @@ def test_every_mapping_has_a_field_table() -> None:
 
     text = (ROOT / "README.md").read_text()
     for m in load_mappings():
-        assert f"`mappings/{m.id}.yaml`" in text
+        name, _, side = m.location.partition(" ")
+        assert f"`mappings/{name}` {side} — {m.summary}" in text
 
 
 def test_readme_names_nothing_that_does_not_ship() -> None:

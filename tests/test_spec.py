@@ -9,7 +9,7 @@ import pytest
 from crosswalk.errors import SpecError
 from crosswalk.graph import VersionGraph
 from crosswalk.resources import mappings_dir
-from crosswalk.spec import Mapping, load_mapping, load_mappings
+from crosswalk.spec import Mapping, edge_index, load_mapping, load_mappings, step_ids
 from crosswalk.transforms import REGISTRY, Transform
 
 HEADER = "language: 1\nid: broken\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsummary: test mapping\nrules:\n"
@@ -21,7 +21,7 @@ SHIPPED = sorted(p for p in mappings_dir().glob("*.yaml") if p.name != "formats.
 def test_every_edge_file_loads():
     mappings = load_mappings()
     assert mappings, "no mapping files found"
-    assert len(mappings) == len(list(mappings_dir().glob("*__*.yaml")))
+    assert len(mappings) == 2 * len(list(mappings_dir().glob("*__*.yaml")))  # every step goes up and down
     assert all(isinstance(m, Mapping) and m.rules for m in mappings)
 
 
@@ -34,7 +34,7 @@ def test_every_mapping_file_loads(path: Path):
 
 def test_mapping_ids_match_file_names_and_edges():
     for m in load_mappings():
-        assert Path(m.file).stem == m.id
+        assert m.id in step_ids(Path(m.file).stem)
         assert m.id == f"{m.source.family}_{m.source.version}__{m.target.family}_{m.target.version}"
 
 
@@ -165,3 +165,44 @@ def test_unknown_format_version_names_the_source_line(tmp_path):
     err = load_broken(tmp_path, "", header=header)
     assert "broken.yaml:3:" in str(err)
     assert "<document>" not in str(err)
+
+
+STEP = (
+    "language: 1\nid: mlm_1.0.0__mlm_1.1.0\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\n"
+    "up:\n  summary: up\n  rules:\n    - drop: {path: $.properties.a, reason: gone up}\n"
+)
+
+
+def test_a_step_file_gives_both_edges_of_its_pair(tmp_path: Path):
+    (tmp_path / "mlm_1.0.0__mlm_1.1.0.yaml").write_text(
+        STEP + "down:\n  summary: down\n  rules:\n    - drop: {path: $.properties.b, reason: gone down}\n",
+        encoding="utf-8",
+    )
+    up, down = load_mappings(str(tmp_path))
+    assert (up.id, str(up.source), str(up.target), up.rules[0].args["reason"]) == (
+        "mlm_1.0.0__mlm_1.1.0", "mlm@1.0.0", "mlm@1.1.0", "gone up")
+    assert (down.id, str(down.source), str(down.target), down.rules[0].args["reason"]) == (
+        "mlm_1.1.0__mlm_1.0.0", "mlm@1.1.0", "mlm@1.0.0", "gone down")
+    assert down.rules[0].line == 12 and down.location == "mlm_1.0.0__mlm_1.1.0.yaml (down)"
+    assert VersionGraph(load_mappings(str(tmp_path))).plan(down.source, down.target)[0].id == down.id
+
+
+def test_a_step_without_its_way_back_is_an_error_with_file_and_line(tmp_path: Path):
+    path = tmp_path / "mlm_1.0.0__mlm_1.1.0.yaml"
+    path.write_text(STEP, encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        edge_index(str(tmp_path))
+    assert "mlm_1.0.0__mlm_1.1.0.yaml:1" in str(err.value) and "down" in str(err.value)
+    path.write_text(STEP + "down:\n  summary: down\n", encoding="utf-8")  # no rules
+    with pytest.raises(SpecError) as err:
+        load_mapping(path, "down")
+    assert "mlm_1.0.0__mlm_1.1.0.yaml:10" in str(err.value) and "rules" in str(err.value)
+
+
+def test_a_step_may_say_why_there_is_no_way_back(tmp_path: Path):
+    path = tmp_path / "mlm_1.0.0__mlm_1.1.0.yaml"
+    path.write_text(STEP + "down:\n  none: the old version cannot hold the new field\n", encoding="utf-8")
+    (edge,) = edge_index(str(tmp_path))
+    assert edge.id == "mlm_1.0.0__mlm_1.1.0"
+    with pytest.raises(SpecError, match="no way down: the old version cannot hold"):
+        load_mapping(path, "down")

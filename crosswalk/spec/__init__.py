@@ -42,6 +42,18 @@ class Mapping:
     notes: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def location(self) -> str:
+        """The file and, for a step file, the side of it: ``mlm_1.4.0__mlm_1.5.0.yaml (down)``."""
+        return _location(self.file, self.id)
+
+
+def _location(file: str, edge_id: str) -> str:
+    name = Path(file).name
+    if "__" not in name:
+        return name  # a support file
+    return f"{name} ({'up' if Path(file).stem == edge_id else 'down'})"
+
 
 def _line_loader():
     import yaml
@@ -117,13 +129,9 @@ def _tables(directory: str) -> dict[str, dict[str, Any]]:
     return tables
 
 
-def load_mapping(path: Path) -> Mapping:
-    """Load and check one mapping file; every problem is a SpecError naming the file and line."""
+def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file's YAML (annotated with line numbers, and plain), checked against the mapping language."""
     import yaml
-    from jsonpath_ng import parse as jsonpath
-    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-
-    from .. import transforms
 
     file = str(path)
     try:
@@ -144,77 +152,132 @@ def load_mapping(path: Path) -> Mapping:
         raise SpecError(
             f"{loc or 'top level'}: {err.message}", file=file, line=_line_at(annotated, list(err.absolute_path))
         )
-    tables = _tables(str(path.parent))
+    return annotated, data
 
-    def compile_rules(items: list[dict[str, Any]], parent_path: list[Any]) -> tuple[Rule, ...]:
-        out = []
-        for i, item in enumerate(items):
-            op = next(k for k in item if k != LINE)
-            args = item[op]
-            line = item.get(LINE, 0)
-            raw_paths = args.get("path") if op not in ("set", "default", "extensions", "transform") else None
-            compiled: list[Any] = []
-            for text in [raw_paths] if isinstance(raw_paths, str) else raw_paths or []:
-                try:
-                    compiled.append(jsonpath(text))
-                except (JsonPathLexerError, JsonPathParserError, Exception) as e:  # jsonpath-ng raises bare Exception
-                    raise SpecError(f"rule {i} {op}: bad jsonpath {text!r}: {e}", file=file, line=line) from None
-            table = None
-            if op == "map_values":
-                table = args["table"]
-                if isinstance(table, str):
-                    if table not in tables:
-                        raise SpecError(f"rule {i} map_values: unknown table {table!r}", file=file, line=line)
-                    table = tables[table]
-                else:
-                    table = {str(k): v for k, v in _strip(table).items()}
-            if op == "transform" and args["name"] not in transforms.REGISTRY:
-                import difflib
 
-                near = difflib.get_close_matches(args["name"], transforms.REGISTRY, n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
-                raise SpecError(f"rule {i}: unknown transform {args['name']!r}{hint}", file=file, line=line)
-            sub = compile_rules(args["rules"], parent_path + [i]) if op == "each" else ()
-            out.append(
-                Rule(
-                    op=op,
-                    args=_strip(args),
-                    file=file,
-                    line=line,
-                    index=i,
-                    paths=tuple(compiled),
-                    rules=sub,
-                    table=table,
-                )
-            )
-        return tuple(out)
+def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
+    from jsonpath_ng import parse as jsonpath
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 
-    rules = compile_rules(annotated["rules"], [])
+    from .. import transforms
+
+    out = []
+    for i, item in enumerate(items):
+        op = next(k for k in item if k != LINE)
+        args = item[op]
+        line = item.get(LINE, 0)
+        raw_paths = args.get("path") if op not in ("set", "default", "extensions", "transform") else None
+        compiled: list[Any] = []
+        for text in [raw_paths] if isinstance(raw_paths, str) else raw_paths or []:
+            try:
+                compiled.append(jsonpath(text))
+            except (JsonPathLexerError, JsonPathParserError, Exception) as e:  # jsonpath-ng raises bare Exception
+                raise SpecError(f"rule {i} {op}: bad jsonpath {text!r}: {e}", file=file, line=line) from None
+        table = None
+        if op == "map_values":
+            table = args["table"]
+            if isinstance(table, str):
+                if table not in tables:
+                    raise SpecError(f"rule {i} map_values: unknown table {table!r}", file=file, line=line)
+                table = tables[table]
+            else:
+                table = {str(k): v for k, v in _strip(table).items()}
+        if op == "transform" and args["name"] not in transforms.REGISTRY:
+            import difflib
+
+            near = difflib.get_close_matches(args["name"], transforms.REGISTRY, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise SpecError(f"rule {i}: unknown transform {args['name']!r}{hint}", file=file, line=line)
+        sub = _compile_rules(args["rules"], file, tables) if op == "each" else ()
+        plain = _strip(args)
+        if op == "extensions":
+            plain = _uri_swap(plain, file, line)
+        out.append(
+            Rule(op=op, args=plain, file=file, line=line, index=i, paths=tuple(compiled), rules=sub, table=table)
+        )
+    return tuple(out)
+
+
+def _uri_swap(args: dict[str, Any], file: str, line: int) -> dict[str, Any]:
+    """``remove_format``/``add_format`` of an ``extensions`` rule, spelled out from the format registry: every URI
+    spelling of a version (``mlm@1.4.0``) or of any version of a family (``mlm``) removed, the version's URI added."""
+    from ..formats import registry
+
+    out = {k: v for k, v in args.items() if k not in ("remove_format", "add_format")}
+    families = registry().families
+    try:
+        if "remove_format" in args:
+            family, _, version = args["remove_format"].partition("@")
+            if version:
+                Format.parse(args["remove_format"])
+            out["remove"] = [*args.get("remove", []), *families[family].uri_regexes(version or None)]
+        if "add_format" in args:
+            fmt = Format.parse(args["add_format"])
+            out["add"] = [*args.get("add", []), families[fmt.family].uri(fmt.version)]
+    except Exception as e:
+        message = getattr(e, "message", str(e))
+        raise SpecError(f"extensions: {message}", file=file, line=line) from None
+    return out
+
+
+def _endpoints(data: dict[str, Any], annotated: dict[str, Any], file: str) -> tuple[Format, Format]:
     try:
         # "stac@any" marks a support file (core repairs) that is not an edge of the graph.
-        source, target = (
-            (Format("stac", "any"), Format("stac", "any"))
-            if data["source"] == "stac@any"
-            else (Format.parse(data["source"]), Format.parse(data["target"]))
-        )
+        if data["source"] == "stac@any":
+            return Format("stac", "any"), Format("stac", "any")
+        return Format.parse(data["source"]), Format.parse(data["target"])
     except Exception as e:
         message = getattr(e, "message", str(e))
         raise SpecError(message, file=file, line=annotated.get(LINE)) from None
+
+
+def step_ids(step_id: str) -> tuple[str, str]:
+    """The edge ids of a step file ``A__B``: ``A__B`` up, ``B__A`` down."""
+    left, _, right = step_id.partition("__")
+    return step_id, f"{right}__{left}"
+
+
+def load_mapping(path: Path, direction: str = "up") -> Mapping:
+    """Load and check one mapping file; every problem is a SpecError naming the file and line.
+
+    A step file (``up:`` and ``down:``) holds two edges: ``direction`` says which one; a support file (``rules:``)
+    holds one."""
+    file = str(path)
+    annotated, data = _read_checked(path)
+    tables = _tables(str(path.parent))
+    source, target = _endpoints(data, annotated, file)
+    if "rules" in data:  # a support file
+        return Mapping(
+            id=data["id"],
+            source=source,
+            target=target,
+            summary=data["summary"],
+            rules=_compile_rules(annotated["rules"], file, tables),
+            file=file,
+            notes=data.get("notes", ""),
+            raw=data,
+        )
+    side = data[direction]
+    if "none" in side:
+        raise SpecError(f"this step has no way {direction}: {side['none']}", file=file, line=annotated[direction][LINE])
+    up_id, down_id = step_ids(data["id"])
+    if direction == "down":
+        source, target = target, source
     return Mapping(
-        id=data["id"],
+        id=up_id if direction == "up" else down_id,
         source=source,
         target=target,
-        summary=data["summary"],
-        rules=rules,
+        summary=side["summary"],
+        rules=_compile_rules(annotated[direction]["rules"], file, tables),
         file=file,
-        notes=data.get("notes", ""),
+        notes=side.get("notes", ""),
         raw=data,
     )
 
 
 @cache
 def load_mappings(directory: str | None = None) -> tuple[Mapping, ...]:
-    """Every edge file (``*__*.yaml``) in the mappings directory, sorted by id."""
+    """Every edge of every step file (``*__*.yaml``) in the mappings directory."""
     return tuple(ref.load() for ref in edge_index(directory))
 
 
@@ -236,9 +299,10 @@ class EdgeRef:
     source: Format
     target: Format
     file: str
+    direction: str = "up"  # which side of the step file: "up" (older to newer) or "down"
 
     def load(self) -> Mapping:
-        mapping = _load_file(self.file)
+        mapping = _load_file(self.file, self.direction)
         if (mapping.source, mapping.target, mapping.id) != (self.source, self.target, self.id):
             raise SpecError(
                 f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
@@ -247,13 +311,17 @@ class EdgeRef:
             )
         return mapping
 
+    @property
+    def location(self) -> str:
+        return _location(self.file, self.id)
+
     def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
         return getattr(self.load(), name)
 
 
 @cache
-def _load_file(file: str) -> Mapping:
-    return load_mapping(Path(file))
+def _load_file(file: str, direction: str) -> Mapping:
+    return load_mapping(Path(file), direction)
 
 
 def _format_of(text: str, file: Path) -> Format:
@@ -270,12 +338,23 @@ def _format_of(text: str, file: Path) -> Format:
 
 @cache
 def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
-    """Every edge file (``<family>_<version>__<family>_<version>.yaml``), read by name only."""
-    from ..resources import mappings_dir
+    """The edges of every step file (``<family>_<version>__<family>_<version>.yaml``, older first): its ``up``
+    edge, and its ``down`` edge unless the file says there is no way back. Only the top-level keys are read here;
+    the rules are loaded (and checked) on first use."""
+    from ..resources import load_yaml, mappings_dir
 
     root = Path(directory) if directory else mappings_dir()
     refs = []
     for p in sorted(root.glob("*__*.yaml")):
         left, _, right = p.stem.partition("__")
-        refs.append(EdgeRef(id=p.stem, source=_format_of(left, p), target=_format_of(right, p), file=str(p)))
+        older, newer = _format_of(left, p), _format_of(right, p)
+        refs.append(EdgeRef(id=p.stem, source=older, target=newer, file=str(p)))
+        data = load_yaml(p)
+        down = data.get("down") if isinstance(data, dict) else None
+        if not isinstance(down, dict):
+            load_mapping(p)  # the language check names the file and line of what is missing
+            why = "a step file needs `down:` rules, or `down: {none: <why there is no way back>}`"
+            raise SpecError(why, file=str(p))
+        if "none" not in down:
+            refs.append(EdgeRef(id=step_ids(p.stem)[1], source=newer, target=older, file=str(p), direction="down"))
     return tuple(refs)

@@ -94,9 +94,11 @@ def transform(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]):
 
 def table(name: str) -> dict[str, Any]:
     """A value table from mappings/tables/*.yaml."""
+    from ..cache import tables
     from ..resources import mappings_dir
     from ..spec import _tables
 
-    return _tables(str(mappings_dir()))[name]
+    root = mappings_dir()
+    return tables(root, lambda: _tables(str(root)))[name]
 
 

@@ -452,14 +452,23 @@ def swap_schema_uri(ctx: Ctx, pattern: str, uri: str, reason: str) -> None:
 # -- dlm-beta -> current-dlm conveniences ------------------------------------------------------------------------
 @transform("dlm.drop_nulls", reads=("properties.dlm:*",), writes=("properties.dlm:*",))
 def drop_nulls(ctx: Ctx) -> None:
-    """null members of the dlm objects (unset fields) are dropped; `pretrained: null` is kept for dlm.architecture."""
+    """null members of the dlm objects (unset fields) are dropped; `pretrained: null` is kept for dlm.architecture.
+
+    An object or list that held nothing but nulls is dropped with them (`dont_care_index: [null]` is as unset
+    as `null`): left behind empty, it would be a value no source field accounts for."""
     props = _props(ctx)
     if props is None:
         return
+    why = "null in the source (field not set)"
     for key in [k for k in props if k.startswith("dlm:")]:
-        found = [p for p, v in leaves(props[key], P + (key,)) if v is None and p[-1] != "pretrained"]
+        top = P + (key,)
+        found = [p for p, v in leaves(props[key], top) if v is None and p[-1] != "pretrained"]
         for path in reversed(found):
-            ctx.remove(path, "null in the source (field not set)")
+            ctx.remove(path, why)
+            parent = path[:-1]
+            while len(parent) > len(top) and ctx.get(parent) in ({}, []):
+                ctx.remove(parent, why)
+                parent = parent[:-1]
 
 
 @transform("dlm.stac_1_1", reads=("properties.bands",), writes=("stac_version",))
@@ -1484,8 +1493,9 @@ def archive(ctx: Ctx) -> None:
         else:
             asset["description"] = text
         for here, _ in listed:
+            # the whole member became part of one line of text: every field of it lands on the description
             ctx.lossy([here], [apath], "MLM cannot list archive members; kept as text in the archive asset's "
-                                       "description")
+                                       "description", whole=True)
             members[int(here[-1])] = {}
     for key in model_assets(ctx.doc):
         asset = assets[key]

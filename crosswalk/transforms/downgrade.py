@@ -494,21 +494,14 @@ def ml_model_placeholder(ctx: Ctx) -> None:
                                         "ml-model needs no model asset")
 
 
-_NO_TARGET = {
-    "mlm:name": "ml-model has no model name field (the item title names it)",
-    "mlm:input": "ml-model describes no input tensors",
-    "mlm:output": "ml-model describes no output tensors or classes",
-    "mlm:accelerator": "ml-model:training-processor-type describes training hardware; mlm:accelerator is for "
-                       "inference",
-}
-
-
 @transform("downgrade.ml_model_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*", "summaries.mlm:*"),
            writes=())
-def ml_model_leftovers(ctx: Ctx) -> None:
+def ml_model_leftovers(ctx: Ctx, reasons: dict[str, str] | None = None) -> None:
     """Every MLM field ml-model 1.0.0 cannot carry is dropped with its reason (kept with --keep-source: the
-    ml-model schema accepts mlm:* keys)."""
+    ml-model schema accepts mlm:* keys). ``reasons``: the reason of a field, when there is more to say than that
+    ml-model has no such field (the step file holds them)."""
+    reasons = reasons or {}
     for host_path, host in _keys_at_hosts(ctx.doc):
         for key in [k for k in host if isinstance(k, str) and k.startswith("mlm:")]:
-            reason = _NO_TARGET.get(key, f"ml-model 1.0.0 has no field for {key}")
+            reason = reasons.get(key, f"ml-model 1.0.0 has no field for {key}")
             ctx.remove(host_path + (key,), reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from ..engine import Ctx
@@ -499,49 +500,45 @@ def non_model_roles(ctx: Ctx) -> None:
         )
 
 
-# Item-level fields MLM 1.4 knows; any other mlm:* key is rejected by its schema.
-_MLM_PROPS = {
-    "mlm:name",
-    "mlm:architecture",
-    "mlm:tasks",
-    "mlm:framework",
-    "mlm:framework_version",
-    "mlm:memory_size",
-    "mlm:total_parameters",
-    "mlm:pretrained",
-    "mlm:pretrained_source",
-    "mlm:batch_size_suggestion",
-    "mlm:accelerator",
-    "mlm:accelerator_constrained",
-    "mlm:accelerator_summary",
-    "mlm:accelerator_count",
-    "mlm:input",
-    "mlm:output",
-    "mlm:hyperparameters",
-}
-_MLM_ASSET = {"mlm:artifact_type", "mlm:compile_method", "mlm:entrypoint"} | _MLM_PROPS - {
-    "mlm:name",
-    "mlm:input",
-    "mlm:output",
-    "mlm:hyperparameters",
-}
+@cache
+def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(Item-level, asset-level, all) MLM fields of ``version``, read from its vendored schema: every field its
+    ``fields`` definition knows, minus those its Item (asset) rules forbid. Any other mlm:* key is rejected."""
+    import json
+
+    from ..formats import registry
+    from ..resources import schemas_dir
+
+    uri = registry().families["mlm"].uri(version)
+    entry = json.loads((schemas_dir() / "index.json").read_text(encoding="utf-8"))["schemas"][uri]
+    schema = json.loads((schemas_dir() / (entry if isinstance(entry, str) else entry["file"])).read_text("utf-8"))
+    defs = schema["$defs"]
+    known = frozenset(defs["fields"]["properties"])
+
+    def forbidden(name: str) -> set[str]:
+        return {r for part in defs[name]["allOf"] for alt in part.get("not", {}).get("anyOf", [])
+                for r in alt.get("required", [])}
+
+    return known - forbidden("mlmItemFields"), known - forbidden("mlmAssetFields"), known
 
 
 @transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=("properties.mlm:*",))
-def unknown_keys(ctx: Ctx, allow_entrypoint: bool = False) -> None:
-    """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets."""
+def unknown_keys(ctx: Ctx, version: str, allow_entrypoint: bool = False) -> None:
+    """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets (the fields of
+    ``version``, from its schema)."""
+    item_fields, asset_fields, _ = mlm_fields(version)
     props = ctx.get(P)
     if isinstance(props, dict):
-        for key in [k for k in props if k.startswith("mlm:") and k not in _MLM_PROPS]:
+        for key in [k for k in props if k.startswith("mlm:") and k not in item_fields]:
             ctx.remove(P + (key,), f"{key} is not an MLM field (rejected from MLM 1.4 on)")
     for akey, asset in (ctx.get(("assets",)) or {}).items():
         if not isinstance(asset, dict):
             continue
         for key in [k for k in asset if k.startswith("mlm:")]:
-            if key in _MLM_ASSET and (key != "mlm:entrypoint" or allow_entrypoint):
+            if key in asset_fields or (key == "mlm:entrypoint" and allow_entrypoint):
                 continue
             here = ("assets", akey, key)
-            if key in _MLM_PROPS and isinstance(props, dict) and key not in props:
+            if key in item_fields and isinstance(props, dict) and key not in props:
                 props[key] = asset.pop(key)
                 ctx.moved(here, P + (key,), "MLM 1.4 keeps this field in the item properties")
             else:
@@ -696,12 +693,12 @@ def read_newer(ctx: Ctx) -> None:
                 "lossy",
                 f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}",
             )
+    item_fields, _, known = mlm_fields(family.latest)
     props = ctx.get(P)
-    for key in [k for k in props if k.startswith("mlm:") and k not in _MLM_PROPS] if isinstance(props, dict) else []:
+    for key in [k for k in props if k.startswith("mlm:") and k not in item_fields] if isinstance(props, dict) else []:
         ctx.remove(P + (key,), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
     for akey, asset in (ctx.get(("assets",)) or {}).items():
         if not isinstance(asset, dict):
             continue
-        known = _MLM_ASSET | _MLM_PROPS | {"mlm:entrypoint"}
         for key in [k for k in asset if k.startswith("mlm:") and k not in known]:
             ctx.remove(("assets", akey, key), f"{key} is not defined by MLM {family.latest} (the document is {newer})")

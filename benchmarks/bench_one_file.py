@@ -1,0 +1,122 @@
+"""One-file cold-start benchmark (a script, not a test): ``dlm-migrate one.json -o out.json`` against the floor.
+
+    python benchmarks/bench_one_file.py                 # 15 runs of each
+    python benchmarks/bench_one_file.py -n 31 --doc corpora/ml-model/spec-dummy-item.json
+    git archive HEAD crosswalk mappings | tar -x -C /tmp/before
+    python benchmarks/bench_one_file.py --compare /tmp/before    # and another source tree, e.g. the last commit
+
+In one run, interleaved so that the machine's load hits every command alike, it times N runs of:
+
+* ``python -c pass``: the interpreter's own start-up (and its site-packages' .pth files);
+* ``click floor``: a minimal click CLI that reads the JSON document, rewrites one field and writes it indented;
+* ``crosswalk cold``: the one-file conversion with an empty cache directory (mappings loaded, checked and
+  compiled from YAML; the schema index built);
+* ``crosswalk warm``: the same with the cache filled by a previous run (what a user sees from the second run on);
+* with ``--compare DIR``: the same script importing crosswalk from the source tree DIR (``PYTHONPATH``), warm.
+
+Validation is on, as by default. It prints, for each command, the median wall-clock milliseconds and the median
+CPU milliseconds (user + system of the child, from ``resource.getrusage(RUSAGE_CHILDREN)``) and both as a
+ratio to ``python -c pass``. The target for the warm one-file conversion: median wall <= 150 ms and <= 6x
+``python -c pass``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CLICK_FLOOR = """
+import json, click
+
+@click.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def main(src, output):
+    with open(src, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["stac_version"] = doc.get("stac_version", "1.0.0")
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\\n")
+
+main()
+"""
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) milliseconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall * 1000, cpu * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--runs", type=int, default=15, help="runs of each command (default 15)")
+    parser.add_argument("--doc", default=str(ROOT / "corpora/ml-model/spec-dummy-item.json"))
+    parser.add_argument("--compare", metavar="DIR", help="also time crosswalk imported from this source tree")
+    args = parser.parse_args()
+
+    # the installed script beside this interpreter (not a version manager's shim on PATH, whose own start-up
+    # is not crosswalk's)
+    beside = Path(sys.executable).with_name("dlm-migrate")
+    cli = str(beside) if beside.is_file() else shutil.which("dlm-migrate")
+    if cli is None:
+        sys.exit("dlm-migrate is not installed (pip install -e .)")
+    migrate = [cli]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.json")
+        floor = os.path.join(tmp, "click_floor.py")
+        Path(floor).write_text(CLICK_FLOOR, encoding="utf-8")
+        # An installed wheel has its bytecode compiled by pip; a checkout run with PYTHONDONTWRITEBYTECODE would
+        # time the compiler instead, so the children may write their .pyc (the first, discarded run does).
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        warm_env = dict(base, XDG_CACHE_HOME=os.path.join(tmp, "warm-cache"))
+        commands = {
+            "python -c pass": ([sys.executable, "-c", "pass"], base),
+            "click floor": ([sys.executable, floor, args.doc, "-o", out], base),
+            "crosswalk cold": (migrate + [args.doc, "-o", out, "-q"], None),
+            "crosswalk warm": (migrate + [args.doc, "-o", out, "-q"], warm_env),
+        }
+        if args.compare:
+            other = dict(warm_env, PYTHONPATH=os.path.abspath(args.compare))
+            commands[f"{Path(args.compare).name} warm"] = (migrate + [args.doc, "-o", out, "-q"], other)
+        for cmd, env in commands.values():  # fill the warm cache, write the bytecode
+            _timed(cmd, env or warm_env)
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for i in range(args.runs):
+            for name, (cmd, env) in commands.items():
+                if env is None:  # cold: a cache directory nobody has used
+                    env = dict(base, XDG_CACHE_HOME=os.path.join(tmp, f"cold-{i}"))
+                samples[name].append(_timed(cmd, env))
+
+    base_wall = statistics.median(w for w, _ in samples["python -c pass"])
+    base_cpu = statistics.median(c for _, c in samples["python -c pass"])
+    print(f"{os.path.relpath(args.doc, ROOT)}, {args.runs} runs each, medians (ratios to python -c pass)")
+    print(f"{'command':<20} {'wall ms':>8} {'x':>6} {'cpu ms':>8} {'x':>6}")
+    for name, rows in samples.items():
+        wall = statistics.median(w for w, _ in rows)
+        cpu = statistics.median(c for _, c in rows)
+        print(f"{name:<20} {wall:8.1f} {wall / base_wall:6.2f} {cpu:8.1f} {cpu / base_cpu:6.2f}")
+    warm = statistics.median(w for w, _ in samples["crosswalk warm"])
+    ok = warm <= 150 and warm <= 6 * base_wall
+    print(f"target (warm wall <= 150 ms and <= 6x python -c pass): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""A content-keyed on-disk cache of what crosswalk would otherwise rebuild at every start: loaded, checked and
+compiled mappings (YAML parsed, checked against the mapping language's schema, jsonpath expressions compiled)
+and parsed YAML data files.
+
+A value is stored as a pickle under the user cache directory (``$XDG_CACHE_HOME/crosswalk`` or
+``~/.cache/crosswalk``), named by a SHA-256 of everything it was built from: the bytes of its source files, the
+bytes of the code that builds and defines it (every module of the package, and jsonpath-ng: stricter than the
+package version, which an editable install does not bump) and the Python version. A changed byte anywhere is a
+different name, hence a miss and a full load: a stale entry is never read. Any trouble with the cache (an unwritable
+directory, a corrupt or truncated file, a pickle it cannot load) falls back silently to the full load, whose errors
+(a bad mapping file) are raised as before and never cached. ``CROSSWALK_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_PACKAGE = Path(__file__).resolve().parent
+# The code whose output or classes are pickled: every module of the package (whichever module the loader and its
+# classes live in), and the mapping language's schema. A change to any of it must miss, even without a version
+# bump (an editable install).
+_CODE_SUFFIXES = (".py",)
+_CODE_DATA = ("spec",)  # directories whose .json files are code too
+_NOT_CODE = {"schemas", "_mappings", "__pycache__", "templates"}
+
+
+def cache_dir() -> Path | None:
+    """Where cached values live; None when caching is off."""
+    if os.environ.get("CROSSWALK_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "crosswalk"
+
+
+def _files_under(entry: Path, suffixes: tuple[str, ...] = (".py", ".json")) -> list[Path]:
+    if entry.is_dir():
+        return sorted(p for p in entry.rglob("*") if p.suffix in suffixes and p.is_file())
+    return [entry]
+
+
+def _package_modules() -> list[Path]:
+    """Every .py file of the package (os.walk, not rglob: the vendored schemas' hundreds of files are skipped)."""
+    found = []
+    for top, dirs, files in os.walk(_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_CODE)
+        found += [Path(top, f) for f in sorted(files) if f.endswith(_CODE_SUFFIXES)]
+    return found
+
+
+@cache
+def _code_digest() -> bytes:
+    h = hashlib.sha256()
+    # the code's own bytes rather than the package version: an editable install changes without a version bump
+    h.update(f"{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
+    code = _package_modules()
+    code += [p for name in _CODE_DATA for p in _files_under(_PACKAGE / name, (".json",))]
+    for path in code:
+        h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    # compiled jsonpath expressions are pickled as jsonpath-ng objects: another jsonpath-ng is another key
+    import importlib.util
+
+    spec = importlib.util.find_spec("jsonpath_ng")
+    if spec is not None and spec.origin:
+        library = Path(spec.origin).parent
+        for path in _files_under(library):
+            h.update(str(path.relative_to(library)).encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.digest()
+
+
+def key(kind: str, files: Iterable[str | os.PathLike[str]], salt: bytes = b"") -> str:
+    """The cache name of a value of ``kind`` built from ``files`` (their paths and bytes) and ``salt`` (a digest
+    of anything else it depends on) by the current code."""
+    h = hashlib.sha256(_code_digest())
+    h.update(kind.encode() + b"\0" + salt + b"\0")
+    for file in files:
+        path = Path(file)
+        h.update(str(path).encode() + b"\0")  # the path is in the loaded objects (error messages name it)
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cached(kind: str, files: Iterable[str | os.PathLike[str]], build: Callable[[], T], salt: bytes = b"") -> T:
+    """``build()``, or the value it returned before from the same ``files`` (and ``salt``) and code."""
+    where = cache_dir()
+    if where is None:
+        return build()
+    files = list(files)
+    try:
+        name = key(kind, files, salt)
+    except OSError:  # a source file cannot be read: let the loader say so
+        return build()
+    path = where / f"{kind}-{name}.pickle"
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception:  # noqa: S110 - a miss, or an entry we cannot use: build it
+        pass
+    value = build()
+    try:
+        unchanged = key(kind, files, salt) == name  # a file edited while it was loaded: do not store under the old name
+    except OSError:
+        unchanged = False
+    if unchanged:
+        _store(path, value)
+    return value
+
+
+def _store(path: Path, value: Any) -> None:
+    """Write atomically (a reader never sees half a file); a failure only costs the next run a full load."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a pickle runs code: the user's alone
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except Exception:  # noqa: S110 - unpicklable or unwritable: the cache is only a speed-up
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What crosswalk caches
+
+
+_MEMO: dict[Any, Any] = {}
+
+
+def _memo(name: Any, load: Callable[[], T]) -> T:
+    """Once per process: the loaders are memoised too, and a mapping must be the same object each time."""
+    if name not in _MEMO:
+        _MEMO[name] = load()
+    return _MEMO[name]
+
+
+def _tables_files(directory: Path) -> list[Path]:
+    return sorted((directory / "tables").glob("*.yaml"))
+
+
+@cache
+def _directory_digest(directory: Path) -> bytes:
+    """Every file of the mappings directory (paths and bytes): whatever the loader reads besides the mapping file
+    (value tables, formats.yaml, files it may include) is in the key, however the loader changes."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.digest()
+
+
+def mapping(edge_or_name: Any) -> Any:
+    """A loaded mapping: an edge of the version graph (anything with ``file`` and ``load()``), or a support
+    file's name (``repairs.yaml``) in the mappings directory."""
+    # a step file holds two edges (up and down): the edge id is part of the name
+    if isinstance(edge_or_name, str):
+        name: tuple[Any, ...] = ("mapping", edge_or_name)
+    else:
+        name = ("mapping", edge_or_name.file, edge_or_name.id)
+    if name in _MEMO:  # a bulk run asks for the same few mappings for every document
+        return _MEMO[name]
+    from .resources import mappings_dir
+
+    if isinstance(edge_or_name, str):
+        from .spec import load_support
+
+        file = mappings_dir() / edge_or_name
+        build: Callable[[], Any] = lambda: load_support(edge_or_name)  # noqa: E731
+    else:
+        file = Path(edge_or_name.file)
+        build = edge_or_name.load
+    salt = _directory_digest(file.parent) + str(name[2:]).encode()
+    return _memo(name, lambda: cached("mapping", [file], build, salt=salt))
+
+
+def yaml_data(path: Path, parse: Callable[[], T]) -> T:
+    """Parsed YAML data of ``path`` (``parse()`` reads it)."""
+    return cached("yaml", [path], parse)
+
+
+def tables(directory: Path, load: Callable[[], T]) -> T:
+    """The value tables of a mappings directory (``tables/*.yaml``; ``load()`` parses them)."""
+    return _memo(("tables", str(directory)), lambda: cached("tables", _tables_files(directory), load))

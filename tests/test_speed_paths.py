@@ -1,0 +1,224 @@
+"""The one-file path stays light (what it imports), and what makes it fast cannot change an answer: the mapping
+cache is keyed by content, the prebuilt schema facts match the schemas, orjson writes json's bytes. No timings:
+benchmarks/bench_one_file.py measures."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crosswalk import cache
+from crosswalk.io import dumps
+
+DOC = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
+# Libraries a one-file conversion must not import: report, bulk, database, parquet and study machinery, and the
+# Python schema validator (jsonschema-rs answers "valid"; the Python one only explains a failure).
+HEAVY = ("deepdiff", "pystac", "tqdm", "psycopg", "pyarrow", "jinja2", "jsonschema", "referencing")
+
+CONVERT = """
+import json, sys
+from crosswalk.cli import dlm_migrate
+try:
+    dlm_migrate.main(args=sys.argv[1:], standalone_mode=False)
+except SystemExit as e:
+    assert not e.code, e.code
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _run(args: list[str], cache_home: Path, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
+    env.pop("CROSSWALK_NO_CACHE", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _modules_after_conversion(tmp_path: Path, cache_home: Path) -> set[str]:
+    out = tmp_path / "out.json"
+    proc = _run([sys.executable, "-c", CONVERT, str(DOC), "-o", str(out), "-q"], cache_home, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return {m.split(".")[0] for m in json.loads(proc.stderr.strip().splitlines()[-1])}
+
+
+def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
+    cache_home = tmp_path / "cache"
+    cold = _modules_after_conversion(tmp_path, cache_home)
+    assert not cold & set(HEAVY)
+    assert list((cache_home / "crosswalk").glob("mapping-*.pickle")), "the cold run filled the cache"
+    warm = _modules_after_conversion(tmp_path, cache_home)
+    assert not warm & set(HEAVY)
+    assert "yaml" not in warm  # mappings, tables and formats.yaml all come from the cache
+    assert "yaml" in cold  # (the check above is not vacuous: a cold start does parse YAML)
+
+
+def test_script_exit_without_teardown_flushes_everything(tmp_path):
+    """The installed script skips the interpreter's teardown after a one-file conversion: the document on stdout
+    and the report file are complete, and equal the library's."""
+    script = Path(sys.executable).with_name("dlm-migrate")
+    if not script.is_file():
+        pytest.skip("dlm-migrate is not installed beside this interpreter")
+    report = tmp_path / "report.json"
+    proc = _run([str(script), str(DOC), "--report-file", str(report), "-q"], tmp_path / "cache", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    from crosswalk import pipeline
+
+    result = pipeline.convert_file(str(DOC))
+    assert proc.stdout == dumps(result.document)
+    assert json.loads(report.read_text(encoding="utf-8")) == json.loads(json.dumps(result.report))
+
+
+def _copy_package(tmp_path: Path) -> Path:
+    """A source tree of its own (the package and its mappings) whose mapping files a test may change."""
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "crosswalk", tree / "crosswalk", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "mappings", tree / "mappings")
+    return tree
+
+
+def test_mapping_cache_is_keyed_by_content(tmp_path):
+    """A changed mapping file is a miss: its new content is what runs, never the cached old one."""
+    tree = _copy_package(tmp_path)
+    cache_home = tmp_path / "cache"
+    entries = cache_home / "crosswalk"
+    convert = [sys.executable, "-c", CONVERT, str(DOC), "--report", "json", "-o"]
+
+    def run(name: str) -> tuple[str, dict]:
+        out = tmp_path / f"{name}.json"
+        proc = _run([*convert, str(out)], cache_home, tmp_path, pythonpath=tree)
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stderr[: proc.stderr.rindex("\n[")])
+        return out.read_text(encoding="utf-8"), report
+
+    first, report = run("first")
+    filled = set(entries.iterdir())
+    again, report_again = run("again")
+    assert (again, report_again) == (first, report)
+    assert set(entries.iterdir()) == filled  # a hit: nothing new stored
+
+    # change one reason the report shows, in the mapping file that gives it
+    edge = tree / "mappings" / "ml-model_1.0.0__mlm_1.5.2.yaml"
+    text = edge.read_text(encoding="utf-8")
+    shown = {f.get("reason") for f in report["fields"]}
+    old_reason = next(r for r in re.findall(r"reason: (.+)", text) if r.strip() in shown).strip()
+    edge.write_text(text.replace(old_reason, "the training OS has nowhere to go"), encoding="utf-8")
+    changed, changed_report = run("changed")
+    assert set(entries.iterdir()) - filled  # a miss: the new content stored under new names
+    assert changed == first  # the same output
+    reasons = {f.get("reason") for f in changed_report["fields"]}
+    assert "the training OS has nowhere to go" in reasons and old_reason not in reasons
+
+
+def test_a_corrupt_or_foreign_cache_entry_falls_back_to_the_full_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    source = tmp_path / "data.yaml"
+    source.write_text("a: 1\n", encoding="utf-8")
+    builds = []
+
+    def build():
+        builds.append(1)
+        return {"a": len(builds)}
+
+    assert cache.cached("test", [source], build) == {"a": 1}
+    assert cache.cached("test", [source], build) == {"a": 1} and len(builds) == 1  # a hit
+    (entry,) = (tmp_path / "crosswalk").glob("test-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert cache.cached("test", [source], build) == {"a": 2}  # rebuilt, silently
+    entry.write_bytes(pickle.dumps({"a": 1})[:5])  # truncated
+    assert cache.cached("test", [source], build) == {"a": 3}
+    source.write_text("a: 2\n", encoding="utf-8")
+    assert cache.key("test", [source]) != entry.name.removeprefix("test-").removesuffix(".pickle")
+
+
+def test_cache_off_and_unwritable_cache_still_load(tmp_path, monkeypatch):
+    source = tmp_path / "data.yaml"
+    source.write_text("a: 1\n", encoding="utf-8")
+    monkeypatch.setenv("CROSSWALK_NO_CACHE", "1")
+    assert cache.cached("test", [source], lambda: 7) == 7
+    monkeypatch.delenv("CROSSWALK_NO_CACHE")
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the directory should be
+    assert cache.cached("test", [source], lambda: 8) == 8
+
+
+def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
+    from crosswalk.formats import Format
+    from crosswalk.pipeline import graph
+    from crosswalk.spec import load_support
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(cache, "_MEMO", {})
+    edge = graph().plan(Format.parse("ml-model"), Format.parse("mlm"))[0]
+    for name, direct in ((edge, edge.load()), ("repairs.yaml", load_support("repairs.yaml"))):
+        stored = cache.mapping(name)  # a miss: built by the loader and stored
+        monkeypatch.setattr(cache, "_MEMO", {})
+        loaded = cache.mapping(name)  # read back from disk
+        assert loaded is not stored
+        for got in (stored, loaded):
+            assert (got.id, got.source, got.target, got.raw) == (direct.id, direct.source, direct.target, direct.raw)
+            assert [(r.where, r.args, r.table, [str(p) for p in r.paths]) for r in got.rules] == [
+                (r.where, r.args, r.table, [str(p) for p in r.paths]) for r in direct.rules
+            ]
+
+
+def test_prebuilt_schema_facts_match_the_vendored_schemas():
+    """crosswalk/schema_facts.json is derived from crosswalk/schemas: regenerate it with
+    `python -m crosswalk.validate --write-facts` after changing a schema."""
+    validate = importlib.import_module("crosswalk.validate")
+    on_disk = json.loads((ROOT / "crosswalk" / "schema_facts.json").read_text(encoding="utf-8"))
+    assert on_disk == validate.schema_facts(), "stale: run python -m crosswalk.validate --write-facts"
+    assert "date-time" in on_disk["formats"] and on_disk["prefixes"]
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([1e-05, 1.5e-7, 0.0001, -0.0, 1e16, 1e22, 5e-324, 2**63, 2**64 - 1, 2**64])
+    | st.text()
+)
+JSON = st.recursive(
+    JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON)
+def test_dumps_writes_exactly_the_json_modules_bytes(value):
+    try:
+        expected = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        with pytest.raises(ValueError):
+            dumps(value)
+        return
+    assert dumps(value) == expected
+
+
+def test_dumps_corpus_goldens_byte_identical():
+    goldens = sorted((ROOT / "corpora" / "expected").rglob("*.json"))
+    assert goldens
+    for path in goldens:
+        text = path.read_text(encoding="utf-8")
+        assert dumps(json.loads(text)) == text, path
+
+
+def test_float_edge_cases_written_as_json_writes_them():
+    for value in (1e-05, 1e-300, -2.5e-8, 0.00012, 1e16, float(2**53)):
+        assert dumps({"v": value}) == json.dumps({"v": value}, indent=2) + "\n"
+        assert math.isfinite(json.loads(dumps({"v": value}))["v"])
