@@ -1028,6 +1028,10 @@ def _migrate(
     backup_dir = os.path.realpath(backup_dir) if backup_dir else None
     written = {os.path.realpath(summary_file): "--summary-file"} if summary_file else None
     files = iter_files(srcs, plan, exclude=[d for d in (out_dir, backup_dir) if d], written=written)
+    if written:
+        # A summary file may name a document that only a link found deep in the walk reaches: walk the whole tree
+        # first, so that collision is a usage error before any output is written.
+        files = iter(list(files))
     settings = _Settings(
         root=plan.root,
         display_root=plan.display_root,

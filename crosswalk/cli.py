@@ -341,7 +341,7 @@ def mappings(markdown) -> None:
     click.echo(field_tables() if markdown else graph_listing(), nl=False)
 
 
-@main.command("new-version")
+@main.command("new-version", short_help="Scaffold a new format version: its registry entry and one step file.")
 @click.argument("new")
 @click.option("--from", "base", required=True, help="The version it follows, e.g. mlm@1.5.2.")
 @click.option("--schema", type=click.Path(exists=True, dir_okay=False), help="The new version's JSON Schema to vendor.")

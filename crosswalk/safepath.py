@@ -83,10 +83,8 @@ def check_bulk_outputs(
     where = real(summary_file)
     if where in inputs or any(is_within(where, d) for d in input_dirs):
         raise OptionError(f"--summary-file {summary_file} is an input (or lies inside an input directory)")
-    # Inside the tree being read it could be one of the documents the walk finds later (an item link), and that is
-    # only known after some outputs are written: refuse it up front, whatever the mode.
-    if is_within(where, root):
-        raise OptionError(f"--summary-file {summary_file} lies inside the input tree ({root})")
+    if in_place and is_within(where, root):
+        raise OptionError(f"--summary-file {summary_file} lies inside the tree --in-place rewrites ({root})")
     for name, given in (("--out-dir", out_dir), ("--backup-dir", backup_dir)):
         if given and is_within(where, real(given)):
             raise OptionError(f"--summary-file {summary_file} lies inside {name} {given}")
