@@ -12,7 +12,7 @@ each in a fresh subprocess (library import and compilation included, interpreter
 * ``floor``: read + parse + serialise + write of every file, following child/item links (orjson; json when orjson
   is missing, which the table says);
 * ``pystac``: ``Catalog.from_file`` + ``normalize_hrefs`` + ``save`` (self-contained);
-* ``cw``: ``crosswalk.bulk.migrate`` to an output directory with the per-document reports written to a summary
+* ``cw``: ``crosswalk.bulk.tree.migrate`` to an output directory with the per-document reports written to a summary
   file, without validation (``cw``) and with it (``cw+val``), at each ``--jobs``.
 
 Peak memory is the subprocess's maximum resident set size (and its workers' for ``--jobs`` > 1). It prints
@@ -156,7 +156,7 @@ def measure_pystac(root: str, out: str) -> str:
 
 
 def measure_cw(root: str, out: str, jobs: int, validate: bool) -> str:
-    from crosswalk.bulk import migrate
+    from crosswalk.bulk.tree import migrate
 
     r = migrate([root], out_dir=out, summary_file=out + ".summary.ndjson", validate=validate, jobs=jobs,
                 progress=False)

@@ -7,12 +7,12 @@ and crosswalk's writer/reader against the stac-geoparquet library alone.
 It builds N items from the corpus Items under corpora/ (ml-model and MLM of several versions, ids varied) as one
 ndjson file and measures:
 
-* ``run -> ndjson`` / ``run -> geoparquet``: ``crosswalk.bulk.migrate`` converting the file, its output written
-  as one ndjson file or one geoparquet file (crosswalk.outputs);
-* ``write``: the N converted items written by ``crosswalk.geoparquet.write`` (mixed-kind fields as JSON text,
+* ``run -> ndjson`` / ``run -> geoparquet``: ``crosswalk.bulk.tree.migrate`` converting the file, its output written
+  as one ndjson file or one geoparquet file (crosswalk.bulk.outputs);
+* ``write``: the N converted items written by ``crosswalk.bulk.geoparquet.write`` (mixed-kind fields as JSON text,
   crosswalk's metadata) against stac-geoparquet's ``parse_stac_items_to_arrow`` + ``to_parquet`` on the same
   items with those fields already encoded (the library's own cost) and against plain ndjson;
-* ``read``: ``crosswalk.geoparquet.read`` (decoding, normalising) against ``stac_table_to_items`` and ndjson.
+* ``read``: ``crosswalk.bulk.geoparquet.read`` (decoding, normalising) against ``stac_table_to_items`` and ndjson.
 
 It prints seconds, items/s, ratios and file sizes, and checks that what is read back equals what was written.
 """
@@ -60,8 +60,9 @@ def main() -> None:
     import pyarrow.parquet as pq
     from stac_geoparquet.arrow import parse_stac_items_to_arrow, stac_table_to_items, to_parquet
 
-    from crosswalk import bulk, geoparquet
-    from crosswalk.outputs import OneFile
+    from crosswalk.bulk import geoparquet
+    from crosswalk.bulk import tree as bulk
+    from crosswalk.bulk.outputs import OneFile
 
     n = args.items
     items = source_items(n)

@@ -1,4 +1,4 @@
-"""pgstac in-place upgrade benchmark (a script, not a test): rows/s of ``crosswalk.pgstac.upgrade`` against
+"""pgstac in-place upgrade benchmark (a script, not a test): rows/s of ``crosswalk.bulk.pgstac.upgrade`` against
 ``pypgstac load`` of the same items, measured in the same run, on a real PostgreSQL + PostGIS server.
 
     CROSSWALK_TEST_PGSTAC_DSN=postgresql://postgres:pass@localhost/postgres python benchmarks/bench_pgstac.py
@@ -67,7 +67,7 @@ def main() -> None:
     problem = db.server_problem(args.dsn)
     if problem:
         sys.exit(problem)
-    from crosswalk.pgstac import upgrade
+    from crosswalk.bulk.pgstac import upgrade
 
     template = db.create_template(args.dsn)
     try:

@@ -11,7 +11,7 @@ objects belong and objects where lists belong, deleted keys, deep nesting (up to
 text-level ones (what json cannot write: NaN, huge integers, duplicate keys, invalid surrogates, deep nesting)
 are spliced into the serialised text.
 
-Each variant is converted through the command line's own entry point (`crosswalk.cli.dlm_migrate`, with click's
+Each variant is converted through the command line's own entry point (`crosswalk.cli.main.dlm_migrate`, with click's
 CliRunner, in-process): most one file at a time in single mode (``-o`` and ``--report-file``), the rest as
 directories of variants in bulk mode (``--out-dir`` and ``--summary-file``). A sample also runs through the real
 ``dlm-migrate`` process. It counts, and prints:
@@ -193,7 +193,7 @@ def standard_json(data: bytes) -> bool:
 def _runner() -> Callable[[list[str]], tuple[int, str, BaseException | None]]:
     from click.testing import CliRunner
 
-    from crosswalk.cli import dlm_migrate
+    from crosswalk.cli.main import dlm_migrate
 
     runner = CliRunner()
 
@@ -301,7 +301,7 @@ def _judge(code: int, output: str, exc: BaseException | None, counts: Counter) -
 
 
 def _subprocess_runner() -> Callable[[list[str]], tuple[int, str, BaseException | None]]:
-    code = "import sys; from crosswalk.cli import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
+    code = "import sys; from crosswalk.cli.main import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
 
     def run(args: list[str]) -> tuple[int, str, BaseException | None]:
         r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600)

@@ -18,8 +18,6 @@ used (the command line converts one file without pystac, psycopg or pyarrow).
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
@@ -39,7 +37,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time names load lazily
-    from .api import (
+    from crosswalk.api import (
         CrosswalkError,
         FieldEntry,
         Issue,
@@ -55,20 +53,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
     )
 
 
-class _Package(types.ModuleType):
-    """The submodule ``crosswalk.validate`` must not replace the function ``crosswalk.validate`` when it is
-    first imported (the import system sets every submodule as an attribute of its package); the submodule
-    stays reachable as ``sys.modules["crosswalk.validate"]`` / ``importlib.import_module``."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in __all__ and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -78,7 +62,7 @@ def __getattr__(name: str) -> Any:
         except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
             return "0+unknown"
     if name in __all__:
-        from . import api
+        from crosswalk import api
 
         value = getattr(api, name)
         globals()[name] = value  # later look-ups skip this function

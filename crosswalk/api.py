@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .errors import CrosswalkError
-from .formats import Detection, Format
-from .validate import Issue
+from crosswalk.errors import CrosswalkError
+from crosswalk.language.formats import Detection, Format
+from crosswalk.validation.validator import Issue
 
 __all__ = [
     "CrosswalkError",
@@ -130,7 +130,7 @@ class Report:
 
     def render(self, fmt: str = "text") -> str:
         """The report as text or markdown, as the command line prints it."""
-        from .report import render
+        from crosswalk.engine.report import render
 
         return render(self.to_dict(), fmt)
 
@@ -289,7 +289,7 @@ def convert(
 def _convert_one(
     doc: Any, href: str | None, to: str, fill: dict[str, Any] | None, validate: bool, keep_source: bool
 ) -> tuple[dict[str, Any] | None, list[Report], list[str]]:
-    from . import pipeline
+    from crosswalk import pipeline
 
     result = pipeline.convert(doc, href=href, to=to, fill=fill, validate=validate, keep_source=keep_source)
     if result.error is not None:
@@ -312,7 +312,7 @@ def convert_file(
     A file that cannot be read is an entry of ``result.errors``. Whole trees, ndjson and geoparquet files:
     `upgrade_tree`.
     """
-    from . import pipeline
+    from crosswalk import pipeline
 
     Format.parse(to)
     result = pipeline.convert_file(
@@ -338,19 +338,19 @@ def upgrade_tree(
     **options: Any,
 ) -> Any:
     """Convert every document of catalogs, directories, ndjson files, ItemCollections (the bulk engine of
-    ``dlm-migrate SRC... --out-dir DIR | --in-place | --dry-run``); returns a `crosswalk.bulk.BulkResult`
+    ``dlm-migrate SRC... --out-dir DIR | --in-place | --dry-run``); returns a `crosswalk.bulk.tree.BulkResult`
     (``summary`` counts, ``failures`` as (href, message)).
 
     Exactly one of ``out_dir`` (mirror the tree there), ``in_place`` (replace files atomically after a backup
     in ``backup_dir``) and ``dry_run`` (write nothing). Further keyword options are those of
-    `crosswalk.bulk.migrate` (``fail_fast``, ``on_failure``, ``progress``, ...).
+    `crosswalk.bulk.tree.migrate` (``fail_fast``, ``on_failure``, ``progress``, ...).
 
     >>> import crosswalk
     >>> run = crosswalk.upgrade_tree("catalog/catalog.json", out_dir="upgraded")  # doctest: +SKIP
     >>> run.summary["converted"], run.failures                                  # doctest: +SKIP
     (12, [])
     """
-    from .bulk import migrate
+    from crosswalk.bulk.tree import migrate
 
     paths = [srcs] if isinstance(srcs, str) else list(srcs)
     return migrate(
@@ -377,9 +377,9 @@ def upgrade_pgstac(
     **options: Any,
 ) -> Any:
     """Upgrade the collections and items stored in a pgstac database in place (one transaction per
-    collection, originals backed up in the table ``crosswalk_backup``); see `crosswalk.pgstac.upgrade`.
+    collection, originals backed up in the table ``crosswalk_backup``); see `crosswalk.bulk.pgstac.upgrade`.
     Needs the ``pgstac`` extra (``pip install 'crosswalk[pgstac]'``)."""
-    from .pgstac import upgrade
+    from crosswalk.bulk.pgstac import upgrade
 
     return upgrade(dsn, collections=list(collections) if collections else None, to=to, dry_run=dry_run, **options)
 
@@ -393,7 +393,7 @@ def validate(doc: Any) -> list[Issue]:
     >>> [i.message for i in crosswalk.validate({"type": "Feature"}) if i.severity == "error"][:1]  # doctest: +SKIP
     ["'stac_version' is a required property"]
     """
-    from .validate import check
+    from crosswalk.validation.validator import check
 
     raw, _ = _as_document(doc)
     if _is_feature_collection(raw):
@@ -415,7 +415,7 @@ def detect(doc: Any) -> Detection:
     >>> str(crosswalk.detect({"type": "Feature", "properties": {"dlm:input": {}}}).format)
     'dlm@1.0.0-draft'
     """
-    from .formats import detect as detect_format
+    from crosswalk.language.formats import detect as detect_format
 
     raw, kind = _as_document(doc)
     if _is_feature_collection(raw):
@@ -431,6 +431,6 @@ def plan(source: str | Format, target: str | Format = "mlm") -> list[Step]:
     >>> [(s.source, s.target) for s in crosswalk.plan("mlm@1.3.0", "mlm@1.5.0")]
     [('mlm@1.3.0', 'mlm@1.4.0'), ('mlm@1.4.0', 'mlm@1.5.0')]
     """
-    from .pipeline import plan as make_plan
+    from crosswalk.pipeline import plan as make_plan
 
     return [Step(str(e.source), str(e.target), e.id, e.summary) for e in make_plan(source, target)]

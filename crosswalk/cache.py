@@ -29,7 +29,7 @@ _PACKAGE = Path(__file__).resolve().parent
 # classes live in), and the mapping language's schema. A change to any of it must miss, even without a version
 # bump (an editable install).
 _CODE_SUFFIXES = (".py",)
-_CODE_DATA = ("spec",)  # directories whose .json files are code too
+_CODE_DATA = ("language",)  # directories whose .json files are code too
 _NOT_CODE = {"schemas", "_mappings", "__pycache__", "templates"}
 
 
@@ -170,10 +170,10 @@ def mapping(edge_or_name: Any) -> Any:
         name = ("mapping", edge_or_name.file, edge_or_name.id)
     if name in _MEMO:  # a bulk run asks for the same few mappings for every document
         return _MEMO[name]
-    from .resources import mappings_dir
+    from crosswalk.resources import mappings_dir
 
     if isinstance(edge_or_name, str):
-        from .spec import load_support
+        from crosswalk.language.spec import load_support
 
         file = mappings_dir() / edge_or_name
         build: Callable[[], Any] = lambda: load_support(edge_or_name)  # noqa: E731

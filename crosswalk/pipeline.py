@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .errors import CrosswalkError, FormatError
-from .formats import Detection, Format, detect, registry
+from crosswalk.errors import CrosswalkError, FormatError
+from crosswalk.language.formats import Detection, Format, detect, registry
 
 
 @dataclass
@@ -60,8 +60,8 @@ class Result:
 
 @cache
 def graph():
-    from .graph import VersionGraph
-    from .spec import edge_index
+    from crosswalk.language.graph import VersionGraph
+    from crosswalk.language.spec import edge_index
 
     return VersionGraph(edge_index())
 
@@ -104,14 +104,14 @@ def convert(
     Errors that leave no output (unreadable format, no path, a crashing rule) are in ``result.error``.
     ``verify`` re-checks the ledger against a whole-document DeepDiff (slow; tests turn it on).
     ``keep_source`` (lossless mode) keeps fields the target cannot carry under their own keys where the target
-    schema accepts them (crosswalk/keep.py), reported ``kept`` "kept for round trip (--keep-source)".
+    schema accepts them (crosswalk/engine/keep.py), reported ``kept`` "kept for round trip (--keep-source)".
     ``stored``: the document is a row of a catalog database (pgstac), not a file: repairs that only make sense
     for files (dropping an Item's ``collection`` for want of a collection link) are not applied.
     """
-    from . import report as rep
-    from .cache import mapping as loaded  # the loader's result, cached on disk by content
-    from .engine import Ctx, apply
-    from .ledger import Ledger
+    from crosswalk.cache import mapping as loaded  # the loader's result, cached on disk by content
+    from crosswalk.engine import report as rep
+    from crosswalk.engine.ledger import Ledger
+    from crosswalk.engine.run import Ctx, apply
 
     result = Result(href=href, detection=None, target=None, source=doc)
     try:
@@ -169,7 +169,7 @@ def convert(
             }
         )
     if validate:
-        from .validate import report_issues
+        from crosswalk.validation.validator import report_issues
 
         issues, valid = report_issues(work)
     try:  # a report that does not account for the output is an engine bug: fail, write nothing
@@ -197,7 +197,7 @@ def convert(
 def fill_pointers(ctx: Any) -> None:
     """--fill values for output pointers no rule invented: set at the end, each reported ``filled``; a value
     they replace is reported dropped (the user chose to overwrite it)."""
-    from .pointer import parse_pointer
+    from crosswalk.language.pointer import parse_pointer
 
     used = {o.path for o in ctx.ledger.origins if o.created and o.status == "filled"}
     for key, value in ctx.fill.items():
@@ -233,8 +233,8 @@ def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
 
     ``lenient`` accepts JSON with comments and trailing commas (old dlm files); each fix is reported repaired.
     """
-    from .io import read_document_repairs
-    from .report import summarize
+    from crosswalk.engine.report import summarize
+    from crosswalk.io.documents import read_document_repairs
 
     try:
         doc, repairs = read_document_repairs(href, lenient=lenient)
@@ -249,15 +249,15 @@ def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
 
 def detect_file(href: str) -> Detection:
     """Read ``href`` and detect its format (raises CrosswalkError)."""
-    from .io import read_document
+    from crosswalk.io.documents import read_document
 
     return detect(read_document(href), href)
 
 
 def validate_file(href: str) -> list:
     """Read ``href`` and check it against the vendored schemas plus the semantic lint rules."""
-    from .io import read_document
-    from .validate import check
+    from crosswalk.io.documents import read_document
+    from crosswalk.validation.validator import check
 
     doc = read_document(href)
     if not isinstance(doc, dict):

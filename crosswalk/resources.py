@@ -21,7 +21,7 @@ def schemas_dir() -> Path:
 
 @cache
 def load_yaml(path: Path):
-    from .cache import yaml_data  # parsed once per content, not once per run
+    from crosswalk.cache import yaml_data  # parsed once per content, not once per run
 
     return yaml_data(path, lambda: _parse_yaml(path))
 

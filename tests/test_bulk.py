@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import CORPORA, SHARED
 
-from crosswalk import bulk, pipeline
-from crosswalk.cli import dlm_migrate
-from crosswalk.formats import detect
+from crosswalk import pipeline
+from crosswalk.bulk import tree as bulk
+from crosswalk.cli.main import dlm_migrate
+from crosswalk.language.formats import detect
 
 MLM_URI = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
 STRUCTURAL = ("root", "parent", "child", "item", "collection")
@@ -157,7 +158,7 @@ def test_big_catalog_upgrades_every_item_with_reports_matching_the_summary(big) 
 
 def test_big_catalog_every_item_is_valid(big) -> None:
     """Items made from the same corpus document differ only in ``id`` and links: one of each is validated."""
-    from crosswalk.validate import check
+    from crosswalk.validation.validator import check
 
     _, _, out, _ = big
     distinct: dict[str, dict] = {}
@@ -475,7 +476,7 @@ KILL_ITEMS = 40
 
 
 def _run_cli(root: Path, *args: object) -> subprocess.Popen:
-    code = "import sys; from crosswalk.cli import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
+    code = "import sys; from crosswalk.cli.main import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
     return subprocess.Popen(
         [sys.executable, "-c", code, str(root), *map(str, args), "--no-validate", "--report", "none"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

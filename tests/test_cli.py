@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import CORPORA
 
-from crosswalk.cli import dlm_migrate, main
+from crosswalk.cli.main import dlm_migrate, main
 
 DUMMY = CORPORA / "ml-model" / "spec-dummy-item.json"
 MLM10 = CORPORA / "mlm" / "spec-1.0.0-item_basic.json"
@@ -334,7 +334,7 @@ LINE = re.compile(r"^  (\w+) +(/\S*)(?: \((\d+) fields\))?")
 
 
 def test_text_report_is_one_line_per_subtree_status_and_reason() -> None:
-    from crosswalk.report import render_text
+    from crosswalk.engine.report import render_text
 
     reason = "selected_bands [0, 1, 3] is ambiguous; read as positions in eo:bands"
     fields = [{"path": "", "status": "kept"}] + [
@@ -411,7 +411,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
 def test_progress_bar_library_path_draws_total_rate_and_eta(tmp_path: Path, monkeypatch) -> None:
     import io
 
-    from crosswalk import bulk
+    from crosswalk.bulk import tree as bulk
 
     err = io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)
@@ -468,7 +468,7 @@ def test_progress_bar_on_a_terminal_moves_inside_one_ndjson_file(tmp_path: Path)
 def test_jobs_default_to_the_cpu_count() -> None:
     import os
 
-    from crosswalk.cli import _jobs_default
+    from crosswalk.cli.main import _jobs_default
 
     assert _jobs_default() == (os.cpu_count() or 1)
     assert "[default: the number of CPUs" in " ".join(run(dlm_migrate, ["--help"]).stdout.split())

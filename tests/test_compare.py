@@ -21,11 +21,11 @@ from conftest import CORPORA, SHARED
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosswalk import compare as cmp
-from crosswalk.cli import main
-from crosswalk.io import read_document_repairs
+from crosswalk import study as cmp
+from crosswalk.cli.main import main
+from crosswalk.io.documents import read_document_repairs
+from crosswalk.language.pointer import leaves, parse_pointer
 from crosswalk.pipeline import convert
-from crosswalk.pointer import leaves, parse_pointer
 from crosswalk.resources import mappings_dir
 from crosswalk.study import charts, paths
 from crosswalk.study.schemas import family_schema
@@ -163,7 +163,7 @@ def test_real_corpus_numbers_equal_single_conversion_reports(real_report) -> Non
 
 def test_missing_edges_show_as_no_path_not_as_errors() -> None:
     """A family no edge leads to is reported "no path" per document and gracefully in every output."""
-    from crosswalk.formats import Format
+    from crosswalk.language.formats import Format
     from crosswalk.pipeline import graph
 
     report = cmp.build_report([CORPORA / "ml-model"])

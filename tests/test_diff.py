@@ -1,4 +1,4 @@
-"""crosswalk.diff and `crosswalk diff`: semantic differences as JSON Pointers (added / removed / changed)."""
+"""crosswalk.engine.diff and `crosswalk diff`: semantic differences as JSON Pointers (added / removed / changed)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import CORPORA
 
-from crosswalk.cli import main
-from crosswalk.diff import diff, render
+from crosswalk.cli.main import main
+from crosswalk.engine.diff import diff, render
 
 
 def run(args):

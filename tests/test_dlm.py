@@ -15,18 +15,18 @@ from typing import Any
 import pytest
 
 from crosswalk import pipeline
-from crosswalk.dlm_schemas import VERSIONS, check_dlm, schema_for
-from crosswalk.engine import Ctx
+from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.report import coverage_problems, ledger_problems
+from crosswalk.engine.report import entry_for as report_entry_for
+from crosswalk.engine.run import Ctx
 from crosswalk.errors import ReadError
-from crosswalk.formats import detect
-from crosswalk.io import read_document, read_document_repairs
-from crosswalk.ledger import Ledger
-from crosswalk.lenient import parse_lenient, strip_jsonc
-from crosswalk.report import coverage_problems, ledger_problems
-from crosswalk.report import entry_for as report_entry_for
+from crosswalk.io.documents import read_document, read_document_repairs
+from crosswalk.io.lenient import parse_lenient, strip_jsonc
+from crosswalk.language.formats import detect
 from crosswalk.transforms import REGISTRY
-from crosswalk.transforms.dlm import class_name, expression, resolve_band, semver
-from crosswalk.validate import check
+from crosswalk.transforms.dlm.up import class_name, expression, resolve_band, semver
+from crosswalk.validation.dlm_schemas import VERSIONS, check_dlm, schema_for
+from crosswalk.validation.validator import check
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -67,7 +67,7 @@ def accounting(result: pipeline.Result) -> list[dict[str, Any]]:
 
 
 def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | None:
-    """The report entry that decides a source pointer (crosswalk.report.entry_for)."""
+    """The report entry that decides a source pointer (crosswalk.engine.report.entry_for)."""
     return report_entry_for(fields, pointer)
 
 

@@ -7,7 +7,7 @@ import sys
 
 from conftest import ROOT
 
-from crosswalk.cli import main
+from crosswalk.cli.main import main
 
 
 def test_readme_is_cog_fresh() -> None:
@@ -31,7 +31,7 @@ def test_every_command_has_help_in_the_readme() -> None:
 
 
 def test_every_mapping_has_a_field_table() -> None:
-    from crosswalk.spec import load_mappings
+    from crosswalk.language.spec import load_mappings
 
     text = (ROOT / "README.md").read_text()
     for m in load_mappings():
@@ -49,8 +49,8 @@ def test_readme_names_nothing_that_does_not_ship() -> None:
 
 def test_transform_rows_carry_the_whole_first_paragraph() -> None:
     """A transform's description in the guide is its docstring's first paragraph, not its first line."""
-    from crosswalk.docs import first_paragraph
-    from crosswalk.spec import load_mappings
+    from crosswalk.language.docs import first_paragraph
+    from crosswalk.language.spec import load_mappings
     from crosswalk.transforms import REGISTRY
 
     text = (ROOT / "README.md").read_text()
@@ -65,7 +65,7 @@ def test_transform_rows_carry_the_whole_first_paragraph() -> None:
 
 
 def test_cli_reference_is_the_help_of_every_command() -> None:
-    from crosswalk.docs import cli_help
+    from crosswalk.language.docs import cli_help
 
     text = (ROOT / "README.md").read_text()
     assert cli_help() in text

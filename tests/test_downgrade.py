@@ -9,9 +9,9 @@ import pytest
 from conftest import needs_shared, shared_files
 
 from crosswalk import pipeline
-from crosswalk.formats import Format
-from crosswalk.io import read_document
-from crosswalk.keep import REASON, accepts
+from crosswalk.engine.keep import REASON, accepts
+from crosswalk.io.documents import read_document
+from crosswalk.language.formats import Format
 
 MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
 ML_MODEL = "https://stac-extensions.github.io/ml-model/v1.0.0/schema.json"
@@ -62,8 +62,8 @@ def errors(r) -> list:
 def entry(r, path: str) -> dict:
     """The report entry that decides the fate of ``path``: the most specific one at or above it, else (for a
     container whose leaves have several fates) the worst one below it."""
-    from crosswalk.ledger import RANK
-    from crosswalk.pointer import parse_pointer
+    from crosswalk.engine.ledger import RANK
+    from crosswalk.language.pointer import parse_pointer
 
     fields = [e for e in r.report["fields"] if e["status"] not in ("invented", "filled")]
     by = {e["path"]: e for e in fields}
@@ -98,7 +98,7 @@ def test_official_examples_to_every_older_mlm_validate(src: Path, target: str) -
     r = convert(read_document(str(src)), target)
     assert errors(r) == [], errors(r)
     uri = Format.parse(target)
-    from crosswalk.formats import registry
+    from crosswalk.language.formats import registry
 
     assert registry().families["mlm"].uri(uri.version) in r.document["stac_extensions"]
 
@@ -359,7 +359,7 @@ THELPER = Path(__file__).resolve().parents[1] / "corpora" / "dlm-beta" / "cccot0
 @pytest.mark.parametrize("target", DLM_TARGETS)
 @pytest.mark.parametrize("keep_source", [False, True], ids=["plain", "keep-source"])
 def test_official_examples_to_dlm_validate_against_our_dlm_schemas(src: Path, target: str, keep_source: bool) -> None:
-    from crosswalk.dlm_schemas import check_dlm
+    from crosswalk.validation.dlm_schemas import check_dlm
 
     r = convert(read_document(str(src)), target, keep_source=keep_source)
     assert errors(r) == [], errors(r)
@@ -387,7 +387,7 @@ def _effective(inputs: dict) -> list[float]:
 def test_thelper_round_trip_keeps_its_normalisation() -> None:
     """dlm-beta -> MLM -> dlm-beta: MLM folds scaling_factor into the z-score (mean/s, std/s), so the way back
     writes scaling_factor 1 and the folded numbers; the normalisation they describe is the same to 1e-12."""
-    from crosswalk.roundtrip import roundtrip
+    from crosswalk.engine.roundtrip import roundtrip
 
     doc = read_document(str(THELPER))
     r = roundtrip(doc, "mlm")
@@ -404,7 +404,7 @@ def test_thelper_round_trip_keeps_its_normalisation() -> None:
 
 # -- values never replaced silently on the way down ------------------------------------------------------------------
 def _to_pointers_exist(r) -> None:
-    from crosswalk.pointer import exists, parse_pointer
+    from crosswalk.language.pointer import exists, parse_pointer
 
     missing = [(e["path"], t) for e in r.report["fields"] for t in e.get("to", [])
                if not exists(r.document, parse_pointer(t))]
@@ -429,7 +429,7 @@ def test_a_single_scale_object_keeps_its_factor_in_dlm(target: str) -> None:
 
 def test_the_dlm_normalisation_reads_a_single_scaling_object_itself() -> None:
     """Without any repair before it, the downgrade reads one scaling object as a one-element list."""
-    from crosswalk.transforms.downgrade_dlm import _normalisation
+    from crosswalk.transforms.dlm.down import _normalisation
 
     norm, problem, _ = _normalisation({"value_scaling": {"type": "scale", "value": 10000}})
     assert problem is None

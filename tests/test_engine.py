@@ -11,11 +11,11 @@ import pytest
 from conftest import CORPORA
 
 from crosswalk import pipeline
-from crosswalk.engine import Ctx, apply
+from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.run import Ctx, apply
 from crosswalk.errors import CrosswalkError, RuleError
-from crosswalk.ledger import Ledger
+from crosswalk.language.spec import load_mapping
 from crosswalk.resources import mappings_dir
-from crosswalk.spec import load_mapping
 from crosswalk.transforms import REGISTRY, Transform
 
 HEADER = "language: 1\nid: test_edge\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsummary: test mapping\nrules:\n"

@@ -19,10 +19,10 @@ import pytest
 from conftest import CORPORA, ROOT, SHARED, corpus_inputs, shared_files
 
 from crosswalk import pipeline
+from crosswalk.engine.report import coverage_problems, dangling_pointers, ledger_problems
 from crosswalk.errors import CrosswalkError, FormatError, InternalError
-from crosswalk.formats import detect
-from crosswalk.io import read_document_repairs
-from crosswalk.report import coverage_problems, dangling_pointers, ledger_problems
+from crosswalk.io.documents import read_document_repairs
+from crosswalk.language.formats import detect
 
 TARGETS = [
     "mlm",
@@ -136,7 +136,7 @@ SOURCE = CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"
 def _break_the_draft_bands(monkeypatch, bug: str) -> None:
     """A transform with a bug: it writes a field without telling the ledger, or tells the ledger about a place
     it never writes. The guard must turn either into a failed conversion."""
-    from crosswalk.transforms import downgrade_dlm
+    from crosswalk.transforms.dlm import down as downgrade_dlm
 
     real = downgrade_dlm._draft_bands
 
@@ -166,7 +166,7 @@ def test_an_accounting_problem_fails_the_conversion(monkeypatch, bug: str, where
 def test_the_cli_exits_1_and_writes_nothing_on_an_internal_error(monkeypatch, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from crosswalk.cli import main
+    from crosswalk.cli.main import main
 
     _break_the_draft_bands(monkeypatch, "dangling")
     out = tmp_path / "out.json"

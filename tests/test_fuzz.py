@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crosswalk import pipeline
-from crosswalk.cli import dlm_migrate
+from crosswalk.cli.main import dlm_migrate
 
 _spec = importlib.util.spec_from_file_location("crosswalk_fuzz", ROOT / "benchmarks" / "fuzz.py")
 fuzz = importlib.util.module_from_spec(_spec)
@@ -93,7 +93,7 @@ def _bulk(args: list[str]):
 @given(SEED, RANDOM)
 def test_the_library_never_mutates_the_document_it_is_given(seed, rng) -> None:
     from crosswalk.errors import CrosswalkError
-    from crosswalk.io import parse_checked
+    from crosswalk.io.documents import parse_checked
 
     try:
         doc, _ = parse_checked(fuzz.mutate(seed[1], rng), "variant.json")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from crosswalk import pipeline
-from crosswalk.report import accounting_problems, entry_for
+from crosswalk.engine.report import accounting_problems, entry_for
 
 DLM_BETA3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
 MLM_151 = "https://stac-extensions.github.io/mlm/v1.5.1/schema.json"

@@ -1,4 +1,4 @@
-"""stac-geoparquet in and out (crosswalk.geoparquet, crosswalk.outputs, ``.parquet`` inputs of a bulk run):
+"""stac-geoparquet in and out (crosswalk.bulk.geoparquet, crosswalk.bulk.outputs, ``.parquet`` inputs of a bulk run):
 real parquet files in a temporary directory, read back and validated."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ pytest.importorskip("stac_geoparquet")
 import pyarrow.parquet as pq  # noqa: E402
 
 import crosswalk  # noqa: E402
-from crosswalk import geoparquet  # noqa: E402
+from crosswalk.bulk import geoparquet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
@@ -157,7 +157,7 @@ def test_any_mix_of_json_kinds_round_trips(tmp_path_factory, props):
 
 
 def _cli(*args, cwd=None):
-    cmd = [sys.executable, "-c", "from crosswalk.cli import dlm_migrate; dlm_migrate()", *map(str, args)]
+    cmd = [sys.executable, "-c", "from crosswalk.cli.main import dlm_migrate; dlm_migrate()", *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
 
 
@@ -200,7 +200,7 @@ def test_a_file_that_is_not_parquet_fails_alone(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["ndjson", "geoparquet"])
 def test_one_file_output_replaces_its_target_only_when_the_run_ends(tmp_path, fmt):
-    from crosswalk.outputs import OneFile
+    from crosswalk.bulk.outputs import OneFile
 
     target = tmp_path / f"out.{fmt}"
     target.write_bytes(b"the previous run's file")

@@ -1,4 +1,4 @@
-"""crosswalk.graph.VersionGraph over inline fake edges (no mapping files involved)."""
+"""crosswalk.language.graph.VersionGraph over inline fake edges (no mapping files involved)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from crosswalk.errors import PlanError
-from crosswalk.formats import Format
-from crosswalk.graph import VersionGraph
+from crosswalk.language.formats import Format
+from crosswalk.language.graph import VersionGraph
 
 
 @dataclass(frozen=True)

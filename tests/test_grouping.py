@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosswalk.grouping import collapse, group_fields
+from crosswalk.engine.grouping import collapse, group_fields
 
 STATUSES = ["moved", "lossy", "dropped", "kept"]
 segment = st.one_of(st.sampled_from(["a", "b", "x/y", "t~"]), st.integers(0, 20).map(str))

@@ -28,7 +28,7 @@ from conftest import CORPORA, SHARED, corpus_inputs, needs_shared, shared_files
 
 from crosswalk import pipeline
 from crosswalk.errors import CrosswalkError
-from crosswalk.io import read_document
+from crosswalk.io.documents import read_document
 
 pytest.importorskip("stac_model")
 pytest.importorskip("stac_validator")
@@ -154,7 +154,7 @@ def judge_file(path: Path) -> list[str]:
 # -- the judges can say no ---------------------------------------------------------------------------------------
 def test_the_judges_reject_what_crosswalk_rejects() -> None:
     """A judge that cannot fail proves nothing: each rejects the producers' invalid documents as crosswalk does."""
-    from crosswalk.validate import check
+    from crosswalk.validation.validator import check
 
     for name in ("pystac-1.15.2-mlm-collection.json", "pystac-1.15.2-mlm-api-item.json"):
         doc = read_document(str(CORPORA / "producers" / name))

@@ -1,18 +1,18 @@
-"""crosswalk.ledger on tiny inline documents: what each event does to the report entries."""
+"""crosswalk.engine.ledger on tiny inline documents: what each event does to the report entries."""
 
 from __future__ import annotations
 
 import copy
 
-from crosswalk.engine import Ctx
-from crosswalk.ledger import Ledger
-from crosswalk.report import coverage_problems, entry_for
+from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.report import coverage_problems, entry_for
+from crosswalk.engine.run import Ctx
 
 SRC = {"a": {"b": 1, "c": [1, 2]}, "d": 2}
 
 
 def source_entry(entries, pointer):
-    """The most specific source entry covering ``pointer`` (crosswalk.report.entry_for)."""
+    """The most specific source entry covering ``pointer`` (crosswalk.engine.report.entry_for)."""
     return entry_for(entries, pointer)
 
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import CORPORA, ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mlm-1.9.0.schema.json"
-CLI = [sys.executable, "-c", "from crosswalk.cli import main; main()"]
+CLI = [sys.executable, "-c", "from crosswalk.cli.main import main; main()"]
 
 # What the copy checks, in its own interpreter (the copied package, its mappings and schemas).
 CHECKS = r"""
@@ -27,12 +27,13 @@ from pathlib import Path
 import crosswalk
 assert Path(crosswalk.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve()), crosswalk.__file__
 
-from crosswalk import pipeline, roundtrip
-from crosswalk.docs import field_tables, graph_listing
-from crosswalk.formats import Format, detect, registry
-from crosswalk.io import read_document_repairs
-from crosswalk.report import coverage_problems, dangling_pointers, ledger_problems
-from crosswalk.validate import check
+from crosswalk import pipeline
+from crosswalk.engine import roundtrip
+from crosswalk.language.docs import field_tables, graph_listing
+from crosswalk.language.formats import Format, detect, registry
+from crosswalk.io.documents import read_document_repairs
+from crosswalk.engine.report import coverage_problems, dangling_pointers, ledger_problems
+from crosswalk.validation.validator import check
 
 NEW = Format("mlm", "1.9.0")
 mlm = registry().families["mlm"]

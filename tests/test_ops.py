@@ -11,11 +11,11 @@ import textwrap
 
 import pytest
 
-from crosswalk.engine import Ctx, apply
+from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.report import coverage_problems, entry_for, ledger_problems
+from crosswalk.engine.run import Ctx, apply
 from crosswalk.errors import RuleError
-from crosswalk.ledger import Ledger
-from crosswalk.report import coverage_problems, entry_for, ledger_problems
-from crosswalk.spec import load_mapping
+from crosswalk.language.spec import load_mapping
 from crosswalk.transforms import REGISTRY, Transform
 
 HEADER = "language: 1\nid: test_edge\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsummary: test mapping\nrules:\n"

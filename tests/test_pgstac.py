@@ -1,4 +1,4 @@
-"""Upgrading a real pgstac database in place (crosswalk.pgstac, ``dlm-migrate --pgstac``).
+"""Upgrading a real pgstac database in place (crosswalk.bulk.pgstac, ``dlm-migrate --pgstac``).
 
 Needs a PostgreSQL server with PostGIS named by CROSSWALK_TEST_PGSTAC_DSN (.ci/run installs and starts one);
 pgstac itself is installed by ``pypgstac migrate`` into a template database once per session. Without a server
@@ -166,7 +166,7 @@ def test_upgrade_in_place_equals_the_file_conversion_and_answers_cql2(database, 
     assert _state(url) == after
 
     # The backup puts everything back: documents and queryables as they were before the upgrade.
-    from crosswalk.pgstac import restore
+    from crosswalk.bulk.pgstac import restore
 
     assert restore(url, result.run_id) == after["backups"]
     restored = _state(url)
@@ -194,7 +194,7 @@ def test_cli_upgrades_one_collection_and_reports(database, tmp_path):
     cmd = [
         sys.executable,
         "-c",
-        "from crosswalk.cli import dlm_migrate; dlm_migrate()",
+        "from crosswalk.cli.main import dlm_migrate; dlm_migrate()",
         "--pgstac",
         url,
         "--collection",
@@ -250,7 +250,7 @@ def test_a_killed_run_leaves_the_database_as_it_was(database):
     script = textwrap.dedent(
         f"""
         import sys, time
-        from crosswalk.pgstac import upgrade
+        from crosswalk.bulk.pgstac import upgrade
 
         def progress(collection, done):
             print("written", collection, done, flush=True)

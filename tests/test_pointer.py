@@ -1,4 +1,4 @@
-"""crosswalk.pointer: RFC 6901 formatting and parsing, and the small path helpers the engine uses."""
+"""crosswalk.language.pointer: RFC 6901 formatting and parsing, and the small path helpers the engine uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosswalk.pointer import delete, exists, get, is_prefix, leaves, parse_pointer, put, rename_key, to_pointer
+from crosswalk.language.pointer import (
+    delete,
+    exists,
+    get,
+    is_prefix,
+    leaves,
+    parse_pointer,
+    put,
+    rename_key,
+    to_pointer,
+)
 
 # keys made mostly of the characters that need escaping or that other path syntaxes treat specially
 KEY = st.text(alphabet=st.sampled_from(list("ab/~.:01 -$'\"[]*")), max_size=6)

@@ -126,7 +126,7 @@ def test_output_is_deterministic(variant):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# The input limits (crosswalk.limits): what any parsed document becomes before it is converted
+# The input limits (crosswalk.io.limits): what any parsed document becomes before it is converted
 
 ODD_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "😀", "\ud800", "\udfff", "/", "~"]), max_size=4)
 ODD_SCALAR = st.none() | st.booleans() | st.integers() | st.floats() | ODD_TEXT
@@ -138,8 +138,8 @@ ODD_VALUE = st.recursive(ODD_SCALAR, lambda inner: st.lists(inner, max_size=3)
 def test_sanitized_documents_are_standard_json_and_every_repair_is_where_it_says(doc):
     import math
 
-    from crosswalk.limits import sanitize
-    from crosswalk.pointer import get, leaves, parse_pointer, to_pointer
+    from crosswalk.io.limits import sanitize
+    from crosswalk.language.pointer import get, leaves, parse_pointer, to_pointer
 
     original = copy.deepcopy(doc)
     holder = [doc]
@@ -165,8 +165,8 @@ def test_the_too_deep_path_from_the_text_is_the_path_sanitize_names(steps):
     """Two ways to name where a document passes the depth limit: scanning the text (when the parser itself
     cannot go that deep) and walking the parsed document. They must agree."""
     from crosswalk.errors import CrosswalkError
-    from crosswalk.io import _too_deep
-    from crosswalk.limits import sanitize
+    from crosswalk.io.documents import _too_deep
+    from crosswalk.io.limits import sanitize
 
     doc: object = 0
     for step in reversed(steps):

@@ -13,9 +13,9 @@ import pytest
 from conftest import CORPORA, SHARED, needs_shared
 
 from crosswalk import pipeline
-from crosswalk.formats import detect
-from crosswalk.io import dumps, read_document
-from crosswalk.validate import check
+from crosswalk.io.documents import dumps, read_document
+from crosswalk.language.formats import detect
+from crosswalk.validation.validator import check
 
 PRODUCERS = CORPORA / "producers"
 MLM_152 = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
@@ -177,7 +177,7 @@ def test_an_mlm_role_is_mlm_evidence() -> None:
 
 
 def test_single_and_bulk_mode_agree_on_a_collection_whose_only_ml_trace_is_a_role(tmp_path: Path) -> None:
-    from crosswalk import bulk
+    from crosswalk.bulk import tree as bulk
 
     doc = _role_only_collection()
     src = tmp_path / "in" / "collection.json"

@@ -1,11 +1,11 @@
 """Round trips: source -> target -> source, checked against the fields the reports admit.
 
-"After repairs", used throughout: a round trip is compared with ``crosswalk.roundtrip.repaired(original)``, the
+"After repairs", used throughout: a round trip is compared with ``crosswalk.engine.roundtrip.repaired(original)``, the
 original document passed through crosswalk's repairs step alone (``mappings/repairs.yaml``: the upstream
 defects every conversion fixes before its first edge, e.g. a date-only ``datetime`` made RFC 3339, an
 ``Item.collection`` without a collection link removed). Those repairs are the entries of the first leg's report
 with ``step: "repairs"``; ``test_the_baseline_differs_from_the_original_only_by_reported_repairs`` checks that.
-Differences are ``crosswalk.diff`` differences (JSON Pointers; ``stac_extensions`` and ``links`` compared as
+Differences are ``crosswalk.engine.diff`` differences (JSON Pointers; ``stac_extensions`` and ``links`` compared as
 multisets, since converters append what they add).
 """
 
@@ -21,11 +21,11 @@ from conftest import CORPORA, needs_shared, shared_files
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from crosswalk import roundtrip as rt
-from crosswalk.cli import main
-from crosswalk.diff import diff
-from crosswalk.io import read_document
-from crosswalk.pointer import parse_pointer
+from crosswalk.cli.main import main
+from crosswalk.engine import roundtrip as rt
+from crosswalk.engine.diff import diff
+from crosswalk.io.documents import read_document
+from crosswalk.language.pointer import parse_pointer
 
 LOSSES = ("lossy", "dropped")
 

@@ -17,22 +17,22 @@ from pathlib import Path
 import pytest
 from conftest import CORPORA
 
-from crosswalk import bulk
-from crosswalk.treelock import MARKER, TreeLock
+from crosswalk.bulk import tree as bulk
+from crosswalk.io.treelock import MARKER, TreeLock
 
 ITEM = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
 MLM_ITEM = json.loads((CORPORA / "mlm" / "spec-1.0.0-item_basic.json").read_text(encoding="utf-8"))
 
 
 def run(*args: object, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
-    code = "import sys; from crosswalk.cli import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
+    code = "import sys; from crosswalk.cli.main import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
     return subprocess.run(
         [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=timeout, input=stdin
     )
 
 
 def run_crosswalk(*args: object, timeout: float = 120) -> subprocess.CompletedProcess:
-    code = "import sys; from crosswalk.cli import main; sys.argv[0] = 'crosswalk'; main()"
+    code = "import sys; from crosswalk.cli.main import main; sys.argv[0] = 'crosswalk'; main()"
     return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
                           timeout=timeout)
 
@@ -317,7 +317,7 @@ def test_fifos_and_device_links_in_a_tree_are_skipped_and_listed(tmp_path: Path)
 
 
 def test_a_document_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from crosswalk.limits import MAX_BYTES
+    from crosswalk.io.limits import MAX_BYTES
 
     src = tmp_path / "in"
     write(src / "a.json", item(1))

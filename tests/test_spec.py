@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import SpecError
-from crosswalk.graph import VersionGraph
+from crosswalk.language.graph import VersionGraph
+from crosswalk.language.spec import Mapping, edge_index, load_mapping, load_mappings, step_ids
 from crosswalk.resources import mappings_dir
-from crosswalk.spec import Mapping, edge_index, load_mapping, load_mappings, step_ids
 from crosswalk.transforms import REGISTRY, Transform
 
 HEADER = "language: 1\nid: broken\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsummary: test mapping\nrules:\n"

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosswalk import cache
-from crosswalk.io import dumps
+from crosswalk.io.documents import dumps
 
 DOC = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
 # Libraries a one-file conversion must not import: report, bulk, database, parquet and study machinery, and the
@@ -30,7 +30,7 @@ HEAVY = ("deepdiff", "pystac", "tqdm", "psycopg", "pyarrow", "jinja2", "jsonsche
 
 CONVERT = """
 import json, sys
-from crosswalk.cli import dlm_migrate
+from crosswalk.cli.main import dlm_migrate
 try:
     dlm_migrate.main(args=sys.argv[1:], standalone_mode=False)
 except SystemExit as e:
@@ -157,9 +157,9 @@ def test_cache_off_and_unwritable_cache_still_load(tmp_path, monkeypatch):
 
 
 def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
-    from crosswalk.formats import Format
+    from crosswalk.language.formats import Format
+    from crosswalk.language.spec import load_support
     from crosswalk.pipeline import graph
-    from crosswalk.spec import load_support
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(cache, "_MEMO", {})
@@ -177,11 +177,11 @@ def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
 
 
 def test_prebuilt_schema_facts_match_the_vendored_schemas():
-    """crosswalk/schema_facts.json is derived from crosswalk/schemas: regenerate it with
-    `python -m crosswalk.validate --write-facts` after changing a schema."""
-    validate = importlib.import_module("crosswalk.validate")
-    on_disk = json.loads((ROOT / "crosswalk" / "schema_facts.json").read_text(encoding="utf-8"))
-    assert on_disk == validate.schema_facts(), "stale: run python -m crosswalk.validate --write-facts"
+    """crosswalk/validation/schema_facts.json is derived from crosswalk/schemas: regenerate it with
+    `python -m crosswalk.validation.validator --write-facts` after changing a schema."""
+    validate = importlib.import_module("crosswalk.validation.validator")
+    on_disk = json.loads((ROOT / "crosswalk" / "validation" / "schema_facts.json").read_text(encoding="utf-8"))
+    assert on_disk == validate.schema_facts(), "stale: run python -m crosswalk.validation.validator --write-facts"
     assert "date-time" in on_disk["formats"] and on_disk["prefixes"]
 
 

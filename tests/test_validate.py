@@ -1,4 +1,4 @@
-"""Tests for crosswalk.validate: offline schema validation and lint rules.
+"""Tests for crosswalk.validation.validator: offline schema validation and lint rules.
 
 Every test runs with the network blocked (see `no_network`). Tests on the official examples read
 ``../shared/specs`` (relative to the repository root) and are skipped when that folder is absent.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from crosswalk.validate import Issue, OfflineSchemaError, check, known_schema_uris, lint, validate
+from crosswalk.validation.validator import Issue, OfflineSchemaError, check, known_schema_uris, lint, validate
 
-cwv = importlib.import_module("crosswalk.validate")  # the module; `crosswalk.validate` is the API function
+cwv = importlib.import_module("crosswalk.validation.validator")  # the module; `crosswalk.validate` is the API function
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
@@ -203,7 +203,10 @@ def test_registry_refuses_unvendored_remote_ref(no_network):
 
 
 def test_import_is_cheap():
-    code = "import sys, crosswalk.validate; print('jsonschema' in sys.modules, 'referencing' in sys.modules)"
+    code = (
+        "import sys, crosswalk.validation.validator; "
+        "print('jsonschema' in sys.modules, 'referencing' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -616,7 +619,7 @@ def test_dlm_beta3_example_core_errors():
 
 # -- what the vendored schemas say about fields (used by the extension-URI repairs) -------------------------------
 def test_extension_prefixes_come_from_the_schemas() -> None:
-    from crosswalk.validate import extension_prefix, extension_uris_by_prefix
+    from crosswalk.validation.validator import extension_prefix, extension_uris_by_prefix
 
     assert extension_prefix("https://stac-extensions.github.io/raster/v1.1.0/schema.json") == "raster:"
     assert extension_prefix("https://stac-extensions.github.io/scientific/v1.0.0/schema.json") == "sci:"
@@ -627,7 +630,7 @@ def test_extension_prefixes_come_from_the_schemas() -> None:
 
 
 def test_field_types_and_class_fields_come_from_the_schemas() -> None:
-    from crosswalk.validate import classification_class_fields, field_type
+    from crosswalk.validation.validator import classification_class_fields, field_type
 
     assert field_type("mlm:tasks") == "array" and field_type("instruments") == "array"
     assert field_type("platform") == "string"
@@ -635,7 +638,7 @@ def test_field_types_and_class_fields_come_from_the_schemas() -> None:
 
 
 def test_extension_accepts_answers_for_one_schema() -> None:
-    from crosswalk.validate import extension_accepts
+    from crosswalk.validation.validator import extension_accepts
 
     item = {"type": "Feature", "stac_version": "1.1.0", "id": "x", "geometry": None, "links": [], "assets": {},
             "properties": {"datetime": "2020-01-01T00:00:00Z"}}

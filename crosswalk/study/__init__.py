@@ -8,11 +8,11 @@ of the review's question loses), `findings` (the conclusions, written from the n
 (report.md and report.html through Jinja2 templates), `run` (the whole study, and the three files).
 """
 
-from .catalogue import load_catalogue
-from .corpus import shares
-from .render import render_html, render_markdown, static_markdown
-from .run import build_report, compare
-from .trace import static_comparison
+from crosswalk.study.catalogue import load_catalogue
+from crosswalk.study.corpus import shares
+from crosswalk.study.render import render_html, render_markdown, static_markdown
+from crosswalk.study.run import build_report, compare
+from crosswalk.study.trace import static_comparison
 
 __all__ = ["build_report", "compare", "load_catalogue", "render_html", "render_markdown", "shares",
            "static_comparison", "static_markdown"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..pointer import parse_pointer
-from .catalogue import Catalogue
-from .corpus import converted
-from .paths import relation
-from .trace import latest
+from crosswalk.language.pointer import parse_pointer
+from crosswalk.study.catalogue import Catalogue
+from crosswalk.study.corpus import converted
+from crosswalk.study.paths import relation
+from crosswalk.study.trace import latest
 
 
 def _step_target(step: str) -> str | None:

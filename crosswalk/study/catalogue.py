@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .paths import Pattern, pattern
+from crosswalk.study.paths import Pattern, pattern
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def _field(entry: str | dict[str, Any]) -> Pattern:
 
 
 def study_dir(mappings: str | Path | None = None) -> Path:
-    from ..resources import mappings_dir
+    from crosswalk.resources import mappings_dir
 
     return Path(mappings or mappings_dir()) / "study"
 

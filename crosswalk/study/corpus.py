@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..report import STATUSES, is_text_repair
-from .catalogue import Catalogue
-from .paths import Pattern, find, has_leaf, is_ml_path
-from .trace import latest
+from crosswalk.engine.report import STATUSES, is_text_repair
+from crosswalk.study.catalogue import Catalogue
+from crosswalk.study.paths import Pattern, find, has_leaf, is_ml_path
+from crosswalk.study.trace import latest
 
 SOURCE_STATUSES = tuple(s for s in STATUSES if s not in ("invented", "filled"))
 # Statuses whose information reaches the output (the "kept" share of the study).
@@ -39,8 +39,8 @@ def iter_documents(paths: Iterable[str | Path], errors: Callable[[str], None]) -
     """Every document under ``paths`` (files, or directories searched recursively for JSON/YAML). A file holding
     a bare list of objects or a FeatureCollection gives one document per member (href ``file#/i``). Unreadable
     files are reported through ``errors`` and skipped."""
-    from ..errors import CrosswalkError
-    from ..io import read_document_repairs
+    from crosswalk.errors import CrosswalkError
+    from crosswalk.io.documents import read_document_repairs
 
     files: list[Path] = []
     for p in map(Path, paths):
@@ -92,7 +92,7 @@ def split_summary(source: Any, fields: list[dict[str, Any]], summary: dict[str, 
     """Source leaves per status, apart for ML-extension fields and for the rest (STAC core, geometry, links, other
     extensions). The most specific report entry at or above a leaf decides, as for the report's own summary; the
     two parts must add up to it."""
-    from ..pointer import leaves, parse_pointer
+    from crosswalk.language.pointer import leaves, parse_pointer
 
     by_path = {parse_pointer(e["path"]): e["status"] for e in fields
                if e["status"] not in ("invented", "filled") and not is_text_repair(e)}
@@ -115,7 +115,7 @@ def concept_presence(doc: Any, pats: Iterable[Pattern]) -> bool:
 
 def _sourced_presence(out: Any, pats: Iterable[Pattern], created: list[tuple[str, ...]]) -> bool:
     """Does the output carry the concept with at least one leaf that was not invented or filled?"""
-    from ..pointer import leaves
+    from crosswalk.language.pointer import leaves
 
     for p in pats:
         for path, node in find(out, p):
@@ -133,9 +133,9 @@ def generalise(pointer: str) -> str:
 def convert_all(documents: Iterable[Document], families: list[str], catalogue: Catalogue,
                 errors: Callable[[str], None]) -> list[dict[str, Any]]:
     """Convert every document to the latest version of every family; one record per document."""
-    from ..errors import FormatError, PlanError
-    from ..pipeline import convert
-    from ..pointer import parse_pointer
+    from crosswalk.errors import FormatError, PlanError
+    from crosswalk.language.pointer import parse_pointer
+    from crosswalk.pipeline import convert
 
     all_pats = {c.id: [p for pats in c.fields.values() for p in pats] for c in catalogue.concepts}
     records = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .corpus import CARRIED, converted
+from crosswalk.study.corpus import CARRIED, converted
 
 
 def _pct(x: float | None) -> str:

@@ -194,8 +194,10 @@ _ALT_ROOTS = {"properties": ("properties", "summaries"), "assets": ("assets", "i
 
 
 def find(doc: Any, pat: Pattern) -> list[tuple[tuple[str, ...], Any]]:
-    """Concrete (path, value) pairs of ``doc`` the pattern's expression matches (paths as in crosswalk.pointer)."""
-    from ..engine import _datum_path  # the engine's reading of a jsonpath-ng match as a path: one definition
+    """Concrete (path, value) pairs of ``doc`` the pattern's expression matches (paths as in language.pointer)."""
+    from crosswalk.engine.run import (
+        _datum_path,  # the engine's reading of a jsonpath-ng match as a path: one definition
+    )
 
     if not isinstance(doc, dict) or not pat.tokens or pat.expression is None:
         return []

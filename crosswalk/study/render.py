@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .charts import BarRow, Heat, heat_map, stacked_bars
+from crosswalk.study.charts import BarRow, Heat, heat_map, stacked_bars
 
 GRADE_BG = {"exact": "#c8e6c9", "transformed": "#e6ee9c", "lossy": "#ffe082", "none": "#ffcdd2",
             "no path": "#eeeeee", "—": "#fafafa"}

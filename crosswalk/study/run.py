@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .adoption import adoption_section
-from .catalogue import load_catalogue
-from .corpus import aggregate, convert_all, iter_documents
-from .findings import findings
-from .trace import static_comparison
+from crosswalk.study.adoption import adoption_section
+from crosswalk.study.catalogue import load_catalogue
+from crosswalk.study.corpus import aggregate, convert_all, iter_documents
+from crosswalk.study.findings import findings
+from crosswalk.study.trace import static_comparison
 
 DEFINITIONS = {
     "kept": "share of source leaves carried over (reported kept, moved, transformed or repaired)",
@@ -32,7 +32,7 @@ DEFINITIONS = {
 def build_report(paths: Iterable[str | Path], errors: Callable[[str], None] | None = None,
                  mappings: str | Path | None = None) -> dict[str, Any]:
     """The whole study (what report.json holds)."""
-    from ..formats import registry
+    from crosswalk.language.formats import registry
 
     errs: list[str] = []
 
@@ -65,8 +65,8 @@ def build_report(paths: Iterable[str | Path], errors: Callable[[str], None] | No
 def compare(paths: Iterable[str | Path], out_dir: str | Path, *, errors: Callable[[str], None] | None = None,
             mappings: str | Path | None = None) -> dict[str, Any]:
     """Run the study over ``paths`` and write report.json, report.md and report.html into ``out_dir``."""
-    from ..io import write_atomic
-    from .render import render_html, render_markdown
+    from crosswalk.io.documents import write_atomic
+    from crosswalk.study.render import render_html, render_markdown
 
     report = build_report(paths, errors=errors, mappings=mappings)
     out = Path(out_dir)

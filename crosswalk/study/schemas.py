@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .paths import Pattern, Tokens, same_path
+from crosswalk.study.paths import Pattern, Tokens, same_path
 
 # Deep enough for every vendored schema; a guard against cycles the `seen` set does not catch.
 _MAX_DEPTH, _MAX_PATH = 60, 10
@@ -36,8 +36,8 @@ class SchemaInfo:
 
 def family_schema(family: str) -> SchemaInfo | None:
     """The vendored schema registered for the latest version's URI of the family in formats.yaml."""
-    from ..formats import registry
-    from ..validate import _index, _registry  # the one offline registry of vendored schemas
+    from crosswalk.language.formats import registry
+    from crosswalk.validation.validator import _index, _registry  # the one offline registry of vendored schemas
 
     fam = registry().families[family]
     uri = fam.uri(fam.latest)

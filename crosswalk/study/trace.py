@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .catalogue import load_catalogue
-from .paths import Pattern, Tokens, declared_patterns, pattern, patterns, relation, same_path
-from .schemas import SchemaInfo, family_schema
+from crosswalk.study.catalogue import load_catalogue
+from crosswalk.study.paths import Pattern, Tokens, declared_patterns, pattern, patterns, relation, same_path
+from crosswalk.study.schemas import SchemaInfo, family_schema
 
 GRADES = ("exact", "transformed", "lossy", "none")
 GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
@@ -42,7 +42,7 @@ class RuleView:
 
 def _pointer_pattern(text: str) -> Pattern:
     """A JSON Pointer (set/default/move targets) as a pattern; numeric steps are any list element."""
-    from ..pointer import parse_pointer
+    from crosswalk.language.pointer import parse_pointer
 
     return Pattern(tuple("[]" if p.isdigit() else p for p in parse_pointer(text)))
 
@@ -58,7 +58,7 @@ def _rule_paths(rule, base: Tokens) -> tuple[Pattern, ...]:
 
 def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
     """The rules of a mapping (``each`` sub-rules with their base path prepended) as RuleViews."""
-    from ..transforms import REGISTRY
+    from crosswalk.transforms import REGISTRY
 
     for rule in mapping.rules if rules is None else rules:
         a, op, where = rule.args, rule.op, rule.where
@@ -122,7 +122,7 @@ class Trace:
 
 def _foreign(tokens: Tokens, value: str | None, dst_family: str) -> bool:
     """Does the path (or the value it is filtered on) carry a family prefix the target family does not use?"""
-    from ..formats import registry
+    from crosswalk.language.formats import registry
 
     prefixes = {f.name: f.prefix for f in registry().families.values()}
     own = prefixes[dst_family]
@@ -241,15 +241,15 @@ def _invented(plan: list, dst_fields: Iterable[Pattern], views) -> list[str]:
 
 
 def _graph_for(mappings: str | Path | None):
-    from ..graph import VersionGraph
-    from ..pipeline import graph
-    from ..spec import load_mappings
+    from crosswalk.language.graph import VersionGraph
+    from crosswalk.language.spec import load_mappings
+    from crosswalk.pipeline import graph
 
     return graph() if mappings is None else VersionGraph(load_mappings(str(mappings)))
 
 
 def latest(family: str):
-    from ..formats import Format, registry
+    from crosswalk.language.formats import Format, registry
 
     return Format(family, registry().families[family].latest)
 
@@ -257,8 +257,8 @@ def latest(family: str):
 def static_comparison(mappings: str | Path | None = None) -> dict[str, Any]:
     """The study's static tables as data. ``mappings`` is a mappings directory (default: the package's); the
     concept catalogue is read from its ``study/concepts.yaml``."""
-    from ..errors import PlanError
-    from ..formats import Format, registry
+    from crosswalk.errors import PlanError
+    from crosswalk.language.formats import Format, registry
 
     cat = load_catalogue(mappings)
     reg = registry()

@@ -24,10 +24,10 @@ class Transform:
 # one-file conversion does not pay for the dlm or downgrade code it never runs.
 _MODULES = {
     "stac": ("stac",),
-    "mlm": ("mlm",),
-    "ml_model": ("ml_model",),
-    "dlm": ("dlm",),
-    "downgrade": ("downgrade", "downgrade_dlm"),
+    "mlm": ("mlm.up",),
+    "ml_model": ("ml_model.up",),
+    "dlm": ("dlm.up",),
+    "downgrade": ("mlm.down", "dlm.down"),
 }
 
 
@@ -94,9 +94,9 @@ def transform(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]):
 
 def table(name: str) -> dict[str, Any]:
     """A value table from mappings/tables/*.yaml."""
-    from ..cache import tables
-    from ..resources import mappings_dir
-    from ..spec import _tables
+    from crosswalk.cache import tables
+    from crosswalk.language.spec import _tables
+    from crosswalk.resources import mappings_dir
 
     root = mappings_dir()
     return tables(root, lambda: _tables(str(root)))[name]

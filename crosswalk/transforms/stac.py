@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..engine import Ctx
-from . import table, transform
+from crosswalk.engine.run import Ctx
+from crosswalk.transforms import table, transform
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
@@ -73,7 +73,7 @@ def repair_publications(ctx: Ctx) -> None:
     pubs = ctx.get(base)
     if not isinstance(pubs, list):
         return
-    from ..pointer import rename_key
+    from crosswalk.language.pointer import rename_key
 
     for i, pub in enumerate(pubs):
         if isinstance(pub, dict) and "sci:citation" in pub and "citation" not in pub:
@@ -157,7 +157,7 @@ def _without_extensions(doc: dict[str, Any]) -> dict[str, Any]:
 def unused_extensions(ctx: Ctx) -> None:
     """An extension declared without any of its fields is dropped only when its own vendored schema rejects the
     document so (most accept it: an Item may declare eo or raster and use none of their fields)."""
-    from ..validate import extension_accepts, extension_prefix
+    from crosswalk.validation.validator import extension_accepts, extension_prefix
 
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
@@ -176,7 +176,7 @@ def needed_extensions(ctx: Ctx) -> None:
     """Fields of an extension (``raster:bands``) with no URI of that extension declared, where a declared schema
     needs it (MLM checks band references against raster:bands only when raster is declared): the extension's
     newest vendored URI is added when that makes the document valid against more; reported invented."""
-    from ..validate import extension_accepts, extension_name, extension_uris_by_prefix, validate
+    from crosswalk.validation.validator import extension_accepts, extension_name, extension_uris_by_prefix, validate
 
     exts = ctx.get(("stac_extensions",))
     declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()

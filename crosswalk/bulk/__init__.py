@@ -1,0 +1,1 @@
+"""Whole catalogs: file trees (tree), their inputs and outputs, ndjson, geoparquet and pgstac, the progress bar."""

@@ -1,0 +1,95 @@
+"""The documents behind a command's arguments, for the verbs that read without writing (`validate`, `detect`).
+
+They take what `migrate` takes: files, directories, catalog/collection roots (followed through local child/item
+links), ``.ndjson`` files (one document per line), ItemCollections / FeatureCollections, bare JSON arrays of
+Items, and ``-`` for stdin. Which files a run reads is decided by the bulk discovery code
+(`crosswalk.bulk.tree.iter_files`), so every verb sees the same tree; this module only splits files into documents
+and names each one as bulk reports do (``file.ndjson#L3``, ``file.json#/features/2``, ``file.json#/0``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crosswalk.errors import CrosswalkError
+
+LINE_SUFFIXES = (".ndjson", ".jsonl")
+
+
+@dataclass
+class Document:
+    """One document of the input, or why it could not be read (``error``; ``doc`` is then None)."""
+
+    href: str
+    doc: Any = None
+    error: CrosswalkError | None = None
+
+
+def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Document]:
+    """Every document of ``srcs``, in order (stdin where ``-`` stands); unreadable ones carry their error."""
+    from crosswalk.bulk.tree import iter_files, plan_for
+
+    for src in srcs:
+        if src == "-":
+            yield from _documents_of("-", "-", lenient)
+            continue
+        if not os.path.exists(src):
+            from crosswalk.errors import ReadError
+
+            yield Document(src, error=ReadError("no such file", href=src))
+            continue
+        plan = plan_for([src])
+        for rel in iter_files([src], plan):
+            yield from _documents_of(plan.path(rel), plan.href(rel), lenient)
+
+
+def _documents_of(path: str, href: str, lenient: bool) -> Iterator[Document]:
+    from crosswalk.io.documents import parse_text, read_document
+
+    if path != "-" and path.lower().endswith(LINE_SUFFIXES):
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+        except (OSError, UnicodeError) as e:
+            from crosswalk.errors import ReadError
+
+            yield Document(href, error=ReadError(f"cannot read: {getattr(e, 'strerror', None) or e}", href=href))
+            return
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{href}#L{n}"
+            try:
+                yield Document(where, parse_text(line, where))
+            except CrosswalkError as e:
+                yield Document(where, error=e)
+        return
+    try:
+        doc = read_document(path, lenient=lenient)
+    except CrosswalkError as e:
+        e.href = href if path != "-" else e.href
+        yield Document(href, error=e)
+        return
+    if isinstance(doc, list) and doc and all(isinstance(d, dict) for d in doc):
+        for i, item in enumerate(doc):
+            yield Document(f"{href}#/{i}", item)
+    elif (
+        isinstance(doc, dict)
+        and doc.get("type") in ("FeatureCollection", "ItemCollection")
+        and isinstance(doc.get("features"), list)
+    ):
+        for i, item in enumerate(doc["features"]):
+            yield Document(f"{href}#/features/{i}", item)
+    else:
+        yield Document(href, doc)
+
+
+def plain_stac_type(doc: Any) -> str | None:
+    """The STAC type of a document that has no ML-model extension but is STAC (bulk runs copy these unchanged),
+    else None."""
+    if isinstance(doc, dict) and (doc.get("type") in ("Feature", "Collection", "Catalog") or "stac_version" in doc):
+        return str(doc.get("type") or "STAC")
+    return None

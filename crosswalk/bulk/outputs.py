@@ -1,0 +1,78 @@
+"""A bulk run written as one file (``--output-format ndjson|geoparquet -o FILE``).
+
+`OneFile` is the ``sink`` of `crosswalk.bulk.tree.migrate`: it receives every output document in file order and
+writes them when the run ends, atomically (a temporary file in the same directory renamed over the target), so
+a killed run leaves the target as it was. ``ndjson``: one document per line (``-o -`` streams to stdout as the
+documents come). ``geoparquet``: the Items as rows, the Collections in the file's metadata
+(crosswalk.bulk.geoparquet); a Catalog has no place there and is named on stderr by the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from typing import Any, TextIO
+
+FORMATS = ("json", "ndjson", "geoparquet")
+
+
+class OneFile:
+    def __init__(self, path: str, fmt: str) -> None:
+        if fmt not in ("ndjson", "geoparquet"):
+            raise ValueError(f"one-file output is ndjson or geoparquet, not {fmt!r}")
+        self.path = path
+        self.fmt = fmt
+        self.count = 0
+        self.left_out: list[str] = []
+        self._docs: list[dict[str, Any]] = []
+        self._stream: TextIO | None = None
+        self._tmp: str | None = None
+        if fmt == "ndjson":
+            if path == "-":
+                self._stream = sys.stdout
+            else:
+                directory = os.path.dirname(os.path.abspath(path))
+                os.makedirs(directory, exist_ok=True)
+                fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".cwtmp")
+                self._stream = os.fdopen(fd, "w", encoding="utf-8")
+
+    def __call__(self, doc: Any) -> None:
+        self.count += 1
+        if self._stream is not None:
+            self._stream.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
+        else:
+            self._docs.append(doc)
+
+    def finish(self) -> str:
+        """Write the file; returns the line saying what was written."""
+        if self.fmt == "geoparquet":
+            from crosswalk.bulk.geoparquet import write
+
+            written = write(self.path, self._docs)
+            self.left_out = written.left_out
+            self._docs = []
+            extra = f" ({', '.join(written.json_fields)} as JSON text)" if written.json_fields else ""
+            return f"wrote {written.items} items and {written.collections} collections to {self.path}{extra}"
+        if self._tmp is not None and self._stream is not None:
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
+            self._stream.close()
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+        else:
+            sys.stdout.flush()
+        return f"wrote {self.count} documents to {'stdout' if self.path == '-' else self.path}"
+
+    def discard(self) -> None:
+        """Drop what was gathered (a dry run, or a run that could not finish)."""
+        self._docs = []
+        if self._tmp is not None:
+            if self._stream is not None:
+                self._stream.close()
+            try:
+                os.unlink(self._tmp)
+            except FileNotFoundError:
+                pass
+            self._tmp = None

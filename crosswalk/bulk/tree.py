@@ -1,0 +1,1182 @@
+"""Bulk upgrades: whole catalogs, directory trees, ndjson files and ItemCollections, mirrored or in place.
+
+The library API behind ``dlm-migrate SRC... --out-dir DIR | --in-place | --dry-run``:
+
+* `input_kind(srcs)` / `is_bulk_input(srcs)`: whether (and why) the CLI should use bulk mode for these inputs.
+* `discover(srcs)`: the files to convert (a `Plan`): catalog/collection roots are followed through their
+  ``child`` and ``item`` links (relative or absolute local hrefs and ``file://`` URLs; http(s) links are
+  counted, never fetched; percent-encoded hrefs are decoded), directories are walked for
+  ``.json``/``.geojson``/``.yaml``/``.yml``/``.ndjson``/``.jsonl`` files (hidden entries skipped), other files
+  are taken as they are. Every path is resolved (symlinks too) and followed only while it stays below the
+  resolved root; links resolving outside it are counted, never followed. FIFOs, devices and sockets are
+  skipped and listed, never opened.
+* `migrate(srcs, ...)`: convert every document of every file with `crosswalk.pipeline.convert` and write the
+  results; returns a `BulkResult` (the summary counts and the failures).
+* `render_summary(summary)`: the final table.
+
+A file holds one document (an Item, Collection or Catalog), or several: an ``.ndjson`` file (one per line, reported
+as ``file.ndjson#L3``), a FeatureCollection/ItemCollection (``file.json#/features/3``) or a bare JSON array of Items
+(``file.json#/3``; written back as a FeatureCollection, which STAC tools read). Catalogs and Collections carrying an
+ML-model extension are converted like Items (``stac_extensions``, ``summaries``, ``item_assets``, assets); documents
+without any (a plain Catalog, a data Item) are copied unchanged and reported ``unchanged``, and so are documents
+already in the target format (their bytes are kept; their report is the one `pipeline.convert` gives, built without
+its ledger passes). Anything else (unreadable, not STAC, over an input limit of `crosswalk.io.limits`, a conversion
+error, even a bug) is ``failed``: listed, and the run goes on (unless ``fail_fast``).
+
+Each document's report (the report contract, plus ``"status"``: converted, unchanged or failed; failures carry
+``"error"`` instead of fields) can go to a summary file, one JSON line each, then ``{"summary": {...}}`` with the
+counts (documents, converted, unchanged, lossy, invented, invalid, failed; files, written, remote_links,
+outside_root, skipped). lossy = some field lossy or dropped; invented = some value invented; invalid = a validation
+error.
+
+Writing (every written path is checked first, resolved, by `crosswalk.io.safepath`: an output or backup directory
+onto, inside or around the input tree, or a summary file that is an input, is an `OptionError` before anything
+is read or written; each destination is resolved again when it is written):
+
+* ``out_dir``: the tree below the root (the catalog's directory, the directory given, or the common directory of
+  the files given) is mirrored into ``out_dir``, so relative links still resolve. Files whose bytes would not
+  change are not rewritten. A file that failed is copied unchanged, so the mirror stays complete. A symlink of
+  the input tree (to a file below the root) is mirrored as a symlink, never as a copy of its target.
+* ``in_place``: each file that changes is first copied to ``backup_dir`` (default ``<root>.bak`` beside the
+  root; same relative paths) and then replaced atomically (temporary file in the same directory, fsync, rename;
+  the file's permissions are kept). A backup always holds the bytes the file had just before crosswalk last
+  replaced it. Multi-document files are rewritten whole; ndjson lines that did not change keep their bytes.
+  YAML inputs are written back as JSON (which is YAML too), under the same name so links still resolve. A
+  file reached through a symlink is replaced at its real path: the symlink stays a symlink.
+* ``dry_run``: nothing is written; the reports say what would change.
+
+Every write is a rename of a complete temporary file, so a run killed at any moment leaves each file either as
+it was or fully converted, and running the same command again finishes the job (converted documents are
+already in the target format: no-ops). The written tree is locked for the run (`crosswalk.io.treelock`): a second
+run on it stops with "tree is busy" before touching anything. Temporary files a killed run left behind are
+removed by the next run (only those of dead processes). The summary file is written beside its name and renamed
+into place at the end.
+
+Speed: documents are converted by ``jobs`` worker processes, a chunk of files at a time; mappings and schemas
+are compiled once per process (before forking when possible); the loss accounting uses the engine's ledger,
+never a whole-document DeepDiff (unless ``verify``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from crosswalk.bulk.progress import Progress, counted, files_of, tick
+from crosswalk.io.treelock import MARKER
+
+__all__ = [
+    "BulkResult",
+    "DocOutcome",
+    "Plan",
+    "STATUSES",
+    "COUNTS",
+    "discover",
+    "input_kind",
+    "is_bulk_input",
+    "iter_files",
+    "plan_for",
+    "migrate",
+    "render_summary",
+]
+
+STATUSES = ("converted", "unchanged", "failed")
+COUNTS = ("documents", "converted", "unchanged", "lossy", "invented", "invalid", "failed")
+DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
+LINE_SUFFIXES = (".ndjson", ".jsonl")
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")  # stac-geoparquet: Items as rows (crosswalk.bulk.geoparquet)
+_STAC_TYPES = ("Feature", "Collection", "Catalog")
+_COLLECTION_TYPES = ("FeatureCollection", "ItemCollection")
+_MARKER = MARKER  # the run marker and lock at the top of the written tree
+
+try:  # optional: a faster parser for the common case (errors are re-parsed by json for the message)
+    from orjson import dumps as _fast_dumps
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is optional
+    _fast_dumps = None
+    _fast_loads = json.loads
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Discovery
+
+
+@dataclass
+class Plan:
+    """What a bulk run reads: ``files``, paths relative to ``root`` (the directory whose tree is mirrored)."""
+
+    root: str  # absolute
+    display_root: str  # the root as reports name it: relative to the working directory when the inputs were
+    files: list[str] = field(default_factory=list)
+    remote_links: int = 0  # http(s) child/item links, never fetched
+    outside: list[str] = field(default_factory=list)  # local links resolving outside the root: not followed
+    skipped: list[str] = field(default_factory=list)  # FIFOs, devices, sockets: never opened
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (symlink, its target), both below the root
+
+    def path(self, rel: str) -> str:
+        """The file to open."""
+        return os.path.join(self.root, rel)
+
+    def href(self, rel: str) -> str:
+        """The name reports use."""
+        return rel if self.display_root == "." else os.path.join(self.display_root, rel)
+
+
+def _read_json_quiet(path: str) -> Any:
+    """A catalog read during discovery, or None (not a regular file, too big, not JSON: the conversion of that
+    file will say why)."""
+    try:
+        data = _read_regular(path)
+        return _fast_loads(data) if data is not None else None
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _read_regular(path: str) -> bytes | None:
+    """The bytes of a regular file within the size limit; None for a FIFO, device or socket (opened without
+    blocking, never read). Raises OSError, and LimitError for a file over the limit."""
+    import stat
+
+    from crosswalk.io.limits import MAX_BYTES, MAX_LINES_FILE_BYTES, check_size
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory", path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        limit = MAX_LINES_FILE_BYTES if path.lower().endswith(LINE_SUFFIXES + PARQUET_SUFFIXES) else MAX_BYTES
+        check_size(st.st_size, path, limit)
+        return f.read(limit + 1)
+
+
+def _local_href(base_file: str, href: Any) -> str | None:
+    """The local path a link href names (relative to ``base_file``), or None for remote/unsupported hrefs."""
+    if not isinstance(href, str) or not href:
+        return None
+    lower = href.lower()
+    if lower.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        href = unquote(urlparse(href).path)
+    elif "://" in href[:12] or lower.startswith(("http:", "https:", "s3:", "gs:")):
+        return None
+    else:  # a relative (or absolute-path) URI reference: percent-encoded like any URI
+        from urllib.parse import unquote
+
+        href = unquote(href.split("#", 1)[0].split("?", 1)[0])
+    if not href or "\0" in href:
+        return None
+    if os.path.isabs(href):
+        return os.path.normpath(href)
+    return os.path.normpath(os.path.join(os.path.dirname(base_file), href))
+
+
+def _link_targets(doc: Any, base_file: str) -> tuple[list[tuple[str, str]], int]:
+    """(rel, local path) of the child/item links of a Catalog/Collection, and the number of remote ones."""
+    out: list[tuple[str, str]] = []
+    remote = 0
+    links = doc.get("links") if isinstance(doc, dict) else None
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("rel") not in ("child", "item"):
+            continue
+        target = _local_href(base_file, link.get("href"))
+        if target is None:
+            remote += 1
+        else:
+            out.append((link["rel"], target))
+    return out, remote
+
+
+def _is_catalog_root(doc: Any, path: str) -> bool:
+    return isinstance(doc, dict) and doc.get("type") in ("Catalog", "Collection") and bool(_link_targets(doc, path)[0])
+
+
+def input_kind(srcs: Sequence[str]) -> str | None:
+    """What makes these inputs bulk input: ``several``, ``directory``, ``ndjson``, ``items`` (a JSON array of
+    objects or a Feature/ItemCollection) or ``catalog`` (a Catalog/Collection with local child/item links); None for one
+    document (or ``-``, stdin)."""
+    if len(srcs) != 1:
+        return "several" if srcs else None
+    src = srcs[0]
+    if src == "-":
+        return None
+    if os.path.isdir(src):
+        return "directory"
+    if src.lower().endswith(LINE_SUFFIXES):
+        return "ndjson"
+    if src.lower().endswith(PARQUET_SUFFIXES):
+        return "geoparquet"
+    if not src.lower().endswith((".json", ".geojson")) or not os.path.isfile(src):
+        return None
+    doc = _read_json_quiet(src)
+    if isinstance(doc, list):  # an array of Items; anything else stays an error of single mode
+        return "items" if doc and all(isinstance(d, dict) for d in doc) else None
+    if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
+        return "items"
+    return "catalog" if _is_catalog_root(doc, src) else None
+
+
+def is_bulk_input(srcs: Sequence[str]) -> bool:
+    """Bulk mode: several inputs, a directory, an ``.ndjson`` file, a JSON array or Feature/ItemCollection, or
+    a Catalog/Collection with local ``child``/``item`` links. ``-`` (stdin) and anything else: single mode."""
+    return input_kind(srcs) is not None
+
+
+def _walk(top: str, exclude: set[str]) -> Iterator[str]:
+    """Document files below ``top``, sorted, skipping hidden entries and the ``exclude`` directories."""
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and os.path.realpath(os.path.join(dirpath, d)) not in exclude
+        )
+        for name in sorted(filenames):
+            if not name.startswith(".") and name.lower().endswith(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES):
+                yield os.path.join(dirpath, name)
+
+
+def plan_for(srcs: Sequence[str]) -> Plan:
+    """An empty `Plan` for these inputs: the root is the common directory of the inputs (a catalog's own
+    directory, a directory given, a file's directory)."""
+    reals = [os.path.realpath(s) for s in srcs]
+    anchors = [r if os.path.isdir(r) else os.path.dirname(r) for r in reals]
+    root = os.path.commonpath(anchors) if anchors else os.path.realpath(os.getcwd())
+    display = root if any(os.path.isabs(s) for s in srcs) else os.path.relpath(root)
+    return Plan(root=root, display_root=display)
+
+
+def iter_files(
+    srcs: Sequence[str], plan: Plan, *, exclude: Iterable[str] = (), written: dict[str, str] | None = None
+) -> Iterator[str]:
+    """The files of a bulk run as paths relative to ``plan.root``, as they are found, in a stable order
+    (catalogs breadth-first in link order, directories sorted); ``plan.remote_links``, ``plan.outside``,
+    ``plan.skipped`` and ``plan.aliases`` are updated on the way.
+
+    Every path is resolved (symlinks too) and followed only while it stays below the resolved root: a link
+    into a symlinked directory pointing elsewhere is listed outside, never read or written. A file reached
+    through a symlink is converted under its real path (``plan.aliases`` records the symlink, which a mirror
+    recreates as a symlink, never as a copy). FIFOs, devices and sockets are listed in ``plan.skipped``, never
+    opened.
+
+    ``exclude``: directories never walked into (the output and backup directories when they sit inside). A file
+    linked twice is converted once; nothing is held per file but a 128-bit digest of its path, so 100,000 Items
+    cost a few MB. ``written``: resolved paths the run writes, by option name; finding one of them among the
+    inputs raises OptionError (before it is written: such files are written when the run ends).
+    """
+    import stat
+    from hashlib import blake2b
+
+    excluded = {os.path.realpath(e) for e in exclude}
+    root = plan.root
+    cut = len(root.rstrip(os.sep)) + 1
+    seen: set[bytes] = set()
+
+    def new(path: str) -> str | None:
+        full = os.path.abspath(path)
+        real = os.path.realpath(full) if _under(full, root) else full
+        if not _under(real, root):
+            if full not in plan.outside:
+                plan.outside.append(full)
+            return None
+        rel = real[cut:]
+        if written and real in written:
+            from crosswalk.errors import OptionError
+
+            raise OptionError(f"{written[real]} {real} is also an input of this run ({plan.href(rel)})")
+        try:
+            mode = os.stat(real).st_mode
+        except OSError:  # missing or unreadable: its conversion says so
+            mode = stat.S_IFREG
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            if rel not in plan.skipped:
+                plan.skipped.append(rel)
+            return None
+        if real != full and _under(full, root):
+            plan.aliases.append((full[cut:], rel))
+        key = blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+        if key in seen:
+            return None
+        seen.add(key)
+        return rel
+
+    for src in (os.path.realpath(s) for s in srcs):
+        if os.path.isdir(src):
+            for path in _walk(src, excluded):
+                rel = new(path)
+                if rel is not None:
+                    yield rel
+            continue
+        rel = new(src)
+        if rel is None:
+            continue
+        yield rel
+        doc = _read_json_quiet(src) if src.lower().endswith((".json", ".geojson")) else None
+        if _is_catalog_root(doc, src):
+            yield from _follow(src, doc, new, plan)
+
+
+def discover(srcs: Sequence[str], *, exclude: Iterable[str] = ()) -> Plan:
+    """The whole `Plan` (``files`` listed) of a bulk run; see `iter_files` (`migrate` streams instead)."""
+    plan = plan_for(srcs)
+    plan.files = list(iter_files(srcs, plan, exclude=exclude))
+    return plan
+
+
+def _follow(path: str, doc: Any, new: Callable[[str], str | None], plan: Plan) -> Iterator[str]:
+    """Breadth-first through child/item links from one catalog, yielding the new files' relative paths.
+    Children are parsed when their turn comes, one at a time (a queue of 100 parsed catalogs of 1,000 links
+    each would hold 60 MB)."""
+    queue: deque[str] = deque()
+    while True:
+        targets, n_remote = _link_targets(doc, path)
+        plan.remote_links += n_remote
+        doc = None
+        for kind, target in targets:
+            rel = new(target)
+            if rel is not None:
+                yield rel
+                if kind == "child":
+                    queue.append(target)
+        while True:
+            if not queue:
+                return
+            path = queue.popleft()
+            doc = _read_json_quiet(path)
+            if isinstance(doc, dict) and doc.get("type") in ("Catalog", "Collection"):
+                break
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Converting one file (runs in the workers)
+
+
+@dataclass
+class DocOutcome:
+    """One document's fate: ``status`` is converted, unchanged or failed; the flags come from its report."""
+
+    href: str
+    status: str
+    lossy: bool = False
+    invented: bool = False
+    invalid: bool = False
+    error: str | None = None
+    report: str | None = None  # the design §3 report plus "status", one JSON line (when a summary file is kept)
+    document: Any = None  # the output document, when the run writes one file (migrate's ``sink``)
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    docs: list[DocOutcome]
+    written: bool = False
+    write_error: str | None = None
+
+
+@dataclass
+class _Settings:
+    root: str
+    display_root: str
+    to: str
+    fill: dict[str, Any] | None
+    validate: bool
+    verify: bool
+    out_dir: str | None
+    in_place: bool
+    backup_dir: str | None
+    dry_run: bool
+    keep_reports: bool
+    lenient: bool = True
+    collect: bool = False  # hand every output document back to the parent (migrate's ``sink``)
+
+
+def _warm(to: str, validate: bool) -> None:
+    """Load and compile everything a conversion needs once per process (mappings, plan graph, schemas)."""
+    from crosswalk import pipeline
+    from crosswalk.cache import mapping
+    from crosswalk.language.formats import Format
+
+    target = Format.parse(to)
+    graph = pipeline.graph()
+    for fmt in graph.edges:
+        try:
+            graph.plan(fmt, target)
+        except Exception:  # noqa: BLE001 - a format with no path: reported per document later
+            pass
+    mapping("repairs.yaml")  # what pipeline.convert uses: the on-disk cache when it is warm
+    if validate:
+        from crosswalk.validation.validator import _registry
+
+        _registry()
+
+
+def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = ()) -> tuple[DocOutcome, Any]:
+    """`_convert_doc`, where anything one document raises is that document's failure: the run goes on."""
+    try:
+        out, new = _convert_doc(doc, href, s, repairs)
+    except Exception as e:  # noqa: BLE001 - a bug must cost one document, never the run
+        return _failed(href, _internal(href, e), s), None
+    if s.collect and out.status != "failed":
+        out.document = doc if new is None else new
+    return out, new
+
+
+def _internal(href: str, e: BaseException) -> str:
+    """A bug's one line: no Python internals for the user (CROSSWALK_DEBUG=1 adds the exception)."""
+    detail = f" [{type(e).__name__}: {e}]" if os.environ.get("CROSSWALK_DEBUG") else ""
+    return f"{href}: internal error: crosswalk could not convert this document (a bug; please report it){detail}"
+
+
+def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = ()) -> tuple[DocOutcome, Any]:
+    """Convert one parsed document; returns (outcome, output document or None when it stays as it was).
+
+    ``repairs``: text repairs the lenient reader made (comments, trailing commas): reported first, as
+    `pipeline.convert_file` does, and the document is written back as strict JSON (status converted).
+    """
+    from crosswalk import pipeline
+    from crosswalk.errors import CrosswalkError, FormatError
+    from crosswalk.language.formats import detect
+
+    new = None
+    try:
+        detect(doc, href)  # a document with no ML-model extension is copied as plain STAC below
+    except FormatError as e:
+        if not (isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)):
+            return _failed(href, str(e), s), None
+        out, report = _plain_stac(doc, href, s, e.message)
+    except CrosswalkError as e:  # pragma: no cover - detect raises FormatError only
+        return _failed(href, str(e), s), None
+    else:
+        # a document already in the target format goes through convert too: it still gets the repairs and invariants
+        try:
+            result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify)
+        except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
+            return _failed(href, _internal(href, e), s), None
+        if result.error is not None:
+            return _failed(href, str(result.error), s), None
+        changed = bool(result.steps) or result.changed  # an empty plan may still repair the document
+        out = DocOutcome(
+            href, "converted" if changed else "unchanged", result.lossy, result.invented, not result.valid
+        )
+        report = result.report
+        new = result.document if changed else None
+    if repairs:
+        out.status = "converted"
+        new = doc if new is None else new
+        if report is not None:
+            from crosswalk.engine.report import summarize
+
+            report["fields"] = list(repairs) + report["fields"]
+            report["summary"] = summarize(report["fields"], doc)
+    if report is not None:
+        out.report = _report_line(report, out.status)
+    return out, new
+
+
+def _unchanged(
+    doc: dict, href: str, s: _Settings, source_format: str | None, fields: list[dict[str, Any]], also: list[str]
+) -> tuple[DocOutcome, dict | None]:
+    """A document written back as it is: the report `pipeline.convert` would give, without its ledger, copy and
+    coverage passes (a rerun over an upgraded catalog is all this)."""
+    issues, valid = ([], True)
+    if s.validate:
+        from crosswalk.validation.validator import report_issues
+
+        issues, valid = report_issues(doc)
+    out = DocOutcome(href, "unchanged", invalid=not valid)
+    if not s.keep_reports:
+        return out, None
+    from crosswalk.engine.report import document_report
+
+    return out, document_report(
+        href=href,
+        source_format=source_format,
+        target=s.to,
+        steps=[],
+        fields=fields,
+        issues=issues,
+        valid=valid,
+        validated=s.validate,
+        source=doc,
+        also=also,
+    )
+
+
+def _plain_stac(doc: dict, href: str, s: _Settings, why: str) -> tuple[DocOutcome, dict | None]:
+    """A STAC document without any ML-model extension: copied unchanged (validated when asked)."""
+    return _unchanged(doc, href, s, None, [{"path": "", "status": "kept", "reason": f"{why}: copied unchanged"}], [])
+
+
+def _failed(href: str, message: str, s: _Settings) -> DocOutcome:
+    out = DocOutcome(href, "failed", error=message)
+    if s.keep_reports:
+        out.report = _line({"source": {"href": href}, "status": "failed", "error": message})
+    return out
+
+
+def _report_line(report: dict[str, Any], status: str) -> str:
+    return _line({**report, "status": status})
+
+
+def _line(obj: Any) -> str:
+    """One compact JSON line (orjson when it is installed and can: reports are plain JSON)."""
+    if _fast_dumps is not None:
+        try:
+            return _fast_dumps(obj).decode("utf-8")
+        except TypeError:  # e.g. an integer beyond 64 bits in an echoed value
+            pass
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[dict[str, Any]]]:
+    """(document, repairs): JSON (orjson first when installed), YAML by suffix; ``lenient`` falls back to
+    `crosswalk.io.lenient.parse_lenient` (comments, trailing commas) as single mode does. The input limits
+    (`crosswalk.io.limits.sanitize`: depth, big integers, NaN, lone surrogates) apply to every document."""
+    from crosswalk.errors import ReadError
+    from crosswalk.io.documents import load_json, parse_text
+    from crosswalk.io.limits import LimitError, sanitize
+
+    if path.lower().endswith((".yaml", ".yml")):
+        doc, repairs = parse_text(data.decode("utf-8"), href, yaml_ok=True), []
+    else:
+        try:
+            doc, repairs = load_json(data, href), []
+        except LimitError:
+            raise
+        except ReadError:
+            if not lenient:
+                raise
+            from crosswalk.io.lenient import parse_lenient
+
+            doc, repairs = parse_lenient(data.decode("utf-8"), href)  # UnicodeDecodeError: the caller's
+    return doc, repairs + sanitize(doc, href)
+
+
+def _href(rel: str, s: _Settings) -> str:
+    return rel if s.display_root == "." else os.path.join(s.display_root, rel)
+
+
+def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes | None, bytes | None]:
+    """(outcomes, original bytes, new bytes or None when the file stays as it is)."""
+    from crosswalk.errors import CrosswalkError
+    from crosswalk.io.documents import dumps
+
+    try:
+        data = _read_regular(path)
+    except FileNotFoundError:
+        return [_failed(href, f"{href}: no such file", s)], None, None
+    except IsADirectoryError:
+        return [_failed(href, f"{href}: is a directory", s)], None, None
+    except OSError as e:
+        return [_failed(href, f"{href}: cannot read: {e.strerror or e}", s)], None, None
+    except CrosswalkError as e:  # over the size limit
+        return [_failed(href, f"{href}: {e.message}", s)], None, None
+    if data is None:  # replaced by a FIFO or device since it was found
+        return [_failed(href, f"{href}: not a regular file: not read", s)], None, None
+    try:
+        if path.lower().endswith(LINE_SUFFIXES):
+            return _convert_lines(data, href, s)
+        if path.lower().endswith(PARQUET_SUFFIXES):
+            return _convert_parquet(data, href, s)
+        doc, repairs = _parse(data, path, href, s.lenient)
+    except UnicodeDecodeError as e:
+        return [_failed(href, f"{href}: not UTF-8 text (byte {e.start})", s)], data, None
+    except CrosswalkError as e:
+        return [_failed(href, str(e), s)], data, None
+    if isinstance(doc, list):  # a bare array of Items: written as the FeatureCollection STAC tools can read
+        items = _split_repairs(repairs, "", len(doc))
+        docs, changed = _convert_many(doc, [f"{href}#/{i}" for i in range(len(doc))], items, s)
+        collection = {"type": "FeatureCollection", "features": doc if changed is None else changed}
+        return docs, data, dumps(collection).encode("utf-8")
+    if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
+        feats = doc["features"]
+        items = _split_repairs(repairs, "/features", len(feats))
+        docs, changed = _convert_many(feats, [f"{href}#/features/{i}" for i in range(len(feats))], items, s)
+        if changed is None and not repairs:
+            return docs, data, None
+        return docs, data, dumps({**doc, "features": feats if changed is None else changed}).encode("utf-8")
+    outcome, new = _doc_outcome(doc, href, s, repairs)
+    if new is None:
+        return [outcome], data, None
+    text = dumps(new).encode("utf-8")
+    return [outcome], data, (None if text == data else text)
+
+
+def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
+    """A stac-geoparquet file: its Items (read back normalised, see crosswalk.bulk.geoparquet) are converted like
+    an ItemCollection's; a changed file is written back whole, its Collections kept in its metadata."""
+    from crosswalk.bulk import geoparquet
+
+    try:
+        items, collections = geoparquet.loads(data)
+    except ImportError:
+        return [_failed(href, f"{href}: reading geoparquet needs pip install 'crosswalk[geoparquet]'", s)], data, None
+    except Exception as e:  # noqa: BLE001 - not a parquet file, or not stac-geoparquet: this file fails
+        return [_failed(href, f"{href}: not a stac-geoparquet file: {' '.join(str(e).split())[:200]}", s)], data, None
+    hrefs = [f"{href}#{i}" for i in range(len(items))]
+    docs, changed = _convert_many(items, hrefs, [[] for _ in items], s)
+    if changed is None:
+        return docs, data, None
+    return docs, data, geoparquet.dumps([*collections.values(), *changed])
+
+
+def _split_repairs(repairs: list[dict[str, Any]], prefix: str, n: int) -> list[list[dict[str, Any]]]:
+    """A multi-document file's repairs, per document, with paths into that document. Repairs outside any
+    document (text repairs, the collection's own fields) go with the first document's report."""
+    out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    for r in repairs:
+        rest = r["path"][len(prefix) :] if r["path"].startswith(prefix + "/") else ""
+        head, _, tail = rest[1:].partition("/")
+        if head.isdigit() and int(head) < n:
+            out[int(head)].append({**r, "path": "/" + tail if tail else ""})
+        elif n:
+            out[0].append(r)
+    return out
+
+
+def _convert_many(
+    items: list[Any], hrefs: list[str], repairs: list[list[dict[str, Any]]], s: _Settings
+) -> tuple[list[DocOutcome], list[Any] | None]:
+    outs: list[DocOutcome] = []
+    new_items = list(items)
+    changed = False
+    for i, (item, href, fixed) in enumerate(zip(items, hrefs, repairs, strict=True)):
+        outcome, new = _doc_outcome(item, href, s, fixed)
+        outs.append(outcome)
+        if new is not None:
+            new_items[i] = new
+            changed = True
+    return outs, (new_items if changed else None)
+
+
+def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
+    from crosswalk.errors import CrosswalkError
+    from crosswalk.io.documents import load_json
+    from crosswalk.io.limits import MAX_BYTES, check_size, sanitize
+
+    outs: list[DocOutcome] = []
+    lines = data.split(b"\n")
+    changed = False
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{href}#L{n}"
+        tick()  # the progress bar moves inside a large ndjson file too
+        try:
+            check_size(len(line), where, MAX_BYTES)
+            doc = load_json(line, where)
+            repairs = sanitize(doc, where)
+        except UnicodeDecodeError as e:
+            outs.append(_failed(where, f"{where}: not UTF-8 text (byte {e.start})", s))
+            continue
+        except CrosswalkError as e:
+            outs.append(_failed(where, str(e), s))
+            continue
+        outcome, new = _doc_outcome(doc, where, s, repairs)
+        outs.append(outcome)
+        if new is not None:
+            text = json.dumps(new, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            lines[n - 1] = text + (b"\r" if line.endswith(b"\r") else b"")
+            changed = True
+    return outs, data, (b"\n".join(lines) if changed else None)
+
+
+def _write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
+    """Write via a temporary file in the same directory renamed over ``path`` (``mode``: the permissions).
+    ``path`` is already resolved (`crosswalk.io.safepath.checked_destination`); the temporary file is created new
+    (never through a symlink planted under its name)."""
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.cwtmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    perms = 0o666 if mode is None else mode
+    try:
+        fd = os.open(tmp, flags, perms)
+    except FileNotFoundError:
+        os.makedirs(directory or ".", exist_ok=True)
+        fd = os.open(tmp, flags, perms)
+    except FileExistsError:  # left by a dead process that had our pid: ours to remove
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, perms)
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
+def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Settings) -> bool:
+    """Write one file's result; True when something was written. Every destination is resolved again and
+    must lie in its own tree (never in the input tree, unless in place); raises UnsafeWrite otherwise."""
+    from crosswalk.io.safepath import checked_destination
+
+    if s.dry_run or original is None:
+        return False
+    if s.out_dir is not None:
+        dest = checked_destination(os.path.join(s.out_dir, rel), s.out_dir, not_inside=s.root)
+        data = original if new is None else new
+        if _same_bytes(dest, data):
+            return False
+        _write_bytes(dest, data)
+        return True
+    if s.in_place and new is not None:
+        path = checked_destination(os.path.join(s.root, rel), s.root)  # rel is the real path: no symlink replaced
+        mode = os.stat(path).st_mode & 0o7777
+        backup = checked_destination(os.path.join(s.backup_dir or "", rel), s.backup_dir or "", not_inside=s.root)
+        if not _same_bytes(backup, original):
+            _write_bytes(backup, original, mode=mode, sync=True)
+        _write_bytes(path, new, mode=mode, sync=True)
+        return True
+    return False
+
+
+def _process(rel: str, s: _Settings) -> FileOutcome:
+    """Convert and write one file (``rel``: its path below the root). Whatever happens is this file's outcome."""
+    from crosswalk.errors import CrosswalkError
+
+    href = _href(rel, s)
+    before = counted()
+    try:
+        docs, original, new = _convert_file(os.path.join(s.root, rel), href, s)
+    except Exception as e:  # noqa: BLE001 - a bug must cost one file, never the run
+        docs, original, new = [_failed(href, _internal(href, e), s)], None, None
+    tick(len(docs) - (counted() - before))  # for the progress bar: the documents no ndjson line counted
+    outcome = FileOutcome(href, docs)
+    try:
+        outcome.written = _write_outputs(rel, original, new, s)
+    except (OSError, CrosswalkError) as e:  # nothing of this file was written: each of its documents failed
+        why = e.message if isinstance(e, CrosswalkError) else (e.strerror or str(e))
+        outcome.write_error = message = f"{href}: cannot write: {why}"
+        outcome.docs = [_failed(d.href, message, s) for d in docs]
+    return outcome
+
+
+def _process_chunk(task: tuple[_Settings, list[str]]) -> list[FileOutcome]:
+    s, rels = task
+    return [_process(rel, s) for rel in rels]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The run
+
+
+@dataclass
+class BulkResult:
+    """The outcome of `migrate`: ``summary`` counts documents (see COUNTS) and files; ``failures`` lists
+    (href, message) for every failed document or file that could not be written."""
+
+    summary: dict[str, int]
+    failures: list[tuple[str, str]]
+    plan: Plan
+    seconds: float = 0.0
+    stopped: bool = False  # fail_fast stopped the run early
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.summary["failed"])
+
+    @property
+    def flagged(self) -> bool:
+        """Anything lossy, invented or invalid (what ``--strict`` fails on)."""
+        return any(self.summary[k] for k in ("lossy", "invented", "invalid"))
+
+
+def default_backup_dir(root: str) -> str:
+    """``<root>.bak`` beside the root directory."""
+    root = os.path.abspath(root).rstrip(os.sep) or os.sep
+    return os.path.join(os.path.dirname(root), os.path.basename(root) + ".bak")
+
+
+def _chunks(items: Iterable[str], largest: int) -> Iterator[list[str]]:
+    """Lists of 1, 2, 4, ... up to ``largest`` items: small runs spread over every worker at once, large ones
+    pay little per-task overhead."""
+    it = iter(items)
+    size = 1
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+        size = min(size * 2, largest)
+
+
+class _SummaryFile:
+    """The ``--summary-file``: written beside its final name and renamed into place when the run ends, so the
+    old file is never truncated before the run has produced the new one (a device or FIFO is written to)."""
+
+    def __init__(self, path: str) -> None:
+        import stat
+        import tempfile
+
+        self.path = os.path.realpath(path)
+        try:
+            special = not stat.S_ISREG(os.stat(self.path).st_mode)
+        except FileNotFoundError:
+            special = False
+        if special:
+            self.tmp = None
+            self.f = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        else:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".tmp",
+                                            dir=os.path.dirname(self.path))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+            self.f = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.f.write(text)
+
+    def commit(self) -> None:
+        self.f.close()
+        if self.tmp is not None:
+            os.replace(self.tmp, self.path)
+            self.tmp = None
+
+    def discard(self) -> None:
+        if not self.f.closed:
+            self.f.close()
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except FileNotFoundError:
+                pass
+
+
+def _mirror_aliases(aliases: list[tuple[str, str]], out_dir: str) -> None:
+    """Symlinks of the input tree (to files below its root) recreated as symlinks in the mirror, pointing at the
+    mirrored target: never as copies of what they point to."""
+    for alias, target in aliases:
+        link = os.path.join(out_dir, alias)
+        text = os.path.relpath(os.path.join(out_dir, target), os.path.dirname(link))
+        try:
+            if os.path.islink(link) and os.readlink(link) == text:
+                continue
+            from crosswalk.io.safepath import checked_destination
+
+            checked_destination(os.path.dirname(link), out_dir)
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(text, link)
+        except Exception:  # noqa: BLE001 - a link the mirror cannot hold is left out, never copied
+            continue
+
+
+def migrate(
+    srcs: Sequence[str],
+    *,
+    to: str = "mlm",
+    fill: dict[str, Any] | None = None,
+    validate: bool = True,
+    verify: bool = False,
+    out_dir: str | None = None,
+    in_place: bool = False,
+    backup_dir: str | None = None,
+    dry_run: bool = False,
+    jobs: int = 1,
+    fail_fast: bool = False,
+    summary_file: str | None = None,
+    progress: bool | None = None,
+    on_failure: Callable[[str, str], None] | None = None,
+    chunk_size: int | None = None,
+    lenient: bool = True,
+    sink: Callable[[Any], None] | None = None,
+) -> BulkResult:
+    """Convert every document of ``srcs`` (see the module docstring for inputs and outputs).
+
+    Exactly one of ``out_dir``, ``in_place`` and ``dry_run`` says where results go (``dry_run`` may be combined
+    with either: nothing is written). ``summary_file``: one design-§3 report per document as ndjson (with a
+    ``status`` key), then ``{"summary": {...}}``. ``on_failure(href, message)`` is called in the parent for each
+    failed document as results arrive (in file order). ``progress``: None = a bar on stderr when it is a terminal.
+    ``fail_fast`` stops after the first file with a failed document (with ``jobs`` > 1, files already handed to
+    the workers may have been written by then). ``lenient``: JSON files that are not strict JSON are read as
+    JSON with comments/trailing commas (or YAML), each repair reported, and written back as strict JSON (as in
+    single mode; the lines of an ``.ndjson`` file are always read strictly). ``sink(document)`` receives every
+    output document (converted or unchanged) in file order, for a run written as one file (ndjson,
+    geoparquet: crosswalk.bulk.outputs); with a sink and neither ``out_dir`` nor ``in_place``, no file is written.
+    """
+    from crosswalk.language.formats import Format
+
+    to = str(Format.parse(to))  # an unknown target fails before any work; reports name the exact version
+    from crosswalk.errors import OptionError
+
+    if not (out_dir or in_place or dry_run or sink):
+        raise OptionError("bulk mode needs out_dir, in_place, dry_run or a sink")
+    if out_dir and in_place:
+        raise OptionError("out_dir and in_place exclude each other")
+    started = time.perf_counter()
+    _warm(to, validate)  # compiled once here; forked workers inherit it
+    bar = Progress(progress)  # before the fork: the workers inherit its counter
+    pool = _pool(jobs, to, validate) if jobs > 1 else None  # forked before discovery: no file list in them
+    try:
+        return _migrate(
+            srcs,
+            pool,
+            to=to,
+            fill=fill,
+            validate=validate,
+            verify=verify,
+            out_dir=out_dir,
+            in_place=in_place,
+            backup_dir=backup_dir,
+            dry_run=dry_run or not (out_dir or in_place),
+            jobs=jobs,
+            fail_fast=fail_fast,
+            summary_file=summary_file,
+            progress=bar,
+            sink=sink,
+            on_failure=on_failure,
+            chunk_size=chunk_size,
+            started=started,
+            lenient=lenient,
+        )
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _pool(jobs: int, to: str, validate: bool) -> Any:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    return ctx.Pool(jobs, initializer=_worker_start, initargs=(to, validate))
+
+
+def _worker_start(to: str, validate: bool) -> None:
+    """A worker dies with the run (Linux): a killed run must not leave workers writing behind its back (their
+    temporary files are swept by the next run; every write is atomic)."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: workers end when their queue closes
+            pass
+    _warm(to, validate)
+
+
+def _migrate(
+    srcs: Sequence[str],
+    pool: Any,
+    *,
+    to: str,
+    fill: dict[str, Any] | None,
+    validate: bool,
+    verify: bool,
+    out_dir: str | None,
+    in_place: bool,
+    backup_dir: str | None,
+    dry_run: bool,
+    jobs: int,
+    fail_fast: bool,
+    summary_file: str | None,
+    progress: Progress,
+    on_failure: Callable[[str, str], None] | None,
+    chunk_size: int | None,
+    started: float,
+    lenient: bool,
+    sink: Callable[[Any], None] | None = None,
+) -> BulkResult:
+    from crosswalk.io.safepath import check_bulk_outputs
+
+    plan = plan_for(srcs)
+    if in_place and not backup_dir:
+        backup_dir = default_backup_dir(plan.root)
+    backup_dir = backup_dir if in_place else None
+    # every written path against the inputs, resolved: OptionError (a usage error) before anything is touched
+    check_bulk_outputs(srcs, plan.root, out_dir=out_dir, backup_dir=backup_dir, summary_file=summary_file,
+                       in_place=in_place)
+    out_dir = os.path.realpath(out_dir) if out_dir else None
+    backup_dir = os.path.realpath(backup_dir) if backup_dir else None
+    written = {os.path.realpath(summary_file): "--summary-file"} if summary_file else None
+    files = iter_files(srcs, plan, exclude=[d for d in (out_dir, backup_dir) if d], written=written)
+    if written:
+        # A summary file may name a document that only a link found deep in the walk reaches: walk the whole tree
+        # first, so that collision is a usage error before any output is written.
+        files = iter(list(files))
+    settings = _Settings(
+        root=plan.root,
+        display_root=plan.display_root,
+        to=to,
+        fill=fill,
+        validate=validate,
+        verify=verify,
+        out_dir=out_dir,
+        in_place=in_place,
+        backup_dir=backup_dir,
+        dry_run=dry_run,
+        keep_reports=summary_file is not None,
+        lenient=lenient,
+        collect=sink is not None,
+    )
+    summary = dict.fromkeys(COUNTS, 0)
+    summary.update(files=0, written=0, remote_links=0, outside_root=0, skipped=0)
+    failures: list[tuple[str, str]] = []
+    lock = None
+    if not dry_run:  # one writer per tree: a second run stops here ("tree is busy") having touched nothing
+        from crosswalk.io.treelock import TreeLock, sweep_temps
+
+        lock = TreeLock(settings.out_dir or settings.root).__enter__()
+        if lock.interrupted:  # the last run was killed: clear its temporary files (only dead processes')
+            sweep_temps([d for d in (lock.top, settings.backup_dir) if d])
+    try:
+        return _drive(srcs, plan, files, settings, pool, summary, failures, lock, out_dir=out_dir,
+                      backup_dir=backup_dir, jobs=jobs, fail_fast=fail_fast, summary_file=summary_file,
+                      progress=progress, on_failure=on_failure, chunk_size=chunk_size, started=started, sink=sink)
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+
+
+def _drive(
+    srcs: Sequence[str],
+    plan: Plan,
+    files: Iterable[str],
+    settings: _Settings,
+    pool: Any,
+    summary: dict[str, int],
+    failures: list[tuple[str, str]],
+    lock: Any,
+    *,
+    out_dir: str | None,
+    backup_dir: str | None,
+    jobs: int,
+    fail_fast: bool,
+    summary_file: str | None,
+    progress: Any,
+    on_failure: Callable[[str, str], None] | None,
+    chunk_size: int | None,
+    started: float,
+    sink: Callable[[Any], None] | None = None,
+) -> BulkResult:
+    """The run itself: files through the workers, outcomes counted and reported as they come."""
+    bar = progress
+    out = _SummaryFile(summary_file) if summary_file else None
+    bar.start(files_of(srcs, [d for d in (out_dir, backup_dir) if d]))  # closed in the finally below
+    stopped = False
+    try:
+        for fo in _run(files, settings, pool, jobs, chunk_size):
+            summary["files"] += 1
+            bad = False
+            for d in fo.docs:
+                summary["documents"] += 1
+                summary[d.status] += 1
+                summary["lossy"] += d.lossy
+                summary["invented"] += d.invented
+                summary["invalid"] += d.invalid
+                if out is not None and d.report is not None:
+                    out.write(d.report + "\n")
+                if sink is not None and d.document is not None:
+                    sink(d.document)
+                if d.status == "failed" and not fo.write_error:
+                    bad = True
+                    failures.append((d.href, d.error or "failed"))
+                    if on_failure is not None:
+                        with bar.paused():
+                            on_failure(d.href, d.error or "failed")
+            if fo.write_error:  # listed once for the file, its documents counted failed above
+                bad = True
+                failures.append((fo.path, fo.write_error))
+                if on_failure is not None:
+                    with bar.paused():
+                        on_failure(fo.path, fo.write_error)
+            summary["written"] += fo.written
+            bar.file_done(fo.path, len(fo.docs))
+            if bad and fail_fast:
+                stopped = True
+                break
+        summary["remote_links"], summary["outside_root"] = plan.remote_links, len(plan.outside)
+        summary["skipped"] = len(plan.skipped)
+        if settings.out_dir and not settings.dry_run and not stopped:
+            _mirror_aliases(plan.aliases, settings.out_dir)
+        if out is not None:
+            out.write(json.dumps({"summary": summary}) + "\n")
+            out.commit()
+    finally:
+        bar.close()
+        if out is not None:
+            out.discard()
+    if stopped and pool is not None:  # stop the workers before anything is cleaned up
+        pool.terminate()
+        pool.join()
+        if lock is not None:  # terminated workers may have left temporary files
+            from crosswalk.io.treelock import sweep_temps
+
+            sweep_temps([d for d in (lock.top, settings.backup_dir) if d])
+    return BulkResult(summary, failures, plan, time.perf_counter() - started, stopped)
+
+
+def _run(files: Iterable[str], s: _Settings, pool: Any, jobs: int, chunk_size: int | None) -> Iterator[FileOutcome]:
+    """FileOutcomes in file order: in this process without a pool, else chunks of files handed to the pool's
+    workers, at most ``4 * jobs`` chunks in flight (memory stays flat however many files there are)."""
+    if pool is None:
+        for rel in files:
+            yield _process(rel, s)
+        return
+    window: deque[Any] = deque()
+    for chunk in _chunks(files, chunk_size or 16):
+        window.append(pool.apply_async(_process_chunk, ((s, chunk),)))
+        if len(window) >= 4 * jobs:
+            yield from window.popleft().get()
+    while window:
+        yield from window.popleft().get()
+
+
+def render_summary(summary: dict[str, int], seconds: float | None = None, fmt: str = "text") -> str:
+    """The final table (text or markdown) of a bulk run."""
+    rows = [(k, summary.get(k, 0)) for k in ("converted", "unchanged", "lossy", "invented", "invalid", "failed")]
+    head = f"{summary.get('documents', 0)} documents in {summary.get('files', 0)} files"
+    head += f", {summary.get('written', 0)} files written"
+    if seconds is not None:
+        head += f" ({seconds:.1f} s)"
+    extra = []
+    if summary.get("remote_links"):
+        extra.append(f"{summary['remote_links']} remote child/item links not followed")
+    if summary.get("outside_root"):
+        extra.append(f"{summary['outside_root']} links outside the root not followed")
+    if summary.get("skipped"):
+        extra.append(f"{summary['skipped']} files that are not regular files (FIFOs, devices) skipped")
+    if fmt == "markdown":
+        lines = [head, "", "| status | documents |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in rows]
+        return "\n".join(lines + [f"- {e}" for e in extra]) + "\n"
+    width = max(len(str(v)) for _, v in rows)
+    lines = [head] + [f"  {k:<10} {v:>{width}}" for k, v in rows] + [f"  ({e})" for e in extra]
+    return "\n".join(lines)

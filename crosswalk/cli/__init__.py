@@ -1,0 +1,1 @@
+"""The command line: a thin click layer (main) over the Python API, with one error boundary."""

@@ -1,0 +1,159 @@
+"""The bulk half of ``dlm-migrate`` / ``crosswalk migrate`` (called from crosswalk.cli.main.run_migrate).
+
+Bulk mode: several inputs, a directory, a catalog/collection root with local child/item links, an ``.ndjson``
+file, an ItemCollection or a JSON array of Items; or one document with ``--out-dir``, ``--in-place``,
+``--dry-run`` or ``--summary-file``. ``-o FILE`` with a single catalog/collection root converts that one document
+(single mode). Exit codes as in single mode: 0 ok; 1 a document failed, or a document is invalid (written, and
+said so), or with ``--strict`` anything lossy or invented; 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+BULK_ONLY = ("out_dir", "in_place", "dry_run", "summary_file")
+
+
+def wants_bulk(src: tuple[str, ...], output: str | None, **bulk_opts: Any) -> bool:
+    """Whether run_migrate should hand over to `run_bulk`."""
+    if any(bulk_opts.get(k) for k in BULK_ONLY):
+        return True
+    from crosswalk.bulk.tree import input_kind
+
+    kind = input_kind(src)
+    if output and kind == "catalog":
+        return False  # -o: one document, even a catalog root
+    return kind is not None
+
+
+def _names_an_input(output: str, src: tuple[str, ...]) -> bool:
+    import os
+
+    target = os.path.realpath(output)
+    for s in src:
+        real = os.path.realpath(s)
+        if target == real or (os.path.isdir(real) and target.startswith(real.rstrip(os.sep) + os.sep)):
+            return True
+    return False
+
+
+def run_bulk(
+    src: tuple[str, ...],
+    *,
+    output: str | None,
+    target: str,
+    strict: bool,
+    fill: dict[str, Any] | None,
+    report_fmt: str,
+    report_file: str | None,
+    no_validate: bool,
+    verify: bool,
+    out_dir: str | None,
+    in_place: bool,
+    backup_dir: str | None,
+    dry_run: bool,
+    jobs: int,
+    summary_file: str | None,
+    fail_fast: bool,
+    lenient: bool = True,
+    output_format: str = "json",
+) -> None:
+    """Check the option combination (usage errors exit 2), run `crosswalk.bulk.tree.migrate`, print the failures and
+    the summary table on stderr, exit 1 on failures (or, with --strict, anything lossy, invented or invalid)."""
+    if "-" in src:
+        raise click.UsageError("stdin ('-') takes one document; bulk mode reads files")
+    one_file = output_format != "json"  # --output-format ndjson|geoparquet: the whole run as one file, -o FILE
+    if one_file and not output:
+        raise click.UsageError(f"--output-format {output_format} writes one file: give -o FILE")
+    if one_file and (out_dir or in_place):
+        raise click.UsageError(f"--output-format {output_format} writes one file (-o FILE), not --out-dir/--in-place")
+    if one_file and output == "-" and output_format == "geoparquet":
+        raise click.UsageError("geoparquet is binary: -o FILE, not stdout")
+    if one_file and output != "-" and _names_an_input(output, src):
+        raise click.UsageError(f"-o {output} is one of the inputs (or inside an input directory): write elsewhere")
+    if output and not one_file:
+        raise click.UsageError("-o/--output writes one document; in bulk mode use --out-dir DIR or --in-place")
+    if report_file:
+        raise click.UsageError("--report-file is for one document; in bulk mode use --summary-file")
+    if out_dir and in_place:
+        raise click.UsageError("--out-dir and --in-place exclude each other")
+    if backup_dir and not in_place:
+        raise click.UsageError("--backup-dir goes with --in-place")
+    if not (out_dir or in_place or dry_run or one_file):
+        raise click.UsageError(
+            "bulk mode (several files, a directory, a catalog, an .ndjson file or an ItemCollection) writes with "
+            "--out-dir DIR or --in-place; --dry-run writes nothing"
+        )
+    from crosswalk.bulk.tree import migrate, render_summary
+    from crosswalk.errors import CrosswalkError, OptionError
+
+    def on_failure(href: str, message: str) -> None:
+        click.echo(f"error: {message}", err=True)
+
+    sink = None
+    if one_file and not dry_run:
+        from crosswalk.bulk.outputs import OneFile
+
+        sink = OneFile(output, output_format)
+
+    try:
+        result = migrate(
+            src,
+            to=target,
+            fill=fill,
+            validate=not no_validate,
+            verify=verify,
+            out_dir=out_dir,
+            in_place=in_place,
+            backup_dir=backup_dir,
+            dry_run=dry_run,
+            jobs=jobs,
+            fail_fast=fail_fast,
+            summary_file=summary_file,
+            on_failure=on_failure,
+            lenient=lenient,
+            sink=sink,
+        )
+        if sink is not None:  # written even when some documents failed (they are listed, and exit 1)
+            click.echo(sink.finish(), err=True)
+            for doc in sink.left_out:
+                click.echo(f"warning: {doc}: not written (a geoparquet file holds Items and Collections)", err=True)
+    except OptionError as e:  # an output onto the inputs: decided before anything was read or written
+        raise click.UsageError(str(e)) from None
+    except CrosswalkError as e:  # the tree is busy, the target unknown: one line
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except ImportError as e:
+        click.echo(f"error: {output_format} output needs pip install 'crosswalk[geoparquet]' ({e})", err=True)
+        sys.exit(1)
+    except ValueError as e:  # one-file output with nothing to write (no Items for a geoparquet file)
+        click.echo(f"error: {output}: {e}", err=True)
+        sys.exit(1)
+    finally:
+        if sink is not None:  # a run that did not finish leaves no temporary file (and the target as it was)
+            sink.discard()
+    for rel in result.plan.skipped:
+        click.echo(f"warning: {result.plan.href(rel)}: not a regular file (a FIFO, device or socket): skipped",
+                   err=True)
+    if report_fmt == "json":
+        click.echo(json.dumps({"summary": result.summary}), err=True)
+    elif report_fmt != "none":
+        prefix = "dry run (nothing written): " if dry_run else ""
+        click.echo(prefix + render_summary(result.summary, result.seconds, report_fmt), err=True)
+    if result.stopped:
+        click.echo("error: --fail-fast: stopped after the first failure", err=True)
+    if result.failed:
+        sys.exit(1)
+    s = result.summary
+    if s["invalid"]:  # an invalid output is written (the user needs it to fix the source), and said so
+        n = s["invalid"]
+        done = "would be written" if dry_run else "written"
+        click.echo(f"error: {done}, but invalid: {n} document{'s' if n != 1 else ''} (see --summary-file)", err=True)
+        sys.exit(1)
+    if strict and (s["lossy"] or s["invented"]):
+        click.echo(f"error: --strict: {s['lossy']} lossy, {s['invented']} with invented values", err=True)
+        sys.exit(1)

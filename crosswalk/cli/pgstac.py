@@ -1,0 +1,80 @@
+"""The ``--pgstac DSN`` half of ``dlm-migrate`` / ``crosswalk migrate`` (see crosswalk.bulk.pgstac).
+
+Exit codes as for files: 0 ok; 1 a collection failed (rolled back; the others went on), or with --strict
+anything lossy, invented or invalid; 2 usage (decided before the database is touched).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+
+def run_pgstac(
+    dsn: str | None,
+    collections: tuple[str, ...],
+    *,
+    src: tuple[str, ...],
+    target: str,
+    strict: bool,
+    dry_run: bool,
+    quiet: bool,
+    no_validate: bool,
+    summary_file: str | None,
+    others: dict[str, Any],
+    jobs: int = 1,
+) -> None:
+    if not dsn:
+        raise click.UsageError("--collection goes with --pgstac DSN")
+    if src:
+        raise click.UsageError("--pgstac upgrades a database: give no SRC files with it")
+    for name, value in others.items():
+        if value:
+            option = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{option} does not apply to --pgstac (the database is upgraded in place)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        click.echo("error: --pgstac needs psycopg: pip install 'crosswalk[pgstac]'", err=True)
+        sys.exit(1)
+    from crosswalk.bulk.pgstac import upgrade
+
+    def on_failure(line: str) -> None:
+        click.echo(f"error: {line}", err=True)
+
+    out = open(summary_file, "w", encoding="utf-8") if summary_file else None  # noqa: SIM115
+    try:
+        result = upgrade(
+            dsn,
+            collections=list(collections) or None,
+            to=target,
+            dry_run=dry_run,
+            validate=not no_validate,
+            jobs=jobs,
+            on_failure=on_failure,
+            reports=(lambda r: out.write(json.dumps(r, ensure_ascii=False) + "\n")) if out else None,
+        )
+        if out is not None:
+            out.write(json.dumps({"summary": result.summary()}) + "\n")
+    except Exception as e:  # noqa: BLE001 - cannot connect, not a pgstac database: one line, exit 1
+        click.echo(f"error: pgstac: {' '.join(str(e).split())}", err=True)
+        sys.exit(1)
+    finally:
+        if out is not None:
+            out.close()
+    if not quiet:
+        click.echo(result.render(), err=True)
+    if result.failed:
+        sys.exit(1)
+    summary = result.summary()
+    if summary["invalid"]:
+        click.echo(
+            f"error: {summary['invalid']} documents are invalid after the upgrade (written; see the report)", err=True
+        )
+        sys.exit(1)
+    if strict and result.flagged:
+        click.echo(f"error: --strict: {summary['lossy']} lossy, {summary['invented']} with invented values", err=True)
+        sys.exit(1)

@@ -1,0 +1,304 @@
+"""The per-document report: building it, checking its coverage, rendering it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crosswalk.language.pointer import Path, is_prefix, leaves, parse_pointer
+
+STATUSES = ("kept", "moved", "transformed", "lossy", "dropped", "invented", "repaired", "filled")
+
+
+def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
+    """Source leaves per status; invented/filled count output leaves under their entries."""
+    counts = dict.fromkeys(STATUSES, 0)
+    source_entries = [
+        (parse_pointer(e["path"]), e["status"])
+        for e in fields
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e)
+    ]
+    by_path = dict(source_entries)
+    for path, _ in leaves(source):
+        for n in range(len(path), -1, -1):
+            status = by_path.get(path[:n])
+            if status:
+                counts[status] += 1
+                break
+    for e in fields:
+        if e["status"] in ("invented", "filled") or is_text_repair(e):
+            counts[e["status"]] += 1
+    return counts
+
+
+def is_text_repair(e: dict[str, Any]) -> bool:
+    """A fix made while parsing (a // comment, a trailing comma): it has a line, not a place in the data."""
+    return e["status"] == "repaired" and "to" not in e
+
+
+def _most_specific(entries: dict[Path, dict[str, Any]], path: Path) -> dict[str, Any] | None:
+    for n in range(len(path), -1, -1):
+        e = entries.get(path[:n])
+        if e is not None:
+            return e
+    return None
+
+
+def _kept_here(e: dict[str, Any] | None) -> bool:
+    return e is not None and e["status"] == "kept" and "to" not in e
+
+
+def coverage_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> list[str]:
+    """Leaves of the source or the output that no entry accounts for (must be empty; tests check it).
+
+    The most specific entry at or above a path decides. An output leaf is covered by a ``to`` or an
+    invented/filled path at or above it, or by a kept entry when the source has that same leaf.
+    """
+    from crosswalk.language.pointer import exists
+
+    by_source: dict[Path, dict[str, Any]] = {}
+    out_cover: set[Path] = set()
+    for e in fields:
+        p = parse_pointer(e["path"])
+        if e["status"] in ("invented", "filled"):
+            out_cover.add(p)
+            continue
+        if is_text_repair(e):
+            continue
+        by_source[p] = e
+        for t in e.get("to", []):
+            out_cover.add(parse_pointer(t))
+    problems = []
+    for path, _ in leaves(source):
+        if _most_specific(by_source, path) is None:
+            problems.append(f"source leaf {_ptr(path)} is not accounted for")
+    for path, _ in leaves(output):
+        if any(path[:n] in out_cover for n in range(len(path), -1, -1)):
+            continue
+        if exists(source, path) and _kept_here(_most_specific(by_source, path)):
+            continue
+        if _emptied(source, output, path):
+            continue
+        problems.append(f"output leaf {_ptr(path)} is not accounted for")
+    return problems
+
+
+def dangling_pointers(output: Any, fields: list[dict[str, Any]]) -> list[str]:
+    """``to`` pointers that name no place in the output (a report promising a value that is not there)."""
+    from crosswalk.language.pointer import exists
+
+    return [
+        f"{e['path'] or '/'} is reported {e['status']} to {t}, which the output does not have"
+        for e in fields
+        for t in e.get("to", [])
+        if not exists(output, parse_pointer(t))
+    ]
+
+
+def accounting_problems(
+    source: Any, output: Any, fields: list[dict[str, Any]], *, verify: bool = False
+) -> list[str]:
+    """Every way the report fails to account for the conversion: dangling ``to`` pointers and uncovered leaves
+    (cheap, always checked), and with ``verify`` the whole-document DeepDiff cross-check (slow)."""
+    problems = dangling_pointers(output, fields) + coverage_problems(source, output, fields)
+    if verify:
+        problems += ledger_problems(source, output, fields)
+    return problems
+
+
+def guard(
+    source: Any, output: Any, fields: list[dict[str, Any]], *, href: str | None = None, verify: bool = False
+) -> None:
+    """Raise InternalError when the report does not account for the output: the conversion then fails (nothing
+    is written) instead of handing over a document whose report is wrong."""
+    from crosswalk.errors import InternalError
+
+    problems = accounting_problems(source, output, fields, verify=verify)
+    if not problems:
+        return
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise InternalError(
+        f"internal error: the report does not account for the conversion: {problems[0]}{more}; "
+        "this is a crosswalk bug, please report it with the input document",
+        href=href,
+        path=_problem_pointer(problems[0]),
+    )
+
+
+def _problem_pointer(problem: str) -> str | None:
+    """The first JSON Pointer a problem text names (where to look), if any."""
+    for word in problem.split():
+        if word.startswith("/"):
+            return word.rstrip(",;")
+    return None
+
+
+def _emptied(source: Any, output: Any, path: Path) -> bool:
+    """An empty object/list left where the source had a container of the same type whose members were all
+    moved or dropped: its members' entries account for it."""
+    from crosswalk.language.pointer import get
+
+    value, before = get(output, path), get(source, path)
+    return value in ({}, []) and type(value) is type(before) and bool(before)
+
+
+def _ptr(path: Path) -> str:
+    from crosswalk.language.pointer import to_pointer
+
+    return to_pointer(path) or "/"
+
+
+def ledger_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> list[str]:
+    """DeepDiff confirms the ledger: every path deepdiff sees removed or changed must not be reported as kept
+    in place by its most specific entry (an unexplained change is an engine bug)."""
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(source, output, ignore_order=False, view="tree", threshold_to_diff_deeper=0)
+    by_source = {
+        parse_pointer(e["path"]): e
+        for e in fields
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e)
+    }
+    problems = []
+    for kind in ("dictionary_item_removed", "iterable_item_removed", "values_changed", "type_changes"):
+        for level in diff.get(kind, []):
+            path = tuple(str(p) for p in level.path(output_format="list"))
+            if not leaves_under(source, path):
+                continue
+            if all(_kept_here(_most_specific(by_source, leaf)) for leaf in leaves_under(source, path)):
+                problems.append(f"{kind} at {_ptr(path)} but the ledger says kept")
+    return problems
+
+
+def leaves_under(doc: Any, path: Path) -> list[Path]:
+    from crosswalk.language.pointer import exists, get
+
+    if not exists(doc, path):
+        return []
+    return [p for p, _ in leaves(get(doc, path), path)]
+
+
+def render_text(report: dict[str, Any], verbose: bool = False) -> str:
+    """The report for people: a head line, the counts, then one line per subtree, status and reason (the
+    fields of a list that share a fate are one line: ``/selected_bands/0…13 (14 fields)``); ``verbose`` lists
+    every entry, kept ones included, one line each."""
+    from crosswalk.engine.grouping import group_fields, group_issues
+
+    src, tgt = report["source"], report["target"]
+    lines = [
+        f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')}"
+        f" ({len(report['steps'])} step{'s' if len(report['steps']) != 1 else ''})"
+    ]
+    s = report["summary"]
+    lines.append("  " + ", ".join(f"{k} {v}" for k, v in s.items() if v))
+    if verbose:
+        for e in report["fields"]:
+            to = f" -> {', '.join(e['to'])}" if e.get("to") else ""
+            why = f"  ({e['reason']})" if e.get("reason") else ""
+            lines.append(f"  {e['status']:<11} {e['path'] or '/'}{to}{why}")
+    else:
+        for g in group_fields(report["fields"]):
+            count = f" ({g.size} fields)" if g.size > 1 else ""
+            to = f" -> {', '.join(g.targets)}" if g.to else ""
+            why = f"  ({g.reason})" if g.reason else ""
+            lines.append(f"  {g.status:<11} {g.path}{count}{to}{why}")
+    if report.get("validated", True):
+        valid = "valid" if report["valid"] else "INVALID"
+        verdict = f"  output {valid} against {tgt.get('format')}"
+    else:
+        verdict = "  output not validated (--no-validate)"
+    lines.append(verdict + (f"; {len(report['issues'])} issue(s):" if report["issues"] else ""))
+    if verbose:
+        for i in report["issues"]:
+            lines.append(f"    {i.get('severity', 'error')}: {i['path'] or '/'}: {i['message']}")
+    else:
+        for g in group_issues(report["issues"]):
+            count = f" ({g.size} places)" if g.size > 1 else ""
+            lines.append(f"    {g.status}: {g.path}{count}: {g.reason}")
+    return "\n".join(lines)
+
+
+def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
+    """The report as a markdown table, grouped like `render_text` (``verbose``: one row per entry)."""
+    from crosswalk.engine.grouping import Group, group_fields
+
+    src, tgt = report["source"], report["target"]
+    out = [f"### `{src.get('href') or 'stdin'}`: {src.get('format')} → {tgt.get('format')}", ""]
+    out.append("| status | path | to | reason |")
+    out.append("|---|---|---|---|")
+    if verbose:
+        groups = [Group(e["status"], e.get("reason", ""), [e["path"]], list(e.get("to", []))) for e in report["fields"]]
+    else:
+        groups = group_fields(report["fields"], include_kept=True)
+    for g in groups:
+        to = "<br>".join(f"`{t}`" for t in g.targets)
+        count = f" ({g.size} fields)" if g.size > 1 else ""
+        reason = g.reason.replace("|", "\\|")
+        out.append(f"| {g.status} | `{g.path}`{count} | {to} | {reason} |")
+    out.append("")
+    out.append(
+        f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
+        + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v)
+    )
+    for i in report["issues"]:
+        out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
+    return "\n".join(out) + "\n"
+
+
+def render(report: dict[str, Any], fmt: str, verbose: bool = False) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False)
+    if fmt == "markdown":
+        return render_markdown(report, verbose)
+    return render_text(report, verbose)
+
+
+__all__ = [
+    "summarize",
+    "coverage_problems",
+    "ledger_problems",
+    "dangling_pointers",
+    "accounting_problems",
+    "guard",
+    "render",
+    "is_prefix",
+]
+
+
+def entry_for(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any] | None:
+    """The report entry that decides a source pointer: the most specific entry at it or at an ancestor."""
+    by_source = {
+        parse_pointer(e["path"]): e
+        for e in fields
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e)
+    }
+    return _most_specific(by_source, parse_pointer(pointer))
+
+
+def document_report(
+    *,
+    href: str | None,
+    source_format: str | None,
+    target: str,
+    steps: list[str],
+    fields: list[dict[str, Any]],
+    issues: list[dict[str, Any]],
+    valid: bool,
+    validated: bool,
+    source: Any,
+    also: list[str] | None = None,
+) -> dict[str, Any]:
+    """The per-document report object (one builder for single and bulk runs)."""
+    report: dict[str, Any] = {
+        "source": {"href": href, "format": source_format},
+        "target": {"format": target},
+        "steps": steps,
+        "fields": fields,
+        "valid": valid,
+        "validated": validated,  # false under --no-validate: "valid" then only means "no accounting problem"
+        "issues": issues,
+        "summary": summarize(fields, source),
+    }
+    if also:
+        report["source"]["also"] = also
+    return report

@@ -1,0 +1,284 @@
+"""Round trips: source -> ``via`` -> source, checked against what the two reports admit.
+
+``roundtrip(doc, via)`` converts a document to another format and back to its own (detected) format, then diffs
+the result against the **baseline**: the original document after crosswalk's repairs (``mappings/repairs.yaml``
+alone, which every conversion runs first; its fixes are reported ``repaired``, or ``dropped`` for invalid
+fields such as an ``Item.collection`` without a collection link). Comparing against the raw original would
+count those announced repairs as round-trip differences.
+
+Every difference (``crosswalk.engine.diff``: JSON Pointers; ``stac_extensions`` and ``links`` compared as multisets)
+must be explained by the reports: a source leaf one of the two legs reported ``lossy`` or ``dropped`` (its fate
+is its most specific entry), a source leaf the way out reported ``repaired`` (repairs made inside an edge, such
+as the dlm edges' eo:bands unit fix; the baseline holds only the repairs step's), or a value one of them
+``invented`` (or ``filled``):
+
+* a leg-1 loss explains its own source path (the baseline and the result share a format and so a path space)
+  and the result paths its value reached through leg 2; a leg-1 invention, the result paths it reached;
+* a leg-2 loss explains the baseline paths whose value it came from (mapped back through leg 1) and the result
+  paths in its ``to``; a leg-2 invention, its own path.
+
+A difference that is only a change of place is not a loss either: the very same value, traced through both
+reports' ``to`` paths, sits elsewhere in the result (``moved_to``), or came from elsewhere in the baseline
+(``moved_from``, or ``copy_of`` when the original place still holds it too). Anything else is an engine or
+mapping bug (a ``transformed``/``moved``/``kept`` report that did not hold) and is listed under
+``unexplained``.
+
+With ``keep_source`` the first leg runs in lossless mode (``--keep-source``: fields with no target stay under
+their own keys); the return leg is a plain conversion whose rules let values already present win, which is what
+restores the parked fields. (Keeping source fields on the way back too would park the values invented on the
+way out.)
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from crosswalk.engine.diff import diff
+from crosswalk.language.pointer import Path, parse_pointer, to_pointer
+
+LOSSES = ("lossy", "dropped")
+CREATED = ("invented", "filled")
+
+
+def repaired(doc: Any, href: str | None = None) -> Any:
+    """``doc`` after crosswalk's repairs only (the baseline of a round trip); the input is not mutated."""
+    return _repaired(doc, href)[0]
+
+
+def _repaired(doc: Any, href: str | None = None) -> tuple[Any, list[dict[str, Any]]]:
+    from crosswalk.engine.ledger import Ledger
+    from crosswalk.engine.run import Ctx, apply
+    from crosswalk.language.spec import load_support
+
+    work = copy.deepcopy(doc)
+    ledger = Ledger(doc)
+    apply(load_support("repairs.yaml"), Ctx(work, ledger, href=href))
+    return work, ledger.entries()
+
+
+def _related(a: Path, b: Path) -> bool:
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _targets(entry: dict[str, Any]) -> list[Path]:
+    """Where an entry's value is in its output (own path for kept entries without ``to``)."""
+    if "to" in entry:
+        return [parse_pointer(t) for t in entry["to"]]
+    if entry["status"] == "kept":
+        return [parse_pointer(entry["path"])]
+    return []
+
+
+def _source_entries(fields: list[dict[str, Any]]) -> dict[Path, dict[str, Any]]:
+    return {parse_pointer(e["path"]): e for e in fields if e["status"] not in ("invented", "filled")}
+
+
+def _effective(by_path: dict[Path, dict[str, Any]], path: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The most specific entry at or above ``path`` (the report contract's rule)."""
+    for n in range(len(path), -1, -1):
+        e = by_path.get(path[:n])
+        if e is not None:
+            return path[:n], e
+    return None
+
+
+def _forward(by_path: dict[Path, dict[str, Any]], path: Path) -> list[Path]:
+    """Output paths the input leaf ``path`` reached, per one leg's report."""
+    hit = _effective(by_path, path)
+    if hit is None:
+        return []
+    at, e = hit
+    return [t + path[len(at):] for t in _targets(e)]
+
+
+def _backward(fields: list[dict[str, Any]], path: Path) -> list[Path]:
+    """Input paths whose values reached the output path ``path``, per one leg's report."""
+    out: list[Path] = []
+    for e in fields:
+        if e["status"] in ("invented", "filled"):
+            continue
+        src = parse_pointer(e["path"])
+        for t in _targets(e):
+            if _related(t, path):
+                out.append(src + (path[len(t):] if len(path) > len(t) else ()))
+    return out
+
+
+def explanations(original: Any, middle: Any, out_fields: list[dict[str, Any]],
+                 back_fields: list[dict[str, Any]], repair_fields: list[dict[str, Any]] | None = None,
+                 ) -> list[dict[str, Any]]:
+    """Every source leaf either leg reported lossy/dropped, and every value either leg invented (or filled),
+    with the baseline/result paths it accounts for (``covers``). ``original`` and ``middle`` are the inputs of
+    the two legs; a leaf's fate is its most specific report entry."""
+    from crosswalk.language.pointer import leaves
+
+    out_by, back_by = _source_entries(out_fields), _source_entries(back_fields)
+    repair_by = _source_entries(repair_fields or [])
+    found: list[dict[str, Any]] = []
+
+    def add(leg: str, path: Path, e: dict[str, Any], covers: set[Path]) -> None:
+        found.append({"leg": leg, "path": to_pointer(path), "status": e["status"], "reason": e.get("reason", ""),
+                      "covers": sorted(covers)})
+
+    for leaf, _ in leaves(original):
+        hit = _effective(out_by, leaf)
+        if hit and hit[1]["status"] in LOSSES + ("repaired",):  # "after the repairs reported on the way"
+            covers = {leaf, *_forward(repair_by, leaf)}  # where the repairs put it in the baseline
+            for mid in _forward(out_by, leaf):
+                covers.update(_forward(back_by, mid))
+            add("out", leaf, hit[1], covers)
+    for leaf, _ in leaves(middle):
+        hit = _effective(back_by, leaf)
+        if hit and hit[1]["status"] in LOSSES:
+            covers = set(_forward(back_by, leaf))
+            for src in _backward(out_fields, leaf):
+                covers.update([src, *_forward(repair_by, src)])
+            add("back", leaf, hit[1], covers)
+    for e in out_fields:
+        if e["status"] in CREATED:
+            made = parse_pointer(e["path"])
+            from crosswalk.language.pointer import exists, get
+
+            under = [made + rel for rel, _ in leaves(get(middle, made))] if exists(middle, made) else [made]
+            add("out", made, e, {r for leaf in under for r in _forward(back_by, leaf)})
+    for e in back_fields:
+        if e["status"] in CREATED:
+            add("back", parse_pointer(e["path"]), e, {parse_pointer(e["path"])})
+    return found
+
+
+def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[dict[str, Any]],
+                back_fields: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """A difference that is only a change of place: the very same value, traced through both reports, sits at
+    another path of the result (``moved_to``), or came from another path of the baseline (``copy_of`` when
+    that one is still in the result too, else ``moved_from``). None if it is not that."""
+    from crosswalk.language.pointer import exists, get
+
+    path = parse_pointer(d["path"])
+
+    def went() -> str | None:  # where the baseline value at path went, unchanged
+        value = get(baseline, path)
+        out_by, back_by = _source_entries(out_fields), _source_entries(back_fields)
+        for mid in _forward(out_by, path):
+            for dst in _forward(back_by, mid):
+                if dst != path and exists(result, dst) and get(result, dst) == value:
+                    return to_pointer(dst)
+        return None
+
+    def came() -> tuple[str, bool] | None:  # where the result value at path came from, unchanged
+        value = get(result, path)
+        for mid in _backward(back_fields, path):
+            for src in _backward(out_fields, mid):
+                if src != path and exists(baseline, src) and get(baseline, src) == value:
+                    return to_pointer(src), exists(result, src) and get(result, src) == value
+        return None
+
+    if d["status"] == "removed":
+        dst = went()
+        return ("moved_to", dst) if dst else None
+    src = came()
+    if d["status"] == "added":
+        return (("copy_of" if src[1] else "moved_from"), src[0]) if src else None
+    dst = went()  # changed: the old value left for another place and the new one arrived from another
+    return ("moved_from", src[0]) if src and dst else None
+
+
+def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href: str | None = None) -> dict[str, Any]:
+    """Convert ``doc`` to ``via`` and back; return the differences and whether each is explained.
+
+    The result: ``source``/``via`` formats, ``steps`` of both legs, ``exact`` (no difference), ``ok`` (no
+    unexplained difference), ``differences`` (each with ``explained_by``: the report entries that admit it, or
+    ``moved_to``/``moved_from``/``copy_of``: where the same value is), ``unexplained``,
+    ``reported`` (lossy/dropped/invented fields of both legs with the paths they cover), ``recovered`` (losses
+    reported on the way out whose paths came back equal anyway), ``reports`` (both conversion reports) and
+    ``document`` (the result). Conversion errors are returned under ``error`` (and ``ok`` is false).
+    """
+    from crosswalk.language.formats import detect
+    from crosswalk.pipeline import convert
+
+    source = detect(doc, href).format
+    out = convert(doc, href=href, to=via, keep_source=keep_source)
+    result: dict[str, Any] = {"source": str(source), "via": via, "keep_source": keep_source, "href": href}
+    if out.error:
+        return {**result, "ok": False, "exact": False, "error": f"out: {out.error}"}
+    back = convert(out.document, href=href, to=str(source))
+    if back.error:
+        return {**result, "ok": False, "exact": False, "error": f"back: {back.error}"}
+    # no step on the way out means no repairs either: then the original itself is the baseline
+    baseline, repairs = _repaired(doc, href) if out.steps else (copy.deepcopy(doc), [])
+    diffs = diff(baseline, back.document)
+    found = explanations(doc, out.document, out.report["fields"], back.report["fields"], repairs)
+    unexplained = []
+    for d in diffs:
+        path = parse_pointer(d["path"])
+        by = sorted({f["path"] for f in found if any(_related(c, path) for c in f["covers"])})
+        d["explained_by"] = by
+        if not by:
+            moved = _relocation(baseline, back.document, d, out.report["fields"], back.report["fields"])
+            if moved is not None:
+                d[moved[0]] = moved[1]
+            else:
+                unexplained.append(d)
+    differing = [parse_pointer(d["path"]) for d in diffs]
+    recovered = sorted({f["path"] for f in found if f["leg"] == "out" and f["status"] in LOSSES
+                        and not any(_related(c, p) for c in f["covers"] for p in differing)})
+    for f in found:
+        f["covers"] = [to_pointer(c) for c in f["covers"]]
+    return {
+        **result,
+        "target": str(out.target),
+        "steps": {"out": out.steps, "back": back.steps},
+        "exact": not diffs,
+        "ok": not unexplained,
+        "differences": diffs,
+        "unexplained": unexplained,
+        "reported": found,
+        "recovered": recovered,
+        "valid": {"out": out.valid, "back": back.valid},
+        "reports": {"out": out.report, "back": back.report},
+        "document": back.document,
+    }
+
+
+def render_text(r: dict[str, Any]) -> str:
+    head = f"{r.get('href') or '<stdin>'}: {r['source']} -> {r['via']} -> {r['source']}"
+    if r.get("keep_source"):
+        head += " (--keep-source)"
+    if "error" in r:
+        return f"{head}\n  error: {r['error']}"
+    lines = [head]
+    n, bad = len(r["differences"]), len(r["unexplained"])
+    if not n:
+        lines.append("  exact: the document came back unchanged (after repairs)")
+    else:
+        lines.append(f"  {n} difference(s), {n - bad} explained by the reports, {bad} unexplained")
+    from crosswalk.engine.diff import _short
+
+    for d in r["differences"]:
+        mark = {"added": "+", "removed": "-", "changed": "~"}[d["status"]]
+        what = (f"{_short(d['old'], 60)} -> {_short(d['new'], 60)}" if d["status"] == "changed"
+                else _short(d.get("new", d.get("old")), 60))
+        if d["explained_by"]:
+            why = f"explained by {', '.join(d['explained_by'][:3])}"
+        elif d.get("copy_of"):
+            why = f"the same value as {d['copy_of']}, copied here by the reported steps"
+        elif d.get("moved_from") or d.get("moved_to"):
+            why = (f"the same value, moved from {d['moved_from']} by the reported steps" if d.get("moved_from")
+                   else f"the same value, moved to {d['moved_to']} by the reported steps")
+        else:
+            why = "UNEXPLAINED (a bug)"
+        lines.append(f"  {mark} {d['path'] or '/'}: {what}  [{why}]")
+    return "\n".join(lines)
+
+
+def render(r: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps({k: v for k, v in r.items() if k != "document"}, indent=2, ensure_ascii=False)
+    return render_text(r)
+
+
+__all__ = ["roundtrip", "repaired", "explanations", "render"]

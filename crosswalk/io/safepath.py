@@ -1,0 +1,105 @@
+"""Where crosswalk may write: every path is resolved (symlinks too) before it is trusted.
+
+Rules (usage errors, exit 2, decided before anything is read or written):
+
+* no written path (``-o``, ``--report-file``, ``--summary-file``, the output and backup trees) may be an input or
+  lie inside an input directory; only ``--in-place`` rewrites inputs, and only the files of its own tree;
+* ``--out-dir`` and ``--backup-dir`` may not resolve onto the input tree, inside it, or around it (a mirror
+  written into an ancestor of the tree lands on the tree's own files);
+* two outputs may not be the same file.
+
+At write time (`checked_destination`) each destination is resolved again and must still lie inside the tree it
+belongs to (a symlinked subdirectory of an output tree pointing back into the input is refused there).
+A device or FIFO named as an output is written to, never renamed over (`crosswalk.io.documents.write_atomic`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+
+from crosswalk.errors import CrosswalkError, OptionError
+
+__all__ = ["check_bulk_outputs", "check_single_outputs", "checked_destination", "is_within", "real"]
+
+
+def real(path: str) -> str:
+    """The absolute path with every symlink resolved (missing tails are kept as written)."""
+    return os.path.realpath(os.path.abspath(path))
+
+
+def is_within(path: str, root: str) -> bool:
+    """``path`` is ``root`` or below it (both resolved)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _is_special(path: str) -> bool:
+    """An existing device, FIFO or socket: written to like a stream, so naming it twice loses nothing."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def check_single_outputs(src: str, *, output: str | None, report_file: str | None) -> None:
+    """One document: ``-o`` and ``--report-file`` may not be the input, nor the same file."""
+    outputs = [(name, p) for name, p in (("-o/--output", output), ("--report-file", report_file)) if p and p != "-"]
+    source = real(src) if src != "-" else None
+    for name, path in outputs:
+        if source is not None and real(path) == source and not _is_special(source):
+            raise OptionError(f"{name} {path} is the input file: crosswalk does not overwrite its input "
+                              "(write elsewhere; bulk mode has --in-place, with backups)")
+    if len(outputs) == 2 and real(outputs[0][1]) == real(outputs[1][1]) and not _is_special(outputs[0][1]):
+        raise OptionError(f"-o/--output and --report-file name the same file ({outputs[0][1]})")
+
+
+def check_bulk_outputs(
+    srcs: Sequence[str],
+    root: str,
+    *,
+    out_dir: str | None,
+    backup_dir: str | None,
+    summary_file: str | None,
+    in_place: bool,
+) -> None:
+    """A bulk run's written paths against its inputs (``root``: the resolved directory whose tree is read)."""
+    inputs = [real(s) for s in srcs]
+    input_dirs = [s for s in inputs if os.path.isdir(s)]
+    for name, given in (("--out-dir", out_dir), ("--backup-dir" if in_place else None, backup_dir)):
+        if not given or not name:
+            continue
+        where = real(given)
+        if where == root:
+            raise OptionError(f"{name} {given} is the input tree ({root}); use --in-place to rewrite it")
+        if is_within(where, root):
+            raise OptionError(f"{name} {given} lies inside the input tree ({root}); choose a directory outside it")
+        if is_within(root, where):
+            raise OptionError(f"{name} {given} contains the input tree ({root}): its files would be written over")
+    if out_dir and backup_dir and real(out_dir) == real(backup_dir):  # pragma: no cover - they exclude each other
+        raise OptionError("--out-dir and --backup-dir name the same directory")
+    if not summary_file:
+        return
+    where = real(summary_file)
+    if where in inputs or any(is_within(where, d) for d in input_dirs):
+        raise OptionError(f"--summary-file {summary_file} is an input (or lies inside an input directory)")
+    if in_place and is_within(where, root):
+        raise OptionError(f"--summary-file {summary_file} lies inside the tree --in-place rewrites ({root})")
+    for name, given in (("--out-dir", out_dir), ("--backup-dir", backup_dir)):
+        if given and is_within(where, real(given)):
+            raise OptionError(f"--summary-file {summary_file} lies inside {name} {given}")
+
+
+class UnsafeWrite(CrosswalkError):
+    """A destination that resolves outside the tree it belongs to (a symlink planted in an output tree)."""
+
+
+def checked_destination(path: str, tree: str, *, not_inside: str | None = None) -> str:
+    """``path`` resolved, which must lie inside ``tree`` (resolved) and, when given, not inside ``not_inside``
+    (the input tree, for an output or backup tree); raises UnsafeWrite."""
+    where = real(path)
+    if not is_within(where, tree):
+        raise UnsafeWrite(f"resolves to {where}, outside {tree}: not written", href=path)
+    if not_inside is not None and is_within(where, not_inside):
+        raise UnsafeWrite(f"resolves to {where}, inside the input tree: not written", href=path)
+    return where

@@ -1,0 +1,360 @@
+"""Loading mapping files: YAML with line numbers, checked against the mapping language's JSON Schema, then
+compiled (jsonpath expressions parsed once, transforms and value tables resolved)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from crosswalk.errors import SpecError
+from crosswalk.language.formats import Format
+
+LINE = "__line__"
+
+
+@dataclass(frozen=True)
+class Rule:
+    op: str
+    args: dict[str, Any]
+    file: str
+    line: int
+    index: int
+    paths: tuple[Any, ...] = ()  # compiled jsonpath expressions
+    rules: tuple[Rule, ...] = ()  # sub-rules of `each`
+    table: dict[str, Any] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{Path(self.file).name}:{self.line} #{self.index} {self.op}"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    id: str
+    source: Format
+    target: Format
+    summary: str
+    rules: tuple[Rule, ...]
+    file: str
+    notes: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def location(self) -> str:
+        """The file and, for a step file, the side of it: ``mlm_1.4.0__mlm_1.5.0.yaml (down)``."""
+        return _location(self.file, self.id)
+
+
+def _location(file: str, edge_id: str) -> str:
+    name = Path(file).name
+    if "__" not in name:
+        return name  # a support file
+    return f"{name} ({'up' if Path(file).stem == edge_id else 'down'})"
+
+
+def _line_loader():
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster start-up
+
+    class LineLoader(base):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        mapping = base.construct_mapping(loader, node, deep=True)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
+
+
+def _strip(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k != LINE}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def _line_at(annotated: Any, path: list[Any]) -> int | None:
+    line = annotated.get(LINE) if isinstance(annotated, dict) else None
+    node = annotated
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and LINE in node:
+            line = node[LINE]
+    return line
+
+
+@cache
+def _language_schema() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "mapping.schema.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _validator():
+    import jsonschema
+
+    return jsonschema.Draft7Validator(_language_schema())
+
+
+@cache
+def _fast_check():
+    """jsonschema-rs says valid/invalid without importing the Python jsonschema (a one-file run's start-up);
+    the Python validator explains a failure."""
+    try:
+        import jsonschema_rs
+
+        return jsonschema_rs.validator_for(_language_schema()).is_valid
+    except ImportError:  # pragma: no cover - optional speed-up
+        return lambda _data: False
+
+
+@cache
+def _tables(directory: str) -> dict[str, dict[str, Any]]:
+    import yaml
+
+    tables: dict[str, dict[str, Any]] = {}
+    for path in sorted(Path(directory, "tables").glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        for name, table in data.items():
+            tables[name] = {str(k): v for k, v in table.items()}
+    return tables
+
+
+def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file's YAML (annotated with line numbers, and plain), checked against the mapping language."""
+    import yaml
+
+    file = str(path)
+    try:
+        annotated = yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        message = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise SpecError(f"invalid YAML: {message}", file=file, line=mark.line + 1 if mark else None) from None
+    if not isinstance(annotated, dict):
+        raise SpecError("a mapping file must be a YAML object", file=file)
+    data = _strip(annotated)
+    errors = [] if _fast_check()(data) else sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        import jsonschema
+
+        err = jsonschema.exceptions.best_match(errors)
+        loc = "/".join(str(p) for p in err.absolute_path)
+        raise SpecError(
+            f"{loc or 'top level'}: {err.message}", file=file, line=_line_at(annotated, list(err.absolute_path))
+        )
+    return annotated, data
+
+
+def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
+    from jsonpath_ng import parse as jsonpath
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+
+    from crosswalk import transforms
+
+    out = []
+    for i, item in enumerate(items):
+        op = next(k for k in item if k != LINE)
+        args = item[op]
+        line = item.get(LINE, 0)
+        raw_paths = args.get("path") if op not in ("set", "default", "extensions", "transform") else None
+        compiled: list[Any] = []
+        for text in [raw_paths] if isinstance(raw_paths, str) else raw_paths or []:
+            try:
+                compiled.append(jsonpath(text))
+            except (JsonPathLexerError, JsonPathParserError, Exception) as e:  # jsonpath-ng raises bare Exception
+                raise SpecError(f"rule {i} {op}: bad jsonpath {text!r}: {e}", file=file, line=line) from None
+        table = None
+        if op == "map_values":
+            table = args["table"]
+            if isinstance(table, str):
+                if table not in tables:
+                    raise SpecError(f"rule {i} map_values: unknown table {table!r}", file=file, line=line)
+                table = tables[table]
+            else:
+                table = {str(k): v for k, v in _strip(table).items()}
+        if op == "transform" and args["name"] not in transforms.REGISTRY:
+            import difflib
+
+            near = difflib.get_close_matches(args["name"], transforms.REGISTRY, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise SpecError(f"rule {i}: unknown transform {args['name']!r}{hint}", file=file, line=line)
+        sub = _compile_rules(args["rules"], file, tables) if op == "each" else ()
+        plain = _strip(args)
+        if op == "extensions":
+            plain = _uri_swap(plain, file, line)
+        out.append(
+            Rule(op=op, args=plain, file=file, line=line, index=i, paths=tuple(compiled), rules=sub, table=table)
+        )
+    return tuple(out)
+
+
+def _uri_swap(args: dict[str, Any], file: str, line: int) -> dict[str, Any]:
+    """``remove_format``/``add_format`` of an ``extensions`` rule, spelled out from the format registry: every URI
+    spelling of a version (``mlm@1.4.0``) or of any version of a family (``mlm``) removed, the version's URI added."""
+    from crosswalk.language.formats import registry
+
+    out = {k: v for k, v in args.items() if k not in ("remove_format", "add_format")}
+    families = registry().families
+    try:
+        if "remove_format" in args:
+            family, _, version = args["remove_format"].partition("@")
+            if version:
+                Format.parse(args["remove_format"])
+            out["remove"] = [*args.get("remove", []), *families[family].uri_regexes(version or None)]
+        if "add_format" in args:
+            fmt = Format.parse(args["add_format"])
+            out["add"] = [*args.get("add", []), families[fmt.family].uri(fmt.version)]
+    except Exception as e:
+        message = getattr(e, "message", str(e))
+        raise SpecError(f"extensions: {message}", file=file, line=line) from None
+    return out
+
+
+def _endpoints(data: dict[str, Any], annotated: dict[str, Any], file: str) -> tuple[Format, Format]:
+    try:
+        # "stac@any" marks a support file (core repairs) that is not an edge of the graph.
+        if data["source"] == "stac@any":
+            return Format("stac", "any"), Format("stac", "any")
+        return Format.parse(data["source"]), Format.parse(data["target"])
+    except Exception as e:
+        message = getattr(e, "message", str(e))
+        raise SpecError(message, file=file, line=annotated.get(LINE)) from None
+
+
+def step_ids(step_id: str) -> tuple[str, str]:
+    """The edge ids of a step file ``A__B``: ``A__B`` up, ``B__A`` down."""
+    left, _, right = step_id.partition("__")
+    return step_id, f"{right}__{left}"
+
+
+def load_mapping(path: Path, direction: str = "up") -> Mapping:
+    """Load and check one mapping file; every problem is a SpecError naming the file and line.
+
+    A step file (``up:`` and ``down:``) holds two edges: ``direction`` says which one; a support file (``rules:``)
+    holds one."""
+    file = str(path)
+    annotated, data = _read_checked(path)
+    tables = _tables(str(path.parent))
+    source, target = _endpoints(data, annotated, file)
+    if "rules" in data:  # a support file
+        return Mapping(
+            id=data["id"],
+            source=source,
+            target=target,
+            summary=data["summary"],
+            rules=_compile_rules(annotated["rules"], file, tables),
+            file=file,
+            notes=data.get("notes", ""),
+            raw=data,
+        )
+    side = data[direction]
+    if "none" in side:
+        raise SpecError(f"this step has no way {direction}: {side['none']}", file=file, line=annotated[direction][LINE])
+    up_id, down_id = step_ids(data["id"])
+    if direction == "down":
+        source, target = target, source
+    return Mapping(
+        id=up_id if direction == "up" else down_id,
+        source=source,
+        target=target,
+        summary=side["summary"],
+        rules=_compile_rules(annotated[direction]["rules"], file, tables),
+        file=file,
+        notes=side.get("notes", ""),
+        raw=data,
+    )
+
+
+@cache
+def load_mappings(directory: str | None = None) -> tuple[Mapping, ...]:
+    """Every edge of every step file (``*__*.yaml``) in the mappings directory."""
+    return tuple(ref.load() for ref in edge_index(directory))
+
+
+@cache
+def load_support(name: str, directory: str | None = None) -> Mapping:
+    """A non-edge mapping file (``repairs.yaml``, run before the first edge of any plan)."""
+    from crosswalk.resources import mappings_dir
+
+    root = Path(directory) if directory else mappings_dir()
+    return load_mapping(root / name)
+
+
+@dataclass(frozen=True)
+class EdgeRef:
+    """An edge of the graph known from its file name alone; the mapping is loaded (and checked) on first use,
+    so a one-file conversion reads only the files on its plan."""
+
+    id: str
+    source: Format
+    target: Format
+    file: str
+    direction: str = "up"  # which side of the step file: "up" (older to newer) or "down"
+
+    def load(self) -> Mapping:
+        mapping = _load_file(self.file, self.direction)
+        if (mapping.source, mapping.target, mapping.id) != (self.source, self.target, self.id):
+            raise SpecError(
+                f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
+                f"{mapping.source} -> {mapping.target} ({mapping.id})",
+                file=self.file,
+            )
+        return mapping
+
+    @property
+    def location(self) -> str:
+        return _location(self.file, self.id)
+
+    def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
+        return getattr(self.load(), name)
+
+
+@cache
+def _load_file(file: str, direction: str) -> Mapping:
+    return load_mapping(Path(file), direction)
+
+
+def _format_of(text: str, file: Path) -> Format:
+    family, sep, version = text.rpartition("_")
+    if not sep:
+        raise SpecError(
+            f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}", file=str(file)
+        )
+    try:
+        return Format.parse(f"{family}@{version}")
+    except Exception as e:
+        raise SpecError(getattr(e, "message", str(e)), file=str(file)) from None
+
+
+@cache
+def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
+    """The edges of every step file (``<family>_<version>__<family>_<version>.yaml``, older first): its ``up``
+    edge, and its ``down`` edge unless the file says there is no way back. Only the top-level keys are read here;
+    the rules are loaded (and checked) on first use."""
+    from crosswalk.resources import load_yaml, mappings_dir
+
+    root = Path(directory) if directory else mappings_dir()
+    refs = []
+    for p in sorted(root.glob("*__*.yaml")):
+        left, _, right = p.stem.partition("__")
+        older, newer = _format_of(left, p), _format_of(right, p)
+        refs.append(EdgeRef(id=p.stem, source=older, target=newer, file=str(p)))
+        data = load_yaml(p)
+        down = data.get("down") if isinstance(data, dict) else None
+        if not isinstance(down, dict):
+            load_mapping(p)  # the language check names the file and line of what is missing
+            why = "a step file needs `down:` rules, or `down: {none: <why there is no way back>}`"
+            raise SpecError(why, file=str(p))
+        if "none" not in down:
+            refs.append(EdgeRef(id=step_ids(p.stem)[1], source=newer, target=older, file=str(p), direction="down"))
+    return tuple(refs)

@@ -1,0 +1,1 @@
+"""Transforms for the two dlm layouts: to MLM (up) and back from MLM (down)."""

@@ -1,0 +1,243 @@
+"""Transforms for ml-model 1.0.0 -> MLM (after the MLM legacy guide for ml-model)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crosswalk.engine.run import Ctx
+from crosswalk.transforms import table, transform
+from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, sanitise_name
+
+P = ("properties",)
+OCI = "application/vnd.oci.image.index.v1+json"
+ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
+
+
+def task_for(value: Any) -> tuple[str | None, str | None]:
+    """(MLM task, lossy reason) for an ml-model prediction_type or a dlm task name."""
+    if not isinstance(value, str):
+        return None, None
+    key = re.sub(r"[\s_]+", "-", value.strip().lower())
+    entry = table("tasks").get(key)
+    if isinstance(entry, dict):
+        return entry["value"], entry.get("lossy")
+    return entry, None
+
+
+@transform(
+    "ml_model.tasks",
+    reads=("properties.ml-model:prediction_type",),
+    writes=("properties.mlm:tasks", "properties.mlm:output"),
+)
+def tasks(ctx: Ctx) -> None:
+    """prediction_type becomes mlm:tasks and the task of one invented output (ml-model describes no tensors)."""
+    src = P + ("ml-model:prediction_type",)
+    value = ctx.get(src)
+    if value is None and not ctx.has(src):
+        return
+    task, lossy = task_for(value)
+    props = ctx.get(P)
+    props.pop("ml-model:prediction_type")
+    dsts = []
+    if "mlm:tasks" not in props:
+        props["mlm:tasks"] = [task] if task else []
+        if task:
+            dsts.append(P + ("mlm:tasks",))
+        else:
+            ctx.ledger.create(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
+    if "mlm:output" not in props:
+        props["mlm:output"] = [
+            {
+                "name": task or "output",
+                "tasks": [task] if task else [],
+                "result": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"},
+            }
+        ]
+        ctx.ledger.create(P + ("mlm:output", "0", "name"), "invented", "ml-model names no output; named after the task")
+        ctx.ledger.create(
+            P + ("mlm:output", "0", "result"),
+            "invented",
+            "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed",
+        )
+        if task:
+            dsts.append(P + ("mlm:output", "0", "tasks"))
+        else:
+            ctx.ledger.create(P + ("mlm:output", "0", "tasks"), "invented", "no MLM task for the prediction_type")
+    if not task:
+        ctx.dropped(src, f"prediction_type {value!r} is not an MLM task (closed enum)")
+    elif not dsts:
+        ctx.dropped(src, "mlm:tasks and mlm:output already present; kept those values")
+    elif lossy:
+        ctx.lossy([src], dsts, lossy)
+    else:
+        ctx.transformed([src], dsts, "prediction_type became a one-element task list")
+
+
+@transform("ml_model.summary_tasks", reads=("summaries.ml-model:prediction_type",), writes=("summaries.mlm:tasks",))
+def summary_tasks(ctx: Ctx) -> None:
+    """Collection summaries of prediction_type become summaries of mlm:tasks."""
+    src = ("summaries", "ml-model:prediction_type")
+    values = ctx.get(src)
+    if values is None:
+        return
+    summaries = ctx.get(("summaries",))
+    summaries.pop("ml-model:prediction_type")
+    values = values if isinstance(values, list) else [values]
+    mapped: list[str] = []
+    for v in values:
+        task, _ = task_for(v)
+        if task and task not in mapped:
+            mapped.append(task)
+    summaries.setdefault("mlm:tasks", mapped)
+    if len(mapped) == len(values):
+        ctx.transformed([src], [("summaries", "mlm:tasks")], "prediction_type values mapped to MLM tasks")
+    else:
+        ctx.lossy([src], [("summaries", "mlm:tasks")], "some prediction_type values are not MLM tasks")
+
+
+@transform("ml_model.name", reads=("properties.title", "id"), writes=("properties.mlm:name",))
+def name(ctx: Ctx) -> None:
+    """mlm:name (required) from the title, else the id, cleaned to MLM's name pattern."""
+    if ctx.get(("type",)) != "Feature" or not isinstance(ctx.get(P), dict) or ctx.has(P + ("mlm:name",)):
+        return
+    for src in (P + ("title",), ("id",)):
+        value = ctx.get(src)
+        if isinstance(value, str) and value.strip():
+            clean = sanitise_name(value)
+            ctx.put(P + ("mlm:name",), clean)
+            why = "mlm:name derived from " + src[-1] + (" (cleaned to the name pattern)" if clean != value else "")
+            ctx.copied(src, P + ("mlm:name",), why)
+            return
+    ctx.invent(P + ("mlm:name",), "model", "no title or id to name the model")
+
+
+@transform("ml_model.input", reads=(), writes=("properties.mlm:input",))
+def input_(ctx: Ctx) -> None:
+    """ml-model describes no input tensor: one least-committal input is invented (MLM requires one)."""
+    if ctx.get(("type",)) != "Feature" or ctx.has(P + ("mlm:input",)):
+        return
+    ctx.invent(
+        P + ("mlm:input",),
+        [{"name": "input", "bands": [], "input": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}],
+        "ml-model describes no input tensor; a placeholder of unknown shape",
+    )
+
+
+@transform(
+    "ml_model.asset_roles",
+    reads=("assets.*.roles", "item_assets.*.roles"),
+    writes=("assets.*.roles", "assets.*.mlm:artifact_type"),
+)
+def asset_roles(ctx: Ctx) -> None:
+    """ml-model roles become MLM roles; a checkpoint becomes the mlm:model asset with an inferred artifact type."""
+    roles_table = table("ml_model_roles")
+    for top in ("assets", "item_assets"):
+        for key, asset in (ctx.get((top,)) or {}).items():
+            roles = asset.get("roles") if isinstance(asset, dict) else None
+            if not isinstance(roles, list):
+                continue
+            new: list[Any] = []
+            origin_of: dict[int, list[int]] = {}
+            for i, role in enumerate(roles):
+                targets = roles_table.get(role, [role]) if isinstance(role, str) else [role]
+                origin_of[i] = []
+                for t in targets:
+                    if t not in new:
+                        new.append(t)
+                    origin_of[i].append(new.index(t))
+            if new == roles:
+                continue
+            base = (top, key, "roles")
+            parking = ("\0roles",) + base
+            for i in range(len(roles)):
+                ctx.ledger.relocate(base + (str(i),), [parking + (str(i),)], "kept")
+            asset["roles"] = new
+            for i, role in enumerate(roles):
+                dsts = [base + (str(j),) for j in origin_of[i]]
+                if dsts == [base + (str(i),)] and new[i] == role:
+                    ctx.ledger.relocate(parking + (str(i),), dsts, "kept")
+                elif [new[j] for j in origin_of[i]] == [role]:
+                    ctx.ledger.relocate(parking + (str(i),), dsts, "moved")
+                else:
+                    ctx.ledger.relocate(
+                        parking + (str(i),),
+                        dsts,
+                        "transformed",
+                        f"role {role} -> {', '.join(new[j] for j in origin_of[i])}",
+                    )
+    for key in model_assets(ctx.doc):
+        asset = ctx.get(("assets", key))
+        if "mlm:artifact_type" not in asset:
+            kind, why = infer_artifact_type(asset)
+            ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"required on mlm:model assets; {why}")
+
+
+@transform("ml_model.model_asset", reads=("assets",), writes=("assets.model",))
+def model_asset(ctx: Ctx) -> None:
+    """An ml-model Item without a checkpoint has no model artefact; MLM requires one, so a placeholder asset is
+    invented (fill its href with --fill)."""
+    if ctx.get(("type",)) != "Feature" or model_assets(ctx.doc):
+        return
+    if not isinstance(ctx.get(("assets",)), dict):
+        ctx.invent(("assets",), {}, "an Item needs assets")
+    key = "model" if not ctx.has(("assets", "model")) else "mlm:model"
+    ctx.invent(
+        ("assets", key),
+        {
+            "href": "about:blank",
+            "title": "Model artefact (unknown: not described by the source)",
+            "roles": ["mlm:model"],
+            "mlm:artifact_type": "unknown",
+        },
+        "MLM requires an mlm:model asset and the source has no model artefact",
+    )
+
+
+@transform("ml_model.links", reads=("links[].rel",), writes=("links", "assets.mlm:container", "assets.mlm:training"))
+def links(ctx: Ctx) -> None:
+    """ml-model link relations: train/test data become derived_from + ml-aoi:split; images become assets."""
+    items = ctx.get(("links",))
+    if not isinstance(items, list):
+        return
+    splits = {"ml-model:train-data": "train", "ml-model:test-data": "test"}
+    images = {
+        "ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
+        "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"]),
+    }
+    used_aoi = False
+    for i in range(len(items) - 1, -1, -1):
+        link = items[i]
+        if not isinstance(link, dict):
+            continue
+        rel = link.get("rel")
+        here = ("links", str(i))
+        if rel in splits:
+            link["rel"] = "derived_from"
+            link["ml-aoi:split"] = splits[rel]
+            ctx.transformed(
+                [here + ("rel",)],
+                [here + ("rel",), here + ("ml-aoi:split",)],
+                f"{rel} became derived_from with ml-aoi:split {splits[rel]}",
+            )
+            used_aoi = True
+        elif rel in images and ctx.get(("type",)) == "Feature":
+            key, roles = images[rel]
+            assets = ctx.get(("assets",))
+            if not isinstance(assets, dict):
+                continue
+            while key in assets:
+                key += "-2"
+            asset = {"href": link.get("href"), "type": OCI, "roles": roles}
+            if link.get("title"):
+                asset["title"] = link["title"]
+            assets[key] = asset
+            reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
+            for field, dst in (("href", "href"), ("title", "title"), ("rel", "roles"), ("type", "type")):
+                if field in link:
+                    ctx.ledger.relocate(here + (field,), [("assets", key, dst)], "lossy", reason)
+            ctx.remove(here, "link field with no asset counterpart")
+    if used_aoi:
+        from crosswalk.transforms.mlm.up import _add_extension
+
+        _add_extension(ctx, ML_AOI)

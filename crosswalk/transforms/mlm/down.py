@@ -1,0 +1,507 @@
+"""Reverse edges: MLM 1.5.2 -> 1.5.1 -> ... -> 1.0.0 and MLM 1.5.2 -> ml-model 1.0.0.
+
+Policy shared by every reverse transform: a value already present in the target's own vocabulary wins (that is
+how fields parked by ``--keep-source`` come back), and everything that cannot be carried is reported ``lossy``
+or ``dropped`` with its reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crosswalk.engine.keep import REASON as KEEP_REASON
+from crosswalk.engine.run import Ctx
+from crosswalk.language.pointer import Path
+from crosswalk.transforms import table, transform
+from crosswalk.transforms.mlm.up import _io_lists, model_assets
+
+P = ("properties",)
+OCI_PREFIX = "application/vnd.oci"
+
+
+def _keep(ctx: Ctx) -> bool:
+    return bool(ctx.options.get("keep_source"))
+
+
+def _rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[list[int], str, str | None]]) -> None:
+    """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
+    indices: dropped). Like Ctx.replace_list, with the status chosen by the caller."""
+    old = ctx.get(path) or []
+    parking = ("\0downgrade",) + path
+    for i in range(len(old)):
+        ctx.ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
+    ctx.put(path, new)
+    for i in range(len(old)):
+        targets, status, reason = fate[i]
+        dsts = [path + (str(j),) for j in targets]
+        if not dsts:
+            ctx.ledger.relocate(parking + (str(i),), [], "dropped", reason)
+        else:
+            ctx.ledger.relocate(parking + (str(i),), dsts, status, reason)
+
+
+def _keys_at_hosts(doc: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
+    hosts: list[tuple[Path, dict[str, Any]]] = []
+    for top in ("properties", "summaries"):
+        if isinstance(doc.get(top), dict):
+            hosts.append(((top,), doc[top]))
+    for top in ("assets", "item_assets"):
+        for key, asset in (doc.get(top) or {}).items() if isinstance(doc.get(top), dict) else ():
+            if isinstance(asset, dict):
+                hosts.append(((top, key), asset))
+    return hosts
+
+
+# -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
+@transform("downgrade.io_1_4",
+           reads=("properties.mlm:input[].variables", "properties.mlm:input[].bands",
+                  "properties.mlm:output[].variables", "properties.mlm:output[].bands",
+                  "properties.mlm:input[].pre_processing_function", "properties.mlm:output[].post_processing_function"),
+           writes=("properties.mlm:input[].bands", "properties.mlm:input[].pre_processing_function",
+                   "properties.mlm:output[].post_processing_function"))
+def io_1_4(ctx: Ctx) -> None:
+    """MLM 1.4 has no `variables` and no output `bands`, needs input `bands`, and takes one processing
+    expression, not a list."""
+    for key, fn in (("mlm:input", "pre_processing_function"), ("mlm:output", "post_processing_function")):
+        for path, item in _io_lists(ctx, key):
+            drops = ["variables"] + (["bands"] if key == "mlm:output" else [])
+            for field in drops:
+                if field not in item:
+                    continue
+                here = path + (field,)
+                if _keep(ctx):  # MLM <= 1.4 input/output objects are open: the field may stay, unread
+                    ctx.ledger.mark(here, "kept", KEEP_REASON)
+                elif item[field]:
+                    ctx.remove(here, f"{field} in {key} has no target before MLM 1.5")
+                else:
+                    ctx.remove(here, f"empty {field} list; {key} has no {field} before MLM 1.5")
+            if key == "mlm:input" and "bands" not in item:
+                ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; none listed")
+            value = item.get(fn)
+            if not isinstance(value, list):
+                continue
+            here = path + (fn,)
+            if not value:
+                item[fn] = None
+                ctx.transformed([here], [here], "an empty list of processing expressions became null")
+                continue
+            for i in range(len(value) - 1, 0, -1):
+                ctx.remove(here + (str(i),), "MLM 1.4 takes one processing expression; only the first is kept")
+            item[fn] = value[0]
+            ctx.ledger.relocate(here + ("0",), [here], "transformed", "a one-element list became its element")
+
+
+def _task_lists(ctx: Ctx) -> list[Path]:
+    out = [P + ("mlm:tasks",)]
+    out += [path + ("tasks",) for path, _ in _io_lists(ctx, "mlm:output")]
+    return [p for p in out if isinstance(ctx.get(p), list)]
+
+
+@transform("downgrade.tasks_1_4", reads=("properties.mlm:tasks", "properties.mlm:output[].tasks"),
+           writes=("properties.mlm:tasks", "properties.mlm:output[].tasks"))
+def tasks_1_4(ctx: Ctx) -> None:
+    """The `downscaling` task (MLM 1.5) becomes `regression`, the nearest MLM 1.4 task (lossy)."""
+    reason = "downscaling is not an MLM 1.4 task; read as regression"
+    for path in _task_lists(ctx):
+        old = ctx.get(path)
+        if "downscaling" not in old:
+            continue
+        new: list[Any] = []
+        fate: dict[int, tuple[list[int], str, str | None]] = {}
+        for i, task in enumerate(old):
+            value = "regression" if task == "downscaling" else task
+            if value not in new:
+                new.append(value)
+            j = new.index(value)
+            if task == "downscaling":
+                fate[i] = ([j], "lossy", reason)
+            else:
+                fate[i] = ([j], "kept" if j == i else "moved", None)
+        _rewrite_list(ctx, path, new, fate)
+
+
+# -- 1.4.0 -> 1.3.0 ---------------------------------------------------------------------------------------------
+_LEGACY = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
+_STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}
+
+
+@transform("downgrade.norm_from_scaling",
+           reads=("properties.mlm:input[].value_scaling",),
+           writes=("properties.mlm:input[].norm_type", "properties.mlm:input[].norm_by_channel",
+                   "properties.mlm:input[].statistics"))
+def norm_from_scaling(ctx: Ctx) -> None:
+    """value_scaling (MLM 1.4+) becomes norm_type/statistics/norm_by_channel: all z-score or all min-max map
+    exactly, null becomes norm_type null, any other or mixed type has no MLM 1.3 form."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        if "value_scaling" not in item:
+            continue
+        src = path + ("value_scaling",)
+        single = isinstance(item["value_scaling"], dict)  # one object (pystac's MLM API): a one-element list
+        scaling = [item["value_scaling"]] if single else item["value_scaling"]
+        kinds = {s.get("type") for s in scaling if isinstance(s, dict)} if isinstance(scaling, list) else set()
+        new: dict[str, Any] | None
+        if scaling is None or scaling == []:
+            new = {"norm_type": None}
+        elif (isinstance(scaling, list) and len(kinds) == 1 and next(iter(kinds)) in _STAT_KEYS
+              and all(isinstance(s, dict) and all(k in s for k in _STAT_KEYS[s["type"]]) for s in scaling)):
+            kind = next(iter(kinds))
+            new = {"norm_type": kind, "norm_by_channel": len(scaling) > 1,
+                   "statistics": [{k: s[k] for k in _STAT_KEYS[kind]} for s in scaling]}
+        else:
+            new = None
+        # legacy keys left beside value_scaling (the official 1.4+ examples keep norm_by_channel) are superseded
+        for key in _LEGACY:
+            if key in item and (new is None or key not in new or item[key] != new[key]):
+                ctx.remove(path + (key,), "legacy key superseded by value_scaling")
+        item.pop("value_scaling")
+        if new is None:
+            what = ", ".join(sorted(str(k) for k in kinds)) or "unknown"
+            ctx.lossy([src], [], f"value_scaling of type {what} has no norm_type equivalent before MLM 1.4")
+            continue
+        for key, value in new.items():
+            if key not in item:
+                item[key] = value
+        if scaling is None or scaling == []:
+            ctx.transformed([src], [path + ("norm_type",)], "value_scaling null became norm_type null")
+            continue
+        stats = path + ("statistics",)
+        reason = "value_scaling became norm_type/statistics/norm_by_channel"
+        if single:
+            reason += " (the single value_scaling object read as a one-element list)"
+        for i, s in enumerate(scaling):
+            here = src if single else src + (str(i),)
+            for k in s:
+                if k in _STAT_KEYS[s["type"]]:
+                    ctx.ledger.relocate(here + (k,), [stats + (str(i), k)], "transformed", reason)
+                elif k == "type":
+                    ctx.ledger.relocate(here + (k,), [path + ("norm_type",), path + ("norm_by_channel",)],
+                                        "transformed", reason)
+                else:
+                    ctx.ledger.relocate(here + (k,), [], "dropped", f"{k} has no place in MLM 1.3 statistics")
+        if not any("type" in s for s in scaling):  # pragma: no cover - kinds guarantees a type
+            ctx.ledger.create(path + ("norm_type",), "invented", reason)
+        # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor
+        # folded into every entry) followed its parts above and no longer lives here
+        ctx.ledger.relocate(src, [], "dropped", reason)
+
+
+@transform("downgrade.no_dlm_keys", reads=("properties.dlm:*", "assets.*.dlm:*", "summaries.dlm:*"),
+           writes=())
+def no_dlm_keys(ctx: Ctx) -> None:
+    """MLM 1.0-1.3 forbid dlm:* fields (accepted again from MLM 1.4 on)."""
+    for host_path, host in _keys_at_hosts(ctx.doc):
+        for key in [k for k in host if isinstance(k, str) and k.startswith("dlm:")]:
+            ctx.remove(host_path + (key,), "MLM 1.0-1.3 schemas reject dlm:* fields")
+
+
+# -- 1.3.0 -> 1.2.0 ---------------------------------------------------------------------------------------------
+def _no_names(bands: Any) -> Any:
+    if not isinstance(bands, list):
+        return bands
+    return [{k: v for k, v in b.items() if k != "name"} if isinstance(b, dict) else b for b in bands]
+
+
+@transform("downgrade.raster_bands_to_properties", reads=("assets.<model>.raster:bands", "assets.<model>.eo:bands"),
+           writes=("properties.raster:bands", "properties.eo:bands"))
+def raster_bands_to_properties(ctx: Ctx) -> None:
+    """MLM 1.0-1.2 read raster:bands in the item properties (1.3 reads them on the mlm:model asset); and when no
+    input lists bands, 1.1/1.2 forbid band definitions on the model asset."""
+    props = ctx.get(P)
+    if not isinstance(props, dict):
+        return
+    no_bands = all(not item.get("bands") for _, item in _io_lists(ctx, "mlm:input"))
+    for key in model_assets(ctx.doc):
+        asset = ctx.get(("assets", key))
+        for field in ("raster:bands", "eo:bands"):
+            if field not in asset:
+                continue
+            here = ("assets", key, field)
+            dst = P + (field,)
+            if field not in props:
+                if field == "raster:bands" or no_bands:
+                    props[field] = asset.pop(field)
+                    ctx.moved(here, dst, f"MLM 1.0-1.2 read {field} in the item properties")
+                continue
+            if field == "eo:bands" and not no_bands:
+                continue  # eo:bands on the model asset are fine before 1.3 when inputs list bands
+            if field == "raster:bands" and _no_names(asset[field]) == _no_names(props[field]):
+                # the copy MLM 1.3 made of the item's raster:bands: fold it back
+                bands = asset.pop(field)
+                for i, band in enumerate(bands):
+                    if not isinstance(band, dict):
+                        continue
+                    target = props[field][i] if i < len(props[field]) else None
+                    for k in band:
+                        if k == "name" and not (isinstance(target, dict) and target.get("name") == band["name"]):
+                            ctx.ledger.relocate(here + (str(i), k), [], "dropped",
+                                                "band name MLM 1.3 needs on the model asset; 1.2 reads the unnamed "
+                                                "raster:bands of the item properties")
+                        else:
+                            ctx.ledger.relocate(here + (str(i), k), [dst + (str(i), k)], "moved",
+                                                "same as the item's raster:bands")
+                ctx.ledger.relocate(here, [], "dropped", "empty copy of the item's raster:bands")
+            elif no_bands:
+                ctx.remove(here, f"no input lists bands, so MLM 1.1/1.2 forbid {field} on the model asset; "
+                                 f"the item properties already have {field}")
+
+
+# -- 1.2.0 -> 1.1.0 ---------------------------------------------------------------------------------------------
+@transform("downgrade.band_names", reads=("properties.mlm:input[].bands[]",),
+           writes=("properties.mlm:input[].bands[]",))
+def band_names(ctx: Ctx) -> None:
+    """Band objects (MLM 1.2+) become their names; a band's format/expression has no target before 1.2."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        bands = item.get("bands")
+        if not isinstance(bands, list):
+            continue
+        for i, band in enumerate(bands):
+            if not isinstance(band, dict) or not isinstance(band.get("name"), str):
+                continue
+            here = path + ("bands", str(i))
+            bands[i] = band["name"]
+            # same meaning, but the object form does not come back (MLM 1.2+ keeps the string): a form loss
+            ctx.ledger.relocate(here + ("name",), [here], "lossy",
+                                "band object written as its bare name (same band; the object form is not restored)")
+            for k in band:
+                if k != "name":
+                    ctx.ledger.relocate(here + (k,), [], "dropped",
+                                        f"band {k} (derived bands) has no target before MLM 1.2")
+
+
+@transform("downgrade.every_asset_model", reads=("assets.*.roles",), writes=("assets",))
+def every_asset_model(ctx: Ctx) -> None:
+    """MLM 1.0/1.1 require the mlm:model role on *every* asset (fixed in 1.2). Labelling code or metadata as a
+    model would be false, so assets without that role are dropped (reported)."""
+    assets = ctx.get(("assets",))
+    if not isinstance(assets, dict):
+        return
+    for key in list(assets):
+        asset = assets[key]
+        roles = asset.get("roles") if isinstance(asset, dict) else None
+        if isinstance(roles, list) and "mlm:model" in roles:
+            continue
+        ctx.remove(("assets", key), "MLM 1.0/1.1 require the mlm:model role on every asset and this one is not a "
+                                    "model artefact; the asset has no place before MLM 1.2")
+
+
+# -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
+def _props(ctx: Ctx) -> dict[str, Any] | None:
+    props = ctx.get(P)
+    return props if isinstance(props, dict) else None
+
+
+@transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
+def ml_model_tasks(ctx: Ctx) -> None:
+    """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised)."""
+    props = _props(ctx)
+    if props is None or ctx.get(("type",)) != "Feature":
+        return
+    src = P + ("mlm:tasks",)
+    dst = P + ("ml-model:prediction_type",)
+    tasks = props.get("mlm:tasks")
+    if "ml-model:prediction_type" in props:
+        if "mlm:tasks" in props:
+            ctx.remove(src, "ml-model:prediction_type already present; kept that value")
+        return
+    names = tasks if isinstance(tasks, list) else []
+    mapping = table("mlm_tasks_to_ml_model")
+    mapped = [mapping.get(t, t) for t in names if isinstance(t, str)]
+    if not mapped:
+        if "mlm:tasks" in props:
+            ctx.remove(src, "no MLM task to map")
+        ctx.invent(dst, "unknown", "ml-model:prediction_type is required and no MLM task is listed")
+        return
+    value = mapped[0]
+    props[dst[-1]] = value
+    props.pop("mlm:tasks")
+    if len(names) == 1 and names[0] == value:
+        reason = "a one-element task list became prediction_type"
+        ctx.ledger.relocate(src + ("0",), [dst], "transformed", reason)
+        ctx.transformed([src], [dst], reason)
+        return
+    why = []
+    if len(set(mapped)) > 1:
+        why.append(f"ml-model has one prediction_type; {', '.join(map(str, names))} became {value!r}")
+    elif names != [value]:
+        why.append(f"{', '.join(map(str, names))} generalised to {value!r}")
+    reason = "; ".join(why) or "tasks merged into one prediction_type"
+    for i in range(len(names)):
+        ctx.ledger.relocate(src + (str(i),), [dst], "lossy", reason)
+    ctx.lossy([src], [dst], reason)
+
+
+@transform("downgrade.learning_approach", reads=("properties.mlm:output[].classification:classes", "links[]"),
+           writes=("properties.ml-model:learning_approach",))
+def learning_approach(ctx: Ctx) -> None:
+    """ml-model:learning_approach (required, no MLM source) is INFERRED: "supervised" when the model has
+    classes or training data (derived_from + ml-aoi:split train), else "unknown" (use --fill)."""
+    props = _props(ctx)
+    if props is None or ctx.get(("type",)) != "Feature" or "ml-model:learning_approach" in props:
+        return
+    dst = P + ("ml-model:learning_approach",)
+    classes = any(isinstance(o.get("classification:classes"), list) and o["classification:classes"]
+                  for _, o in _io_lists(ctx, "mlm:output"))
+    train = any(isinstance(link, dict) and (link.get("ml-aoi:split") == "train"
+                                            or link.get("rel") == "ml-model:train-data")
+                for link in ctx.get(("links",)) or [])
+    if classes or train:
+        why = "the model lists classes" if classes else "the item links training data"
+        ctx.invent(dst, "supervised", f"required by ml-model and not described by MLM; inferred: {why}")
+    else:
+        ctx.invent(dst, "unknown", "required by ml-model and not described by MLM; nothing tells (use --fill)")
+
+
+_RUNTIMES = {"mlm:inference-runtime": "ml-model:inference-runtime", "mlm:training-runtime": "ml-model:training-runtime"}
+_MODEL_ROLES = ("mlm:model", "mlm:checkpoint", "mlm:weights")
+_FORWARD_CHECKPOINT = {"mlm:model", "mlm:checkpoint", "mlm:weights"}  # what ml-model:checkpoint becomes
+
+
+def _is_container(asset: dict[str, Any]) -> bool:
+    kind = str(asset.get("type", "")).lower()
+    roles = asset.get("roles") if isinstance(asset.get("roles"), list) else []
+    return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(r in _RUNTIMES for r in roles)
+
+
+@transform("downgrade.ml_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
+def ml_model_roles(ctx: Ctx) -> None:
+    """MLM roles become ml-model roles: runtimes by prefix swap (their `runtime` companion folds in), the model,
+    checkpoint and weights roles into ml-model:checkpoint; other roles stay."""
+    for top in ("assets", "item_assets"):
+        for key, asset in (ctx.get((top,)) or {}).items():
+            roles = asset.get("roles") if isinstance(asset, dict) else None
+            if not isinstance(roles, list) or _is_container(asset):
+                continue
+            present = {r for r in roles if isinstance(r, str)}
+            model = present & _FORWARD_CHECKPOINT
+            runtimes = present & set(_RUNTIMES)
+            if not model and not runtimes:
+                continue
+            new: list[Any] = []
+            fate: dict[int, tuple[list[int], str, str | None]] = {}
+            kind = asset.get("mlm:artifact_type")
+            for i, role in enumerate(roles):
+                if role in _FORWARD_CHECKPOINT:
+                    value = "ml-model:checkpoint"
+                    if model == _FORWARD_CHECKPOINT:
+                        status, why = "transformed", "mlm:model/checkpoint/weights became ml-model:checkpoint"
+                    elif role == "mlm:model" and kind not in (None, "torch.save"):
+                        status, why = "lossy", (f"ml-model:checkpoint names a training checkpoint; this model "
+                                                f"artefact is {kind}")
+                    else:
+                        status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
+                                                "for mlm:model, mlm:checkpoint and mlm:weights together")
+                elif role in _RUNTIMES:
+                    value, status, why = _RUNTIMES[role], "transformed", f"role {role} -> {_RUNTIMES[role]}"
+                elif role == "runtime" and runtimes:
+                    value = _RUNTIMES[sorted(runtimes)[0]]
+                    status, why = "transformed", "the generic runtime role is implied by the ml-model runtime role"
+                else:
+                    value, status, why = role, "kept", None
+                if value not in new:
+                    new.append(value)
+                j = new.index(value)
+                if status == "kept" and j != i:
+                    status = "moved"
+                fate[i] = ([j], status, why)
+            _rewrite_list(ctx, (top, key, "roles"), new, fate)
+
+
+@transform("downgrade.ml_model_links", reads=("assets.<container>", "links[].ml-aoi:split"),
+           writes=("links[]",))
+def ml_model_links(ctx: Ctx) -> None:
+    """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
+    ml-aoi:split train/test become ml-model:train-data / test-data."""
+    links = ctx.get(("links",))
+    if not isinstance(links, list):
+        links = []
+    splits = {"train": "ml-model:train-data", "test": "ml-model:test-data"}
+    for i, link in enumerate(links):
+        if not isinstance(link, dict) or link.get("rel") != "derived_from" or link.get("ml-aoi:split") not in splits:
+            continue
+        here = ("links", str(i))
+        split = link.pop("ml-aoi:split")
+        link["rel"] = splits[split]
+        why = f"derived_from with ml-aoi:split {split} became {splits[split]}"
+        ctx.ledger.relocate(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
+        ctx.ledger.mark(here + ("rel",), "transformed", why)
+    _drop_unused_ml_aoi(ctx)
+    assets = ctx.get(("assets",))
+    if ctx.get(("type",)) != "Feature" or not isinstance(assets, dict):
+        return
+    images = {"mlm:inference-runtime": "ml-model:inferencing-image", "mlm:training-runtime": "ml-model:training-image"}
+    for key in list(assets):
+        asset = assets[key]
+        if not isinstance(asset, dict) or not _is_container(asset):
+            continue
+        role = next(r for r in asset["roles"] if r in images)
+        rel = images[role]
+        here = ("assets", key)
+        if not isinstance(ctx.get(("links",)), list):
+            ctx.invent(("links",), [], "an Item needs links")
+            links = ctx.get(("links",))
+        if any(isinstance(x, dict) and x.get("rel") == rel and x.get("href") == asset.get("href") for x in links):
+            ctx.remove(here, f"the same image is already linked as {rel}")
+            continue
+        link: dict[str, Any] = {"rel": rel, "href": asset.get("href"), "type": "docker-image"}
+        if "title" in asset:
+            link["title"] = asset["title"]
+        dst = ("links", str(len(links)))
+        links.append(link)
+        reason = f"container asset became a {rel} link"
+        for field in list(asset):
+            if field == "href" or field == "title":
+                ctx.ledger.relocate(here + (field,), [dst + (field,)], "moved", reason)
+            elif field == "type":
+                ctx.ledger.relocate(here + (field,), [dst + ("type",)], "lossy",
+                                    f"{reason}; its media type {asset['type']!r} became 'docker-image'")
+            elif field == "roles":
+                ctx.ledger.relocate(here + (field,), [dst + ("rel",)], "transformed", reason)
+            else:
+                ctx.ledger.relocate(here + (field,), [], "dropped", f"{reason}; a link has no {field}")
+        if "type" not in asset:
+            ctx.ledger.create(dst + ("type",), "invented", "ml-model links container images with type docker-image")
+        del assets[key]
+        ctx.ledger.relocate(here, [], "dropped", reason)
+
+
+def _drop_unused_ml_aoi(ctx: Ctx) -> None:
+    """The ml-aoi URI declared for the splits that just became ml-model link relations goes with them when no
+    ml-aoi field is left (the forward direction added it for those splits)."""
+    import json
+
+    uris = ctx.get(("stac_extensions",))
+    if not isinstance(uris, list):
+        return
+    found = [i for i, u in enumerate(uris) if isinstance(u, str) and "/ml-aoi/" in u]
+    if not found or '"ml-aoi:' in json.dumps(ctx.doc):
+        return
+    for i in reversed(found):
+        ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model link "
+                                               "relations)")
+
+
+@transform("downgrade.ml_model_placeholder", reads=("assets.<model>.href",), writes=("assets",))
+def ml_model_placeholder(ctx: Ctx) -> None:
+    """The placeholder model asset crosswalk invents for an MLM item without a model artefact (href
+    about:blank) describes nothing; ml-model needs no model asset, so it is removed."""
+    assets = ctx.get(("assets",))
+    if not isinstance(assets, dict):
+        return
+    for key in list(assets):
+        asset = assets[key]
+        if isinstance(asset, dict) and asset.get("href") == "about:blank" and "mlm:model" in (asset.get("roles") or []):
+            ctx.remove(("assets", key), "placeholder model asset (href about:blank): no artefact behind it, and "
+                                        "ml-model needs no model asset")
+
+
+@transform("downgrade.ml_model_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*", "summaries.mlm:*"),
+           writes=())
+def ml_model_leftovers(ctx: Ctx, reasons: dict[str, str] | None = None) -> None:
+    """Every MLM field ml-model 1.0.0 cannot carry is dropped with its reason (kept with --keep-source: the
+    ml-model schema accepts mlm:* keys). ``reasons``: the reason of a field, when there is more to say than that
+    ml-model has no such field (the step file holds them)."""
+    reasons = reasons or {}
+    for host_path, host in _keys_at_hosts(ctx.doc):
+        for key in [k for k in host if isinstance(k, str) and k.startswith("mlm:")]:
+            reason = reasons.get(key, f"ml-model 1.0.0 has no field for {key}")
+            ctx.remove(host_path + (key,), reason)

@@ -1,0 +1,704 @@
+"""Transforms along the MLM version chain 1.0.0 -> 1.5.2 and MLM repairs."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from crosswalk.engine.run import Ctx
+from crosswalk.language.pointer import Path
+from crosswalk.transforms import table, transform
+
+P = ("properties",)
+NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.\-\s]+[a-zA-Z0-9]$")
+CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
+
+
+# -- shared helpers -----------------------------------------------------------------------------------------
+def model_assets(doc: dict[str, Any]) -> list[str]:
+    assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
+    return [
+        k
+        for k, a in assets.items()
+        if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]
+    ]
+
+
+def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
+    """(artifact type, why) from the href's ending or the media type; 'unknown' when nothing tells."""
+    href = str(asset.get("href", "")).lower().split("?")[0]
+    for ending, kind in sorted(table("artifact_types").items(), key=lambda kv: -len(kv[0])):
+        if href.endswith(ending):
+            return kind, f"inferred from the file ending {ending}"
+    media = str(asset.get("type", "")).lower()
+    if "onnx" in media:
+        return "onnx", "inferred from the media type"
+    return "unknown", "no file ending or media type tells the artefact type"
+
+
+def sanitise_name(text: str) -> str:
+    """Make ``text`` match MLM's mlm:name pattern."""
+    name = re.sub(r"[^a-zA-Z0-9_.\-\s]", "-", text.strip())
+    name = re.sub(r"[^a-zA-Z0-9]+$", "", name)
+    if not name or not name[0].isalpha():
+        name = "model-" + name
+    while len(name) < 3:
+        name += "0"
+    return name
+
+
+def _io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
+    items = ctx.get(P + (key,))
+    if not isinstance(items, list):
+        return []
+    return [(P + (key, str(i)), x) for i, x in enumerate(items) if isinstance(x, dict)]
+
+
+def band_names(item: dict[str, Any]) -> list[str]:
+    out = []
+    for b in item.get("bands") or []:
+        out.append(b.get("name") if isinstance(b, dict) else b)
+    return [b for b in out if isinstance(b, str)]
+
+
+# -- repairs (any version) -----------------------------------------------------------------------------------
+@transform(
+    "mlm.repair_io_objects",
+    reads=("properties.mlm:input", "properties.mlm:output"),
+    writes=("properties.mlm:input[]", "properties.mlm:output[]"),
+)
+def repair_io_objects(ctx: Ctx) -> None:
+    """Early drafts wrote mlm:input/mlm:output as one object; MLM wants a list of them."""
+    for key in ("mlm:input", "mlm:output"):
+        path = P + (key,)
+        value = ctx.get(path)
+        if isinstance(value, dict):
+            ctx.put(path, [value])
+            ctx.repaired([path], [path + ("0",)], f"{key} must be a list of objects; wrapped")
+
+
+def _hex_color(value: Any) -> str | None:
+    if isinstance(value, list) and len(value) >= 3 and all(isinstance(c, int) for c in value[:3]):
+        return "".join(f"{max(0, min(255, c)):02X}" for c in value[:3])
+    if isinstance(value, str):
+        v = value.lstrip("#")
+        if re.fullmatch(r"[0-9A-Fa-f]{6}", v):
+            return v.upper()
+    return None
+
+
+@transform(
+    "mlm.repair_classes",
+    reads=("properties.mlm:output[].classification_classes", "properties.mlm:output[].classification:classes"),
+    writes=("properties.mlm:output[].classification:classes",),
+)
+def repair_classes(ctx: Ctx) -> None:
+    """Fix the upstream `classification_classes` typo and make each class valid for classification v1.1.0."""
+    from crosswalk.language.pointer import rename_key
+
+    for path, out in _io_lists(ctx, "mlm:output"):
+        if "classification_classes" in out:
+            if "classification:classes" in out:
+                ctx.remove(path + ("classification_classes",), "duplicate of classification:classes")
+            else:
+                rename_key(out, "classification_classes", "classification:classes")
+                ctx.repaired(
+                    [path + ("classification_classes",)],
+                    [path + ("classification:classes",)],
+                    "upstream typo classification_classes -> classification:classes",
+                )
+        classes = out.get("classification:classes")
+        if not isinstance(classes, list):
+            continue
+        cpath = path + ("classification:classes",)
+        for i, cls in enumerate(classes):
+            here = cpath + (str(i),)
+            if isinstance(cls, str):  # an early draft wrote plain labels
+                classes[i] = {"value": i, "name": cls, "description": cls}
+                ctx.repaired([here], [here], "class given as a bare label; value is its position")
+                continue
+            if not isinstance(cls, dict):
+                continue
+            if not isinstance(cls.get("description"), str):
+                label = cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}"
+                if "description" in cls:
+                    ctx.repaired(
+                        [here + ("description",)],
+                        [here + ("description",)],
+                        "classification v1.1.0 requires a description string; taken from the label",
+                    )
+                    cls["description"] = str(label)
+                else:
+                    src = [here + (k,) for k in ("title", "name") if k in cls][:1]
+                    cls["description"] = str(label)
+                    if src:
+                        ctx.copied(src[0], here + ("description",), "description taken from the label")
+                    else:
+                        ctx.ledger.create(
+                            here + ("description",), "invented", "classification v1.1.0 requires a description"
+                        )
+            _undefined_class_fields(ctx, here, cls)
+            if "color_hint" in cls:
+                hexed = _hex_color(cls["color_hint"])
+                if hexed is None:
+                    ctx.remove(here + ("color_hint",), "color_hint is not a colour (classification wants 6 hex digits)")
+                elif hexed != cls["color_hint"]:
+                    old = here + ("color_hint",)
+                    cls["color_hint"] = hexed
+                    ctx.ledger.relocate(old, [old], "repaired", "color_hint written as 6 hex digits")
+
+
+def _undefined_class_fields(ctx: Ctx, here: Path, cls: dict[str, Any]) -> None:
+    """A class object keeps only the fields the classification schema MLM references defines (v1.1.0: value,
+    description, name, color_hint); stac-model's MLMClassification refuses any other (``title``, ``nodata``).
+    A field saying nothing (null, ``nodata: false``, a title equal to the name or description) is repaired away;
+    one that says more is dropped, reported."""
+    from crosswalk.validation.validator import classification_class_fields
+
+    defined = classification_class_fields()
+    if not defined:
+        return
+    for key in [k for k in cls if k not in defined]:
+        value = cls[key]
+        path = here + (key,)
+        empty = value is None or (key == "nodata" and value is False)
+        if empty or (key == "title" and value in (cls.get("name"), cls.get("description"))):
+            origins = ctx.ledger.take(path)
+            cls.pop(key)
+            ctx.ledger.relocate(path, [], "dropped", f"the classification class schema defines no {key}")
+            for o in origins:  # nothing lost: null, the default, or the same text as the name or description
+                o.status = "repaired"
+        else:
+            ctx.remove(path, f"the classification class schema (v1.1.0) defines no {key}")
+
+
+_RESIZE_SPELLING = re.compile(r"^interpolate-(nearest|linear|cubic|area|lanczos4|max)$")
+
+
+@transform(
+    "mlm.repair_input_spellings",
+    reads=("properties.mlm:input[].value_scaling", "properties.mlm:input[].resize_type"),
+    writes=("properties.mlm:input[].value_scaling[]", "properties.mlm:input[].resize_type"),
+)
+def repair_input_spellings(ctx: Ctx) -> None:
+    """pystac's MLM API writes ``value_scaling`` as one object (MLM wants a list of them) and resize types
+    ``interpolate-*`` (MLM spells them ``interpolation-*``)."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        scaling = item.get("value_scaling")
+        if isinstance(scaling, dict):
+            item["value_scaling"] = [scaling]
+            here = path + ("value_scaling",)
+            ctx.repaired([here], [here + ("0",)], "value_scaling must be a list of scaling objects; wrapped")
+        resize = item.get("resize_type")
+        m = _RESIZE_SPELLING.match(resize) if isinstance(resize, str) else None
+        if m:
+            item["resize_type"] = f"interpolation-{m.group(1)}"
+            here = path + ("resize_type",)
+            ctx.repaired([here], [here], f"{resize!r} is spelt {item['resize_type']!r} in MLM")
+
+
+# Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
+_LIFTED = ("mlm:name", "mlm:architecture", "mlm:tasks", "mlm:input", "mlm:output", "mlm:hyperparameters")
+
+
+@transform("mlm.lift_model_fields", reads=("assets.<mlm:model>.mlm:*",), writes=("properties.mlm:*",))
+def lift_model_fields(ctx: Ctx) -> None:
+    """Model fields on the model asset (pystac's AssetDetailedMLMExtension puts them there) move to the Item
+    when there is exactly one model asset and the Item lacks them; with several model assets the choice is
+    ambiguous and they stay, reported."""
+    props = ctx.get(P)
+    assets = ctx.get(("assets",))
+    if ctx.get(("type",)) != "Feature" or not isinstance(props, dict) or not isinstance(assets, dict):
+        return
+    models = model_assets(ctx.doc)
+    carrying = [k for k in models if any(f in assets[k] and f not in props for f in _LIFTED)]
+    if not carrying:
+        return
+    if len(models) > 1:
+        for key in carrying:
+            for f in _LIFTED:
+                if f in assets[key] and f not in props:
+                    ctx.ledger.mark(
+                        ("assets", key, f),
+                        "kept",
+                        f"not lifted to the Item: {len(models)} model assets, so which model it describes is ambiguous",
+                    )
+        return
+    key = models[0]
+    for f in _LIFTED:
+        if f in assets[key] and f not in props:
+            props[f] = assets[key].pop(f)
+            ctx.repaired(
+                [("assets", key, f)], [P + (f,)], "a model field on the only model asset; MLM wants it on the Item"
+            )
+
+
+# -- 1.0.0 -> 1.1.0 -------------------------------------------------------------------------------------------
+@transform("mlm.null_bands", reads=("properties.mlm:input[].bands",), writes=("properties.mlm:input[].bands",))
+def null_bands(ctx: Ctx) -> None:
+    """MLM 1.1 removed `bands: null`; an input without bands has `bands: []`."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        if "bands" in item and item["bands"] is None:
+            item["bands"] = []
+            ctx.transformed([path + ("bands",)], [path + ("bands",)], "bands: null became []")
+        elif "bands" not in item:
+            ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; no bands given")
+
+
+def _band_definitions(doc: dict[str, Any]) -> set[str]:
+    names: set[str] = set()
+    hosts = [doc.get("properties") or {}] + list((doc.get("assets") or {}).values())
+    for host in hosts:
+        if not isinstance(host, dict):
+            continue
+        for key in ("eo:bands", "raster:bands", "bands"):
+            for band in host.get(key) or []:
+                if isinstance(band, dict) and isinstance(band.get("name"), str):
+                    names.add(band["name"])
+    return names
+
+
+@transform(
+    "mlm.band_definitions",
+    reads=("properties.mlm:input[].bands",),
+    writes=("assets.<model>.eo:bands", "stac_extensions"),
+)
+def band_definitions(ctx: Ctx) -> None:
+    """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
+    when the document has none at all."""
+    wanted: list[str] = []
+    for _, item in _io_lists(ctx, "mlm:input"):
+        for name in band_names(item):
+            if name not in wanted:
+                wanted.append(name)
+    if not wanted or _band_definitions(ctx.doc):
+        return
+    models = model_assets(ctx.doc)
+    if not models:
+        return
+    for key in models:
+        ctx.invent(
+            ("assets", key, "eo:bands"),
+            [{"name": n} for n in wanted],
+            "mlm:input bands have no band definitions; name-only eo:bands",
+        )
+    _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
+
+
+def _add_extension(ctx: Ctx, uri: str) -> None:
+    exts = ctx.get(("stac_extensions",))
+    if not isinstance(exts, list):
+        exts = []
+        ctx.put(("stac_extensions",), exts)
+    if uri not in exts:
+        exts.append(uri)
+        ctx.ledger.create(("stac_extensions", str(len(exts) - 1)), "invented", f"{uri} needed by the fields written")
+
+
+# -- 1.2.0 -> 1.3.0 -------------------------------------------------------------------------------------------
+@transform(
+    "mlm.raster_bands_to_model_asset", reads=("properties.raster:bands",), writes=("assets.<model>.raster:bands",)
+)
+def raster_bands_to_model_asset(ctx: Ctx) -> None:
+    """MLM 1.3 checks raster:bands on the mlm:model asset, each with a name (from eo:bands or the input bands)."""
+    src = P + ("raster:bands",)
+    bands = ctx.get(src)
+    models = model_assets(ctx.doc)
+    if not isinstance(bands, list) or not models:
+        return
+    for key in models:
+        dst = ("assets", key, "raster:bands")
+        if ctx.has(dst):
+            continue
+        ctx.put(dst, [dict(b) if isinstance(b, dict) else b for b in bands])
+        ctx.copied(src, dst, "MLM 1.3 reads raster:bands on the mlm:model asset")
+    # names: eo:bands in the same order, else the first input's bands
+    eo = ctx.get(P + ("eo:bands",)) or []
+    inputs = ctx.get(P + ("mlm:input",)) or []
+    fallback = band_names(inputs[0]) if inputs and isinstance(inputs[0], dict) else []
+    for key in models:
+        for i, band in enumerate(ctx.get(("assets", key, "raster:bands")) or []):
+            if not isinstance(band, dict) or "name" in band:
+                continue
+            name = None
+            if i < len(eo) and isinstance(eo[i], dict) and isinstance(eo[i].get("name"), str):
+                name, why = eo[i]["name"], "from eo:bands in the same position"
+            elif i < len(fallback):
+                name, why = fallback[i], "from mlm:input bands in the same position"
+            if name:
+                ctx.invent(
+                    ("assets", key, "raster:bands", str(i), "name"), name, f"MLM 1.3 needs raster band names; {why}"
+                )
+
+
+# -- 1.3.0 -> 1.4.0 -------------------------------------------------------------------------------------------
+def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """value_scaling for a 1.0-1.3 input; (None, reason) when there is no exact equivalent."""
+    norm = item.get("norm_type")
+    stats = item.get("statistics") or []
+    if norm is None:
+        return None, None
+    if norm == "z-score":
+        out = [
+            {"type": "z-score", "mean": s.get("mean"), "stddev": s.get("stddev")}
+            for s in stats
+            if isinstance(s, dict) and "mean" in s and "stddev" in s
+        ]
+        return (out, None) if out and len(out) == len(stats) else (None, "z-score without mean/stddev statistics")
+    if norm == "min-max":
+        out = [
+            {"type": "min-max", "minimum": s.get("minimum"), "maximum": s.get("maximum")}
+            for s in stats
+            if isinstance(s, dict) and "minimum" in s and "maximum" in s
+        ]
+        return (out, None) if out and len(out) == len(stats) else (None, "min-max without minimum/maximum statistics")
+    if norm == "clip":
+        clips = item.get("norm_clip") or []
+        out = [{"type": "processing", "format": "gdal-calc", "expression": f"clip(A / {c}, 0, 1)"} for c in clips]
+        return (out, "clip became a gdal-calc processing expression") if out else (None, "clip without norm_clip")
+    return None, f"norm_type {norm!r} has no value_scaling equivalent (removed in MLM 1.4)"
+
+
+@transform(
+    "mlm.value_scaling",
+    reads=(
+        "properties.mlm:input[].norm_type",
+        "properties.mlm:input[].norm_by_channel",
+        "properties.mlm:input[].norm_clip",
+        "properties.mlm:input[].statistics",
+    ),
+    writes=("properties.mlm:input[].value_scaling",),
+)
+def value_scaling(ctx: Ctx) -> None:
+    """norm_type/statistics/norm_by_channel/norm_clip (MLM <= 1.3) become value_scaling (MLM 1.4)."""
+    legacy = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
+    for path, item in _io_lists(ctx, "mlm:input"):
+        if not any(k in item for k in legacy):
+            continue
+        if "value_scaling" in item:  # already migrated (official 1.4+ examples keep norm_by_channel beside it)
+            for key in legacy:
+                if key in item:
+                    ctx.remove(path + (key,), "legacy MLM < 1.4 key superseded by value_scaling")
+            continue
+        scaling, problem = _scaling_from_norm(item)
+        had = [k for k in legacy if k in item]
+        if scaling is not None:
+            dst = path + ("value_scaling",)
+            exact = problem is None
+            used = [k for k in had if k != "norm_clip" or not exact]
+            for k in had:
+                item.pop(k)
+            item["value_scaling"] = scaling
+            if exact:
+                # statistics keys other than those the scaling type uses are lost
+                ctx.transformed(
+                    [path + (k,) for k in used if k != "statistics"], [dst], "norm_* fields became value_scaling"
+                )
+                _statistics_to_scaling(ctx, path, dst, scaling)
+                for k in had:
+                    if k not in used:
+                        ctx.dropped(path + (k,), "norm_clip is not used by this norm_type")
+            else:
+                ctx.lossy([path + (k,) for k in had], [dst], problem or "approximated")
+        else:
+            for k in had:
+                item.pop(k)
+            if problem is None and "norm_type" in had and "value_scaling" not in item:
+                item["value_scaling"] = None
+                ctx.transformed([path + ("norm_type",)], [path + ("value_scaling",)], "norm_type null: no scaling")
+            why = (
+                "no normalisation applies (norm_type null)"
+                if "norm_type" in had
+                else ("legacy MLM < 1.4 key without a norm_type: no normalisation to carry over")
+            )
+            for k in had:
+                if k != "norm_type" or problem is not None or "value_scaling" not in item:
+                    ctx.dropped(path + (k,), problem or why)
+
+
+def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[str, Any]]) -> None:
+    stats_path = path + ("statistics",)
+    origins = ctx.ledger.take(stats_path)
+    if not origins:
+        return
+    keep = {"mean", "stddev", "minimum", "maximum"}
+    for o in list(origins):
+        for loc in list(o.locs):
+            if loc[: len(stats_path)] != stats_path:
+                continue
+            rel = loc[len(stats_path) :]
+            if len(rel) >= 2 and rel[1] in keep:
+                ctx.ledger.relocate(loc, [dst + (rel[0], rel[1])], "moved", "statistics became value_scaling")
+            else:
+                ctx.ledger.relocate(loc, [], "dropped", "statistics field not used by value_scaling")
+    ctx.ledger.relocate(stats_path, [], "dropped", "statistics became value_scaling")
+
+
+@transform(
+    "mlm.artifact_type",
+    reads=("assets.*.roles", "properties.mlm:artifact_type"),
+    writes=("assets.<mlm:model>.mlm:artifact_type",),
+)
+def artifact_type(ctx: Ctx) -> None:
+    """MLM 1.4 requires mlm:artifact_type on every mlm:model asset and forbids it elsewhere."""
+    assets = ctx.get(("assets",))
+    if not isinstance(assets, dict):
+        return
+    models = model_assets(ctx.doc)
+    prop = P + ("mlm:artifact_type",)
+    if ctx.has(prop):
+        value = ctx.get(prop)
+        for key in models:
+            if "mlm:artifact_type" not in assets[key]:
+                assets[key]["mlm:artifact_type"] = value
+                ctx.copied(prop, ("assets", key, "mlm:artifact_type"))
+        ctx.get(P).pop("mlm:artifact_type")
+        if models:
+            ctx.ledger.relocate(prop, [], "kept")
+        else:
+            ctx.dropped(prop, "MLM 1.4 forbids mlm:artifact_type outside mlm:model assets")
+    for key, asset in assets.items():
+        if not isinstance(asset, dict):
+            continue
+        if key in models:
+            if not asset.get("mlm:artifact_type"):
+                kind, why = infer_artifact_type(asset)
+                ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"MLM 1.4 requires it; {why}")
+        elif "mlm:artifact_type" in asset:
+            ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
+
+
+_NOT_MODEL_ROLES = {
+    "code",
+    "mlm:source_code",
+    "metadata",
+    "documentation",
+    "mlm:training-runtime",
+    "mlm:inference-runtime",
+    "runtime",
+    "data",
+}
+
+
+@transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
+def non_model_roles(ctx: Ctx) -> None:
+    """MLM 1.0/1.1 forced mlm:model onto every asset; from 1.4 that role demands a model artefact, so it is
+    removed from assets whose other roles say they are code, metadata or runtime (if another model remains)."""
+    assets = ctx.get(("assets",))
+    if not isinstance(assets, dict):
+        return
+    models = model_assets(ctx.doc)
+    wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
+    if len(wrong) == len(models):
+        return
+    for key in wrong:
+        i = assets[key]["roles"].index("mlm:model")
+        ctx.remove(
+            ("assets", key, "roles", str(i)),
+            "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact",
+        )
+
+
+@cache
+def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(Item-level, asset-level, all) MLM fields of ``version``, read from its vendored schema: every field its
+    ``fields`` definition knows, minus those its Item (asset) rules forbid. Any other mlm:* key is rejected."""
+    import json
+
+    from crosswalk.language.formats import registry
+    from crosswalk.resources import schemas_dir
+
+    uri = registry().families["mlm"].uri(version)
+    entry = json.loads((schemas_dir() / "index.json").read_text(encoding="utf-8"))["schemas"][uri]
+    schema = json.loads((schemas_dir() / (entry if isinstance(entry, str) else entry["file"])).read_text("utf-8"))
+    defs = schema["$defs"]
+    known = frozenset(defs["fields"]["properties"])
+
+    def forbidden(name: str) -> set[str]:
+        return {r for part in defs[name]["allOf"] for alt in part.get("not", {}).get("anyOf", [])
+                for r in alt.get("required", [])}
+
+    return known - forbidden("mlmItemFields"), known - forbidden("mlmAssetFields"), known
+
+
+@transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=("properties.mlm:*",))
+def unknown_keys(ctx: Ctx, version: str, allow_entrypoint: bool = False) -> None:
+    """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets (the fields of
+    ``version``, from its schema)."""
+    item_fields, asset_fields, _ = mlm_fields(version)
+    props = ctx.get(P)
+    if isinstance(props, dict):
+        for key in [k for k in props if k.startswith("mlm:") and k not in item_fields]:
+            ctx.remove(P + (key,), f"{key} is not an MLM field (rejected from MLM 1.4 on)")
+    for akey, asset in (ctx.get(("assets",)) or {}).items():
+        if not isinstance(asset, dict):
+            continue
+        for key in [k for k in asset if k.startswith("mlm:")]:
+            if key in asset_fields or (key == "mlm:entrypoint" and allow_entrypoint):
+                continue
+            here = ("assets", akey, key)
+            if key in item_fields and isinstance(props, dict) and key not in props:
+                props[key] = asset.pop(key)
+                ctx.moved(here, P + (key,), "MLM 1.4 keeps this field in the item properties")
+            else:
+                ctx.remove(here, f"{key} is not allowed on an asset in MLM 1.4")
+
+
+# -- 1.4.0 -> 1.5.0 -------------------------------------------------------------------------------------------
+@transform(
+    "mlm.dim_order_bands",
+    reads=("properties.mlm:input[].input.dim_order", "properties.mlm:output[].result.dim_order"),
+    writes=("properties.mlm:input[].input.dim_order",),
+)
+def dim_order_bands(ctx: Ctx) -> None:
+    """MLM 1.5: dim_order names the band dimension "bands" exactly when bands are listed."""
+    for key, inner in (("mlm:input", "input"), ("mlm:output", "result")):
+        for path, item in _io_lists(ctx, key):
+            dims = (item.get(inner) or {}).get("dim_order")
+            if not isinstance(dims, list):
+                continue
+            dpath = path + (inner, "dim_order")
+            names = band_names(item)
+            shape = (item.get(inner) or {}).get("shape") or []
+            if names and "bands" not in dims:
+                idx = _band_axis(dims, shape, len(names))
+                if idx is None:
+                    continue
+                old = dims[idx]
+                dims[idx] = "bands"
+                ctx.ledger.mark(
+                    dpath + (str(idx),), "transformed", f"dimension {old!r} renamed 'bands' (MLM 1.5: bands are listed)"
+                )
+            elif not names and "bands" in dims:
+                idx = dims.index("bands")
+                dims[idx] = "channel"
+                ctx.ledger.mark(
+                    dpath + (str(idx),),
+                    "transformed",
+                    "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)",
+                )
+
+
+def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
+    for i, d in enumerate(dims):
+        if isinstance(d, str) and d.lower() in CHANNEL_NAMES:
+            return i
+    sized = [i for i, n in enumerate(shape) if n == count and i < len(dims) and dims[i] not in ("batch", "time")]
+    if len(sized) == 1:
+        return sized[0]
+    return None
+
+
+@transform("mlm.entrypoint_code_role", reads=("assets.*.mlm:entrypoint",), writes=("assets.*.roles",))
+def entrypoint_code_role(ctx: Ctx) -> None:
+    """MLM 1.5: an asset with mlm:entrypoint must have the "code" role."""
+    for key, asset in (ctx.get(("assets",)) or {}).items():
+        if isinstance(asset, dict) and "mlm:entrypoint" in asset:
+            roles = asset.get("roles")
+            if not isinstance(roles, list):
+                ctx.invent(("assets", key, "roles"), ["code"], "mlm:entrypoint requires the code role")
+            elif "code" not in roles:
+                roles.append("code")
+                ctx.ledger.create(
+                    ("assets", key, "roles", str(len(roles) - 1)), "invented", "mlm:entrypoint requires the code role"
+                )
+
+
+@transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))
+def repair_quoted_bands(ctx: Ctx) -> None:
+    """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
+    for path, item in _io_lists(ctx, "mlm:input"):
+        bands = item.get("bands")
+        if not isinstance(bands, list):
+            continue
+        for i, band in enumerate(bands):
+            key, name = (i, band) if isinstance(band, str) else (None, None)
+            if isinstance(band, dict) and isinstance(band.get("name"), str):
+                name = band["name"]
+            if not name or len(name) < 3 or name[0] != '"' or name[-1] != '"':
+                continue
+            here = path + ("bands", str(i)) + (() if key is not None else ("name",))
+            if key is not None:
+                bands[i] = name[1:-1]
+            else:
+                band["name"] = name[1:-1]
+            ctx.repaired([here], [here], "band name wrapped in literal quotes")
+
+
+# -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
+
+
+def _json_type(value: Any) -> str | None:
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
+    return None
+
+
+def summary_schema(key: str, values: list[Any]) -> dict[str, Any]:
+    """The JSON-Schema form of a list summary (STAC's third summary form): the same values as an ``enum``, typed
+    when they share one JSON type; for an array field (``mlm:tasks``) the enum constrains its items."""
+    from crosswalk.validation.validator import field_type
+
+    types = {_json_type(v) for v in values}
+    inner: dict[str, Any] = {}
+    if len(types) == 1 and None not in types:
+        kind = types.pop()
+        inner["type"] = "number" if kind == "integer" and any(isinstance(v, float) for v in values) else kind
+    inner["enum"] = list(values)
+    if field_type(key) == "array":
+        return {"type": "array", "items": inner}
+    return inner
+
+
+@transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
+def summaries_schema_form(ctx: Ctx) -> None:
+    """The MLM schema validates every Collection summary as an object, so list summaries (``"mlm:tasks":
+    ["classification"]``) fail it and every STAC validator with it; STAC also allows a summary as a JSON Schema,
+    which holds the same values: ``{"type": "array", "items": {"type": "string", "enum": [...]}}``."""
+    summaries = ctx.get(("summaries",))
+    if ctx.get(("type",)) != "Collection" or not isinstance(summaries, dict):
+        return
+    for key in list(summaries):
+        values = summaries[key]
+        if not isinstance(values, list):
+            continue
+        schema = summary_schema(key, values)
+        here = ("summaries", key)
+        summaries[key] = schema
+        reason = "list summary written as the JSON Schema of its values (STAC allows it)"
+        # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
+        for i in range(len(values)):
+            ctx.ledger.relocate(here + (str(i),), [here], "transformed", reason)
+        if not values:
+            ctx.ledger.relocate(here, [here], "transformed", reason)
+
+
+@transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*"), writes=("same",))
+def read_newer(ctx: Ctx) -> None:
+    """A document of an MLM version newer than the newest known: its schema URI becomes the newest known one, and
+    each mlm:* field that version does not define is dropped, named."""
+    from crosswalk.language.formats import registry
+
+    family = registry().families["mlm"]
+    newer = ctx.options.get("newer")
+    exts = ctx.get(("stac_extensions",))
+    for i, uri in enumerate(exts if isinstance(exts, list) else []):
+        if isinstance(uri, str) and family.match(uri) == newer:
+            exts[i] = family.uri(family.latest)
+            ctx.ledger.mark(
+                ("stac_extensions", str(i)),
+                "lossy",
+                f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}",
+            )
+    item_fields, _, known = mlm_fields(family.latest)
+    props = ctx.get(P)
+    for key in [k for k in props if k.startswith("mlm:") and k not in item_fields] if isinstance(props, dict) else []:
+        ctx.remove(P + (key,), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
+    for akey, asset in (ctx.get(("assets",)) or {}).items():
+        if not isinstance(asset, dict):
+            continue
+        for key in [k for k in asset if k.startswith("mlm:") and k not in known]:
+            ctx.remove(("assets", akey, key), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
