@@ -1,24 +1,33 @@
-"""Bulk-upgrade benchmark (a script, not a test): crosswalk against a plain copy and against pystac.
+"""Bulk-upgrade benchmark (a script, not a test): crosswalk against a plain copy, pystac and rustac.
 
-    python benchmarks/bench_bulk.py                       # 1k items
-    python benchmarks/bench_bulk.py --sizes 1000,10000
-    python benchmarks/bench_bulk.py --sizes 100000 --runs floor,cw   # memory at 100k, without validation
+    python benchmarks/bench_bulk.py                          # 1k and 10k items, -j1 and -j2, 3 runs each
+    python benchmarks/bench_bulk.py --sizes 1000 --repeat 5
+    python benchmarks/bench_bulk.py --sizes 1000,10000,50000 --runs floor,cw --repeat 1   # memory flat?
+    python benchmarks/bench_bulk.py --compare /tmp/before    # also crosswalk from another source tree
+    python benchmarks/bench_bulk.py --quick                  # a smoke run (a few dozen items, one run each)
 
-For each size N it builds a catalog of N real-shaped Items (the corpus Items under corpora/: ml-model, MLM of
-several versions, dlm-beta when crosswalk has an edge for it; ids varied) in pystac's layout
-(``catalog.json`` -> ``part-K/catalog.json`` -> ``part-K/<id>/<id>.json``, 1,000 Items per part) and measures,
-each in a fresh subprocess (library import and compilation included, interpreter start-up not):
+For each size N it builds a catalog of N real-shaped Items (the corpus Items under corpora/ that crosswalk converts
+and that pystac and rustac both read; ids varied) in pystac's layout (``catalog.json`` -> ``part-K/catalog.json``
+-> ``part-K/<id>/<id>.json``, 1,000 Items per part) and measures, each run in a fresh subprocess (library
+import and compilation included, interpreter start-up not):
 
-* ``floor``: read + parse + serialise + write of every file, following child/item links (orjson; json when orjson
-  is missing, which the table says);
+* ``floor``: read + parse + serialise (indented) + write of every file, following child/item links (orjson;
+  json when orjson is missing, which the note says): no program that rewrites every file can do less;
 * ``pystac``: ``Catalog.from_file`` + ``normalize_hrefs`` + ``save`` (self-contained);
-* ``cw``: ``crosswalk.bulk.tree.migrate`` to an output directory with the per-document reports written to a summary
-  file, without validation (``cw``) and with it (``cw+val``), at each ``--jobs``.
+* ``rustac``: the floor's walk with ``rustac.read_sync`` + ``rustac.write_sync`` per file (``pip install rustac``;
+  the column is skipped when it is missing). rustac writes compact JSON;
+* ``cw``: ``crosswalk.bulk.tree.migrate`` to an output directory, the per-document reports written to a summary
+  file, without validation (``cw``) and with it (``cw+val``), at each ``--jobs``;
+* with ``--compare DIR``: the same ``cw`` runs importing crosswalk from the source tree DIR (``PYTHONPATH``).
 
-Peak memory is the subprocess's maximum resident set size (and its workers' for ``--jobs`` > 1). It prints
-wall seconds, microseconds per Item, the ratio to the floor, pystac's time divided by crosswalk's, and the CPU
-seconds (the process and its workers, user + system) with their ratio to the floor's: on a shared machine the
-wall-clock ratios move with the load, the CPU ones much less.
+The runs are interleaved (every kind once, then again ``--repeat`` times) so that the load of a shared machine
+hits them alike, and the table shows medians. CPU is user + system seconds of the process and its workers (on a
+shared machine wall-clock moves with the load, CPU much less); per Item in microseconds, with the system part
+apart (the kernel's work creating directories and files, the same for every run but moving with the disk's
+load: when it swells, every ratio shrinks towards 1), and as ratios: to the floor's, to rustac's (``x rustac``:
+how many times rustac's CPU a run takes) and pystac's over the run's (``pystac/this``: above 1, the run is
+faster than pystac). Peak memory is the largest resident set of the process or any one worker (Linux VmHWM), so a run
+whose memory grows with the catalog shows it at the larger sizes (the last table compares them).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,15 +46,37 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PART = 1000
+INSTALL_RUSTAC = "pip install rustac"
+
+
+def has_rustac() -> bool:
+    try:
+        import rustac  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------------------------
 # The catalog
 
 
-def corpus_items() -> tuple[list[dict], list[str], list[str]]:
-    """The corpus Items that crosswalk converts and pystac reads (both runs must read the same catalog), with
-    the names used and the names left out (the dlm-beta examples: pystac cannot read their list-valued assets)."""
+def _rustac_reads(doc: dict, scratch: Path) -> bool:
+    """Whether rustac reads this Item (it refuses, e.g., a date without a time in ``datetime``)."""
+    import rustac
+
+    path = scratch / "probe.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        rustac.read_sync(str(path), set_self_link=False)
+    except Exception:  # noqa: BLE001 - whatever rustac cannot read
+        return False
+    return True
+
+
+def corpus_items(scratch: Path) -> tuple[list[dict], list[str], list[str]]:
+    """The corpus Items that crosswalk converts and pystac (and rustac, when installed) read: every run must read
+    the same catalog. Returns them, the names used and the names left out (with who could not read them)."""
     import warnings
 
     import pystac
@@ -52,6 +84,7 @@ def corpus_items() -> tuple[list[dict], list[str], list[str]]:
     from crosswalk import pipeline
 
     warnings.simplefilter("ignore")
+    rustac = has_rustac()
     out, used, left = [], [], []
     for path in sorted((ROOT / "corpora").glob("*/*.json")):
         if path.parent.name == "expected":
@@ -63,29 +96,41 @@ def corpus_items() -> tuple[list[dict], list[str], list[str]]:
         try:
             pystac.Item.from_dict(doc)
         except Exception:  # noqa: BLE001 - whatever pystac cannot read
-            left.append(name)
+            left.append(f"{name} (pystac)")
+            continue
+        if rustac and not _rustac_reads(doc, scratch):
+            left.append(f"{name} (rustac)")
             continue
         if pipeline.convert(doc, validate=False).error is None:
             out.append(doc)
             used.append(name)
         else:
-            left.append(name)
+            left.append(f"{name} (crosswalk)")
     return out, used, left
 
 
-def build_catalog(top: Path, n: int) -> Path:
-    """A catalog of ``n`` Items below ``top``; returns the root catalog.json."""
-    items, used, left = corpus_items()
-    print(f"items from {len(used)} corpus documents: {', '.join(used)}"
-          + (f"; left out (pystac cannot read them): {', '.join(left)}" if left else ""))
-    root = {"type": "Catalog", "id": "bench", "stac_version": "1.0.0", "description": f"{n} model items",
-            "links": [{"rel": "root", "href": "./catalog.json", "type": "application/json"}]}
+def build_catalog(top: Path, n: int, items: list[dict]) -> Path:
+    """A catalog of ``n`` Items (``items`` in turn, ids varied) below ``top``; returns the root catalog.json."""
+    root = {
+        "type": "Catalog",
+        "id": "bench",
+        "stac_version": "1.0.0",
+        "description": f"{n} model items",
+        "links": [{"rel": "root", "href": "./catalog.json", "type": "application/json"}],
+    }
     parts = (n + PART - 1) // PART
     for k in range(parts):
         part_dir = top / f"part-{k:03d}"
-        part = {"type": "Catalog", "id": f"part-{k:03d}", "stac_version": "1.0.0", "description": "part",
-                "links": [{"rel": "root", "href": "../catalog.json", "type": "application/json"},
-                          {"rel": "parent", "href": "../catalog.json", "type": "application/json"}]}
+        part = {
+            "type": "Catalog",
+            "id": f"part-{k:03d}",
+            "stac_version": "1.0.0",
+            "description": "part",
+            "links": [
+                {"rel": "root", "href": "../catalog.json", "type": "application/json"},
+                {"rel": "parent", "href": "../catalog.json", "type": "application/json"},
+            ],
+        }
         for i in range(k * PART, min(n, (k + 1) * PART)):
             base = items[i % len(items)]
             item = dict(base)
@@ -93,14 +138,18 @@ def build_catalog(top: Path, n: int) -> Path:
             item["links"] = [
                 {"rel": "root", "href": "../../catalog.json", "type": "application/json"},
                 {"rel": "parent", "href": "../catalog.json", "type": "application/json"},
-            ] + [link for link in base.get("links", []) if link.get("rel") not in ("root", "parent", "self",
-                                                                                   "collection")]
+            ] + [
+                link
+                for link in base.get("links", [])
+                if link.get("rel") not in ("root", "parent", "self", "collection")
+            ]
             item.pop("collection", None)
             d = part_dir / item["id"]
             d.mkdir(parents=True)
             (d / f"{item['id']}.json").write_text(json.dumps(item, indent=2) + "\n", encoding="utf-8")
-            part["links"].append({"rel": "item", "href": f"./{item['id']}/{item['id']}.json",
-                                  "type": "application/json"})
+            part["links"].append(
+                {"rel": "item", "href": f"./{item['id']}/{item['id']}.json", "type": "application/json"}
+            )
         (part_dir / "catalog.json").write_text(json.dumps(part, indent=2) + "\n", encoding="utf-8")
         root["links"].append({"rel": "child", "href": f"./part-{k:03d}/catalog.json", "type": "application/json"})
     (top / "catalog.json").write_text(json.dumps(root, indent=2) + "\n", encoding="utf-8")
@@ -108,7 +157,26 @@ def build_catalog(top: Path, n: int) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# The measurements (each runs in its own subprocess: `bench_bulk.py --measure KIND ROOT OUT [JOBS]`)
+# The measurements (each runs in its own subprocess: `bench_bulk.py --measure KIND ROOT OUT JOBS`)
+
+
+def _walk_copy(root: str, out: str, read, write) -> int:
+    """Read every file of the catalog (child and item links followed) and write it below ``out``; the count."""
+    top = os.path.dirname(os.path.abspath(root))
+    queue = [os.path.abspath(root)]
+    count = 0
+    while queue:
+        path = queue.pop()
+        doc = read(path)
+        dest = os.path.join(out, os.path.relpath(path, top))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        write(dest, doc)
+        count += 1
+        if doc.get("type") in ("Catalog", "Collection"):
+            for link in doc.get("links", []):
+                if link.get("rel") in ("child", "item"):
+                    queue.append(os.path.normpath(os.path.join(os.path.dirname(path), link["href"])))
+    return count
 
 
 def measure_floor(root: str, out: str) -> str:
@@ -119,28 +187,32 @@ def measure_floor(root: str, out: str) -> str:
 
         def dumps(doc):
             return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
         lib = "orjson"
     except ImportError:
         loads = json.loads
 
         def dumps(doc):
             return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
         lib = "json (orjson missing)"
-    top = os.path.dirname(os.path.abspath(root))
-    queue = [os.path.abspath(root)]
-    while queue:
-        path = queue.pop()
+
+    def read(path):
         with open(path, "rb") as f:
-            doc = loads(f.read())
-        dest = os.path.join(out, os.path.relpath(path, top))
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        with open(dest, "wb") as f:
+            return loads(f.read())
+
+    def write(path, doc):
+        with open(path, "wb") as f:
             f.write(dumps(doc))
-        if doc.get("type") in ("Catalog", "Collection"):
-            for link in doc.get("links", []):
-                if link.get("rel") in ("child", "item"):
-                    queue.append(os.path.normpath(os.path.join(os.path.dirname(path), link["href"])))
-    return lib
+
+    return f"{_walk_copy(root, out, read, write)} files, {lib}"
+
+
+def measure_rustac(root: str, out: str) -> str:
+    import rustac
+
+    count = _walk_copy(root, out, lambda p: rustac.read_sync(p, set_self_link=False), rustac.write_sync)
+    return f"{count} files, rustac {rustac.__version__ if hasattr(rustac, '__version__') else rustac.version()}"
 
 
 def measure_pystac(root: str, out: str) -> str:
@@ -158,11 +230,10 @@ def measure_pystac(root: str, out: str) -> str:
 def measure_cw(root: str, out: str, jobs: int, validate: bool) -> str:
     from crosswalk.bulk.tree import migrate
 
-    r = migrate([root], out_dir=out, summary_file=out + ".summary.ndjson", validate=validate, jobs=jobs,
-                progress=False)
+    r = migrate([root], out_dir=out, summary_file=out + ".summary.ndjson", validate=validate, jobs=jobs, progress=False)
     if r.summary["failed"]:
         raise SystemExit(f"{r.summary['failed']} failed: {r.failures[:3]}")
-    return f"{r.summary['documents']} docs, {r.summary['invalid']} invalid"
+    return f"{r.summary['documents']} docs, {r.summary['converted']} converted, {r.summary['invalid']} invalid"
 
 
 def _peak_rss_kb() -> int:
@@ -178,94 +249,166 @@ def _peak_rss_kb() -> int:
     return kb // 1024 if sys.platform == "darwin" else kb
 
 
+def _cpu() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process and its reaped children (the workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
+
+
 def _measure(argv: list[str]) -> None:
-    kind, root, out = argv[:3]
-    t0 = time.perf_counter()
+    kind, root, out, jobs = argv[0], argv[1], argv[2], int(argv[3])
+    cpu0, t0 = _cpu(), time.perf_counter()
     if kind == "floor":
         note = measure_floor(root, out)
     elif kind == "pystac":
         note = measure_pystac(root, out)
+    elif kind == "rustac":
+        note = measure_rustac(root, out)
     else:
-        note = measure_cw(root, out, int(argv[3]), kind == "cw+val")
-    seconds = time.perf_counter() - t0
-    own = _peak_rss_kb()
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_kb": own, "child_rss_kb": kids.ru_maxrss, "note": note}))
+        note = measure_cw(root, out, jobs, kind == "cw+val")
+    seconds, (user, system) = time.perf_counter() - t0, _cpu()
+    user, system = user - cpu0[0], system - cpu0[1]
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker (reaped by the pool)
+    peak = max(_peak_rss_kb(), kids)
+    print(json.dumps({"seconds": seconds, "cpu": user + system, "sys": system, "rss_kb": peak, "note": note}))
 
 
-def run_one(kind: str, root: Path, work: Path, jobs: int = 1, repeat: int = 1) -> dict:
-    best = None
-    for _ in range(repeat):
-        out = work / f"out-{kind}-{jobs}"
-        shutil.rmtree(out, ignore_errors=True)
-        proc = subprocess.run([sys.executable, __file__, "--measure", kind, str(root), str(out), str(jobs)],
-                              capture_output=True, text=True, check=False)
-        if proc.returncode:
-            raise SystemExit(f"{kind} failed:\n{proc.stderr[-3000:]}")
-        res = json.loads(proc.stdout.strip().splitlines()[-1])
-        best = res if best is None or res["seconds"] < best["seconds"] else best
-        shutil.rmtree(out, ignore_errors=True)
-        Path(str(out) + ".summary.ndjson").unlink(missing_ok=True)
-    return best
+def run_once(kind: str, root: Path, work: Path, jobs: int, source: str | None) -> dict:
+    out = work / f"out-{kind}-{jobs}"
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ)
+    env.pop("CROSSWALK_CHECK_WRITES", None)  # a test-suite check, not what users run
+    if source:
+        env["PYTHONPATH"] = source + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, str(root), str(out), str(jobs)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    Path(str(out) + ".summary.ndjson").unlink(missing_ok=True)
+    if proc.returncode:
+        raise SystemExit(f"{kind} -j{jobs} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
-        _measure(sys.argv[2:])
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def render(n: int, rows: dict[str, list[dict]]) -> list[str]:
+    """The table of one size: medians, per Item, and the ratios."""
+    med = {label: {k: _median(runs, k) for k in ("seconds", "cpu", "sys", "rss_kb")} for label, runs in rows.items()}
+    floor = med.get("floor", {}).get("cpu")
+    rust = med.get("rustac", {}).get("cpu")
+    pyst = med.get("pystac", {}).get("cpu")
+    cw1 = med.get("cw -j1", {}).get("cpu")
+    head = (
+        f"{'run':<22} {'wall s':>7} {'cpu s':>7} {'cpu us/item':>11} {'sys us/item':>11} {'x floor':>8} {'x rustac':>8}"
+        f" {'pystac/this':>11} {'peak MB':>8}  note"
+    )
+    lines = [head, "-" * len(head)]
+    for label, m in med.items():
+        cpu = m["cpu"]
+        xf = f"{cpu / floor:8.1f}" if floor else f"{'-':>8}"
+        xr = f"{cpu / rust:8.1f}" if rust and label != "rustac" else f"{'-':>8}"
+        xp = f"{pyst / cpu:11.2f}" if pyst and label != "pystac" else f"{'-':>11}"
+        lines.append(
+            f"{label:<22} {m['seconds']:7.2f} {cpu:7.2f} {cpu / n * 1e6:11.0f} {m['sys'] / n * 1e6:11.0f}"
+            f" {xf} {xr} {xp}"
+            f" {m['rss_kb'] / 1024:8.0f}  {rows[label][-1]['note']}"
+        )
+    if pyst and cw1:
+        lines.append(f"pystac CPU / crosswalk -j1 CPU: {pyst / cw1:.2f} (above 1: crosswalk is faster)")
+    if rust and cw1:
+        lines.append(f"crosswalk -j1 CPU / rustac CPU: {cw1 / rust:.1f} (how many times rustac's work crosswalk does)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--measure"]:
+        _measure(argv[1:])
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="1000", help="comma-separated catalog sizes (Items), e.g. 1000,10000,100000")
+    ap.add_argument("--sizes", default="1000,10000", help="comma-separated catalog sizes (Items)")
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for crosswalk")
-    ap.add_argument("--runs", default="floor,pystac,cw,cw+val", help="which measurements (floor,pystac,cw,cw+val)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest counts")
+    ap.add_argument(
+        "--runs", default="floor,pystac,rustac,cw,cw+val", help="which measurements (floor, pystac, rustac, cw, cw+val)"
+    )
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the table shows medians")
+    ap.add_argument(
+        "--pystac-max",
+        type=int,
+        default=10000,
+        help="largest size pystac is run at (its save slows down more than linearly)",
+    )
+    ap.add_argument(
+        "--compare",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="also run crosswalk from this source tree (e.g. `git archive HEAD crosswalk mappings`)",
+    )
     ap.add_argument("--workdir", help="build catalogs here (default: a temporary directory, removed)")
-    args = ap.parse_args()
+    ap.add_argument("--quick", action="store_true", help="smoke run: 40 items, one run of each")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeat = "40", 1
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs = [int(j) for j in args.jobs.split(",")]
     runs = args.runs.split(",")
+    if "rustac" in runs and not has_rustac():
+        print(f"rustac is not installed: its column is skipped ({INSTALL_RUSTAC} to measure it)")
+        runs.remove("rustac")
     work_top = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="cw-bench-"))
+    work_top.mkdir(parents=True, exist_ok=True)
     try:
+        items, used, left = corpus_items(work_top)
+        print(f"Items from {len(used)} corpus documents: {', '.join(used)}")
+        if left:
+            print(f"left out (not read by): {', '.join(left)}")
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; medians of {args.repeat} run(s)")
         peaks: dict[str, dict[int, float]] = {}
         for n in sizes:
             work = work_top / f"n{n}"
             shutil.rmtree(work, ignore_errors=True)
             (work / "src").mkdir(parents=True)
             t = time.perf_counter()
-            root = build_catalog(work / "src", n)
-            print(f"\n== {n} items (built in {time.perf_counter() - t:.1f} s, {work})", flush=True)
-            rows: list[tuple[str, dict]] = []
-            if "floor" in runs:
-                rows.append(("floor", run_one("floor", root, work, repeat=args.repeat)))
-            if "pystac" in runs:
-                rows.append(("pystac", run_one("pystac", root, work, repeat=args.repeat)))
-            for kind in ("cw", "cw+val"):
-                if kind in runs:
-                    for j in jobs:
-                        rows.append((f"{kind} -j{j}", run_one(kind, root, work, j, args.repeat)))
-            floor = next((r["seconds"] for k, r in rows if k == "floor"), None)
-            pyst = next((r["seconds"] for k, r in rows if k == "pystac"), None)
-            cpu_floor = next((r["cpu"] for k, r in rows if k == "floor"), None)
-            print(f"{'run':<12} {'seconds':>8} {'us/item':>9} {'x floor':>8} {'pystac/x':>9} {'cpu s':>8}"
-                  f" {'cpu x floor':>11} {'peak MB':>8} {'workers MB':>10}  note")
-            for kind, r in rows:
-                s = r["seconds"]
-                xf = f"{s / floor:8.1f}" if floor else f"{'-':>8}"
-                xp = f"{pyst / s:9.2f}" if pyst and kind != "pystac" else f"{'-':>9}"
-                xc = f"{r['cpu'] / cpu_floor:11.1f}" if cpu_floor else f"{'-':>11}"
-                print(f"{kind:<12} {s:8.2f} {s / n * 1e6:9.0f} {xf} {xp} {r['cpu']:8.2f} {xc}"
-                      f" {r['rss_kb'] / 1024:8.0f} {r['child_rss_kb'] / 1024:10.0f}  {r['note']}", flush=True)
-                if kind.startswith("cw"):
-                    peaks.setdefault(kind, {})[n] = max(r["rss_kb"], r["child_rss_kb"]) / 1024
+            root = build_catalog(work / "src", n, items)
+            built = time.perf_counter() - t
+            plan: list[tuple[str, str, int, str | None]] = []
+            for kind in ("floor", "pystac", "rustac"):
+                if kind in runs and not (kind == "pystac" and n > args.pystac_max):
+                    plan.append((kind, kind, 1, None))
+            for source in [None, *args.compare]:
+                tag = "" if source is None else f" @{Path(source).name}"
+                for kind in ("cw", "cw+val"):
+                    if kind in runs:
+                        plan += [(f"{kind} -j{j}{tag}", kind, j, source) for j in jobs]
+            rows: dict[str, list[dict]] = {label: [] for label, *_ in plan}
+            for _ in range(args.repeat):
+                for label, kind, j, source in plan:
+                    rows[label].append(run_once(kind, root, work, j, source))
+            print(f"\n== {n} items (catalog built in {built:.1f} s; load average {os.getloadavg()[0]:.1f})", flush=True)
+            print("\n".join(render(n, rows)), flush=True)
+            for label, rs in rows.items():
+                if label.startswith("cw") or label == "floor":
+                    peaks.setdefault(label, {})[n] = _median(rs, "rss_kb") / 1024
             shutil.rmtree(work, ignore_errors=True)
-        for kind, by_size in peaks.items():
-            if len(by_size) > 1:
+        if len(sizes) > 1:
+            print("\npeak memory (MB) by size:")
+            for label, by_size in peaks.items():
                 small = min(by_size)
-                print(f"peak memory per process ({kind}) vs {small} items: " + ", ".join(
-                    f"{n}: {by_size[n]:.0f} MB ({by_size[n] / by_size[small]:.2f}x)" for n in sorted(by_size)))
+                print(
+                    f"  {label:<22} "
+                    + ", ".join(f"{n}: {by_size[n]:.0f} ({by_size[n] / by_size[small]:.2f}x)" for n in sorted(by_size))
+                )
     finally:
         if not args.workdir:
             shutil.rmtree(work_top, ignore_errors=True)

@@ -1,6 +1,7 @@
 """A content-keyed on-disk cache of what crosswalk would otherwise rebuild at every start: loaded, checked and
-compiled mappings (YAML parsed, checked against the mapping language's schema, jsonpath expressions compiled)
-and parsed YAML data files.
+compiled mappings (YAML parsed, checked against the mapping language's schema, jsonpath expressions compiled;
+`crosswalk.language.compiled`) and parsed YAML data files (`crosswalk.resources`). It knows nothing of what it
+stores: callers pass the files a value is built from and the function that builds it.
 
 A value is stored as a pickle under the user cache directory (``$XDG_CACHE_HOME/crosswalk`` or
 ``~/.cache/crosswalk``), named by a SHA-256 of everything it was built from: the bytes of its source files, the
@@ -133,62 +134,25 @@ def _store(path: Path, value: Any) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# What crosswalk caches
+# Helpers for callers (the mapping loader, the data files): this module knows no caller.
 
 
 _MEMO: dict[Any, Any] = {}
 
 
-def _memo(name: Any, load: Callable[[], T]) -> T:
-    """Once per process: the loaders are memoised too, and a mapping must be the same object each time."""
+def once(name: Any, load: Callable[[], T]) -> T:
+    """``load()`` once per process under ``name``: a loaded mapping must be the same object each time it is asked
+    for, and a bulk run asks for the same few for every document."""
     if name not in _MEMO:
         _MEMO[name] = load()
     return _MEMO[name]
 
 
-def _tables_files(directory: Path) -> list[Path]:
-    return sorted((directory / "tables").glob("*.yaml"))
-
-
 @cache
-def _directory_digest(directory: Path) -> bytes:
-    """Every file of the mappings directory (paths and bytes): whatever the loader reads besides the mapping file
-    (value tables, formats.yaml, files it may include) is in the key, however the loader changes."""
+def directory_digest(directory: Path) -> bytes:
+    """A digest of every file below ``directory`` (paths and bytes): a salt for a value built from whatever a
+    loader may read there besides the file it was given."""
     h = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.digest()
-
-
-def mapping(edge_or_name: Any) -> Any:
-    """A loaded mapping: an edge of the version graph (anything with ``file`` and ``load()``), or a support
-    file's name (``repairs.yaml``) in the mappings directory."""
-    # a step file holds two edges (up and down): the edge id is part of the name
-    if isinstance(edge_or_name, str):
-        name: tuple[Any, ...] = ("mapping", edge_or_name)
-    else:
-        name = ("mapping", edge_or_name.file, edge_or_name.id)
-    if name in _MEMO:  # a bulk run asks for the same few mappings for every document
-        return _MEMO[name]
-    from crosswalk.resources import mappings_dir
-
-    if isinstance(edge_or_name, str):
-        from crosswalk.language.spec import load_support
-
-        file = mappings_dir() / edge_or_name
-        build: Callable[[], Any] = lambda: load_support(edge_or_name)  # noqa: E731
-    else:
-        file = Path(edge_or_name.file)
-        build = edge_or_name.load
-    salt = _directory_digest(file.parent) + str(name[2:]).encode()
-    return _memo(name, lambda: cached("mapping", [file], build, salt=salt))
-
-
-def yaml_data(path: Path, parse: Callable[[], T]) -> T:
-    """Parsed YAML data of ``path`` (``parse()`` reads it)."""
-    return cached("yaml", [path], parse)
-
-
-def tables(directory: Path, load: Callable[[], T]) -> T:
-    """The value tables of a mappings directory (``tables/*.yaml``; ``load()`` parses them)."""
-    return _memo(("tables", str(directory)), lambda: cached("tables", _tables_files(directory), load))

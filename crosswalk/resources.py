@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 
 @cache
@@ -21,9 +22,28 @@ def schemas_dir() -> Path:
 
 @cache
 def load_yaml(path: Path):
-    from crosswalk.cache import yaml_data  # parsed once per content, not once per run
+    """A YAML data file of the package, parsed once per content (`crosswalk.cache`), not once per run."""
+    from crosswalk.cache import cached
 
-    return yaml_data(path, lambda: _parse_yaml(path))
+    return cached("yaml", [path], lambda: _parse_yaml(path))
+
+
+@cache
+def value_tables(directory: str) -> dict[str, dict[str, Any]]:
+    """The value tables of a mappings directory (``tables/*.yaml``, merged): table name -> {key: value}, keys as
+    strings (a YAML ``1:`` is the key ``"1"``, as in the JSON documents the tables are applied to)."""
+    from crosswalk.cache import cached
+
+    files = sorted(Path(directory, "tables").glob("*.yaml"))
+    return cached("tables", files, lambda: _parse_tables(files))
+
+
+def _parse_tables(files: list[Path]) -> dict[str, dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
+    for path in files:
+        for name, table in (_parse_yaml(path) or {}).items():
+            tables[name] = {str(k): v for k, v in table.items()}
+    return tables
 
 
 def _parse_yaml(path: Path):

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "corpora"
 SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
+# Every transform run by a test is checked against what it declares it reads and writes (engine/writes.py).
+os.environ.setdefault("CROSSWALK_CHECK_WRITES", "1")
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")

@@ -145,7 +145,7 @@ def _break_the_draft_bands(monkeypatch, bug: str) -> None:
         if bug == "unreported":
             props["dlm:secret"] = 42
         else:
-            ctx.ledger.copy(("properties", "mlm:name"), ("properties", "dlm:nowhere"))
+            ctx._ledger.copy(("properties", "mlm:name"), ("properties", "dlm:nowhere"))
 
     monkeypatch.setattr(downgrade_dlm, "_draft_bands", buggy)
 
@@ -153,14 +153,32 @@ def _break_the_draft_bands(monkeypatch, bug: str) -> None:
 @pytest.mark.parametrize(("bug", "where"), [("unreported", "/properties/dlm:secret"),
                                             ("dangling", "/properties/mlm:name")])
 def test_an_accounting_problem_fails_the_conversion(monkeypatch, bug: str, where: str) -> None:
+    from crosswalk.engine import ops
+
+    monkeypatch.setattr(ops, "CHECK_WRITES", False)  # the report guard alone (the write check is tested below)
     _break_the_draft_bands(monkeypatch, bug)
     doc, _ = read_document_repairs(str(SOURCE))
-    result = pipeline.convert(doc, href="model.json", to="dlm")
+    # a dangling pointer is checked on every conversion; an unreported write by the whole-document checks (verify)
+    result = pipeline.convert(doc, href="model.json", to="dlm", verify=bug == "unreported")
     assert isinstance(result.error, InternalError)
     assert result.document is None
     text = str(result.error)
     assert text.startswith(f"model.json at {where}: internal error") and "please report" in text
     assert "\n" not in text
+
+
+def test_a_write_outside_the_declaration_fails_the_conversion(monkeypatch) -> None:
+    """The tests' write check catches the unreported write at the transform that made it, without --verify."""
+    from crosswalk.engine import ops
+
+    monkeypatch.setattr(ops, "CHECK_WRITES", True)
+    _break_the_draft_bands(monkeypatch, "unreported")
+    doc, _ = read_document_repairs(str(SOURCE))
+    result = pipeline.convert(doc, href="model.json", to="dlm")
+    assert isinstance(result.error, InternalError)
+    text = str(result.error)
+    assert text.startswith("model.json at /properties/dlm:secret: internal error: transform downgrade.to_dlm_draft")
+    assert "please report" in text and result.document is None
 
 
 def test_the_cli_exits_1_and_writes_nothing_on_an_internal_error(monkeypatch, tmp_path: Path) -> None:
@@ -177,7 +195,7 @@ def test_the_cli_exits_1_and_writes_nothing_on_an_internal_error(monkeypatch, tm
 
 
 def test_the_guard_is_cheap_enough_to_be_always_on() -> None:
-    """The always-on checks (dangling pointers, coverage) cost a fraction of the conversion they check."""
+    """The always-on check (dangling pointers) costs a fraction of the conversion it checks."""
     import time
 
     doc, _ = read_document_repairs(str(SOURCE))
@@ -189,7 +207,6 @@ def test_the_guard_is_cheap_enough_to_be_always_on() -> None:
     start = time.perf_counter()
     for _ in range(20):
         dangling_pointers(result.document, result.report["fields"])
-        coverage_problems(doc, result.document, result.report["fields"])
     guard_time = time.perf_counter() - start
     assert guard_time < convert_time
 

@@ -49,7 +49,7 @@ def test_a_mutated_document_is_one_line_never_a_crash_and_never_touches_its_inpu
         src.write_text(text, encoding="utf-8", errors="surrogatepass")
         before = src.read_bytes()
         r = _invoke([str(src), "-o", str(work / "out.json"), "--report-file", str(work / "report.json"),
-                     "--report", "none", "--no-validate"])
+                     "--report", "none", "--no-validate", "--verify"])
         assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
         assert "Traceback" not in r.stdout + r.stderr
         if r.exit_code == 2:  # only a bare array / FeatureCollection given -o: bulk input, a documented usage error
@@ -64,7 +64,7 @@ def test_a_mutated_document_is_one_line_never_a_crash_and_never_touches_its_inpu
         if out.exists():
             assert _standard(out.read_bytes()) and _standard((work / "report.json").read_bytes())
             # idempotent: the output, converted again, is the same bytes
-            r2 = _invoke([str(out), "-o", str(work / "again.json"), "--report", "none", "--no-validate"])
+            r2 = _invoke([str(out), "-o", str(work / "again.json"), "--report", "none", "--no-validate", "--verify"])
             assert r2.exit_code in (0, 1), r2.stderr
             if (work / "again.json").exists():
                 assert (work / "again.json").read_bytes() == out.read_bytes()
@@ -85,7 +85,7 @@ def test_a_directory_of_mutated_documents_is_converted_to_the_end(seed, rng) -> 
 
 
 def _bulk(args: list[str]):
-    r = _invoke(args)
+    r = _invoke([*args, "--verify"])  # complete accounting proven on every document (not only the cheap guard)
     exc = r.exception if r.exception is not None and not isinstance(r.exception, SystemExit) else None
     return r.exit_code, r.stdout + r.stderr, exc
 
@@ -93,14 +93,14 @@ def _bulk(args: list[str]):
 @given(SEED, RANDOM)
 def test_the_library_never_mutates_the_document_it_is_given(seed, rng) -> None:
     from crosswalk.errors import CrosswalkError
-    from crosswalk.io.documents import parse_checked
+    from crosswalk.io.parse import parse_checked
 
     try:
         doc, _ = parse_checked(fuzz.mutate(seed[1], rng), "variant.json")
     except CrosswalkError:
         return  # refused at the door: nothing to mutate
     before = copy.deepcopy(doc)
-    result = pipeline.convert(doc, href="variant.json", validate=False)
+    result = pipeline.convert(doc, href="variant.json", validate=False, verify=True)
     assert doc == before
     if result.ok:
         json.dumps(result.document, allow_nan=False)  # standard JSON

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import copy
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crosswalk.engine.ledger import Ledger
-from crosswalk.engine.report import coverage_problems, entry_for
+from crosswalk.engine.report import coverage_problems, entry_for, summarize
 from crosswalk.engine.run import Ctx
 
 SRC = {"a": {"b": 1, "c": [1, 2]}, "d": 2}
@@ -96,7 +99,7 @@ def test_removing_a_list_element_shifts_later_indices():
     doc = copy.deepcopy(src)
     ctx = Ctx(doc, Ledger(src))
     ctx.remove(("l", "0"), "not wanted")
-    entries = ctx.ledger.entries()
+    entries = ctx._ledger.entries()
     assert doc == {"l": ["b", "c"]}
     assert source_entry(entries, "/l/0") == {"path": "/l/0", "status": "dropped", "reason": "not wanted"}
     assert source_entry(entries, "/l/1")["status"] == "moved"
@@ -110,7 +113,7 @@ def test_removing_the_last_list_element_moves_nothing():
     doc = copy.deepcopy(src)
     ctx = Ctx(doc, Ledger(src))
     ctx.remove(("l", "1"), "not wanted")
-    entries = ctx.ledger.entries()
+    entries = ctx._ledger.entries()
     assert source_entry(entries, "/l/0")["status"] == "kept"
     assert source_entry(entries, "/l/1")["status"] == "dropped"
     assert not [e for e in entries if e["status"] == "moved"]
@@ -123,7 +126,7 @@ def test_created_value_later_dropped_does_not_appear():
     ctx.invent(("n",), {"x": 1}, "assumed")
     ctx.remove(("n",), "not needed after all")
     assert doc == src
-    assert ctx.ledger.entries() == [{"path": "", "status": "kept"}]
+    assert ctx._ledger.entries() == [{"path": "", "status": "kept"}]
 
 
 def test_created_value_that_moves_stays_invented_at_its_new_place():
@@ -133,9 +136,9 @@ def test_created_value_that_moves_stays_invented_at_its_new_place():
     ctx.invent(("n",), 0, "assumed")
     doc["m"] = doc.pop("n")
     ctx.moved(("n",), ("m",))
-    invented = [e for e in ctx.ledger.entries() if e["status"] == "invented"]
+    invented = [e for e in ctx._ledger.entries() if e["status"] == "invented"]
     assert [e["path"] for e in invented] == ["/m"]
-    assert coverage_problems(src, doc, ctx.ledger.entries()) == []
+    assert coverage_problems(src, doc, ctx._ledger.entries()) == []
 
 
 def test_fill_value_wins_over_invented_and_is_reported_filled():
@@ -144,7 +147,7 @@ def test_fill_value_wins_over_invented_and_is_reported_filled():
     ctx = Ctx(doc, Ledger(src), fill={"/n": "real"})
     assert ctx.invent(("n",), "guess", "assumed") == "real"
     assert doc["n"] == "real"
-    (filled,) = [e for e in ctx.ledger.entries() if e["status"] == "filled"]
+    (filled,) = [e for e in ctx._ledger.entries() if e["status"] == "filled"]
     assert filled["path"] == "/n"
 
 
@@ -190,3 +193,127 @@ def test_plain_copy_of_a_list_keeps_its_indices():
     ledger.copy(("l",), ("m",))
     e = source_entry(ledger.entries(), "/l/1")
     assert sorted(e["to"]) == ["/l/1", "/m/1"] or sorted(e["to"]) == ["/l", "/m"]
+
+
+# -- accounting by exception: only what events touch is recorded ------------------------------------------------
+def test_an_untouched_document_records_no_leaf():
+    ledger = Ledger({"a": {"b": list(range(50))}, "c": "x"})
+    assert ledger.entries() == [{"path": "", "status": "kept"}]
+    assert ledger.origins == []
+
+
+def test_an_event_records_only_the_subtree_it_touches():
+    ledger = Ledger(copy.deepcopy(SRC))
+    ledger.relocate(("a", "c"), [("x",)], "moved")
+    assert sorted(o.path for o in ledger.origins) == [("a", "c", "0"), ("a", "c", "1")]
+    assert source_entry(ledger.entries(), "/a/b") == {"path": "", "status": "kept"}
+    assert source_entry(ledger.entries(), "/a/c/1")["to"] == ["/x"]
+
+
+def test_an_event_below_a_source_leaf_records_that_leaf():
+    """A value replaced as a whole and then edited inside: the leaf above the event's path is what it edits."""
+    ledger = Ledger({"a": "text", "b": 1})
+    ledger.relocate(("a", "part"), [("z",)], "moved")
+    assert [o.path for o in ledger.origins] == [("a",)]
+
+
+def test_origins_under_lists_every_source_leaf_below_a_path_in_document_order():
+    ledger = Ledger(copy.deepcopy(SRC))
+    ledger.relocate(("a", "c", "1"), [], "dropped", "gone")
+    assert [o.path for o in ledger.origins_under(("a",))] == [("a", "b"), ("a", "c", "0"), ("a", "c", "1")]
+    assert [o.status for o in ledger.origins_under(("a",))] == ["kept", "kept", "dropped"]
+    assert ledger.origins_under(("nowhere",)) == []
+
+
+def _eager(source):
+    """The ledger as it was before accounting by exception (every source leaf an Origin up front, every leaf
+    folded on its own): the oracle the engine's ledger must agree with."""
+    from reference_ledger import Ledger as Reference
+
+    return Reference(source)
+
+
+def _node_paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _node_paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _node_paths(v, prefix + (str(i),))
+
+
+_scalars = st.one_of(st.integers(-3, 3), st.sampled_from(["x", "y", ""]), st.none())
+_docs = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=7), st.dictionaries(st.sampled_from("abcdefg"), inner, max_size=6)
+    ),
+    max_leaves=40,
+).filter(lambda d: isinstance(d, dict))
+_statuses = st.sampled_from(["kept", "moved", "transformed", "repaired", "lossy"])
+_reasons = st.sampled_from([None, "r1", "r2"])
+
+
+@settings(max_examples=150)
+@given(doc=_docs, data=st.data())
+def test_recording_by_exception_folds_like_recording_every_leaf(doc, data):
+    """Any events on any document: the report entries are those of the ledger that recorded every source leaf up
+    front (untouched subtrees stand for their leaves exactly, close votes included), and the summary counted from
+    entries where they are is the one counted leaf by leaf."""
+    lazy, eager = Ledger(doc), _eager(doc)
+    paths = list(_node_paths(doc)) + [("new",), ("a", "new"), ("b", "0", "deep")]
+    for _ in range(data.draw(st.integers(0, 8))):
+        op = data.draw(st.sampled_from(["relocate", "drop", "mark", "copy", "create", "take"]))
+        src = data.draw(st.sampled_from(paths))
+        dst = data.draw(st.sampled_from(paths))
+        status, reason = data.draw(_statuses), data.draw(_reasons)
+        whole = data.draw(st.booleans())
+        for ledger in (lazy, eager):
+            ledger.step = "step"
+            if op == "relocate":
+                ledger.relocate(src, [dst], status, reason, whole=whole)
+            elif op == "drop":
+                ledger.relocate(src, [], "dropped", reason)
+            elif op == "mark":
+                ledger.mark(src, status, reason)
+            elif op == "copy":
+                ledger.copy(src, dst, reason, whole=whole)
+            elif op == "create":
+                ledger.create(dst, "invented", "made up")
+            else:
+                assert sorted(map(repr, (o.path for o in ledger.take(src)))) is not None
+    entries = lazy.entries()
+    assert entries == eager.entries()
+    assert summarize(entries, doc) == _summary_leaf_by_leaf(entries, doc)
+
+
+def test_a_close_vote_is_counted_leaf_by_leaf():
+    """Half the root's vote each: six untouched leaves of a list against a changed pair. Leaf by leaf, the six
+    shares of 1/12 add up to a hair under one half, so the changed pair wins the root heading; an untouched subtree
+    voting its share as one number (exactly one half) would win the tie instead. The fold recounts close votes."""
+    doc = {"a": [1, 2, 3, 4, 5, 6], "b": [1, 2]}
+    lazy, eager = Ledger(doc), _eager(doc)
+    for ledger in (lazy, eager):
+        ledger.mark(("b",), "transformed", "rewritten")
+    assert lazy.entries() == eager.entries()
+    assert lazy.entries()[0] == {"path": "", "status": "transformed", "to": [""], "reason": "rewritten"}
+
+
+def _summary_leaf_by_leaf(fields, source):
+    """The summary counted one source leaf at a time (the most specific entry at or above each leaf)."""
+    from crosswalk.engine.report import STATUSES, is_text_repair
+    from crosswalk.language.pointer import leaves, parse_pointer
+
+    counts = dict.fromkeys(STATUSES, 0)
+    by_path = {parse_pointer(e["path"]): e["status"] for e in fields
+               if e["status"] not in ("invented", "filled") and not is_text_repair(e)}
+    for path, _ in leaves(source):
+        for n in range(len(path), -1, -1):
+            if path[:n] in by_path:
+                counts[by_path[path[:n]]] += 1
+                break
+    for e in fields:
+        if e["status"] in ("invented", "filled") or is_text_repair(e):
+            counts[e["status"]] += 1
+    return counts

@@ -33,7 +33,7 @@ def run(tmp_path):
         work = copy.deepcopy(doc)
         ctx = Ctx(work, Ledger(original))
         apply(mapping, ctx)
-        entries = ctx.ledger.entries()
+        entries = ctx._ledger.entries()
         assert coverage_problems(original, work, entries) == []
         assert ledger_problems(original, work, entries) == []
         return work, entries
@@ -516,7 +516,7 @@ def test_transform_calls_the_registered_function_with_args(run, monkeypatch):
         ctx.put(path, ctx.get(path) * 2)
         ctx.transformed([path], [path], "doubled")
 
-    monkeypatch.setitem(REGISTRY, "test.double", Transform("test.double", double, ("x",), ("x",)))
+    monkeypatch.setitem(REGISTRY, "test.double", Transform("test.double", double, ("properties.*",), ("same",)))
     doc, entries = run("- transform: {name: test.double, args: {key: n}}", {"properties": {"n": 2, "k": 0}})
     assert doc == {"properties": {"n": 4, "k": 0}}
     e = at(entries, "/properties/n")

@@ -75,7 +75,7 @@ def variants(draw):
 
 
 def _convert(name, doc, **kwargs):
-    result = pipeline.convert(doc, href=name, **kwargs)
+    result = pipeline.convert(doc, href=name, **{"verify": True, **kwargs})  # complete accounting, always
     if result.error is not None:
         assert isinstance(result.error, CrosswalkError)
         assert "\n" not in str(result.error)
@@ -165,8 +165,8 @@ def test_the_too_deep_path_from_the_text_is_the_path_sanitize_names(steps):
     """Two ways to name where a document passes the depth limit: scanning the text (when the parser itself
     cannot go that deep) and walking the parsed document. They must agree."""
     from crosswalk.errors import CrosswalkError
-    from crosswalk.io.documents import _too_deep
     from crosswalk.io.limits import sanitize
+    from crosswalk.io.parse import _too_deep
 
     doc: object = 0
     for step in reversed(steps):

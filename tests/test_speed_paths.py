@@ -157,6 +157,7 @@ def test_cache_off_and_unwritable_cache_still_load(tmp_path, monkeypatch):
 
 
 def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
+    from crosswalk.language.compiled import mapping
     from crosswalk.language.formats import Format
     from crosswalk.language.spec import load_support
     from crosswalk.pipeline import graph
@@ -165,9 +166,9 @@ def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "_MEMO", {})
     edge = graph().plan(Format.parse("ml-model"), Format.parse("mlm"))[0]
     for name, direct in ((edge, edge.load()), ("repairs.yaml", load_support("repairs.yaml"))):
-        stored = cache.mapping(name)  # a miss: built by the loader and stored
+        stored = mapping(name)  # a miss: built by the loader and stored
         monkeypatch.setattr(cache, "_MEMO", {})
-        loaded = cache.mapping(name)  # read back from disk
+        loaded = mapping(name)  # read back from disk
         assert loaded is not stored
         for got in (stored, loaded):
             assert (got.id, got.source, got.target, got.raw) == (direct.id, direct.source, direct.target, direct.raw)

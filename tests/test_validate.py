@@ -151,7 +151,7 @@ def test_every_extension_uri_is_accepted_by_its_schema_or_marked_non_canonical()
 
 
 def test_every_ref_in_the_vendored_schemas_resolves_offline():
-    registry = cwv._registry()
+    registry = cwv.schema_registry()
     index = json.loads((SCHEMAS / "index.json").read_text())["schemas"]
     for uri, entry in index.items():
         rel = entry if isinstance(entry, str) else entry["file"]
@@ -189,8 +189,8 @@ def test_registry_refuses_unvendored_remote_ref(no_network):
     from jsonschema import Draft7Validator
     from referencing.exceptions import Unresolvable, Unretrievable
 
-    registry = cwv._registry()
-    assert registry is cwv._registry()  # one per process
+    registry = cwv.schema_registry()
+    assert registry is cwv.schema_registry()  # one per process
     with pytest.raises(Unretrievable) as excinfo:
         registry.get_or_retrieve("https://example.com/not-vendored/schema.json")
     assert isinstance(excinfo.value.__cause__, OfflineSchemaError)

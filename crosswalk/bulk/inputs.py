@@ -3,7 +3,7 @@
 They take what `migrate` takes: files, directories, catalog/collection roots (followed through local child/item
 links), ``.ndjson`` files (one document per line), ItemCollections / FeatureCollections, bare JSON arrays of
 Items, and ``-`` for stdin. Which files a run reads is decided by the bulk discovery code
-(`crosswalk.bulk.tree.iter_files`), so every verb sees the same tree; this module only splits files into documents
+(`crosswalk.bulk.walk.iter_files`), so every verb sees the same tree; this module only splits files into documents
 and names each one as bulk reports do (``file.ndjson#L3``, ``file.json#/features/2``, ``file.json#/0``).
 """
 
@@ -14,9 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crosswalk.bulk.walk import LINE_SUFFIXES, iter_files, plan_for
 from crosswalk.errors import CrosswalkError
-
-LINE_SUFFIXES = (".ndjson", ".jsonl")
 
 
 @dataclass
@@ -30,8 +29,6 @@ class Document:
 
 def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Document]:
     """Every document of ``srcs``, in order (stdin where ``-`` stands); unreadable ones carry their error."""
-    from crosswalk.bulk.tree import iter_files, plan_for
-
     for src in srcs:
         if src == "-":
             yield from _documents_of("-", "-", lenient)
@@ -47,7 +44,8 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
 
 
 def _documents_of(path: str, href: str, lenient: bool) -> Iterator[Document]:
-    from crosswalk.io.documents import parse_text, read_document
+    from crosswalk.io.documents import read_document
+    from crosswalk.io.parse import parse_text
 
     if path != "-" and path.lower().endswith(LINE_SUFFIXES):
         try:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-LINE_SUFFIXES = (".ndjson", ".jsonl")
+from crosswalk.bulk.walk import LINE_SUFFIXES, iter_files, plan_for
+
 POLL_SECONDS = 0.2
 
 # The counter of the running bar (a multiprocessing.Value created before the workers fork, so they share it)
@@ -171,8 +172,6 @@ def files_of(srcs: Sequence[str], exclude: Sequence[str]) -> Callable[[], Iterat
     """The files a bulk run over ``srcs`` reads, as paths to open (for `Progress.start`)."""
 
     def walk() -> Iterator[str]:
-        from crosswalk.bulk.tree import iter_files, plan_for
-
         plan = plan_for(srcs)
         for rel in iter_files(srcs, plan, exclude=exclude):
             yield plan.path(rel)

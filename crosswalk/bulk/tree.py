@@ -53,8 +53,11 @@ removed by the next run (only those of dead processes). The summary file is writ
 into place at the end.
 
 Speed: documents are converted by ``jobs`` worker processes, a chunk of files at a time; mappings and schemas
-are compiled once per process (before forking when possible); the loss accounting uses the engine's ledger,
-never a whole-document DeepDiff (unless ``verify``).
+are compiled once per process (before forking when possible) and then frozen out of the garbage collector's
+sight; validation compiles a schema when a document first declares it; files are parsed and written with orjson
+wherever its bytes are the json module's; the loss accounting uses the engine's ledger, never a whole-document
+DeepDiff (unless ``verify``). Memory stays flat: nothing is kept per document, and per file only a 16-byte
+digest of its path (so a file linked twice is converted once): about 75 bytes a file.
 """
 
 from __future__ import annotations
@@ -64,11 +67,23 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from crosswalk.bulk.progress import Progress, counted, files_of, tick
+from crosswalk.bulk.walk import (  # discovery: which files a run reads (re-exported, part of the bulk API)
+    COLLECTION_TYPES,
+    LINE_SUFFIXES,
+    PARQUET_SUFFIXES,
+    Plan,
+    discover,
+    input_kind,
+    is_bulk_input,
+    iter_files,
+    plan_for,
+    read_regular,
+)
 from crosswalk.io.treelock import MARKER
 
 __all__ = [
@@ -88,272 +103,13 @@ __all__ = [
 
 STATUSES = ("converted", "unchanged", "failed")
 COUNTS = ("documents", "converted", "unchanged", "lossy", "invented", "invalid", "failed")
-DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
-LINE_SUFFIXES = (".ndjson", ".jsonl")
-PARQUET_SUFFIXES = (".parquet", ".geoparquet")  # stac-geoparquet: Items as rows (crosswalk.bulk.geoparquet)
 _STAC_TYPES = ("Feature", "Collection", "Catalog")
-_COLLECTION_TYPES = ("FeatureCollection", "ItemCollection")
 _MARKER = MARKER  # the run marker and lock at the top of the written tree
 
 try:  # optional: a faster parser for the common case (errors are re-parsed by json for the message)
     from orjson import dumps as _fast_dumps
-    from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is optional
     _fast_dumps = None
-    _fast_loads = json.loads
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Discovery
-
-
-@dataclass
-class Plan:
-    """What a bulk run reads: ``files``, paths relative to ``root`` (the directory whose tree is mirrored)."""
-
-    root: str  # absolute
-    display_root: str  # the root as reports name it: relative to the working directory when the inputs were
-    files: list[str] = field(default_factory=list)
-    remote_links: int = 0  # http(s) child/item links, never fetched
-    outside: list[str] = field(default_factory=list)  # local links resolving outside the root: not followed
-    skipped: list[str] = field(default_factory=list)  # FIFOs, devices, sockets: never opened
-    aliases: list[tuple[str, str]] = field(default_factory=list)  # (symlink, its target), both below the root
-
-    def path(self, rel: str) -> str:
-        """The file to open."""
-        return os.path.join(self.root, rel)
-
-    def href(self, rel: str) -> str:
-        """The name reports use."""
-        return rel if self.display_root == "." else os.path.join(self.display_root, rel)
-
-
-def _read_json_quiet(path: str) -> Any:
-    """A catalog read during discovery, or None (not a regular file, too big, not JSON: the conversion of that
-    file will say why)."""
-    try:
-        data = _read_regular(path)
-        return _fast_loads(data) if data is not None else None
-    except (OSError, ValueError, RecursionError):
-        return None
-
-
-def _read_regular(path: str) -> bytes | None:
-    """The bytes of a regular file within the size limit; None for a FIFO, device or socket (opened without
-    blocking, never read). Raises OSError, and LimitError for a file over the limit."""
-    import stat
-
-    from crosswalk.io.limits import MAX_BYTES, MAX_LINES_FILE_BYTES, check_size
-
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(21, "Is a directory", path)
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        limit = MAX_LINES_FILE_BYTES if path.lower().endswith(LINE_SUFFIXES + PARQUET_SUFFIXES) else MAX_BYTES
-        check_size(st.st_size, path, limit)
-        return f.read(limit + 1)
-
-
-def _local_href(base_file: str, href: Any) -> str | None:
-    """The local path a link href names (relative to ``base_file``), or None for remote/unsupported hrefs."""
-    if not isinstance(href, str) or not href:
-        return None
-    lower = href.lower()
-    if lower.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        href = unquote(urlparse(href).path)
-    elif "://" in href[:12] or lower.startswith(("http:", "https:", "s3:", "gs:")):
-        return None
-    else:  # a relative (or absolute-path) URI reference: percent-encoded like any URI
-        from urllib.parse import unquote
-
-        href = unquote(href.split("#", 1)[0].split("?", 1)[0])
-    if not href or "\0" in href:
-        return None
-    if os.path.isabs(href):
-        return os.path.normpath(href)
-    return os.path.normpath(os.path.join(os.path.dirname(base_file), href))
-
-
-def _link_targets(doc: Any, base_file: str) -> tuple[list[tuple[str, str]], int]:
-    """(rel, local path) of the child/item links of a Catalog/Collection, and the number of remote ones."""
-    out: list[tuple[str, str]] = []
-    remote = 0
-    links = doc.get("links") if isinstance(doc, dict) else None
-    for link in links if isinstance(links, list) else []:
-        if not isinstance(link, dict) or link.get("rel") not in ("child", "item"):
-            continue
-        target = _local_href(base_file, link.get("href"))
-        if target is None:
-            remote += 1
-        else:
-            out.append((link["rel"], target))
-    return out, remote
-
-
-def _is_catalog_root(doc: Any, path: str) -> bool:
-    return isinstance(doc, dict) and doc.get("type") in ("Catalog", "Collection") and bool(_link_targets(doc, path)[0])
-
-
-def input_kind(srcs: Sequence[str]) -> str | None:
-    """What makes these inputs bulk input: ``several``, ``directory``, ``ndjson``, ``items`` (a JSON array of
-    objects or a Feature/ItemCollection) or ``catalog`` (a Catalog/Collection with local child/item links); None for one
-    document (or ``-``, stdin)."""
-    if len(srcs) != 1:
-        return "several" if srcs else None
-    src = srcs[0]
-    if src == "-":
-        return None
-    if os.path.isdir(src):
-        return "directory"
-    if src.lower().endswith(LINE_SUFFIXES):
-        return "ndjson"
-    if src.lower().endswith(PARQUET_SUFFIXES):
-        return "geoparquet"
-    if not src.lower().endswith((".json", ".geojson")) or not os.path.isfile(src):
-        return None
-    doc = _read_json_quiet(src)
-    if isinstance(doc, list):  # an array of Items; anything else stays an error of single mode
-        return "items" if doc and all(isinstance(d, dict) for d in doc) else None
-    if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
-        return "items"
-    return "catalog" if _is_catalog_root(doc, src) else None
-
-
-def is_bulk_input(srcs: Sequence[str]) -> bool:
-    """Bulk mode: several inputs, a directory, an ``.ndjson`` file, a JSON array or Feature/ItemCollection, or
-    a Catalog/Collection with local ``child``/``item`` links. ``-`` (stdin) and anything else: single mode."""
-    return input_kind(srcs) is not None
-
-
-def _walk(top: str, exclude: set[str]) -> Iterator[str]:
-    """Document files below ``top``, sorted, skipping hidden entries and the ``exclude`` directories."""
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and os.path.realpath(os.path.join(dirpath, d)) not in exclude
-        )
-        for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES):
-                yield os.path.join(dirpath, name)
-
-
-def plan_for(srcs: Sequence[str]) -> Plan:
-    """An empty `Plan` for these inputs: the root is the common directory of the inputs (a catalog's own
-    directory, a directory given, a file's directory)."""
-    reals = [os.path.realpath(s) for s in srcs]
-    anchors = [r if os.path.isdir(r) else os.path.dirname(r) for r in reals]
-    root = os.path.commonpath(anchors) if anchors else os.path.realpath(os.getcwd())
-    display = root if any(os.path.isabs(s) for s in srcs) else os.path.relpath(root)
-    return Plan(root=root, display_root=display)
-
-
-def iter_files(
-    srcs: Sequence[str], plan: Plan, *, exclude: Iterable[str] = (), written: dict[str, str] | None = None
-) -> Iterator[str]:
-    """The files of a bulk run as paths relative to ``plan.root``, as they are found, in a stable order
-    (catalogs breadth-first in link order, directories sorted); ``plan.remote_links``, ``plan.outside``,
-    ``plan.skipped`` and ``plan.aliases`` are updated on the way.
-
-    Every path is resolved (symlinks too) and followed only while it stays below the resolved root: a link
-    into a symlinked directory pointing elsewhere is listed outside, never read or written. A file reached
-    through a symlink is converted under its real path (``plan.aliases`` records the symlink, which a mirror
-    recreates as a symlink, never as a copy). FIFOs, devices and sockets are listed in ``plan.skipped``, never
-    opened.
-
-    ``exclude``: directories never walked into (the output and backup directories when they sit inside). A file
-    linked twice is converted once; nothing is held per file but a 128-bit digest of its path, so 100,000 Items
-    cost a few MB. ``written``: resolved paths the run writes, by option name; finding one of them among the
-    inputs raises OptionError (before it is written: such files are written when the run ends).
-    """
-    import stat
-    from hashlib import blake2b
-
-    excluded = {os.path.realpath(e) for e in exclude}
-    root = plan.root
-    cut = len(root.rstrip(os.sep)) + 1
-    seen: set[bytes] = set()
-
-    def new(path: str) -> str | None:
-        full = os.path.abspath(path)
-        real = os.path.realpath(full) if _under(full, root) else full
-        if not _under(real, root):
-            if full not in plan.outside:
-                plan.outside.append(full)
-            return None
-        rel = real[cut:]
-        if written and real in written:
-            from crosswalk.errors import OptionError
-
-            raise OptionError(f"{written[real]} {real} is also an input of this run ({plan.href(rel)})")
-        try:
-            mode = os.stat(real).st_mode
-        except OSError:  # missing or unreadable: its conversion says so
-            mode = stat.S_IFREG
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            if rel not in plan.skipped:
-                plan.skipped.append(rel)
-            return None
-        if real != full and _under(full, root):
-            plan.aliases.append((full[cut:], rel))
-        key = blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16).digest()
-        if key in seen:
-            return None
-        seen.add(key)
-        return rel
-
-    for src in (os.path.realpath(s) for s in srcs):
-        if os.path.isdir(src):
-            for path in _walk(src, excluded):
-                rel = new(path)
-                if rel is not None:
-                    yield rel
-            continue
-        rel = new(src)
-        if rel is None:
-            continue
-        yield rel
-        doc = _read_json_quiet(src) if src.lower().endswith((".json", ".geojson")) else None
-        if _is_catalog_root(doc, src):
-            yield from _follow(src, doc, new, plan)
-
-
-def discover(srcs: Sequence[str], *, exclude: Iterable[str] = ()) -> Plan:
-    """The whole `Plan` (``files`` listed) of a bulk run; see `iter_files` (`migrate` streams instead)."""
-    plan = plan_for(srcs)
-    plan.files = list(iter_files(srcs, plan, exclude=exclude))
-    return plan
-
-
-def _follow(path: str, doc: Any, new: Callable[[str], str | None], plan: Plan) -> Iterator[str]:
-    """Breadth-first through child/item links from one catalog, yielding the new files' relative paths.
-    Children are parsed when their turn comes, one at a time (a queue of 100 parsed catalogs of 1,000 links
-    each would hold 60 MB)."""
-    queue: deque[str] = deque()
-    while True:
-        targets, n_remote = _link_targets(doc, path)
-        plan.remote_links += n_remote
-        doc = None
-        for kind, target in targets:
-            rel = new(target)
-            if rel is not None:
-                yield rel
-                if kind == "child":
-                    queue.append(target)
-        while True:
-            if not queue:
-                return
-            path = queue.popleft()
-            doc = _read_json_quiet(path)
-            if isinstance(doc, dict) and doc.get("type") in ("Catalog", "Collection"):
-                break
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -402,7 +158,7 @@ class _Settings:
 def _warm(to: str, validate: bool) -> None:
     """Load and compile everything a conversion needs once per process (mappings, plan graph, schemas)."""
     from crosswalk import pipeline
-    from crosswalk.cache import mapping
+    from crosswalk.language.compiled import mapping
     from crosswalk.language.formats import Format
 
     target = Format.parse(to)
@@ -414,9 +170,10 @@ def _warm(to: str, validate: bool) -> None:
             pass
     mapping("repairs.yaml")  # what pipeline.convert uses: the on-disk cache when it is warm
     if validate:
-        from crosswalk.validation.validator import _registry
+        from crosswalk.language.formats import registry
+        from crosswalk.validation.validator import warm
 
-        _registry()
+        warm([registry().families[target.family].uri(target.version)])  # the rest as documents declare them
 
 
 def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = ()) -> tuple[DocOutcome, Any]:
@@ -542,22 +299,22 @@ def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[
     `crosswalk.io.lenient.parse_lenient` (comments, trailing commas) as single mode does. The input limits
     (`crosswalk.io.limits.sanitize`: depth, big integers, NaN, lone surrogates) apply to every document."""
     from crosswalk.errors import ReadError
-    from crosswalk.io.documents import load_json, parse_text
     from crosswalk.io.limits import LimitError, sanitize
+    from crosswalk.io.parse import load_json_checked, parse_text
 
     if path.lower().endswith((".yaml", ".yml")):
-        doc, repairs = parse_text(data.decode("utf-8"), href, yaml_ok=True), []
-    else:
-        try:
-            doc, repairs = load_json(data, href), []
-        except LimitError:
+        doc = parse_text(data.decode("utf-8"), href, yaml_ok=True)
+        return doc, sanitize(doc, href)
+    try:
+        return load_json_checked(data, href)
+    except LimitError:
+        raise
+    except ReadError:
+        if not lenient:
             raise
-        except ReadError:
-            if not lenient:
-                raise
-            from crosswalk.io.lenient import parse_lenient
+    from crosswalk.io.lenient import parse_lenient
 
-            doc, repairs = parse_lenient(data.decode("utf-8"), href)  # UnicodeDecodeError: the caller's
+    doc, repairs = parse_lenient(data.decode("utf-8"), href)  # UnicodeDecodeError: the caller's
     return doc, repairs + sanitize(doc, href)
 
 
@@ -568,10 +325,10 @@ def _href(rel: str, s: _Settings) -> str:
 def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes | None, bytes | None]:
     """(outcomes, original bytes, new bytes or None when the file stays as it is)."""
     from crosswalk.errors import CrosswalkError
-    from crosswalk.io.documents import dumps
+    from crosswalk.io.documents import dumps_bytes
 
     try:
-        data = _read_regular(path)
+        data = read_regular(path)
     except FileNotFoundError:
         return [_failed(href, f"{href}: no such file", s)], None, None
     except IsADirectoryError:
@@ -596,18 +353,18 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
         items = _split_repairs(repairs, "", len(doc))
         docs, changed = _convert_many(doc, [f"{href}#/{i}" for i in range(len(doc))], items, s)
         collection = {"type": "FeatureCollection", "features": doc if changed is None else changed}
-        return docs, data, dumps(collection).encode("utf-8")
-    if isinstance(doc, dict) and doc.get("type") in _COLLECTION_TYPES and isinstance(doc.get("features"), list):
+        return docs, data, dumps_bytes(collection)
+    if isinstance(doc, dict) and doc.get("type") in COLLECTION_TYPES and isinstance(doc.get("features"), list):
         feats = doc["features"]
         items = _split_repairs(repairs, "/features", len(feats))
         docs, changed = _convert_many(feats, [f"{href}#/features/{i}" for i in range(len(feats))], items, s)
         if changed is None and not repairs:
             return docs, data, None
-        return docs, data, dumps({**doc, "features": feats if changed is None else changed}).encode("utf-8")
+        return docs, data, dumps_bytes({**doc, "features": feats if changed is None else changed})
     outcome, new = _doc_outcome(doc, href, s, repairs)
     if new is None:
         return [outcome], data, None
-    text = dumps(new).encode("utf-8")
+    text = dumps_bytes(new)
     return [outcome], data, (None if text == data else text)
 
 
@@ -660,8 +417,8 @@ def _convert_many(
 
 def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
     from crosswalk.errors import CrosswalkError
-    from crosswalk.io.documents import load_json
-    from crosswalk.io.limits import MAX_BYTES, check_size, sanitize
+    from crosswalk.io.limits import MAX_BYTES, check_size
+    from crosswalk.io.parse import load_json_checked
 
     outs: list[DocOutcome] = []
     lines = data.split(b"\n")
@@ -673,8 +430,7 @@ def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcom
         tick()  # the progress bar moves inside a large ndjson file too
         try:
             check_size(len(line), where, MAX_BYTES)
-            doc = load_json(line, where)
-            repairs = sanitize(doc, where)
+            doc, repairs = load_json_checked(line, where)
         except UnicodeDecodeError as e:
             outs.append(_failed(where, f"{where}: not UTF-8 text (byte {e.start})", s))
             continue
@@ -940,6 +696,7 @@ def migrate(
         raise OptionError("out_dir and in_place exclude each other")
     started = time.perf_counter()
     _warm(to, validate)  # compiled once here; forked workers inherit it
+    frozen = _freeze()
     bar = Progress(progress)  # before the fork: the workers inherit its counter
     pool = _pool(jobs, to, validate) if jobs > 1 else None  # forked before discovery: no file list in them
     try:
@@ -968,6 +725,24 @@ def migrate(
         if pool is not None:
             pool.terminate()
             pool.join()
+        if frozen:
+            import gc
+
+            gc.unfreeze()
+
+
+def _freeze() -> bool:
+    """Move everything alive after the warm-up (modules, compiled mappings and schemas: never garbage) out of
+    the garbage collector's sight for the run: its full collections, which the documents' many small objects
+    trigger, would otherwise walk all of it each time, and forked workers share those pages instead of
+    copying them when the collector writes to them. False when the caller had frozen objects already (left
+    to them)."""
+    import gc
+
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
 
 
 def _pool(jobs: int, to: str, validate: bool) -> Any:
@@ -991,6 +766,9 @@ def _worker_start(to: str, validate: bool) -> None:
         except (OSError, AttributeError):  # pragma: no cover - no prctl: workers end when their queue closes
             pass
     _warm(to, validate)
+    import gc
+
+    gc.freeze()  # what this worker's warm-up added (it ends with the run: nothing to unfreeze)
 
 
 def _migrate(
@@ -1015,7 +793,7 @@ def _migrate(
     lenient: bool,
     sink: Callable[[Any], None] | None = None,
 ) -> BulkResult:
-    from crosswalk.io.safepath import check_bulk_outputs
+    from crosswalk.io.safepath import check_bulk_outputs, is_within
 
     plan = plan_for(srcs)
     if in_place and not backup_dir:
@@ -1027,11 +805,13 @@ def _migrate(
     out_dir = os.path.realpath(out_dir) if out_dir else None
     backup_dir = os.path.realpath(backup_dir) if backup_dir else None
     written = {os.path.realpath(summary_file): "--summary-file"} if summary_file else None
-    files = iter_files(srcs, plan, exclude=[d for d in (out_dir, backup_dir) if d], written=written)
-    if written:
-        # A summary file may name a document that only a link found deep in the walk reaches: walk the whole tree
-        # first, so that collision is a usage error before any output is written.
-        files = iter(list(files))
+    exclude = [d for d in (out_dir, backup_dir) if d]
+    if written and any(is_within(path, plan.root) for path in written):
+        # A summary file inside the tree may name a document that only a link found deep in the walk reaches: walk
+        # the whole tree first (holding nothing), so that collision is a usage error before any output is written.
+        for _ in iter_files(srcs, plan_for(srcs), exclude=exclude, written=written):
+            pass
+    files = iter_files(srcs, plan, exclude=exclude, written=written)
     settings = _Settings(
         root=plan.root,
         display_root=plan.display_root,

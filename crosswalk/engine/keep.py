@@ -28,7 +28,7 @@ from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crosswalk.engine.run import Ctx
+    from crosswalk.engine.ctx import Ctx
     from crosswalk.language.formats import Format
 
 REASON = "kept for round trip (--keep-source)"
@@ -81,8 +81,8 @@ def park(ctx: Ctx, path: Path) -> bool:
         return False
     source = ctx.options["source"]
     n = len(path)
-    ledger = ctx.ledger
-    mine = [o for o in ledger.origins if not o.created and o.path[:n] == path]
+    ledger = ctx._ledger  # the engine's own bookkeeping: --keep-source restores source leaves
+    mine = ledger.origins_under(path)
     parent = ctx.get(path[:-1])
     present = ctx.has(path)
     restored = True
@@ -95,7 +95,7 @@ def park(ctx: Ctx, path: Path) -> bool:
         # it was removed, or parts of it were carried elsewhere: the whole source value comes back
         if any(o.created or o.path[:n] != path for o in ledger.take(path)):
             return False  # something invented or moved in from elsewhere lives there: a plain drop is honest
-        ledger._detach(path)
+        ledger.detach(path)
         parent[path[-1]] = copy.deepcopy(pointer.get(source, path))
     else:
         return False
@@ -105,6 +105,6 @@ def park(ctx: Ctx, path: Path) -> bool:
             # reported it dropped): back to kept
             if not o.locs and o.status == "dropped":
                 o.status, o.step, o.reasons = "kept", None, []
-            ledger._attach(o.path, o)
+            ledger.attach(o.path, o)
     ledger.mark(path, "kept", REASON)
     return True

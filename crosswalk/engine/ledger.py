@@ -1,13 +1,20 @@
-"""The ledger: where every leaf of the source went, across every rule of every step.
+"""The ledger: where every leaf of the source went, across every rule of every step, recorded by exception.
 
-Each source leaf becomes an ``Origin`` that knows its current location(s) in the working document. Rules report
-relocations (moved/transformed/lossy/repaired), drops and inventions; the ledger replays them on a trie of current
-locations, so a later rule that moves a parent carries every leaf below it. Anything no rule touched stays
-``kept`` at its own path. ``entries()`` then folds uniform subtrees into one report entry (the report contract).
+A source leaf that some rule touches becomes an ``Origin`` that knows its current location(s) in the working
+document. Rules report relocations (moved/transformed/lossy/repaired), drops and inventions; the ledger replays
+them on a trie of current locations, so a later rule that moves a parent carries every leaf below it.
+
+Most leaves are never touched, so none is recorded up front: the first event at a path records the source subtree
+there (one Origin per leaf, at its own place, and the source leaf above the path if there is one). A leaf never
+recorded is ``kept`` at its own path, exactly where an untouched Origin would be. ``entries()`` folds uniform
+subtrees into one report entry (the report contract): it looks at the recorded leaves one by one, carries the ones
+that share a fate up the tree together, and takes an untouched subtree as one item that votes and counts as the
+leaves it stands for. The entries are those of a fold over every leaf, one at a time (the tests compare the two).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +23,8 @@ from crosswalk.language.pointer import Path, leaves, to_pointer
 # Worse statuses win when a leaf passes through several rules.
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
 CREATED = ("invented", "filled")
+
+_MISSING = object()
 
 
 @dataclass(eq=False)
@@ -48,17 +57,127 @@ class _Node:
         self.origins: list[Origin] = []
 
 
+class _Recorded:
+    """Which source subtrees have their Origins, as a trie of source paths: ``full`` at a node means every
+    source leaf at or below it has one; a node that is not full has recorded parts below it."""
+
+    __slots__ = ("children", "full")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Recorded] = {}
+        self.full = False
+
+
+def _is_leaf(value: Any) -> bool:
+    """A leaf of the report contract: a scalar, or an empty object or array."""
+    return not isinstance(value, (dict, list)) or not value
+
+
+def _members(value: dict | list) -> Iterable[tuple[str, Any]]:
+    """(key, member) of a container, in document order (list indices as strings, as in a path)."""
+    if isinstance(value, dict):
+        return value.items()
+    return ((str(i), v) for i, v in enumerate(value))
+
+
+def _member(value: Any, key: str) -> Any:
+    """The member ``key`` of a source container, or _MISSING (a list index only in its one spelling, as the
+    paths of recorded leaves spell it)."""
+    if isinstance(value, dict):
+        return value.get(key, _MISSING)
+    if isinstance(value, list) and isinstance(key, str) and key.isascii() and key.isdigit():
+        i = int(key)
+        if i < len(value) and str(i) == key:
+            return value[i]
+    return _MISSING
+
+
 class Ledger:
-    """Tracks source leaves through the edits of a conversion."""
+    """Tracks source leaves through the edits of a conversion. ``source`` is read, never changed, and must not
+    change while the ledger is in use (the pipeline hands it the input document and works on a copy)."""
 
     def __init__(self, source: Any) -> None:
+        self.source = source
         self.root = _Node()
-        self.origins: list[Origin] = []
         self.step: str | None = None
-        for path, value in leaves(source):
-            o = Origin(path=path, locs={path}, empty=isinstance(value, (dict, list)))
-            self.origins.append(o)
-            self._node(path, create=True).origins.append(o)
+        self._recorded = _Recorded()
+        self._by_path: dict[Path, Origin] = {}  # recorded source leaves by source path
+        self._created: list[Origin] = []
+        self._seen: set[Path] = set()  # paths already recorded (the source does not change: once is enough)
+
+    @property
+    def origins(self) -> list[Origin]:
+        """The Origins recorded so far: the source leaves some event touched, then the values created (every
+        other source leaf is untouched: kept at its own path)."""
+        return [*self._by_path.values(), *self._created]
+
+    def origins_under(self, path: Path) -> list[Origin]:
+        """The Origin of every source leaf at or below the source path ``path``, wherever it is now, in document
+        order (recorded now if no event touched them yet)."""
+        self._record(path)
+        value = self.source
+        for key in path:
+            value = _member(value, key)
+            if value is _MISSING:
+                return []
+        return [self._by_path[p] for p, _ in leaves(value, path)]
+
+    # -- recording on first touch ------------------------------------------------------------------------
+    def _record(self, path: Path) -> None:
+        """Give every source leaf at or below ``path``, and the source leaf above it if there is one, its Origin
+        (at its own place, untouched so far). Whatever an event at ``path`` looks at is then in the trie."""
+        if path in self._seen:
+            return
+        self._seen.add(path)
+        done, value = self._recorded, self.source
+        for i, key in enumerate(path):
+            if done.full:
+                return
+            if _is_leaf(value):  # a scalar (or empty container) of the source above ``path``
+                self._record_subtree(path[:i], value, done)
+                return
+            value = _member(value, key)
+            if value is _MISSING:
+                return  # the source has nothing at ``path``: nothing of it can be there
+            nxt = done.children.get(key)
+            if nxt is None:
+                nxt = done.children[key] = _Recorded()
+            done = nxt
+        if not done.full:
+            self._record_subtree(path, value, done)
+
+    def _record_subtree(self, path: Path, value: Any, done: _Recorded) -> None:
+        if done.children and not _is_leaf(value):
+            for key, member in _members(value):
+                below = done.children.get(key)
+                if below is None:
+                    self._add_leaves(path + (key,), member)
+                elif not below.full:  # bounded by the length of an event's path
+                    self._record_subtree(path + (key,), member, below)
+        else:
+            self._add_leaves(path, value)
+        done.full = True
+        done.children = {}
+
+    def _add_leaves(self, path: Path, value: Any) -> None:
+        """An Origin for each source leaf of ``value`` (at ``path``), at its own place in the trie."""
+        stack = [(path, value, self._node(path, create=True))]
+        while stack:
+            here, v, node = stack.pop()
+            if not isinstance(v, (dict, list)) or not v:
+                o = Origin(path=here, locs={here}, empty=isinstance(v, (dict, list)))
+                self._by_path[here] = o
+                # first at its place, where it would be had it been recorded before any later arrival
+                node.origins.insert(0, o)
+                continue
+            below = []
+            children = node.children
+            for key, member in _members(v):  # trie members made in document order, as the source has them
+                child = children.get(key)
+                if child is None:
+                    child = children[key] = _Node()
+                below.append((here + (key,), member, child))
+            stack.extend(reversed(below))
 
     # -- trie plumbing -------------------------------------------------------------------------------
     def _node(self, path: Path, create: bool = False) -> _Node | None:
@@ -72,8 +191,9 @@ class Ledger:
             node = nxt
         return node
 
-    def _detach(self, path: Path) -> list[tuple[Path, Origin]]:
+    def detach(self, path: Path) -> list[tuple[Path, Origin]]:
         """Remove the subtree at ``path``; return (relative path, origin) for everything in it."""
+        self._record(path)
         if not path:
             node, self.root = self.root, _Node()
         else:
@@ -97,6 +217,7 @@ class Ledger:
 
         An empty object or array of the source is no such value: whatever later lands inside it came from
         elsewhere, so it does not follow its new contents."""
+        self._record(path)
         found: list[Origin] = []
         node = self.root
         for key in path[:-1] if path else ():
@@ -108,7 +229,7 @@ class Ledger:
             found.extend(o for o in node.origins if not o.empty)
         return found
 
-    def _attach(self, path: Path, origin: Origin) -> None:
+    def attach(self, path: Path, origin: Origin) -> None:
         if path in origin.locs:
             return
         origin.locs.add(path)
@@ -125,10 +246,10 @@ class Ledger:
         for o in self._ancestors(src):
             # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
             for d in dsts:
-                self._attach(d, o)
-        for rel, o in self._detach(src):
+                self.attach(d, o)
+        for rel, o in self.detach(src):
             for d in dsts:
-                self._attach(d if whole else d + rel, o)
+                self.attach(d if whole else d + rel, o)
             if whole and dsts:
                 depth = max(len(o.path) - len(rel), 0)
                 o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
@@ -146,11 +267,11 @@ class Ledger:
         rather than on a same-named place below it that the output does not have."""
         found: list[Origin] = []
         for o in self._ancestors(src):
-            self._attach(dst, o)
+            self.attach(dst, o)
             found.append(o)
         for o in self.take(src):
             for loc in [loc for loc in o.locs if loc[: len(src)] == src]:
-                self._attach(dst if whole else dst + loc[len(src) :], o)
+                self.attach(dst if whole else dst + loc[len(src) :], o)
             found.append(o)
         unique = list(dict.fromkeys(found))
         for o in unique:
@@ -160,6 +281,7 @@ class Ledger:
 
     def mark(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place."""
+        self._record(path)
         node = self._node(path)
         if node is None:
             return
@@ -173,11 +295,12 @@ class Ledger:
     def create(self, path: Path, status: str, reason: str) -> None:
         """A value with no source appears at ``path`` (invented or filled)."""
         o = Origin(path=path, status=status, reasons=[reason], step=self.step, created=True)
-        self.origins.append(o)
-        self._attach(path, o)
+        self._created.append(o)
+        self.attach(path, o)
 
     def take(self, path: Path) -> list[Origin]:
         """Origins at or below ``path`` (read-only view for checks)."""
+        self._record(path)
         node = self._node(path)
         out: list[Origin] = []
         stack = [node] if node else []
@@ -190,11 +313,10 @@ class Ledger:
     # -- report -----------------------------------------------------------------------------------------
     def entries(self) -> list[dict[str, Any]]:
         """Report entries (the report contract), uniform subtrees folded into one entry at their root."""
-        source = [o for o in self.origins if not o.created]
-        created = [o for o in self.origins if o.created]
         out: list[dict[str, Any]] = []
-        _fold((), source, out, None, _vote_weights(source))
-        for o in created:
+        fold = _Fold(self.source, self._by_path)
+        fold.emit(fold.build((), self.source, self._recorded), out, None)
+        for o in self._created:
             if not o.locs:
                 continue
             for loc in sorted(o.locs):
@@ -206,33 +328,36 @@ class Ledger:
         return out
 
 
-def _key(o: Origin) -> tuple:
+class _Untouched:
+    """A source subtree no event touched: every leaf in it kept at its own place (reports as such an Origin)."""
+
+    __slots__ = ("path", "value", "locs")
+    status = "kept"
+    reasons: tuple[str, ...] = ()
+    step = None
+
+    def __init__(self, path: Path, value: Any) -> None:
+        self.path = path
+        self.value = value
+        self.locs = (path,)
+
+    def leaf_count(self) -> int:
+        """How many leaves it stands for, counted up to 2 (all the fold needs to know)."""
+        if _is_leaf(self.value):
+            return 1
+        n = 0
+        stack = [self.value]
+        while stack and n < 2:
+            v = stack.pop()
+            if _is_leaf(v):
+                n += 1
+            else:
+                stack.extend(v.values() if isinstance(v, dict) else v)
+        return n
+
+
+def _key(o: Origin | _Untouched) -> tuple:
     return (o.status, tuple(o.reasons), o.step)
-
-
-def _bases(o: Origin, rel: Path) -> frozenset[Path] | None:
-    """Where the subtree root must sit for ``o`` to be at its locations; None if not a pure relocation."""
-    n = len(rel)
-    bases = set()
-    for loc in o.locs:
-        if n and loc[-n:] != rel:
-            return None
-        bases.add(loc[: len(loc) - n] if n else loc)
-    return frozenset(bases)
-
-
-def _fate(o: Origin, rel: Path) -> tuple | None:
-    """Where a subtree's leaf went, seen from the subtree root ``rel`` above it: (key, bases, whole).
-
-    A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that became
-    one value, the leaf's own locations (whole True: every leaf below lands there, nothing is derived). At the
-    leaf itself both read the same (whole None). None: neither (the leaf went to unrelated places)."""
-    bases = _bases(o, rel)
-    if bases is not None:
-        return (_key(o), bases, False if rel else None)
-    if o.locs and o.whole_at is not None and len(o.path) - len(rel) >= o.whole_at:
-        return (_key(o), frozenset(o.locs), True)
-    return None
 
 
 def _same(a: tuple | None, b: tuple | None) -> bool:
@@ -242,79 +367,262 @@ def _same(a: tuple | None, b: tuple | None) -> bool:
     return a[:2] == b[:2] and (a[2] == b[2] or a[2] is None or b[2] is None)
 
 
-def _vote_weights(items: list[Origin]) -> dict[int, list[float]]:
-    """Votes: every node shares its vote equally among its children, so a long list does not outvote its
-    siblings (36 repaired band names should not make a whole input object "repaired"). weights[id(o)][d] is
-    the share of leaf ``o`` in the vote of its ancestor at depth d; computed once for the whole fold."""
-    children: dict[Path, set[str]] = {}
-    for o in items:
-        for level in range(len(o.path)):
-            children.setdefault(o.path[:level], set()).add(o.path[level])
-    weights: dict[int, list[float]] = {}
-    for o in items:
-        w = [1.0] * (len(o.path) + 1)
-        for level in range(len(o.path) - 1, -1, -1):
-            w[level] = w[level + 1] / len(children[o.path[:level]])
-        weights[id(o)] = w
-    return weights
-
-
 _UNTOUCHED = ("kept", (), None)
+_NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf by leaf
 
 
-def _fold(
-    prefix: Path,
-    items: list[Origin],
-    out: list[dict[str, Any]],
-    inherited: tuple | None,
-    weights: dict[int, list[float]],
-) -> None:
-    """Emit entries for ``items`` (all under ``prefix``): the most common fate of a subtree becomes one entry at
-    its root, and only the leaves that differ get entries below it (the most specific entry wins)."""
-    depth = len(prefix)
-    if (
-        inherited is not None
-        and inherited[0] == _UNTOUCHED
-        and inherited[1] == frozenset((prefix,))
-        and all(o.status == "kept" and not o.reasons and len(o.locs) == 1 and o.path in o.locs for o in items)
-    ):
-        return  # an untouched subtree under a kept-in-place heading: nothing to say (the common case)
-    fates: list[tuple | None] = []
-    votes: dict[tuple, float] = {}
-    counts: dict[tuple, int] = {}
-    for o in items:
-        fate = _fate(o, o.path[depth:])
-        if fate is not None and fate[2] is None and inherited is not None and _same(fate, inherited):
-            fate = inherited  # a leaf where its heading puts it
-        fates.append(fate)
-        if fate is not None:
-            votes[fate] = votes.get(fate, 0.0) + weights[id(o)][depth]
-            counts[fate] = counts.get(fate, 0) + 1
-    if inherited is not None and all(_same(f, inherited) for f in fates):
-        return
-    current = inherited
-    if votes:
-        best = max(votes, key=lambda f: votes[f])  # first in document order on ties (dicts keep order)
-        # a heading entry only for a clear majority (at least half the votes), so it never misleads
-        if not _same(best, inherited) and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == len(items)):
-            out.append(_entry(prefix, items[fates.index(best)], sorted(best[1])))
-            current = best
-    groups: dict[str, list[Origin]] = {}
-    for o, fate in zip(items, fates, strict=True):
-        if len(o.path) == depth:
-            if not _same(fate, current):
-                out.append(_entry(prefix, o, sorted(o.locs)))
+class _FoldNode:
+    """A place of the source as the fold sees it: its members (document order), the leaf there if it is one, and
+    ``buckets``, the fates of every leaf at or below it seen from here: [fate, share of the vote, leaves (up to 2
+    per untouched subtree), first leaf with that fate, the leaf itself when its fate must be worked out leaf by
+    leaf at every level (one that became part of a whole value)]."""
+
+    __slots__ = ("path", "children", "leaf", "block", "buckets")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.children: list[tuple[str, _FoldNode]] = []
+        self.leaf: Origin | _Untouched | None = None
+        self.block: _Untouched | None = None  # an untouched container: nothing below it needs a node
+        self.buckets: list[list[Any]] = []
+
+
+class _Fold:
+    """Folds the recorded leaves of one document into report entries: the most common fate of a subtree becomes
+    one entry at its root, and only the leaves that differ get entries below it (the most specific entry wins).
+
+    ``build`` works out, bottom-up and once per place, the fates of the leaves below it as seen from there: a
+    leaf's fate one level up follows from its fate here (a relocation stays one if every place it went ends with
+    this key), so leaves that share a fate are carried up as one bucket. ``emit`` then goes top-down.
+
+    Votes: every node shares its vote equally among its children, so a long list does not outvote its siblings
+    (36 repaired band names should not make a whole input object "repaired"); a leaf's share in the vote of its
+    ancestor at depth d is weights(leaf)[d]. A bucket sums its leaves' shares in another order than one leaf at a
+    time, so float sums may differ in their last bits: where that could tip a close vote, the vote is recounted
+    leaf by leaf in document order, so the outcome is always that of a leaf-by-leaf count."""
+
+    def __init__(self, source: Any, by_path: dict[Path, Origin]) -> None:
+        self._source = source
+        self._by_path = by_path
+        self._sizes: dict[Path, list[int]] = {}  # by container path: the member counts along it, root first
+        self._weights: dict[int, list[float]] = {}  # of Origins (which outlive the fold), by id
+        self._keys: dict[int, tuple] = {}
+
+    # -- shares of the vote ---------------------------------------------------------------------------------
+    def _sizes_along(self, path: Path) -> list[int]:
+        """Members of each source container on the way to ``path`` (root first; every member holds a leaf)."""
+        sizes = self._sizes.get(path)
+        if sizes is None:
+            sizes = []
+            value = self._source
+            for key in path:  # a loop, not recursion: no depth of nesting exhausts the stack
+                sizes.append(len(value))
+                value = _member(value, key)
+            sizes.append(len(value) if isinstance(value, (dict, list)) else 0)
+            self._sizes[path] = sizes
+        return sizes
+
+    def _chain(self, path: Path, lowest: int) -> float:
+        """The share of a leaf at ``path`` in the vote at depth ``lowest``, divided out from the leaf upwards."""
+        sizes = self._sizes_along(path[:-1]) if path else []
+        w = 1.0
+        for level in range(len(path) - 1, lowest - 1, -1):
+            w = w / sizes[level]
+        return w
+
+    def _weights_of(self, o: Origin) -> list[float]:
+        """weights[d]: the share of leaf ``o`` in the vote of its ancestor at depth d."""
+        w = self._weights.get(id(o))
+        if w is None:
+            path = o.path
+            n = len(path)
+            sizes = self._sizes_along(path[:-1]) if path else []
+            w = [1.0] * (n + 1)
+            for level in range(n - 1, -1, -1):
+                w[level] = w[level + 1] / sizes[level]
+            self._weights[id(o)] = w
+        return w
+
+    # -- fates ------------------------------------------------------------------------------------------------
+    def _fate(self, o: Origin, depth: int) -> tuple | None:
+        """Where leaf ``o`` went, seen from its ancestor at ``depth``: (key, bases, whole).
+
+        A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that
+        became one value, the leaf's own locations (whole True: every leaf below lands there, nothing is
+        derived). At the leaf itself both read the same (whole None). None: neither (the leaf went to unrelated
+        places)."""
+        key = self._keys.get(id(o))
+        if key is None:
+            key = self._keys[id(o)] = _key(o)
+        locs = o.locs
+        rel = o.path[depth:]
+        n = len(rel)
+        if not n:
+            return (key, frozenset(locs), None)
+        bases = []
+        for loc in locs:
+            if loc[-n:] != rel:
+                break
+            bases.append(loc[: len(loc) - n])
         else:
-            groups.setdefault(o.path[depth], []).append(o)
-    for key, group in groups.items():
-        child = None
-        if current is not None:
-            # a subtree that became one value: everything below it went to the same places
-            child = current if current[2] else (current[0], frozenset(b + (key,) for b in current[1]), False)
-        _fold(prefix + (key,), group, out, child, weights)
+            return (key, frozenset(bases), False)
+        if o.whole_at is not None and depth >= o.whole_at:
+            return (key, frozenset(locs), True)
+        return None
+
+    # -- bottom-up ----------------------------------------------------------------------------------------------
+    def build(self, path: Path, value: Any, done: _Recorded | None) -> _FoldNode:
+        """The fold node of ``path`` (source value ``value``; ``done``: what of it is recorded)."""
+        node = _FoldNode(path)
+        if done is None or (not done.full and _is_leaf(value)):  # untouched
+            item = _Untouched(path, value)
+            if _is_leaf(value):
+                node.leaf = item
+                node.buckets = [[(_UNTOUCHED, frozenset((path,)), None), 1.0, 1, item, None]]
+            else:
+                node.block = item
+                node.buckets = [[(_UNTOUCHED, frozenset((path,)), False), 1.0, item.leaf_count(), item, None]]
+            return node
+        depth = len(path)
+        if _is_leaf(value):
+            o = self._by_path[path]
+            node.leaf = o
+            node.buckets = [[self._fate(o, depth), 1.0, 1, o, o if o.whole_at is not None else None]]
+            return node
+        size = len(value)
+        buckets: list[list[Any]] = []
+        index: dict[tuple | None, list[Any]] = {}
+        full = done.full
+        for key, member in _members(value):
+            child = self.build(path + (key,), member, done if full else done.children.get(key))
+            node.children.append((key, child))
+            for fate, weight, count, first, single in child.buckets:
+                if single is not None:  # its fate one level up is worked out from the leaf itself
+                    buckets.append([self._fate(single, depth), self._weights_of(single)[depth], count, first, single])
+                    continue
+                if fate is not None:
+                    ups = []
+                    for b in fate[1]:
+                        if not b or b[-1] != key:
+                            fate = None  # went elsewhere than under this place (and is no part of a whole value)
+                            break
+                        ups.append(b[:-1])
+                    else:
+                        fate = (fate[0], frozenset(ups), False)
+                bucket = index.get(fate)
+                if bucket is None:
+                    bucket = index[fate] = [fate, weight / size, count, first, None]
+                    buckets.append(bucket)
+                else:
+                    bucket[1] += weight / size
+                    bucket[2] += count
+        node.buckets = buckets
+        return node
+
+    def _leaves(self, node: _FoldNode) -> Iterable[Origin | _Untouched]:
+        """Every leaf item under ``node`` in document order (an untouched container as one item)."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.leaf is not None:
+                yield n.leaf
+            elif n.block is not None:
+                yield n.block
+            else:
+                stack.extend(child for _, child in reversed(n.children))
+
+    def _recount(self, node: _FoldNode, inherited: tuple | None) -> dict[tuple, float]:
+        """The votes at ``node`` counted one leaf at a time, in document order (exactly as a leaf-by-leaf fold)."""
+        depth = len(node.path)
+        here = frozenset((node.path,))
+        votes: dict[tuple, float] = {}
+        for o in self._leaves(node):
+            if o.__class__ is _Untouched:
+                if len(o.path) == depth and _is_leaf(o.value):
+                    fate = (_UNTOUCHED, here, None)
+                    if inherited is not None and _same(fate, inherited):
+                        fate = inherited
+                    votes[fate] = votes.get(fate, 0.0) + 1.0
+                    continue
+                fate = (_UNTOUCHED, here, False)
+                for path, _ in leaves(o.value, o.path):
+                    votes[fate] = votes.get(fate, 0.0) + self._chain(path, depth)
+                continue
+            fate = self._fate(o, depth)
+            if fate is None:
+                continue
+            if fate[2] is None and inherited is not None and _same(fate, inherited):
+                fate = inherited
+            votes[fate] = votes.get(fate, 0.0) + self._weights_of(o)[depth]
+        return votes
+
+    # -- top-down -------------------------------------------------------------------------------------------
+    def emit(self, node: _FoldNode, out: list[dict[str, Any]], inherited: tuple | None) -> None:
+        """Emit the entries of ``node``'s subtree under the heading ``inherited`` (the fate its parent's entry
+        gives it, or None)."""
+        prefix = node.path
+        buckets = node.buckets
+        if node.leaf is not None and inherited is not None:
+            fate = buckets[0][0]
+            if fate is not None and fate[2] is None and _same(fate, inherited):
+                buckets = [[inherited, *buckets[0][1:]]]  # a leaf where its heading puts it
+        if inherited is not None:
+            for b in buckets:
+                if b[0] is not inherited and not _same(b[0], inherited):
+                    break
+            else:
+                return
+        votes: dict[tuple, float] = {}
+        counts: dict[tuple, int] = {}
+        firsts: dict[tuple, Any] = {}
+        total = 0
+        went_elsewhere = False  # a leaf with no fate seen from here
+        for fate, weight, count, first, _ in buckets:
+            total += count
+            if fate is None:
+                went_elsewhere = True
+                continue
+            if fate in votes:
+                votes[fate] += weight
+                counts[fate] += count
+            else:
+                votes[fate], counts[fate], firsts[fate] = weight, count, first
+        current = inherited
+        if votes:
+            best = max(votes, key=lambda f: votes[f])  # first in document order on ties (dicts keep order)
+            if abs(votes[best] - 0.5) < _NEAR or (
+                len(votes) > 1 and any(f != best and votes[best] - v < _NEAR for f, v in votes.items())
+            ):
+                votes = self._recount(node, inherited)
+                best = max(votes, key=lambda f: votes[f])
+            # a heading entry only for a clear majority (at least half the votes), so it never misleads
+            if not _same(best, inherited) and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == total):
+                out.append(_entry(prefix, firsts[best], sorted(best[1])))
+                current = best
+                if len(votes) == 1 and not went_elsewhere and best[2] is False and node.leaf is None:
+                    return  # one relocation for the whole subtree: below it every leaf is where it puts it
+        if node.leaf is not None:
+            if not _same(buckets[0][0], current):
+                out.append(_entry(prefix, node.leaf, sorted(node.leaf.locs)))
+            return
+        if node.block is not None:
+            return  # untouched below its own kept entry (it gets one unless its heading already says so)
+        kept_here = current is not None and current[0] == _UNTOUCHED and current[1] == frozenset((prefix,))
+        for key, child in node.children:
+            if kept_here and not current[2] and child.block is not None:
+                continue  # untouched under a kept-in-place heading: nothing to say
+            if current is None:
+                below = None
+            elif current[2]:
+                below = current  # a subtree that became one value: everything below it went to the same places
+            else:
+                below = (current[0], frozenset([b + (key,) for b in current[1]]), False)
+            if child.leaf is not None and below is not None and _same(child.buckets[0][0], below):
+                continue  # a leaf where its heading puts it (what emit would find first)
+            self.emit(child, out, below)
 
 
-def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
+def _entry(path: Path, o: Origin | _Untouched, to: list[Path]) -> dict[str, Any]:
     e: dict[str, Any] = {"path": to_pointer(path), "status": o.status}
     if o.status != "dropped" and (o.status != "kept" or to != [path]):
         e["to"] = [to_pointer(t) for t in to]

@@ -1,216 +1,652 @@
-"""The rule vocabulary of the mapping language: one small function per op (see language/mapping.schema.json)."""
+"""The ops of the mapping language, one class each (glom's ``Assign`` is the model).
+
+An op class holds everything about its op: the JSON Schema of its arguments (the mapping language's schema is
+generated from these, `python -m crosswalk.engine.ops --write-schema`), how it checks and compiles its arguments
+once when a mapping loads (``compile``), how it runs on a document (``run``, through ``Ctx`` only), and how it
+describes itself to the README's field tables and to the adoption study (``describe``, ``reads``, ``writes``).
+
+Every op takes an optional ``when`` guard (``Guard``): pointers relative to where the rule works, tested for
+presence, absence, a JSON type or a value. There are no expression strings.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from crosswalk.engine.run import Ctx, apply_rules
-from crosswalk.language.pointer import Path, parse_pointer, rename_key
-from crosswalk.language.spec import Rule
+from crosswalk.errors import CrosswalkError, RuleError, crash_message
+from crosswalk.language import pointer as ptr
+from crosswalk.language.pointer import Path, parse_pointer, rename_key, to_pointer
 
-OPS: dict[str, Callable[[Rule, Ctx], None]] = {}
+if TYPE_CHECKING:  # pragma: no cover
+    from crosswalk.engine.ctx import Ctx
+    from crosswalk.language.spec import Rule
 
-
-def op(name: str):
-    def register(fn):
-        OPS[name] = fn
-        return fn
-
-    return register
-
-
-def _target(ctx: Ctx, text: str) -> Path:
-    return ctx.base + parse_pointer(text)
+# The tests set CROSSWALK_CHECK_WRITES=1: every transform is then checked against what it declares it writes.
+CHECK_WRITES = bool(os.environ.get("CROSSWALK_CHECK_WRITES"))
+POINTER = {"$ref": "#/definitions/pointer"}
+PATHS = {"$ref": "#/definitions/paths"}
+REASON = {"$ref": "#/definitions/reason"}
+JSON_TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
 
 
-@op("rename")
-def rename(rule: Rule, ctx: Ctx) -> None:
-    new = rule.args["to"]
-    for path in ctx.find(rule):
-        ctx.current = path
-        parent = ctx.get(path[:-1])
-        if not isinstance(parent, dict) or path[-1] == new:
-            continue
-        dst = path[:-1] + (new,)
-        if new in parent:
-            if rule.args.get("on_conflict") == "overwrite":
-                ctx.remove(dst, f"overwritten by {path[-1]}")
-            else:
-                ctx.remove(path, f"{new} already present; kept that value")
+# -- guards ---------------------------------------------------------------------------------------------------
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {dict: "object", list: "array", str: "string", float: "number"}.get(type(value), "unknown")
+
+
+def is_type(value: Any, wanted: str) -> bool:
+    kind = json_type(value)
+    return kind == wanted or (wanted == "number" and kind == "integer")
+
+
+class Guard:
+    """``when``: a pointer (it must exist) or an object of tests that must all hold — ``exists``/``absent``
+    (pointers), ``type`` ({pointer: JSON type}), ``equals`` ({pointer: value}), ``not_equals``."""
+
+    schema: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            POINTER,
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "minProperties": 1,
+                "properties": {
+                    "exists": {"oneOf": [POINTER, {"type": "array", "items": POINTER}]},
+                    "absent": {"oneOf": [POINTER, {"type": "array", "items": POINTER}]},
+                    "type": {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}},
+                    "equals": {"type": "object"},
+                    "not_equals": {"type": "object"},
+                },
+            },
+        ],
+        "description": "only when this holds (pointers relative to where the rule works)",
+    }
+
+    def __init__(self, spec: str | dict[str, Any]) -> None:
+        spec = {"exists": spec} if isinstance(spec, str) else spec
+
+        def pointers(v: Any) -> list[Path]:
+            return [parse_pointer(p) for p in ([v] if isinstance(v, str) else v or [])]
+
+        self.exists = pointers(spec.get("exists"))
+        self.absent = pointers(spec.get("absent"))
+        self.types = [(parse_pointer(p), t) for p, t in (spec.get("type") or {}).items()]
+        self.equals = [(parse_pointer(p), v) for p, v in (spec.get("equals") or {}).items()]
+        self.not_equals = [(parse_pointer(p), v) for p, v in (spec.get("not_equals") or {}).items()]
+
+    def holds(self, ctx: Ctx) -> bool:
+        b = ctx.base
+        missing = ...
+        return (
+            all(ctx.has(b + p) for p in self.exists)
+            and not any(ctx.has(b + p) for p in self.absent)
+            and all(is_type(ctx.get(b + p, missing), t) for p, t in self.types)
+            and all(ctx.get(b + p, missing) == v for p, v in self.equals)
+            and all(ctx.get(b + p, missing) != v for p, v in self.not_equals)
+        )
+
+    @staticmethod
+    def describe(spec: str | dict[str, Any]) -> str:
+        if isinstance(spec, str):
+            return f"when `{spec}` exists"
+        parts = []
+        for key, words in (("exists", "exists"), ("absent", "is absent")):
+            for p in [spec[key]] if isinstance(spec.get(key), str) else spec.get(key) or []:
+                parts.append(f"`{p}` {words}")
+        parts += [f"`{p}` is {'an' if t[0] in 'aeiou' else 'a'} {t}" for p, t in (spec.get("type") or {}).items()]
+        parts += [f"`{p}` = `{v}`" for p, v in (spec.get("equals") or {}).items()]
+        parts += [f"`{p}` ≠ `{v}`" for p, v in (spec.get("not_equals") or {}).items()]
+        return "when " + " and ".join(parts)
+
+
+# -- the ops --------------------------------------------------------------------------------------------------
+class Op:
+    """Base class: an op's name, argument schema and summary, and what every op shares (the ``when`` guard)."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    properties: ClassVar[dict[str, Any]]
+    required: ClassVar[tuple[str, ...]] = ()
+    has_paths: ClassVar[bool] = True  # ``path`` is jsonpath (compiled once by the loader), not a pointer
+
+    @classmethod
+    def schema(cls) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": list(cls.required),
+            "additionalProperties": False,
+            "description": cls.summary,
+            "properties": {**cls.properties, "when": {"$ref": "#/definitions/guard"}},
+        }
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Check and pre-parse the arguments once (pointers parsed, guards built); the result is ``rule.parsed``."""
+        out: dict[str, Any] = {}
+        if "when" in args:
+            out["when"] = Guard(args["when"])
+        for key in ("to", "path") if not self.has_paths else ("to",):
+            if isinstance(args.get(key), str) and args[key].startswith("/"):
+                out[key] = parse_pointer(args[key])
+        return out
+
+    def applies(self, rule: Rule, ctx: Ctx) -> bool:
+        guard = rule.parsed.get("when")
+        return guard is None or guard.holds(ctx)
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:  # pragma: no cover - every op defines it
+        raise NotImplementedError
+
+    # what the README's tables and the adoption study read
+    def label(self, rule: Rule) -> str:
+        return self.name
+
+    def guard_text(self, rule: Rule) -> str:
+        return Guard.describe(rule.args["when"])
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        """(source, target, reason) cells of the README's field table."""
+        a = rule.args
+        to = f"`{a['to']}`" if "to" in a else "same place"
+        return _paths(a), to, a.get("reason", "")
+
+    def reads(self, rule: Rule) -> tuple[str, ...]:
+        p = rule.args.get("path")
+        return tuple(p if isinstance(p, list) else [p] if p else [])
+
+    def writes(self, rule: Rule) -> tuple[str, ...]:
+        return (rule.args["to"],) if "to" in rule.args else self.reads(rule)
+
+    @staticmethod
+    def target(rule: Rule, ctx: Ctx, key: str) -> Path:
+        return ctx.base + rule.parsed[key]
+
+
+def _paths(args: dict[str, Any]) -> str:
+    p = args.get("path", "")
+    items = p if isinstance(p, list) else [p]
+    return "<br>".join(f"`{x}`" for x in items if x) or "—"
+
+
+class Rename(Op):
+    name = "rename"
+    summary = "Rename the matched key inside its parent object, keeping its position."
+    required = ("path", "to")
+    properties = {
+        "path": PATHS,
+        "to": {"type": "string", "minLength": 1},
+        "on_conflict": {"enum": ["keep", "overwrite"]},
+    }
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in super().compile(args).items() if k != "to"}  # a key name, not a pointer
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        new = rule.args["to"]
+        for path in ctx.find(rule):
+            ctx.current = path
+            parent = ctx.get(path[:-1])
+            if not isinstance(parent, dict) or path[-1] == new:
                 continue
-        rename_key(parent, path[-1], new)
-        ctx.moved(path, dst)
+            dst = path[:-1] + (new,)
+            if new in parent:
+                if rule.args.get("on_conflict") == "overwrite":
+                    ctx.remove(dst, f"overwritten by {path[-1]}")
+                else:
+                    ctx.remove(path, f"{new} already present; kept that value")
+                    continue
+            rename_key(parent, path[-1], new)
+            ctx.moved(path, dst)
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        return _paths(rule.args), f"`{rule.args['to']}` (same object)", "moved"
 
 
-@op("move")
-def move(rule: Rule, ctx: Ctx) -> None:
-    dst = _target(ctx, rule.args["to"])
-    for path in ctx.find(rule):
-        ctx.current = path
-        parent = ctx.get(path[:-1])
-        if not isinstance(parent, dict):
-            raise TypeError("move takes object members; use a transform for list elements")
-        if ctx.has(dst):
-            ctx.remove(path, f"{rule.args['to']} already present; kept that value")
-            continue
-        value = parent.pop(path[-1])
-        ctx.put(dst, value)
-        ctx.moved(path, dst, rule.args.get("reason"))
+class Move(Op):
+    name = "move"
+    summary = "Move the matched value to a JSON Pointer (relative to where the rule works)."
+    required = ("path", "to")
+    properties = {"path": PATHS, "to": POINTER, "reason": REASON}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        dst = self.target(rule, ctx, "to")
+        for path in ctx.find(rule):
+            ctx.current = path
+            if ctx.has(dst):
+                ctx.remove(path, f"{rule.args['to']} already present; kept that value")
+                continue
+            ctx.move(path, dst, rule.args.get("reason"))
 
 
-@op("copy")
-def copy_(rule: Rule, ctx: Ctx) -> None:
-    dst = _target(ctx, rule.args["to"])
-    for path in ctx.find(rule):
-        ctx.current = path
-        if ctx.has(dst):
-            continue
-        ctx.put(dst, copy.deepcopy(ctx.get(path)))
-        ctx.copied(path, dst, rule.args.get("reason"))
+class Copy(Op):
+    name = "copy"
+    summary = "Copy the matched value to a JSON Pointer (only when the target is absent)."
+    required = ("path", "to")
+    properties = {"path": PATHS, "to": POINTER, "reason": REASON}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        dst = self.target(rule, ctx, "to")
+        for path in ctx.find(rule):
+            ctx.current = path
+            if not ctx.has(dst):
+                ctx.copy(path, dst, rule.args.get("reason"))
 
 
-@op("set")
-def set_(rule: Rule, ctx: Ctx) -> None:
-    path = _target(ctx, rule.args["path"])
-    ctx.current = path
-    value = rule.args["value"]
-    if ctx.has(path):
-        if ctx.get(path) == value:
-            return
-        ctx.put(path, copy.deepcopy(value))
-        ctx.ledger.mark(path, "transformed", rule.args["reason"])
-    else:
-        ctx.invent(path, copy.deepcopy(value), rule.args["reason"])
+class Set(Op):
+    name = "set"
+    summary = "Set a constant; reported invented when new, transformed when it replaces a value."
+    required = ("path", "value", "reason")
+    properties = {"path": POINTER, "value": {}, "reason": REASON}
+    has_paths = False
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        path = ctx.current = self.target(rule, ctx, "path")
+        value = rule.args["value"]
+        if not (ctx.has(path) and ctx.get(path) == value):
+            ctx.set(path, copy.deepcopy(value), rule.args["reason"])
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        return "—", f"`{rule.args['path']}` = `{rule.args['value']}`", rule.args["reason"]
+
+    def reads(self, rule: Rule) -> tuple[str, ...]:
+        return ()
+
+    def writes(self, rule: Rule) -> tuple[str, ...]:
+        return (rule.args["path"],)
 
 
-@op("default")
-def default(rule: Rule, ctx: Ctx) -> None:
-    path = _target(ctx, rule.args["path"])
-    ctx.current = path
-    when = rule.args.get("when")
-    if ctx.has(path) or (when is not None and not ctx.has(_target(ctx, when))):
-        return
-    ctx.invent(path, copy.deepcopy(rule.args["value"]), rule.args["reason"])
+class Default(Set):
+    name = "default"
+    summary = (
+        "Set a constant only where the path is absent (or, with `unless_type`, holds a value of another type, "
+        "which is dropped); reported invented (or filled from --fill)."
+    )
+    properties = {"path": POINTER, "value": {}, "reason": REASON, "unless_type": {"enum": list(JSON_TYPES)}}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        path = ctx.current = self.target(rule, ctx, "path")
+        wanted = rule.args.get("unless_type")
+        if ctx.has(path):
+            if wanted is None or is_type(ctx.get(path), wanted):
+                return
+            ctx.remove(path, f"not {'an' if wanted[0] in 'aeiou' else 'a'} {wanted}")
+        ctx.invent(path, copy.deepcopy(rule.args["value"]), rule.args["reason"])
 
 
-@op("drop")
-def drop(rule: Rule, ctx: Ctx) -> None:
-    for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
-        ctx.current = path
-        ctx.remove(path, rule.args["reason"])
+class Drop(Op):
+    name = "drop"
+    summary = "Remove the matched values; the reason is required and goes into the report."
+    required = ("path", "reason")
+    properties = {"path": PATHS, "reason": REASON}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
+            ctx.current = path
+            ctx.remove(path, rule.args["reason"])
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        return _paths(rule.args), "—", rule.args["reason"]
+
+    def writes(self, rule: Rule) -> tuple[str, ...]:
+        return ()
 
 
-@op("map_values")
-def map_values(rule: Rule, ctx: Ctx) -> None:
-    table = rule.table or {}
-    on_missing = rule.args.get("on_missing", "keep")
-    for path in reversed(ctx.find(rule)):
-        ctx.current = path
-        value = ctx.get(path)
-        if isinstance(value, (dict, list)):
-            continue
-        key = str(value)
-        if key not in table:
-            if on_missing == "drop":
-                ctx.remove(path, f"no target value for {value!r}")
-            elif on_missing == "error":
-                raise ValueError(f"value {value!r} is not in the table")
-            continue
-        new = table[key]
-        lossy = None
-        if isinstance(new, dict):  # {value: x, lossy: "why"}
-            lossy = new.get("lossy")
-            new = new.get("value")
-        if new == value:
-            continue
-        ctx.put(path, new)
-        reason = lossy or rule.args.get("reason") or f"{value!r} -> {new!r}"
-        ctx.ledger.mark(path, "lossy" if lossy else "transformed", reason)
+class MapValues(Op):
+    name = "map_values"
+    summary = (
+        "Replace matched scalar values through a value table (named in tables/ or inline); an entry "
+        "`{value: x, lossy: why}` is lossy, and `{values: [x, y]}` on a list element becomes several elements."
+    )
+    required = ("path", "table")
+    properties = {
+        "path": PATHS,
+        "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
+        "on_missing": {"enum": ["keep", "drop", "error"]},
+        "reason": REASON,
+    }
 
-
-@op("wrap")
-def wrap(rule: Rule, ctx: Ctx) -> None:
-    for path in ctx.find(rule):
-        ctx.current = path
-        value = ctx.get(path)
-        if isinstance(value, list):
-            continue
-        ctx.put(path, [value])
-        ctx.ledger.relocate(path, [path + ("0",)], "transformed", "wrapped in a list")
-
-
-@op("unwrap")
-def unwrap(rule: Rule, ctx: Ctx) -> None:
-    for path in ctx.find(rule):
-        ctx.current = path
-        value = ctx.get(path)
-        if not isinstance(value, list) or not value:
-            continue
-        for i in range(len(value) - 1, 0, -1):
-            ctx.remove(path + (str(i),), rule.args["reason"])
-        ctx.put(path, value[0])
-        ctx.ledger.relocate(path + ("0",), [path], "transformed", "first element of a list")
-
-
-@op("each")
-def each(rule: Rule, ctx: Ctx) -> None:
-    saved = ctx.base
-    try:
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        table = rule.table or {}
+        on_missing = rule.args.get("on_missing", "keep")
         for path in reversed(ctx.find(rule)):
-            ctx.base = path
-            apply_rules(rule.rules, ctx)
-    finally:
-        ctx.base = saved
+            ctx.current = path
+            value = ctx.get(path)
+            if isinstance(value, (dict, list)):
+                continue
+            key = str(value)
+            if key not in table:
+                if on_missing == "drop":
+                    ctx.remove(path, f"no target value for {value!r}")
+                elif on_missing == "error":
+                    raise ValueError(f"value {value!r} is not in the table")
+                continue
+            new = table[key]
+            lossy = None
+            if isinstance(new, dict) and "values" in new:
+                self._splice(ctx, path, value, new, rule)
+                continue
+            if isinstance(new, dict):  # {value: x, lossy: "why"}
+                lossy = new.get("lossy")
+                new = new.get("value")
+            if new == value:
+                continue
+            reason = lossy or rule.args.get("reason") or f"{value!r} -> {new!r}"
+            ctx.set(path, new, reason, "lossy" if lossy else "transformed")
+
+    @staticmethod
+    def _splice(ctx: Ctx, path: Path, value: Any, entry: dict[str, Any], rule: Rule) -> None:
+        """One list element becomes several (a task that MLM splits in two); values already in the list are
+        not repeated."""
+        parent = ctx.get(path[:-1])
+        if not isinstance(parent, list):
+            raise TypeError("a one-to-many table entry needs a list element")
+        i = int(path[-1])
+        extra = [v for v in entry["values"] if v not in parent or v == value]
+        new = parent[:i] + extra + parent[i + 1 :]
+        moves = {j: (j if j < i else j + len(extra) - 1) for j in range(len(parent))}
+        moves[i] = i if extra else None
+        reason = entry.get("lossy") or rule.args.get("reason") or f"{value!r} -> {entry['values']!r}"
+        ctx.replace_list(path[:-1], new, moves, reason)
+        for k in range(1, len(extra)):
+            ctx.copied(path[:-1] + (str(i),), path[:-1] + (str(i + k),), reason)
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        table = rule.args["table"] if isinstance(rule.args["table"], str) else "inline"
+        return _paths(rule.args), f"same place, table `{table}`", rule.args.get("reason", "")
 
 
-@op("extensions")
-def extensions(rule: Rule, ctx: Ctx) -> None:
-    path = ("stac_extensions",)
-    old = ctx.get(path)
-    if old is None:
-        if ctx.has(path):  # an explicit null becomes the list written below
-            ctx.put(path, [])
-            ctx.ledger.mark(path, "transformed", "stac_extensions: null became a list")
-        old = []
-    if not isinstance(old, list):
-        raise TypeError("stac_extensions is not a list")
-    patterns = [re.compile(p) for p in rule.args.get("remove", [])]
-    add = [u for u in rule.args.get("add", []) if u not in old]
-    reason = rule.args.get("reason", "schema URI replaced")
-    new: list[Any] = []
-    moves: dict[int, int | None] = {}
-    removed: list[int] = []
-    for i, uri in enumerate(old):
-        if isinstance(uri, str) and any(p.fullmatch(uri) for p in patterns):
-            moves[i] = None
-            removed.append(i)
-        else:
-            moves[i] = len(new)
-            new.append(uri)
-    if not removed and not add:
-        return
-    start = len(new)
-    new.extend(add)
-    wanted = rule.args.get("add", [])
-    for k, i in enumerate(removed):
-        # a removed URI replaced by a new one (added now, or already there) is transformed, not lost
-        if add:
-            moves[i] = start + min(k, len(add) - 1)
-        elif wanted and wanted[0] in new:
-            moves[i] = new.index(wanted[0])
-        else:
-            moves[i] = None
-    ctx.replace_list(path, new, moves, reason)
-    for k in range(len(add)):
-        if not ctx.ledger.take(path + (str(start + k),)):
-            ctx.ledger.create(path + (str(start + k),), "invented", reason)
+class Wrap(Op):
+    name = "wrap"
+    summary = "Wrap a matched value that is not a list in a one-element list."
+    required = ("path",)
+    properties = {"path": PATHS, "reason": REASON}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        for path in ctx.find(rule):
+            ctx.current = path
+            value = ctx.get(path)
+            if not isinstance(value, list):
+                ctx.put(path, [value])
+                ctx.account(path, [path + ("0",)], "transformed", "wrapped in a list")
 
 
-@op("transform")
-def transform(rule: Rule, ctx: Ctx) -> None:
-    from crosswalk.transforms import REGISTRY
+class Unwrap(Op):
+    name = "unwrap"
+    summary = "Replace a matched list by its first element; the others are dropped with the reason."
+    required = ("path", "reason")
+    properties = {"path": PATHS, "reason": REASON}
 
-    REGISTRY[rule.args["name"]].fn(ctx, **rule.args.get("args", {}))
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        for path in ctx.find(rule):
+            ctx.current = path
+            value = ctx.get(path)
+            if not isinstance(value, list) or not value:
+                continue
+            for i in range(len(value) - 1, 0, -1):
+                ctx.remove(path + (str(i),), rule.args["reason"])
+            ctx.put(path, value[0])
+            ctx.account(path + ("0",), [path], "transformed", "first element of a list")
+
+
+class Each(Op):
+    name = "each"
+    summary = "Run the nested rules on every matched value (their paths and pointers are relative to it)."
+    required = ("path", "rules")
+    properties = {"path": PATHS, "rules": {"$ref": "#/definitions/rules"}}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        saved = ctx.base
+        try:
+            for path in reversed(ctx.find(rule)):
+                ctx.base = path
+                run_rules(rule.rules, ctx)
+        finally:
+            ctx.base = saved
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        return _paths(rule.args), f"{len(rule.rules)} sub-rules", ""
+
+
+class Zip(Op):
+    """Parallel lists become one list of objects: ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}``
+    puts ``mean[i]`` and ``std[i]`` into element i as ``mean`` and ``stddev``; ``set`` adds constant members."""
+
+    name = "zip"
+    summary = "Parallel lists become one list of objects (element i of each list a member of object i)."
+    required = ("fields", "to", "reason")
+    has_paths = False
+    properties = {
+        "fields": {"type": "object", "additionalProperties": POINTER, "minProperties": 1},
+        "to": POINTER,
+        "set": {"type": "object"},
+        "reason": REASON,
+    }
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        out = super().compile(args)
+        out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
+        return out
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        fields = {k: ctx.base + p for k, p in rule.parsed["fields"].items()}
+        lists = {k: ctx.get(p) for k, p in fields.items() if ctx.has(p)}
+        dst = ctx.current = self.target(rule, ctx, "to")
+        if not lists or ctx.has(dst) or not all(isinstance(v, list) for v in lists.values()):
+            return
+        n = max(len(v) for v in lists.values())
+        ctx.put(dst, [{} for _ in range(n)])
+        reason = rule.args["reason"]
+        for i in range(n):
+            for key, value in (rule.args.get("set") or {}).items():
+                ctx.put(dst + (str(i), key), copy.deepcopy(value))
+                ctx.created(dst + (str(i), key), "invented", reason)
+        for key, src in fields.items():
+            for i, value in enumerate(lists.get(key, [])):
+                ctx.put(dst + (str(i), key), value)
+                ctx.account(src + (str(i),), [dst + (str(i), key)], "transformed", reason)
+            if key in lists:
+                ctx.remove(src, reason, status="transformed")
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        srcs = "<br>".join(f"`{p}`" for p in rule.args["fields"].values())
+        return srcs, f"`{rule.args['to']}` (one object per element)", rule.args["reason"]
+
+    def reads(self, rule: Rule) -> tuple[str, ...]:
+        return tuple(rule.args["fields"].values())
+
+
+class Unzip(Op):
+    """The inverse of ``zip``: ``{path: $.value_scaling, fields: {mean: /mean, stddev: /std}}`` writes member
+    ``mean`` of every element into the list at ``/mean``. Elements missing a member stop the rule (nothing
+    changes): parallel lists cannot have holes."""
+
+    name = "unzip"
+    summary = "A list of objects becomes parallel lists (member k of element i to element i of list k)."
+    required = ("path", "fields", "reason")
+    properties = {"path": PATHS, "fields": {"type": "object", "additionalProperties": POINTER}, "reason": REASON}
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        out = super().compile(args)
+        out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
+        return out
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        for path in ctx.find(rule):
+            ctx.current = path
+            items = ctx.get(path)
+            fields = rule.parsed["fields"]
+            if not isinstance(items, list) or not all(isinstance(x, dict) and fields.keys() <= x.keys() for x in items):
+                continue
+            for key, rel in fields.items():
+                dst = ctx.base + rel
+                ctx.put(dst, [x[key] for x in items])
+                for i in range(len(items)):
+                    ctx.account(path + (str(i), key), [dst + (str(i),)], "transformed", rule.args["reason"])
+            if all(x.keys() == fields.keys() for x in items):
+                ctx.remove(path, rule.args["reason"], status="transformed")
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        dsts = "<br>".join(f"`{k}` → `{p}`" for k, p in rule.args["fields"].items())
+        return _paths(rule.args), dsts, rule.args["reason"]
+
+    def writes(self, rule: Rule) -> tuple[str, ...]:
+        return tuple(rule.args["fields"].values())
+
+
+class Extensions(Op):
+    name = "extensions"
+    summary = (
+        "Edit stac_extensions: remove URIs matching `remove` regexes (or every spelling of `remove_format`), "
+        "add `add` URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed."
+    )
+    has_paths = False
+    properties = {
+        "remove": {"type": "array", "items": {"type": "string"}},
+        "add": {"type": "array", "items": {"type": "string"}},
+        "remove_format": {"type": "string", "pattern": "^[a-z-]+(@[0-9A-Za-z.-]+)?$"},
+        "add_format": {"$ref": "#/definitions/format"},
+        "reason": REASON,
+    }
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        out = super().compile(args)
+        out["remove"] = [re.compile(p) for p in args.get("remove", [])]
+        return out
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        path = ("stac_extensions",)
+        old = ctx.get(path)
+        if old is None:
+            if ctx.has(path):  # an explicit null becomes the list written below
+                ctx.set(path, [], "stac_extensions: null became a list")
+            old = []
+        if not isinstance(old, list):
+            raise TypeError("stac_extensions is not a list")
+        patterns = rule.parsed["remove"]
+        wanted = rule.args.get("add", [])
+        add = [u for u in wanted if u not in old]
+        reason = rule.args.get("reason", "schema URI replaced")
+        new: list[Any] = []
+        moves: dict[int, int | None] = {}
+        removed: list[int] = []
+        for i, uri in enumerate(old):
+            if isinstance(uri, str) and any(p.fullmatch(uri) for p in patterns):
+                moves[i] = None
+                removed.append(i)
+            else:
+                moves[i] = len(new)
+                new.append(uri)
+        if not removed and not add:
+            return
+        start = len(new)
+        new.extend(add)
+        for k, i in enumerate(removed):
+            # a removed URI replaced by a new one (added now, or already there) is transformed, not lost
+            if add:
+                moves[i] = start + min(k, len(add) - 1)
+            elif wanted and wanted[0] in new:
+                moves[i] = new.index(wanted[0])
+        ctx.replace_list(path, new, moves, reason)
+        for k in range(len(add)):
+            if not ctx.origins(path + (str(start + k),)):
+                ctx.created(path + (str(start + k),), "invented", reason)
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        a = rule.args
+        cell = lambda xs: "<br>".join(f"`{x}`" for x in xs) or "—"  # noqa: E731
+        return cell(a.get("remove", [])), cell(a.get("add", [])), a.get("reason", "")
+
+    def reads(self, rule: Rule) -> tuple[str, ...]:
+        return ("/stac_extensions",)
+
+    writes = reads
+
+
+class Transform(Op):
+    name = "transform"
+    summary = "Run a named Python transform (rules that need logic); it declares what it reads and writes."
+    required = ("name",)
+    has_paths = False
+    properties = {"name": {"type": "string", "pattern": "^[a-z_]+\\.[a-z0-9_]+$"}, "args": {"type": "object"}}
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        from crosswalk.transforms import REGISTRY
+
+        t = REGISTRY[rule.args["name"]]
+        if not (ctx.options.get("check_writes") or CHECK_WRITES):
+            t.fn(ctx, **rule.args.get("args", {}))
+            return
+        from crosswalk.engine.writes import check_writes
+
+        check_writes(t, ctx, lambda: t.fn(ctx, **rule.args.get("args", {})))
+
+    def label(self, rule: Rule) -> str:
+        return f"transform `{rule.args['name']}`"
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        from crosswalk.transforms import REGISTRY
+
+        t = REGISTRY[rule.args["name"]]
+        cell = lambda xs: "<br>".join(f"`{x}`" for x in xs) or "—"  # noqa: E731
+        return cell(t.reads), cell(t.writes), t.description
+
+    def reads(self, rule: Rule) -> tuple[str, ...]:
+        from crosswalk.transforms import REGISTRY
+
+        return REGISTRY[rule.args["name"]].reads
+
+    def writes(self, rule: Rule) -> tuple[str, ...]:
+        from crosswalk.transforms import REGISTRY
+
+        return REGISTRY[rule.args["name"]].writes
+
+
+OPS: dict[str, Op] = {cls.name: cls() for cls in Op.__subclasses__() + Set.__subclasses__()}
+
+
+# -- running rules -----------------------------------------------------------------------------------------------
+def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
+    """Run rules in order; a crash inside one becomes a RuleError naming the href, the data path, the mapping
+    file:line and the op (linkml-map's error context)."""
+    for rule in rules:
+        ctx.current = ctx.last_read = None
+        op = OPS[rule.op]
+        try:
+            if op.applies(rule, ctx):
+                op.run(rule, ctx)
+        except CrosswalkError:
+            raise
+        except Exception as e:  # any crash inside a rule: say where in the data and where in the spec
+            here = ctx.current if ctx.current is not None else (ctx.last_read or ctx.base or None)
+            where = to_pointer(here) if here is not None else None
+            found = ptr.get(ctx.doc, here, ...) if here is not None else ctx.doc  # ...: nothing there
+            raise RuleError(crash_message(e, found), href=ctx.href, path=where, rule=rule.where) from e
+
+
+def language_schema(base: dict[str, Any]) -> dict[str, Any]:
+    """The mapping language's JSON Schema: ``base`` (the file's frame) with every op's arguments filled in."""
+    out = copy.deepcopy(base)
+    defs = out["definitions"]
+    defs["guard"] = Guard.schema
+    defs["rule"]["properties"] = {name: op.schema() for name, op in OPS.items()}
+    return out
+
+
+if __name__ == "__main__":  # python -m crosswalk.engine.ops --write-schema
+    import json
+    import sys
+    from pathlib import Path as FilePath
+
+    if sys.argv[1:] != ["--write-schema"]:
+        sys.exit("usage: python -m crosswalk.engine.ops --write-schema")
+    file = FilePath(__file__).resolve().parents[1] / "language" / "mapping.schema.json"
+    schema = language_schema(json.loads(file.read_text(encoding="utf-8")))
+    file.write_text(json.dumps(schema, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from typing import Any
 
 from crosswalk.errors import ReadError
 from crosswalk.io.limits import LimitError
+from crosswalk.io.parse import is_yaml, load_json, load_yaml, parse_text
 
 __all__ = ["parse_lenient", "strip_jsonc"]
 
@@ -89,8 +90,6 @@ def parse_lenient(text: str, href: str) -> tuple[Any, list[dict[str, Any]]]:
     file, for which YAML is the format, not a repair). Raises ReadError with the strict JSON error when nothing
     parses.
     """
-    from crosswalk.io.documents import is_yaml, load_json, load_yaml, parse_text
-
     if text.startswith("\ufeff"):
         text = text[1:]
     if is_yaml(href or ""):

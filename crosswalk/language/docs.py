@@ -2,55 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-
-def _paths(args: dict[str, Any]) -> str:
-    p = args.get("path", "")
-    items = p if isinstance(p, list) else [p]
-    return "<br>".join(f"`{x}`" for x in items if x)
-
 
 def _row(rule) -> tuple[str, str, str, str]:
-    from crosswalk.transforms import REGISTRY
+    """The README's field-table row of a rule: the op describes itself (engine/ops.py)."""
+    from crosswalk.engine.ops import OPS
 
-    a = rule.args
-    op = rule.op
-    if op == "rename":
-        return op, _paths(a), f"`{a['to']}` (same object)", "moved"
-    if op in ("move", "copy"):
-        return op, _paths(a), f"`{a['to']}`", a.get("reason", "")
-    if op in ("set", "default"):
-        return op, "—", f"`{a['path']}` = `{a['value']}`", a["reason"]
-    if op == "drop":
-        return op, _paths(a), "—", a["reason"]
-    if op == "map_values":
-        table = a["table"] if isinstance(a["table"], str) else "inline"
-        return op, _paths(a), f"same place, table `{table}`", a.get("reason", "")
-    if op in ("wrap", "unwrap"):
-        return op, _paths(a), "same place", a.get("reason", "")
-    if op == "each":
-        return op, _paths(a), f"{len(rule.rules)} sub-rules", ""
-    if op == "extensions":
-        return (
-            op,
-            "<br>".join(f"`{x}`" for x in a.get("remove", [])) or "—",
-            "<br>".join(f"`{x}`" for x in a.get("add", [])) or "—",
-            a.get("reason", ""),
-        )
-    t = REGISTRY[a["name"]]
-    return (
-        f"transform `{t.name}`",
-        "<br>".join(f"`{r}`" for r in t.reads) or "—",
-        "<br>".join(f"`{w}`" for w in t.writes) or "—",
-        first_paragraph(t.fn.__doc__),
-    )
-
-
-def first_paragraph(doc: str | None) -> str:
-    """A docstring's first paragraph as one line: a summary that runs over several lines is not cut mid-sentence."""
-    text = (doc or "").strip().split("\n\n", 1)[0]
-    return " ".join(text.split())
+    op = OPS[rule.op]
+    source, target, reason = op.describe(rule)
+    if "when" in rule.args:
+        reason = f"{reason} ({op.guard_text(rule)})" if reason else op.guard_text(rule)
+    return op.label(rule), source, target, reason
 
 
 def field_tables() -> str:
@@ -98,39 +59,3 @@ def example_conversion(path: str = "corpora/ml-model/spec-dummy-item.json") -> s
 
     result = convert(read_document(path), href=path)
     return f"```console\n$ dlm-migrate {path} > new.json\n{render_text(result.report)}\n```\n"
-
-
-def cli_help() -> str:
-    """`--help` of every command, as the README's CLI reference."""
-    from click.testing import CliRunner
-
-    from crosswalk.cli.main import dlm_migrate, main
-
-    out = []
-    runner = CliRunner()
-    commands = [("dlm-migrate", dlm_migrate, []), ("crosswalk", main, [])] + [
-        (f"crosswalk {name}", main, [name]) for name in sorted(main.commands)
-    ]
-    for title, cmd, args in commands:
-        # a fixed width: the reference must not depend on the terminal that regenerates or tests it
-        text = runner.invoke(cmd, [*args, "--help"], prog_name=title, terminal_width=100, max_content_width=100).output
-        out.append(f"#### `{title}`\n\n```text\n{text.rstrip()}\n```\n")
-    return "\n".join(out)
-
-
-def option_help(*names: str) -> str:
-    """A markdown list of some `dlm-migrate` options and their `--help` text (the README's database section)."""
-    from click import Context
-
-    from crosswalk.cli.main import dlm_migrate
-
-    ctx = Context(dlm_migrate, info_name="dlm-migrate")
-    rows = []
-    for param in dlm_migrate.params:
-        if not set(getattr(param, "opts", ())) & set(names):
-            continue
-        record = param.get_help_record(ctx)
-        if record:
-            flags, text = record
-            rows.append(f"- `{flags}`: {text}")
-    return "\n".join(rows) + "\n" if rows else ""

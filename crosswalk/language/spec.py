@@ -11,6 +11,7 @@ from typing import Any
 
 from crosswalk.errors import SpecError
 from crosswalk.language.formats import Format
+from crosswalk.resources import value_tables
 
 LINE = "__line__"
 
@@ -25,6 +26,7 @@ class Rule:
     paths: tuple[Any, ...] = ()  # compiled jsonpath expressions
     rules: tuple[Rule, ...] = ()  # sub-rules of `each`
     table: dict[str, Any] | None = None
+    parsed: dict[str, Any] = field(default_factory=dict, compare=False)  # the op's pre-parsed arguments
 
     @property
     def where(self) -> str:
@@ -117,18 +119,6 @@ def _fast_check():
         return lambda _data: False
 
 
-@cache
-def _tables(directory: str) -> dict[str, dict[str, Any]]:
-    import yaml
-
-    tables: dict[str, dict[str, Any]] = {}
-    for path in sorted(Path(directory, "tables").glob("*.yaml")):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        for name, table in data.items():
-            tables[name] = {str(k): v for k, v in table.items()}
-    return tables
-
-
 def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The file's YAML (annotated with line numbers, and plain), checked against the mapping language."""
     import yaml
@@ -160,13 +150,14 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
     from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 
     from crosswalk import transforms
+    from crosswalk.engine.ops import OPS
 
     out = []
     for i, item in enumerate(items):
         op = next(k for k in item if k != LINE)
         args = item[op]
         line = item.get(LINE, 0)
-        raw_paths = args.get("path") if op not in ("set", "default", "extensions", "transform") else None
+        raw_paths = args.get("path") if OPS[op].has_paths else None
         compiled: list[Any] = []
         for text in [raw_paths] if isinstance(raw_paths, str) else raw_paths or []:
             try:
@@ -192,8 +183,15 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         plain = _strip(args)
         if op == "extensions":
             plain = _uri_swap(plain, file, line)
+        try:
+            parsed = OPS[op].compile(plain)
+        except Exception as e:  # a pointer or regex the op cannot read
+            raise SpecError(f"rule {i} {op}: {getattr(e, 'message', e)}", file=file, line=line) from None
         out.append(
-            Rule(op=op, args=plain, file=file, line=line, index=i, paths=tuple(compiled), rules=sub, table=table)
+            Rule(
+                op=op, args=plain, file=file, line=line, index=i, paths=tuple(compiled), rules=sub, table=table,
+                parsed=parsed,
+            )
         )
     return tuple(out)
 
@@ -244,7 +242,7 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
     holds one."""
     file = str(path)
     annotated, data = _read_checked(path)
-    tables = _tables(str(path.parent))
+    tables = value_tables(str(path.parent))
     source, target = _endpoints(data, annotated, file)
     if "rules" in data:  # a support file
         return Mapping(

@@ -195,9 +195,7 @@ _ALT_ROOTS = {"properties": ("properties", "summaries"), "assets": ("assets", "i
 
 def find(doc: Any, pat: Pattern) -> list[tuple[tuple[str, ...], Any]]:
     """Concrete (path, value) pairs of ``doc`` the pattern's expression matches (paths as in language.pointer)."""
-    from crosswalk.engine.run import (
-        _datum_path,  # the engine's reading of a jsonpath-ng match as a path: one definition
-    )
+    from crosswalk.engine.ctx import datum_path  # the engine's reading of a jsonpath-ng match as a path
 
     if not isinstance(doc, dict) or not pat.tokens or pat.expression is None:
         return []
@@ -208,7 +206,7 @@ def find(doc: Any, pat: Pattern) -> list[tuple[tuple[str, ...], Any]]:
             continue
         view = {first: doc[root]}  # evaluate the expression as if this root had the pattern's first name
         for match in pat.expression.find(view):
-            path = _datum_path(match)
+            path = datum_path(match)
             out.append(((root, *path[1:]), match.value))
     return out
 

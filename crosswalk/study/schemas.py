@@ -37,19 +37,19 @@ class SchemaInfo:
 def family_schema(family: str) -> SchemaInfo | None:
     """The vendored schema registered for the latest version's URI of the family in formats.yaml."""
     from crosswalk.language.formats import registry
-    from crosswalk.validation.validator import _index, _registry  # the one offline registry of vendored schemas
+    from crosswalk.validation.validator import schema_file, schema_registry  # the one offline registry
 
     fam = registry().families[family]
     uri = fam.uri(fam.latest)
-    entry = _index().get(uri)
-    if entry is None:
+    file = schema_file(uri)
+    if file is None:
         return None
     try:
-        resolver = _registry().resolver(base_uri=uri)
+        resolver = schema_registry().resolver(base_uri=uri)
         root = resolver.lookup(uri)
     except Exception:  # noqa: BLE001 - an unregistered or unreadable schema: the study says "no schema"
         return None
-    info = SchemaInfo(uri=uri, file=entry[0])
+    info = SchemaInfo(uri=uri, file=file)
     _walk(root.contents, root.resolver, uri, (), True, info, set(), 0)
     return info
 

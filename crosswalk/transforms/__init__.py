@@ -19,6 +19,12 @@ class Transform:
     def summary(self) -> str:
         return (self.fn.__doc__ or "").strip().splitlines()[0]
 
+    @property
+    def description(self) -> str:
+        """The docstring's first paragraph as one line (a summary over several lines is not cut mid-sentence)."""
+        text = (self.fn.__doc__ or "").strip().split("\n\n", 1)[0]
+        return " ".join(text.split())
+
 
 # Transform modules by name prefix: a module is imported only when one of its transforms is looked up, so a
 # one-file conversion does not pay for the dlm or downgrade code it never runs.
@@ -94,11 +100,8 @@ def transform(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]):
 
 def table(name: str) -> dict[str, Any]:
     """A value table from mappings/tables/*.yaml."""
-    from crosswalk.cache import tables
-    from crosswalk.language.spec import _tables
-    from crosswalk.resources import mappings_dir
+    from crosswalk.resources import mappings_dir, value_tables
 
-    root = mappings_dir()
-    return tables(root, lambda: _tables(str(root)))[name]
+    return value_tables(str(mappings_dir()))[name]
 
 

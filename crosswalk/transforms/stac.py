@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crosswalk.engine.run import Ctx
+from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import table, transform
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -118,12 +118,12 @@ def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
         return
     if value is None and ctx.has(("stac_version",)):
         ctx.put(("stac_version",), minimum)
-        ctx.ledger.mark(("stac_version",), "transformed", f"stac_version null became {minimum}")
+        ctx.changed(("stac_version",), "transformed", f"stac_version null became {minimum}")
     elif value is None:
         ctx.invent(("stac_version",), minimum, "no stac_version; the oldest version the target supports")
     elif not isinstance(value, str) or "-" in value or value < minimum:
         ctx.put(("stac_version",), minimum)
-        ctx.ledger.mark(("stac_version",), "transformed", f"STAC {value} upgraded to {minimum}")
+        ctx.changed(("stac_version",), "transformed", f"STAC {value} upgraded to {minimum}")
 
 
 @transform("stac.repair_providers", reads=("properties.providers", "providers"), writes=("same",))
@@ -197,7 +197,7 @@ def needed_extensions(ctx: Ctx) -> None:
             exts = []
             ctx.put(("stac_extensions",), exts)
         exts.append(uri)
-        ctx.ledger.create(
+        ctx.created(
             ("stac_extensions", str(len(exts) - 1)), "invented", f"{prefix}* fields are used; their extension declared"
         )
 
@@ -207,7 +207,7 @@ def null_bbox(ctx: Ctx) -> None:
     """An Item with ``geometry: null`` has no bbox; ``bbox: null`` (pystac writes it) is invalid and dropped."""
     if ctx.get(("type",)) == "Feature" and ctx.has(("bbox",)) and ctx.get(("bbox",)) is None:
         if ctx.get(("geometry",)) is None:
-            origins = ctx.ledger.take(("bbox",))
+            origins = ctx.origins(("bbox",))
             reason = "bbox: null beside geometry: null; STAC wants no bbox then"
             ctx.remove(("bbox",), reason)
             for o in origins:  # a defect fixed, not information lost: the null carried nothing

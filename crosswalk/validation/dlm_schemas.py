@@ -56,11 +56,11 @@ def schema_for(version: Any) -> dict[str, Any]:
 def _validator(relpath: str) -> Any:
     from jsonschema import Draft7Validator
 
-    from crosswalk.validation.validator import _format_checker, _registry
+    from crosswalk.validation.validator import _format_checker, schema_registry
 
     schema = schema_for(next(v for v, p in VERSIONS.items() if p == relpath))
     # STAC 1.1 Band Objects are checked through the vendored core schemas (offline registry).
-    return Draft7Validator(schema, registry=_registry(), format_checker=_format_checker())
+    return Draft7Validator(schema, registry=schema_registry(), format_checker=_format_checker())
 
 
 def check_dlm(doc: Any, version: Any, severity: str = "error") -> list[Issue]:

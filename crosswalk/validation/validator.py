@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,9 @@ __all__ = [
     "lint",
     "check",
     "known_schema_uris",
+    "schema_file",
+    "schema_registry",
+    "warm",
     "extension_name",
     "extension_prefix",
     "extension_uris_by_prefix",
@@ -120,7 +123,7 @@ def schema_facts() -> dict[str, Any]:
 def write_schema_facts() -> None:
     from importlib.resources import files
 
-    path = files("crosswalk") / _FACTS_FILE
+    path = files("crosswalk.validation") / _FACTS_FILE
     with open(str(path), "w", encoding="utf-8") as f:
         f.write(json.dumps(schema_facts(), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
@@ -130,7 +133,7 @@ def _facts() -> dict[str, Any]:
     from importlib.resources import files
 
     try:
-        return json.loads((files("crosswalk") / _FACTS_FILE).read_text(encoding="utf-8"))
+        return json.loads((files("crosswalk.validation") / _FACTS_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:  # pragma: no cover - a broken install: derive them (slower, same answers)
         return schema_facts()
 
@@ -138,6 +141,12 @@ def _facts() -> dict[str, Any]:
 def known_schema_uris() -> list[str]:
     """Every URI the offline registry can resolve (core, GeoJSON, extensions and all their aliases)."""
     return sorted(_index())
+
+
+def schema_file(uri: str) -> str | None:
+    """The vendored file (relative to crosswalk/schemas) holding the schema of ``uri``; None when not vendored."""
+    entry = _index().get(uri)
+    return entry[0] if entry else None
 
 
 def _refuse(uri: str) -> Any:
@@ -148,8 +157,10 @@ def _refuse(uri: str) -> Any:
 
 
 @cache
-def _registry() -> referencing.Registry:
-    """One registry per process: every vendored file under each of its URIs; `retrieve` refuses the rest."""
+def schema_registry() -> referencing.Registry:
+    """The offline `referencing.Registry`, one per process: every vendored file under each of its URIs; any other
+    URI raises `OfflineSchemaError` (nothing is fetched). Built on first use (~40 ms): the Python validator
+    needs it only to explain a failure."""
     from jsonschema_specifications import REGISTRY as METASCHEMAS  # draft-07 etc., shipped with jsonschema
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
@@ -178,7 +189,7 @@ def _validator(relpath: str) -> Any:
 
     schema = _load(relpath)
     cls = validator_for(schema, default=Draft7Validator)
-    return cls(schema, registry=_registry(), format_checker=_format_checker())
+    return cls(schema, registry=schema_registry(), format_checker=_format_checker())
 
 
 def _accepted_extension_uri(relpath: str) -> str | None:
@@ -352,6 +363,18 @@ def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
                 yield Issue(path, message, source)
     except Unresolvable as exc:  # a $ref to a schema that is not vendored
         yield Issue("", f"cannot resolve $ref {exc}: schema not available offline", source)
+
+
+def warm(uris: Iterable[str] = ()) -> None:
+    """Compile, once per process, what validating typical documents needs: the STAC core schemas and those of
+    ``uris`` (a bulk run does this before forking its workers, which then share them). Every other schema is
+    compiled when a document first declares it, and kept for the next ones."""
+    index = _index()
+    _facts()
+    core = [u for u in index if u.startswith("https://schemas.stacspec.org/") and u.endswith(_CORE_PATHS["Feature"])]
+    for uri in [*core, *uris]:
+        if uri in index:
+            _fast_validator(index[uri][0])
 
 
 def validate(doc: dict) -> list[Issue]:
@@ -614,15 +637,21 @@ def _split(pointer: str) -> tuple[str, ...]:
 
 
 def _find_key(node: Any, key: str, at: str) -> Iterator[str]:
+    """Pointers to every member named ``key`` below ``node`` (at ``at``), in document order. Pointers are built
+    only on the way to a container or a hit: the scalars, most of a document, cost a comparison each."""
     if isinstance(node, dict):
         for k, v in node.items():
-            here = f"{at}/{_pointer((k,))[1:]}"
-            if k == key:
-                yield here
-            yield from _find_key(v, key, here)
+            nested = isinstance(v, (dict, list))
+            if k == key or nested:
+                here = f"{at}/{_pointer((k,))[1:]}"
+                if k == key:
+                    yield here
+                if nested:
+                    yield from _find_key(v, key, here)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            yield from _find_key(v, key, f"{at}/{i}")
+            if isinstance(v, (dict, list)):
+                yield from _find_key(v, key, f"{at}/{i}")
 
 
 def _band_name(band: Any) -> str | None:

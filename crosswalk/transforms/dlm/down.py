@@ -14,7 +14,7 @@ import copy
 import re
 from typing import Any
 
-from crosswalk.engine.run import Ctx
+from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.down import _is_container, _keys_at_hosts
@@ -48,13 +48,13 @@ def _rel(ctx: Ctx, src: Path, dsts: list[Path], status: str, reason: str | None 
     their dlm places only. Origins recorded on an ancestor of ``src`` (legacy norm_* fields that became the
     whole value_scaling, an input invented as a whole) follow the copy too."""
     if not dsts:  # annotate only: the leaf is dropped (or kept) with its MLM field by downgrade.mlm_leftovers
-        ctx.ledger.mark(src, "kept", reason)
+        ctx.changed(src, "kept", reason)
         return
     origins: list[Any] = []
     for d in dsts:
-        origins += ctx.ledger.copy(src, d, whole=whole)
+        origins += ctx.copied(src, d, whole=whole)
     for o in dict.fromkeys(origins):
-        o.note(status, reason, ctx.ledger.step)
+        o.note(status, reason, ctx.step)
 
 
 def _band_table(ctx: Ctx, props: dict[str, Any]) -> tuple[list[str], Path | None]:
@@ -192,7 +192,7 @@ def _to_dlm(ctx: Ctx, layout: str) -> None:
     _inputs(ctx, props, inputs_key, beta)
     _outputs(ctx, props, outputs_key, beta)
     if props.get(outputs_key) == {}:  # required in both layouts
-        ctx.ledger.create(P + (outputs_key,), "invented", "dlm describes an output and MLM gives nothing for it")
+        ctx.created(P + (outputs_key,), "invented", "dlm describes an output and MLM gives nothing for it")
     _architecture(ctx, props, beta)
     _settle(ctx, props, "dlm:architecture", beta, "nothing to describe")
     _runtime(ctx, props, beta)
@@ -214,7 +214,7 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
     dst = P + (key,)
     props[key] = out
     if not items:
-        ctx.ledger.create(dst, "invented", "dlm describes an input and MLM lists none")
+        ctx.created(dst, "invented", "dlm describes an input and MLM lists none")
         out["name"] = "input"
         _placeholder_inputs(ctx, out, dst, beta, 1)
         return
@@ -262,7 +262,7 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
                 for _, (i, _) in enumerate(bands):
                     _rel(ctx, src + ("bands", str(i)), [], "dropped",
                          "band not found in the band definitions; selected_bands is its position (placeholder)")
-                ctx.ledger.create(dst + ("selected_bands",), "invented", "bands not in the band definitions")
+                ctx.created(dst + ("selected_bands",), "invented", "bands not in the band definitions")
         else:
             out["band_names"] = [n for _, n in bands]
             for j, (i, _) in enumerate(bands):
@@ -278,7 +278,7 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
                              f"band {k} (derived bands) has no dlm counterpart")
     elif beta:
         out["selected_bands"] = list(range(nchannels))
-        ctx.ledger.create(dst + ("selected_bands",), "invented", "dlm needs selected_bands; MLM lists no bands")
+        ctx.created(dst + ("selected_bands",), "invented", "dlm needs selected_bands; MLM lists no bands")
     # normalisation
     norm, problem, why = _normalisation(item)
     mkey, skey = ("normalization:mean", "normalization:std") if beta else ("mean", "std")
@@ -306,10 +306,10 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
                     continue
                 _rel(ctx, here, dsts, "transformed", why)
         if any(s.get("type") == "scale" for _, s in scalings):
-            ctx.ledger.create(dst + (mkey,), "invented", "scale only: mean 0")
-            ctx.ledger.create(dst + (skey,), "invented", "scale only: std 1")
+            ctx.created(dst + (mkey,), "invented", "scale only: mean 0")
+            ctx.created(dst + (skey,), "invented", "scale only: std 1")
         elif any(s.get("type") == "offset" for _, s in scalings):
-            ctx.ledger.create(dst + (skey,), "invented", "offset only: std 1")
+            ctx.created(dst + (skey,), "invented", "offset only: std 1")
     else:
         if problem:
             _rel(ctx, src + ("value_scaling",), [], "dropped", problem)
@@ -344,8 +344,8 @@ def _placeholder_norm(ctx: Ctx, out: dict[str, Any], dst: Path, n: int, mkey: st
     out.setdefault(skey, [1.0])
     if not created:
         for k in ("scaling_factor", mkey, skey):
-            if not ctx.ledger.take(dst + (k,)):
-                ctx.ledger.create(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
+            if not ctx.origins(dst + (k,)):
+                ctx.created(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
 
 
 def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
@@ -386,7 +386,7 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
              f"dlm has one task; {', '.join(names)} became {out['task']!r}", whole=True)
     if task_src != tasks_path and "mlm:tasks" in props:
         same = [t for t in props["mlm:tasks"] if isinstance(t, str)] == names
-        fates = [o.status for o in ctx.ledger.take(dst + ("task",)) if not o.created]
+        fates = [o.status for o in ctx.origins(dst + ("task",)) if not o.created]
         if same and fates:  # the same fate as the output's task list
             _rel(ctx, tasks_path, [dst + ("task",)], fates[0], "the same task list as the output's", whole=True)
         else:
@@ -415,7 +415,7 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
     if mapping_out:
         out["class_name_mapping"] = mapping_out
         out["number_of_classes"] = len(mapping_out)
-        ctx.ledger.create(dst + ("number_of_classes",), "invented", "the number of classes listed")
+        ctx.created(dst + ("number_of_classes",), "invented", "the number of classes listed")
     elif beta:
         ctx.invent(dst + ("class_name_mapping",), [{"index": 0, "class_name": "class 0"}],
                    "dlm beta requires class_name_mapping; MLM lists no classes")
@@ -445,7 +445,7 @@ def _settle(ctx: Ctx, props: dict[str, Any], key: str, beta: bool, why: str) -> 
     """An object left empty: required in the beta layout (invented, empty), omitted in the current one."""
     if props.get(key) == {}:
         if beta:
-            ctx.ledger.create(P + (key,), "invented", why)
+            ctx.created(P + (key,), "invented", why)
         else:
             props.pop(key)
 
@@ -530,7 +530,7 @@ def _runtime(ctx: Ctx, props: dict[str, Any], beta: bool) -> None:
                 rt["model_handler"] = asset["mlm:entrypoint"]
                 _rel(ctx, here + ("mlm:entrypoint",), [dst + ("model_handler",)], "moved")
             del assets[key]
-            ctx.ledger.relocate(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
+            ctx.account(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
         elif _is_container(asset) and "docker" not in rt:
             href = str(asset.get("href", ""))
             image, _, tag = href.rpartition(":") if ":" in href.rsplit("/", 1)[-1] else (href, "", "")
@@ -548,13 +548,13 @@ def _runtime(ctx: Ctx, props: dict[str, Any], beta: bool) -> None:
                 _rel(ctx, P + ("mlm:accelerator",), [dst + ("docker", key_gpu)], "lossy",
                      f"{accel!r} reduced to {gpu}")
             else:
-                ctx.ledger.create(dst + ("docker", key_gpu), "invented", "no accelerator given: false")
+                ctx.created(dst + ("docker", key_gpu), "invented", "no accelerator given: false")
             if beta:
                 for k, why in (("working_dir", "required by dlm beta docker; unknown"),
                                ("run", "required by dlm beta docker; unknown")):
                     ctx.invent(dst + ("docker", k), "", why)
             del assets[key]
-            ctx.ledger.relocate(here, [], "dropped", "the container asset became dlm:runtime.docker")
+            ctx.account(here, [], "dropped", "the container asset became dlm:runtime.docker")
     if beta:
         for k, why in (("framework", "dlm beta requires a framework; MLM names none"),
                        ("version", "dlm beta requires the framework version; MLM gives none"),
@@ -575,7 +575,7 @@ def _archive(ctx: Ctx, props: dict[str, Any]) -> None:
         name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
         props["dlm:archive"] = [{"name": name, "role": "model weight"}]
         ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name")
-        ctx.ledger.create(dst + ("0", "role"), "invented", "the mlm:model asset is the model weight")
+        ctx.created(dst + ("0", "role"), "invented", "the mlm:model asset is the model weight")
     else:
         ctx.invent(dst, [{"name": "unknown", "role": "other"}], "dlm beta requires an archive listing")
 
@@ -641,20 +641,20 @@ def _data(ctx: Ctx, props: dict[str, Any]) -> None:
         items = _io_lists(ctx, "mlm:input")
         t = (items[0][1].get("input") or {}).get("data_type") if items else None
         data["data_type"] = t if t in NUMPY else "float32"
-        ctx.ledger.create(dst + ("data_type",), "invented",
+        ctx.created(dst + ("data_type",), "invented",
                           "no raster band data type; the input tensor's" if t in NUMPY else "unknown; float32")
     if nodata:
         data["nodata"] = nodata[1]
         ctx.copied(nodata[0], dst + ("nodata",), "the first raster band's nodata")
     data["number_of_bands"] = max(len(names), 1)
-    ctx.ledger.create(dst + ("number_of_bands",), "invented",
+    ctx.created(dst + ("number_of_bands",), "invented",
                       "the number of band definitions" if names else "no band definitions: 1")
     items = _io_lists(ctx, "mlm:input")
     bands = _input_bands(items[0][1]) if items else []
     useful = [{"index": names.index(n), "name": n} for _, n in bands if n in names]
     if useful:
         data["useful_bands"] = useful
-        ctx.ledger.create(dst + ("useful_bands",), "invented", "the input bands with their definition indices")
+        ctx.created(dst + ("useful_bands",), "invented", "the input bands with their definition indices")
     # dlm beta reads band definitions as item-level eo:bands; the asset keeps its copy (eo v1.1.0 allows
     # eo:bands in the item properties only when an asset has them too)
     if place is not None and place[0] == "assets" and place[-1] == "eo:bands" and "eo:bands" not in props:
@@ -676,7 +676,8 @@ def _draft_bands(ctx: Ctx, props: dict[str, Any]) -> None:
 
 @transform("downgrade.to_dlm_beta", reads=("properties.mlm:*", "assets"),
            writes=("properties.dlm:inputs", "properties.dlm:outputs", "properties.dlm:architecture",
-                   "properties.dlm:runtime", "properties.dlm:archive", "properties.dlm:data"))
+                   "properties.dlm:runtime", "properties.dlm:archive", "properties.dlm:data", "properties.eo:bands",
+                   "properties.processing:level", "links"))
 def to_dlm_beta(ctx: Ctx) -> None:
     """MLM fields become the dlm beta.3 objects; required fields with no source are invented."""
     _to_dlm(ctx, "beta")
@@ -712,7 +713,7 @@ def model_asset_roles(ctx: Ctx) -> None:
         _rewrite_list(ctx, ("assets", key, "roles"), new, fate)
 
 
-@transform("downgrade.mlm_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=())
+@transform("downgrade.mlm_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*", "summaries.mlm:*"), writes=())
 def mlm_leftovers(ctx: Ctx, target: str = "the target") -> None:
     """Every MLM field left has no place in the target: dropped (kept with --keep-source where accepted)."""
     for host_path, host in _keys_at_hosts(ctx.doc):

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import RANK
-from crosswalk.engine.run import Ctx
 from crosswalk.language.pointer import Path, leaves, rename_key
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.ml_model.up import task_for
@@ -72,7 +72,7 @@ class Moves:
 
     def apply(self, ctx: Ctx) -> None:
         for src, (dsts, status, reasons) in self.items.items():
-            ctx.ledger.relocate(src, dsts, status if dsts else "dropped", "; ".join(reasons) or None)
+            ctx.account(src, dsts, status if dsts else "dropped", "; ".join(reasons) or None)
         self.items.clear()
 
 
@@ -368,16 +368,16 @@ def _replace_list(ctx: Ctx, path: Path, new: list[Any], origin: dict[int, tuple[
     old = ctx.get(path) or []
     parking = ("\0dlm",) + path
     for i in range(len(old)):
-        ctx.ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
+        ctx.account(path + (str(i),), [parking + (str(i),)], "kept")
     ctx.put(path, new)
     for i in range(len(old)):
         j, status, reason = origin.get(i, (None, "dropped", "removed"))
         if j is None:
-            ctx.ledger.relocate(parking + (str(i),), [], "dropped", reason)
+            ctx.account(parking + (str(i),), [], "dropped", reason)
         else:
             if status == "kept" and j != i:
                 status = "moved"
-            ctx.ledger.relocate(parking + (str(i),), [path + (str(j),)], status, reason)
+            ctx.account(parking + (str(i),), [path + (str(j),)], status, reason)
 
 
 @transform("dlm.repair_eo_bands",
@@ -484,7 +484,7 @@ def stac_1_1(ctx: Ctx) -> None:
         ctx.invent(("stac_version",), "1.1.0", "bands is a STAC 1.1 field")
     else:
         ctx.put(("stac_version",), "1.1.0")
-        ctx.ledger.mark(("stac_version",), "transformed", f"STAC {value} upgraded to 1.1.0: bands is a STAC 1.1 field")
+        ctx.changed(("stac_version",), "transformed", f"STAC {value} upgraded to 1.1.0: bands is a STAC 1.1 field")
 
 
 @transform("dlm.process_level", reads=("properties.dlm:data.process_level", "properties.processing:level"),
@@ -546,7 +546,7 @@ def item_examples(ctx: Ctx) -> None:
                 moves.drop(here + (other,), f"item_examples field {other!r} has no link counterpart")
         if link_type:
             link["type"] = link_type
-            ctx.ledger.create(dst + ("type",), "invented", "a .json example is assumed to be a STAC Item")
+            ctx.created(dst + ("type",), "invented", "a .json example is assumed to be a STAC Item")
     data["item_examples"] = kept
     moves.apply(ctx)
     if not kept:
@@ -1096,7 +1096,7 @@ def outputs(ctx: Ctx) -> None:
         for path, val, why in inventions:
             ctx.invent(path, val, why)
     if new_tasks and not item_tasks:
-        ctx.ledger.create(tasks_path, "invented", "mlm:tasks is required; [] as no task maps")
+        ctx.created(tasks_path, "invented", "mlm:tasks is required; [] as no task maps")
 
 
 # -- architecture -----------------------------------------------------------------------------------------------
@@ -1175,8 +1175,8 @@ def _forge(url: str) -> bool:
 @transform("dlm.runtime",
            reads=("properties.dlm:runtime",),
            writes=("properties.mlm:framework_version", "properties.mlm:accelerator",
-                   "properties.mlm:accelerator_summary", "assets.mlm:source_code", "assets.mlm:container",
-                   "assets.dockerfile", "assets.requirements", "assets.model"))
+                   "properties.mlm:accelerator_summary",  # asset keys get -2, -3... when taken:
+                   "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*"))
 def runtime(ctx: Ctx) -> None:
     """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets.
 
@@ -1198,8 +1198,8 @@ def runtime(ctx: Ctx) -> None:
         assets[key] = {"href": rt.pop("requirement_file"), "type": "text/plain", "roles": ["metadata"]}
         ctx.transformed([base + ("requirement_file",)], [("assets", key, "href")],
                         "became a plain asset (MLM has no requirements field)")
-        ctx.ledger.create(("assets", key, "type"), "invented", "a requirements file is assumed to be plain text")
-        ctx.ledger.create(("assets", key, "roles"), "invented", "plain metadata asset")
+        ctx.created(("assets", key, "type"), "invented", "a requirements file is assumed to be plain text")
+        ctx.created(("assets", key, "roles"), "invented", "plain metadata asset")
     docker = rt.get("docker")
     blocks = ([(base + ("docker",), docker)] if isinstance(docker, dict) else  # the beta examples: one object
               [(base + ("docker", str(i)), d) for i, d in enumerate(docker) if isinstance(d, dict)]
@@ -1215,7 +1215,7 @@ def runtime(ctx: Ctx) -> None:
         href = rt.pop("model_artifact")
         assets[key] = {"href": href, "roles": ["mlm:model"]}
         ctx.moved(base + ("model_artifact",), ("assets", key, "href"), "the model artefact became the mlm:model asset")
-        ctx.ledger.create(("assets", key, "roles"), "invented", "the model artefact asset has the mlm:model role")
+        ctx.created(("assets", key, "roles"), "invented", "the model artefact asset has the mlm:model role")
         kind, why = infer_artifact_type(assets[key])
         ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"required on mlm:model assets; {why}")
     for k in ("instance_suggestion", "hardware_suggestion"):
@@ -1279,8 +1279,8 @@ def _source_code(ctx: Ctx, rt: dict[str, Any], base: Path, assets: dict[str, Any
         ctx.moved(base + ("model_handler",), apath + ("mlm:entrypoint",),
                   "the inference function is the source-code asset's mlm:entrypoint")
     assets[key] = asset
-    ctx.ledger.create(apath + ("type",), "invented", "a source repository URL is assumed to be a web page")
-    ctx.ledger.create(apath + ("roles",), "invented",
+    ctx.created(apath + ("type",), "invented", "a source repository URL is assumed to be a web page")
+    ctx.created(apath + ("roles",), "invented",
                       "source-code asset roles (MLM 1.5 requires 'code' with mlm:entrypoint)")
 
 
@@ -1311,8 +1311,8 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
                 ctx.dropped(base + ("tag",), "image_name already carries a tag" if isinstance(tag, str) else
                             "not a tag")
         assets[key] = {"href": href, "type": OCI, "roles": ["runtime", "mlm:inference-runtime"]}
-        ctx.ledger.create(apath + ("type",), "invented", "a docker image is an OCI image")
-        ctx.ledger.create(apath + ("roles",), "invented", "container asset roles from the MLM README")
+        ctx.created(apath + ("type",), "invented", "a docker image is an OCI image")
+        ctx.created(apath + ("roles",), "invented", "container asset roles from the MLM README")
         text_host = apath
         _pop_image(docker, runtime_block, image_src)
     elif "tag" in docker:
@@ -1323,8 +1323,8 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
         apath = ("assets", key)
         assets[key] = {"href": dockerfile, "type": "text/plain", "roles": ["runtime", "code"]}
         ctx.moved(dockerfile_src, apath + ("href",), "the Dockerfile became a plain asset")
-        ctx.ledger.create(apath + ("type",), "invented", "a Dockerfile is plain text")
-        ctx.ledger.create(apath + ("roles",), "invented", "the Dockerfile describes the runtime")
+        ctx.created(apath + ("type",), "invented", "a Dockerfile is plain text")
+        ctx.created(apath + ("roles",), "invented", "the Dockerfile describes the runtime")
         text_host = text_host or apath
         _pop_image(docker, runtime_block, dockerfile_src)
     if runtime_block == {} and "docker_runtime" in docker:
@@ -1409,7 +1409,7 @@ def asset_roles(ctx: Ctx) -> None:
             for t in targets[1:]:
                 j = new.index(t)
                 if j != origin[i][0]:
-                    ctx.ledger.copy(path + (str(origin[i][0]),), path + (str(j),))
+                    ctx.copied(path + (str(origin[i][0]),), path + (str(j),))
 
 
 @transform("dlm.archive", reads=("properties.dlm:archive", "assets"),
@@ -1468,7 +1468,7 @@ def archive(ctx: Ctx) -> None:
                     ctx.lossy([here + ("role",) + rel], [apath + ("description",)],
                               "free-text archive role kept as the asset description")
             if not any(r is not None for r in known):
-                ctx.ledger.create(apath + ("roles",), "invented",
+                ctx.created(apath + ("roles",), "invented",
                                   "roles inferred from the file ending" if guessed else "role assumed: data")
             if "mlm:model" in asset["roles"]:
                 kind, why = infer_artifact_type(asset)
@@ -1489,7 +1489,7 @@ def archive(ctx: Ctx) -> None:
         text = "archive members: " + "; ".join(t for _, t in listed)
         if isinstance(asset.get("description"), str) and asset["description"].strip():
             asset["description"] = asset["description"].rstrip() + ". " + text
-            ctx.ledger.mark(apath, "transformed", "the archive member list was appended")
+            ctx.changed(apath, "transformed", "the archive member list was appended")
         else:
             asset["description"] = text
         for here, _ in listed:
@@ -1643,19 +1643,19 @@ def _data_types(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], apath: Pa
             band["nodata"] = nodata
             dsts_nodata.append(here + ("nodata",))
         if not band and target_key == "raster:bands":
-            ctx.ledger.create(here, "invented", "one raster band per input band")
+            ctx.created(here, "invented", "one raster band per input band")
     if dkey:
         value = data.pop(dkey)
         if dsts_type:
             status = "lossy" if mapped[1] else ("moved" if mapped[0] == value else "transformed")
-            ctx.ledger.relocate(base + (dkey,), dsts_type, status,
+            ctx.account(base + (dkey,), dsts_type, status,
                                 mapped[1] or f"the source data type (numpy {value!r}) is the data_type of each band")
         else:
             ctx.dropped(base + (dkey,), "every band already has a data_type")
     if nkey:
         data.pop(nkey)
         if dsts_nodata:
-            ctx.ledger.relocate(base + (nkey,), dsts_nodata, "moved", "the nodata value of each band")
+            ctx.account(base + (nkey,), dsts_nodata, "moved", "the nodata value of each band")
         else:
             ctx.dropped(base + (nkey,), "every band already has a nodata value")
     for src, _ in per_band.values():
@@ -1680,10 +1680,10 @@ def leftovers(ctx: Ctx) -> None:
         path = P + (key,)
         for leaf, value in leaves(props[key], path):
             if isinstance(value, (dict, list)):
-                if ctx.ledger.take(leaf):
-                    ctx.ledger.relocate(leaf, [], "dropped", "empty in the source")
+                if ctx.origins(leaf):
+                    ctx.account(leaf, [], "dropped", "empty in the source")
                 continue
             field = ".".join(p for p in leaf[1:] if not p.isdigit())
-            ctx.ledger.relocate(leaf, [], "dropped", f"{field} has no MLM 1.5.2 counterpart")
+            ctx.account(leaf, [], "dropped", f"{field} has no MLM 1.5.2 counterpart")
         props.pop(key)
-        ctx.ledger.relocate(path, [], "dropped", "emptied")
+        ctx.account(path, [], "dropped", "emptied")

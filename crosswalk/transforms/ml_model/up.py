@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crosswalk.engine.run import Ctx
+from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, sanitise_name
 
@@ -45,7 +45,7 @@ def tasks(ctx: Ctx) -> None:
         if task:
             dsts.append(P + ("mlm:tasks",))
         else:
-            ctx.ledger.create(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
+            ctx.created(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
     if "mlm:output" not in props:
         props["mlm:output"] = [
             {
@@ -54,8 +54,8 @@ def tasks(ctx: Ctx) -> None:
                 "result": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"},
             }
         ]
-        ctx.ledger.create(P + ("mlm:output", "0", "name"), "invented", "ml-model names no output; named after the task")
-        ctx.ledger.create(
+        ctx.created(P + ("mlm:output", "0", "name"), "invented", "ml-model names no output; named after the task")
+        ctx.created(
             P + ("mlm:output", "0", "result"),
             "invented",
             "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed",
@@ -63,7 +63,7 @@ def tasks(ctx: Ctx) -> None:
         if task:
             dsts.append(P + ("mlm:output", "0", "tasks"))
         else:
-            ctx.ledger.create(P + ("mlm:output", "0", "tasks"), "invented", "no MLM task for the prediction_type")
+            ctx.created(P + ("mlm:output", "0", "tasks"), "invented", "no MLM task for the prediction_type")
     if not task:
         ctx.dropped(src, f"prediction_type {value!r} is not an MLM task (closed enum)")
     elif not dsts:
@@ -151,16 +151,16 @@ def asset_roles(ctx: Ctx) -> None:
             base = (top, key, "roles")
             parking = ("\0roles",) + base
             for i in range(len(roles)):
-                ctx.ledger.relocate(base + (str(i),), [parking + (str(i),)], "kept")
+                ctx.account(base + (str(i),), [parking + (str(i),)], "kept")
             asset["roles"] = new
             for i, role in enumerate(roles):
                 dsts = [base + (str(j),) for j in origin_of[i]]
                 if dsts == [base + (str(i),)] and new[i] == role:
-                    ctx.ledger.relocate(parking + (str(i),), dsts, "kept")
+                    ctx.account(parking + (str(i),), dsts, "kept")
                 elif [new[j] for j in origin_of[i]] == [role]:
-                    ctx.ledger.relocate(parking + (str(i),), dsts, "moved")
+                    ctx.account(parking + (str(i),), dsts, "moved")
                 else:
-                    ctx.ledger.relocate(
+                    ctx.account(
                         parking + (str(i),),
                         dsts,
                         "transformed",
@@ -235,7 +235,7 @@ def links(ctx: Ctx) -> None:
             reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
             for field, dst in (("href", "href"), ("title", "title"), ("rel", "roles"), ("type", "type")):
                 if field in link:
-                    ctx.ledger.relocate(here + (field,), [("assets", key, dst)], "lossy", reason)
+                    ctx.account(here + (field,), [("assets", key, dst)], "lossy", reason)
             ctx.remove(here, "link field with no asset counterpart")
     if used_aoi:
         from crosswalk.transforms.mlm.up import _add_extension

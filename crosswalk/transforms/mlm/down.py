@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
-from crosswalk.engine.run import Ctx
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import _io_lists, model_assets
@@ -29,15 +29,15 @@ def _rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[li
     old = ctx.get(path) or []
     parking = ("\0downgrade",) + path
     for i in range(len(old)):
-        ctx.ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
+        ctx.account(path + (str(i),), [parking + (str(i),)], "kept")
     ctx.put(path, new)
     for i in range(len(old)):
         targets, status, reason = fate[i]
         dsts = [path + (str(j),) for j in targets]
         if not dsts:
-            ctx.ledger.relocate(parking + (str(i),), [], "dropped", reason)
+            ctx.account(parking + (str(i),), [], "dropped", reason)
         else:
-            ctx.ledger.relocate(parking + (str(i),), dsts, status, reason)
+            ctx.account(parking + (str(i),), dsts, status, reason)
 
 
 def _keys_at_hosts(doc: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
@@ -70,7 +70,7 @@ def io_1_4(ctx: Ctx) -> None:
                     continue
                 here = path + (field,)
                 if _keep(ctx):  # MLM <= 1.4 input/output objects are open: the field may stay, unread
-                    ctx.ledger.mark(here, "kept", KEEP_REASON)
+                    ctx.changed(here, "kept", KEEP_REASON)
                 elif item[field]:
                     ctx.remove(here, f"{field} in {key} has no target before MLM 1.5")
                 else:
@@ -88,7 +88,7 @@ def io_1_4(ctx: Ctx) -> None:
             for i in range(len(value) - 1, 0, -1):
                 ctx.remove(here + (str(i),), "MLM 1.4 takes one processing expression; only the first is kept")
             item[fn] = value[0]
-            ctx.ledger.relocate(here + ("0",), [here], "transformed", "a one-element list became its element")
+            ctx.account(here + ("0",), [here], "transformed", "a one-element list became its element")
 
 
 def _task_lists(ctx: Ctx) -> list[Path]:
@@ -172,17 +172,17 @@ def norm_from_scaling(ctx: Ctx) -> None:
             here = src if single else src + (str(i),)
             for k in s:
                 if k in _STAT_KEYS[s["type"]]:
-                    ctx.ledger.relocate(here + (k,), [stats + (str(i), k)], "transformed", reason)
+                    ctx.account(here + (k,), [stats + (str(i), k)], "transformed", reason)
                 elif k == "type":
-                    ctx.ledger.relocate(here + (k,), [path + ("norm_type",), path + ("norm_by_channel",)],
+                    ctx.account(here + (k,), [path + ("norm_type",), path + ("norm_by_channel",)],
                                         "transformed", reason)
                 else:
-                    ctx.ledger.relocate(here + (k,), [], "dropped", f"{k} has no place in MLM 1.3 statistics")
+                    ctx.account(here + (k,), [], "dropped", f"{k} has no place in MLM 1.3 statistics")
         if not any("type" in s for s in scaling):  # pragma: no cover - kinds guarantees a type
-            ctx.ledger.create(path + ("norm_type",), "invented", reason)
+            ctx.created(path + ("norm_type",), "invented", reason)
         # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor
         # folded into every entry) followed its parts above and no longer lives here
-        ctx.ledger.relocate(src, [], "dropped", reason)
+        ctx.account(src, [], "dropped", reason)
 
 
 @transform("downgrade.no_dlm_keys", reads=("properties.dlm:*", "assets.*.dlm:*", "summaries.dlm:*"),
@@ -233,13 +233,13 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
                     target = props[field][i] if i < len(props[field]) else None
                     for k in band:
                         if k == "name" and not (isinstance(target, dict) and target.get("name") == band["name"]):
-                            ctx.ledger.relocate(here + (str(i), k), [], "dropped",
+                            ctx.account(here + (str(i), k), [], "dropped",
                                                 "band name MLM 1.3 needs on the model asset; 1.2 reads the unnamed "
                                                 "raster:bands of the item properties")
                         else:
-                            ctx.ledger.relocate(here + (str(i), k), [dst + (str(i), k)], "moved",
+                            ctx.account(here + (str(i), k), [dst + (str(i), k)], "moved",
                                                 "same as the item's raster:bands")
-                ctx.ledger.relocate(here, [], "dropped", "empty copy of the item's raster:bands")
+                ctx.account(here, [], "dropped", "empty copy of the item's raster:bands")
             elif no_bands:
                 ctx.remove(here, f"no input lists bands, so MLM 1.1/1.2 forbid {field} on the model asset; "
                                  f"the item properties already have {field}")
@@ -260,11 +260,11 @@ def band_names(ctx: Ctx) -> None:
             here = path + ("bands", str(i))
             bands[i] = band["name"]
             # same meaning, but the object form does not come back (MLM 1.2+ keeps the string): a form loss
-            ctx.ledger.relocate(here + ("name",), [here], "lossy",
+            ctx.account(here + ("name",), [here], "lossy",
                                 "band object written as its bare name (same band; the object form is not restored)")
             for k in band:
                 if k != "name":
-                    ctx.ledger.relocate(here + (k,), [], "dropped",
+                    ctx.account(here + (k,), [], "dropped",
                                         f"band {k} (derived bands) has no target before MLM 1.2")
 
 
@@ -316,7 +316,7 @@ def ml_model_tasks(ctx: Ctx) -> None:
     props.pop("mlm:tasks")
     if len(names) == 1 and names[0] == value:
         reason = "a one-element task list became prediction_type"
-        ctx.ledger.relocate(src + ("0",), [dst], "transformed", reason)
+        ctx.account(src + ("0",), [dst], "transformed", reason)
         ctx.transformed([src], [dst], reason)
         return
     why = []
@@ -326,7 +326,7 @@ def ml_model_tasks(ctx: Ctx) -> None:
         why.append(f"{', '.join(map(str, names))} generalised to {value!r}")
     reason = "; ".join(why) or "tasks merged into one prediction_type"
     for i in range(len(names)):
-        ctx.ledger.relocate(src + (str(i),), [dst], "lossy", reason)
+        ctx.account(src + (str(i),), [dst], "lossy", reason)
     ctx.lossy([src], [dst], reason)
 
 
@@ -362,7 +362,7 @@ def _is_container(asset: dict[str, Any]) -> bool:
     return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(r in _RUNTIMES for r in roles)
 
 
-@transform("downgrade.ml_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
+@transform("downgrade.ml_model_roles", reads=("{assets,item_assets}.*.roles",), writes=("same",))
 def ml_model_roles(ctx: Ctx) -> None:
     """MLM roles become ml-model roles: runtimes by prefix swap (their `runtime` companion folds in), the model,
     checkpoint and weights roles into ml-model:checkpoint; other roles stay."""
@@ -422,8 +422,8 @@ def ml_model_links(ctx: Ctx) -> None:
         split = link.pop("ml-aoi:split")
         link["rel"] = splits[split]
         why = f"derived_from with ml-aoi:split {split} became {splits[split]}"
-        ctx.ledger.relocate(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
-        ctx.ledger.mark(here + ("rel",), "transformed", why)
+        ctx.account(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
+        ctx.changed(here + ("rel",), "transformed", why)
     _drop_unused_ml_aoi(ctx)
     assets = ctx.get(("assets",))
     if ctx.get(("type",)) != "Feature" or not isinstance(assets, dict):
@@ -450,18 +450,18 @@ def ml_model_links(ctx: Ctx) -> None:
         reason = f"container asset became a {rel} link"
         for field in list(asset):
             if field == "href" or field == "title":
-                ctx.ledger.relocate(here + (field,), [dst + (field,)], "moved", reason)
+                ctx.account(here + (field,), [dst + (field,)], "moved", reason)
             elif field == "type":
-                ctx.ledger.relocate(here + (field,), [dst + ("type",)], "lossy",
+                ctx.account(here + (field,), [dst + ("type",)], "lossy",
                                     f"{reason}; its media type {asset['type']!r} became 'docker-image'")
             elif field == "roles":
-                ctx.ledger.relocate(here + (field,), [dst + ("rel",)], "transformed", reason)
+                ctx.account(here + (field,), [dst + ("rel",)], "transformed", reason)
             else:
-                ctx.ledger.relocate(here + (field,), [], "dropped", f"{reason}; a link has no {field}")
+                ctx.account(here + (field,), [], "dropped", f"{reason}; a link has no {field}")
         if "type" not in asset:
-            ctx.ledger.create(dst + ("type",), "invented", "ml-model links container images with type docker-image")
+            ctx.created(dst + ("type",), "invented", "ml-model links container images with type docker-image")
         del assets[key]
-        ctx.ledger.relocate(here, [], "dropped", reason)
+        ctx.account(here, [], "dropped", reason)
 
 
 def _drop_unused_ml_aoi(ctx: Ctx) -> None:

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from crosswalk.engine.run import Ctx
+from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 
@@ -135,7 +135,7 @@ def repair_classes(ctx: Ctx) -> None:
                     if src:
                         ctx.copied(src[0], here + ("description",), "description taken from the label")
                     else:
-                        ctx.ledger.create(
+                        ctx.created(
                             here + ("description",), "invented", "classification v1.1.0 requires a description"
                         )
             _undefined_class_fields(ctx, here, cls)
@@ -146,7 +146,7 @@ def repair_classes(ctx: Ctx) -> None:
                 elif hexed != cls["color_hint"]:
                     old = here + ("color_hint",)
                     cls["color_hint"] = hexed
-                    ctx.ledger.relocate(old, [old], "repaired", "color_hint written as 6 hex digits")
+                    ctx.account(old, [old], "repaired", "color_hint written as 6 hex digits")
 
 
 def _undefined_class_fields(ctx: Ctx, here: Path, cls: dict[str, Any]) -> None:
@@ -164,9 +164,9 @@ def _undefined_class_fields(ctx: Ctx, here: Path, cls: dict[str, Any]) -> None:
         path = here + (key,)
         empty = value is None or (key == "nodata" and value is False)
         if empty or (key == "title" and value in (cls.get("name"), cls.get("description"))):
-            origins = ctx.ledger.take(path)
+            origins = ctx.origins(path)
             cls.pop(key)
-            ctx.ledger.relocate(path, [], "dropped", f"the classification class schema defines no {key}")
+            ctx.account(path, [], "dropped", f"the classification class schema defines no {key}")
             for o in origins:  # nothing lost: null, the default, or the same text as the name or description
                 o.status = "repaired"
         else:
@@ -219,7 +219,7 @@ def lift_model_fields(ctx: Ctx) -> None:
         for key in carrying:
             for f in _LIFTED:
                 if f in assets[key] and f not in props:
-                    ctx.ledger.mark(
+                    ctx.changed(
                         ("assets", key, f),
                         "kept",
                         f"not lifted to the Item: {len(models)} model assets, so which model it describes is ambiguous",
@@ -293,7 +293,7 @@ def _add_extension(ctx: Ctx, uri: str) -> None:
         ctx.put(("stac_extensions",), exts)
     if uri not in exts:
         exts.append(uri)
-        ctx.ledger.create(("stac_extensions", str(len(exts) - 1)), "invented", f"{uri} needed by the fields written")
+        ctx.created(("stac_extensions", str(len(exts) - 1)), "invented", f"{uri} needed by the fields written")
 
 
 # -- 1.2.0 -> 1.3.0 -------------------------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def value_scaling(ctx: Ctx) -> None:
 
 def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[str, Any]]) -> None:
     stats_path = path + ("statistics",)
-    origins = ctx.ledger.take(stats_path)
+    origins = ctx.origins(stats_path)
     if not origins:
         return
     keep = {"mean", "stddev", "minimum", "maximum"}
@@ -429,10 +429,10 @@ def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[s
                 continue
             rel = loc[len(stats_path) :]
             if len(rel) >= 2 and rel[1] in keep:
-                ctx.ledger.relocate(loc, [dst + (rel[0], rel[1])], "moved", "statistics became value_scaling")
+                ctx.account(loc, [dst + (rel[0], rel[1])], "moved", "statistics became value_scaling")
             else:
-                ctx.ledger.relocate(loc, [], "dropped", "statistics field not used by value_scaling")
-    ctx.ledger.relocate(stats_path, [], "dropped", "statistics became value_scaling")
+                ctx.account(loc, [], "dropped", "statistics field not used by value_scaling")
+    ctx.account(stats_path, [], "dropped", "statistics became value_scaling")
 
 
 @transform(
@@ -455,7 +455,7 @@ def artifact_type(ctx: Ctx) -> None:
                 ctx.copied(prop, ("assets", key, "mlm:artifact_type"))
         ctx.get(P).pop("mlm:artifact_type")
         if models:
-            ctx.ledger.relocate(prop, [], "kept")
+            ctx.account(prop, [], "kept")
         else:
             ctx.dropped(prop, "MLM 1.4 forbids mlm:artifact_type outside mlm:model assets")
     for key, asset in assets.items():
@@ -567,13 +567,13 @@ def dim_order_bands(ctx: Ctx) -> None:
                     continue
                 old = dims[idx]
                 dims[idx] = "bands"
-                ctx.ledger.mark(
+                ctx.changed(
                     dpath + (str(idx),), "transformed", f"dimension {old!r} renamed 'bands' (MLM 1.5: bands are listed)"
                 )
             elif not names and "bands" in dims:
                 idx = dims.index("bands")
                 dims[idx] = "channel"
-                ctx.ledger.mark(
+                ctx.changed(
                     dpath + (str(idx),),
                     "transformed",
                     "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)",
@@ -600,7 +600,7 @@ def entrypoint_code_role(ctx: Ctx) -> None:
                 ctx.invent(("assets", key, "roles"), ["code"], "mlm:entrypoint requires the code role")
             elif "code" not in roles:
                 roles.append("code")
-                ctx.ledger.create(
+                ctx.created(
                     ("assets", key, "roles", str(len(roles) - 1)), "invented", "mlm:entrypoint requires the code role"
                 )
 
@@ -671,9 +671,9 @@ def summaries_schema_form(ctx: Ctx) -> None:
         reason = "list summary written as the JSON Schema of its values (STAC allows it)"
         # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
         for i in range(len(values)):
-            ctx.ledger.relocate(here + (str(i),), [here], "transformed", reason)
+            ctx.account(here + (str(i),), [here], "transformed", reason)
         if not values:
-            ctx.ledger.relocate(here, [here], "transformed", reason)
+            ctx.account(here, [here], "transformed", reason)
 
 
 @transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*"), writes=("same",))
@@ -688,7 +688,7 @@ def read_newer(ctx: Ctx) -> None:
     for i, uri in enumerate(exts if isinstance(exts, list) else []):
         if isinstance(uri, str) and family.match(uri) == newer:
             exts[i] = family.uri(family.latest)
-            ctx.ledger.mark(
+            ctx.changed(
                 ("stac_extensions", str(i)),
                 "lossy",
                 f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}",

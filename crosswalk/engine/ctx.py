@@ -1,0 +1,234 @@
+"""``Ctx``: the only way a rule changes a document. Every edit goes through it, and it tells the ledger.
+
+Two kinds of methods:
+
+* edits that account for themselves: ``move``, ``copy``, ``set``, ``remove``, ``invent``, ``replace_list``;
+* accounts of an edit a transform made on values it read through ``get`` (a rebuilt list, a folded object):
+  ``moved``, ``transformed``, ``lossy``, ``repaired``, ``dropped``, ``copied``, ``account`` (any status),
+  ``changed`` (in place), ``created`` (a value with no source).
+
+Transforms never see the ledger. Under ``options["check_writes"]`` (the tests) the engine compares the
+document before and after each transform with what the transform declared it reads and writes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from crosswalk.engine.ledger import Ledger, Origin
+from crosswalk.language import pointer
+from crosswalk.language.pointer import Path, to_pointer
+
+
+class Ctx:
+    """What a rule sees: the working document, the user's fill values and options, where it is working."""
+
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        ledger: Ledger,
+        *,
+        href: str | None = None,
+        fill: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.doc = doc
+        self._ledger = ledger
+        self.href = href
+        self.fill = fill or {}
+        self.options = options or {}
+        self.base: Path = ()  # inside `each`: the element the sub-rules work on
+        self.current: Path | None = None  # the path a rule works on, for its error message
+        self.last_read: Path | None = None
+
+    @property
+    def step(self) -> str | None:
+        """The id of the edge being run (what the report's ``step`` says)."""
+        return self._ledger.step
+
+    @step.setter
+    def step(self, value: str | None) -> None:
+        self._ledger.step = value
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def get(self, path: Path, default: Any = None) -> Any:
+        self.last_read = path  # where a crashing transform was looking, for its error message
+        return pointer.get(self.doc, path, default)
+
+    def has(self, path: Path) -> bool:
+        return pointer.exists(self.doc, path)
+
+    def find(self, rule: Any) -> list[Path]:
+        """Paths matched by a rule's compiled jsonpath expressions (or a tuple of them), relative to the current
+        base, in document order."""
+        root = self.get(self.base)
+        found: set[Path] = set()
+        for expr in getattr(rule, "paths", rule):
+            for m in expr.find(root):
+                found.add(self.base + datum_path(m))
+        return sorted(found, key=document_order)
+
+    def origins(self, path: Path) -> list[Origin]:
+        """The source leaves now at or below ``path`` (to tell what a value is made of)."""
+        return self._ledger.take(path)
+
+    def sources(self, path: Path) -> list[Path]:
+        """Source paths of what now sits at or below ``path`` (leaves invented by a rule are left out)."""
+        return [o.path for o in self._ledger.take(path) if not o.created]
+
+    def filled(self) -> set[Path]:
+        """Output paths already written from --fill values."""
+        return {o.path for o in self._ledger.origins if o.created and o.status == "filled"}
+
+    # -- edits that account for themselves ------------------------------------------------------------------
+    def put(self, path: Path, value: Any) -> None:
+        """Write a value without an account: the caller accounts for it (``moved``, ``created``...)."""
+        pointer.put(self.doc, path, value)
+
+    def move(self, src: Path, dst: Path, reason: str | None = None, status: str = "moved") -> Any:
+        """Move the value at ``src`` (an object member) to ``dst``."""
+        parent = self.get(src[:-1])
+        if not isinstance(parent, dict):
+            raise TypeError("move takes object members; a list element moves with replace_list")
+        value = parent.pop(src[-1])
+        pointer.put(self.doc, dst, value)
+        self._ledger.relocate(src, [dst], status, reason)
+        return value
+
+    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> Any:
+        """Write a copy of the value at ``src`` to ``dst``; both places carry it."""
+        value = copy.deepcopy(self.get(src))
+        pointer.put(self.doc, dst, value)
+        self._ledger.copy(src, dst, reason, whole=whole)
+        return value
+
+    def set(self, path: Path, value: Any, reason: str, status: str = "transformed") -> None:
+        """Replace the value at ``path`` in place (``transformed``, or ``repaired``/``lossy``); a new value is
+        invented."""
+        if not self.has(path):
+            self.invent(path, value, reason)
+            return
+        pointer.put(self.doc, path, value)
+        self._ledger.mark(path, status, reason)
+
+    def invent(self, path: Path, value: Any, reason: str) -> Any:
+        """Write a value that has no source; the user's --fill value wins and is reported ``filled``."""
+        key = to_pointer(path)
+        if key in self.fill:
+            value = copy.deepcopy(self.fill[key])
+            self.put(path, value)
+            self._ledger.create(path, "filled", f"from --fill (instead of: {reason})")
+            return value
+        self.put(path, value)
+        self._ledger.create(path, "invented", reason)
+        return value
+
+    def remove(self, path: Path, reason: str, status: str = "dropped") -> Any:
+        """Delete ``path``; list elements after it shift down and the ledger follows them."""
+        if status == "dropped" and self._park(path):
+            return copy.deepcopy(self.get(path))
+        parent = self.get(path[:-1])
+        if isinstance(parent, list):
+            i = int(path[-1])
+            n = len(parent)
+            value = parent.pop(i)
+            self._ledger.relocate(path, [], status, reason)
+            for j in range(i + 1, n):
+                self._ledger.relocate(path[:-1] + (str(j),), [path[:-1] + (str(j - 1),)], "moved")
+            return value
+        value = parent.pop(path[-1])
+        self._ledger.relocate(path, [], status, reason)
+        return value
+
+    def replace_list(self, path: Path, new: list[Any], moves: dict[int, int | None], reason: str) -> None:
+        """Replace the list at ``path``. ``moves`` maps each old index to its new index (None: dropped); an
+        old element landing on a new index that holds a different value counts as transformed."""
+        old = self.get(path) or []
+        parking = ("\0parking",) + path
+        for i in range(len(old)):
+            self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
+        self.put(path, new)
+        for i, value in enumerate(old):
+            j = moves.get(i)
+            src = parking + (str(i),)
+            if j is None:
+                self._ledger.relocate(src, [], "dropped", reason)
+            elif new[j] != value:
+                self._ledger.relocate(src, [path + (str(j),)], "transformed", reason)
+            else:
+                self._ledger.relocate(src, [path + (str(j),)], "kept" if j == i else "moved")
+
+    # -- accounts of edits made on values read through get ---------------------------------------------------
+    def account(
+        self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *, whole: bool = False
+    ) -> None:
+        """Everything that was at ``src`` now lives at each of ``dsts`` (none: dropped) with ``status``.
+
+        ``whole``: the subtree became each destination as one value (an object folded into a line of text)."""
+        self._ledger.relocate(src, dsts, status, reason, whole=whole)
+
+    def moved(self, src: Path, dst: Path, reason: str | None = None) -> None:
+        self._ledger.relocate(src, [dst], "moved", reason)
+
+    def transformed(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
+        for s in srcs:
+            self._ledger.relocate(s, dsts, "transformed", reason)
+
+    def lossy(self, srcs: list[Path], dsts: list[Path], reason: str, *, whole: bool = False) -> None:
+        for s in srcs:
+            if not dsts and self._park(s):
+                continue
+            self._ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason, whole=whole)
+            if dsts:
+                self._park(s)  # --keep-source: the source value also stays where it was
+
+    def repaired(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
+        for s in srcs:
+            self._ledger.relocate(s, dsts, "repaired", reason)
+
+    def dropped(self, src: Path, reason: str) -> None:
+        if self._park(src):
+            return
+        self._ledger.relocate(src, [], "dropped", reason)
+
+    def copied(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> list[Origin]:
+        """The value at ``src`` was also written to ``dst``; returns the source leaves that now cover ``dst``."""
+        return self._ledger.copy(src, dst, reason, whole=whole)
+
+    def changed(self, path: Path, status: str, reason: str | None = None) -> None:
+        """The value at ``path`` changed in place (every source leaf under it takes ``status``)."""
+        self._ledger.mark(path, status, reason)
+
+    def created(self, path: Path, status: str, reason: str) -> None:
+        """The value already written at ``path`` has no source (``invented``, ``filled``)."""
+        self._ledger.create(path, status, reason)
+
+    # -- --keep-source ------------------------------------------------------------------------------------
+    def _park(self, path: Path) -> bool:
+        """--keep-source (options["keep_source"]): keep a field the target cannot carry; see engine/keep.py."""
+        if not self.options.get("keep_source"):
+            return False
+        from crosswalk.engine.keep import park
+
+        return park(self, path)
+
+
+def document_order(path: Path) -> tuple:
+    """Sort key: list indices numerically, so reversed() deletes later elements first."""
+    return tuple((int(k), "") if k.isdigit() else (-1, k) for k in path)
+
+
+def datum_path(datum: Any) -> Path:
+    """The path of a jsonpath-ng match, from its context chain."""
+    parts: list[str] = []
+    d = datum
+    while d is not None and d.context is not None:
+        p = d.path
+        fields = getattr(p, "fields", None)
+        if fields is not None:
+            parts.append(str(fields[0]))
+        else:
+            parts.append(str(p.indices[0] if hasattr(p, "indices") else p.index))
+        d = d.context
+    return tuple(reversed(parts))

@@ -1,0 +1,84 @@
+"""The check the tests run on every transform (``options["check_writes"]``): what it changed in the document must
+lie under what it declared it reads (consumed, rewritten) or writes.
+
+Declared paths use the transforms' notation: keys joined by dots, ``[]`` any list element, ``*`` or ``<...>``
+(a named asset, ``<model>``) any key, ``same`` for the paths it reads. A change is allowed when a declared path
+covers it, or when it creates or removes a container on the way to a declared path.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+from typing import Any
+
+from crosswalk.errors import InternalError
+from crosswalk.language.pointer import Path, to_pointer
+
+_TOKEN = re.compile(r"<[^>]*>|\[\]|[^.\[\]]+")
+
+
+def expand(declared: str) -> list[str]:
+    """Alternatives spelt out: ``{a,b}`` is a or b, ``(s)`` an optional letter (``dlm:input(s)``)."""
+    m = re.search(r"\{([^}]*)\}|\((\w+)\)", declared)
+    if not m:
+        return [declared]
+    options = m[1].split(",") if m[1] is not None else ["", m[2]]
+    return [x for o in options for x in expand(declared[: m.start()] + o + declared[m.end() :])]
+
+
+def tokens(declared: str) -> tuple[str, ...]:
+    """``properties.mlm:input[].bands`` -> ``("properties", "mlm:input", "[]", "bands")``; ``<model>`` -> ``*``."""
+    return tuple("*" if t.startswith("<") else t for t in _TOKEN.findall(declared))
+
+
+def _matches(pattern: tuple[str, ...], path: Path) -> bool:
+    """``path`` is under ``pattern`` or on the way to it."""
+    for want, key in zip(pattern, path, strict=False):
+        if want == "*" or want == key or (want == "[]" and key.isdigit()):
+            continue
+        if "*" in want and fnmatchcase(key, want):  # mlm:* (every mlm field), *datetime
+            continue
+        return False
+    return True
+
+
+def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
+    """The topmost paths where ``after`` differs from ``before``."""
+    if type(before) is not type(after):
+        return [path]
+    if isinstance(before, dict):
+        out = []
+        for k in before.keys() | after.keys():
+            if k not in before or k not in after:
+                out.append(path + (k,))
+            else:
+                out += changed_paths(before[k], after[k], path + (k,))
+        return out
+    if isinstance(before, list):
+        if len(before) != len(after):
+            return [path]
+        pairs = enumerate(zip(before, after, strict=True))
+        return [p for i, (b, a) in pairs for p in changed_paths(b, a, path + (str(i),))]
+    return [] if before == after else [path]
+
+
+def check_writes(transform: Any, ctx: Any, run: Callable[[], None]) -> None:
+    """Run ``run()`` (the transform) and fail if it changed the document outside its declaration."""
+    before = copy.deepcopy(ctx.doc)
+    run()
+    declared = [d for d in transform.writes if d != "same"] + list(transform.reads)
+    # any field may need its extension's URI declared
+    patterns = [tokens(x) for d in declared for x in expand(d)] + [("stac_extensions",)]
+    stray = sorted(p for p in changed_paths(before, ctx.doc) if not any(_matches(t, p) for t in patterns))
+    if stray and "*" not in declared:
+        more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
+        raise InternalError(
+            f"internal error: transform {transform.name} changed a field outside what it declares{more} (reads "
+            f"{', '.join(transform.reads) or 'nothing'}; writes {', '.join(transform.writes) or 'nothing'}); "
+            "this is a crosswalk bug, please report it with the input document",
+            href=ctx.href,
+            path=to_pointer(stray[0]),
+        )

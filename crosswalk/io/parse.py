@@ -1,0 +1,239 @@
+"""Text to a JSON value: strict JSON (orjson when it is safe, else json, whose errors say where) and YAML through a
+bounded safe loader; every failure is a one-line ReadError (LimitError for the input limits). Shared by the
+document reader (`crosswalk.io.documents`) and the lenient reader (`crosswalk.io.lenient`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+from crosswalk.errors import ReadError
+
+try:  # optional: a faster parser for the common case (its errors are re-parsed by json for the message)
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is optional
+    _fast_loads = None
+
+
+def parse_text(text: str | bytes, href: str, *, yaml_ok: bool = False) -> Any:
+    """Parse one document (JSON, or YAML when ``yaml_ok``); every failure is a one-line ReadError. The result is
+    not yet checked against the input limits (`read_document_repairs` and `parse_checked` do that)."""
+    if yaml_ok:
+        return load_yaml(text if isinstance(text, str) else text.decode("utf-8"), href)
+    return load_json(text, href)
+
+
+def parse_checked(text: str | bytes, href: str, *, yaml_ok: bool = False) -> tuple[Any, list[dict[str, Any]]]:
+    """`parse_text` then `crosswalk.io.limits.sanitize`: (document, repairs)."""
+    from crosswalk.io.limits import sanitize
+
+    doc = parse_text(text, href, yaml_ok=yaml_ok)
+    return doc, sanitize(doc, href)
+
+
+# Runs of 19 or more digits (an integer orjson might read as a float): every digit mapped to "0", everything
+# else to a space, then one substring search (a regex takes 10x longer on a 4 kB document).
+_DIGITS_AS_ZERO = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def _has_long_number(raw: bytes) -> bool:
+    return _LONG_RUN in raw.translate(_DIGITS_AS_ZERO)
+
+
+def load_json(data: str | bytes, href: str) -> Any:
+    """Strict JSON: orjson when it is installed and safe here (it reads integers beyond 64 bits as floats, so
+    texts with long digit runs go to the json module), else json, whose errors explain where."""
+    from crosswalk.io.limits import parse_int
+
+    if _fast_loads is not None:
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+        if not _has_long_number(raw):
+            try:
+                return _fast_loads(raw)
+            except ValueError:
+                pass  # json decides (it accepts NaN and lone surrogates, which sanitize then repairs) and explains
+    text = data if isinstance(data, str) else data.decode("utf-8")
+    try:
+        return json.loads(text, parse_int=parse_int)
+    except json.JSONDecodeError as e:
+        raise ReadError(f"invalid JSON (line {e.lineno}, column {e.colno}): {e.msg}", href=href) from None
+    except RecursionError:
+        raise _too_deep(text, href) from None
+    except ValueError as e:  # pragma: no cover - numbers are guarded by parse_int
+        raise ReadError(f"invalid JSON: {e}", href=href) from None
+
+
+def load_json_checked(data: str | bytes, href: str) -> tuple[Any, list[dict[str, Any]]]:
+    """`load_json` then the input limits of `crosswalk.io.limits.sanitize`: (document, repairs). What orjson
+    reads needs only the depth check (a walk of the containers, 8x cheaper than sanitize's): it refuses NaN,
+    Infinity and lone surrogates itself, and long integers never reach it; the rest goes through sanitize."""
+    from crosswalk.io.limits import MAX_DEPTH, sanitize
+
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _fast_loads is not None and not _has_long_number(raw):
+        try:
+            doc = _fast_loads(raw)
+        except ValueError:
+            pass  # load_json explains, or reads what json accepts and sanitize repairs
+        else:
+            return doc, ([] if _within_depth(doc, MAX_DEPTH) else sanitize(doc, href))  # sanitize names the path
+    doc = load_json(data, href)
+    return doc, sanitize(doc, href)
+
+
+def _within_depth(doc: Any, limit: int) -> bool:
+    """No container nested ``limit`` levels below the root (sanitize's depth rule), level by level."""
+    level = [doc] if type(doc) in (dict, list) else []
+    for _ in range(limit):
+        if not level:
+            return True
+        below: list[Any] = []
+        for node in level:
+            below.extend(v for v in (node.values() if type(node) is dict else node) if type(v) in (dict, list))
+        level = below
+    return not level
+
+
+def _too_deep(text: str, href: str) -> Exception:
+    """The LimitError for a text nested too deep to parse, naming the path where it passes the limit."""
+    from crosswalk.io.limits import MAX_DEPTH, LimitError
+    from crosswalk.language.pointer import to_pointer
+
+    frames: list[list[Any]] = []  # [bracket, the key or index being read inside it]
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"\s*:?|[\[\]{},]', text):
+        tok = m.group()
+        if tok[0] == '"':
+            if tok.endswith(":") and frames and frames[-1][0] == "{":
+                frames[-1][1] = json.loads(tok[:-1].rstrip())
+        elif tok in "[{":
+            frames.append([tok, 0 if tok == "[" else ""])
+            if len(frames) > MAX_DEPTH:
+                break
+        elif tok in "]}":
+            if frames:
+                frames.pop()
+        elif frames and frames[-1][0] == "[":
+            frames[-1][1] += 1
+    path = tuple(str(slot) for _, slot in frames[:MAX_DEPTH])
+    return LimitError(f"nested more than {MAX_DEPTH} levels deep", href=href, path=to_pointer(path))
+
+
+def load_yaml(text: str, href: str) -> Any:
+    """YAML through a safe loader that also refuses alias bombs, ``!!binary`` and ``!!set`` (not JSON); dates
+    become strings, keys strings."""
+    import yaml
+
+    from crosswalk.io.limits import LimitError
+
+    try:
+        return _yaml_to_json(yaml.load(text, Loader=_bounded_loader()))  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ReadError(f"invalid YAML{where}: {getattr(e, 'problem', None) or e}", href=href) from None
+    except LimitError as e:  # raised by the loader, which does not know the file
+        e.href = href
+        raise
+    except RecursionError:
+        from crosswalk.io.limits import MAX_DEPTH
+
+        raise LimitError(f"nested more than {MAX_DEPTH} levels deep", href=href) from None
+    except ValueError:  # int() of a number over 4,300 digits
+        from crosswalk.io.limits import MAX_INT_DIGITS
+
+        raise LimitError(f"an integer of more than {MAX_INT_DIGITS} digits", href=href) from None
+
+
+@cache
+def _bounded_loader() -> type:
+    import yaml
+
+    from crosswalk.io.limits import MAX_YAML_EXPANSION, LimitError
+
+    class BoundedSafeLoader(yaml.SafeLoader):
+        """SafeLoader minus the types JSON cannot carry, refusing documents whose aliases expand them by more
+        than MAX_YAML_EXPANSION nodes (a 700-byte "billion laughs" file expands to gigabytes) or refer to
+        themselves."""
+
+        yaml_constructors = {
+            tag: fn
+            for tag, fn in yaml.SafeLoader.yaml_constructors.items()
+            if tag not in ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:set")
+        }
+
+        def compose_document(self):  # type: ignore[no-untyped-def]
+            node = super().compose_document()
+            extra = _alias_expansion(node)
+            if extra is None:
+                raise LimitError("a YAML alias refers to itself (a recursive document is not JSON)")
+            if extra > MAX_YAML_EXPANSION:
+                raise LimitError(f"YAML aliases expand the document by more than {MAX_YAML_EXPANSION} values")
+            return node
+
+    return BoundedSafeLoader
+
+
+def _alias_expansion(root: Any) -> int | None:
+    """How many nodes YAML aliases add when the composed node graph is expanded into a tree (None: a cycle)."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _yaml_children(node)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(k)] for k in kids)
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            return None
+        open_.add(key)
+        stack.append((node, True))
+        for k in kids:
+            if id(k) in open_:
+                return None
+            if id(k) not in sizes:
+                stack.append((k, False))
+    return sizes[id(root)] - len(sizes)
+
+
+def _yaml_children(node: Any) -> list[Any]:
+    value = getattr(node, "value", None)
+    if not isinstance(value, list):
+        return []
+    if value and isinstance(value[0], tuple):
+        return [x for pair in value for x in pair]
+    return value
+
+
+def _yaml_to_json(value: Any) -> Any:
+    """YAML turns timestamps into datetimes and allows non-string keys; bring both back to JSON's model."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {_yaml_key(k): _yaml_to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml_to_json(v) for v in value]
+    if isinstance(value, dt.datetime):
+        text = value.isoformat()
+        return text.replace("+00:00", "Z") if value.tzinfo else text + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _yaml_key(key: Any) -> str:
+    """A YAML key as JSON would spell it (``null``, ``true``, ``1.5``)."""
+    if key is None or isinstance(key, bool):
+        return json.dumps(key)
+    return str(key)
+
+
+def is_yaml(href: str) -> bool:
+    return href.lower().endswith((".yaml", ".yml"))

@@ -1,0 +1,36 @@
+"""Loaded mappings as a run uses them: built once per process, and kept on disk between runs by
+`crosswalk.cache` (keyed by the mapping file, every file of its directory and the code), so a run starts without
+parsing YAML, checking the mapping language or compiling jsonpath expressions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crosswalk import cache
+
+
+def mapping(edge_or_name: Any) -> Any:
+    """A loaded mapping: an edge of the version graph (anything with ``file``, ``id`` and ``load()``), or a
+    support file's name (``repairs.yaml``) in the mappings directory."""
+    # a step file holds two edges (up and down): the edge id is part of the name
+    if isinstance(edge_or_name, str):
+        name: tuple[Any, ...] = ("mapping", edge_or_name)
+    else:
+        name = ("mapping", edge_or_name.file, edge_or_name.id)
+    return cache.once(name, lambda: _load(edge_or_name, name))
+
+
+def _load(edge_or_name: Any, name: tuple[Any, ...]) -> Any:
+    if isinstance(edge_or_name, str):
+        from crosswalk.language.spec import load_support
+        from crosswalk.resources import mappings_dir
+
+        file = mappings_dir() / edge_or_name
+        build = lambda: load_support(edge_or_name)  # noqa: E731
+    else:
+        file = Path(edge_or_name.file)
+        build = edge_or_name.load
+    # whatever the loader reads besides the mapping file (value tables, formats.yaml) is in the key
+    salt = cache.directory_digest(file.parent) + str(name[2:]).encode()
+    return cache.cached("mapping", [file], build, salt=salt)

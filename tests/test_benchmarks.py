@@ -1,0 +1,41 @@
+"""The bulk benchmark still runs end to end (a smoke run of a few dozen Items): a script nobody runs rots. No
+timing is asserted; the numbers only have to be there and be numbers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+SCRIPT = ROOT / "benchmarks" / "bench_bulk.py"
+ROW = re.compile(r"^(?P<label>\S+(?: -j\d+)?(?: @\S+)?)\s+(?P<wall>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<per_item>\d+)\s")
+
+
+def test_bulk_benchmark_quick_run_measures_every_column(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--jobs", "1,2", "--workdir", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {m["label"]: m for line in proc.stdout.splitlines() if (m := ROW.match(line))}
+    expected = {"floor", "pystac", "cw -j1", "cw -j2", "cw+val -j1", "cw+val -j2"}
+    try:
+        import rustac  # noqa: F401
+
+        expected.add("rustac")
+        assert "crosswalk -j1 CPU / rustac CPU:" in proc.stdout
+    except ImportError:
+        assert "rustac is not installed" in proc.stdout
+    assert expected <= set(rows), proc.stdout
+    for label in expected:
+        assert float(rows[label]["cpu"]) > 0, label
+    assert "pystac CPU / crosswalk -j1 CPU:" in proc.stdout
+    # every crosswalk run converted the same catalog without a failure (the run exits non-zero otherwise)
+    notes = [line for line in proc.stdout.splitlines() if line.startswith("cw")]
+    assert len({line.split("  ")[-1] for line in notes}) == 1, notes
+    assert not any((tmp_path / "work").glob("n*")), "the catalogs are removed after the run"
