@@ -521,3 +521,105 @@ def test_transform_calls_the_registered_function_with_args(run, monkeypatch):
     assert doc == {"properties": {"n": 4, "k": 0}}
     e = at(entries, "/properties/n")
     assert (e["status"], e["reason"], e["to"]) == ("transformed", "doubled", ["/properties/n"])
+
+
+# -- when guards, typed defaults, one-to-many tables, zip/unzip ----------------------------------------------------
+
+
+def test_when_guard_runs_a_rule_only_where_its_tests_hold(run):
+    rules = """
+    - each:
+        path: "$.properties.items[*]"
+        rules:
+          - drop: {path: "$.extra", reason: only on image inputs, when: {equals: {/kind: image}}}
+          - default:
+              {path: /bands, value: [], reason: an input lists its bands, when: {absent: /bands, type: {/kind: string}}}
+    """
+    doc, entries = run(rules, {"properties": {"items": [{"kind": "image", "extra": 1}, {"kind": 2, "extra": 2}]}})
+    assert doc["properties"]["items"] == [{"kind": "image", "bands": []}, {"kind": 2, "extra": 2}]
+    assert at(entries, "/properties/items/0/extra")["status"] == "dropped"
+    assert at(entries, "/properties/items/1/extra")["status"] == "kept"
+    assert set(created(entries)) == {"/properties/items/0/bands"}
+
+
+def test_default_with_unless_type_replaces_a_value_of_another_type(run):
+    rule = '- default: {path: /properties/mlm:pretrained, value: true, reason: assumed, unless_type: boolean}'
+    doc, entries = run(rule, {"properties": {"mlm:pretrained": "yes"}})
+    assert doc["properties"]["mlm:pretrained"] is True
+    assert at(entries, "/properties/mlm:pretrained")["status"] == "dropped"
+    assert at(entries, "/properties/mlm:pretrained")["reason"] == "not a boolean"
+    assert created(entries)["/properties/mlm:pretrained"]["status"] == "invented"
+    same, entries = run(rule, {"properties": {"mlm:pretrained": False}})
+    assert same == {"properties": {"mlm:pretrained": False}} and not created(entries)
+
+
+def test_map_values_one_to_many_splices_list_elements(run):
+    rules = """
+    - map_values:
+        path: "$.properties.tasks[*]"
+        table: {segmentation: {values: [semantic-segmentation, instance-segmentation], lossy: split in two}}
+    """
+    doc, entries = run(rules, {"properties": {"tasks": ["classification", "segmentation", "detection"]}})
+    assert doc["properties"]["tasks"] == [
+        "classification", "semantic-segmentation", "instance-segmentation", "detection"]
+    assert at(entries, "/properties/tasks/2")["to"] == ["/properties/tasks/3"]
+    seg = at(entries, "/properties/tasks/1")
+    assert seg["status"] == "transformed" and set(seg["to"]) == {"/properties/tasks/1", "/properties/tasks/2"}
+
+
+def test_zip_makes_one_object_per_element_and_unzip_undoes_it(run):
+    rules = """
+    - zip:
+        fields: {mean: /properties/mean, stddev: /properties/std}
+        to: /properties/value_scaling
+        set: {type: z-score}
+        reason: parallel statistics become one scaling object per band
+    """
+    doc, entries = run(rules, {"properties": {"mean": [1, 2], "std": [3, 4]}})
+    assert doc == {"properties": {"value_scaling": [
+        {"type": "z-score", "mean": 1, "stddev": 3}, {"type": "z-score", "mean": 2, "stddev": 4}]}}
+    assert at(entries, "/properties/std/1")["to"] == ["/properties/value_scaling/1/stddev"]
+    assert set(created(entries)) == {"/properties/value_scaling/0/type", "/properties/value_scaling/1/type"}
+    back = """
+    - unzip:
+        path: "$.properties.value_scaling"
+        fields: {mean: /properties/mean, stddev: /properties/std}
+        reason: one scaling object per band becomes parallel statistics
+    """
+    doc, entries = run(back, {"properties": {"value_scaling": [{"mean": 1, "stddev": 3}, {"mean": 2, "stddev": 4}]}})
+    assert doc == {"properties": {"mean": [1, 2], "std": [3, 4]}}
+    assert at(entries, "/properties/value_scaling/0/stddev")["to"] == ["/properties/std/0"]
+
+
+def test_unzip_leaves_lists_with_holes_alone(run):
+    rule = """
+    - unzip: {path: "$.properties.s", fields: {mean: /properties/mean}, reason: parallel lists}
+    """
+    doc, _ = run(rule, {"properties": {"s": [{"mean": 1}, {"other": 2}]}})
+    assert doc == {"properties": {"s": [{"mean": 1}, {"other": 2}]}}
+
+
+def test_the_language_schema_file_is_generated_from_the_op_classes():
+    """mapping.schema.json is `python -m crosswalk.engine.ops --write-schema`: one description per op."""
+    import json
+    from pathlib import Path
+
+    from crosswalk.engine.ops import OPS, language_schema
+
+    file = Path(__import__("crosswalk").__file__).parent / "language" / "mapping.schema.json"
+    on_disk = json.loads(file.read_text(encoding="utf-8"))
+    assert on_disk == language_schema(on_disk)
+    assert set(on_disk["definitions"]["rule"]["properties"]) == set(OPS)
+
+
+def test_every_op_describes_itself_for_the_guide():
+    from crosswalk.engine.ops import OPS
+    from crosswalk.language.spec import load_mappings
+
+    seen = set()
+    for m in load_mappings():
+        for rule in m.rules:
+            cells = OPS[rule.op].describe(rule)
+            assert len(cells) == 3 and all(isinstance(c, str) for c in cells)
+            seen.add(rule.op)
+    assert {"transform", "extensions", "move"} <= seen
