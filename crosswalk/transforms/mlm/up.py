@@ -235,17 +235,6 @@ def lift_model_fields(ctx: Ctx) -> None:
 
 
 # -- 1.0.0 -> 1.1.0 -------------------------------------------------------------------------------------------
-@transform("mlm.null_bands", reads=("properties.mlm:input[].bands",), writes=("properties.mlm:input[].bands",))
-def null_bands(ctx: Ctx) -> None:
-    """MLM 1.1 removed `bands: null`; an input without bands has `bands: []`."""
-    for path, item in _io_lists(ctx, "mlm:input"):
-        if "bands" in item and item["bands"] is None:
-            item["bands"] = []
-            ctx.transformed([path + ("bands",)], [path + ("bands",)], "bands: null became []")
-        elif "bands" not in item:
-            ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; no bands given")
-
-
 def _band_definitions(doc: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     hosts = [doc.get("properties") or {}] + list((doc.get("assets") or {}).values())
