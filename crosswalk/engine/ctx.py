@@ -73,10 +73,6 @@ class Ctx:
         """The source leaves now at or below ``path`` (to tell what a value is made of)."""
         return self._ledger.take(path)
 
-    def sources(self, path: Path) -> list[Path]:
-        """Source paths of what now sits at or below ``path`` (leaves invented by a rule are left out)."""
-        return [o.path for o in self._ledger.take(path) if not o.created]
-
     def filled(self) -> set[Path]:
         """Output paths already written from --fill values."""
         return {o.path for o in self._ledger.origins if o.created and o.status == "filled"}
