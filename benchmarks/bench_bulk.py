@@ -330,6 +330,27 @@ def render(n: int, rows: dict[str, list[dict]]) -> list[str]:
     return lines
 
 
+def markdown(n: int, rows: dict[str, list[dict]]) -> list[str]:
+    """The README's table of one size (``--markdown``): CPU per Item and the ratios, medians."""
+    med = {label: {k: _median(runs, k) for k in ("cpu", "rss_kb")} for label, runs in rows.items()}
+    floor, rust, pyst = (med.get(k, {}).get("cpu") for k in ("floor", "rustac", "pystac"))
+    out = [
+        f"| {n:,} items | CPU µs per item | × floor | × rustac | pystac ÷ this | peak MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, m in med.items():
+        cpu = m["cpu"]
+        cells = [
+            f"{cpu / n * 1e6:,.0f}",
+            f"{cpu / floor:.1f}" if floor else "–",
+            f"{cpu / rust:.1f}" if rust else "–",
+            f"{pyst / cpu:.2f}" if pyst and label != "pystac" else "–",
+            f"{m['rss_kb'] / 1024:.0f}",
+        ]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    return out + [""]
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--measure"]:
@@ -357,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--workdir", help="build catalogs here (default: a temporary directory, removed)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 40 items, one run of each")
+    ap.add_argument("--markdown", metavar="FILE", help="also write the tables as markdown (the README includes it)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.repeat = "40", 1
@@ -375,6 +397,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"left out (not read by): {', '.join(left)}")
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; medians of {args.repeat} run(s)")
         peaks: dict[str, dict[int, float]] = {}
+        md = [
+            f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_bulk.py --sizes {args.sizes} --repeat "
+            f"{args.repeat} --markdown ...`: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, medians of "
+            f"{args.repeat} interleaved runs, CPU of the process and its workers per Item.",
+            "",
+        ]
         for n in sizes:
             work = work_top / f"n{n}"
             shutil.rmtree(work, ignore_errors=True)
@@ -397,6 +425,7 @@ def main(argv: list[str] | None = None) -> None:
                     rows[label].append(run_once(kind, root, work, j, source))
             print(f"\n== {n} items (catalog built in {built:.1f} s; load average {os.getloadavg()[0]:.1f})", flush=True)
             print("\n".join(render(n, rows)), flush=True)
+            md += markdown(n, rows)
             for label, rs in rows.items():
                 if label.startswith("cw") or label == "floor":
                     peaks.setdefault(label, {})[n] = _median(rs, "rss_kb") / 1024
@@ -409,6 +438,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"  {label:<22} "
                     + ", ".join(f"{n}: {by_size[n]:.0f} ({by_size[n] / by_size[small]:.2f}x)" for n in sorted(by_size))
                 )
+        if args.markdown:
+            Path(args.markdown).write_text("\n".join(md), encoding="utf-8")
     finally:
         if not args.workdir:
             shutil.rmtree(work_top, ignore_errors=True)

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from crosswalk.detection import Detection
 from crosswalk.errors import CrosswalkError
-from crosswalk.language.formats import Detection, Format
+from crosswalk.language.formats import Format
 from crosswalk.validation.validator import Issue
 
 __all__ = [
@@ -415,7 +416,7 @@ def detect(doc: Any) -> Detection:
     >>> str(crosswalk.detect({"type": "Feature", "properties": {"dlm:input": {}}}).format)
     'dlm@1.0.0-draft'
     """
-    from crosswalk.language.formats import detect as detect_format
+    from crosswalk.detection import detect as detect_format
 
     raw, kind = _as_document(doc)
     if _is_feature_collection(raw):

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from crosswalk.detection import Detection, detect
 from crosswalk.errors import CrosswalkError, FormatError
-from crosswalk.language.formats import Detection, Format, detect, registry
+from crosswalk.language.formats import Format, registry
 
 
 @dataclass

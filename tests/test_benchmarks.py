@@ -15,7 +15,8 @@ ROW = re.compile(r"^(?P<label>\S+(?: -j\d+)?(?: @\S+)?)\s+(?P<wall>[\d.]+)\s+(?P
 
 def test_bulk_benchmark_quick_run_measures_every_column(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--jobs", "1,2", "--workdir", str(tmp_path / "work")],
+        [sys.executable, str(SCRIPT), "--quick", "--jobs", "1,2", "--workdir", str(tmp_path / "work"),
+         "--markdown", str(tmp_path / "bulk.md")],
         capture_output=True,
         text=True,
         timeout=300,
@@ -39,3 +40,9 @@ def test_bulk_benchmark_quick_run_measures_every_column(tmp_path):
     notes = [line for line in proc.stdout.splitlines() if line.startswith("cw")]
     assert len({line.split("  ")[-1] for line in notes}) == 1, notes
     assert not any((tmp_path / "work").glob("n*")), "the catalogs are removed after the run"
+    # the README's table: one row per run, the same CPU per item as the text table (rounded the same way)
+    table = [line.split(" | ") for line in (tmp_path / "bulk.md").read_text().splitlines() if line.startswith("| ")]
+    md_rows = {cells[0].lstrip("| "): cells for cells in table[1:]}  # after the header row
+    assert set(md_rows) == set(rows), (md_rows, rows)
+    for label, cells in md_rows.items():
+        assert int(cells[1].replace(",", "")) == int(rows[label]["per_item"]), label

@@ -20,7 +20,7 @@ from conftest import CORPORA, SHARED
 from crosswalk import pipeline
 from crosswalk.bulk import tree as bulk
 from crosswalk.cli.main import dlm_migrate
-from crosswalk.language.formats import detect
+from crosswalk.detection import detect
 
 MLM_URI = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
 STRUCTURAL = ("root", "parent", "child", "item", "collection")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from crosswalk import pipeline
+from crosswalk.detection import detect
 from crosswalk.engine.ledger import Ledger
 from crosswalk.engine.report import coverage_problems, ledger_problems
 from crosswalk.engine.report import entry_for as report_entry_for
@@ -22,7 +23,6 @@ from crosswalk.engine.run import Ctx
 from crosswalk.errors import ReadError
 from crosswalk.io.documents import read_document, read_document_repairs
 from crosswalk.io.lenient import parse_lenient, strip_jsonc
-from crosswalk.language.formats import detect
 from crosswalk.transforms import REGISTRY
 from crosswalk.transforms.dlm.up import class_name, expression, resolve_band, semver
 from crosswalk.validation.dlm_schemas import VERSIONS, check_dlm, schema_for

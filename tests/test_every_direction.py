@@ -19,10 +19,10 @@ import pytest
 from conftest import CORPORA, ROOT, SHARED, corpus_inputs, shared_files
 
 from crosswalk import pipeline
+from crosswalk.detection import detect
 from crosswalk.engine.report import coverage_problems, dangling_pointers, ledger_problems
 from crosswalk.errors import CrosswalkError, FormatError, InternalError
 from crosswalk.io.documents import read_document_repairs
-from crosswalk.language.formats import detect
 
 TARGETS = [
     "mlm",

@@ -30,7 +30,8 @@ assert Path(crosswalk.__file__).resolve().is_relative_to(Path(sys.argv[1]).resol
 from crosswalk import pipeline
 from crosswalk.engine import roundtrip
 from crosswalk.language.docs import field_tables, graph_listing
-from crosswalk.language.formats import Format, detect, registry
+from crosswalk.language.formats import Format, registry
+from crosswalk.detection import detect
 from crosswalk.io.documents import read_document_repairs
 from crosswalk.engine.report import coverage_problems, dangling_pointers, ledger_problems
 from crosswalk.validation.validator import check

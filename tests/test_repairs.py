@@ -13,8 +13,8 @@ import pytest
 from conftest import CORPORA, SHARED, needs_shared
 
 from crosswalk import pipeline
+from crosswalk.detection import detect
 from crosswalk.io.documents import dumps, read_document
-from crosswalk.language.formats import detect
 from crosswalk.validation.validator import check
 
 PRODUCERS = CORPORA / "producers"

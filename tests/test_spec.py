@@ -29,7 +29,25 @@ def test_every_edge_file_loads():
 def test_every_mapping_file_loads(path: Path):
     mapping = load_mapping(path)
     assert mapping.summary
-    assert all(r.file == str(path) and r.line > 0 for r in mapping.rules)
+    registry_file = str(mappings_dir() / "formats.yaml")  # a version's step invariants live in the registry
+    assert all(r.file in (str(path), registry_file) and r.line > 0 for r in mapping.rules)
+
+
+def test_step_invariants_end_upgrade_steps_inside_the_family_once():
+    """An upgrade step inside MLM ends with the invariants of the version it lands on, in the registry's order,
+    and a rule the step lists itself is not run twice; downgrades and steps from other families get none."""
+    names = lambda m: [r.args["name"] for r in m.rules if r.op == "transform"]  # noqa: E731
+    by_id = {m.id: m for m in load_mappings()}
+    assert names(by_id["mlm_1.1.0__mlm_1.2.0"]) == ["mlm.band_definitions"]
+    assert names(by_id["mlm_1.5.1__mlm_1.5.2"]) == [
+        "mlm.value_scaling", "mlm.band_definitions", "mlm.artifact_type", "mlm.dim_order_bands",
+        "mlm.entrypoint_code_role",
+    ]
+    up_1_4 = names(by_id["mlm_1.3.0__mlm_1.4.0"])
+    assert up_1_4.count("mlm.value_scaling") == 1 and up_1_4.count("mlm.artifact_type") == 1
+    assert up_1_4[-1] == "mlm.band_definitions"
+    assert "mlm.band_definitions" not in names(by_id["mlm_1.5.2__mlm_1.5.1"])
+    assert "mlm.dim_order_bands" not in names(by_id["dlm_1.0.0-draft__mlm_1.5.2"])
 
 
 def test_mapping_ids_match_file_names_and_edges():

@@ -269,8 +269,8 @@ def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collectio
     """(new document or None when unchanged, report or None). Raises PgstacError for a document that cannot
     be converted."""
     from crosswalk import pipeline
+    from crosswalk.detection import detect
     from crosswalk.errors import FormatError
-    from crosswalk.language.formats import detect
 
     try:
         detect(doc, where)

@@ -200,8 +200,8 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     `pipeline.convert_file` does, and the document is written back as strict JSON (status converted).
     """
     from crosswalk import pipeline
+    from crosswalk.detection import detect
     from crosswalk.errors import CrosswalkError, FormatError
-    from crosswalk.language.formats import detect
 
     new = None
     try:

@@ -287,8 +287,8 @@ def detect(src, lenient) -> None:
       crosswalk detect items.ndjson | cut -f2 | sort | uniq -c
     """
     from crosswalk.bulk.inputs import iter_documents, plain_stac_type
+    from crosswalk.detection import detect as detect_doc
     from crosswalk.errors import CrosswalkError, FormatError
-    from crosswalk.language.formats import detect as detect_doc
 
     failed = False
     for d in iter_documents(src, lenient=lenient):

@@ -12,6 +12,7 @@ presence, absence, a JSON type or a value. There are no expression strings.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -254,7 +255,8 @@ class Set(Op):
             ctx.set(path, copy.deepcopy(value), rule.args["reason"])
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return "—", f"`{rule.args['path']}` = `{rule.args['value']}`", rule.args["reason"]
+        value = json.dumps(rule.args["value"], ensure_ascii=False)  # the guide shows JSON, not Python
+        return "—", f"`{rule.args['path']}` = `{value}`", rule.args["reason"]
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         return ()
@@ -412,7 +414,7 @@ class Each(Op):
             ctx.base = saved
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _paths(rule.args), f"{len(rule.rules)} sub-rules", ""
+        return _paths(rule.args), "each element, by the rules below (↳)", ""
 
 
 class Zip(Op):
@@ -562,7 +564,12 @@ class Extensions(Op):
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         a = rule.args
         cell = lambda xs: "<br>".join(f"`{x}`" for x in xs) or "—"  # noqa: E731
-        return cell(a.get("remove", [])), cell(a.get("add", [])), a.get("reason", "")
+        removed, added = cell(a.get("remove", [])), cell(a.get("add", []))
+        if "remove_format" in a:  # spelled out from the format registry: name the version, not its regexes
+            removed = f"any `{a['remove_format']}` schema URI"
+        if "add_format" in a:
+            added = f"`{a['add_format']}`: `{a['add'][-1]}`"
+        return removed, added, a.get("reason", "")
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         return ("/stac_extensions",)

@@ -195,7 +195,7 @@ def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href:
     reported on the way out whose paths came back equal anyway), ``reports`` (both conversion reports) and
     ``document`` (the result). Conversion errors are returned under ``error`` (and ``ok`` is false).
     """
-    from crosswalk.language.formats import detect
+    from crosswalk.detection import detect
     from crosswalk.pipeline import convert
 
     source = detect(doc, href).format

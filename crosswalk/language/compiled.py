@@ -11,8 +11,9 @@ from crosswalk import cache
 
 
 def mapping(edge_or_name: Any) -> Any:
-    """A loaded mapping: an edge of the version graph (anything with ``file``, ``id`` and ``load()``), or a
-    support file's name (``repairs.yaml``) in the mappings directory."""
+    """A loaded mapping: an edge of the version graph (anything with ``file``, ``id`` and ``load()``), a
+    support file's name (``repairs.yaml``) in the mappings directory, or the id of a group of invariants in the
+    format registry (``mlm_1.4.invariants``)."""
     # a step file holds two edges (up and down): the edge id is part of the name
     if isinstance(edge_or_name, str):
         name: tuple[Any, ...] = ("mapping", edge_or_name)
@@ -22,7 +23,13 @@ def mapping(edge_or_name: Any) -> Any:
 
 
 def _load(edge_or_name: Any, name: tuple[Any, ...]) -> Any:
-    if isinstance(edge_or_name, str):
+    if isinstance(edge_or_name, str) and not edge_or_name.endswith(".yaml"):  # a group of the registry's invariants
+        from crosswalk.language.spec import load_invariants
+        from crosswalk.resources import mappings_dir
+
+        file = mappings_dir() / "formats.yaml"
+        build = lambda: load_invariants(edge_or_name)  # noqa: E731
+    elif isinstance(edge_or_name, str):
         from crosswalk.language.spec import load_support
         from crosswalk.resources import mappings_dir
 

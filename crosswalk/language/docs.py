@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+
+def _dotted(match: re.Match[str]) -> str:
+    """A JSONPath (``$.properties.'mlm:input'[*]``) or JSON pointer (``/properties/mlm:input``) written as the
+    guide's one path notation (``properties.mlm:input[]``), the one the transforms' reads and writes use."""
+    text = match.group(1)
+    if text.startswith("$"):
+        text = re.sub(r"'([^']*)'", r"\1", text[2:] if text.startswith("$.") else text[1:]).replace("[*]", "[]")
+    else:
+        text = ".".join(f"[{p}]" if p.isdigit() else p for p in text.strip("/").split("/")).replace(".[", "[")
+    return f"`{text}`" if text else "the value itself"
+
+
+def _readable(cell: str) -> str:
+    return re.sub(r"`(\$(?:[.\[][^`]*)?|/[^`]*)`", _dotted, cell)
+
 
 def _row(rule) -> tuple[str, str, str, str]:
     """The README's field-table row of a rule: the op describes itself (engine/ops.py)."""
@@ -11,7 +28,16 @@ def _row(rule) -> tuple[str, str, str, str]:
     source, target, reason = op.describe(rule)
     if "when" in rule.args:
         reason = f"{reason} ({op.guard_text(rule)})" if reason else op.guard_text(rule)
-    return op.label(rule), source, target, reason
+    if rule.file.endswith("formats.yaml"):  # appended from the registry: what the version lands on requires
+        reason = f"{reason} (invariant of the version, from formats.yaml)".lstrip()
+    return op.label(rule), _readable(source), _readable(target), _readable(reason)
+
+
+def _flat(rules, depth: int = 0):
+    """Every rule with how deep it is nested: an `each` rule's own rules follow it, one level deeper."""
+    for rule in rules:
+        yield rule, depth
+        yield from _flat(rule.rules, depth + 1)
 
 
 def field_tables() -> str:
@@ -28,8 +54,9 @@ def field_tables() -> str:
             out.append(f"{m.notes}\n")
         out.append("| rule | source | target | reason |")
         out.append("|---|---|---|---|")
-        for rule in m.rules:
+        for rule, depth in _flat(m.rules):
             cells = [c.replace("|", "\\|") for c in _row(rule)]
+            cells[0] = "↳ " * depth + cells[0]  # a rule of `each`, working on one element
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)

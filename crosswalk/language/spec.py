@@ -201,7 +201,7 @@ def _uri_swap(args: dict[str, Any], file: str, line: int) -> dict[str, Any]:
     spelling of a version (``mlm@1.4.0``) or of any version of a family (``mlm``) removed, the version's URI added."""
     from crosswalk.language.formats import registry
 
-    out = {k: v for k, v in args.items() if k not in ("remove_format", "add_format")}
+    out = dict(args)  # the format names stay: the guide names the versions, not their regexes
     families = registry().families
     try:
         if "remove_format" in args:
@@ -261,16 +261,65 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
     up_id, down_id = step_ids(data["id"])
     if direction == "down":
         source, target = target, source
+    rules = _compile_rules(annotated[direction]["rules"], file, tables)
+    if direction == "up" and source.family == target.family:
+        rules += tuple(r for r in _step_invariants(target, tables) if not any(_same(r, s) for s in rules))
     return Mapping(
         id=up_id if direction == "up" else down_id,
         source=source,
         target=target,
         summary=side["summary"],
-        rules=_compile_rules(annotated[direction]["rules"], file, tables),
+        rules=rules,
         file=file,
         notes=side.get("notes", ""),
         raw=data,
     )
+
+
+def _same(a: Rule, b: Rule) -> bool:
+    return (a.op, a.args) == (b.op, b.args)
+
+
+@cache
+def _registry_annotated() -> tuple[str, dict[str, Any]]:
+    """formats.yaml with line numbers: the rules it holds (each version's invariants) are compiled from it."""
+    import yaml
+
+    from crosswalk.resources import mappings_dir
+
+    path = mappings_dir() / "formats.yaml"
+    return str(path), yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
+
+
+def _step_invariants(target: Format, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
+    """The rules an upgrade step inside a family ends with: the registry's ``step_invariants`` of the version it
+    lands on, so a document entering the chain at any version is repaired too (each is a no-op where it holds)."""
+    from crosswalk.language.formats import registry
+
+    chosen = registry().families[target.family].step_invariants_for(target.version)
+    if not chosen:
+        return ()
+    file, annotated = _registry_annotated()
+    items = annotated["families"][target.family]["step_invariants"]
+    return _compile_rules([items[i]["rule"] for i in chosen], file, tables)
+
+
+def load_invariants(group_id: str) -> Mapping:
+    """One group of a version's invariants from the format registry (``mlm_1.4.invariants``), run at the end of
+    every plan landing on that version or a later one."""
+    file, annotated = _registry_annotated()
+    for family in annotated["families"].values():
+        for group in family.get("invariants") or ():
+            if group["id"] == group_id:
+                return Mapping(
+                    id=group_id,
+                    source=Format("stac", "any"),
+                    target=Format("stac", "any"),
+                    summary=group["summary"],
+                    rules=_compile_rules(group["rules"], file, value_tables(str(Path(file).parent))),
+                    file=file,
+                )
+    raise SpecError(f"no invariants {group_id!r} in the format registry", file=file)
 
 
 @cache

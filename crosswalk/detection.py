@@ -1,0 +1,133 @@
+"""Which format a raw document is in (pystac's identify, adapted): its schema URIs first, read through the format
+registry, then field fingerprints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crosswalk.errors import FormatError
+from crosswalk.language.formats import Format, registry
+
+
+@dataclass(frozen=True)
+class Detection:
+    format: Format
+    object_type: str  # Feature | Collection | Catalog | mlm-metadata
+    evidence: tuple[str, ...]
+    others: tuple[Format, ...] = field(default_factory=tuple)  # further families found in the same document
+    # a version newer than the newest known (within the same major version): ``format`` is then the
+    # newest known version of the family, and the document is read as it plus unknown fields
+    newer: str | None = None
+
+
+_DLM_PLURAL = ("dlm:data", "dlm:inputs", "dlm:outputs", "dlm:archive")
+_DLM_SINGULAR = ("dlm:input", "dlm:output")
+# Newest family first: a document carrying several is detected as the newest.
+_ORDER = ("mlm", "dlm", "dlm-beta", "ml-model")
+
+
+def _field_hosts(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    hosts = [doc]
+    for key in ("properties", "summaries"):
+        if isinstance(doc.get(key), dict):
+            hosts.append(doc[key])
+    for key in ("assets", "item_assets"):
+        if isinstance(doc.get(key), dict):
+            hosts.extend(a for a in doc[key].values() if isinstance(a, dict))
+    return hosts
+
+
+def _keys(doc: dict[str, Any]) -> set[str]:
+    return {k for host in _field_hosts(doc) for k in host}
+
+
+def detect(doc: Any, href: str | None = None) -> Detection:
+    """Detect the format of a raw JSON document: schema URIs first, then field fingerprints."""
+    if not isinstance(doc, dict):
+        raise FormatError(f"not a STAC document: top level is a {type(doc).__name__}", href=href, path="")
+    reg = registry()
+    found: dict[str, tuple[str, str]] = {}  # family -> (version, evidence)
+    newer: dict[str, str] = {}  # family -> a version newer than its newest known
+    exts = doc.get("stac_extensions") or []
+    if isinstance(exts, dict):  # the dlm schemas typed stac_extensions as an object
+        exts = list(exts.values()) + list(exts.keys())
+    if not isinstance(exts, list):
+        exts = []
+    for i, uri in enumerate(exts):
+        if not isinstance(uri, str):
+            continue
+        for fam in reg.families.values():
+            version = fam.match(uri)
+            if version is None:
+                continue
+            if fam.name == "dlm-beta" and version not in fam.versions:
+                version = fam.latest
+            if fam.accepts_newer(version):
+                if fam.name not in found:
+                    newer[fam.name] = version
+                    found[fam.name] = (fam.latest, f"schema URI {uri} (newer than the newest known, {fam.latest})")
+                continue
+            if version not in fam.versions:
+                raise FormatError(
+                    f"unknown {fam.name} version {version} ({uri}); known: {', '.join(fam.versions)}",
+                    href=href,
+                    path=f"/stac_extensions/{i}",
+                )
+            found.setdefault(fam.name, (version, f"schema URI {uri}"))
+    keys = _keys(doc)
+    props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
+    if any(k in keys for k in _DLM_SINGULAR):
+        found.pop("dlm-beta", None)
+        found["dlm"] = (reg.families["dlm"].latest, "fields dlm:input/dlm:output")
+    elif any(k in keys for k in _DLM_PLURAL) or "dlm-beta" in found:
+        data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
+        beta3 = "data_type" in data or "nodata" in data
+        beta = reg.families["dlm-beta"]
+        version = beta.latest if beta3 else beta.versions[0]  # beta.3 added data_type/nodata to dlm:data
+        evidence = "dlm:data.data_type/nodata" if beta3 else "dlm:data without data_type/nodata"
+        if not data and "dlm-beta" in found:
+            version, evidence = found["dlm-beta"]
+        found["dlm-beta"] = (version, evidence)
+    if "ml-model" not in found and any(k.startswith("ml-model:") for k in keys):
+        found["ml-model"] = (reg.families["ml-model"].latest, "ml-model:* fields")
+    if "mlm" not in found:
+        schema = doc.get("$schema")
+        version = reg.families["mlm"].match(schema) if isinstance(schema, str) else None
+        if version:
+            if reg.families["mlm"].accepts_newer(version):
+                latest = reg.families["mlm"].latest
+                return Detection(Format("mlm", latest), "mlm-metadata", (f"$schema {schema}",), newer=version)
+            if version not in reg.families["mlm"].versions:
+                raise FormatError(f"unknown mlm version {version} ({schema})", href=href, path="/$schema")
+            return Detection(Format("mlm", version), "mlm-metadata", (f"$schema {schema}",))
+    if not found and _mlm_roles(doc):
+        found["mlm"] = (reg.families["mlm"].latest, "mlm:* asset roles")
+    if not found:
+        if "type" not in doc and "stac_version" not in doc:
+            raise FormatError("not a STAC document (no type, stac_version or ML-model fields)", href=href, path="")
+        raise FormatError(
+            "no ML-model extension found (no mlm, ml-model or dlm schema URI or fields)", href=href, path=""
+        )
+    families = [f for f in _ORDER if f in found]
+    main = families[0]
+    obj = doc.get("type") if isinstance(doc.get("type"), str) else "Feature"
+    return Detection(
+        format=Format(main, found[main][0]),
+        object_type=obj,
+        evidence=tuple(found[f][1] for f in families),
+        others=tuple(Format(f, found[f][0]) for f in families[1:]),
+        newer=newer.get(main),
+    )
+
+
+def _mlm_roles(doc: dict[str, Any]) -> bool:
+    """An ``mlm:*`` asset role (``mlm:model``, ``mlm:weights``...) is MLM evidence: the official MLM Collection
+    examples carry no MLM URI and no MLM field, only such roles in ``item_assets``."""
+    for key in ("assets", "item_assets"):
+        assets = doc.get(key)
+        for asset in assets.values() if isinstance(assets, dict) else ():
+            roles = asset.get("roles") if isinstance(asset, dict) else None
+            if isinstance(roles, list) and any(isinstance(r, str) and r.startswith("mlm:") for r in roles):
+                return True
+    return False
