@@ -56,47 +56,58 @@ def _rule_paths(rule, base: Tokens) -> tuple[Pattern, ...]:
     return tuple(p for expr in rule.paths for p in _rebase(base, patterns(expr)))
 
 
+def _patterns_of(text: str, base: Tokens) -> tuple[Pattern, ...]:
+    """A path as an op describes it (a jsonpath ``$...``, a JSON pointer ``/...`` or a transform's declared
+    ``properties.mlm:input[]``) as patterns below ``base``."""
+    from crosswalk.study.paths import compile_path
+
+    if text.startswith("$"):
+        return _rebase(base, patterns(compile_path(text)))
+    if text.startswith("/"):
+        return _rebase(base, [_pointer_pattern(text)])
+    return _rebase(base, declared_patterns(text))
+
+
 def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
-    """The rules of a mapping (``each`` sub-rules with their base path prepended) as RuleViews."""
+    """The rules of a mapping (``each`` sub-rules with their base path prepended) as RuleViews: what a rule reads
+    and writes comes from its op (engine/ops.py), the same description the engine checks and the guide prints;
+    only how information travels through a rename, move, copy, value table or transform is the trace's own."""
+    from crosswalk.engine.ops import OPS
     from crosswalk.transforms import REGISTRY
 
     for rule in mapping.rules if rules is None else rules:
         a, op, where = rule.args, rule.op, rule.where
+        spec = OPS[op]
         if op == "each":
             for p in _rule_paths(rule, base):
                 yield from rule_views(mapping, rule.rules, p.tokens)
-        elif op == "transform":
+            continue
+        if op == "transform":
             t = REGISTRY.get(a["name"])
-            if t is None:
+            if t is None:  # an unknown transform: the loader refuses it, the study skips it
                 continue
-            reads = _rebase(base, (p for r in t.reads for p in declared_patterns(r)))
-            writes = reads if tuple(t.writes) == ("same",) else _rebase(
-                base, (p for w in t.writes for p in declared_patterns(w)))
+            reads = tuple(p for r in t.reads for p in _patterns_of(r, base))
+            same = tuple(t.writes) == ("same",)
+            writes = reads if same else tuple(p for w in t.writes for p in _patterns_of(w, base))
             yield RuleView(op, where, mapping.id, reads, writes, note=f"transform {t.name}: {t.summary}")
-        elif op in ("set", "default"):
-            target = _pointer_pattern(a["path"])
-            yield RuleView(op, where, mapping.id, (), _rebase(base, [target]), note=a.get("reason", ""))
-        elif op == "extensions":
-            p = (Pattern(("stac_extensions",)),)
-            yield RuleView(op, where, mapping.id, p, p, note=a.get("reason", ""))
-        elif op == "rename":
-            paths = _rule_paths(rule, base)
-            yield RuleView(op, where, mapping.id, paths, tuple(Pattern(p.tokens[:-1] + (a["to"],)) for p in paths),
+            continue
+        reads = tuple(p for r in spec.reads(rule) for p in _patterns_of(r, base))
+        if op == "rename":
+            yield RuleView(op, where, mapping.id, reads, tuple(Pattern(p.tokens[:-1] + (a["to"],)) for p in reads),
                            to=Pattern((a["to"],)), note=f"renamed to {a['to']}")
         elif op in ("move", "copy"):
             target = _pointer_pattern(a["to"])
-            yield RuleView(op, where, mapping.id, _rule_paths(rule, base), (target,), to=target,
+            yield RuleView(op, where, mapping.id, reads, (target,), to=target,
                            note=a.get("reason") or f"{op} to {a['to']}")
         elif op == "map_values":
             table = rule.table or {}
             lossy = any(isinstance(v, dict) and v.get("lossy") for v in table.values())
             name = a["table"] if isinstance(a["table"], str) else "inline table"
-            paths = _rule_paths(rule, base)
-            yield RuleView(op, where, mapping.id, paths, paths, note=a.get("reason") or f"values through {name}",
+            yield RuleView(op, where, mapping.id, reads, reads, note=a.get("reason") or f"values through {name}",
                            lossy_table=lossy)
-        else:  # drop, wrap, unwrap
-            paths = _rule_paths(rule, base)
-            yield RuleView(op, where, mapping.id, paths, () if op == "drop" else paths, note=a.get("reason", ""))
+        else:  # set, default, drop, wrap, unwrap, zip, unzip, extensions: as the op describes itself
+            writes = tuple(p for w in spec.writes(rule) for p in _patterns_of(w, base))
+            yield RuleView(op, where, mapping.id, reads, writes, note=a.get("reason", ""))
 
 
 @dataclass
