@@ -422,6 +422,21 @@ def test_static_table_changes_when_a_mapping_changes(tmp_path: Path) -> None:
     assert cmp.static_markdown(before) != cmp.static_markdown(after)
 
 
+def test_a_copy_that_reports_itself_lossy_is_traced_lossy() -> None:
+    """A `copy` rule with `status: lossy` (a value carried to a field that means less) grades the way there lossy;
+    a plain copy is exact. The grade comes from the rule, as the conversion report's status does."""
+    from crosswalk.study.paths import Pattern
+    from crosswalk.study.trace import RuleView, _apply, _Branch
+
+    source, target = Pattern(("properties", "dlm:runtime", "instance_suggestion")), Pattern(("properties", "x"))
+    grades = {}
+    for status in (None, "lossy"):
+        view = RuleView("copy", "f.yaml:1 #0 copy", "e", (source,), (target,), to=target, status=status)
+        branches = _apply(_Branch(source.tokens, None, []), view, "covers")
+        grades[status] = [b.events[-1][0] for b in branches if b.tokens == target.tokens]
+    assert grades == {None: ["exact"], "lossy": ["lossy"]}
+
+
 # --- paths: jsonpath-ng reads every path -------------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ class RuleView:
     to: Pattern | None = None  # rename: new key; move/copy: target
     note: str = ""
     lossy_table: bool = False
+    status: str | None = None  # what the rule reports (a copy `status: lossy` is a lossy way there)
 
 
 def _pointer_pattern(text: str) -> Pattern:
@@ -98,7 +99,7 @@ def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
         elif op in ("move", "copy"):
             target = _pointer_pattern(a["to"])
             yield RuleView(op, where, mapping.id, reads, (target,), to=target,
-                           note=a.get("reason") or f"{op} to {a['to']}")
+                           note=a.get("reason") or f"{op} to {a['to']}", status=a.get("status"))
         elif op == "map_values":
             table = rule.table or {}
             lossy = any(isinstance(v, dict) and v.get("lossy") for v in table.values())
@@ -198,10 +199,12 @@ def _apply(br: _Branch, rv: RuleView, rel: str) -> list[_Branch]:
     if rv.op in ("move", "copy") and rv.to is not None:
         if rel == "covers":
             depth = next(len(r.tokens) for r in rv.reads if relation(br.tokens, r.tokens) == "covers")
+            grade = rv.status if rv.status in ("transformed", "lossy") else "exact"  # a copy may say it loses
             moved = _Branch(rv.to.tokens + br.tokens[depth:], br.value,
-                            [*ev, ("exact", f"{rv.op} to {rv.to.text} [{where}]")])
+                            [*ev, (grade, f"{rv.op} to {rv.to.text} [{where}]")])
             return [moved] if rv.op == "move" else [br, moved]
-        return [_Branch(br.tokens, br.value, [*ev, ("exact", f"member {rv.op} to {rv.to.text} [{where}]")])]
+        grade = rv.status if rv.status in ("transformed", "lossy") else "exact"
+        return [_Branch(br.tokens, br.value, [*ev, (grade, f"member {rv.op} to {rv.to.text} [{where}]")])]
     if rv.op == "map_values":
         grade = "transformed" if rv.lossy_table else "exact"
         return [_Branch(br.tokens, None, [*ev, (grade, f"{rv.note} [{where}]")])]
