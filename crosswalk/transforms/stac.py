@@ -141,12 +141,22 @@ def repair_providers(ctx: Ctx) -> None:
             ctx.remove(base, "no valid provider left")
 
 
-def _has_prefix(node: Any, prefix: str) -> bool:
-    if isinstance(node, dict):
-        return any(k.startswith(prefix) or _has_prefix(v, prefix) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_prefix(v, prefix) for v in node)
-    return False
+def _keys(node: Any) -> set[str]:
+    """Every object key anywhere in ``node``: one walk, then each extension prefix is a lookup over the keys."""
+    keys: set[str] = set()
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            keys.update(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return keys
+
+
+def _has_prefix(keys: set[str], prefix: str) -> bool:
+    return any(k.startswith(prefix) for k in keys)
 
 
 def _without_extensions(doc: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +172,7 @@ def unused_extensions(ctx: Ctx) -> None:
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
         return
-    content = _without_extensions(ctx.doc)
+    content = _keys(_without_extensions(ctx.doc))
     for i in range(len(exts) - 1, -1, -1):
         uri = exts[i]
         prefix = extension_prefix(uri) if isinstance(uri, str) else None
@@ -180,7 +190,7 @@ def needed_extensions(ctx: Ctx) -> None:
 
     exts = ctx.get(("stac_extensions",))
     declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()
-    content = _without_extensions(ctx.doc)
+    content = _keys(_without_extensions(ctx.doc))
     errors: int | None = None
     for prefix, uri in sorted(extension_uris_by_prefix().items()):
         if extension_name(uri) in declared or not _has_prefix(content, prefix):
