@@ -177,6 +177,20 @@ def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
             ]
 
 
+def test_cached_invariant_groups_stay_apart(tmp_path, monkeypatch):
+    """The registry's invariant groups share one file (formats.yaml): each is cached under its own name, on disk and
+    read back, never one group's rules for another's."""
+    from crosswalk.language.compiled import mapping
+    from crosswalk.language.formats import registry
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    groups = [g for fam in registry().families.values() for _, g in fam.invariants]
+    assert len(groups) >= 2
+    for memo in ({}, {}):  # built and stored, then read back from disk
+        monkeypatch.setattr(cache, "_MEMO", memo)
+        assert [mapping(g).id for g in groups] == groups
+
+
 def test_prebuilt_schema_facts_match_the_vendored_schemas():
     """crosswalk/validation/schema_facts.json is derived from crosswalk/schemas: regenerate it with
     `python -m crosswalk.validation.validator --write-facts` after changing a schema."""

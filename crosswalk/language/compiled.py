@@ -39,5 +39,7 @@ def _load(edge_or_name: Any, name: tuple[Any, ...]) -> Any:
         file = Path(edge_or_name.file)
         build = edge_or_name.load
     # whatever the loader reads besides the mapping file (value tables, formats.yaml) is in the key
-    salt = cache.directory_digest(file.parent) + str(name[2:]).encode()
+    # the name is in the key too: several mappings can live in one file (a step file's two sides, the registry's
+    # invariant groups)
+    salt = cache.directory_digest(file.parent) + repr(name[1:] if isinstance(edge_or_name, str) else name[2:]).encode()
     return cache.cached("mapping", [file], build, salt=salt)
