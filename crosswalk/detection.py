@@ -42,6 +42,24 @@ def _keys(doc: dict[str, Any]) -> set[str]:
     return {k for host in _field_hosts(doc) for k in host}
 
 
+_MATCHES: dict[str, tuple[tuple[Any, str], ...]] = {}
+_MATCHES_OF: list[Any] = [None]  # the registry the remembered matches were made with
+
+
+def _uri_families(reg: Any, uri: str) -> tuple[tuple[Any, str], ...]:
+    """(family, version) for each family whose schema URI patterns match ``uri``, in registry order; remembered
+    per URI (a bulk run meets the same few URIs in every document, and each family tries several patterns)."""
+    if _MATCHES_OF[0] is not reg or len(_MATCHES) > 1024:
+        _MATCHES.clear()
+        _MATCHES_OF[0] = reg
+    found = _MATCHES.get(uri)
+    if found is None:
+        found = _MATCHES[uri] = tuple(
+            (fam, version) for fam in reg.families.values() if (version := fam.match(uri)) is not None
+        )
+    return found
+
+
 def detect(doc: Any, href: str | None = None) -> Detection:
     """Detect the format of a raw JSON document: schema URIs first, then field fingerprints."""
     if not isinstance(doc, dict):
@@ -57,10 +75,7 @@ def detect(doc: Any, href: str | None = None) -> Detection:
     for i, uri in enumerate(exts):
         if not isinstance(uri, str):
             continue
-        for fam in reg.families.values():
-            version = fam.match(uri)
-            if version is None:
-                continue
+        for fam, version in _uri_families(reg, uri):
             if fam.name == "dlm-beta" and version not in fam.versions:
                 version = fam.latest
             if fam.accepts_newer(version):

@@ -100,6 +100,7 @@ def convert(
     verify: bool = False,
     keep_source: bool = False,
     stored: bool = False,
+    detection: Detection | None = None,
 ) -> Result:
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
@@ -111,6 +112,7 @@ def convert(
     schema accepts them (crosswalk/engine/keep.py), reported ``kept`` "kept for round trip (--keep-source)".
     ``stored``: the document is a row of a catalog database (pgstac), not a file: repairs that only make sense
     for files (dropping an Item's ``collection`` for want of a collection link) are not applied.
+    ``detection``: what ``detect(doc, href)`` returned, when the caller has already asked (a bulk run does).
     """
     from crosswalk.engine import report as rep
     from crosswalk.engine.ledger import Ledger
@@ -121,7 +123,8 @@ def convert(
     try:
         target = to if isinstance(to, Format) else Format.parse(to)
         result.target = target
-        detection = detect(doc, href)
+        if detection is None:
+            detection = detect(doc, href)
         result.detection = detection
         edges = graph().plan(detection.format, target)
         result.steps = [f"{e.source} -> {e.target}" for e in edges]

@@ -95,12 +95,24 @@ def test_remove_of_a_list_element_shifts_the_later_ones():
     assert entries["/b/d/1"]["to"] == ["/b/d/0"] and entries["/b/d/2"]["to"] == ["/b/d/1"]
 
 
+def test_remove_as_repair_is_reported_repaired():
+    ctx, source = ctx_for({"a": None, "b": 1})
+    ctx.remove(("a",), "null where the schema wants nothing", status="repaired")
+    assert report(ctx, source)["/a"]["status"] == "repaired"
+
+
 def test_copy_leaves_the_source_and_reports_both_places():
     ctx, source = ctx_for()
     ctx.copy(("b", "c"), ("x",), "also needed here")
     assert ctx.doc["x"] == 2 and ctx.doc["b"]["c"] == 2
     entry = report(ctx, source)["/b/c"]
     assert sorted(entry["to"]) == ["/b/c", "/x"]
+
+
+def test_a_lossy_copy_is_reported_lossy():
+    ctx, source = ctx_for()
+    ctx.copy(("a",), ("x",), "means less there", status="lossy")
+    assert report(ctx, source)["/a"]["status"] == "lossy"
 
 
 def test_replace_list_follows_each_element():

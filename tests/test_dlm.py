@@ -19,10 +19,11 @@ from crosswalk.detection import detect
 from crosswalk.engine.ledger import Ledger
 from crosswalk.engine.report import coverage_problems, ledger_problems
 from crosswalk.engine.report import entry_for as report_entry_for
-from crosswalk.engine.run import Ctx
+from crosswalk.engine.run import Ctx, run_rules
 from crosswalk.errors import ReadError
 from crosswalk.io.documents import read_document, read_document_repairs
 from crosswalk.io.lenient import parse_lenient, strip_jsonc
+from crosswalk.language.spec import load_mapping
 from crosswalk.transforms import REGISTRY
 from crosswalk.transforms.dlm.up import class_name, expression, resolve_band, semver
 from crosswalk.validation.dlm_schemas import VERSIONS, check_dlm, schema_for
@@ -81,6 +82,28 @@ def run(name: str, doc: dict[str, Any], **args: Any) -> tuple[dict[str, Any], li
     problems = coverage_problems(doc, work, fields) + ledger_problems(doc, work, fields)
     assert not problems, problems
     return work, fields
+
+
+def run_part(name: str, doc: dict[str, Any], edge: str = "dlm-beta_1.0.0-beta.3__mlm_1.5.2",
+             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run the rule ``transform: name`` of an upgrade mapping with the declarative rules that follow it (they
+    complete what it does) on a copy of ``doc``; the ledger must account for every leaf."""
+    rules = load_mapping(ROOT / "mappings" / f"{edge}.yaml", "up").rules
+    start = next(i for i, r in enumerate(rules) if r.op == "transform" and r.args["name"] == name)
+    end = next((i for i in range(start + 1, len(rules)) if rules[i].op == "transform"), len(rules))
+    ledger = Ledger(doc)
+    ledger.step = "test"
+    work = copy.deepcopy(doc)
+    run_rules(rules[start:end], Ctx(work, ledger))
+    fields = ledger.entries()
+    problems = coverage_problems(doc, work, fields) + ledger_problems(doc, work, fields)
+    assert not problems, problems
+    return work, fields
+
+
+def created(fields: list[dict[str, Any]], pointer: str) -> dict[str, Any]:
+    """The report entry of a value written without a source (invented or filled) at ``pointer``."""
+    return next(e for e in fields if e["path"] == pointer and e["status"] in ("invented", "filled"))
 
 
 def item(props: dict[str, Any], **top: Any) -> dict[str, Any]:
@@ -186,6 +209,16 @@ def test_repair_asset_role() -> None:
     assert work["assets"]["o"] == {"href": "z", "roles": ["data", "metadata"]}
     assert entry_for(fields, "/assets/m/role/0")["status"] == "repaired"
     assert entry_for(fields, "/assets/o/role/0")["status"] == "dropped"
+
+
+def test_a_roles_string_is_wrapped_by_the_mapping() -> None:
+    doc = item({}, assets={"m": {"href": "x", "roles": "data"}, "n": {"href": "y", "roles": 5}})
+    work, fields = run_part("dlm.repair_assets_list", doc)  # with the rules that follow it
+    assert work["assets"]["m"]["roles"] == ["data"] and work["assets"]["n"]["roles"] == 5
+    e = entry_for(fields, "/assets/m/roles")
+    assert (e["status"], e["to"], e["reason"]) == ("repaired", ["/assets/m/roles/0"], "roles must be a list; wrapped")
+    work, fields = run("dlm.repair_asset_roles", work)  # a roles value that is no list and no string is dropped
+    assert "roles" not in work["assets"]["n"]
 
 
 def test_repair_polygon_ring() -> None:
@@ -484,7 +517,7 @@ def test_runtime() -> None:
             }
         }
     )
-    work, fields = run("dlm.runtime", doc)
+    work, fields = run_part("dlm.runtime", doc)
     props, assets = work["properties"], work["assets"]
     assert props["mlm:framework_version"] == "1.5.0"
     assert assets["mlm:source_code"] == {
@@ -499,8 +532,45 @@ def test_runtime() -> None:
     assert assets["requirements"]["href"] == "requirements.txt"
     assert assets["model"] == {"href": "w/model.onnx", "roles": ["mlm:model"], "mlm:artifact_type": "onnx"}
     assert props["mlm:accelerator"] is None and props["mlm:accelerator_summary"] == "g4dn.xlarge"
-    assert work["properties"]["dlm:runtime"] == {}
+    # the instance suggestion was copied (dlm.leftovers removes the source field at the end of the step)
+    assert work["properties"]["dlm:runtime"] == {"instance_suggestion": "g4dn.xlarge"}
+    assert entry_for(fields, "/properties/dlm:runtime/instance_suggestion")["status"] == "lossy"
     assert entry_for(fields, "/properties/dlm:runtime/docker/working_dir")["status"] == "lossy"
+
+
+def test_runtime_instance_suggestion_is_lossy_and_never_overwrites() -> None:
+    doc = item({"dlm:runtime": {"hardware_suggestion": "1 GPU", "instance_suggestion": {"not": "text"}}})
+    work, fields = run_part("dlm.runtime", doc)
+    assert work["properties"]["mlm:accelerator_summary"] == "1 GPU"  # the object is no summary
+    e = entry_for(fields, "/properties/dlm:runtime/hardware_suggestion")
+    assert e["status"] == "lossy" and "not an accelerator description" in e["reason"]
+    doc["properties"]["mlm:accelerator_summary"] = "A100"
+    work, _ = run_part("dlm.runtime", doc)
+    assert work["properties"]["mlm:accelerator_summary"] == "A100"
+
+
+@pytest.mark.parametrize("edge", ["dlm-beta_1.0.0-beta.3__mlm_1.5.2", "dlm_1.0.0-draft__mlm_1.5.2"])
+def test_an_item_without_inputs_or_outputs_gets_placeholders_mlm_requires(edge: str) -> None:
+    work, fields = run_part("dlm.inputs", item({"dlm:inputs": "none"}), edge)
+    inp = work["properties"]["mlm:input"]
+    assert inp == [{"name": "input", "bands": [], "input": {"shape": [-1], "dim_order": ["batch"],
+                                                            "data_type": "float32"}}]
+    assert created(fields, "/properties/mlm:input")["status"] == "invented"
+    work, fields = run_part("dlm.outputs", item({}), edge)
+    assert work["properties"]["mlm:output"][0]["result"] == {"shape": [-1], "dim_order": ["batch"],
+                                                            "data_type": "float32"}
+    assert work["properties"]["mlm:tasks"] == []
+    assert created(fields, "/properties/mlm:tasks")["status"] == "invented"
+    collection = {"type": "Collection", "id": "c", "properties": {}}
+    assert run_part("dlm.outputs", collection, edge)[0] == collection  # only an Item needs mlm:input/output
+
+
+def test_asset_roles_dlm_items_write_become_mlm_roles() -> None:
+    doc = item({}, assets={"w": {"href": "w.pt", "roles": ["Model Artefact", "data"]}})
+    result = pipeline.convert(doc, to="mlm", validate=False, verify=True)
+    assert result.document["assets"]["w"]["roles"][:3] == ["mlm:model", "model", "data"]
+    e = entry_for(result.report["fields"], "/assets/w/roles/0")
+    assert (e["status"], e["reason"]) == ("transformed", "role 'model artefact' -> mlm:model, model")
 
 
 def test_archive_infers_the_artifact_type_from_a_member() -> None:
@@ -594,6 +664,20 @@ def test_beta2_to_beta3_renames() -> None:
         "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
     ]
     assert not accounting(result)
+
+
+def test_beta2_to_beta3_swaps_the_schema_uri_in_place() -> None:
+    beta2 = "https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"
+    beta3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
+    eo = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
+    doc = item({"dlm:data": {"dtype": "uint8"}}, stac_extensions=[beta2, eo])
+    result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3", validate=False, verify=True)
+    assert result.document["stac_extensions"] == [beta3, eo]
+    e = entry_for(result.report["fields"], "/stac_extensions/0")
+    assert e["status"] == "transformed" and "beta2 schema URI replaced" in e["reason"]
+    short = item({"dlm:data": {"dtype": "uint8"}}, stac_extensions=["dl-model"])  # valid in both: stays
+    result = pipeline.convert(short, to="dlm-beta@1.0.0-beta.3", validate=False, verify=True)
+    assert result.document["stac_extensions"] == ["dl-model"]
 
 
 # -- the done-criteria: whole documents ------------------------------------------------------------------------------

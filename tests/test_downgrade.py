@@ -535,3 +535,115 @@ def test_each_axis_goes_to_its_named_tensor_member(target: str) -> None:
     assert entry(r, "/properties/mlm:input/0/input/shape/2")["to"] == [f"{base}/height"]
     assert entry(r, "/properties/mlm:input/0/input/shape/0")["status"] == "lossy"
     _to_pointers_exist(r)
+
+
+# -- MLM -> dlm: the rules of the down edges ---------------------------------------------------------------------
+BETA3 = "dlm-beta@1.0.0-beta.3"
+
+
+def _created(r, path: str) -> dict:
+    return next(e for e in r.report["fields"] if e["path"] == path and e["status"] in ("invented", "filled"))
+
+
+def test_required_beta_fields_without_a_source_are_invented_and_fill_replaces_them() -> None:
+    """dlm beta.3 requires dlm:runtime.framework and requirement_file; MLM has no requirement file and the Item
+    names no framework: placeholders, each said so, and a --fill value wins over the placeholder."""
+    r = convert(item(), BETA3, fill={"*": {"/properties/dlm:runtime/requirement_file": "requirements.txt"}})
+    runtime = r.document["properties"]["dlm:runtime"]
+    assert runtime["framework"] == "unknown"
+    assert _created(r, "/properties/dlm:runtime/framework")["reason"] == "dlm beta requires a framework; MLM names none"
+    assert runtime["requirement_file"] == "requirements.txt"
+    assert _created(r, "/properties/dlm:runtime/requirement_file")["status"] == "filled"
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize(("target", "key"), [(BETA3, "total_nb_parameters"), ("dlm", "total_parameters")])
+def test_architecture_fields_move_and_bytes_become_megabytes(target: str, key: str) -> None:
+    """mlm:memory_size is in bytes, dlm's size estimate in MB (2**20 bytes): 3 MiB is 3.0, reported lossy (an
+    estimate); the parameter count moves unchanged."""
+    r = convert(item(**{"mlm:total_parameters": 11_000_000, "mlm:memory_size": 3 * 1048576}), target)
+    arch = r.document["properties"]["dlm:architecture"]
+    size = "estimated_total_size_mb" if target == BETA3 else "ram_size_mb"
+    assert arch["type"] == "ResNet" and arch[key] == 11_000_000 and arch[size] == 3.0
+    assert entry(r, "/properties/mlm:total_parameters")["status"] == "moved"
+    e = entry(r, "/properties/mlm:memory_size")
+    assert (e["status"], e["to"]) == ("lossy", [f"/properties/dlm:architecture/{size}"])
+
+
+def test_the_current_dlm_writes_no_architecture_mlm_says_nothing_about() -> None:
+    """The current layout's dlm:architecture and dlm:runtime are optional: absent, or holding only what MLM
+    gives, where the beta layout invents its required placeholders."""
+    doc = item()
+    del doc["properties"]["mlm:architecture"]
+    props = convert(doc, "dlm").document["properties"]
+    assert "dlm:architecture" not in props
+    assert props["dlm:runtime"] == {"model_artifact": "m.pt"}  # the model asset's href, nothing invented
+    r = convert(doc, BETA3)
+    assert r.document["properties"]["dlm:architecture"]["type"] == "unknown"
+    assert _created(r, "/properties/dlm:architecture/type")["reason"] == "dlm beta requires the architecture type"
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_pretrained_becomes_the_dlm_pretraining_string(target: str) -> None:
+    r = convert(item(**{"mlm:pretrained": False}), target)
+    assert r.document["properties"]["dlm:architecture"]["pretrained"] == "none"
+    assert entry(r, "/properties/mlm:pretrained")["status"] == "transformed"
+    r = convert(item(**{"mlm:pretrained": True, "mlm:pretrained_source": "ImageNet"}), target)
+    assert r.document["properties"]["dlm:architecture"]["pretrained"] == "ImageNet"
+    assert entry(r, "/properties/mlm:pretrained_source")["status"] == "moved"
+    e = entry(r, "/properties/mlm:pretrained")
+    assert (e["status"], e["reason"]) == ("transformed", "implied by the source")
+
+
+def test_dont_care_index_moves_to_the_beta_outputs() -> None:
+    r = convert(item(**{"mlm:hyperparameters": {"dont_care_index": 255, "lr": 0.1}}), BETA3)
+    assert r.document["properties"]["dlm:outputs"]["dont_care_index"] == 255
+    e = entry(r, "/properties/mlm:hyperparameters/dont_care_index")
+    assert (e["status"], e["to"]) == ("moved", ["/properties/dlm:outputs/dont_care_index"])
+    assert convert(item(**{"mlm:hyperparameters": {"dont_care_index": "255"}}), BETA3).document["properties"][
+        "dlm:outputs"].get("dont_care_index") is None  # dlm's dont_care_index is an integer
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_a_dlm_object_already_present_wins_over_the_mlm_fields(target: str) -> None:
+    """A dlm:architecture already in the Item (kept there by --keep-source on the way to MLM) stays as it is:
+    no placeholder is added to it, and the MLM fields it corresponds to are dropped, said why."""
+    present = {"type": "UNet", "total_nb_parameters": 5}
+    r = convert(item(**{"dlm:architecture": present, "mlm:total_parameters": 7}), target)
+    assert r.document["properties"]["dlm:architecture"] == present
+    for key in ("mlm:architecture", "mlm:total_parameters"):
+        e = entry(r, f"/properties/{key}")
+        assert (e["status"], e["reason"]) == ("dropped", "dlm:architecture already present; kept that value")
+
+
+def test_a_collection_gets_no_dlm_objects() -> None:
+    """The dlm objects describe an Item's model; a Collection's summaries have no place for them."""
+    doc = {"type": "Collection", "stac_version": "1.0.0", "stac_extensions": [MLM], "id": "c",
+           "description": "d", "license": "MIT", "links": [],
+           "extent": {"spatial": {"bbox": [[0, 0, 1, 1]]}, "temporal": {"interval": [[None, None]]}},
+           "summaries": {"mlm:name": ["model-x"]}}
+    for target in (BETA3, "dlm"):
+        r = pipeline.convert(doc, to=target)
+        assert r.ok, r.error
+        assert not any(k.startswith("dlm:") for k in r.document)
+
+
+@pytest.mark.parametrize("target", ["mlm@1.5.1", "mlm@1.4.0", "ml-model"])
+def test_legacy_norm_keys_left_in_a_1_5_input_go_on_the_way_down(target: str) -> None:
+    """The official 1.4+ examples keep norm_by_channel beside value_scaling, or alone (item_datacube_variables):
+    MLM 1.4 replaced it by value_scaling, so the reverse steps drop it, saying which case it was."""
+    scaling = [{"type": "z-score", "mean": 1.0, "stddev": 2.0}]
+    doc = item()
+    inputs = doc["properties"]["mlm:input"]
+    inputs[0].update(value_scaling=scaling, norm_by_channel=False)
+    inputs.append({**copy.deepcopy(inputs[0]), "name": "aux", "norm_by_channel": True})
+    del inputs[1]["value_scaling"]
+    result = pipeline.convert(doc, to=target)
+    assert result.ok, result.error
+    for i, why in ((0, "superseded by value_scaling"), (1, "without a norm_type")):
+        (entry,) = [e for e in result.report["fields"] if e["path"] == f"/properties/mlm:input/{i}/norm_by_channel"]
+        assert entry["status"] == "dropped" and why in entry["reason"], entry
+    if target.startswith("mlm"):
+        out = result.document["properties"]["mlm:input"]
+        assert out[0]["value_scaling"] == scaling and "value_scaling" not in out[1]
+        assert not any("norm_by_channel" in x for x in out)

@@ -177,7 +177,7 @@ def test_a_write_outside_the_declaration_fails_the_conversion(monkeypatch) -> No
     result = pipeline.convert(doc, href="model.json", to="dlm")
     assert isinstance(result.error, InternalError)
     text = str(result.error)
-    assert text.startswith("model.json at /properties/dlm:secret: internal error: transform downgrade.to_dlm_draft")
+    assert text.startswith("model.json at /properties/dlm:secret: internal error: transform downgrade.dlm_item_bands")
     assert "please report" in text and result.document is None
 
 

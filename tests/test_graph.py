@@ -93,3 +93,13 @@ def test_nodes_and_reachable():
 def test_graph_accepts_any_iterable_once():
     g = VersionGraph(iter(CHAIN))
     assert len(g.plan(F("a@1"), F("a@4"))) == 3
+
+
+def test_up_and_down_edges_make_cycles_the_search_leaves():
+    """Every step file runs both ways: a plan never passes through its own source again."""
+    both_ways = CHAIN + [E("a@4", "a@3"), E("a@3", "a@2"), E("a@2", "a@1")]
+    g = VersionGraph(both_ways)
+    assert g.reachable(F("a@2")) == [F("a@1"), F("a@3"), F("a@4")]
+    assert ids(g.plan(F("a@4"), F("a@1"))) == ["a@4__a@3", "a@3__a@2", "a@2__a@1"]
+    with pytest.raises(PlanError, match=r"reachable: a@1, a@2, a@3\)"):
+        g.plan(F("a@4"), F("old@1"))

@@ -623,3 +623,124 @@ def test_every_op_describes_itself_for_the_guide():
             assert len(cells) == 3 and all(isinstance(c, str) for c in cells)
             seen.add(rule.op)
     assert {"transform", "extensions", "move"} <= seen
+
+
+# -- extensions in_place (a URI swap) ---------------------------------------------------------------------------
+SWAP = r"""
+- extensions:
+    remove: ['https://x\.org/v1\.0\.0/schema\.json']
+    add: ['https://x.org/v1.1.0/schema.json']
+    in_place: true
+    reason: schema swapped
+"""
+
+
+def test_extensions_in_place_puts_the_new_uri_where_the_old_one_was(run):
+    doc, entries = run(SWAP, {"stac_extensions": [OLD, OTHER], "k": 0})
+    assert doc["stac_extensions"] == [NEW, OTHER]
+    e = at(entries, "/stac_extensions/0")
+    assert (e["status"], e["to"], e["reason"]) == ("transformed", ["/stac_extensions/0"], "schema swapped")
+    assert at(entries, "/stac_extensions/1")["status"] == "kept"
+
+
+def test_extensions_in_place_changes_nothing_without_an_old_uri(run):
+    for doc in ({"stac_extensions": [OTHER]}, {"stac_extensions": None}, {"k": 0}):
+        out, entries = run(SWAP, doc)
+        assert out == doc and all(e["status"] == "kept" for e in entries)
+
+
+def test_extensions_in_place_onto_a_listed_uri_keeps_one_copy(run):
+    doc, entries = run(SWAP, {"stac_extensions": [OTHER, OLD, NEW]})
+    assert doc["stac_extensions"] == [OTHER, NEW]
+    assert at(entries, "/stac_extensions/1")["status"] == "transformed"
+
+
+# -- guards and statuses for repairs (not_type, contains, status: repaired) -----------------------------------
+
+
+def test_not_type_and_contains_guards(run):
+    rules = """
+    - each:
+        path: "$.assets.*"
+        rules:
+          - drop: {path: $, reason: not a model, when: {not_contains: {/roles: model}}}
+          - drop:
+              {path: $.title, reason: titles of models go, when: {contains: {/roles: model}, not_type: {/n: string}}}
+    """
+    assets = {
+        "a": {"roles": ["model"], "title": "x"},
+        "b": {"roles": ["code"]},
+        "c": {"roles": "model"},  # not an array: it holds nothing
+        "d": {"roles": ["model"], "title": "y", "n": "named"},
+    }
+    doc, entries = run(rules, {"assets": assets})
+    assert doc["assets"] == {"a": {"roles": ["model"]}, "d": {"roles": ["model"], "title": "y", "n": "named"}}
+    assert at(entries, "/assets/b")["status"] == "dropped" and at(entries, "/assets/c")["reason"] == "not a model"
+    assert at(entries, "/assets/a/title")["status"] == "dropped"
+
+
+def test_drop_with_status_repaired_reports_a_repair_not_a_loss(run):
+    rule = "- drop: {path: $.bbox, status: repaired, reason: null bbox, when: {equals: {/bbox: null}}}"
+    doc, entries = run(rule, {"bbox": None, "id": "x"})
+    assert doc == {"id": "x"}
+    e = at(entries, "/bbox")
+    assert (e["status"], e["reason"], e["to"]) == ("repaired", "null bbox", [])  # nowhere: removed, nothing lost
+    same, entries = run(rule, {"bbox": [0, 0, 1, 1]})
+    assert same == {"bbox": [0, 0, 1, 1]} and at(entries, "/bbox")["status"] == "kept"
+
+
+def test_wrap_with_status_and_reason(run):
+    rule = "- wrap: {path: $.p.v, status: repaired, reason: one object; wrapped, when: {type: {/p/v: object}}}"
+    doc, entries = run(rule, {"p": {"v": {"type": "scale", "value": 2}}})
+    assert doc == {"p": {"v": [{"type": "scale", "value": 2}]}}
+    e = at(entries, "/p/v/value")
+    assert (e["path"], e["status"], e["reason"], e["to"]) == ("/p/v", "repaired", "one object; wrapped", ["/p/v/0"])
+    same, _ = run(rule, {"p": {"v": "text"}})  # the guard: only objects are wrapped
+    assert same == {"p": {"v": "text"}}
+
+
+def test_map_values_repaired_entries(run):
+    rules = """
+    - map_values:
+        path: "$.p[*].resize"
+        table: {interpolate-max: {value: interpolation-max, repaired: old spelling}, odd: {value: even, lossy: guess}}
+    """
+    doc, entries = run(rules, {"p": [{"resize": "interpolate-max"}, {"resize": "odd"}, {"resize": "crop"}]})
+    assert [x["resize"] for x in doc["p"]] == ["interpolation-max", "even", "crop"]
+    assert (at(entries, "/p/0/resize")["status"], at(entries, "/p/0/resize")["reason"]) == ("repaired", "old spelling")
+    assert at(entries, "/p/1/resize")["status"] == "lossy" and at(entries, "/p/2/resize")["status"] == "kept"
+
+
+def test_copy_with_status_stands_for_the_source_until_a_later_rule_removes_it(run):
+    """``status``: the copy carries the source into the target (moved here); a later drop of the source field
+    leaves it at the copy only, with that status and the copy's reason, not the drop's."""
+    rules = """
+    - copy: {path: "$.p.a", to: /p/b/c, status: lossy, reason: rounded}
+    - drop: {path: "$.p.a", reason: no such field in the target}
+    """
+    doc, entries = run(rules, {"p": {"a": 1.5}})
+    assert doc == {"p": {"b": {"c": 1.5}}}
+    e = at(entries, "/p/a")
+    assert (e["status"], e["to"], e["reason"]) == ("lossy", ["/p/b/c"], "rounded")
+    kept, entries = run('- copy: {path: "$.p.a", to: /p/b, status: moved}', {"p": {"a": 1}})
+    assert kept == {"p": {"a": 1, "b": 1}}  # without the drop both places hold it, reported moved
+    e = at(entries, "/p/a")
+    assert (e["status"], sorted(e["to"])) == ("moved", ["/p/a", "/p/b"])
+
+
+def test_map_values_ignore_case_and_an_entrys_own_reason(run):
+    rule = """
+    - map_values:
+        path: $.roles[*]
+        ignore_case: true
+        table:
+          model weight: {values: [mlm:model, mlm:weights], reason: a weight file is the model}
+          old: {value: new, reason: renamed}
+    """
+    doc, entries = run(rule, {"roles": [" Model Weight", "data", "OLD"]})
+    assert doc == {"roles": ["mlm:model", "mlm:weights", "data", "new"]}
+    assert (at(entries, "/roles/0")["status"], at(entries, "/roles/0")["reason"]) == ("transformed",
+                                                                                     "a weight file is the model")
+    assert at(entries, "/roles/2")["reason"] == "renamed"
+    doc, _ = run(rule.replace("ignore_case: true", "ignore_case: false"), {"roles": ["Model Weight"]})
+    assert doc == {"roles": ["Model Weight"]}  # exact keys by default

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crosswalk.language.pointer import (
-    delete,
     exists,
     get,
     is_prefix,
@@ -80,13 +79,6 @@ def test_put_into_list_replaces_or_appends():
 def test_put_cannot_create_keys_inside_a_list():
     with pytest.raises(KeyError):
         put({"l": []}, ("l", "x", "y"), 1)
-
-
-def test_delete_returns_value_and_pops_list_elements():
-    doc = {"a": {"b": 1, "c": 2}, "l": [1, 2, 3]}
-    assert delete(doc, ("a", "b")) == 1
-    assert delete(doc, ("l", "0")) == 1
-    assert doc == {"a": {"c": 2}, "l": [2, 3]}
 
 
 def test_rename_key_keeps_position():

@@ -308,3 +308,67 @@ def test_a_newer_major_version_is_still_refused() -> None:
     doc["stac_extensions"][2] = "https://stac-extensions.github.io/mlm/v2.0.0/schema.json"
     result = pipeline.convert(doc)
     assert result.error is not None and "unknown mlm version 2.0.0" in str(result.error)
+
+
+# -- producers' defects fixed by declarative repair rules ----------------------------------------------------
+def test_nameless_providers_are_dropped_and_an_emptied_list_with_them() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    doc["properties"]["providers"] = [{}, {"name": "ESA", "roles": ["producer"]}, {"url": "https://x.org"}]
+    result = pipeline.convert(doc, verify=True)
+    # STAC's provider object requires a string name
+    assert result.document["properties"]["providers"] == [{"name": "ESA", "roles": ["producer"]}]
+    (dropped,) = entries(result, "/properties/providers")  # two of three dropped: one entry says it
+    assert (dropped["status"], dropped["reason"]) == ("dropped", "a provider without a name is invalid STAC")
+    assert entries(result, "/properties/providers/1")[0]["to"] == ["/properties/providers/0"]
+    doc["properties"]["providers"] = []  # nothing valid in it
+    result = pipeline.convert(doc, verify=True)
+    assert "providers" not in result.document["properties"]
+    assert entries(result, "/properties/providers")[0]["reason"] == "no valid provider left"
+
+
+def test_a_single_io_object_is_wrapped_in_a_list_as_a_repair() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    doc["properties"]["mlm:output"] = doc["properties"]["mlm:output"][0]  # early drafts wrote one object
+    result = pipeline.convert(doc, verify=True)
+    assert isinstance(result.document["properties"]["mlm:output"], list)
+    (entry,) = entries(result, "/properties/mlm:output")
+    assert (entry["status"], entry["to"]) == ("repaired", ["/properties/mlm:output/0"])
+    assert result.valid, result.report["issues"]
+
+
+def test_the_classification_classes_typo_is_repaired_and_a_duplicate_dropped() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    out = doc["properties"]["mlm:output"][0]
+    classes = out.pop("classification:classes")
+    out["classification_classes"] = classes
+    result = pipeline.convert(doc, verify=True)
+    assert result.document["properties"]["mlm:output"][0]["classification:classes"] == classes
+    (entry,) = entries(result, "/properties/mlm:output/0/classification_classes")
+    assert (entry["status"], entry["to"]) == ("repaired", ["/properties/mlm:output/0/classification:classes"])
+    out["classification:classes"] = classes
+    result = pipeline.convert(doc, verify=True)
+    assert "classification_classes" not in result.document["properties"]["mlm:output"][0]
+    (entry,) = entries(result, "/properties/mlm:output/0/classification_classes")
+    assert (entry["status"], entry["reason"]) == ("dropped", "duplicate of classification:classes")
+
+
+@needs_shared
+def test_sci_citation_inside_a_publication_is_spelt_citation() -> None:
+    src = SHARED / "specs/ml-model/v1.0.0/examples/cyclone-wind-speed-item.json"
+    doc = read_document(str(src))
+    pubs = doc["properties"]["sci:publications"]
+    assert any("sci:citation" in p for p in pubs)  # the official example has the typo
+    result = pipeline.convert(doc, verify=True)
+    out = result.document["properties"]["sci:publications"]
+    assert [p.get("citation") for p in out] == [p.get("sci:citation", p.get("citation")) for p in pubs]
+    assert not any("sci:citation" in p for p in out)
+    fixed = [e for e in result.report["fields"] if e["path"].endswith("/sci:citation")]
+    assert fixed and all(e["status"] == "repaired" for e in fixed)
+    # a Collection keeps its fields at the top level; one that already has a citation keeps both spellings
+    collection = {"type": "Collection", "stac_version": "1.0.0", "id": "c", "description": "d", "license": "MIT",
+                  "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]}, "temporal": {"interval": [[None, None]]}},
+                  "links": [], "stac_extensions": [MLM_152],
+                  "sci:publications": [{"sci:citation": "A"}, {"citation": "B", "sci:citation": "C"}]}
+    result = pipeline.convert(collection)
+    assert result.error is None, result.error
+    assert result.document["sci:publications"] == [{"citation": "A"}, {"citation": "B", "sci:citation": "C"}]

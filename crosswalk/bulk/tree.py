@@ -205,7 +205,7 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
 
     new = None
     try:
-        detect(doc, href)  # a document with no ML-model extension is copied as plain STAC below
+        detection = detect(doc, href)  # a document with no ML-model extension is copied as plain STAC below
     except FormatError as e:
         if not (isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)):
             return _failed(href, str(e), s), None
@@ -215,7 +215,9 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     else:
         # a document already in the target format goes through convert too: it still gets the repairs and invariants
         try:
-            result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify)
+            result = pipeline.convert(
+                doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify, detection=detection
+            )
         except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
             return _failed(href, _internal(href, e), s), None
         if result.error is not None:

@@ -7,8 +7,8 @@ Two kinds of methods:
   ``moved``, ``transformed``, ``lossy``, ``repaired``, ``dropped``, ``copied``, ``account`` (any status),
   ``changed`` (in place), ``created`` (a value with no source).
 
-Transforms never see the ledger. Under ``options["check_writes"]`` (the tests) the engine compares the
-document before and after each transform with what the transform declared it reads and writes.
+Transforms never see the ledger. Under CROSSWALK_CHECK_WRITES=1 (the tests) the engine compares the document
+before and after each transform with what the transform declared it reads and writes (engine/writes.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from crosswalk.engine.keep import park
 from crosswalk.engine.ledger import Ledger, Origin
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path, to_pointer
@@ -60,13 +61,9 @@ class Ctx:
         return pointer.exists(self.doc, path)
 
     def find(self, rule: Any) -> list[Path]:
-        """Paths matched by a rule's compiled jsonpath expressions (or a tuple of them), relative to the current
-        base, in document order."""
+        """Paths matched by the rule's jsonpath expressions inside the current base, in document order."""
         root = self.get(self.base)
-        found: set[Path] = set()
-        for expr in getattr(rule, "paths", rule):
-            for m in expr.find(root):
-                found.add(self.base + datum_path(m))
+        found = {self.base + datum_path(m) for expr in rule.paths for m in expr.find(root)}
         return sorted(found, key=document_order)
 
     def origins(self, path: Path) -> list[Origin]:
@@ -92,11 +89,13 @@ class Ctx:
         self._ledger.relocate(src, [dst], status, reason)
         return value
 
-    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> Any:
-        """Write a copy of the value at ``src`` to ``dst``; both places carry it."""
+    def copy(
+        self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False, status: str | None = None
+    ) -> Any:
+        """Write a copy of the value at ``src`` to ``dst``; both places carry it (``status``: see ``copied``)."""
         value = copy.deepcopy(self.get(src))
         pointer.put(self.doc, dst, value)
-        self._ledger.copy(src, dst, reason, whole=whole)
+        self.copied(src, dst, reason, whole=whole, status=status)
         return value
 
     def set(self, path: Path, value: Any, reason: str, status: str = "transformed") -> None:
@@ -110,31 +109,27 @@ class Ctx:
 
     def invent(self, path: Path, value: Any, reason: str) -> Any:
         """Write a value that has no source; the user's --fill value wins and is reported ``filled``."""
+        status = "invented"
         key = to_pointer(path)
         if key in self.fill:
             value = copy.deepcopy(self.fill[key])
-            self.put(path, value)
-            self._ledger.create(path, "filled", f"from --fill (instead of: {reason})")
-            return value
+            status, reason = "filled", f"from --fill (instead of: {reason})"
         self.put(path, value)
-        self._ledger.create(path, "invented", reason)
+        self._ledger.create(path, status, reason)
         return value
 
     def remove(self, path: Path, reason: str, status: str = "dropped") -> Any:
-        """Delete ``path``; list elements after it shift down and the ledger follows them."""
+        """Delete ``path``; list elements after it shift down and the ledger follows them. ``status="repaired"``:
+        a defect removed (a null where STAC wants nothing), reported repaired rather than dropped."""
         if status == "dropped" and self._park(path):
             return copy.deepcopy(self.get(path))
         parent = self.get(path[:-1])
-        if isinstance(parent, list):
-            i = int(path[-1])
-            n = len(parent)
-            value = parent.pop(i)
-            self._ledger.relocate(path, [], status, reason)
-            for j in range(i + 1, n):
-                self._ledger.relocate(path[:-1] + (str(j),), [path[:-1] + (str(j - 1),)], "moved")
-            return value
-        value = parent.pop(path[-1])
+        is_list = isinstance(parent, list)
+        value = parent.pop(int(path[-1]) if is_list else path[-1])
         self._ledger.relocate(path, [], status, reason)
+        if is_list:  # the elements after it moved down one place
+            for j in range(int(path[-1]) + 1, len(parent) + 1):
+                self._ledger.relocate(path[:-1] + (str(j),), [path[:-1] + (str(j - 1),)], "moved")
         return value
 
     def replace_list(self, path: Path, new: list[Any], moves: dict[int, int | None], reason: str) -> None:
@@ -188,9 +183,20 @@ class Ctx:
             return
         self._ledger.relocate(src, [], "dropped", reason)
 
-    def copied(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> list[Origin]:
-        """The value at ``src`` was also written to ``dst``; returns the source leaves that now cover ``dst``."""
-        return self._ledger.copy(src, dst, reason, whole=whole)
+    def copied(
+        self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False, status: str | None = None
+    ) -> list[Origin]:
+        """The value at ``src`` was also written to ``dst``; returns the source leaves that now cover ``dst``.
+
+        ``status``: what the copy made of them (``moved``, ``transformed``, ``lossy``) while the source field stays
+        until a later rule removes it (or --keep-source keeps it), so they report that status at ``dst``; values
+        invented earlier stay invented, without the reason."""
+        if status is None:
+            return self._ledger.copy(src, dst, reason, whole=whole)
+        found = self._ledger.copy(src, dst, whole=whole)
+        for o in found:
+            o.note(status, reason, self.step)
+        return found
 
     def changed(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place (every source leaf under it takes ``status``)."""
@@ -203,11 +209,7 @@ class Ctx:
     # -- --keep-source ------------------------------------------------------------------------------------
     def _park(self, path: Path) -> bool:
         """--keep-source (options["keep_source"]): keep a field the target cannot carry; see engine/keep.py."""
-        if not self.options.get("keep_source"):
-            return False
-        from crosswalk.engine.keep import park
-
-        return park(self, path)
+        return bool(self.options.get("keep_source")) and park(self, path)
 
 
 def document_order(path: Path) -> tuple:
@@ -218,13 +220,12 @@ def document_order(path: Path) -> tuple:
 def datum_path(datum: Any) -> Path:
     """The path of a jsonpath-ng match, from its context chain."""
     parts: list[str] = []
-    d = datum
-    while d is not None and d.context is not None:
-        p = d.path
+    while datum.context is not None:
+        p = datum.path
         fields = getattr(p, "fields", None)
         if fields is not None:
             parts.append(str(fields[0]))
         else:
             parts.append(str(p.indices[0] if hasattr(p, "indices") else p.index))
-        d = d.context
+        datum = datum.context
     return tuple(reversed(parts))

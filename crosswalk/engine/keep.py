@@ -42,7 +42,7 @@ def accepts(target: Format, key: str) -> bool:
     prefixes each version rejects is in the format registry, ``rejects_unknown``)."""
     from crosswalk.language.formats import registry
 
-    if not isinstance(key, str) or not key.startswith(PREFIXES):
+    if not key.startswith(PREFIXES):
         return False
     family = registry().families.get(target.family)
     return family is not None and not key.startswith(family.rejected_prefixes(target.version))
@@ -61,25 +61,13 @@ def place_key(source: Any, path: Path) -> str | None:
     return None
 
 
-def parkable(options: dict[str, Any], path: Path) -> bool:
-    if not options.get("keep_source"):
-        return False
-    source, target = options.get("source"), options.get("target")
-    if source is None or target is None or not pointer.exists(source, path):
-        return False
-    key = place_key(source, path)
-    return key is not None and accepts(target, key)
-
-
-def _unchanged(ctx: Ctx, source: Any, path: Path) -> bool:
-    return ctx.has(path) and pointer.exists(source, path) and ctx.get(path) == pointer.get(source, path)
-
-
 def park(ctx: Ctx, path: Path) -> bool:
-    """Keep the source value of ``path`` in the output (see the module docstring); True if it did."""
-    if not parkable(ctx.options, path):
-        return False
+    """Keep the source value of ``path`` in the output (see the module docstring); True if it did. Called by
+    ``Ctx`` under --keep-source, whose options then hold the ``source`` document and the ``target`` format."""
     source = ctx.options["source"]
+    key = place_key(source, path) if pointer.exists(source, path) else None
+    if key is None or not accepts(ctx.options["target"], key):
+        return False
     n = len(path)
     ledger = ctx._ledger  # the engine's own bookkeeping: --keep-source restores source leaves
     mine = ledger.origins_under(path)
@@ -100,7 +88,7 @@ def park(ctx: Ctx, path: Path) -> bool:
     else:
         return False
     for o in mine:
-        if restored or (not o.locs and _unchanged(ctx, source, o.path)):
+        if restored or (not o.locs and ctx.has(o.path) and ctx.get(o.path) == pointer.get(source, o.path)):
             # the source leaf is at its own place (restored, or never physically removed by the rule that
             # reported it dropped): back to kept
             if not o.locs and o.status == "dropped":

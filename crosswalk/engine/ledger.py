@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from crosswalk.language.pointer import Path, leaves, to_pointer
@@ -220,13 +221,11 @@ class Ledger:
         self._record(path)
         found: list[Origin] = []
         node = self.root
-        for key in path[:-1] if path else ():
+        for key in path:  # the node of each strict ancestor, root first
             found.extend(o for o in node.origins if not o.empty)
             node = node.children.get(key)
             if node is None:
-                return found
-        if path:
-            found.extend(o for o in node.origins if not o.empty)
+                break
         return found
 
     def attach(self, path: Path, origin: Origin) -> None:
@@ -257,6 +256,8 @@ class Ledger:
                 o.note(status, reason, self.step)
             elif not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
                 o.note("dropped", reason, self.step)
+            if status == "repaired" and not dsts and not o.created:
+                o.status = "repaired"  # a defect removed (a null, a default): it said nothing, so nothing is lost
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> list[Origin]:
         """The value at ``src`` stays and is also written to ``dst``; returns the origins that now cover ``dst``.
@@ -281,16 +282,8 @@ class Ledger:
 
     def mark(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place."""
-        self._record(path)
-        node = self._node(path)
-        if node is None:
-            return
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            for o in n.origins:
-                o.note(status, reason, self.step)
-            stack.extend(n.children.values())
+        for o in self.take(path):
+            o.note(status, reason, self.step)
 
     def create(self, path: Path, status: str, reason: str) -> None:
         """A value with no source appears at ``path`` (invented or filled)."""
@@ -343,17 +336,7 @@ class _Untouched:
 
     def leaf_count(self) -> int:
         """How many leaves it stands for, counted up to 2 (all the fold needs to know)."""
-        if _is_leaf(self.value):
-            return 1
-        n = 0
-        stack = [self.value]
-        while stack and n < 2:
-            v = stack.pop()
-            if _is_leaf(v):
-                n += 1
-            else:
-                stack.extend(v.values() if isinstance(v, dict) else v)
-        return n
+        return len(list(islice(leaves(self.value), 2)))
 
 
 def _key(o: Origin | _Untouched) -> tuple:
@@ -422,25 +405,19 @@ class _Fold:
             self._sizes[path] = sizes
         return sizes
 
-    def _chain(self, path: Path, lowest: int) -> float:
-        """The share of a leaf at ``path`` in the vote at depth ``lowest``, divided out from the leaf upwards."""
+    def _shares(self, path: Path) -> list[float]:
+        """shares[d]: the share of the leaf at ``path`` in the vote of its ancestor at depth d (divided out from
+        the leaf upwards)."""
         sizes = self._sizes_along(path[:-1]) if path else []
-        w = 1.0
-        for level in range(len(path) - 1, lowest - 1, -1):
-            w = w / sizes[level]
+        w = [1.0] * (len(path) + 1)
+        for level in range(len(path) - 1, -1, -1):
+            w[level] = w[level + 1] / sizes[level]
         return w
 
     def _weights_of(self, o: Origin) -> list[float]:
-        """weights[d]: the share of leaf ``o`` in the vote of its ancestor at depth d."""
         w = self._weights.get(id(o))
         if w is None:
-            path = o.path
-            n = len(path)
-            sizes = self._sizes_along(path[:-1]) if path else []
-            w = [1.0] * (n + 1)
-            for level in range(n - 1, -1, -1):
-                w[level] = w[level + 1] / sizes[level]
-            self._weights[id(o)] = w
+            w = self._weights[id(o)] = self._shares(o.path)
         return w
 
     # -- fates ------------------------------------------------------------------------------------------------
@@ -531,29 +508,24 @@ class _Fold:
             else:
                 stack.extend(child for _, child in reversed(n.children))
 
-    def _recount(self, node: _FoldNode, inherited: tuple | None) -> dict[tuple, float]:
-        """The votes at ``node`` counted one leaf at a time, in document order (exactly as a leaf-by-leaf fold)."""
+    def _recount(self, node: _FoldNode) -> dict[tuple, float]:
+        """The votes at ``node`` counted one leaf at a time, in document order (exactly as a leaf-by-leaf fold).
+
+        Only a node with members recounts (a leaf's one fate has all of its vote), so every leaf is below it."""
         depth = len(node.path)
         here = frozenset((node.path,))
         votes: dict[tuple, float] = {}
         for o in self._leaves(node):
-            if o.__class__ is _Untouched:
-                if len(o.path) == depth and _is_leaf(o.value):
-                    fate = (_UNTOUCHED, here, None)
-                    if inherited is not None and _same(fate, inherited):
-                        fate = inherited
-                    votes[fate] = votes.get(fate, 0.0) + 1.0
-                    continue
+            if o.__class__ is _Untouched:  # each of its leaves, at its own place
                 fate = (_UNTOUCHED, here, False)
-                for path, _ in leaves(o.value, o.path):
-                    votes[fate] = votes.get(fate, 0.0) + self._chain(path, depth)
-                continue
-            fate = self._fate(o, depth)
-            if fate is None:
-                continue
-            if fate[2] is None and inherited is not None and _same(fate, inherited):
-                fate = inherited
-            votes[fate] = votes.get(fate, 0.0) + self._weights_of(o)[depth]
+                shares = [self._shares(path)[depth] for path, _ in leaves(o.value, o.path)]
+            else:
+                fate = self._fate(o, depth)
+                if fate is None:
+                    continue
+                shares = [self._weights_of(o)[depth]]
+            for share in shares:
+                votes[fate] = votes.get(fate, 0.0) + share
         return votes
 
     # -- top-down -------------------------------------------------------------------------------------------
@@ -562,16 +534,8 @@ class _Fold:
         gives it, or None)."""
         prefix = node.path
         buckets = node.buckets
-        if node.leaf is not None and inherited is not None:
-            fate = buckets[0][0]
-            if fate is not None and fate[2] is None and _same(fate, inherited):
-                buckets = [[inherited, *buckets[0][1:]]]  # a leaf where its heading puts it
-        if inherited is not None:
-            for b in buckets:
-                if b[0] is not inherited and not _same(b[0], inherited):
-                    break
-            else:
-                return
+        if inherited is not None and all(_same(b[0], inherited) for b in buckets):
+            return  # everything below is where the heading puts it
         votes: dict[tuple, float] = {}
         counts: dict[tuple, int] = {}
         firsts: dict[tuple, Any] = {}
@@ -589,12 +553,10 @@ class _Fold:
                 votes[fate], counts[fate], firsts[fate] = weight, count, first
         current = inherited
         if votes:
-            best = max(votes, key=lambda f: votes[f])  # first in document order on ties (dicts keep order)
-            if abs(votes[best] - 0.5) < _NEAR or (
-                len(votes) > 1 and any(f != best and votes[best] - v < _NEAR for f, v in votes.items())
-            ):
-                votes = self._recount(node, inherited)
-                best = max(votes, key=lambda f: votes[f])
+            best = max(votes, key=votes.get)  # first in document order on ties (dicts keep order)
+            if abs(votes[best] - 0.5) < _NEAR or any(f != best and votes[best] - v < _NEAR for f, v in votes.items()):
+                votes = self._recount(node)
+                best = max(votes, key=votes.get)
             # a heading entry only for a clear majority (at least half the votes), so it never misleads
             if not _same(best, inherited) and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == total):
                 out.append(_entry(prefix, firsts[best], sorted(best[1])))
@@ -607,18 +569,15 @@ class _Fold:
             return
         if node.block is not None:
             return  # untouched below its own kept entry (it gets one unless its heading already says so)
-        kept_here = current is not None and current[0] == _UNTOUCHED and current[1] == frozenset((prefix,))
         for key, child in node.children:
-            if kept_here and not current[2] and child.block is not None:
-                continue  # untouched under a kept-in-place heading: nothing to say
             if current is None:
                 below = None
             elif current[2]:
                 below = current  # a subtree that became one value: everything below it went to the same places
             else:
                 below = (current[0], frozenset([b + (key,) for b in current[1]]), False)
-            if child.leaf is not None and below is not None and _same(child.buckets[0][0], below):
-                continue  # a leaf where its heading puts it (what emit would find first)
+            if below is not None and len(child.buckets) == 1 and _same(child.buckets[0][0], below):
+                continue  # one fate, the one its heading gives it: nothing to say (as emit would find first)
             self.emit(child, out, below)
 
 

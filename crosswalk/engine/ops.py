@@ -17,6 +17,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from crosswalk.engine.writes import check_writes
 from crosswalk.errors import CrosswalkError, RuleError, crash_message
 from crosswalk.language import pointer as ptr
 from crosswalk.language.pointer import Path, parse_pointer, rename_key, to_pointer
@@ -49,9 +50,14 @@ def is_type(value: Any, wanted: str) -> bool:
     return kind == wanted or (wanted == "number" and kind == "integer")
 
 
+def _holds_item(value: Any, item: Any) -> bool:
+    return isinstance(value, list) and item in value
+
+
 class Guard:
     """``when``: a pointer (it must exist) or an object of tests that must all hold — ``exists``/``absent``
-    (pointers), ``type`` ({pointer: JSON type}), ``equals`` ({pointer: value}), ``not_equals``."""
+    (pointers), ``type`` ({pointer: JSON type}), ``not_type`` (absent or another type), ``equals`` ({pointer:
+    value}), ``not_equals``, ``contains`` ({pointer: value}: an array holding it), ``not_contains``."""
 
     schema: ClassVar[dict[str, Any]] = {
         "oneOf": [
@@ -64,8 +70,11 @@ class Guard:
                     "exists": {"oneOf": [POINTER, {"type": "array", "items": POINTER}]},
                     "absent": {"oneOf": [POINTER, {"type": "array", "items": POINTER}]},
                     "type": {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}},
+                    "not_type": {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}},
                     "equals": {"type": "object"},
                     "not_equals": {"type": "object"},
+                    "contains": {"type": "object"},
+                    "not_contains": {"type": "object"},
                 },
             },
         ],
@@ -81,8 +90,11 @@ class Guard:
         self.exists = pointers(spec.get("exists"))
         self.absent = pointers(spec.get("absent"))
         self.types = [(parse_pointer(p), t) for p, t in (spec.get("type") or {}).items()]
+        self.not_types = [(parse_pointer(p), t) for p, t in (spec.get("not_type") or {}).items()]
         self.equals = [(parse_pointer(p), v) for p, v in (spec.get("equals") or {}).items()]
         self.not_equals = [(parse_pointer(p), v) for p, v in (spec.get("not_equals") or {}).items()]
+        self.contains = [(parse_pointer(p), v) for p, v in (spec.get("contains") or {}).items()]
+        self.not_contains = [(parse_pointer(p), v) for p, v in (spec.get("not_contains") or {}).items()]
 
     def holds(self, ctx: Ctx) -> bool:
         b = ctx.base
@@ -91,8 +103,11 @@ class Guard:
             all(ctx.has(b + p) for p in self.exists)
             and not any(ctx.has(b + p) for p in self.absent)
             and all(is_type(ctx.get(b + p, missing), t) for p, t in self.types)
+            and not any(is_type(ctx.get(b + p, missing), t) for p, t in self.not_types)
             and all(ctx.get(b + p, missing) == v for p, v in self.equals)
             and all(ctx.get(b + p, missing) != v for p, v in self.not_equals)
+            and all(_holds_item(ctx.get(b + p), v) for p, v in self.contains)
+            and not any(_holds_item(ctx.get(b + p), v) for p, v in self.not_contains)
         )
 
     @staticmethod
@@ -104,8 +119,12 @@ class Guard:
             for p in [spec[key]] if isinstance(spec.get(key), str) else spec.get(key) or []:
                 parts.append(f"`{p}` {words}")
         parts += [f"`{p}` is {'an' if t[0] in 'aeiou' else 'a'} {t}" for p, t in (spec.get("type") or {}).items()]
-        parts += [f"`{p}` = `{v}`" for p, v in (spec.get("equals") or {}).items()]
-        parts += [f"`{p}` ≠ `{v}`" for p, v in (spec.get("not_equals") or {}).items()]
+        parts += [f"`{p}` is no {t}" for p, t in (spec.get("not_type") or {}).items()]
+        show = lambda v: v if isinstance(v, str) else json.dumps(v)  # noqa: E731 - the guide shows JSON values
+        parts += [f"`{p}` = `{show(v)}`" for p, v in (spec.get("equals") or {}).items()]
+        parts += [f"`{p}` ≠ `{show(v)}`" for p, v in (spec.get("not_equals") or {}).items()]
+        parts += [f"`{p}` holds `{show(v)}`" for p, v in (spec.get("contains") or {}).items()]
+        parts += [f"`{p}` does not hold `{show(v)}`" for p, v in (spec.get("not_contains") or {}).items()]
         return "when " + " and ".join(parts)
 
 
@@ -171,20 +190,29 @@ class Op:
         return ctx.base + rule.parsed[key]
 
 
+def _cell(items: Any) -> str:
+    """A cell of the README's field table: each item in backticks, one a line."""
+    return "<br>".join(f"`{x}`" for x in items if x) or "—"
+
+
 def _paths(args: dict[str, Any]) -> str:
     p = args.get("path", "")
-    items = p if isinstance(p, list) else [p]
-    return "<br>".join(f"`{x}`" for x in items if x) or "—"
+    return _cell(p if isinstance(p, list) else [p])
 
 
 class Rename(Op):
     name = "rename"
-    summary = "Rename the matched key inside its parent object, keeping its position."
+    summary = (
+        "Rename the matched key inside its parent object, keeping its position (moved; `status: repaired` with a "
+        "`reason`: the fix of a misspelt key)."
+    )
     required = ("path", "to")
     properties = {
         "path": PATHS,
         "to": {"type": "string", "minLength": 1},
         "on_conflict": {"enum": ["keep", "overwrite"]},
+        "status": {"enum": ["moved", "repaired"]},
+        "reason": REASON,
     }
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +233,7 @@ class Rename(Op):
                     ctx.remove(path, f"{new} already present; kept that value")
                     continue
             rename_key(parent, path[-1], new)
-            ctx.moved(path, dst)
+            ctx.account(path, [dst], rule.args.get("status", "moved"), rule.args.get("reason"))
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         return _paths(rule.args), f"`{rule.args['to']}` (same object)", "moved"
@@ -229,16 +257,19 @@ class Move(Op):
 
 class Copy(Op):
     name = "copy"
-    summary = "Copy the matched value to a JSON Pointer (only when the target is absent)."
+    summary = (
+        "Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy "
+        "stands for the source field in the target (moved, transformed, lossy) and a later rule removes the field."
+    )
     required = ("path", "to")
-    properties = {"path": PATHS, "to": POINTER, "reason": REASON}
+    properties = {"path": PATHS, "to": POINTER, "reason": REASON, "status": {"enum": ["moved", "transformed", "lossy"]}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
         for path in ctx.find(rule):
             ctx.current = path
             if not ctx.has(dst):
-                ctx.copy(path, dst, rule.args.get("reason"))
+                ctx.copy(path, dst, rule.args.get("reason"), status=rule.args.get("status"))
 
 
 class Set(Op):
@@ -285,14 +316,18 @@ class Default(Set):
 
 class Drop(Op):
     name = "drop"
-    summary = "Remove the matched values; the reason is required and goes into the report."
+    summary = (
+        "Remove the matched values; the reason is required and goes into the report (`status: repaired`: a "
+        "defect removed, nothing lost)."
+    )
     required = ("path", "reason")
-    properties = {"path": PATHS, "reason": REASON}
+    properties = {"path": PATHS, "reason": REASON, "status": {"enum": ["dropped", "repaired"]}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
+        status = rule.args.get("status", "dropped")
         for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
             ctx.current = path
-            ctx.remove(path, rule.args["reason"])
+            ctx.remove(path, rule.args["reason"], status)
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         return _paths(rule.args), "—", rule.args["reason"]
@@ -305,13 +340,16 @@ class MapValues(Op):
     name = "map_values"
     summary = (
         "Replace matched scalar values through a value table (named in tables/ or inline); an entry "
-        "`{value: x, lossy: why}` is lossy, and `{values: [x, y]}` on a list element becomes several elements."
+        "`{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and "
+        "`{values: [x, y]}` on a list element becomes several elements; an entry's `reason` is what the report "
+        "says of it. `ignore_case`: values are looked up trimmed and lower-cased."
     )
     required = ("path", "table")
     properties = {
         "path": PATHS,
         "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
         "on_missing": {"enum": ["keep", "drop", "error"]},
+        "ignore_case": {"type": "boolean"},
         "reason": REASON,
     }
 
@@ -323,7 +361,7 @@ class MapValues(Op):
             value = ctx.get(path)
             if isinstance(value, (dict, list)):
                 continue
-            key = str(value)
+            key = str(value).strip().lower() if rule.args.get("ignore_case") else str(value)
             if key not in table:
                 if on_missing == "drop":
                     ctx.remove(path, f"no target value for {value!r}")
@@ -331,17 +369,18 @@ class MapValues(Op):
                     raise ValueError(f"value {value!r} is not in the table")
                 continue
             new = table[key]
-            lossy = None
+            status, why = "transformed", None
             if isinstance(new, dict) and "values" in new:
                 self._splice(ctx, path, value, new, rule)
                 continue
-            if isinstance(new, dict):  # {value: x, lossy: "why"}
-                lossy = new.get("lossy")
+            if isinstance(new, dict):  # {value: x, lossy: "why"} or {value: x, repaired: "why"}
+                status = "lossy" if "lossy" in new else "repaired" if "repaired" in new else status
+                why = new.get(status) or new.get("reason")
                 new = new.get("value")
             if new == value:
                 continue
-            reason = lossy or rule.args.get("reason") or f"{value!r} -> {new!r}"
-            ctx.set(path, new, reason, "lossy" if lossy else "transformed")
+            reason = why or rule.args.get("reason") or f"{value!r} -> {new!r}"
+            ctx.set(path, new, reason, status)
 
     @staticmethod
     def _splice(ctx: Ctx, path: Path, value: Any, entry: dict[str, Any], rule: Rule) -> None:
@@ -355,7 +394,8 @@ class MapValues(Op):
         new = parent[:i] + extra + parent[i + 1 :]
         moves = {j: (j if j < i else j + len(extra) - 1) for j in range(len(parent))}
         moves[i] = i if extra else None
-        reason = entry.get("lossy") or rule.args.get("reason") or f"{value!r} -> {entry['values']!r}"
+        reason = (entry.get("lossy") or entry.get("reason") or rule.args.get("reason")
+                  or f"{value!r} -> {entry['values']!r}")
         ctx.replace_list(path[:-1], new, moves, reason)
         for k in range(1, len(extra)):
             ctx.copied(path[:-1] + (str(i),), path[:-1] + (str(i + k),), reason)
@@ -367,17 +407,19 @@ class MapValues(Op):
 
 class Wrap(Op):
     name = "wrap"
-    summary = "Wrap a matched value that is not a list in a one-element list."
+    summary = "Wrap a matched value that is not a list in a one-element list (`status: repaired`: an input defect)."
     required = ("path",)
-    properties = {"path": PATHS, "reason": REASON}
+    properties = {"path": PATHS, "reason": REASON, "status": {"enum": ["transformed", "repaired"]}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
+        status = rule.args.get("status", "transformed")
+        reason = rule.args.get("reason", "wrapped in a list")
         for path in ctx.find(rule):
             ctx.current = path
             value = ctx.get(path)
             if not isinstance(value, list):
                 ctx.put(path, [value])
-                ctx.account(path, [path + ("0",)], "transformed", "wrapped in a list")
+                ctx.account(path, [path + ("0",)], status, reason)
 
 
 class Unwrap(Op):
@@ -507,7 +549,9 @@ class Extensions(Op):
     name = "extensions"
     summary = (
         "Edit stac_extensions: remove URIs matching `remove` regexes (or every spelling of `remove_format`), "
-        "add `add` URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed."
+        "add `add` URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed. "
+        "`in_place`: a swap, the added URI takes the place of the first removed one and nothing changes when "
+        "none is removed."
     )
     has_paths = False
     properties = {
@@ -515,6 +559,7 @@ class Extensions(Op):
         "add": {"type": "array", "items": {"type": "string"}},
         "remove_format": {"type": "string", "pattern": "^[a-z-]+(@[0-9A-Za-z.-]+)?$"},
         "add_format": {"$ref": "#/definitions/format"},
+        "in_place": {"type": "boolean"},
         "reason": REASON,
     }
 
@@ -526,13 +571,17 @@ class Extensions(Op):
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ("stac_extensions",)
         old = ctx.get(path)
+        patterns = rule.parsed["remove"]
+        in_place = rule.args.get("in_place", False)
+        if in_place and not (isinstance(old, list) and any(
+                isinstance(u, str) and any(p.fullmatch(u) for p in patterns) for u in old)):
+            return  # a swap with nothing to swap
         if old is None:
             if ctx.has(path):  # an explicit null becomes the list written below
                 ctx.set(path, [], "stac_extensions: null became a list")
             old = []
         if not isinstance(old, list):
             raise TypeError("stac_extensions is not a list")
-        patterns = rule.parsed["remove"]
         wanted = rule.args.get("add", [])
         add = [u for u in wanted if u not in old]
         reason = rule.args.get("reason", "schema URI replaced")
@@ -541,6 +590,9 @@ class Extensions(Op):
         removed: list[int] = []
         for i, uri in enumerate(old):
             if isinstance(uri, str) and any(p.fullmatch(uri) for p in patterns):
+                if in_place and not removed:
+                    start = len(new)
+                    new.extend(add)
                 moves[i] = None
                 removed.append(i)
             else:
@@ -548,8 +600,9 @@ class Extensions(Op):
                 new.append(uri)
         if not removed and not add:
             return
-        start = len(new)
-        new.extend(add)
+        if not in_place:
+            start = len(new)
+            new.extend(add)
         for k, i in enumerate(removed):
             # a removed URI replaced by a new one (added now, or already there) is transformed, not lost
             if add:
@@ -563,8 +616,7 @@ class Extensions(Op):
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         a = rule.args
-        cell = lambda xs: "<br>".join(f"`{x}`" for x in xs) or "—"  # noqa: E731
-        removed, added = cell(a.get("remove", [])), cell(a.get("add", []))
+        removed, added = _cell(a.get("remove", [])), _cell(a.get("add", []))
         if "remove_format" in a:  # spelled out from the format registry: name the version, not its regexes
             removed = f"any `{a['remove_format']}` schema URI"
         if "add_format" in a:
@@ -584,36 +636,32 @@ class Transform(Op):
     has_paths = False
     properties = {"name": {"type": "string", "pattern": "^[a-z_]+\\.[a-z0-9_]+$"}, "args": {"type": "object"}}
 
+    @staticmethod
+    def registered(rule: Rule) -> Any:
+        from crosswalk.transforms import REGISTRY  # not at the top: the transforms import the engine
+
+        return REGISTRY[rule.args["name"]]
+
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        from crosswalk.transforms import REGISTRY
-
-        t = REGISTRY[rule.args["name"]]
-        if not (ctx.options.get("check_writes") or CHECK_WRITES):
-            t.fn(ctx, **rule.args.get("args", {}))
-            return
-        from crosswalk.engine.writes import check_writes
-
-        check_writes(t, ctx, lambda: t.fn(ctx, **rule.args.get("args", {})))
+        t = self.registered(rule)
+        args = rule.args.get("args", {})
+        if CHECK_WRITES:
+            check_writes(t, ctx, args)
+        else:
+            t.fn(ctx, **args)
 
     def label(self, rule: Rule) -> str:
         return f"transform `{rule.args['name']}`"
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        from crosswalk.transforms import REGISTRY
-
-        t = REGISTRY[rule.args["name"]]
-        cell = lambda xs: "<br>".join(f"`{x}`" for x in xs) or "—"  # noqa: E731
-        return cell(t.reads), cell(t.writes), t.description
+        t = self.registered(rule)
+        return _cell(t.reads), _cell(t.writes), t.description
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
-        from crosswalk.transforms import REGISTRY
-
-        return REGISTRY[rule.args["name"]].reads
+        return self.registered(rule).reads
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
-        from crosswalk.transforms import REGISTRY
-
-        return REGISTRY[rule.args["name"]].writes
+        return self.registered(rule).writes
 
 
 OPS: dict[str, Op] = {cls.name: cls() for cls in Op.__subclasses__() + Set.__subclasses__()}

@@ -13,5 +13,4 @@ __all__ = ["Ctx", "apply", "run_rules"]
 def apply(mapping: Mapping, ctx: Ctx) -> None:
     """Run every rule of ``mapping`` on ``ctx.doc``; the ledger reports them under the mapping's id."""
     ctx.step = mapping.id
-    ctx.base = ()
     run_rules(mapping.rules, ctx)

@@ -1,4 +1,4 @@
-"""The check the tests run on every transform (``options["check_writes"]``): what it changed in the document must
+"""The check the tests run on every transform (CROSSWALK_CHECK_WRITES=1): what it changed in the document must
 lie under what it declared it reads (consumed, rewritten) or writes.
 
 Declared paths use the transforms' notation: keys joined by dots, ``[]`` any list element, ``*`` or ``<...>``
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -65,10 +64,10 @@ def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
     return [] if before == after else [path]
 
 
-def check_writes(transform: Any, ctx: Any, run: Callable[[], None]) -> None:
-    """Run ``run()`` (the transform) and fail if it changed the document outside its declaration."""
+def check_writes(transform: Any, ctx: Any, args: dict[str, Any]) -> None:
+    """Run the transform with ``args`` and fail if it changed the document outside its declaration."""
     before = copy.deepcopy(ctx.doc)
-    run()
+    transform.fn(ctx, **args)
     declared = [d for d in transform.writes if d != "same"] + list(transform.reads)
     # any field may need its extension's URI declared
     patterns = [tokens(x) for d in declared for x in expand(d)] + [("stac_extensions",)]

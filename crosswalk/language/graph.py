@@ -38,35 +38,30 @@ class VersionGraph:
             nodes.update(e.target for e in out)
         return sorted(nodes)
 
-    def reachable(self, source: Format) -> list[Format]:
-        seen = {source}
+    def _first_edges(self, source: Format) -> dict[Format, Edge]:
+        """Breadth first from ``source``: every format it reaches, with the edge that reaches it first (so that
+        following them back gives a path of the fewest steps)."""
+        first: dict[Format, Edge] = {}
         queue = deque([source])
         while queue:
             for e in self.edges.get(queue.popleft(), []):
-                if e.target not in seen:
-                    seen.add(e.target)
+                if e.target != source and e.target not in first:
+                    first[e.target] = e
                     queue.append(e.target)
-        return sorted(seen - {source})
+        return first
+
+    def reachable(self, source: Format) -> list[Format]:
+        return sorted(self._first_edges(source))
 
     def plan(self, source: Format, target: Format) -> list[Edge]:
         """Shortest path (fewest steps) from ``source`` to ``target``; [] when they are equal."""
         if source == target:
             return []
-        prev: dict[Format, Edge] = {}
-        queue = deque([source])
-        seen = {source}
-        while queue:
-            node = queue.popleft()
-            for e in self.edges.get(node, []):
-                if e.target in seen:
-                    continue
-                seen.add(e.target)
-                prev[e.target] = e
-                if e.target == target:
-                    path = [e]
-                    while path[0].source != source:
-                        path.insert(0, prev[path[0].source])
-                    return path
-                queue.append(e.target)
-        reach = ", ".join(str(f) for f in self.reachable(source)) or "nothing"
-        raise PlanError(f"no migration path from {source} to {target} (reachable: {reach})")
+        first = self._first_edges(source)
+        if target not in first:
+            reach = ", ".join(str(f) for f in sorted(first)) or "nothing"
+            raise PlanError(f"no migration path from {source} to {target} (reachable: {reach})")
+        path = [first[target]]
+        while path[0].source != source:
+            path.insert(0, first[path[0].source])
+        return path

@@ -14,24 +14,12 @@ _MISSING = object()
 
 
 def to_pointer(path: Path) -> str:
-    """Format a path as a JSON Pointer.
-
-    >>> to_pointer(("properties", "ml-model:type"))
-    '/properties/ml-model:type'
-    >>> to_pointer(("a/b", "c~d"))
-    '/a~1b/c~0d'
-    """
+    """``("a/b", "c~d")`` -> ``"/a~1b/c~0d"``."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def parse_pointer(pointer: str) -> Path:
-    """Parse a JSON Pointer into a path.
-
-    >>> parse_pointer("/properties/mlm:input/0")
-    ('properties', 'mlm:input', '0')
-    >>> parse_pointer("")
-    ()
-    """
+    """``"/properties/mlm:input/0"`` -> ``("properties", "mlm:input", "0")``; ``""`` -> ``()``."""
     if pointer == "":
         return ()
     if not pointer.startswith("/"):
@@ -80,14 +68,6 @@ def put(doc: Any, path: Path, value: Any) -> None:
             node[i] = value
     else:
         node[last] = value
-
-
-def delete(doc: Any, path: Path) -> Any:
-    """Remove and return the value at ``path`` (list elements are popped)."""
-    parent = get(doc, path[:-1])
-    if isinstance(parent, list):
-        return parent.pop(int(path[-1]))
-    return parent.pop(path[-1])
 
 
 def rename_key(obj: dict, old: str, new: str) -> None:

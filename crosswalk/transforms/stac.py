@@ -12,11 +12,6 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
-def props_path(doc: dict[str, Any]) -> tuple[str, ...]:
-    """Where an object's field host is: Items keep fields in properties, Collections at the top level."""
-    return ("properties",) if isinstance(doc.get("properties"), dict) else ()
-
-
 @transform(
     "stac.repair_datetimes",
     reads=("properties.*datetime", "properties.created", "properties.updated"),
@@ -62,29 +57,6 @@ def repair_collection(ctx: Ctx) -> None:
     ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
 
 
-@transform(
-    "stac.repair_publications",
-    reads=("properties.sci:publications[].sci:citation",),
-    writes=("properties.sci:publications[].citation",),
-)
-def repair_publications(ctx: Ctx) -> None:
-    """scientific: `sci:citation` inside a publication object is spelt `citation`."""
-    base = props_path(ctx.doc) + ("sci:publications",)
-    pubs = ctx.get(base)
-    if not isinstance(pubs, list):
-        return
-    from crosswalk.language.pointer import rename_key
-
-    for i, pub in enumerate(pubs):
-        if isinstance(pub, dict) and "sci:citation" in pub and "citation" not in pub:
-            rename_key(pub, "sci:citation", "citation")
-            ctx.repaired(
-                [base + (str(i), "sci:citation")],
-                [base + (str(i), "citation")],
-                "sci:citation inside a publication is spelt citation",
-            )
-
-
 @transform("stac.short_extension_ids", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
 def short_extension_ids(ctx: Ctx) -> None:
     """STAC 1.0.0-beta.2 short extension names (eo, scientific, ...) become schema URIs."""
@@ -124,21 +96,6 @@ def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
     elif not isinstance(value, str) or "-" in value or value < minimum:
         ctx.put(("stac_version",), minimum)
         ctx.changed(("stac_version",), "transformed", f"STAC {value} upgraded to {minimum}")
-
-
-@transform("stac.repair_providers", reads=("properties.providers", "providers"), writes=("same",))
-def repair_providers(ctx: Ctx) -> None:
-    """A provider needs a name; nameless provider objects (e.g. openEO's `[{}]`) are dropped."""
-    for base in (("properties", "providers"), ("providers",)):
-        providers = ctx.get(base)
-        if not isinstance(providers, list):
-            continue
-        for i in range(len(providers) - 1, -1, -1):
-            p = providers[i]
-            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
-                ctx.remove(base + (str(i),), "a provider without a name is invalid STAC")
-        if not providers:
-            ctx.remove(base, "no valid provider left")
 
 
 def _keys(node: Any) -> set[str]:
@@ -210,15 +167,3 @@ def needed_extensions(ctx: Ctx) -> None:
         ctx.created(
             ("stac_extensions", str(len(exts) - 1)), "invented", f"{prefix}* fields are used; their extension declared"
         )
-
-
-@transform("stac.null_bbox", reads=("geometry", "bbox"), writes=("bbox",))
-def null_bbox(ctx: Ctx) -> None:
-    """An Item with ``geometry: null`` has no bbox; ``bbox: null`` (pystac writes it) is invalid and dropped."""
-    if ctx.get(("type",)) == "Feature" and ctx.has(("bbox",)) and ctx.get(("bbox",)) is None:
-        if ctx.get(("geometry",)) is None:
-            origins = ctx.origins(("bbox",))
-            reason = "bbox: null beside geometry: null; STAC wants no bbox then"
-            ctx.remove(("bbox",), reason)
-            for o in origins:  # a defect fixed, not information lost: the null carried nothing
-                o.status = "repaired"

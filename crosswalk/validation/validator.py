@@ -597,13 +597,25 @@ def _mlm_versions(doc: dict) -> list[tuple[int, int, int]]:
     from crosswalk.language.formats import registry
 
     mlm = registry().families["mlm"]
+    if _MLM_VERSIONS_OF[0] is not mlm or len(_MLM_VERSIONS) > 1024:
+        _MLM_VERSIONS.clear()
+        _MLM_VERSIONS_OF[0] = mlm
     out = []
     extensions = doc.get("stac_extensions")
     for uri in extensions if isinstance(extensions, list) else []:
-        version = mlm.match(uri) if isinstance(uri, str) else None
-        if version and (m := re.match(r"(\d+)\.(\d+)\.(\d+)", version)):
-            out.append((int(m[1]), int(m[2]), int(m[3])))
+        if not isinstance(uri, str):
+            continue
+        if uri not in _MLM_VERSIONS:
+            version = mlm.match(uri)
+            m = re.match(r"(\d+)\.(\d+)\.(\d+)", version) if version else None
+            _MLM_VERSIONS[uri] = (int(m[1]), int(m[2]), int(m[3])) if m else None
+        if (found := _MLM_VERSIONS[uri]) is not None:
+            out.append(found)
     return out
+
+
+_MLM_VERSIONS: dict[str, tuple[int, int, int] | None] = {}  # schema URI -> the MLM version it names (remembered)
+_MLM_VERSIONS_OF: list[Any] = [None]  # the registry's mlm family they were read with
 
 
 def _places(doc: dict) -> Iterator[tuple[str, dict]]:
@@ -623,13 +635,14 @@ def _objects(place: str, container: dict, field: str) -> Iterator[tuple[str, dic
     value = container.get(field)
     if not isinstance(value, list):
         return
+    at = f"{place}{_pointer((field,))}"  # `place` is a pointer already: only the field's name needs escaping
     for i, item in enumerate(value):
         if isinstance(item, dict):
-            yield _pointer((*_split(place), field, i)), item
+            yield f"{at}/{i}", item
         elif isinstance(item, list):
             for j, sub in enumerate(item):
                 if isinstance(sub, dict):
-                    yield _pointer((*_split(place), field, i, j)), sub
+                    yield f"{at}/{i}/{j}", sub
 
 
 def _split(pointer: str) -> tuple[str, ...]:
@@ -652,6 +665,20 @@ def _find_key(node: Any, key: str, at: str) -> Iterator[str]:
         for i, v in enumerate(node):
             if isinstance(v, (dict, list)):
                 yield from _find_key(v, key, f"{at}/{i}")
+
+
+def _has_key(node: Any, key: str) -> bool:
+    """Whether a member named ``key`` occurs anywhere below ``node`` (the rare case `_find_key` then locates)."""
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if key in value:
+                return True
+            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
+    return False
 
 
 def _band_name(band: Any) -> str | None:
@@ -729,7 +756,8 @@ def lint(doc: dict) -> list[Issue]:
                     )
                 )
         for ptr, out in _objects(place, container, "mlm:output"):
-            for where in _find_key(out, "classification_classes", ptr):
+            misspelt = _find_key(out, "classification_classes", ptr) if _has_key(out, "classification_classes") else ()
+            for where in misspelt:
                 issues.append(
                     Issue(
                         where,

@@ -1,11 +1,12 @@
-"""Reverse edges to dlm: MLM 1.5.2 -> dlm beta.3 layout (dlm:data, dlm:inputs, dlm:outputs,
-dlm:architecture, dlm:runtime, dlm:archive), beta.3 -> beta.2 (dtype/nodata_value), and MLM 1.5.2 -> the current
-dlm layout (bands, dlm:input, dlm:output).
+"""The logic of the edges MLM 1.5.2 -> dlm (the beta.3 layout: dlm:inputs, dlm:outputs, dlm:architecture,
+dlm:runtime, dlm:archive, dlm:data; the current layout: dlm:input, dlm:output, bands).
 
-Only the first MLM input and output have a place (dlm describes one of each). Required dlm fields with no MLM
-source are invented as placeholders (``--fill`` replaces them). dlm objects already present (parked by
-``--keep-source`` on the way to MLM) win: the MLM fields they correspond to are dropped, which is how a dlm ->
-MLM -> dlm round trip in lossless mode comes back unchanged.
+What is data lives in the ``down:`` rules of the mapping files: the renames, the placeholders for required dlm
+fields with no MLM source (``--fill`` replaces them), the drops of MLM fields whose dlm object is already present
+(parked by ``--keep-source`` on the way to MLM, so a lossless round trip comes back unchanged). The rules run these
+transforms inside an Item's properties, guarded so that a dlm object already there is not written again
+(dlm_inputs and dlm_archive look for theirs themselves). Only the first MLM input and output have a place (dlm
+describes one of each).
 """
 
 from __future__ import annotations
@@ -21,20 +22,12 @@ from crosswalk.transforms.mlm.down import _is_container, _keys_at_hosts
 from crosswalk.transforms.mlm.up import _io_lists, model_assets
 
 P = ("properties",)
-BETA3_URI = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
 BETA_TASKS = ("semantic segmentation", "classification", "object detection", "object segmentation")
 NUMPY = ("byte", "short", "intc", "int_", "longlong", "int8", "int16", "int32", "int64", "ubyte", "ushort", "uintc",
          "uint", "ulonglong", "uint8", "uint16", "uint32", "uint64", "half", "double", "float_", "longfloat",
          "float16", "float32", "float64", "float96", "float128")
 CHANNEL_DIMS = ("bands", "channel", "channels", "c", "band", "dim")
 MB = 1048576
-
-
-def _feature_props(ctx: Ctx) -> dict[str, Any] | None:
-    props = ctx.get(P)
-    if ctx.get(("type",)) != "Feature" or not isinstance(props, dict):
-        return None
-    return props
 
 
 def _rel(ctx: Ctx, src: Path, dsts: list[Path], status: str, reason: str | None = None, *,
@@ -50,11 +43,8 @@ def _rel(ctx: Ctx, src: Path, dsts: list[Path], status: str, reason: str | None 
     if not dsts:  # annotate only: the leaf is dropped (or kept) with its MLM field by downgrade.mlm_leftovers
         ctx.changed(src, "kept", reason)
         return
-    origins: list[Any] = []
     for d in dsts:
-        origins += ctx.copied(src, d, whole=whole)
-    for o in dict.fromkeys(origins):
-        o.note(status, reason, ctx.step)
+        ctx.copied(src, d, reason, whole=whole, status=status)
 
 
 def _band_table(ctx: Ctx, props: dict[str, Any]) -> tuple[list[str], Path | None]:
@@ -131,12 +121,11 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
 
 
 # -- tensors ------------------------------------------------------------------------------------------------------
-def _tensor_dims(shape: list[Any], dims: list[Any]) -> tuple[dict[str, int], list[int], bool]:
-    """dlm tensor members from an MLM shape/dim_order: {batch, channels, height, width}, unplaced axes, and
-    whether a -1 (variable size; dlm needs >= 1) was written as 1."""
+def _tensor_dims(shape: list[Any], dims: list[Any]) -> tuple[dict[str, int], list[int]]:
+    """dlm tensor members from an MLM shape/dim_order ({batch, channels, height, width}; a -1, variable size, is
+    written as 1: dlm needs >= 1) and the axes with no member."""
     out: dict[str, int] = {}
     unplaced: list[int] = []
-    variable = False
     names = {"batch": "batch", "time": "time", "height": "height", "h": "height", "y": "height", "lat": "height",
              "width": "width", "w": "width", "x": "width", "lon": "width"}
     for i, n in enumerate(shape):
@@ -145,11 +134,8 @@ def _tensor_dims(shape: list[Any], dims: list[Any]) -> tuple[dict[str, int], lis
         if key is None or key in out or not isinstance(n, int):
             unplaced.append(i)
             continue
-        if n < 1:
-            variable = True
-            n = 1
-        out[key] = n
-    return out, unplaced, variable
+        out[key] = max(n, 1)
+    return out, unplaced
 
 
 def _tensor_ledger(ctx: Ctx, tsrc: Path, tdst: Path, shape: list[Any], dims: list[Any], tensor: dict[str, int],
@@ -182,26 +168,23 @@ def _band_name_path(item: dict[str, Any], src: Path, i: int) -> Path:
     return here + ("name",) if isinstance(item["bands"][i], dict) else here
 
 
-# -- the main transform --------------------------------------------------------------------------------------------
-def _to_dlm(ctx: Ctx, layout: str) -> None:
-    props = _feature_props(ctx)
-    if props is None:
-        return
-    beta = layout == "beta"
-    inputs_key, outputs_key = ("dlm:inputs", "dlm:outputs") if beta else ("dlm:input", "dlm:output")
-    _inputs(ctx, props, inputs_key, beta)
-    _outputs(ctx, props, outputs_key, beta)
-    if props.get(outputs_key) == {}:  # required in both layouts
-        ctx.created(P + (outputs_key,), "invented", "dlm describes an output and MLM gives nothing for it")
-    _architecture(ctx, props, beta)
-    _settle(ctx, props, "dlm:architecture", beta, "nothing to describe")
-    _runtime(ctx, props, beta)
-    _settle(ctx, props, "dlm:runtime", beta, "nothing to describe")
-    if beta:
-        _archive(ctx, props)
-        _data(ctx, props)
-    else:
-        _draft_bands(ctx, props)
+# -- the input ---------------------------------------------------------------------------------------------------
+def _inputs_key(layout: str) -> str:
+    return "dlm:inputs" if layout == "beta" else "dlm:input"
+
+
+def _outputs_key(layout: str) -> str:
+    return "dlm:outputs" if layout == "beta" else "dlm:output"
+
+
+@transform("downgrade.dlm_inputs",
+           reads=("properties.mlm:input", "properties.{eo:bands,bands}",
+                  "assets.<model>.{eo:bands,bands,raster:bands}"),
+           writes=("properties.dlm:input(s)",))
+def dlm_inputs(ctx: Ctx, layout: str) -> None:
+    """The first MLM input becomes the dlm input: its name, tensor sizes from shape/dim_order, its bands (band names,
+    or in the beta layout indices into the band definitions) and a normalisation from value_scaling."""
+    _inputs(ctx, ctx.get(P), _inputs_key(layout), layout == "beta")
 
 
 def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
@@ -210,14 +193,11 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
         if items:
             ctx.remove(P + ("mlm:input",), f"{key} already present; kept that value")
         return
+    if not items:
+        return  # the rule after this one invents a placeholder input
     out: dict[str, Any] = {}
     dst = P + (key,)
     props[key] = out
-    if not items:
-        ctx.created(dst, "invented", "dlm describes an input and MLM lists none")
-        out["name"] = "input"
-        _placeholder_inputs(ctx, out, dst, beta, 1)
-        return
     src, item = items[0]
     for j, (other, _) in enumerate(items[1:], 1):
         _rel(ctx, other, [], "dropped", f"dlm describes one input; mlm:input/{j} has no place")
@@ -227,7 +207,7 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
     else:
         ctx.invent(dst + ("name",), "input", "dlm names the input tensor; MLM gives no name")
     shape, dims = _shape(item, "input")
-    tensor, unplaced, variable = _tensor_dims(shape, dims)
+    tensor, unplaced = _tensor_dims(shape, dims)
     bands = _input_bands(item)
     nchannels = tensor.get("channels") or len(bands) or 1
     # tensors
@@ -247,8 +227,21 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
                    "dlm needs the input tensor sizes; MLM gives no usable shape")
     if "data_type" in (item.get("input") or {}):
         _rel(ctx, tsrc + ("data_type",), [], "dropped", "dlm has only the data type of the source imagery")
-    # bands
-    names, table_path = _band_table(ctx, props)
+    _input_band_list(ctx, props, out, dst, src, item, bands, nchannels, beta)
+    _input_normalisation(ctx, out, dst, src, item, nchannels, beta)
+    pre = item.get("pre_processing_function")
+    if isinstance(pre, dict) and pre.get("format") == "python" and isinstance(pre.get("expression"), str) and beta:
+        out["pre_processing_function"] = pre["expression"]
+        _rel(ctx, src + ("pre_processing_function", "expression"), [dst + ("pre_processing_function",)],
+             "transformed", "python expression became the function name")
+        _rel(ctx, src + ("pre_processing_function", "format"), [dst + ("pre_processing_function",)],
+             "transformed", "python expression became the function name")
+
+
+def _input_band_list(ctx: Ctx, props: dict[str, Any], out: dict[str, Any], dst: Path, src: Path,
+                     item: dict[str, Any], bands: list[tuple[int, str]], nchannels: int, beta: bool) -> None:
+    """The input's bands: band_names (current layout) or selected_bands, indices into the band definitions."""
+    names, _ = _band_table(ctx, props)
     if bands:
         if beta:
             idx = [names.index(n) if n in names else None for _, n in bands]
@@ -279,7 +272,11 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
     elif beta:
         out["selected_bands"] = list(range(nchannels))
         ctx.created(dst + ("selected_bands",), "invented", "dlm needs selected_bands; MLM lists no bands")
-    # normalisation
+
+
+def _input_normalisation(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dict[str, Any],
+                         nchannels: int, beta: bool) -> None:
+    """value_scaling becomes scaling_factor, mean and std where it maps exactly (see ``_normalisation``)."""
     norm, problem, why = _normalisation(item)
     mkey, skey = ("normalization:mean", "normalization:std") if beta else ("mean", "std")
     if norm is not None:
@@ -310,80 +307,65 @@ def _inputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
             ctx.created(dst + (skey,), "invented", "scale only: std 1")
         elif any(s.get("type") == "offset" for _, s in scalings):
             ctx.created(dst + (skey,), "invented", "offset only: std 1")
-    else:
-        if problem:
-            _rel(ctx, src + ("value_scaling",), [], "dropped", problem)
-        elif "value_scaling" in item and beta:  # null or []: no scaling, which is factor 1, mean 0, std 1
-            _rel(ctx, src + ("value_scaling",), [dst + ("scaling_factor",)], "transformed",
-                 "no value scaling: factor 1, mean 0, std 1", whole=True)
-        elif "value_scaling" in item:
-            _rel(ctx, src + ("value_scaling",), [], "dropped",
-                 "value_scaling null: no normalisation, which dlm says by writing none")
-        if beta:
-            _placeholder_norm(ctx, out, dst, nchannels, mkey, skey)
-    pre = item.get("pre_processing_function")
-    if isinstance(pre, dict) and pre.get("format") == "python" and isinstance(pre.get("expression"), str) and beta:
-        out["pre_processing_function"] = pre["expression"]
-        _rel(ctx, src + ("pre_processing_function", "expression"), [dst + ("pre_processing_function",)],
-             "transformed", "python expression became the function name")
-        _rel(ctx, src + ("pre_processing_function", "format"), [dst + ("pre_processing_function",)],
-             "transformed", "python expression became the function name")
-
-
-def _placeholder_inputs(ctx: Ctx, out: dict[str, Any], dst: Path, beta: bool, n: int) -> None:
-    if beta:
-        out["input_tensors"] = [{"batch": 1, "dim": n, "height": 1, "width": 1}]
-        out["selected_bands"] = list(range(n))
-        _placeholder_norm(ctx, out, dst, n, "normalization:mean", "normalization:std", created=True)
-
-
-def _placeholder_norm(ctx: Ctx, out: dict[str, Any], dst: Path, n: int, mkey: str, skey: str,
-                      created: bool = False) -> None:
-    out.setdefault("scaling_factor", 1.0)
-    out.setdefault(mkey, [0.0])
-    out.setdefault(skey, [1.0])
-    if not created:
+        return
+    no_scaling = False
+    if problem:
+        _rel(ctx, src + ("value_scaling",), [], "dropped", problem)
+    elif "value_scaling" in item and beta:  # null or []: no scaling, which is factor 1, mean 0, std 1
+        no_scaling = True
+        _rel(ctx, src + ("value_scaling",), [dst + ("scaling_factor",)], "transformed",
+             "no value scaling: factor 1, mean 0, std 1", whole=True)
+    elif "value_scaling" in item:
+        _rel(ctx, src + ("value_scaling",), [], "dropped",
+             "value_scaling null: no normalisation, which dlm says by writing none")
+    if beta:  # the beta layout requires a normalisation: the neutral one
+        out["scaling_factor"] = 1.0
+        out[mkey] = [0.0]
+        out[skey] = [1.0]
         for k in ("scaling_factor", mkey, skey):
-            if not ctx.origins(dst + (k,)):
+            if not (no_scaling and k == "scaling_factor"):  # that one stands for value_scaling
                 ctx.created(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
 
 
-def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
+# -- the output ----------------------------------------------------------------------------------------------------
+def _first_output(ctx: Ctx) -> tuple[Path | None, dict[str, Any]]:
     items = _io_lists(ctx, "mlm:output")
+    return items[0] if items else (None, {})
+
+
+@transform("downgrade.dlm_output_task", reads=("properties.mlm:output", "properties.mlm:tasks"),
+           writes=("properties.dlm:output(s).task",))
+def dlm_output_task(ctx: Ctx, layout: str) -> None:
+    """The first output's tasks (else mlm:tasks) become the one dlm task; in the beta layout only a task of its
+    closed enum (table mlm_tasks_to_dlm_beta). Outputs after the first have no place."""
+    props = ctx.get(P)
+    beta = layout == "beta"
+    dst = P + (_outputs_key(layout),)
     tasks_path = P + ("mlm:tasks",)
-    if key in props:
-        for k in ("mlm:output", "mlm:tasks"):
-            if k in props:
-                ctx.remove(P + (k,), f"{key} already present; kept that value")
-        return
-    out: dict[str, Any] = {}
-    dst = P + (key,)
-    props[key] = out
+    items = _io_lists(ctx, "mlm:output")
     src, item = items[0] if items else (None, {})
     for j, (other, _) in enumerate(items[1:], 1):
         _rel(ctx, other, [], "dropped", f"dlm describes one output; mlm:output/{j} has no place")
-    # task
     names = [t for t in (item.get("tasks") or props.get("mlm:tasks") or []) if isinstance(t, str)]
     task_src = (src + ("tasks",)) if item.get("tasks") else tasks_path
     if beta:
         mapping = table("mlm_tasks_to_dlm_beta")
         mapped = [mapping.get(t) for t in names if mapping.get(t)]
         if mapped:
-            out["task"] = mapped[0]
+            ctx.put(dst + ("task",), mapped[0])
             exact = len(names) == 1 and names[0].replace("-", " ") == mapped[0]
             _rel(ctx, task_src, [dst + ("task",)], "transformed" if exact else "lossy",
                  "task written with the dlm spelling" if exact else
                  f"dlm beta has one task of {', '.join(BETA_TASKS)}; {', '.join(names)} became {mapped[0]!r}",
                  whole=True)
-        else:
-            if names:
-                _rel(ctx, task_src, [], "dropped", f"{', '.join(names)}: no dlm beta task (closed enum)")
-            ctx.invent(dst + ("task",), "classification", "dlm beta requires a task of its enum; none maps")
+        elif names:  # the rule after this one invents a task
+            _rel(ctx, task_src, [], "dropped", f"{', '.join(names)}: no dlm beta task (closed enum)")
     elif names:
-        out["task"] = names[0].replace("-", " ")
+        task = names[0].replace("-", " ")
+        ctx.put(dst + ("task",), task)
         _rel(ctx, task_src, [dst + ("task",)], "transformed" if len(names) == 1 else "lossy",
              "task written with the dlm spelling" if len(names) == 1 else
-             f"dlm has one task; {', '.join(names)} became {out['task']!r}", whole=True)
+             f"dlm has one task; {', '.join(names)} became {task!r}", whole=True)
     if task_src != tasks_path and "mlm:tasks" in props:
         same = [t for t in props["mlm:tasks"] if isinstance(t, str)] == names
         fates = [o.status for o in ctx.origins(dst + ("task",)) if not o.created]
@@ -391,7 +373,15 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
             _rel(ctx, tasks_path, [dst + ("task",)], fates[0], "the same task list as the output's", whole=True)
         else:
             _rel(ctx, tasks_path, [], "dropped", "mlm:tasks differs from the output's tasks; dlm has one task")
-    # classes
+
+
+@transform("downgrade.dlm_classes", reads=("properties.mlm:output[].classification:classes",),
+           writes=("properties.dlm:output(s).{class_name_mapping,number_of_classes}",))
+def dlm_classes(ctx: Ctx, layout: str) -> None:
+    """The first output's classification:classes become class_name_mapping (value -> index; description, title or
+    name -> class_name) and number_of_classes."""
+    dst = P + (_outputs_key(layout),)
+    src, item = _first_output(ctx)
     classes = item.get("classification:classes") if isinstance(item.get("classification:classes"), list) else []
     cpath = (src + ("classification:classes",)) if src else None
     mapping_out = []
@@ -406,138 +396,135 @@ def _outputs(ctx: Ctx, props: dict[str, Any], key: str, beta: bool) -> None:
         for k in c:
             if k == "value":
                 _rel(ctx, cpath + (str(i), k), [here + ("index",)], "moved")
-            elif k == "description" and label == c[k]:
-                _rel(ctx, cpath + (str(i), k), [here + ("class_name",)], "moved")
-            elif k in ("title", "name") and label == c[k]:
+            elif k in ("description", "title", "name") and label == c[k]:
                 _rel(ctx, cpath + (str(i), k), [here + ("class_name",)], "moved")
             else:
                 _rel(ctx, cpath + (str(i), k), [], "dropped", f"class {k} has no dlm counterpart")
     if mapping_out:
-        out["class_name_mapping"] = mapping_out
-        out["number_of_classes"] = len(mapping_out)
+        ctx.put(dst + ("class_name_mapping",), mapping_out)
+        ctx.put(dst + ("number_of_classes",), len(mapping_out))
         ctx.created(dst + ("number_of_classes",), "invented", "the number of classes listed")
-    elif beta:
-        ctx.invent(dst + ("class_name_mapping",), [{"index": 0, "class_name": "class 0"}],
-                   "dlm beta requires class_name_mapping; MLM lists no classes")
-        ctx.invent(dst + ("number_of_classes",), 1, "dlm beta requires number_of_classes >= 1")
-    # final layer
+
+
+@transform("downgrade.dlm_final_layer", reads=("properties.mlm:output[].result.shape",),
+           writes=("properties.dlm:output(s).final_layer_size",))
+def dlm_final_layer(ctx: Ctx, layout: str) -> None:
+    """The first output's result shape becomes final_layer_size (dlm sizes are >= 1: -1 is written as 1)."""
+    src, item = _first_output(ctx)
     shape, _ = _shape(item, "result")
     if shape and all(isinstance(n, int) for n in shape):
-        out["final_layer_size"] = [n if n >= 1 else 1 for n in shape]
+        dst = P + (_outputs_key(layout), "final_layer_size")
+        ctx.put(dst, [n if n >= 1 else 1 for n in shape])
         variable = any(n < 1 for n in shape)
-        _rel(ctx, src + ("result", "shape"), [dst + ("final_layer_size",)], "lossy" if variable else "moved",
+        _rel(ctx, src + ("result", "shape"), [dst], "lossy" if variable else "moved",
              "-1 (variable size) written as 1 (dlm sizes are >= 1)" if variable else None)
-    elif beta:
-        ctx.invent(dst + ("final_layer_size",), [1], "dlm beta requires final_layer_size; MLM gives no shape")
-    hyper = props.get("mlm:hyperparameters")
-    if isinstance(hyper, dict) and isinstance(hyper.get("dont_care_index"), int) and beta:
-        out["dont_care_index"] = hyper["dont_care_index"]
-        _rel(ctx, P + ("mlm:hyperparameters", "dont_care_index"), [dst + ("dont_care_index",)], "moved")
+
+
+@transform("downgrade.dlm_post_processing", reads=("properties.mlm:output[].post_processing_function",),
+           writes=("properties.dlm:outputs.post_processing_function",))
+def dlm_post_processing(ctx: Ctx) -> None:
+    """A python post-processing expression becomes the beta layout's post_processing_function name."""
+    src, item = _first_output(ctx)
     post = item.get("post_processing_function")
-    if isinstance(post, dict) and post.get("format") == "python" and isinstance(post.get("expression"), str) and beta:
-        out["post_processing_function"] = post["expression"]
+    if isinstance(post, dict) and post.get("format") == "python" and isinstance(post.get("expression"), str):
+        dst = P + ("dlm:outputs", "post_processing_function")
+        ctx.put(dst, post["expression"])
         for k in ("expression", "format"):
-            _rel(ctx, src + ("post_processing_function", k), [dst + ("post_processing_function",)], "transformed",
+            _rel(ctx, src + ("post_processing_function", k), [dst], "transformed",
                  "python expression became the function name", whole=True)
 
 
-def _settle(ctx: Ctx, props: dict[str, Any], key: str, beta: bool, why: str) -> None:
-    """An object left empty: required in the beta layout (invented, empty), omitted in the current one."""
-    if props.get(key) == {}:
-        if beta:
-            ctx.created(P + (key,), "invented", why)
-        else:
-            props.pop(key)
-
-
-def _architecture(ctx: Ctx, props: dict[str, Any], beta: bool) -> None:
-    if "dlm:architecture" in props:
-        for k in ("mlm:architecture", "mlm:total_parameters", "mlm:memory_size", "mlm:pretrained",
-                  "mlm:pretrained_source"):
-            if k in props:
-                ctx.remove(P + (k,), "dlm:architecture already present; kept that value")
-        return
+# -- architecture ---------------------------------------------------------------------------------------------------
+@transform("downgrade.dlm_sizes", reads=("properties.mlm:memory_size", "properties.file:size"),
+           writes=("properties.dlm:architecture.{estimated_total_size_mb,ram_size_mb,on_disk_size_mb}",))
+def dlm_sizes(ctx: Ctx, layout: str) -> None:
+    """mlm:memory_size (bytes) becomes the architecture's size estimate in MB; in the current layout file:size
+    (bytes) also becomes on_disk_size_mb."""
+    props = ctx.get(P)
     dst = P + ("dlm:architecture",)
-    arch: dict[str, Any] = {}
-    props["dlm:architecture"] = arch
-    pairs = [("mlm:architecture", "type"), ("mlm:total_parameters", "total_nb_parameters" if beta
-                                                                   else "total_parameters")]
-    for mkey, dkey in pairs:
-        if mkey in props:
-            arch[dkey] = props[mkey]
-            _rel(ctx, P + (mkey,), [dst + (dkey,)], "moved")
-    size_key = "estimated_total_size_mb" if beta else "ram_size_mb"
+    size_key = "estimated_total_size_mb" if layout == "beta" else "ram_size_mb"
     if isinstance(props.get("mlm:memory_size"), (int, float)):
-        arch[size_key] = props["mlm:memory_size"] / MB
+        ctx.put(dst + (size_key,), props["mlm:memory_size"] / MB)
         _rel(ctx, P + ("mlm:memory_size",), [dst + (size_key,)], "lossy",
              f"bytes / 1048576 = MB; {size_key} is an estimate")
-    if not beta and isinstance(props.get("file:size"), (int, float)):
-        arch["on_disk_size_mb"] = props["file:size"] / MB
+    if layout != "beta" and isinstance(props.get("file:size"), (int, float)):
+        ctx.put(dst + ("on_disk_size_mb",), props["file:size"] / MB)
         ctx.copied(P + ("file:size",), dst + ("on_disk_size_mb",), "bytes / 1048576 = MB")
+
+
+@transform("downgrade.dlm_pretrained", reads=("properties.mlm:pretrained_source", "properties.mlm:pretrained"),
+           writes=("properties.dlm:architecture.pretrained",))
+def dlm_pretrained(ctx: Ctx) -> None:
+    """dlm's pretrained string: mlm:pretrained_source (mlm:pretrained is implied by it), or 'none' when
+    mlm:pretrained is false."""
+    props = ctx.get(P)
+    dst = P + ("dlm:architecture", "pretrained")
     if isinstance(props.get("mlm:pretrained_source"), str):
-        arch["pretrained"] = props["mlm:pretrained_source"]
-        _rel(ctx, P + ("mlm:pretrained_source",), [dst + ("pretrained",)], "moved")
+        ctx.put(dst, props["mlm:pretrained_source"])
+        _rel(ctx, P + ("mlm:pretrained_source",), [dst], "moved")
         if "mlm:pretrained" in props:
-            _rel(ctx, P + ("mlm:pretrained",), [dst + ("pretrained",)], "transformed", "implied by the source")
+            _rel(ctx, P + ("mlm:pretrained",), [dst], "transformed", "implied by the source")
     elif props.get("mlm:pretrained") is False:
-        arch["pretrained"] = "none"
-        _rel(ctx, P + ("mlm:pretrained",), [dst + ("pretrained",)], "transformed", "not pretrained: 'none'")
-    if beta:
-        for k, value, why in (("total_nb_parameters", 0, "dlm beta requires it; MLM gives none (0)"),
-                              ("estimated_total_size_mb", 0, "dlm beta requires it; MLM gives no memory size"),
-                              ("type", "unknown", "dlm beta requires the architecture type"),
-                              ("pretrained", "unknown", "dlm beta requires a pretraining string")):
-            if k not in arch:
-                ctx.invent(dst + (k,), value, why)
+        ctx.put(dst, "none")
+        _rel(ctx, P + ("mlm:pretrained",), [dst], "transformed", "not pretrained: 'none'")
 
 
-def _runtime(ctx: Ctx, props: dict[str, Any], beta: bool) -> None:
+# -- runtime ---------------------------------------------------------------------------------------------------------
+@transform("downgrade.dlm_runtime_kept", reads=("properties.dlm:runtime.docker.docker_file",),
+           writes=("assets.<container or source-code asset>",))
+def dlm_runtime_kept(ctx: Ctx) -> None:
+    """dlm:runtime present (kept by --keep-source): the container and source-code assets the MLM direction made
+    from it go."""
+    props = ctx.get(P)
     assets = ctx.get(("assets",)) if isinstance(ctx.get(("assets",)), dict) else {}
-    if "dlm:runtime" in props:
-        for k in ("mlm:framework", "mlm:framework_version", "mlm:accelerator"):
-            if k in props:
-                ctx.remove(P + (k,), "dlm:runtime already present; kept that value")
-        docker = props["dlm:runtime"].get("docker") if isinstance(props["dlm:runtime"], dict) else None
-        dockerfile = docker.get("docker_file") if isinstance(docker, dict) else None
-        for key in [k for k, a in assets.items() if isinstance(a, dict) and (
-                _is_container(a) or "mlm:source_code" in (a.get("roles") or [])
-                or (dockerfile and a.get("href") == dockerfile))]:
-            _same_as_parked(ctx, ("assets", key), "dlm:runtime")
-        return
+    docker = props["dlm:runtime"].get("docker") if isinstance(props["dlm:runtime"], dict) else None
+    dockerfile = docker.get("docker_file") if isinstance(docker, dict) else None
+    for key in [k for k, a in assets.items() if isinstance(a, dict) and (
+            _is_container(a) or "mlm:source_code" in (a.get("roles") or [])
+            or (dockerfile and a.get("href") == dockerfile))]:
+        _same_as_parked(ctx, ("assets", key), "dlm:runtime")
+
+
+@transform("downgrade.dlm_model_artifact", reads=("assets.<model>.href",),
+           writes=("properties.dlm:runtime.model_artifact",))
+def dlm_model_artifact(ctx: Ctx) -> None:
+    """The first mlm:model asset's href is the current layout's dlm:runtime.model_artifact (the asset stays)."""
+    model = model_assets(ctx.doc)
+    if model:
+        dst = P + ("dlm:runtime", "model_artifact")
+        ctx.put(dst, ctx.get(("assets", model[0])).get("href"))
+        ctx.copied(("assets", model[0], "href"), dst, "the model file")
+
+
+@transform("downgrade.dlm_runtime_assets",
+           reads=("properties.mlm:accelerator", "assets.<container or source-code asset>"),
+           writes=("properties.dlm:runtime.{model_src_url,model_handler,docker}",))
+def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
+    """The source-code asset becomes model_src_url (its mlm:entrypoint model_handler), the container asset the
+    docker image (image:tag split at the last ':') with mlm:accelerator reduced to a GPU flag; both assets go."""
+    props = ctx.get(P)
+    beta = layout == "beta"
     dst = P + ("dlm:runtime",)
-    rt: dict[str, Any] = {}
-    props["dlm:runtime"] = rt
-    for mkey, dkey in (("mlm:framework", "framework"), ("mlm:framework_version", "version")):
-        if isinstance(props.get(mkey), str):
-            rt[dkey] = props[mkey]
-            _rel(ctx, P + (mkey,), [dst + (dkey,)], "moved")
-    if not beta:
-        model = model_assets(ctx.doc)
-        if model:
-            rt["model_artifact"] = assets[model[0]].get("href")
-            ctx.copied(("assets", model[0], "href"), dst + ("model_artifact",), "the model file")
-        if isinstance(props.get("mlm:batch_size_suggestion"), (int, float)):
-            rt["batch_size_suggestion"] = props["mlm:batch_size_suggestion"]
-            _rel(ctx, P + ("mlm:batch_size_suggestion",), [dst + ("batch_size_suggestion",)], "moved")
+    assets = ctx.get(("assets",)) if isinstance(ctx.get(("assets",)), dict) else {}
     for key, asset in list(assets.items()):
         if not isinstance(asset, dict):
             continue
         here = ("assets", key)
-        if "mlm:source_code" in (asset.get("roles") or []) and "model_src_url" not in rt:
-            rt["model_src_url"] = asset.get("href")
+        if "mlm:source_code" in (asset.get("roles") or []) and not ctx.has(dst + ("model_src_url",)):
+            ctx.put(dst + ("model_src_url",), asset.get("href"))
             _rel(ctx, here + ("href",), [dst + ("model_src_url",)], "moved", "the source-code asset")
             if isinstance(asset.get("mlm:entrypoint"), str):
-                rt["model_handler"] = asset["mlm:entrypoint"]
+                ctx.put(dst + ("model_handler",), asset["mlm:entrypoint"])
                 _rel(ctx, here + ("mlm:entrypoint",), [dst + ("model_handler",)], "moved")
             del assets[key]
             ctx.account(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
-        elif _is_container(asset) and "docker" not in rt:
+        elif _is_container(asset) and not ctx.has(dst + ("docker",)):
             href = str(asset.get("href", ""))
             image, _, tag = href.rpartition(":") if ":" in href.rsplit("/", 1)[-1] else (href, "", "")
             docker: dict[str, Any] = {"image_name": image or href}
             if tag:
                 docker["tag"] = tag
-            rt["docker"] = docker
+            ctx.put(dst + ("docker",), docker)
             _rel(ctx, here + ("href",), [dst + ("docker", "image_name")] + ([dst + ("docker", "tag")] if tag else []),
                  "transformed" if tag else "moved", "image:tag split at the last ':'" if tag else None)
             accel = props.get("mlm:accelerator")
@@ -549,43 +536,35 @@ def _runtime(ctx: Ctx, props: dict[str, Any], beta: bool) -> None:
                      f"{accel!r} reduced to {gpu}")
             else:
                 ctx.created(dst + ("docker", key_gpu), "invented", "no accelerator given: false")
-            if beta:
-                for k, why in (("working_dir", "required by dlm beta docker; unknown"),
-                               ("run", "required by dlm beta docker; unknown")):
-                    ctx.invent(dst + ("docker", k), "", why)
             del assets[key]
             ctx.account(here, [], "dropped", "the container asset became dlm:runtime.docker")
-    if beta:
-        for k, why in (("framework", "dlm beta requires a framework; MLM names none"),
-                       ("version", "dlm beta requires the framework version; MLM gives none"),
-                       ("model_handler", "dlm beta requires the model handler; MLM gives no mlm:entrypoint"),
-                       ("model_src_url", "dlm beta requires the source URL; MLM has no source-code asset"),
-                       ("requirement_file", "dlm beta requires a requirement file; MLM has none")):
-            if k not in rt:
-                ctx.invent(dst + (k,), "unknown" if k == "framework" else "", why)
 
 
-def _archive(ctx: Ctx, props: dict[str, Any]) -> None:
-    if "dlm:archive" in props:
+# -- archive and data (beta layout) ------------------------------------------------------------------------------------
+@transform("downgrade.dlm_archive", reads=("assets.<model>.href",), writes=("properties.dlm:archive",))
+def dlm_archive(ctx: Ctx) -> None:
+    """The mlm:model asset's file name is the archive's model weight."""
+    models = model_assets(ctx.doc)
+    if "dlm:archive" in ctx.get(P) or not models:
         return
     dst = P + ("dlm:archive",)
-    models = model_assets(ctx.doc)
-    if models:
-        href = str(ctx.get(("assets", models[0], "href")) or "")
-        name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
-        props["dlm:archive"] = [{"name": name, "role": "model weight"}]
-        ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name")
-        ctx.created(dst + ("0", "role"), "invented", "the mlm:model asset is the model weight")
-    else:
-        ctx.invent(dst, [{"name": "unknown", "role": "other"}], "dlm beta requires an archive listing")
+    href = str(ctx.get(("assets", models[0], "href")) or "")
+    name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
+    ctx.put(dst, [{"name": name, "role": "model weight"}])
+    ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name")
+    ctx.created(dst + ("0", "role"), "invented", "the mlm:model asset is the model weight")
 
 
 def _same_as_parked(ctx: Ctx, path: Path, why: str) -> None:
     ctx.remove(path, f"the MLM direction made it from {why}, which is present again; kept that")
 
 
-def _data_by_products(ctx: Ctx, props: dict[str, Any]) -> None:
+@transform("downgrade.dlm_data_kept",
+           reads=("properties.dlm:data", "properties.processing:level", "links", "assets.<model>.raster:bands"),
+           writes=())
+def dlm_data_kept(ctx: Ctx) -> None:
     """dlm:data present (kept by --keep-source): what the MLM direction derived from it goes."""
+    props = ctx.get(P)
     data = props["dlm:data"]
     if not isinstance(data, dict):
         return
@@ -608,10 +587,14 @@ def _data_by_products(ctx: Ctx, props: dict[str, Any]) -> None:
     # only when an asset has them too
 
 
-def _data(ctx: Ctx, props: dict[str, Any]) -> None:
-    if "dlm:data" in props:
-        _data_by_products(ctx, props)
-        return
+@transform("downgrade.dlm_data",
+           reads=("properties.processing:level", "properties.mlm:input", "properties.{eo:bands,bands}",
+                  "assets.<model>.{eo:bands,bands,raster:bands}"),
+           writes=("properties.dlm:data", "properties.eo:bands"))
+def dlm_data(ctx: Ctx) -> None:
+    """dlm:data from what MLM says about the imagery: the processing level, data type and nodata of the model
+    asset's raster:bands, the band definitions and the input's bands among them (useful_bands)."""
+    props = ctx.get(P)
     dst = P + ("dlm:data",)
     data: dict[str, Any] = {}
     props["dlm:data"] = data
@@ -642,13 +625,13 @@ def _data(ctx: Ctx, props: dict[str, Any]) -> None:
         t = (items[0][1].get("input") or {}).get("data_type") if items else None
         data["data_type"] = t if t in NUMPY else "float32"
         ctx.created(dst + ("data_type",), "invented",
-                          "no raster band data type; the input tensor's" if t in NUMPY else "unknown; float32")
+                    "no raster band data type; the input tensor's" if t in NUMPY else "unknown; float32")
     if nodata:
         data["nodata"] = nodata[1]
         ctx.copied(nodata[0], dst + ("nodata",), "the first raster band's nodata")
     data["number_of_bands"] = max(len(names), 1)
     ctx.created(dst + ("number_of_bands",), "invented",
-                      "the number of band definitions" if names else "no band definitions: 1")
+                "the number of band definitions" if names else "no band definitions: 1")
     items = _io_lists(ctx, "mlm:input")
     bands = _input_bands(items[0][1]) if items else []
     useful = [{"index": names.index(n), "name": n} for _, n in bands if n in names]
@@ -662,6 +645,7 @@ def _data(ctx: Ctx, props: dict[str, Any]) -> None:
         ctx.copied(place, P + ("eo:bands",), "dlm reads eo:bands in the item properties")
 
 
+# -- bands (current layout) -------------------------------------------------------------------------------------------
 def _draft_bands(ctx: Ctx, props: dict[str, Any]) -> None:
     """The current dlm layout uses STAC 1.1 `bands` at item level."""
     if "bands" in props:
@@ -674,21 +658,10 @@ def _draft_bands(ctx: Ctx, props: dict[str, Any]) -> None:
             return
 
 
-@transform("downgrade.to_dlm_beta", reads=("properties.mlm:*", "assets"),
-           writes=("properties.dlm:inputs", "properties.dlm:outputs", "properties.dlm:architecture",
-                   "properties.dlm:runtime", "properties.dlm:archive", "properties.dlm:data", "properties.eo:bands",
-                   "properties.processing:level", "links"))
-def to_dlm_beta(ctx: Ctx) -> None:
-    """MLM fields become the dlm beta.3 objects; required fields with no source are invented."""
-    _to_dlm(ctx, "beta")
-
-
-@transform("downgrade.to_dlm_draft", reads=("properties.mlm:*", "assets"),
-           writes=("properties.dlm:input", "properties.dlm:output", "properties.dlm:architecture",
-                   "properties.dlm:runtime", "properties.bands"))
-def to_dlm_draft(ctx: Ctx) -> None:
-    """MLM fields become the current dlm objects."""
-    _to_dlm(ctx, "draft")
+@transform("downgrade.dlm_item_bands", reads=("assets.<model>.bands",), writes=("properties.bands",))
+def dlm_item_bands(ctx: Ctx) -> None:
+    """The model asset's STAC 1.1 bands move to the item properties, where the current dlm reads them."""
+    _draft_bands(ctx, ctx.get(P))
 
 
 @transform("downgrade.model_asset_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))

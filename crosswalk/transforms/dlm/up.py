@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
-from crosswalk.engine.ledger import RANK
 from crosswalk.language.pointer import Path, leaves, rename_key
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.ml_model.up import task_for
@@ -44,38 +43,6 @@ CLASS_TASKS = {"classification", "scene-classification", "segmentation", "semant
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
-class Moves:
-    """Collects ledger relocations so that one source going to several places is reported in one event."""
-
-    def __init__(self) -> None:
-        self.items: dict[Path, list[Any]] = {}
-
-    def add(self, src: Path, dsts: Path | Iterable[Path], status: str, reason: str | None = None) -> None:
-        dsts = [dsts] if isinstance(dsts, tuple) else list(dsts)
-        rec = self.items.setdefault(src, [[], "kept", []])
-        for d in dsts:
-            if d not in rec[0]:
-                rec[0].append(d)
-        if RANK[status] > RANK[rec[1]]:
-            rec[1] = status
-        if reason and reason not in rec[2]:
-            rec[2].append(reason)
-
-    def drop(self, src: Path, reason: str) -> None:
-        self.forget(src)
-        self.add(src, [], "dropped", reason)
-
-    def forget(self, prefix: Path) -> None:
-        """Discard what was planned for ``prefix`` and below (a later check found the value unusable)."""
-        for src in [s for s in self.items if s[: len(prefix)] == prefix]:
-            del self.items[src]
-
-    def apply(self, ctx: Ctx) -> None:
-        for src, (dsts, status, reasons) in self.items.items():
-            ctx.account(src, dsts, status if dsts else "dropped", "; ".join(reasons) or None)
-        self.items.clear()
-
-
 def _props(ctx: Ctx) -> dict[str, Any] | None:
     props = ctx.get(P)
     return props if isinstance(props, dict) else None
@@ -230,7 +197,8 @@ def repair_assets_list(ctx: Ctx) -> None:
 
 @transform("dlm.repair_asset_roles", reads=("assets.*.role",), writes=("assets.*.roles",))
 def repair_asset_roles(ctx: Ctx) -> None:
-    """An asset `role` (singular, string or list) becomes the STAC `roles` list."""
+    """An asset `role` (singular, string or list) becomes the STAC `roles` list (a `roles` string is wrapped in a
+    list by the rule before)."""
     assets = ctx.get(("assets",))
     if not isinstance(assets, dict):
         return
@@ -239,10 +207,7 @@ def repair_asset_roles(ctx: Ctx) -> None:
             continue
         here = ("assets", key)
         roles = asset.get("roles")
-        if isinstance(roles, str):
-            asset["roles"] = [roles]
-            ctx.repaired([here + ("roles",)], [here + ("roles", "0")], "roles must be a list; wrapped")
-        elif "roles" in asset and not isinstance(roles, list):
+        if "roles" in asset and not isinstance(roles, list):
             ctx.remove(here + ("roles",), f"roles {roles!r} is not a list of strings")
         if "role" not in asset:
             continue
@@ -426,7 +391,9 @@ def repair_eo_bands(ctx: Ctx) -> None:
 
 @transform("dlm.swap_schema_uri", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
 def swap_schema_uri(ctx: Ctx, pattern: str, uri: str, reason: str) -> None:
-    """A schema URI matching `pattern` is replaced in place by `uri`; nothing is added when none matches."""
+    """A schema URI matching `pattern` is replaced in place by `uri`; nothing is added when none matches.
+
+    The beta.3 -> beta2 down rule still calls it; an `extensions` rule with `in_place: true` does the same."""
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
         return
@@ -514,16 +481,10 @@ def item_examples(ctx: Ctx) -> None:
     props = _props(ctx)
     data = props.get("dlm:data") if props else None
     examples = data.get("item_examples") if isinstance(data, dict) else None
-    if not isinstance(examples, list) or not examples:
-        return
     links = ctx.get(("links",))
-    if not isinstance(links, list):
-        if ctx.has(("links",)):
-            ctx.remove(("links",), "links is not a list of links")
-        ctx.invent(("links",), [], "item_examples need a links list")
-        links = ctx.get(("links",))
+    if not isinstance(examples, list) or not examples or not isinstance(links, list):  # the mapping makes links
+        return
     base = P + ("dlm:data", "item_examples")
-    moves = Moves()
     kept: list[Any] = []
     for i, ex in enumerate(examples):
         here = base + (str(i),)
@@ -534,21 +495,20 @@ def item_examples(ctx: Ctx) -> None:
         link = {"rel": "related", "href": url}
         k = len(links)
         dst = ("links", str(k))
-        moves.add(here + ("url",), [dst], "lossy", "example item became a rel=related link (the 'compatible "
-                                                 "example data' meaning has no link relation)")
+        ctx.account(here + ("url",), [dst], "lossy", "example item became a rel=related link (the 'compatible "
+                    "example data' meaning has no link relation)")
         if isinstance(ex.get("title"), str):
             link["title"] = ex["title"]
-            moves.add(here + ("title",), dst + ("title",), "moved")
+            ctx.account(here + ("title",), [dst + ("title",)], "moved")
         link_type = "application/geo+json" if url.lower().endswith(".json") else None
         links.append(link)
         for other in ex:
             if other not in ("url", "title"):
-                moves.drop(here + (other,), f"item_examples field {other!r} has no link counterpart")
+                ctx.dropped(here + (other,), f"item_examples field {other!r} has no link counterpart")
         if link_type:
             link["type"] = link_type
             ctx.created(dst + ("type",), "invented", "a .json example is assumed to be a STAC Item")
     data["item_examples"] = kept
-    moves.apply(ctx)
     if not kept:
         data.pop("item_examples")
 
@@ -573,9 +533,8 @@ def _dim_name(key: str, named_bands: bool) -> str:
     return name or "dim"
 
 
-def _input_bands(ctx: Ctx, props: dict[str, Any], key: str, inp: dict[str, Any], base: Path,
-                 moves: Moves, dsts: list[Path]) -> list[str]:
-    """Band names for mlm:input[].bands; ledger events go to ``moves`` (``dsts``: the bands lists written)."""
+def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Path, dsts: list[Path]) -> list[str]:
+    """Band names for mlm:input[].bands (``dsts``: the bands lists written, one per input entry)."""
     defs = _band_defs(props)
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
     useful = data.get("useful_bands") if isinstance(data.get("useful_bands"), list) else None
@@ -586,10 +545,10 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], key: str, inp: dict[str, Any],
             resolved, how = resolve_band(name, defs)
             src = base + ("band_names", str(j))
             if not isinstance(resolved, str):
-                moves.drop(src, "band name is not a string")
+                ctx.dropped(src, "band name is not a string")
                 continue
             names.append(resolved)
-            moves.add(src, [d + (str(len(names) - 1),) for d in dsts], "transformed" if how else "moved", how)
+            ctx.account(src, [d + (str(len(names) - 1),) for d in dsts], "transformed" if how else "moved", how)
         inp.pop("band_names")
         return names
     eo = [b for b in props.get("eo:bands") or [] if isinstance(b, dict)] if isinstance(props.get("eo:bands"),
@@ -605,9 +564,9 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], key: str, inp: dict[str, Any],
             names.append(resolved)
             here = ubase + (str(j),)
             targets = [d + (str(len(names) - 1),) for d in dsts]
-            moves.add(here + ("name",), targets, "transformed" if how else "moved", how)
+            ctx.account(here + ("name",), targets, "transformed" if how else "moved", how)
             if "index" in u:
-                moves.add(here + ("index",), targets, "lossy",
+                ctx.account(here + ("index",), targets, "lossy",
                           "the band's index in the source file has no MLM field")
             u.pop("name")
             u.pop("index", None)
@@ -624,21 +583,21 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], key: str, inp: dict[str, Any],
                 reason += f" ({len(sel)} indices for {len(names)} named bands)"
             if selected and len(selected) > len(names):  # an index past the named bands has no band to go to
                 for k in range(len(selected)):
-                    moves.add(base + ("selected_bands", str(k)),
+                    ctx.account(base + ("selected_bands", str(k)),
                               [d + (str(k),) for d in dsts] if k < len(names) else [], "lossy", reason)
             else:
-                moves.add(base + ("selected_bands",), dsts, "lossy", reason)
+                ctx.account(base + ("selected_bands",), dsts, "lossy", reason)
             inp.pop("selected_bands")
     elif sel and eo:
         for i in sel:
             name = eo[i].get("name") if 0 <= i < len(eo) else None
             names.append(name if isinstance(name, str) else f"band-{i}")
-        moves.add(base + ("selected_bands",), dsts, "lossy",
+        ctx.account(base + ("selected_bands",), dsts, "lossy",
                   f"selected_bands {selected} read as positions in eo:bands (they may also index the source file)")
         inp.pop("selected_bands")
     elif sel:
         names = [f"band-{i}" for i in sel]
-        moves.add(base + ("selected_bands",), dsts, "lossy",
+        ctx.account(base + ("selected_bands",), dsts, "lossy",
                   f"selected_bands {selected} name no bands (no useful_bands or eo:bands); named band-<index>")
         inp.pop("selected_bands")
     return names
@@ -652,7 +611,7 @@ def _as_list(value: Any) -> list[Any] | None:
     return None
 
 
-def _value_scaling(inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path], moves: Moves
+def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path]
                    ) -> list[dict[str, Any]] | None:
     """value_scaling from scaling_factor and mean/std: z-score mean/s, std/s; s alone -> scale 1/s."""
     skey = "scaling_factor" if "scaling_factor" in inp else None
@@ -667,7 +626,7 @@ def _value_scaling(inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path
 
     def fail(why: str) -> None:
         for k in present:
-            moves.drop(base + (k,), why)
+            ctx.dropped(base + (k,), why)
         _pop_all(inp, present)
 
     if s is None or any(v <= 0 for v in s):
@@ -676,57 +635,53 @@ def _value_scaling(inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path
     if (mkey is None) != (dkey is None) or (mkey and (mean is None or std is None)):
         fail("mean and std must both be numbers or lists of numbers; no value_scaling written")
         return None
+    identity: list[str] = []  # mean 0 and std 1: nothing to fold, only scaling_factor applies
     if mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std):
-        for k in (mkey, dkey):
-            if skey is None:
-                moves.drop(base + (k,), "mean 0 and std 1 leave the data unchanged: no value_scaling needed")
-            else:
-                moves.add(base + (k,), dsts, "transformed", "mean 0 and std 1 leave the data unchanged; only "
-                          "scaling_factor is applied")
-        mean = std = None
-    if mean is None:
         if skey is None:
+            for k in (mkey, dkey):
+                ctx.dropped(base + (k,), "mean 0 and std 1 leave the data unchanged: no value_scaling needed")
             _pop_all(inp, present)
             return None
-        lengths = {len(s)}
-    else:
-        lengths = {len(s), len(mean), len(std)} - {1}
+        identity = [mkey, dkey]
+        mean = std = None
+    lengths = {len(s)} if mean is None else {len(s), len(mean), len(std)} - {1}
     if len(lengths) > 1 or (nbands and lengths and next(iter(lengths)) not in (1, nbands)):
         fail(f"normalisation lists of lengths {sorted({len(x) for x in (s, mean or s, std or s)})} do not match "
              f"each other or the {nbands} bands; no value_scaling written (never padded or truncated)")
+        return None
+    if mean is not None and any(d <= 0 for d in std):
+        fail("a std is not positive (division by zero); no value_scaling written")
         return None
     n = max(lengths) if lengths else 1
 
     def pick(values: list[Any], i: int) -> Any:
         return values[0] if len(values) == 1 else values[i]
 
-    def src(key: str, values_key: Any, i: int) -> Path:
-        return base + (key,) + ((str(i if len(values_key) > 1 else 0),) if isinstance(inp[key], list) else ())
+    out = [{"type": "scale", "value": 1 / pick(s, i)} if mean is None else
+           {"type": "z-score", "mean": pick(mean, i) / pick(s, i), "stddev": pick(std, i) / pick(s, i)}
+           for i in range(n)]
+    for k in identity:
+        ctx.account(base + (k,), dsts, "transformed", "mean 0 and std 1 leave the data unchanged; only "
+                    "scaling_factor is applied")
 
-    out: list[dict[str, Any]] = []
-    for i in range(n):
-        si = pick(s, i)
-        if mean is None:
-            out.append({"type": "scale", "value": 1 / si})
-            continue
-        out.append({"type": "z-score", "mean": pick(mean, i) / si, "stddev": pick(std, i) / si})
-    if mean is not None and any(d <= 0 for d in std):
-        fail("a std is not positive (division by zero); no value_scaling written")
-        return None
-    for d in dsts:
-        for i in range(n):
-            here = d + (str(i),)
-            if skey:
-                why = ("scale by 1/scaling_factor (MLM scale divides)" if mean is None else
-                       "scaling_factor folded into the z-score: mean/scaling_factor, std/scaling_factor")
-                moves.add(src(skey, s, i), [here], "transformed", why)
-            if mean is not None:
-                why = ("folded with scaling_factor: mean_i / scaling_factor" if skey else
-                       "mean and std became a z-score")
-                moves.add(src(mkey, mean, i), [here + ("mean",)] + ([] if skey else [here + ("type",)]),
-                          "transformed", why)
-                why = ("folded with scaling_factor: std_i / scaling_factor" if skey else None)
-                moves.add(src(dkey, std, i), [here + ("stddev",)], "transformed" if skey else "moved", why)
+    def fold(key: str, values: list[Any], fields: tuple[tuple[str, ...], ...], status: str, why: str | None
+             ) -> None:
+        """Each value of ``key`` (one value: all of them) to ``fields`` of the value_scaling objects it makes."""
+        if isinstance(inp[key], list) and len(values) > 1:
+            parts = [(base + (key, str(i)), [i]) for i in range(n)]
+        else:
+            parts = [(base + (key,) + (("0",) if isinstance(inp[key], list) else ()), list(range(n)))]
+        for src, items in parts:
+            ctx.account(src, [d + (str(i),) + f for d in dsts for i in items for f in fields], status, why)
+
+    if skey:
+        fold(skey, s, ((),), "transformed", "scale by 1/scaling_factor (MLM scale divides)" if mean is None else
+             "scaling_factor folded into the z-score: mean/scaling_factor, std/scaling_factor")
+    if mean is not None:
+        fold(mkey, mean, (("mean",),) if skey else (("mean",), ("type",)), "transformed",
+             "folded with scaling_factor: mean_i / scaling_factor" if skey else "mean and std became a z-score")
+        fold(dkey, std, (("stddev",),), "transformed" if skey else "moved",
+             "folded with scaling_factor: std_i / scaling_factor" if skey else None)
     _pop_all(inp, present)
     return out
 
@@ -749,11 +704,7 @@ def inputs(ctx: Ctx) -> None:
     items = ([(P + (key,), value)] if isinstance(value, dict) else
              [(P + (key, str(i)), v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list)
              else [])
-    if not items:  # nothing usable: dlm.leftovers drops it; MLM requires an input, so a placeholder is invented
-        if ctx.get(("type",)) == "Feature" and "mlm:input" not in props:
-            ctx.invent(P + ("mlm:input",), [{"name": "input", "bands": [], "input": {
-                "shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}],
-                "the dlm item describes no usable input; a placeholder of unknown shape (MLM requires one)")
+    if not items:  # nothing usable: dlm.leftovers drops it (and the mapping invents a placeholder input)
         return
     out = props.get("mlm:input")
     if not isinstance(out, list):
@@ -762,14 +713,13 @@ def inputs(ctx: Ctx) -> None:
         props["mlm:input"] = out = []
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
     for base, inp in items:
-        moves = Moves()
         tensors = _tensors(inp.get("input_tensors"))
         count = max(len(tensors), 1)
         start = len(out)
         entries = [P + ("mlm:input", str(start + k)) for k in range(count)]
         name = inp.get("name") if isinstance(inp.get("name"), str) and inp.get("name") else None
-        names = _input_bands(ctx, props, key, inp, base, moves, [e + ("bands",) for e in entries])
-        scaling = _value_scaling(inp, base, len(names), [e + ("value_scaling",) for e in entries], moves)
+        names = _input_bands(ctx, props, inp, base, [e + ("bands",) for e in entries])
+        scaling = _value_scaling(ctx, inp, base, len(names), [e + ("value_scaling",) for e in entries])
         pre = inp.get("pre_processing_function")
         pre_out: Any = None
         if "pre_processing_function" in inp:
@@ -778,9 +728,9 @@ def inputs(ctx: Ctx) -> None:
             else:
                 pre_out = expression(pre)
             if pre_out is None:
-                moves.drop(base + ("pre_processing_function",), "not a function name")
+                ctx.dropped(base + ("pre_processing_function",), "not a function name")
             else:
-                moves.add(base + ("pre_processing_function",), [e + ("pre_processing_function",) for e in entries],
+                ctx.account(base + ("pre_processing_function",), [e + ("pre_processing_function",) for e in entries],
                           "transformed", "became a python processing expression (signature kept as description)")
             inp.pop("pre_processing_function")
         inventions: list[tuple[Path, Any, str]] = []
@@ -789,10 +739,10 @@ def inputs(ctx: Ctx) -> None:
             epath = entries[k]
             entry["name"] = (name if count == 1 else f"{name or 'input'}_{k}") if name else (
                 "input" if count == 1 else f"input_{k}")
-            if name:
-                moves.add(base + ("name",), [epath + ("name",)], "moved" if count == 1 else "transformed",
-                          None if count == 1 else "one input per tensor, numbered")
-            else:
+            if name and k == 0:  # one name for every entry made from this input
+                ctx.account(base + ("name",), [e + ("name",) for e in entries], "moved" if count == 1 else
+                            "transformed", None if count == 1 else "one input per tensor, numbered")
+            elif not name:
                 inventions.append((epath + ("name",), entry["name"], "the dlm input has no name"))
             entry["bands"] = list(names)
             if not names:
@@ -806,7 +756,7 @@ def inputs(ctx: Ctx) -> None:
                     size = tensor[d]
                     dim = _dim_name(d, bool(names))
                     if dim in struct["dim_order"]:
-                        moves.drop(tbase + (d,), f"second {dim!r} dimension")
+                        ctx.dropped(tbase + (d,), f"second {dim!r} dimension")
                         continue
                     idx = len(struct["shape"])
                     ok = isinstance(size, int) and not isinstance(size, bool) and size >= -1
@@ -817,7 +767,7 @@ def inputs(ctx: Ctx) -> None:
                         why += f" (note: {size} channels but {len(names)} bands)"
                     if not ok:
                         why = f"input_tensors.{d} {size!r} is not a size; -1 (variable) written"
-                    moves.add(tbase + (d,), [epath + ("input", "shape", str(idx)),
+                    ctx.account(tbase + (d,), [epath + ("input", "shape", str(idx)),
                                              epath + ("input", "dim_order", str(idx))],
                               "transformed" if ok else "lossy", why)
             else:
@@ -845,11 +795,10 @@ def inputs(ctx: Ctx) -> None:
         if tensors:
             inp.pop("input_tensors")
         elif "input_tensors" in inp:
-            moves.drop(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
+            ctx.dropped(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
             inp.pop("input_tensors")
         if name:
             inp.pop("name")
-        moves.apply(ctx)
         for path, val, why in inventions:
             ctx.invent(path, val, why)
 
@@ -952,13 +901,7 @@ def outputs(ctx: Ctx) -> None:
     items = ([(P + (key,), value)] if isinstance(value, dict) else
              [(P + (key, str(i)), v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list)
              else [])
-    if not items:
-        if ctx.get(("type",)) == "Feature" and "mlm:output" not in props:
-            ctx.invent(P + ("mlm:output",), [{"name": "output", "tasks": [], "result": {
-                "shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}],
-                "the dlm item describes no usable output; a placeholder of unknown shape (MLM requires one)")
-            if "mlm:tasks" not in props:
-                ctx.invent(P + ("mlm:tasks",), [], "mlm:tasks is required; no task is known")
+    if not items:  # the mapping invents a placeholder output
         return
     out = props.get("mlm:output")
     if not isinstance(out, list):
@@ -973,7 +916,6 @@ def outputs(ctx: Ctx) -> None:
         props["mlm:tasks"] = []
     item_tasks = props["mlm:tasks"]
     for base, o in items:
-        moves = Moves()
         inventions: list[tuple[Path, Any, str]] = []
         k = len(out)
         epath = P + ("mlm:output", str(k))
@@ -997,10 +939,10 @@ def outputs(ctx: Ctx) -> None:
                     where.append(tasks_path + (str(len(item_tasks) - 1),))
                 else:
                     where.append(tasks_path + (str(item_tasks.index(task)),))
-                moves.add(base + ("task",), where, "lossy" if lossy else "transformed",
+                ctx.account(base + ("task",), where, "lossy" if lossy else "transformed",
                           lossy or f"task {raw!r} is the MLM task {task!r}")
             else:
-                moves.drop(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
+                ctx.dropped(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
         entry["name"] = task or "output"
         inventions.append((epath + ("name",), entry["name"], "dlm names no output; named after the task"
                            if task else "dlm names no output"))
@@ -1020,18 +962,18 @@ def outputs(ctx: Ctx) -> None:
                 cpath = epath + ("classification:classes", str(j))
                 for src, role in srcs:
                     if role == "value":
-                        moves.add(src, [cpath + ("value",)], "moved")
+                        ctx.account(src, [cpath + ("value",)], "moved")
                     elif role == "label":
-                        moves.add(src, [cpath + (f,) for f in cls if f != "value"], "transformed",
+                        ctx.account(src, [cpath + (f,) for f in cls if f != "value"], "transformed",
                                   "class label became description and name (name cleaned to [0-9A-Za-z-_])")
                     else:
-                        moves.add(src, [cpath], "lossy" if note else "transformed", note or
+                        ctx.account(src, [cpath], "lossy" if note else "transformed", note or
                                   "class_name_mapping entry became a classification class (value from the key, "
                                   "the label as description and name)")
             for b in bad:
-                moves.drop(b, "not a class entry")
+                ctx.dropped(b, "not a class entry")
             if not classes and not bad:
-                moves.drop(cbase, "empty class_name_mapping")
+                ctx.dropped(cbase, "empty class_name_mapping")
             o.pop("class_name_mapping")
         nclasses = o.get("number_of_classes")
         if "number_of_classes" in o:
@@ -1039,25 +981,25 @@ def outputs(ctx: Ctx) -> None:
             if not classes_out and n_ok and (task in CLASS_TASKS):
                 classes_out = [{"value": i, "name": f"class_{i}", "description": f"class {i}"}
                                for i in range(nclasses)]
-                moves.add(base + ("number_of_classes",), [epath + ("classification:classes",)], "lossy",
+                ctx.account(base + ("number_of_classes",), [epath + ("classification:classes",)], "lossy",
                           "no class names: classes class_0..class_{n-1} synthesised from number_of_classes")
             else:
                 why = "implied by the class list and the class dimension of the result"
                 if n_ok and classes_out and nclasses != len(classes_out):
                     why += f" (note: {nclasses} classes declared, {len(classes_out)} listed; all listed kept)"
-                moves.drop(base + ("number_of_classes",), why)
+                ctx.dropped(base + ("number_of_classes",), why)
             o.pop("number_of_classes")
         # result
         fls = o.get("final_layer_size")
         if isinstance(fls, list) and fls and all(isinstance(x, int) and not isinstance(x, bool) for x in fls):
             dims, why = _result_dims(fls, task, len(classes_out))
             entry["result"] = {"shape": list(fls), "dim_order": dims, "data_type": "float32"}
-            moves.add(base + ("final_layer_size",), [epath + ("result", "shape")], "moved")
+            ctx.account(base + ("final_layer_size",), [epath + ("result", "shape")], "moved")
             inventions.append((epath + ("result", "dim_order"), dims, f"no source; {why}"))
             o.pop("final_layer_size")
         else:
             if "final_layer_size" in o:
-                moves.drop(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
+                ctx.dropped(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
                 o.pop("final_layer_size")
             entry["result"] = {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}
             inventions.append((epath + ("result", "shape"), [-1], "no final_layer_size; size unknown"))
@@ -1072,10 +1014,10 @@ def outputs(ctx: Ctx) -> None:
             elif expression(post):
                 entry["post_processing_function"] = expression(post)
             if "post_processing_function" in entry:
-                moves.add(base + ("post_processing_function",), [epath + ("post_processing_function",)],
+                ctx.account(base + ("post_processing_function",), [epath + ("post_processing_function",)],
                           "transformed", "became a python processing expression (signature kept as description)")
             else:
-                moves.drop(base + ("post_processing_function",), "not a function name")
+                ctx.dropped(base + ("post_processing_function",), "not a function name")
             o.pop("post_processing_function")
         dont = o.get("dont_care_index")
         if "dont_care_index" in o:
@@ -1085,14 +1027,13 @@ def outputs(ctx: Ctx) -> None:
                     ctx.remove(P + ("mlm:hyperparameters",), "not an object; replaced")
                 props["mlm:hyperparameters"] = hyper = {}
             if "dont_care_index" in hyper:
-                moves.drop(base + ("dont_care_index",), "mlm:hyperparameters.dont_care_index already set")
+                ctx.dropped(base + ("dont_care_index",), "mlm:hyperparameters.dont_care_index already set")
             else:
                 hyper["dont_care_index"] = dont
-                moves.add(base + ("dont_care_index",), [P + ("mlm:hyperparameters", "dont_care_index")], "moved",
+                ctx.account(base + ("dont_care_index",), [P + ("mlm:hyperparameters", "dont_care_index")], "moved",
                           "MLM has no dont-care field; kept as a hyperparameter")
             o.pop("dont_care_index")
         out.append(entry)
-        moves.apply(ctx)
         for path, val, why in inventions:
             ctx.invent(path, val, why)
     if new_tasks and not item_tasks:
@@ -1175,14 +1116,14 @@ def _forge(url: str) -> bool:
 @transform("dlm.runtime",
            reads=("properties.dlm:runtime",),
            writes=("properties.mlm:framework_version", "properties.mlm:accelerator",
-                   "properties.mlm:accelerator_summary",  # asset keys get -2, -3... when taken:
+                   # asset keys get -2, -3... when taken:
                    "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*"))
 def runtime(ctx: Ctx) -> None:
     """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets.
 
     model_src_url (+commit) and model_handler make a source-code asset with mlm:entrypoint; docker a container
-    asset, a Dockerfile asset and mlm:accelerator; requirement_file and model_artifact assets; instance_suggestion
-    mlm:accelerator_summary."""
+    asset, a Dockerfile asset and mlm:accelerator; requirement_file and model_artifact assets (the mapping copies
+    instance_suggestion to mlm:accelerator_summary)."""
     props = _props(ctx)
     rt = props.get("dlm:runtime") if props else None
     if not isinstance(rt, dict):
@@ -1218,11 +1159,6 @@ def runtime(ctx: Ctx) -> None:
         ctx.created(("assets", key, "roles"), "invented", "the model artefact asset has the mlm:model role")
         kind, why = infer_artifact_type(assets[key])
         ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"required on mlm:model assets; {why}")
-    for k in ("instance_suggestion", "hardware_suggestion"):
-        if isinstance(rt.get(k), str) and "mlm:accelerator_summary" not in props:
-            props["mlm:accelerator_summary"] = rt.pop(k)
-            ctx.lossy([base + (k,)], [P + ("mlm:accelerator_summary",)],
-                      "a compute instance suggestion is not an accelerator description")
 
 
 def _framework_version(ctx: Ctx, props: dict[str, Any], rt: dict[str, Any], base: Path) -> None:
@@ -1373,43 +1309,6 @@ def _is_model_file(name: Any) -> bool:
     if not isinstance(name, str):
         return False
     return infer_artifact_type({"href": name})[0] != "unknown"
-
-
-@transform("dlm.asset_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
-def asset_roles(ctx: Ctx) -> None:
-    """Roles dlm items give their assets ("model artefact") become MLM roles (mlm:model, ...)."""
-    assets = ctx.get(("assets",))
-    if not isinstance(assets, dict):
-        return
-    roles_table = table("dlm_asset_roles")
-    for key, asset in assets.items():
-        roles = asset.get("roles") if isinstance(asset, dict) else None
-        if not isinstance(roles, list):
-            continue
-        new: list[Any] = []
-        origin: dict[int, tuple[int | None, str, str | None]] = {}
-        changed = False
-        for i, role in enumerate(roles):
-            targets = roles_table.get(role.strip().lower(), [role]) if isinstance(role, str) else [role]
-            changed = changed or targets != [role]
-            first = None
-            for t in targets:
-                if t not in new:
-                    new.append(t)
-                first = new.index(t) if first is None else first
-            origin[i] = (first, "kept" if targets == [role] else "transformed",
-                         None if targets == [role] else f"role {role!r} -> {', '.join(targets)}")
-        if not changed:
-            continue
-        path = ("assets", key, "roles")
-        _replace_list(ctx, path, new, origin)
-        # a role that became several: the extra roles are covered by the same source role
-        for i, role in enumerate(roles):
-            targets = roles_table.get(role.strip().lower(), [role]) if isinstance(role, str) else [role]
-            for t in targets[1:]:
-                j = new.index(t)
-                if j != origin[i][0]:
-                    ctx.copied(path + (str(origin[i][0]),), path + (str(j),))
 
 
 @transform("dlm.archive", reads=("properties.dlm:archive", "assets"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, sanitise_name
+from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, rewrite_list, sanitise_name
 
 P = ("properties",)
 OCI = "application/vnd.oci.image.index.v1+json"
@@ -112,18 +112,6 @@ def name(ctx: Ctx) -> None:
     ctx.invent(P + ("mlm:name",), "model", "no title or id to name the model")
 
 
-@transform("ml_model.input", reads=(), writes=("properties.mlm:input",))
-def input_(ctx: Ctx) -> None:
-    """ml-model describes no input tensor: one least-committal input is invented (MLM requires one)."""
-    if ctx.get(("type",)) != "Feature" or ctx.has(P + ("mlm:input",)):
-        return
-    ctx.invent(
-        P + ("mlm:input",),
-        [{"name": "input", "bands": [], "input": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}}],
-        "ml-model describes no input tensor; a placeholder of unknown shape",
-    )
-
-
 @transform(
     "ml_model.asset_roles",
     reads=("assets.*.roles", "item_assets.*.roles"),
@@ -148,24 +136,14 @@ def asset_roles(ctx: Ctx) -> None:
                     origin_of[i].append(new.index(t))
             if new == roles:
                 continue
-            base = (top, key, "roles")
-            parking = ("\0roles",) + base
-            for i in range(len(roles)):
-                ctx.account(base + (str(i),), [parking + (str(i),)], "kept")
-            asset["roles"] = new
+            fate: dict[int, tuple[list[int], str, str | None]] = {}
             for i, role in enumerate(roles):
-                dsts = [base + (str(j),) for j in origin_of[i]]
-                if dsts == [base + (str(i),)] and new[i] == role:
-                    ctx.account(parking + (str(i),), dsts, "kept")
-                elif [new[j] for j in origin_of[i]] == [role]:
-                    ctx.account(parking + (str(i),), dsts, "moved")
+                names = [new[j] for j in origin_of[i]]
+                if names == [role]:
+                    fate[i] = (origin_of[i], "kept" if origin_of[i] == [i] else "moved", None)
                 else:
-                    ctx.account(
-                        parking + (str(i),),
-                        dsts,
-                        "transformed",
-                        f"role {role} -> {', '.join(new[j] for j in origin_of[i])}",
-                    )
+                    fate[i] = (origin_of[i], "transformed", f"role {role} -> {', '.join(names)}")
+            rewrite_list(ctx, (top, key, "roles"), new, fate)
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         if "mlm:artifact_type" not in asset:

@@ -14,6 +14,7 @@ from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import _io_lists, model_assets
+from crosswalk.transforms.mlm.up import rewrite_list as _rewrite_list  # the dlm reverse edges import it from here
 
 P = ("properties",)
 OCI_PREFIX = "application/vnd.oci"
@@ -21,23 +22,6 @@ OCI_PREFIX = "application/vnd.oci"
 
 def _keep(ctx: Ctx) -> bool:
     return bool(ctx.options.get("keep_source"))
-
-
-def _rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[list[int], str, str | None]]) -> None:
-    """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
-    indices: dropped). Like Ctx.replace_list, with the status chosen by the caller."""
-    old = ctx.get(path) or []
-    parking = ("\0downgrade",) + path
-    for i in range(len(old)):
-        ctx.account(path + (str(i),), [parking + (str(i),)], "kept")
-    ctx.put(path, new)
-    for i in range(len(old)):
-        targets, status, reason = fate[i]
-        dsts = [path + (str(j),) for j in targets]
-        if not dsts:
-            ctx.account(parking + (str(i),), [], "dropped", reason)
-        else:
-            ctx.account(parking + (str(i),), dsts, status, reason)
 
 
 def _keys_at_hosts(doc: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
@@ -268,22 +252,6 @@ def band_names(ctx: Ctx) -> None:
                                         f"band {k} (derived bands) has no target before MLM 1.2")
 
 
-@transform("downgrade.every_asset_model", reads=("assets.*.roles",), writes=("assets",))
-def every_asset_model(ctx: Ctx) -> None:
-    """MLM 1.0/1.1 require the mlm:model role on *every* asset (fixed in 1.2). Labelling code or metadata as a
-    model would be false, so assets without that role are dropped (reported)."""
-    assets = ctx.get(("assets",))
-    if not isinstance(assets, dict):
-        return
-    for key in list(assets):
-        asset = assets[key]
-        roles = asset.get("roles") if isinstance(asset, dict) else None
-        if isinstance(roles, list) and "mlm:model" in roles:
-            continue
-        ctx.remove(("assets", key), "MLM 1.0/1.1 require the mlm:model role on every asset and this one is not a "
-                                    "model artefact; the asset has no place before MLM 1.2")
-
-
 # -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
 def _props(ctx: Ctx) -> dict[str, Any] | None:
     props = ctx.get(P)
@@ -480,28 +448,11 @@ def _drop_unused_ml_aoi(ctx: Ctx) -> None:
                                                "relations)")
 
 
-@transform("downgrade.ml_model_placeholder", reads=("assets.<model>.href",), writes=("assets",))
-def ml_model_placeholder(ctx: Ctx) -> None:
-    """The placeholder model asset crosswalk invents for an MLM item without a model artefact (href
-    about:blank) describes nothing; ml-model needs no model asset, so it is removed."""
-    assets = ctx.get(("assets",))
-    if not isinstance(assets, dict):
-        return
-    for key in list(assets):
-        asset = assets[key]
-        if isinstance(asset, dict) and asset.get("href") == "about:blank" and "mlm:model" in (asset.get("roles") or []):
-            ctx.remove(("assets", key), "placeholder model asset (href about:blank): no artefact behind it, and "
-                                        "ml-model needs no model asset")
-
-
 @transform("downgrade.ml_model_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*", "summaries.mlm:*"),
            writes=())
-def ml_model_leftovers(ctx: Ctx, reasons: dict[str, str] | None = None) -> None:
-    """Every MLM field ml-model 1.0.0 cannot carry is dropped with its reason (kept with --keep-source: the
-    ml-model schema accepts mlm:* keys). ``reasons``: the reason of a field, when there is more to say than that
-    ml-model has no such field (the step file holds them)."""
-    reasons = reasons or {}
+def ml_model_leftovers(ctx: Ctx) -> None:
+    """Every other MLM field ml-model 1.0.0 cannot carry is dropped (kept with --keep-source: the ml-model schema
+    accepts mlm:* keys)."""
     for host_path, host in _keys_at_hosts(ctx.doc):
         for key in [k for k in host if isinstance(k, str) and k.startswith("mlm:")]:
-            reason = reasons.get(key, f"ml-model 1.0.0 has no field for {key}")
-            ctx.remove(host_path + (key,), reason)
+            ctx.remove(host_path + (key,), f"ml-model 1.0.0 has no field for {key}")

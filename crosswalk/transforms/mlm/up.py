@@ -62,22 +62,24 @@ def band_names(item: dict[str, Any]) -> list[str]:
     return [b for b in out if isinstance(b, str)]
 
 
+def rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[list[int], str, str | None]]) -> None:
+    """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
+    indices: dropped). Like Ctx.replace_list, with the status chosen by the caller."""
+    old = ctx.get(path) or []
+    parking = ("\0rewrite",) + path
+    for i in range(len(old)):
+        ctx.account(path + (str(i),), [parking + (str(i),)], "kept")
+    ctx.put(path, new)
+    for i in range(len(old)):
+        targets, status, reason = fate[i]
+        dsts = [path + (str(j),) for j in targets]
+        if not dsts:
+            ctx.account(parking + (str(i),), [], "dropped", reason)
+        else:
+            ctx.account(parking + (str(i),), dsts, status, reason)
+
+
 # -- repairs (any version) -----------------------------------------------------------------------------------
-@transform(
-    "mlm.repair_io_objects",
-    reads=("properties.mlm:input", "properties.mlm:output"),
-    writes=("properties.mlm:input[]", "properties.mlm:output[]"),
-)
-def repair_io_objects(ctx: Ctx) -> None:
-    """Early drafts wrote mlm:input/mlm:output as one object; MLM wants a list of them."""
-    for key in ("mlm:input", "mlm:output"):
-        path = P + (key,)
-        value = ctx.get(path)
-        if isinstance(value, dict):
-            ctx.put(path, [value])
-            ctx.repaired([path], [path + ("0",)], f"{key} must be a list of objects; wrapped")
-
-
 def _hex_color(value: Any) -> str | None:
     if isinstance(value, list) and len(value) >= 3 and all(isinstance(c, int) for c in value[:3]):
         return "".join(f"{max(0, min(255, c)):02X}" for c in value[:3])
@@ -90,24 +92,13 @@ def _hex_color(value: Any) -> str | None:
 
 @transform(
     "mlm.repair_classes",
-    reads=("properties.mlm:output[].classification_classes", "properties.mlm:output[].classification:classes"),
+    reads=("properties.mlm:output[].classification:classes",),
     writes=("properties.mlm:output[].classification:classes",),
 )
 def repair_classes(ctx: Ctx) -> None:
-    """Fix the upstream `classification_classes` typo and make each class valid for classification v1.1.0."""
-    from crosswalk.language.pointer import rename_key
-
+    """Make each class valid for classification v1.1.0 (bare labels, descriptions, colour hints, fields the class
+    schema does not define)."""
     for path, out in _io_lists(ctx, "mlm:output"):
-        if "classification_classes" in out:
-            if "classification:classes" in out:
-                ctx.remove(path + ("classification_classes",), "duplicate of classification:classes")
-            else:
-                rename_key(out, "classification_classes", "classification:classes")
-                ctx.repaired(
-                    [path + ("classification_classes",)],
-                    [path + ("classification:classes",)],
-                    "upstream typo classification_classes -> classification:classes",
-                )
         classes = out.get("classification:classes")
         if not isinstance(classes, list):
             continue
@@ -164,38 +155,10 @@ def _undefined_class_fields(ctx: Ctx, here: Path, cls: dict[str, Any]) -> None:
         path = here + (key,)
         empty = value is None or (key == "nodata" and value is False)
         if empty or (key == "title" and value in (cls.get("name"), cls.get("description"))):
-            origins = ctx.origins(path)
-            cls.pop(key)
-            ctx.account(path, [], "dropped", f"the classification class schema defines no {key}")
-            for o in origins:  # nothing lost: null, the default, or the same text as the name or description
-                o.status = "repaired"
+            # nothing lost: null, the default, or the same text as the name or description
+            ctx.remove(path, f"the classification class schema defines no {key}", status="repaired")
         else:
             ctx.remove(path, f"the classification class schema (v1.1.0) defines no {key}")
-
-
-_RESIZE_SPELLING = re.compile(r"^interpolate-(nearest|linear|cubic|area|lanczos4|max)$")
-
-
-@transform(
-    "mlm.repair_input_spellings",
-    reads=("properties.mlm:input[].value_scaling", "properties.mlm:input[].resize_type"),
-    writes=("properties.mlm:input[].value_scaling[]", "properties.mlm:input[].resize_type"),
-)
-def repair_input_spellings(ctx: Ctx) -> None:
-    """pystac's MLM API writes ``value_scaling`` as one object (MLM wants a list of them) and resize types
-    ``interpolate-*`` (MLM spells them ``interpolation-*``)."""
-    for path, item in _io_lists(ctx, "mlm:input"):
-        scaling = item.get("value_scaling")
-        if isinstance(scaling, dict):
-            item["value_scaling"] = [scaling]
-            here = path + ("value_scaling",)
-            ctx.repaired([here], [here + ("0",)], "value_scaling must be a list of scaling objects; wrapped")
-        resize = item.get("resize_type")
-        m = _RESIZE_SPELLING.match(resize) if isinstance(resize, str) else None
-        if m:
-            item["resize_type"] = f"interpolation-{m.group(1)}"
-            here = path + ("resize_type",)
-            ctx.repaired([here], [here], f"{resize!r} is spelt {item['resize_type']!r} in MLM")
 
 
 # Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
