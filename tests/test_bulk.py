@@ -151,11 +151,13 @@ def _check_reports(result, summary_file: Path, n: int) -> list[dict]:
     return reports
 
 
+@pytest.mark.slow  # minutes of CPU on the 2-core machine: CI runs it
 def test_big_catalog_upgrades_every_item_with_reports_matching_the_summary(big) -> None:
     top, result, out, summary_file = big
     _check_reports(result, summary_file, 2000)
 
 
+@pytest.mark.slow  # minutes of CPU on the 2-core machine: CI runs it
 def test_big_catalog_every_item_is_valid(big) -> None:
     """Items made from the same corpus document differ only in ``id`` and links: one of each is validated."""
     from crosswalk.validation.validator import check
@@ -186,6 +188,7 @@ def test_reports_carry_validation(tmp_path: Path) -> None:
     assert result.summary["invalid"] == 0
 
 
+@pytest.mark.slow  # minutes of CPU on the 2-core machine: CI runs it
 def test_big_catalog_mirror_is_complete_and_every_link_resolves(big) -> None:
     top, result, out, _ = big
     src = snapshot(top / "src")
@@ -207,6 +210,7 @@ def test_big_catalog_mirror_is_complete_and_every_link_resolves(big) -> None:
     assert mirrored["catalog.json"] == src["catalog.json"]
 
 
+@pytest.mark.slow  # minutes of CPU on the 2-core machine: CI runs it
 def test_rerun_on_an_upgraded_catalog_changes_nothing(big) -> None:
     top, _, out, _ = big
     before = snapshot(out)
@@ -566,6 +570,7 @@ def _kill_trials(tmp_path: Path, mode: str, jobs: list[int]) -> int:
     return partial
 
 
+@pytest.mark.slow  # minutes of CPU on the 2-core machine: CI runs it
 def test_killed_in_place_runs_leave_every_file_whole_and_a_rerun_finishes(tmp_path: Path) -> None:
     partial = _kill_trials(tmp_path, "in-place", [1, 2, 1, 2, 2])
     assert partial >= 1, "no kill landed in the middle of the writes; the test proved nothing"

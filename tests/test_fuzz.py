@@ -15,6 +15,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 from hypothesis import given
@@ -74,6 +75,7 @@ def test_a_mutated_document_is_one_line_never_a_crash_and_never_touches_its_inpu
             assert not (work / "report.json").exists()  # nothing is written for a failed document
 
 
+@pytest.mark.slow  # a bulk run per example: CI runs it
 @given(SEED, RANDOM)
 def test_a_directory_of_mutated_documents_is_converted_to_the_end(seed, rng) -> None:
     texts = [fuzz.mutate(seed[1], rng) for _ in range(4)]
