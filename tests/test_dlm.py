@@ -91,10 +91,21 @@ def run_part(name: str, doc: dict[str, Any], edge: str = "dlm-beta_1.0.0-beta.3_
     rules = load_mapping(ROOT / "mappings" / f"{edge}.yaml", "up").rules
     start = next(i for i, r in enumerate(rules) if r.op == "transform" and r.args["name"] == name)
     end = next((i for i in range(start + 1, len(rules)) if rules[i].op == "transform"), len(rules))
+    return run_rules_on(rules[start:end], doc)
+
+
+def run_op(op: str, doc: dict[str, Any], edge: str = "dlm-beta_1.0.0-beta.3__mlm_1.5.2",
+           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run the first rule with op ``op`` of an upgrade mapping on a copy of ``doc``."""
+    rules = load_mapping(ROOT / "mappings" / f"{edge}.yaml", "up").rules
+    return run_rules_on(tuple(r for r in rules if r.op == op)[:1], doc)
+
+
+def run_rules_on(rules: Any, doc: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ledger = Ledger(doc)
     ledger.step = "test"
     work = copy.deepcopy(doc)
-    run_rules(rules[start:end], Ctx(work, ledger))
+    run_rules(rules, Ctx(work, ledger))
     fields = ledger.entries()
     problems = coverage_problems(doc, work, fields) + ledger_problems(doc, work, fields)
     assert not problems, problems
@@ -232,7 +243,7 @@ def test_repair_polygon_ring() -> None:
     assert run("dlm.repair_polygon_rings", closed)[0] == closed
 
 
-def test_repair_strings_and_provider_roles() -> None:
+def test_repair_provider_roles() -> None:
     doc = item(
         {
             "dlm:runtime": {"version": 1.5, "framework": "PyTorch"},
@@ -242,13 +253,26 @@ def test_repair_strings_and_provider_roles() -> None:
             ],
         }
     )
-    work, _ = run("dlm.repair_strings", doc)
-    assert work["properties"]["dlm:runtime"]["version"] == "1.5"
     work, fields = run("dlm.repair_provider_roles", doc)
     assert work["properties"]["providers"][0]["roles"] == ["licensor", "host"]
     assert work["properties"]["providers"][1]["roles"] == ["producer"]
     assert entry_for(fields, "/properties/providers/0/roles/0")["status"] == "lossy"
     assert entry_for(fields, "/properties/providers/1/roles/1")["status"] == "dropped"
+
+
+@pytest.mark.parametrize("edge", ["dlm-beta_1.0.0-beta.2__dlm-beta_1.0.0-beta.3", "dlm-beta_1.0.0-beta.3__mlm_1.5.2",
+                                  "dlm_1.0.0-draft__mlm_1.5.2"])
+def test_numbers_where_dlm_wants_strings_are_written_as_strings(edge: str) -> None:
+    """The dlm schemas type the runtime version, docker tag and names as strings; hand-written files put numbers."""
+    doc = item({"dlm:runtime": {"version": 1.1, "docker": {"tag": 3, "gpu": True}}, "title": 7}, collection=12)
+    work, fields = run_op("to_string", doc, edge)
+    assert work["properties"]["dlm:runtime"] == {"version": "1.1", "docker": {"tag": "3", "gpu": True}}
+    assert (work["properties"]["title"], work["collection"]) == ("7", "12")
+    e = entry_for(fields, "/properties/dlm:runtime/docker/tag")
+    assert (e["status"], e["reason"]) == ("repaired", "number 3 where a string belongs; written as '3'")
+    e = entry_for(fields, "/properties/dlm:runtime/version")
+    assert e["status"] == "repaired" and "trailing zeros" in e["reason"]
+    assert entry_for(fields, "/properties/dlm:runtime/docker/gpu")["status"] == "kept"
 
 
 def test_repair_eo_bands() -> None:
@@ -267,15 +291,6 @@ def test_repair_eo_bands() -> None:
     assert bands[1]["center_wavelength"] == 0.85 and "common_name" not in bands[2]
     assert entry_for(fields, "/properties/eo:bands/0/center_wavelength")["status"] == "repaired"
     assert entry_for(fields, "/properties/eo:bands/2/common_name")["status"] == "dropped"
-
-
-def test_swap_schema_uri_adds_nothing_when_absent() -> None:
-    args = {"pattern": r"https://old/.*", "uri": "https://new/schema.json", "reason": "renamed URI"}
-    work, _ = run("dlm.swap_schema_uri", item({}, stac_extensions=["dl-model"]), **args)
-    assert work["stac_extensions"] == ["dl-model"]
-    work, fields = run("dlm.swap_schema_uri", item({}, stac_extensions=["a", "https://old/x"]), **args)
-    assert work["stac_extensions"] == ["a", "https://new/schema.json"]
-    assert entry_for(fields, "/stac_extensions/1")["status"] == "transformed"
 
 
 # -- small helpers ----------------------------------------------------------------------------------------------
@@ -680,6 +695,22 @@ def test_beta2_to_beta3_swaps_the_schema_uri_in_place() -> None:
     assert result.document["stac_extensions"] == ["dl-model"]
 
 
+def test_beta3_to_beta2_swaps_the_schema_uri_back_in_place() -> None:
+    beta2 = "https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"
+    beta3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
+    eo = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
+    doc = item({"dlm:data": {"data_type": "uint8"}}, stac_extensions=[eo, beta3])
+    result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.2", validate=False, verify=True)
+    assert result.ok, result.error
+    assert result.document["stac_extensions"] == [eo, beta2]
+    assert result.document["properties"]["dlm:data"] == {"dtype": "uint8"}
+    e = entry_for(result.report["fields"], "/stac_extensions/1")
+    assert e["status"] == "transformed" and "beta.3 schema URI replaced" in e["reason"]
+    short = item({"dlm:data": {"data_type": "uint8"}}, stac_extensions=["dl-model"])  # valid in both: stays
+    result = pipeline.convert(short, to="dlm-beta@1.0.0-beta.2", validate=False, verify=True)
+    assert result.document["stac_extensions"] == ["dl-model"]
+
+
 # -- the done-criteria: whole documents ------------------------------------------------------------------------------
 @pytest.mark.parametrize("src", corpus_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_corpus_documents_convert_valid(src: Path) -> None:
@@ -794,6 +825,26 @@ def test_current_dlm_item_uses_stac_1_1_bands() -> None:
     assert doc["properties"]["mlm:batch_size_suggestion"] == 4
     assert doc["assets"]["mlm:source_code"]["href"].endswith("/tree/4f2c9e1")
     assert doc["assets"]["mlm:container"]["href"] == "ghcr.io/example/utae-crop-type:1.0.0"
+
+
+@pytest.mark.parametrize(("given", "status", "reason"), [
+    ({"stac_version": "1.0.0"}, "transformed", "STAC 1.0.0 upgraded to 1.1.0: bands is a STAC 1.1 field"),
+    ({}, "invented", "bands is a STAC 1.1 field"),
+    ({"stac_version": "1.1.0"}, "kept", None),
+])
+def test_stac_1_1_bands_make_the_item_stac_1_1(given: dict[str, Any], status: str, reason: str | None) -> None:
+    """`bands` is a STAC 1.1 field: the current dlm item's stac_version becomes 1.1.0 (the step's own rules)."""
+    doc = item({"bands": [{"name": "B04"}]})
+    doc.pop("stac_version")
+    doc.update(given)
+    rules = load_mapping(ROOT / "mappings" / "dlm_1.0.0-draft__mlm_1.5.2.yaml", "up").rules
+    mine = tuple(r for r in rules if r.op in ("default", "set") and r.args["path"] == "/stac_version")
+    work, fields = run_rules_on(mine, doc)
+    assert work["stac_version"] == "1.1.0"
+    e = created(fields, "/stac_version") if status == "invented" else entry_for(fields, "/stac_version")
+    assert e["status"] == status and e.get("reason") == reason
+    no_bands = item({})
+    assert run_rules_on(mine, no_bands)[0]["stac_version"] == "1.0.0"
 
 
 # -- crosswalk's dlm schemas ----------------------------------------------------------------------------------------

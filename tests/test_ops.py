@@ -744,3 +744,82 @@ def test_map_values_ignore_case_and_an_entrys_own_reason(run):
     assert at(entries, "/roles/2")["reason"] == "renamed"
     doc, _ = run(rule.replace("ignore_case: true", "ignore_case: false"), {"roles": ["Model Weight"]})
     assert doc == {"roles": ["Model Weight"]}  # exact keys by default
+
+
+def test_drop_keys_by_prefix_names_each_key_in_its_reason(run):
+    """``keys: {prefix}``: the members of each matched object whose names start with the prefix are dropped (the
+    object stays), each with the reason's ``{key}`` filled in; a matched value that is no object is left alone."""
+    rule = """
+    - drop:
+        path: [$.properties, $.assets.*]
+        keys: {prefix: "mlm:"}
+        reason: "the target has no field for {key}"
+    """
+    src = {"properties": {"mlm:name": "m", "title": "t", "mlm:input": [{"name": "x"}]},
+           "assets": {"a": {"href": "h", "mlm:artifact_type": "pt"}, "b": "not an object"}}
+    doc, entries = run(rule, src)
+    assert doc == {"properties": {"title": "t"}, "assets": {"a": {"href": "h"}, "b": "not an object"}}
+    e = at(entries, "/properties/mlm:input/0/name")
+    assert (e["status"], e["reason"]) == ("dropped", "the target has no field for mlm:input")
+    e = at(entries, "/assets/a/mlm:artifact_type")
+    assert (e["status"], e["reason"]) == ("dropped", "the target has no field for mlm:artifact_type")
+    assert at(entries, "/properties/title")["status"] == "kept"
+
+
+def test_to_string_writes_numbers_as_text_with_their_value_in_the_reason(run):
+    """``to_string``: an integer or float becomes its decimal text in place; a float gets ``float_reason``; strings
+    and booleans stay as they are."""
+    rule = """
+    - to_string:
+        path: [$.a, $.b, $.c, $.d]
+        status: repaired
+        reason: "{value!r} became {text!r}"
+        float_reason: "{value!r} became {text!r}; trailing zeros cannot be known"
+    """
+    doc, entries = run(rule, {"a": 3, "b": 1.10, "c": True, "d": "x"})
+    assert doc == {"a": "3", "b": "1.1", "c": True, "d": "x"}
+    assert (at(entries, "/a")["status"], at(entries, "/a")["reason"]) == ("repaired", "3 became '3'")
+    assert at(entries, "/b")["reason"] == "1.1 became '1.1'; trailing zeros cannot be known"
+    assert at(entries, "/c")["status"] == at(entries, "/d")["status"] == "kept"
+
+
+@pytest.mark.parametrize("reason", ["{value.__class__}", "{value[0]}", "{other}"])
+def test_reason_templates_take_only_their_named_fields(run, reason):
+    """A reason template is plain str.format with fixed names: attribute or index access is refused at load."""
+    with pytest.raises(Exception, match="is not one of"):
+        run(f'- to_string: {{path: $.a, reason: "{reason}"}}', {"a": 1})
+    with pytest.raises(Exception, match="is not one of"):
+        run(f'- drop: {{path: $.p, keys: {{prefix: "x:"}}, reason: "{reason}"}}', {"p": {"x:a": 1}})
+
+
+def test_a_pointer_ending_in_dash_appends_to_a_list(run):
+    """JSON Pointer's ``-`` (RFC 6901: the element after the last) makes ``default``/``set`` append to a list; with
+    ``not_contains`` the value is added once (an asset with mlm:entrypoint gains the ``code`` role)."""
+    rule = """
+    - each:
+        path: $.assets.*
+        rules:
+          - default:
+              path: /roles/-
+              value: code
+              when: {exists: /entry, not_contains: {/roles: code}}
+              reason: entry needs the code role
+    """
+    src = {"assets": {"a": {"entry": "m:f", "roles": ["data"]}, "b": {"entry": "m:f", "roles": ["code"]},
+                      "c": {"roles": ["data"]}}}
+    doc, entries = run(rule, src)
+    assert [doc["assets"][k]["roles"] for k in "abc"] == [["data", "code"], ["code"], ["data"]]
+    assert {p: e["reason"] for p, e in created(entries).items()} == {"/assets/a/roles/1": "entry needs the code role"}
+    assert at(entries, "/assets/a/roles/0")["status"] == "kept"
+    doc, _ = run("- set: {path: /-, value: 1, reason: a key named -}", {})
+    assert doc == {"-": 1}  # on an object "-" is an ordinary key
+
+
+def test_set_names_the_value_it_replaces(run):
+    """``set``: ``{old}`` in the reason is the value replaced; a new value is invented with the reason as written."""
+    rule = '- set: {path: /v, value: "1.1.0", reason: "{old} became 1.1.0"}'
+    doc, entries = run(rule, {"v": "1.0.0"})
+    assert doc == {"v": "1.1.0"}
+    assert (at(entries, "/v")["status"], at(entries, "/v")["reason"]) == ("transformed", "1.0.0 became 1.1.0")
+    with pytest.raises(Exception, match="is not one of"):
+        run('- set: {path: /v, value: 1, reason: "{old.__class__}"}', {"v": 0})

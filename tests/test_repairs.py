@@ -87,6 +87,19 @@ def test_a_core_short_id_is_dropped() -> None:
     assert entries(result, f"/stac_extensions/{len(doc['stac_extensions']) - 1}")[0]["status"] == "dropped"
 
 
+def test_a_short_id_whose_uri_is_listed_too_is_dropped_not_repeated() -> None:
+    """Two spellings of one extension (the short id and its URI, or two short ids) leave the URI once."""
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    eo = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
+    doc["stac_extensions"] = ["eo", *[u for u in doc["stac_extensions"] if u != eo], eo, "proj", "projection"]
+    result = pipeline.convert(doc, verify=True)
+    uris = result.document["stac_extensions"]
+    assert uris.count(eo) == 1 and uris.count("https://stac-extensions.github.io/projection/v1.1.0/schema.json") == 1
+    assert "eo" not in uris and "proj" not in uris and "projection" not in uris
+    (entry,) = entries(result, "/stac_extensions/0")
+    assert (entry["status"], entry["reason"]) == ("dropped", "STAC 1.0 lists extensions by schema URI")
+
+
 # -- repairs and invariants on an empty plan ----------------------------------------------------------------------
 def test_a_clean_document_at_the_target_is_a_no_op() -> None:
     doc = load("stac-model-0.6.1-eurosat_resnet.json")

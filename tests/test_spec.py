@@ -36,13 +36,15 @@ def test_every_mapping_file_loads(path: Path):
 def test_step_invariants_end_upgrade_steps_inside_the_family_once():
     """An upgrade step inside MLM ends with the invariants of the version it lands on, in the registry's order,
     and a rule the step lists itself is not run twice; downgrades and steps from other families get none."""
-    names = lambda m: [r.args["name"] for r in m.rules if r.op == "transform"]  # noqa: E731
+    names = lambda m: [r.args["name"] if r.op == "transform" else f"{r.op} {r.args['path']}"  # noqa: E731
+                       for r in m.rules if r.op in ("transform", "each")]
     by_id = {m.id: m for m in load_mappings()}
     assert names(by_id["mlm_1.1.0__mlm_1.2.0"]) == ["mlm.band_definitions"]
     assert names(by_id["mlm_1.5.1__mlm_1.5.2"]) == [
         "mlm.value_scaling", "mlm.band_definitions", "mlm.artifact_type", "mlm.dim_order_bands",
-        "mlm.entrypoint_code_role",
+        "each $.assets.*",  # mlm:entrypoint needs the code role
     ]
+    assert names(by_id["mlm_1.4.0__mlm_1.5.0"]).count("each $.assets.*") == 1
     up_1_4 = names(by_id["mlm_1.3.0__mlm_1.4.0"])
     assert up_1_4.count("mlm.value_scaling") == 1 and up_1_4.count("mlm.artifact_type") == 1
     assert up_1_4[-1] == "mlm.band_definitions"

@@ -237,3 +237,81 @@ def test_float_edge_cases_written_as_json_writes_them():
     for value in (1e-05, 1e-300, -2.5e-8, 0.00012, 1e16, float(2**53)):
         assert dumps({"v": value}) == json.dumps({"v": value}, indent=2) + "\n"
         assert math.isfinite(json.loads(dumps({"v": value}))["v"])
+
+
+# The depth limit read off the text (what orjson accepted) answers as the walk of the parsed document does;
+# strings full of brackets and quotes are what could mislead it.
+BRACKETY = st.text(alphabet='[]{}"\\ a', max_size=6)
+DEEP_JSON = st.recursive(
+    st.none() | st.integers() | BRACKETY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(BRACKETY, inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(DEEP_JSON, st.integers(min_value=0, max_value=8), st.booleans())
+def test_depth_read_off_the_text_equals_the_walk(value, limit, pretty):
+    from crosswalk.io.parse import _text_within_depth, _within_depth
+
+    raw = json.dumps(value, indent=1 if pretty else None, ensure_ascii=False).encode("utf-8")
+    fast = _text_within_depth(raw, limit)
+    assert fast is None if b"\\" in raw else fast == _within_depth(value, limit)
+
+
+def test_depth_limit_from_the_text_at_the_real_limit():
+    from crosswalk.io.limits import MAX_DEPTH, LimitError
+    from crosswalk.io.parse import _text_within_depth, _within_depth, load_json_checked
+
+    for depth in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1):
+        value: object = 1
+        for _ in range(depth):
+            value = {"k": [value]} if depth % 2 else [value]
+        raw = json.dumps(value).encode()
+        assert _text_within_depth(raw, MAX_DEPTH) == _within_depth(value, MAX_DEPTH)
+        if _within_depth(value, MAX_DEPTH):
+            assert load_json_checked(raw, "deep.json") == (value, [])
+        else:
+            with pytest.raises(LimitError, match="nested more than"):
+                load_json_checked(raw, "deep.json")
+
+
+POINTER_KEYS = st.text(alphabet="ab~/01", max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.integers(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(POINTER_KEYS, inner, max_size=3),
+        max_leaves=15,
+    ),
+    st.lists(POINTER_KEYS, max_size=4),
+)
+def test_report_pointer_check_equals_exists(doc, keys):
+    """The report's one-pass ``to`` check (every conversion runs it) answers as exists(parse_pointer(...))."""
+    from crosswalk.engine.report import _has
+    from crosswalk.language.pointer import exists, parse_pointer, to_pointer
+
+    pointer = to_pointer(tuple(keys))
+    assert _has(doc, pointer) == exists(doc, parse_pointer(pointer))
+
+
+TRICKY = st.sampled_from(["[0.00001", "abc1e-", "x 1e-5", ":-0.00002", "1.5e-07", "e-", "0.0000"]) | st.text(
+    alphabet="0123456789.e- [:,\n", max_size=10
+)
+SMALL_FLOATS = st.floats(min_value=-1e-3, max_value=1e-3) | st.sampled_from([1e-05, -2.5e-08, 0.00001, 1e-300])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.recursive(
+        SMALL_FLOATS | TRICKY | st.integers(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TRICKY, inner, max_size=4),
+        max_leaves=20,
+    )
+)
+def test_dumps_small_floats_and_float_like_strings_as_json_writes_them(value):
+    """The float check looks only at the lines its shapes point at: still json.dumps's bytes, whatever strings
+    that look like small floats stand beside (or instead of) real ones."""
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

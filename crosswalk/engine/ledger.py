@@ -148,7 +148,7 @@ class Ledger:
             self._record_subtree(path, value, done)
 
     def _record_subtree(self, path: Path, value: Any, done: _Recorded) -> None:
-        if done.children and not _is_leaf(value):
+        if done.children:  # parts recorded already (so ``value`` is a container: they are members of it)
             for key, member in _members(value):
                 below = done.children.get(key)
                 if below is None:
@@ -380,7 +380,7 @@ class _Fold:
 
     Votes: every node shares its vote equally among its children, so a long list does not outvote its siblings
     (36 repaired band names should not make a whole input object "repaired"); a leaf's share in the vote of its
-    ancestor at depth d is weights(leaf)[d]. A bucket sums its leaves' shares in another order than one leaf at a
+    ancestor at depth d is _shares(its path)[d]. A bucket sums its leaves' shares in another order than one leaf at a
     time, so float sums may differ in their last bits: where that could tip a close vote, the vote is recounted
     leaf by leaf in document order, so the outcome is always that of a leaf-by-leaf count."""
 

@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import re
+import string
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crosswalk.engine.writes import check_writes
@@ -187,7 +188,11 @@ class Op:
 
     @staticmethod
     def target(rule: Rule, ctx: Ctx, key: str) -> Path:
-        return ctx.base + rule.parsed[key]
+        path = ctx.base + rule.parsed[key]
+        parent = ctx.get(path[:-1], None) if path and path[-1] == "-" else None
+        if isinstance(parent, list):  # JSON Pointer's "-": the element after the last (an append)
+            path = path[:-1] + (str(len(parent)),)
+        return path
 
 
 def _cell(items: Any) -> str:
@@ -274,20 +279,29 @@ class Copy(Op):
 
 class Set(Op):
     name = "set"
-    summary = "Set a constant; reported invented when new, transformed when it replaces a value."
+    summary = (
+        "Set a constant; reported invented when new, transformed when it replaces a value (`{old}` in the reason "
+        "is the value replaced)."
+    )
     required = ("path", "value", "reason")
     properties = {"path": POINTER, "value": {}, "reason": REASON}
     has_paths = False
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        check_template(args["reason"], ("old",))
+        return super().compile(args)
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ctx.current = self.target(rule, ctx, "path")
         value = rule.args["value"]
         if not (ctx.has(path) and ctx.get(path) == value):
-            ctx.set(path, copy.deepcopy(value), rule.args["reason"])
+            reason = rule.args["reason"].format(old=ctx.get(path)) if ctx.has(path) else rule.args["reason"]
+            ctx.set(path, copy.deepcopy(value), reason)
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         value = json.dumps(rule.args["value"], ensure_ascii=False)  # the guide shows JSON, not Python
-        return "—", f"`{rule.args['path']}` = `{value}`", rule.args["reason"]
+        reason = rule.args["reason"]
+        return "—", f"`{rule.args['path']}` = `{value}`", template_text(reason) if self.name == "set" else reason
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         return ()
@@ -303,6 +317,7 @@ class Default(Set):
         "which is dropped); reported invented (or filled from --fill)."
     )
     properties = {"path": POINTER, "value": {}, "reason": REASON, "unless_type": {"enum": list(JSON_TYPES)}}
+    compile = Op.compile  # a default writes only where nothing is: its reason is plain text, no `{old}`
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ctx.current = self.target(rule, ctx, "path")
@@ -321,19 +336,77 @@ class Drop(Op):
         "defect removed, nothing lost)."
     )
     required = ("path", "reason")
-    properties = {"path": PATHS, "reason": REASON, "status": {"enum": ["dropped", "repaired"]}}
+    properties = {
+        "path": PATHS,
+        "reason": REASON,
+        "status": {"enum": ["dropped", "repaired"]},
+        "keys": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["prefix"],
+            "properties": {"prefix": {"type": "string", "minLength": 1}},
+            "description": "drop the members of the matched objects whose names start with `prefix` (not the "
+            "objects); `{key}` in the reason is the member's name",
+        },
+    }
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "keys" in args:
+            check_template(args["reason"], ("key",))
+        return super().compile(args)
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         status = rule.args.get("status", "dropped")
+        if "keys" in rule.args:
+            self._drop_keys(rule, ctx, status)
+            return
         for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
             ctx.current = path
             ctx.remove(path, rule.args["reason"], status)
 
+    @staticmethod
+    def _drop_keys(rule: Rule, ctx: Ctx, status: str) -> None:
+        """Members selected by name prefix, in each matched object's key order (a family's leftover fields)."""
+        prefix = rule.args["keys"]["prefix"]
+        for host in ctx.find(rule):
+            value = ctx.get(host)
+            for key in [k for k in value if k.startswith(prefix)] if isinstance(value, dict) else ():
+                ctx.current = host + (key,)
+                ctx.remove(host + (key,), rule.args["reason"].format(key=key), status)
+
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _paths(rule.args), "—", rule.args["reason"]
+        paths = _paths(rule.args)
+        if "keys" in rule.args:
+            paths = "<br>".join(f"`{p}.{rule.args['keys']['prefix']}*`" for p in _as_list(rule.args["path"]))
+            return paths, "—", template_text(rule.args["reason"])
+        return paths, "—", rule.args["reason"]
+
+    def reads(self, rule: Rule) -> tuple[str, ...]:
+        paths = super().reads(rule)
+        return tuple(f"{p}.'{rule.args['keys']['prefix']}*'" for p in paths) if "keys" in rule.args else paths
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
         return ()
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def check_template(text: str, names: tuple[str, ...]) -> str:
+    """A reason template: plain ``str.format`` fields from a fixed set of names (``{key}``, ``{value!r}``); no
+    attribute or index access, so a mapping file cannot reach into Python objects."""
+    for _, field, _, _ in string.Formatter().parse(text):
+        if field is not None and field not in names:
+            raise ValueError(f"reason {text!r}: {{{field}}} is not one of {', '.join(names)}")
+    return text
+
+
+def template_text(text: str) -> str:
+    """A reason template as the guide shows it: each field as ```<name>``` (in backticks: markdown would take a
+    bare ``<name>`` for an HTML tag)."""
+    return "".join(lit + (f"`<{field}>`" if field is not None else "")
+                   for lit, field, _, _ in string.Formatter().parse(text))
 
 
 class MapValues(Op):
@@ -420,6 +493,40 @@ class Wrap(Op):
             if not isinstance(value, list):
                 ctx.put(path, [value])
                 ctx.account(path, [path + ("0",)], status, reason)
+
+
+class ToString(Op):
+    name = "to_string"
+    summary = (
+        "Write a matched number (not a boolean) as its decimal text, in place; `{value}` and `{text}` in the "
+        "reason are the number and the text, and `float_reason` (same fields) is used for a non-integer number, "
+        "whose text cannot keep trailing zeros the source may have meant (`status: repaired`: an input defect)."
+    )
+    required = ("path", "reason")
+    properties = {"path": PATHS, "reason": REASON, "float_reason": REASON,
+                  "status": {"enum": ["transformed", "repaired"]}}
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        for key in ("reason", "float_reason"):
+            if key in args:
+                check_template(args[key], ("value", "text"))
+        return super().compile(args)
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        status = rule.args.get("status", "transformed")
+        for path in ctx.find(rule):
+            ctx.current = path
+            value = ctx.get(path)
+            if not is_type(value, "number"):
+                continue
+            text = str(value)
+            reason = rule.args.get("float_reason", rule.args["reason"]) if isinstance(value, float) else \
+                rule.args["reason"]
+            ctx.put(path, text)
+            ctx.account(path, [path], status, reason.format(value=value, text=text))
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        return _paths(rule.args), "same place, as text", template_text(rule.args["reason"])
 
 
 class Unwrap(Op):

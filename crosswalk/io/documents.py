@@ -128,13 +128,38 @@ def _orjson_as_json(doc: Any) -> bytes | None:
         fast = _fast_dumps(doc, option=_INDENT_2 | _NEWLINE)
     except TypeError:
         return None
-    shapes = fast.translate(_NUMBER_SHAPES)
-    maybe = shapes.startswith((b"0.0000", b"-0.0000")) or any(shape in shapes for shape in _SMALL_FLOAT_SHAPES)
-    if maybe and _UNLIKE_JSON_MODULE.search(fast):
+    if _unlike_json_module(fast):
         return None
     if b"null" in fast and _fast_loads(fast) != doc:
         return None
     return fast
+
+
+def _unlike_json_module(fast: bytes) -> bool:
+    """Whether orjson's indented output has a float json.dumps writes otherwise (`_UNLIKE_JSON_MODULE` matches).
+    The pattern runs only on the lines holding one of `_SMALL_FLOAT_SHAPES` (or starting the text with
+    ``0.0000``): a match lies within the line of its number (``^`` matches at a line's start, and ``\\s*`` then
+    takes only that line's indent), and such a number's line holds a shape. The shapes are found by their rare
+    tails (``e-``, ``0.0000``; a leading space is everywhere in indented text), the byte before checked."""
+    shapes = fast.translate(_NUMBER_SHAPES)
+    if shapes.startswith((b"0.0000", b"-0.0000")) and _UNLIKE_JSON_MODULE.search(fast, 0, _line_end(fast, 0)):
+        return True
+    for tail, heads in ((b"e-", (b"0", b"1")), (b"0.0000", (b" ", b" -"))):
+        at = shapes.find(tail)
+        while at != -1:
+            head = next((h for h in heads if shapes.endswith(h, 0, at)), None)
+            if head is not None:  # a shape: head + tail
+                start = fast.rfind(b"\n", 0, at - len(head)) + 1  # the line holding the shape's first byte ...
+                end = _line_end(fast, at + len(tail) - 1)  # ... to the end of the line holding its last
+                if _UNLIKE_JSON_MODULE.search(fast, start, end):
+                    return True
+            at = shapes.find(tail, at + 1)
+    return False
+
+
+def _line_end(text: bytes, at: int) -> int:
+    end = text.find(b"\n", at)
+    return len(text) if end == -1 else end
 
 
 def write_atomic(path: str | Path, text: str) -> None:

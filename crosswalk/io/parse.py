@@ -79,9 +79,31 @@ def load_json_checked(data: str | bytes, href: str) -> tuple[Any, list[dict[str,
         except ValueError:
             pass  # load_json explains, or reads what json accepts and sanitize repairs
         else:
-            return doc, ([] if _within_depth(doc, MAX_DEPTH) else sanitize(doc, href))  # sanitize names the path
+            within = _text_within_depth(raw, MAX_DEPTH)
+            if within is None:
+                within = _within_depth(doc, MAX_DEPTH)
+            return doc, ([] if within else sanitize(doc, href))  # sanitize names the path
     doc = load_json(data, href)
     return doc, sanitize(doc, href)
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
+def _text_within_depth(raw: bytes, limit: int) -> bool | None:
+    """`_within_depth` read off the text orjson has just accepted, at C speed: without a backslash, the quotes
+    delimit the strings exactly, so what lies between them is the structure; its brackets alone, one nesting
+    level removed per pass (every innermost pair at once), empty within ``limit`` passes. None when the text has
+    a backslash (an escaped quote would mislead the split): the walk of the parsed document decides."""
+    if b"\\" in raw:
+        return None
+    shape = b"".join(raw.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not shape:
+            return True
+        shape = _INNERMOST.sub(b"", shape)
+    return not shape
 
 
 def _within_depth(doc: Any, limit: int) -> bool:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
-from crosswalk.transforms import table, transform
+from crosswalk.transforms import transform
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
@@ -34,15 +34,6 @@ def repair_datetimes(ctx: Ctx) -> None:
             ctx.repaired([("properties", key)], [("properties", key)], "no time zone; UTC assumed")
 
 
-@transform("stac.repair_id", reads=("id",), writes=("id",))
-def repair_id(ctx: Ctx) -> None:
-    """STAC ids are strings: a numeric id becomes its decimal string."""
-    value = ctx.get(("id",))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        ctx.put(("id",), str(value))
-        ctx.repaired([("id",)], [("id",)], "numeric id turned into a string")
-
-
 @transform("stac.repair_collection", reads=("collection", "links"), writes=("collection",))
 def repair_collection(ctx: Ctx) -> None:
     """An Item's `collection` needs a rel=collection link; without one STAC forbids it, so it is dropped."""
@@ -55,27 +46,6 @@ def repair_collection(ctx: Ctx) -> None:
     if any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
         return
     ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
-
-
-@transform("stac.short_extension_ids", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
-def short_extension_ids(ctx: Ctx) -> None:
-    """STAC 1.0.0-beta.2 short extension names (eo, scientific, ...) become schema URIs."""
-    exts = ctx.get(("stac_extensions",))
-    if not isinstance(exts, list):
-        return
-    ids = table("short_extension_ids")
-    new: list[Any] = []
-    moves: dict[int, int | None] = {}
-    for i, uri in enumerate(exts):
-        if isinstance(uri, str) and uri in ids:
-            if ids[uri] is None or ids[uri] in new or ids[uri] in exts:
-                moves[i] = None
-                continue
-            uri = ids[uri]
-        moves[i] = len(new)
-        new.append(uri)
-    if new != exts:
-        ctx.replace_list(("stac_extensions",), new, moves, "STAC 1.0 lists extensions by schema URI")
 
 
 @transform(

@@ -645,10 +645,6 @@ def _objects(place: str, container: dict, field: str) -> Iterator[tuple[str, dic
                     yield f"{at}/{i}/{j}", sub
 
 
-def _split(pointer: str) -> tuple[str, ...]:
-    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")) if pointer else ()
-
-
 def _find_key(node: Any, key: str, at: str) -> Iterator[str]:
     """Pointers to every member named ``key`` below ``node`` (at ``at``), in document order. Pointers are built
     only on the way to a container or a hit: the scalars, most of a document, cost a comparison each."""

@@ -18,7 +18,7 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.down import _is_container, _keys_at_hosts
+from crosswalk.transforms.mlm.down import _is_container
 from crosswalk.transforms.mlm.up import _io_lists, model_assets
 
 P = ("properties",)
@@ -36,11 +36,11 @@ def _rel(ctx: Ctx, src: Path, dsts: list[Path], status: str, reason: str | None 
     reason it has no place is noted. ``whole``: each dst is made from all of ``src`` in another shape (a task
     list becoming one task), so the leaves land on the dst itself, not on places below it.
 
-    The MLM value itself stays where it is until downgrade.mlm_leftovers removes the MLM field (or
+    The MLM value itself stays where it is until the closing `drop` of mlm:* keys removes the MLM field (or
     --keep-source keeps it), so this is a copy in the ledger; the leftovers' removal then leaves the leaves at
     their dlm places only. Origins recorded on an ancestor of ``src`` (legacy norm_* fields that became the
     whole value_scaling, an input invented as a whole) follow the copy too."""
-    if not dsts:  # annotate only: the leaf is dropped (or kept) with its MLM field by downgrade.mlm_leftovers
+    if not dsts:  # annotate only: the leaf is dropped (or kept) with its MLM field by the closing mlm:* drop
         ctx.changed(src, "kept", reason)
         return
     for d in dsts:
@@ -684,11 +684,3 @@ def model_asset_roles(ctx: Ctx) -> None:
                        ("MLM model roles became the dlm 'model artefact' role" if exact else
                         "MLM model roles merged into the dlm 'model artefact' role") if role in mlm else None)
         _rewrite_list(ctx, ("assets", key, "roles"), new, fate)
-
-
-@transform("downgrade.mlm_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*", "summaries.mlm:*"), writes=())
-def mlm_leftovers(ctx: Ctx, target: str = "the target") -> None:
-    """Every MLM field left has no place in the target: dropped (kept with --keep-source where accepted)."""
-    for host_path, host in _keys_at_hosts(ctx.doc):
-        for key in [k for k in host if isinstance(k, str) and k.startswith("mlm:")]:
-            ctx.remove(host_path + (key,), f"{target} has no field for {key}")

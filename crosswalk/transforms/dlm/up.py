@@ -264,38 +264,6 @@ def repair_polygon_rings(ctx: Ctx) -> None:
 
 
 # dlm fields the schemas type as strings that files give as numbers.
-_STRING_FIELDS = (
-    ("collection",),
-    P + ("title",),
-    P + ("dlm:runtime", "version"),
-    P + ("dlm:runtime", "framework_version"),
-    P + ("dlm:runtime", "model_commit_hash"),
-    P + ("dlm:runtime", "docker", "tag"),
-    P + ("dlm:runtime", "docker", "image_name"),
-    P + ("dlm:architecture", "type"),
-    P + ("dlm:inputs", "name"),
-    P + ("dlm:input", "name"),
-)
-
-
-@transform("dlm.repair_strings",
-           reads=("properties.dlm:runtime.{version,framework_version,model_commit_hash}",
-                  "properties.dlm:runtime.docker.{tag,image_name}", "properties.dlm:architecture.type",
-                  "properties.dlm:input(s).name", "properties.title", "collection"),
-           writes=("same",))
-def repair_strings(ctx: Ctx) -> None:
-    """Numbers where dlm wants strings (runtime version, tag, names) become strings."""
-    for path in _STRING_FIELDS:
-        value = ctx.get(path)
-        if _number(value):
-            text = str(value)
-            ctx.put(path, text)
-            why = f"number {value!r} where a string belongs; written as {text!r}"
-            if isinstance(value, float):
-                why += " (a JSON number cannot keep trailing zeros: 1.10 would read 1.1)"
-            ctx.repaired([path], [path], why)
-
-
 @transform("dlm.repair_provider_roles", reads=("properties.providers[].roles",),
            writes=("properties.providers[].roles",))
 def repair_provider_roles(ctx: Ctx) -> None:
@@ -389,33 +357,6 @@ def repair_eo_bands(ctx: Ctx) -> None:
                                  f"{fwhm} read as nanometres like the centre wavelength")
 
 
-@transform("dlm.swap_schema_uri", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
-def swap_schema_uri(ctx: Ctx, pattern: str, uri: str, reason: str) -> None:
-    """A schema URI matching `pattern` is replaced in place by `uri`; nothing is added when none matches.
-
-    The beta.3 -> beta2 down rule still calls it; an `extensions` rule with `in_place: true` does the same."""
-    exts = ctx.get(("stac_extensions",))
-    if not isinstance(exts, list):
-        return
-    rx = re.compile(pattern)
-    hits = [i for i, u in enumerate(exts) if isinstance(u, str) and rx.fullmatch(u)]
-    if not hits:
-        return
-    new: list[Any] = []
-    origin: dict[int, tuple[int | None, str, str | None]] = {}
-    for i, u in enumerate(exts):
-        if i in hits:
-            if uri in exts or uri in new:
-                origin[i] = (None, "dropped", f"{reason} (already listed)")
-                continue
-            new.append(uri)
-            origin[i] = (len(new) - 1, "transformed", reason)
-        else:
-            new.append(u)
-            origin[i] = (len(new) - 1, "kept", None)
-    _replace_list(ctx, ("stac_extensions",), new, origin)
-
-
 # -- dlm-beta -> current-dlm conveniences ------------------------------------------------------------------------
 @transform("dlm.drop_nulls", reads=("properties.dlm:*",), writes=("properties.dlm:*",))
 def drop_nulls(ctx: Ctx) -> None:
@@ -436,22 +377,6 @@ def drop_nulls(ctx: Ctx) -> None:
             while len(parent) > len(top) and ctx.get(parent) in ({}, []):
                 ctx.remove(parent, why)
                 parent = parent[:-1]
-
-
-@transform("dlm.stac_1_1", reads=("properties.bands",), writes=("stac_version",))
-def stac_1_1(ctx: Ctx) -> None:
-    """The current dlm describes bands with STAC 1.1 `bands`: stac_version becomes 1.1.0."""
-    props = _props(ctx)
-    if props is None or not isinstance(props.get("bands"), list):
-        return
-    value = ctx.get(("stac_version",))
-    if isinstance(value, str) and value.startswith("1.1"):
-        return
-    if value is None:
-        ctx.invent(("stac_version",), "1.1.0", "bands is a STAC 1.1 field")
-    else:
-        ctx.put(("stac_version",), "1.1.0")
-        ctx.changed(("stac_version",), "transformed", f"STAC {value} upgraded to 1.1.0: bands is a STAC 1.1 field")
 
 
 @transform("dlm.process_level", reads=("properties.dlm:data.process_level", "properties.processing:level"),

@@ -24,18 +24,6 @@ def _keep(ctx: Ctx) -> bool:
     return bool(ctx.options.get("keep_source"))
 
 
-def _keys_at_hosts(doc: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
-    hosts: list[tuple[Path, dict[str, Any]]] = []
-    for top in ("properties", "summaries"):
-        if isinstance(doc.get(top), dict):
-            hosts.append(((top,), doc[top]))
-    for top in ("assets", "item_assets"):
-        for key, asset in (doc.get(top) or {}).items() if isinstance(doc.get(top), dict) else ():
-            if isinstance(asset, dict):
-                hosts.append(((top, key), asset))
-    return hosts
-
-
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
 @transform("downgrade.io_1_4",
            reads=("properties.mlm:input[].variables", "properties.mlm:input[].bands",
@@ -167,15 +155,6 @@ def norm_from_scaling(ctx: Ctx) -> None:
         # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor
         # folded into every entry) followed its parts above and no longer lives here
         ctx.account(src, [], "dropped", reason)
-
-
-@transform("downgrade.no_dlm_keys", reads=("properties.dlm:*", "assets.*.dlm:*", "summaries.dlm:*"),
-           writes=())
-def no_dlm_keys(ctx: Ctx) -> None:
-    """MLM 1.0-1.3 forbid dlm:* fields (accepted again from MLM 1.4 on)."""
-    for host_path, host in _keys_at_hosts(ctx.doc):
-        for key in [k for k in host if isinstance(k, str) and k.startswith("dlm:")]:
-            ctx.remove(host_path + (key,), "MLM 1.0-1.3 schemas reject dlm:* fields")
 
 
 # -- 1.3.0 -> 1.2.0 ---------------------------------------------------------------------------------------------
@@ -446,13 +425,3 @@ def _drop_unused_ml_aoi(ctx: Ctx) -> None:
     for i in reversed(found):
         ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model link "
                                                "relations)")
-
-
-@transform("downgrade.ml_model_leftovers", reads=("properties.mlm:*", "assets.*.mlm:*", "summaries.mlm:*"),
-           writes=())
-def ml_model_leftovers(ctx: Ctx) -> None:
-    """Every other MLM field ml-model 1.0.0 cannot carry is dropped (kept with --keep-source: the ml-model schema
-    accepts mlm:* keys)."""
-    for host_path, host in _keys_at_hosts(ctx.doc):
-        for key in [k for k in host if isinstance(k, str) and k.startswith("mlm:")]:
-            ctx.remove(host_path + (key,), f"ml-model 1.0.0 has no field for {key}")

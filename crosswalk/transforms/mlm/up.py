@@ -542,21 +542,6 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
     return None
 
 
-@transform("mlm.entrypoint_code_role", reads=("assets.*.mlm:entrypoint",), writes=("assets.*.roles",))
-def entrypoint_code_role(ctx: Ctx) -> None:
-    """MLM 1.5: an asset with mlm:entrypoint must have the "code" role."""
-    for key, asset in (ctx.get(("assets",)) or {}).items():
-        if isinstance(asset, dict) and "mlm:entrypoint" in asset:
-            roles = asset.get("roles")
-            if not isinstance(roles, list):
-                ctx.invent(("assets", key, "roles"), ["code"], "mlm:entrypoint requires the code role")
-            elif "code" not in roles:
-                roles.append("code")
-                ctx.created(
-                    ("assets", key, "roles", str(len(roles) - 1)), "invented", "mlm:entrypoint requires the code role"
-                )
-
-
 @transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
