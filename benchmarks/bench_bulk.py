@@ -347,7 +347,8 @@ def markdown(n: int, rows: dict[str, list[dict]]) -> list[str]:
             f"{pyst / cpu:.2f}" if pyst and label != "pystac" else "–",
             f"{m['rss_kb'] / 1024:.0f}",
         ]
-        out.append(f"| {label} | " + " | ".join(cells) + " |")
+        name = label.replace("cw+val", "crosswalk + validation").replace("cw", "crosswalk")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out + [""]
 
 

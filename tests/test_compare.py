@@ -397,6 +397,7 @@ def test_external_schema_references_are_followed() -> None:
     assert len(mlm["external_schemas"]) >= 3
 
 
+@pytest.mark.slow  # seconds of CPU each: CI runs it
 def test_static_table_changes_when_a_mapping_changes(tmp_path: Path) -> None:
     original, copy = tmp_path / "original", tmp_path / "edited"  # two directories: mappings load once per directory
     shutil.copytree(mappings_dir(), original)

@@ -279,6 +279,19 @@ def test_learning_approach_unknown_without_evidence() -> None:
     assert r.document["properties"]["ml-model:learning_approach"] == "unknown"
 
 
+@pytest.mark.parametrize("link", [{"rel": "derived_from", "ml-aoi:split": "train"}, {"rel": "ml-model:train-data"}])
+def test_learning_approach_supervised_when_the_item_links_training_data(link) -> None:
+    """Either spelling of a training-data link (MLM's derived_from + ml-aoi:split, ml-model's own relation) says
+    the model was trained on labelled data; empty classes say nothing."""
+    doc = item()
+    doc["links"] = [{"rel": "self", "href": "https://example.com/item.json"}, {**link, "href": "https://example.com/t"}]
+    doc["properties"]["mlm:output"][0]["classification:classes"] = []
+    r = convert(doc, "ml-model")
+    assert r.document["properties"]["ml-model:learning_approach"] == "supervised"
+    la = next(e for e in r.report["fields"] if e["path"] == "/properties/ml-model:learning_approach")
+    assert la["status"] == "invented" and la["reason"].endswith("the item links training data")
+
+
 def test_roles_links_and_container_assets() -> None:
     doc = item()
     doc["stac_extensions"].append("https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json")
@@ -647,3 +660,24 @@ def test_legacy_norm_keys_left_in_a_1_5_input_go_on_the_way_down(target: str) ->
         out = result.document["properties"]["mlm:input"]
         assert out[0]["value_scaling"] == scaling and "value_scaling" not in out[1]
         assert not any("norm_by_channel" in x for x in out)
+
+
+def test_downscaling_merges_into_the_first_regression_at_1_4() -> None:
+    """MLM 1.4's task enum has no `downscaling`: it is read as `regression`, which is listed once, where the first
+    of the two occurs; a non-list task field is left to validation."""
+    doc = item(**{"mlm:tasks": ["downscaling", "classification", "regression"]})
+    doc["properties"]["mlm:output"][0]["tasks"] = ["classification", "regression", "downscaling"]
+    r = convert(doc, "mlm@1.4.0")
+    props = r.document["properties"]
+    assert errors(r) == []
+    assert props["mlm:tasks"] == ["regression", "classification"]
+    assert props["mlm:output"][0]["tasks"] == ["classification", "regression"]
+    first = entry(r, "/properties/mlm:tasks/0")
+    assert (first["status"], first["to"]) == ("lossy", ["/properties/mlm:tasks/0"])
+    assert "downscaling" in first["reason"]
+    assert (entry(r, "/properties/mlm:tasks/2")["status"], entry(r, "/properties/mlm:tasks/2")["to"]) == (
+        "moved", ["/properties/mlm:tasks/0"])
+    last = entry(r, "/properties/mlm:output/0/tasks/2")
+    assert (last["status"], last["to"]) == ("lossy", ["/properties/mlm:output/0/tasks/1"])
+    odd = convert(item(**{"mlm:tasks": "downscaling"}), "mlm@1.4.0")
+    assert odd.document["properties"]["mlm:tasks"] == "downscaling"

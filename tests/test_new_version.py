@@ -155,6 +155,7 @@ def test_the_scaffold_writes_one_step_file_one_registry_entry_and_the_schema(sca
     assert "1.9.0" not in (ROOT / "mappings/formats.yaml").read_text()  # the project itself is untouched
 
 
+@pytest.mark.slow  # seconds of CPU each: CI runs it
 def test_the_generic_checks_hold_for_the_scaffolded_version(scaffolded) -> None:
     tree, _, _ = scaffolded
     docs = [str(CORPORA / d) for d in DOCUMENTS]

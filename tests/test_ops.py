@@ -823,3 +823,87 @@ def test_set_names_the_value_it_replaces(run):
     assert (at(entries, "/v")["status"], at(entries, "/v")["reason"]) == ("transformed", "1.0.0 became 1.1.0")
     with pytest.raises(Exception, match="is not one of"):
         run('- set: {path: /v, value: 1, reason: "{old.__class__}"}', {"v": 0})
+
+
+def test_map_values_splice_with_a_status_and_merge(run):
+    """A splice entry's ``status: lossy`` is the status of the element replaced; with ``merge`` a value stays only
+    where it first occurs and a later element equal to it merges into it (reported there, ``moved``)."""
+    rules = """
+    - map_values:
+        path: "$.tasks[*]"
+        merge: true
+        table: {downscaling: {values: [regression], status: lossy, reason: nearest older task}}
+    """
+    doc, entries = run(rules, {"tasks": ["downscaling", "x", "regression"]})
+    assert doc == {"tasks": ["regression", "x"]}
+    assert (at(entries, "/tasks/0")["status"], at(entries, "/tasks/0")["to"]) == ("lossy", ["/tasks/0"])
+    assert at(entries, "/tasks/0")["reason"] == "nearest older task"
+    assert (at(entries, "/tasks/2")["status"], at(entries, "/tasks/2")["to"]) == ("moved", ["/tasks/0"])
+    assert at(entries, "/tasks/1")["status"] == "kept"
+    doc, entries = run(rules, {"tasks": ["x", "regression", "downscaling"]})
+    assert doc == {"tasks": ["x", "regression"]}
+    assert (at(entries, "/tasks/2")["status"], at(entries, "/tasks/2")["to"]) == ("lossy", ["/tasks/1"])
+
+
+def test_map_values_splice_status_without_merge_drops_a_value_already_listed(run):
+    """Without ``merge`` a splice does not repeat a value already in the list: an element whose only value is
+    already there is dropped with the entry's reason; otherwise it takes the status of its entry."""
+    rules = """
+    - map_values:
+        path: "$.tasks[*]"
+        table: {downscaling: {values: [regression, super-resolution], status: lossy, reason: nearest tasks}}
+    """
+    doc, entries = run(rules, {"tasks": ["downscaling", "x"]})
+    assert doc == {"tasks": ["regression", "super-resolution", "x"]}
+    seg = at(entries, "/tasks/0")
+    assert seg["status"] == "lossy" and set(seg["to"]) == {"/tasks/0", "/tasks/1"}
+    assert (at(entries, "/tasks/1")["status"], at(entries, "/tasks/1")["to"]) == ("moved", ["/tasks/2"])
+    doc, entries = run(rules, {"tasks": ["regression", "super-resolution", "downscaling"]})
+    assert doc == {"tasks": ["regression", "super-resolution"]}
+    assert (at(entries, "/tasks/2")["status"], at(entries, "/tasks/2")["reason"]) == ("dropped", "nearest tasks")
+
+
+# -- guards that search (matches / no_match) -------------------------------------------------------------------
+
+
+def test_guard_no_match_asks_whether_any_array_element_passes_a_filter(run):
+    """``no_match`` holds when a filtered jsonpath finds nothing: here "no asset lists the mlm:model role"; roles
+    given as a string, not an array, are no roles."""
+    rules = """
+    - default:
+        path: /assets/model
+        value: {roles: [mlm:model]}
+        reason: placeholder
+        when: {no_match: "$.assets.*.roles[?(@ == 'mlm:model')]"}
+    """
+    doc, entries = run(rules, {"assets": {"a": {"roles": ["data"]}, "b": {"roles": "mlm:model"}}})
+    assert doc["assets"]["model"] == {"roles": ["mlm:model"]}
+    assert created(entries)["/assets/model"]["reason"] == "placeholder"
+    source = {"assets": {"w": {"roles": ["data", "mlm:model"]}}}
+    doc, _ = run(rules, source)
+    assert doc == source
+
+
+def test_guard_matches_is_relative_to_where_the_rule_works(run):
+    rules = """
+    - each:
+        path: "$.items[*]"
+        rules:
+          - set: {path: /trained, value: true, reason: trained, when: {matches: "$.links[?(@.rel == 'train')]"}}
+    """
+    doc, _ = run(rules, {"items": [{"links": [{"rel": "train"}]}, {"links": [{"rel": "test"}]}, {"links": {}}]})
+    assert [item.get("trained") for item in doc["items"]] == [True, None, None]
+
+
+def test_guard_filters_leave_objects_untouched(run):
+    """A filter over an object finds nothing (jsonpath-ng's own filter would turn the object into a list of its
+    values inside the document)."""
+    source = {"assets": {"a": {"roles": ["mlm:model"]}}}
+    rule = """- set: {path: /x, value: 1, reason: some reason, when: {matches: "$.assets[?(@.roles)]"}}"""
+    doc, _ = run(rule, source)
+    assert doc == source
+
+
+def test_guard_bad_filter_path_fails_when_the_mapping_loads(run):
+    with pytest.raises(Exception, match="bad jsonpath"):
+        run("""- set: {path: /x, value: 1, reason: some reason, when: {matches: "$.a[?(@.b =="}}""", {})

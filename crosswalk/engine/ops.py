@@ -55,10 +55,26 @@ def _holds_item(value: Any, item: Any) -> bool:
     return isinstance(value, list) and item in value
 
 
+def _texts(value: str | list[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+FILTER_PATH = {"type": "string", "pattern": "^\\$", "description": "jsonpath; filters `[?(...)]` allowed"}
+
+
+def parse_filter_path(text: str) -> Any:
+    from crosswalk.language.filters import parse_filter_path as parse  # jsonpath-ng's parser: only when needed
+
+    return parse(text)
+
+
 class Guard:
     """``when``: a pointer (it must exist) or an object of tests that must all hold — ``exists``/``absent``
     (pointers), ``type`` ({pointer: JSON type}), ``not_type`` (absent or another type), ``equals`` ({pointer:
-    value}), ``not_equals``, ``contains`` ({pointer: value}: an array holding it), ``not_contains``."""
+    value}), ``not_equals``, ``contains`` ({pointer: value}: an array holding it), ``not_contains``, ``matches``
+    and ``no_match`` (jsonpath with array filters, e.g. ``$.assets.*.roles[?(@ == 'mlm:model')]``: something
+    found / nothing found; the one way to ask about every element at once, e.g. "no asset has the mlm:model
+    role")."""
 
     schema: ClassVar[dict[str, Any]] = {
         "oneOf": [
@@ -76,6 +92,8 @@ class Guard:
                     "not_equals": {"type": "object"},
                     "contains": {"type": "object"},
                     "not_contains": {"type": "object"},
+                    "matches": {"oneOf": [FILTER_PATH, {"type": "array", "items": FILTER_PATH}]},
+                    "no_match": {"oneOf": [FILTER_PATH, {"type": "array", "items": FILTER_PATH}]},
                 },
             },
         ],
@@ -96,6 +114,8 @@ class Guard:
         self.not_equals = [(parse_pointer(p), v) for p, v in (spec.get("not_equals") or {}).items()]
         self.contains = [(parse_pointer(p), v) for p, v in (spec.get("contains") or {}).items()]
         self.not_contains = [(parse_pointer(p), v) for p, v in (spec.get("not_contains") or {}).items()]
+        self.matches = [parse_filter_path(p) for p in _texts(spec.get("matches"))]
+        self.no_match = [parse_filter_path(p) for p in _texts(spec.get("no_match"))]
 
     def holds(self, ctx: Ctx) -> bool:
         b = ctx.base
@@ -109,6 +129,8 @@ class Guard:
             and all(ctx.get(b + p, missing) != v for p, v in self.not_equals)
             and all(_holds_item(ctx.get(b + p), v) for p, v in self.contains)
             and not any(_holds_item(ctx.get(b + p), v) for p, v in self.not_contains)
+            and all(expr.find(ctx.get(b, None)) for expr in self.matches)
+            and not any(expr.find(ctx.get(b, None)) for expr in self.no_match)
         )
 
     @staticmethod
@@ -126,6 +148,8 @@ class Guard:
         parts += [f"`{p}` ≠ `{show(v)}`" for p, v in (spec.get("not_equals") or {}).items()]
         parts += [f"`{p}` holds `{show(v)}`" for p, v in (spec.get("contains") or {}).items()]
         parts += [f"`{p}` does not hold `{show(v)}`" for p, v in (spec.get("not_contains") or {}).items()]
+        parts += [f"`{p}` finds something" for p in _texts(spec.get("matches"))]
+        parts += [f"`{p}` finds nothing" for p in _texts(spec.get("no_match"))]
         return "when " + " and ".join(parts)
 
 
@@ -414,8 +438,10 @@ class MapValues(Op):
     summary = (
         "Replace matched scalar values through a value table (named in tables/ or inline); an entry "
         "`{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and "
-        "`{values: [x, y]}` on a list element becomes several elements; an entry's `reason` is what the report "
-        "says of it. `ignore_case`: values are looked up trimmed and lower-cased."
+        "`{values: [x, y]}` on a list element becomes several elements (`status: lossy`: a lossy change); an "
+        "entry's `reason` is what the report says of it. `ignore_case`: values are looked up trimmed and "
+        "lower-cased. `merge`: a list element whose new values are already in the list merges into them (reported "
+        "there) instead of being dropped."
     )
     required = ("path", "table")
     properties = {
@@ -423,6 +449,7 @@ class MapValues(Op):
         "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
         "on_missing": {"enum": ["keep", "drop", "error"]},
         "ignore_case": {"type": "boolean"},
+        "merge": {"type": "boolean"},
         "reason": REASON,
     }
 
@@ -469,9 +496,43 @@ class MapValues(Op):
         moves[i] = i if extra else None
         reason = (entry.get("lossy") or entry.get("reason") or rule.args.get("reason")
                   or f"{value!r} -> {entry['values']!r}")
+        status = entry.get("status", "transformed")
+        if status != "transformed" or rule.args.get("merge"):
+            MapValues._rewrite(ctx, path[:-1], i, entry["values"], extra, status, reason, rule.args.get("merge"))
+            return
         ctx.replace_list(path[:-1], new, moves, reason)
         for k in range(1, len(extra)):
             ctx.copied(path[:-1] + (str(i),), path[:-1] + (str(i + k),), reason)
+
+    @staticmethod
+    def _rewrite(ctx: Ctx, at: Path, i: int, values: list[Any], extra: list[Any], status: str, reason: str,
+                 merge: bool) -> None:
+        """The splice of element ``i`` with a chosen status; ``merge``: every value stays only where it first
+        occurs, and an element whose value occurred earlier merges into that one."""
+        parent = ctx.get(at)
+        new: list[Any] = []
+        targets: list[list[int]] = []
+        for j, x in enumerate(parent):
+            if not merge:
+                new += extra if j == i else [x]
+                targets.append(list(range(len(new) - len(extra), len(new))) if j == i else [len(new) - 1])
+                continue
+            here = []
+            for v in values if j == i else [x]:
+                if v not in new:
+                    new.append(v)
+                here.append(new.index(v))
+            targets.append(here)
+        parking = ("\0parking",) + at
+        for j in range(len(parent)):
+            ctx.account(at + (str(j),), [parking + (str(j),)], "kept")
+        ctx.put(at, new)
+        for j, here in enumerate(targets):
+            dsts = [at + (str(k),) for k in here]
+            if j == i:
+                ctx.account(parking + (str(j),), dsts, status if dsts else "dropped", reason)
+            else:
+                ctx.account(parking + (str(j),), dsts, "kept" if here == [j] else "moved")
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         table = rule.args["table"] if isinstance(rule.args["table"], str) else "inline"

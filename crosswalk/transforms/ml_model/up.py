@@ -151,27 +151,6 @@ def asset_roles(ctx: Ctx) -> None:
             ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"required on mlm:model assets; {why}")
 
 
-@transform("ml_model.model_asset", reads=("assets",), writes=("assets.model",))
-def model_asset(ctx: Ctx) -> None:
-    """An ml-model Item without a checkpoint has no model artefact; MLM requires one, so a placeholder asset is
-    invented (fill its href with --fill)."""
-    if ctx.get(("type",)) != "Feature" or model_assets(ctx.doc):
-        return
-    if not isinstance(ctx.get(("assets",)), dict):
-        ctx.invent(("assets",), {}, "an Item needs assets")
-    key = "model" if not ctx.has(("assets", "model")) else "mlm:model"
-    ctx.invent(
-        ("assets", key),
-        {
-            "href": "about:blank",
-            "title": "Model artefact (unknown: not described by the source)",
-            "roles": ["mlm:model"],
-            "mlm:artifact_type": "unknown",
-        },
-        "MLM requires an mlm:model asset and the source has no model artefact",
-    )
-
-
 @transform("ml_model.links", reads=("links[].rel",), writes=("links", "assets.mlm:container", "assets.mlm:training"))
 def links(ctx: Ctx) -> None:
     """ml-model link relations: train/test data become derived_from + ml-aoi:split; images become assets."""

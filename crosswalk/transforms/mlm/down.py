@@ -11,7 +11,6 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
-from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import _io_lists, model_assets
 from crosswalk.transforms.mlm.up import rewrite_list as _rewrite_list  # the dlm reverse edges import it from here
@@ -61,35 +60,6 @@ def io_1_4(ctx: Ctx) -> None:
                 ctx.remove(here + (str(i),), "MLM 1.4 takes one processing expression; only the first is kept")
             item[fn] = value[0]
             ctx.account(here + ("0",), [here], "transformed", "a one-element list became its element")
-
-
-def _task_lists(ctx: Ctx) -> list[Path]:
-    out = [P + ("mlm:tasks",)]
-    out += [path + ("tasks",) for path, _ in _io_lists(ctx, "mlm:output")]
-    return [p for p in out if isinstance(ctx.get(p), list)]
-
-
-@transform("downgrade.tasks_1_4", reads=("properties.mlm:tasks", "properties.mlm:output[].tasks"),
-           writes=("properties.mlm:tasks", "properties.mlm:output[].tasks"))
-def tasks_1_4(ctx: Ctx) -> None:
-    """The `downscaling` task (MLM 1.5) becomes `regression`, the nearest MLM 1.4 task (lossy)."""
-    reason = "downscaling is not an MLM 1.4 task; read as regression"
-    for path in _task_lists(ctx):
-        old = ctx.get(path)
-        if "downscaling" not in old:
-            continue
-        new: list[Any] = []
-        fate: dict[int, tuple[list[int], str, str | None]] = {}
-        for i, task in enumerate(old):
-            value = "regression" if task == "downscaling" else task
-            if value not in new:
-                new.append(value)
-            j = new.index(value)
-            if task == "downscaling":
-                fate[i] = ([j], "lossy", reason)
-            else:
-                fate[i] = ([j], "kept" if j == i else "moved", None)
-        _rewrite_list(ctx, path, new, fate)
 
 
 # -- 1.4.0 -> 1.3.0 ---------------------------------------------------------------------------------------------
@@ -275,27 +245,6 @@ def ml_model_tasks(ctx: Ctx) -> None:
     for i in range(len(names)):
         ctx.account(src + (str(i),), [dst], "lossy", reason)
     ctx.lossy([src], [dst], reason)
-
-
-@transform("downgrade.learning_approach", reads=("properties.mlm:output[].classification:classes", "links[]"),
-           writes=("properties.ml-model:learning_approach",))
-def learning_approach(ctx: Ctx) -> None:
-    """ml-model:learning_approach (required, no MLM source) is INFERRED: "supervised" when the model has
-    classes or training data (derived_from + ml-aoi:split train), else "unknown" (use --fill)."""
-    props = _props(ctx)
-    if props is None or ctx.get(("type",)) != "Feature" or "ml-model:learning_approach" in props:
-        return
-    dst = P + ("ml-model:learning_approach",)
-    classes = any(isinstance(o.get("classification:classes"), list) and o["classification:classes"]
-                  for _, o in _io_lists(ctx, "mlm:output"))
-    train = any(isinstance(link, dict) and (link.get("ml-aoi:split") == "train"
-                                            or link.get("rel") == "ml-model:train-data")
-                for link in ctx.get(("links",)) or [])
-    if classes or train:
-        why = "the model lists classes" if classes else "the item links training data"
-        ctx.invent(dst, "supervised", f"required by ml-model and not described by MLM; inferred: {why}")
-    else:
-        ctx.invent(dst, "unknown", "required by ml-model and not described by MLM; nothing tells (use --fill)")
 
 
 _RUNTIMES = {"mlm:inference-runtime": "ml-model:inference-runtime", "mlm:training-runtime": "ml-model:training-runtime"}

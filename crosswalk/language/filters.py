@@ -1,0 +1,36 @@
+"""jsonpath with filters for guards (``matches``/``no_match``): jsonpath-ng's extended parser, with its filters
+restricted to arrays. Its own filter, given an object, tests the object's values and replaces the object in the
+document by the list of them; here a filter over an object finds nothing. A module of its own so that compiled
+mappings (pickled in the cache) name a class that can be imported back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonpath_ng.ext import parse
+from jsonpath_ng.ext.filter import Filter
+
+
+class ArrayFilter(Filter):
+    """``[?(...)]`` over array elements only (``[?(@)]``: every element of an array, nothing of anything else)."""
+
+    def find(self, datum: Any) -> list[Any]:
+        value = datum.value if hasattr(datum, "value") else datum
+        return super().find(datum) if isinstance(value, list) else []
+
+
+def _arrays_only(node: Any) -> Any:
+    if isinstance(node, Filter):
+        return ArrayFilter(node.expressions)
+    for side in ("left", "right"):
+        if hasattr(node, side):
+            setattr(node, side, _arrays_only(getattr(node, side)))
+    return node
+
+
+def parse_filter_path(text: str) -> Any:
+    """The compiled jsonpath (ValueError when jsonpath-ng cannot read it)."""
+    try:
+        return _arrays_only(parse(text))
+    except Exception as e:  # jsonpath-ng raises bare Exception
+        raise ValueError(f"bad jsonpath {text!r}: {e}") from None
