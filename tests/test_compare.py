@@ -125,6 +125,7 @@ def _check_numbers(report: dict, sample: int) -> int:
 # --- the corpus runs ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_compare_main_corpora_writes_the_three_files(main_report) -> None:
     out, report = main_report
     for name in OUTPUTS:
@@ -138,12 +139,14 @@ def test_compare_main_corpora_writes_the_three_files(main_report) -> None:
         assert heading in md
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_main_corpora_numbers_equal_single_conversion_reports(main_report) -> None:
     _, report = main_report
     assert _check_numbers(report, sample=8) > 0
 
 
 @needs_real
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_compare_real_corpus_writes_the_three_files(real_report) -> None:
     out, report = real_report
     for name in OUTPUTS:
@@ -156,6 +159,7 @@ def test_compare_real_corpus_writes_the_three_files(real_report) -> None:
 
 
 @needs_real
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_real_corpus_numbers_equal_single_conversion_reports(real_report) -> None:
     _, report = real_report
     assert _check_numbers(report, sample=10) >= 10
@@ -302,11 +306,13 @@ def rec_carried(rec: dict, fam: str) -> int:
     return next(s["carried"] for s in rec["standings"] if s["family"] == fam)
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_findings_numbers_are_recomputed_from_the_documents(main_report) -> None:
     assert _check_findings(main_report[1]) > 10
 
 
 @needs_real
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_real_corpus_findings_numbers_are_recomputed_from_the_documents(real_report) -> None:
     _, report = real_report
     assert _check_findings(report) > 40
@@ -315,6 +321,7 @@ def test_real_corpus_findings_numbers_are_recomputed_from_the_documents(real_rep
     assert all(h["ml"]["leaves"] and h["core"]["leaves"] for h in report["findings"]["headline"] if h["documents"])
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_findings_are_in_all_three_outputs(page_report) -> None:
     out, report = page_report
     md = (out / "report.md").read_text(encoding="utf-8")
@@ -330,6 +337,7 @@ def test_findings_are_in_all_three_outputs(page_report) -> None:
         assert s["text"] in page, s["text"]
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_no_internal_references_in_the_outputs(main_report, page_report) -> None:
     for out, _ in {id(r): r for r in (main_report, page_report)}.values():
         for name in OUTPUTS:
@@ -340,6 +348,7 @@ def test_no_internal_references_in_the_outputs(main_report, page_report) -> None
     assert JARGON.search(catalogue) is None
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_adoption_tables_speak_for_one_format(page_report) -> None:
     """Adopting X lists X's own fields and reasons stated for X; what is lost on the way names where."""
     _, report = page_report
@@ -512,6 +521,7 @@ def test_heat_map_has_its_colour_scale() -> None:
     assert fills["q2 → y: "] == charts.EMPTY_FILLS["no conversion"]
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_html_is_autoescaped(main_report) -> None:
     _, report = main_report
     hostile = json.loads(json.dumps(report))
@@ -528,6 +538,7 @@ def test_templates_ship_inside_the_package() -> None:
         assert (templates / name).is_file(), name
 
 
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_html_has_no_external_references(main_report) -> None:
     html = (main_report[0] / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
@@ -585,6 +596,7 @@ def _chromium(tmp_path: Path, name: str, *args: str) -> str:
 
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                     reason="chromium is not installed (apt-get install chromium); CI installs it")
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
 def test_report_renders_in_headless_chromium(page_report, tmp_path: Path) -> None:
     assert CHROMIUM is not None, "chromium is required in CI (.ci/run installs it)"
     out, report = page_report
