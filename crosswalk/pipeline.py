@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import pickle
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from crosswalk.detection import Detection, detect
@@ -75,31 +75,15 @@ def plan(source: Format | str, target: Format | str) -> list:
     return graph().plan(src, dst)
 
 
-_REMEMBERED: dict[Any, Any] = {}  # (kind, key) -> answer, for the graph and registry they were made with
-
-
-def _remembered(kind: str, key: Any, owner: Any, make: Any) -> Any:
-    """``make()``, kept per ``key`` while ``owner`` (the cached version graph or format registry) is the same
-    object: a bulk run asks the same question for every document. A failure is not kept: it raises each time."""
-    if _REMEMBERED.get((kind, None)) is not owner or len(_REMEMBERED) > 1024:
-        for k in [k for k in _REMEMBERED if k[0] == kind]:
-            del _REMEMBERED[k]
-        _REMEMBERED[(kind, None)] = owner
-    found = _REMEMBERED.get((kind, key))
-    if found is None:
-        found = _REMEMBERED[(kind, key)] = make()
-    return found
+@lru_cache(maxsize=1024)
+def _edges(g: Any, source: Format, target: Format) -> tuple:
+    """The version graph's plan, remembered per graph and format pair: a bulk run asks the same question for every
+    document (a failure is not remembered: it raises each time)."""
+    return tuple(g.plan(source, target))
 
 
 def _plan(source: Format, target: Format) -> list:
-    """`plan` of the version graph, remembered per pair (a fresh list each time: callers may keep it)."""
-    g = graph()
-    return list(_remembered("plan", (source, target), g, lambda: tuple(g.plan(source, target))))
-
-
-def _parse_format(text: str) -> Format:
-    """`Format.parse`, remembered per text (formats are immutable)."""
-    return _remembered("format", text, registry(), lambda: Format.parse(text))
+    return list(_edges(graph(), source, target))  # a fresh list: callers may keep it
 
 
 def fill_for(fill: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +132,7 @@ def convert(
 
     result = Result(href=href, detection=None, target=None, source=doc)
     try:
-        target = to if isinstance(to, Format) else _parse_format(to)
+        target = to if isinstance(to, Format) else Format.parse(to)
         result.target = target
         if detection is None:
             detection = detect(doc, href)
