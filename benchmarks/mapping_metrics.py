@@ -57,7 +57,7 @@ def main() -> None:
     engine = ("engine/ctx.py", "engine/ops.py", "engine/run.py", "engine/ledger.py", "engine/keep.py",
               "engine/writes.py")
     language = ("language/spec.py", "language/pointer.py", "language/formats.py", "language/graph.py",
-                "language/compiled.py", "language/filters.py")
+                "language/compiled.py", "language/filters.py", "language/jsonpath_steps.py")
     print(f"engine + language: {sum(lines(p) for p in engine + language)} lines "
           f"(engine {sum(lines(p) for p in engine)}, language {sum(lines(p) for p in language)})")
 

@@ -19,6 +19,7 @@ from typing import Any
 from crosswalk.engine.keep import park
 from crosswalk.engine.ledger import Ledger, Origin
 from crosswalk.language import pointer
+from crosswalk.language.jsonpath_steps import match
 from crosswalk.language.pointer import Path, to_pointer
 
 
@@ -63,7 +64,10 @@ class Ctx:
     def find(self, rule: Any) -> list[Path]:
         """Paths matched by the rule's jsonpath expressions inside the current base, in document order."""
         root = self.get(self.base)
-        found = {self.base + datum_path(m) for expr in rule.paths for m in expr.find(root)}
+        found = set()
+        for expr, steps in zip(rule.paths, rule.steps):
+            matched = match(steps, root) if steps is not None else [datum_path(m) for m in expr.find(root)]
+            found.update(self.base + path for path in matched)
         return sorted(found, key=document_order)
 
     def origins(self, path: Path) -> list[Origin]:

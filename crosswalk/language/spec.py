@@ -24,6 +24,7 @@ class Rule:
     line: int
     index: int
     paths: tuple[Any, ...] = ()  # compiled jsonpath expressions
+    steps: tuple[Any, ...] = ()  # each path's plain steps (jsonpath_steps), None where jsonpath-ng matches it
     rules: tuple[Rule, ...] = ()  # sub-rules of `each`
     table: dict[str, Any] | None = None
     parsed: dict[str, Any] = field(default_factory=dict, compare=False)  # the op's pre-parsed arguments
@@ -147,6 +148,7 @@ def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
     from jsonpath_ng import parse as jsonpath
+    from crosswalk.language.jsonpath_steps import steps_of
     from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 
     from crosswalk import transforms
@@ -190,7 +192,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         out.append(
             Rule(
                 op=op, args=plain, file=file, line=line, index=i, paths=tuple(compiled), rules=sub, table=table,
-                parsed=parsed,
+                parsed=parsed, steps=tuple(steps_of(expr) for expr in compiled),
             )
         )
     return tuple(out)

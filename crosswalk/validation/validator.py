@@ -347,6 +347,24 @@ def _fast_validator(relpath: str) -> Any:
         return None
 
 
+# The explained issues of the last few invalid documents, by schema and serialised document. A conversion asks
+# about the same invalid document more than once (the repairs weigh an extension URI against the errors, then the
+# report lists them) and the Python validator's explanation costs milliseconds; a valid document never gets here.
+_EXPLAINED: dict[tuple[str, str, bytes], tuple[Issue, ...]] = {}
+_EXPLAINED_MAX = 16
+
+
+def _serialised(doc: Any) -> bytes | None:
+    """The document as orjson writes it (a content key: NaN, which would read as null, never gets this far: the
+    input limits refuse it), or None when orjson cannot write it (an integer beyond 64 bits)."""
+    try:
+        import orjson
+
+        return orjson.dumps(doc)
+    except (ImportError, TypeError):
+        return None
+
+
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
     fast = _fast_validator(relpath)
     if fast is not None:
@@ -355,6 +373,23 @@ def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
                 return
         except Exception:  # noqa: S110 - e.g. a $ref the Rust side cannot resolve: let the Python path explain
             pass
+    content = _serialised(doc)
+    key = (relpath, source, content) if content is not None else None
+    known = _EXPLAINED.get(key) if key is not None else None
+    if known is not None:
+        yield from known
+        return
+    found = []
+    for issue in _explained(relpath, doc, source):
+        found.append(issue)
+        yield issue
+    if key is not None:  # only a complete list (a caller that stops at the first issue leaves none)
+        if len(_EXPLAINED) >= _EXPLAINED_MAX:
+            del _EXPLAINED[next(iter(_EXPLAINED))]
+        _EXPLAINED[key] = tuple(found)
+
+
+def _explained(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
     from referencing.exceptions import Unresolvable
 
     try:
