@@ -3,6 +3,7 @@ every place of every corpus document and over generated documents."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,15 @@ def test_every_mapping_path_on_the_project_corpus():
 def test_every_mapping_path_on_every_corpus_place():
     """The real documents and the official examples too."""
     assert _compare_on(_all_files()) > 50_000
+
+
+def test_steps_match_the_same_after_pickling():
+    """Compiled mappings come back from the on-disk cache unpickled: the steps must match by value."""
+    doc = {"properties": {"mlm:input": [{"resize_type": "x"}, {"resize_type": "y"}]}, "assets": {"a": 1, "b": 2}}
+    for text in ("$.properties.'mlm:input'[*].resize_type", "$.assets.*"):
+        steps = steps_of(parse(text))
+        again = pickle.loads(pickle.dumps(steps))
+        assert match(again, doc) == match(steps, doc) != []
 
 
 NAMES = ["a", "b", "mlm:input", "0", "*"]

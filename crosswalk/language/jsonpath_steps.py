@@ -16,6 +16,8 @@ from jsonpath_ng import jsonpath
 
 from crosswalk.language.pointer import Path
 
+# Steps are compared by value, never by identity: compiled mappings are pickled to the on-disk cache, and an
+# unpickled string is equal to these, not the same object.
 ALL_MEMBERS = "*"  # a step: every member of an object (jsonpath `.*`)
 EACH_ELEMENT = "[*]"  # a step: every element of an array (jsonpath `[*]`)
 
@@ -52,13 +54,13 @@ def match(steps: Steps, root: Any) -> list[Path]:
     for step in steps:
         found: list[tuple[Path, Any]] = []
         for path, value in current:
-            if step is EACH_ELEMENT:
+            if step == EACH_ELEMENT:
                 if isinstance(value, list):
                     found.extend((path + (str(i),), v) for i, v in enumerate(value))
                 elif isinstance(value, (dict, int, float, str)):
                     found.append((path + ("0",), value))
             elif isinstance(value, dict):
-                for name in value if step is ALL_MEMBERS else step:
+                for name in value if step == ALL_MEMBERS else step:
                     if name in value:
                         found.append((path + (name,), value[name]))
         current = found
