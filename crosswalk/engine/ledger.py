@@ -228,6 +228,10 @@ class Ledger:
                 break
         return found
 
+    def covered_above(self, path: Path) -> bool:
+        """Whether an Origin sits at ``path`` or above it (a value made or moved as a whole that covers it)."""
+        return bool(self._ancestors(path + ("",)))
+
     def attach(self, path: Path, origin: Origin) -> None:
         if path in origin.locs:
             return

@@ -15,6 +15,12 @@ _MISSING = object()
 
 def to_pointer(path: Path) -> str:
     """``("a/b", "c~d")`` -> ``"/a~1b/c~0d"``."""
+    try:
+        joined = "/".join(path)
+    except TypeError:  # a list index given as a number
+        joined = None
+    if joined is not None and "~" not in joined and joined.count("/") == len(path) - 1:
+        return "/" + joined  # nothing to escape: the common case, in one join
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
