@@ -82,6 +82,17 @@ def _keys(node: Any) -> set[str]:
     return keys
 
 
+def _near_keys(doc: dict[str, Any]) -> set[str]:
+    """The keys of the document, its properties and its assets: where extension fields usually are, a part of
+    `_keys` found without walking the whole document."""
+    keys = set(doc)
+    keys.discard("stac_extensions")
+    for host in [doc.get("properties"), *(doc["assets"].values() if isinstance(doc.get("assets"), dict) else ())]:
+        if isinstance(host, dict):
+            keys.update(host)
+    return keys
+
+
 def _has_prefix(keys: set[str], prefix: str) -> bool:
     return any(k.startswith(prefix) for k in keys)
 
@@ -99,11 +110,15 @@ def unused_extensions(ctx: Ctx) -> None:
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
         return
-    content = _keys(_without_extensions(ctx.doc))
+    near, content = _near_keys(ctx.doc), None
     for i in range(len(exts) - 1, -1, -1):
         uri = exts[i]
         prefix = extension_prefix(uri) if isinstance(uri, str) else None
-        if prefix is None or _has_prefix(content, prefix) or extension_accepts(ctx.doc, uri):
+        if prefix is None or _has_prefix(near, prefix):
+            continue
+        if content is None:  # a field of it may still be deeper (in a band, a link): walk the whole document
+            content = _keys(_without_extensions(ctx.doc))
+        if _has_prefix(content, prefix) or extension_accepts(ctx.doc, uri):
             continue
         ctx.remove(("stac_extensions", str(i)), f"declared without any {prefix}* field, which its schema rejects")
 

@@ -347,24 +347,6 @@ def _fast_validator(relpath: str) -> Any:
         return None
 
 
-# The explained issues of the last few invalid documents, by schema and serialised document. A conversion asks
-# about the same invalid document more than once (the repairs weigh an extension URI against the errors, then the
-# report lists them) and the Python validator's explanation costs milliseconds; a valid document never gets here.
-_EXPLAINED: dict[tuple[str, str, bytes], tuple[Issue, ...]] = {}
-_EXPLAINED_MAX = 16
-
-
-def _serialised(doc: Any) -> bytes | None:
-    """The document as orjson writes it (a content key: NaN, which would read as null, never gets this far: the
-    input limits refuse it), or None when orjson cannot write it (an integer beyond 64 bits)."""
-    try:
-        import orjson
-
-        return orjson.dumps(doc)
-    except (ImportError, TypeError):
-        return None
-
-
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
     fast = _fast_validator(relpath)
     if fast is not None:
@@ -373,20 +355,7 @@ def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
                 return
         except Exception:  # noqa: S110 - e.g. a $ref the Rust side cannot resolve: let the Python path explain
             pass
-    content = _serialised(doc)
-    key = (relpath, source, content) if content is not None else None
-    known = _EXPLAINED.get(key) if key is not None else None
-    if known is not None:
-        yield from known
-        return
-    found = []
-    for issue in _explained(relpath, doc, source):
-        found.append(issue)
-        yield issue
-    if key is not None:  # only a complete list (a caller that stops at the first issue leaves none)
-        if len(_EXPLAINED) >= _EXPLAINED_MAX:
-            del _EXPLAINED[next(iter(_EXPLAINED))]
-        _EXPLAINED[key] = tuple(found)
+    yield from _explained(relpath, doc, source)
 
 
 def _explained(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
@@ -412,8 +381,39 @@ def warm(uris: Iterable[str] = ()) -> None:
             _fast_validator(index[uri][0])
 
 
+# The findings of the last few documents validated, by their serialised content. A conversion validates the same
+# document more than once (the repairs weigh an extension URI against its errors, then the report lists them), and
+# explaining an invalid one with the Python validator costs milliseconds.
+_VALIDATED: dict[bytes, tuple[Issue, ...]] = {}
+_VALIDATED_MAX = 16
+
+
+def _serialised(doc: Any) -> bytes | None:
+    """The document as orjson writes it (a content key: NaN, which would read as null, never gets this far: the
+    input limits refuse it), or None when orjson cannot write it (an integer beyond 64 bits)."""
+    try:
+        import orjson
+
+        return orjson.dumps(doc)
+    except (ImportError, TypeError):
+        return None
+
+
 def validate(doc: dict) -> list[Issue]:
     """Validate against the STAC core schema and every declared extension schema, offline."""
+    content = _serialised(doc) if isinstance(doc, dict) else None
+    known = _VALIDATED.get(content) if content is not None else None
+    if known is not None:
+        return list(known)
+    issues = _validate(doc)
+    if content is not None:
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            del _VALIDATED[next(iter(_VALIDATED))]
+        _VALIDATED[content] = tuple(issues)
+    return issues
+
+
+def _validate(doc: dict) -> list[Issue]:
     if not isinstance(doc, dict):
         return [Issue("", f"a STAC document must be a JSON object, not {type(doc).__name__}", _CORE_SOURCE)]
     index = _index()
