@@ -16,6 +16,7 @@ jsonschema and referencing are imported lazily, so ``import crosswalk.validation
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -385,16 +386,17 @@ def warm(uris: Iterable[str] = ()) -> None:
 # document more than once (the repairs weigh an extension URI against its errors, then the report lists them), and
 # explaining an invalid one with the Python validator costs milliseconds.
 _VALIDATED: dict[bytes, tuple[Issue, ...]] = {}
-_VALIDATED_MAX = 16
+_VALIDATED_MAX = 64
 
 
 def _serialised(doc: Any) -> bytes | None:
-    """The document as orjson writes it (a content key: NaN, which would read as null, never gets this far: the
-    input limits refuse it), or None when orjson cannot write it (an integer beyond 64 bits)."""
+    """A digest of the document as orjson writes it (a content key, as small for a large document; NaN, which
+    would read as null, never gets this far: the input limits refuse it), or None when orjson cannot write it (an
+    integer beyond 64 bits)."""
     try:
         import orjson
 
-        return orjson.dumps(doc)
+        return hashlib.blake2b(orjson.dumps(doc), digest_size=20).digest()
     except (ImportError, TypeError):
         return None
 
