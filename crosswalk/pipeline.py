@@ -126,8 +126,9 @@ def convert(
     ``detection``: what ``detect(doc, href)`` returned, when the caller has already asked (a bulk run does).
     """
     from crosswalk.engine import report as rep
+    from crosswalk.engine.ctx import Ctx
     from crosswalk.engine.ledger import Ledger
-    from crosswalk.engine.run import Ctx, apply
+    from crosswalk.engine.ops import apply
     from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
 
     result = Result(href=href, detection=None, target=None, source=doc)

@@ -16,10 +16,11 @@ import pytest
 
 from crosswalk import pipeline
 from crosswalk.detection import detect
+from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.ops import run_rules
 from crosswalk.engine.report import coverage_problems, ledger_problems
 from crosswalk.engine.report import entry_for as report_entry_for
-from crosswalk.engine.run import Ctx, run_rules
 from crosswalk.errors import ReadError
 from crosswalk.io.documents import read_document, read_document_repairs
 from crosswalk.io.lenient import parse_lenient, strip_jsonc
@@ -214,7 +215,7 @@ def test_repair_asset_role() -> None:
             "o": {"href": "z", "roles": ["data"], "role": ["data", "metadata"]},
         },
     )
-    work, fields = run("dlm.repair_asset_roles", doc)
+    work, fields = run_part("dlm.repair_asset_roles", doc)  # with the rules that rename a lone role
     assert work["assets"]["m"] == {"href": "x", "roles": ["model artefact"]}
     assert work["assets"]["n"]["roles"] == ["data"]
     assert work["assets"]["o"] == {"href": "z", "roles": ["data", "metadata"]}
@@ -497,6 +498,35 @@ def test_output_counts_dont_care_and_post_processing() -> None:
     assert out["result"] == {"shape": [1, 3], "dim_order": ["batch", "class"], "data_type": "float32"}
     assert props["mlm:hyperparameters"] == {"dont_care_index": 0}
     assert out["post_processing_function"] == {"format": "python", "expression": "m:f"}
+
+
+def test_class_lists_without_integer_keys_or_names() -> None:
+    """Bare labels take their position as value; a class without a label is described by its value."""
+    work, fields = run("dlm.outputs", item({"dlm:outputs": {"class_name_mapping": ["water", "land"]}}))
+    classes = work["properties"]["mlm:output"][0]["classification:classes"]
+    assert [(c["value"], c["name"]) for c in classes] == [(0, "water"), (1, "land")]
+    e = entry_for(fields, "/properties/dlm:outputs/class_name_mapping/1")
+    assert (e["status"], e["reason"]) == ("lossy", "a class key is not an integer; the class value is its position")
+    work, fields = run("dlm.outputs", item({"dlm:outputs": {"class_name_mapping": [{"index": 4, "colour": "red"}]}}))
+    assert work["properties"]["mlm:output"][0]["classification:classes"] == [
+        {"value": 4, "name": "class_4", "description": "class 4"}]
+    assert entry_for(fields, "/properties/dlm:outputs/class_name_mapping/0/colour")["status"] == "dropped"
+
+
+def test_architecture_sizes_go_where_there_is_room() -> None:
+    """The first memory size wins; a file size needs a model asset; a number is a pretraining source."""
+    doc = item({"dlm:architecture": {"estimated_total_size_mb": 2, "ram_size_mb": 1, "on_disk_size_mb": 3,
+                                     "pretrained": 0}})
+    work, fields = run("dlm.architecture", doc)
+    props = work["properties"]
+    assert props["mlm:memory_size"] == 2 * 1048576
+    assert entry_for(fields, "/properties/dlm:architecture/ram_size_mb")["reason"] == "mlm:memory_size already set"
+    assert entry_for(fields, "/properties/dlm:architecture/on_disk_size_mb")["status"] == "dropped"
+    assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (True, "0")
+    doc["assets"] = {"m": {"href": "m.pt", "roles": ["mlm:model"]}}
+    work, fields = run("dlm.architecture", doc)
+    assert work["assets"]["m"]["file:size"] == 3 * 1048576
+    assert entry_for(fields, "/properties/dlm:architecture/on_disk_size_mb")["status"] == "lossy"
 
 
 # -- architecture, runtime, archive, bands --------------------------------------------------------------------------

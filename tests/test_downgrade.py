@@ -440,13 +440,15 @@ def test_a_single_scale_object_keeps_its_factor_in_dlm(target: str) -> None:
     _to_pointers_exist(r)
 
 
-def test_the_dlm_normalisation_reads_a_single_scaling_object_itself() -> None:
-    """Without any repair before it, the downgrade reads one scaling object as a one-element list."""
+def test_the_dlm_normalisation_never_makes_up_a_number() -> None:
+    """A scale of 10000 is a factor of 1/10000; null is no scaling; anything it cannot read (one scaling object
+    alone, which the repairs wrap in a list before any edge runs) is a problem, never a number."""
     from crosswalk.transforms.dlm.down import _normalisation
 
-    norm, problem, _ = _normalisation({"value_scaling": {"type": "scale", "value": 10000}})
+    norm, problem, _ = _normalisation({"value_scaling": [{"type": "scale", "value": 10000}]})
     assert problem is None
     assert norm["scaling_factor"] == pytest.approx(0.0001)
+    assert _normalisation({"value_scaling": {"type": "scale", "value": 10000}})[1]
     assert _normalisation({"value_scaling": None})[:2] == (None, None)  # no scaling: nothing to carry
     assert _normalisation({"value_scaling": "x"})[0] is None  # unreadable: a problem, never a number
     assert _normalisation({"value_scaling": "x"})[1]

@@ -11,8 +11,9 @@ import pytest
 from conftest import CORPORA
 
 from crosswalk import pipeline
+from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
-from crosswalk.engine.run import Ctx, apply
+from crosswalk.engine.ops import apply
 from crosswalk.errors import CrosswalkError, RuleError
 from crosswalk.language.spec import load_mapping
 from crosswalk.resources import mappings_dir

@@ -136,18 +136,20 @@ SOURCE = CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"
 def _break_the_draft_bands(monkeypatch, bug: str) -> None:
     """A transform with a bug: it writes a field without telling the ledger, or tells the ledger about a place
     it never writes. The guard must turn either into a failed conversion."""
-    from crosswalk.transforms.dlm import down as downgrade_dlm
+    import dataclasses
 
-    real = downgrade_dlm._draft_bands
+    from crosswalk.transforms import REGISTRY
 
-    def buggy(ctx, props):
-        real(ctx, props)
+    real = REGISTRY["downgrade.dlm_item_bands"]
+
+    def buggy(ctx):
+        real.fn(ctx)
         if bug == "unreported":
-            props["dlm:secret"] = 42
+            ctx.get(("properties",))["dlm:secret"] = 42
         else:
             ctx._ledger.copy(("properties", "mlm:name"), ("properties", "dlm:nowhere"))
 
-    monkeypatch.setattr(downgrade_dlm, "_draft_bands", buggy)
+    monkeypatch.setitem(REGISTRY, real.name, dataclasses.replace(real, fn=buggy))
 
 
 @pytest.mark.parametrize(("bug", "where"), [("unreported", "/properties/dlm:secret"),

@@ -7,9 +7,9 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
 from crosswalk.engine.report import coverage_problems, entry_for, summarize
-from crosswalk.engine.run import Ctx
 
 SRC = {"a": {"b": 1, "c": [1, 2]}, "d": 2}
 

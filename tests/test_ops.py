@@ -10,10 +10,13 @@ import copy
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.ops import apply
 from crosswalk.engine.report import coverage_problems, entry_for, ledger_problems
-from crosswalk.engine.run import Ctx, apply
 from crosswalk.errors import RuleError
 from crosswalk.language.spec import load_mapping
 from crosswalk.transforms import REGISTRY, Transform
@@ -80,22 +83,6 @@ def test_rename_conflict_keeps_existing_value_by_default(run):
     assert at(entries, "/properties/old")["status"] == "dropped"
     assert "new already present" in at(entries, "/properties/old")["reason"]
     assert at(entries, "/properties/new")["status"] == "kept"
-
-
-def test_rename_conflict_overwrite_replaces_existing_value(run):
-    doc, entries = run(
-        """- rename: {path: "$.properties.old", to: new, on_conflict: overwrite}""",
-        {"properties": {"old": 1, "new": 2}},
-    )
-    assert doc == {"properties": {"new": 1}}
-    assert at(entries, "/properties/old") == {
-        "path": "/properties/old",
-        "status": "moved",
-        "to": ["/properties/new"],
-        "step": "test_edge",
-    }
-    assert at(entries, "/properties/new")["status"] == "dropped"
-    assert "overwritten by old" in at(entries, "/properties/new")["reason"]
 
 
 def test_rename_of_absent_key_does_nothing(run):
@@ -312,27 +299,9 @@ def test_map_values_identity_and_missing_values_are_kept(run):
     assert entries == [{"path": "", "status": "kept"}]
 
 
-def test_map_values_on_missing_drop_removes_list_elements(run):
-    doc, entries = run(
-        """- map_values: {path: "$.g[*]", table: {a: A}, on_missing: drop}""",
-        {"g": ["a", "b", "a"]},
-    )
-    assert doc == {"g": ["A", "A"]}
-    assert at(entries, "/g/1")["status"] == "dropped"
-    assert "'b'" in at(entries, "/g/1")["reason"]
-    assert at(entries, "/g/2")["to"] == ["/g/1"] and at(entries, "/g/2")["status"] == "transformed"
-
-
 def test_map_values_keys_compare_as_strings(run):
     doc, _ = run("""- map_values: {path: "$.n", table: {"1": one, "true": yes}}""", {"n": 1, "b": True})
     assert doc == {"n": "one", "b": True}
-
-
-def test_map_values_on_missing_error_is_a_rule_error(run):
-    with pytest.raises(RuleError) as err:
-        run("""- map_values: {path: "$.properties.f", table: {a: A}, on_missing: error}""", {"properties": {"f": "z"}})
-    assert "/properties/f" in str(err.value)
-    assert "test_edge.yaml:7" in str(err.value)
 
 
 # -- wrap / unwrap --------------------------------------------------------------------------------------------
@@ -728,6 +697,26 @@ def test_copy_with_status_stands_for_the_source_until_a_later_rule_removes_it(ru
     assert (e["status"], sorted(e["to"])) == ("moved", ["/p/a", "/p/b"])
 
 
+def test_copy_also_reports_the_other_fields_the_copy_stands_for(run):
+    """A python expression's text becomes a function name: the format went into it too, so it lands there
+    (transformed, with the copy's reason); relative pointers, like the rule's own path; nothing copied, nothing
+    claimed."""
+    rules = """
+    - each:
+        path: $.p
+        rules:
+          - copy: {path: $.f.expression, also: [/f/format], to: /name, status: transformed, reason: became the name}
+    - drop: {path: $.p.f, reason: no such field in the target}
+    """
+    doc, entries = run(rules, {"p": {"f": {"format": "python", "expression": "run"}}})
+    assert doc == {"p": {"name": "run"}}
+    for leaf in ("expression", "format"):
+        e = at(entries, f"/p/f/{leaf}")
+        assert (e["status"], e["to"], e["reason"]) == ("transformed", ["/p/name"], "became the name")
+    doc, entries = run(rules, {"p": {"f": {"format": "python"}}})
+    assert doc == {"p": {}} and at(entries, "/p/f/format")["status"] == "dropped"
+
+
 def test_map_values_ignore_case_and_an_entrys_own_reason(run):
     rule = """
     - map_values:
@@ -904,6 +893,40 @@ def test_guard_filters_leave_objects_untouched(run):
     assert doc == source
 
 
+def test_guard_numeric_filter_passes_over_elements_it_cannot_compare(run):
+    """jsonpath-ng raises when a filter compares a number with null or an object; such an element does not
+    match, and the other elements still decide."""
+    rule = """- set: {path: /x, value: 1, reason: some reason, when: {matches: "$.a[?(@ == 1)]"}}"""
+    for values, holds in (([None, {"b": 1}, 1], True), ([None, {"b": 1}, 2], False), ([None], False)):
+        doc, _ = run(rule, {"a": values})
+        assert ("x" in doc) is holds, values
+
+
 def test_guard_bad_filter_path_fails_when_the_mapping_loads(run):
     with pytest.raises(Exception, match="bad jsonpath"):
         run("""- set: {path: /x, value: 1, reason: some reason, when: {matches: "$.a[?(@.b =="}}""", {})
+
+
+# -- guards as data: each negated test is the other's opposite -------------------------------------------------
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, "x", "image"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("ab"),
+                       inner, max_size=2), max_leaves=6)
+_POINTERS = st.sampled_from(["/a", "/b", "/a/0", "/a/b", "/a/1"])
+
+
+@given(doc=st.dictionaries(st.sampled_from("ab"), _VALUES, max_size=2), pointer=_POINTERS, value=_VALUES,
+       kind=st.sampled_from(["object", "array", "string", "number", "integer", "boolean", "null"]))
+def test_a_negated_guard_test_holds_exactly_where_its_test_does_not(doc, pointer, value, kind):
+    from crosswalk.engine.ops import Guard
+
+    ctx = Ctx(doc, Ledger(doc))
+    pairs = [
+        ({"exists": pointer}, {"absent": pointer}),
+        ({"type": {pointer: kind}}, {"not_type": {pointer: kind}}),
+        ({"equals": {pointer: value}}, {"not_equals": {pointer: value}}),
+        ({"contains": {pointer: value}}, {"not_contains": {pointer: value}}),
+        ({"matches": "$.a[?(@ == 'x')]"}, {"no_match": "$.a[?(@ == 'x')]"}),
+    ]
+    for test, negated in pairs:
+        assert Guard(test).holds(ctx) != Guard(negated).holds(ctx), (test, doc)
+    assert Guard(pointer).holds(ctx) == Guard({"exists": pointer}).holds(ctx)

@@ -26,15 +26,8 @@ from crosswalk.language.pointer import Path, to_pointer
 class Ctx:
     """What a rule sees: the working document, the user's fill values and options, where it is working."""
 
-    def __init__(
-        self,
-        doc: dict[str, Any],
-        ledger: Ledger,
-        *,
-        href: str | None = None,
-        fill: dict[str, Any] | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, doc: dict[str, Any], ledger: Ledger, *, href: str | None = None,
+                 fill: dict[str, Any] | None = None, options: dict[str, Any] | None = None) -> None:
         self.doc = doc
         self._ledger = ledger
         self.href = href
@@ -65,7 +58,7 @@ class Ctx:
         """Paths matched by the rule's jsonpath expressions inside the current base, in document order."""
         root = self.get(self.base)
         found = set()
-        for expr, steps in zip(rule.paths, rule.steps):
+        for expr, steps in zip(rule.paths, rule.steps, strict=True):
             matched = match(steps, root) if steps is not None else [datum_path(m) for m in expr.find(root)]
             found.update(self.base + path for path in matched)
         return sorted(found, key=document_order)
@@ -93,9 +86,8 @@ class Ctx:
         self._ledger.relocate(src, [dst], status, reason)
         return value
 
-    def copy(
-        self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False, status: str | None = None
-    ) -> Any:
+    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
+             status: str | None = None) -> Any:
         """Write a copy of the value at ``src`` to ``dst``; both places carry it (``status``: see ``copied``)."""
         value = copy.deepcopy(self.get(src))
         pointer.put(self.doc, dst, value)
@@ -162,9 +154,8 @@ class Ctx:
                 self._ledger.relocate(src, [path + (str(j),)], "kept" if j == i else "moved")
 
     # -- accounts of edits made on values read through get ---------------------------------------------------
-    def account(
-        self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *, whole: bool = False
-    ) -> None:
+    def account(self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *,
+                whole: bool = False) -> None:
         """Everything that was at ``src`` now lives at each of ``dsts`` (none: dropped) with ``status``.
 
         ``whole``: the subtree became each destination as one value (an object folded into a line of text)."""
@@ -190,13 +181,11 @@ class Ctx:
             self._ledger.relocate(s, dsts, "repaired", reason)
 
     def dropped(self, src: Path, reason: str) -> None:
-        if self._park(src):
-            return
-        self._ledger.relocate(src, [], "dropped", reason)
+        if not self._park(src):
+            self._ledger.relocate(src, [], "dropped", reason)
 
-    def copied(
-        self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False, status: str | None = None
-    ) -> list[Origin]:
+    def copied(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
+               status: str | None = None) -> list[Origin]:
         """The value at ``src`` was also written to ``dst``; returns the source leaves that now cover ``dst``.
 
         ``status``: what the copy made of them (``moved``, ``transformed``, ``lossy``) while the source field stays
@@ -234,9 +223,6 @@ def datum_path(datum: Any) -> Path:
     while datum.context is not None:
         p = datum.path
         fields = getattr(p, "fields", None)
-        if fields is not None:
-            parts.append(str(fields[0]))
-        else:
-            parts.append(str(p.indices[0] if hasattr(p, "indices") else p.index))
+        parts.append(str(fields[0] if fields is not None else p.indices[0] if hasattr(p, "indices") else p.index))
         datum = datum.context
     return tuple(reversed(parts))

@@ -1,22 +1,15 @@
-"""Lossless mode (``--keep-source``): a field the target cannot carry stays in the output under
-its own key, where the target schema accepts it, so that the reverse conversion can restore it.
+"""Lossless mode (``--keep-source``): a field the target cannot carry stays in the output under its own key,
+where the target schema accepts it, so that the reverse conversion (whose rules let values already present win)
+can restore it.
 
-No drop rule knows about this. ``Ctx.remove``, ``Ctx.dropped`` and ``Ctx.lossy`` (the three ways a rule loses a
-value) call ``park`` first when ``ctx.options["keep_source"]`` is on; ``park`` decides from the path alone:
+No drop rule knows about this: ``Ctx.remove``, ``Ctx.dropped`` and ``Ctx.lossy`` (the three ways a rule loses a
+value) call ``park`` first. A field is parked when it sits in a *parking place* (a key directly in ``properties``,
+``summaries``, an asset or an item-asset definition, or a whole element of ``links``), its key (a link: its
+``rel``) has an ML-model family prefix the **final** target's schema accepts as an extra key, and the source
+document has a value at that path from which everything the ledger has below it came.
 
-* the path is a *parking place*: a key directly in ``properties``, ``summaries``, an asset or an item-asset
-  definition, or a whole element of ``links``;
-* the key (for a link: its ``rel``) carries an ML-model family prefix (``mlm:``, ``ml-model:``, ``dlm:``) and
-  the **final** target's schema accepts an extra key of that name (``accepts``: MLM >= 1.4 rejects only unknown
-  ``mlm:*`` keys, MLM 1.0-1.3 reject ``dlm:*`` keys, ml-model 1.0.0 rejects unknown ``ml-model:*`` keys);
-* the source document has a value at that same path, and everything the ledger has below the path came from
-  there (nothing invented or moved in from elsewhere).
-
-Parking keeps the current value when all of it is still there (repairs made inside it included); otherwise it
-writes the source value back at its own path and attaches every source leaf under it there again. Leaves that
-were only being dropped become ``kept`` with ``REASON``; leaves that were also carried elsewhere, lossily, keep
+Leaves that were only being dropped become ``kept`` with ``REASON``; leaves also carried elsewhere, lossily, keep
 that status and gain the reason (the value is in both places).
-The reverse edges restore parked fields because their rules let values already present win.
 """
 
 from __future__ import annotations
@@ -33,8 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 REASON = "kept for round trip (--keep-source)"
 PREFIXES = ("mlm:", "ml-model:", "dlm:")
-_HOSTS_2 = ("properties", "summaries")
-_HOSTS_3 = ("assets", "item_assets")
+_PLACES = {"properties": 2, "summaries": 2, "assets": 3, "item_assets": 3}  # host -> length of a parked path
 
 
 def accepts(target: Format, key: str) -> bool:
@@ -50,10 +42,8 @@ def accepts(target: Format, key: str) -> bool:
 
 def place_key(source: Any, path: Path) -> str | None:
     """The field name that decides whether ``path`` may be parked, or None if it is no parking place."""
-    if len(path) == 2 and path[0] in _HOSTS_2:
-        return path[1]
-    if len(path) == 3 and path[0] in _HOSTS_3:
-        return path[2]
+    if path and len(path) == _PLACES.get(path[0]):
+        return path[-1]
     if len(path) == 2 and path[0] == "links":
         link = pointer.get(source, path)
         rel = link.get("rel") if isinstance(link, dict) else None

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import string
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crosswalk.engine.writes import check_writes
@@ -25,7 +26,7 @@ from crosswalk.language.pointer import Path, parse_pointer, rename_key, to_point
 
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.engine.ctx import Ctx
-    from crosswalk.language.spec import Rule
+    from crosswalk.language.spec import Mapping, Rule
 
 # The tests set CROSSWALK_CHECK_WRITES=1: every transform is then checked against what it declares it writes.
 CHECK_WRITES = bool(os.environ.get("CROSSWALK_CHECK_WRITES"))
@@ -51,12 +52,9 @@ def is_type(value: Any, wanted: str) -> bool:
     return kind == wanted or (wanted == "number" and kind == "integer")
 
 
-def _holds_item(value: Any, item: Any) -> bool:
-    return isinstance(value, list) and item in value
-
-
-def _texts(value: str | list[str] | None) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
+def as_list(value: Any) -> list[Any]:
+    """One item or a list of them (a rule's ``path``, a guard's pointers)."""
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 FILTER_PATH = {"type": "string", "pattern": "^\\$", "description": "jsonpath; filters `[?(...)]` allowed"}
@@ -68,12 +66,61 @@ def parse_filter_path(text: str) -> Any:
     return parse(text)
 
 
+# What a guard tests, on a pointer relative to where the rule works (``_matches``: a jsonpath from there).
+# Functions, not lambdas: compiled mappings, their guards included, are pickled in the cache.
+def _exists(ctx: Ctx, base: Path, path: Path, _: Any) -> bool:
+    return ctx.has(base + path)
+
+
+def _type(ctx: Ctx, base: Path, path: Path, wanted: str) -> bool:
+    return is_type(ctx.get(base + path, ...), wanted)
+
+
+def _equals(ctx: Ctx, base: Path, path: Path, value: Any) -> bool:
+    return ctx.get(base + path, ...) == value
+
+
+def _contains(ctx: Ctx, base: Path, path: Path, item: Any) -> bool:
+    found = ctx.get(base + path)
+    return isinstance(found, list) and item in found
+
+
+def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
+    return bool(expr.find(ctx.get(base, None)))
+
+
+_POINTERS = {"oneOf": [POINTER, {"type": "array", "items": POINTER}]}
+_TYPES = {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}}
+_VALUES = {"type": "object"}
+_FILTERS = {"oneOf": [FILTER_PATH, {"type": "array", "items": FILTER_PATH}]}
+# name: (schema of its argument, test, negated, how the guide words it); a guard runs its tests in this order
+GUARD_TESTS: dict[str, tuple[dict[str, Any], Any, bool, str]] = {
+    "exists": (_POINTERS, _exists, False, "`{p}` exists"),
+    "absent": (_POINTERS, _exists, True, "`{p}` is absent"),
+    "type": (_TYPES, _type, False, "`{p}` is {a} {v}"),
+    "not_type": (_TYPES, _type, True, "`{p}` is no {v}"),
+    "equals": (_VALUES, _equals, False, "`{p}` = `{v}`"),
+    "not_equals": (_VALUES, _equals, True, "`{p}` ≠ `{v}`"),
+    "contains": (_VALUES, _contains, False, "`{p}` holds `{v}`"),
+    "not_contains": (_VALUES, _contains, True, "`{p}` does not hold `{v}`"),
+    "matches": (_FILTERS, _matches, False, "`{p}` finds something"),
+    "no_match": (_FILTERS, _matches, True, "`{p}` finds nothing"),
+}
+
+
+def _guard_items(spec: str | dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(test, pointer or jsonpath, value) of every test of a ``when``, in the order they run."""
+    spec = {"exists": spec} if isinstance(spec, str) else spec
+    for name in GUARD_TESTS:
+        args = spec.get(name)
+        for target, value in args.items() if isinstance(args, dict) else [(a, None) for a in as_list(args)]:
+            yield name, target, value
+
+
 class Guard:
-    """``when``: a pointer (it must exist) or an object of tests that must all hold — ``exists``/``absent``
-    (pointers), ``type`` ({pointer: JSON type}), ``not_type`` (absent or another type), ``equals`` ({pointer:
-    value}), ``not_equals``, ``contains`` ({pointer: value}: an array holding it), ``not_contains``, ``matches``
-    and ``no_match`` (jsonpath with array filters, e.g. ``$.assets.*.roles[?(@ == 'mlm:model')]``: something
-    found / nothing found; the one way to ask about every element at once, e.g. "no asset has the mlm:model
+    """``when``: a pointer (it must exist) or an object of tests that must all hold (``GUARD_TESTS``).
+    ``matches``/``no_match`` take jsonpath with array filters (``$.assets.*.roles[?(@ == 'mlm:model')]``:
+    something found / nothing found), the one way to ask about every element at once ("no asset has the mlm:model
     role")."""
 
     schema: ClassVar[dict[str, Any]] = {
@@ -83,73 +130,30 @@ class Guard:
                 "type": "object",
                 "additionalProperties": False,
                 "minProperties": 1,
-                "properties": {
-                    "exists": {"oneOf": [POINTER, {"type": "array", "items": POINTER}]},
-                    "absent": {"oneOf": [POINTER, {"type": "array", "items": POINTER}]},
-                    "type": {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}},
-                    "not_type": {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}},
-                    "equals": {"type": "object"},
-                    "not_equals": {"type": "object"},
-                    "contains": {"type": "object"},
-                    "not_contains": {"type": "object"},
-                    "matches": {"oneOf": [FILTER_PATH, {"type": "array", "items": FILTER_PATH}]},
-                    "no_match": {"oneOf": [FILTER_PATH, {"type": "array", "items": FILTER_PATH}]},
-                },
+                "properties": {name: schema for name, (schema, *_) in GUARD_TESTS.items()},
             },
         ],
         "description": "only when this holds (pointers relative to where the rule works)",
     }
 
     def __init__(self, spec: str | dict[str, Any]) -> None:
-        spec = {"exists": spec} if isinstance(spec, str) else spec
-
-        def pointers(v: Any) -> list[Path]:
-            return [parse_pointer(p) for p in ([v] if isinstance(v, str) else v or [])]
-
-        self.exists = pointers(spec.get("exists"))
-        self.absent = pointers(spec.get("absent"))
-        self.types = [(parse_pointer(p), t) for p, t in (spec.get("type") or {}).items()]
-        self.not_types = [(parse_pointer(p), t) for p, t in (spec.get("not_type") or {}).items()]
-        self.equals = [(parse_pointer(p), v) for p, v in (spec.get("equals") or {}).items()]
-        self.not_equals = [(parse_pointer(p), v) for p, v in (spec.get("not_equals") or {}).items()]
-        self.contains = [(parse_pointer(p), v) for p, v in (spec.get("contains") or {}).items()]
-        self.not_contains = [(parse_pointer(p), v) for p, v in (spec.get("not_contains") or {}).items()]
-        self.matches = [parse_filter_path(p) for p in _texts(spec.get("matches"))]
-        self.no_match = [parse_filter_path(p) for p in _texts(spec.get("no_match"))]
+        self.checks = []
+        for name, target, value in _guard_items(spec):
+            _, test, negated, _ = GUARD_TESTS[name]
+            parse = parse_filter_path if test is _matches else parse_pointer
+            self.checks.append((test, negated, parse(target), value))
 
     def holds(self, ctx: Ctx) -> bool:
-        b = ctx.base
-        missing = ...
-        return (
-            all(ctx.has(b + p) for p in self.exists)
-            and not any(ctx.has(b + p) for p in self.absent)
-            and all(is_type(ctx.get(b + p, missing), t) for p, t in self.types)
-            and not any(is_type(ctx.get(b + p, missing), t) for p, t in self.not_types)
-            and all(ctx.get(b + p, missing) == v for p, v in self.equals)
-            and all(ctx.get(b + p, missing) != v for p, v in self.not_equals)
-            and all(_holds_item(ctx.get(b + p), v) for p, v in self.contains)
-            and not any(_holds_item(ctx.get(b + p), v) for p, v in self.not_contains)
-            and all(expr.find(ctx.get(b, None)) for expr in self.matches)
-            and not any(expr.find(ctx.get(b, None)) for expr in self.no_match)
-        )
+        base = ctx.base
+        return all(test(ctx, base, target, value) != negated for test, negated, target, value in self.checks)
 
     @staticmethod
     def describe(spec: str | dict[str, Any]) -> str:
-        if isinstance(spec, str):
-            return f"when `{spec}` exists"
         parts = []
-        for key, words in (("exists", "exists"), ("absent", "is absent")):
-            for p in [spec[key]] if isinstance(spec.get(key), str) else spec.get(key) or []:
-                parts.append(f"`{p}` {words}")
-        parts += [f"`{p}` is {'an' if t[0] in 'aeiou' else 'a'} {t}" for p, t in (spec.get("type") or {}).items()]
-        parts += [f"`{p}` is no {t}" for p, t in (spec.get("not_type") or {}).items()]
-        show = lambda v: v if isinstance(v, str) else json.dumps(v)  # noqa: E731 - the guide shows JSON values
-        parts += [f"`{p}` = `{show(v)}`" for p, v in (spec.get("equals") or {}).items()]
-        parts += [f"`{p}` ≠ `{show(v)}`" for p, v in (spec.get("not_equals") or {}).items()]
-        parts += [f"`{p}` holds `{show(v)}`" for p, v in (spec.get("contains") or {}).items()]
-        parts += [f"`{p}` does not hold `{show(v)}`" for p, v in (spec.get("not_contains") or {}).items()]
-        parts += [f"`{p}` finds something" for p in _texts(spec.get("matches"))]
-        parts += [f"`{p}` finds nothing" for p in _texts(spec.get("no_match"))]
+        for name, target, value in _guard_items(spec):
+            shown = value if isinstance(value, str) else json.dumps(value)  # the guide shows JSON values
+            article = "an" if shown[:1] in ("a", "e", "i", "o", "u") else "a"
+            parts.append(GUARD_TESTS[name][3].format(p=target, v=shown, a=article))
         return "when " + " and ".join(parts)
 
 
@@ -162,6 +166,12 @@ class Op:
     properties: ClassVar[dict[str, Any]]
     required: ClassVar[tuple[str, ...]] = ()
     has_paths: ClassVar[bool] = True  # ``path`` is jsonpath (compiled once by the loader), not a pointer
+    templates: ClassVar[tuple[str, ...]] = ()  # the fields its reasons may name (``{old}``); none: plain text
+    # what the README's tables and the adoption study read: the arguments naming what it reads and writes (pointers,
+    # jsonpath, or an object of them; no written argument: it writes where it reads), and the table's target cell
+    reads_arg: ClassVar[str | None] = "path"
+    writes_arg: ClassVar[str] = "to"
+    shows: ClassVar[str | None] = None  # a template of the arguments; by default `to`, or "same place"
 
     @classmethod
     def schema(cls) -> dict[str, Any]:
@@ -175,22 +185,22 @@ class Op:
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
         """Check and pre-parse the arguments once (pointers parsed, guards built); the result is ``rule.parsed``."""
+        for key in ("reason", "float_reason") if self.templates else ():
+            if key in args:
+                check_template(args[key], self.templates)
         out: dict[str, Any] = {}
         if "when" in args:
             out["when"] = Guard(args["when"])
         for key in ("to", "path") if not self.has_paths else ("to",):
             if isinstance(args.get(key), str) and args[key].startswith("/"):
                 out[key] = parse_pointer(args[key])
+        if "fields" in args:  # zip, unzip: member name -> pointer
+            out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
         return out
-
-    def applies(self, rule: Rule, ctx: Ctx) -> bool:
-        guard = rule.parsed.get("when")
-        return guard is None or guard.holds(ctx)
 
     def run(self, rule: Rule, ctx: Ctx) -> None:  # pragma: no cover - every op defines it
         raise NotImplementedError
 
-    # what the README's tables and the adoption study read
     def label(self, rule: Rule) -> str:
         return self.name
 
@@ -200,15 +210,15 @@ class Op:
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         """(source, target, reason) cells of the README's field table."""
         a = rule.args
-        to = f"`{a['to']}`" if "to" in a else "same place"
-        return _paths(a), to, a.get("reason", "")
+        to = self.shows.format(**a) if self.shows else f"`{a['to']}`" if "to" in a else "same place"
+        reason = a.get("reason", "")
+        return _cell(self.reads(rule)), to, template_text(reason) if self.templates else reason
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
-        p = rule.args.get("path")
-        return tuple(p if isinstance(p, list) else [p] if p else [])
+        return _pointers(rule.args.get(self.reads_arg))
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
-        return (rule.args["to"],) if "to" in rule.args else self.reads(rule)
+        return _pointers(rule.args[self.writes_arg]) if self.writes_arg in rule.args else self.reads(rule)
 
     @staticmethod
     def target(rule: Rule, ctx: Ctx, key: str) -> Path:
@@ -224,9 +234,9 @@ def _cell(items: Any) -> str:
     return "<br>".join(f"`{x}`" for x in items if x) or "—"
 
 
-def _paths(args: dict[str, Any]) -> str:
-    p = args.get("path", "")
-    return _cell(p if isinstance(p, list) else [p])
+def _pointers(arg: Any) -> tuple[str, ...]:
+    """The paths an argument names: one, a list, or the values of an object (``fields`` of zip)."""
+    return tuple(arg.values() if isinstance(arg, dict) else as_list(arg))
 
 
 class Rename(Op):
@@ -239,7 +249,6 @@ class Rename(Op):
     properties = {
         "path": PATHS,
         "to": {"type": "string", "minLength": 1},
-        "on_conflict": {"enum": ["keep", "overwrite"]},
         "status": {"enum": ["moved", "repaired"]},
         "reason": REASON,
     }
@@ -254,18 +263,14 @@ class Rename(Op):
             parent = ctx.get(path[:-1])
             if not isinstance(parent, dict) or path[-1] == new:
                 continue
-            dst = path[:-1] + (new,)
             if new in parent:
-                if rule.args.get("on_conflict") == "overwrite":
-                    ctx.remove(dst, f"overwritten by {path[-1]}")
-                else:
-                    ctx.remove(path, f"{new} already present; kept that value")
-                    continue
+                ctx.remove(path, f"{new} already present; kept that value")
+                continue
             rename_key(parent, path[-1], new)
-            ctx.account(path, [dst], rule.args.get("status", "moved"), rule.args.get("reason"))
+            ctx.account(path, [path[:-1] + (new,)], rule.args.get("status", "moved"), rule.args.get("reason"))
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _paths(rule.args), f"`{rule.args['to']}` (same object)", "moved"
+        return _cell(self.reads(rule)), f"`{rule.args['to']}` (same object)", "moved"
 
 
 class Move(Op):
@@ -288,17 +293,22 @@ class Copy(Op):
     name = "copy"
     summary = (
         "Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy "
-        "stands for the source field in the target (moved, transformed, lossy) and a later rule removes the field."
+        "stands for the source field in the target (moved, transformed, lossy) and a later rule removes the field; "
+        "`also`: pointers to the other source fields the copy stands for (a python expression's format)."
     )
     required = ("path", "to")
-    properties = {"path": PATHS, "to": POINTER, "reason": REASON, "status": {"enum": ["moved", "transformed", "lossy"]}}
+    properties = {"path": PATHS, "to": POINTER, "reason": REASON, "status": {"enum": ["moved", "transformed", "lossy"]},
+                  "also": {"type": "array", "items": POINTER}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
+        reason, status = rule.args.get("reason"), rule.args.get("status")
         for path in ctx.find(rule):
             ctx.current = path
             if not ctx.has(dst):
-                ctx.copy(path, dst, rule.args.get("reason"), status=rule.args.get("status"))
+                ctx.copy(path, dst, reason, status=status)
+                for also in rule.args.get("also", ()):
+                    ctx.copied(ctx.base + parse_pointer(also), dst, reason, status=status)
 
 
 class Set(Op):
@@ -310,10 +320,9 @@ class Set(Op):
     required = ("path", "value", "reason")
     properties = {"path": POINTER, "value": {}, "reason": REASON}
     has_paths = False
-
-    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        check_template(args["reason"], ("old",))
-        return super().compile(args)
+    templates = ("old",)
+    reads_arg = None
+    writes_arg = "path"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ctx.current = self.target(rule, ctx, "path")
@@ -324,14 +333,7 @@ class Set(Op):
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         value = json.dumps(rule.args["value"], ensure_ascii=False)  # the guide shows JSON, not Python
-        reason = rule.args["reason"]
-        return "—", f"`{rule.args['path']}` = `{value}`", template_text(reason) if self.name == "set" else reason
-
-    def reads(self, rule: Rule) -> tuple[str, ...]:
-        return ()
-
-    def writes(self, rule: Rule) -> tuple[str, ...]:
-        return (rule.args["path"],)
+        return "—", f"`{rule.args['path']}` = `{value}`", super().describe(rule)[2]
 
 
 class Default(Set):
@@ -341,7 +343,7 @@ class Default(Set):
         "which is dropped); reported invented (or filled from --fill)."
     )
     properties = {"path": POINTER, "value": {}, "reason": REASON, "unless_type": {"enum": list(JSON_TYPES)}}
-    compile = Op.compile  # a default writes only where nothing is: its reason is plain text, no `{old}`
+    templates = ()  # a default writes only where nothing is: its reason is plain text, no `{old}`
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ctx.current = self.target(rule, ctx, "path")
@@ -399,11 +401,10 @@ class Drop(Op):
                 ctx.remove(host + (key,), rule.args["reason"].format(key=key), status)
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        paths = _paths(rule.args)
-        if "keys" in rule.args:
-            paths = "<br>".join(f"`{p}.{rule.args['keys']['prefix']}*`" for p in _as_list(rule.args["path"]))
-            return paths, "—", template_text(rule.args["reason"])
-        return paths, "—", rule.args["reason"]
+        if "keys" not in rule.args:
+            return _cell(self.reads(rule)), "—", rule.args["reason"]
+        paths = "<br>".join(f"`{p}.{rule.args['keys']['prefix']}*`" for p in as_list(rule.args["path"]))
+        return paths, "—", template_text(rule.args["reason"])
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         paths = super().reads(rule)
@@ -411,10 +412,6 @@ class Drop(Op):
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
         return ()
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def check_template(text: str, names: tuple[str, ...]) -> str:
@@ -447,7 +444,6 @@ class MapValues(Op):
     properties = {
         "path": PATHS,
         "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
-        "on_missing": {"enum": ["keep", "drop", "error"]},
         "ignore_case": {"type": "boolean"},
         "merge": {"type": "boolean"},
         "reason": REASON,
@@ -455,7 +451,6 @@ class MapValues(Op):
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         table = rule.table or {}
-        on_missing = rule.args.get("on_missing", "keep")
         for path in reversed(ctx.find(rule)):
             ctx.current = path
             value = ctx.get(path)
@@ -463,10 +458,6 @@ class MapValues(Op):
                 continue
             key = str(value).strip().lower() if rule.args.get("ignore_case") else str(value)
             if key not in table:
-                if on_missing == "drop":
-                    ctx.remove(path, f"no target value for {value!r}")
-                elif on_missing == "error":
-                    raise ValueError(f"value {value!r} is not in the table")
                 continue
             new = table[key]
             status, why = "transformed", None
@@ -536,7 +527,7 @@ class MapValues(Op):
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         table = rule.args["table"] if isinstance(rule.args["table"], str) else "inline"
-        return _paths(rule.args), f"same place, table `{table}`", rule.args.get("reason", "")
+        return _cell(self.reads(rule)), f"same place, table `{table}`", rule.args.get("reason", "")
 
 
 class Wrap(Op):
@@ -566,12 +557,8 @@ class ToString(Op):
     required = ("path", "reason")
     properties = {"path": PATHS, "reason": REASON, "float_reason": REASON,
                   "status": {"enum": ["transformed", "repaired"]}}
-
-    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        for key in ("reason", "float_reason"):
-            if key in args:
-                check_template(args[key], ("value", "text"))
-        return super().compile(args)
+    templates = ("value", "text")
+    shows = "same place, as text"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         status = rule.args.get("status", "transformed")
@@ -585,9 +572,6 @@ class ToString(Op):
                 rule.args["reason"]
             ctx.put(path, text)
             ctx.account(path, [path], status, reason.format(value=value, text=text))
-
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _paths(rule.args), "same place, as text", template_text(rule.args["reason"])
 
 
 class Unwrap(Op):
@@ -613,6 +597,7 @@ class Each(Op):
     summary = "Run the nested rules on every matched value (their paths and pointers are relative to it)."
     required = ("path", "rules")
     properties = {"path": PATHS, "rules": {"$ref": "#/definitions/rules"}}
+    shows = "each element, by the rules below (↳)"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         saved = ctx.base
@@ -622,9 +607,6 @@ class Each(Op):
                 run_rules(rule.rules, ctx)
         finally:
             ctx.base = saved
-
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _paths(rule.args), "each element, by the rules below (↳)", ""
 
 
 class Zip(Op):
@@ -641,11 +623,8 @@ class Zip(Op):
         "set": {"type": "object"},
         "reason": REASON,
     }
-
-    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        out = super().compile(args)
-        out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
-        return out
+    reads_arg = "fields"
+    shows = "`{to}` (one object per element)"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         fields = {k: ctx.base + p for k, p in rule.parsed["fields"].items()}
@@ -667,13 +646,6 @@ class Zip(Op):
             if key in lists:
                 ctx.remove(src, reason, status="transformed")
 
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        srcs = "<br>".join(f"`{p}`" for p in rule.args["fields"].values())
-        return srcs, f"`{rule.args['to']}` (one object per element)", rule.args["reason"]
-
-    def reads(self, rule: Rule) -> tuple[str, ...]:
-        return tuple(rule.args["fields"].values())
-
 
 class Unzip(Op):
     """The inverse of ``zip``: ``{path: $.value_scaling, fields: {mean: /mean, stddev: /std}}`` writes member
@@ -684,11 +656,7 @@ class Unzip(Op):
     summary = "A list of objects becomes parallel lists (member k of element i to element i of list k)."
     required = ("path", "fields", "reason")
     properties = {"path": PATHS, "fields": {"type": "object", "additionalProperties": POINTER}, "reason": REASON}
-
-    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        out = super().compile(args)
-        out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
-        return out
+    writes_arg = "fields"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         for path in ctx.find(rule):
@@ -707,10 +675,7 @@ class Unzip(Op):
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         dsts = "<br>".join(f"`{k}` → `{p}`" for k, p in rule.args["fields"].items())
-        return _paths(rule.args), dsts, rule.args["reason"]
-
-    def writes(self, rule: Rule) -> tuple[str, ...]:
-        return tuple(rule.args["fields"].values())
+        return _cell(self.reads(rule)), dsts, rule.args["reason"]
 
 
 class Extensions(Op):
@@ -740,9 +705,10 @@ class Extensions(Op):
         path = ("stac_extensions",)
         old = ctx.get(path)
         patterns = rule.parsed["remove"]
+        listed = old if isinstance(old, list) else []
+        hits = [i for i, u in enumerate(listed) if isinstance(u, str) and any(p.fullmatch(u) for p in patterns)]
         in_place = rule.args.get("in_place", False)
-        if in_place and not (isinstance(old, list) and any(
-                isinstance(u, str) and any(p.fullmatch(u) for p in patterns) for u in old)):
+        if in_place and not hits:
             return  # a swap with nothing to swap
         if old is None:
             if ctx.has(path):  # an explicit null becomes the list written below
@@ -752,31 +718,19 @@ class Extensions(Op):
             raise TypeError("stac_extensions is not a list")
         wanted = rule.args.get("add", [])
         add = [u for u in wanted if u not in old]
-        reason = rule.args.get("reason", "schema URI replaced")
-        new: list[Any] = []
-        moves: dict[int, int | None] = {}
-        removed: list[int] = []
-        for i, uri in enumerate(old):
-            if isinstance(uri, str) and any(p.fullmatch(uri) for p in patterns):
-                if in_place and not removed:
-                    start = len(new)
-                    new.extend(add)
-                moves[i] = None
-                removed.append(i)
-            else:
-                moves[i] = len(new)
-                new.append(uri)
-        if not removed and not add:
+        if not hits and not add:
             return
-        if not in_place:
-            start = len(new)
-            new.extend(add)
-        for k, i in enumerate(removed):
+        kept = [i for i in range(len(old)) if i not in hits]
+        start = hits[0] if in_place else len(kept)  # where the added URIs go
+        new = [old[i] for i in kept[:start]] + add + [old[i] for i in kept[start:]]
+        moves: dict[int, int | None] = {i: k if k < start else k + len(add) for k, i in enumerate(kept)}
+        for k, i in enumerate(hits):  # not in moves: dropped
             # a removed URI replaced by a new one (added now, or already there) is transformed, not lost
             if add:
                 moves[i] = start + min(k, len(add) - 1)
             elif wanted and wanted[0] in new:
                 moves[i] = new.index(wanted[0])
+        reason = rule.args.get("reason", "schema URI replaced")
         ctx.replace_list(path, new, moves, reason)
         for k in range(len(add)):
             if not ctx.origins(path + (str(start + k),)):
@@ -836,15 +790,21 @@ OPS: dict[str, Op] = {cls.name: cls() for cls in Op.__subclasses__() + Set.__sub
 
 
 # -- running rules -----------------------------------------------------------------------------------------------
+def apply(mapping: Mapping, ctx: Ctx) -> None:
+    """Run every rule of ``mapping`` on ``ctx.doc``; the ledger reports them under the mapping's id."""
+    ctx.step = mapping.id
+    run_rules(mapping.rules, ctx)
+
+
 def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
     """Run rules in order; a crash inside one becomes a RuleError naming the href, the data path, the mapping
     file:line and the op (linkml-map's error context)."""
     for rule in rules:
         ctx.current = ctx.last_read = None
-        op = OPS[rule.op]
+        guard = rule.parsed.get("when")
         try:
-            if op.applies(rule, ctx):
-                op.run(rule, ctx)
+            if guard is None or guard.holds(ctx):
+                OPS[rule.op].run(rule, ctx)
         except CrosswalkError:
             raise
         except Exception as e:  # any crash inside a rule: say where in the data and where in the spec
@@ -864,7 +824,6 @@ def language_schema(base: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # python -m crosswalk.engine.ops --write-schema
-    import json
     import sys
     from pathlib import Path as FilePath
 

@@ -47,8 +47,9 @@ def repaired(doc: Any, href: str | None = None) -> Any:
 
 
 def _repaired(doc: Any, href: str | None = None) -> tuple[Any, list[dict[str, Any]]]:
+    from crosswalk.engine.ctx import Ctx
     from crosswalk.engine.ledger import Ledger
-    from crosswalk.engine.run import Ctx, apply
+    from crosswalk.engine.ops import apply
     from crosswalk.language.spec import load_support
 
     work = copy.deepcopy(doc)

@@ -34,14 +34,9 @@ def tokens(declared: str) -> tuple[str, ...]:
 
 
 def _matches(pattern: tuple[str, ...], path: Path) -> bool:
-    """``path`` is under ``pattern`` or on the way to it."""
-    for want, key in zip(pattern, path, strict=False):
-        if want == "*" or want == key or (want == "[]" and key.isdigit()):
-            continue
-        if "*" in want and fnmatchcase(key, want):  # mlm:* (every mlm field), *datetime
-            continue
-        return False
-    return True
+    """``path`` is under ``pattern`` or on the way to it (``*`` any key, ``mlm:*`` every mlm field)."""
+    return all(want == key or (want == "[]" and key.isdigit()) or ("*" in want and fnmatchcase(key, want))
+               for want, key in zip(pattern, path, strict=False))
 
 
 def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:

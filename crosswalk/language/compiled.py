@@ -19,27 +19,20 @@ def mapping(edge_or_name: Any) -> Any:
         name: tuple[Any, ...] = ("mapping", edge_or_name)
     else:
         name = ("mapping", edge_or_name.file, edge_or_name.id)
-    return cache.once(name, lambda: _load(edge_or_name, name))
+    return cache.once(name, lambda: _load(edge_or_name, name[-1]))
 
 
-def _load(edge_or_name: Any, name: tuple[Any, ...]) -> Any:
-    if isinstance(edge_or_name, str) and not edge_or_name.endswith(".yaml"):  # a group of the registry's invariants
-        from crosswalk.language.spec import load_invariants
-        from crosswalk.resources import mappings_dir
+def _load(edge_or_name: Any, key: str) -> Any:
+    from crosswalk.language import spec
+    from crosswalk.resources import mappings_dir
 
-        file = mappings_dir() / "formats.yaml"
-        build = lambda: load_invariants(edge_or_name)  # noqa: E731
-    elif isinstance(edge_or_name, str):
-        from crosswalk.language.spec import load_support
-        from crosswalk.resources import mappings_dir
-
-        file = mappings_dir() / edge_or_name
-        build = lambda: load_support(edge_or_name)  # noqa: E731
-    else:
-        file = Path(edge_or_name.file)
-        build = edge_or_name.load
-    # whatever the loader reads besides the mapping file (value tables, formats.yaml) is in the key
-    # the name is in the key too: several mappings can live in one file (a step file's two sides, the registry's
-    # invariant groups)
-    salt = cache.directory_digest(file.parent) + repr(name[1:] if isinstance(edge_or_name, str) else name[2:]).encode()
+    if not isinstance(edge_or_name, str):
+        file, build = Path(edge_or_name.file), edge_or_name.load
+    elif edge_or_name.endswith(".yaml"):  # a support file
+        file, build = mappings_dir() / edge_or_name, lambda: spec.load_support(edge_or_name)
+    else:  # a group of the registry's invariants
+        file, build = mappings_dir() / "formats.yaml", lambda: spec.load_invariants(edge_or_name)
+    # whatever the loader reads besides the mapping file (value tables, formats.yaml) is in the key; so is the
+    # mapping's name, as several can live in one file (a step file's two sides, the registry's invariant groups)
+    salt = cache.directory_digest(file.parent) + repr((key,)).encode()
     return cache.cached("mapping", [file], build, salt=salt)

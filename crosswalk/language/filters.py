@@ -7,16 +7,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from jsonpath_ng import DatumInContext, Index
 from jsonpath_ng.ext import parse
 from jsonpath_ng.ext.filter import Filter
 
 
 class ArrayFilter(Filter):
-    """``[?(...)]`` over array elements only (``[?(@)]``: every element of an array, nothing of anything else)."""
+    """``[?(...)]`` over array elements only (``[?(@)]``: every element of an array, nothing of anything else).
+    An element the comparison cannot take (null or an object against a number, which jsonpath-ng raises on) does
+    not match, so one odd element never stops a guard."""
 
     def find(self, datum: Any) -> list[Any]:
-        value = datum.value if hasattr(datum, "value") else datum
-        return super().find(datum) if isinstance(value, list) else []
+        datum = DatumInContext.wrap(datum)
+        if not isinstance(datum.value, list):
+            return []
+        if not self.expressions:
+            return super().find(datum)
+        return [DatumInContext(v, path=Index(i), context=datum) for i, v in enumerate(datum.value) if self._holds(v)]
+
+    def _holds(self, element: Any) -> bool:
+        try:
+            return all(expression.find(element) for expression in self.expressions)
+        except TypeError:
+            return False
 
 
 def _arrays_only(node: Any) -> Any:

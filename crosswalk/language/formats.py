@@ -48,15 +48,17 @@ class Family:
     uri_templates: tuple[str, ...] = ()  # the ``uri_patterns`` as written (``{v}`` for the version)
     rejects_unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (since version, prefixes of rejected unknowns)
 
+    def _reached(self, since: str, version: str) -> bool:
+        """``version`` is ``since`` or a later version (both known)."""
+        known = since in self.versions and version in self.versions
+        return known and self.versions.index(since) <= self.versions.index(version)
+
     def rejected_prefixes(self, version: str) -> tuple[str, ...]:
         """The prefixes of unknown fields the schema of ``version`` rejects (a version newer than every known one:
         those of the latest)."""
-        at = self.versions.index(version) if version in self.versions else len(self.versions)
-        out: tuple[str, ...] = ()
-        for since, prefixes in self.rejects_unknown:
-            if since in self.versions and self.versions.index(since) <= at:
-                out = prefixes
-        return out
+        version = version if version in self.versions else self.versions[-1]
+        reached = [prefixes for since, prefixes in self.rejects_unknown if self._reached(since, version)]
+        return reached[-1] if reached else ()
 
     def uri_regexes(self, version: str | None = None) -> list[str]:
         """Regular expressions (for a full match) of every spelling of this family's schema URI at ``version``,
@@ -70,13 +72,11 @@ class Family:
 
     def invariants_for(self, version: str) -> list[str]:
         """The ids of the invariant groups of ``version`` (those whose ``since`` is not newer)."""
-        at = self.versions.index(version) if version in self.versions else -1
-        return [f for since, f in self.invariants if since in self.versions and self.versions.index(since) <= at]
+        return [f for since, f in self.invariants if self._reached(since, version)]
 
     def step_invariants_for(self, version: str) -> list[int]:
         """Which of the family's step invariants (their index) an upgrade step landing on ``version`` ends with."""
-        at = self.versions.index(version) if version in self.versions else -1
-        return [i for i, since in enumerate(self.step_invariants) if self.versions.index(since) <= at]
+        return [i for i, since in enumerate(self.step_invariants) if self._reached(since, version)]
 
     def uri(self, version: str) -> str:
         return self.uris.get(version, self.uris["default"]).replace("{v}", version)

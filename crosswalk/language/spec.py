@@ -14,6 +14,20 @@ from crosswalk.language.formats import Format
 from crosswalk.resources import value_tables
 
 LINE = "__line__"
+ANY = Format("stac", "any")  # the source and target of a support file (core repairs), not an edge of the graph
+
+
+class _Located:
+    file: str
+    id: str
+
+    @property
+    def location(self) -> str:
+        """The file and, for a step file, the side of it: ``mlm_1.4.0__mlm_1.5.0.yaml (down)``."""
+        name = Path(self.file).name
+        if "__" not in name:
+            return name  # a support file
+        return f"{name} ({'up' if Path(self.file).stem == self.id else 'down'})"
 
 
 @dataclass(frozen=True)
@@ -35,7 +49,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Mapping:
+class Mapping(_Located):
     id: str
     source: Format
     target: Format
@@ -44,18 +58,6 @@ class Mapping:
     file: str
     notes: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def location(self) -> str:
-        """The file and, for a step file, the side of it: ``mlm_1.4.0__mlm_1.5.0.yaml (down)``."""
-        return _location(self.file, self.id)
-
-
-def _location(file: str, edge_id: str) -> str:
-    name = Path(file).name
-    if "__" not in name:
-        return name  # a support file
-    return f"{name} ({'up' if Path(file).stem == edge_id else 'down'})"
 
 
 def _line_loader():
@@ -112,25 +114,27 @@ def _validator():
 def _fast_check():
     """jsonschema-rs says valid/invalid without importing the Python jsonschema (a one-file run's start-up);
     the Python validator explains a failure."""
-    try:
-        import jsonschema_rs
+    import jsonschema_rs
 
-        return jsonschema_rs.validator_for(_language_schema()).is_valid
-    except ImportError:  # pragma: no cover - optional speed-up
-        return lambda _data: False
+    return jsonschema_rs.validator_for(_language_schema()).is_valid
+
+
+def _annotated(path: Path) -> Any:
+    """The file's YAML, each object annotated with its line number (``LINE``)."""
+    import yaml
+
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        message = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise SpecError(f"invalid YAML: {message}", file=str(path), line=mark.line + 1 if mark else None) from None
 
 
 def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The file's YAML (annotated with line numbers, and plain), checked against the mapping language."""
-    import yaml
-
     file = str(path)
-    try:
-        annotated = yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        message = " ".join(str(getattr(e, "problem", None) or e).split())
-        raise SpecError(f"invalid YAML: {message}", file=file, line=mark.line + 1 if mark else None) from None
+    annotated = _annotated(path)
     if not isinstance(annotated, dict):
         raise SpecError("a mapping file must be a YAML object", file=file)
     data = _strip(annotated)
@@ -148,11 +152,10 @@ def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
     from jsonpath_ng import parse as jsonpath
-    from crosswalk.language.jsonpath_steps import steps_of
-    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 
     from crosswalk import transforms
     from crosswalk.engine.ops import OPS
+    from crosswalk.language.jsonpath_steps import steps_of
 
     out = []
     for i, item in enumerate(items):
@@ -164,7 +167,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         for text in [raw_paths] if isinstance(raw_paths, str) else raw_paths or []:
             try:
                 compiled.append(jsonpath(text))
-            except (JsonPathLexerError, JsonPathParserError, Exception) as e:  # jsonpath-ng raises bare Exception
+            except Exception as e:  # jsonpath-ng raises its own errors, and bare Exception
                 raise SpecError(f"rule {i} {op}: bad jsonpath {text!r}: {e}", file=file, line=line) from None
         table = None
         if op == "map_values":
@@ -220,15 +223,11 @@ def _uri_swap(args: dict[str, Any], file: str, line: int) -> dict[str, Any]:
     return out
 
 
-def _endpoints(data: dict[str, Any], annotated: dict[str, Any], file: str) -> tuple[Format, Format]:
+def _format(text: str, file: str, line: int | None = None) -> Format:
     try:
-        # "stac@any" marks a support file (core repairs) that is not an edge of the graph.
-        if data["source"] == "stac@any":
-            return Format("stac", "any"), Format("stac", "any")
-        return Format.parse(data["source"]), Format.parse(data["target"])
+        return Format.parse(text)
     except Exception as e:
-        message = getattr(e, "message", str(e))
-        raise SpecError(message, file=file, line=annotated.get(LINE)) from None
+        raise SpecError(getattr(e, "message", str(e)), file=file, line=line) from None
 
 
 def step_ids(step_id: str) -> tuple[str, str]:
@@ -245,37 +244,27 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
     file = str(path)
     annotated, data = _read_checked(path)
     tables = value_tables(str(path.parent))
-    source, target = _endpoints(data, annotated, file)
+    if data["source"] == str(ANY):
+        source = target = ANY
+    else:
+        line = annotated.get(LINE)
+        source, target = _format(data["source"], file, line), _format(data["target"], file, line)
     if "rules" in data:  # a support file
-        return Mapping(
-            id=data["id"],
-            source=source,
-            target=target,
-            summary=data["summary"],
-            rules=_compile_rules(annotated["rules"], file, tables),
-            file=file,
-            notes=data.get("notes", ""),
-            raw=data,
-        )
-    side = data[direction]
-    if "none" in side:
-        raise SpecError(f"this step has no way {direction}: {side['none']}", file=file, line=annotated[direction][LINE])
-    up_id, down_id = step_ids(data["id"])
-    if direction == "down":
-        source, target = target, source
-    rules = _compile_rules(annotated[direction]["rules"], file, tables)
-    if direction == "up" and source.family == target.family:
-        rules += tuple(r for r in _step_invariants(target, tables) if not any(_same(r, s) for s in rules))
-    return Mapping(
-        id=up_id if direction == "up" else down_id,
-        source=source,
-        target=target,
-        summary=side["summary"],
-        rules=rules,
-        file=file,
-        notes=side.get("notes", ""),
-        raw=data,
-    )
+        edge_id, side, rules = data["id"], data, _compile_rules(annotated["rules"], file, tables)
+    else:
+        side = data[direction]
+        if "none" in side:
+            why = f"this step has no way {direction}: {side['none']}"
+            raise SpecError(why, file=file, line=annotated[direction][LINE])
+        up_id, down_id = step_ids(data["id"])
+        edge_id = up_id if direction == "up" else down_id
+        if direction == "down":
+            source, target = target, source
+        rules = _compile_rules(annotated[direction]["rules"], file, tables)
+        if direction == "up" and source.family == target.family:
+            rules += tuple(r for r in _step_invariants(target, tables) if not any(_same(r, s) for s in rules))
+    return Mapping(id=edge_id, source=source, target=target, summary=side["summary"], rules=rules, file=file,
+                   notes=side.get("notes", ""), raw=data)
 
 
 def _same(a: Rule, b: Rule) -> bool:
@@ -285,12 +274,10 @@ def _same(a: Rule, b: Rule) -> bool:
 @cache
 def _registry_annotated() -> tuple[str, dict[str, Any]]:
     """formats.yaml with line numbers: the rules it holds (each version's invariants) are compiled from it."""
-    import yaml
-
     from crosswalk.resources import mappings_dir
 
     path = mappings_dir() / "formats.yaml"
-    return str(path), yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
+    return str(path), _annotated(path)
 
 
 def _step_invariants(target: Format, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
@@ -313,14 +300,8 @@ def load_invariants(group_id: str) -> Mapping:
     for family in annotated["families"].values():
         for group in family.get("invariants") or ():
             if group["id"] == group_id:
-                return Mapping(
-                    id=group_id,
-                    source=Format("stac", "any"),
-                    target=Format("stac", "any"),
-                    summary=group["summary"],
-                    rules=_compile_rules(group["rules"], file, value_tables(str(Path(file).parent))),
-                    file=file,
-                )
+                rules = _compile_rules(group["rules"], file, value_tables(str(Path(file).parent)))
+                return Mapping(id=group_id, source=ANY, target=ANY, summary=group["summary"], rules=rules, file=file)
     raise SpecError(f"no invariants {group_id!r} in the format registry", file=file)
 
 
@@ -340,7 +321,7 @@ def load_support(name: str, directory: str | None = None) -> Mapping:
 
 
 @dataclass(frozen=True)
-class EdgeRef:
+class EdgeRef(_Located):
     """An edge of the graph known from its file name alone; the mapping is loaded (and checked) on first use,
     so a one-file conversion reads only the files on its plan."""
 
@@ -360,10 +341,6 @@ class EdgeRef:
             )
         return mapping
 
-    @property
-    def location(self) -> str:
-        return _location(self.file, self.id)
-
     def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
         return getattr(self.load(), name)
 
@@ -379,10 +356,7 @@ def _format_of(text: str, file: Path) -> Format:
         raise SpecError(
             f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}", file=str(file)
         )
-    try:
-        return Format.parse(f"{family}@{version}")
-    except Exception as e:
-        raise SpecError(getattr(e, "message", str(e)), file=str(file)) from None
+    return _format(f"{family}@{version}", str(file))
 
 
 @cache

@@ -3,6 +3,7 @@ field tables and `crosswalk mappings` can show it next to the YAML rules."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,59 +29,34 @@ class Transform:
 
 # Transform modules by name prefix: a module is imported only when one of its transforms is looked up, so a
 # one-file conversion does not pay for the dlm or downgrade code it never runs.
-_MODULES = {
-    "stac": ("stac",),
-    "mlm": ("mlm.up",),
-    "ml_model": ("ml_model.up",),
-    "dlm": ("dlm.up",),
-    "downgrade": ("mlm.down", "dlm.down"),
-}
+_MODULES = {"stac": ("stac",), "mlm": ("mlm.up",), "ml_model": ("ml_model.up",), "dlm": ("dlm.up",),
+            "downgrade": ("mlm.down", "dlm.down")}
 
 
 class _LazyRegistry(dict):
-    def _load(self, name: str) -> None:
-        import importlib
-
-        for module in _MODULES.get(name.partition(".")[0], ()):
-            importlib.import_module(f"{__name__}.{module}")
-
-    def load_all(self) -> None:
-        for prefix in _MODULES:
-            self._load(prefix + ".")
-
-    def __contains__(self, name: object) -> bool:
-        if isinstance(name, str) and not dict.__contains__(self, name):
-            self._load(name)
-        return dict.__contains__(self, name)
+    """A look-up imports the modules of the name's prefix, iterating imports them all (the loader's "did you mean"
+    looks at every name); keys(), values(), items() and len() see the modules imported so far."""
 
     def __missing__(self, name: str) -> Transform:
-        self._load(name)
-        if dict.__contains__(self, name):
-            return dict.__getitem__(self, name)
-        raise KeyError(name)
+        for module in _MODULES.get(str(name).partition(".")[0], ()):
+            importlib.import_module(f"{__name__}.{module}")
+        if not dict.__contains__(self, name):
+            raise KeyError(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        return self.get(name) is not None
 
     def get(self, name, default=None):
-        return self[name] if name in self else default
+        try:
+            return self[name]
+        except KeyError:
+            return default
 
     def __iter__(self):
-        self.load_all()
+        for prefix in _MODULES:
+            self.get(prefix + ".")  # looking up a name of the prefix imports its modules
         return dict.__iter__(self)
-
-    def keys(self):
-        self.load_all()
-        return dict.keys(self)
-
-    def values(self):
-        self.load_all()
-        return dict.values(self)
-
-    def items(self):
-        self.load_all()
-        return dict.items(self)
-
-    def __len__(self) -> int:
-        self.load_all()
-        return dict.__len__(self)
 
 
 REGISTRY: dict[str, Transform] = _LazyRegistry()

@@ -150,6 +150,13 @@ def schema_file(uri: str) -> str | None:
     return entry[0] if entry else None
 
 
+def schema_document(uri: str) -> Any:
+    """The vendored schema of ``uri`` as parsed JSON (shared: do not change it); OfflineSchemaError when it is not
+    vendored."""
+    relpath = schema_file(uri)
+    return _load(relpath) if relpath is not None else _refuse(uri)
+
+
 def _refuse(uri: str) -> Any:
     raise OfflineSchemaError(
         f"schema {uri!r} is not vendored in crosswalk/schemas (see index.json); "

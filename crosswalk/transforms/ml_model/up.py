@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, rewrite_list, sanitise_name
+from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, rewrite_list, sanitise_name
 
 P = ("properties",)
 OCI = "application/vnd.oci.image.index.v1+json"
@@ -25,11 +25,8 @@ def task_for(value: Any) -> tuple[str | None, str | None]:
     return entry, None
 
 
-@transform(
-    "ml_model.tasks",
-    reads=("properties.ml-model:prediction_type",),
-    writes=("properties.mlm:tasks", "properties.mlm:output"),
-)
+@transform("ml_model.tasks", reads=("properties.ml-model:prediction_type",),
+           writes=("properties.mlm:tasks", "properties.mlm:output"))
 def tasks(ctx: Ctx) -> None:
     """prediction_type becomes mlm:tasks and the task of one invented output (ml-model describes no tensors)."""
     src = P + ("ml-model:prediction_type",)
@@ -47,19 +44,11 @@ def tasks(ctx: Ctx) -> None:
         else:
             ctx.created(P + ("mlm:tasks",), "invented", "mlm:tasks is required; [] as no task maps")
     if "mlm:output" not in props:
-        props["mlm:output"] = [
-            {
-                "name": task or "output",
-                "tasks": [task] if task else [],
-                "result": {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"},
-            }
-        ]
+        result = {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}
+        props["mlm:output"] = [{"name": task or "output", "tasks": [task] if task else [], "result": result}]
         ctx.created(P + ("mlm:output", "0", "name"), "invented", "ml-model names no output; named after the task")
-        ctx.created(
-            P + ("mlm:output", "0", "result"),
-            "invented",
-            "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed",
-        )
+        ctx.created(P + ("mlm:output", "0", "result"), "invented",
+                    "ml-model describes no output tensor; shape [-1], dim_order [batch], float32 assumed")
         if task:
             dsts.append(P + ("mlm:output", "0", "tasks"))
         else:
@@ -84,11 +73,7 @@ def summary_tasks(ctx: Ctx) -> None:
     summaries = ctx.get(("summaries",))
     summaries.pop("ml-model:prediction_type")
     values = values if isinstance(values, list) else [values]
-    mapped: list[str] = []
-    for v in values:
-        task, _ = task_for(v)
-        if task and task not in mapped:
-            mapped.append(task)
+    mapped = [task for task in dict.fromkeys(task_for(v)[0] for v in values) if task]
     summaries.setdefault("mlm:tasks", mapped)
     if len(mapped) == len(values):
         ctx.transformed([src], [("summaries", "mlm:tasks")], "prediction_type values mapped to MLM tasks")
@@ -112,11 +97,8 @@ def name(ctx: Ctx) -> None:
     ctx.invent(P + ("mlm:name",), "model", "no title or id to name the model")
 
 
-@transform(
-    "ml_model.asset_roles",
-    reads=("assets.*.roles", "item_assets.*.roles"),
-    writes=("assets.*.roles", "assets.*.mlm:artifact_type"),
-)
+@transform("ml_model.asset_roles", reads=("assets.*.roles", "item_assets.*.roles"),
+           writes=("assets.*.roles", "assets.*.mlm:artifact_type"))
 def asset_roles(ctx: Ctx) -> None:
     """ml-model roles become MLM roles; a checkpoint becomes the mlm:model asset with an inferred artifact type."""
     roles_table = table("ml_model_roles")
@@ -126,24 +108,17 @@ def asset_roles(ctx: Ctx) -> None:
             if not isinstance(roles, list):
                 continue
             new: list[Any] = []
-            origin_of: dict[int, list[int]] = {}
-            for i, role in enumerate(roles):
-                targets = roles_table.get(role, [role]) if isinstance(role, str) else [role]
-                origin_of[i] = []
-                for t in targets:
-                    if t not in new:
-                        new.append(t)
-                    origin_of[i].append(new.index(t))
-            if new == roles:
-                continue
             fate: dict[int, tuple[list[int], str, str | None]] = {}
             for i, role in enumerate(roles):
-                names = [new[j] for j in origin_of[i]]
-                if names == [role]:
-                    fate[i] = (origin_of[i], "kept" if origin_of[i] == [i] else "moved", None)
+                targets = roles_table.get(role, [role]) if isinstance(role, str) else [role]
+                new += [t for t in targets if t not in new]  # a table entry lists each role once
+                where = [new.index(t) for t in targets]
+                if targets == [role]:
+                    fate[i] = (where, "kept" if where == [i] else "moved", None)
                 else:
-                    fate[i] = (origin_of[i], "transformed", f"role {role} -> {', '.join(names)}")
-            rewrite_list(ctx, (top, key, "roles"), new, fate)
+                    fate[i] = (where, "transformed", f"role {role} -> {', '.join(targets)}")
+            if new != roles:
+                rewrite_list(ctx, (top, key, "roles"), new, fate)
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         if "mlm:artifact_type" not in asset:
@@ -158,25 +133,17 @@ def links(ctx: Ctx) -> None:
     if not isinstance(items, list):
         return
     splits = {"ml-model:train-data": "train", "ml-model:test-data": "test"}
-    images = {
-        "ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
-        "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"]),
-    }
+    images = {"ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
+              "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"])}
     used_aoi = False
-    for i in range(len(items) - 1, -1, -1):
-        link = items[i]
-        if not isinstance(link, dict):
-            continue
-        rel = link.get("rel")
+    for i, link in reversed(list(enumerate(items))):  # from the end: removing a link shifts those after it
+        rel = link.get("rel") if isinstance(link, dict) else None
         here = ("links", str(i))
         if rel in splits:
             link["rel"] = "derived_from"
             link["ml-aoi:split"] = splits[rel]
-            ctx.transformed(
-                [here + ("rel",)],
-                [here + ("rel",), here + ("ml-aoi:split",)],
-                f"{rel} became derived_from with ml-aoi:split {splits[rel]}",
-            )
+            ctx.transformed([here + ("rel",)], [here + ("rel",), here + ("ml-aoi:split",)],
+                            f"{rel} became derived_from with ml-aoi:split {splits[rel]}")
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
             key, roles = images[rel]
@@ -195,6 +162,4 @@ def links(ctx: Ctx) -> None:
                     ctx.account(here + (field,), [("assets", key, dst)], "lossy", reason)
             ctx.remove(here, "link field with no asset counterpart")
     if used_aoi:
-        from crosswalk.transforms.mlm.up import _add_extension
-
         _add_extension(ctx, ML_AOI)

@@ -7,20 +7,17 @@ or ``dropped`` with its reason.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import _io_lists, model_assets
+from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, _io_lists, model_assets
 from crosswalk.transforms.mlm.up import rewrite_list as _rewrite_list  # the dlm reverse edges import it from here
 
 P = ("properties",)
 OCI_PREFIX = "application/vnd.oci"
-
-
-def _keep(ctx: Ctx) -> bool:
-    return bool(ctx.options.get("keep_source"))
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
@@ -33,40 +30,30 @@ def _keep(ctx: Ctx) -> bool:
 def io_1_4(ctx: Ctx) -> None:
     """MLM 1.4 has no `variables` and no output `bands`, needs input `bands`, and takes one processing
     expression, not a list."""
-    for key, fn in (("mlm:input", "pre_processing_function"), ("mlm:output", "post_processing_function")):
+    keep = ctx.options.get("keep_source")  # MLM <= 1.4 input/output objects are open: the field may stay, unread
+    for key, fn, drops in (("mlm:input", "pre_processing_function", ("variables",)),
+                           ("mlm:output", "post_processing_function", ("variables", "bands"))):
         for path, item in _io_lists(ctx, key):
-            drops = ["variables"] + (["bands"] if key == "mlm:output" else [])
-            for field in drops:
-                if field not in item:
-                    continue
-                here = path + (field,)
-                if _keep(ctx):  # MLM <= 1.4 input/output objects are open: the field may stay, unread
-                    ctx.changed(here, "kept", KEEP_REASON)
-                elif item[field]:
-                    ctx.remove(here, f"{field} in {key} has no target before MLM 1.5")
+            for field in [f for f in drops if f in item]:
+                if keep:
+                    ctx.changed(path + (field,), "kept", KEEP_REASON)
                 else:
-                    ctx.remove(here, f"empty {field} list; {key} has no {field} before MLM 1.5")
+                    ctx.remove(path + (field,), f"{field} in {key} has no target before MLM 1.5" if item[field]
+                               else f"empty {field} list; {key} has no {field} before MLM 1.5")
             if key == "mlm:input" and "bands" not in item:
                 ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; none listed")
-            value = item.get(fn)
-            if not isinstance(value, list):
-                continue
-            here = path + (fn,)
-            if not value:
+            value, here = item.get(fn), path + (fn,)
+            if value == []:
                 item[fn] = None
                 ctx.transformed([here], [here], "an empty list of processing expressions became null")
-                continue
-            for i in range(len(value) - 1, 0, -1):
-                ctx.remove(here + (str(i),), "MLM 1.4 takes one processing expression; only the first is kept")
-            item[fn] = value[0]
-            ctx.account(here + ("0",), [here], "transformed", "a one-element list became its element")
+            elif isinstance(value, list):
+                for i in range(len(value) - 1, 0, -1):
+                    ctx.remove(here + (str(i),), "MLM 1.4 takes one processing expression; only the first is kept")
+                item[fn] = value[0]
+                ctx.account(here + ("0",), [here], "transformed", "a one-element list became its element")
 
 
 # -- 1.4.0 -> 1.3.0 ---------------------------------------------------------------------------------------------
-_LEGACY = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
-_STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}
-
-
 @transform("downgrade.norm_from_scaling",
            reads=("properties.mlm:input[].value_scaling",),
            writes=("properties.mlm:input[].norm_type", "properties.mlm:input[].norm_by_channel",
@@ -78,21 +65,16 @@ def norm_from_scaling(ctx: Ctx) -> None:
         if "value_scaling" not in item:
             continue
         src = path + ("value_scaling",)
-        single = isinstance(item["value_scaling"], dict)  # one object (pystac's MLM API): a one-element list
-        scaling = [item["value_scaling"]] if single else item["value_scaling"]
+        scaling = item["value_scaling"]  # not a single object: the repairs wrapped that in a list
         kinds = {s.get("type") for s in scaling if isinstance(s, dict)} if isinstance(scaling, list) else set()
-        new: dict[str, Any] | None
-        if scaling is None or scaling == []:
-            new = {"norm_type": None}
-        elif (isinstance(scaling, list) and len(kinds) == 1 and next(iter(kinds)) in _STAT_KEYS
-              and all(isinstance(s, dict) and all(k in s for k in _STAT_KEYS[s["type"]]) for s in scaling)):
-            kind = next(iter(kinds))
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        empty = scaling is None or scaling == []
+        new: dict[str, Any] | None = {"norm_type": None} if empty else None
+        if kind in STAT_KEYS and all(isinstance(s, dict) and all(k in s for k in STAT_KEYS[kind]) for s in scaling):
             new = {"norm_type": kind, "norm_by_channel": len(scaling) > 1,
-                   "statistics": [{k: s[k] for k in _STAT_KEYS[kind]} for s in scaling]}
-        else:
-            new = None
+                   "statistics": [{k: s[k] for k in STAT_KEYS[kind]} for s in scaling]}
         # legacy keys left beside value_scaling (the official 1.4+ examples keep norm_by_channel) are superseded
-        for key in _LEGACY:
+        for key in LEGACY_NORM:
             if key in item and (new is None or key not in new or item[key] != new[key]):
                 ctx.remove(path + (key,), "legacy key superseded by value_scaling")
         item.pop("value_scaling")
@@ -101,27 +83,20 @@ def norm_from_scaling(ctx: Ctx) -> None:
             ctx.lossy([src], [], f"value_scaling of type {what} has no norm_type equivalent before MLM 1.4")
             continue
         for key, value in new.items():
-            if key not in item:
-                item[key] = value
-        if scaling is None or scaling == []:
+            item.setdefault(key, value)
+        if empty:
             ctx.transformed([src], [path + ("norm_type",)], "value_scaling null became norm_type null")
             continue
-        stats = path + ("statistics",)
         reason = "value_scaling became norm_type/statistics/norm_by_channel"
-        if single:
-            reason += " (the single value_scaling object read as a one-element list)"
         for i, s in enumerate(scaling):
-            here = src if single else src + (str(i),)
             for k in s:
-                if k in _STAT_KEYS[s["type"]]:
-                    ctx.account(here + (k,), [stats + (str(i), k)], "transformed", reason)
+                here = src + (str(i), k)
+                if k in STAT_KEYS[kind]:
+                    ctx.account(here, [path + ("statistics", str(i), k)], "transformed", reason)
                 elif k == "type":
-                    ctx.account(here + (k,), [path + ("norm_type",), path + ("norm_by_channel",)],
-                                        "transformed", reason)
+                    ctx.account(here, [path + ("norm_type",), path + ("norm_by_channel",)], "transformed", reason)
                 else:
-                    ctx.account(here + (k,), [], "dropped", f"{k} has no place in MLM 1.3 statistics")
-        if not any("type" in s for s in scaling):  # pragma: no cover - kinds guarantees a type
-            ctx.created(path + ("norm_type",), "invented", reason)
+                    ctx.account(here, [], "dropped", f"{k} has no place in MLM 1.3 statistics")
         # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor
         # folded into every entry) followed its parts above and no longer lives here
         ctx.account(src, [], "dropped", reason)
@@ -146,32 +121,25 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         for field in ("raster:bands", "eo:bands"):
-            if field not in asset:
-                continue
-            here = ("assets", key, field)
-            dst = P + (field,)
-            if field not in props:
-                if field == "raster:bands" or no_bands:
-                    props[field] = asset.pop(field)
-                    ctx.moved(here, dst, f"MLM 1.0-1.2 read {field} in the item properties")
-                continue
-            if field == "eo:bands" and not no_bands:
+            if field not in asset or (field == "eo:bands" and not no_bands):
                 continue  # eo:bands on the model asset are fine before 1.3 when inputs list bands
-            if field == "raster:bands" and _no_names(asset[field]) == _no_names(props[field]):
-                # the copy MLM 1.3 made of the item's raster:bands: fold it back
-                bands = asset.pop(field)
-                for i, band in enumerate(bands):
+            here, dst = ("assets", key, field), P + (field,)
+            if field not in props:
+                props[field] = asset.pop(field)
+                ctx.moved(here, dst, f"MLM 1.0-1.2 read {field} in the item properties")
+            elif field == "raster:bands" and _no_names(asset[field]) == _no_names(props[field]):
+                # the copy MLM 1.3 made of the item's raster:bands (the same list but for names): fold it back
+                for i, band in enumerate(asset.pop(field)):
                     if not isinstance(band, dict):
                         continue
-                    target = props[field][i] if i < len(props[field]) else None
+                    target = props[field][i]  # a band object: both are lists of the same length
                     for k in band:
+                        at = (str(i), k)
                         if k == "name" and not (isinstance(target, dict) and target.get("name") == band["name"]):
-                            ctx.account(here + (str(i), k), [], "dropped",
-                                                "band name MLM 1.3 needs on the model asset; 1.2 reads the unnamed "
-                                                "raster:bands of the item properties")
+                            ctx.account(here + at, [], "dropped", "band name MLM 1.3 needs on the model asset; 1.2 "
+                                        "reads the unnamed raster:bands of the item properties")
                         else:
-                            ctx.account(here + (str(i), k), [dst + (str(i), k)], "moved",
-                                                "same as the item's raster:bands")
+                            ctx.account(here + at, [dst + at], "moved", "same as the item's raster:bands")
                 ctx.account(here, [], "dropped", "empty copy of the item's raster:bands")
             elif no_bands:
                 ctx.remove(here, f"no input lists bands, so MLM 1.1/1.2 forbid {field} on the model asset; "
@@ -184,9 +152,7 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
 def band_names(ctx: Ctx) -> None:
     """Band objects (MLM 1.2+) become their names; a band's format/expression has no target before 1.2."""
     for path, item in _io_lists(ctx, "mlm:input"):
-        bands = item.get("bands")
-        if not isinstance(bands, list):
-            continue
+        bands = item["bands"] if isinstance(item.get("bands"), list) else []
         for i, band in enumerate(bands):
             if not isinstance(band, dict) or not isinstance(band.get("name"), str):
                 continue
@@ -194,33 +160,24 @@ def band_names(ctx: Ctx) -> None:
             bands[i] = band["name"]
             # same meaning, but the object form does not come back (MLM 1.2+ keeps the string): a form loss
             ctx.account(here + ("name",), [here], "lossy",
-                                "band object written as its bare name (same band; the object form is not restored)")
-            for k in band:
-                if k != "name":
-                    ctx.account(here + (k,), [], "dropped",
-                                        f"band {k} (derived bands) has no target before MLM 1.2")
+                        "band object written as its bare name (same band; the object form is not restored)")
+            for k in [k for k in band if k != "name"]:
+                ctx.account(here + (k,), [], "dropped", f"band {k} (derived bands) has no target before MLM 1.2")
 
 
 # -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
-def _props(ctx: Ctx) -> dict[str, Any] | None:
-    props = ctx.get(P)
-    return props if isinstance(props, dict) else None
-
-
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
 def ml_model_tasks(ctx: Ctx) -> None:
     """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised)."""
-    props = _props(ctx)
-    if props is None or ctx.get(("type",)) != "Feature":
+    props = ctx.get(P)
+    if not isinstance(props, dict) or ctx.get(("type",)) != "Feature":
         return
-    src = P + ("mlm:tasks",)
-    dst = P + ("ml-model:prediction_type",)
-    tasks = props.get("mlm:tasks")
+    src, dst = P + ("mlm:tasks",), P + ("ml-model:prediction_type",)
     if "ml-model:prediction_type" in props:
         if "mlm:tasks" in props:
             ctx.remove(src, "ml-model:prediction_type already present; kept that value")
         return
-    names = tasks if isinstance(tasks, list) else []
+    names = props["mlm:tasks"] if isinstance(props.get("mlm:tasks"), list) else []
     mapping = table("mlm_tasks_to_ml_model")
     mapped = [mapping.get(t, t) for t in names if isinstance(t, str)]
     if not mapped:
@@ -228,27 +185,24 @@ def ml_model_tasks(ctx: Ctx) -> None:
             ctx.remove(src, "no MLM task to map")
         ctx.invent(dst, "unknown", "ml-model:prediction_type is required and no MLM task is listed")
         return
-    value = mapped[0]
-    props[dst[-1]] = value
+    value = props["ml-model:prediction_type"] = mapped[0]
     props.pop("mlm:tasks")
-    if len(names) == 1 and names[0] == value:
+    exact = names == [value]
+    if exact:
         reason = "a one-element task list became prediction_type"
-        ctx.account(src + ("0",), [dst], "transformed", reason)
-        ctx.transformed([src], [dst], reason)
-        return
-    why = []
-    if len(set(mapped)) > 1:
-        why.append(f"ml-model has one prediction_type; {', '.join(map(str, names))} became {value!r}")
-    elif names != [value]:
-        why.append(f"{', '.join(map(str, names))} generalised to {value!r}")
-    reason = "; ".join(why) or "tasks merged into one prediction_type"
+    elif len(set(mapped)) > 1:
+        reason = f"ml-model has one prediction_type; {', '.join(map(str, names))} became {value!r}"
+    else:
+        reason = f"{', '.join(map(str, names))} generalised to {value!r}"
     for i in range(len(names)):
-        ctx.account(src + (str(i),), [dst], "lossy", reason)
-    ctx.lossy([src], [dst], reason)
+        ctx.account(src + (str(i),), [dst], "transformed" if exact else "lossy", reason)
+    if exact:
+        ctx.transformed([src], [dst], reason)
+    else:
+        ctx.lossy([src], [dst], reason)
 
 
 _RUNTIMES = {"mlm:inference-runtime": "ml-model:inference-runtime", "mlm:training-runtime": "ml-model:training-runtime"}
-_MODEL_ROLES = ("mlm:model", "mlm:checkpoint", "mlm:weights")
 _FORWARD_CHECKPOINT = {"mlm:model", "mlm:checkpoint", "mlm:weights"}  # what ml-model:checkpoint becomes
 
 
@@ -308,10 +262,8 @@ def ml_model_links(ctx: Ctx) -> None:
     """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
     ml-aoi:split train/test become ml-model:train-data / test-data."""
     links = ctx.get(("links",))
-    if not isinstance(links, list):
-        links = []
     splits = {"train": "ml-model:train-data", "test": "ml-model:test-data"}
-    for i, link in enumerate(links):
+    for i, link in enumerate(links if isinstance(links, list) else []):
         if not isinstance(link, dict) or link.get("rel") != "derived_from" or link.get("ml-aoi:split") not in splits:
             continue
         here = ("links", str(i))
@@ -329,8 +281,7 @@ def ml_model_links(ctx: Ctx) -> None:
         asset = assets[key]
         if not isinstance(asset, dict) or not _is_container(asset):
             continue
-        role = next(r for r in asset["roles"] if r in images)
-        rel = images[role]
+        rel = next(images[r] for r in asset["roles"] if r in images)
         here = ("assets", key)
         if not isinstance(ctx.get(("links",)), list):
             ctx.invent(("links",), [], "an Item needs links")
@@ -354,8 +305,6 @@ def ml_model_links(ctx: Ctx) -> None:
                 ctx.account(here + (field,), [dst + ("rel",)], "transformed", reason)
             else:
                 ctx.account(here + (field,), [], "dropped", f"{reason}; a link has no {field}")
-        if "type" not in asset:
-            ctx.created(dst + ("type",), "invented", "ml-model links container images with type docker-image")
         del assets[key]
         ctx.account(here, [], "dropped", reason)
 
@@ -363,12 +312,8 @@ def ml_model_links(ctx: Ctx) -> None:
 def _drop_unused_ml_aoi(ctx: Ctx) -> None:
     """The ml-aoi URI declared for the splits that just became ml-model link relations goes with them when no
     ml-aoi field is left (the forward direction added it for those splits)."""
-    import json
-
     uris = ctx.get(("stac_extensions",))
-    if not isinstance(uris, list):
-        return
-    found = [i for i, u in enumerate(uris) if isinstance(u, str) and "/ml-aoi/" in u]
+    found = [i for i, u in enumerate(uris if isinstance(uris, list) else []) if isinstance(u, str) and "/ml-aoi/" in u]
     if not found or '"ml-aoi:' in json.dumps(ctx.doc):
         return
     for i in reversed(found):

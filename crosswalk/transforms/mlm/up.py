@@ -7,22 +7,19 @@ from functools import cache
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
+from crosswalk.engine.ops import json_type
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 
 P = ("properties",)
-NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.\-\s]+[a-zA-Z0-9]$")
 CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
 
 
 # -- shared helpers -----------------------------------------------------------------------------------------
 def model_assets(doc: dict[str, Any]) -> list[str]:
     assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
-    return [
-        k
-        for k, a in assets.items()
-        if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]
-    ]
+    return [k for k, a in assets.items()
+            if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
 
 
 def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
@@ -31,8 +28,7 @@ def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
     for ending, kind in sorted(table("artifact_types").items(), key=lambda kv: -len(kv[0])):
         if href.endswith(ending):
             return kind, f"inferred from the file ending {ending}"
-    media = str(asset.get("type", "")).lower()
-    if "onnx" in media:
+    if "onnx" in str(asset.get("type", "")).lower():
         return "onnx", "inferred from the media type"
     return "unknown", "no file ending or media type tells the artefact type"
 
@@ -43,9 +39,7 @@ def sanitise_name(text: str) -> str:
     name = re.sub(r"[^a-zA-Z0-9]+$", "", name)
     if not name or not name[0].isalpha():
         name = "model-" + name
-    while len(name) < 3:
-        name += "0"
-    return name
+    return name.ljust(3, "0")
 
 
 def _io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
@@ -56,10 +50,8 @@ def _io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
 
 
 def band_names(item: dict[str, Any]) -> list[str]:
-    out = []
-    for b in item.get("bands") or []:
-        out.append(b.get("name") if isinstance(b, dict) else b)
-    return [b for b in out if isinstance(b, str)]
+    names = [b.get("name") if isinstance(b, dict) else b for b in item.get("bands") or []]
+    return [n for n in names if isinstance(n, str)]
 
 
 def rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[list[int], str, str | None]]) -> None:
@@ -72,39 +64,27 @@ def rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[lis
     ctx.put(path, new)
     for i in range(len(old)):
         targets, status, reason = fate[i]
-        dsts = [path + (str(j),) for j in targets]
-        if not dsts:
-            ctx.account(parking + (str(i),), [], "dropped", reason)
-        else:
-            ctx.account(parking + (str(i),), dsts, status, reason)
+        ctx.account(parking + (str(i),), [path + (str(j),) for j in targets], status if targets else "dropped", reason)
 
 
 # -- repairs (any version) -----------------------------------------------------------------------------------
 def _hex_color(value: Any) -> str | None:
     if isinstance(value, list) and len(value) >= 3 and all(isinstance(c, int) for c in value[:3]):
         return "".join(f"{max(0, min(255, c)):02X}" for c in value[:3])
-    if isinstance(value, str):
-        v = value.lstrip("#")
-        if re.fullmatch(r"[0-9A-Fa-f]{6}", v):
-            return v.upper()
+    if isinstance(value, str) and re.fullmatch(r"[0-9A-Fa-f]{6}", value.lstrip("#")):
+        return value.lstrip("#").upper()
     return None
 
 
-@transform(
-    "mlm.repair_classes",
-    reads=("properties.mlm:output[].classification:classes",),
-    writes=("properties.mlm:output[].classification:classes",),
-)
+@transform("mlm.repair_classes", reads=("properties.mlm:output[].classification:classes",),
+           writes=("properties.mlm:output[].classification:classes",))
 def repair_classes(ctx: Ctx) -> None:
     """Make each class valid for classification v1.1.0 (bare labels, descriptions, colour hints, fields the class
     schema does not define)."""
     for path, out in _io_lists(ctx, "mlm:output"):
-        classes = out.get("classification:classes")
-        if not isinstance(classes, list):
-            continue
-        cpath = path + ("classification:classes",)
+        classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
         for i, cls in enumerate(classes):
-            here = cpath + (str(i),)
+            here = path + ("classification:classes", str(i))
             if isinstance(cls, str):  # an early draft wrote plain labels
                 classes[i] = {"value": i, "name": cls, "description": cls}
                 ctx.repaired([here], [here], "class given as a bare label; value is its position")
@@ -112,23 +92,17 @@ def repair_classes(ctx: Ctx) -> None:
             if not isinstance(cls, dict):
                 continue
             if not isinstance(cls.get("description"), str):
-                label = cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}"
-                if "description" in cls:
-                    ctx.repaired(
-                        [here + ("description",)],
-                        [here + ("description",)],
-                        "classification v1.1.0 requires a description string; taken from the label",
-                    )
-                    cls["description"] = str(label)
+                dst = here + ("description",)
+                src = [here + (k,) for k in ("title", "name") if k in cls]
+                replaced = "description" in cls
+                cls["description"] = str(cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}")
+                if replaced:
+                    why = "classification v1.1.0 requires a description string; taken from the label"
+                    ctx.repaired([dst], [dst], why)
+                elif src:
+                    ctx.copied(src[0], dst, "description taken from the label")
                 else:
-                    src = [here + (k,) for k in ("title", "name") if k in cls][:1]
-                    cls["description"] = str(label)
-                    if src:
-                        ctx.copied(src[0], here + ("description",), "description taken from the label")
-                    else:
-                        ctx.created(
-                            here + ("description",), "invented", "classification v1.1.0 requires a description"
-                        )
+                    ctx.created(dst, "invented", "classification v1.1.0 requires a description")
             _undefined_class_fields(ctx, here, cls)
             if "color_hint" in cls:
                 hexed = _hex_color(cls["color_hint"])
@@ -175,66 +149,35 @@ def lift_model_fields(ctx: Ctx) -> None:
     if ctx.get(("type",)) != "Feature" or not isinstance(props, dict) or not isinstance(assets, dict):
         return
     models = model_assets(ctx.doc)
-    carrying = [k for k in models if any(f in assets[k] and f not in props for f in _LIFTED)]
-    if not carrying:
-        return
-    if len(models) > 1:
-        for key in carrying:
-            for f in _LIFTED:
-                if f in assets[key] and f not in props:
-                    ctx.changed(
-                        ("assets", key, f),
-                        "kept",
-                        f"not lifted to the Item: {len(models)} model assets, so which model it describes is ambiguous",
-                    )
-        return
-    key = models[0]
-    for f in _LIFTED:
-        if f in assets[key] and f not in props:
+    for key, f in [(k, f) for k in models for f in _LIFTED if f in assets[k] and f not in props]:
+        if len(models) > 1:
+            ambiguous = f"{len(models)} model assets, so which model it describes is ambiguous"
+            ctx.changed(("assets", key, f), "kept", f"not lifted to the Item: {ambiguous}")
+        else:
             props[f] = assets[key].pop(f)
-            ctx.repaired(
-                [("assets", key, f)], [P + (f,)], "a model field on the only model asset; MLM wants it on the Item"
-            )
+            lifted = "a model field on the only model asset; MLM wants it on the Item"
+            ctx.repaired([("assets", key, f)], [P + (f,)], lifted)
 
 
 # -- 1.0.0 -> 1.1.0 -------------------------------------------------------------------------------------------
-def _band_definitions(doc: dict[str, Any]) -> set[str]:
-    names: set[str] = set()
-    hosts = [doc.get("properties") or {}] + list((doc.get("assets") or {}).values())
-    for host in hosts:
-        if not isinstance(host, dict):
-            continue
-        for key in ("eo:bands", "raster:bands", "bands"):
-            for band in host.get(key) or []:
-                if isinstance(band, dict) and isinstance(band.get("name"), str):
-                    names.add(band["name"])
-    return names
+def _has_band_definitions(doc: dict[str, Any]) -> bool:
+    hosts = [doc.get("properties") or {}, *(doc.get("assets") or {}).values()]
+    return any(isinstance(band, dict) and isinstance(band.get("name"), str)
+               for host in hosts if isinstance(host, dict)
+               for key in ("eo:bands", "raster:bands", "bands") for band in host.get(key) or [])
 
 
-@transform(
-    "mlm.band_definitions",
-    reads=("properties.mlm:input[].bands",),
-    writes=("assets.<model>.eo:bands", "stac_extensions"),
-)
+@transform("mlm.band_definitions", reads=("properties.mlm:input[].bands",),
+           writes=("assets.<model>.eo:bands", "stac_extensions"))
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all."""
-    wanted: list[str] = []
-    for _, item in _io_lists(ctx, "mlm:input"):
-        for name in band_names(item):
-            if name not in wanted:
-                wanted.append(name)
-    if not wanted or _band_definitions(ctx.doc):
-        return
-    models = model_assets(ctx.doc)
-    if not models:
+    wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for name in band_names(item)))
+    if not wanted or _has_band_definitions(ctx.doc) or not (models := model_assets(ctx.doc)):
         return
     for key in models:
-        ctx.invent(
-            ("assets", key, "eo:bands"),
-            [{"name": n} for n in wanted],
-            "mlm:input bands have no band definitions; name-only eo:bands",
-        )
+        ctx.invent(("assets", key, "eo:bands"), [{"name": n} for n in wanted],
+                   "mlm:input bands have no band definitions; name-only eo:bands")
     _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
 
 
@@ -249,9 +192,8 @@ def _add_extension(ctx: Ctx, uri: str) -> None:
 
 
 # -- 1.2.0 -> 1.3.0 -------------------------------------------------------------------------------------------
-@transform(
-    "mlm.raster_bands_to_model_asset", reads=("properties.raster:bands",), writes=("assets.<model>.raster:bands",)
-)
+@transform("mlm.raster_bands_to_model_asset", reads=("properties.raster:bands",),
+           writes=("assets.<model>.raster:bands",))
 def raster_bands_to_model_asset(ctx: Ctx) -> None:
     """MLM 1.3 checks raster:bands on the mlm:model asset, each with a name (from eo:bands or the input bands)."""
     src = P + ("raster:bands",)
@@ -279,32 +221,26 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
             elif i < len(fallback):
                 name, why = fallback[i], "from mlm:input bands in the same position"
             if name:
-                ctx.invent(
-                    ("assets", key, "raster:bands", str(i), "name"), name, f"MLM 1.3 needs raster band names; {why}"
-                )
+                ctx.invent(("assets", key, "raster:bands", str(i), "name"), name,
+                           f"MLM 1.3 needs raster band names; {why}")
 
 
 # -- 1.3.0 -> 1.4.0 -------------------------------------------------------------------------------------------
+LEGACY_NORM = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
+STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}  # the statistics each type uses
+
+
 def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str | None]:
     """value_scaling for a 1.0-1.3 input; (None, reason) when there is no exact equivalent."""
     norm = item.get("norm_type")
     stats = item.get("statistics") or []
     if norm is None:
         return None, None
-    if norm == "z-score":
-        out = [
-            {"type": "z-score", "mean": s.get("mean"), "stddev": s.get("stddev")}
-            for s in stats
-            if isinstance(s, dict) and "mean" in s and "stddev" in s
-        ]
-        return (out, None) if out and len(out) == len(stats) else (None, "z-score without mean/stddev statistics")
-    if norm == "min-max":
-        out = [
-            {"type": "min-max", "minimum": s.get("minimum"), "maximum": s.get("maximum")}
-            for s in stats
-            if isinstance(s, dict) and "minimum" in s and "maximum" in s
-        ]
-        return (out, None) if out and len(out) == len(stats) else (None, "min-max without minimum/maximum statistics")
+    if norm in ("z-score", "min-max"):  # not `in STAT_KEYS`: a norm_type may be a list, which cannot be hashed
+        keys = STAT_KEYS[norm]
+        usable = [s for s in stats if isinstance(s, dict) and all(k in s for k in keys)]
+        out = [{"type": norm, **{k: s[k] for k in keys}} for s in usable]
+        return (out, None) if out and len(out) == len(stats) else (None, f"{norm} without {'/'.join(keys)} statistics")
     if norm == "clip":
         clips = item.get("norm_clip") or []
         out = [{"type": "processing", "format": "gdal-calc", "expression": f"clip(A / {c}, 0, 1)"} for c in clips]
@@ -312,86 +248,59 @@ def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
     return None, f"norm_type {norm!r} has no value_scaling equivalent (removed in MLM 1.4)"
 
 
-@transform(
-    "mlm.value_scaling",
-    reads=(
-        "properties.mlm:input[].norm_type",
-        "properties.mlm:input[].norm_by_channel",
-        "properties.mlm:input[].norm_clip",
-        "properties.mlm:input[].statistics",
-    ),
-    writes=("properties.mlm:input[].value_scaling",),
-)
+@transform("mlm.value_scaling", reads=tuple(f"properties.mlm:input[].{k}" for k in LEGACY_NORM),
+           writes=("properties.mlm:input[].value_scaling",))
 def value_scaling(ctx: Ctx) -> None:
     """norm_type/statistics/norm_by_channel/norm_clip (MLM <= 1.3) become value_scaling (MLM 1.4)."""
-    legacy = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
     for path, item in _io_lists(ctx, "mlm:input"):
-        if not any(k in item for k in legacy):
+        had = [k for k in LEGACY_NORM if k in item]
+        if not had:
             continue
         if "value_scaling" in item:  # already migrated (official 1.4+ examples keep norm_by_channel beside it)
-            for key in legacy:
-                if key in item:
-                    ctx.remove(path + (key,), "legacy MLM < 1.4 key superseded by value_scaling")
+            for key in had:
+                ctx.remove(path + (key,), "legacy MLM < 1.4 key superseded by value_scaling")
             continue
         scaling, problem = _scaling_from_norm(item)
-        had = [k for k in legacy if k in item]
-        if scaling is not None:
-            dst = path + ("value_scaling",)
-            exact = problem is None
-            used = [k for k in had if k != "norm_clip" or not exact]
-            for k in had:
-                item.pop(k)
+        for k in had:
+            item.pop(k)
+        dst = path + ("value_scaling",)
+        if scaling is not None and problem is None:
             item["value_scaling"] = scaling
-            if exact:
-                # statistics keys other than those the scaling type uses are lost
-                ctx.transformed(
-                    [path + (k,) for k in used if k != "statistics"], [dst], "norm_* fields became value_scaling"
-                )
-                _statistics_to_scaling(ctx, path, dst, scaling)
-                for k in had:
-                    if k not in used:
-                        ctx.dropped(path + (k,), "norm_clip is not used by this norm_type")
-            else:
-                ctx.lossy([path + (k,) for k in had], [dst], problem or "approximated")
+            used = [path + (k,) for k in had if k not in ("norm_clip", "statistics")]
+            ctx.transformed(used, [dst], "norm_* fields became value_scaling")
+            _statistics_to_scaling(ctx, path, dst)
+            if "norm_clip" in had:
+                ctx.dropped(path + ("norm_clip",), "norm_clip is not used by this norm_type")
+        elif scaling is not None:
+            item["value_scaling"] = scaling
+            ctx.lossy([path + (k,) for k in had], [dst], problem)
+        elif problem is None and "norm_type" in had:
+            item["value_scaling"] = None
+            ctx.transformed([path + ("norm_type",)], [dst], "norm_type null: no scaling")
+            for k in had[1:]:
+                ctx.dropped(path + (k,), "no normalisation applies (norm_type null)")
         else:
+            no_norm = "legacy MLM < 1.4 key without a norm_type: no normalisation to carry over"
             for k in had:
-                item.pop(k)
-            if problem is None and "norm_type" in had and "value_scaling" not in item:
-                item["value_scaling"] = None
-                ctx.transformed([path + ("norm_type",)], [path + ("value_scaling",)], "norm_type null: no scaling")
-            why = (
-                "no normalisation applies (norm_type null)"
-                if "norm_type" in had
-                else ("legacy MLM < 1.4 key without a norm_type: no normalisation to carry over")
-            )
-            for k in had:
-                if k != "norm_type" or problem is not None or "value_scaling" not in item:
-                    ctx.dropped(path + (k,), problem or why)
+                ctx.dropped(path + (k,), problem or no_norm)
 
 
-def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path, scaling: list[dict[str, Any]]) -> None:
-    stats_path = path + ("statistics",)
-    origins = ctx.origins(stats_path)
-    if not origins:
-        return
-    keep = {"mean", "stddev", "minimum", "maximum"}
-    for o in list(origins):
-        for loc in list(o.locs):
-            if loc[: len(stats_path)] != stats_path:
-                continue
-            rel = loc[len(stats_path) :]
-            if len(rel) >= 2 and rel[1] in keep:
-                ctx.account(loc, [dst + (rel[0], rel[1])], "moved", "statistics became value_scaling")
+def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path) -> None:
+    """A statistics entry's fields that the value_scaling entry at its position carries (mean and stddev for
+    z-score, minimum and maximum for min-max) are reported moved there; any other statistics field is dropped."""
+    stats = path + ("statistics",)
+    for o in ctx.origins(stats):
+        for loc in [loc for loc in o.locs if loc[: len(stats)] == stats]:
+            rel = loc[len(stats) :]
+            if len(rel) >= 2 and rel[1] != "type" and ctx.has(dst + rel[:2]):
+                ctx.account(loc, [dst + rel[:2]], "moved", "statistics became value_scaling")
             else:
                 ctx.account(loc, [], "dropped", "statistics field not used by value_scaling")
-    ctx.account(stats_path, [], "dropped", "statistics became value_scaling")
+    ctx.account(stats, [], "dropped", "statistics became value_scaling")
 
 
-@transform(
-    "mlm.artifact_type",
-    reads=("assets.*.roles", "properties.mlm:artifact_type"),
-    writes=("assets.<mlm:model>.mlm:artifact_type",),
-)
+@transform("mlm.artifact_type", reads=("assets.*.roles", "properties.mlm:artifact_type"),
+           writes=("assets.<mlm:model>.mlm:artifact_type",))
 def artifact_type(ctx: Ctx) -> None:
     """MLM 1.4 requires mlm:artifact_type on every mlm:model asset and forbids it elsewhere."""
     assets = ctx.get(("assets",))
@@ -411,60 +320,39 @@ def artifact_type(ctx: Ctx) -> None:
         else:
             ctx.dropped(prop, "MLM 1.4 forbids mlm:artifact_type outside mlm:model assets")
     for key, asset in assets.items():
-        if not isinstance(asset, dict):
-            continue
-        if key in models:
-            if not asset.get("mlm:artifact_type"):
-                kind, why = infer_artifact_type(asset)
-                ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"MLM 1.4 requires it; {why}")
-        elif "mlm:artifact_type" in asset:
+        if key in models and not asset.get("mlm:artifact_type"):
+            kind, why = infer_artifact_type(asset)
+            ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"MLM 1.4 requires it; {why}")
+        elif key not in models and isinstance(asset, dict) and "mlm:artifact_type" in asset:
             ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
 
 
-_NOT_MODEL_ROLES = {
-    "code",
-    "mlm:source_code",
-    "metadata",
-    "documentation",
-    "mlm:training-runtime",
-    "mlm:inference-runtime",
-    "runtime",
-    "data",
-}
+_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
+                    "mlm:training-runtime", "mlm:inference-runtime"}
 
 
 @transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
 def non_model_roles(ctx: Ctx) -> None:
     """MLM 1.0/1.1 forced mlm:model onto every asset; from 1.4 that role demands a model artefact, so it is
     removed from assets whose other roles say they are code, metadata or runtime (if another model remains)."""
-    assets = ctx.get(("assets",))
-    if not isinstance(assets, dict):
-        return
-    models = model_assets(ctx.doc)
+    assets, models = ctx.get(("assets",)), model_assets(ctx.doc)  # no assets object: no model assets
     wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
     if len(wrong) == len(models):
         return
     for key in wrong:
         i = assets[key]["roles"].index("mlm:model")
-        ctx.remove(
-            ("assets", key, "roles", str(i)),
-            "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact",
-        )
+        ctx.remove(("assets", key, "roles", str(i)),
+                   "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
 
 
 @cache
 def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(Item-level, asset-level, all) MLM fields of ``version``, read from its vendored schema: every field its
     ``fields`` definition knows, minus those its Item (asset) rules forbid. Any other mlm:* key is rejected."""
-    import json
-
     from crosswalk.language.formats import registry
-    from crosswalk.resources import schemas_dir
+    from crosswalk.validation.validator import schema_document
 
-    uri = registry().families["mlm"].uri(version)
-    entry = json.loads((schemas_dir() / "index.json").read_text(encoding="utf-8"))["schemas"][uri]
-    schema = json.loads((schemas_dir() / (entry if isinstance(entry, str) else entry["file"])).read_text("utf-8"))
-    defs = schema["$defs"]
+    defs = schema_document(registry().families["mlm"].uri(version))["$defs"]
     known = frozenset(defs["fields"]["properties"])
 
     def forbidden(name: str) -> set[str]:
@@ -474,21 +362,21 @@ def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[
     return known - forbidden("mlmItemFields"), known - forbidden("mlmAssetFields"), known
 
 
+def _mlm_keys_outside(host: Any, fields: frozenset[str]) -> list[str]:
+    """The mlm:* keys of ``host`` (if an object) that are not in ``fields``."""
+    return [k for k in host if k.startswith("mlm:") and k not in fields] if isinstance(host, dict) else []
+
+
 @transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=("properties.mlm:*",))
-def unknown_keys(ctx: Ctx, version: str, allow_entrypoint: bool = False) -> None:
+def unknown_keys(ctx: Ctx, version: str) -> None:
     """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets (the fields of
     ``version``, from its schema)."""
     item_fields, asset_fields, _ = mlm_fields(version)
     props = ctx.get(P)
-    if isinstance(props, dict):
-        for key in [k for k in props if k.startswith("mlm:") and k not in item_fields]:
-            ctx.remove(P + (key,), f"{key} is not an MLM field (rejected from MLM 1.4 on)")
+    for key in _mlm_keys_outside(props, item_fields):
+        ctx.remove(P + (key,), f"{key} is not an MLM field (rejected from MLM 1.4 on)")
     for akey, asset in (ctx.get(("assets",)) or {}).items():
-        if not isinstance(asset, dict):
-            continue
-        for key in [k for k in asset if k.startswith("mlm:")]:
-            if key in asset_fields or (key == "mlm:entrypoint" and allow_entrypoint):
-                continue
+        for key in _mlm_keys_outside(asset, asset_fields):
             here = ("assets", akey, key)
             if key in item_fields and isinstance(props, dict) and key not in props:
                 props[key] = asset.pop(key)
@@ -498,11 +386,9 @@ def unknown_keys(ctx: Ctx, version: str, allow_entrypoint: bool = False) -> None
 
 
 # -- 1.4.0 -> 1.5.0 -------------------------------------------------------------------------------------------
-@transform(
-    "mlm.dim_order_bands",
-    reads=("properties.mlm:input[].input.dim_order", "properties.mlm:output[].result.dim_order"),
-    writes=("properties.mlm:input[].input.dim_order",),
-)
+@transform("mlm.dim_order_bands",
+           reads=("properties.mlm:input[].input.dim_order", "properties.mlm:output[].result.dim_order"),
+           writes=("properties.mlm:input[].input.dim_order",))
 def dim_order_bands(ctx: Ctx) -> None:
     """MLM 1.5: dim_order names the band dimension "bands" exactly when bands are listed."""
     for key, inner in (("mlm:input", "input"), ("mlm:output", "result")):
@@ -510,26 +396,18 @@ def dim_order_bands(ctx: Ctx) -> None:
             dims = (item.get(inner) or {}).get("dim_order")
             if not isinstance(dims, list):
                 continue
-            dpath = path + (inner, "dim_order")
             names = band_names(item)
-            shape = (item.get(inner) or {}).get("shape") or []
             if names and "bands" not in dims:
-                idx = _band_axis(dims, shape, len(names))
-                if idx is None:
-                    continue
-                old = dims[idx]
-                dims[idx] = "bands"
-                ctx.changed(
-                    dpath + (str(idx),), "transformed", f"dimension {old!r} renamed 'bands' (MLM 1.5: bands are listed)"
-                )
+                shape = (item.get(inner) or {}).get("shape") or []
+                idx, new, why = _band_axis(dims, shape, len(names)), "bands", "bands are listed"
             elif not names and "bands" in dims:
-                idx = dims.index("bands")
-                dims[idx] = "channel"
-                ctx.changed(
-                    dpath + (str(idx),),
-                    "transformed",
-                    "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)",
-                )
+                idx, new, why = dims.index("bands"), "channel", "no bands are listed"
+            else:
+                continue
+            if idx is not None:
+                reason = f"dimension {dims[idx]!r} renamed {new!r} (MLM 1.5: {why})"
+                dims[idx] = new
+                ctx.changed(path + (inner, "dim_order", str(idx)), "transformed", reason)
 
 
 def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
@@ -537,57 +415,38 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
         if isinstance(d, str) and d.lower() in CHANNEL_NAMES:
             return i
     sized = [i for i, n in enumerate(shape) if n == count and i < len(dims) and dims[i] not in ("batch", "time")]
-    if len(sized) == 1:
-        return sized[0]
-    return None
+    return sized[0] if len(sized) == 1 else None
 
 
 @transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
     for path, item in _io_lists(ctx, "mlm:input"):
-        bands = item.get("bands")
-        if not isinstance(bands, list):
-            continue
+        bands = item["bands"] if isinstance(item.get("bands"), list) else []
         for i, band in enumerate(bands):
-            key, name = (i, band) if isinstance(band, str) else (None, None)
-            if isinstance(band, dict) and isinstance(band.get("name"), str):
-                name = band["name"]
-            if not name or len(name) < 3 or name[0] != '"' or name[-1] != '"':
+            name = band.get("name") if isinstance(band, dict) else band
+            if not (isinstance(name, str) and len(name) >= 3 and name[0] == name[-1] == '"'):
                 continue
-            here = path + ("bands", str(i)) + (() if key is not None else ("name",))
-            if key is not None:
-                bands[i] = name[1:-1]
-            else:
+            here = path + ("bands", str(i))
+            if isinstance(band, dict):
                 band["name"] = name[1:-1]
+                here += ("name",)
+            else:
+                bands[i] = name[1:-1]
             ctx.repaired([here], [here], "band name wrapped in literal quotes")
 
 
 # -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
-_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
-
-
-def _json_type(value: Any) -> str | None:
-    for kind, name in _JSON_TYPES:
-        if isinstance(value, kind):
-            return name
-    return None
-
-
 def summary_schema(key: str, values: list[Any]) -> dict[str, Any]:
     """The JSON-Schema form of a list summary (STAC's third summary form): the same values as an ``enum``, typed
     when they share one JSON type; for an array field (``mlm:tasks``) the enum constrains its items."""
     from crosswalk.validation.validator import field_type
 
-    types = {_json_type(v) for v in values}
-    inner: dict[str, Any] = {}
-    if len(types) == 1 and None not in types:
-        kind = types.pop()
-        inner["type"] = "number" if kind == "integer" and any(isinstance(v, float) for v in values) else kind
+    types = {json_type(v) for v in values}
+    shared = len(types) == 1 and types <= {"boolean", "integer", "number", "string"}  # a null, object or array: no type
+    inner: dict[str, Any] = {"type": next(iter(types))} if shared else {}
     inner["enum"] = list(values)
-    if field_type(key) == "array":
-        return {"type": "array", "items": inner}
-    return inner
+    return {"type": "array", "items": inner} if field_type(key) == "array" else inner
 
 
 @transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
@@ -602,15 +461,12 @@ def summaries_schema_form(ctx: Ctx) -> None:
         values = summaries[key]
         if not isinstance(values, list):
             continue
-        schema = summary_schema(key, values)
+        summaries[key] = summary_schema(key, values)
         here = ("summaries", key)
-        summaries[key] = schema
         reason = "list summary written as the JSON Schema of its values (STAC allows it)"
         # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
-        for i in range(len(values)):
-            ctx.account(here + (str(i),), [here], "transformed", reason)
-        if not values:
-            ctx.account(here, [here], "transformed", reason)
+        for src in [here + (str(i),) for i in range(len(values))] or [here]:
+            ctx.account(src, [here], "transformed", reason)
 
 
 @transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*"), writes=("same",))
@@ -625,17 +481,11 @@ def read_newer(ctx: Ctx) -> None:
     for i, uri in enumerate(exts if isinstance(exts, list) else []):
         if isinstance(uri, str) and family.match(uri) == newer:
             exts[i] = family.uri(family.latest)
-            ctx.changed(
-                ("stac_extensions", str(i)),
-                "lossy",
-                f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}",
-            )
+            why = f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}"
+            ctx.changed(("stac_extensions", str(i)), "lossy", why)
     item_fields, _, known = mlm_fields(family.latest)
-    props = ctx.get(P)
-    for key in [k for k in props if k.startswith("mlm:") and k not in item_fields] if isinstance(props, dict) else []:
+    for key in _mlm_keys_outside(ctx.get(P), item_fields):
         ctx.remove(P + (key,), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
     for akey, asset in (ctx.get(("assets",)) or {}).items():
-        if not isinstance(asset, dict):
-            continue
-        for key in [k for k in asset if k.startswith("mlm:") and k not in known]:
+        for key in _mlm_keys_outside(asset, known):
             ctx.remove(("assets", akey, key), f"{key} is not defined by MLM {family.latest} (the document is {newer})")

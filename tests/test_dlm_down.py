@@ -1,0 +1,107 @@
+"""MLM -> dlm: the cases of the down transforms that no document of the corpora has (an offset scaling, a time axis,
+an input without a shape, classes without an integer value, a processing level with a sub-level, bands on the
+model asset), each checked against what the dlm layouts say."""
+
+from __future__ import annotations
+
+import pytest
+from test_downgrade import _to_pointers_exist, convert, entry, item
+
+BETA3 = "dlm-beta@1.0.0-beta.3"
+
+
+def _created(r, path: str) -> dict:
+    return next(e for e in r.report["fields"] if e["path"] == path and e["status"] in ("invented", "filled"))
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_offsets_are_z_scores_with_std_1_and_an_unknown_member_has_no_place(target: str) -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": "offset", "value": 3},
+                                                           {"type": "offset", "value": 4, "note": "x"}]
+    r = convert(doc, target)
+    beta = target == BETA3
+    key, mean, std = ("dlm:inputs", "normalization:mean", "normalization:std") if beta else ("dlm:input", "mean", "std")
+    inputs = r.document["properties"][key]
+    assert (inputs["scaling_factor"], inputs[mean], inputs[std]) == (1.0, [3, 4], [1.0, 1.0])
+    assert _created(r, f"/properties/{key}/{std}")["reason"] == "offset only: std 1"
+    e = entry(r, "/properties/mlm:input/0/value_scaling/1/value")
+    assert (e["status"], e["to"]) == ("transformed", [f"/properties/{key}/{mean}/1"])
+    e = entry(r, "/properties/mlm:input/0/value_scaling/1/note")
+    assert e["status"] == "dropped" and "'note' has no dlm counterpart" in e["reason"]
+    _to_pointers_exist(r)
+
+
+def test_a_time_axis_is_a_member_of_the_current_tensor_and_has_no_place_in_the_beta_one() -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["input"] = {"shape": [1, 4, 3, 8, 8], "data_type": "uint8",
+                                                  "dim_order": ["batch", "time", "bands", "y", "x"]}
+    r = convert(doc, "dlm")
+    assert r.document["properties"]["dlm:input"]["input_tensors"] == {"batch": 1, "time": 4, "channels": 3,
+                                                                      "height": 8, "width": 8}
+    r = convert(doc, BETA3)
+    assert r.document["properties"]["dlm:inputs"]["input_tensors"] == [{"batch": 1, "dim": 3, "height": 8, "width": 8}]
+    for part in ("shape", "dim_order"):
+        e = entry(r, f"/properties/mlm:input/0/input/{part}/1")
+        assert e["status"] == "dropped" and "the beta tensor has no time member" in e["reason"]
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize(("target", "key", "tensor"), [
+    (BETA3, "dlm:inputs", [{"batch": 1, "dim": 2, "height": 1, "width": 1}]),
+    ("dlm", "dlm:input", {"batch": 1, "channels": 2, "height": 1, "width": 1}),
+])
+def test_an_input_without_a_shape_gets_placeholder_sizes_that_fill_replaces(target: str, key: str, tensor) -> None:
+    """The channels of the placeholder are the input's bands (two here); everything else is 1."""
+    doc = item()
+    doc["properties"]["mlm:input"][0]["bands"] = ["B04", "B08"]
+    del doc["properties"]["mlm:input"][0]["input"]["shape"]
+    r = convert(doc, target)
+    assert r.document["properties"][key]["input_tensors"] == tensor
+    assert _created(r, f"/properties/{key}/input_tensors")["status"] == "invented"
+    filled = {"batch": 4, "channels": 2, "height": 64, "width": 64}
+    r = convert(doc, "dlm", fill={"*": {"/properties/dlm:input/input_tensors": filled}})
+    assert r.document["properties"]["dlm:input"]["input_tensors"] == filled
+
+
+def test_classes_without_an_integer_value_have_no_place_and_are_not_counted() -> None:
+    doc = item()
+    doc["properties"]["mlm:output"][0]["classification:classes"] = [
+        {"value": 0, "name": "water", "color_hint": "0000ff"}, {"value": "1", "name": "land"},
+        {"value": 2, "title": "Cloud", "name": "cloud"}]
+    r = convert(doc, BETA3)
+    outputs = r.document["properties"]["dlm:outputs"]
+    assert outputs["class_name_mapping"] == [{"index": 0, "class_name": "water"}, {"index": 2, "class_name": "Cloud"}]
+    assert outputs["number_of_classes"] == 2
+    e = entry(r, "/properties/mlm:output/0/classification:classes/1")
+    assert e["status"] == "dropped" and "without an integer value" in e["reason"]
+    e = entry(r, "/properties/mlm:output/0/classification:classes/0/color_hint")
+    assert e["status"] == "dropped" and "color_hint has no dlm counterpart" in e["reason"]
+    assert entry(r, "/properties/mlm:output/0/classification:classes/2/title")["to"] == [
+        "/properties/dlm:outputs/class_name_mapping/1/class_name"]
+    _to_pointers_exist(r)
+
+
+def test_a_processing_sub_level_is_read_as_its_level_and_stays_on_the_item() -> None:
+    """dlm beta's process_level has no sub-levels: L2A is L2; the processing extension's field stays."""
+    r = convert(item(**{"processing:level": "L2A"}), BETA3)
+    props = r.document["properties"]
+    assert (props["dlm:data"]["process_level"], props["processing:level"]) == ("L2", "L2A")
+    e = entry(r, "/properties/processing:level")
+    assert "/properties/dlm:data/process_level" in e["to"] and "L2A read as L2" in e["reason"]
+    r = convert(item(**{"processing:level": "L1"}), BETA3)  # a level dlm knows moves
+    assert "processing:level" not in r.document["properties"]
+    assert r.document["properties"]["dlm:data"]["process_level"] == "L1"
+
+
+def test_the_model_assets_bands_move_to_the_item_for_the_current_dlm() -> None:
+    doc = item()
+    doc["assets"]["model"]["bands"] = [{"name": "B04"}, {"name": "B08"}]
+    doc["properties"]["mlm:input"][0]["bands"] = ["B08", "B04"]
+    r = convert(doc, "dlm")
+    props = r.document["properties"]
+    assert props["bands"] == [{"name": "B04"}, {"name": "B08"}] and "bands" not in r.document["assets"]["model"]
+    assert props["dlm:input"]["band_names"] == ["B08", "B04"]
+    e = entry(r, "/assets/model/bands")
+    assert (e["status"], e["to"]) == ("moved", ["/properties/bands"])
+    _to_pointers_exist(r)

@@ -1,0 +1,180 @@
+"""The MLM transforms on the cases no corpus document reaches: legacy normalisations without an exact
+value_scaling, dim_order without listed bands, quoted band names, a newer MLM version, model fields on several
+model assets or on a non-model asset, legacy keys beside value_scaling on the way down, and typed summaries."""
+
+from __future__ import annotations
+
+import copy
+
+from crosswalk import pipeline
+from crosswalk.language.formats import registry
+
+
+def item(version: str, **props) -> dict:
+    """A small MLM Item declaring ``version``; keyword arguments replace or add item properties."""
+    doc = {
+        "stac_version": "1.0.0",
+        "stac_extensions": [registry().families["mlm"].uri(version)],
+        "type": "Feature",
+        "id": "m",
+        "geometry": None,
+        "properties": {
+            "datetime": "2024-01-01T00:00:00Z",
+            "mlm:name": "model-x",
+            "mlm:architecture": "ResNet",
+            "mlm:tasks": ["classification"],
+            "mlm:input": [{"name": "in", "bands": ["B01", "B02", "B03"],
+                           "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "bands", "height", "width"],
+                                     "data_type": "float32"}}],
+            "mlm:output": [{"name": "out", "tasks": ["classification"],
+                            "result": {"shape": [-1, 2], "dim_order": ["batch", "class"], "data_type": "float32"}}],
+            "eo:bands": [{"name": "B01"}, {"name": "B02"}, {"name": "B03"}],
+        },
+        "links": [],
+        "assets": {"model": {"href": "m.pt", "type": "application/octet-stream", "roles": ["mlm:model"],
+                             "mlm:artifact_type": "torch.save"}},
+    }
+    doc["properties"].update(props)
+    return doc
+
+
+def convert(doc: dict, to: str) -> pipeline.Result:
+    r = pipeline.convert(copy.deepcopy(doc), to=to, verify=True)
+    assert r.ok, r.error
+    return r
+
+
+def entry(r: pipeline.Result, path: str) -> dict:
+    return next(e for e in r.report["fields"] if e["path"] == path)
+
+
+def first_input(r: pipeline.Result) -> dict:
+    return r.document["properties"]["mlm:input"][0]
+
+
+def legacy_input(**norm) -> list[dict]:
+    return [{"name": "in", "bands": ["B01", "B02", "B03"], **norm,
+             "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "bands", "height", "width"],
+                       "data_type": "float32"}}]
+
+
+def test_clip_becomes_one_processing_expression_per_band_lossily() -> None:
+    doc = item("1.3.0", **{"mlm:input": legacy_input(norm_type="clip", norm_clip=[255, 4095, 1])})
+    r = convert(doc, "mlm")
+    expressions = [s["expression"] for s in first_input(r)["value_scaling"]]
+    assert expressions == ["clip(A / 255, 0, 1)", "clip(A / 4095, 0, 1)", "clip(A / 1, 0, 1)"]
+    assert {s["type"] for s in first_input(r)["value_scaling"]} == {"processing"}
+    clip = entry(r, "/properties/mlm:input/0/norm_clip")
+    assert clip["status"] == "lossy" and clip["reason"] == "clip became a gdal-calc processing expression"
+
+
+def test_z_score_without_a_standard_deviation_has_no_value_scaling() -> None:
+    doc = item("1.3.0", **{"mlm:input": legacy_input(norm_type="z-score", statistics=[{"mean": 1}])})
+    r = convert(doc, "mlm")
+    assert "value_scaling" not in first_input(r) and "norm_type" not in first_input(r)
+    norm = entry(r, "/properties/mlm:input/0/norm_type")
+    assert norm["status"] == "dropped" and norm["reason"] == "z-score without mean/stddev statistics"
+
+
+def test_norm_type_null_is_value_scaling_null_and_the_rest_goes() -> None:
+    doc = item("1.3.0", **{"mlm:input": legacy_input(norm_type=None, norm_by_channel=False)})
+    r = convert(doc, "mlm")
+    assert first_input(r)["value_scaling"] is None and "norm_by_channel" not in first_input(r)
+    assert entry(r, "/properties/mlm:input/0/norm_type")["to"] == ["/properties/mlm:input/0/value_scaling"]
+    channel = entry(r, "/properties/mlm:input/0/norm_by_channel")
+    assert channel["status"] == "dropped" and channel["reason"] == "no normalisation applies (norm_type null)"
+
+
+def test_a_bands_dimension_without_listed_bands_becomes_channel() -> None:
+    doc = item("1.4.0", **{"mlm:input": legacy_input()})
+    doc["properties"]["mlm:input"][0]["bands"] = []
+    r = convert(doc, "mlm")
+    assert first_input(r)["input"]["dim_order"] == ["batch", "channel", "height", "width"]
+    assert entry(r, "/properties/mlm:input/0/input/dim_order/1")["reason"] == (
+        "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)")
+
+
+def test_quoted_band_names_lose_their_quotes() -> None:
+    doc = item("1.5.2")
+    doc["properties"]["mlm:input"][0]["bands"] = ['"B01"', {"name": '"B02"'}, "B03"]
+    r = convert(doc, "mlm")
+    assert first_input(r)["bands"] == ["B01", {"name": "B02"}, "B03"]
+    repaired = entry(r, "/properties/mlm:input/0/bands")  # both quoted names: one entry for the list
+    assert repaired["status"] == "repaired" and repaired["reason"] == "band name wrapped in literal quotes"
+
+
+def test_a_newer_mlm_version_drops_what_the_newest_known_does_not_define() -> None:
+    doc = item("1.5.2", **{"mlm:future": 1})
+    doc["stac_extensions"] = ["https://stac-extensions.github.io/mlm/v1.6.0/schema.json"]
+    doc["assets"]["model"]["mlm:future_asset"] = 2
+    r = convert(doc, "mlm@1.5.1")
+    assert "mlm:future" not in r.document["properties"] and "mlm:future_asset" not in r.document["assets"]["model"]
+    dropped = entry(r, "/properties/mlm:future")
+    assert dropped["reason"] == "mlm:future is not defined by MLM 1.5.2 (the document is 1.6.0)"
+    assert entry(r, "/stac_extensions")["reason"].startswith("MLM 1.6.0 is newer than the newest known version")
+
+
+def test_model_fields_on_several_model_assets_stay_where_they_are() -> None:
+    doc = item("1.5.2")
+    doc["properties"].pop("mlm:architecture")
+    doc["assets"]["model"]["mlm:architecture"] = "UNet"
+    doc["assets"]["other"] = {"href": "o.pt", "roles": ["mlm:model"], "mlm:artifact_type": "torch.save"}
+    r = pipeline.convert(copy.deepcopy(doc), to="mlm")
+    kept = entry(r, "/assets/model/mlm:architecture")
+    assert kept["status"] == "kept" and "2 model assets" in kept["reason"]
+
+
+def test_an_item_field_on_a_non_model_asset_moves_to_the_item_in_mlm_1_4() -> None:
+    doc = item("1.3.0", **{"mlm:input": legacy_input()})
+    doc["properties"].pop("mlm:name")
+    doc["assets"]["code"] = {"href": "c.py", "roles": ["code"], "mlm:name": "from-asset"}
+    r = convert(doc, "mlm")
+    assert r.document["properties"]["mlm:name"] == "from-asset" and "mlm:name" not in r.document["assets"]["code"]
+    assert entry(r, "/assets/code/mlm:name")["to"] == ["/properties/mlm:name"]
+
+
+def test_legacy_keys_beside_value_scaling_give_way_to_it_on_the_way_down() -> None:
+    scaling = [{"type": "z-score", "mean": 1, "stddev": 2}]
+    doc = item("1.4.0", **{"mlm:input": legacy_input(value_scaling=scaling, norm_type="z-score",
+                                                     statistics=[{"mean": 5, "stddev": 6}])})
+    r = convert(doc, "mlm@1.3.0")
+    assert first_input(r)["statistics"] == [{"mean": 1, "stddev": 2}] and first_input(r)["norm_type"] == "z-score"
+    old = entry(r, "/properties/mlm:input/0/statistics")
+    assert old["status"] == "dropped" and old["reason"] == "legacy key superseded by value_scaling"
+
+
+def test_list_summaries_become_typed_enums_when_their_values_share_a_type() -> None:
+    doc = {"type": "Collection", "stac_version": "1.0.0", "id": "c", "description": "d", "license": "MIT",
+           "stac_extensions": [registry().families["mlm"].uri("1.5.2")], "links": [],
+           "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]}, "temporal": {"interval": [[None, None]]}},
+           "summaries": {"mlm:tasks": ["classification"], "mlm:total_parameters": [1, 2],
+                         "mlm:framework": ["pytorch", 1], "mlm:pretrained": []}}
+    summaries = convert(doc, "mlm").document["summaries"]
+    assert summaries["mlm:tasks"] == {"type": "array", "items": {"type": "string", "enum": ["classification"]}}
+    assert summaries["mlm:total_parameters"] == {"type": "integer", "enum": [1, 2]}
+    assert summaries["mlm:framework"] == {"enum": ["pytorch", 1]}
+    assert summaries["mlm:pretrained"] == {"enum": []}
+
+
+def leaf_status(r: pipeline.Result, pointer: str) -> str:
+    """The status the report gives a source leaf: its most specific entry at or above it."""
+    entries = {e["path"]: e["status"] for e in r.report["fields"] if "to" in e or e["status"] in ("kept", "dropped")}
+    while pointer not in entries:
+        pointer = pointer.rpartition("/")[0]
+    return entries[pointer]
+
+
+def test_statistics_a_scaling_type_does_not_use_are_dropped_not_moved() -> None:
+    """A z-score entry keeps mean and stddev; the minimum and maximum beside them are not in value_scaling, so
+    they are reported dropped (they were once reported moved along with the rest: lost, said kept)."""
+    stats = [{"mean": 1, "stddev": 2, "minimum": 0, "maximum": 9}, {"mean": 3, "stddev": 4, "minimum": 1, "maximum": 8}]
+    doc = item("1.3.0", **{"mlm:input": legacy_input(norm_type="z-score", statistics=stats)})
+    r = convert(doc, "mlm")
+    scaling = first_input(r)["value_scaling"]
+    for i, stat in enumerate(stats):
+        for key, value in stat.items():
+            status = leaf_status(r, f"/properties/mlm:input/0/statistics/{i}/{key}")
+            if key in ("mean", "stddev"):
+                assert status == "moved" and scaling[i][key] == value
+            else:
+                assert status == "dropped" and key not in scaling[i]
