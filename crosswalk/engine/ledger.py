@@ -368,7 +368,7 @@ class _FoldNode:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.children: list[tuple[str, _FoldNode]] = []
+        self.children: list[tuple[str, _FoldNode | _Untouched]] = []  # an untouched member: no node of its own
         self.leaf: Origin | _Untouched | None = None
         self.block: _Untouched | None = None  # an untouched container: nothing below it needs a node
         self.buckets: list[list[Any]] = []
@@ -474,8 +474,25 @@ class _Fold:
         buckets: list[list[Any]] = []
         index: dict[tuple | None, list[Any]] = {}
         full = done.full
+        kept_here = None  # the fate, seen from here, of a member nothing touched
         for key, member in _members(value):
-            child = self.build(path + (key,), member, done if full else done.children.get(key))
+            below = done if full else done.children.get(key)
+            if below is None or (not below.full and _is_leaf(member)):
+                # untouched: it votes as `build` would make it vote, and gets a node only if `emit` needs one
+                item = _Untouched(path + (key,), member)
+                node.children.append((key, item))
+                if kept_here is None:
+                    kept_here = (_UNTOUCHED, frozenset((path,)), False)
+                count = 1 if _is_leaf(member) else item.leaf_count()
+                bucket = index.get(kept_here)
+                if bucket is None:
+                    bucket = index[kept_here] = [kept_here, 1.0 / size, count, item, None]
+                    buckets.append(bucket)
+                else:
+                    bucket[1] += 1.0 / size
+                    bucket[2] += count
+                continue
+            child = self.build(path + (key,), member, below)
             node.children.append((key, child))
             for fate, weight, count, first, single in child.buckets:
                 if single is not None:  # its fate one level up is worked out from the leaf itself
@@ -502,10 +519,12 @@ class _Fold:
 
     def _leaves(self, node: _FoldNode) -> Iterable[Origin | _Untouched]:
         """Every leaf item under ``node`` in document order (an untouched container as one item)."""
-        stack = [node]
+        stack: list[Any] = [node]
         while stack:
             n = stack.pop()
-            if n.leaf is not None:
+            if n.__class__ is _Untouched:  # a member with no node of its own
+                yield n
+            elif n.leaf is not None:
                 yield n.leaf
             elif n.block is not None:
                 yield n.block
@@ -573,7 +592,14 @@ class _Fold:
             return
         if node.block is not None:
             return  # untouched below its own kept entry (it gets one unless its heading already says so)
+        own = None
         for key, child in node.children:
+            if child.__class__ is _Untouched:
+                if own is None:
+                    own = frozenset((prefix,))
+                if current is not None and not current[2] and current[0] == _UNTOUCHED and current[1] == own:
+                    continue  # kept at its place under a heading that says so
+                child = self.build(child.path, child.value, None)
             if current is None:
                 below = None
             elif current[2]:
