@@ -56,3 +56,33 @@ def shared_files(*patterns: str) -> list[Path]:
 
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
+
+
+def small_mlm_item(version: str = "1.5.2", **props) -> dict:
+    """A small valid MLM Item declaring ``version``, its input without bands; keyword arguments replace or add
+    Item properties."""
+    from crosswalk.language.formats import registry
+
+    doc = {
+        "stac_version": "1.0.0",
+        "stac_extensions": [registry().families["mlm"].uri(version)],
+        "type": "Feature",
+        "id": "m",
+        "geometry": None,
+        "properties": {
+            "datetime": "2024-01-01T00:00:00Z",
+            "mlm:name": "model-x",
+            "mlm:architecture": "ResNet",
+            "mlm:tasks": ["classification"],
+            "mlm:input": [{"name": "in", "bands": [],
+                           "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "channel", "height", "width"],
+                                     "data_type": "float32"}}],
+            "mlm:output": [{"name": "out", "tasks": ["classification"],
+                            "result": {"shape": [-1, 2], "dim_order": ["batch", "class"], "data_type": "float32"}}],
+        },
+        "links": [],
+        "assets": {"model": {"href": "m.pt", "type": "application/octet-stream", "roles": ["mlm:model"],
+                             "mlm:artifact_type": "torch.save"}},
+    }
+    doc["properties"].update(props)
+    return doc

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from conftest import needs_shared, shared_files
+from conftest import needs_shared, shared_files, small_mlm_item
 
 from crosswalk import pipeline
 from crosswalk.engine.keep import REASON, accepts
@@ -21,29 +21,7 @@ EXAMPLES = shared_files("specs/mlm/v1.5.2/examples/item_*.json")
 
 def item(**props) -> dict:
     """A small valid MLM 1.5.2 Item; keyword arguments replace or add item properties."""
-    doc = {
-        "stac_version": "1.0.0",
-        "stac_extensions": [MLM],
-        "type": "Feature",
-        "id": "m",
-        "geometry": None,
-        "properties": {
-            "datetime": "2024-01-01T00:00:00Z",
-            "mlm:name": "model-x",
-            "mlm:architecture": "ResNet",
-            "mlm:tasks": ["classification"],
-            "mlm:input": [{"name": "in", "bands": [],
-                           "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "channel", "height", "width"],
-                                     "data_type": "float32"}}],
-            "mlm:output": [{"name": "out", "tasks": ["classification"],
-                            "result": {"shape": [-1, 2], "dim_order": ["batch", "class"], "data_type": "float32"}}],
-        },
-        "links": [],
-        "assets": {"model": {"href": "m.pt", "type": "application/octet-stream", "roles": ["mlm:model"],
-                             "mlm:artifact_type": "torch.save"}},
-    }
-    doc["properties"].update(props)
-    return doc
+    return small_mlm_item(**props)
 
 
 def convert(doc, to, **kwargs):

@@ -6,36 +6,22 @@ from __future__ import annotations
 
 import copy
 
+from conftest import small_mlm_item
+
 from crosswalk import pipeline
 from crosswalk.language.formats import registry
 
 
 def item(version: str, **props) -> dict:
-    """A small MLM Item declaring ``version``; keyword arguments replace or add item properties."""
-    doc = {
-        "stac_version": "1.0.0",
-        "stac_extensions": [registry().families["mlm"].uri(version)],
-        "type": "Feature",
-        "id": "m",
-        "geometry": None,
-        "properties": {
-            "datetime": "2024-01-01T00:00:00Z",
-            "mlm:name": "model-x",
-            "mlm:architecture": "ResNet",
-            "mlm:tasks": ["classification"],
-            "mlm:input": [{"name": "in", "bands": ["B01", "B02", "B03"],
-                           "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "bands", "height", "width"],
-                                     "data_type": "float32"}}],
-            "mlm:output": [{"name": "out", "tasks": ["classification"],
-                            "result": {"shape": [-1, 2], "dim_order": ["batch", "class"], "data_type": "float32"}}],
-            "eo:bands": [{"name": "B01"}, {"name": "B02"}, {"name": "B03"}],
-        },
-        "links": [],
-        "assets": {"model": {"href": "m.pt", "type": "application/octet-stream", "roles": ["mlm:model"],
-                             "mlm:artifact_type": "torch.save"}},
+    """A small MLM Item declaring ``version``, its input bands B01-B03 defined in eo:bands; keyword arguments
+    replace or add item properties."""
+    bands = {
+        "mlm:input": [{"name": "in", "bands": ["B01", "B02", "B03"],
+                       "input": {"shape": [-1, 3, 8, 8], "dim_order": ["batch", "bands", "height", "width"],
+                                 "data_type": "float32"}}],
+        "eo:bands": [{"name": "B01"}, {"name": "B02"}, {"name": "B03"}],
     }
-    doc["properties"].update(props)
-    return doc
+    return small_mlm_item(version, **{**bands, **props})
 
 
 def convert(doc: dict, to: str) -> pipeline.Result:
