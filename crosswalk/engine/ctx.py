@@ -86,12 +86,11 @@ class Ctx:
         self._ledger.relocate(src, [dst], status, reason)
         return value
 
-    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
-             status: str | None = None) -> Any:
+    def copy(self, src: Path, dst: Path, reason: str | None = None, *, status: str | None = None) -> Any:
         """Write a copy of the value at ``src`` to ``dst``; both places carry it (``status``: see ``copied``)."""
         value = copy.deepcopy(self.get(src))
         pointer.put(self.doc, dst, value)
-        self.copied(src, dst, reason, whole=whole, status=status)
+        self.copied(src, dst, reason, status=status)
         return value
 
     def set(self, path: Path, value: Any, reason: str, status: str = "transformed") -> None:

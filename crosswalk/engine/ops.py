@@ -37,14 +37,12 @@ JSON_TYPES = ("object", "array", "string", "number", "integer", "boolean", "null
 
 
 # -- guards ---------------------------------------------------------------------------------------------------
+_TYPE_NAMES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
+               list: "array"}
+
+
 def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    return {dict: "object", list: "array", str: "string", float: "number"}.get(type(value), "unknown")
+    return _TYPE_NAMES.get(type(value), "unknown")
 
 
 def is_type(value: Any, wanted: str) -> bool:
@@ -58,12 +56,6 @@ def as_list(value: Any) -> list[Any]:
 
 
 FILTER_PATH = {"type": "string", "pattern": "^\\$", "description": "jsonpath; filters `[?(...)]` allowed"}
-
-
-def parse_filter_path(text: str) -> Any:
-    from crosswalk.language.filters import parse_filter_path as parse  # jsonpath-ng's parser: only when needed
-
-    return parse(text)
 
 
 # What a guard tests, on a pointer relative to where the rule works (``_matches``: a jsonpath from there).
@@ -137,6 +129,8 @@ class Guard:
     }
 
     def __init__(self, spec: str | dict[str, Any]) -> None:
+        from crosswalk.language.filters import parse_filter_path  # jsonpath-ng's parser: not needed to run rules
+
         self.checks = []
         for name, target, value in _guard_items(spec):
             _, test, negated, _ = GUARD_TESTS[name]

@@ -262,13 +262,10 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
             source, target = target, source
         rules = _compile_rules(annotated[direction]["rules"], file, tables)
         if direction == "up" and source.family == target.family:
-            rules += tuple(r for r in _step_invariants(target, tables) if not any(_same(r, s) for s in rules))
+            written = [(s.op, s.args) for s in rules]  # an invariant the step already states is not run twice
+            rules += tuple(r for r in _step_invariants(target, tables) if (r.op, r.args) not in written)
     return Mapping(id=edge_id, source=source, target=target, summary=side["summary"], rules=rules, file=file,
                    notes=side.get("notes", ""), raw=data)
-
-
-def _same(a: Rule, b: Rule) -> bool:
-    return (a.op, a.args) == (b.op, b.args)
 
 
 @cache

@@ -372,16 +372,15 @@ def process_level(ctx: Ctx) -> None:
     data = props.get("dlm:data") if props else None
     if not isinstance(data, dict) or "process_level" not in data:
         return
-    src = P + ("dlm:data", "process_level")
-    dst = P + ("processing:level",)
-    value = data.pop("process_level")
+    src, dst = P + ("dlm:data", "process_level"), P + ("processing:level",)
+    value = data["process_level"]
     if "processing:level" in props:
         if props["processing:level"] == value:
+            data.pop("process_level")
             ctx.moved(src, dst, "same value as the item's processing:level")
             return
         ctx.remove(dst, f"replaced by dlm:data.process_level {value!r}, the level of the data the model expects")
-    props["processing:level"] = value
-    ctx.moved(src, dst)
+    ctx.move(src, dst)
     _add_extension(ctx, PROCESSING)
 
 
@@ -605,19 +604,18 @@ def inputs(ctx: Ctx) -> None:
         names = _input_bands(ctx, props, inp, base, [e + ("bands",) for e in entries])
         scaling = _value_scaling(ctx, inp, base, len(names), [e + ("value_scaling",) for e in entries])
         pre_out = _processing(ctx, inp, base, "pre_processing_function", entries)
-        inventions: list[tuple[Path, Any, str]] = []
-        for k in range(count):
-            epath = entries[k]
-            entry: dict[str, Any] = {"name": f"{name or 'input'}_{k}" if count > 1 else name or "input"}
+        for k, epath in enumerate(entries):
+            entry: dict[str, Any] = {"name": f"{name or 'input'}_{k}" if count > 1 else name or "input",
+                                     "bands": list(names), "input": {"shape": [], "dim_order": []}}
+            out.append(entry)
+            struct = entry["input"]
             if name and k == 0:  # one name for every entry made from this input
                 ctx.account(base + ("name",), [e + ("name",) for e in entries], "moved" if count == 1 else
                             "transformed", None if count == 1 else "one input per tensor, numbered")
             elif not name:
-                inventions.append((epath + ("name",), entry["name"], "the dlm input has no name"))
-            entry["bands"] = list(names)
+                ctx.invent(epath + ("name",), entry["name"], "the dlm input has no name")
             if not names:
-                inventions.append((epath + ("bands",), [], "no bands referenced by the dlm input"))
-            struct: dict[str, Any] = {"shape": [], "dim_order": []}
+                ctx.invent(epath + ("bands",), [], "no bands referenced by the dlm input")
             if tensors:
                 tbase, tensor = tensors[k]
                 keys = [d for d in _TENSOR_ORDER if d in tensor] + [d for d in tensor if d not in _TENSOR_ORDER]
@@ -639,28 +637,23 @@ def inputs(ctx: Ctx) -> None:
                     ctx.account(tbase + (d,), [epath + ("input", f, str(idx)) for f in ("shape", "dim_order")],
                                 "transformed" if ok else "lossy", why)
             else:
-                struct = ({"shape": [-1, len(names), -1, -1], "dim_order": ["batch", "bands", "height", "width"]}
-                          if names else {"shape": [-1], "dim_order": ["batch"]})
-                inventions.append((epath + ("input", "shape"), struct["shape"], "no input_tensors; sizes unknown"))
-                inventions.append((epath + ("input", "dim_order"), struct["dim_order"], "no input_tensors"))
+                shape, order = (([-1, len(names), -1, -1], ["batch", "bands", "height", "width"]) if names else
+                                ([-1], ["batch"]))
+                ctx.invent(epath + ("input", "shape"), shape, "no input_tensors; sizes unknown")
+                ctx.invent(epath + ("input", "dim_order"), order, "no input_tensors")
             typed = scaling is None and mapped is not None  # unscaled data reaches the model in its own type
-            struct["data_type"] = mapped[0] if typed else "float32"
-            inventions.append((epath + ("input", "data_type"), struct["data_type"], (
+            ctx.invent(epath + ("input", "data_type"), mapped[0] if typed else "float32", (
                 f"the model's tensor type is taken to be the source data type {data[dtype_key]!r} (no scaling is "
-                "applied)") if typed else "no source; float32 assumed" + (" (scaling is applied)" if scaling else "")))
-            entry["input"] = struct
+                "applied)") if typed else "no source; float32 assumed" + (" (scaling is applied)" if scaling else ""))
             if scaling is not None:
                 entry["value_scaling"] = copy.deepcopy(scaling)
             if pre_out is not None:
                 entry["pre_processing_function"] = copy.deepcopy(pre_out)
-            out.append(entry)
         if "input_tensors" in inp and not tensors:
             ctx.dropped(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
         inp.pop("input_tensors", None)
         if name:
             inp.pop("name")
-        for path, val, why in inventions:
-            ctx.invent(path, val, why)
 
 
 def _entry(entry: Any) -> tuple[Any, str | None]:
@@ -749,9 +742,7 @@ def outputs(ctx: Ctx) -> None:
     new_tasks = not isinstance(props.get("mlm:tasks"), list)
     item_tasks = _replace_unless(ctx, tasks_path, list, "not a list; replaced by the dlm task")
     for base, o in items:
-        inventions: list[tuple[Path, Any, str]] = []
-        k = len(out)
-        epath = P + ("mlm:output", str(k))
+        epath = P + ("mlm:output", str(len(out)))
         task, lossy = _task(o.get("task"))
         if "task" in o:
             raw = o.pop("task")
@@ -764,10 +755,11 @@ def outputs(ctx: Ctx) -> None:
             else:
                 ctx.dropped(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
         entry: dict[str, Any] = {"name": task or "output", "tasks": [task] if task else []}
-        inventions.append((epath + ("name",), entry["name"], "dlm names no output; named after the task"
-                           if task else "dlm names no output"))
+        out.append(entry)
+        ctx.invent(epath + ("name",), entry["name"], "dlm names no output; named after the task" if task else
+                   "dlm names no output")
         if not task:
-            inventions.append((epath + ("tasks",), [], "no MLM task for this output"))
+            ctx.invent(epath + ("tasks",), [], "no MLM task for this output")
         # classes
         classes_out: list[dict[str, Any]] = []
         if "class_name_mapping" in o:
@@ -811,14 +803,14 @@ def outputs(ctx: Ctx) -> None:
             dims, why = _result_dims(fls, task, len(classes_out))
             entry["result"] = {"shape": list(fls), "dim_order": dims, "data_type": "float32"}
             ctx.account(base + ("final_layer_size",), [epath + ("result", "shape")], "moved")
-            inventions.append((epath + ("result", "dim_order"), dims, f"no source; {why}"))
+            ctx.invent(epath + ("result", "dim_order"), dims, f"no source; {why}")
         else:
             if "final_layer_size" in o:
                 ctx.dropped(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
             entry["result"] = {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}
-            inventions.append((epath + ("result", "shape"), [-1], "no final_layer_size; size unknown"))
-            inventions.append((epath + ("result", "dim_order"), ["batch"], "no final_layer_size"))
-        inventions.append((epath + ("result", "data_type"), "float32", "no source; float32 assumed (logits/scores)"))
+            ctx.invent(epath + ("result", "shape"), [-1], "no final_layer_size; size unknown")
+            ctx.invent(epath + ("result", "dim_order"), ["batch"], "no final_layer_size")
+        ctx.invent(epath + ("result", "data_type"), "float32", "no source; float32 assumed (logits/scores)")
         o.pop("final_layer_size", None)
         if classes_out:
             entry["classification:classes"] = classes_out
@@ -826,17 +818,13 @@ def outputs(ctx: Ctx) -> None:
         if post is not None:
             entry["post_processing_function"] = post
         if "dont_care_index" in o:
-            dont = o.pop("dont_care_index")
             hyper = _replace_unless(ctx, P + ("mlm:hyperparameters",), dict, "not an object; replaced")
             if "dont_care_index" in hyper:
+                o.pop("dont_care_index")
                 ctx.dropped(base + ("dont_care_index",), "mlm:hyperparameters.dont_care_index already set")
             else:
-                hyper["dont_care_index"] = dont
-                ctx.account(base + ("dont_care_index",), [P + ("mlm:hyperparameters", "dont_care_index")], "moved",
-                            "MLM has no dont-care field; kept as a hyperparameter")
-        out.append(entry)
-        for path, val, why in inventions:
-            ctx.invent(path, val, why)
+                ctx.move(base + ("dont_care_index",), P + ("mlm:hyperparameters", "dont_care_index"),
+                         "MLM has no dont-care field; kept as a hyperparameter")
     if new_tasks and not item_tasks:
         ctx.created(tasks_path, "invented", "mlm:tasks is required; [] as no task maps")
 
@@ -979,24 +967,21 @@ def _source_code(ctx: Ctx, rt: dict[str, Any], base: Path, assets: dict[str, Any
     if commit:
         rt.pop("model_commit_hash")
     if isinstance(handler, str) and handler.strip():
-        asset["mlm:entrypoint"] = rt.pop("model_handler")
-        ctx.moved(base + ("model_handler",), apath + ("mlm:entrypoint",),
-                  "the inference function is the source-code asset's mlm:entrypoint")
+        ctx.move(base + ("model_handler",), apath + ("mlm:entrypoint",),
+                 "the inference function is the source-code asset's mlm:entrypoint")
 
 
 def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path, assets: dict[str, Any]) -> None:
     runtime_block = docker.get("docker_runtime") if isinstance(docker.get("docker_runtime"), dict) else {}
 
-    def find(key: str, nested: str) -> tuple[dict[str, Any], str, Path]:
+    def find(key: str, nested: str) -> Path:
         """Where the string ``key`` is: in the docker object, else ``nested`` in its docker_runtime block."""
         if not isinstance(docker.get(key), str) and isinstance(runtime_block.get(nested), str):
-            return runtime_block, nested, base + ("docker_runtime", nested)
-        return docker, key, base + (key,)
+            return base + ("docker_runtime", nested)
+        return base + (key,)
 
-    image_host, image_key, image_src = find("image_name", "docker_image")
-    image = image_host.get(image_key)
-    dockerfile_host, dockerfile_key, dockerfile_src = find("docker_file", "docker_file")
-    dockerfile = dockerfile_host.get(dockerfile_key)
+    image_src, dockerfile_src = find("image_name", "docker_image"), find("docker_file", "docker_file")
+    image, dockerfile = ctx.get(image_src), ctx.get(dockerfile_src)
     text_host: Path | None = None
     if isinstance(image, str) and image.strip():
         tag = docker.get("tag")
@@ -1016,16 +1001,15 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
                 ctx.dropped(base + ("tag",), "image_name already carries a tag" if isinstance(tag, str) else
                             "not a tag")
         text_host = apath
-        image_host.pop(image_key)
+        ctx.get(image_src[:-1]).pop(image_src[-1])
     elif "tag" in docker:
         docker.pop("tag")
         ctx.dropped(base + ("tag",), "a tag without an image name")
     if isinstance(dockerfile, str) and dockerfile.strip():
         apath = _new_asset(ctx, assets, "dockerfile", {"href": dockerfile, "type": "text/plain", "roles": [
             "runtime", "code"]}, type="a Dockerfile is plain text", roles="the Dockerfile describes the runtime")
-        ctx.moved(dockerfile_src, apath + ("href",), "the Dockerfile became a plain asset")
+        ctx.move(dockerfile_src, apath + ("href",), "the Dockerfile became a plain asset")
         text_host = text_host or apath
-        dockerfile_host.pop(dockerfile_key)
     if runtime_block == {} and "docker_runtime" in docker:
         docker.pop("docker_runtime")
     parts = [(k, docker[k]) for k in ("working_dir", "run") if isinstance(docker.get(k), str)]
@@ -1087,8 +1071,6 @@ def archive(ctx: Ctx) -> None:
         if model_hint is None and isinstance(name, str) and (is_weight or _is_model_file(name)):
             model_hint = name
         if isinstance(href, str) and href.strip():
-            key = _free_key(assets, str(name).rsplit("/", 1)[-1] if isinstance(name, str) and name else f"archive-{i}")
-            apath = ("assets", key)
             roles = list(dict.fromkeys(x for r in known for x in r or []))
             guessed = not roles and _is_model_file(name or href)
             if guessed:
@@ -1100,7 +1082,10 @@ def archive(ctx: Ctx) -> None:
             free = [t for (_, t), r in zip(texts, known, strict=True) if r is None]
             if free:
                 asset["description"] = "; ".join(free)
-            assets[key] = asset
+            invented = {} if any(r is not None for r in known) else {
+                "roles": "roles inferred from the file ending" if guessed else "role assumed: data"}
+            apath = _new_asset(ctx, assets, str(name).rsplit("/", 1)[-1] if isinstance(name, str) and name else
+                               f"archive-{i}", asset, **invented)
             ctx.moved(here + ("href",), apath + ("href",), "archive member with its own href became an asset")
             if isinstance(name, str):
                 ctx.moved(here + ("name",), apath + ("title",))
@@ -1110,9 +1095,6 @@ def archive(ctx: Ctx) -> None:
                 else:
                     ctx.lossy([here + ("role",) + rel], [apath + ("description",)],
                               "free-text archive role kept as the asset description")
-            if not any(r is not None for r in known):
-                ctx.created(apath + ("roles",), "invented",
-                            "roles inferred from the file ending" if guessed else "role assumed: data")
             if "mlm:model" in asset["roles"]:
                 kind, why = infer_artifact_type(asset)
                 ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
@@ -1186,9 +1168,8 @@ def band_definitions(ctx: Ctx) -> None:
     stac11 = str(ctx.get(("stac_version",)) or "").startswith("1.1")
     for key in ("eo:bands", "bands"):
         if isinstance(props.get(key), list) and props[key] and key not in masset:
-            masset[key] = copy.deepcopy(props[key])
-            ctx.copied(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
-                       "STAC 1.1 allow item-level bands only when an asset has them)")
+            ctx.copy(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
+                     "STAC 1.1 allow item-level bands only when an asset has them)")
             if key == "eo:bands":
                 _add_extension(ctx, EO)
     inputs = _input_band_names(props)
@@ -1216,12 +1197,12 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
     base = P + ("dlm:data",)
     dkey = _first_key(data, "data_type", "dtype")
     nkey = _first_key(data, "nodata", "nodata_value")
-    per_band: dict[int, tuple[Path, Any]] = {}
+    per_band: dict[int, Path] = {}
     # per-band nodata in useful_bands (a sentinel-hub variant), aligned with the input bands by position
     for j, u in enumerate(_list(data.get("useful_bands"))):
         k = _first_key(u, "nodata", "nodata_value") if isinstance(u, dict) else None
         if k is not None:
-            per_band[j] = (base + ("useful_bands", str(j), k), u[k])
+            per_band[j] = base + ("useful_bands", str(j), k)
     if dkey is None and nkey is None and not per_band:
         return
     mapped = _numpy_type(data.get(dkey)) if dkey else None
@@ -1256,10 +1237,7 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
             band["data_type"] = mapped[0]
             dsts_type.append(here + ("data_type",))
         if pos in per_band and "nodata" not in band:
-            src, value = per_band.pop(pos)
-            band["nodata"] = value
-            ctx.moved(src, here + ("nodata",), "per-band nodata")
-            ctx.get(src[:-1]).pop(src[-1])
+            ctx.move(per_band.pop(pos), here + ("nodata",), "per-band nodata")
         elif nkey and "nodata" not in band:
             band["nodata"] = nodata
             dsts_nodata.append(here + ("nodata",))
@@ -1279,7 +1257,7 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
             ctx.account(base + (nkey,), dsts_nodata, "moved", "the nodata value of each band")
         else:
             ctx.dropped(base + (nkey,), "every band already has a nodata value")
-    for src, _ in per_band.values():
+    for src in per_band.values():
         ctx.dropped(src, "no input band at this position")
         ctx.get(src[:-1]).pop(src[-1])
 
