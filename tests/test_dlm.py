@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPORA = ROOT / "corpora"
 MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
+BETA2 = "https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"
+BETA3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
+EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
 REAL = [
@@ -700,24 +703,19 @@ def test_detection_and_plans() -> None:
 def test_beta2_to_beta3_renames() -> None:
     doc = item(
         {"dlm:data": {"dtype": "uint8", "nodata_value": 0}},
-        stac_extensions=["https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"],
+        stac_extensions=[BETA2],
     )
     result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3", validate=False, verify=True)
     assert result.ok, result.error
     assert result.document["properties"]["dlm:data"] == {"data_type": "uint8", "nodata": 0}
-    assert result.document["stac_extensions"] == [
-        "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
-    ]
+    assert result.document["stac_extensions"] == [BETA3]
     assert not accounting(result)
 
 
 def test_beta2_to_beta3_swaps_the_schema_uri_in_place() -> None:
-    beta2 = "https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"
-    beta3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
-    eo = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
-    doc = item({"dlm:data": {"dtype": "uint8"}}, stac_extensions=[beta2, eo])
+    doc = item({"dlm:data": {"dtype": "uint8"}}, stac_extensions=[BETA2, EO])
     result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3", validate=False, verify=True)
-    assert result.document["stac_extensions"] == [beta3, eo]
+    assert result.document["stac_extensions"] == [BETA3, EO]
     e = entry_for(result.report["fields"], "/stac_extensions/0")
     assert e["status"] == "transformed" and "beta2 schema URI replaced" in e["reason"]
     short = item({"dlm:data": {"dtype": "uint8"}}, stac_extensions=["dl-model"])  # valid in both: stays
@@ -726,13 +724,10 @@ def test_beta2_to_beta3_swaps_the_schema_uri_in_place() -> None:
 
 
 def test_beta3_to_beta2_swaps_the_schema_uri_back_in_place() -> None:
-    beta2 = "https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"
-    beta3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
-    eo = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
-    doc = item({"dlm:data": {"data_type": "uint8"}}, stac_extensions=[eo, beta3])
+    doc = item({"dlm:data": {"data_type": "uint8"}}, stac_extensions=[EO, BETA3])
     result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.2", validate=False, verify=True)
     assert result.ok, result.error
-    assert result.document["stac_extensions"] == [eo, beta2]
+    assert result.document["stac_extensions"] == [EO, BETA2]
     assert result.document["properties"]["dlm:data"] == {"dtype": "uint8"}
     e = entry_for(result.report["fields"], "/stac_extensions/1")
     assert e["status"] == "transformed" and "beta.3 schema URI replaced" in e["reason"]
