@@ -28,7 +28,7 @@ CREATED = ("invented", "filled")
 _MISSING = object()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Origin:
     path: Path  # source path; for invented/filled values the output path where it was created
     status: str = "kept"
@@ -222,7 +222,8 @@ class Ledger:
         found: list[Origin] = []
         node = self.root
         for key in path:  # the node of each strict ancestor, root first
-            found.extend(o for o in node.origins if not o.empty)
+            if node.origins:
+                found.extend(o for o in node.origins if not o.empty)
             node = node.children.get(key)
             if node is None:
                 break
