@@ -304,7 +304,7 @@ def test_map_values_keys_compare_as_strings(run):
     assert doc == {"n": "one", "b": True}
 
 
-# -- wrap / unwrap --------------------------------------------------------------------------------------------
+# -- wrap --------------------------------------------------------------------------------------------
 
 
 def test_wrap_turns_a_value_into_a_one_element_list(run):
@@ -316,25 +316,6 @@ def test_wrap_turns_a_value_into_a_one_element_list(run):
     e = at(entries, "/properties/a/x")
     assert (e["path"], e["status"], e["to"]) == ("/properties/a", "transformed", ["/properties/a/0"])
     assert at(entries, "/properties/b/0")["status"] == "kept"
-
-
-def test_unwrap_keeps_the_first_element_and_drops_the_rest(run):
-    doc, entries = run(
-        """- unwrap: {path: "$.properties.a", reason: only one allowed}""",
-        {"properties": {"a": [{"x": 1}, {"x": 2}, 3], "k": 0}},
-    )
-    assert doc == {"properties": {"a": {"x": 1}, "k": 0}}
-    first = at(entries, "/properties/a/0/x")
-    assert (first["path"], first["status"], first["to"]) == ("/properties/a/0", "transformed", ["/properties/a"])
-    for p in ("/properties/a/1/x", "/properties/a/2"):
-        assert at(entries, p)["status"] == "dropped"
-        assert at(entries, p)["reason"] == "only one allowed"
-
-
-def test_unwrap_leaves_scalars_and_empty_lists_alone(run):
-    doc, entries = run("""- unwrap: {path: ["$.a", "$.b"], reason: only one allowed}""", {"a": 1, "b": []})
-    assert doc == {"a": 1, "b": []}
-    assert entries == [{"path": "", "status": "kept"}]
 
 
 # -- each -----------------------------------------------------------------------------------------------------

@@ -568,24 +568,6 @@ class ToString(Op):
             ctx.account(path, [path], status, reason.format(value=value, text=text))
 
 
-class Unwrap(Op):
-    name = "unwrap"
-    summary = "Replace a matched list by its first element; the others are dropped with the reason."
-    required = ("path", "reason")
-    properties = {"path": PATHS, "reason": REASON}
-
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        for path in ctx.find(rule):
-            ctx.current = path
-            value = ctx.get(path)
-            if not isinstance(value, list) or not value:
-                continue
-            for i in range(len(value) - 1, 0, -1):
-                ctx.remove(path + (str(i),), rule.args["reason"])
-            ctx.put(path, value[0])
-            ctx.account(path + ("0",), [path], "transformed", "first element of a list")
-
-
 class Each(Op):
     name = "each"
     summary = "Run the nested rules on every matched value (their paths and pointers are relative to it)."

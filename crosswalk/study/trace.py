@@ -106,7 +106,7 @@ def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
             name = a["table"] if isinstance(a["table"], str) else "inline table"
             yield RuleView(op, where, mapping.id, reads, reads, note=a.get("reason") or f"values through {name}",
                            lossy_table=lossy)
-        else:  # set, default, drop, wrap, unwrap, zip, unzip, extensions: as the op describes itself
+        else:  # set, default, drop, wrap, zip, unzip, extensions: as the op describes itself
             writes = tuple(p for w in spec.writes(rule) for p in _patterns_of(w, base))
             yield RuleView(op, where, mapping.id, reads, writes, note=a.get("reason", ""))
 
@@ -210,8 +210,6 @@ def _apply(br: _Branch, rv: RuleView, rel: str) -> list[_Branch]:
         return [_Branch(br.tokens, None, [*ev, (grade, f"{rv.note} [{where}]")])]
     if rv.op == "wrap":
         return [_Branch(br.tokens, br.value, [*ev, ("exact", f"wrapped in a list [{where}]")])]
-    if rv.op == "unwrap":
-        return [_Branch(br.tokens, br.value, [*ev, ("lossy", f"first element only: {rv.note} [{where}]")])]
     if rv.op == "set":
         return [_Branch(br.tokens, br.value, [*ev, ("lossy", f"overwritten by a constant: {rv.note} [{where}]")])]
     if rv.op == "extensions":
