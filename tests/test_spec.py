@@ -8,7 +8,7 @@ import pytest
 
 from crosswalk.errors import SpecError
 from crosswalk.language.graph import VersionGraph
-from crosswalk.language.spec import Mapping, edge_index, load_mapping, load_mappings, step_ids
+from crosswalk.language.spec import Mapping, edge_index, load_invariants, load_mapping, load_mappings, step_ids
 from crosswalk.resources import mappings_dir
 from crosswalk.transforms import REGISTRY, Transform
 
@@ -31,6 +31,20 @@ def test_every_mapping_file_loads(path: Path):
     assert mapping.summary
     registry_file = str(mappings_dir() / "formats.yaml")  # a version's step invariants live in the registry
     assert all(r.file in (str(path), registry_file) and r.line > 0 for r in mapping.rules)
+
+
+def test_an_unknown_invariant_group_is_a_spec_error_naming_the_registry():
+    """The registry's families are annotated with their line number, which the search must pass over."""
+    with pytest.raises(SpecError, match="no invariants 'mlm_9.invariants' in the format registry") as err:
+        load_invariants("mlm_9.invariants")
+    assert "formats.yaml" in str(err.value)
+
+
+def test_a_bad_scalar_is_reported_at_its_own_line(tmp_path):
+    """A schema error about a plain value names the line of its key, not the line of the object holding it."""
+    header = "language: 1\nid: broken\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsummary: s\nrules:\n"
+    err = load_broken(tmp_path, "  - drop:\n      path: $.a\n      reason: 7\n", header=header)
+    assert "broken.yaml:9:" in str(err)
 
 
 def test_step_invariants_end_upgrade_steps_inside_the_family_once():
@@ -178,8 +192,6 @@ def test_yaml_error_message_is_one_line(tmp_path):
     assert "\n" not in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="an unknown source format is reported at line 1 (the document) with a nested "
-                   "'<document>:' prefix instead of at the `source:` line")
 def test_unknown_format_version_names_the_source_line(tmp_path):
     header = "language: 1\nid: broken\nsource: mlm@9.9.9\ntarget: mlm@1.1.0\nsummary: s\nrules: []\n"
     err = load_broken(tmp_path, "", header=header)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from crosswalk import cache
+from crosswalk.language import spec
+from crosswalk.resources import mappings_dir
 
 
 def mapping(edge_or_name: Any) -> Any:
@@ -15,17 +17,12 @@ def mapping(edge_or_name: Any) -> Any:
     support file's name (``repairs.yaml``) in the mappings directory, or the id of a group of invariants in the
     format registry (``mlm_1.4.invariants``)."""
     # a step file holds two edges (up and down): the edge id is part of the name
-    if isinstance(edge_or_name, str):
-        name: tuple[Any, ...] = ("mapping", edge_or_name)
-    else:
-        name = ("mapping", edge_or_name.file, edge_or_name.id)
+    named = isinstance(edge_or_name, str)
+    name = ("mapping", edge_or_name) if named else ("mapping", edge_or_name.file, edge_or_name.id)
     return cache.once(name, lambda: _load(edge_or_name, name[-1]))
 
 
 def _load(edge_or_name: Any, key: str) -> Any:
-    from crosswalk.language import spec
-    from crosswalk.resources import mappings_dir
-
     if not isinstance(edge_or_name, str):
         file, build = Path(edge_or_name.file), edge_or_name.load
     elif edge_or_name.endswith(".yaml"):  # a support file

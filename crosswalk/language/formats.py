@@ -21,11 +21,10 @@ class Format:
     @classmethod
     def parse(cls, text: str) -> Format:
         """``mlm@1.4.0``, or a bare family meaning its latest version (``mlm``, ``ml-model``)."""
-        reg = registry()
         family, _, version = text.partition("@")
-        if family not in reg.families:
-            raise FormatError(f"unknown format {text!r}; known families: {', '.join(reg.families)}")
-        fam = reg.families[family]
+        fam = registry().families.get(family)
+        if fam is None:
+            raise FormatError(f"unknown format {text!r}; known families: {', '.join(registry().families)}")
         version = version or fam.latest
         if version not in fam.versions:
             raise FormatError(f"unknown version {text!r}; known {family} versions: {', '.join(fam.versions)}")
@@ -84,8 +83,7 @@ class Family:
     def match(self, uri: str) -> str | None:
         """The version named by ``uri`` if it is one of this family's schema URIs (known version or not)."""
         for pat in self.patterns:
-            m = pat.fullmatch(uri)
-            if m:
+            if m := pat.fullmatch(uri):
                 return m.groupdict().get("v") or self.latest
         return None
 
@@ -114,25 +112,16 @@ class Registry:
 
 @cache
 def registry() -> Registry:
-    data = load_yaml(mappings_dir() / "formats.yaml")
     fams = {}
-    for name, spec in data["families"].items():
-        pats = tuple(re.compile(re.escape(p).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for p in spec["uri_patterns"])
+    for name, spec in load_yaml(mappings_dir() / "formats.yaml")["families"].items():
+        templates = tuple(spec["uri_patterns"])
         fams[name] = Family(
-            name=name,
-            title=spec["title"],
-            prefix=spec["prefix"],
-            latest=str(spec["latest"]),
-            versions=tuple(str(v) for v in spec["versions"]),
-            uris={str(k): v for k, v in spec["uri"].items()},
-            patterns=pats,
-            newer=str(spec.get("newer", "refuse")),
-            newer_rules=spec.get("newer_rules"),
+            name=name, title=spec["title"], prefix=spec["prefix"], latest=str(spec["latest"]),
+            versions=tuple(str(v) for v in spec["versions"]), uris={str(k): v for k, v in spec["uri"].items()},
+            patterns=tuple(re.compile(re.escape(t).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for t in templates),
+            newer=str(spec.get("newer", "refuse")), newer_rules=spec.get("newer_rules"), uri_templates=templates,
             invariants=tuple((str(i["since"]), i["id"]) for i in spec.get("invariants") or ()),
             step_invariants=tuple(str(i["since"]) for i in spec.get("step_invariants") or ()),
-            uri_templates=tuple(spec["uri_patterns"]),
-            rejects_unknown=tuple(
-                (str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()
-            ),
+            rejects_unknown=tuple((str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()),
         )
     return Registry(fams)

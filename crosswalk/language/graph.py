@@ -33,10 +33,7 @@ class VersionGraph:
             out.sort(key=lambda e: e.id)  # deterministic plans
 
     def nodes(self) -> list[Format]:
-        nodes = set(self.edges)
-        for out in self.edges.values():
-            nodes.update(e.target for e in out)
-        return sorted(nodes)
+        return sorted({*self.edges, *(e.target for out in self.edges.values() for e in out)})
 
     def _first_edges(self, source: Format) -> dict[Format, Edge]:
         """Breadth first from ``source``: every format it reaches, with the edge that reaches it first (so that

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from crosswalk.errors import SpecError
-from crosswalk.language.formats import Format
-from crosswalk.resources import value_tables
+from crosswalk.language.formats import Format, registry
+from crosswalk.resources import load_yaml, mappings_dir, value_tables
 
 LINE = "__line__"
 ANY = Format("stac", "any")  # the source and target of a support file (core repairs), not an edge of the graph
@@ -69,8 +69,9 @@ def _line_loader():
         pass
 
     def construct_mapping(loader, node, deep=False):
-        mapping = base.construct_mapping(loader, node, deep=True)
+        mapping = _Lines(base.construct_mapping(loader, node, deep=True))
         mapping[LINE] = node.start_mark.line + 1
+        mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
         return mapping
 
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
@@ -85,29 +86,26 @@ def _strip(obj: Any) -> Any:
     return obj
 
 
-def _line_at(annotated: Any, path: list[Any]) -> int | None:
-    line = annotated.get(LINE) if isinstance(annotated, dict) else None
-    node = annotated
+class _Lines(dict):
+    """A YAML object with the line of each of its keys (an error about a plain value names that value's line)."""
+
+    key_lines: dict[Any, int]
+
+
+def _line_at(annotated: dict[str, Any], path: list[Any]) -> int:
+    """The line of the innermost key or object on ``path``: a path into the same YAML, stripped (every object has
+    a line)."""
+    line, node = annotated[LINE], annotated
     for key in path:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and LINE in node:
-            line = node[LINE]
+        line = node.key_lines.get(key, line) if isinstance(node, _Lines) else line
+        node = node[key]
+        line = node[LINE] if isinstance(node, dict) else line
     return line
 
 
 @cache
 def _language_schema() -> dict[str, Any]:
     return json.loads((Path(__file__).parent / "mapping.schema.json").read_text(encoding="utf-8"))
-
-
-@cache
-def _validator():
-    import jsonschema
-
-    return jsonschema.Draft7Validator(_language_schema())
 
 
 @cache
@@ -138,16 +136,24 @@ def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(annotated, dict):
         raise SpecError("a mapping file must be a YAML object", file=file)
     data = _strip(annotated)
-    errors = [] if _fast_check()(data) else sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
+    if not _fast_check()(data):
         import jsonschema
 
-        err = jsonschema.exceptions.best_match(errors)
-        loc = "/".join(str(p) for p in err.absolute_path)
-        raise SpecError(
-            f"{loc or 'top level'}: {err.message}", file=file, line=_line_at(annotated, list(err.absolute_path))
-        )
+        errors = jsonschema.Draft7Validator(_language_schema()).iter_errors(data)
+        err = jsonschema.exceptions.best_match(sorted(errors, key=lambda e: list(e.absolute_path)))
+        if err is not None:
+            loc = "/".join(str(p) for p in err.absolute_path)
+            line = _line_at(annotated, list(err.absolute_path))
+            raise SpecError(f"{loc or 'top level'}: {err.message}", file=file, line=line)
     return annotated, data
+
+
+def _checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) -> Any:
+    """``read(*args)``; whatever it raises (a jsonpath, pointer, regex or format it cannot read) as a SpecError."""
+    try:
+        return read(*args)
+    except Exception as e:  # jsonpath-ng raises its own errors, and bare Exception
+        raise SpecError(f"{prefix}{getattr(e, 'message', e)}", file=file, line=line) from None
 
 
 def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
@@ -160,24 +166,19 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
     out = []
     for i, item in enumerate(items):
         op = next(k for k in item if k != LINE)
-        args = item[op]
-        line = item.get(LINE, 0)
+        args, line = item[op], item.get(LINE, 0)
         raw_paths = args.get("path") if OPS[op].has_paths else None
-        compiled: list[Any] = []
-        for text in [raw_paths] if isinstance(raw_paths, str) else raw_paths or []:
-            try:
-                compiled.append(jsonpath(text))
-            except Exception as e:  # jsonpath-ng raises its own errors, and bare Exception
-                raise SpecError(f"rule {i} {op}: bad jsonpath {text!r}: {e}", file=file, line=line) from None
-        table = None
-        if op == "map_values":
-            table = args["table"]
-            if isinstance(table, str):
-                if table not in tables:
-                    raise SpecError(f"rule {i} map_values: unknown table {table!r}", file=file, line=line)
-                table = tables[table]
-            else:
-                table = {str(k): v for k, v in _strip(table).items()}
+        compiled = tuple(
+            _checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, jsonpath, text)
+            for text in ([raw_paths] if isinstance(raw_paths, str) else raw_paths or [])
+        )
+        table = args["table"] if op == "map_values" else None
+        if isinstance(table, str):
+            if table not in tables:
+                raise SpecError(f"rule {i} map_values: unknown table {table!r}", file=file, line=line)
+            table = tables[table]
+        elif op == "map_values":
+            table = {str(k): v for k, v in _strip(table).items()}
         if op == "transform" and args["name"] not in transforms.REGISTRY:
             import difflib
 
@@ -187,47 +188,26 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         sub = _compile_rules(args["rules"], file, tables) if op == "each" else ()
         plain = _strip(args)
         if op == "extensions":
-            plain = _uri_swap(plain, file, line)
-        try:
-            parsed = OPS[op].compile(plain)
-        except Exception as e:  # a pointer or regex the op cannot read
-            raise SpecError(f"rule {i} {op}: {getattr(e, 'message', e)}", file=file, line=line) from None
-        out.append(
-            Rule(
-                op=op, args=plain, file=file, line=line, index=i, paths=tuple(compiled), rules=sub, table=table,
-                parsed=parsed, steps=tuple(steps_of(expr) for expr in compiled),
-            )
-        )
+            plain = _checked("extensions: ", file, line, _uri_swap, plain, registry().families)
+        parsed = _checked(f"rule {i} {op}: ", file, line, OPS[op].compile, plain)  # a pointer or regex it cannot read
+        out.append(Rule(op=op, args=plain, file=file, line=line, index=i, paths=compiled, rules=sub, table=table,
+                        parsed=parsed, steps=tuple(steps_of(expr) for expr in compiled)))
     return tuple(out)
 
 
-def _uri_swap(args: dict[str, Any], file: str, line: int) -> dict[str, Any]:
+def _uri_swap(args: dict[str, Any], families: dict[str, Any]) -> dict[str, Any]:
     """``remove_format``/``add_format`` of an ``extensions`` rule, spelled out from the format registry: every URI
     spelling of a version (``mlm@1.4.0``) or of any version of a family (``mlm``) removed, the version's URI added."""
-    from crosswalk.language.formats import registry
-
     out = dict(args)  # the format names stay: the guide names the versions, not their regexes
-    families = registry().families
-    try:
-        if "remove_format" in args:
-            family, _, version = args["remove_format"].partition("@")
-            if version:
-                Format.parse(args["remove_format"])
-            out["remove"] = [*args.get("remove", []), *families[family].uri_regexes(version or None)]
-        if "add_format" in args:
-            fmt = Format.parse(args["add_format"])
-            out["add"] = [*args.get("add", []), families[fmt.family].uri(fmt.version)]
-    except Exception as e:
-        message = getattr(e, "message", str(e))
-        raise SpecError(f"extensions: {message}", file=file, line=line) from None
+    if "remove_format" in args:
+        family, _, version = args["remove_format"].partition("@")
+        if version:
+            Format.parse(args["remove_format"])
+        out["remove"] = [*args.get("remove", []), *families[family].uri_regexes(version or None)]
+    if "add_format" in args:
+        fmt = Format.parse(args["add_format"])
+        out["add"] = [*args.get("add", []), families[fmt.family].uri(fmt.version)]
     return out
-
-
-def _format(text: str, file: str, line: int | None = None) -> Format:
-    try:
-        return Format.parse(text)
-    except Exception as e:
-        raise SpecError(getattr(e, "message", str(e)), file=file, line=line) from None
 
 
 def step_ids(step_id: str) -> tuple[str, str]:
@@ -247,8 +227,8 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
     if data["source"] == str(ANY):
         source = target = ANY
     else:
-        line = annotated.get(LINE)
-        source, target = _format(data["source"], file, line), _format(data["target"], file, line)
+        source, target = (_checked("", file, _line_at(annotated, [k]), Format.parse, data[k])
+                          for k in ("source", "target"))
     if "rules" in data:  # a support file
         edge_id, side, rules = data["id"], data, _compile_rules(annotated["rules"], file, tables)
     else:
@@ -256,10 +236,9 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
         if "none" in side:
             why = f"this step has no way {direction}: {side['none']}"
             raise SpecError(why, file=file, line=annotated[direction][LINE])
-        up_id, down_id = step_ids(data["id"])
-        edge_id = up_id if direction == "up" else down_id
+        edge_id = data["id"]
         if direction == "down":
-            source, target = target, source
+            edge_id, source, target = step_ids(edge_id)[1], target, source
         rules = _compile_rules(annotated[direction]["rules"], file, tables)
         if direction == "up" and source.family == target.family:
             written = [(s.op, s.args) for s in rules]  # an invariant the step already states is not run twice
@@ -271,8 +250,6 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
 @cache
 def _registry_annotated() -> tuple[str, dict[str, Any]]:
     """formats.yaml with line numbers: the rules it holds (each version's invariants) are compiled from it."""
-    from crosswalk.resources import mappings_dir
-
     path = mappings_dir() / "formats.yaml"
     return str(path), _annotated(path)
 
@@ -280,8 +257,6 @@ def _registry_annotated() -> tuple[str, dict[str, Any]]:
 def _step_invariants(target: Format, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
     """The rules an upgrade step inside a family ends with: the registry's ``step_invariants`` of the version it
     lands on, so a document entering the chain at any version is repaired too (each is a no-op where it holds)."""
-    from crosswalk.language.formats import registry
-
     chosen = registry().families[target.family].step_invariants_for(target.version)
     if not chosen:
         return ()
@@ -295,7 +270,7 @@ def load_invariants(group_id: str) -> Mapping:
     every plan landing on that version or a later one."""
     file, annotated = _registry_annotated()
     for family in annotated["families"].values():
-        for group in family.get("invariants") or ():
+        for group in family.get("invariants") or () if isinstance(family, dict) else ():  # not the LINE number
             if group["id"] == group_id:
                 rules = _compile_rules(group["rules"], file, value_tables(str(Path(file).parent)))
                 return Mapping(id=group_id, source=ANY, target=ANY, summary=group["summary"], rules=rules, file=file)
@@ -311,10 +286,7 @@ def load_mappings(directory: str | None = None) -> tuple[Mapping, ...]:
 @cache
 def load_support(name: str, directory: str | None = None) -> Mapping:
     """A non-edge mapping file (``repairs.yaml``, run before the first edge of any plan)."""
-    from crosswalk.resources import mappings_dir
-
-    root = Path(directory) if directory else mappings_dir()
-    return load_mapping(root / name)
+    return load_mapping(Path(directory or mappings_dir()) / name)
 
 
 @dataclass(frozen=True)
@@ -331,11 +303,8 @@ class EdgeRef(_Located):
     def load(self) -> Mapping:
         mapping = _load_file(self.file, self.direction)
         if (mapping.source, mapping.target, mapping.id) != (self.source, self.target, self.id):
-            raise SpecError(
-                f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
-                f"{mapping.source} -> {mapping.target} ({mapping.id})",
-                file=self.file,
-            )
+            says = f"the file name says {self.source} -> {self.target} ({self.id}) but the file says "
+            raise SpecError(says + f"{mapping.source} -> {mapping.target} ({mapping.id})", file=self.file)
         return mapping
 
     def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
@@ -350,10 +319,9 @@ def _load_file(file: str, direction: str) -> Mapping:
 def _format_of(text: str, file: Path) -> Format:
     family, sep, version = text.rpartition("_")
     if not sep:
-        raise SpecError(
-            f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}", file=str(file)
-        )
-    return _format(f"{family}@{version}", str(file))
+        why = f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}"
+        raise SpecError(why, file=str(file))
+    return _checked("", str(file), None, Format.parse, f"{family}@{version}")
 
 
 @cache
@@ -361,13 +329,9 @@ def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
     """The edges of every step file (``<family>_<version>__<family>_<version>.yaml``, older first): its ``up``
     edge, and its ``down`` edge unless the file says there is no way back. Only the top-level keys are read here;
     the rules are loaded (and checked) on first use."""
-    from crosswalk.resources import load_yaml, mappings_dir
-
-    root = Path(directory) if directory else mappings_dir()
     refs = []
-    for p in sorted(root.glob("*__*.yaml")):
-        left, _, right = p.stem.partition("__")
-        older, newer = _format_of(left, p), _format_of(right, p)
+    for p in sorted(Path(directory or mappings_dir()).glob("*__*.yaml")):
+        older, newer = (_format_of(end, p) for end in p.stem.split("__", 1))
         refs.append(EdgeRef(id=p.stem, source=older, target=newer, file=str(p)))
         data = load_yaml(p)
         down = data.get("down") if isinstance(data, dict) else None
