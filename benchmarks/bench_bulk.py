@@ -5,6 +5,7 @@
     python benchmarks/bench_bulk.py --sizes 1000,10000,50000 --runs floor,cw --repeat 1   # memory flat?
     python benchmarks/bench_bulk.py --compare /tmp/before    # also crosswalk from another source tree
     python benchmarks/bench_bulk.py --quick                  # a smoke run (a few dozen items, one run each)
+    python benchmarks/bench_bulk.py --current --runs floor,cw+val   # Items already current: the fixed cost
 
 For each size N it builds a catalog of N real-shaped Items (the corpus Items under corpora/ that crosswalk converts
 and that pystac and rustac both read; ids varied) in pystac's layout (``catalog.json`` -> ``part-K/catalog.json``
@@ -107,6 +108,22 @@ def corpus_items(scratch: Path) -> tuple[list[dict], list[str], list[str]]:
         else:
             left.append(f"{name} (crosswalk)")
     return out, used, left
+
+
+def _already_current(items: list[dict], used: list[str]) -> tuple[list[dict], list[str]]:
+    """The Items of the target version that crosswalk leaves as they are: no step, every leaf kept (not a newer
+    version, which passes without running any rule)."""
+    from crosswalk import pipeline
+
+    def current(doc: dict) -> bool:
+        r = pipeline.convert(doc, validate=False)
+        changed = any(n for status, n in r.report["summary"].items() if status != "kept")
+        return r.steps == [] and r.detection.newer is None and r.document == doc and not changed
+
+    kept = [(doc, name) for doc, name in zip(items, used, strict=True) if current(doc)]
+    if not kept:
+        raise SystemExit("no corpus Item is already in the target format")
+    return [doc for doc, _ in kept], [name for _, name in kept]
 
 
 def build_catalog(top: Path, n: int, items: list[dict]) -> Path:
@@ -379,6 +396,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--workdir", help="build catalogs here (default: a temporary directory, removed)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 40 items, one run of each")
+    ap.add_argument(
+        "--current",
+        action="store_true",
+        help="only the Items already in the target format that crosswalk leaves as they are: the fixed cost of an "
+        "Item (reading, detecting, checking every rule, validating, reporting) with nothing to convert",
+    )
     ap.add_argument("--markdown", metavar="FILE", help="also write the tables as markdown (the README includes it)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -393,6 +416,8 @@ def main(argv: list[str] | None = None) -> None:
     work_top.mkdir(parents=True, exist_ok=True)
     try:
         items, used, left = corpus_items(work_top)
+        if args.current:
+            items, used = _already_current(items, used)
         print(f"Items from {len(used)} corpus documents: {', '.join(used)}")
         if left:
             print(f"left out (not read by): {', '.join(left)}")
