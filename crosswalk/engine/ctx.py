@@ -132,22 +132,19 @@ class Ctx:
         old element landing on a new index that holds a different value counts as transformed."""
         old = self.get(path) or []
         parking = ("\0parking",) + path
+        covered = self._ledger.covered_above(path)
         # an element that stays where it is, unchanged, is left alone (nothing above the list carries it along)
-        stays = set() if self._ledger.covered_above(path) else {
-            i for i, value in enumerate(old) if moves.get(i) == i and i < len(new) and new[i] == value
-        }
-        for i in range(len(old)):
-            if i not in stays:
-                self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
+        moving = [i for i, value in enumerate(old)
+                  if covered or not (moves.get(i) == i and i < len(new) and new[i] == value)]
+        for i in moving:
+            self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
         self.put(path, new)
-        for i, value in enumerate(old):
+        for i in moving:
             j = moves.get(i)
             src = parking + (str(i),)
-            if i in stays:
-                continue
             if j is None:
                 self._ledger.relocate(src, [], "dropped", reason)
-            elif new[j] != value:
+            elif new[j] != old[i]:
                 self._ledger.relocate(src, [path + (str(j),)], "transformed", reason)
             else:
                 self._ledger.relocate(src, [path + (str(j),)], "kept" if j == i else "moved")

@@ -63,20 +63,16 @@ def park(ctx: Ctx, path: Path) -> bool:
     mine = ledger.origins_under(path)
     parent = ctx.get(path[:-1])
     present = ctx.has(path)
-    restored = True
-    if present and all(not o.locs or any(loc[:n] == path for loc in o.locs) for o in mine):
-        restored = False  # nothing of it was carried elsewhere: keep the current value (repairs made inside it
-        # included); leaves an earlier rule dropped from inside it stay dropped
-    elif present and ctx.get(path) == pointer.get(source, path):
-        pass  # carried elsewhere by copy, the value itself untouched (a link that became an asset)
-    elif isinstance(parent, dict):
-        # it was removed, or parts of it were carried elsewhere: the whole source value comes back
-        if any(o.created or o.path[:n] != path for o in ledger.take(path)):
+    # nothing of it carried elsewhere: the current value stays (repairs made inside it included), and leaves an
+    # earlier rule dropped from inside it stay dropped
+    restored = not (present and all(not o.locs or any(loc[:n] == path for loc in o.locs) for o in mine))
+    # carried elsewhere by copy, the value itself untouched (a link that became an asset): it stays as it is;
+    # removed, or parts of it carried elsewhere: the whole source value comes back
+    if restored and not (present and ctx.get(path) == pointer.get(source, path)):
+        if not isinstance(parent, dict) or any(o.created or o.path[:n] != path for o in ledger.take(path)):
             return False  # something invented or moved in from elsewhere lives there: a plain drop is honest
         ledger.detach(path)
         parent[path[-1]] = copy.deepcopy(pointer.get(source, path))
-    else:
-        return False
     for o in mine:
         if restored or (not o.locs and ctx.has(o.path) and ctx.get(o.path) == pointer.get(source, o.path)):
             # the source leaf is at its own place (restored, or never physically removed by the rule that

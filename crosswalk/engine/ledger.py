@@ -23,7 +23,6 @@ from crosswalk.language.pointer import Path, leaves, to_pointer
 
 # Worse statuses win when a leaf passes through several rules.
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
-CREATED = ("invented", "filled")
 
 _MISSING = object()
 
@@ -201,9 +200,7 @@ class Ledger:
             parent = self._node(path[:-1])
             node = parent.children.pop(path[-1], None) if parent else None
         out: list[tuple[Path, Origin]] = []
-        if node is None:
-            return out
-        stack: list[tuple[Path, _Node]] = [((), node)]
+        stack: list[tuple[Path, _Node]] = [((), node)] if node is not None else []
         while stack:
             rel, n = stack.pop()
             for o in n.origins:
@@ -271,15 +268,14 @@ class Ledger:
         part) cover the copy too, as ``relocate`` treats them. ``whole``: ``dst`` is made from the whole of
         ``src`` in another shape (a shape list becoming one tensor size), so every leaf lands on ``dst`` itself
         rather than on a same-named place below it that the output does not have."""
-        found: list[Origin] = []
-        for o in self._ancestors(src):
+        above = self._ancestors(src)
+        for o in above:
             self.attach(dst, o)
-            found.append(o)
-        for o in self.take(src):
+        below = self.take(src)  # after: a copy into its own subtree carries what the line above put there
+        for o in below:
             for loc in [loc for loc in o.locs if loc[: len(src)] == src]:
                 self.attach(dst if whole else dst + loc[len(src) :], o)
-            found.append(o)
-        unique = list(dict.fromkeys(found))
+        unique = list(dict.fromkeys(above + below))
         for o in unique:
             if reason and reason not in o.reasons:
                 o.reasons.append(reason)
@@ -312,11 +308,12 @@ class Ledger:
     def entries(self) -> list[dict[str, Any]]:
         """Report entries (the report contract), uniform subtrees folded into one entry at their root."""
         out: list[dict[str, Any]] = []
-        fold = _Fold(self.source, self._by_path)
-        fold.emit(fold.build((), self.source, self._recorded), out, None)
+        if self._recorded.full or not _is_leaf(self.source):
+            fold = _Fold(self.source, self._by_path)
+            fold.emit(fold.build((), self.source, self._recorded), out, None)
+        else:  # a scalar document nothing touched
+            out.append({"path": "", "status": "kept"})
         for o in self._created:
-            if not o.locs:
-                continue
             for loc in sorted(o.locs):
                 e: dict[str, Any] = {"path": to_pointer(loc), "status": o.status}
                 if o.step:
@@ -329,7 +326,7 @@ class Ledger:
 class _Untouched:
     """A source subtree no event touched: every leaf in it kept at its own place (reports as such an Origin)."""
 
-    __slots__ = ("path", "value", "locs")
+    __slots__ = ("path", "value")
     status = "kept"
     reasons: tuple[str, ...] = ()
     step = None
@@ -337,15 +334,6 @@ class _Untouched:
     def __init__(self, path: Path, value: Any) -> None:
         self.path = path
         self.value = value
-        self.locs = (path,)
-
-    def leaf_count(self) -> int:
-        """How many leaves it stands for, counted up to 2 (all the fold needs to know)."""
-        return len(list(islice(leaves(self.value), 2)))
-
-
-def _key(o: Origin | _Untouched) -> tuple:
-    return (o.status, tuple(o.reasons), o.step)
 
 
 def _same(a: tuple | None, b: tuple | None) -> bool:
@@ -360,18 +348,17 @@ _NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf
 
 
 class _FoldNode:
-    """A place of the source as the fold sees it: its members (document order), the leaf there if it is one, and
-    ``buckets``, the fates of every leaf at or below it seen from here: [fate, share of the vote, leaves (up to 2
-    per untouched subtree), first leaf with that fate, the leaf itself when its fate must be worked out leaf by
-    leaf at every level (one that became part of a whole value)]."""
+    """A recorded place of the source as the fold sees it: its members (document order), the leaf there if it is
+    one, and ``buckets``, the fates of every leaf at or below it seen from here: [fate, share of the vote, leaves
+    (up to 2 per untouched subtree), first leaf with that fate, the leaf itself when its fate must be worked out
+    leaf by leaf at every level (one that became part of a whole value)]."""
 
-    __slots__ = ("path", "children", "leaf", "block", "buckets")
+    __slots__ = ("path", "children", "leaf", "buckets")
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.children: list[tuple[str, _FoldNode | _Untouched]] = []  # an untouched member: no node of its own
-        self.leaf: Origin | _Untouched | None = None
-        self.block: _Untouched | None = None  # an untouched container: nothing below it needs a node
+        self.leaf: Origin | None = None
         self.buckets: list[list[Any]] = []
 
 
@@ -392,40 +379,20 @@ class _Fold:
     def __init__(self, source: Any, by_path: dict[Path, Origin]) -> None:
         self._source = source
         self._by_path = by_path
-        self._sizes: dict[Path, list[int]] = {}  # by container path: the member counts along it, root first
-        self._weights: dict[int, list[float]] = {}  # of Origins (which outlive the fold), by id
-        self._keys: dict[int, tuple] = {}
-
-    # -- shares of the vote ---------------------------------------------------------------------------------
-    def _sizes_along(self, path: Path) -> list[int]:
-        """Members of each source container on the way to ``path`` (root first; every member holds a leaf)."""
-        sizes = self._sizes.get(path)
-        if sizes is None:
-            sizes = []
-            value = self._source
-            for key in path:  # a loop, not recursion: no depth of nesting exhausts the stack
-                sizes.append(len(value))
-                value = _member(value, key)
-            sizes.append(len(value) if isinstance(value, (dict, list)) else 0)
-            self._sizes[path] = sizes
-        return sizes
 
     def _shares(self, path: Path) -> list[float]:
         """shares[d]: the share of the leaf at ``path`` in the vote of its ancestor at depth d (divided out from
-        the leaf upwards)."""
-        sizes = self._sizes_along(path[:-1]) if path else []
-        w = [1.0] * (len(path) + 1)
-        for level in range(len(path) - 1, -1, -1):
-            w[level] = w[level + 1] / sizes[level]
-        return w
+        the leaf upwards, the divisions ``build`` makes one level at a time)."""
+        sizes = []
+        value = self._source
+        for key in path:  # a loop, not recursion: no depth of nesting exhausts the stack
+            sizes.append(len(value))
+            value = _member(value, key)
+        shares = [1.0]
+        for size in reversed(sizes):
+            shares.append(shares[-1] / size)
+        return shares[::-1]
 
-    def _weights_of(self, o: Origin) -> list[float]:
-        w = self._weights.get(id(o))
-        if w is None:
-            w = self._weights[id(o)] = self._shares(o.path)
-        return w
-
-    # -- fates ------------------------------------------------------------------------------------------------
     def _fate(self, o: Origin, depth: int) -> tuple | None:
         """Where leaf ``o`` went, seen from its ancestor at ``depth``: (key, bases, whole).
 
@@ -433,9 +400,7 @@ class _Fold:
         became one value, the leaf's own locations (whole True: every leaf below lands there, nothing is
         derived). At the leaf itself both read the same (whole None). None: neither (the leaf went to unrelated
         places)."""
-        key = self._keys.get(id(o))
-        if key is None:
-            key = self._keys[id(o)] = _key(o)
+        key = (o.status, tuple(o.reasons), o.step)
         locs = o.locs
         rel = o.path[depth:]
         n = len(rel)
@@ -453,22 +418,13 @@ class _Fold:
         return None
 
     # -- bottom-up ----------------------------------------------------------------------------------------------
-    def build(self, path: Path, value: Any, done: _Recorded | None) -> _FoldNode:
-        """The fold node of ``path`` (source value ``value``; ``done``: what of it is recorded)."""
+    def build(self, path: Path, value: Any, done: _Recorded) -> _FoldNode:
+        """The fold node of the recorded place ``path`` (source value ``value``; ``done``: what of it is recorded,
+        all of it at a leaf: `_record` records a leaf whole as soon as it reaches it)."""
         node = _FoldNode(path)
-        if done is None or (not done.full and _is_leaf(value)):  # untouched
-            item = _Untouched(path, value)
-            if _is_leaf(value):
-                node.leaf = item
-                node.buckets = [[(_UNTOUCHED, frozenset((path,)), None), 1.0, 1, item, None]]
-            else:
-                node.block = item
-                node.buckets = [[(_UNTOUCHED, frozenset((path,)), False), 1.0, item.leaf_count(), item, None]]
-            return node
         depth = len(path)
         if _is_leaf(value):
-            o = self._by_path[path]
-            node.leaf = o
+            o = node.leaf = self._by_path[path]
             node.buckets = [[self._fate(o, depth), 1.0, 1, o, o if o.whole_at is not None else None]]
             return node
         size = len(value)
@@ -478,13 +434,14 @@ class _Fold:
         kept_here = None  # the fate, seen from here, of a member nothing touched
         for key, member in _members(value):
             below = done if full else done.children.get(key)
-            if below is None or (not below.full and _is_leaf(member)):
-                # untouched: it votes as `build` would make it vote, and gets a node only if `emit` needs one
+            if below is None:
+                # untouched: it votes as its leaves kept at their places would, and gets no node (`emit` needs none)
                 item = _Untouched(path + (key,), member)
                 node.children.append((key, item))
                 if kept_here is None:
                     kept_here = (_UNTOUCHED, frozenset((path,)), False)
-                count = 1 if _is_leaf(member) else item.leaf_count()
+                # the leaves it stands for, counted up to 2 (all `emit` needs to know)
+                count = 1 if _is_leaf(member) else len(list(islice(leaves(member), 2)))
                 bucket = index.get(kept_here)
                 if bucket is None:
                     bucket = index[kept_here] = [kept_here, 1.0 / size, count, item, None]
@@ -497,7 +454,7 @@ class _Fold:
             node.children.append((key, child))
             for fate, weight, count, first, single in child.buckets:
                 if single is not None:  # its fate one level up is worked out from the leaf itself
-                    buckets.append([self._fate(single, depth), self._weights_of(single)[depth], count, first, single])
+                    buckets.append([self._fate(single, depth), weight / size, count, first, single])
                     continue
                 if fate is not None:
                     ups = []
@@ -518,20 +475,6 @@ class _Fold:
         node.buckets = buckets
         return node
 
-    def _leaves(self, node: _FoldNode) -> Iterable[Origin | _Untouched]:
-        """Every leaf item under ``node`` in document order (an untouched container as one item)."""
-        stack: list[Any] = [node]
-        while stack:
-            n = stack.pop()
-            if n.__class__ is _Untouched:  # a member with no node of its own
-                yield n
-            elif n.leaf is not None:
-                yield n.leaf
-            elif n.block is not None:
-                yield n.block
-            else:
-                stack.extend(child for _, child in reversed(n.children))
-
     def _recount(self, node: _FoldNode) -> dict[tuple, float]:
         """The votes at ``node`` counted one leaf at a time, in document order (exactly as a leaf-by-leaf fold).
 
@@ -539,15 +482,20 @@ class _Fold:
         depth = len(node.path)
         here = frozenset((node.path,))
         votes: dict[tuple, float] = {}
-        for o in self._leaves(node):
-            if o.__class__ is _Untouched:  # each of its leaves, at its own place
+        stack: list[Any] = [node]
+        while stack:
+            n = stack.pop()
+            if n.__class__ is _Untouched:  # each of its leaves, at its own place
                 fate = (_UNTOUCHED, here, False)
-                shares = [self._shares(path)[depth] for path, _ in leaves(o.value, o.path)]
-            else:
-                fate = self._fate(o, depth)
+                shares = [self._shares(path)[depth] for path, _ in leaves(n.value, n.path)]
+            elif n.leaf is not None:
+                fate = self._fate(n.leaf, depth)
                 if fate is None:
                     continue
-                shares = [self._weights_of(o)[depth]]
+                shares = [self._shares(n.leaf.path)[depth]]
+            else:
+                stack.extend(child for _, child in reversed(n.children))
+                continue
             for share in shares:
                 votes[fate] = votes.get(fate, 0.0) + share
         return votes
@@ -585,22 +533,23 @@ class _Fold:
             if not _same(best, inherited) and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == total):
                 out.append(_entry(prefix, firsts[best], sorted(best[1])))
                 current = best
-                if len(votes) == 1 and not went_elsewhere and best[2] is False and node.leaf is None:
+                if len(votes) == 1 and not went_elsewhere and best[2] is False:
                     return  # one relocation for the whole subtree: below it every leaf is where it puts it
         if node.leaf is not None:
             if not _same(buckets[0][0], current):
                 out.append(_entry(prefix, node.leaf, sorted(node.leaf.locs)))
             return
-        if node.block is not None:
-            return  # untouched below its own kept entry (it gets one unless its heading already says so)
-        own = None
         for key, child in node.children:
-            if child.__class__ is _Untouched:
-                if own is None:
-                    own = frozenset((prefix,))
-                if current is not None and not current[2] and current[0] == _UNTOUCHED and current[1] == own:
-                    continue  # kept at its place under a heading that says so
-                child = self.build(child.path, child.value, None)
+            if child.__class__ is _Untouched:  # one kept entry, unless its heading already puts it at its place
+                if current is None or current[0] != _UNTOUCHED:
+                    said = False
+                elif current[2]:  # a whole value kept where this leaf is
+                    said = current[1] == {child.path} and _is_leaf(child.value)
+                else:
+                    said = current[1] == {prefix}
+                if not said:
+                    out.append(_entry(child.path, child, [child.path]))
+                continue
             if current is None:
                 below = None
             elif current[2]:

@@ -41,21 +41,16 @@ def _matches(pattern: tuple[str, ...], path: Path) -> bool:
 
 def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
     """The topmost paths where ``after`` differs from ``before``."""
-    if type(before) is not type(after):
+    if type(before) is not type(after) or isinstance(before, list) and len(before) != len(after):
         return [path]
+    if isinstance(before, list):  # elements by index, as members
+        before, after = dict(enumerate(before)), dict(enumerate(after))
     if isinstance(before, dict):
         out = []
         for k in before.keys() | after.keys():
-            if k not in before or k not in after:
-                out.append(path + (k,))
-            else:
-                out += changed_paths(before[k], after[k], path + (k,))
+            here = path + (str(k),)
+            out += changed_paths(before[k], after[k], here) if k in before and k in after else [here]
         return out
-    if isinstance(before, list):
-        if len(before) != len(after):
-            return [path]
-        pairs = enumerate(zip(before, after, strict=True))
-        return [p for i, (b, a) in pairs for p in changed_paths(b, a, path + (str(i),))]
     return [] if before == after else [path]
 
 
