@@ -20,8 +20,8 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.down import _is_container
-from crosswalk.transforms.mlm.up import _io_lists, model_assets, rewrite_list
+from crosswalk.transforms.mlm.down import _is_container, rewrite_values
+from crosswalk.transforms.mlm.up import _io_lists, model_assets
 
 P = ("properties",)
 NUMPY = ("byte", "short", "intc", "int_", "longlong", "int8", "int16", "int32", "int64", "ubyte", "ushort", "uintc",
@@ -67,14 +67,28 @@ def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
     return shape if isinstance(shape, list) else [], dims if isinstance(dims, list) else []
 
 
-def _first_output(ctx: Ctx) -> tuple[Path | None, dict[str, Any]]:
-    items = _io_lists(ctx, "mlm:output")
+def _first(ctx: Ctx, key: str, others: bool = False) -> tuple[Path | None, dict[str, Any]]:
+    """The first MLM input or output (``key``); ``others``: note that the ones after it have no place."""
+    items = _io_lists(ctx, key)
+    for j, (other, _) in enumerate(items[1:] if others else [], 1):
+        _no_place(ctx, other, f"dlm describes one {key[4:]}; {key}/{j} has no place")
     return items[0] if items else (None, {})
 
 
+def _output(layout: str) -> Path:
+    return P + ("dlm:outputs" if layout == "beta" else "dlm:output",)
+
+
 # -- normalisation (value_scaling -> scaling_factor + mean/std) -------------------------------------------------
-SCALING_MEMBERS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum"), "offset": ("value",),
-                   "scale": ("value",)}
+# value_scaling type -> (its members, the std of an entry, why it maps exactly)
+SCALING = {"z-score": (("mean", "stddev"), lambda s: s["stddev"], "z-score: mean and std with scaling_factor 1"),
+           "min-max": (("minimum", "maximum"), lambda s: s["maximum"] - s["minimum"],
+                       "min-max is exactly a z-score with mean minimum and std maximum - minimum"),
+           "offset": (("value",), lambda s: 1.0, "offset v is a z-score with mean v and std 1"),
+           "scale": (("value",), None, "scale v is scaling_factor 1/v")}
+# value_scaling member -> the dlm members it becomes (f: scaling_factor, m: mean, s: std); scale has no mean
+PLACES = {"type": "f", "mean": "m", "value": "m", "minimum": "ms", "stddev": "s", "maximum": "s"}
+SCALE_PLACES = {**PLACES, "mean": "", "minimum": "", "value": "f"}
 
 
 def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str]:
@@ -90,22 +104,14 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
         return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
     kinds = {s.get("type") for s in vs}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
-    members = SCALING_MEMBERS.get(kind, ())
+    members, std, why = SCALING.get(kind, ((), None, ""))
     exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
     if not exact or (kind == "scale" and (len(vs) > 1 or vs[0]["value"] <= 0)):
         what = ", ".join(sorted(str(k) for k in kinds))
         return None, f"value_scaling of type {what} has no exact dlm normalisation (scaling_factor, mean, std)", ""
-    factor, mean = 1.0, [s[members[0]] for s in vs]
     if kind == "scale":
-        factor, mean, std, why = 1 / vs[0]["value"], [0.0], [1.0], "scale v is scaling_factor 1/v"
-    elif kind == "z-score":
-        std, why = [s["stddev"] for s in vs], "z-score: mean and std with scaling_factor 1"
-    elif kind == "min-max":
-        std = [s["maximum"] - s["minimum"] for s in vs]
-        why = "min-max is exactly a z-score with mean minimum and std maximum - minimum"
-    else:
-        std, why = [1.0] * len(vs), "offset v is a z-score with mean v and std 1"
-    return {"scaling_factor": factor, "mean": mean, "std": std}, None, why
+        return {"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None, why
+    return {"scaling_factor": 1.0, "mean": [s[members[0]] for s in vs], "std": [std(s) for s in vs]}, None, why
 
 
 def _input_normalisation(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dict[str, Any],
@@ -118,34 +124,28 @@ def _input_normalisation(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, it
     if norm is not None:
         out.update({"scaling_factor": norm["scaling_factor"], mkey: norm["mean"], skey: norm["std"]})
         kind = item["value_scaling"][0]["type"]
+        places = SCALE_PLACES if kind == "scale" else PLACES
         for i, s in enumerate(item["value_scaling"]):
-            at, mean, std = vsrc + (str(i),), dst + (mkey, str(i)), dst + (skey, str(i))
-            places = {"type": [factor], "mean": [mean], "value": [mean], "minimum": [mean, std], "stddev": [std],
-                      "maximum": [std]}
-            if kind == "scale":
-                places.update(mean=[], minimum=[], value=[factor])
+            to = {"f": factor, "m": dst + (mkey, str(i)), "s": dst + (skey, str(i))}
             for k in s:
-                for place in places.get(k, []):
-                    ctx.copied(at + (k,), place, why, status="transformed")
+                for place in places.get(k, ""):
+                    ctx.copied(vsrc + (str(i), k), to[place], why, status="transformed")
                 if not places.get(k):
-                    _no_place(ctx, at + (k,), f"value_scaling field {k!r} has no dlm counterpart")
+                    _no_place(ctx, vsrc + (str(i), k), f"value_scaling field {k!r} has no dlm counterpart")
         if kind == "scale":
             ctx.created(dst + (mkey,), "invented", "scale only: mean 0")
         if kind in ("scale", "offset"):
             ctx.created(dst + (skey,), "invented", f"{kind} only: std 1")
         return
     no_scaling = not problem and "value_scaling" in item  # null or []: no scaling, which is factor 1, mean 0, std 1
-    if problem:
-        _no_place(ctx, vsrc, problem)
-    elif no_scaling and beta:
-        ctx.copied(vsrc, factor, "no value scaling: factor 1, mean 0, std 1", whole=True, status="transformed")
+    if problem or (no_scaling and not beta):
+        _no_place(ctx, vsrc, problem or "value_scaling null: no normalisation, which dlm says by writing none")
     elif no_scaling:
-        _no_place(ctx, vsrc, "value_scaling null: no normalisation, which dlm says by writing none")
+        ctx.copied(vsrc, factor, "no value scaling: factor 1, mean 0, std 1", whole=True, status="transformed")
     if beta:  # the beta layout requires a normalisation: the neutral one
         out.update({"scaling_factor": 1.0, mkey: [0.0], skey: [1.0]})
-        for k in ("scaling_factor", mkey, skey):
-            if not (no_scaling and k == "scaling_factor"):  # that one stands for value_scaling
-                ctx.created(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
+        for k in ("scaling_factor", mkey, skey)[no_scaling:]:  # with no scaling, the factor stands for value_scaling
+            ctx.created(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
 
 
 # -- the input ---------------------------------------------------------------------------------------------------
@@ -159,15 +159,15 @@ def _input_tensor(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dic
     tensor: dict[str, int] = {}
     for i, n in enumerate(shape):
         axis = str(dims[i]) if i < len(dims) else str(i)
-        key = AXES.get(axis.lower()) if i < len(dims) else None
+        key = AXES.get(axis.lower())  # None for an axis with no name (its position)
         placed = key is not None and key not in tensor and isinstance(n, int)
         if placed:
             tensor[key] = max(n, 1)
         if placed and not (beta and key == "time"):
-            member = tdst + ("dim" if beta and key == "channels" else key,)
-            ctx.copied(tsrc + ("shape", str(i)), member, f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)"
+            at = tdst + ("dim" if beta and key == "channels" else key,)
+            ctx.copied(tsrc + ("shape", str(i)), at, f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)"
                        if n < 1 else why, status="lossy" if n < 1 else "transformed")
-            ctx.copied(tsrc + ("dim_order", str(i)), member, why, status="transformed")
+            ctx.copied(tsrc + ("dim_order", str(i)), at, why, status="transformed")
             continue
         for part in ("shape", "dim_order"):
             _no_place(ctx, tsrc + (part, str(i)), f"axis {axis}: the beta tensor has no time member" if placed
@@ -190,16 +190,12 @@ def _input_tensor(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dic
 def dlm_inputs(ctx: Ctx, layout: str) -> None:
     """The first MLM input becomes the dlm input: its name, tensor sizes from shape/dim_order, its bands (band names,
     or in the beta layout indices into the band definitions) and a normalisation from value_scaling."""
-    items = _io_lists(ctx, "mlm:input")
-    if not items:
+    src, item = _first(ctx, "mlm:input", others=True)
+    if src is None:
         return  # the rule after this one invents a placeholder input
-    beta = layout == "beta"
+    beta, out = layout == "beta", {}
     dst = P + ("dlm:inputs" if beta else "dlm:input",)
-    out: dict[str, Any] = {}
     ctx.put(dst, out)
-    src, item = items[0]
-    for j, (other, _) in enumerate(items[1:], 1):
-        _no_place(ctx, other, f"dlm describes one input; mlm:input/{j} has no place")
     if isinstance(item.get("name"), str):
         ctx.copy(src + ("name",), dst + ("name",), status="moved")
     else:
@@ -222,28 +218,22 @@ def _input_band_list(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: 
             ctx.created(dst + (key,), "invented", "dlm needs selected_bands; MLM lists no bands")
         return
     names, _ = _band_table(ctx)
-    if beta and all(name in names for _, name, _ in bands):
-        out[key] = [names.index(name) for _, name, _ in bands]
-        for j, (_, _, at) in enumerate(bands):
-            ctx.copied(at, dst + (key, str(j)), "band name became its index in the band definitions",
-                       status="transformed")
-    elif beta:
+    if beta and not all(name in names for _, name, _ in bands):
         out[key] = list(range(len(bands)))
         for i, _, _ in bands:
             _no_place(ctx, src + ("bands", str(i)),
                       "band not found in the band definitions; selected_bands is its position (placeholder)")
         ctx.created(dst + (key,), "invented", "bands not in the band definitions")
     else:
-        out[key] = [name for _, name, _ in bands]
+        out[key] = [names.index(name) if beta else name for _, name, _ in bands]
         for j, (_, _, at) in enumerate(bands):
-            lossy = at[-1] == "name"  # a band object's name
-            ctx.copied(at, dst + (key, str(j)),
-                       "band object written as its bare name (the object form is not restored)" if lossy else None,
-                       status="lossy" if lossy else "moved")
+            status, why = (("transformed", "band name became its index in the band definitions") if beta else
+                           ("lossy", "band object written as its bare name (the object form is not restored)")
+                           if at[-1] == "name" else ("moved", None))  # a band object's name, or a bare name
+            ctx.copied(at, dst + (key, str(j)), why, status=status)
     for i, band in enumerate(item["bands"]):
-        for k in band if isinstance(band, dict) else ():
-            if k != "name":
-                _no_place(ctx, src + ("bands", str(i), k), f"band {k} (derived bands) has no dlm counterpart")
+        for k in [k for k in band if k != "name"] if isinstance(band, dict) else ():
+            _no_place(ctx, src + ("bands", str(i), k), f"band {k} (derived bands) has no dlm counterpart")
 
 
 # -- the output ----------------------------------------------------------------------------------------------------
@@ -252,23 +242,16 @@ def _input_band_list(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: 
 def dlm_output_task(ctx: Ctx, layout: str) -> None:
     """The first output's tasks (else mlm:tasks) become the one dlm task; in the beta layout only a task of its
     closed enum (table mlm_tasks_to_dlm_beta). Outputs after the first have no place."""
-    props = ctx.get(P)
-    dst = P + ("dlm:outputs" if layout == "beta" else "dlm:output", "task")
-    tasks_path = P + ("mlm:tasks",)
-    src, item = _first_output(ctx)
-    for j, (other, _) in enumerate(_io_lists(ctx, "mlm:output")[1:], 1):
-        _no_place(ctx, other, f"dlm describes one output; mlm:output/{j} has no place")
+    props, dst, tasks_path = ctx.get(P), _output(layout) + ("task",), P + ("mlm:tasks",)
+    src, item = _first(ctx, "mlm:output", others=True)
     names = [t for t in (item.get("tasks") or props.get("mlm:tasks") or []) if isinstance(t, str)]
     task_src = src + ("tasks",) if item.get("tasks") else tasks_path
-    if layout == "beta":
-        tasks = table("mlm_tasks_to_dlm_beta")
-        task = next((t for t in map(tasks.get, names) if t), None)
-        exact = len(names) == 1 and names[0].replace("-", " ") == task
-        why = f"dlm beta has one task of {', '.join(dict.fromkeys(tasks.values()))}; {', '.join(names)} became {task!r}"
-    else:
-        task = names[0].replace("-", " ") if names else None
-        exact = len(names) == 1
-        why = f"dlm has one task; {', '.join(names)} became {task!r}"
+    spelt = [n.replace("-", " ") for n in names]  # the dlm spelling
+    tasks = table("mlm_tasks_to_dlm_beta") if layout == "beta" else None
+    task = next((t for t in map(tasks.get, names) if t), None) if tasks is not None else (spelt or [None])[0]
+    exact = len(names) == 1 and spelt[0] == task
+    why = (f"dlm beta has one task of {', '.join(dict.fromkeys(tasks.values()))}" if tasks is not None else
+           "dlm has one task") + f"; {', '.join(names)} became {task!r}"
     if task is not None:
         ctx.put(dst, task)
         ctx.copied(task_src, dst, "task written with the dlm spelling" if exact else why, whole=True,
@@ -289,23 +272,21 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
 def dlm_classes(ctx: Ctx, layout: str) -> None:
     """The first output's classification:classes become class_name_mapping (value -> index; description, title or
     name -> class_name) and number_of_classes."""
-    dst = P + ("dlm:outputs" if layout == "beta" else "dlm:output",)
-    src, item = _first_output(ctx)
-    classes = item.get("classification:classes")
-    mapping = []
+    dst, labels = _output(layout), ("description", "title", "name")
+    src, item = _first(ctx, "mlm:output")
+    classes, mapping = item.get("classification:classes"), []
     for i, c in enumerate(classes if isinstance(classes, list) else []):
         here = src + ("classification:classes", str(i))
         if not isinstance(c, dict) or not isinstance(c.get("value"), int):
             _no_place(ctx, here, "a class without an integer value")
             continue
-        label = next((c[k] for k in ("description", "title", "name") if isinstance(c.get(k), str)), None)
+        label = next((c[k] for k in labels if isinstance(c.get(k), str)), None)
         to = dst + ("class_name_mapping", str(len(mapping)))
         mapping.append({"index": c["value"], "class_name": label or f"class {c['value']}"})
         for k in c:
-            if k == "value":
-                ctx.copied(here + (k,), to + ("index",), status="moved")
-            elif k in ("description", "title", "name") and label == c[k]:
-                ctx.copied(here + (k,), to + ("class_name",), status="moved")
+            member = "index" if k == "value" else "class_name" if k in labels and label == c[k] else None
+            if member:
+                ctx.copied(here + (k,), to + (member,), status="moved")
             else:
                 _no_place(ctx, here + (k,), f"class {k} has no dlm counterpart")
     if mapping:
@@ -318,12 +299,11 @@ def dlm_classes(ctx: Ctx, layout: str) -> None:
            writes=("properties.dlm:output(s).final_layer_size",))
 def dlm_final_layer(ctx: Ctx, layout: str) -> None:
     """The first output's result shape becomes final_layer_size (dlm sizes are >= 1: -1 is written as 1)."""
-    src, item = _first_output(ctx)
+    src, item = _first(ctx, "mlm:output")
     shape, _ = _shape(item, "result")
     if shape and all(isinstance(n, int) for n in shape):
-        dst = P + ("dlm:outputs" if layout == "beta" else "dlm:output", "final_layer_size")
+        dst, variable = _output(layout) + ("final_layer_size",), any(n < 1 for n in shape)
         ctx.put(dst, [max(n, 1) for n in shape])
-        variable = any(n < 1 for n in shape)
         ctx.copied(src + ("result", "shape"), dst, "-1 (variable size) written as 1 (dlm sizes are >= 1)"
                    if variable else None, status="lossy" if variable else "moved")
 
@@ -335,15 +315,13 @@ def dlm_sizes(ctx: Ctx, layout: str) -> None:
     """mlm:memory_size (bytes) becomes the architecture's size estimate in MB; in the current layout file:size
     (bytes) also becomes on_disk_size_mb."""
     props = ctx.get(P)
-    dst = P + ("dlm:architecture",)
     size_key = "estimated_total_size_mb" if layout == "beta" else "ram_size_mb"
-    if isinstance(props.get("mlm:memory_size"), (int, float)):
-        ctx.put(dst + (size_key,), props["mlm:memory_size"] / MB)
-        ctx.copied(P + ("mlm:memory_size",), dst + (size_key,), f"bytes / 1048576 = MB; {size_key} is an estimate",
-                   status="lossy")
-    if layout != "beta" and isinstance(props.get("file:size"), (int, float)):
-        ctx.put(dst + ("on_disk_size_mb",), props["file:size"] / MB)
-        ctx.copied(P + ("file:size",), dst + ("on_disk_size_mb",), "bytes / 1048576 = MB")
+    sizes = [("mlm:memory_size", size_key, f"bytes / 1048576 = MB; {size_key} is an estimate", "lossy")]
+    sizes += [("file:size", "on_disk_size_mb", "bytes / 1048576 = MB", None)] if layout != "beta" else []
+    for field, key, why, status in sizes:
+        if isinstance(props.get(field), (int, float)):
+            ctx.put(P + ("dlm:architecture", key), props[field] / MB)
+            ctx.copied(P + (field,), P + ("dlm:architecture", key), why, status=status)
 
 
 @transform("downgrade.dlm_pretrained", reads=("properties.mlm:pretrained_source", "properties.mlm:pretrained"),
@@ -351,8 +329,7 @@ def dlm_sizes(ctx: Ctx, layout: str) -> None:
 def dlm_pretrained(ctx: Ctx) -> None:
     """dlm's pretrained string: mlm:pretrained_source (mlm:pretrained is implied by it), or 'none' when
     mlm:pretrained is false."""
-    props = ctx.get(P)
-    dst = P + ("dlm:architecture", "pretrained")
+    props, dst = ctx.get(P), P + ("dlm:architecture", "pretrained")
     if isinstance(props.get("mlm:pretrained_source"), str):
         ctx.copy(P + ("mlm:pretrained_source",), dst, status="moved")
         if "mlm:pretrained" in props:
@@ -391,9 +368,7 @@ def dlm_model_artifact(ctx: Ctx) -> None:
 def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
     """The source-code asset becomes model_src_url (its mlm:entrypoint model_handler), the container asset the
     docker image (image:tag split at the last ':') with mlm:accelerator reduced to a GPU flag; both assets go."""
-    props = ctx.get(P)
-    dst = P + ("dlm:runtime",)
-    assets = ctx.get(("assets",))
+    props, dst, assets = ctx.get(P), P + ("dlm:runtime",), ctx.get(("assets",))
     for key, asset in list(assets.items()) if isinstance(assets, dict) else ():
         here = ("assets", key)
         if not isinstance(asset, dict):
@@ -407,9 +382,8 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
         elif _is_container(asset) and not ctx.has(dst + ("docker",)):
             href = str(asset.get("href", ""))
             image, _, tag = href.rpartition(":") if ":" in href.rsplit("/", 1)[-1] else (href, "", "")
-            accel = props.get("mlm:accelerator")
+            accel, docker = props.get("mlm:accelerator"), dst + ("docker",)
             gpu_key, gpu = "gpu" if layout == "beta" else "accelerator", accel in GPU_ACCELERATORS
-            docker = dst + ("docker",)
             ctx.put(docker, {"image_name": image or href, **({"tag": tag} if tag else {}), gpu_key: gpu})
             for part in ("image_name", "tag") if tag else ("image_name",):
                 ctx.copied(here + ("href",), docker + (part,), "image:tag split at the last ':'" if tag else None,
@@ -429,8 +403,7 @@ def dlm_archive(ctx: Ctx) -> None:
     """The mlm:model asset's file name is the archive's model weight."""
     models = model_assets(ctx.doc)
     if models:
-        dst = P + ("dlm:archive",)
-        href = str(ctx.get(("assets", models[0], "href")) or "")
+        dst, href = P + ("dlm:archive",), str(ctx.get(("assets", models[0], "href")) or "")
         name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
         ctx.put(dst, [{"name": name, "role": "model weight"}])
         ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name")
@@ -446,8 +419,7 @@ def _same_as_parked(ctx: Ctx, path: Path, why: str) -> None:
            writes=())
 def dlm_data_kept(ctx: Ctx) -> None:
     """dlm:data present (kept by --keep-source): what the MLM direction derived from it goes."""
-    props = ctx.get(P)
-    data = props["dlm:data"]
+    props, data = ctx.get(P), ctx.get(P + ("dlm:data",))
     if "processing:level" in props and props["processing:level"] == data.get("process_level"):
         _same_as_parked(ctx, P + ("processing:level",), "dlm:data.process_level")
     urls = {e.get("url") for e in data.get("item_examples") or [] if isinstance(e, dict)}
@@ -472,9 +444,7 @@ def dlm_data_kept(ctx: Ctx) -> None:
 def dlm_data(ctx: Ctx) -> None:
     """dlm:data from what MLM says about the imagery: the processing level, data type and nodata of the model
     asset's raster:bands, the band definitions and the input's bands among them (useful_bands)."""
-    props = ctx.get(P)
-    dst = P + ("dlm:data",)
-    data: dict[str, Any] = {}
+    props, dst, data = ctx.get(P), P + ("dlm:data",), {}
     props["dlm:data"] = data
     level = props.get("processing:level")
     if isinstance(level, str) and re.fullmatch(r"raw|ortho|L[0-3]", level):
@@ -489,8 +459,7 @@ def dlm_data(ctx: Ctx) -> None:
              for i, band in enumerate(ctx.get(("assets", key, "raster:bands")) or []) if isinstance(band, dict)]
     dtype = next((at + ("data_type",) for at, band in bands if band.get("data_type") in NUMPY), None)
     nodata = next((at + ("nodata",) for at, band in bands if isinstance(band.get("nodata"), (int, float))), None)
-    items = _io_lists(ctx, "mlm:input")
-    src, item = items[0] if items else ((), {})
+    src, item = _first(ctx, "mlm:input")
     if dtype:
         ctx.copy(dtype, dst + ("data_type",), "the first raster band's data type")
     else:
@@ -532,12 +501,5 @@ def model_asset_roles(ctx: Ctx) -> None:
         roles = ctx.get(("assets", key, "roles"))
         exact = set(roles) & mlm == {"mlm:model", "model"}
         status, why = ("transformed", "became") if exact else ("lossy", "merged into")
-        new = list(dict.fromkeys("model artefact" if role in mlm else role for role in roles))
-        fate: dict[int, tuple[list[int], str, str | None]] = {}
-        for i, role in enumerate(roles):
-            j = new.index("model artefact" if role in mlm else role)
-            if role in mlm:
-                fate[i] = ([j], status, f"MLM model roles {why} the dlm 'model artefact' role")
-            else:
-                fate[i] = ([j], "kept" if i == j else "moved", None)
-        rewrite_list(ctx, ("assets", key, "roles"), new, fate)
+        fate = ("model artefact", status, f"MLM model roles {why} the dlm 'model artefact' role")
+        rewrite_values(ctx, ("assets", key, "roles"), [fate if role in mlm else (role, "kept", None) for role in roles])

@@ -12,12 +12,25 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
+from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, _io_lists, model_assets
-from crosswalk.transforms.mlm.up import rewrite_list as _rewrite_list  # the dlm reverse edges import it from here
+from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, _io_lists, model_assets, rewrite_list
 
 P = ("properties",)
 OCI_PREFIX = "application/vnd.oci"
+
+
+def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[Any, str, str | None]]) -> None:
+    """Rewrite the list at ``path``, element i becoming ``fates[i]`` = (value, status, reason): equal values merge
+    into the first of them, and an element kept as it is but shifted by a merge is moved."""
+    new: list[Any] = []
+    fate: dict[int, tuple[list[int], str, str | None]] = {}
+    for i, (value, status, why) in enumerate(fates):
+        if value not in new:
+            new.append(value)
+        j = new.index(value)
+        fate[i] = ([j], "moved" if status == "kept" and j != i else status, why)
+    rewrite_list(ctx, path, new, fate)
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
@@ -64,8 +77,7 @@ def norm_from_scaling(ctx: Ctx) -> None:
     for path, item in _io_lists(ctx, "mlm:input"):
         if "value_scaling" not in item:
             continue
-        src = path + ("value_scaling",)
-        scaling = item["value_scaling"]  # not a single object: the repairs wrapped that in a list
+        src, scaling = path + ("value_scaling",), item["value_scaling"]  # a lone object: wrapped by the repairs
         kinds = {s.get("type") for s in scaling if isinstance(s, dict)} if isinstance(scaling, list) else set()
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         empty = scaling is None or scaling == []
@@ -90,13 +102,10 @@ def norm_from_scaling(ctx: Ctx) -> None:
         reason = "value_scaling became norm_type/statistics/norm_by_channel"
         for i, s in enumerate(scaling):
             for k in s:
-                here = src + (str(i), k)
-                if k in STAT_KEYS[kind]:
-                    ctx.account(here, [path + ("statistics", str(i), k)], "transformed", reason)
-                elif k == "type":
-                    ctx.account(here, [path + ("norm_type",), path + ("norm_by_channel",)], "transformed", reason)
-                else:
-                    ctx.account(here, [], "dropped", f"{k} has no place in MLM 1.3 statistics")
+                to = ([path + ("statistics", str(i), k)] if k in STAT_KEYS[kind] else
+                      [path + ("norm_type",), path + ("norm_by_channel",)] if k == "type" else [])
+                ctx.account(src + (str(i), k), to, "transformed" if to else "dropped",
+                            reason if to else f"{k} has no place in MLM 1.3 statistics")
         # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor
         # folded into every entry) followed its parts above and no longer lives here
         ctx.account(src, [], "dropped", reason)
@@ -114,9 +123,7 @@ def _no_names(bands: Any) -> Any:
 def raster_bands_to_properties(ctx: Ctx) -> None:
     """MLM 1.0-1.2 read raster:bands in the item properties (1.3 reads them on the mlm:model asset); and when no
     input lists bands, 1.1/1.2 forbid band definitions on the model asset."""
-    props = ctx.get(P)
-    if not isinstance(props, dict):
-        return
+    props = ctx.get(P)  # an object: the rule's guard
     no_bands = all(not item.get("bands") for _, item in _io_lists(ctx, "mlm:input"))
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
@@ -125,16 +132,12 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
                 continue  # eo:bands on the model asset are fine before 1.3 when inputs list bands
             here, dst = ("assets", key, field), P + (field,)
             if field not in props:
-                props[field] = asset.pop(field)
-                ctx.moved(here, dst, f"MLM 1.0-1.2 read {field} in the item properties")
+                ctx.move(here, dst, f"MLM 1.0-1.2 read {field} in the item properties")
             elif field == "raster:bands" and _no_names(asset[field]) == _no_names(props[field]):
                 # the copy MLM 1.3 made of the item's raster:bands (the same list but for names): fold it back
                 for i, band in enumerate(asset.pop(field)):
-                    if not isinstance(band, dict):
-                        continue
-                    target = props[field][i]  # a band object: both are lists of the same length
-                    for k in band:
-                        at = (str(i), k)
+                    for k in band if isinstance(band, dict) else ():
+                        at, target = (str(i), k), props[field][i]  # a band object: lists of the same length
                         if k == "name" and not (isinstance(target, dict) and target.get("name") == band["name"]):
                             ctx.account(here + at, [], "dropped", "band name MLM 1.3 needs on the model asset; 1.2 "
                                         "reads the unnamed raster:bands of the item properties")
@@ -169,14 +172,8 @@ def band_names(ctx: Ctx) -> None:
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
 def ml_model_tasks(ctx: Ctx) -> None:
     """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised)."""
-    props = ctx.get(P)
-    if not isinstance(props, dict) or ctx.get(("type",)) != "Feature":
-        return
+    props = ctx.get(P)  # an Item's, without a prediction type: the rule's guard
     src, dst = P + ("mlm:tasks",), P + ("ml-model:prediction_type",)
-    if "ml-model:prediction_type" in props:
-        if "mlm:tasks" in props:
-            ctx.remove(src, "ml-model:prediction_type already present; kept that value")
-        return
     names = props["mlm:tasks"] if isinstance(props.get("mlm:tasks"), list) else []
     mapping = table("mlm_tasks_to_ml_model")
     mapped = [mapping.get(t, t) for t in names if isinstance(t, str)]
@@ -187,19 +184,13 @@ def ml_model_tasks(ctx: Ctx) -> None:
         return
     value = props["ml-model:prediction_type"] = mapped[0]
     props.pop("mlm:tasks")
-    exact = names == [value]
-    if exact:
-        reason = "a one-element task list became prediction_type"
-    elif len(set(mapped)) > 1:
-        reason = f"ml-model has one prediction_type; {', '.join(map(str, names))} became {value!r}"
-    else:
-        reason = f"{', '.join(map(str, names))} generalised to {value!r}"
+    exact, listed = names == [value], ", ".join(map(str, names))
+    reason = ("a one-element task list became prediction_type" if exact else
+              f"ml-model has one prediction_type; {listed} became {value!r}" if len(set(mapped)) > 1 else
+              f"{listed} generalised to {value!r}")
     for i in range(len(names)):
         ctx.account(src + (str(i),), [dst], "transformed" if exact else "lossy", reason)
-    if exact:
-        ctx.transformed([src], [dst], reason)
-    else:
-        ctx.lossy([src], [dst], reason)
+    (ctx.transformed if exact else ctx.lossy)([src], [dst], reason)
 
 
 _RUNTIMES = {"mlm:inference-runtime": "ml-model:inference-runtime", "mlm:training-runtime": "ml-model:training-runtime"}
@@ -222,38 +213,32 @@ def ml_model_roles(ctx: Ctx) -> None:
             if not isinstance(roles, list) or _is_container(asset):
                 continue
             present = {r for r in roles if isinstance(r, str)}
-            model = present & _FORWARD_CHECKPOINT
-            runtimes = present & set(_RUNTIMES)
+            model, runtimes = present & _FORWARD_CHECKPOINT, present & set(_RUNTIMES)
             if not model and not runtimes:
                 continue
-            new: list[Any] = []
-            fate: dict[int, tuple[list[int], str, str | None]] = {}
-            kind = asset.get("mlm:artifact_type")
-            for i, role in enumerate(roles):
+            kind, fates = asset.get("mlm:artifact_type"), []
+            for role in roles:
                 if role in _FORWARD_CHECKPOINT:
-                    value = "ml-model:checkpoint"
+                    status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
+                                            "for mlm:model, mlm:checkpoint and mlm:weights together")
                     if model == _FORWARD_CHECKPOINT:
                         status, why = "transformed", "mlm:model/checkpoint/weights became ml-model:checkpoint"
                     elif role == "mlm:model" and kind not in (None, "torch.save"):
-                        status, why = "lossy", (f"ml-model:checkpoint names a training checkpoint; this model "
-                                                f"artefact is {kind}")
-                    else:
-                        status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
-                                                "for mlm:model, mlm:checkpoint and mlm:weights together")
+                        why = f"ml-model:checkpoint names a training checkpoint; this model artefact is {kind}"
+                    fates.append(("ml-model:checkpoint", status, why))
                 elif role in _RUNTIMES:
-                    value, status, why = _RUNTIMES[role], "transformed", f"role {role} -> {_RUNTIMES[role]}"
+                    fates.append((_RUNTIMES[role], "transformed", f"role {role} -> {_RUNTIMES[role]}"))
                 elif role == "runtime" and runtimes:
-                    value = _RUNTIMES[sorted(runtimes)[0]]
-                    status, why = "transformed", "the generic runtime role is implied by the ml-model runtime role"
+                    fates.append((_RUNTIMES[sorted(runtimes)[0]], "transformed",
+                                  "the generic runtime role is implied by the ml-model runtime role"))
                 else:
-                    value, status, why = role, "kept", None
-                if value not in new:
-                    new.append(value)
-                j = new.index(value)
-                if status == "kept" and j != i:
-                    status = "moved"
-                fate[i] = ([j], status, why)
-            _rewrite_list(ctx, (top, key, "roles"), new, fate)
+                    fates.append((role, "kept", None))
+            rewrite_values(ctx, (top, key, "roles"), fates)
+
+
+# a container asset's fields in the link it becomes: (status, the link's member)
+_LINK_FIELDS = {"href": ("moved", "href"), "title": ("moved", "title"), "type": ("lossy", "type"),
+                "roles": ("transformed", "rel")}
 
 
 @transform("downgrade.ml_model_links", reads=("assets.<container>", "links[].ml-aoi:split"),
@@ -264,47 +249,36 @@ def ml_model_links(ctx: Ctx) -> None:
     links = ctx.get(("links",))
     splits = {"train": "ml-model:train-data", "test": "ml-model:test-data"}
     for i, link in enumerate(links if isinstance(links, list) else []):
-        if not isinstance(link, dict) or link.get("rel") != "derived_from" or link.get("ml-aoi:split") not in splits:
-            continue
-        here = ("links", str(i))
-        split = link.pop("ml-aoi:split")
-        link["rel"] = splits[split]
-        why = f"derived_from with ml-aoi:split {split} became {splits[split]}"
-        ctx.account(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
-        ctx.changed(here + ("rel",), "transformed", why)
+        if isinstance(link, dict) and link.get("rel") == "derived_from" and link.get("ml-aoi:split") in splits:
+            here, split = ("links", str(i)), link.pop("ml-aoi:split")
+            link["rel"] = splits[split]
+            why = f"derived_from with ml-aoi:split {split} became {splits[split]}"
+            ctx.account(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
+            ctx.changed(here + ("rel",), "transformed", why)
     _drop_unused_ml_aoi(ctx)
     assets = ctx.get(("assets",))
     if ctx.get(("type",)) != "Feature" or not isinstance(assets, dict):
         return
     images = {"mlm:inference-runtime": "ml-model:inferencing-image", "mlm:training-runtime": "ml-model:training-image"}
-    for key in list(assets):
-        asset = assets[key]
+    for key, asset in list(assets.items()):
         if not isinstance(asset, dict) or not _is_container(asset):
             continue
-        rel = next(images[r] for r in asset["roles"] if r in images)
-        here = ("assets", key)
+        rel, here = next(images[r] for r in asset["roles"] if r in images), ("assets", key)
         if not isinstance(ctx.get(("links",)), list):
             ctx.invent(("links",), [], "an Item needs links")
             links = ctx.get(("links",))
         if any(isinstance(x, dict) and x.get("rel") == rel and x.get("href") == asset.get("href") for x in links):
             ctx.remove(here, f"the same image is already linked as {rel}")
             continue
-        link: dict[str, Any] = {"rel": rel, "href": asset.get("href"), "type": "docker-image"}
-        if "title" in asset:
-            link["title"] = asset["title"]
+        title = {"title": asset["title"]} if "title" in asset else {}
         dst = ("links", str(len(links)))
-        links.append(link)
+        links.append({"rel": rel, "href": asset.get("href"), "type": "docker-image", **title})
         reason = f"container asset became a {rel} link"
         for field in list(asset):
-            if field == "href" or field == "title":
-                ctx.account(here + (field,), [dst + (field,)], "moved", reason)
-            elif field == "type":
-                ctx.account(here + (field,), [dst + ("type",)], "lossy",
-                                    f"{reason}; its media type {asset['type']!r} became 'docker-image'")
-            elif field == "roles":
-                ctx.account(here + (field,), [dst + ("rel",)], "transformed", reason)
-            else:
-                ctx.account(here + (field,), [], "dropped", f"{reason}; a link has no {field}")
+            status, to = _LINK_FIELDS.get(field, ("dropped", None))
+            why = (f"{reason}; its media type {asset['type']!r} became 'docker-image'" if field == "type" else
+                   reason if to else f"{reason}; a link has no {field}")
+            ctx.account(here + (field,), [dst + (to,)] if to else [], status, why)
         del assets[key]
         ctx.account(here, [], "dropped", reason)
 
