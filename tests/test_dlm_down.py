@@ -105,3 +105,28 @@ def test_the_model_assets_bands_move_to_the_item_for_the_current_dlm() -> None:
     e = entry(r, "/assets/model/bands")
     assert (e["status"], e["to"]) == ("moved", ["/properties/bands"])
     _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_a_bare_task_name_is_one_task_not_its_letters(target: str) -> None:
+    """An MLM Item whose mlm:tasks is a bare string (invalid, but written) and whose output lists no task."""
+    doc = item()
+    doc["properties"]["mlm:tasks"] = "classification"
+    for out in doc["properties"]["mlm:output"]:
+        out.pop("tasks", None)
+    r = convert(doc, target)
+    key = "dlm:outputs" if target == BETA3 else "dlm:output"
+    assert r.document["properties"][key]["task"] == "classification"
+    assert entry(r, "/properties/mlm:tasks")["to"] == [f"/properties/{key}/task"]
+    _to_pointers_exist(r)
+
+
+def test_an_output_with_no_place_is_named_by_its_own_index() -> None:
+    """Outputs after the first have no place in dlm; the reason names each by its index in mlm:output, also when
+    an element before it is not an object."""
+    doc = item()
+    outputs = doc["properties"]["mlm:output"]
+    doc["properties"]["mlm:output"] = [5, outputs[0], {**outputs[0], "name": "second"}]
+    r = convert(doc, "dlm")
+    assert "mlm:output/2 has no place" in entry(r, "/properties/mlm:output/2/name")["reason"]
+    _to_pointers_exist(r)

@@ -70,8 +70,8 @@ def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
 def _first(ctx: Ctx, key: str, others: bool = False) -> tuple[Path | None, dict[str, Any]]:
     """The first MLM input or output (``key``); ``others``: note that the ones after it have no place."""
     items = _io_lists(ctx, key)
-    for j, (other, _) in enumerate(items[1:] if others else [], 1):
-        _no_place(ctx, other, f"dlm describes one {key[4:]}; {key}/{j} has no place")
+    for other, _ in items[1:] if others else []:
+        _no_place(ctx, other, f"dlm describes one {key[4:]}; {key}/{other[-1]} has no place")
     return items[0] if items else (None, {})
 
 
@@ -244,7 +244,7 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
     closed enum (table mlm_tasks_to_dlm_beta). Outputs after the first have no place."""
     props, dst, tasks_path = ctx.get(P), _output(layout) + ("task",), P + ("mlm:tasks",)
     src, item = _first(ctx, "mlm:output", others=True)
-    names = [t for t in (item.get("tasks") or props.get("mlm:tasks") or []) if isinstance(t, str)]
+    names = _task_names(item.get("tasks") or props.get("mlm:tasks"))
     task_src = src + ("tasks",) if item.get("tasks") else tasks_path
     spelt = [n.replace("-", " ") for n in names]  # the dlm spelling
     tasks = table("mlm_tasks_to_dlm_beta") if layout == "beta" else None
@@ -259,12 +259,17 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
     elif names:  # the rule after this one invents a task
         _no_place(ctx, task_src, f"{', '.join(names)}: no dlm beta task (closed enum)")
     if task_src != tasks_path and "mlm:tasks" in props:
-        same = [t for t in props["mlm:tasks"] if isinstance(t, str)] == names
+        same = _task_names(props["mlm:tasks"]) == names
         fates = [o.status for o in ctx.origins(dst) if not o.created]
         if same and fates:  # the same fate as the output's task list
             ctx.copied(tasks_path, dst, "the same task list as the output's", whole=True, status=fates[0])
         else:
             _no_place(ctx, tasks_path, "mlm:tasks differs from the output's tasks; dlm has one task")
+
+
+def _task_names(tasks: Any) -> list[str]:
+    """The task names of a task list; a bare name (invalid MLM, but written) is one task, not its letters."""
+    return [tasks] if isinstance(tasks, str) else [t for t in tasks if isinstance(t, str)] if tasks else []
 
 
 @transform("downgrade.dlm_classes", reads=("properties.mlm:output[].classification:classes",),
