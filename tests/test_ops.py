@@ -575,6 +575,18 @@ def test_every_op_describes_itself_for_the_guide():
     assert {"transform", "extensions", "move"} <= seen
 
 
+def test_a_rename_with_a_reason_shows_the_reason_in_the_guide(tmp_path):
+    """A rename that repairs a misspelt key says why in the guide's reason cell; a plain rename says moved."""
+    from crosswalk.engine.ops import OPS
+
+    path = tmp_path / "test_edge.yaml"
+    path.write_text(HEADER + "  - rename: {path: $.a, to: b}\n"
+                    "  - rename: {path: $.c, to: d, status: repaired, reason: the key is spelt d}\n", encoding="utf-8")
+    plain, repair = load_mapping(path).rules
+    assert OPS["rename"].describe(plain)[2] == "moved"
+    assert OPS["rename"].describe(repair)[2] == "the key is spelt d"
+
+
 # -- extensions in_place (a URI swap) ---------------------------------------------------------------------------
 SWAP = r"""
 - extensions:

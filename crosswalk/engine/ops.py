@@ -155,17 +155,24 @@ class Guard:
 class Op:
     """Base class: an op's name, argument schema and summary, and what every op shares (the ``when`` guard)."""
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the class name in snake case (``MapValues``: map_values)
     summary: ClassVar[str]
     properties: ClassVar[dict[str, Any]]
     required: ClassVar[tuple[str, ...]] = ()
-    has_paths: ClassVar[bool] = True  # ``path`` is jsonpath (compiled once by the loader), not a pointer
     templates: ClassVar[tuple[str, ...]] = ()  # the fields its reasons may name (``{old}``); none: plain text
     # what the README's tables and the adoption study read: the arguments naming what it reads and writes (pointers,
     # jsonpath, or an object of them; no written argument: it writes where it reads), and the table's target cell
     reads_arg: ClassVar[str | None] = "path"
     writes_arg: ClassVar[str] = "to"
     shows: ClassVar[str | None] = None  # a template of the arguments; by default `to`, or "same place"
+
+    def __init_subclass__(cls) -> None:
+        cls.name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", cls.__name__).lower()
+
+    @property
+    def has_paths(self) -> bool:
+        """``path`` is jsonpath (compiled once by the loader), not a pointer."""
+        return self.properties.get("path") is PATHS
 
     @classmethod
     def schema(cls) -> dict[str, Any]:
@@ -185,8 +192,8 @@ class Op:
         out: dict[str, Any] = {}
         if "when" in args:
             out["when"] = Guard(args["when"])
-        for key in ("to", "path") if not self.has_paths else ("to",):
-            if isinstance(args.get(key), str) and args[key].startswith("/"):
+        for key, schema in self.properties.items():  # the arguments that are pointers (`rename`'s `to` is a key)
+            if schema is POINTER and isinstance(args.get(key), str) and args[key].startswith("/"):
                 out[key] = parse_pointer(args[key])
         if "fields" in args:  # zip, unzip: member name -> pointer
             out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
@@ -234,21 +241,13 @@ def _pointers(arg: Any) -> tuple[str, ...]:
 
 
 class Rename(Op):
-    name = "rename"
     summary = (
         "Rename the matched key inside its parent object, keeping its position (moved; `status: repaired` with a "
         "`reason`: the fix of a misspelt key)."
     )
     required = ("path", "to")
-    properties = {
-        "path": PATHS,
-        "to": {"type": "string", "minLength": 1},
-        "status": {"enum": ["moved", "repaired"]},
-        "reason": REASON,
-    }
-
-    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in super().compile(args).items() if k != "to"}  # a key name, not a pointer
+    properties = {"path": PATHS, "to": {"type": "string", "minLength": 1}, "status": {"enum": ["moved", "repaired"]},
+                  "reason": REASON}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         new = rule.args["to"]
@@ -264,11 +263,10 @@ class Rename(Op):
             ctx.account(path, [path[:-1] + (new,)], rule.args.get("status", "moved"), rule.args.get("reason"))
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _cell(self.reads(rule)), f"`{rule.args['to']}` (same object)", "moved"
+        return _cell(self.reads(rule)), f"`{rule.args['to']}` (same object)", rule.args.get("reason", "moved")
 
 
 class Move(Op):
-    name = "move"
     summary = "Move the matched value to a JSON Pointer (relative to where the rule works)."
     required = ("path", "to")
     properties = {"path": PATHS, "to": POINTER, "reason": REASON}
@@ -284,7 +282,6 @@ class Move(Op):
 
 
 class Copy(Op):
-    name = "copy"
     summary = (
         "Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy "
         "stands for the source field in the target (moved, transformed, lossy) and a later rule removes the field; "
@@ -306,14 +303,12 @@ class Copy(Op):
 
 
 class Set(Op):
-    name = "set"
     summary = (
         "Set a constant; reported invented when new, transformed when it replaces a value (`{old}` in the reason "
         "is the value replaced)."
     )
     required = ("path", "value", "reason")
     properties = {"path": POINTER, "value": {}, "reason": REASON}
-    has_paths = False
     templates = ("old",)
     reads_arg = None
     writes_arg = "path"
@@ -331,7 +326,6 @@ class Set(Op):
 
 
 class Default(Set):
-    name = "default"
     summary = (
         "Set a constant only where the path is absent (or, with `unless_type`, holds a value of another type, "
         "which is dropped); reported invented (or filled from --fill)."
@@ -350,7 +344,6 @@ class Default(Set):
 
 
 class Drop(Op):
-    name = "drop"
     summary = (
         "Remove the matched values; the reason is required and goes into the report (`status: repaired`: a "
         "defect removed, nothing lost)."
@@ -376,29 +369,24 @@ class Drop(Op):
         return super().compile(args)
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        status = rule.args.get("status", "dropped")
-        if "keys" in rule.args:
-            self._drop_keys(rule, ctx, status)
+        status, keys = rule.args.get("status", "dropped"), rule.args.get("keys")
+        if keys is None:
+            for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
+                ctx.current = path
+                ctx.remove(path, rule.args["reason"], status)
             return
-        for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
-            ctx.current = path
-            ctx.remove(path, rule.args["reason"], status)
-
-    @staticmethod
-    def _drop_keys(rule: Rule, ctx: Ctx, status: str) -> None:
-        """Members selected by name prefix, in each matched object's key order (a family's leftover fields)."""
-        prefix = rule.args["keys"]["prefix"]
+        # members selected by name prefix, in each matched object's key order (a family's leftover fields)
         for host in ctx.find(rule):
             value = ctx.get(host)
-            for key in [k for k in value if k.startswith(prefix)] if isinstance(value, dict) else ():
+            for key in [k for k in value if k.startswith(keys["prefix"])] if isinstance(value, dict) else ():
                 ctx.current = host + (key,)
                 ctx.remove(host + (key,), rule.args["reason"].format(key=key), status)
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        if "keys" not in rule.args:
-            return _cell(self.reads(rule)), "—", rule.args["reason"]
-        paths = "<br>".join(f"`{p}.{rule.args['keys']['prefix']}*`" for p in as_list(rule.args["path"]))
-        return paths, "—", template_text(rule.args["reason"])
+        a = rule.args
+        if "keys" not in a:
+            return _cell(self.reads(rule)), "—", a["reason"]
+        return _cell(f"{p}.{a['keys']['prefix']}*" for p in as_list(a["path"])), "—", template_text(a["reason"])
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         paths = super().reads(rule)
@@ -408,13 +396,12 @@ class Drop(Op):
         return ()
 
 
-def check_template(text: str, names: tuple[str, ...]) -> str:
+def check_template(text: str, names: tuple[str, ...]) -> None:
     """A reason template: plain ``str.format`` fields from a fixed set of names (``{key}``, ``{value!r}``); no
     attribute or index access, so a mapping file cannot reach into Python objects."""
     for _, field, _, _ in string.Formatter().parse(text):
         if field is not None and field not in names:
             raise ValueError(f"reason {text!r}: {{{field}}} is not one of {', '.join(names)}")
-    return text
 
 
 def template_text(text: str) -> str:
@@ -425,7 +412,6 @@ def template_text(text: str) -> str:
 
 
 class MapValues(Op):
-    name = "map_values"
     summary = (
         "Replace matched scalar values through a value table (named in tables/ or inline); an entry "
         "`{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and "
@@ -435,13 +421,8 @@ class MapValues(Op):
         "there) instead of being dropped."
     )
     required = ("path", "table")
-    properties = {
-        "path": PATHS,
-        "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
-        "ignore_case": {"type": "boolean"},
-        "merge": {"type": "boolean"},
-        "reason": REASON,
-    }
+    properties = {"path": PATHS, "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
+                  "ignore_case": {"type": "boolean"}, "merge": {"type": "boolean"}, "reason": REASON}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         table = rule.table or {}
@@ -453,8 +434,7 @@ class MapValues(Op):
             key = str(value).strip().lower() if rule.args.get("ignore_case") else str(value)
             if key not in table:
                 continue
-            new = table[key]
-            status, why = "transformed", None
+            new, status, why = table[key], "transformed", None
             if isinstance(new, dict) and "values" in new:
                 self._splice(ctx, path, value, new, rule)
                 continue
@@ -462,16 +442,16 @@ class MapValues(Op):
                 status = "lossy" if "lossy" in new else "repaired" if "repaired" in new else status
                 why = new.get(status) or new.get("reason")
                 new = new.get("value")
-            if new == value:
-                continue
-            reason = why or rule.args.get("reason") or f"{value!r} -> {new!r}"
-            ctx.set(path, new, reason, status)
+            if new != value:
+                ctx.set(path, new, why or rule.args.get("reason") or f"{value!r} -> {new!r}", status)
 
     @staticmethod
     def _splice(ctx: Ctx, path: Path, value: Any, entry: dict[str, Any], rule: Rule) -> None:
         """One list element becomes several (a task that MLM splits in two); values already in the list are
-        not repeated."""
-        parent = ctx.get(path[:-1])
+        not repeated. ``merge``: every value stays only where it first occurs, and an element whose value occurred
+        earlier merges into that one."""
+        at, merge = path[:-1], rule.args.get("merge")
+        parent = ctx.get(at)
         if not isinstance(parent, list):
             raise TypeError("a one-to-many table entry needs a list element")
         i = int(path[-1])
@@ -482,32 +462,22 @@ class MapValues(Op):
         reason = (entry.get("lossy") or entry.get("reason") or rule.args.get("reason")
                   or f"{value!r} -> {entry['values']!r}")
         status = entry.get("status", "transformed")
-        if status != "transformed" or rule.args.get("merge"):
-            MapValues._rewrite(ctx, path[:-1], i, entry["values"], extra, status, reason, rule.args.get("merge"))
+        if status == "transformed" and not merge:
+            ctx.replace_list(at, new, moves, reason)
+            for k in range(1, len(extra)):
+                ctx.copied(at + (str(i),), at + (str(i + k),), reason)
             return
-        ctx.replace_list(path[:-1], new, moves, reason)
-        for k in range(1, len(extra)):
-            ctx.copied(path[:-1] + (str(i),), path[:-1] + (str(i + k),), reason)
-
-    @staticmethod
-    def _rewrite(ctx: Ctx, at: Path, i: int, values: list[Any], extra: list[Any], status: str, reason: str,
-                 merge: bool) -> None:
-        """The splice of element ``i`` with a chosen status; ``merge``: every value stays only where it first
-        occurs, and an element whose value occurred earlier merges into that one."""
-        parent = ctx.get(at)
-        new: list[Any] = []
-        targets: list[list[int]] = []
-        for j, x in enumerate(parent):
-            if not merge:
-                new += extra if j == i else [x]
-                targets.append(list(range(len(new) - len(extra), len(new))) if j == i else [len(new) - 1])
-                continue
-            here = []
-            for v in values if j == i else [x]:
-                if v not in new:
-                    new.append(v)
-                here.append(new.index(v))
-            targets.append(here)
+        # another status, or a merge: every element is parked, then accounted for where it lands
+        targets = [[moves[j]] if j != i else list(range(i, i + len(extra))) for j in range(len(parent))]
+        if merge:
+            new, targets = [], []
+            for j, x in enumerate(parent):
+                here = []
+                for v in entry["values"] if j == i else [x]:
+                    if v not in new:
+                        new.append(v)
+                    here.append(new.index(v))
+                targets.append(here)
         parking = ("\0parking",) + at
         for j in range(len(parent)):
             ctx.account(at + (str(j),), [parking + (str(j),)], "kept")
@@ -525,14 +495,12 @@ class MapValues(Op):
 
 
 class Wrap(Op):
-    name = "wrap"
     summary = "Wrap a matched value that is not a list in a one-element list (`status: repaired`: an input defect)."
     required = ("path",)
     properties = {"path": PATHS, "reason": REASON, "status": {"enum": ["transformed", "repaired"]}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        status = rule.args.get("status", "transformed")
-        reason = rule.args.get("reason", "wrapped in a list")
+        status, reason = rule.args.get("status", "transformed"), rule.args.get("reason", "wrapped in a list")
         for path in ctx.find(rule):
             ctx.current = path
             value = ctx.get(path)
@@ -542,7 +510,6 @@ class Wrap(Op):
 
 
 class ToString(Op):
-    name = "to_string"
     summary = (
         "Write a matched number (not a boolean) as its decimal text, in place; `{value}` and `{text}` in the "
         "reason are the number and the text, and `float_reason` (same fields) is used for a non-integer number, "
@@ -555,21 +522,18 @@ class ToString(Op):
     shows = "same place, as text"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        status = rule.args.get("status", "transformed")
+        status, reason = rule.args.get("status", "transformed"), rule.args["reason"]
         for path in ctx.find(rule):
             ctx.current = path
             value = ctx.get(path)
-            if not is_type(value, "number"):
-                continue
-            text = str(value)
-            reason = rule.args.get("float_reason", rule.args["reason"]) if isinstance(value, float) else \
-                rule.args["reason"]
-            ctx.put(path, text)
-            ctx.account(path, [path], status, reason.format(value=value, text=text))
+            if is_type(value, "number"):
+                text = str(value)
+                ctx.put(path, text)
+                why = rule.args.get("float_reason", reason) if isinstance(value, float) else reason
+                ctx.account(path, [path], status, why.format(value=value, text=text))
 
 
 class Each(Op):
-    name = "each"
     summary = "Run the nested rules on every matched value (their paths and pointers are relative to it)."
     required = ("path", "rules")
     properties = {"path": PATHS, "rules": {"$ref": "#/definitions/rules"}}
@@ -589,16 +553,10 @@ class Zip(Op):
     """Parallel lists become one list of objects: ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}``
     puts ``mean[i]`` and ``std[i]`` into element i as ``mean`` and ``stddev``; ``set`` adds constant members."""
 
-    name = "zip"
     summary = "Parallel lists become one list of objects (element i of each list a member of object i)."
     required = ("fields", "to", "reason")
-    has_paths = False
-    properties = {
-        "fields": {"type": "object", "additionalProperties": POINTER, "minProperties": 1},
-        "to": POINTER,
-        "set": {"type": "object"},
-        "reason": REASON,
-    }
+    properties = {"fields": {"type": "object", "additionalProperties": POINTER, "minProperties": 1}, "to": POINTER,
+                  "set": {"type": "object"}, "reason": REASON}
     reads_arg = "fields"
     shows = "`{to}` (one object per element)"
 
@@ -615,12 +573,11 @@ class Zip(Op):
             for key, value in (rule.args.get("set") or {}).items():
                 ctx.put(dst + (str(i), key), copy.deepcopy(value))
                 ctx.created(dst + (str(i), key), "invented", reason)
-        for key, src in fields.items():
-            for i, value in enumerate(lists.get(key, [])):
+        for key, values in lists.items():
+            for i, value in enumerate(values):
                 ctx.put(dst + (str(i), key), value)
-                ctx.account(src + (str(i),), [dst + (str(i), key)], "transformed", reason)
-            if key in lists:
-                ctx.remove(src, reason, status="transformed")
+                ctx.account(fields[key] + (str(i),), [dst + (str(i), key)], "transformed", reason)
+            ctx.remove(fields[key], reason, status="transformed")
 
 
 class Unzip(Op):
@@ -628,7 +585,6 @@ class Unzip(Op):
     ``mean`` of every element into the list at ``/mean``. Elements missing a member stop the rule (nothing
     changes): parallel lists cannot have holes."""
 
-    name = "unzip"
     summary = "A list of objects becomes parallel lists (member k of element i to element i of list k)."
     required = ("path", "fields", "reason")
     properties = {"path": PATHS, "fields": {"type": "object", "additionalProperties": POINTER}, "reason": REASON}
@@ -655,14 +611,12 @@ class Unzip(Op):
 
 
 class Extensions(Op):
-    name = "extensions"
     summary = (
         "Edit stac_extensions: remove URIs matching `remove` regexes (or every spelling of `remove_format`), "
         "add `add` URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed. "
         "`in_place`: a swap, the added URI takes the place of the first removed one and nothing changes when "
         "none is removed."
     )
-    has_paths = False
     properties = {
         "remove": {"type": "array", "items": {"type": "string"}},
         "add": {"type": "array", "items": {"type": "string"}},
@@ -713,12 +667,9 @@ class Extensions(Op):
                 ctx.created(path + (str(start + k),), "invented", reason)
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        a = rule.args
-        removed, added = _cell(a.get("remove", [])), _cell(a.get("add", []))
-        if "remove_format" in a:  # spelled out from the format registry: name the version, not its regexes
-            removed = f"any `{a['remove_format']}` schema URI"
-        if "add_format" in a:
-            added = f"`{a['add_format']}`: `{a['add'][-1]}`"
+        a = rule.args  # a format, spelled out from the format registry: name the version, not its regexes
+        removed = f"any `{a['remove_format']}` schema URI" if "remove_format" in a else _cell(a.get("remove", []))
+        added = f"`{a['add_format']}`: `{a['add'][-1]}`" if "add_format" in a else _cell(a.get("add", []))
         return removed, added, a.get("reason", "")
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
@@ -728,10 +679,8 @@ class Extensions(Op):
 
 
 class Transform(Op):
-    name = "transform"
     summary = "Run a named Python transform (rules that need logic); it declares what it reads and writes."
     required = ("name",)
-    has_paths = False
     properties = {"name": {"type": "string", "pattern": "^[a-z_]+\\.[a-z0-9_]+$"}, "args": {"type": "object"}}
 
     @staticmethod
@@ -752,8 +701,7 @@ class Transform(Op):
         return f"transform `{rule.args['name']}`"
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        t = self.registered(rule)
-        return _cell(t.reads), _cell(t.writes), t.description
+        return _cell(self.reads(rule)), _cell(self.writes(rule)), self.registered(rule).description
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         return self.registered(rule).reads
