@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from itertools import chain, count
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
@@ -37,8 +37,7 @@ _SIZES = {  # dlm:architecture sizes in MB -> what the byte count reads them as
 }
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
-    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
+    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
 PROVIDER_ROLES = ("producer", "licensor", "processor", "host")
 EO_COMMON_NAMES = ("coastal", "blue", "green", "red", "rededge", "yellow", "pan", "nir", "nir08", "nir09",
                    "cirrus", "swir16", "swir22", "lwir", "lwir11", "lwir12")
@@ -48,23 +47,13 @@ CLASS_TASKS = {"classification", "scene-classification", "segmentation", "semant
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
-def _props(ctx: Ctx) -> dict[str, Any] | None:
-    props = ctx.get(P)
-    return props if isinstance(props, dict) else None
-
-
 def _first_key(obj: dict[str, Any], *keys: str) -> str | None:
     return next((k for k in keys if k in obj), None)
 
 
 def _free_key(obj: dict[str, Any], key: str) -> str:
     """``key``, or ``key-2``, ``key-3``, ... if taken."""
-    if key not in obj:
-        return key
-    n = 2
-    while f"{key}-{n}" in obj:
-        n += 1
-    return f"{key}-{n}"
+    return next(k for k in chain([key], (f"{key}-{n}" for n in count(2))) if k not in obj)
 
 
 def _new_asset(ctx: Ctx, assets: dict[str, Any], name: str, asset: dict[str, Any], **invented: str) -> Path:
@@ -95,11 +84,8 @@ def _number(v: Any) -> bool:
 
 def _objects(value: Any, path: Path) -> list[tuple[Path, dict[str, Any]]]:
     """An object, or the objects of a list, with their paths: the dlm fields that take one or several."""
-    if isinstance(value, dict):
-        return [(path, value)]
-    if isinstance(value, list):
-        return [(path + (str(i),), v) for i, v in enumerate(value) if isinstance(v, dict)]
-    return []
+    return [(path, value)] if isinstance(value, dict) else [(path + (str(i),), v) for i, v in enumerate(_list(value))
+                                                            if isinstance(v, dict)]
 
 
 def _replace_unless(ctx: Ctx, path: Path, kind: type, why: str) -> Any:
@@ -111,11 +97,6 @@ def _replace_unless(ctx: Ctx, path: Path, kind: type, why: str) -> Any:
         value = kind()
         ctx.put(path, value)
     return value
-
-
-def _pop_all(obj: dict[str, Any], keys: Iterable[str]) -> None:
-    for k in keys:
-        obj.pop(k, None)
 
 
 def resolve_band(name: str, defs: list[dict[str, Any]]) -> tuple[str, str | None]:
@@ -131,13 +112,11 @@ def resolve_band(name: str, defs: list[dict[str, Any]]) -> tuple[str, str | None
 
 def semver(value: Any) -> str | None:
     """A framework version as strict SemVer (``1.5`` -> ``1.5.0``, ``v2.1`` -> ``2.1.0``); None if impossible."""
-    if value is None or isinstance(value, bool):
-        return None
-    m = re.fullmatch(r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?([-+].*)?", str(value).strip())
+    m = None if value is None or isinstance(value, bool) else re.fullmatch(
+        r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?([-+].*)?", str(value).strip())
     if not m:
         return None
-    parts = [str(int(p)) if p is not None else "0" for p in m.groups()[:3]]
-    out = ".".join(parts) + (m[4] or "")
+    out = ".".join(str(int(p)) if p is not None else "0" for p in m.groups()[:3]) + (m[4] or "")
     return out if SEMVER.match(out) else None
 
 
@@ -146,9 +125,8 @@ def expression(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, str) or not value.strip():
         return None
     m = re.match(r"^\s*([A-Za-z_][\w.]*(?::[A-Za-z_][\w.]*)?)\s*(\(.*)$", value, re.S)
-    if m:
-        return {"format": "python", "expression": m[1], "description": f"signature: {m[2].strip()}"}
-    return {"format": "python", "expression": value.strip()}
+    return ({"format": "python", "expression": m[1], "description": f"signature: {m[2].strip()}"} if m else
+            {"format": "python", "expression": value.strip()})
 
 
 def _processing(ctx: Ctx, obj: dict[str, Any], base: Path, key: str, entries: list[Path]) -> Any:
@@ -156,10 +134,8 @@ def _processing(ctx: Ctx, obj: dict[str, Any], base: Path, key: str, entries: li
     if key not in obj:
         return None
     value = obj.pop(key)
-    if isinstance(value, list) and value and all(expression(p) for p in value):
-        out: Any = [expression(p) for p in value]
-    else:
-        out = expression(value)
+    out = ([expression(p) for p in value] if isinstance(value, list) and value and all(map(expression, value)) else
+           expression(value))
     if out is None:
         ctx.dropped(base + (key,), "not a function name")
     else:
@@ -170,8 +146,7 @@ def _processing(ctx: Ctx, obj: dict[str, Any], base: Path, key: str, entries: li
 
 def class_name(label: str, value: int) -> str:
     """A classification ``name`` (``^[0-9A-Za-z-_]+$``) from a free label."""
-    name = re.sub(r"[^0-9A-Za-z_-]+", "_", label.strip()).strip("_")
-    return name or f"class_{value}"
+    return re.sub(r"[^0-9A-Za-z_-]+", "_", label.strip()).strip("_") or f"class_{value}"
 
 
 def _class_value(key: Any) -> int | None:
@@ -190,28 +165,22 @@ def repair_assets_list(ctx: Ctx) -> None:
     if not isinstance(assets, list):
         return
     new: dict[str, Any] = {}
-    plan: list[tuple[Path, str | None, str]] = []  # (source, its key in the object or None, reason)
+    ctx.put(("assets",), new)  # the ledger follows each element below, in order
     why = "assets must be an object keyed by asset name, not a list"
     for i, element in enumerate(assets):
         here = ("assets", str(i))
-        if isinstance(element, dict) and element and "href" not in element and all(
-                isinstance(v, dict) for v in element.values()):
+        if isinstance(element, dict) and "href" in element:
+            key = _free_key(new, str(element.get("name") or element.get("title") or f"asset-{i + 1}"))
+            new[key] = element
+            ctx.repaired([here], [("assets", key)], f"{why}; an unnamed asset was keyed {key!r}")
+        elif isinstance(element, dict) and element and all(isinstance(v, dict) for v in element.values()):
             for k, asset in element.items():
                 key = _free_key(new, k)
                 new[key] = asset
-                plan.append((here + (k,), key, why if key == k else f"{why}; key {k!r} was taken, renamed {key!r}"))
-        elif isinstance(element, dict) and "href" in element:
-            key = _free_key(new, str(element.get("name") or element.get("title") or f"asset-{i + 1}"))
-            new[key] = element
-            plan.append((here, key, f"{why}; an unnamed asset was keyed {key!r}"))
+                ctx.repaired([here + (k,)], [("assets", key)],
+                             why if key == k else f"{why}; key {k!r} was taken, renamed {key!r}")
         else:
-            plan.append((here, None, "element of the assets list is not an asset"))
-    ctx.put(("assets",), new)
-    for src, key, reason in plan:
-        if key is None:
-            ctx.dropped(src, reason)
-        else:
-            ctx.repaired([src], [("assets", key)], reason)
+            ctx.dropped(here, "element of the assets list is not an asset")
     if not assets:
         ctx.repaired([("assets",)], [("assets",)], "empty assets list became an empty object")
 
@@ -221,9 +190,7 @@ def repair_asset_roles(ctx: Ctx) -> None:
     """An asset `role` (singular, string or list) joins the STAC `roles` list (the rules after it rename a `role`
     with no `roles` to join; the rule before wraps a `roles` string in a list)."""
     assets = ctx.get(("assets",))
-    for key, asset in assets.items() if isinstance(assets, dict) else ():
-        if not isinstance(asset, dict):
-            continue
+    for key, asset in [(k, a) for k, a in (assets.items() if isinstance(assets, dict) else ()) if isinstance(a, dict)]:
         here = ("assets", key)
         roles = asset.get("roles")
         if "roles" in asset and not isinstance(roles, list):
@@ -244,25 +211,15 @@ def repair_asset_roles(ctx: Ctx) -> None:
             ctx.dropped(here + ("role",), "empty role list")
 
 
-def _rings(geometry: Any) -> Iterable[tuple[Path, list[Any]]]:
-    """The rings of a Polygon or a MultiPolygon, with their paths."""
-    kind, coords = (geometry.get("type"), geometry.get("coordinates")) if isinstance(geometry, dict) else (None, None)
-    if kind == "Polygon":
-        polygons = [((), coords)]
-    elif kind == "MultiPolygon":
-        polygons = [((str(i),), polygon) for i, polygon in enumerate(_list(coords))]
-    else:
-        return
-    for at, polygon in polygons:
-        for j, ring in enumerate(_list(polygon)):
-            if isinstance(ring, list):
-                yield ("geometry", "coordinates") + at + (str(j),), ring
-
-
 @transform("dlm.repair_polygon_rings", reads=("geometry.coordinates",), writes=("geometry.coordinates",))
 def repair_polygon_rings(ctx: Ctx) -> None:
     """An unclosed polygon ring is closed by repeating its first position at the end."""
-    for path, ring in _rings(ctx.get(("geometry",))):
+    geometry = ctx.get(("geometry",))
+    kind, coords = (geometry.get("type"), geometry.get("coordinates")) if isinstance(geometry, dict) else (None, None)
+    polygons = ([((), coords)] if kind == "Polygon" else  # the polygons of a Polygon or MultiPolygon, with their paths
+                [((str(i),), polygon) for i, polygon in enumerate(_list(coords))] if kind == "MultiPolygon" else [])
+    for path, ring in [(("geometry", "coordinates") + at + (str(j),), ring) for at, polygon in polygons
+                       for j, ring in enumerate(_list(polygon)) if isinstance(ring, list)]:
         if len(ring) >= 3 and ring[0] != ring[-1]:
             ring.append(copy.deepcopy(ring[0]))
             ctx.repaired([path + ("0",)], [path + ("0",), path + (str(len(ring) - 1),)],
@@ -289,21 +246,17 @@ def repair_provider_roles(ctx: Ctx) -> None:
         new: list[Any] = []
         ctx.put(path, new)
         for j, role in enumerate(roles):
-            target = role if role in PROVIDER_ROLES else None
-            if target is None and isinstance(role, str):
-                found = sorted((role.lower().find(w), w) for w in words if w in role.lower())
-                target = words[found[0][1]] if found else None
+            lower = role.lower() if isinstance(role, str) else ""
+            found = sorted((lower.find(w), w) for w in words if w in lower)
+            target = role if role in PROVIDER_ROLES else words[found[0][1]] if found else None
             if target is None:
                 ctx.account(parking + (str(j),), [], "dropped", f"provider role {role!r} is not a STAC role")
                 continue
-            if target not in new:
-                new.append(target)
-            dst = [path + (str(new.index(target)),)]
-            if target == role:
-                ctx.account(parking + (str(j),), dst, "kept" if new.index(target) == j else "moved")
-            else:
-                ctx.account(parking + (str(j),), dst, "lossy",
-                            f"provider role {role!r} is not a STAC role; repaired to {target!r}")
+            new += [] if target in new else [target]
+            at = new.index(target)
+            status, why = ("kept" if at == j else "moved", None) if target == role else (
+                "lossy", f"provider role {role!r} is not a STAC role; repaired to {target!r}")
+            ctx.account(parking + (str(j),), [path + (str(at),)], status, why)
 
 
 @transform("dlm.repair_eo_bands",
@@ -318,9 +271,7 @@ def repair_eo_bands(ctx: Ctx) -> None:
     for host in [P] + [("assets", k) for k, a in assets.items() if isinstance(a, dict)]:
         for key, prefix in (("eo:bands", ""), ("bands", "eo:")):  # STAC 1.0 eo:bands, STAC 1.1 bands
             cn, cw, fw = prefix + "common_name", prefix + "center_wavelength", prefix + "full_width_half_max"
-            for i, band in enumerate(_list(ctx.get(host + (key,)))):
-                if not isinstance(band, dict):
-                    continue
+            for i, band in [(i, b) for i, b in enumerate(_list(ctx.get(host + (key,)))) if isinstance(b, dict)]:
                 here = host + (key, str(i))
                 common = band.get(cn)
                 if isinstance(common, str) and common not in EO_COMMON_NAMES:
@@ -349,14 +300,11 @@ def drop_nulls(ctx: Ctx) -> None:
 
     An object or list that held nothing but nulls is dropped with them (`dont_care_index: [null]` is as unset
     as `null`): left behind empty, it would be a value no source field accounts for."""
-    props = _props(ctx)
-    if props is None:
-        return
+    props = ctx.get(P)  # an object: the mapping's `when`
     why = "null in the source (field not set)"
     for key in [k for k in props if k.startswith("dlm:")]:
         top = P + (key,)
-        found = [p for p, v in leaves(props[key], top) if v is None and p[-1] != "pretrained"]
-        for path in reversed(found):
+        for path in reversed([p for p, v in leaves(props[key], top) if v is None and p[-1] != "pretrained"]):
             ctx.remove(path, why)
             parent = path[:-1]
             while len(parent) > len(top) and ctx.get(parent) in ({}, []):
@@ -368,31 +316,23 @@ def drop_nulls(ctx: Ctx) -> None:
            writes=("properties.processing:level", "stac_extensions"))
 def process_level(ctx: Ctx) -> None:
     """dlm:data.process_level becomes processing:level (it describes the data the model expects, so it wins)."""
-    props = _props(ctx)
-    data = props.get("dlm:data") if props else None
-    if not isinstance(data, dict) or "process_level" not in data:
-        return
+    props = ctx.get(P)
+    data = props["dlm:data"]  # holds process_level: the mapping's `when`
     src, dst = P + ("dlm:data", "process_level"), P + ("processing:level",)
     value = data["process_level"]
-    if "processing:level" in props:
-        if props["processing:level"] == value:
-            data.pop("process_level")
-            ctx.moved(src, dst, "same value as the item's processing:level")
-            return
+    same = props.get("processing:level", ...) == value
+    if "processing:level" in props and not same:
         ctx.remove(dst, f"replaced by dlm:data.process_level {value!r}, the level of the data the model expects")
-    ctx.move(src, dst)
-    _add_extension(ctx, PROCESSING)
+    ctx.move(src, dst, "same value as the item's processing:level" if same else None)
+    if not same:
+        _add_extension(ctx, PROCESSING)
 
 
 @transform("dlm.item_examples", reads=("properties.dlm:data.item_examples",), writes=("links",))
 def item_examples(ctx: Ctx) -> None:
     """dlm:data.item_examples become rel=related links (their "compatible example data" meaning is lost)."""
-    props = _props(ctx)
-    data = props.get("dlm:data") if props else None
-    examples = data.get("item_examples") if isinstance(data, dict) else None
-    links = ctx.get(("links",))
-    if not isinstance(examples, list) or not examples or not isinstance(links, list):  # the mapping makes links
-        return
+    data = ctx.get(P)["dlm:data"]
+    examples, links = data["item_examples"], ctx.get(("links",))  # lists, examples non-empty: the mapping's `when`
     base = P + ("dlm:data", "item_examples")
     kept: list[Any] = []
     for i, ex in enumerate(examples):
@@ -401,17 +341,15 @@ def item_examples(ctx: Ctx) -> None:
         if not isinstance(url, str):
             kept.append(ex)
             continue
-        link = {"rel": "related", "href": url}
-        dst = ("links", str(len(links)))
+        link, dst = {"rel": "related", "href": url}, ("links", str(len(links)))
         ctx.account(here + ("url",), [dst], "lossy", "example item became a rel=related link (the 'compatible "
                     "example data' meaning has no link relation)")
         if isinstance(ex.get("title"), str):
             link["title"] = ex["title"]
             ctx.account(here + ("title",), [dst + ("title",)], "moved")
         links.append(link)
-        for other in ex:
-            if other not in ("url", "title"):
-                ctx.dropped(here + (other,), f"item_examples field {other!r} has no link counterpart")
+        for other in [k for k in ex if k not in ("url", "title")]:
+            ctx.dropped(here + (other,), f"item_examples field {other!r} has no link counterpart")
         if url.lower().endswith(".json"):
             link["type"] = "application/geo+json"
             ctx.created(dst + ("type",), "invented", "a .json example is assumed to be a STAC Item")
@@ -423,13 +361,6 @@ def item_examples(ctx: Ctx) -> None:
 # -- inputs ---------------------------------------------------------------------------------------------------
 _TENSOR_ORDER = ("batch", "time", "channels", "channel", "dim", "bands", "height", "width")
 _CHANNEL_KEYS = ("channels", "channel", "dim", "bands")
-
-
-def _dim_name(key: str, named_bands: bool) -> str:
-    if key in _CHANNEL_KEYS:
-        return "bands" if named_bands else "channel"
-    name = re.sub(r"[^a-z_-]", "", key.lower())
-    return name or "dim"
 
 
 def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Path, dsts: list[Path]) -> list[str]:
@@ -446,10 +377,8 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
 
     if isinstance(inp.get("band_names"), list):  # current dlm
         for j, name in enumerate(inp.pop("band_names")):
-            if isinstance(name, str):
-                add(base + ("band_names", str(j)), name)
-            else:
-                ctx.dropped(base + ("band_names", str(j)), "band name is not a string")
+            src = base + ("band_names", str(j))
+            add(src, name) if isinstance(name, str) else ctx.dropped(src, "band name is not a string")
         return names
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
     eo = [b for b in _list(props.get("eo:bands")) if isinstance(b, dict)]
@@ -465,13 +394,9 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
             ctx.account(ubase + (str(j), "index"), targets, "lossy",
                         "the band's index in the source file has no MLM field")
     if useful and isinstance(selected, list):
-        def positions(bands: list[Any]) -> str:
-            return str([bands[i] if 0 <= i < len(bands) else "out of range" for i in sel])
-
-        readings = [f"useful_bands names {names}"]
-        if eo:
-            readings.append("positions in eo:bands " + positions([b.get("name") for b in eo]))
-        readings.append("positions in useful_bands " + positions(names))
+        readings = [f"useful_bands names {names}"] + [  # the eo:bands reading only if there are eo:bands
+            f"positions in {where} {[bands[i] if 0 <= i < len(bands) else 'out of range' for i in sel]}"
+            for where, bands in (("eo:bands", [b.get("name") for b in eo]), ("useful_bands", names)) if bands]
         reason = (f"selected_bands {selected} is ambiguous ({'; '.join(readings)}); the explicit useful_bands "
                   "names were used")
         if len(sel) != len(names):
@@ -499,83 +424,69 @@ def _list(value: Any) -> list[Any]:
 
 
 def _as_list(value: Any) -> list[Any] | None:
-    if _number(value):
-        return [value]
-    if isinstance(value, list) and value and all(_number(v) for v in value):
-        return value
-    return None
+    if isinstance(value, list):
+        return value if value and all(map(_number, value)) else None
+    return [value] if _number(value) else None
 
 
 def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path]
                    ) -> list[dict[str, Any]] | None:
     """value_scaling from scaling_factor and mean/std: z-score mean/s, std/s; s alone -> scale 1/s."""
-    skey = _first_key(inp, "scaling_factor")
-    mkey = _first_key(inp, "normalization:mean", "mean")
-    dkey = _first_key(inp, "normalization:std", "std")
+    skey, mkey, dkey = (_first_key(inp, *keys) for keys in (("scaling_factor",), ("normalization:mean", "mean"),
+                                                             ("normalization:std", "std")))
     if not (skey or mkey or dkey):
         return None
     s = _as_list(inp.get(skey)) if skey else [1]
-    mean = _as_list(inp.get(mkey)) if mkey else None
-    std = _as_list(inp.get(dkey)) if dkey else None
+    mean, std = _as_list(inp.get(mkey)), _as_list(inp.get(dkey))  # inp.get(None) is None
     present = [k for k in (skey, mkey, dkey) if k]
 
     def fail(why: str) -> None:
         for k in present:
-            ctx.dropped(base + (k,), why)
-        _pop_all(inp, present)
+            ctx.remove(base + (k,), why)
 
     if s is None or any(v <= 0 for v in s):
-        fail(f"scaling_factor {inp.get(skey)!r} is not a positive number (or list of them); no value_scaling")
-        return None
+        return fail(f"scaling_factor {inp.get(skey)!r} is not a positive number (or list of them); no value_scaling")
     if (mkey is None) != (dkey is None) or (mkey and (mean is None or std is None)):
-        fail("mean and std must both be numbers or lists of numbers; no value_scaling written")
-        return None
+        return fail("mean and std must both be numbers or lists of numbers; no value_scaling written")
     identity: list[str] = []  # mean 0 and std 1: nothing to fold, only scaling_factor applies
     if mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std):
         if skey is None:
-            fail("mean 0 and std 1 leave the data unchanged: no value_scaling needed")
-            return None
+            return fail("mean 0 and std 1 leave the data unchanged: no value_scaling needed")
         identity = [mkey, dkey]
         mean = std = None
     lengths = {len(s)} if mean is None else {len(s), len(mean), len(std)} - {1}
     if len(lengths) > 1 or (nbands and lengths and next(iter(lengths)) not in (1, nbands)):
-        fail(f"normalisation lists of lengths {sorted({len(x) for x in (s, mean or s, std or s)})} do not match "
-             f"each other or the {nbands} bands; no value_scaling written (never padded or truncated)")
-        return None
+        return fail(f"normalisation lists of lengths {sorted({len(x) for x in (s, mean or s, std or s)})} do not "
+                    f"match each other or the {nbands} bands; no value_scaling written (never padded or truncated)")
     if mean is not None and any(d <= 0 for d in std):
-        fail("a std is not positive (division by zero); no value_scaling written")
-        return None
+        return fail("a std is not positive (division by zero); no value_scaling written")
     n = max(lengths) if lengths else 1
-
-    def pick(values: list[Any], i: int) -> Any:
-        return values[0] if len(values) == 1 else values[i]
-
-    out = [{"type": "scale", "value": 1 / pick(s, i)} if mean is None else
-           {"type": "z-score", "mean": pick(mean, i) / pick(s, i), "stddev": pick(std, i) / pick(s, i)}
+    # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's
+    out = [{"type": "scale", "value": 1 / s[i % len(s)]} if mean is None else
+           {"type": "z-score", "mean": mean[i % len(mean)] / s[i % len(s)], "stddev": std[i % len(std)] / s[i % len(s)]}
            for i in range(n)]
     for k in identity:
         ctx.account(base + (k,), dsts, "transformed", "mean 0 and std 1 leave the data unchanged; only "
                     "scaling_factor is applied")
 
-    def fold(key: str, values: list[Any], fields: tuple[tuple[str, ...], ...], status: str, why: str | None
-             ) -> None:
+    def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
         """Each value of ``key`` (one value: all of them) to ``fields`` of the value_scaling objects it makes."""
-        if isinstance(inp[key], list) and len(values) > 1:
-            parts = [(base + (key, str(i)), [i]) for i in range(n)]
-        else:
-            parts = [(base + (key,) + (("0",) if isinstance(inp[key], list) else ()), list(range(n)))]
+        value = inp[key]  # a number, or a list of 1 or n numbers
+        parts = ([(base + (key, str(i)), [i]) for i in range(n)] if isinstance(value, list) and len(value) > 1 else
+                 [(base + (key,) + (("0",) if isinstance(value, list) else ()), range(n))])
         for src, items in parts:
             ctx.account(src, [d + (str(i),) + f for d in dsts for i in items for f in fields], status, why)
 
     if skey:
-        fold(skey, s, ((),), "transformed", "scale by 1/scaling_factor (MLM scale divides)" if mean is None else
+        fold(skey, ((),), "transformed", "scale by 1/scaling_factor (MLM scale divides)" if mean is None else
              "scaling_factor folded into the z-score: mean/scaling_factor, std/scaling_factor")
     if mean is not None:
-        fold(mkey, mean, (("mean",),) if skey else (("mean",), ("type",)), "transformed",
+        fold(mkey, (("mean",),) if skey else (("mean",), ("type",)), "transformed",
              "folded with scaling_factor: mean_i / scaling_factor" if skey else "mean and std became a z-score")
-        fold(dkey, std, (("stddev",),), "transformed" if skey else "moved",
+        fold(dkey, (("stddev",),), "transformed" if skey else "moved",
              "folded with scaling_factor: std_i / scaling_factor" if skey else None)
-    _pop_all(inp, present)
+    for k in present:
+        inp.pop(k)
     return out
 
 
@@ -585,9 +496,7 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
            writes=("properties.mlm:input",))
 def inputs(ctx: Ctx) -> None:
     """dlm:inputs / dlm:input become mlm:input (input_tensors, bands, normalisation folded into value_scaling)."""
-    props = _props(ctx)
-    if props is None:
-        return
+    props = ctx.get(P)  # an object: the mapping's `when`
     key = _first_key(props, "dlm:inputs", "dlm:input")
     items = _objects(props.get(key), P + (key,)) if key else []
     if not items:  # nothing usable: dlm.leftovers drops it (and the mapping invents a placeholder input)
@@ -598,30 +507,30 @@ def inputs(ctx: Ctx) -> None:
     mapped = _numpy_type(data.get(dtype_key)) if dtype_key else None
     for base, inp in items:
         tensors = [(p, t) for p, t in _objects(inp.get("input_tensors"), base + ("input_tensors",)) if t]
-        count = max(len(tensors), 1)
-        entries = [P + ("mlm:input", str(len(out) + k)) for k in range(count)]
+        many = len(tensors) > 1
+        entries = [P + ("mlm:input", str(len(out) + k)) for k in range(max(len(tensors), 1))]
         name = inp.get("name") if isinstance(inp.get("name"), str) and inp.get("name") else None
         names = _input_bands(ctx, props, inp, base, [e + ("bands",) for e in entries])
         scaling = _value_scaling(ctx, inp, base, len(names), [e + ("value_scaling",) for e in entries])
         pre_out = _processing(ctx, inp, base, "pre_processing_function", entries)
         for k, epath in enumerate(entries):
-            entry: dict[str, Any] = {"name": f"{name or 'input'}_{k}" if count > 1 else name or "input",
+            entry: dict[str, Any] = {"name": f"{name or 'input'}_{k}" if many else name or "input",
                                      "bands": list(names), "input": {"shape": [], "dim_order": []}}
             out.append(entry)
             struct = entry["input"]
             if name and k == 0:  # one name for every entry made from this input
-                ctx.account(base + ("name",), [e + ("name",) for e in entries], "moved" if count == 1 else
-                            "transformed", None if count == 1 else "one input per tensor, numbered")
+                ctx.account(base + ("name",), [e + ("name",) for e in entries], "transformed" if many else "moved",
+                            "one input per tensor, numbered" if many else None)
             elif not name:
                 ctx.invent(epath + ("name",), entry["name"], "the dlm input has no name")
             if not names:
                 ctx.invent(epath + ("bands",), [], "no bands referenced by the dlm input")
             if tensors:
                 tbase, tensor = tensors[k]
-                keys = [d for d in _TENSOR_ORDER if d in tensor] + [d for d in tensor if d not in _TENSOR_ORDER]
-                for d in keys:
+                for d in [d for d in _TENSOR_ORDER if d in tensor] + [d for d in tensor if d not in _TENSOR_ORDER]:
                     size = tensor[d]
-                    dim = _dim_name(d, bool(names))
+                    dim = (("bands" if names else "channel") if d in _CHANNEL_KEYS else
+                           re.sub(r"[^a-z_-]", "", d.lower()) or "dim")
                     if dim in struct["dim_order"]:
                         ctx.dropped(tbase + (d,), f"second {dim!r} dimension")
                         continue
@@ -629,11 +538,10 @@ def inputs(ctx: Ctx) -> None:
                     ok = isinstance(size, int) and not isinstance(size, bool) and size >= -1
                     struct["shape"].append(size if ok else -1)
                     struct["dim_order"].append(dim)
-                    why = f"input_tensors.{d} became dimension {idx} named {dim!r}"
-                    if d in _CHANNEL_KEYS and names and ok and size != len(names):
-                        why += f" (note: {size} channels but {len(names)} bands)"
-                    if not ok:
-                        why = f"input_tensors.{d} {size!r} is not a size; -1 (variable) written"
+                    why = (f"input_tensors.{d} {size!r} is not a size; -1 (variable) written" if not ok else
+                           f"input_tensors.{d} became dimension {idx} named {dim!r}" + (
+                               f" (note: {size} channels but {len(names)} bands)"
+                               if d in _CHANNEL_KEYS and names and size != len(names) else ""))
                     ctx.account(tbase + (d,), [epath + ("input", f, str(idx)) for f in ("shape", "dim_order")],
                                 "transformed" if ok else "lossy", why)
             else:
@@ -645,10 +553,8 @@ def inputs(ctx: Ctx) -> None:
             ctx.invent(epath + ("input", "data_type"), mapped[0] if typed else "float32", (
                 f"the model's tensor type is taken to be the source data type {data[dtype_key]!r} (no scaling is "
                 "applied)") if typed else "no source; float32 assumed" + (" (scaling is applied)" if scaling else ""))
-            if scaling is not None:
-                entry["value_scaling"] = copy.deepcopy(scaling)
-            if pre_out is not None:
-                entry["pre_processing_function"] = copy.deepcopy(pre_out)
+            entry.update((f, copy.deepcopy(v)) for f, v in (("value_scaling", scaling),
+                         ("pre_processing_function", pre_out)) if v is not None)
         if "input_tensors" in inp and not tensors:
             ctx.dropped(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
         inp.pop("input_tensors", None)
@@ -667,13 +573,6 @@ def _numpy_type(value: Any) -> tuple[str, str | None] | None:
     return None if entry is None else _entry(entry)
 
 
-def _task(value: Any) -> tuple[str | None, str | None]:
-    """(MLM task, lossy reason) for a dlm task name: the ml-model task names and the dlm-only ones."""
-    if not isinstance(value, str):
-        return None, None
-    return _entry({**table("tasks"), **table("dlm_tasks")}.get(re.sub(r"[\s_]+", "-", value.strip().lower())))
-
-
 # -- outputs --------------------------------------------------------------------------------------------------
 def _classes(mapping: Any, base: Path) -> tuple[list[tuple[int, str, list[tuple[Path, str]]]], list[Path], str | None]:
     """(value, label, [(source leaf, role)]) per class; unusable leaves; lossy note. Role: 'all', 'value', 'label'."""
@@ -688,8 +587,7 @@ def _classes(mapping: Any, base: Path) -> tuple[list[tuple[int, str, list[tuple[
     for i, el in enumerate(_list(mapping)):
         here = base + (str(i),)
         if isinstance(el, dict) and ("index" in el or "class_name" in el):
-            srcs = [(here + ("index",), "value")] if "index" in el else []
-            srcs += [(here + ("class_name",), "label")] if "class_name" in el else []
+            srcs = [(here + (k,), role) for k, role in (("index", "value"), ("class_name", "label")) if k in el]
             bad.extend(here + (other,) for other in el if other not in ("index", "class_name"))
             found.append((_class_value(el.get("index")), el.get("class_name"), srcs))
         elif isinstance(el, dict) and el:
@@ -698,13 +596,12 @@ def _classes(mapping: Any, base: Path) -> tuple[list[tuple[int, str, list[tuple[
             found.append((None, el, [(here, "all")]))
         else:
             bad.append(here)
-    note = "a class key is not an integer; the class value is its position" if any(
-        v is None for v, _, _ in found) else None
+    note = ("a class key is not an integer; the class value is its position" if any(v is None for v, _, _ in found) else
+            "a class has no name; described as 'class <value>'" if any(not isinstance(x, str) for _, x, _ in found) else
+            None)
     out = []
     for i, (v, label, srcs) in enumerate(found):
         value = i if v is None else v
-        if not isinstance(label, str):
-            note = note or "a class has no name; described as 'class <value>'"
         if v is None or not isinstance(label, str):  # the remaining source stands for the whole class
             srcs = [(p, "all") for p, _ in srcs]
         out.append((value, label if isinstance(label, str) else f"class {value}", srcs))
@@ -730,30 +627,26 @@ def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[lis
            writes=("properties.mlm:tasks", "properties.mlm:output", "properties.mlm:hyperparameters"))
 def outputs(ctx: Ctx) -> None:
     """dlm:outputs / dlm:output become mlm:tasks and mlm:output (result shape, classes, hyperparameters)."""
-    props = _props(ctx)
-    if props is None:
-        return
+    props = ctx.get(P)  # an object: the mapping's `when`
     key = _first_key(props, "dlm:outputs", "dlm:output")
     items = _objects(props.get(key), P + (key,)) if key else []
     if not items:  # the mapping invents a placeholder output
         return
     out = _replace_unless(ctx, P + ("mlm:output",), list, "not a list; replaced by the dlm output")
-    tasks_path = P + ("mlm:tasks",)
-    new_tasks = not isinstance(props.get("mlm:tasks"), list)
+    tasks_path, new_tasks = P + ("mlm:tasks",), not isinstance(props.get("mlm:tasks"), list)
     item_tasks = _replace_unless(ctx, tasks_path, list, "not a list; replaced by the dlm task")
     for base, o in items:
         epath = P + ("mlm:output", str(len(out)))
-        task, lossy = _task(o.get("task"))
-        if "task" in o:
-            raw = o.pop("task")
-            if task:
-                if task not in item_tasks:
-                    item_tasks.append(task)
-                where = [epath + ("tasks", "0"), tasks_path + (str(item_tasks.index(task)),)]
-                ctx.account(base + ("task",), where, "lossy" if lossy else "transformed",
-                            lossy or f"task {raw!r} is the MLM task {task!r}")
-            else:
-                ctx.dropped(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
+        raw = o.get("task")  # a task only if o has one: an ml-model task name or a dlm-only one
+        task, lossy = _entry({**table("tasks"), **table("dlm_tasks")}.get(
+            re.sub(r"[\s_]+", "-", raw.strip().lower()) if isinstance(raw, str) else None))
+        if task:
+            o.pop("task")
+            item_tasks += [] if task in item_tasks else [task]
+            ctx.account(base + ("task",), [epath + ("tasks", "0"), tasks_path + (str(item_tasks.index(task)),)],
+                        "lossy" if lossy else "transformed", lossy or f"task {raw!r} is the MLM task {task!r}")
+        elif "task" in o:
+            ctx.remove(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
         entry: dict[str, Any] = {"name": task or "output", "tasks": [task] if task else []}
         out.append(entry)
         ctx.invent(epath + ("name",), entry["name"], "dlm names no output; named after the task" if task else
@@ -768,8 +661,7 @@ def outputs(ctx: Ctx) -> None:
             for j, (v, label, srcs) in enumerate(classes):
                 # classification v1.1.0 defines value, name, description (no title): the label, which the
                 # cleaned name may not spell exactly, lives on whole in the description
-                cls: dict[str, Any] = {"value": v, "name": class_name(label, v), "description": label}
-                classes_out.append(cls)
+                classes_out.append({"value": v, "name": class_name(label, v), "description": label})
                 cpath = epath + ("classification:classes", str(j))
                 by_role = {  # (destinations, status, reason) of a source leaf by what it gives the class
                     "value": ([cpath + ("value",)], "moved", None),
@@ -793,35 +685,29 @@ def outputs(ctx: Ctx) -> None:
                 ctx.account(base + ("number_of_classes",), [epath + ("classification:classes",)], "lossy",
                             "no class names: classes class_0..class_{n-1} synthesised from number_of_classes")
             else:
-                why = "implied by the class list and the class dimension of the result"
-                if n_ok and classes_out and nclasses != len(classes_out):
-                    why += f" (note: {nclasses} classes declared, {len(classes_out)} listed; all listed kept)"
-                ctx.dropped(base + ("number_of_classes",), why)
+                ctx.dropped(base + ("number_of_classes",), "implied by the class list and the class dimension of the "
+                            "result" + (f" (note: {nclasses} classes declared, {len(classes_out)} listed; all listed "
+                                        "kept)" if n_ok and classes_out and nclasses != len(classes_out) else ""))
         # result
         fls = o.get("final_layer_size")
-        if isinstance(fls, list) and fls and all(isinstance(x, int) and not isinstance(x, bool) for x in fls):
-            dims, why = _result_dims(fls, task, len(classes_out))
-            entry["result"] = {"shape": list(fls), "dim_order": dims, "data_type": "float32"}
-            ctx.account(base + ("final_layer_size",), [epath + ("result", "shape")], "moved")
-            ctx.invent(epath + ("result", "dim_order"), dims, f"no source; {why}")
+        sizes = isinstance(fls, list) and fls and all(isinstance(x, int) and not isinstance(x, bool) for x in fls)
+        if "final_layer_size" in o and not sizes:
+            ctx.remove(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
+        dims, why = _result_dims(fls, task, len(classes_out)) if sizes else (["batch"], "")
+        entry["result"] = {"shape": fls if sizes else [-1], "dim_order": dims, "data_type": "float32"}
+        if sizes:
+            ctx.move(base + ("final_layer_size",), epath + ("result", "shape"))
         else:
-            if "final_layer_size" in o:
-                ctx.dropped(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
-            entry["result"] = {"shape": [-1], "dim_order": ["batch"], "data_type": "float32"}
             ctx.invent(epath + ("result", "shape"), [-1], "no final_layer_size; size unknown")
-            ctx.invent(epath + ("result", "dim_order"), ["batch"], "no final_layer_size")
+        ctx.invent(epath + ("result", "dim_order"), dims, f"no source; {why}" if sizes else "no final_layer_size")
         ctx.invent(epath + ("result", "data_type"), "float32", "no source; float32 assumed (logits/scores)")
-        o.pop("final_layer_size", None)
-        if classes_out:
-            entry["classification:classes"] = classes_out
         post = _processing(ctx, o, base, "post_processing_function", [epath])
-        if post is not None:
-            entry["post_processing_function"] = post
+        entry.update((f, v) for f, v in (("classification:classes", classes_out), ("post_processing_function", post))
+                     if v)  # _processing gives None or a non-empty value
         if "dont_care_index" in o:
             hyper = _replace_unless(ctx, P + ("mlm:hyperparameters",), dict, "not an object; replaced")
             if "dont_care_index" in hyper:
-                o.pop("dont_care_index")
-                ctx.dropped(base + ("dont_care_index",), "mlm:hyperparameters.dont_care_index already set")
+                ctx.remove(base + ("dont_care_index",), "mlm:hyperparameters.dont_care_index already set")
             else:
                 ctx.move(base + ("dont_care_index",), P + ("mlm:hyperparameters", "dont_care_index"),
                          "MLM has no dont-care field; kept as a hyperparameter")
@@ -837,16 +723,11 @@ def outputs(ctx: Ctx) -> None:
                    "properties.mlm:pretrained_source"))
 def architecture(ctx: Ctx) -> None:
     """dlm:architecture sizes in MB become bytes (mlm:memory_size, file:size); pretrained becomes mlm:pretrained*."""
-    props = _props(ctx)
-    arch = props.get("dlm:architecture") if props else None
-    if not isinstance(arch, dict):
-        return
+    props = ctx.get(P)
+    arch = props["dlm:architecture"]  # an object: the mapping's `when`
     base = P + ("dlm:architecture",)
-    for key, why in _SIZES.items():
-        if key not in arch:
-            continue
-        mb = arch.pop(key)
-        on_disk = key == "on_disk_size_mb"
+    for key, why in [(k, why) for k, why in _SIZES.items() if k in arch]:
+        mb, on_disk = arch.pop(key), key == "on_disk_size_mb"
         dsts = ([("assets", m, "file:size") for m in model_assets(ctx.doc)] if on_disk else
                 [] if "mlm:memory_size" in props else [P + ("mlm:memory_size",)])
         if not _number(mb) or mb < 0:
@@ -877,10 +758,6 @@ def architecture(ctx: Ctx) -> None:
 
 
 # -- runtime ----------------------------------------------------------------------------------------------------
-def _forge(url: str) -> bool:
-    return any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
-
-
 @transform("dlm.runtime",
            reads=("properties.dlm:runtime",),
            writes=("properties.mlm:framework_version", "properties.mlm:accelerator",
@@ -888,10 +765,8 @@ def _forge(url: str) -> bool:
                    "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*"))
 def runtime(ctx: Ctx) -> None:
     """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets."""
-    props = _props(ctx)
-    rt = props.get("dlm:runtime") if props else None
-    if not isinstance(rt, dict):
-        return
+    props = ctx.get(P)
+    rt = props["dlm:runtime"]  # an object: the mapping's `when`
     base = P + ("dlm:runtime",)
     _framework_version(ctx, props, rt, base)
     assets = _assets(ctx)
@@ -930,10 +805,8 @@ def _framework_version(ctx: Ctx, props: dict[str, Any], rt: dict[str, Any], base
             ctx.dropped(base + (k,), f"{value!r} is not a SemVer version (mlm:framework_version needs one)")
         else:
             props["mlm:framework_version"] = version
-            if version == value:
-                ctx.moved(base + (k,), dst)
-            else:
-                ctx.transformed([base + (k,)], [dst], f"{value!r} written as SemVer {version!r}")
+            ctx.account(base + (k,), [dst], "moved" if version == value else "transformed",
+                        None if version == value else f"{value!r} written as SemVer {version!r}")
 
 
 def _source_code(ctx: Ctx, rt: dict[str, Any], base: Path, assets: dict[str, Any]) -> None:
@@ -942,15 +815,14 @@ def _source_code(ctx: Ctx, rt: dict[str, Any], base: Path, assets: dict[str, Any
         for k, why in (("model_handler", "no model_src_url: no source-code asset to carry mlm:entrypoint"),
                        ("model_commit_hash", "no model_src_url the commit could refer to")):
             if k in rt:
-                rt.pop(k)
-                ctx.dropped(base + (k,), why)
+                ctx.remove(base + (k,), why)
         return
     commit = commit.strip() if isinstance(commit, str) else ""
-    pinned = bool(commit) and _forge(url)  # a forge URL can point at the commit itself
-    asset: dict[str, Any] = {"href": f"{url.rstrip('/')}/tree/{commit}" if pinned else url}
-    if commit and not pinned:
-        asset["description"] = f"commit {commit}"
-    asset.update({"type": "text/html", "roles": ["mlm:source_code", "code"]})
+    # a forge URL can point at the commit itself
+    pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
+    asset = {"href": f"{url.rstrip('/')}/tree/{commit}" if pinned else url,
+             **({"description": f"commit {commit}"} if commit and not pinned else {}),
+             "type": "text/html", "roles": ["mlm:source_code", "code"]}
     apath = _new_asset(ctx, assets, "mlm:source_code", asset,
                        type="a source repository URL is assumed to be a web page",
                        roles="source-code asset roles (MLM 1.5 requires 'code' with mlm:entrypoint)")
@@ -973,14 +845,10 @@ def _source_code(ctx: Ctx, rt: dict[str, Any], base: Path, assets: dict[str, Any
 
 def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path, assets: dict[str, Any]) -> None:
     runtime_block = docker.get("docker_runtime") if isinstance(docker.get("docker_runtime"), dict) else {}
-
-    def find(key: str, nested: str) -> Path:
-        """Where the string ``key`` is: in the docker object, else ``nested`` in its docker_runtime block."""
-        if not isinstance(docker.get(key), str) and isinstance(runtime_block.get(nested), str):
-            return base + ("docker_runtime", nested)
-        return base + (key,)
-
-    image_src, dockerfile_src = find("image_name", "docker_image"), find("docker_file", "docker_file")
+    # where each string is: in the docker object, else docker_image / docker_file in its docker_runtime block
+    image_src, dockerfile_src = (base + ("docker_runtime", nested) if not isinstance(docker.get(key), str) and
+                                 isinstance(runtime_block.get(nested), str) else base + (key,)
+                                 for key, nested in (("image_name", "docker_image"), ("docker_file", "docker_file")))
     image, dockerfile = ctx.get(image_src), ctx.get(dockerfile_src)
     text_host: Path | None = None
     if isinstance(image, str) and image.strip():
@@ -997,14 +865,11 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
         else:
             ctx.moved(image_src, apath + ("href",), "the docker image became the mlm:container asset")
             if "tag" in docker:
-                docker.pop("tag")
-                ctx.dropped(base + ("tag",), "image_name already carries a tag" if isinstance(tag, str) else
-                            "not a tag")
+                ctx.remove(base + ("tag",), "image_name already carries a tag" if isinstance(tag, str) else "not a tag")
         text_host = apath
         ctx.get(image_src[:-1]).pop(image_src[-1])
     elif "tag" in docker:
-        docker.pop("tag")
-        ctx.dropped(base + ("tag",), "a tag without an image name")
+        ctx.remove(base + ("tag",), "a tag without an image name")
     if isinstance(dockerfile, str) and dockerfile.strip():
         apath = _new_asset(ctx, assets, "dockerfile", {"href": dockerfile, "type": "text/plain", "roles": [
             "runtime", "code"]}, type="a Dockerfile is plain text", roles="the Dockerfile describes the runtime")
@@ -1014,10 +879,8 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
         docker.pop("docker_runtime")
     parts = [(k, docker[k]) for k in ("working_dir", "run") if isinstance(docker.get(k), str)]
     if parts and text_host is not None:
-        asset = ctx.get(text_host)
-        text = "; ".join(f"{k}: {v}" for k, v in parts)
-        old = asset.get("description")
-        asset["description"] = f"{old}; {text}" if isinstance(old, str) else text
+        text, old = "; ".join(f"{k}: {v}" for k, v in parts), ctx.get(text_host).get("description")
+        ctx.get(text_host)["description"] = f"{old}; {text}" if isinstance(old, str) else text
         for k, _ in parts:
             docker.pop(k)
             ctx.lossy([base + (k,)], [text_host + ("description",)],
@@ -1032,13 +895,6 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
 
 
 # -- archive -----------------------------------------------------------------------------------------------------
-def _role_texts(role: Any) -> list[tuple[tuple[str, ...], str]]:
-    """(path below role, text) of an archive member's role: one string or a list of them."""
-    if isinstance(role, str):
-        return [((), role)]
-    return [((str(j),), r) for j, r in enumerate(_list(role)) if isinstance(r, str)]
-
-
 def _is_model_file(name: Any) -> bool:
     return isinstance(name, str) and infer_artifact_type({"href": name})[0] != "unknown"
 
@@ -1051,40 +907,33 @@ def archive(ctx: Ctx) -> None:
     Members with their own href become assets (a model file the mlm:model asset); the other members are listed in
     the archive asset's description, and the model-weight member names the file the artifact type is inferred
     from."""
-    props = _props(ctx)
+    props = ctx.get(P)
     assets = _assets(ctx)
-    if props is None or assets is None:
+    if not isinstance(props, dict) or assets is None:
         return
-    members = props.get("dlm:archive")
-    base = P + ("dlm:archive",)
+    members, base = props.get("dlm:archive"), P + ("dlm:archive",)
     model_hint: str | None = None
     listed: list[tuple[Path, str]] = []
     roles_table = table("archive_roles")
-    for i, m in enumerate(_list(members)):
-        if not isinstance(m, dict):
-            continue
+    for i, m in [(i, m) for i, m in enumerate(_list(members)) if isinstance(m, dict)]:
         here = base + (str(i),)
         name, href = m.get("name"), m.get("href")
-        texts = _role_texts(m.get("role"))
+        role = m.get("role")  # one string or a list of them: (path below role, text) of each
+        texts = [((), role)] if isinstance(role, str) else [((str(j),), r) for j, r in enumerate(_list(role))
+                                                             if isinstance(r, str)]
         known = [roles_table.get(t.strip().lower()) for _, t in texts]
-        is_weight = any(t.strip().lower() == "model weight" for _, t in texts)
-        if model_hint is None and isinstance(name, str) and (is_weight or _is_model_file(name)):
+        if model_hint is None and isinstance(name, str) and (
+                any(t.strip().lower() == "model weight" for _, t in texts) or _is_model_file(name)):
             model_hint = name
         if isinstance(href, str) and href.strip():
-            roles = list(dict.fromkeys(x for r in known for x in r or []))
-            guessed = not roles and _is_model_file(name or href)
-            if guessed:
-                roles = ["mlm:model", "mlm:weights"]
-            asset: dict[str, Any] = {"href": href}
-            if isinstance(name, str):
-                asset["title"] = name
-            asset["roles"] = roles or ["data"]
+            guessed = not any(known) and _is_model_file(name or href)  # no role from the table
+            roles = ["mlm:model", "mlm:weights"] if guessed else list(dict.fromkeys(x for r in known for x in r or []))
             free = [t for (_, t), r in zip(texts, known, strict=True) if r is None]
-            if free:
-                asset["description"] = "; ".join(free)
+            asset = {"href": href, **({"title": name} if isinstance(name, str) else {}), "roles": roles or ["data"],
+                     **({"description": "; ".join(free)} if free else {})}
             invented = {} if any(r is not None for r in known) else {
                 "roles": "roles inferred from the file ending" if guessed else "role assumed: data"}
-            apath = _new_asset(ctx, assets, str(name).rsplit("/", 1)[-1] if isinstance(name, str) and name else
+            apath = _new_asset(ctx, assets, name.rsplit("/", 1)[-1] if isinstance(name, str) and name else
                                f"archive-{i}", asset, **invented)
             ctx.moved(here + ("href",), apath + ("href",), "archive member with its own href became an asset")
             if isinstance(name, str):
@@ -1098,7 +947,8 @@ def archive(ctx: Ctx) -> None:
             if "mlm:model" in asset["roles"]:
                 kind, why = infer_artifact_type(asset)
                 ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
-            _pop_all(m, ("href", "name", "role"))
+            for k in ("href", "name", "role"):
+                m.pop(k, None)
         else:
             label = str(name) if name is not None else f"member {i}"
             roles_text = ", ".join(t for _, t in texts)
@@ -1119,36 +969,15 @@ def archive(ctx: Ctx) -> None:
             ctx.lossy([here], [apath], "MLM cannot list archive members; kept as text in the archive asset's "
                                        "description", whole=True)
             members[int(here[-1])] = {}
-    for key in model_assets(ctx.doc):
-        asset = assets[key]
-        if asset.get("mlm:artifact_type"):
-            continue
-        kind, why = infer_artifact_type(asset)
-        if kind == "unknown" and model_hint:
-            kind2, why2 = infer_artifact_type({"href": model_hint})
-            if kind2 != "unknown":
-                kind, why = kind2, f"{why2} of the archive member {model_hint!r}"
+    hinted, hint_why = infer_artifact_type({"href": model_hint}) if model_hint else ("unknown", None)
+    for key in [k for k in model_assets(ctx.doc) if not assets[k].get("mlm:artifact_type")]:
+        kind, why = infer_artifact_type(assets[key])
+        if kind == "unknown" and hinted != "unknown":
+            kind, why = hinted, f"{hint_why} of the archive member {model_hint!r}"
         ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"required on mlm:model assets; {why}")
 
 
 # -- band definitions ---------------------------------------------------------------------------------------------
-def _input_band_names(props: dict[str, Any]) -> list[tuple[str, Path]]:
-    """Each band name mlm:input references, with where it is first referenced."""
-    found: dict[str, Path] = {}
-    for i, item in enumerate(props.get("mlm:input") or []):
-        for j, b in enumerate((item.get("bands") or []) if isinstance(item, dict) else []):
-            name = b.get("name") if isinstance(b, dict) else b
-            if isinstance(name, str):
-                found.setdefault(name, P + ("mlm:input", str(i), "bands", str(j)))
-    return list(found.items())
-
-
-def _defined(doc: dict[str, Any]) -> set[str]:
-    hosts = [doc.get("properties") or {}] + list((doc.get("assets") or {}).values())
-    return {band["name"] for host in hosts if isinstance(host, dict) for key in ("eo:bands", "raster:bands", "bands")
-            for band in _list(host.get(key)) if isinstance(band, dict) and isinstance(band.get("name"), str)}
-
-
 @transform("dlm.band_definitions",
            reads=("properties.eo:bands", "properties.bands", "properties.dlm:data.data_type",
                   "properties.dlm:data.nodata", "properties.dlm:data.useful_bands[].nodata_value"),
@@ -1159,9 +988,9 @@ def band_definitions(ctx: Ctx) -> None:
 
     Item eo:bands (STAC 1.0) or STAC 1.1 bands are copied to the mlm:model asset; dlm:data data_type/nodata become
     raster:bands there (one per input band); a band referenced but defined nowhere gets a name-only definition."""
-    props = _props(ctx)
+    props = ctx.get(P)
     models = model_assets(ctx.doc)
-    if props is None or not models:
+    if not isinstance(props, dict) or not models:
         return
     apath = ("assets", models[0])
     masset = ctx.get(apath)
@@ -1172,10 +1001,19 @@ def band_definitions(ctx: Ctx) -> None:
                      "STAC 1.1 allow item-level bands only when an asset has them)")
             if key == "eo:bands":
                 _add_extension(ctx, EO)
-    inputs = _input_band_names(props)
+    found: dict[str, Path] = {}  # each band name mlm:input references, with where it is first referenced
+    for i, item in enumerate(props.get("mlm:input") or []):
+        for j, b in enumerate((item.get("bands") or []) if isinstance(item, dict) else []):
+            name = b.get("name") if isinstance(b, dict) else b
+            if isinstance(name, str):
+                found.setdefault(name, P + ("mlm:input", str(i), "bands", str(j)))
+    inputs = list(found.items())
     if isinstance(props.get("dlm:data"), dict):
         _data_types(ctx, props["dlm:data"], apath, masset, inputs, stac11)
-    missing = [(n, p) for n, p in inputs if n not in _defined(ctx.doc)]
+    defined = {band["name"] for host in [props, *ctx.doc["assets"].values()] if isinstance(host, dict)
+               for key in ("eo:bands", "raster:bands", "bands") for band in _list(host.get(key))
+               if isinstance(band, dict) and isinstance(band.get("name"), str)}
+    missing = [(n, p) for n, p in inputs if n not in defined]
     if missing:
         key = "bands" if stac11 else "eo:bands"
         for host in [apath] + ([P] if stac11 else []):
@@ -1195,24 +1033,18 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
                 stac11: bool) -> None:
     """dlm:data data_type and nodata (item-wide or per band) onto the bands of the mlm:model asset."""
     base = P + ("dlm:data",)
-    dkey = _first_key(data, "data_type", "dtype")
-    nkey = _first_key(data, "nodata", "nodata_value")
-    per_band: dict[int, Path] = {}
+    dkey, nkey = _first_key(data, "data_type", "dtype"), _first_key(data, "nodata", "nodata_value")
     # per-band nodata in useful_bands (a sentinel-hub variant), aligned with the input bands by position
-    for j, u in enumerate(_list(data.get("useful_bands"))):
-        k = _first_key(u, "nodata", "nodata_value") if isinstance(u, dict) else None
-        if k is not None:
-            per_band[j] = base + ("useful_bands", str(j), k)
+    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(_list(data.get("useful_bands")))
+                if isinstance(u, dict) and (k := _first_key(u, "nodata", "nodata_value"))}
     if dkey is None and nkey is None and not per_band:
         return
-    mapped = _numpy_type(data.get(dkey)) if dkey else None
+    mapped, nodata = _numpy_type(data.get(dkey)), data.get(nkey)  # data.get(None) is None
     if dkey and mapped is None:
-        ctx.dropped(base + (dkey,), f"{dkey} {data.pop(dkey)!r} is not a numpy type name")
+        ctx.remove(base + (dkey,), f"{dkey} {data[dkey]!r} is not a numpy type name")
         dkey = None
-    nodata = data.get(nkey) if nkey else None
     if nkey and not (_number(nodata) or nodata in ("nan", "inf", "-inf")):
-        data.pop(nkey)
-        ctx.dropped(base + (nkey,), f"{nkey} {nodata!r} is not a number")
+        ctx.remove(base + (nkey,), f"{nkey} {nodata!r} is not a number")
         nkey = None
     names = [n for n, _ in inputs] or [None]
     raster = not (stac11 and isinstance(masset.get("bands"), list))  # STAC 1.1 bands take the fields themselves
@@ -1243,32 +1075,26 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
             dsts_nodata.append(here + ("nodata",))
         if not band and raster:
             ctx.created(here, "invented", "one raster band per input band")
-    if dkey:
+    if dkey and not dsts_type:
+        ctx.remove(base + (dkey,), "every band already has a data_type")
+    elif dkey:
         value = data.pop(dkey)
-        if dsts_type:
-            status = "lossy" if mapped[1] else ("moved" if mapped[0] == value else "transformed")
-            ctx.account(base + (dkey,), dsts_type, status,
-                        mapped[1] or f"the source data type (numpy {value!r}) is the data_type of each band")
-        else:
-            ctx.dropped(base + (dkey,), "every band already has a data_type")
-    if nkey:
+        ctx.account(base + (dkey,), dsts_type, "lossy" if mapped[1] else "moved" if mapped[0] == value else
+                    "transformed", mapped[1] or f"the source data type (numpy {value!r}) is the data_type of each band")
+    if nkey and not dsts_nodata:
+        ctx.remove(base + (nkey,), "every band already has a nodata value")
+    elif nkey:
         data.pop(nkey)
-        if dsts_nodata:
-            ctx.account(base + (nkey,), dsts_nodata, "moved", "the nodata value of each band")
-        else:
-            ctx.dropped(base + (nkey,), "every band already has a nodata value")
+        ctx.account(base + (nkey,), dsts_nodata, "moved", "the nodata value of each band")
     for src in per_band.values():
-        ctx.dropped(src, "no input band at this position")
-        ctx.get(src[:-1]).pop(src[-1])
+        ctx.remove(src, "no input band at this position")
 
 
 # -- leftovers ---------------------------------------------------------------------------------------------------
 @transform("dlm.leftovers", reads=("properties.dlm:*",), writes=())
 def leftovers(ctx: Ctx) -> None:
     """What is left of the dlm:* objects has no MLM 1.5.2 target: dropped, each leaf with its field name."""
-    props = _props(ctx)
-    if props is None:
-        return
+    props = ctx.get(P)  # an object: the mapping's `when`
     # lossless mode (--keep-source): every source dlm:* object stays whole (engine/keep.py)
     source = (ctx.options.get("source") or {}).get("properties") if ctx.options.get("keep_source") else None
     parked = {k for k in source if k.startswith("dlm:") and ctx._park(P + (k,))} if isinstance(source, dict) else set()
