@@ -19,7 +19,7 @@ from crosswalk.detection import detect
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
 from crosswalk.engine.ops import run_rules
-from crosswalk.engine.report import coverage_problems, ledger_problems
+from crosswalk.engine.report import coverage_problems, dangling_pointers, ledger_problems
 from crosswalk.engine.report import entry_for as report_entry_for
 from crosswalk.errors import ReadError
 from crosswalk.io.documents import read_document, read_document_repairs
@@ -898,3 +898,19 @@ def test_check_dlm() -> None:
     assert not any("class_name_mapping" in i.path for i in check_dlm(beta3, "dlm-beta@1.0.0-beta.3"))
     with pytest.raises(ValueError):
         check_dlm(thelper, "9.9.9")
+
+
+def test_selected_bands_entries_that_are_no_index_are_dropped_and_the_rest_line_up() -> None:
+    """selected_bands with a nested list, a float and a boolean among its indices (no useful_bands): those are
+    dropped, each index left names its band by position."""
+    doc = item({"eo:bands": [{"name": n} for n in "abc"],
+                "dlm:inputs": {"selected_bands": [0, [1], 1.5, True, 2]}})
+    work, fields = run("dlm.inputs", doc)
+    assert work["properties"]["mlm:input"][0]["bands"] == ["a", "c"]
+    for k in (1, 2, 3):
+        e = entry_for(fields, f"/properties/dlm:inputs/selected_bands/{k}")
+        assert (e["status"], e["reason"]) == ("dropped", "selected_bands entry is not a band index")
+    for k, j in ((0, 0), (4, 1)):
+        e = entry_for(fields, f"/properties/dlm:inputs/selected_bands/{k}")
+        assert e["status"] == "lossy" and f"/properties/mlm:input/0/bands/{j}" in "".join(e["to"])
+    assert dangling_pointers(work, fields) == []

@@ -383,7 +383,8 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
     eo = [b for b in _list(props.get("eo:bands")) if isinstance(b, dict)]
     selected = inp.get("selected_bands")
-    sel = [s for s in _list(selected) if isinstance(s, int) and not isinstance(s, bool)]
+    index = lambda s: isinstance(s, int) and not isinstance(s, bool)  # noqa: E731
+    sel = [s for s in _list(selected) if index(s)]
     ubase = P + ("dlm:data", "useful_bands")
     useful = [(j, u) for j, u in enumerate(_list(data.get("useful_bands")))
               if isinstance(u, dict) and isinstance(u.get("name"), str)]
@@ -409,6 +410,9 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
             ctx.account(base + ("selected_bands",), dsts, "lossy", reason)
         inp.pop("selected_bands")
     elif not useful and sel:
+        for k in range(len(selected) - 1, -1, -1) if isinstance(selected, list) else ():
+            if not index(selected[k]):  # removed, so that the indices left line up with the bands they name
+                ctx.remove(base + ("selected_bands", str(k)), "selected_bands entry is not a band index")
         for i in sel:
             name = eo[i].get("name") if 0 <= i < len(eo) else None
             names.append(name if isinstance(name, str) else f"band-{i}")
