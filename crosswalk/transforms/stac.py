@@ -8,70 +8,64 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import transform
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")  # a date, with a time (group 1) or not
 
 
-@transform(
-    "stac.repair_datetimes",
-    reads=("properties.*datetime", "properties.created", "properties.updated"),
-    writes=("same",),
-)
+@transform("stac.repair_datetimes", reads=("properties.*datetime", "properties.created", "properties.updated"),
+           writes=("same",))
 def repair_datetimes(ctx: Ctx) -> None:
     """Make date-only and zone-less timestamps RFC 3339 (midnight / UTC assumed, reported repaired)."""
     props = ctx.get(("properties",))
-    if not isinstance(props, dict):
-        return
-    for key in ("datetime", "start_datetime", "end_datetime", "created", "updated"):
+    for key in ("datetime", "start_datetime", "end_datetime", "created", "updated") if isinstance(props, dict) else ():
         value = props.get(key)
-        if not isinstance(value, str):
-            continue
-        if _DATE_ONLY.match(value):
-            props[key] = value + "T00:00:00Z"
-            ctx.repaired([("properties", key)], [("properties", key)], "date-only value; midnight UTC assumed")
-        elif _NAIVE.match(value):
-            props[key] = value.replace(" ", "T") + "Z"
-            ctx.repaired([("properties", key)], [("properties", key)], "no time zone; UTC assumed")
+        if isinstance(value, str) and (m := _NAIVE.match(value)):
+            props[key] = value.replace(" ", "T") + ("Z" if m[1] else "T00:00:00Z")
+            why = "no time zone; UTC assumed" if m[1] else "date-only value; midnight UTC assumed"
+            ctx.repaired([("properties", key)], [("properties", key)], why)
 
 
 @transform("stac.repair_collection", reads=("collection", "links"), writes=("collection",))
 def repair_collection(ctx: Ctx) -> None:
     """An Item's `collection` needs a rel=collection link; without one STAC forbids it, so it is dropped."""
-    if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc:
-        return
-    if ctx.options.get("stored"):  # a database row always belongs to its collection; the API adds the link
+    # a database row (option "stored") always belongs to its collection; the API adds the link
+    if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc or ctx.options.get("stored"):
         return
     links = ctx.get(("links",))
     links = links if isinstance(links, list) else []
-    if any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
-        return
-    ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
+    if not any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
+        ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
 
 
-@transform(
-    "stac.core_version",
-    reads=("stac_version",),
-    writes=("stac_version",),
-)
+@transform("stac.core_version", reads=("stac_version",), writes=("stac_version",))
 def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
     """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are."""
     value = ctx.get(("stac_version",))
     if ctx.get(("type",)) not in ("Feature", "Collection", "Catalog"):
         return
-    if value is None and ctx.has(("stac_version",)):
-        ctx.put(("stac_version",), minimum)
-        ctx.changed(("stac_version",), "transformed", f"stac_version null became {minimum}")
-    elif value is None:
+    if not ctx.has(("stac_version",)):
         ctx.invent(("stac_version",), minimum, "no stac_version; the oldest version the target supports")
     elif not isinstance(value, str) or "-" in value or value < minimum:
-        ctx.put(("stac_version",), minimum)
-        ctx.changed(("stac_version",), "transformed", f"STAC {value} upgraded to {minimum}")
+        why = f"stac_version null became {minimum}" if value is None else f"STAC {value} upgraded to {minimum}"
+        ctx.set(("stac_version",), minimum, why)
 
 
-def _keys(node: Any) -> set[str]:
-    """Every object key anywhere in ``node``: one walk, then each extension prefix is a lookup over the keys."""
+def add_extension(ctx: Ctx, uri: str, reason: str | None = None) -> None:
+    """Declare ``uri`` in stac_extensions (a list is made when there is none), reported invented."""
+    exts = ctx.get(("stac_extensions",))
+    if not isinstance(exts, list):
+        exts = []
+        ctx.put(("stac_extensions",), exts)
+    if uri not in exts:
+        exts.append(uri)
+        ctx.created(("stac_extensions", str(len(exts) - 1)), "invented",
+                    reason or f"{uri} needed by the fields written")
+
+
+def _keys(doc: dict[str, Any]) -> set[str]:
+    """Every object key anywhere in ``doc`` but in its stac_extensions: one walk, then each extension prefix is a
+    lookup over the keys."""
     keys: set[str] = set()
-    stack = [node]
+    stack: list[Any] = [{k: v for k, v in doc.items() if k != "stac_extensions"}]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
@@ -84,21 +78,13 @@ def _keys(node: Any) -> set[str]:
 
 def _near_keys(doc: dict[str, Any]) -> set[str]:
     """The keys of the document, its properties and its assets: where extension fields usually are, a part of
-    `_keys` found without walking the whole document."""
-    keys = set(doc)
-    keys.discard("stac_extensions")
-    for host in [doc.get("properties"), *(doc["assets"].values() if isinstance(doc.get("assets"), dict) else ())]:
-        if isinstance(host, dict):
-            keys.update(host)
-    return keys
+    `_keys` found without walking the whole document (the key stac_extensions has no extension prefix)."""
+    assets = doc["assets"].values() if isinstance(doc.get("assets"), dict) else ()
+    return {k for host in (doc, doc.get("properties"), *assets) if isinstance(host, dict) for k in host}
 
 
 def _has_prefix(keys: set[str], prefix: str) -> bool:
     return any(k.startswith(prefix) for k in keys)
-
-
-def _without_extensions(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k != "stac_extensions"}
 
 
 @transform("stac.unused_extensions", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
@@ -117,7 +103,7 @@ def unused_extensions(ctx: Ctx) -> None:
         if prefix is None or _has_prefix(near, prefix):
             continue
         if content is None:  # a field of it may still be deeper (in a band, a link): walk the whole document
-            content = _keys(_without_extensions(ctx.doc))
+            content = _keys(ctx.doc)
         if _has_prefix(content, prefix) or extension_accepts(ctx.doc, uri):
             continue
         ctx.remove(("stac_extensions", str(i)), f"declared without any {prefix}* field, which its schema rejects")
@@ -132,8 +118,7 @@ def needed_extensions(ctx: Ctx) -> None:
 
     exts = ctx.get(("stac_extensions",))
     declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()
-    content = _keys(_without_extensions(ctx.doc))
-    errors: int | None = None
+    content, errors = _keys(ctx.doc), None
     for prefix, uri in sorted(extension_uris_by_prefix().items()):
         if extension_name(uri) in declared or not _has_prefix(content, prefix):
             continue
@@ -141,14 +126,7 @@ def needed_extensions(ctx: Ctx) -> None:
             errors = sum(i.severity == "error" for i in validate(ctx.doc))
         if not errors:
             return  # valid as it is: nothing needs the URI
-        trial = dict(ctx.doc)
-        trial["stac_extensions"] = [*(exts if isinstance(exts, list) else []), uri]
-        if not extension_accepts(trial, uri) or sum(i.severity == "error" for i in validate(trial)) >= errors:
-            continue
-        if not isinstance(exts, list):
-            exts = []
-            ctx.put(("stac_extensions",), exts)
-        exts.append(uri)
-        ctx.created(
-            ("stac_extensions", str(len(exts) - 1)), "invented", f"{prefix}* fields are used; their extension declared"
-        )
+        exts = ctx.get(("stac_extensions",))
+        trial = {**ctx.doc, "stac_extensions": [*(exts if isinstance(exts, list) else []), uri]}
+        if extension_accepts(trial, uri) and sum(i.severity == "error" for i in validate(trial)) < errors:
+            add_extension(ctx, uri, f"{prefix}* fields are used; their extension declared")

@@ -16,13 +16,8 @@ ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
 
 def task_for(value: Any) -> tuple[str | None, str | None]:
     """(MLM task, lossy reason) for an ml-model prediction_type or a dlm task name."""
-    if not isinstance(value, str):
-        return None, None
-    key = re.sub(r"[\s_]+", "-", value.strip().lower())
-    entry = table("tasks").get(key)
-    if isinstance(entry, dict):
-        return entry["value"], entry.get("lossy")
-    return entry, None
+    entry = table("tasks").get(re.sub(r"[\s_]+", "-", value.strip().lower())) if isinstance(value, str) else None
+    return (entry["value"], entry.get("lossy")) if isinstance(entry, dict) else (entry, None)
 
 
 @transform("ml_model.tasks", reads=("properties.ml-model:prediction_type",),
@@ -30,12 +25,11 @@ def task_for(value: Any) -> tuple[str | None, str | None]:
 def tasks(ctx: Ctx) -> None:
     """prediction_type becomes mlm:tasks and the task of one invented output (ml-model describes no tensors)."""
     src = P + ("ml-model:prediction_type",)
-    value = ctx.get(src)
-    if value is None and not ctx.has(src):
+    if not ctx.has(src):
         return
-    task, lossy = task_for(value)
     props = ctx.get(P)
-    props.pop("ml-model:prediction_type")
+    value = props.pop("ml-model:prediction_type")
+    task, lossy = task_for(value)
     dsts = []
     if "mlm:tasks" not in props:
         props["mlm:tasks"] = [task] if task else []
@@ -70,11 +64,10 @@ def summary_tasks(ctx: Ctx) -> None:
     values = ctx.get(src)
     if values is None:
         return
-    summaries = ctx.get(("summaries",))
-    summaries.pop("ml-model:prediction_type")
+    ctx.get(("summaries",)).pop("ml-model:prediction_type")
     values = values if isinstance(values, list) else [values]
     mapped = [task for task in dict.fromkeys(task_for(v)[0] for v in values) if task]
-    summaries.setdefault("mlm:tasks", mapped)
+    ctx.get(("summaries",)).setdefault("mlm:tasks", mapped)
     if len(mapped) == len(values):
         ctx.transformed([src], [("summaries", "mlm:tasks")], "prediction_type values mapped to MLM tasks")
     else:
@@ -113,10 +106,9 @@ def asset_roles(ctx: Ctx) -> None:
                 targets = roles_table.get(role, [role]) if isinstance(role, str) else [role]
                 new += [t for t in targets if t not in new]  # a table entry lists each role once
                 where = [new.index(t) for t in targets]
-                if targets == [role]:
-                    fate[i] = (where, "kept" if where == [i] else "moved", None)
-                else:
-                    fate[i] = (where, "transformed", f"role {role} -> {', '.join(targets)}")
+                same = targets == [role]
+                fate[i] = (where, ("kept" if where == [i] else "moved") if same else "transformed",
+                           None if same else f"role {role} -> {', '.join(targets)}")
             if new != roles:
                 rewrite_list(ctx, (top, key, "roles"), new, fate)
     for key in model_assets(ctx.doc):
@@ -152,10 +144,8 @@ def links(ctx: Ctx) -> None:
                 continue
             while key in assets:
                 key += "-2"
-            asset = {"href": link.get("href"), "type": OCI, "roles": roles}
-            if link.get("title"):
-                asset["title"] = link["title"]
-            assets[key] = asset
+            assets[key] = {"href": link.get("href"), "type": OCI, "roles": roles,
+                           **({"title": link["title"]} if link.get("title") else {})}
             reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
             for field, dst in (("href", "href"), ("title", "title"), ("rel", "roles"), ("type", "type")):
                 if field in link:

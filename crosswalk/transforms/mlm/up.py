@@ -10,6 +10,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ops import json_type
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
+from crosswalk.transforms.stac import add_extension as _add_extension  # the ml-model and dlm upgrades import it here
 
 P = ("properties",)
 CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
@@ -44,8 +45,7 @@ def sanitise_name(text: str) -> str:
 
 def _io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
     items = ctx.get(P + (key,))
-    if not isinstance(items, list):
-        return []
+    items = items if isinstance(items, list) else []
     return [(P + (key, str(i)), x) for i, x in enumerate(items) if isinstance(x, dict)]
 
 
@@ -81,6 +81,9 @@ def _hex_color(value: Any) -> str | None:
 def repair_classes(ctx: Ctx) -> None:
     """Make each class valid for classification v1.1.0 (bare labels, descriptions, colour hints, fields the class
     schema does not define)."""
+    from crosswalk.validation.validator import classification_class_fields
+
+    defined = classification_class_fields()
     for path, out in _io_lists(ctx, "mlm:output"):
         classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
         for i, cls in enumerate(classes):
@@ -93,46 +96,33 @@ def repair_classes(ctx: Ctx) -> None:
                 continue
             if not isinstance(cls.get("description"), str):
                 dst = here + ("description",)
-                src = [here + (k,) for k in ("title", "name") if k in cls]
+                label = next((here + (k,) for k in ("title", "name") if k in cls), None)
                 replaced = "description" in cls
                 cls["description"] = str(cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}")
                 if replaced:
                     why = "classification v1.1.0 requires a description string; taken from the label"
                     ctx.repaired([dst], [dst], why)
-                elif src:
-                    ctx.copied(src[0], dst, "description taken from the label")
+                elif label:
+                    ctx.copied(label, dst, "description taken from the label")
                 else:
                     ctx.created(dst, "invented", "classification v1.1.0 requires a description")
-            _undefined_class_fields(ctx, here, cls)
-            if "color_hint" in cls:
-                hexed = _hex_color(cls["color_hint"])
-                if hexed is None:
-                    ctx.remove(here + ("color_hint",), "color_hint is not a colour (classification wants 6 hex digits)")
-                elif hexed != cls["color_hint"]:
-                    old = here + ("color_hint",)
-                    cls["color_hint"] = hexed
-                    ctx.account(old, [old], "repaired", "color_hint written as 6 hex digits")
-
-
-def _undefined_class_fields(ctx: Ctx, here: Path, cls: dict[str, Any]) -> None:
-    """A class object keeps only the fields the classification schema MLM references defines (v1.1.0: value,
-    description, name, color_hint); stac-model's MLMClassification refuses any other (``title``, ``nodata``).
-    A field saying nothing (null, ``nodata: false``, a title equal to the name or description) is repaired away;
-    one that says more is dropped, reported."""
-    from crosswalk.validation.validator import classification_class_fields
-
-    defined = classification_class_fields()
-    if not defined:
-        return
-    for key in [k for k in cls if k not in defined]:
-        value = cls[key]
-        path = here + (key,)
-        empty = value is None or (key == "nodata" and value is False)
-        if empty or (key == "title" and value in (cls.get("name"), cls.get("description"))):
-            # nothing lost: null, the default, or the same text as the name or description
-            ctx.remove(path, f"the classification class schema defines no {key}", status="repaired")
-        else:
-            ctx.remove(path, f"the classification class schema (v1.1.0) defines no {key}")
+            # A class keeps only the fields the classification schema MLM references defines (v1.1.0: value,
+            # description, name, color_hint); stac-model's MLMClassification refuses any other (title, nodata).
+            # One saying nothing (null, nodata: false, a title equal to the name or description) is repaired away;
+            # one that says more is dropped, reported.
+            for key in [k for k in cls if defined and k not in defined]:
+                value = cls[key]
+                same = key == "title" and value in (cls.get("name"), cls.get("description"))
+                if value is None or (key == "nodata" and value is False) or same:
+                    ctx.remove(here + (key,), f"the classification class schema defines no {key}", status="repaired")
+                else:
+                    ctx.remove(here + (key,), f"the classification class schema (v1.1.0) defines no {key}")
+            hint, hexed = here + ("color_hint",), _hex_color(cls.get("color_hint"))
+            if "color_hint" in cls and hexed is None:
+                ctx.remove(hint, "color_hint is not a colour (classification wants 6 hex digits)")
+            elif "color_hint" in cls and hexed != cls["color_hint"]:
+                cls["color_hint"] = hexed
+                ctx.repaired([hint], [hint], "color_hint written as 6 hex digits")
 
 
 # Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
@@ -144,51 +134,37 @@ def lift_model_fields(ctx: Ctx) -> None:
     """Model fields on the model asset (pystac's AssetDetailedMLMExtension puts them there) move to the Item
     when there is exactly one model asset and the Item lacks them; with several model assets the choice is
     ambiguous and they stay, reported."""
-    props = ctx.get(P)
-    assets = ctx.get(("assets",))
-    if ctx.get(("type",)) != "Feature" or not isinstance(props, dict) or not isinstance(assets, dict):
+    props, models = ctx.get(P), model_assets(ctx.doc)  # no assets object: no model assets
+    if ctx.get(("type",)) != "Feature" or not isinstance(props, dict):
         return
-    models = model_assets(ctx.doc)
-    for key, f in [(k, f) for k in models for f in _LIFTED if f in assets[k] and f not in props]:
+    for key, f in [(k, f) for k in models for f in _LIFTED if f in ctx.doc["assets"][k] and f not in props]:
         if len(models) > 1:
             ambiguous = f"{len(models)} model assets, so which model it describes is ambiguous"
             ctx.changed(("assets", key, f), "kept", f"not lifted to the Item: {ambiguous}")
         else:
-            props[f] = assets[key].pop(f)
             lifted = "a model field on the only model asset; MLM wants it on the Item"
-            ctx.repaired([("assets", key, f)], [P + (f,)], lifted)
+            ctx.move(("assets", key, f), P + (f,), lifted, status="repaired")
 
 
 # -- 1.0.0 -> 1.1.0 -------------------------------------------------------------------------------------------
-def _has_band_definitions(doc: dict[str, Any]) -> bool:
-    hosts = [doc.get("properties") or {}, *(doc.get("assets") or {}).values()]
-    return any(isinstance(band, dict) and isinstance(band.get("name"), str)
-               for host in hosts if isinstance(host, dict)
-               for key in ("eo:bands", "raster:bands", "bands") for band in host.get(key) or [])
-
-
 @transform("mlm.band_definitions", reads=("properties.mlm:input[].bands",),
            writes=("assets.<model>.eo:bands", "stac_extensions"))
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all."""
     wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for name in band_names(item)))
-    if not wanted or _has_band_definitions(ctx.doc) or not (models := model_assets(ctx.doc)):
+    if not wanted:
+        return
+    hosts = [ctx.doc.get("properties") or {}, *(ctx.doc.get("assets") or {}).values()]
+    defined = any(isinstance(band, dict) and isinstance(band.get("name"), str)
+                  for host in hosts if isinstance(host, dict)
+                  for key in ("eo:bands", "raster:bands", "bands") for band in host.get(key) or [])
+    if defined or not (models := model_assets(ctx.doc)):
         return
     for key in models:
         ctx.invent(("assets", key, "eo:bands"), [{"name": n} for n in wanted],
                    "mlm:input bands have no band definitions; name-only eo:bands")
     _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
-
-
-def _add_extension(ctx: Ctx, uri: str) -> None:
-    exts = ctx.get(("stac_extensions",))
-    if not isinstance(exts, list):
-        exts = []
-        ctx.put(("stac_extensions",), exts)
-    if uri not in exts:
-        exts.append(uri)
-        ctx.created(("stac_extensions", str(len(exts) - 1)), "invented", f"{uri} needed by the fields written")
 
 
 # -- 1.2.0 -> 1.3.0 -------------------------------------------------------------------------------------------
@@ -201,25 +177,22 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
     models = model_assets(ctx.doc)
     if not isinstance(bands, list) or not models:
         return
-    for key in models:
-        dst = ("assets", key, "raster:bands")
-        if ctx.has(dst):
-            continue
-        ctx.put(dst, [dict(b) if isinstance(b, dict) else b for b in bands])
-        ctx.copied(src, dst, "MLM 1.3 reads raster:bands on the mlm:model asset")
     # names: eo:bands in the same order, else the first input's bands
     eo = ctx.get(P + ("eo:bands",)) or []
     inputs = ctx.get(P + ("mlm:input",)) or []
     fallback = band_names(inputs[0]) if inputs and isinstance(inputs[0], dict) else []
     for key in models:
-        for i, band in enumerate(ctx.get(("assets", key, "raster:bands")) or []):
+        dst = ("assets", key, "raster:bands")
+        if not ctx.has(dst):
+            ctx.put(dst, [dict(b) if isinstance(b, dict) else b for b in bands])
+            ctx.copied(src, dst, "MLM 1.3 reads raster:bands on the mlm:model asset")
+        for i, band in enumerate(ctx.get(dst) or []):
             if not isinstance(band, dict) or "name" in band:
                 continue
-            name = None
             if i < len(eo) and isinstance(eo[i], dict) and isinstance(eo[i].get("name"), str):
                 name, why = eo[i]["name"], "from eo:bands in the same position"
-            elif i < len(fallback):
-                name, why = fallback[i], "from mlm:input bands in the same position"
+            else:
+                name, why = fallback[i] if i < len(fallback) else None, "from mlm:input bands in the same position"
             if name:
                 ctx.invent(("assets", key, "raster:bands", str(i), "name"), name,
                            f"MLM 1.3 needs raster band names; {why}")
@@ -264,25 +237,24 @@ def value_scaling(ctx: Ctx) -> None:
         for k in had:
             item.pop(k)
         dst = path + ("value_scaling",)
-        if scaling is not None and problem is None:
-            item["value_scaling"] = scaling
+        if scaling is None and (problem or "norm_type" not in had):
+            no_norm = "legacy MLM < 1.4 key without a norm_type: no normalisation to carry over"
+            for k in had:
+                ctx.dropped(path + (k,), problem or no_norm)
+            continue
+        item["value_scaling"] = scaling
+        if problem:  # clip: no exact equivalent
+            ctx.lossy([path + (k,) for k in had], [dst], problem)
+        elif scaling is None:
+            ctx.transformed([path + ("norm_type",)], [dst], "norm_type null: no scaling")
+            for k in had[1:]:
+                ctx.dropped(path + (k,), "no normalisation applies (norm_type null)")
+        else:
             used = [path + (k,) for k in had if k not in ("norm_clip", "statistics")]
             ctx.transformed(used, [dst], "norm_* fields became value_scaling")
             _statistics_to_scaling(ctx, path, dst)
             if "norm_clip" in had:
                 ctx.dropped(path + ("norm_clip",), "norm_clip is not used by this norm_type")
-        elif scaling is not None:
-            item["value_scaling"] = scaling
-            ctx.lossy([path + (k,) for k in had], [dst], problem)
-        elif problem is None and "norm_type" in had:
-            item["value_scaling"] = None
-            ctx.transformed([path + ("norm_type",)], [dst], "norm_type null: no scaling")
-            for k in had[1:]:
-                ctx.dropped(path + (k,), "no normalisation applies (norm_type null)")
-        else:
-            no_norm = "legacy MLM < 1.4 key without a norm_type: no normalisation to carry over"
-            for k in had:
-                ctx.dropped(path + (k,), problem or no_norm)
 
 
 def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path) -> None:
@@ -309,11 +281,8 @@ def artifact_type(ctx: Ctx) -> None:
     models = model_assets(ctx.doc)
     prop = P + ("mlm:artifact_type",)
     if ctx.has(prop):
-        value = ctx.get(prop)
-        for key in models:
-            if "mlm:artifact_type" not in assets[key]:
-                assets[key]["mlm:artifact_type"] = value
-                ctx.copied(prop, ("assets", key, "mlm:artifact_type"))
+        for key in [k for k in models if "mlm:artifact_type" not in assets[k]]:
+            ctx.copy(prop, ("assets", key, "mlm:artifact_type"))
         ctx.get(P).pop("mlm:artifact_type")
         if models:
             ctx.account(prop, [], "kept")
@@ -362,9 +331,13 @@ def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[
     return known - forbidden("mlmItemFields"), known - forbidden("mlmAssetFields"), known
 
 
-def _mlm_keys_outside(host: Any, fields: frozenset[str]) -> list[str]:
-    """The mlm:* keys of ``host`` (if an object) that are not in ``fields``."""
-    return [k for k in host if k.startswith("mlm:") and k not in fields] if isinstance(host, dict) else []
+def _mlm_keys_outside(ctx: Ctx, item_fields: frozenset[str], asset_fields: frozenset[str]) -> list[Path]:
+    """The paths of the mlm:* keys of the properties not in ``item_fields``, then of the assets' not in
+    ``asset_fields``."""
+    hosts = [(P, ctx.get(P), item_fields)]
+    hosts += [(("assets", k), a, asset_fields) for k, a in (ctx.get(("assets",)) or {}).items()]
+    return [at + (k,) for at, host, fields in hosts if isinstance(host, dict)
+            for k in host if k.startswith("mlm:") and k not in fields]
 
 
 @transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=("properties.mlm:*",))
@@ -373,16 +346,14 @@ def unknown_keys(ctx: Ctx, version: str) -> None:
     ``version``, from its schema)."""
     item_fields, asset_fields, _ = mlm_fields(version)
     props = ctx.get(P)
-    for key in _mlm_keys_outside(props, item_fields):
-        ctx.remove(P + (key,), f"{key} is not an MLM field (rejected from MLM 1.4 on)")
-    for akey, asset in (ctx.get(("assets",)) or {}).items():
-        for key in _mlm_keys_outside(asset, asset_fields):
-            here = ("assets", akey, key)
-            if key in item_fields and isinstance(props, dict) and key not in props:
-                props[key] = asset.pop(key)
-                ctx.moved(here, P + (key,), "MLM 1.4 keeps this field in the item properties")
-            else:
-                ctx.remove(here, f"{key} is not allowed on an asset in MLM 1.4")
+    for path in _mlm_keys_outside(ctx, item_fields, asset_fields):
+        key = path[-1]
+        if path[0] == "properties":
+            ctx.remove(path, f"{key} is not an MLM field (rejected from MLM 1.4 on)")
+        elif key in item_fields and isinstance(props, dict) and key not in props:
+            ctx.move(path, P + (key,), "MLM 1.4 keeps this field in the item properties")
+        else:
+            ctx.remove(path, f"{key} is not allowed on an asset in MLM 1.4")
 
 
 # -- 1.4.0 -> 1.5.0 -------------------------------------------------------------------------------------------
@@ -405,9 +376,8 @@ def dim_order_bands(ctx: Ctx) -> None:
             else:
                 continue
             if idx is not None:
-                reason = f"dimension {dims[idx]!r} renamed {new!r} (MLM 1.5: {why})"
-                dims[idx] = new
-                ctx.changed(path + (inner, "dim_order", str(idx)), "transformed", reason)
+                why = f"dimension {dims[idx]!r} renamed {new!r} (MLM 1.5: {why})"
+                ctx.set(path + (inner, "dim_order", str(idx)), new, why)
 
 
 def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
@@ -422,46 +392,36 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
     for path, item in _io_lists(ctx, "mlm:input"):
-        bands = item["bands"] if isinstance(item.get("bands"), list) else []
-        for i, band in enumerate(bands):
+        for i, band in enumerate(item["bands"] if isinstance(item.get("bands"), list) else []):
             name = band.get("name") if isinstance(band, dict) else band
             if not (isinstance(name, str) and len(name) >= 3 and name[0] == name[-1] == '"'):
                 continue
-            here = path + ("bands", str(i))
-            if isinstance(band, dict):
-                band["name"] = name[1:-1]
-                here += ("name",)
-            else:
-                bands[i] = name[1:-1]
+            here = path + ("bands", str(i)) + (("name",) if isinstance(band, dict) else ())
+            ctx.put(here, name[1:-1])
             ctx.repaired([here], [here], "band name wrapped in literal quotes")
 
 
 # -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
-def summary_schema(key: str, values: list[Any]) -> dict[str, Any]:
-    """The JSON-Schema form of a list summary (STAC's third summary form): the same values as an ``enum``, typed
-    when they share one JSON type; for an array field (``mlm:tasks``) the enum constrains its items."""
-    from crosswalk.validation.validator import field_type
-
-    types = {json_type(v) for v in values}
-    shared = len(types) == 1 and types <= {"boolean", "integer", "number", "string"}  # a null, object or array: no type
-    inner: dict[str, Any] = {"type": next(iter(types))} if shared else {}
-    inner["enum"] = list(values)
-    return {"type": "array", "items": inner} if field_type(key) == "array" else inner
-
-
 @transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
 def summaries_schema_form(ctx: Ctx) -> None:
     """The MLM schema validates every Collection summary as an object, so list summaries (``"mlm:tasks":
     ["classification"]``) fail it and every STAC validator with it; STAC also allows a summary as a JSON Schema,
     which holds the same values: ``{"type": "array", "items": {"type": "string", "enum": [...]}}``."""
+    from crosswalk.validation.validator import field_type
+
     summaries = ctx.get(("summaries",))
     if ctx.get(("type",)) != "Collection" or not isinstance(summaries, dict):
         return
-    for key in list(summaries):
-        values = summaries[key]
+    for key, values in list(summaries.items()):
         if not isinstance(values, list):
             continue
-        summaries[key] = summary_schema(key, values)
+        # the values as an enum, typed when they share one JSON type (a null, object or array: no type); for an
+        # array field (mlm:tasks) the enum constrains its items
+        types = {json_type(v) for v in values}
+        shared = len(types) == 1 and types <= {"boolean", "integer", "number", "string"}
+        inner: dict[str, Any] = {"type": next(iter(types))} if shared else {}
+        inner["enum"] = list(values)
+        summaries[key] = {"type": "array", "items": inner} if field_type(key) == "array" else inner
         here = ("summaries", key)
         reason = "list summary written as the JSON Schema of its values (STAC allows it)"
         # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
@@ -480,12 +440,8 @@ def read_newer(ctx: Ctx) -> None:
     exts = ctx.get(("stac_extensions",))
     for i, uri in enumerate(exts if isinstance(exts, list) else []):
         if isinstance(uri, str) and family.match(uri) == newer:
-            exts[i] = family.uri(family.latest)
             why = f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}"
-            ctx.changed(("stac_extensions", str(i)), "lossy", why)
+            ctx.set(("stac_extensions", str(i)), family.uri(family.latest), why, "lossy")
     item_fields, _, known = mlm_fields(family.latest)
-    for key in _mlm_keys_outside(ctx.get(P), item_fields):
-        ctx.remove(P + (key,), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
-    for akey, asset in (ctx.get(("assets",)) or {}).items():
-        for key in _mlm_keys_outside(asset, known):
-            ctx.remove(("assets", akey, key), f"{key} is not defined by MLM {family.latest} (the document is {newer})")
+    for path in _mlm_keys_outside(ctx, item_fields, known):
+        ctx.remove(path, f"{path[-1]} is not defined by MLM {family.latest} (the document is {newer})")
