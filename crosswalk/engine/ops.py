@@ -17,6 +17,7 @@ import os
 import re
 import string
 from collections.abc import Iterator
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crosswalk.engine.writes import check_writes
@@ -678,6 +679,14 @@ class Extensions(Op):
     writes = reads
 
 
+@cache
+def _transforms() -> Any:
+    """The transform registry, imported on first use (the transforms import the engine), then one lookup a call."""
+    from crosswalk.transforms import REGISTRY
+
+    return REGISTRY
+
+
 class Transform(Op):
     summary = "Run a named Python transform (rules that need logic); it declares what it reads and writes."
     required = ("name",)
@@ -685,9 +694,7 @@ class Transform(Op):
 
     @staticmethod
     def registered(rule: Rule) -> Any:
-        from crosswalk.transforms import REGISTRY  # not at the top: the transforms import the engine
-
-        return REGISTRY[rule.args["name"]]
+        return _transforms()[rule.args["name"]]
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         t = self.registered(rule)
