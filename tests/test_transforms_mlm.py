@@ -5,11 +5,15 @@ model assets or on a non-model asset, legacy keys beside value_scaling on the wa
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 from conftest import small_mlm_item
 
 from crosswalk import pipeline
 from crosswalk.language.formats import registry
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def item(version: str, **props) -> dict:
@@ -164,3 +168,34 @@ def test_statistics_a_scaling_type_does_not_use_are_dropped_not_moved() -> None:
                 assert status == "moved" and scaling[i][key] == value
             else:
                 assert status == "dropped" and key not in scaling[i]
+
+
+def test_an_item_artifact_type_every_model_asset_overrides_is_dropped_with_a_reason() -> None:
+    doc = item("1.3.0", **{"mlm:input": legacy_input(), "mlm:artifact_type": "torch.jit.script"})
+    r = convert(doc, "mlm")
+    e = entry(r, "/properties/mlm:artifact_type")
+    assert e["status"] == "dropped" and e["reason"].endswith("which all have their own")
+    assert r.document["assets"]["model"]["mlm:artifact_type"] == "torch.save"
+
+
+def test_a_class_description_is_credited_to_the_label_it_was_taken_from() -> None:
+    """An empty title gives no text: the description comes from the name, and the report says so."""
+    doc = item("1.5.2")
+    doc["properties"]["mlm:output"][0]["classification:classes"] = [{"value": 0, "title": "", "name": "cat"}]
+    r = convert(doc, "mlm")
+    here = "/properties/mlm:output/0/classification:classes/0"
+    assert r.document["properties"]["mlm:output"][0]["classification:classes"][0]["description"] == "cat"
+    assert f"{here}/description" in entry(r, f"{here}/name")["to"]
+    assert all(f"{here}/description" not in e.get("to", []) for e in r.report["fields"] if e["path"] == f"{here}/title")
+
+
+def test_image_links_become_container_assets_with_their_titles_and_a_free_key() -> None:
+    """ml-model image links become assets: an empty title is kept (not reported moved to nowhere), and a key
+    already taken gets a suffix (the transform declares that it writes there)."""
+    doc = json.loads((ROOT / "corpora" / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    image = next(link for link in doc["links"] if link["rel"] == "ml-model:training-image")
+    image["title"] = ""
+    doc["assets"]["mlm:training"] = {"href": "taken.tar", "roles": ["data"]}
+    r = convert(doc, "mlm")
+    assert r.document["assets"]["mlm:training-2"]["title"] == ""
+    assert r.document["assets"]["mlm:training"] == doc["assets"]["mlm:training"]

@@ -118,7 +118,7 @@ def asset_roles(ctx: Ctx) -> None:
             ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"required on mlm:model assets; {why}")
 
 
-@transform("ml_model.links", reads=("links[].rel",), writes=("links", "assets.mlm:container", "assets.mlm:training"))
+@transform("ml_model.links", reads=("links[].rel",), writes=("links", "assets.mlm:container*", "assets.mlm:training*"))
 def links(ctx: Ctx) -> None:
     """ml-model link relations: train/test data become derived_from + ml-aoi:split; images become assets."""
     items = ctx.get(("links",))
@@ -145,7 +145,7 @@ def links(ctx: Ctx) -> None:
             while key in assets:
                 key += "-2"
             assets[key] = {"href": link.get("href"), "type": OCI, "roles": roles,
-                           **({"title": link["title"]} if link.get("title") else {})}
+                           **({"title": link["title"]} if "title" in link else {})}
             reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
             for field, dst in (("href", "href"), ("title", "title"), ("rel", "roles"), ("type", "type")):
                 if field in link:

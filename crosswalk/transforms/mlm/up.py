@@ -96,7 +96,7 @@ def repair_classes(ctx: Ctx) -> None:
                 continue
             if not isinstance(cls.get("description"), str):
                 dst = here + ("description",)
-                label = next((here + (k,) for k in ("title", "name") if k in cls), None)
+                label = next((here + (k,) for k in ("title", "name") if cls.get(k)), None)  # the one taken below
                 replaced = "description" in cls
                 cls["description"] = str(cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}")
                 if replaced:
@@ -281,13 +281,15 @@ def artifact_type(ctx: Ctx) -> None:
     models = model_assets(ctx.doc)
     prop = P + ("mlm:artifact_type",)
     if ctx.has(prop):
-        for key in [k for k in models if "mlm:artifact_type" not in assets[k]]:
+        lacking = [k for k in models if "mlm:artifact_type" not in assets[k]]
+        for key in lacking:
             ctx.copy(prop, ("assets", key, "mlm:artifact_type"))
         ctx.get(P).pop("mlm:artifact_type")
-        if models:
-            ctx.account(prop, [], "kept")
+        if lacking:
+            ctx.account(prop, [], "kept")  # it lives on in the copies
         else:
-            ctx.dropped(prop, "MLM 1.4 forbids mlm:artifact_type outside mlm:model assets")
+            ctx.dropped(prop, "MLM 1.4 forbids mlm:artifact_type outside mlm:model assets" +
+                        (", which all have their own" if models else ""))
     for key, asset in assets.items():
         if key in models and not asset.get("mlm:artifact_type"):
             kind, why = infer_artifact_type(asset)
