@@ -317,9 +317,8 @@ def drop_nulls(ctx: Ctx) -> None:
 def process_level(ctx: Ctx) -> None:
     """dlm:data.process_level becomes processing:level (it describes the data the model expects, so it wins)."""
     props = ctx.get(P)
-    data = props["dlm:data"]  # holds process_level: the mapping's `when`
+    value = props["dlm:data"]["process_level"]  # there: the mapping's `when`
     src, dst = P + ("dlm:data", "process_level"), P + ("processing:level",)
-    value = data["process_level"]
     same = props.get("processing:level", ...) == value
     if "processing:level" in props and not same:
         ctx.remove(dst, f"replaced by dlm:data.process_level {value!r}, the level of the data the model expects")
@@ -410,7 +409,7 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
             ctx.account(base + ("selected_bands",), dsts, "lossy", reason)
         inp.pop("selected_bands")
     elif not useful and sel:
-        for k in range(len(selected) - 1, -1, -1) if isinstance(selected, list) else ():
+        for k in reversed(range(len(selected))):  # sel is not empty: selected is a list
             if not index(selected[k]):  # removed, so that the indices left line up with the bands they name
                 ctx.remove(base + ("selected_bands", str(k)), "selected_bands entry is not a band index")
         for i in sel:
@@ -508,7 +507,7 @@ def inputs(ctx: Ctx) -> None:
     out = _replace_unless(ctx, P + ("mlm:input",), list, "not a list; replaced by the dlm input")
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
     dtype_key = _first_key(data, "data_type", "dtype")
-    mapped = _numpy_type(data.get(dtype_key)) if dtype_key else None
+    mapped = _numpy_type(data.get(dtype_key))  # data.get(None) is None
     for base, inp in items:
         tensors = [(p, t) for p, t in _objects(inp.get("input_tensors"), base + ("input_tensors",)) if t]
         many = len(tensors) > 1
@@ -772,11 +771,51 @@ def runtime(ctx: Ctx) -> None:
     props = ctx.get(P)
     rt = props["dlm:runtime"]  # an object: the mapping's `when`
     base = P + ("dlm:runtime",)
-    _framework_version(ctx, props, rt, base)
+    for k in [k for k in ("framework_version", "version") if k in rt]:
+        value = rt.pop(k)
+        version = semver(value)
+        if "mlm:framework_version" in props:
+            ctx.dropped(base + (k,), "mlm:framework_version already set" if version is None or
+                        props["mlm:framework_version"] != version else "same version as framework_version")
+        elif version is None:
+            ctx.dropped(base + (k,), f"{value!r} is not a SemVer version (mlm:framework_version needs one)")
+        else:
+            props["mlm:framework_version"] = version
+            ctx.account(base + (k,), [P + ("mlm:framework_version",)], "moved" if version == value else "transformed",
+                        None if version == value else f"{value!r} written as SemVer {version!r}")
     assets = _assets(ctx)
     if assets is None:
         return
-    _source_code(ctx, rt, base, assets)
+    url, handler, commit = rt.get("model_src_url"), rt.get("model_handler"), rt.get("model_commit_hash")
+    if not isinstance(url, str):
+        for k, why in (("model_handler", "no model_src_url: no source-code asset to carry mlm:entrypoint"),
+                       ("model_commit_hash", "no model_src_url the commit could refer to")):
+            if k in rt:
+                ctx.remove(base + (k,), why)
+    else:
+        commit = commit.strip() if isinstance(commit, str) else ""
+        # a forge URL can point at the commit itself
+        pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
+        asset = {"href": f"{url.rstrip('/')}/tree/{commit}" if pinned else url,
+                 **({"description": f"commit {commit}"} if commit and not pinned else {}),
+                 "type": "text/html", "roles": ["mlm:source_code", "code"]}
+        apath = _new_asset(ctx, assets, "mlm:source_code", asset,
+                           type="a source repository URL is assumed to be a web page",
+                           roles="source-code asset roles (MLM 1.5 requires 'code' with mlm:entrypoint)")
+        url_src, commit_src, href = base + ("model_src_url",), base + ("model_commit_hash",), apath + ("href",)
+        if pinned:
+            ctx.transformed([url_src, commit_src], [href], "source URL pinned to the commit (/tree/<hash>)")
+        else:
+            ctx.moved(url_src, href, None if commit else "the source code became the mlm:source_code asset")
+            if commit:
+                ctx.lossy([commit_src], [apath + ("description",)],
+                          "not a known forge; the commit is kept as text in the description")
+        rt.pop("model_src_url")
+        if commit:
+            rt.pop("model_commit_hash")
+        if isinstance(handler, str) and handler.strip():
+            ctx.move(base + ("model_handler",), apath + ("mlm:entrypoint",),
+                     "the inference function is the source-code asset's mlm:entrypoint")
     if isinstance(rt.get("requirement_file"), str):
         apath = _new_asset(ctx, assets, "requirements", {"href": rt.pop("requirement_file"), "type": "text/plain",
                            "roles": ["metadata"]}, type="a requirements file is assumed to be plain text",
@@ -797,56 +836,6 @@ def runtime(ctx: Ctx) -> None:
         ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
 
 
-def _framework_version(ctx: Ctx, props: dict[str, Any], rt: dict[str, Any], base: Path) -> None:
-    dst = P + ("mlm:framework_version",)
-    for k in [k for k in ("framework_version", "version") if k in rt]:
-        value = rt.pop(k)
-        version = semver(value)
-        if "mlm:framework_version" in props:
-            ctx.dropped(base + (k,), "mlm:framework_version already set" if version is None or
-                        props["mlm:framework_version"] != version else "same version as framework_version")
-        elif version is None:
-            ctx.dropped(base + (k,), f"{value!r} is not a SemVer version (mlm:framework_version needs one)")
-        else:
-            props["mlm:framework_version"] = version
-            ctx.account(base + (k,), [dst], "moved" if version == value else "transformed",
-                        None if version == value else f"{value!r} written as SemVer {version!r}")
-
-
-def _source_code(ctx: Ctx, rt: dict[str, Any], base: Path, assets: dict[str, Any]) -> None:
-    url, handler, commit = rt.get("model_src_url"), rt.get("model_handler"), rt.get("model_commit_hash")
-    if not isinstance(url, str):
-        for k, why in (("model_handler", "no model_src_url: no source-code asset to carry mlm:entrypoint"),
-                       ("model_commit_hash", "no model_src_url the commit could refer to")):
-            if k in rt:
-                ctx.remove(base + (k,), why)
-        return
-    commit = commit.strip() if isinstance(commit, str) else ""
-    # a forge URL can point at the commit itself
-    pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
-    asset = {"href": f"{url.rstrip('/')}/tree/{commit}" if pinned else url,
-             **({"description": f"commit {commit}"} if commit and not pinned else {}),
-             "type": "text/html", "roles": ["mlm:source_code", "code"]}
-    apath = _new_asset(ctx, assets, "mlm:source_code", asset,
-                       type="a source repository URL is assumed to be a web page",
-                       roles="source-code asset roles (MLM 1.5 requires 'code' with mlm:entrypoint)")
-    url_src, commit_src = base + ("model_src_url",), base + ("model_commit_hash",)
-    if pinned:
-        ctx.transformed([url_src, commit_src], [apath + ("href",)], "source URL pinned to the commit (/tree/<hash>)")
-    elif commit:
-        ctx.moved(url_src, apath + ("href",))
-        ctx.lossy([commit_src], [apath + ("description",)],
-                  "not a known forge; the commit is kept as text in the description")
-    else:
-        ctx.moved(url_src, apath + ("href",), "the source code became the mlm:source_code asset")
-    rt.pop("model_src_url")
-    if commit:
-        rt.pop("model_commit_hash")
-    if isinstance(handler, str) and handler.strip():
-        ctx.move(base + ("model_handler",), apath + ("mlm:entrypoint",),
-                 "the inference function is the source-code asset's mlm:entrypoint")
-
-
 def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path, assets: dict[str, Any]) -> None:
     runtime_block = docker.get("docker_runtime") if isinstance(docker.get("docker_runtime"), dict) else {}
     # where each string is: in the docker object, else docker_image / docker_file in its docker_runtime block
@@ -856,8 +845,7 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
     image, dockerfile = ctx.get(image_src), ctx.get(dockerfile_src)
     text_host: Path | None = None
     if isinstance(image, str) and image.strip():
-        tag = docker.get("tag")
-        href = image.strip()
+        tag, href = docker.get("tag"), image.strip()
         if isinstance(tag, str) and tag.strip() and ":" not in href.rsplit("/", 1)[-1]:
             href = f"{href}:{tag.strip()}"
         apath = _new_asset(ctx, assets, "mlm:container", {"href": href, "type": OCI, "roles": [
@@ -918,14 +906,13 @@ def archive(ctx: Ctx) -> None:
     members, base = props.get("dlm:archive"), P + ("dlm:archive",)
     model_hint: str | None = None
     listed: list[tuple[Path, str]] = []
-    roles_table = table("archive_roles")
     for i, m in [(i, m) for i, m in enumerate(_list(members)) if isinstance(m, dict)]:
         here = base + (str(i),)
         name, href = m.get("name"), m.get("href")
         role = m.get("role")  # one string or a list of them: (path below role, text) of each
         texts = [((), role)] if isinstance(role, str) else [((str(j),), r) for j, r in enumerate(_list(role))
                                                              if isinstance(r, str)]
-        known = [roles_table.get(t.strip().lower()) for _, t in texts]
+        known = [table("archive_roles").get(t.strip().lower()) for _, t in texts]
         if model_hint is None and isinstance(name, str) and (
                 any(t.strip().lower() == "model weight" for _, t in texts) or _is_model_file(name)):
             model_hint = name
