@@ -914,3 +914,21 @@ def test_selected_bands_entries_that_are_no_index_are_dropped_and_the_rest_line_
         e = entry_for(fields, f"/properties/dlm:inputs/selected_bands/{k}")
         assert e["status"] == "lossy" and f"/properties/mlm:input/0/bands/{j}" in "".join(e["to"])
     assert dangling_pointers(work, fields) == []
+
+
+def test_fields_that_are_not_text_where_text_is_read_are_dropped_with_their_reason() -> None:
+    """An archive member's name or role entry, an item example's title and a docker_runtime that are not text (or
+    not an object) are dropped for what they are, not reported as empty in the source."""
+    doc = item({"dlm:archive": [{"href": "https://x/w.pt", "name": 3, "role": ["model weight", 5]}],
+                "dlm:data": {"item_examples": [{"url": "https://x/e.json", "title": 3}]},
+                "dlm:runtime": {"framework": "PyTorch", "docker": {"image_name": "img:1", "docker_runtime": "x"}}})
+    fields = pipeline.convert(doc, to="mlm", validate=False, verify=True).report["fields"]
+    reasons = {
+        "/properties/dlm:archive/0/name": "archive member name that is not text has no asset field",
+        "/properties/dlm:archive/0/role/1": "archive member role that is not text has no asset field",
+        "/properties/dlm:data/item_examples/0/title": "item_examples field 'title' has no link counterpart",
+        "/properties/dlm:runtime/docker/docker_runtime": "docker_runtime is not an object",
+    }
+    for pointer, reason in reasons.items():
+        e = entry_for(fields, pointer)
+        assert (e["status"], e["reason"]) == ("dropped", reason), pointer

@@ -347,7 +347,7 @@ def item_examples(ctx: Ctx) -> None:
             link["title"] = ex["title"]
             ctx.account(here + ("title",), [dst + ("title",)], "moved")
         links.append(link)
-        for other in [k for k in ex if k not in ("url", "title")]:
+        for other in [k for k in ex if k != "url" and (k != "title" or "title" not in link)]:
             ctx.dropped(here + (other,), f"item_examples field {other!r} has no link counterpart")
         if url.lower().endswith(".json"):
             link["type"] = "application/geo+json"
@@ -867,8 +867,10 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
             "runtime", "code"]}, type="a Dockerfile is plain text", roles="the Dockerfile describes the runtime")
         ctx.move(dockerfile_src, apath + ("href",), "the Dockerfile became a plain asset")
         text_host = text_host or apath
-    if runtime_block == {} and "docker_runtime" in docker:
-        docker.pop("docker_runtime")
+    if "docker_runtime" in docker and not isinstance(docker["docker_runtime"], dict):
+        ctx.remove(base + ("docker_runtime",), "docker_runtime is not an object")
+    elif runtime_block == {} and "docker_runtime" in docker:
+        docker.pop("docker_runtime")  # emptied by the moves above (or empty in the source)
     parts = [(k, docker[k]) for k in ("working_dir", "run") if isinstance(docker.get(k), str)]
     if parts and text_host is not None:
         text, old = "; ".join(f"{k}: {v}" for k, v in parts), ctx.get(text_host).get("description")
@@ -938,8 +940,8 @@ def archive(ctx: Ctx) -> None:
             if "mlm:model" in asset["roles"]:
                 kind, why = infer_artifact_type(asset)
                 ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
-            for k in ("href", "name", "role"):
-                m.pop(k, None)
+            for k in [k for k in ("href", "name", "role") if k in m]:  # what is still there is no text
+                ctx.remove(here + (k,), f"archive member {k} that is not text has no asset field")
         else:
             label = str(name) if name is not None else f"member {i}"
             roles_text = ", ".join(t for _, t in texts)
