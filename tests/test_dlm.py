@@ -932,3 +932,13 @@ def test_fields_that_are_not_text_where_text_is_read_are_dropped_with_their_reas
     for pointer, reason in reasons.items():
         e = entry_for(fields, pointer)
         assert (e["status"], e["reason"]) == ("dropped", reason), pointer
+
+
+@pytest.mark.parametrize(("image", "tag", "reason"), [("img", "  ", "an empty tag"),
+                                                      ("img:1", "2", "image_name already carries a tag")])
+def test_a_docker_tag_left_out_of_the_image_says_why(image: str, tag: str, reason: str) -> None:
+    doc = item({"dlm:runtime": {"framework": "PyTorch", "docker": {"image_name": image, "tag": tag}}})
+    r = pipeline.convert(doc, to="mlm", validate=False, verify=True)
+    assert r.document["assets"]["mlm:container"]["href"] == image
+    e = entry_for(r.report["fields"], "/properties/dlm:runtime/docker/tag")
+    assert (e["status"], e["reason"]) == ("dropped", reason)

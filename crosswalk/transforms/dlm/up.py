@@ -857,7 +857,9 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
         else:
             ctx.moved(image_src, apath + ("href",), "the docker image became the mlm:container asset")
             if "tag" in docker:
-                ctx.remove(base + ("tag",), "image_name already carries a tag" if isinstance(tag, str) else "not a tag")
+                why = "not a tag" if not isinstance(tag, str) else "an empty tag" if not tag.strip() else \
+                    "image_name already carries a tag"
+                ctx.remove(base + ("tag",), why)
         text_host = apath
         ctx.get(image_src[:-1]).pop(image_src[-1])
     elif "tag" in docker:
