@@ -149,6 +149,19 @@ class Ctx:
             else:
                 self._ledger.relocate(src, [path + (str(j),)], "kept" if j == i else "moved")
 
+    def rewrite_list(self, path: Path, new: list[Any], fate: Any) -> None:
+        """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
+        indices: dropped). ``replace_list`` with the status of each element chosen by the caller."""
+        old = self.get(path) or []
+        parking = ("\0parking",) + path  # the old elements step aside while the new list takes their place
+        for i in range(len(old)):
+            self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
+        self.put(path, new)
+        for i in range(len(old)):
+            targets, status, reason = fate[i]
+            dsts = [path + (str(j),) for j in targets]
+            self._ledger.relocate(parking + (str(i),), dsts, status if dsts else "dropped", reason)
+
     # -- accounts of edits made on values read through get ---------------------------------------------------
     def account(self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *,
                 whole: bool = False) -> None:

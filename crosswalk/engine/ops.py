@@ -479,16 +479,8 @@ class MapValues(Op):
                         new.append(v)
                     here.append(new.index(v))
                 targets.append(here)
-        parking = ("\0parking",) + at
-        for j in range(len(parent)):
-            ctx.account(at + (str(j),), [parking + (str(j),)], "kept")
-        ctx.put(at, new)
-        for j, here in enumerate(targets):
-            dsts = [at + (str(k),) for k in here]
-            if j == i:
-                ctx.account(parking + (str(j),), dsts, status if dsts else "dropped", reason)
-            else:
-                ctx.account(parking + (str(j),), dsts, "kept" if here == [j] else "moved")
+        ctx.rewrite_list(at, new, [(here, status, reason) if j == i else
+                                   (here, "kept" if here == [j] else "moved", None) for j, here in enumerate(targets)])
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         table = rule.args["table"] if isinstance(rule.args["table"], str) else "inline"

@@ -239,24 +239,20 @@ def repair_provider_roles(ctx: Ctx) -> None:
         roles = provider.get("roles") if isinstance(provider, dict) else None
         if not isinstance(roles, list) or all(r in PROVIDER_ROLES for r in roles):
             continue
-        path = P + ("providers", str(i), "roles")
-        parking = ("\0dlm",) + path  # the old elements step aside while the new list takes their place
-        for j in range(len(roles)):
-            ctx.account(path + (str(j),), [parking + (str(j),)], "kept")
         new: list[Any] = []
-        ctx.put(path, new)
+        fate: list[tuple[list[int], str, str | None]] = []
         for j, role in enumerate(roles):
             lower = role.lower() if isinstance(role, str) else ""
             found = sorted((lower.find(w), w) for w in words if w in lower)
             target = role if role in PROVIDER_ROLES else words[found[0][1]] if found else None
             if target is None:
-                ctx.account(parking + (str(j),), [], "dropped", f"provider role {role!r} is not a STAC role")
+                fate.append(([], "dropped", f"provider role {role!r} is not a STAC role"))
                 continue
             new += [] if target in new else [target]
             at = new.index(target)
-            status, why = ("kept" if at == j else "moved", None) if target == role else (
-                "lossy", f"provider role {role!r} is not a STAC role; repaired to {target!r}")
-            ctx.account(parking + (str(j),), [path + (str(at),)], status, why)
+            fate.append(([at], *(("kept" if at == j else "moved", None) if target == role else (
+                "lossy", f"provider role {role!r} is not a STAC role; repaired to {target!r}"))))
+        ctx.rewrite_list(P + ("providers", str(i), "roles"), new, fate)
 
 
 @transform("dlm.repair_eo_bands",

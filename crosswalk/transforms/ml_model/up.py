@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, rewrite_list, sanitise_name
+from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, sanitise_name
 
 P = ("properties",)
 OCI = "application/vnd.oci.image.index.v1+json"
@@ -110,7 +110,7 @@ def asset_roles(ctx: Ctx) -> None:
                 fate[i] = (where, ("kept" if where == [i] else "moved") if same else "transformed",
                            None if same else f"role {role} -> {', '.join(targets)}")
             if new != roles:
-                rewrite_list(ctx, (top, key, "roles"), new, fate)
+                ctx.rewrite_list((top, key, "roles"), new, fate)
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         if "mlm:artifact_type" not in asset:

@@ -14,7 +14,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, _io_lists, model_assets, rewrite_list
+from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, _io_lists, model_assets
 
 P = ("properties",)
 OCI_PREFIX = "application/vnd.oci"
@@ -30,7 +30,7 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[Any, str, str | None]
             new.append(value)
         j = new.index(value)
         fate[i] = ([j], "moved" if status == "kept" and j != i else status, why)
-    rewrite_list(ctx, path, new, fate)
+    ctx.rewrite_list(path, new, fate)
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------

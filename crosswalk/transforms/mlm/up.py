@@ -54,19 +54,6 @@ def band_names(item: dict[str, Any]) -> list[str]:
     return [n for n in names if isinstance(n, str)]
 
 
-def rewrite_list(ctx: Ctx, path: Path, new: list[Any], fate: dict[int, tuple[list[int], str, str | None]]) -> None:
-    """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
-    indices: dropped). Like Ctx.replace_list, with the status chosen by the caller."""
-    old = ctx.get(path) or []
-    parking = ("\0rewrite",) + path
-    for i in range(len(old)):
-        ctx.account(path + (str(i),), [parking + (str(i),)], "kept")
-    ctx.put(path, new)
-    for i in range(len(old)):
-        targets, status, reason = fate[i]
-        ctx.account(parking + (str(i),), [path + (str(j),) for j in targets], status if targets else "dropped", reason)
-
-
 # -- repairs (any version) -----------------------------------------------------------------------------------
 def _hex_color(value: Any) -> str | None:
     if isinstance(value, list) and len(value) >= 3 and all(isinstance(c, int) for c in value[:3]):
