@@ -5,11 +5,12 @@ stores: callers pass the files a value is built from and the function that build
 
 A value is stored as a pickle under the user cache directory (``$XDG_CACHE_HOME/crosswalk`` or
 ``~/.cache/crosswalk``), named by a SHA-256 of everything it was built from: the bytes of its source files, the
-bytes of the code that builds and defines it (every module of the package, and jsonpath-ng: stricter than the
-package version, which an editable install does not bump) and the Python version. A changed byte anywhere is a
-different name, hence a miss and a full load: a stale entry is never read. Any trouble with the cache (an unwritable
-directory, a corrupt or truncated file, a pickle it cannot load) falls back silently to the full load, whose errors
-(a bad mapping file) are raised as before and never cached. ``CROSSWALK_NO_CACHE=1`` turns it off.
+code that builds and defines it (every module of the package by path, size and modification time: stricter than
+the package version, which an editable install does not bump) and the Python version. A changed source byte or
+code file is a different name, hence a miss and a full load: a stale entry is never read. Any trouble with the
+cache (an unwritable directory, a corrupt or truncated file, a pickle it cannot load) falls back silently to the
+full load, whose errors (a bad mapping file) are raised as before and never cached. ``CROSSWALK_NO_CACHE=1``
+turns it off.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ _PACKAGE = Path(__file__).resolve().parent
 # The code whose output or classes are pickled: every module of the package (whichever module the loader and its
 # classes live in), and the mapping language's schema. A change to any of it must miss, even without a version
 # bump (an editable install).
-_CODE_SUFFIXES = (".py",)
 _CODE_DATA = ("language",)  # directories whose .json files are code too
 _NOT_CODE = {"schemas", "_mappings", "__pycache__", "templates"}
 
@@ -42,40 +42,27 @@ def cache_dir() -> Path | None:
     return Path(base) / "crosswalk"
 
 
-def _files_under(entry: Path, suffixes: tuple[str, ...] = (".py", ".json")) -> list[Path]:
-    if entry.is_dir():
-        return sorted(p for p in entry.rglob("*") if p.suffix in suffixes and p.is_file())
-    return [entry]
-
-
-def _package_modules() -> list[Path]:
-    """Every .py file of the package (os.walk, not rglob: the vendored schemas' hundreds of files are skipped)."""
+def _code_files() -> list[str]:
+    """Every .py file of the package, and the .json files of the directories in ``_CODE_DATA`` (os.walk: the
+    vendored schemas' hundreds of files are skipped)."""
     found = []
     for top, dirs, files in os.walk(_PACKAGE):
         dirs[:] = sorted(d for d in dirs if d not in _NOT_CODE)
-        found += [Path(top, f) for f in sorted(files) if f.endswith(_CODE_SUFFIXES)]
+        data = os.path.basename(top) in _CODE_DATA
+        found += [os.path.join(top, f) for f in sorted(files) if f.endswith(".py") or (data and f.endswith(".json"))]
     return found
 
 
 @cache
 def _code_digest() -> bytes:
-    h = hashlib.sha256()
-    # the code's own bytes rather than the package version: an editable install changes without a version bump
-    h.update(f"{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
-    code = _package_modules()
-    code += [p for name in _CODE_DATA for p in _files_under(_PACKAGE / name, (".json",))]
-    for path in code:
-        h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    # compiled jsonpath expressions are pickled as jsonpath-ng objects: another jsonpath-ng is another key
-    import importlib.util
-
-    spec = importlib.util.find_spec("jsonpath_ng")
-    if spec is not None and spec.origin:
-        library = Path(spec.origin).parent
-        for path in _files_under(library):
-            h.update(str(path.relative_to(library)).encode() + b"\0")
-            h.update(path.read_bytes() + b"\0")
+    # Each code file by its path, size and modification time, the check Python's own bytecode cache makes of a
+    # source file: an edit, a checkout or a reinstall changes them, and reading the files instead would cost a
+    # warm start more than loading the cached mappings saves. (Mapping files, which users edit, are keyed by
+    # their bytes.)
+    h = hashlib.sha256(f"{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
+    for path in _code_files():
+        st = os.stat(path)
+        h.update(f"{os.path.relpath(path, _PACKAGE)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.digest()
 
 

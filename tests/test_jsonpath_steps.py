@@ -14,29 +14,34 @@ from hypothesis import strategies as st
 from jsonpath_ng import parse
 from test_every_direction import _all_files, _documents
 
-from crosswalk.engine.ctx import datum_path
-from crosswalk.language.jsonpath_steps import ALL_MEMBERS, EACH_ELEMENT, match, steps_of
+from crosswalk.language.filters import parse_filter_path
+from crosswalk.language.jsonpath_steps import ALL_MEMBERS, EACH_ELEMENT, Filter, JsonPath, datum_path, match, steps_of
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
 
-def _path_texts(node, out: set[str]) -> set[str]:
+def _path_texts(node, out: set[str], kind: str = "path") -> set[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-            if key == "path":
+            if key == kind:
                 out.update(t for t in texts if isinstance(t, str) and t.startswith("$"))
-            _path_texts(value, out)
+            _path_texts(value, out, kind)
     elif isinstance(node, list):
         for value in node:
-            _path_texts(value, out)
+            _path_texts(value, out, kind)
     return out
 
 
-TEXTS = sorted(
-    {t for f in MAPPINGS.rglob("*.yaml") for t in _path_texts(yaml.safe_load(f.read_text(encoding="utf-8")), set())}
-)
-EXPRS = [(text, parse(text)) for text in TEXTS]
+def _texts(kind: str) -> list[str]:
+    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in MAPPINGS.rglob("*.yaml")]
+    return sorted({t for doc in docs for t in _path_texts(doc, set(), kind)})
+
+
+TEXTS = _texts("path")
+# the guards' jsonpath (`matches`, `no_match`), read by the guards' parser: array filters
+GUARDS = sorted(set(_texts("matches")) | set(_texts("no_match")))
+EXPRS = [(text, parse(text)) for text in TEXTS] + [(text, parse_filter_path(text)) for text in GUARDS]
 
 
 def _jsonpath_ng(expr, root) -> set[tuple[str, ...]]:
@@ -71,8 +76,39 @@ def _compare_on(files) -> int:
 def test_the_mappings_paths_are_steps():
     """The mappings write plain paths: none of them falls back to jsonpath-ng (a new one that did would still
     match correctly, only slower)."""
-    assert len(TEXTS) > 50
+    assert len(TEXTS) > 50 and len(GUARDS) >= 3
     assert [text for text, expr in EXPRS if steps_of(expr) is None] == []
+
+
+@pytest.mark.parametrize(
+    "text, steps",
+    [
+        ("$.a[?(@)]", (("a",), Filter(((None, ("any",)),)))),
+        ("$.a[?(@ == 'x')].b", (("a",), Filter(((None, "x"),)), ("b",))),
+        ("$.a[?(@.'k:y' == 'x')]", (("a",), Filter((("k:y", "x"),)))),
+        ("$.a[?(@.k)]", (("a",), Filter((("k", ("any",)),)))),
+        ("$.a[?(@ == 1)]", None),  # jsonpath-ng converts the element to int first
+        ("$.a[?(@ != 'x')]", None),
+        ("$.a[?(@.k.j == 'x')]", None),
+        ("$.a[?(@.k == 'x' & @.j == 'y')]", (("a",), Filter((("k", "x"), ("j", "y"))))),
+    ],
+)
+def test_steps_of_a_guard_filter(text, steps):
+    assert steps_of(parse_filter_path(text)) == steps
+
+
+def test_a_compiled_path_with_steps_pickles_without_jsonpath_ng():
+    """A run from the cached mappings imports jsonpath-ng only for a path its steps do not cover."""
+    doc = {"assets": {"m": {"roles": ["data", "mlm:model"]}}}
+    for text, filters in (("$.assets.*.roles", False), ("$.assets.*.roles[?(@ == 'mlm:model')]", True)):
+        path = JsonPath.compile(text, filters)
+        data = pickle.dumps(path)
+        assert b"jsonpath_ng" not in data
+        again = pickle.loads(data)
+        assert again == path and again.find(doc) == path.find(doc) != []
+    other = JsonPath.compile("$.assets..roles")  # no steps: the parse is pickled, not parsed again at run time
+    assert other.steps is None and b"jsonpath_ng" in pickle.dumps(other)
+    assert pickle.loads(pickle.dumps(other)).find(doc) == [("assets", "m", "roles")]
 
 
 @pytest.mark.parametrize(
@@ -126,3 +162,25 @@ def test_generated_paths_and_documents(steps, doc):
     text = "$" + "".join(s if s == "[*]" else f".{s}" for s in steps)
     expr = parse(text)
     assert set(match(steps_of(expr), doc)) == _jsonpath_ng(expr, doc)
+
+
+MEMBERS = ["k", "j"]
+ELEMENT = st.recursive(
+    st.none() | st.booleans() | st.integers(0, 2) | st.sampled_from(["x", "y", "1"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(MEMBERS), inner, max_size=2),
+    max_leaves=8,
+)
+TEST = st.tuples(st.sampled_from(["@", "@.k", "@.j"]), st.sampled_from([None, "'x'", "'y'", "'1'"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(TEST, min_size=1, max_size=2), st.sampled_from(["", ".k", "[*]"]), st.dictionaries(
+    st.sampled_from(["a", "b"]), ELEMENT, max_size=2))
+def test_generated_guard_filters_and_documents(tests, after, doc):
+    text = "$.a[?(" + " & ".join(t if v is None else f"{t} == {v}" for t, v in tests) + ")]" + after
+    expr = parse_filter_path(text)
+    steps = steps_of(expr)
+    if steps is None:  # jsonpath-ng reads `@ & @.k` as an intersection of paths: left to it
+        assert len(tests) > 1 and any(v is None for _, v in tests)
+        return
+    assert set(match(steps, doc)) == _jsonpath_ng(expr, doc)

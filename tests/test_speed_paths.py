@@ -63,6 +63,28 @@ def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
     assert not warm & set(HEAVY)
     assert "yaml" not in warm  # mappings, tables and formats.yaml all come from the cache
     assert "yaml" in cold  # (the check above is not vacuous: a cold start does parse YAML)
+    # the mapping's paths and its guards' filters come back as steps: jsonpath-ng parsed them on the cold start
+    assert "jsonpath_ng" not in warm and "jsonpath_ng" in cold
+
+
+def test_an_edited_module_is_another_cache_key(tmp_path):
+    """The code is in every cache key by path, size and modification time: an edit that keeps the size is a
+    miss, an untouched copy of the package (copied with its times) is not."""
+    tree = _copy_package(tmp_path)
+    digest = [sys.executable, "-c", "from crosswalk import cache; print(cache._code_digest().hex())"]
+
+    def key() -> str:
+        proc = _run(digest, tmp_path / "cache", tmp_path, pythonpath=tree)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    first = key()
+    assert key() == first == cache._code_digest().hex()  # the copy is the installed code
+    module = tree / "crosswalk" / "cache.py"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace(" the ", " thE ", 1), encoding="utf-8")
+    assert module.stat().st_size == len(text.encode())
+    assert key() != first
 
 
 def test_script_exit_without_teardown_flushes_everything(tmp_path):

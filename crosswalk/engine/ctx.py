@@ -19,7 +19,6 @@ from typing import Any
 from crosswalk.engine.keep import park
 from crosswalk.engine.ledger import Ledger, Origin
 from crosswalk.language import pointer
-from crosswalk.language.jsonpath_steps import match
 from crosswalk.language.pointer import Path, to_pointer
 
 
@@ -57,10 +56,7 @@ class Ctx:
     def find(self, rule: Any) -> list[Path]:
         """Paths matched by the rule's jsonpath expressions inside the current base, in document order."""
         root = self.get(self.base)
-        found = set()
-        for expr, steps in zip(rule.paths, rule.steps, strict=True):
-            matched = match(steps, root) if steps is not None else [datum_path(m) for m in expr.find(root)]
-            found.update(self.base + path for path in matched)
+        found = {self.base + match for path in rule.paths for match in path.find(root)}
         return sorted(found, key=document_order)
 
     def origins(self, path: Path) -> list[Origin]:
@@ -224,14 +220,3 @@ class Ctx:
 def document_order(path: Path) -> tuple:
     """Sort key: list indices numerically, so reversed() deletes later elements first."""
     return tuple((int(k), "") if k.isdigit() else (-1, k) for k in path)
-
-
-def datum_path(datum: Any) -> Path:
-    """The path of a jsonpath-ng match, from its context chain."""
-    parts: list[str] = []
-    while datum.context is not None:
-        p = datum.path
-        fields = getattr(p, "fields", None)
-        parts.append(str(fields[0] if fields is not None else p.indices[0] if hasattr(p, "indices") else p.index))
-        datum = datum.context
-    return tuple(reversed(parts))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from crosswalk.engine.writes import check_writes
 from crosswalk.errors import CrosswalkError, RuleError, crash_message
 from crosswalk.language import pointer as ptr
+from crosswalk.language.jsonpath_steps import JsonPath
 from crosswalk.language.pointer import Path, parse_pointer, rename_key, to_pointer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,13 +131,11 @@ class Guard:
     }
 
     def __init__(self, spec: str | dict[str, Any]) -> None:
-        from crosswalk.language.filters import parse_filter_path  # jsonpath-ng's parser: not needed to run rules
-
         self.checks = []
         for name, target, value in _guard_items(spec):
             _, test, negated, _ = GUARD_TESTS[name]
-            parse = parse_filter_path if test is _matches else parse_pointer
-            self.checks.append((test, negated, parse(target), value))
+            target = JsonPath.compile(target, filters=True) if test is _matches else parse_pointer(target)
+            self.checks.append((test, negated, target, value))
 
     def holds(self, ctx: Ctx) -> bool:
         base = ctx.base

@@ -1,18 +1,18 @@
 """The mappings' common jsonpath expressions as plain steps, matched without jsonpath-ng's match objects.
 
 jsonpath-ng parses every path of a mapping file (once, when the mapping is compiled) and stays the definition of
-what a path matches. Almost every path the mappings write is a chain of names, ``*`` and ``[*]``; for those the
+what a path matches. Almost every path the mappings write is a chain of names, ``*``, ``[*]`` and, in guards, an
+array filter testing an element or one of its members for existence or equality with a string; for those the
 parsed expression is turned into a tuple of steps, and matching walks the document directly: the same places,
 about ten times faster than building jsonpath-ng's context chain for every match (a rule's path is matched once
-per rule per document, so that cost is paid about sixty times per document). Any other expression keeps jsonpath-ng.
-The tests match every path of every mapping file both ways over the corpus and over generated documents.
+per rule per document, so that cost is paid about sixty times per document), and a run from the cached mappings
+does not import jsonpath-ng at all. Any other expression keeps jsonpath-ng. The tests match every path of every
+mapping file both ways over the corpus and over generated documents.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from jsonpath_ng import jsonpath
+from typing import Any, NamedTuple
 
 from crosswalk.language.pointer import Path
 
@@ -20,15 +20,88 @@ from crosswalk.language.pointer import Path
 # unpickled string is equal to these, not the same object.
 ALL_MEMBERS = "*"  # a step: every member of an object (jsonpath `.*`)
 EACH_ELEMENT = "[*]"  # a step: every element of an array (jsonpath `[*]`)
+_ANY = ("any",)  # a filter test's value: the element (or its member) exists, whatever it holds
 
-Steps = tuple[Any, ...]  # ALL_MEMBERS, EACH_ELEMENT, or a tuple of member names
+
+class Filter(NamedTuple):
+    """A step: the elements of an array passing every test ``(member or None, value or _ANY)``."""
+
+    tests: tuple[tuple[str | None, Any], ...]
+
+
+Steps = tuple[Any, ...]  # ALL_MEMBERS, EACH_ELEMENT, a tuple of member names, or a Filter
+
+
+class JsonPath:
+    """A jsonpath of a mapping file: its text, its steps where it has them, and jsonpath-ng's parse of it
+    (``filters``: the guards' parser, filters over arrays only). Pickled without the parse when it has steps, so
+    that a run from the cached mappings imports jsonpath-ng only for a path the steps do not cover."""
+
+    __slots__ = ("text", "filters", "steps", "_expr")
+
+    def __init__(self, text: str, filters: bool = False, steps: Steps | None = None, expr: Any = None) -> None:
+        self.text, self.filters, self.steps, self._expr = text, filters, steps, expr
+
+    @classmethod
+    def compile(cls, text: str, filters: bool = False) -> JsonPath:
+        """Parsed now (jsonpath-ng's error, or ValueError, when it cannot read it) and turned into steps."""
+        path = cls(text, filters)
+        path.steps = steps_of(path.expr)
+        return path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return JsonPath, (self.text, self.filters, self.steps, self._expr if self.steps is None else None)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JsonPath) and (other.text, other.filters) == (self.text, self.filters)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.filters))
+
+    def __repr__(self) -> str:
+        return f"JsonPath({self.text!r})"
+
+    @property
+    def expr(self) -> Any:
+        if self._expr is None:
+            if self.filters:
+                from crosswalk.language.filters import parse_filter_path as parse
+            else:
+                from jsonpath_ng import parse
+            self._expr = parse(self.text)
+        return self._expr
+
+    def find(self, root: Any) -> list[Path]:
+        """The paths this matches in ``root``."""
+        if self.steps is not None:
+            return match(self.steps, root)
+        return [datum_path(m) for m in self.expr.find(root)]
 
 
 def steps_of(expr: Any) -> Steps | None:
-    """The steps of a parsed expression, or None when it has anything else (a filter, an index, ``..``)."""
+    """The steps of a parsed expression, or None when it has anything else (an index, ``..``, another filter)."""
+    from jsonpath_ng import jsonpath
+
+    from crosswalk.language.filters import ArrayFilter
+
     if jsonpath.auto_id_field is not None:  # jsonpath-ng's auto ids make up members: leave those to it
         return None
     out: list[Any] = []
+
+    def test(expression: Any) -> tuple[str | None, Any] | None:
+        """An array filter's test as ``(member, value)``: ``@`` or ``@.name``, alone or ``== 'text'``."""
+        target, op, value = expression.target, expression.op, expression.value
+        if op is None:
+            value = _ANY
+        elif op not in ("==", "=") or not isinstance(value, str):  # an int literal converts the element first
+            return None
+        if isinstance(target, jsonpath.This):
+            return None, value
+        if (isinstance(target, jsonpath.Child) and isinstance(target.left, jsonpath.This)
+                and isinstance(target.right, jsonpath.Fields) and len(target.right.fields) == 1
+                and target.right.fields[0] != "*"):
+            return target.right.fields[0], value
+        return None
 
     def walk(node: Any, first: bool) -> bool:
         if isinstance(node, jsonpath.Child):
@@ -41,15 +114,32 @@ def steps_of(expr: Any) -> Steps | None:
         if isinstance(node, jsonpath.Slice) and node.start is None and node.end is None and node.step is None:
             out.append(EACH_ELEMENT)
             return True
+        if type(node) is ArrayFilter and node.expressions:
+            tests = tuple(test(e) for e in node.expressions)
+            out.append(Filter(tests))
+            return None not in tests
         return False
 
     return tuple(out) if walk(expr, True) else None
 
 
+def _passes(element: Any, tests: tuple[tuple[str | None, Any], ...]) -> bool:
+    for member, value in tests:
+        target = element
+        if member is not None:
+            if not isinstance(element, dict) or member not in element:
+                return False
+            target = element[member]
+        if value != _ANY and target != value:
+            return False
+    return True
+
+
 def match(steps: Steps, root: Any) -> list[Path]:
     """The paths ``steps`` match in ``root``, as jsonpath-ng finds them: names and ``*`` only in objects (a null
     member matches); ``[*]`` every element of an array, and an object or a scalar as its element 0 (jsonpath-ng
-    reads a non-array as a one-element array), nothing in null."""
+    reads a non-array as a one-element array), nothing in null; a filter the elements of an array that pass its
+    tests, nothing in anything else."""
     current: list[tuple[Path, Any]] = [((), root)]
     for step in steps:
         found: list[tuple[Path, Any]] = []
@@ -59,9 +149,23 @@ def match(steps: Steps, root: Any) -> list[Path]:
                     found.extend((path + (str(i),), v) for i, v in enumerate(value))
                 elif isinstance(value, (dict, int, float, str)):
                     found.append((path + ("0",), value))
+            elif isinstance(step, Filter):
+                if isinstance(value, list):
+                    found.extend((path + (str(i),), v) for i, v in enumerate(value) if _passes(v, step.tests))
             elif isinstance(value, dict):
                 for name in value if step == ALL_MEMBERS else step:
                     if name in value:
                         found.append((path + (name,), value[name]))
         current = found
     return [path for path, _ in current]
+
+
+def datum_path(datum: Any) -> Path:
+    """The path of a jsonpath-ng match, from its context chain."""
+    parts: list[str] = []
+    while datum.context is not None:
+        p = datum.path
+        fields = getattr(p, "fields", None)
+        parts.append(str(fields[0] if fields is not None else p.indices[0] if hasattr(p, "indices") else p.index))
+        datum = datum.context
+    return tuple(reversed(parts))

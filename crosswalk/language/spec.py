@@ -37,8 +37,7 @@ class Rule:
     file: str
     line: int
     index: int
-    paths: tuple[Any, ...] = ()  # compiled jsonpath expressions
-    steps: tuple[Any, ...] = ()  # each path's plain steps (jsonpath_steps), None where jsonpath-ng matches it
+    paths: tuple[Any, ...] = ()  # jsonpath expressions (JsonPath)
     rules: tuple[Rule, ...] = ()  # sub-rules of `each`
     table: dict[str, Any] | None = None
     parsed: dict[str, Any] = field(default_factory=dict, compare=False)  # the op's pre-parsed arguments
@@ -157,11 +156,9 @@ def _checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) ->
 
 
 def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
-    from jsonpath_ng import parse as jsonpath
-
     from crosswalk import transforms
     from crosswalk.engine.ops import OPS
-    from crosswalk.language.jsonpath_steps import steps_of
+    from crosswalk.language.jsonpath_steps import JsonPath
 
     out = []
     for i, item in enumerate(items):
@@ -169,7 +166,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         args, line = item[op], item.get(LINE, 0)
         raw_paths = args.get("path") if OPS[op].has_paths else None
         compiled = tuple(
-            _checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, jsonpath, text)
+            _checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
             for text in ([raw_paths] if isinstance(raw_paths, str) else raw_paths or [])
         )
         table = args["table"] if op == "map_values" else None
@@ -191,7 +188,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
             plain = _checked("extensions: ", file, line, _uri_swap, plain, registry().families)
         parsed = _checked(f"rule {i} {op}: ", file, line, OPS[op].compile, plain)  # a pointer or regex it cannot read
         out.append(Rule(op=op, args=plain, file=file, line=line, index=i, paths=compiled, rules=sub, table=table,
-                        parsed=parsed, steps=tuple(steps_of(expr) for expr in compiled)))
+                        parsed=parsed))
     return tuple(out)
 
 

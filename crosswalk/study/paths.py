@@ -195,7 +195,7 @@ _ALT_ROOTS = {"properties": ("properties", "summaries"), "assets": ("assets", "i
 
 def find(doc: Any, pat: Pattern) -> list[tuple[tuple[str, ...], Any]]:
     """Concrete (path, value) pairs of ``doc`` the pattern's expression matches (paths as in language.pointer)."""
-    from crosswalk.engine.ctx import datum_path  # the engine's reading of a jsonpath-ng match as a path
+    from crosswalk.language.jsonpath_steps import datum_path  # the engine's reading of a jsonpath-ng match
 
     if not isinstance(doc, dict) or not pat.tokens or pat.expression is None:
         return []

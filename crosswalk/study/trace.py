@@ -54,7 +54,7 @@ def _rebase(base: Tokens, pats: Iterable[Pattern]) -> tuple[Pattern, ...]:
 
 def _rule_paths(rule, base: Tokens) -> tuple[Pattern, ...]:
     """The rule's compiled jsonpath expressions (jsonpath-ng, compiled once by the mapping loader) as patterns."""
-    return tuple(p for expr in rule.paths for p in _rebase(base, patterns(expr)))
+    return tuple(p for path in rule.paths for p in _rebase(base, patterns(path.expr)))
 
 
 def _patterns_of(text: str, base: Tokens) -> tuple[Pattern, ...]:
