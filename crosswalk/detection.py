@@ -3,19 +3,17 @@ registry, then field fingerprints."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from crosswalk.errors import FormatError
 from crosswalk.language.formats import Format, registry
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     format: Format
     object_type: str  # Feature | Collection | Catalog | mlm-metadata
     evidence: tuple[str, ...]
-    others: tuple[Format, ...] = field(default_factory=tuple)  # further families found in the same document
+    others: tuple[Format, ...] = ()  # further families found in the same document
     # a version newer than the newest known (within the same major version): ``format`` is then the
     # newest known version of the family, and the document is read as it plus unknown fields
     newer: str | None = None

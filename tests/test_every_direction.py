@@ -136,8 +136,6 @@ SOURCE = CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"
 def _break_the_draft_bands(monkeypatch, bug: str) -> None:
     """A transform with a bug: it writes a field without telling the ledger, or tells the ledger about a place
     it never writes. The guard must turn either into a failed conversion."""
-    import dataclasses
-
     from crosswalk.transforms import REGISTRY
 
     real = REGISTRY["downgrade.dlm_item_bands"]
@@ -149,7 +147,7 @@ def _break_the_draft_bands(monkeypatch, bug: str) -> None:
         else:
             ctx._ledger.copy(("properties", "mlm:name"), ("properties", "dlm:nowhere"))
 
-    monkeypatch.setitem(REGISTRY, real.name, dataclasses.replace(real, fn=buggy))
+    monkeypatch.setitem(REGISTRY, real.name, real._replace(fn=buggy))
 
 
 @pytest.mark.parametrize(("bug", "where"), [("unreported", "/properties/dlm:secret"),

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Transform:
+class Transform(NamedTuple):
     name: str
     fn: Callable[..., None]
     reads: tuple[str, ...]

@@ -20,9 +20,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from importlib.resources.abc import Traversable
@@ -56,8 +55,7 @@ _CORE_PATHS = {
 }
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):
     path: str  # RFC 6901 JSON Pointer into the document ("" = root)
     message: str  # one line, human readable
     schema: str  # schema URI (or "lint:<rule-name>" for lint findings)
