@@ -21,13 +21,25 @@ def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="run tests marked slow (always on when CI is set)")
 
 
+# Whether this run is thorough (CI, --runslow): slow tests run, and properties draw their full example counts.
+THOROUGH = bool(os.environ.get("CI"))
+
+
+def examples(count: int) -> int:
+    """A property's example count: ``count`` in a thorough run, a quarter of it (never below the profile's 40) in
+    the default run, which stays fast. Evaluated when a test module is imported, after ``pytest_configure``."""
+    return count if THOROUGH else max(count // 4, 40)
+
+
 def pytest_configure(config):
+    global THOROUGH
     config.addinivalue_line("markers", "slow: long-running test; run with --runslow or when CI is set")
+    THOROUGH = THOROUGH or config.getoption("--runslow")
 
 
 def pytest_collection_modifyitems(config, items):
     # Slow tests run in CI (.ci/run sets CI) and with --runslow; the default run stays fast.
-    if config.getoption("--runslow") or os.environ.get("CI"):
+    if THOROUGH:
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow (CI runs it)")
     for item in items:

@@ -4,11 +4,13 @@ every place of every corpus document and over generated documents."""
 from __future__ import annotations
 
 import pickle
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from conftest import corpus_inputs
+from conftest import corpus_inputs, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonpath_ng import parse
@@ -33,15 +35,24 @@ def _path_texts(node, out: set[str], kind: str = "path") -> set[str]:
     return out
 
 
-def _texts(kind: str) -> list[str]:
-    docs = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in MAPPINGS.rglob("*.yaml")]
-    return sorted({t for doc in docs for t in _path_texts(doc, set(), kind)})
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DOCS = [yaml.load(f.read_text(encoding="utf-8"), Loader=_LOADER) for f in MAPPINGS.rglob("*.yaml")]
+
+
+def _texts(*kinds: str) -> list[str]:
+    return sorted({t for doc in _DOCS for kind in kinds for t in _path_texts(doc, set(), kind)})
 
 
 TEXTS = _texts("path")
 # the guards' jsonpath (`matches`, `no_match`), read by the guards' parser: array filters
-GUARDS = sorted(set(_texts("matches")) | set(_texts("no_match")))
-EXPRS = [(text, parse(text)) for text in TEXTS] + [(text, parse_filter_path(text)) for text in GUARDS]
+GUARDS = _texts("matches", "no_match")
+
+
+@cache
+def _exprs() -> list[tuple[str, Any]]:
+    """Every path parsed by jsonpath-ng (which builds its parser for every parse: done when a test needs them,
+    not while the suite is collected)."""
+    return [(text, parse(text)) for text in TEXTS] + [(text, parse_filter_path(text)) for text in GUARDS]
 
 
 def _jsonpath_ng(expr, root) -> set[tuple[str, ...]]:
@@ -65,7 +76,7 @@ def _places(value):
 def _compare_on(files) -> int:
     roots = [place for path in files for _, doc in _documents(path) for place in _places(doc)]
     compared = 0
-    for _, expr in EXPRS:
+    for _, expr in _exprs():
         steps = steps_of(expr)
         for root in roots:
             assert set(match(steps, root)) == _jsonpath_ng(expr, root)
@@ -77,7 +88,7 @@ def test_the_mappings_paths_are_steps():
     """The mappings write plain paths: none of them falls back to jsonpath-ng (a new one that did would still
     match correctly, only slower)."""
     assert len(TEXTS) > 50 and len(GUARDS) >= 3
-    assert [text for text, expr in EXPRS if steps_of(expr) is None] == []
+    assert [text for text, expr in _exprs() if steps_of(expr) is None] == []
 
 
 @pytest.mark.parametrize(
@@ -156,7 +167,7 @@ JSON = st.recursive(
 STEP = st.sampled_from(["a", "b", "'mlm:input'", "'0'", "*", "[*]"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(STEP, max_size=4), JSON)
 def test_generated_paths_and_documents(steps, doc):
     text = "$" + "".join(s if s == "[*]" else f".{s}" for s in steps)
@@ -173,7 +184,7 @@ ELEMENT = st.recursive(
 TEST = st.tuples(st.sampled_from(["@", "@.k", "@.j"]), st.sampled_from([None, "'x'", "'y'", "'1'"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(TEST, min_size=1, max_size=2), st.sampled_from(["", ".k", "[*]"]), st.dictionaries(
     st.sampled_from(["a", "b"]), ELEMENT, max_size=2))
 def test_generated_guard_filters_and_documents(tests, after, doc):

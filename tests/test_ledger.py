@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -255,7 +256,7 @@ _statuses = st.sampled_from(["kept", "moved", "transformed", "repaired", "lossy"
 _reasons = st.sampled_from([None, "r1", "r2"])
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(doc=_docs, data=st.data())
 def test_recording_by_exception_folds_like_recording_every_leaf(doc, data):
     """Any events on any document: the report entries are those of the ledger that recorded every source leaf up

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -235,7 +235,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(JSON)
 def test_dumps_writes_exactly_the_json_modules_bytes(value):
     try:
@@ -271,7 +271,7 @@ DEEP_JSON = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(DEEP_JSON, st.integers(min_value=0, max_value=8), st.booleans())
 def test_depth_read_off_the_text_equals_the_walk(value, limit, pretty):
     from crosswalk.io.parse import _text_within_depth, _within_depth
@@ -301,7 +301,7 @@ def test_depth_limit_from_the_text_at_the_real_limit():
 POINTER_KEYS = st.text(alphabet="ab~/01", max_size=3)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.recursive(
         st.integers(),
@@ -325,7 +325,7 @@ TRICKY = st.sampled_from(["[0.00001", "abc1e-", "x 1e-5", ":-0.00002", "1.5e-07"
 SMALL_FLOATS = st.floats(min_value=-1e-3, max_value=1e-3) | st.sampled_from([1e-05, -2.5e-08, 0.00001, 1e-300])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     st.recursive(
         SMALL_FLOATS | TRICKY | st.integers(),
