@@ -5,11 +5,13 @@ mappings (pickled in the cache) name a class that can be imported back."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from jsonpath_ng import DatumInContext, Index
-from jsonpath_ng.ext import parse
 from jsonpath_ng.ext.filter import Filter
+from jsonpath_ng.ext.parser import ExtendedJsonPathParser
+from jsonpath_ng.parser import JsonPathParser
 
 
 class ArrayFilter(Filter):
@@ -41,9 +43,21 @@ def _arrays_only(node: Any) -> Any:
     return node
 
 
+@cache
+def _parser(extended: bool) -> Any:
+    """One parser of each kind, kept: jsonpath-ng's ``parse`` makes a parser per call, and a parser builds its LALR
+    tables when it is made (tens of milliseconds; a cold start compiles every path of its mappings)."""
+    return ExtendedJsonPathParser() if extended else JsonPathParser()
+
+
+def parse_path(text: str) -> Any:
+    """A rule's jsonpath, as ``jsonpath_ng.parse`` reads it (its own errors when it cannot)."""
+    return _parser(False).parse(text)
+
+
 def parse_filter_path(text: str) -> Any:
-    """The compiled jsonpath (ValueError when jsonpath-ng cannot read it)."""
+    """A guard's jsonpath, filters allowed (ValueError when jsonpath-ng cannot read it)."""
     try:
-        return _arrays_only(parse(text))
+        return _arrays_only(_parser(True).parse(text))
     except Exception as e:  # jsonpath-ng raises bare Exception
         raise ValueError(f"bad jsonpath {text!r}: {e}") from None

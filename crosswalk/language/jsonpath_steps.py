@@ -64,11 +64,9 @@ class JsonPath:
     @property
     def expr(self) -> Any:
         if self._expr is None:
-            if self.filters:
-                from crosswalk.language.filters import parse_filter_path as parse
-            else:
-                from jsonpath_ng import parse
-            self._expr = parse(self.text)
+            from crosswalk.language import filters
+
+            self._expr = (filters.parse_filter_path if self.filters else filters.parse_path)(self.text)
         return self._expr
 
     def find(self, root: Any) -> list[Path]:
