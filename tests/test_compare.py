@@ -165,7 +165,6 @@ def test_real_corpus_numbers_equal_single_conversion_reports(real_report) -> Non
     assert _check_numbers(report, sample=10) >= 10
 
 
-@pytest.mark.slow  # converts the ml-model corpus into every family: six seconds
 def test_missing_edges_show_as_no_path_not_as_errors() -> None:
     """A family no edge leads to is reported "no path" per document and gracefully in every output."""
     from crosswalk.language.formats import Format

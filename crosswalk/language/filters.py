@@ -50,9 +50,10 @@ def _parser(extended: bool) -> Any:
     return ExtendedJsonPathParser() if extended else JsonPathParser()
 
 
-def parse_path(text: str) -> Any:
-    """A rule's jsonpath, as ``jsonpath_ng.parse`` reads it (its own errors when it cannot)."""
-    return _parser(False).parse(text)
+def parse_path(text: str, extended: bool = False) -> Any:
+    """A rule's jsonpath as ``jsonpath_ng.parse`` reads it (``extended``: as ``jsonpath_ng.ext.parse``, filters
+    over objects too); its own errors when it cannot."""
+    return _parser(extended).parse(text)
 
 
 def parse_filter_path(text: str) -> Any:

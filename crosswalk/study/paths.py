@@ -15,8 +15,9 @@ from functools import cache
 from typing import Any
 
 from jsonpath_ng import Child, Descendants, Fields, Index, Root, Slice, This
-from jsonpath_ng.ext import parse as _parse
 from jsonpath_ng.ext.filter import Filter
+
+from crosswalk.language.filters import parse_path
 
 Tokens = tuple[str, ...]
 
@@ -55,7 +56,7 @@ class Pattern:
 @cache
 def compile_path(text: str) -> Any:
     """jsonpath-ng's parse (with filters), cached: the catalogue repeats fields across concepts."""
-    return _parse(text)
+    return parse_path(text, extended=True)
 
 
 def patterns(expression: Any, version: str | None = None) -> tuple[Pattern, ...]:
