@@ -52,12 +52,6 @@ class JsonPath:
     def __reduce__(self) -> tuple[Any, ...]:
         return JsonPath, (self.text, self.filters, self.steps, self._expr if self.steps is None else None)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, JsonPath) and (other.text, other.filters) == (self.text, self.filters)
-
-    def __hash__(self) -> int:
-        return hash((self.text, self.filters))
-
     def __repr__(self) -> str:
         return f"JsonPath({self.text!r})"
 
