@@ -385,3 +385,25 @@ def test_sci_citation_inside_a_publication_is_spelt_citation() -> None:
     result = pipeline.convert(collection)
     assert result.error is None, result.error
     assert result.document["sci:publications"] == [{"citation": "A"}, {"citation": "B", "sci:citation": "C"}]
+
+
+@pytest.mark.parametrize(
+    "value, repaired, why",
+    [
+        ("2020-01-01", "2020-01-01T00:00:00Z", "date-only value; midnight UTC assumed"),
+        ("2020-01-01T10:00:05", "2020-01-01T10:00:05Z", "no time zone; UTC assumed"),
+        ("2020-01-01 10:00:05.5", "2020-01-01T10:00:05.5Z", "no time zone; UTC assumed"),
+        ("2020-01-01T10:00", "2020-01-01T10:00:00Z", "no seconds and no time zone; :00 and UTC assumed"),
+    ],
+)
+def test_a_repaired_timestamp_is_rfc_3339(value: str, repaired: str, why: str) -> None:
+    """A timestamp reported repaired is one RFC 3339 accepts (a time without seconds was given only a zone)."""
+    from rfc3339_validator import validate_rfc3339
+
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    doc["properties"]["datetime"] = value
+    result = pipeline.convert(doc, verify=True)
+    assert result.document["properties"]["datetime"] == repaired and validate_rfc3339(repaired)
+    (entry,) = entries(result, "/properties/datetime")
+    assert (entry["status"], entry["reason"]) == ("repaired", why)
+    assert not errors(result.document)

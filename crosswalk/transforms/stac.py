@@ -19,8 +19,10 @@ def repair_datetimes(ctx: Ctx) -> None:
     for key in ("datetime", "start_datetime", "end_datetime", "created", "updated") if isinstance(props, dict) else ():
         value = props.get(key)
         if isinstance(value, str) and (m := _NAIVE.match(value)):
-            props[key] = value.replace(" ", "T") + ("Z" if m[1] else "T00:00:00Z")
-            why = "no time zone; UTC assumed" if m[1] else "date-only value; midnight UTC assumed"
+            seconds = "" if m[2] or not m[1] else ":00"  # RFC 3339 has no time without its seconds
+            props[key] = value.replace(" ", "T") + seconds + ("Z" if m[1] else "T00:00:00Z")
+            why = ("no seconds and no time zone; :00 and UTC assumed" if seconds else "no time zone; UTC assumed"
+                   if m[1] else "date-only value; midnight UTC assumed")
             ctx.repaired([("properties", key)], [("properties", key)], why)
 
 
