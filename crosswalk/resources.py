@@ -39,10 +39,15 @@ def value_tables(directory: str) -> dict[str, dict[str, Any]]:
 
 
 def _parse_tables(files: list[Path]) -> dict[str, dict[str, Any]]:
+    from crosswalk.errors import SpecError
+
     tables: dict[str, dict[str, Any]] = {}
+    where: dict[str, Path] = {}
     for path in files:
         for name, table in (_parse_yaml(path) or {}).items():
-            tables[name] = {str(k): v for k, v in table.items()}
+            if name in tables:  # one file's table must never silently replace another's
+                raise SpecError(f"value table {name!r} is also defined in {where[name].name}", file=str(path))
+            tables[name], where[name] = {str(k): v for k, v in table.items()}, path
     return tables
 
 

@@ -172,6 +172,17 @@ def test_unknown_table_names_file_and_line(tmp_path):
     assert "broken.yaml:8:" in str(err) and "nosuchtable" in str(err)
 
 
+def test_a_table_name_defined_twice_is_an_error_naming_both_files(tmp_path):
+    """Tables of every file are merged by name: a second definition would silently replace the first."""
+    from crosswalk.resources import _parse_tables
+
+    (tmp_path / "a.yaml").write_text("units: {m: metre}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("units: {m: mile}\nother: {x: y}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"b\.yaml.*value table 'units' is also defined in a\.yaml"):
+        _parse_tables([tmp_path / "a.yaml", tmp_path / "b.yaml"])
+    assert set(_parse_tables([tmp_path / "b.yaml"])) == {"units", "other"}
+
+
 def test_missing_top_level_key(tmp_path):
     err = load_broken(tmp_path, "", header="language: 1\nid: broken\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nrules: []\n")
     assert "broken.yaml:1:" in str(err) and "summary" in str(err)
