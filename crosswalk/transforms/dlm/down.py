@@ -20,17 +20,9 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.down import _is_container, rewrite_values
-from crosswalk.transforms.mlm.up import _io_lists, model_assets
+from crosswalk.transforms.mlm.down import _is_container
+from crosswalk.transforms.mlm.up import P, _io_lists, input_bands, model_assets, rewrite_values
 
-P = ("properties",)
-NUMPY = ("byte", "short", "intc", "int_", "longlong", "int8", "int16", "int32", "int64", "ubyte", "ushort", "uintc",
-         "uint", "ulonglong", "uint8", "uint16", "uint32", "uint64", "half", "double", "float_", "longfloat",
-         "float16", "float32", "float64", "float96", "float128")
-# dim_order names -> dlm tensor members
-AXES = {"batch": "batch", "time": "time", "height": "height", "h": "height", "y": "height", "lat": "height",
-        "width": "width", "w": "width", "x": "width", "lon": "width",
-        **dict.fromkeys(("bands", "channel", "channels", "c", "band", "dim"), "channels")}
 GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
 MB = 1048576
 
@@ -50,16 +42,6 @@ def _band_table(ctx: Ctx) -> tuple[list[Any], Path | None]:
         if isinstance(bands, list) and bands:
             return [b.get("name") if isinstance(b, dict) else None for b in bands], place
     return [], None
-
-
-def _input_bands(item: dict[str, Any], src: Path) -> list[tuple[int, str, Path]]:
-    """(index, name, where the name is) of the input's bands that have one: a bare name, or a band object's."""
-    out = []
-    for i, b in enumerate(item.get("bands") or []):
-        name, at = (b.get("name"), ("bands", str(i), "name")) if isinstance(b, dict) else (b, ("bands", str(i)))
-        if isinstance(name, str):
-            out.append((i, name, src + at))
-    return out
 
 
 def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
@@ -114,15 +96,14 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
     return {"scaling_factor": 1.0, "mean": [s[members[0]] for s in vs], "std": [std(s) for s in vs]}, None, why
 
 
-def _input_normalisation(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dict[str, Any],
-                         beta: bool) -> None:
+def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], beta: bool) -> None:
     """value_scaling becomes scaling_factor, mean and std where it maps exactly (see ``_normalisation``); the beta
     layout requires a normalisation, so it gets the neutral one otherwise."""
     norm, problem, why = _normalisation(item)
     mkey, skey = ("normalization:mean", "normalization:std") if beta else ("mean", "std")
     factor, vsrc = dst + ("scaling_factor",), src + ("value_scaling",)
     if norm is not None:
-        out.update({"scaling_factor": norm["scaling_factor"], mkey: norm["mean"], skey: norm["std"]})
+        ctx.get(dst).update({"scaling_factor": norm["scaling_factor"], mkey: norm["mean"], skey: norm["std"]})
         kind = item["value_scaling"][0]["type"]
         places = SCALE_PLACES if kind == "scale" else PLACES
         for i, s in enumerate(item["value_scaling"]):
@@ -143,23 +124,23 @@ def _input_normalisation(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, it
     elif no_scaling:
         ctx.copied(vsrc, factor, "no value scaling: factor 1, mean 0, std 1", whole=True, status="transformed")
     if beta:  # the beta layout requires a normalisation: the neutral one
-        out.update({"scaling_factor": 1.0, mkey: [0.0], skey: [1.0]})
+        ctx.get(dst).update({"scaling_factor": 1.0, mkey: [0.0], skey: [1.0]})
         for k in ("scaling_factor", mkey, skey)[no_scaling:]:  # with no scaling, the factor stands for value_scaling
             ctx.created(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
 
 
 # -- the input ---------------------------------------------------------------------------------------------------
-def _input_tensor(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dict[str, Any], nbands: int,
-                  beta: bool) -> int:
+def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: int, beta: bool) -> int:
     """The tensor sizes from shape/dim_order, each axis to its named member (a -1, variable size, is written as 1:
     dlm sizes are >= 1); an axis with no member is dropped. Returns the number of channels."""
     shape, dims = _shape(item, "input")
     tsrc, tdst = src + ("input",), dst + (("input_tensors", "0") if beta else ("input_tensors",))
     why = "shape and dim_order became named tensor sizes"
     tensor: dict[str, int] = {}
+    axes = table("dlm_axes")
     for i, n in enumerate(shape):
         axis = str(dims[i]) if i < len(dims) else str(i)
-        key = AXES.get(axis.lower())  # None for an axis with no name (its position)
+        key = axes.get(axis.lower())  # None for an axis with no name (its position)
         placed = key is not None and key not in tensor and isinstance(n, int)
         if placed:
             tensor[key] = max(n, 1)
@@ -175,7 +156,7 @@ def _input_tensor(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dic
     nchannels = tensor.get("channels") or nbands or 1
     if tensor:
         value = {"dim" if k == "channels" else k: v for k, v in tensor.items() if k != "time"} if beta else tensor
-        out["input_tensors"] = [value] if beta else value
+        ctx.put(dst + ("input_tensors",), [value] if beta else value)
     else:
         placeholder = {"batch": 1, "dim" if beta else "channels": nchannels, "height": 1, "width": 1}
         ctx.invent(dst + ("input_tensors",), [placeholder] if beta else placeholder,
@@ -193,39 +174,39 @@ def dlm_inputs(ctx: Ctx, layout: str) -> None:
     src, item = _first(ctx, "mlm:input", others=True)
     if src is None:
         return  # the rule after this one invents a placeholder input
-    beta, out = layout == "beta", {}
+    beta = layout == "beta"
     dst = P + ("dlm:inputs" if beta else "dlm:input",)
-    ctx.put(dst, out)
+    ctx.put(dst, {})
     if isinstance(item.get("name"), str):
         ctx.copy(src + ("name",), dst + ("name",), status="moved")
     else:
         ctx.invent(dst + ("name",), "input", "dlm names the input tensor; MLM gives no name")
-    bands = _input_bands(item, src)
-    nchannels = _input_tensor(ctx, out, dst, src, item, len(bands), beta)
+    bands = input_bands(item, src)
+    nchannels = _input_tensor(ctx, dst, src, item, len(bands), beta)
     if "data_type" in (item.get("input") or {}):
         _no_place(ctx, src + ("input", "data_type"), "dlm has only the data type of the source imagery")
-    _input_band_list(ctx, out, dst, src, item, bands, nchannels, beta)
-    _input_normalisation(ctx, out, dst, src, item, beta)
+    _input_band_list(ctx, dst, src, item, bands, nchannels, beta)
+    _input_normalisation(ctx, dst, src, item, beta)
 
 
-def _input_band_list(ctx: Ctx, out: dict[str, Any], dst: Path, src: Path, item: dict[str, Any],
-                     bands: list[tuple[int, str, Path]], nchannels: int, beta: bool) -> None:
+def _input_band_list(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], bands: list[tuple[int, str, Path]],
+                     nchannels: int, beta: bool) -> None:
     """The input's bands: band_names (current layout) or selected_bands, indices into the band definitions."""
     key = "selected_bands" if beta else "band_names"
     if not bands:
         if beta:
-            out[key] = list(range(nchannels))
+            ctx.put(dst + (key,), list(range(nchannels)))
             ctx.created(dst + (key,), "invented", "dlm needs selected_bands; MLM lists no bands")
         return
     names, _ = _band_table(ctx)
     if beta and not all(name in names for _, name, _ in bands):
-        out[key] = list(range(len(bands)))
+        ctx.put(dst + (key,), list(range(len(bands))))
         for i, _, _ in bands:
             _no_place(ctx, src + ("bands", str(i)),
                       "band not found in the band definitions; selected_bands is its position (placeholder)")
         ctx.created(dst + (key,), "invented", "bands not in the band definitions")
     else:
-        out[key] = [names.index(name) if beta else name for _, name, _ in bands]
+        ctx.put(dst + (key,), [names.index(name) if beta else name for _, name, _ in bands])
         for j, (_, _, at) in enumerate(bands):
             status, why = (("transformed", "band name became its index in the band definitions") if beta else
                            ("lossy", "band object written as its bare name (the object form is not restored)")
@@ -462,23 +443,24 @@ def dlm_data(ctx: Ctx) -> None:
     # data type and nodata from the model asset's raster:bands (where the MLM direction put them)
     bands = [(("assets", key, "raster:bands", str(i)), band) for key in model_assets(ctx.doc)
              for i, band in enumerate(ctx.get(("assets", key, "raster:bands")) or []) if isinstance(band, dict)]
-    dtype = next((at + ("data_type",) for at, band in bands if band.get("data_type") in NUMPY), None)
+    numpy = tuple(table("dlm_beta_data_types"))
+    dtype = next((at + ("data_type",) for at, band in bands if band.get("data_type") in numpy), None)
     nodata = next((at + ("nodata",) for at, band in bands if isinstance(band.get("nodata"), (int, float))), None)
     src, item = _first(ctx, "mlm:input")
     if dtype:
         ctx.copy(dtype, dst + ("data_type",), "the first raster band's data type")
     else:
         t = (item.get("input") or {}).get("data_type")
-        data["data_type"] = t if t in NUMPY else "float32"
+        data["data_type"] = t if t in numpy else "float32"
         ctx.created(dst + ("data_type",), "invented",
-                    "no raster band data type; the input tensor's" if t in NUMPY else "unknown; float32")
+                    "no raster band data type; the input tensor's" if t in numpy else "unknown; float32")
     if nodata:
         ctx.copy(nodata, dst + ("nodata",), "the first raster band's nodata")
     names, place = _band_table(ctx)
     data["number_of_bands"] = max(len(names), 1)
     ctx.created(dst + ("number_of_bands",), "invented",
                 "the number of band definitions" if names else "no band definitions: 1")
-    useful = [{"index": names.index(n), "name": n} for _, n, _ in _input_bands(item, src) if n in names]
+    useful = [{"index": names.index(n), "name": n} for _, n, _ in input_bands(item, src) if n in names]
     if useful:
         data["useful_bands"] = useful
         ctx.created(dst + ("useful_bands",), "invented", "the input bands with their definition indices")
@@ -506,5 +488,5 @@ def model_asset_roles(ctx: Ctx) -> None:
         roles = ctx.get(("assets", key, "roles"))
         exact = set(roles) & mlm == {"mlm:model", "model"}
         status, why = ("transformed", "became") if exact else ("lossy", "merged into")
-        fate = ("model artefact", status, f"MLM model roles {why} the dlm 'model artefact' role")
-        rewrite_values(ctx, ("assets", key, "roles"), [fate if role in mlm else (role, "kept", None) for role in roles])
+        fate = (["model artefact"], status, f"MLM model roles {why} the dlm 'model artefact' role")
+        rewrite_values(ctx, ("assets", key, "roles"), [fate if r in mlm else ([r], "kept", None) for r in roles])

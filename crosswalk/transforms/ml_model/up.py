@@ -7,9 +7,9 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, sanitise_name
+from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
+from crosswalk.transforms.stac import add_extension
 
-P = ("properties",)
 OCI = "application/vnd.oci.image.index.v1+json"
 ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
 
@@ -95,22 +95,10 @@ def name(ctx: Ctx) -> None:
 def asset_roles(ctx: Ctx) -> None:
     """ml-model roles become MLM roles; a checkpoint becomes the mlm:model asset with an inferred artifact type."""
     roles_table = table("ml_model_roles")
-    for top in ("assets", "item_assets"):
-        for key, asset in (ctx.get((top,)) or {}).items():
-            roles = asset.get("roles") if isinstance(asset, dict) else None
-            if not isinstance(roles, list):
-                continue
-            new: list[Any] = []
-            fate: dict[int, tuple[list[int], str, str | None]] = {}
-            for i, role in enumerate(roles):
-                targets = roles_table.get(role, [role]) if isinstance(role, str) else [role]
-                new += [t for t in targets if t not in new]  # a table entry lists each role once
-                where = [new.index(t) for t in targets]
-                same = targets == [role]
-                fate[i] = (where, ("kept" if where == [i] else "moved") if same else "transformed",
-                           None if same else f"role {role} -> {', '.join(targets)}")
-            if new != roles:
-                ctx.rewrite_list((top, key, "roles"), new, fate)
+    for path, asset in role_lists(ctx):
+        targets = [roles_table.get(r, [r]) if isinstance(r, str) else [r] for r in asset["roles"]]
+        rewrite_values(ctx, path, [(t, "kept", None) if t == [r] else (t, "transformed", f"role {r} -> {', '.join(t)}")
+                                   for r, t in zip(asset["roles"], targets, strict=True)])
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         if "mlm:artifact_type" not in asset:
@@ -152,4 +140,4 @@ def links(ctx: Ctx) -> None:
                     ctx.account(here + (field,), [("assets", key, dst)], "lossy", reason)
             ctx.remove(here, "link field with no asset counterpart")
     if used_aoi:
-        _add_extension(ctx, ML_AOI)
+        add_extension(ctx, ML_AOI)

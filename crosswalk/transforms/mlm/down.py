@@ -12,25 +12,10 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
-from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, _io_lists, model_assets
+from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, P, _io_lists, model_assets, rewrite_values, role_lists
 
-P = ("properties",)
 OCI_PREFIX = "application/vnd.oci"
-
-
-def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[Any, str, str | None]]) -> None:
-    """Rewrite the list at ``path``, element i becoming ``fates[i]`` = (value, status, reason): equal values merge
-    into the first of them, and an element kept as it is but shifted by a merge is moved."""
-    new: list[Any] = []
-    fate: dict[int, tuple[list[int], str, str | None]] = {}
-    for i, (value, status, why) in enumerate(fates):
-        if value not in new:
-            new.append(value)
-        j = new.index(value)
-        fate[i] = ([j], "moved" if status == "kept" and j != i else status, why)
-    ctx.rewrite_list(path, new, fate)
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
@@ -207,33 +192,29 @@ def _is_container(asset: dict[str, Any]) -> bool:
 def ml_model_roles(ctx: Ctx) -> None:
     """MLM roles become ml-model roles: runtimes by prefix swap (their `runtime` companion folds in), the model,
     checkpoint and weights roles into ml-model:checkpoint; other roles stay."""
-    for top in ("assets", "item_assets"):
-        for key, asset in (ctx.get((top,)) or {}).items():
-            roles = asset.get("roles") if isinstance(asset, dict) else None
-            if not isinstance(roles, list) or _is_container(asset):
-                continue
-            present = {r for r in roles if isinstance(r, str)}
-            model, runtimes = present & _FORWARD_CHECKPOINT, present & set(_RUNTIMES)
-            if not model and not runtimes:
-                continue
-            kind, fates = asset.get("mlm:artifact_type"), []
-            for role in roles:
-                if role in _FORWARD_CHECKPOINT:
-                    status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
-                                            "for mlm:model, mlm:checkpoint and mlm:weights together")
-                    if model == _FORWARD_CHECKPOINT:
-                        status, why = "transformed", "mlm:model/checkpoint/weights became ml-model:checkpoint"
-                    elif role == "mlm:model" and kind not in (None, "torch.save"):
-                        why = f"ml-model:checkpoint names a training checkpoint; this model artefact is {kind}"
-                    fates.append(("ml-model:checkpoint", status, why))
-                elif role in _RUNTIMES:
-                    fates.append((_RUNTIMES[role], "transformed", f"role {role} -> {_RUNTIMES[role]}"))
-                elif role == "runtime" and runtimes:
-                    fates.append((_RUNTIMES[sorted(runtimes)[0]], "transformed",
-                                  "the generic runtime role is implied by the ml-model runtime role"))
-                else:
-                    fates.append((role, "kept", None))
-            rewrite_values(ctx, (top, key, "roles"), fates)
+    for path, asset in role_lists(ctx):
+        present = {r for r in asset["roles"] if isinstance(r, str)}
+        model, runtimes = present & _FORWARD_CHECKPOINT, present & set(_RUNTIMES)
+        if _is_container(asset) or not (model or runtimes):
+            continue
+        kind, fates = asset.get("mlm:artifact_type"), []
+        for role in asset["roles"]:
+            if role in _FORWARD_CHECKPOINT:
+                status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
+                                        "for mlm:model, mlm:checkpoint and mlm:weights together")
+                if model == _FORWARD_CHECKPOINT:
+                    status, why = "transformed", "mlm:model/checkpoint/weights became ml-model:checkpoint"
+                elif role == "mlm:model" and kind not in (None, "torch.save"):
+                    why = f"ml-model:checkpoint names a training checkpoint; this model artefact is {kind}"
+                fates.append((["ml-model:checkpoint"], status, why))
+            elif role in _RUNTIMES:
+                fates.append(([_RUNTIMES[role]], "transformed", f"role {role} -> {_RUNTIMES[role]}"))
+            elif role == "runtime" and runtimes:
+                fates.append(([_RUNTIMES[sorted(runtimes)[0]]], "transformed",
+                              "the generic runtime role is implied by the ml-model runtime role"))
+            else:
+                fates.append(([role], "kept", None))
+        rewrite_values(ctx, path, fates)
 
 
 # a container asset's fields in the link it becomes: (status, the link's member)

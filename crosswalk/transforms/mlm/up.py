@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -49,9 +50,36 @@ def _io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
     return [(P + (key, str(i)), x) for i, x in enumerate(items) if isinstance(x, dict)]
 
 
-def band_names(item: dict[str, Any]) -> list[str]:
-    names = [b.get("name") if isinstance(b, dict) else b for b in item.get("bands") or []]
-    return [n for n in names if isinstance(n, str)]
+def role_lists(ctx: Ctx) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(where its roles are, the asset) of every asset and item-asset definition with a list of roles."""
+    for top in ("assets", "item_assets"):
+        yield from (((top, key, "roles"), a) for key, a in (ctx.get((top,)) or {}).items()
+                    if isinstance(a, dict) and isinstance(a.get("roles"), list))
+
+
+def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str | None]]) -> None:
+    """Rewrite the list at ``path`` when it changes, element i becoming the values of ``fates[i]`` = (values,
+    status, reason): a value is written once, where it first occurs, and an element kept as it is but shifted (by a
+    merge) is moved."""
+    new: list[Any] = []
+    for values, _, _ in fates:
+        new += [v for v in values if v not in new]
+    fate = []
+    for i, (values, status, why) in enumerate(fates):
+        where = [new.index(v) for v in values]
+        fate.append((where, "moved" if status == "kept" and where != [i] else status, why))
+    if new != ctx.get(path):
+        ctx.rewrite_list(path, new, fate)
+
+
+def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
+    """(index, name, where the name is) of an MLM input's named bands: a bare name or a band object's."""
+    out = []
+    for i, b in enumerate(item.get("bands") or []):
+        name, at = (b.get("name"), ("bands", str(i), "name")) if isinstance(b, dict) else (b, ("bands", str(i)))
+        if isinstance(name, str):
+            out.append((i, name, src + at))
+    return out
 
 
 # -- repairs (any version) -----------------------------------------------------------------------------------
@@ -82,15 +110,14 @@ def repair_classes(ctx: Ctx) -> None:
             if not isinstance(cls, dict):
                 continue
             if not isinstance(cls.get("description"), str):
-                dst = here + ("description",)
-                label = next((here + (k,) for k in ("title", "name") if cls.get(k)), None)  # the one taken below
+                dst, label = here + ("description",), next((k for k in ("title", "name") if cls.get(k)), None)
                 replaced = "description" in cls
-                cls["description"] = str(cls.get("title") or cls.get("name") or f"class {cls.get('value', i)}")
+                cls["description"] = str(cls[label] if label else f"class {cls.get('value', i)}")
                 if replaced:
                     why = "classification v1.1.0 requires a description string; taken from the label"
                     ctx.repaired([dst], [dst], why)
                 elif label:
-                    ctx.copied(label, dst, "description taken from the label")
+                    ctx.copied(here + (label,), dst, "description taken from the label")
                 else:
                     ctx.created(dst, "invented", "classification v1.1.0 requires a description")
             # A class keeps only the fields the classification schema MLM references defines (v1.1.0: value,
@@ -139,7 +166,7 @@ def lift_model_fields(ctx: Ctx) -> None:
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all."""
-    wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for name in band_names(item)))
+    wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for _, name, _ in input_bands(item)))
     if not wanted:
         return
     hosts = [ctx.doc.get("properties") or {}, *(ctx.doc.get("assets") or {}).values()]
@@ -159,15 +186,13 @@ def band_definitions(ctx: Ctx) -> None:
            writes=("assets.<model>.raster:bands",))
 def raster_bands_to_model_asset(ctx: Ctx) -> None:
     """MLM 1.3 checks raster:bands on the mlm:model asset, each with a name (from eo:bands or the input bands)."""
-    src = P + ("raster:bands",)
+    src, models = P + ("raster:bands",), model_assets(ctx.doc)
     bands = ctx.get(src)
-    models = model_assets(ctx.doc)
     if not isinstance(bands, list) or not models:
         return
     # names: eo:bands in the same order, else the first input's bands
-    eo = ctx.get(P + ("eo:bands",)) or []
-    inputs = ctx.get(P + ("mlm:input",)) or []
-    fallback = band_names(inputs[0]) if inputs and isinstance(inputs[0], dict) else []
+    eo, inputs = ctx.get(P + ("eo:bands",)) or [], ctx.get(P + ("mlm:input",)) or []
+    fallback = [name for _, name, _ in input_bands(inputs[0])] if inputs and isinstance(inputs[0], dict) else []
     for key in models:
         dst = ("assets", key, "raster:bands")
         if not ctx.has(dst):
@@ -356,11 +381,11 @@ def dim_order_bands(ctx: Ctx) -> None:
             dims = (item.get(inner) or {}).get("dim_order")
             if not isinstance(dims, list):
                 continue
-            names = band_names(item)
-            if names and "bands" not in dims:
+            named = input_bands(item)  # the bands with a name (only their number counts)
+            if named and "bands" not in dims:
                 shape = (item.get(inner) or {}).get("shape") or []
-                idx, new, why = _band_axis(dims, shape, len(names)), "bands", "bands are listed"
-            elif not names and "bands" in dims:
+                idx, new, why = _band_axis(dims, shape, len(named)), "bands", "bands are listed"
+            elif not named and "bands" in dims:
                 idx, new, why = dims.index("bands"), "channel", "no bands are listed"
             else:
                 continue
