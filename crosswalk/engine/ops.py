@@ -165,6 +165,7 @@ class Op:
     reads_arg: ClassVar[str | None] = "path"
     writes_arg: ClassVar[str] = "to"
     shows: ClassVar[str | None] = None  # a template of the arguments; by default `to`, or "same place"
+    explains: ClassVar[str] = ""  # the table's reason cell when the rule gives no reason
 
     def __init_subclass__(cls) -> None:
         cls.name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", cls.__name__).lower()
@@ -173,6 +174,10 @@ class Op:
     def has_paths(self) -> bool:
         """``path`` is jsonpath (compiled once by the loader), not a pointer."""
         return self.properties.get("path") is PATHS
+
+    def templated(self, args: dict[str, Any]) -> bool:
+        """Whether the rule's reasons are templates of ``templates`` (checked once, shown with their fields)."""
+        return bool(self.templates)
 
     @classmethod
     def schema(cls) -> dict[str, Any]:
@@ -186,7 +191,7 @@ class Op:
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
         """Check and pre-parse the arguments once (pointers parsed, guards built); the result is ``rule.parsed``."""
-        for key in ("reason", "float_reason") if self.templates else ():
+        for key in ("reason", "float_reason") if self.templated(args) else ():
             if key in args:
                 check_template(args[key], self.templates)
         out: dict[str, Any] = {}
@@ -212,14 +217,22 @@ class Op:
         """(source, target, reason) cells of the README's field table."""
         a = rule.args
         to = self.shows.format(**a) if self.shows else f"`{a['to']}`" if "to" in a else "same place"
-        reason = a.get("reason", "")
-        return _cell(self.reads(rule)), to, template_text(reason) if self.templates else reason
+        reason = a.get("reason", self.explains)
+        return _cell(self.reads(rule)), to, template_text(reason) if self.templated(a) else reason
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         return _pointers(rule.args.get(self.reads_arg))
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
         return _pointers(rule.args[self.writes_arg]) if self.writes_arg in rule.args else self.reads(rule)
+
+    @staticmethod
+    def matched(rule: Rule, ctx: Ctx, backwards: bool = False) -> Iterator[Path]:
+        """The paths the rule's jsonpath finds, in document order (``backwards``: removing one does not shift those
+        still to come), each the path being worked on (for an error message) while it is."""
+        for path in reversed(ctx.find(rule)) if backwards else ctx.find(rule):
+            ctx.current = path
+            yield path
 
     @staticmethod
     def target(rule: Rule, ctx: Ctx, key: str) -> Path:
@@ -248,11 +261,12 @@ class Rename(Op):
     required = ("path", "to")
     properties = {"path": PATHS, "to": {"type": "string", "minLength": 1}, "status": {"enum": ["moved", "repaired"]},
                   "reason": REASON}
+    shows = "`{to}` (same object)"
+    explains = "moved"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         new = rule.args["to"]
-        for path in ctx.find(rule):
-            ctx.current = path
+        for path in self.matched(rule, ctx):
             parent = ctx.get(path[:-1])
             if not isinstance(parent, dict) or path[-1] == new:
                 continue
@@ -262,9 +276,6 @@ class Rename(Op):
             rename_key(parent, path[-1], new)
             ctx.account(path, [path[:-1] + (new,)], rule.args.get("status", "moved"), rule.args.get("reason"))
 
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _cell(self.reads(rule)), f"`{rule.args['to']}` (same object)", rule.args.get("reason", "moved")
-
 
 class Move(Op):
     summary = "Move the matched value to a JSON Pointer (relative to where the rule works)."
@@ -273,12 +284,11 @@ class Move(Op):
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
-        for path in ctx.find(rule):
-            ctx.current = path
+        for path in self.matched(rule, ctx):
             if ctx.has(dst):
                 ctx.remove(path, f"{rule.args['to']} already present; kept that value")
-                continue
-            ctx.move(path, dst, rule.args.get("reason"))
+            else:
+                ctx.move(path, dst, rule.args.get("reason"))
 
 
 class Copy(Op):
@@ -294,8 +304,7 @@ class Copy(Op):
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
         reason, status = rule.args.get("reason"), rule.args.get("status")
-        for path in ctx.find(rule):
-            ctx.current = path
+        for path in self.matched(rule, ctx):
             if not ctx.has(dst):
                 ctx.copy(path, dst, reason, status=status)
                 for also in rule.args.get("also", ()):
@@ -362,31 +371,23 @@ class Drop(Op):
             "objects); `{key}` in the reason is the member's name",
         },
     }
+    templates = ("key",)  # with `keys` only (``templated``): the member's name
+    shows = "—"
 
-    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        if "keys" in args:
-            check_template(args["reason"], ("key",))
-        return super().compile(args)
+    def templated(self, args: dict[str, Any]) -> bool:
+        return "keys" in args
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         status, keys = rule.args.get("status", "dropped"), rule.args.get("keys")
-        if keys is None:
-            for path in reversed(ctx.find(rule)):  # reversed: removing list elements must not shift pending matches
-                ctx.current = path
+        for path in self.matched(rule, ctx, backwards=keys is None):
+            if keys is None:
                 ctx.remove(path, rule.args["reason"], status)
-            return
-        # members selected by name prefix, in each matched object's key order (a family's leftover fields)
-        for host in ctx.find(rule):
-            value = ctx.get(host)
+                continue
+            # members selected by name prefix, in each matched object's key order (a family's leftover fields)
+            value = ctx.get(path)
             for key in [k for k in value if k.startswith(keys["prefix"])] if isinstance(value, dict) else ():
-                ctx.current = host + (key,)
-                ctx.remove(host + (key,), rule.args["reason"].format(key=key), status)
-
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        a = rule.args
-        if "keys" not in a:
-            return _cell(self.reads(rule)), "—", a["reason"]
-        return _cell(f"{p}.{a['keys']['prefix']}*" for p in as_list(a["path"])), "—", template_text(a["reason"])
+                ctx.current = path + (key,)
+                ctx.remove(path + (key,), rule.args["reason"].format(key=key), status)
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         paths = super().reads(rule)
@@ -426,8 +427,7 @@ class MapValues(Op):
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         table = rule.table or {}
-        for path in reversed(ctx.find(rule)):
-            ctx.current = path
+        for path in self.matched(rule, ctx, backwards=True):
             value = ctx.get(path)
             if isinstance(value, (dict, list)):
                 continue
@@ -455,29 +455,26 @@ class MapValues(Op):
         if not isinstance(parent, list):
             raise TypeError("a one-to-many table entry needs a list element")
         i = int(path[-1])
-        extra = [v for v in entry["values"] if v not in parent or v == value]
-        new = parent[:i] + extra + parent[i + 1 :]
-        moves = {j: (j if j < i else j + len(extra) - 1) for j in range(len(parent))}
-        moves[i] = i if extra else None
+        # the new list, and the new indices of each old element: element i becomes the entry's values
+        extra = entry["values"] if merge else [v for v in entry["values"] if v not in parent or v == value]
+        new: list[Any] = []
+        targets: list[list[int]] = []
+        for j, x in enumerate(parent):
+            here = []
+            for v in extra if j == i else [x]:
+                if not (merge and v in new):
+                    new.append(v)
+                here.append(new.index(v) if merge else len(new) - 1)
+            targets.append(here)
         reason = (entry.get("lossy") or entry.get("reason") or rule.args.get("reason")
                   or f"{value!r} -> {entry['values']!r}")
         status = entry.get("status", "transformed")
         if status == "transformed" and not merge:
-            ctx.replace_list(at, new, moves, reason)
-            for k in range(1, len(extra)):
-                ctx.copied(at + (str(i),), at + (str(i + k),), reason)
+            ctx.replace_list(at, new, {j: here[0] if here else None for j, here in enumerate(targets)}, reason)
+            for k in targets[i][1:]:
+                ctx.copied(at + (str(i),), at + (str(k),), reason)
             return
         # another status, or a merge: every element is parked, then accounted for where it lands
-        targets = [[moves[j]] if j != i else list(range(i, i + len(extra))) for j in range(len(parent))]
-        if merge:
-            new, targets = [], []
-            for j, x in enumerate(parent):
-                here = []
-                for v in entry["values"] if j == i else [x]:
-                    if v not in new:
-                        new.append(v)
-                    here.append(new.index(v))
-                targets.append(here)
         ctx.rewrite_list(at, new, [(here, status, reason) if j == i else
                                    (here, "kept" if here == [j] else "moved", None) for j, here in enumerate(targets)])
 
@@ -493,8 +490,7 @@ class Wrap(Op):
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         status, reason = rule.args.get("status", "transformed"), rule.args.get("reason", "wrapped in a list")
-        for path in ctx.find(rule):
-            ctx.current = path
+        for path in self.matched(rule, ctx):
             value = ctx.get(path)
             if not isinstance(value, list):
                 ctx.put(path, [value])
@@ -515,8 +511,7 @@ class ToString(Op):
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         status, reason = rule.args.get("status", "transformed"), rule.args["reason"]
-        for path in ctx.find(rule):
-            ctx.current = path
+        for path in self.matched(rule, ctx):
             value = ctx.get(path)
             if is_type(value, "number"):
                 text = str(value)
@@ -558,12 +553,10 @@ class Zip(Op):
         dst = ctx.current = self.target(rule, ctx, "to")
         if not lists or ctx.has(dst) or not all(isinstance(v, list) for v in lists.values()):
             return
-        n = max(len(v) for v in lists.values())
-        ctx.put(dst, [{} for _ in range(n)])
-        reason = rule.args["reason"]
+        n, reason, members = max(len(v) for v in lists.values()), rule.args["reason"], rule.args.get("set", {})
+        ctx.put(dst, [copy.deepcopy(members) for _ in range(n)])  # each object starts with the constant members
         for i in range(n):
-            for key, value in (rule.args.get("set") or {}).items():
-                ctx.put(dst + (str(i), key), copy.deepcopy(value))
+            for key in members:
                 ctx.created(dst + (str(i), key), "invented", reason)
         for key, values in lists.items():
             for i, value in enumerate(values):
@@ -583,10 +576,9 @@ class Unzip(Op):
     writes_arg = "fields"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        for path in ctx.find(rule):
-            ctx.current = path
+        fields = rule.parsed["fields"]
+        for path in self.matched(rule, ctx):
             items = ctx.get(path)
-            fields = rule.parsed["fields"]
             if not isinstance(items, list) or not all(isinstance(x, dict) and fields.keys() <= x.keys() for x in items):
                 continue
             for key, rel in fields.items():
@@ -624,12 +616,10 @@ class Extensions(Op):
         return out
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        path = ("stac_extensions",)
+        path, in_place = ("stac_extensions",), rule.args.get("in_place", False)
         old = ctx.get(path)
-        patterns = rule.parsed["remove"]
-        listed = old if isinstance(old, list) else []
-        hits = [i for i, u in enumerate(listed) if isinstance(u, str) and any(p.fullmatch(u) for p in patterns)]
-        in_place = rule.args.get("in_place", False)
+        hits = [i for i, u in enumerate(old if isinstance(old, list) else [])
+                if isinstance(u, str) and any(p.fullmatch(u) for p in rule.parsed["remove"])]
         if in_place and not hits:
             return  # a swap with nothing to swap
         if old is None:
@@ -688,8 +678,7 @@ class Transform(Op):
         return _transforms()[rule.args["name"]]
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        t = self.registered(rule)
-        args = rule.args.get("args", {})
+        t, args = self.registered(rule), rule.args.get("args", {})
         if CHECK_WRITES:
             check_writes(t, ctx, args)
         else:
