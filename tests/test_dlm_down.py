@@ -130,3 +130,41 @@ def test_an_output_with_no_place_is_named_by_its_own_index() -> None:
     r = convert(doc, "dlm")
     assert "mlm:output/2 has no place" in entry(r, "/properties/mlm:output/2/name")["reason"]
     _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_an_empty_class_description_leaves_the_name_as_the_class_name(target: str) -> None:
+    doc = item()
+    doc["properties"]["mlm:output"][0]["classification:classes"] = [{"value": 0, "description": "", "name": "water"}]
+    r = convert(doc, target)
+    key = "dlm:outputs" if target == BETA3 else "dlm:output"
+    assert r.document["properties"][key]["class_name_mapping"] == [{"index": 0, "class_name": "water"}]
+    base = "/properties/mlm:output/0/classification:classes/0"
+    assert entry(r, f"{base}/name")["to"] == [f"/properties/{key}/class_name_mapping/0/class_name"]
+    assert entry(r, f"{base}/description")["status"] == "dropped"
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize(("href", "image", "tag"), [
+    ("ghcr.io/org/model:1.2", "ghcr.io/org/model", "1.2"),
+    ("localhost:5000/model", "localhost:5000/model", None),
+    ("ghcr.io/org/model@sha256:0123abcd", "ghcr.io/org/model@sha256:0123abcd", None),
+])
+def test_a_container_reference_is_split_at_its_tag_never_inside_a_digest(href: str, image: str, tag) -> None:
+    doc = item()
+    doc["assets"]["container"] = {"href": href, "type": "application/vnd.oci.image.index.v1+json",
+                                  "roles": ["mlm:inference-runtime", "runtime"]}
+    r = convert(doc, BETA3)
+    docker = r.document["properties"]["dlm:runtime"]["docker"]
+    assert (docker["image_name"], docker.get("tag")) == (image, tag)
+    assert entry(r, "/assets/container/href")["status"] == ("transformed" if tag else "moved")
+    _to_pointers_exist(r)
+
+
+def test_an_unknown_processing_level_is_named_in_the_reason_for_the_invented_one() -> None:
+    r = convert(item(**{"processing:level": "L4"}), BETA3)
+    e = _created(r, "/properties/dlm:data/process_level")
+    assert r.document["properties"]["dlm:data"]["process_level"] == "raw"
+    assert e["reason"] == "dlm beta requires a processing level; 'L4' is none of raw, ortho, L0-L3"
+    r = convert(item(), BETA3)
+    assert _created(r, "/properties/dlm:data/process_level")["reason"].endswith("none is given")

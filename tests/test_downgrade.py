@@ -661,3 +661,36 @@ def test_downscaling_merges_into_the_first_regression_at_1_4() -> None:
     assert (last["status"], last["to"]) == ("lossy", ["/properties/mlm:output/0/tasks/1"])
     odd = convert(item(**{"mlm:tasks": "downscaling"}), "mlm@1.4.0")
     assert odd.document["properties"]["mlm:tasks"] == "downscaling"
+
+
+@pytest.mark.parametrize("target", ["ml-model", "dlm", "dlm-beta"])
+def test_an_object_among_a_model_assets_roles_stays_and_stops_nothing(target: str) -> None:
+    """Not a role (the schema says so); the roles around it convert as they do without it."""
+    doc = item()
+    doc["assets"]["model"]["roles"].append({"odd": 1})
+    r = convert(doc, target)
+    roles = r.document["assets"]["model"]["roles"]
+    assert roles[-1] == {"odd": 1} and roles[0] in ("ml-model:checkpoint", "model artefact")
+    assert entry(r, f"/assets/model/roles/{len(roles) - 1}")["status"] == "kept"
+
+
+@pytest.mark.parametrize("target", ["dlm", "dlm-beta", "mlm@1.3.0"])
+def test_a_scaling_type_that_is_not_text_is_named_in_the_reason_it_has_no_place(target: str) -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": ["z-score"], "mean": 1, "stddev": 2}]
+    r = convert(doc, target)
+    e = entry(r, "/properties/mlm:input/0/value_scaling/0/type")
+    assert e["status"] == "dropped" and 'value_scaling of type ["z-score"] has no' in e["reason"]
+
+
+def test_a_uri_of_the_target_version_already_declared_is_kept_by_the_swap() -> None:
+    """A step's swap removes every MLM URI and adds its target's: one that was already declared beside the source's
+    stays declared (it was removed with the others and never added back)."""
+    doc = convert(item(), "mlm@1.5.1").document
+    uri = doc["stac_extensions"][0]
+    assert "mlm/v1.5.1" in uri
+    doc["stac_extensions"].insert(1, uri.replace("v1.5.1", "v1.5.0"))
+    r = convert(doc, "mlm@1.5.0")
+    assert r.document["stac_extensions"][:1] == [uri.replace("v1.5.1", "v1.5.0")] and errors(r) == []
+    assert (entry(r, "/stac_extensions/1")["status"], entry(r, "/stac_extensions/1")["to"]) == (
+        "moved", ["/stac_extensions/0"])

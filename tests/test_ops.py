@@ -549,6 +549,27 @@ def test_unzip_leaves_lists_with_holes_alone(run):
     assert doc == {"properties": {"s": [{"mean": 1}, {"other": 2}]}}
 
 
+def test_unzip_never_overwrites_a_list_already_there_nor_writes_empty_ones(run):
+    rule = """
+    - unzip: {path: "$.properties.s", fields: {mean: /properties/mean}, reason: parallel lists}
+    """
+    src = {"properties": {"s": [{"mean": 1}, {"mean": 2}], "mean": [7, 8, 9]}}
+    doc, entries = run(rule, src)
+    assert doc == src and at(entries, "/properties/mean/2")["status"] == "kept"
+    doc, _ = run(rule, {"properties": {"s": []}})
+    assert doc == {"properties": {"s": []}}
+
+
+def test_set_where_nothing_was_names_nothing_as_the_old_value(run):
+    _, entries = run("""- set: {path: /v, value: 1.0.0, reason: "STAC {old} upgraded"}""", {"a": 1})
+    assert created(entries)["/v"]["reason"] == "STAC nothing upgraded"
+
+
+def test_move_onto_its_own_path_leaves_the_value(run):
+    doc, entries = run("""- move: {path: $.a, to: /a}""", {"a": 1, "b": 2})
+    assert doc == {"a": 1, "b": 2} and at(entries, "/a")["status"] == "kept"
+
+
 def test_the_language_schema_file_is_generated_from_the_op_classes():
     """mapping.schema.json is `python -m crosswalk.engine.ops --write-schema`: one description per op."""
     import json

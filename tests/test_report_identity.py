@@ -10,7 +10,8 @@ document read with text repairs (a // comment, a trailing comma) is also convert
 it, so the repaired entries and their counts are covered too.
 
 The fixture was written by this module (``python3 tests/test_report_identity.py --write``) from the code before
-the change and must not be rewritten to make this test pass: a mismatch means a report or an output changed.
+the change and must not be rewritten to make this test pass: a mismatch means a report or an output changed. A
+fixed bug that changes outcomes rewrites those outcomes alone, and a test of its own pins the new behaviour.
 The default run checks a fixed subset of about fifteen documents; the full set is slow.
 """
 

@@ -285,6 +285,8 @@ class Move(Op):
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
         for path in self.matched(rule, ctx):
+            if path == dst:
+                continue  # already where it goes
             if ctx.has(dst):
                 ctx.remove(path, f"{rule.args['to']} already present; kept that value")
             else:
@@ -326,8 +328,8 @@ class Set(Op):
         path = ctx.current = self.target(rule, ctx, "path")
         value = rule.args["value"]
         if not (ctx.has(path) and ctx.get(path) == value):
-            reason = rule.args["reason"].format(old=ctx.get(path)) if ctx.has(path) else rule.args["reason"]
-            ctx.set(path, copy.deepcopy(value), reason)
+            old = ctx.get(path) if ctx.has(path) else "nothing"  # `{old}` of a value set where none was
+            ctx.set(path, copy.deepcopy(value), rule.args["reason"].format(old=old))
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         value = json.dumps(rule.args["value"], ensure_ascii=False)  # the guide shows JSON, not Python
@@ -581,6 +583,8 @@ class Unzip(Op):
             items = ctx.get(path)
             if not isinstance(items, list) or not all(isinstance(x, dict) and fields.keys() <= x.keys() for x in items):
                 continue
+            if not items or any(ctx.has(ctx.base + rel) for rel in fields.values()):
+                continue  # nothing to spread, or a list already there: never overwritten (as zip's `to`)
             for key, rel in fields.items():
                 dst = ctx.base + rel
                 ctx.put(dst, [x[key] for x in items])
@@ -628,11 +632,12 @@ class Extensions(Op):
             old = []
         if not isinstance(old, list):
             raise TypeError("stac_extensions is not a list")
+        kept = [i for i in range(len(old)) if i not in hits]
         wanted = rule.args.get("add", [])
-        add = [u for u in wanted if u not in old]
+        # a wanted URI already there stays, unless a pattern of this rule removes it too: then it is added again
+        add = [u for u in wanted if u not in [old[i] for i in kept]]
         if not hits and not add:
             return
-        kept = [i for i in range(len(old)) if i not in hits]
         start = hits[0] if in_place else len(kept)  # where the added URIs go
         new = [old[i] for i in kept[:start]] + add + [old[i] for i in kept[start:]]
         moves: dict[int, int | None] = {i: k if k < start else k + len(add) for k, i in enumerate(kept)}

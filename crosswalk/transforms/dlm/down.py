@@ -13,6 +13,7 @@ dlm value made from it is a copy in the ledger (``ctx.copied``, with the status 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -73,6 +74,11 @@ PLACES = {"type": "f", "mean": "m", "value": "m", "minimum": "ms", "stddev": "s"
 SCALE_PLACES = {**PLACES, "mean": "", "minimum": "", "value": "f"}
 
 
+def _name(value: Any) -> Any:
+    """A value to look up in a table of names: a list or an object (unhashable) as its JSON text, which no name is."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
 def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str]:
     """({scaling_factor, mean, std}, lossy reason or None, transform reason) from value_scaling (one object alone
     was wrapped in a list by the repairs that run before any edge).
@@ -84,7 +90,7 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
         return None, None, ""
     if not isinstance(vs, list) or not all(isinstance(s, dict) for s in vs):
         return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
-    kinds = {s.get("type") for s in vs}
+    kinds = {_name(s.get("type")) for s in vs}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
     members, std, why = SCALING.get(kind, ((), None, ""))
     exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
@@ -266,7 +272,7 @@ def dlm_classes(ctx: Ctx, layout: str) -> None:
         if not isinstance(c, dict) or not isinstance(c.get("value"), int):
             _no_place(ctx, here, "a class without an integer value")
             continue
-        label = next((c[k] for k in labels if isinstance(c.get(k), str)), None)
+        label = next((c[k] for k in labels if isinstance(c.get(k), str) and c[k]), None)  # an empty one says nothing
         to = dst + ("class_name_mapping", str(len(mapping)))
         mapping.append({"index": c["value"], "class_name": label or f"class {c['value']}"})
         for k in c:
@@ -367,7 +373,8 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
             ctx.account(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
         elif _is_container(asset) and not ctx.has(dst + ("docker",)):
             href = str(asset.get("href", ""))
-            image, _, tag = href.rpartition(":") if ":" in href.rsplit("/", 1)[-1] else (href, "", "")
+            name = href.rsplit("/", 1)[-1]  # a tag is after the last ':' of the name, unless a digest (@sha256:) is
+            image, _, tag = href.rpartition(":") if ":" in name and "@" not in name else (href, "", "")
             accel, docker = props.get("mlm:accelerator"), dst + ("docker",)
             gpu_key, gpu = "gpu" if layout == "beta" else "accelerator", accel in GPU_ACCELERATORS
             ctx.put(docker, {"image_name": image or href, **({"tag": tag} if tag else {}), gpu_key: gpu})
@@ -439,7 +446,8 @@ def dlm_data(ctx: Ctx) -> None:
         data["process_level"] = level[:2]
         ctx.copied(P + ("processing:level",), dst + ("process_level",), f"{level} read as {level[:2]}")
     else:
-        ctx.invent(dst + ("process_level",), "raw", "dlm beta requires a processing level; none is given")
+        given = "none is given" if level is None else f"{level!r} is none of raw, ortho, L0-L3"
+        ctx.invent(dst + ("process_level",), "raw", f"dlm beta requires a processing level; {given}")
     # data type and nodata from the model asset's raster:bands (where the MLM direction put them)
     bands = [(("assets", key, "raster:bands", str(i)), band) for key in model_assets(ctx.doc)
              for i, band in enumerate(ctx.get(("assets", key, "raster:bands")) or []) if isinstance(band, dict)]
@@ -486,7 +494,7 @@ def model_asset_roles(ctx: Ctx) -> None:
     mlm = {"mlm:model", "model", "mlm:weights", "mlm:checkpoint"}
     for key in model_assets(ctx.doc):
         roles = ctx.get(("assets", key, "roles"))
-        exact = set(roles) & mlm == {"mlm:model", "model"}
+        exact = {r for r in roles if isinstance(r, str)} & mlm == {"mlm:model", "model"}
         status, why = ("transformed", "became") if exact else ("lossy", "merged into")
         fate = (["model artefact"], status, f"MLM model roles {why} the dlm 'model artefact' role")
-        rewrite_values(ctx, ("assets", key, "roles"), [fate if r in mlm else ([r], "kept", None) for r in roles])
+        rewrite_values(ctx, ("assets", key, "roles"), [fate if _name(r) in mlm else ([r], "kept", None) for r in roles])

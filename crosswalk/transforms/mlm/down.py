@@ -63,7 +63,8 @@ def norm_from_scaling(ctx: Ctx) -> None:
         if "value_scaling" not in item:
             continue
         src, scaling = path + ("value_scaling",), item["value_scaling"]  # a lone object: wrapped by the repairs
-        kinds = {s.get("type") for s in scaling if isinstance(s, dict)} if isinstance(scaling, list) else set()
+        types = [s.get("type") for s in scaling if isinstance(s, dict)] if isinstance(scaling, list) else []
+        kinds = {json.dumps(t) if isinstance(t, (list, dict)) else t for t in types}  # an unhashable type is no name
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         empty = scaling is None or scaling == []
         new: dict[str, Any] | None = {"norm_type": None} if empty else None
@@ -185,7 +186,8 @@ _FORWARD_CHECKPOINT = {"mlm:model", "mlm:checkpoint", "mlm:weights"}  # what ml-
 def _is_container(asset: dict[str, Any]) -> bool:
     kind = str(asset.get("type", "")).lower()
     roles = asset.get("roles") if isinstance(asset.get("roles"), list) else []
-    return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(r in _RUNTIMES for r in roles)
+    return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(
+        isinstance(r, str) and r in _RUNTIMES for r in roles)
 
 
 @transform("downgrade.ml_model_roles", reads=("{assets,item_assets}.*.roles",), writes=("same",))
@@ -199,7 +201,9 @@ def ml_model_roles(ctx: Ctx) -> None:
             continue
         kind, fates = asset.get("mlm:artifact_type"), []
         for role in asset["roles"]:
-            if role in _FORWARD_CHECKPOINT:
+            if not isinstance(role, str):  # not a role (an object, a list): kept where it is, for the schema to say
+                fates.append(([role], "kept", None))
+            elif role in _FORWARD_CHECKPOINT:
                 status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
                                         "for mlm:model, mlm:checkpoint and mlm:weights together")
                 if model == _FORWARD_CHECKPOINT:
