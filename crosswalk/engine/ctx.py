@@ -126,35 +126,27 @@ class Ctx:
     def replace_list(self, path: Path, new: list[Any], moves: dict[int, int | None], reason: str) -> None:
         """Replace the list at ``path``. ``moves`` maps each old index to its new index (None: dropped); an
         old element landing on a new index that holds a different value counts as transformed."""
-        old = self.get(path) or []
-        parking = ("\0parking",) + path
-        covered = self._ledger.covered_above(path)
-        # an element that stays where it is, unchanged, is left alone (nothing above the list carries it along)
-        moving = [i for i, value in enumerate(old)
-                  if covered or not (moves.get(i) == i and i < len(new) and new[i] == value)]
-        for i in moving:
-            self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
-        self.put(path, new)
-        for i in moving:
+        fate: list[tuple[list[int], str, str | None] | None] = []
+        for i, value in enumerate(self.get(path) or []):
             j = moves.get(i)
-            src = parking + (str(i),)
-            if j is None:
-                self._ledger.relocate(src, [], "dropped", reason)
-            elif new[j] != old[i]:
-                self._ledger.relocate(src, [path + (str(j),)], "transformed", reason)
-            else:
-                self._ledger.relocate(src, [path + (str(j),)], "kept" if j == i else "moved")
+            fate.append(([], "dropped", reason) if j is None else ([j], "transformed", reason) if new[j] != value
+                        else None if j == i else ([j], "moved", None))
+        self.rewrite_list(path, new, fate)
 
     def rewrite_list(self, path: Path, new: list[Any], fate: Any) -> None:
         """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
-        indices: dropped). ``replace_list`` with the status of each element chosen by the caller."""
+        indices: dropped; None: it stays where it is, unchanged). ``replace_list`` with the status of each element
+        chosen by the caller."""
         old = self.get(path) or []
         parking = ("\0parking",) + path  # the old elements step aside while the new list takes their place
-        for i in range(len(old)):
+        covered = self._ledger.covered_above(path)
+        # an element that stays where it is (None) is left alone, unless something above the list carries it along
+        moving = [i for i in range(len(old)) if covered or fate[i] is not None]
+        for i in moving:
             self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
         self.put(path, new)
-        for i in range(len(old)):
-            targets, status, reason = fate[i]
+        for i in moving:
+            targets, status, reason = fate[i] or ([i], "kept", None)
             dsts = [path + (str(j),) for j in targets]
             self._ledger.relocate(parking + (str(i),), dsts, status if dsts else "dropped", reason)
 
@@ -196,12 +188,7 @@ class Ctx:
         ``status``: what the copy made of them (``moved``, ``transformed``, ``lossy``) while the source field stays
         until a later rule removes it (or --keep-source keeps it), so they report that status at ``dst``; values
         invented earlier stay invented, without the reason."""
-        if status is None:
-            return self._ledger.copy(src, dst, reason, whole=whole)
-        found = self._ledger.copy(src, dst, whole=whole)
-        for o in found:
-            o.note(status, reason, self.step)
-        return found
+        return self._ledger.copy(src, dst, reason, whole=whole, status=status)
 
     def changed(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place (every source leaf under it takes ``status``)."""

@@ -25,6 +25,7 @@ from crosswalk.language.pointer import Path, leaves, to_pointer
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
 
 _MISSING = object()
+_FULL = None  # the mark of a recorded place whose every source leaf has its Origin (keys of a path are text)
 
 
 @dataclass(eq=False, slots=True)
@@ -55,17 +56,6 @@ class _Node:
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
         self.origins: list[Origin] = []
-
-
-class _Recorded:
-    """Which source subtrees have their Origins, as a trie of source paths: ``full`` at a node means every
-    source leaf at or below it has one; a node that is not full has recorded parts below it."""
-
-    __slots__ = ("children", "full")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Recorded] = {}
-        self.full = False
 
 
 def _is_leaf(value: Any) -> bool:
@@ -100,7 +90,9 @@ class Ledger:
         self.source = source
         self.root = _Node()
         self.step: str | None = None
-        self._recorded = _Recorded()
+        # which source subtrees have their Origins, as a trie of source paths in nested dicts: a place without
+        # the _FULL mark has recorded parts below it
+        self._recorded: dict[str | None, Any] = {}
         self._by_path: dict[Path, Origin] = {}  # recorded source leaves by source path
         self._created: list[Origin] = []
         self._seen: set[Path] = set()  # paths already recorded (the source does not change: once is enough)
@@ -117,10 +109,8 @@ class Ledger:
         self._record(path)
         value = self.source
         for key in path:
-            value = _member(value, key)
-            if value is _MISSING:
-                return []
-        return [self._by_path[p] for p, _ in leaves(value, path)]
+            value = _member(value, key)  # _MISSING stays missing
+        return [] if value is _MISSING else [self._by_path[p] for p, _ in leaves(value, path)]
 
     # -- recording on first touch ------------------------------------------------------------------------
     def _record(self, path: Path) -> None:
@@ -131,53 +121,47 @@ class Ledger:
         self._seen.add(path)
         done, value = self._recorded, self.source
         for i, key in enumerate(path):
-            if done.full:
+            if _FULL in done:
                 return
-            if _is_leaf(value):  # a scalar (or empty container) of the source above ``path``
-                self._record_subtree(path[:i], value, done)
-                return
-            value = _member(value, key)
+            if not isinstance(value, (dict, list)) or not value:  # a scalar or empty container above ``path``
+                path = path[:i]
+                break
+            value = value.get(key, _MISSING) if isinstance(value, dict) else _member(value, key)
             if value is _MISSING:
                 return  # the source has nothing at ``path``: nothing of it can be there
-            nxt = done.children.get(key)
+            nxt = done.get(key)
             if nxt is None:
-                nxt = done.children[key] = _Recorded()
+                nxt = done[key] = {}
             done = nxt
-        if not done.full:
-            self._record_subtree(path, value, done)
+        if _FULL not in done:
+            self._add_leaves(path, value, done)
 
-    def _record_subtree(self, path: Path, value: Any, done: _Recorded) -> None:
-        if done.children:  # parts recorded already (so ``value`` is a container: they are members of it)
-            for key, member in _members(value):
-                below = done.children.get(key)
-                if below is None:
-                    self._add_leaves(path + (key,), member)
-                elif not below.full:  # bounded by the length of an event's path
-                    self._record_subtree(path + (key,), member, below)
+    def _add_leaves(self, path: Path, value: Any, done: dict[str | None, Any]) -> None:
+        """An Origin for each source leaf of ``value`` (at ``path``) that has none yet, at its own place in the
+        trie; ``done`` (what of it is recorded) then records all of it."""
+        if done:  # parts recorded already (so ``value`` is a container: they are members of it)
+            for key, _ in _members(value):
+                self._record(path + (key,))  # the members not recorded yet (bounded by the length of an event's path)
         else:
-            self._add_leaves(path, value)
-        done.full = True
-        done.children = {}
-
-    def _add_leaves(self, path: Path, value: Any) -> None:
-        """An Origin for each source leaf of ``value`` (at ``path``), at its own place in the trie."""
-        stack = [(path, value, self._node(path, create=True))]
-        while stack:
-            here, v, node = stack.pop()
-            if not isinstance(v, (dict, list)) or not v:
-                o = Origin(path=here, locs={here}, empty=isinstance(v, (dict, list)))
-                self._by_path[here] = o
-                # first at its place, where it would be had it been recorded before any later arrival
-                node.origins.insert(0, o)
-                continue
-            below = []
-            children = node.children
-            for key, member in _members(v):  # trie members made in document order, as the source has them
-                child = children.get(key)
-                if child is None:
-                    child = children[key] = _Node()
-                below.append((here + (key,), member, child))
-            stack.extend(reversed(below))
+            stack = [(path, value, self._node(path, create=True))]
+            while stack:
+                here, v, node = stack.pop()
+                if not isinstance(v, (dict, list)) or not v:
+                    o = Origin(path=here, locs={here}, empty=isinstance(v, (dict, list)))
+                    self._by_path[here] = o
+                    # first at its place, where it would be had it been recorded before any later arrival
+                    node.origins.insert(0, o)
+                    continue
+                below = []
+                children = node.children
+                for key, member in _members(v):  # trie members made in document order, as the source has them
+                    child = children.get(key)
+                    if child is None:
+                        child = children[key] = _Node()
+                    below.append((here + (key,), member, child))
+                stack.extend(reversed(below))
+        done.clear()
+        done[_FULL] = True
 
     # -- trie plumbing -------------------------------------------------------------------------------
     def _node(self, path: Path, create: bool = False) -> _Node | None:
@@ -261,8 +245,10 @@ class Ledger:
             if status == "repaired" and not dsts and not o.created:
                 o.status = "repaired"  # a defect removed (a null, a default): it said nothing, so nothing is lost
 
-    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> list[Origin]:
-        """The value at ``src`` stays and is also written to ``dst``; returns the origins that now cover ``dst``.
+    def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
+             status: str | None = None) -> list[Origin]:
+        """The value at ``src`` stays and is also written to ``dst``; returns the origins that now cover ``dst``
+        (with ``status``, they take it as ``note`` gives it, else only the reason).
 
         Origins recorded on an ancestor of ``src`` (a value transformed or invented as a whole, then read in
         part) cover the copy too, as ``relocate`` treats them. ``whole``: ``dst`` is made from the whole of
@@ -277,7 +263,9 @@ class Ledger:
                 self.attach(dst if whole else dst + loc[len(src) :], o)
         unique = list(dict.fromkeys(above + below))
         for o in unique:
-            if reason and reason not in o.reasons:
+            if status:
+                o.note(status, reason, self.step)
+            elif reason and reason not in o.reasons:
                 o.reasons.append(reason)
         return unique
 
@@ -305,95 +293,43 @@ class Ledger:
         return out
 
     # -- report -----------------------------------------------------------------------------------------
+    # The fold: the most common fate of a subtree becomes one entry at its root, and only the leaves that differ get
+    # entries below it (the most specific entry wins).
+    #
+    # ``_build`` works out, bottom-up and once per recorded place, the fates of the leaves below it as seen from
+    # there: a leaf's fate one level up follows from its fate here (a relocation stays one if every place it went
+    # ends with this key), so leaves that share a fate are carried up as one bucket. ``_emit`` then goes top-down.
+    #
+    # Votes: every node shares its vote equally among its children, so a long list does not outvote its siblings
+    # (36 repaired band names should not make a whole input object "repaired"); a leaf's share in the vote of its
+    # ancestor at depth d is _share(its path, d). A bucket sums its leaves' shares in another order than one leaf at
+    # a time, so float sums may differ in their last bits: where that could tip a close vote, the vote is recounted
+    # leaf by leaf in document order, so the outcome is always that of a leaf-by-leaf count.
     def entries(self) -> list[dict[str, Any]]:
         """Report entries (the report contract), uniform subtrees folded into one entry at their root."""
         out: list[dict[str, Any]] = []
-        if self._recorded.full or not _is_leaf(self.source):
-            fold = _Fold(self.source, self._by_path)
-            fold.emit(fold.build((), self.source, self._recorded), out, None)
-        else:  # a scalar document nothing touched
-            out.append({"path": "", "status": "kept"})
-        for o in self._created:
-            for loc in sorted(o.locs):
-                e: dict[str, Any] = {"path": to_pointer(loc), "status": o.status}
-                if o.step:
-                    e["step"] = o.step
-                e["reason"] = "; ".join(o.reasons)
-                out.append(e)
+        if _is_leaf(self.source):
+            self._record(())  # a scalar document: its one leaf
+        self._emit(self._build((), self.source, self._recorded), out, None)
+        out.extend({"path": to_pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
+                    "reason": "; ".join(o.reasons)} for o in self._created for loc in sorted(o.locs))
         return out
 
-
-class _Untouched:
-    """A source subtree no event touched: every leaf in it kept at its own place (reports as such an Origin)."""
-
-    __slots__ = ("path", "value")
-    status = "kept"
-    reasons: tuple[str, ...] = ()
-    step = None
-
-    def __init__(self, path: Path, value: Any) -> None:
-        self.path = path
-        self.value = value
-
-
-def _same(a: tuple | None, b: tuple | None) -> bool:
-    """Fates equal, a leaf's own (whole None) matching either kind of heading with the same places."""
-    if a is None or b is None:
-        return a is b
-    return a[:2] == b[:2] and (a[2] == b[2] or a[2] is None or b[2] is None)
-
-
-_UNTOUCHED = ("kept", (), None)
-_NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf by leaf
-
-
-class _FoldNode:
-    """A recorded place of the source as the fold sees it: its members (document order), the leaf there if it is
-    one, and ``buckets``, the fates of every leaf at or below it seen from here: [fate, share of the vote, leaves
-    (up to 2 per untouched subtree), first leaf with that fate, the leaf itself when its fate must be worked out
-    leaf by leaf at every level (one that became part of a whole value)]."""
-
-    __slots__ = ("path", "children", "leaf", "buckets")
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.children: list[tuple[str, _FoldNode | _Untouched]] = []  # an untouched member: no node of its own
-        self.leaf: Origin | None = None
-        self.buckets: list[list[Any]] = []
-
-
-class _Fold:
-    """Folds the recorded leaves of one document into report entries: the most common fate of a subtree becomes
-    one entry at its root, and only the leaves that differ get entries below it (the most specific entry wins).
-
-    ``build`` works out, bottom-up and once per place, the fates of the leaves below it as seen from there: a
-    leaf's fate one level up follows from its fate here (a relocation stays one if every place it went ends with
-    this key), so leaves that share a fate are carried up as one bucket. ``emit`` then goes top-down.
-
-    Votes: every node shares its vote equally among its children, so a long list does not outvote its siblings
-    (36 repaired band names should not make a whole input object "repaired"); a leaf's share in the vote of its
-    ancestor at depth d is _shares(its path)[d]. A bucket sums its leaves' shares in another order than one leaf at a
-    time, so float sums may differ in their last bits: where that could tip a close vote, the vote is recounted
-    leaf by leaf in document order, so the outcome is always that of a leaf-by-leaf count."""
-
-    def __init__(self, source: Any, by_path: dict[Path, Origin]) -> None:
-        self._source = source
-        self._by_path = by_path
-
-    def _shares(self, path: Path) -> list[float]:
-        """shares[d]: the share of the leaf at ``path`` in the vote of its ancestor at depth d (divided out from
-        the leaf upwards, the divisions ``build`` makes one level at a time)."""
+    def _share(self, path: Path, depth: int) -> float:
+        """The share of the leaf at ``path`` in the vote of its ancestor at ``depth`` (divided out from the leaf
+        upwards, the divisions ``_build`` makes one level at a time)."""
         sizes = []
-        value = self._source
+        value = self.source
         for key in path:  # a loop, not recursion: no depth of nesting exhausts the stack
             sizes.append(len(value))
             value = _member(value, key)
-        shares = [1.0]
-        for size in reversed(sizes):
-            shares.append(shares[-1] / size)
-        return shares[::-1]
+        share = 1.0
+        for size in reversed(sizes[depth:]):
+            share /= size
+        return share
 
-    def _fate(self, o: Origin, depth: int) -> tuple | None:
+    @staticmethod
+    def _fate(o: Origin, depth: int) -> tuple | None:
         """Where leaf ``o`` went, seen from its ancestor at ``depth``: (key, bases, whole).
 
         A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that
@@ -401,57 +337,53 @@ class _Fold:
         derived). At the leaf itself both read the same (whole None). None: neither (the leaf went to unrelated
         places)."""
         key = (o.status, tuple(o.reasons), o.step)
-        locs = o.locs
         rel = o.path[depth:]
         n = len(rel)
         if not n:
-            return (key, frozenset(locs), None)
+            return (key, frozenset(o.locs), None)
         bases = []
-        for loc in locs:
+        for loc in o.locs:
             if loc[-n:] != rel:
                 break
             bases.append(loc[: len(loc) - n])
         else:
             return (key, frozenset(bases), False)
         if o.whole_at is not None and depth >= o.whole_at:
-            return (key, frozenset(locs), True)
+            return (key, frozenset(o.locs), True)
         return None
 
-    # -- bottom-up ----------------------------------------------------------------------------------------------
-    def build(self, path: Path, value: Any, done: _Recorded) -> _FoldNode:
+    def _build(self, path: Path, value: Any, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded place ``path`` (source value ``value``; ``done``: what of it is recorded,
         all of it at a leaf: `_record` records a leaf whole as soon as it reaches it)."""
-        node = _FoldNode(path)
         depth = len(path)
-        if _is_leaf(value):
-            o = node.leaf = self._by_path[path]
-            node.buckets = [[self._fate(o, depth), 1.0, 1, o, o if o.whole_at is not None else None]]
-            return node
+        if not isinstance(value, (dict, list)) or not value:  # a leaf
+            o = self._by_path[path]
+            return _FoldNode(path, [], o, [[self._fate(o, depth), 1.0, 1, o, o if o.whole_at is not None else None]])
+        children: list[tuple[str, Any]] = []
         size = len(value)
         buckets: list[list[Any]] = []
         index: dict[tuple | None, list[Any]] = {}
-        full = done.full
+        full = _FULL in done
         kept_here = None  # the fate, seen from here, of a member nothing touched
         for key, member in _members(value):
-            below = done if full else done.children.get(key)
+            below = done if full else done.get(key)
             if below is None:
-                # untouched: it votes as its leaves kept at their places would, and gets no node (`emit` needs none)
-                item = _Untouched(path + (key,), member)
-                node.children.append((key, item))
+                # untouched: no node of its own (`_emit` needs none); it votes as its leaves kept at their places
+                # would, counted up to 2 (all `_emit` needs to know)
+                children.append((key, member))
                 if kept_here is None:
                     kept_here = (_UNTOUCHED, frozenset((path,)), False)
-                # the leaves it stands for, counted up to 2 (all `emit` needs to know)
                 count = 1 if _is_leaf(member) else len(list(islice(leaves(member), 2)))
                 bucket = index.get(kept_here)
                 if bucket is None:
-                    bucket = index[kept_here] = [kept_here, 1.0 / size, count, item, None]
+                    bucket = index[kept_here] = [kept_here, 1.0 / size, count, _KEPT, None]
                     buckets.append(bucket)
                 else:
                     bucket[1] += 1.0 / size
                     bucket[2] += count
                 continue
-            child = self.build(path + (key,), member, below)
-            node.children.append((key, child))
+            child = self._build(path + (key,), member, below)
+            children.append((key, child))
             for fate, weight, count, first, single in child.buckets:
                 if single is not None:  # its fate one level up is worked out from the leaf itself
                     buckets.append([self._fate(single, depth), weight / size, count, first, single])
@@ -472,36 +404,27 @@ class _Fold:
                 else:
                     bucket[1] += weight / size
                     bucket[2] += count
-        node.buckets = buckets
-        return node
+        return _FoldNode(path, children, None, buckets)
 
     def _recount(self, node: _FoldNode) -> dict[tuple, float]:
         """The votes at ``node`` counted one leaf at a time, in document order (exactly as a leaf-by-leaf fold).
 
-        Only a node with members recounts (a leaf's one fate has all of its vote), so every leaf is below it."""
+        Only a node with members recounts (a leaf's one fate has all of its vote), so every leaf is below it; a
+        leaf nothing recorded is in an untouched member, kept at its place."""
         depth = len(node.path)
-        here = frozenset((node.path,))
+        here = (_UNTOUCHED, frozenset((node.path,)), False)
+        value = self.source
+        for key in node.path:
+            value = _member(value, key)
         votes: dict[tuple, float] = {}
-        stack: list[Any] = [node]
-        while stack:
-            n = stack.pop()
-            if n.__class__ is _Untouched:  # each of its leaves, at its own place
-                fate = (_UNTOUCHED, here, False)
-                shares = [self._shares(path)[depth] for path, _ in leaves(n.value, n.path)]
-            elif n.leaf is not None:
-                fate = self._fate(n.leaf, depth)
-                if fate is None:
-                    continue
-                shares = [self._shares(n.leaf.path)[depth]]
-            else:
-                stack.extend(child for _, child in reversed(n.children))
-                continue
-            for share in shares:
-                votes[fate] = votes.get(fate, 0.0) + share
+        for path, _ in leaves(value, node.path):
+            o = self._by_path.get(path)
+            fate = here if o is None else self._fate(o, depth)
+            if fate is not None:
+                votes[fate] = votes.get(fate, 0.0) + self._share(path, depth)
         return votes
 
-    # -- top-down -------------------------------------------------------------------------------------------
-    def emit(self, node: _FoldNode, out: list[dict[str, Any]], inherited: tuple | None) -> None:
+    def _emit(self, node: _FoldNode, out: list[dict[str, Any]], inherited: tuple | None) -> None:
         """Emit the entries of ``node``'s subtree under the heading ``inherited`` (the fate its parent's entry
         gives it, or None)."""
         prefix = node.path
@@ -530,7 +453,8 @@ class _Fold:
                 votes = self._recount(node)
                 best = max(votes, key=votes.get)
             # a heading entry only for a clear majority (at least half the votes), so it never misleads
-            if not _same(best, inherited) and votes[best] >= 0.5 and (counts[best] >= 2 or counts[best] == total):
+            if (not _same(best, inherited) and votes[best] >= 0.5
+                    and (counts[best] >= 2 or counts[best] == total)):
                 out.append(_entry(prefix, firsts[best], sorted(best[1])))
                 current = best
                 if len(votes) == 1 and not went_elsewhere and best[2] is False:
@@ -540,28 +464,47 @@ class _Fold:
                 out.append(_entry(prefix, node.leaf, sorted(node.leaf.locs)))
             return
         for key, child in node.children:
-            if child.__class__ is _Untouched:  # one kept entry, unless its heading already puts it at its place
-                if current is None or current[0] != _UNTOUCHED:
-                    said = False
-                elif current[2]:  # a whole value kept where this leaf is
-                    said = current[1] == {child.path} and _is_leaf(child.value)
-                else:
-                    said = current[1] == {prefix}
+            if child.__class__ is not _FoldNode:  # untouched: one kept entry, unless its heading puts it there
+                path = prefix + (key,)
+                said = current is not None and current[0] == _UNTOUCHED and (
+                    current[1] == {path} and _is_leaf(child) if current[2] else current[1] == {prefix})
                 if not said:
-                    out.append(_entry(child.path, child, [child.path]))
+                    out.append({"path": to_pointer(path), "status": "kept"})
                 continue
-            if current is None:
-                below = None
-            elif current[2]:
-                below = current  # a subtree that became one value: everything below it went to the same places
-            else:
-                below = (current[0], frozenset([b + (key,) for b in current[1]]), False)
+            # a subtree that became one value: everything below it went to the same places
+            below = None if current is None else current if current[2] else (
+                current[0], frozenset([b + (key,) for b in current[1]]), False)
             if below is not None and len(child.buckets) == 1 and _same(child.buckets[0][0], below):
-                continue  # one fate, the one its heading gives it: nothing to say (as emit would find first)
-            self.emit(child, out, below)
+                continue  # one fate, the one its heading gives it: nothing to say (as _emit would find first)
+            self._emit(child, out, below)
 
 
-def _entry(path: Path, o: Origin | _Untouched, to: list[Path]) -> dict[str, Any]:
+def _same(a: tuple | None, b: tuple | None) -> bool:
+    """Fates equal, a leaf's own (whole None) matching either kind of heading with the same places."""
+    if a is None or b is None:
+        return a is b
+    return a[:2] == b[:2] and (a[2] == b[2] or a[2] is None or b[2] is None)
+
+
+_UNTOUCHED = ("kept", (), None)
+_KEPT = Origin(path=())  # what a member nothing touched reports as: kept, no reason, no step
+_NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf by leaf
+
+
+class _FoldNode:
+    """A recorded place of the source as the fold sees it: its members (document order; an untouched one as its
+    source value), the leaf there if it is one, and ``buckets``, the fates of every leaf at or below it seen from
+    here: [fate, share of the vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf
+    itself when its fate must be worked out leaf by leaf at every level (one that became part of a whole value)]."""
+
+    __slots__ = ("path", "children", "leaf", "buckets")
+
+    def __init__(self, path: Path, children: list[tuple[str, Any]], leaf: Origin | None,
+                 buckets: list[list[Any]]) -> None:
+        self.path, self.children, self.leaf, self.buckets = path, children, leaf, buckets
+
+
+def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
     e: dict[str, Any] = {"path": to_pointer(path), "status": o.status}
     if o.status != "dropped" and (o.status != "kept" or to != [path]):
         e["to"] = [to_pointer(t) for t in to]
