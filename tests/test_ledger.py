@@ -38,6 +38,19 @@ def test_relocated_subtree_folds_into_one_moved_entry():
     assert source_entry(entries, "/d")["status"] == "kept"
 
 
+def test_the_step_of_an_entry_is_the_step_its_status_comes_from():
+    """A value made lossy by one step and only moved by a later one is reported lossy by the first."""
+    ledger = Ledger({"a": 1.25})
+    ledger.step = "s1"
+    ledger.relocate(("a",), [("b",)], "lossy", "rounded")
+    ledger.step = "s2"
+    ledger.relocate(("b",), [("c",)], "moved")
+    assert ledger.entries() == [{"path": "/a", "status": "lossy", "to": ["/c"], "step": "s1", "reason": "rounded"}]
+    ledger.step = "s3"
+    ledger.relocate(("c",), [("d",)], "dropped", "no place")
+    assert ledger.entries()[0]["step"] == "s3"  # a stronger status later: its step
+
+
 def test_drop_is_reported_with_reason_and_no_to():
     ledger = Ledger(SRC)
     ledger.relocate(("d",), [], "dropped", "no target field")

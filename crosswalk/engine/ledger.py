@@ -44,10 +44,10 @@ class Origin:
             return  # an invented value stays invented wherever later rules move it
         if RANK[status] >= RANK[self.status]:
             self.status = status
+            if status != "kept":
+                self.step = step  # the step the reported status comes from, not a later one that only moved it
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
-        if status != "kept":
-            self.step = step
 
 
 class _Node:
