@@ -199,3 +199,18 @@ def test_image_links_become_container_assets_with_their_titles_and_a_free_key() 
     r = convert(doc, "mlm")
     assert r.document["assets"]["mlm:training-2"]["title"] == ""
     assert r.document["assets"]["mlm:training"] == doc["assets"]["mlm:training"]
+
+
+def test_a_tensor_or_an_asset_table_of_the_wrong_type_is_left_to_the_schema() -> None:
+    """An input whose `input` is a list, or an Item whose assets are a list, is invalid: the invariants leave it
+    alone and validation says what is wrong (they stopped the conversion with an error about mlm:input)."""
+    from crosswalk.validation.validator import check
+
+    doc = small_mlm_item()
+    doc["properties"]["mlm:input"][0]["input"] = [1, 2]
+    listed = small_mlm_item()
+    listed["assets"] = list(listed["assets"].values())
+    for bad, where in ((doc, "/properties/mlm:input/0/input"), (listed, "/assets")):
+        result = pipeline.convert(copy.deepcopy(bad), to="mlm")
+        assert result.ok, result.error
+        assert any(i.path == where and i.severity == "error" for i in check(result.document))

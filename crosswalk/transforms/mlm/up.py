@@ -169,7 +169,8 @@ def band_definitions(ctx: Ctx) -> None:
     wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for _, name, _ in input_bands(item)))
     if not wanted:
         return
-    hosts = [ctx.doc.get("properties") or {}, *(ctx.doc.get("assets") or {}).values()]
+    assets = ctx.doc.get("assets")  # a list of assets (invalid) holds no model asset: left to the schema
+    hosts = [ctx.doc.get("properties") or {}, *(assets.values() if isinstance(assets, dict) else ())]
     defined = any(isinstance(band, dict) and isinstance(band.get("name"), str)
                   for host in hosts if isinstance(host, dict)
                   for key in ("eo:bands", "raster:bands", "bands") for band in host.get(key) or [])
@@ -378,12 +379,13 @@ def dim_order_bands(ctx: Ctx) -> None:
     """MLM 1.5: dim_order names the band dimension "bands" exactly when bands are listed."""
     for key, inner in (("mlm:input", "input"), ("mlm:output", "result")):
         for path, item in _io_lists(ctx, key):
-            dims = (item.get(inner) or {}).get("dim_order")
+            tensor = item.get(inner)
+            dims = tensor.get("dim_order") if isinstance(tensor, dict) else None
             if not isinstance(dims, list):
                 continue
             named = input_bands(item)  # the bands with a name (only their number counts)
             if named and "bands" not in dims:
-                shape = (item.get(inner) or {}).get("shape") or []
+                shape = tensor.get("shape") or []
                 idx, new, why = _band_axis(dims, shape, len(named)), "bands", "bands are listed"
             elif not named and "bands" in dims:
                 idx, new, why = dims.index("bands"), "channel", "no bands are listed"
