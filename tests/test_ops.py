@@ -171,6 +171,25 @@ def test_set_to_the_same_value_stays_kept(run):
     assert entries == [{"path": "", "status": "kept"}]
 
 
+@pytest.mark.parametrize("old", [True, 1.0])
+def test_set_over_a_value_python_calls_equal_but_json_does_not_writes_it(run, old):
+    """``true`` and ``1.0`` are not the JSON number ``1``: the value is set and reported, never left as kept."""
+    doc, entries = run("""- set: {path: /a, value: 1, reason: "was {old}"}""", {"a": old})
+    assert doc == {"a": 1} and type(doc["a"]) is int
+    assert (at(entries, "/a")["status"], at(entries, "/a")["reason"]) == ("transformed", f"was {old}")
+
+
+def test_guards_compare_as_json(run):
+    rules = """
+    - drop: {path: $.x, reason: one, when: {equals: {/a: 1}}}
+    - drop: {path: $.y, reason: has one, when: {contains: {/l: 1}}}
+    """
+    doc, _ = run(rules, {"a": True, "l": [True, 1.0], "x": 0, "y": 0})
+    assert doc == {"a": True, "l": [True, 1.0], "x": 0, "y": 0}
+    doc, _ = run(rules, {"a": 1, "l": [True, 1], "x": 0, "y": 0})
+    assert doc == {"a": 1, "l": [True, 1]}
+
+
 def test_default_only_fills_absent_paths(run):
     doc, entries = run(
         """

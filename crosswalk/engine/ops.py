@@ -70,13 +70,25 @@ def _type(ctx: Ctx, base: Path, path: Path, wanted: str) -> bool:
     return is_type(ctx.get(base + path, ...), wanted)
 
 
+def same(a: Any, b: Any) -> bool:
+    """JSON equality: ``true`` is not ``1`` and ``1.0`` is not ``1`` (Python's == says they are; the output's
+    bytes and the schema's types say they are not)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(same, a, b))
+    return a == b
+
+
 def _equals(ctx: Ctx, base: Path, path: Path, value: Any) -> bool:
-    return ctx.get(base + path, ...) == value
+    return same(ctx.get(base + path, ...), value)
 
 
 def _contains(ctx: Ctx, base: Path, path: Path, item: Any) -> bool:
     found = ctx.get(base + path)
-    return isinstance(found, list) and item in found
+    return isinstance(found, list) and any(same(item, x) for x in found)
 
 
 def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
@@ -327,7 +339,7 @@ class Set(Op):
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ctx.current = self.target(rule, ctx, "path")
         value = rule.args["value"]
-        if not (ctx.has(path) and ctx.get(path) == value):
+        if not (ctx.has(path) and same(ctx.get(path), value)):
             old = ctx.get(path) if ctx.has(path) else "nothing"  # `{old}` of a value set where none was
             ctx.set(path, copy.deepcopy(value), rule.args["reason"].format(old=old))
 
