@@ -183,6 +183,11 @@ def test_a_table_name_defined_twice_is_an_error_naming_both_files(tmp_path):
     assert set(_parse_tables([tmp_path / "b.yaml"])) == {"units", "other"}
 
 
+def test_a_rule_target_at_the_root_is_an_error_naming_its_line(tmp_path):
+    err = load_broken(tmp_path, "  - rename: {path: $.a, to: b}\n  - move: {path: $.a, to: \"\"}\n")
+    assert "broken.yaml:8:" in str(err) and "whole document" in str(err)
+
+
 def test_missing_top_level_key(tmp_path):
     err = load_broken(tmp_path, "", header="language: 1\nid: broken\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nrules: []\n")
     assert "broken.yaml:1:" in str(err) and "summary" in str(err)

@@ -210,7 +210,9 @@ class Op:
         if "when" in args:
             out["when"] = Guard(args["when"])
         for key, schema in self.properties.items():  # the arguments that are pointers (`rename`'s `to` is a key)
-            if schema is POINTER and isinstance(args.get(key), str) and args[key].startswith("/"):
+            if schema is POINTER and isinstance(args.get(key), str):
+                if not args[key]:  # the schema's pointer admits "" for the guards, which test the element itself
+                    raise ValueError(f'`{key}` is "", the whole document: a rule reads and writes below it')
                 out[key] = parse_pointer(args[key])
         if "fields" in args:  # zip, unzip: member name -> pointer
             out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
