@@ -23,7 +23,6 @@ from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets
 
 P = ("properties",)
-OCI = "application/vnd.oci.image.index.v1+json"
 EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
 RASTER = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
 FILE = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
@@ -39,8 +38,6 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
 PROVIDER_ROLES = ("producer", "licensor", "processor", "host")
-EO_COMMON_NAMES = ("coastal", "blue", "green", "red", "rededge", "yellow", "pan", "nir", "nir08", "nir09",
-                   "cirrus", "swir16", "swir22", "lwir", "lwir11", "lwir12")
 FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 CLASS_TASKS = {"classification", "scene-classification", "segmentation", "semantic-segmentation",
                "instance-segmentation", "panoptic-segmentation"}
@@ -66,24 +63,38 @@ def _new_asset(ctx: Ctx, assets: dict[str, Any], name: str, asset: dict[str, Any
     return ("assets", key)
 
 
+def _runtime_asset(ctx: Ctx, assets: dict[str, Any], name: str, **fields: str) -> Path:
+    """A new asset of a kind of the ``dlm_assets`` table: ``fields``, then the table's fields (reported invented)."""
+    kind = table("dlm_assets")[name]
+    return _new_asset(ctx, assets, name, {**fields, **copy.deepcopy(kind["fields"])}, **kind["invented"])
+
+
 def _assets(ctx: Ctx) -> dict[str, Any] | None:
     assets = ctx.get(("assets",))
-    if isinstance(assets, dict):
-        return assets
-    if ctx.get(("type",)) != "Feature":
-        return None
-    if ctx.has(("assets",)):
-        ctx.remove(("assets",), "assets is not an object of assets")
-    ctx.invent(("assets",), {}, "an Item needs assets")
-    return ctx.get(("assets",))
+    if not isinstance(assets, dict) and ctx.get(("type",)) == "Feature":
+        if ctx.has(("assets",)):
+            ctx.remove(("assets",), "assets is not an object of assets")
+        return ctx.invent(("assets",), {}, "an Item needs assets")
+    return assets if isinstance(assets, dict) else None
 
 
 def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _objects(value: Any, path: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """An object, or the objects of a list, with their paths: the dlm fields that take one or several."""
+def _int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _objects(obj: dict[str, Any], base: Path, *keys: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The object, or the objects of the list, at the first of ``keys`` in ``obj`` (at ``base``), with their paths:
+    the dlm fields that take one or several."""
+    key = _first_key(obj, *keys)
+    value, path = obj.get(key), base + (key,)  # obj.get(None) is None
     return [(path, value)] if isinstance(value, dict) else [(path + (str(i),), v) for i, v in enumerate(_list(value))
                                                             if isinstance(v, dict)]
 
@@ -114,10 +125,8 @@ def semver(value: Any) -> str | None:
     """A framework version as strict SemVer (``1.5`` -> ``1.5.0``, ``v2.1`` -> ``2.1.0``); None if impossible."""
     m = None if value is None or isinstance(value, bool) else re.fullmatch(
         r"[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?([-+].*)?", str(value).strip())
-    if not m:
-        return None
-    out = ".".join(str(int(p)) if p is not None else "0" for p in m.groups()[:3]) + (m[4] or "")
-    return out if SEMVER.match(out) else None
+    out = m and ".".join(str(int(p or 0)) for p in m.groups()[:3]) + (m[4] or "")
+    return out if out and SEMVER.match(out) else None
 
 
 def expression(value: Any) -> dict[str, Any] | None:
@@ -151,7 +160,7 @@ def class_name(label: str, value: int) -> str:
 
 def _class_value(key: Any) -> int | None:
     """A class key as its integer value (``3``, ``"3"``, ``"I_3"``); None if it is none."""
-    if isinstance(key, int) and not isinstance(key, bool):
+    if _int(key):
         return key
     found = re.fullmatch(r"(?:[iI]_)?(-?\d+)", key.strip()) if isinstance(key, str) else None
     return int(found[1]) if found else None
@@ -261,7 +270,7 @@ def repair_provider_roles(ctx: Ctx) -> None:
            writes=("same",))
 def repair_eo_bands(ctx: Ctx) -> None:
     """eo common names outside the eo v1.1.0 enum ("pancro" -> "pan"); wavelengths above 100 read as nm -> µm."""
-    names = table("eo_common_names")
+    names = table("eo_common_names")  # the enum's names map to themselves
     assets = ctx.get(("assets",))
     assets = assets if isinstance(assets, dict) else {}
     for host in [P] + [("assets", k) for k, a in assets.items() if isinstance(a, dict)]:
@@ -270,10 +279,8 @@ def repair_eo_bands(ctx: Ctx) -> None:
             for i, band in [(i, b) for i, b in enumerate(_list(ctx.get(host + (key,)))) if isinstance(b, dict)]:
                 here = host + (key, str(i))
                 common = band.get(cn)
-                if isinstance(common, str) and common not in EO_COMMON_NAMES:
-                    lower = common.strip().lower()
-                    fixed = names.get(lower) or (lower if lower in EO_COMMON_NAMES else None)
-                    if fixed:
+                if isinstance(common, str) and names.get(common) != common:
+                    if fixed := names.get(common.strip().lower()):
                         band[cn] = fixed
                         ctx.repaired([here + (cn,)], [here + (cn,)], f"{common!r} is not an eo common name; {fixed!r}")
                     else:
@@ -329,14 +336,10 @@ def item_examples(ctx: Ctx) -> None:
     data = ctx.get(P)["dlm:data"]
     examples, links = data["item_examples"], ctx.get(("links",))  # lists, examples non-empty: the mapping's `when`
     base = P + ("dlm:data", "item_examples")
-    kept: list[Any] = []
-    for i, ex in enumerate(examples):
-        here = base + (str(i),)
-        url = ex.get("url") if isinstance(ex, dict) else None
-        if not isinstance(url, str):
-            kept.append(ex)
-            continue
-        link, dst = {"rel": "related", "href": url}, ("links", str(len(links)))
+    linked = [i for i, ex in enumerate(examples) if isinstance(ex, dict) and isinstance(ex.get("url"), str)]
+    for i in linked:
+        ex, here, dst = examples[i], base + (str(i),), ("links", str(len(links)))
+        link = {"rel": "related", "href": ex["url"]}
         ctx.account(here + ("url",), [dst], "lossy", "example item became a rel=related link (the 'compatible "
                     "example data' meaning has no link relation)")
         if isinstance(ex.get("title"), str):
@@ -345,11 +348,11 @@ def item_examples(ctx: Ctx) -> None:
         links.append(link)
         for other in [k for k in ex if k != "url" and (k != "title" or "title" not in link)]:
             ctx.dropped(here + (other,), f"item_examples field {other!r} has no link counterpart")
-        if url.lower().endswith(".json"):
+        if ex["url"].lower().endswith(".json"):
             link["type"] = "application/geo+json"
             ctx.created(dst + ("type",), "invented", "a .json example is assumed to be a STAC Item")
-    data["item_examples"] = kept
-    if not kept:
+    data["item_examples"] = [ex for i, ex in enumerate(examples) if i not in linked]  # the others stay for leftovers
+    if not data["item_examples"]:
         data.pop("item_examples")
 
 
@@ -378,8 +381,7 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
     eo = [b for b in _list(props.get("eo:bands")) if isinstance(b, dict)]
     selected = inp.get("selected_bands")
-    index = lambda s: isinstance(s, int) and not isinstance(s, bool)  # noqa: E731
-    sel = [s for s in _list(selected) if index(s)]
+    sel = [s for s in _list(selected) if _int(s)]
     ubase = P + ("dlm:data", "useful_bands")
     useful = [(j, u) for j, u in enumerate(_list(data.get("useful_bands")))
               if isinstance(u, dict) and isinstance(u.get("name"), str)]
@@ -397,35 +399,30 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
                   "names were used")
         if len(sel) != len(names):
             reason += f" ({len(sel)} indices for {len(names)} named bands)"
-        if selected and len(selected) > len(names):  # an index past the named bands has no band to go to
+        if len(selected) > len(names):  # an index past the named bands has no band to go to
             for k in range(len(selected)):
                 ctx.account(base + ("selected_bands", str(k)), [d + (str(k),) for d in dsts] if k < len(names) else [],
                             "lossy", reason)
         else:
             ctx.account(base + ("selected_bands",), dsts, "lossy", reason)
-        inp.pop("selected_bands")
-    elif not useful and sel:
-        for k in reversed(range(len(selected))):  # sel is not empty: selected is a list
-            if not index(selected[k]):  # removed, so that the indices left line up with the bands they name
-                ctx.remove(base + ("selected_bands", str(k)), "selected_bands entry is not a band index")
-        for i in sel:
-            name = eo[i].get("name") if 0 <= i < len(eo) else None
-            names.append(name if isinstance(name, str) else f"band-{i}")
+    elif not useful and sel:  # sel is not empty: selected is a list
+        # what is no band index is removed, so that the indices left line up with the bands they name
+        for k in reversed([k for k, s in enumerate(selected) if not _int(s)]):
+            ctx.remove(base + ("selected_bands", str(k)), "selected_bands entry is not a band index")
+        names += [eo[i]["name"] if 0 <= i < len(eo) and isinstance(eo[i].get("name"), str) else f"band-{i}"
+                  for i in sel]
         how = ("read as positions in eo:bands (they may also index the source file)" if eo else
                "name no bands (no useful_bands or eo:bands); named band-<index>")
         ctx.account(base + ("selected_bands",), dsts, "lossy", f"selected_bands {selected} {how}")
-        inp.pop("selected_bands")
+    else:
+        return names
+    inp.pop("selected_bands")
     return names
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _as_list(value: Any) -> list[Any] | None:
-    if isinstance(value, list):
-        return value if value and all(map(_number, value)) else None
-    return [value] if _number(value) else None
+    values = value if isinstance(value, list) else [value]  # a number, or a non-empty list of numbers
+    return values if values and all(map(_number, values)) else None
 
 
 def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path]
@@ -445,7 +442,7 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
 
     if s is None or any(v <= 0 for v in s):
         return fail(f"scaling_factor {inp.get(skey)!r} is not a positive number (or list of them); no value_scaling")
-    if (mkey is None) != (dkey is None) or (mkey and (mean is None or std is None)):
+    if (mkey or dkey) and (mean is None or std is None):
         return fail("mean and std must both be numbers or lists of numbers; no value_scaling written")
     identity: list[str] = []  # mean 0 and std 1: nothing to fold, only scaling_factor applies
     if mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std):
@@ -496,19 +493,17 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
 def inputs(ctx: Ctx) -> None:
     """dlm:inputs / dlm:input become mlm:input (input_tensors, bands, normalisation folded into value_scaling)."""
     props = ctx.get(P)  # an object: the mapping's `when`
-    key = _first_key(props, "dlm:inputs", "dlm:input")
-    items = _objects(props.get(key), P + (key,)) if key else []
+    items = _objects(props, P, "dlm:inputs", "dlm:input")
     if not items:  # nothing usable: dlm.leftovers drops it (and the mapping invents a placeholder input)
         return
     out = _replace_unless(ctx, P + ("mlm:input",), list, "not a list; replaced by the dlm input")
     data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
-    dtype_key = _first_key(data, "data_type", "dtype")
-    mapped = _numpy_type(data.get(dtype_key))  # data.get(None) is None
+    mapped = _numpy_type(dtype := data.get(_first_key(data, "data_type", "dtype")))  # data.get(None) is None
     for base, inp in items:
-        tensors = [(p, t) for p, t in _objects(inp.get("input_tensors"), base + ("input_tensors",)) if t]
+        tensors = [(p, t) for p, t in _objects(inp, base, "input_tensors") if t]
         many = len(tensors) > 1
         entries = [P + ("mlm:input", str(len(out) + k)) for k in range(max(len(tensors), 1))]
-        name = inp.get("name") if isinstance(inp.get("name"), str) and inp.get("name") else None
+        name = inp.get("name") if isinstance(inp.get("name"), str) else None  # "" is no name either
         names = _input_bands(ctx, props, inp, base, [e + ("bands",) for e in entries])
         scaling = _value_scaling(ctx, inp, base, len(names), [e + ("value_scaling",) for e in entries])
         pre_out = _processing(ctx, inp, base, "pre_processing_function", entries)
@@ -534,7 +529,7 @@ def inputs(ctx: Ctx) -> None:
                         ctx.dropped(tbase + (d,), f"second {dim!r} dimension")
                         continue
                     idx = len(struct["shape"])
-                    ok = isinstance(size, int) and not isinstance(size, bool) and size >= -1
+                    ok = _int(size) and size >= -1
                     struct["shape"].append(size if ok else -1)
                     struct["dim_order"].append(dim)
                     why = (f"input_tensors.{d} {size!r} is not a size; -1 (variable) written" if not ok else
@@ -550,7 +545,7 @@ def inputs(ctx: Ctx) -> None:
                 ctx.invent(epath + ("input", "dim_order"), order, "no input_tensors")
             typed = scaling is None and mapped is not None  # unscaled data reaches the model in its own type
             ctx.invent(epath + ("input", "data_type"), mapped[0] if typed else "float32", (
-                f"the model's tensor type is taken to be the source data type {data[dtype_key]!r} (no scaling is "
+                f"the model's tensor type is taken to be the source data type {dtype!r} (no scaling is "
                 "applied)") if typed else "no source; float32 assumed" + (" (scaling is applied)" if scaling else ""))
             entry.update((f, copy.deepcopy(v)) for f, v in (("value_scaling", scaling),
                          ("pre_processing_function", pre_out)) if v is not None)
@@ -573,18 +568,21 @@ def _numpy_type(value: Any) -> tuple[str, str | None] | None:
 
 
 # -- outputs --------------------------------------------------------------------------------------------------
-def _classes(mapping: Any, base: Path) -> tuple[list[tuple[int, str, list[tuple[Path, str]]]], list[Path], str | None]:
-    """(value, label, [(source leaf, role)]) per class; unusable leaves; lossy note. Role: 'all', 'value', 'label'."""
-    found: list[tuple[int | None, Any, list[tuple[Path, str]]]] = []
+def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[str, Any]]:
+    """class_name_mapping (an object keyed by value, or a list of such objects, of {index, class_name} or of labels)
+    as classification classes sorted by value; each source leaf is accounted by what it gives its class."""
+    cbase = base + ("class_name_mapping",)
+    mapping = o["class_name_mapping"]
+    found: list[tuple[int | None, Any, list[tuple[Path, str]]]] = []  # (value, label, [(source leaf, role)])
     bad: list[Path] = []
 
     def keyed(obj: dict[str, Any], here: Path) -> None:  # {"0": "water", ...}: the key is the value
         found.extend((_class_value(k), label, [(here + (k,), "all")]) for k, label in obj.items())
 
     if isinstance(mapping, dict):
-        keyed(mapping, base)
+        keyed(mapping, cbase)
     for i, el in enumerate(_list(mapping)):
-        here = base + (str(i),)
+        here = cbase + (str(i),)
         if isinstance(el, dict) and ("index" in el or "class_name" in el):
             srcs = [(here + (k,), role) for k, role in (("index", "value"), ("class_name", "label")) if k in el]
             bad.extend(here + (other,) for other in el if other not in ("index", "class_name"))
@@ -598,13 +596,29 @@ def _classes(mapping: Any, base: Path) -> tuple[list[tuple[int, str, list[tuple[
     note = ("a class key is not an integer; the class value is its position" if any(v is None for v, _, _ in found) else
             "a class has no name; described as 'class <value>'" if any(not isinstance(x, str) for _, x, _ in found) else
             None)
-    out = []
-    for i, (v, label, srcs) in enumerate(found):
-        value = i if v is None else v
-        if v is None or not isinstance(label, str):  # the remaining source stands for the whole class
-            srcs = [(p, "all") for p, _ in srcs]
-        out.append((value, label if isinstance(label, str) else f"class {value}", srcs))
-    return sorted(out, key=lambda c: c[0]), bad, note
+    out: list[dict[str, Any]] = []
+    for j, (value, label, srcs, whole) in enumerate(sorted(
+            ((i if v is None else v, label, srcs, v is None or not isinstance(label, str))
+             for i, (v, label, srcs) in enumerate(found)), key=lambda c: c[0])):
+        label = label if isinstance(label, str) else f"class {value}"
+        # classification v1.1.0 defines value, name, description (no title): the label, which the cleaned name
+        # may not spell exactly, lives on whole in the description
+        out.append({"value": value, "name": class_name(label, value), "description": label})
+        cpath = epath + ("classification:classes", str(j))
+        by_role = {  # (destinations, status, reason) of a source leaf by what it gives the class
+            "value": ([cpath + ("value",)], "moved", None),
+            "label": ([cpath + ("name",), cpath + ("description",)], "transformed",
+                      "class label became description and name (name cleaned to [0-9A-Za-z-_])"),
+            "all": ([cpath], "lossy" if note else "transformed", note or "class_name_mapping entry became a "
+                    "classification class (value from the key, the label as description and name)")}
+        for src, role in srcs:  # a class with no value or no label: the source left stands for the whole class
+            ctx.account(src, *by_role["all" if whole else role])
+    for b in bad:
+        ctx.dropped(b, "not a class entry")
+    if not found and not bad:
+        ctx.dropped(cbase, "empty class_name_mapping")
+    o.pop("class_name_mapping")
+    return out
 
 
 def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[list[str], str]:
@@ -619,7 +633,7 @@ def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[lis
     by_rank = {1: ["batch"], 2: ["batch", axis], 3: ["batch", "height", "width"], 4: ["batch", axis, "height", "width"],
                5: ["batch", "time", axis, "height", "width"]}
     dims = by_rank.get(rank) or ["batch"] + ["dim-" + chr(ord("a") + i) for i in range(rank - 1)]
-    return dims, why + str(dims)
+    return dims, f"no source; {why}{dims}"
 
 
 @transform("dlm.outputs", reads=("properties.dlm:outputs", "properties.dlm:output"),
@@ -627,8 +641,7 @@ def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[lis
 def outputs(ctx: Ctx) -> None:
     """dlm:outputs / dlm:output become mlm:tasks and mlm:output (result shape, classes, hyperparameters)."""
     props = ctx.get(P)  # an object: the mapping's `when`
-    key = _first_key(props, "dlm:outputs", "dlm:output")
-    items = _objects(props.get(key), P + (key,)) if key else []
+    items = _objects(props, P, "dlm:outputs", "dlm:output")
     if not items:  # the mapping invents a placeholder output
         return
     out = _replace_unless(ctx, P + ("mlm:output",), list, "not a list; replaced by the dlm output")
@@ -652,32 +665,10 @@ def outputs(ctx: Ctx) -> None:
                    "dlm names no output")
         if not task:
             ctx.invent(epath + ("tasks",), [], "no MLM task for this output")
-        # classes
-        classes_out: list[dict[str, Any]] = []
-        if "class_name_mapping" in o:
-            cbase = base + ("class_name_mapping",)
-            classes, bad, note = _classes(o["class_name_mapping"], cbase)
-            for j, (v, label, srcs) in enumerate(classes):
-                # classification v1.1.0 defines value, name, description (no title): the label, which the
-                # cleaned name may not spell exactly, lives on whole in the description
-                classes_out.append({"value": v, "name": class_name(label, v), "description": label})
-                cpath = epath + ("classification:classes", str(j))
-                by_role = {  # (destinations, status, reason) of a source leaf by what it gives the class
-                    "value": ([cpath + ("value",)], "moved", None),
-                    "label": ([cpath + ("name",), cpath + ("description",)], "transformed",
-                              "class label became description and name (name cleaned to [0-9A-Za-z-_])"),
-                    "all": ([cpath], "lossy" if note else "transformed", note or "class_name_mapping entry became a "
-                            "classification class (value from the key, the label as description and name)")}
-                for src, role in srcs:
-                    ctx.account(src, *by_role[role])
-            for b in bad:
-                ctx.dropped(b, "not a class entry")
-            if not classes and not bad:
-                ctx.dropped(cbase, "empty class_name_mapping")
-            o.pop("class_name_mapping")
+        classes_out = _classes(ctx, o, base, epath) if "class_name_mapping" in o else []
         if "number_of_classes" in o:
             nclasses = o.pop("number_of_classes")
-            n_ok = isinstance(nclasses, int) and not isinstance(nclasses, bool) and nclasses > 0
+            n_ok = _int(nclasses) and nclasses > 0
             if not classes_out and n_ok and (task in CLASS_TASKS):
                 classes_out = [{"value": i, "name": f"class_{i}", "description": f"class {i}"}
                                for i in range(nclasses)]
@@ -689,16 +680,16 @@ def outputs(ctx: Ctx) -> None:
                                         "kept)" if n_ok and classes_out and nclasses != len(classes_out) else ""))
         # result
         fls = o.get("final_layer_size")
-        sizes = isinstance(fls, list) and fls and all(isinstance(x, int) and not isinstance(x, bool) for x in fls)
+        sizes = isinstance(fls, list) and fls and all(map(_int, fls))
         if "final_layer_size" in o and not sizes:
             ctx.remove(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
-        dims, why = _result_dims(fls, task, len(classes_out)) if sizes else (["batch"], "")
-        entry["result"] = {"shape": fls if sizes else [-1], "dim_order": dims, "data_type": "float32"}
+        entry["result"] = {}
         if sizes:
             ctx.move(base + ("final_layer_size",), epath + ("result", "shape"))
         else:
             ctx.invent(epath + ("result", "shape"), [-1], "no final_layer_size; size unknown")
-        ctx.invent(epath + ("result", "dim_order"), dims, f"no source; {why}" if sizes else "no final_layer_size")
+        ctx.invent(epath + ("result", "dim_order"), *(_result_dims(fls, task, len(classes_out)) if sizes else
+                                                       (["batch"], "no final_layer_size")))
         ctx.invent(epath + ("result", "data_type"), "float32", "no source; float32 assumed (logits/scores)")
         post = _processing(ctx, o, base, "post_processing_function", [epath])
         entry.update((f, v) for f, v in (("classification:classes", classes_out), ("post_processing_function", post))
@@ -792,12 +783,8 @@ def runtime(ctx: Ctx) -> None:
         commit = commit.strip() if isinstance(commit, str) else ""
         # a forge URL can point at the commit itself
         pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
-        asset = {"href": f"{url.rstrip('/')}/tree/{commit}" if pinned else url,
-                 **({"description": f"commit {commit}"} if commit and not pinned else {}),
-                 "type": "text/html", "roles": ["mlm:source_code", "code"]}
-        apath = _new_asset(ctx, assets, "mlm:source_code", asset,
-                           type="a source repository URL is assumed to be a web page",
-                           roles="source-code asset roles (MLM 1.5 requires 'code' with mlm:entrypoint)")
+        apath = _runtime_asset(ctx, assets, "mlm:source_code", href=f"{url.rstrip('/')}/tree/{commit}" if pinned
+                               else url, **({"description": f"commit {commit}"} if commit and not pinned else {}))
         url_src, commit_src, href = base + ("model_src_url",), base + ("model_commit_hash",), apath + ("href",)
         if pinned:
             ctx.transformed([url_src, commit_src], [href], "source URL pinned to the commit (/tree/<hash>)")
@@ -813,20 +800,16 @@ def runtime(ctx: Ctx) -> None:
             ctx.move(base + ("model_handler",), apath + ("mlm:entrypoint",),
                      "the inference function is the source-code asset's mlm:entrypoint")
     if isinstance(rt.get("requirement_file"), str):
-        apath = _new_asset(ctx, assets, "requirements", {"href": rt.pop("requirement_file"), "type": "text/plain",
-                           "roles": ["metadata"]}, type="a requirements file is assumed to be plain text",
-                           roles="plain metadata asset")
+        apath = _runtime_asset(ctx, assets, "requirements", href=rt.pop("requirement_file"))
         ctx.transformed([base + ("requirement_file",)], [apath + ("href",)],
                         "became a plain asset (MLM has no requirements field)")
-    docker = rt.get("docker")
     # the beta examples give one object, the current README types it as a list of Docker objects
-    for dbase, block in _objects(docker, base + ("docker",)):
+    for dbase, block in _objects(rt, base, "docker"):
         _docker(ctx, props, block, dbase, assets)
-    if docker == {} or isinstance(docker, list) and docker and all(d == {} for d in docker):
+    if (docker := rt.get("docker")) == {} or isinstance(docker, list) and docker and all(d == {} for d in docker):
         rt.pop("docker")
     if isinstance(rt.get("model_artifact"), str):
-        apath = _new_asset(ctx, assets, "model", {"href": rt.pop("model_artifact"), "roles": ["mlm:model"]},
-                           roles="the model artefact asset has the mlm:model role")
+        apath = _runtime_asset(ctx, assets, "model", href=rt.pop("model_artifact"))
         ctx.moved(base + ("model_artifact",), apath + ("href",), "the model artefact became the mlm:model asset")
         kind, why = infer_artifact_type(ctx.get(apath))
         ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
@@ -844,25 +827,21 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
         tag, href = docker.get("tag"), image.strip()
         if isinstance(tag, str) and tag.strip() and ":" not in href.rsplit("/", 1)[-1]:
             href = f"{href}:{tag.strip()}"
-        apath = _new_asset(ctx, assets, "mlm:container", {"href": href, "type": OCI, "roles": [
-            "runtime", "mlm:inference-runtime"]}, type="a docker image is an OCI image",
-            roles="container asset roles from the MLM README")
+        apath = _runtime_asset(ctx, assets, "mlm:container", href=href)
         if href != image.strip():
             ctx.transformed([image_src, base + ("tag",)], [apath + ("href",)], "image_name:tag")
             docker.pop("tag")
         else:
             ctx.moved(image_src, apath + ("href",), "the docker image became the mlm:container asset")
             if "tag" in docker:
-                why = "not a tag" if not isinstance(tag, str) else "an empty tag" if not tag.strip() else \
-                    "image_name already carries a tag"
-                ctx.remove(base + ("tag",), why)
+                ctx.remove(base + ("tag",), "not a tag" if not isinstance(tag, str) else "an empty tag" if not
+                           tag.strip() else "image_name already carries a tag")
         text_host = apath
         ctx.get(image_src[:-1]).pop(image_src[-1])
     elif "tag" in docker:
         ctx.remove(base + ("tag",), "a tag without an image name")
     if isinstance(dockerfile, str) and dockerfile.strip():
-        apath = _new_asset(ctx, assets, "dockerfile", {"href": dockerfile, "type": "text/plain", "roles": [
-            "runtime", "code"]}, type="a Dockerfile is plain text", roles="the Dockerfile describes the runtime")
+        apath = _runtime_asset(ctx, assets, "dockerfile", href=dockerfile)
         ctx.move(dockerfile_src, apath + ("href",), "the Dockerfile became a plain asset")
         text_host = text_host or apath
     if "docker_runtime" in docker and not isinstance(docker["docker_runtime"], dict):
@@ -909,17 +888,18 @@ def archive(ctx: Ctx) -> None:
     for i, m in [(i, m) for i, m in enumerate(_list(members)) if isinstance(m, dict)]:
         here = base + (str(i),)
         name, href = m.get("name"), m.get("href")
-        role = m.get("role")  # one string or a list of them: (path below role, text) of each
-        texts = [((), role)] if isinstance(role, str) else [((str(j),), r) for j, r in enumerate(_list(role))
-                                                             if isinstance(r, str)]
-        known = [table("archive_roles").get(t.strip().lower()) for _, t in texts]
+        role = m.get("role")  # one string or a list of them: (path, text, asset roles from the table) of each
+        texts = [(here + ("role",) + rel, t, table("archive_roles").get(t.strip().lower())) for rel, t in (
+            [((), role)] if isinstance(role, str) else [((str(j),), r) for j, r in enumerate(_list(role))])
+            if isinstance(t, str)]
+        known = [r for _, _, r in texts]
         if model_hint is None and isinstance(name, str) and (
-                any(t.strip().lower() == "model weight" for _, t in texts) or _is_model_file(name)):
+                any(t.strip().lower() == "model weight" for _, t, _ in texts) or _is_model_file(name)):
             model_hint = name
         if isinstance(href, str) and href.strip():
             guessed = not any(known) and _is_model_file(name or href)  # no role from the table
             roles = ["mlm:model", "mlm:weights"] if guessed else list(dict.fromkeys(x for r in known for x in r or []))
-            free = [t for (_, t), r in zip(texts, known, strict=True) if r is None]
+            free = [t for _, t, r in texts if r is None]
             asset = {"href": href, **({"title": name} if isinstance(name, str) else {}), "roles": roles or ["data"],
                      **({"description": "; ".join(free)} if free else {})}
             invented = {} if any(r is not None for r in known) else {
@@ -929,12 +909,11 @@ def archive(ctx: Ctx) -> None:
             ctx.moved(here + ("href",), apath + ("href",), "archive member with its own href became an asset")
             if isinstance(name, str):
                 ctx.moved(here + ("name",), apath + ("title",))
-            for (rel, t), r in zip(texts, known, strict=True):
+            for src, t, r in texts:
                 if r is not None:
-                    ctx.transformed([here + ("role",) + rel], [apath + ("roles",)], f"archive role {t!r} -> {r}")
+                    ctx.transformed([src], [apath + ("roles",)], f"archive role {t!r} -> {r}")
                 else:
-                    ctx.lossy([here + ("role",) + rel], [apath + ("description",)],
-                              "free-text archive role kept as the asset description")
+                    ctx.lossy([src], [apath + ("description",)], "free-text archive role kept as the asset description")
             if "mlm:model" in asset["roles"]:
                 kind, why = infer_artifact_type(asset)
                 ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
@@ -942,7 +921,7 @@ def archive(ctx: Ctx) -> None:
                 ctx.remove(here + (k,), f"archive member {k} that is not text has no asset field")
         else:
             label = str(name) if name is not None else f"member {i}"
-            roles_text = ", ".join(t for _, t in texts)
+            roles_text = ", ".join(t for _, t, _ in texts)
             listed.append((here, f"{label} ({roles_text})" if roles_text else label))
     hrefs = [m.get("href") for m in _list(members) if isinstance(m, dict)]
     host = next((k for k in model_assets(ctx.doc) if assets[k].get("href") not in hrefs), None)
@@ -998,25 +977,21 @@ def band_definitions(ctx: Ctx) -> None:
             name = b.get("name") if isinstance(b, dict) else b
             if isinstance(name, str):
                 found.setdefault(name, P + ("mlm:input", str(i), "bands", str(j)))
-    inputs = list(found.items())
     if isinstance(props.get("dlm:data"), dict):
-        _data_types(ctx, props["dlm:data"], apath, masset, inputs, stac11)
+        _data_types(ctx, props["dlm:data"], apath, masset, list(found.items()), stac11)
     defined = {band["name"] for host in [props, *ctx.doc["assets"].values()] if isinstance(host, dict)
                for key in ("eo:bands", "raster:bands", "bands") for band in _list(host.get(key))
                if isinstance(band, dict) and isinstance(band.get("name"), str)}
-    missing = [(n, p) for n, p in inputs if n not in defined]
+    missing = [(n, p) for n, p in found.items() if n not in defined]
     if missing:
         key = "bands" if stac11 else "eo:bands"
-        for host in [apath] + ([P] if stac11 else []):
-            obj = ctx.get(host)
-            if key in obj and not isinstance(obj[key], list):
-                continue
-            bands = obj.setdefault(key, [])
+        for host in [h for h in [apath] + ([P] if stac11 else []) if isinstance(ctx.get(h).get(key, []), list)]:
+            bands = ctx.get(host).setdefault(key, [])
             for name, src in missing:
                 bands.append({"name": name})
                 ctx.copied(src, host + (key, str(len(bands) - 1), "name"),
                            "band referenced by mlm:input but defined nowhere: name-only definition added")
-        if key == "eo:bands":
+        if not stac11:
             _add_extension(ctx, EO)
 
 
