@@ -942,3 +942,69 @@ def test_a_docker_tag_left_out_of_the_image_says_why(image: str, tag: str, reaso
     assert r.document["assets"]["mlm:container"]["href"] == image
     e = entry_for(r.report["fields"], "/properties/dlm:runtime/docker/tag")
     assert (e["status"], e["reason"]) == ("dropped", reason)
+
+
+# -- cases the corpus does not reach: each once stopped, misreported or went unreported --------------------------
+def _item(stac: str, props: dict[str, Any], assets: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "Feature", "stac_version": stac, "id": "a", "geometry": None, "links": [],
+            "properties": {"datetime": "2020-01-01T00:00:00Z", **props}, "assets": assets or {}}
+
+
+def _upgraded(doc: dict[str, Any]) -> pipeline.Result:
+    """Converted with the writes check on (the tests' default) and the whole-document cross-check."""
+    result = pipeline.convert(copy.deepcopy(doc), verify=True, validate=False)
+    assert result.ok, result.error
+    return result
+
+
+MODEL = {"m": {"href": "m.pt", "roles": ["mlm:model"]}}
+
+
+@pytest.mark.parametrize("doc", [
+    _item("1.1.0", {"bands": [{"name": "B02", "eo:center_wavelength": 490, "eo:full_width_half_max": 65}],
+                    "dlm:input": {"band_names": ["B02"]}}),
+    _item("1.0.0", {"dlm:inputs": {"name": "x"}}, {"img": {"href": "x.tif", "eo:bands": [{"name": "B1",
+                                                                                         "common_name": "pancro"}]}}),
+    _item("1.0.0", {"eo:bands": [{"name": "B1"}], "dlm:data": {"useful_bands": [{"name": "B1", "nodata": 0}]},
+                    "dlm:inputs": {"name": "x"}}, MODEL),
+    _item("1.1.0", {"bands": [{"name": "B02", "data_type": "uint16"}], "dlm:data": {"dtype": "uint16"},
+                    "dlm:input": {"band_names": ["B02"]}}, MODEL),
+], ids=["fwhm", "asset-bands", "per-band-nodata", "dtype-beside-typed-bands"])
+def test_band_repairs_declare_every_field_they_change(doc: dict[str, Any]) -> None:
+    """The eo band repairs and the band definitions change only what they declare (the writes check)."""
+    _upgraded(doc)
+
+
+def test_input_tensors_that_are_no_tensor_objects_are_dropped_each_with_its_reason() -> None:
+    doc = _item("1.0.0", {"dlm:inputs": {"name": "x", "input_tensors": [{"batch": 1, "height": 8}, 7, "junk"]}})
+    fields = _upgraded(doc).report["fields"]
+    for i in (1, 2):
+        e = entry_for(fields, f"/properties/dlm:inputs/input_tensors/{i}")
+        assert e["status"] == "dropped" and "no tensor object" in e["reason"]
+
+
+def test_item_examples_left_after_the_linked_ones_keep_their_own_reason() -> None:
+    doc = _item("1.0.0", {"dlm:data": {"item_examples": [{"url": "http://a/x"}, "bad", {"title": "no url"}]}})
+    doc["stac_extensions"] = [BETA3]
+    fields = _upgraded(doc).report["fields"]
+    for i in (1, 2):
+        e = entry_for(fields, f"/properties/dlm:data/item_examples/{i}")
+        assert e["status"] == "dropped" and "item_examples" in e["reason"] and "emptied" not in e["reason"]
+
+
+def test_an_archive_role_that_maps_to_no_role_leaves_the_assumed_data_role_reported() -> None:
+    doc = _item("1.0.0", {"dlm:archive": [{"name": "notes.txt", "href": "http://a/notes.txt", "role": ["other"]}]})
+    result = _upgraded(doc)
+    assert result.document["assets"]["notes.txt"]["roles"] == ["data"]
+    made = [e for e in result.report["fields"] if e["path"] == "/assets/notes.txt/roles"]
+    assert [(e["status"], e["reason"]) for e in made] == [("invented", "role assumed: data")]
+
+
+def test_a_per_band_nodata_beside_a_band_that_has_one_is_dropped_for_that_reason() -> None:
+    doc = _item("1.1.0", {"bands": [{"name": "B02", "nodata": 0}, {"name": "B03"}],
+                          "dlm:data": {"useful_bands": [{"nodata": 5}, {"nodata": 7}]},
+                          "dlm:input": {"band_names": ["B02", "B03"]}}, MODEL)
+    result = _upgraded(doc)
+    assert result.document["assets"]["m"]["bands"] == [{"name": "B02", "nodata": 0}, {"name": "B03", "nodata": 7}]
+    e = entry_for(result.report["fields"], "/properties/dlm:data/useful_bands/0/nodata")
+    assert (e["status"], e["reason"]) == ("dropped", "the band already has a nodata value")

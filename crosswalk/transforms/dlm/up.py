@@ -265,8 +265,8 @@ def repair_provider_roles(ctx: Ctx) -> None:
 
 
 @transform("dlm.repair_eo_bands",
-           reads=("properties.eo:bands[].common_name", "properties.eo:bands[].center_wavelength",
-                  "properties.bands[].eo:common_name", "properties.bands[].eo:center_wavelength"),
+           reads=("{properties,assets.*}.eo:bands[].{common_name,center_wavelength,full_width_half_max}",
+                  "{properties,assets.*}.bands[].eo:{common_name,center_wavelength,full_width_half_max}"),
            writes=("same",))
 def repair_eo_bands(ctx: Ctx) -> None:
     """eo common names outside the eo v1.1.0 enum ("pancro" -> "pan"); wavelengths above 100 read as nm -> µm."""
@@ -351,8 +351,10 @@ def item_examples(ctx: Ctx) -> None:
         if ex["url"].lower().endswith(".json"):
             link["type"] = "application/geo+json"
             ctx.created(dst + ("type",), "invented", "a .json example is assumed to be a STAC Item")
-    data["item_examples"] = [ex for i, ex in enumerate(examples) if i not in linked]  # the others stay for leftovers
-    if not data["item_examples"]:
+    rest = [i for i in range(len(examples)) if i not in linked]  # the others stay for leftovers, re-indexed
+    if rest:
+        ctx.replace_list(base, [examples[i] for i in rest], {i: k for k, i in enumerate(rest)}, "not a link")
+    else:
         data.pop("item_examples")
 
 
@@ -551,6 +553,9 @@ def inputs(ctx: Ctx) -> None:
                          ("pre_processing_function", pre_out)) if v is not None)
         if "input_tensors" in inp and not tensors:
             ctx.dropped(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
+        for i, t in enumerate(_list(inp.get("input_tensors")) if tensors else []):
+            if not isinstance(t, dict) or not t:
+                ctx.dropped(base + ("input_tensors", str(i)), "an input_tensors element that is no tensor object")
         inp.pop("input_tensors", None)
         if name:
             inp.pop("name")
@@ -902,7 +907,7 @@ def archive(ctx: Ctx) -> None:
             free = [t for _, t, r in texts if r is None]
             asset = {"href": href, **({"title": name} if isinstance(name, str) else {}), "roles": roles or ["data"],
                      **({"description": "; ".join(free)} if free else {})}
-            invented = {} if any(r is not None for r in known) else {
+            invented = {} if any(known) else {  # no role from the table (none, or only ones mapping to nothing)
                 "roles": "roles inferred from the file ending" if guessed else "role assumed: data"}
             apath = _new_asset(ctx, assets, name.rsplit("/", 1)[-1] if isinstance(name, str) and name else
                                f"archive-{i}", asset, **invented)
@@ -949,8 +954,9 @@ def archive(ctx: Ctx) -> None:
 
 # -- band definitions ---------------------------------------------------------------------------------------------
 @transform("dlm.band_definitions",
-           reads=("properties.eo:bands", "properties.bands", "properties.dlm:data.data_type",
-                  "properties.dlm:data.nodata", "properties.dlm:data.useful_bands[].nodata_value"),
+           reads=("properties.eo:bands", "properties.bands",
+                  "properties.dlm:data.{data_type,dtype,nodata,nodata_value}",
+                  "properties.dlm:data.useful_bands[].{nodata,nodata_value}"),
            writes=("assets.<model>.eo:bands", "assets.<model>.bands", "assets.<model>.raster:bands",
                    "stac_extensions"))
 def band_definitions(ctx: Ctx) -> None:
@@ -1034,8 +1040,11 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
         if dkey and "data_type" not in band:
             band["data_type"] = mapped[0]
             dsts_type.append(here + ("data_type",))
-        if pos in per_band and "nodata" not in band:
-            ctx.move(per_band.pop(pos), here + ("nodata",), "per-band nodata")
+        if pos in per_band:
+            if "nodata" in band:
+                ctx.remove(per_band.pop(pos), "the band already has a nodata value")
+            else:
+                ctx.move(per_band.pop(pos), here + ("nodata",), "per-band nodata")
         elif nkey and "nodata" not in band:
             band["nodata"] = nodata
             dsts_nodata.append(here + ("nodata",))
