@@ -60,18 +60,24 @@ def tasks(ctx: Ctx) -> None:
 @transform("ml_model.summary_tasks", reads=("summaries.ml-model:prediction_type",), writes=("summaries.mlm:tasks",))
 def summary_tasks(ctx: Ctx) -> None:
     """Collection summaries of prediction_type become summaries of mlm:tasks."""
-    src = ("summaries", "ml-model:prediction_type")
+    src, dst = ("summaries", "ml-model:prediction_type"), ("summaries", "mlm:tasks")
     values = ctx.get(src)
     if values is None:
         return
-    ctx.get(("summaries",)).pop("ml-model:prediction_type")
-    values = values if isinstance(values, list) else [values]
-    mapped = [task for task in dict.fromkeys(task_for(v)[0] for v in values) if task]
-    ctx.get(("summaries",)).setdefault("mlm:tasks", mapped)
-    if len(mapped) == len(values):
-        ctx.transformed([src], [("summaries", "mlm:tasks")], "prediction_type values mapped to MLM tasks")
-    else:
-        ctx.lossy([src], [("summaries", "mlm:tasks")], "some prediction_type values are not MLM tasks")
+    summaries = ctx.get(("summaries",))
+    summaries.pop("ml-model:prediction_type")
+    if "mlm:tasks" in summaries:
+        ctx.dropped(src, "an mlm:tasks summary is already present; kept those values")
+        return
+    one = not isinstance(values, list)  # a bare value: reported at its own path
+    found = [(src if one else src + (str(i),), *task_for(v), v) for i, v in enumerate([values] if one else values)]
+    mapped = summaries["mlm:tasks"] = list(dict.fromkeys(task for _, task, _, _ in found if task))
+    for here, task, lossy, value in found:  # each value to its task (several may merge into one)
+        if task is None:
+            ctx.dropped(here, f"prediction_type {value!r} is not an MLM task")
+        else:
+            ctx.account(here, [dst + (str(mapped.index(task)),)], "lossy" if lossy else "transformed",
+                        lossy or "prediction_type values mapped to MLM tasks")
 
 
 @transform("ml_model.name", reads=("properties.title", "id"), writes=("properties.mlm:name",))
@@ -85,7 +91,7 @@ def name(ctx: Ctx) -> None:
             clean = sanitise_name(value)
             ctx.put(P + ("mlm:name",), clean)
             why = "mlm:name derived from " + src[-1] + (" (cleaned to the name pattern)" if clean != value else "")
-            ctx.copied(src, P + ("mlm:name",), why)
+            ctx.copied(src, P + ("mlm:name",), why, status="transformed" if clean != value else None)
             return
     ctx.invent(P + ("mlm:name",), "model", "no title or id to name the model")
 
@@ -121,9 +127,16 @@ def links(ctx: Ctx) -> None:
         here = ("links", str(i))
         if rel in splits:
             link["rel"] = "derived_from"
-            link["ml-aoi:split"] = splits[rel]
-            ctx.transformed([here + ("rel",)], [here + ("rel",), here + ("ml-aoi:split",)],
-                            f"{rel} became derived_from with ml-aoi:split {splits[rel]}")
+            if "ml-aoi:split" not in link:
+                link["ml-aoi:split"] = splits[rel]
+                ctx.transformed([here + ("rel",)], [here + ("rel",), here + ("ml-aoi:split",)],
+                                f"{rel} became derived_from with ml-aoi:split {splits[rel]}")
+            elif link["ml-aoi:split"] == splits[rel]:
+                ctx.transformed([here + ("rel",)], [here + ("rel",)],
+                                f"{rel} became derived_from; its ml-aoi:split already says {splits[rel]}")
+            else:  # the link's own split is never overwritten
+                ctx.lossy([here + ("rel",)], [here + ("rel",)],
+                          f"{rel} became derived_from; the link's own ml-aoi:split {link['ml-aoi:split']!r} is kept")
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
             key, roles = images[rel]

@@ -39,7 +39,9 @@ def sanitise_name(text: str) -> str:
     """Make ``text`` match MLM's mlm:name pattern."""
     name = re.sub(r"[^a-zA-Z0-9_.\-\s]", "-", text.strip())
     name = re.sub(r"[^a-zA-Z0-9]+$", "", name)
-    if not name or not name[0].isalpha():
+    if not name:  # nothing of it fits the pattern (a title in another script)
+        return "model"
+    if not name[0].isalpha():
         name = "model-" + name
     return name.ljust(3, "0")
 
@@ -165,7 +167,7 @@ def lift_model_fields(ctx: Ctx) -> None:
            writes=("assets.<model>.eo:bands", "stac_extensions"))
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
-    when the document has none at all."""
+    when the document has none at all (bands without names there, one per input band, are given the names)."""
     wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for _, name, _ in input_bands(item)))
     if not wanted:
         return
@@ -177,8 +179,16 @@ def band_definitions(ctx: Ctx) -> None:
     if defined or not (models := model_assets(ctx.doc)):
         return
     for key in models:
-        ctx.invent(("assets", key, "eo:bands"), [{"name": n} for n in wanted],
-                   "mlm:input bands have no band definitions; name-only eo:bands")
+        here = ("assets", key, "eo:bands")
+        bands = ctx.get(here)
+        if bands is None:
+            ctx.invent(here, [{"name": n} for n in wanted],
+                       "mlm:input bands have no band definitions; name-only eo:bands")
+        elif isinstance(bands, list) and len(bands) == len(wanted) and all(isinstance(b, dict) for b in bands):
+            for i, name in enumerate(wanted):  # unnamed definitions, in the order of the input's bands
+                ctx.invent(here + (str(i), "name"), name,
+                           "eo:bands without names; the mlm:input band at the same place")
+        # anything else already there is left to the schema: never replaced
     _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
 
 

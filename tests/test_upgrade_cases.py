@@ -1,0 +1,91 @@
+"""Upgrades to MLM 1.5.2 in cases the corpus does not reach: each lost a value silently, reported a changed value
+as kept or moved, stopped with an internal error, or wrote an invalid name. Inputs are project corpus documents
+with one change; every conversion runs with the whole-document cross-check (``verify``)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+from conftest import CORPORA
+
+from crosswalk import pipeline
+from crosswalk.engine.report import entry_for
+from crosswalk.transforms.mlm.up import sanitise_name
+
+NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.\-\s]+[a-zA-Z0-9]$")  # mlm:name in the MLM 1.5.2 schema
+
+
+def _load(rel: str) -> dict:
+    return json.loads((CORPORA / rel).read_text(encoding="utf-8"))
+
+
+def _up(doc: dict) -> pipeline.Result:
+    result = pipeline.convert(copy.deepcopy(doc), verify=True)
+    assert result.ok, result.error
+    return result
+
+
+def _entry(result: pipeline.Result, pointer: str) -> dict:
+    found = entry_for(result.report["fields"], pointer)
+    assert found is not None, pointer
+    return found
+
+
+def test_unnamed_eo_bands_on_the_model_asset_are_named_not_replaced() -> None:
+    doc = _load("mlm/spec-1.0.0-item_basic.json")
+    doc["properties"]["mlm:input"][0]["bands"] = ["B04", "B03", "B02"]
+    doc["assets"]["model"]["eo:bands"] = [{"common_name": c} for c in ("red", "green", "blue")]
+    result = _up(doc)
+    assert result.document["assets"]["model"]["eo:bands"] == [
+        {"common_name": "red", "name": "B04"}, {"common_name": "green", "name": "B03"},
+        {"common_name": "blue", "name": "B02"}]
+    assert _entry(result, "/assets/model/eo:bands/0/common_name")["status"] == "kept"
+    assert result.report["valid"]
+
+
+def _collection(prediction_types, **summaries) -> dict:
+    doc = _load("ml-model/agrifieldnet-gold-collection.json")
+    doc["summaries"]["ml-model:prediction_type"] = prediction_types
+    doc["summaries"].update(summaries)
+    return doc
+
+
+def test_prediction_type_summaries_that_merge_or_are_no_task_are_each_reported() -> None:
+    result = _up(_collection(["object-segmentation", "instance-segmentation", "foo"]))
+    tasks = "/summaries/mlm:tasks"
+    first, second = (_entry(result, f"/summaries/ml-model:prediction_type/{i}") for i in (0, 1))
+    assert first["status"] == "lossy" and "ambiguous" in first["reason"] and first["to"] == [tasks]
+    assert second["status"] == "transformed" and second["to"] == [tasks]
+    third = _entry(result, "/summaries/ml-model:prediction_type/2")
+    assert third["status"] == "dropped" and "'foo' is not an MLM task" in third["reason"]
+
+
+def test_a_prediction_type_summary_beside_an_mlm_tasks_one_is_dropped_not_transformed() -> None:
+    result = _up(_collection(["object-detection"], **{"mlm:tasks": ["segmentation"]}))
+    e = _entry(result, "/summaries/ml-model:prediction_type/0")
+    assert e["status"] == "dropped" and "already present" in e["reason"]
+
+
+def test_a_training_data_link_keeps_its_own_split_and_the_loss_of_the_rel_is_reported() -> None:
+    doc = _load("ml-model/spec-dummy-item.json")
+    i = next(i for i, link in enumerate(doc["links"]) if link["rel"] == "ml-model:train-data")
+    doc["links"][i]["ml-aoi:split"] = "validate"
+    result = _up(doc)
+    (link,) = [x for x in result.document["links"] if x.get("title") == doc["links"][i]["title"]]
+    assert link["ml-aoi:split"] == "validate"
+    e = _entry(result, f"/links/{i}/rel")
+    assert e["status"] == "lossy" and "'validate' is kept" in e["reason"]
+
+
+@pytest.mark.parametrize("title", ["模型", "___", "3D U-Net", "ResNet-50 (v2)", "x"])
+def test_a_name_made_from_any_title_matches_the_schema_and_a_cleaned_one_is_reported(title: str) -> None:
+    assert NAME.match(sanitise_name(title))
+    doc = _load("ml-model/spec-dummy-item.json")
+    doc["properties"]["title"] = title
+    result = _up(doc)
+    assert result.document["properties"]["mlm:name"] == sanitise_name(title) and result.report["valid"]
+    e = _entry(result, "/properties/title")
+    assert e["status"] == ("transformed" if sanitise_name(title) != title else "kept")
