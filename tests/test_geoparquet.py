@@ -22,6 +22,7 @@ from crosswalk.bulk import geoparquet  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
+CORPORA = ROOT / "corpora"
 
 
 def _errors(doc) -> list:
@@ -221,3 +222,22 @@ def test_one_file_output_replaces_its_target_only_when_the_run_ends(tmp_path, fm
     else:
         assert geoparquet.read(str(target)) == [geoparquet.normalise(d) for d in docs]
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_an_item_without_geometry_or_a_second_collection_of_an_id_is_left_out_with_a_line(tmp_path):
+    """STAC allows a null geometry, a geoparquet row cannot hold one; a file's Collections are keyed by id. Each
+    left out is named on one line and the run goes on (one such Item stopped the run as an internal error)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.json").write_bytes((CORPORA / "producers" / "pystac-1.15.2-mlm-api-item.json").read_bytes())
+    item = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    (src / "b.json").write_text(json.dumps(item), encoding="utf-8")
+    collection = json.loads((CORPORA / "producers" / "pystac-1.15.2-mlm-collection.json").read_text(encoding="utf-8"))
+    for name, text in (("c1.json", "one"), ("c2.json", "two")):
+        (src / name).write_text(json.dumps({**collection, "description": text}), encoding="utf-8")
+    assert json.loads((src / "a.json").read_text(encoding="utf-8"))["geometry"] is None
+    run = _cli(src, "--output-format", "geoparquet", "-o", tmp_path / "out.parquet", "--no-validate")
+    assert "internal error" not in run.stderr and run.returncode == 0, run.stderr
+    assert "wrote 1 items and 1 collections" in run.stderr
+    assert "an Item without geometry" in run.stderr and "a second Collection with this id" in run.stderr
+    assert len(geoparquet.read(str(tmp_path / "out.parquet"))) == 1

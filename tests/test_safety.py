@@ -467,3 +467,47 @@ def test_a_crash_inside_a_transform_is_one_line_with_the_data_path(tmp_path: Pat
     r = run(src)
     no_traceback(r)
     assert r.returncode == 1 and r.stderr.startswith(f"error: {src} at /assets: cannot convert a string here")
+
+
+def test_a_json_array_whose_documents_all_fail_is_left_as_it_was(tmp_path: Path) -> None:
+    """Nothing converted, nothing written: a list of labels in a model directory is not rewritten in place as a
+    FeatureCollection (the run says what failed and exits 1)."""
+    src = tmp_path / "tree"
+    labels = src / "labels.json"
+    labels.parent.mkdir(parents=True)
+    labels.write_text('["cat", "dog"]\n', encoding="utf-8")
+    (src / "empty.json").write_text("[]\n", encoding="utf-8")
+    r = run(src, "--in-place", "--no-validate")
+    assert r.returncode == 1 and r.stderr.count("error:") == 2, r.stderr
+    assert labels.read_text(encoding="utf-8") == '["cat", "dog"]\n'
+    assert (src / "empty.json").read_text(encoding="utf-8") == "[]\n"
+
+
+def test_bulk_leaves_a_document_of_a_newer_version_as_single_mode_does(tmp_path: Path) -> None:
+    """`--to mlm` (the default) is the family: a document of a version newer than the newest known passes
+    unchanged, in a tree as on its own (bulk resolved the family to 1.5.2 and downgraded it)."""
+    newer = json.loads((CORPORA / "producers" / "stac-model-0.7.0-eurosat_resnet.json").read_text(encoding="utf-8"))
+    newer["properties"]["mlm:future_field"] = "kept"
+    src = write(tmp_path / "in" / "item.json", newer)
+    single = tmp_path / "single.json"
+    assert run(src, "-o", single, "--no-validate").returncode == 0
+    r = run(src.parent, "--out-dir", tmp_path / "out", "--no-validate", "--report", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads((tmp_path / "out" / "item.json").read_text(encoding="utf-8"))
+    assert out == json.loads(single.read_text(encoding="utf-8"))
+    assert out["properties"]["mlm:future_field"] == "kept" and any("mlm/v1.6.0" in u for u in out["stac_extensions"])
+
+
+def test_one_ndjson_output_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    """Written through a temporary file (mkstemp makes 0600): a new file gets the umask's mode, a replaced one
+    keeps its own."""
+    src = write(tmp_path / "in" / "item.json", item(1))
+    new, old = tmp_path / "new.ndjson", tmp_path / "old.ndjson"
+    old.write_text("", encoding="utf-8")
+    old.chmod(0o640)
+    umask = os.umask(0)
+    os.umask(umask)
+    for target in (new, old):
+        assert run(src.parent, "--output-format", "ndjson", "-o", target, "--no-validate").returncode == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640

@@ -168,8 +168,12 @@ def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
     collections: dict[str, Any] = {}
     for doc in docs:
         kind = doc.get("type") if isinstance(doc, dict) else None
-        if kind == "Feature":
+        if kind == "Feature" and not isinstance(doc.get("geometry"), dict):  # STAC allows null; a row cannot hold it
+            out.left_out.append(f"{doc.get('id')} (an Item without geometry: a geoparquet row needs one)")
+        elif kind == "Feature":
             items.append(doc)
+        elif kind == "Collection" and str(doc.get("id")) in collections:  # the file's metadata is keyed by id
+            out.left_out.append(f"{doc.get('id')} (a second Collection with this id)")
         elif kind == "Collection":
             collections[str(doc.get("id"))] = doc
         else:
@@ -186,7 +190,8 @@ def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
         staged = os.path.join(tmp, "staged.parquet")
         table = parse_stac_items_to_arrow(items, schema="FullFile") if items else None
         if table is None:
-            raise ValueError("no Items to write: a geoparquet file holds Items (Collections go in its metadata)")
+            left = f"; left out: {', '.join(out.left_out)}" if out.left_out else ""
+            raise ValueError(f"no Items to write: a geoparquet file holds Items (Collections go in its metadata){left}")
         to_parquet(table, staged, collections=collections or None)
         # stac-geoparquet writes its own metadata (geo, stac-geoparquet); crosswalk's goes beside it
         written = pq.read_table(staged)

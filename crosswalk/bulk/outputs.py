@@ -15,6 +15,8 @@ import sys
 import tempfile
 from typing import Any, TextIO
 
+from crosswalk.io.documents import replacement_mode
+
 FORMATS = ("json", "ndjson", "geoparquet")
 
 
@@ -36,6 +38,11 @@ class OneFile:
                 directory = os.path.dirname(os.path.abspath(path))
                 os.makedirs(directory, exist_ok=True)
                 fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".cwtmp")
+                try:
+                    existing = os.stat(path)
+                except OSError:
+                    existing = None
+                os.fchmod(fd, replacement_mode(existing))
                 self._stream = os.fdopen(fd, "w", encoding="utf-8")
 
     def __call__(self, doc: Any) -> None:

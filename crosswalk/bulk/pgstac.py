@@ -180,7 +180,7 @@ def upgrade(
     """
     from crosswalk.language.formats import Format
 
-    to = str(Format.parse(to))  # an unknown target fails before anything is read
+    Format.parse(to)  # an unknown target fails before anything is read (a bare family stays open-ended)
     started = time.perf_counter()
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     outcomes: list[CollectionOutcome] = []

@@ -255,11 +255,12 @@ def _unchanged(
     if not s.keep_reports:
         return out, None
     from crosswalk.engine.report import document_report
+    from crosswalk.language.formats import Format
 
     return out, document_report(
         href=href,
         source_format=source_format,
-        target=s.to,
+        target=str(Format.parse(s.to)),  # the exact version, as convert's reports name it
         steps=[],
         fields=fields,
         issues=issues,
@@ -354,6 +355,8 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
     if isinstance(doc, list):  # a bare array of Items: written as the FeatureCollection STAC tools can read
         items = _split_repairs(repairs, "", len(doc))
         docs, changed = _convert_many(doc, [f"{href}#/{i}" for i in range(len(doc))], items, s)
+        if changed is None and not repairs:  # nothing converted (all failed, or none to do): the file stays as it is
+            return docs, data, None
         collection = {"type": "FeatureCollection", "features": doc if changed is None else changed}
         return docs, data, dumps_bytes(collection)
     if isinstance(doc, dict) and doc.get("type") in COLLECTION_TYPES and isinstance(doc.get("features"), list):
@@ -598,6 +601,8 @@ class _SummaryFile:
         import stat
         import tempfile
 
+        from crosswalk.io.documents import replacement_mode
+
         self.path = os.path.realpath(path)
         try:
             special = not stat.S_ISREG(os.stat(self.path).st_mode)
@@ -610,9 +615,7 @@ class _SummaryFile:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".tmp",
                                             dir=os.path.dirname(self.path))
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
+            os.fchmod(fd, replacement_mode(None))
             self.f = os.fdopen(fd, "w", encoding="utf-8")
 
     def write(self, text: str) -> None:
@@ -689,7 +692,9 @@ def migrate(
     """
     from crosswalk.language.formats import Format
 
-    to = str(Format.parse(to))  # an unknown target fails before any work; reports name the exact version
+    # an unknown target fails before any work; `to` stays as given: a bare family ("mlm") lets a document of a
+    # version newer than the family's latest pass unchanged, as in single mode
+    Format.parse(to)
     from crosswalk.errors import OptionError
 
     if not (out_dir or in_place or dry_run or sink):

@@ -162,6 +162,16 @@ def _line_end(text: bytes, at: int) -> int:
     return len(text) if end == -1 else end
 
 
+def replacement_mode(st: os.stat_result | None) -> int:
+    """The mode of a file written through a temporary one (mkstemp creates 0600): the replaced file's mode, else
+    the usual umask-based one."""
+    if st is not None:
+        return st.st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` so that it is either as it was or complete: a temporary file in the target's
     directory, renamed over it. The path is resolved first: a symlink stays a symlink (its target is
@@ -181,14 +191,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     real.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     try:
-        # mkstemp creates 0600; keep the replaced file's mode, else the usual umask-based mode
-        if st is not None:
-            mode = st.st_mode & 0o7777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(fd, mode)
+        os.chmod(fd, replacement_mode(st))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
