@@ -176,13 +176,12 @@ def convert(
     fields = ledger.entries()
     issues: list[dict[str, Any]] = []
     valid = True
-    if unverifiable:
-        validate = False
+    if unverifiable:  # the core and every other declared schema are still checked
         issues.append(
             {
                 "path": "/stac_extensions",
                 "message": f"{detection.format.family} {detection.newer} is newer than the newest version crosswalk "
-                f"knows ({family.latest}): passed unchanged; it cannot be validated offline",
+                f"knows ({family.latest}): passed unchanged; its own schema cannot be checked offline",
                 "severity": "warning",
                 "schema": "crosswalk:newer-version",
             }
@@ -190,7 +189,8 @@ def convert(
     if validate:
         from crosswalk.validation.validator import report_issues
 
-        issues, valid = report_issues(work)
+        found, valid = report_issues(work)
+        issues += found
     try:  # a report that does not account for the output is an engine bug: fail, write nothing
         rep.guard(doc, work, fields, href=href, verify=verify)
     except CrosswalkError as e:

@@ -296,10 +296,23 @@ def test_a_newer_version_passes_unchanged_to_the_latest_with_a_warning() -> None
     doc = load("stac-model-0.7.0-eurosat_resnet.json")
     result = pipeline.convert(doc, to="mlm", verify=True)
     assert result.ok and result.document == doc and result.unverifiable
-    assert result.report["source"]["format"] == "mlm@1.6.0" and result.report["validated"] is False
+    assert result.report["source"]["format"] == "mlm@1.6.0" and result.report["validated"] is True
     assert result.report["target"]["format"] == "mlm@1.6.0"  # the family's latest is the document's own version
-    (warning,) = result.report["issues"]
-    assert warning["severity"] == "warning" and "cannot be validated offline" in warning["message"]
+    newer, offline = result.report["issues"]
+    assert newer["severity"] == "warning" and "its own schema cannot be checked offline" in newer["message"]
+    assert offline["severity"] == "warning" and "mlm/v1.6.0" in offline["message"]
+    assert result.valid  # the STAC core and every other declared schema checked
+
+
+def test_a_newer_version_is_still_held_to_the_stac_core_schema() -> None:
+    """Only the newer extension's own schema is out of reach: the core and the vendored ones are checked (the
+    report said --no-validate, which was never given, and called an Item without geometry valid)."""
+    doc = load("stac-model-0.7.0-eurosat_resnet.json")
+    del doc["geometry"]
+    result = pipeline.convert(doc, to="mlm")
+    assert result.ok and result.report["validated"] and not result.valid
+    assert any(i["severity"] == "error" and "'geometry' is a required property" in i["message"]
+               for i in result.report["issues"])
 
 
 @pytest.mark.parametrize("target", ["mlm@1.5.2", "mlm@1.4.0", "ml-model", "dlm"])
