@@ -241,3 +241,20 @@ def test_an_item_without_geometry_or_a_second_collection_of_an_id_is_left_out_wi
     assert "wrote 1 items and 1 collections" in run.stderr
     assert "an Item without geometry" in run.stderr and "a second Collection with this id" in run.stderr
     assert len(geoparquet.read(str(tmp_path / "out.parquet"))) == 1
+
+
+def test_validate_and_detect_read_a_geoparquet_file_as_migrate_does(tmp_path):
+    """`crosswalk validate` / `detect` take what `migrate` takes: a .parquet file is its Items (and Collections)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.json").write_bytes((CORPORA / "ml-model" / "spec-dummy-item.json").read_bytes())
+    out = tmp_path / "m.parquet"
+    assert _cli(src, "--output-format", "geoparquet", "-o", out, "--no-validate").returncode in (0, 1)
+    code = "import sys; from crosswalk.cli.main import main; sys.argv[0] = 'crosswalk'; main()"
+    for verb in ("validate", "detect"):
+        run = subprocess.run([sys.executable, "-c", code, verb, str(out)], capture_output=True, text=True)
+        assert "not UTF-8" not in run.stderr and f"{out}#0" in run.stdout, (verb, run.stdout, run.stderr)
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    bad = subprocess.run([sys.executable, "-c", code, "validate", str(tmp_path / "bad.parquet")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "not a stac-geoparquet file" in bad.stderr

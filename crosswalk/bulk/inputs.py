@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crosswalk.bulk.walk import LINE_SUFFIXES, iter_files, plan_for
+from crosswalk.bulk.walk import LINE_SUFFIXES, PARQUET_SUFFIXES, iter_files, plan_for
 from crosswalk.errors import CrosswalkError
 
 
@@ -43,10 +43,34 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
             yield from _documents_of(plan.path(rel), plan.href(rel), lenient)
 
 
+def _parquet_documents(path: str, href: str) -> Iterator[Document]:
+    """The Items of a stac-geoparquet file (``href#row``), then the Collections of its metadata."""
+    from crosswalk.errors import ReadError
+
+    try:
+        from crosswalk.bulk import geoparquet
+
+        items, collections = geoparquet.read(path), geoparquet.read_collections(path)
+    except ImportError:
+        yield Document(href, error=ReadError("reading geoparquet needs pip install 'crosswalk[geoparquet]'", href=href))
+        return
+    except Exception as e:  # noqa: BLE001 - not a parquet file, or not stac-geoparquet
+        why = " ".join(str(e).split())[:200]
+        yield Document(href, error=ReadError(f"not a stac-geoparquet file: {why}", href=href))
+        return
+    for i, item in enumerate(items):
+        yield Document(f"{href}#{i}", item)
+    for cid, collection in collections.items():
+        yield Document(f"{href}#collection/{cid}", collection)
+
+
 def _documents_of(path: str, href: str, lenient: bool) -> Iterator[Document]:
     from crosswalk.io.documents import read_document
     from crosswalk.io.parse import parse_text
 
+    if path != "-" and path.lower().endswith(PARQUET_SUFFIXES):  # read as migrate reads it
+        yield from _parquet_documents(path, href)
+        return
     if path != "-" and path.lower().endswith(LINE_SUFFIXES):
         try:
             with open(path, encoding="utf-8") as f:
