@@ -258,3 +258,22 @@ def test_validate_and_detect_read_a_geoparquet_file_as_migrate_does(tmp_path):
     bad = subprocess.run([sys.executable, "-c", code, "validate", str(tmp_path / "bad.parquet")],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "not a stac-geoparquet file" in bad.stderr
+
+
+def test_the_collections_of_a_geoparquet_file_are_converted_with_its_items(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("agrifieldnet-gold-collection.json", "agrifieldnet-gold-item.json"):
+        (src / name).write_bytes((CORPORA / "ml-model" / name).read_bytes())
+    old = tmp_path / "run" / "m.parquet"
+    assert _cli(src, "--to", "mlm@1.3.0", "--output-format", "geoparquet", "-o", old, "--no-validate").returncode == 0
+    (collection,) = geoparquet.read_collections(str(old)).values()
+    assert any("v1.3.0" in u for u in collection["stac_extensions"])
+    run = _cli(old.parent, "--in-place", "--no-validate", "--summary-file", tmp_path / "s.ndjson")
+    assert run.returncode == 0, run.stderr
+    summary = json.loads((tmp_path / "s.ndjson").read_text(encoding="utf-8").splitlines()[-1])["summary"]
+    assert summary["documents"] == 2 and summary["converted"] == 2
+    (collection,) = geoparquet.read_collections(str(old)).values()
+    assert "https://stac-extensions.github.io/mlm/v1.5.2/schema.json" in collection["stac_extensions"]
+    lines = _cli(old, "--output-format", "ndjson", "-o", "-", "-q", "--no-validate").stdout.splitlines()
+    assert sorted(json.loads(line)["type"] for line in lines) == ["Collection", "Feature"]

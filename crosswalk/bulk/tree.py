@@ -374,8 +374,8 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
 
 
 def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
-    """A stac-geoparquet file: its Items (read back normalised, see crosswalk.bulk.geoparquet) are converted like
-    an ItemCollection's; a changed file is written back whole, its Collections kept in its metadata."""
+    """A stac-geoparquet file: its Items (read back normalised, see crosswalk.bulk.geoparquet) and the Collections
+    of its metadata are converted like an ItemCollection's; a changed file is written back whole."""
     from crosswalk.bulk import geoparquet
 
     try:
@@ -384,11 +384,12 @@ def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutc
         return [_failed(href, f"{href}: reading geoparquet needs pip install 'crosswalk[geoparquet]'", s)], data, None
     except Exception as e:  # noqa: BLE001 - not a parquet file, or not stac-geoparquet: this file fails
         return [_failed(href, f"{href}: not a stac-geoparquet file: {' '.join(str(e).split())[:200]}", s)], data, None
-    hrefs = [f"{href}#{i}" for i in range(len(items))]
-    docs, changed = _convert_many(items, hrefs, [[] for _ in items], s)
+    hrefs = [f"{href}#{i}" for i in range(len(items))] + [f"{href}#collection/{cid}" for cid in collections]
+    everything = [*items, *collections.values()]
+    docs, changed = _convert_many(everything, hrefs, [[] for _ in everything], s)
     if changed is None:
         return docs, data, None
-    return docs, data, geoparquet.dumps([*collections.values(), *changed])
+    return docs, data, geoparquet.dumps([*changed[len(items):], *changed[: len(items)]])
 
 
 def _split_repairs(repairs: list[dict[str, Any]], prefix: str, n: int) -> list[list[dict[str, Any]]]:
