@@ -394,7 +394,7 @@ def validate(doc: Any) -> list[Issue]:
     >>> [i.message for i in crosswalk.validate({"type": "Feature"}) if i.severity == "error"][:1]  # doctest: +SKIP
     ["'stac_version' is a required property"]
     """
-    from crosswalk.validation.validator import check
+    from crosswalk.validation.verdict import check
 
     raw, _ = _as_document(doc)
     if _is_feature_collection(raw):

@@ -187,7 +187,7 @@ def convert(
             }
         )
     if validate:
-        from crosswalk.validation.validator import report_issues
+        from crosswalk.validation.verdict import report_issues
 
         found, valid = report_issues(work)
         issues += found
@@ -286,7 +286,7 @@ def detect_file(href: str) -> Detection:
 def validate_file(href: str) -> list:
     """Read ``href`` and check it against the vendored schemas plus the semantic lint rules."""
     from crosswalk.io.documents import read_document
-    from crosswalk.validation.validator import check
+    from crosswalk.validation.verdict import check
 
     doc = read_document(href)
     if not isinstance(doc, dict):

@@ -18,6 +18,8 @@ import pytest
 
 from crosswalk.validation.validator import Issue, OfflineSchemaError, check, known_schema_uris, lint, validate
 
+ROOT = Path(__file__).resolve().parents[1]
+
 cwv = importlib.import_module("crosswalk.validation.validator")  # the module; `crosswalk.validate` is the API function
 
 REPO = Path(__file__).resolve().parents[1]
@@ -646,3 +648,33 @@ def test_extension_accepts_answers_for_one_schema() -> None:
     sci = "https://stac-extensions.github.io/scientific/v1.0.0/schema.json"
     assert extension_accepts({**item, "stac_extensions": [eo]}, eo)  # declared with none of its fields: fine
     assert not extension_accepts({**item, "stac_extensions": [sci]}, sci)  # scientific wants a field
+
+
+# -- dlm: crosswalk's own schemas --------------------------------------------------------------------------------
+def test_a_dlm_output_is_held_to_crosswalks_dlm_schema_of_its_layout() -> None:
+    """A z-score with a zero stddev becomes a dlm std of 0, which the dlm schemas forbid: the conversion says so
+    (it called such outputs valid: only the tests held dlm outputs to these schemas)."""
+    from conftest import small_mlm_item
+
+    from crosswalk import pipeline
+
+    doc = small_mlm_item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": "z-score", "mean": 1.0, "stddev": 0}]
+    result = pipeline.convert(doc, to="dlm")
+    assert result.ok and not result.valid
+    assert any(i["path"] == "/properties/dlm:input/std/0" and i["severity"] == "error" and
+               "crosswalk/dlm" in i["schema"] for i in result.report["issues"])
+    fine = pipeline.convert(small_mlm_item(), to="dlm")
+    assert fine.valid and any("not available offline" in i["message"] for i in fine.report["issues"])
+
+
+def test_validate_holds_a_dlm_item_to_the_dlm_schema_and_anything_else_to_the_vendored_ones_alone() -> None:
+    from crosswalk.validation.verdict import check as check_all
+
+    item = json.loads((ROOT / "corpora" / "dlm" / "seed000-item.json").read_text(encoding="utf-8"))
+    item["properties"]["dlm:architecture"]["total_parameters"] = "31M"
+    assert any(i.path == "/properties/dlm:architecture/total_parameters" and i.severity == "error"
+               for i in check_all(item))
+    assert not [i for i in check(item) if i.path == "/properties/dlm:architecture/total_parameters"]
+    mlm = json.loads((ROOT / "corpora" / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    assert check_all(mlm) == check(mlm)

@@ -383,7 +383,7 @@ def validate(src, fmt, lenient, quiet) -> None:
     """
     from crosswalk.bulk.inputs import iter_documents
     from crosswalk.errors import CrosswalkError
-    from crosswalk.validation.validator import check
+    from crosswalk.validation.verdict import check
 
     failed = False
     out = []

@@ -1,0 +1,46 @@
+"""Everything a document is held to: the vendored schemas and the semantic lint (`validator`) and, for a dlm Item,
+crosswalk's own dlm schemas (`dlm_schemas`): no dl-model schema was ever published in a working state, so the
+dl-model URI itself stays "not available offline" while the fields are checked against crosswalk's schema of the
+layout the document has (both dlm layouts declare the same URI; detection tells them apart by their fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crosswalk.validation.validator import Issue
+from crosswalk.validation.validator import check as check_vendored
+
+
+def dlm_issues(doc: Any) -> list[Issue]:
+    """crosswalk's dlm schema findings for a dlm Item (nothing for anything else)."""
+    if not isinstance(doc, dict) or doc.get("type") != "Feature" or not isinstance(doc.get("stac_extensions"), list):
+        return []
+    from crosswalk.language.formats import registry
+
+    dl_model = registry().families["dlm-beta"]
+    if not any(isinstance(u, str) and dl_model.match(u) is not None for u in doc["stac_extensions"]):
+        return []
+    from crosswalk.detection import detect
+    from crosswalk.errors import FormatError
+    from crosswalk.validation.dlm_schemas import check_dlm
+
+    try:
+        fmt = detect(doc).format
+    except FormatError:
+        return []
+    return check_dlm(doc, fmt) if fmt.family in ("dlm", "dlm-beta") else []
+
+
+def check(doc: Any) -> list[Issue]:
+    """`validator.check` and, for a dlm Item, `dlm_issues`; sorted as `validator.check` sorts."""
+    issues = check_vendored(doc)
+    extra = dlm_issues(doc)
+    if not extra:
+        return issues
+    return sorted(issues + extra, key=lambda i: (i.path, i.severity != "error", i.schema, i.message))
+
+
+def report_issues(doc: Any) -> tuple[list[dict[str, Any]], bool]:
+    """`check` as the report's ``issues`` list, and whether no finding is an error."""
+    issues = [{"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema} for i in check(doc)]
+    return issues, not any(i["severity"] == "error" for i in issues)
