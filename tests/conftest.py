@@ -12,7 +12,9 @@ SHARED = Path(os.environ.get("CROSSWALK_SHARED", ROOT.parent / "shared"))
 # Every transform run by a test is checked against what it declares it reads and writes (engine/writes.py).
 os.environ.setdefault("CROSSWALK_CHECK_WRITES", "1")
 
+# Properties draw 40 examples in a thorough run (CI, --runslow), 20 in the default run (pytest_configure).
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fast", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
 
 
@@ -26,8 +28,8 @@ THOROUGH = bool(os.environ.get("CI"))
 
 
 def examples(count: int) -> int:
-    """A property's example count: ``count`` in a thorough run, a quarter of it (never below the profile's 40) in
-    the default run, which stays fast. Evaluated when a test module is imported, after ``pytest_configure``."""
+    """A property's example count: ``count`` in a thorough run, a quarter of it (never below 40) in the default
+    run, which stays fast. Evaluated when a test module is imported, after ``pytest_configure``."""
     return count if THOROUGH else max(count // 4, 40)
 
 
@@ -35,6 +37,7 @@ def pytest_configure(config):
     global THOROUGH
     config.addinivalue_line("markers", "slow: long-running test; run with --runslow or when CI is set")
     THOROUGH = THOROUGH or config.getoption("--runslow")
+    settings.load_profile("ci" if THOROUGH else "fast")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -451,6 +451,7 @@ def _run_on_a_terminal(args: list[str], timeout: float = 120) -> tuple[int, str]
     return proc.wait(), drawn.decode("utf-8", "replace")
 
 
+@pytest.mark.slow  # two seconds of waiting on other processes: CI runs it
 def test_progress_bar_on_a_terminal_moves_inside_one_ndjson_file(tmp_path: Path) -> None:
     src = _ndjson(tmp_path, 400)
     code, drawn = _run_on_a_terminal(

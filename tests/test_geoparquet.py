@@ -224,6 +224,7 @@ def test_one_file_output_replaces_its_target_only_when_the_run_ends(tmp_path, fm
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
+@pytest.mark.slow  # several CLI runs over geoparquet files: CI runs it
 def test_an_item_without_geometry_or_a_second_collection_of_an_id_is_left_out_with_a_line(tmp_path):
     """STAC allows a null geometry, a geoparquet row cannot hold one; a file's Collections are keyed by id. Each
     left out is named on one line and the run goes on (one such Item stopped the run as an internal error)."""
@@ -243,6 +244,7 @@ def test_an_item_without_geometry_or_a_second_collection_of_an_id_is_left_out_wi
     assert len(geoparquet.read(str(tmp_path / "out.parquet"))) == 1
 
 
+@pytest.mark.slow  # several CLI runs over geoparquet files: CI runs it
 def test_validate_and_detect_read_a_geoparquet_file_as_migrate_does(tmp_path):
     """`crosswalk validate` / `detect` take what `migrate` takes: a .parquet file is its Items (and Collections)."""
     src = tmp_path / "in"
@@ -260,6 +262,7 @@ def test_validate_and_detect_read_a_geoparquet_file_as_migrate_does(tmp_path):
     assert bad.returncode == 1 and "not a stac-geoparquet file" in bad.stderr
 
 
+@pytest.mark.slow  # several CLI runs over geoparquet files: CI runs it
 def test_the_collections_of_a_geoparquet_file_are_converted_with_its_items(tmp_path):
     src = tmp_path / "in"
     src.mkdir()

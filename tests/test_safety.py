@@ -407,6 +407,7 @@ def test_a_second_in_place_run_on_a_busy_tree_touches_nothing(tmp_path: Path) ->
     live_temp.unlink()
 
 
+@pytest.mark.slow  # two seconds of waiting on other processes: CI runs it
 def test_the_start_up_sweep_removes_only_dead_runs_temporary_files(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     write(cat / "items" / "a.json", item(1))
