@@ -582,3 +582,17 @@ def test_ten_in_place_and_three_out_dir_kills_with_two_workers(tmp_path: Path) -
     assert partial >= 3, f"only {partial} of 10 kills landed in the middle of the writes"
     partial = _kill_trials(tmp_path, "out-dir", [2] * 3)
     assert partial >= 1, "no out-dir kill landed in the middle of the writes"
+
+
+def test_an_ndjson_file_with_a_byte_order_mark_is_read_whole_and_keeps_it(tmp_path: Path) -> None:
+    """Some Windows tools start a text file with a byte order mark; its first line failed as not JSON."""
+    from crosswalk.bulk.inputs import iter_documents
+
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    src = tmp_path / "in" / "items.ndjson"
+    src.parent.mkdir()
+    src.write_bytes(b"\xef\xbb\xbf" + (json.dumps(doc) + "\n" + json.dumps({**doc, "id": "two"}) + "\n").encode())
+    result = bulk.migrate([str(src.parent)], out_dir=str(tmp_path / "out"), validate=False, progress=False)
+    assert (result.summary["converted"], result.summary["failed"]) == (2, 0)
+    assert (tmp_path / "out" / "items.ndjson").read_bytes().startswith(b"\xef\xbb\xbf{")
+    assert [d.error for d in iter_documents([str(src)])] == [None, None]

@@ -73,7 +73,7 @@ def _documents_of(path: str, href: str, lenient: bool) -> Iterator[Document]:
         return
     if path != "-" and path.lower().endswith(LINE_SUFFIXES):
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:  # a byte order mark, as some Windows tools write
                 lines = f.read().split("\n")
         except (OSError, UnicodeError) as e:
             from crosswalk.errors import ReadError

@@ -427,7 +427,8 @@ def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcom
     from crosswalk.io.parse import load_json_checked
 
     outs: list[DocOutcome] = []
-    lines = data.split(b"\n")
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""  # written by some Windows tools: kept
+    lines = data[len(bom):].split(b"\n")
     changed = False
     for n, line in enumerate(lines, 1):
         if not line.strip():
@@ -449,7 +450,7 @@ def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcom
             text = json.dumps(new, ensure_ascii=False, allow_nan=False).encode("utf-8")
             lines[n - 1] = text + (b"\r" if line.endswith(b"\r") else b"")
             changed = True
-    return outs, data, (b"\n".join(lines) if changed else None)
+    return outs, data, (bom + b"\n".join(lines) if changed else None)
 
 
 def _write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
