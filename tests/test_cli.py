@@ -490,3 +490,15 @@ def test_shell_completion_completes_commands_and_formats() -> None:
     env = {**os.environ, "_CROSSWALK_COMPLETE": "bash_source"}
     r = subprocess.run([str(Path(sys.executable).parent / "crosswalk")], env=env, capture_output=True, text=True)
     assert "complete -o nosort -F _crosswalk_completion crosswalk" in r.stdout
+
+
+def test_validate_as_json_lists_an_unreadable_document_too(tmp_path: Path) -> None:
+    """stdout is the data: a document that cannot be read is an entry (invalid, with its error), not only a line
+    on stderr that a program parsing the JSON never sees."""
+    (tmp_path / "good.json").write_text(DUMMY.read_text(), encoding="utf-8")
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    r = run(main, ["validate", str(tmp_path), "--format", "json"])
+    entries = {Path(d["href"]).name: d for d in json.loads(r.stdout)}
+    assert set(entries) == {"good.json", "bad.json"} and r.exit_code == 1
+    assert entries["bad.json"]["valid"] is False and "invalid JSON" in entries["bad.json"]["error"]
+    assert "error:" in r.stderr

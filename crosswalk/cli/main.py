@@ -399,6 +399,8 @@ def validate(src, fmt, lenient, quiet) -> None:
         except CrosswalkError as e:
             click.echo(f"error: {e}", err=True)
             failed = True
+            if fmt == "json":  # the data on stdout names every document read, the unreadable ones too
+                out.append({"href": d.href, "valid": False, "error": str(e), "issues": []})
             continue
         errors = [i for i in issues if i.severity == "error"]
         failed = failed or bool(errors)
