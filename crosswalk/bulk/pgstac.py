@@ -285,7 +285,7 @@ def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collectio
         return None, None
     report = result.report
     if validate:
-        from crosswalk.validation.validator import report_issues
+        from crosswalk.validation.verdict import report_issues
 
         issues, ok = report_issues(_as_served(result.document, collection))
         report["issues"] = report["issues"] + issues

@@ -248,7 +248,7 @@ def _unchanged(
     coverage passes (a rerun over an upgraded catalog is all this)."""
     issues, valid = ([], True)
     if s.validate:
-        from crosswalk.validation.validator import report_issues
+        from crosswalk.validation.verdict import report_issues
 
         issues, valid = report_issues(doc)
     out = DocOutcome(href, "unchanged", invalid=not valid)

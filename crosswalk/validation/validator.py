@@ -853,16 +853,14 @@ def _check_classes(out: dict, ptr: str, issues: list[Issue]) -> None:
 # ----------------------------------------------------------------------------------------------------
 
 
+def issue_order(issue: Issue) -> tuple[str, bool, str, str]:
+    """Findings sorted by JSON Pointer, then errors before warnings."""
+    return issue.path, issue.severity != "error", issue.schema, issue.message
+
+
 def check(doc: dict) -> list[Issue]:
-    """`validate` + `lint`, sorted by JSON Pointer (then errors before warnings)."""
-    issues = _dedupe(validate(doc) + lint(doc))
-    return sorted(issues, key=lambda i: (i.path, i.severity != "error", i.schema, i.message))
-
-
-def report_issues(doc: dict) -> tuple[list[dict[str, Any]], bool]:
-    """`check` as the report's ``issues`` list, and whether no finding is an error."""
-    issues = [{"path": i.path, "message": i.message, "severity": i.severity, "schema": i.schema} for i in check(doc)]
-    return issues, not any(i["severity"] == "error" for i in issues)
+    """`validate` + `lint`, sorted by `issue_order`."""
+    return sorted(_dedupe(validate(doc) + lint(doc)), key=issue_order)
 
 
 if __name__ == "__main__":  # python -m crosswalk.validation.validator --write-facts

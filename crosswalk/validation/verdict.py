@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crosswalk.validation.validator import Issue
+from crosswalk.validation.validator import Issue, issue_order
 from crosswalk.validation.validator import check as check_vendored
 
 
@@ -37,7 +37,7 @@ def check(doc: Any) -> list[Issue]:
     extra = dlm_issues(doc)
     if not extra:
         return issues
-    return sorted(issues + extra, key=lambda i: (i.path, i.severity != "error", i.schema, i.message))
+    return sorted(issues + extra, key=issue_order)
 
 
 def report_issues(doc: Any) -> tuple[list[dict[str, Any]], bool]:

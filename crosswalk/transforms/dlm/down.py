@@ -13,7 +13,6 @@ dlm value made from it is a copy in the ledger (``ctx.copied``, with the status 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -22,7 +21,7 @@ from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.down import _is_container
-from crosswalk.transforms.mlm.up import P, _io_lists, input_bands, model_assets, rewrite_values
+from crosswalk.transforms.mlm.up import P, _io_lists, input_bands, model_assets, name_key, rewrite_values
 
 GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
 MB = 1048576
@@ -74,11 +73,6 @@ PLACES = {"type": "f", "mean": "m", "value": "m", "minimum": "ms", "stddev": "s"
 SCALE_PLACES = {**PLACES, "mean": "", "minimum": "", "value": "f"}
 
 
-def _name(value: Any) -> Any:
-    """A value to look up in a table of names: a list or an object (unhashable) as its JSON text, which no name is."""
-    return json.dumps(value) if isinstance(value, (list, dict)) else value
-
-
 def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str]:
     """({scaling_factor, mean, std}, lossy reason or None, transform reason) from value_scaling (one object alone
     was wrapped in a list by the repairs that run before any edge).
@@ -90,7 +84,7 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
         return None, None, ""
     if not isinstance(vs, list) or not all(isinstance(s, dict) for s in vs):
         return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
-    kinds = {_name(s.get("type")) for s in vs}
+    kinds = {name_key(s.get("type")) for s in vs}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
     members, std, why = SCALING.get(kind, ((), None, ""))
     exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
@@ -497,4 +491,5 @@ def model_asset_roles(ctx: Ctx) -> None:
         exact = {r for r in roles if isinstance(r, str)} & mlm == {"mlm:model", "model"}
         status, why = ("transformed", "became") if exact else ("lossy", "merged into")
         fate = (["model artefact"], status, f"MLM model roles {why} the dlm 'model artefact' role")
-        rewrite_values(ctx, ("assets", key, "roles"), [fate if _name(r) in mlm else ([r], "kept", None) for r in roles])
+        fates = [fate if name_key(r) in mlm else ([r], "kept", None) for r in roles]
+        rewrite_values(ctx, ("assets", key, "roles"), fates)

@@ -13,7 +13,16 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, P, _io_lists, model_assets, rewrite_values, role_lists
+from crosswalk.transforms.mlm.up import (
+    LEGACY_NORM,
+    STAT_KEYS,
+    P,
+    _io_lists,
+    model_assets,
+    name_key,
+    rewrite_values,
+    role_lists,
+)
 
 OCI_PREFIX = "application/vnd.oci"
 
@@ -64,7 +73,7 @@ def norm_from_scaling(ctx: Ctx) -> None:
             continue
         src, scaling = path + ("value_scaling",), item["value_scaling"]  # a lone object: wrapped by the repairs
         types = [s.get("type") for s in scaling if isinstance(s, dict)] if isinstance(scaling, list) else []
-        kinds = {json.dumps(t) if isinstance(t, (list, dict)) else t for t in types}  # an unhashable type is no name
+        kinds = {name_key(t) for t in types}
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         empty = scaling is None or scaling == []
         new: dict[str, Any] | None = {"norm_type": None} if empty else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -33,6 +34,11 @@ def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
     if "onnx" in str(asset.get("type", "")).lower():
         return "onnx", "inferred from the media type"
     return "unknown", "no file ending or media type tells the artefact type"
+
+
+def name_key(value: Any) -> Any:
+    """A value to look up in a table of names: a list or an object (unhashable) as its JSON text, which no name is."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
 def sanitise_name(text: str) -> str:
