@@ -14,6 +14,8 @@ import and compilation included, interpreter start-up not):
 
 * ``floor``: read + parse + serialise (indented) + write of every file, following child/item links (orjson;
   json when orjson is missing, which the note says): no program that rewrites every file can do less;
+* ``floor+val``: the floor, and each document checked with crosswalk's verdict (the vendored schemas, the lint)
+  before it is written: what any rewrite that validates what it writes pays, with nothing converted or accounted;
 * ``pystac``: ``Catalog.from_file`` + ``normalize_hrefs`` + ``save`` (self-contained);
 * ``rustac``: the floor's walk with ``rustac.read_sync`` + ``rustac.write_sync`` per file (``pip install rustac``;
   the column is skipped when it is missing). rustac writes compact JSON;
@@ -196,7 +198,7 @@ def _walk_copy(root: str, out: str, read, write) -> int:
     return count
 
 
-def measure_floor(root: str, out: str) -> str:
+def measure_floor(root: str, out: str, validate: bool = False) -> str:
     try:
         import orjson
 
@@ -218,7 +220,16 @@ def measure_floor(root: str, out: str) -> str:
         with open(path, "rb") as f:
             return loads(f.read())
 
+    check = None
+    if validate:
+        from crosswalk.validation.validator import warm
+        from crosswalk.validation.verdict import check
+
+        warm()  # as a bulk run does before its first document
+
     def write(path, doc):
+        if check is not None:
+            check(doc)
         with open(path, "wb") as f:
             f.write(dumps(doc))
 
@@ -275,8 +286,8 @@ def _cpu() -> tuple[float, float]:
 def _measure(argv: list[str]) -> None:
     kind, root, out, jobs = argv[0], argv[1], argv[2], int(argv[3])
     cpu0, t0 = _cpu(), time.perf_counter()
-    if kind == "floor":
-        note = measure_floor(root, out)
+    if kind in ("floor", "floor+val"):
+        note = measure_floor(root, out, validate=kind == "floor+val")
     elif kind == "pystac":
         note = measure_pystac(root, out)
     elif kind == "rustac":
@@ -378,7 +389,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated catalog sizes (Items)")
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for crosswalk")
     ap.add_argument(
-        "--runs", default="floor,pystac,rustac,cw,cw+val", help="which measurements (floor, pystac, rustac, cw, cw+val)"
+        "--runs", default="floor,floor+val,pystac,rustac,cw,cw+val",
+        help="which measurements (floor, floor+val, pystac, rustac, cw, cw+val)"
     )
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the table shows medians")
     ap.add_argument(
@@ -437,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
             root = build_catalog(work / "src", n, items)
             built = time.perf_counter() - t
             plan: list[tuple[str, str, int, str | None]] = []
-            for kind in ("floor", "pystac", "rustac"):
+            for kind in ("floor", "floor+val", "pystac", "rustac"):
                 if kind in runs and not (kind == "pystac" and n > args.pystac_max):
                     plan.append((kind, kind, 1, None))
             for source in [None, *args.compare]:
