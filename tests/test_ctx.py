@@ -162,3 +162,16 @@ def test_the_source_document_is_never_touched():
     ctx.remove(("b", "d", "1"), "gone")
     report(ctx, source)
     assert source == before
+
+
+def test_verify_finds_a_value_changed_under_a_moved_or_kept_entry() -> None:
+    from crosswalk.engine.report import ledger_problems
+
+    source = {"a": 1, "b": {"c": "x"}}
+    output = {"z": 1.0, "b": {"c": "x"}, "y": "x"}
+    fields = [{"path": "/a", "status": "moved", "to": ["/z"]},  # 1 became 1.0: not the same JSON value
+              {"path": "/b/c", "status": "kept", "to": ["/b/c", "/y"]}]
+    problems = ledger_problems(source, output, fields)
+    assert problems == ["source leaf /a is reported moved to /z, which holds another value"]
+    output["z"] = 1
+    assert ledger_problems(source, output, fields) == []

@@ -89,6 +89,7 @@ def test_a_processing_sub_level_is_read_as_its_level_and_stays_on_the_item() -> 
     assert (props["dlm:data"]["process_level"], props["processing:level"]) == ("L2", "L2A")
     e = entry(r, "/properties/processing:level")
     assert "/properties/dlm:data/process_level" in e["to"] and "L2A read as L2" in e["reason"]
+    assert e["status"] == "transformed"  # the dlm field holds another value than the source
     r = convert(item(**{"processing:level": "L1"}), BETA3)  # a level dlm knows moves
     assert "processing:level" not in r.document["properties"]
     assert r.document["properties"]["dlm:data"]["process_level"] == "L1"
@@ -168,3 +169,24 @@ def test_an_unknown_processing_level_is_named_in_the_reason_for_the_invented_one
     assert e["reason"] == "dlm beta requires a processing level; 'L4' is none of raw, ortho, L0-L3"
     r = convert(item(), BETA3)
     assert _created(r, "/properties/dlm:data/process_level")["reason"].endswith("none is given")
+
+
+def test_a_file_size_in_megabytes_is_reported_transformed_not_kept() -> None:
+    # bytes / 2**20 is another number: the report said "kept" while the value changed
+    r = convert(item(**{"file:size": 43000000}), "dlm")
+    assert r.document["properties"]["dlm:architecture"]["on_disk_size_mb"] == 43000000 / 1048576
+    e = entry(r, "/properties/file:size")
+    assert e["status"] == "transformed" and "/properties/dlm:architecture/on_disk_size_mb" in e["to"]
+
+
+@pytest.mark.parametrize(("href", "status"), [("https://example.com/models/weights.pt?x=1", "transformed"),
+                                              ("weights.pt", "kept")])
+def test_the_archive_name_taken_from_the_model_href_is_transformed_unless_it_is_the_href(href: str,
+                                                                                         status: str) -> None:
+    doc = item()
+    model = next(a for a in doc["assets"].values() if "mlm:model" in a.get("roles", []))
+    model["href"] = href
+    r = convert(doc, BETA3)
+    assert r.document["properties"]["dlm:archive"][0]["name"] == "weights.pt"
+    e = entry(r, next(f"/assets/{k}/href" for k, a in doc["assets"].items() if a is model))
+    assert e["status"] == status and "/properties/dlm:archive/0/name" in e["to"]

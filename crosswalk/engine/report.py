@@ -252,6 +252,27 @@ def ledger_problems(source: Any, output: Any, fields: list[dict[str, Any]]) -> l
                 continue
             if all(_kept_here(_most_specific(by_source, leaf)) for leaf in leaves_under(source, path)):
                 problems.append(f"{kind} at {_ptr(path)} but the ledger says kept")
+    return problems + moved_problems(source, output, by_source)
+
+
+def moved_problems(source: Any, output: Any, by_source: dict[Path, dict[str, Any]]) -> list[str]:
+    """Source leaves whose entry says ``moved`` (same value, new place) or kept under a ``to``, where the output
+    does not hold that same value (JSON equality) at each place it names: a value changed while the report
+    says it was not."""
+    from crosswalk.engine.ops import same
+    from crosswalk.language.pointer import get
+
+    problems = []
+    for path, value in leaves(source):
+        e = _most_specific(by_source, path)
+        if e is None or "to" not in e or e["status"] not in ("moved", "kept"):
+            continue
+        rel = path[len(_parsed(e["path"])) :]
+        for t in e["to"]:
+            there = _parsed(t) + rel
+            if not same(get(output, there, _ABSENT), value):
+                problems.append(f"source leaf {_ptr(path)} is reported {e['status']} to {_ptr(there)}, "
+                                "which holds another value")
     return problems
 
 

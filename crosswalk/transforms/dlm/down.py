@@ -303,7 +303,8 @@ def dlm_sizes(ctx: Ctx, layout: str) -> None:
     props = ctx.get(P)
     size_key = "estimated_total_size_mb" if layout == "beta" else "ram_size_mb"
     sizes = [("mlm:memory_size", size_key, f"bytes / 1048576 = MB; {size_key} is an estimate", "lossy")]
-    sizes += [("file:size", "on_disk_size_mb", "bytes / 1048576 = MB", None)] if layout != "beta" else []
+    # bytes / 2**20 is exact in binary floating point: a new form of the same number, not the number kept
+    sizes += [("file:size", "on_disk_size_mb", "bytes / 1048576 = MB", "transformed")] if layout != "beta" else []
     for field, key, why, status in sizes:
         if isinstance(props.get(field), (int, float)):
             ctx.put(P + ("dlm:architecture", key), props[field] / MB)
@@ -393,7 +394,8 @@ def dlm_archive(ctx: Ctx) -> None:
         dst, href = P + ("dlm:archive",), str(ctx.get(("assets", models[0], "href")) or "")
         name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
         ctx.put(dst, [{"name": name, "role": "model weight"}])
-        ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name")
+        ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name",
+                   status=None if name == href else "transformed")  # the href stays; its last part is a new value
         ctx.created(dst + ("0", "role"), "invented", "the mlm:model asset is the model weight")
 
 
@@ -438,7 +440,8 @@ def dlm_data(ctx: Ctx) -> None:
         ctx.move(P + ("processing:level",), dst + ("process_level",))
     elif isinstance(level, str) and re.fullmatch(r"L[0-3][A-Z]?", level):
         data["process_level"] = level[:2]
-        ctx.copied(P + ("processing:level",), dst + ("process_level",), f"{level} read as {level[:2]}")
+        ctx.copied(P + ("processing:level",), dst + ("process_level",), f"{level} read as {level[:2]}",
+                   status="transformed")  # the sub-level stays on the Item; the dlm field holds a new value
     else:
         given = "none is given" if level is None else f"{level!r} is none of raw, ortho, L0-L3"
         ctx.invent(dst + ("process_level",), "raw", f"dlm beta requires a processing level; {given}")
