@@ -10,11 +10,14 @@ import copy
 import pickle
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosswalk.detection import Detection, detect
 from crosswalk.errors import CrosswalkError, FormatError
 from crosswalk.language.formats import Format, registry
+
+if TYPE_CHECKING:
+    from crosswalk.language.pointer import Path
 
 
 @dataclass
@@ -97,6 +100,8 @@ def fill_for(fill: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]
         if not isinstance(entries, dict):  # a user's file: one line naming the entry, never a traceback
             raise FormatError(f'--fill: the entry for "{scope}" must be an object of {{pointer: value}}', path="")
         for key, value in entries.items():
+            if not isinstance(key, str):
+                raise FormatError(f'--fill: the keys of "{scope}" must be JSON Pointers (text)', path="")
             out[key if key.startswith("/") else f"/properties/{key}"] = value
     return out
 
@@ -225,23 +230,56 @@ def copy_document(doc: Any) -> Any:
 
 def fill_pointers(ctx: Any) -> None:
     """--fill values for output pointers no rule invented: set at the end, each reported ``filled``; a value
-    they replace is reported dropped (the user chose to overwrite it)."""
+    they replace is reported dropped (the user chose to overwrite it), a scalar where the pointer needs an object
+    too. A pointer into an array must name one of its elements or the place right after the last."""
+    from crosswalk.engine.ops import same
     from crosswalk.language.pointer import parse_pointer
 
     used = ctx.filled()
     for key, value in ctx.fill.items():
-        path = parse_pointer(key)
+        try:
+            path = parse_pointer(key)
+        except ValueError as e:
+            raise FormatError(f"--fill: {e}", path="") from None
         if not path or path in used:
             continue
-        if ctx.has(path):
-            if ctx.get(path) == value:
-                continue
-            ctx.remove(path, "replaced by the --fill value")
-        parent = ctx.get(path[:-1])
-        if not isinstance(parent, (dict, list)) and path[:-1]:
+        at = _fill_place(ctx.doc, path, key)
+        if at == path and same(ctx.get(path), value):
+            continue
+        if at is not None:  # the value there, or a scalar on the way, gives way to the user's value
+            why = "replaced by the --fill value" if at == path else f"replaced by an object holding --fill {key}"
+            ctx.replace(at, copy.deepcopy(value) if at == path else {}, why)
+        if not ctx.has(path[:-1]):
             ctx.invent(path[:-1], {}, "created to hold a --fill value")
-        ctx.put(path, copy.deepcopy(value))
+        if at != path:
+            ctx.put(path, copy.deepcopy(value))
         ctx.created(path, "filled", "from --fill")
+
+
+def _fill_place(doc: Any, path: Path, key: str) -> Path | None:
+    """Where a --fill value at ``path`` replaces something: ``path`` when it holds a value, an ancestor holding a
+    scalar where the pointer needs an object; None when nothing gives way. Raises FormatError for a place no
+    value can go (past the end of an array, a key into an array)."""
+    from crosswalk.language.pointer import to_pointer
+
+    node = doc
+    for i, k in enumerate(path):
+        if isinstance(node, dict):
+            if k not in node:
+                return None
+            node = node[k]
+        elif isinstance(node, list):
+            last = i == len(path) - 1
+            if not (k.isascii() and k.isdigit() and str(int(k)) == k and int(k) <= len(node) - (not last)):
+                where = to_pointer(path[:i]) or "/"
+                raise FormatError(f"--fill {key}: {where} is an array of {len(node)} element(s); a value goes into "
+                                  "one of them or right after the last", path=where)
+            if int(k) == len(node):
+                return None
+            node = node[int(k)]
+        else:
+            return path[:i]
+    return path
 
 
 def _side_edges(detection: Detection, target: Format) -> list:

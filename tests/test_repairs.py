@@ -286,6 +286,37 @@ def test_fill_replacing_a_value_reports_the_old_one() -> None:
     assert statuses == ["dropped", "filled"] and old != "renamed"
 
 
+def test_fill_inside_a_scalar_reports_the_scalar_dropped_not_moved() -> None:
+    # its ml-model:architecture "RCNN" moves to mlm:architecture, which the pointer needs to be an object
+    doc = read_document(str(CORPORA / "ml-model" / "spec-dummy-item.json"))
+    result = pipeline.convert(doc, fill={"*": {"/properties/mlm:architecture/x": "y"}}, verify=True)
+    assert result.ok, result.error
+    assert result.document["properties"]["mlm:architecture"] == {"x": "y"}
+    (old,) = entries(result, "/properties/ml-model:architecture")
+    assert old["status"] == "dropped" and "--fill /properties/mlm:architecture/x" in old["reason"]
+    assert entries(result, "/properties/mlm:architecture/x")[0]["status"] == "filled"
+
+
+def test_fill_replaces_an_array_element_in_place() -> None:
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    shape = doc["properties"]["mlm:input"][0]["input"]["shape"]
+    result = pipeline.convert(doc, fill={"*": {"/properties/mlm:input/0/input/shape/1": 5}}, verify=True)
+    assert result.ok, result.error  # the elements after it neither shift nor vanish
+    assert result.document["properties"]["mlm:input"][0]["input"]["shape"] == [shape[0], 5, *shape[2:]]
+    statuses = sorted(e["status"] for e in entries(result, "/properties/mlm:input/0/input/shape/1"))
+    assert statuses == ["dropped", "filled"]
+
+
+@pytest.mark.parametrize("fill", [{"/properties/mlm:input/0/input/shape/9": 5},
+                                  {"/properties/mlm:input/0/input/shape/x": 5},
+                                  {"/properties/mlm:input/7/name": "x"}, {3: 5}])
+def test_a_fill_pointer_no_value_can_take_is_one_error_line(fill: dict) -> None:
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    result = pipeline.convert(doc, fill={"*": fill})
+    assert result.error is not None and type(result.error).__name__ == "FormatError"
+    assert "--fill" in str(result.error) and "\n" not in str(result.error)
+
+
 # -- versions newer than the newest known -----------------------------------------------------------------------
 def test_a_newer_mlm_version_is_detected_as_such() -> None:
     detection = detect(load("stac-model-0.7.0-eurosat_resnet.json"))

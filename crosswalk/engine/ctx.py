@@ -98,6 +98,13 @@ class Ctx:
         pointer.put(self.doc, path, value)
         self._ledger.mark(path, status, reason)
 
+    def replace(self, path: Path, value: Any, reason: str) -> None:
+        """Write ``value`` over the one at ``path`` in place (an array element too: nothing shifts); the old value
+        is reported dropped with ``reason`` and never kept for a round trip (the user chose to replace it); the
+        caller accounts for the new one."""
+        self._ledger.relocate(path, [], "dropped", reason)
+        pointer.put(self.doc, path, value)
+
     def invent(self, path: Path, value: Any, reason: str) -> Any:
         """Write a value that has no source; the user's --fill value wins and is reported ``filled``."""
         status = "invented"
