@@ -163,8 +163,9 @@ class Result:
 
     @property
     def valid(self) -> bool:
-        """Converted, and every output passed the offline validation."""
-        return self.ok and all(r.valid for r in self.reports)
+        """Converted, and every output passed the offline validation (False when ``validate=False``: nothing
+        passed it; ``reports[i].validated`` says whether it ran)."""
+        return self.ok and all(r.valid and r.validated for r in self.reports)
 
     @property
     def lossy(self) -> bool:
@@ -277,7 +278,8 @@ def convert(
             outs.append(one[0] if one[0] is not None else feature)
             reports.extend(one[1])
             errors.extend(one[2])
-        out: Any = {**raw, "features": outs}
+        # the collection's own members are copied too: the result shares nothing with the input
+        out: Any = {k: outs if k == "features" else copy.deepcopy(v) for k, v in raw.items()}
         if errors:
             return Result(None, tuple(reports), tuple(errors))
         return Result(_from_dict(out, doc, kind) if kind else out, tuple(reports))

@@ -205,3 +205,20 @@ def test_api_docstring_examples_run(monkeypatch):
     monkeypatch.chdir(ROOT)
     failures, tried = doctest.testmod(api, optionflags=doctest.ELLIPSIS)
     assert tried >= 5 and not failures
+
+
+def test_a_converted_feature_collection_shares_nothing_with_the_input():
+    fc = {"type": "FeatureCollection", "features": [_load(ML_MODEL_ITEM)], "links": [{"rel": "self", "href": "x"}],
+          "context": {"returned": 1}}
+    before = copy.deepcopy(fc)
+    result = crosswalk.convert(fc)
+    result.document["links"].append({"rel": "next", "href": "y"})
+    result.document["context"]["returned"] = 2
+    assert fc == before
+
+
+def test_valid_is_false_when_validation_did_not_run():
+    """valid means the outputs passed the validation: with validate=False none did (the report says so too)."""
+    result = crosswalk.convert(_load(ML_MODEL_ITEM), validate=False)
+    assert result.ok and not result.valid and not result.report.validated
+    assert crosswalk.convert(_load(ML_MODEL_ITEM)).valid
