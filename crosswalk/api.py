@@ -4,7 +4,7 @@ Everything here is also reachable as ``crosswalk.<name>`` (loaded on first use).
 or as a pystac ``Item``, ``Collection``, ``Catalog`` or ``ItemCollection`` and comes back as the same kind.
 pystac objects are read raw: crosswalk converts their ``to_dict()`` and builds the result with
 ``from_dict(..., migrate=False)``, so pystac's own STAC-version migration never touches the fields crosswalk
-reports on.
+reports on, except ``stac_version``, which pystac's ``to_dict()`` always writes as the version it implements.
 
 >>> import crosswalk
 >>> item = {
