@@ -55,6 +55,26 @@ def test_stac_extensions_and_links_are_sets_unless_strict() -> None:
     ]
 
 
+def test_booleans_are_not_numbers_and_numbers_compare_exactly() -> None:
+    assert diff({"p": True, "q": [False]}, {"p": 1, "q": [0]}) == [
+        {"path": "/p", "status": "changed", "old": True, "new": 1},
+        {"path": "/q/0", "status": "changed", "old": False, "new": 0},
+    ]
+    assert diff({"n": 9007199254740993, "eps": 1e-13, "x": 0.1 + 0.2}, {"n": 9007199254740992, "eps": 0, "x": 0.3}) == [
+        {"path": "/eps", "status": "changed", "old": 1e-13, "new": 0},
+        {"path": "/n", "status": "changed", "old": 9007199254740993, "new": 9007199254740992},
+        {"path": "/x", "status": "changed", "old": 0.1 + 0.2, "new": 0.3},
+    ]
+    assert diff({"x": [1, True, {"y": False}]}, {"x": [1.0, True, {"y": False}]}) == []
+
+
+def test_a_multiset_member_listed_twice_differs_from_once() -> None:
+    assert diff({"stac_extensions": ["u1", "u2"]}, {"stac_extensions": ["u2", "u1", "u2"]}) == [
+        {"path": "/stac_extensions/2", "status": "added", "new": "u2"}]
+    assert diff({"stac_extensions": ["u1", "u1"]}, {"stac_extensions": ["u1"]}) == [
+        {"path": "/stac_extensions/1", "status": "removed", "old": "u1"}]
+
+
 def test_other_lists_keep_their_order() -> None:
     assert diff({"roles": ["a", "b"]}, {"roles": ["b", "a"]}) != []
 

@@ -1,7 +1,9 @@
 """`crosswalk diff`: a semantic diff of two JSON documents, with JSON Pointer paths, built on DeepDiff.
 
-Semantic means: object key order never matters, numbers compare by value (``1`` equals ``1.0``), and the lists
-named in ``UNORDERED`` are compared as multisets: STAC gives no meaning to the order of ``stac_extensions`` (a set
+Semantic means: object key order never matters, numbers compare by their exact value (``1`` equals ``1.0``;
+``9007199254740993`` is not ``9007199254740992``, nor ``1e-13`` ``0``), ``true`` and ``false`` are no numbers
+(Python's ``True == 1`` does not hold here), and the lists named in ``UNORDERED`` are compared as multisets (an
+entry listed twice differs from one listed once): STAC gives no meaning to the order of ``stac_extensions`` (a set
 of schema URIs) or of ``links`` (relations), and converters append what they add at the end. Every other list
 (bands, inputs, shapes, roles, ...) is compared position by position. ``unordered=()`` compares every list by
 position.
@@ -35,28 +37,85 @@ def _path(level: Any) -> Path:
     return tuple(str(p) for p in level.path(output_format="list"))
 
 
+class _JsonTrue:
+    """``true`` while diffing: a class of its own, so it never equals the number 1 (nor ``false`` 0)."""
+
+
+class _JsonFalse:
+    """``false`` while diffing."""
+
+
+_FLAGS = {True: _JsonTrue(), False: _JsonFalse()}
+
+
+def _mark(value: Any) -> Any:
+    """A copy of ``value`` with every boolean replaced by its flag object (iterative: any depth)."""
+    if isinstance(value, bool):
+        return _FLAGS[value]
+    if not isinstance(value, (dict, list)):
+        return value
+    top: Any = {} if isinstance(value, dict) else []
+    stack = [(value, top)]
+    while stack:
+        src, dst = stack.pop()
+        for k, v in src.items() if isinstance(src, dict) else enumerate(src):
+            if isinstance(v, (dict, list)):
+                new: Any = {} if isinstance(v, dict) else []
+                stack.append((v, new))
+            else:
+                new = _FLAGS[v] if isinstance(v, bool) else v
+            if isinstance(dst, dict):
+                dst[k] = new
+            else:
+                dst.append(new)
+    return top
+
+
+def _unmark(value: Any) -> Any:
+    """``_mark`` undone (on the values a difference reports)."""
+    if isinstance(value, (_JsonTrue, _JsonFalse)):
+        return isinstance(value, _JsonTrue)
+    if isinstance(value, dict):
+        return {k: _unmark(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unmark(v) for v in value]
+    return value
+
+
 def diff(a: Any, b: Any, *, unordered: Iterable[str] = UNORDERED) -> list[dict[str, Any]]:
     """The differences from ``a`` to ``b``, sorted by path (then status). Empty when they are equal."""
     from deepdiff import DeepDiff
 
     sets = {parse_pointer(p) for p in unordered}
     result = DeepDiff(
-        a,
-        b,
+        _mark(a),
+        _mark(b),
         view="tree",
         threshold_to_diff_deeper=0,
-        ignore_numeric_type_changes=True,
+        # an int and a float of the same value are one JSON number; their values compare exactly (DeepDiff's
+        # ignore_numeric_type_changes compares numbers as text rounded to 12 significant digits)
+        ignore_type_in_groups=[(int, float)],
         ignore_order_func=(lambda level: _path(level) in sets) if sets else None,
+        report_repetition=bool(sets),
     )
     out: list[dict[str, Any]] = []
     for kind, status in _KINDS.items():
         for level in result.get(kind, []):
             entry: dict[str, Any] = {"path": to_pointer(_path(level)), "status": status}
             if status in ("removed", "changed"):
-                entry["old"] = level.t1
+                entry["old"] = _unmark(level.t1)
             if status in ("added", "changed"):
-                entry["new"] = level.t2
+                entry["new"] = _unmark(level.t2)
             out.append(entry)
+    for level in result.get("repetition_change", []):  # a multiset member listed more or fewer times
+        times = level.additional["repetition"]
+        parent = _path(level)[:-1]
+        if times["new_repeat"] > times["old_repeat"]:
+            extra = [("added", "new", i) for i in times["new_indexes"][times["old_repeat"] :]]
+        else:
+            extra = [("removed", "old", i) for i in times["old_indexes"][times["new_repeat"] :]]
+        for status, side, i in extra:
+            out.append({"path": to_pointer(parent + (str(i),)), "status": status, side: _unmark(level.t1)})
     out.sort(key=lambda e: (parse_pointer(e["path"]), e["status"]))
     return out
 
