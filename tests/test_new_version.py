@@ -172,3 +172,26 @@ def test_the_scaffold_refuses_a_known_or_older_version(scaffolded) -> None:
                  ["mlm@1.9.5", "--from", "ml-model@1.0.0"], ["nope@1.0.0", "--from", "mlm@1.5.2"]):
         proc = _run([*CLI, "new-version", *args], tree)
         assert proc.returncode == 2 and proc.stderr.strip(), (args, proc.stderr)
+
+
+def test_a_scaffold_that_cannot_finish_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    tree = tmp_path / "project"
+    shutil.copytree(ROOT / "crosswalk", tree / "crosswalk", ignore=shutil.ignore_patterns("__pycache__", "_mappings"))
+    shutil.copytree(ROOT / "mappings", tree / "mappings")
+
+    def snapshot() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+    before = snapshot()
+    proc = _run([*CLI, "new-version", "mlm@1.6.0/x", "--from", "mlm@1.5.2"], tree)  # not a version
+    assert proc.returncode == 2 and "1.6.0" in proc.stderr
+    assert snapshot() == before
+    # the schema cannot be copied where its URI says (a directory is in the way): the registry entry and the step
+    # file written before are taken back
+    blocker = tree / "crosswalk" / "schemas" / "stac-extensions.github.io" / "mlm" / "v1.9.1" / "schema.json"
+    blocker.mkdir(parents=True)
+    before = snapshot()
+    proc = _run([*CLI, "new-version", "mlm@1.9.1", "--from", "mlm@1.5.2", "--schema", str(FIXTURE)], tree)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert snapshot() == before
+    assert _run([*CLI, "plan", "--from", "mlm@1.5.2", "--to", "mlm"], tree).returncode == 0

@@ -26,6 +26,9 @@ class Scaffold:
     todo: list[str] = field(default_factory=list)
 
 
+_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?")  # a SemVer version, no build part
+
+
 def _numbers(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in re.findall(r"\d+", version))
 
@@ -101,8 +104,9 @@ def new_version(new_text: str, base_text: str, schema: Path | None = None) -> Sc
     """Register ``new_text`` (``mlm@1.9.0``) as the version following ``base_text`` (``mlm@1.5.2``)."""
     family_name, _, version = new_text.partition("@")
     reg = registry()
-    if family_name not in reg.families or not version:
-        raise FormatError(f"new version must be <family>@<version> of a known family, not {new_text!r}")
+    if family_name not in reg.families or not _VERSION.fullmatch(version):
+        raise FormatError(f"new version must be <family>@<version> of a known family, the version in the form "
+                          f"1.6.0 or 1.6.0-beta.1, not {new_text!r}")
     family = reg.families[family_name]
     if version in family.versions:
         raise FormatError(f"{new_text} is already known")
@@ -116,16 +120,34 @@ def new_version(new_text: str, base_text: str, schema: Path | None = None) -> Sc
     step = mappings / f"{_stem(base)}__{_stem(new)}.yaml"
     if step.exists():
         raise FormatError(f"{step} already exists")
+    if schema is not None and not schema.is_file():
+        raise FormatError(f"--schema {schema}: no such file")
     out = Scaffold()
     latest = _numbers(version) > _numbers(family.latest)
-    _register(mappings / "formats.yaml", new, latest)
-    out.written.append(mappings / "formats.yaml")
-    registry.cache_clear()
-    step.write_text(step_text(base, new), encoding="utf-8")
-    out.written.append(step)
-    uri = registry().families[family_name].uri(version)
+    # all or nothing: a scaffold that fails half-way would leave a registry naming a version with no step file,
+    # and every later command broken; what was there before is put back
+    touched = [mappings / "formats.yaml", step, schemas_dir() / "index.json", schemas_dir() / "NOTICE.md"]
+    before = {path: path.read_bytes() if path.exists() else None for path in touched}
+    try:
+        _register(mappings / "formats.yaml", new, latest)
+        out.written.append(mappings / "formats.yaml")
+        step.write_text(step_text(base, new), encoding="utf-8")
+        out.written.append(step)
+        registry.cache_clear()
+        uri = registry().families[family_name].uri(version)
+        if schema is not None:
+            copied = schemas_dir() / re.sub(r"^https?://", "", uri)
+            before.setdefault(copied, copied.read_bytes() if copied.exists() else None)
+            out.written += _vendor(schema, uri, family.uri(base.version), schemas_dir())
+    except BaseException:
+        for path in before:
+            if before.get(path) is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(before[path])
+        registry.cache_clear()
+        raise
     if schema is not None:
-        out.written += _vendor(schema, uri, family.uri(base.version), schemas_dir())
         out.todo.append(f"fill in the provenance row of {schemas_dir() / 'NOTICE.md'}")
     else:
         out.todo.append(
