@@ -77,7 +77,7 @@ def detect(doc: Any, href: str | None = None) -> Detection:
             if fam.name == "dlm-beta" and version not in fam.versions:
                 version = fam.latest
             if fam.accepts_newer(version):
-                if fam.name not in found:
+                if fam.name not in newer:  # newer than every known version: it wins
                     newer[fam.name] = version
                     found[fam.name] = (fam.latest, f"schema URI {uri} (newer than the newest known, {fam.latest})")
                 continue
@@ -87,7 +87,11 @@ def detect(doc: Any, href: str | None = None) -> Detection:
                     href=href,
                     path=f"/stac_extensions/{i}",
                 )
-            found.setdefault(fam.name, (version, f"schema URI {uri}"))
+            # two versions of one family declared (an upgrade that added its URI and left the old one): the
+            # document is read as the newest it declares, whatever their order
+            if fam.name not in found or (fam.name not in newer and
+                                         fam.versions.index(version) > fam.versions.index(found[fam.name][0])):
+                found[fam.name] = (version, f"schema URI {uri}")
     keys = _keys(doc)
     props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
     if any(k in keys for k in _DLM_SINGULAR):

@@ -143,6 +143,10 @@ def convert(
         if detection is None:
             detection = detect(doc, href)
         result.detection = detection
+        if detection.object_type == "mlm-metadata":  # the STAC rules would dress it up as a broken Item
+            raise FormatError(
+                f"an MLM metadata file ($schema {doc.get('$schema')}: stac-model's fields without the mlm: prefix), "
+                "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
         edges = _plan(detection.format, target)
         result.steps = [f"{e.source} -> {e.target}" for e in edges]
         ledger = Ledger(doc)
