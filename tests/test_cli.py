@@ -329,6 +329,23 @@ def test_detect_and_validate_name_unreadable_inputs_on_one_line(tmp_path: Path) 
         assert "bad.ndjson#L2" in errors[0] and "missing.json: no such file" in errors[1]
 
 
+@pytest.mark.parametrize("args", [
+    ["validate"], ["validate", "--format", "json"], ["detect"], ["migrate", "--dry-run"],
+    ["migrate", "--out-dir", "out"], ["migrate", "--output-format", "ndjson", "-o", "out.ndjson"],
+])
+def test_nothing_to_read_is_one_line_and_exit_1(tmp_path: Path, monkeypatch, args) -> None:
+    """An empty directory (or one of other files only) was read and held nothing: like a missing file, one line on
+    stderr and exit 1 (not 2: it is found by reading), and no output file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "sub" / "notes.txt").write_text("no STAC here")
+    r = CliRunner().invoke(main, [args[0], "empty", *args[1:]])
+    assert r.exit_code == 1, (r.exit_code, r.output)
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("error: empty: no documents found")
+    assert r.stdout == ("[]\n" if "json" in args else "")
+    assert not (tmp_path / "out.ndjson").exists()
+
+
 BETA3 = CORPORA / "dlm-beta" / "spec-beta3-item.json"
 LINE = re.compile(r"^  (\w+) +(/\S*)(?: \((\d+) fields\))?")
 

@@ -226,6 +226,27 @@ def test_symlinks_are_never_copied_as_their_targets_content(tmp_path: Path) -> N
     assert json.loads((out / "alias.json").read_text(encoding="utf-8"))["id"] == "item-1"
 
 
+def test_a_dangling_symlink_is_named_by_its_own_path(tmp_path: Path) -> None:
+    """A symlink whose target is missing fails as "no such file" under the name the user has, the link's, in every
+    verb that walks the tree; the mirror gets no dangling copy of it."""
+    from click.testing import CliRunner
+
+    from crosswalk.cli.main import main
+
+    src = tmp_path / "in"
+    write(src / "a.json", item(1))
+    (src / "sub").mkdir()
+    (src / "sub" / "gone.json").symlink_to("../missing.json")  # the target would lie below the root
+    r = run(src, "--out-dir", tmp_path / "out", "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 1 and "in/sub/gone.json: no such file" in r.stderr and "missing" not in r.stderr
+    assert not os.path.lexists(tmp_path / "out" / "sub" / "gone.json")
+    for verb in ("validate", "detect"):
+        got = CliRunner().invoke(main, [verb, str(src)])
+        assert got.exit_code == 1 and f"{src}/sub/gone.json: no such file" in got.stderr, got.stderr
+        assert "missing" not in got.stderr
+
+
 def test_in_place_keeps_a_symlink_a_symlink(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     write(cat / "items" / "a.json", item(1))

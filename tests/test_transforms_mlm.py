@@ -123,6 +123,21 @@ def test_an_item_field_on_a_non_model_asset_moves_to_the_item_in_mlm_1_4() -> No
     assert entry(r, "/assets/code/mlm:name")["to"] == ["/properties/mlm:name"]
 
 
+def test_an_entrypoint_is_dropped_at_1_4_naming_that_no_1_4_location_holds_it() -> None:
+    """The MLM README lists mlm:entrypoint on the source code asset, but the 1.4.0 schema defines it nowhere and
+    rejects undefined mlm:* fields: dropped (on the model asset, the code asset, the item), saying where it comes
+    back."""
+    doc = item("1.3.0", **{"mlm:input": legacy_input(), "mlm:entrypoint": "pkg.mod:item"})
+    doc["assets"]["model"]["mlm:entrypoint"] = "pkg.mod:model"
+    doc["assets"]["code"] = {"href": "c.py", "roles": ["code"], "mlm:entrypoint": "pkg.mod:predict"}
+    r = convert(doc, "mlm@1.4.0")
+    for path in ("/properties/mlm:entrypoint", "/assets/model/mlm:entrypoint", "/assets/code/mlm:entrypoint"):
+        dropped = entry(r, path)
+        assert dropped["status"] == "dropped" and dropped["step"] == "mlm_1.3.0__mlm_1.4.0"
+        assert dropped["reason"].startswith("MLM 1.4.0 has no mlm:entrypoint") and "1.5.0" in dropped["reason"]
+    assert "entrypoint" not in json.dumps(r.document)
+
+
 def test_legacy_keys_beside_value_scaling_give_way_to_it_on_the_way_down() -> None:
     scaling = [{"type": "z-score", "mean": 1, "stddev": 2}]
     doc = item("1.4.0", **{"mlm:input": legacy_input(value_scaling=scaling, norm_type="z-score",

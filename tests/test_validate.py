@@ -307,6 +307,18 @@ def test_stac_version_selects_core_schema():
     assert [(i.path, i.severity) for i in validate(item)] == [("/type", "error")]
 
 
+@pytest.mark.parametrize(("version", "severity"), [
+    ("banana", "error"), ("1.0", "error"), ("v1.0.0", "error"), ("", "error"),
+    ("9.9.9", "warning"), ("1.1.0-rc.1", "warning"), ("1.0.0-beta.2", "warning"),
+])
+def test_a_stac_version_that_is_not_a_version_is_an_error(version, severity):
+    """As stac-validator has it: a stac_version not shaped major.minor.patch (maybe -pre.release) is an error; a
+    well-formed one without a vendored core schema is only a warning (it cannot be checked offline)."""
+    item = mlm_item()
+    item["stac_version"] = version
+    assert [(i.path, i.severity) for i in validate(item) if i.schema == "stac:core"] == [("/stac_version", severity)]
+
+
 def test_stac_1_1_item_with_core_bands():
     item = mlm_item()
     item["stac_version"] = "1.1.0"

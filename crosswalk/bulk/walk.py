@@ -216,7 +216,9 @@ def iter_files(
             raise OptionError(f"{written[real]} {real} is also an input of this run ({plan.href(rel)})")
         try:
             mode = os.stat(real).st_mode
-        except OSError:  # missing or unreadable: its conversion says so
+        except FileNotFoundError:  # missing: its conversion says so, a dangling symlink under its own name (the
+            real, rel, mode = full, full[cut:], stat.S_IFREG  # path the user has), not the target it lacks
+        except OSError:  # unreadable: its conversion says so
             mode = stat.S_IFREG
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             if rel not in plan.skipped:

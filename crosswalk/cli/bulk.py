@@ -4,7 +4,7 @@ Bulk mode: several inputs, a directory, a catalog/collection root with local chi
 file, an ItemCollection or a JSON array of Items; or one document with ``--out-dir``, ``--in-place``,
 ``--dry-run`` or ``--summary-file``. ``-o FILE`` with a single catalog/collection root converts that one document
 (single mode). Exit codes as in single mode: 0 ok; 1 a document failed, or a document is invalid (written, and
-said so), or with ``--strict`` anything lossy or invented; 2 usage.
+said so), or with ``--strict`` anything lossy or invented, or no document was found; 2 usage.
 """
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ def wants_bulk(src: tuple[str, ...], output: str | None, **bulk_opts: Any) -> bo
     if output and kind == "catalog":
         return False  # -o: one document, even a catalog root
     return kind is not None
+
+
+def nothing_found(src: tuple[str, ...]) -> None:
+    """No document at all behind the arguments (an empty directory, a tree of other files, an empty .ndjson file or
+    ItemCollection): a run that checked nothing says so and exits 1, as a missing file does (found by reading, so
+    not a usage error)."""
+    from crosswalk.bulk.walk import DOC_SUFFIXES, LINE_SUFFIXES, PARQUET_SUFFIXES
+
+    where = src[0] if len(src) == 1 else f"{len(src)} inputs"
+    kinds = ", ".join(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES)
+    click.echo(f"error: {where}: no documents found (directories are searched for {kinds} files)", err=True)
+    sys.exit(1)
 
 
 def _names_an_input(output: str, src: tuple[str, ...]) -> bool:
@@ -118,7 +130,8 @@ def run_bulk(
             lenient=lenient,
             sink=sink,
         )
-        if sink is not None:  # written even when some documents failed (they are listed, and exit 1)
+        empty = not result.summary["documents"]
+        if sink is not None and not empty:  # written even when some documents failed (they are listed, and exit 1)
             click.echo(sink.finish(), err=True)
             for doc in sink.left_out:
                 click.echo(f"warning: {doc}: not written (a geoparquet file holds Items and Collections)", err=True)
@@ -139,6 +152,8 @@ def run_bulk(
     for rel in result.plan.skipped:
         click.echo(f"warning: {result.plan.href(rel)}: not a regular file (a FIFO, device or socket): skipped",
                    err=True)
+    if empty:
+        nothing_found(src)
     if report_fmt == "json":
         click.echo(json.dumps({"summary": result.summary}), err=True)
     elif report_fmt != "none":

@@ -1,8 +1,9 @@
 """The command line: a thin click layer over crosswalk.pipeline (stdout for data, stderr for diagnostics).
 
 Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it), or its output is invalid
-(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy or invented; 2 usage
-(an unknown option, format or value), decided before anything is read or written.
+(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy or invented, or the
+inputs held no document at all (an empty directory: found by reading, as a missing file is); 2 usage (an unknown
+option, format or value), decided before anything is read or written.
 """
 
 from __future__ import annotations
@@ -287,11 +288,13 @@ def detect(src, lenient) -> None:
       crosswalk detect items.ndjson | cut -f2 | sort | uniq -c
     """
     from crosswalk.bulk.inputs import iter_documents, plain_stac_type
+    from crosswalk.cli.bulk import nothing_found
     from crosswalk.detection import detect as detect_doc
     from crosswalk.errors import CrosswalkError, FormatError
 
-    failed = False
+    failed = seen = False
     for d in iter_documents(src, lenient=lenient):
+        seen = True
         try:
             if d.error is not None:
                 raise d.error
@@ -311,6 +314,8 @@ def detect(src, lenient) -> None:
         newer = f" (newer than the newest known: {found.newer})" if getattr(found, "newer", None) else ""
         also = f" (also {', '.join(map(str, found.others))})" if found.others else ""
         click.echo(f"{d.href}\t{found.format}\t{found.object_type}\t{'; '.join(found.evidence)}{also}{newer}")
+    if not seen:
+        nothing_found(src)
     sys.exit(1 if failed else 0)
 
 
@@ -382,12 +387,14 @@ def validate(src, fmt, lenient, quiet) -> None:
       crosswalk validate items.ndjson --format json
     """
     from crosswalk.bulk.inputs import iter_documents
+    from crosswalk.cli.bulk import nothing_found
     from crosswalk.errors import CrosswalkError
     from crosswalk.validation.verdict import check
 
-    failed = False
+    failed = seen = False
     out = []
     for d in iter_documents(src, lenient=lenient):
+        seen = True
         try:
             if d.error is not None:
                 raise d.error
@@ -418,6 +425,8 @@ def validate(src, fmt, lenient, quiet) -> None:
             click.echo(f"  {i.severity}: {i.path or '/'}: {i.message}")
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
+    if not seen:
+        nothing_found(src)
     sys.exit(1 if failed else 0)
 
 

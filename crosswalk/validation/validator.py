@@ -1,7 +1,8 @@
 """Offline validation of STAC documents against the vendored JSON schemas, plus semantic lint checks.
 
 * `validate(doc)`: the STAC core schema picked by ``stac_version`` and ``type``, and the schema of every URI
-  in ``stac_extensions``. Only files under ``crosswalk/schemas/`` are used (see ``index.json`` there); any
+  in ``stac_extensions`` (a ``stac_version`` that is not a version is an error, one without a vendored schema a
+  warning). Only files under ``crosswalk/schemas/`` are used (see ``index.json`` there); any
   other ``$ref`` raises `OfflineSchemaError` from the registry instead of touching the network.
 * `lint(doc)`: checks the schemas do not make (legacy keys left behind, band names defined nowhere, ranks,
   list lengths, class counts).
@@ -48,6 +49,9 @@ __all__ = [
 
 _CORE_SOURCE = "stac:core"
 _MAX_MESSAGE = 200
+# What a stac_version must look like (major.minor.patch, maybe a pre-release: 1.0.0-beta.2, 1.1.0-rc.1), as
+# stac-validator checks it; "banana" is an error, a well-formed version without a vendored schema a warning.
+_STAC_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")
 _CORE_PATHS = {
     "Feature": "item-spec/json-schema/item.json",
     "Collection": "collection-spec/json-schema/collection.json",
@@ -432,6 +436,9 @@ def _validate(doc: dict) -> list[Issue]:
         issues.append(Issue("", "'stac_version' is a required property", _CORE_SOURCE))
     elif not isinstance(version, str):
         issues.append(Issue("/stac_version", f"{_short(version)} is not of type 'string'", _CORE_SOURCE))
+    elif not _STAC_VERSION.fullmatch(version):
+        issues.append(Issue("/stac_version", f"{_short(version)} is not a STAC version (such as 1.1.0 or 1.0.0-beta.2)",
+                            _CORE_SOURCE))
     elif not isinstance(kind, str) or kind not in _CORE_PATHS:
         where = "" if kind is None else "/type"
         what = "missing 'type'" if kind is None else f"unknown type {_short(kind)}"
