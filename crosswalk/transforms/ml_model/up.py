@@ -57,27 +57,34 @@ def tasks(ctx: Ctx) -> None:
         ctx.transformed([src], dsts, "prediction_type became a one-element task list")
 
 
-@transform("ml_model.summary_tasks", reads=("summaries.ml-model:prediction_type",), writes=("summaries.mlm:tasks",))
+@transform("ml_model.summary_tasks",
+           reads=("summaries.ml-model:prediction_type", "item_assets.*.ml-model:prediction_type"),
+           writes=("summaries.mlm:tasks", "item_assets.*.mlm:tasks"))
 def summary_tasks(ctx: Ctx) -> None:
-    """Collection summaries of prediction_type become summaries of mlm:tasks."""
-    src, dst = ("summaries", "ml-model:prediction_type"), ("summaries", "mlm:tasks")
-    values = ctx.get(src)
-    if values is None:
-        return
-    summaries = ctx.get(("summaries",))
-    summaries.pop("ml-model:prediction_type")
-    if "mlm:tasks" in summaries:
-        ctx.dropped(src, "an mlm:tasks summary is already present; kept those values")
-        return
-    one = not isinstance(values, list)  # a bare value: reported at its own path
-    found = [(src if one else src + (str(i),), *task_for(v), v) for i, v in enumerate([values] if one else values)]
-    mapped = summaries["mlm:tasks"] = list(dict.fromkeys(task for _, task, _, _ in found if task))
-    for here, task, lossy, value in found:  # each value to its task (several may merge into one)
-        if task is None:
-            ctx.dropped(here, f"prediction_type {value!r} is not an MLM task")
-        else:
-            ctx.account(here, [dst + (str(mapped.index(task)),)], "lossy" if lossy else "transformed",
-                        lossy or "prediction_type values mapped to MLM tasks")
+    """Collection summaries of prediction_type become summaries of mlm:tasks, and the prediction_type of an item
+    asset definition its mlm:tasks."""
+    defs = ctx.get(("item_assets",))
+    hosts = [("item_assets", k) for k, v in defs.items() if isinstance(v, dict)] if isinstance(defs, dict) else []
+    for host in [("summaries",), *hosts]:
+        src, dst = host + ("ml-model:prediction_type",), host + ("mlm:tasks",)
+        values = ctx.get(src)
+        if values is None:
+            continue
+        here = ctx.get(host)
+        here.pop("ml-model:prediction_type")
+        if "mlm:tasks" in here:
+            ctx.dropped(src, f"an mlm:tasks {'summary' if host == ('summaries',) else 'field'} is already present; "
+                             "kept those values")
+            continue
+        one = not isinstance(values, list)  # a bare value (an item asset's): reported at its own path
+        found = [(src if one else src + (str(i),), *task_for(v), v) for i, v in enumerate([values] if one else values)]
+        mapped = here["mlm:tasks"] = list(dict.fromkeys(task for _, task, _, _ in found if task))
+        for at, task, lossy, value in found:  # each value to its task (several may merge into one)
+            if task is None:
+                ctx.dropped(at, f"prediction_type {value!r} is not an MLM task")
+            else:
+                ctx.account(at, [dst + (str(mapped.index(task)),)], "lossy" if lossy else "transformed",
+                            lossy or "prediction_type values mapped to MLM tasks")
 
 
 @transform("ml_model.name", reads=("properties.title", "id"), writes=("properties.mlm:name",))

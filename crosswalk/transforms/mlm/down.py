@@ -12,6 +12,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
+from crosswalk.language.pointer import Path, rename_key
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import (
     LEGACY_NORM,
@@ -167,18 +168,25 @@ def band_names(ctx: Ctx) -> None:
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
 def ml_model_tasks(ctx: Ctx) -> None:
     """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised)."""
-    props = ctx.get(P)  # an Item's, without a prediction type: the rule's guard
-    src, dst = P + ("mlm:tasks",), P + ("ml-model:prediction_type",)
-    names = props["mlm:tasks"] if isinstance(props.get("mlm:tasks"), list) else []
+    _one_prediction_type(ctx, P, required=True)  # an Item's, without a prediction type: the rule's guard
+
+
+def _one_prediction_type(ctx: Ctx, host: Path, required: bool) -> None:
+    """mlm:tasks of ``host`` (an Item's properties, an item asset definition) become its one
+    ml-model:prediction_type; ``required`` (an Item's): "unknown" when no task is listed."""
+    obj = ctx.get(host)
+    src, dst = host + ("mlm:tasks",), host + ("ml-model:prediction_type",)
+    names = obj["mlm:tasks"] if isinstance(obj.get("mlm:tasks"), list) else []
     mapping = table("mlm_tasks_to_ml_model")
     mapped = [mapping.get(t, t) for t in names if isinstance(t, str)]
     if not mapped:
-        if "mlm:tasks" in props:
+        if "mlm:tasks" in obj:
             ctx.remove(src, "no MLM task to map")
-        ctx.invent(dst, "unknown", "ml-model:prediction_type is required and no MLM task is listed")
+        if required:
+            ctx.invent(dst, "unknown", "ml-model:prediction_type is required and no MLM task is listed")
         return
-    value = props["ml-model:prediction_type"] = mapped[0]
-    props.pop("mlm:tasks")
+    value = obj["ml-model:prediction_type"] = mapped[0]
+    obj.pop("mlm:tasks")
     exact, listed = names == [value], ", ".join(map(str, names))
     reason = ("a one-element task list became prediction_type" if exact else
               f"ml-model has one prediction_type; {listed} became {value!r}" if len(set(mapped)) > 1 else
@@ -186,6 +194,45 @@ def ml_model_tasks(ctx: Ctx) -> None:
     for i in range(len(names)):
         ctx.account(src + (str(i),), [dst], "transformed" if exact else "lossy", reason)
     (ctx.transformed if exact else ctx.lossy)([src], [dst], reason)
+
+
+@transform("downgrade.ml_model_collection_tasks", reads=("summaries.mlm:tasks", "item_assets.*.mlm:tasks"),
+           writes=("summaries.ml-model:prediction_type", "item_assets.*.ml-model:prediction_type"))
+def ml_model_collection_tasks(ctx: Ctx) -> None:
+    """A Collection's mlm:tasks summary becomes the ml-model:prediction_type summary (each task through the table
+    the Items use), and the mlm:tasks of an item asset definition its one prediction_type."""
+    defs = ctx.get(("item_assets",))
+    for key, asset in defs.items() if isinstance(defs, dict) else ():
+        if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
+            _one_prediction_type(ctx, ("item_assets", key), required=False)  # not required there
+    summaries = ctx.get(("summaries",))
+    if not isinstance(summaries, dict) or "mlm:tasks" not in summaries or "ml-model:prediction_type" in summaries:
+        return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
+    src, dst = ("summaries", "mlm:tasks"), ("summaries", "ml-model:prediction_type")
+    value, at, why = summaries["mlm:tasks"], src, "MLM tasks mapped to ml-model prediction types"
+    if isinstance(value, dict):  # the JSON Schema form MLM 1.5 writes: the tasks are the enum (of its items)
+        at = src + (("items",) if isinstance(value.get("items"), dict) else ()) + ("enum",)
+        why += "; the JSON Schema summary written as the list of its values"
+    values = ctx.get(at)
+    found = ([(at + (str(i),), v) for i, v in enumerate(values)] if isinstance(values, list) else
+             [(src, value)] if isinstance(value, str) else [])  # a bare task: a list of one
+    mapping = table("mlm_tasks_to_ml_model")
+    fates = [(here, v, mapping.get(v, v) if isinstance(v, str) else None) for here, v in found]
+    new = list(dict.fromkeys(m for _, _, m in fates if m is not None))
+    if not new:
+        ctx.remove(src, "the mlm:tasks summary names no task")
+        return
+    rename_key(summaries, "mlm:tasks", "ml-model:prediction_type")
+    summaries["ml-model:prediction_type"] = new
+    for here, v, m in fates:  # each task to its prediction type (several may merge into one)
+        if m is None:
+            ctx.account(here, [], "dropped", f"{json.dumps(v)} is not a task name")
+        else:
+            ctx.account(here, [dst + (str(new.index(m)),)], "transformed" if m == v else "lossy",
+                        why if m == v else f"{v} generalised to {m!r}")
+    ctx.account(src, [dst], "transformed", why, whole=True)  # what is left: a JSON Schema's type keywords
+    if not all(m == v for _, v, m in fates):
+        ctx.lossy([src], [dst], why)  # nothing left to account for: --keep-source keeps the source summary too
 
 
 _RUNTIMES = {"mlm:inference-runtime": "ml-model:inference-runtime", "mlm:training-runtime": "ml-model:training-runtime"}
