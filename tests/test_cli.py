@@ -125,6 +125,14 @@ def test_input_file_is_never_changed(tmp_path: Path) -> None:
         (dlm_migrate, [str(DUMMY), "-j", "0", "--dry-run"]),
         (main, ["validate"]),
         (main, ["detect", str(DUMMY), "--format", "json"]),
+        (dlm_migrate, [str(DUMMY), "--to", "mlm@"]),  # an empty version is not "the latest"
+        (main, ["plan", "--from", "ml-model@"]),
+        (dlm_migrate, [str(DUMMY), "-o", "newdir/"]),  # a directory named where a file is wanted
+        (dlm_migrate, [str(DUMMY), "-o", "out.json", "--report-file", "reports/"]),
+        (dlm_migrate, [str(DUMMY), "--dry-run", "--summary-file", "reports/"]),
+        (dlm_migrate, [str(DUMMY), "--report-file", "-"]),  # the report and the document on one stdout
+        (dlm_migrate, [str(DUMMY), "-o", "-", "--report-file", "-"]),
+        (dlm_migrate, [str(DUMMY), "--output-format", "ndjson", "-o", "-", "--summary-file", "-"]),
     ],
 )
 def test_usage_errors_exit_2_and_write_nothing(tmp_path: Path, monkeypatch, cmd, args) -> None:
@@ -147,6 +155,94 @@ def test_a_fill_file_that_is_not_an_object_is_a_usage_error(tmp_path: Path, cont
     r = CliRunner().invoke(dlm_migrate, [str(DUMMY), "--fill", str(fill), "-o", str(tmp_path / "out.json")])
     assert r.exit_code == 2 and "--fill" in r.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("content", ['{"*": "oops"}', '{"*": ["mlm:name", "x"]}', '{"item-1": 3}', '"*": ""'])
+def test_a_fill_file_of_the_wrong_shape_is_a_usage_error_before_anything_is_read(tmp_path: Path, content: str) -> None:
+    """The shape the conversion reads ({"*"|id: {pointer: value}}, ids as text) is checked where the file is
+    loaded: one usage error, not one failure per document."""
+    fill = tmp_path / "fill.yaml"
+    fill.write_text(content)
+    r = CliRunner().invoke(dlm_migrate, [str(tmp_path / "missing.json"), "--fill", str(fill), "-o",
+                                         str(tmp_path / "out.json")])
+    assert r.exit_code == 2 and "--fill" in r.stderr and "missing.json" not in r.stderr, r.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_a_fill_file_with_an_empty_entry_is_read_as_before(tmp_path: Path) -> None:
+    fill = tmp_path / "fill.yaml"
+    fill.write_text('"*":\nother-id:\n  mlm:name: x\n')
+    r = run(dlm_migrate, [DUMMY, "--fill", fill, "-o", tmp_path / "out.json", "--report", "none"])
+    assert r.exit_code == 0, r.stderr
+
+
+def test_report_and_summary_file_dash_is_stdout_never_a_file_named_dash(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_bytes(DUMMY.read_bytes())  # an input named "-" (read as ./-) is never written over
+    r = run(dlm_migrate, ["./-", "-o", "out.json", "--report-file", "-", "--report", "none"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["target"]["format"] == "mlm@1.5.2"
+    assert (tmp_path / "-").read_bytes() == DUMMY.read_bytes()
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "a.json").write_bytes(DUMMY.read_bytes())
+    r = run(dlm_migrate, ["tree", "--out-dir", "out", "--summary-file", "-", "--report", "none", "-j", "1"])
+    assert r.exit_code == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == 2 and lines[-1]["summary"]["documents"] == 1
+    assert (tmp_path / "-").read_bytes() == DUMMY.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["-", "out", "out.json", "tree"]
+
+
+def test_pgstac_summary_file_dash_is_stdout(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("psycopg")
+    from crosswalk.bulk import pgstac
+
+    def upgrade(dsn, *, reports, **kwargs):  # a stand-in for the database: one collection, one item report
+        reports({"source": {"href": "pgstac:c/i"}})
+        return pgstac.PgstacResult([pgstac.CollectionOutcome("c", items=1)], run_id="r", dry_run=True)
+
+    monkeypatch.setattr(pgstac, "upgrade", upgrade)
+    monkeypatch.chdir(tmp_path)
+    r = run(dlm_migrate, ["--pgstac", "postgresql://nowhere/db", "--dry-run", "--summary-file", "-", "-q"])
+    assert r.exit_code == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert lines[0]["source"]["href"] == "pgstac:c/i" and lines[-1]["summary"]["collections"] == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "geoparquet"])
+def test_a_one_file_output_is_left_as_it_was_when_every_document_fails(tmp_path: Path, fmt: str) -> None:
+    if fmt == "geoparquet":
+        pytest.importorskip("stac_geoparquet")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "broken.json").write_text('{"type": "Feature", ')
+    (src / "not_stac.json").write_text('{"a": 1}')
+    out = tmp_path / f"prev.{fmt}"
+    out.write_bytes(b"the previous run's file")
+    r = run(dlm_migrate, [src, "--output-format", fmt, "-o", out, "-j", "1", "--report", "none"])
+    assert r.exit_code == 1
+    assert f"nothing written to {out}: no document was converted" in r.stderr
+    assert out.read_bytes() == b"the previous run's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", out.name]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("bom.json", "\ufeff" + DUMMY.read_text(encoding="utf-8")),
+    ("comments.jsonc", DUMMY.read_text(encoding="utf-8").replace('"id":', '// a comment\n  "id":', 1)),
+], ids=["bom", "comments"])
+def test_roundtrip_and_diff_read_what_migrate_reads(tmp_path: Path, name: str, text: str) -> None:
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    assert run(dlm_migrate, [src, "-o", tmp_path / "out.json", "--report", "none"]).exit_code == 0
+    r = run(main, ["roundtrip", src, "--via", "mlm"])
+    assert r.exit_code == 0, r.output
+    r = run(main, ["diff", src, DUMMY])
+    assert (r.exit_code, r.stdout.strip()) == (0, "no differences"), r.output
+    # and, as migrate, strictly on request
+    assert run(dlm_migrate, [src, "--no-lenient", "-o", tmp_path / "out.json"]).exit_code == 1
+    assert run(main, ["roundtrip", src, "--via", "mlm", "--no-lenient"]).exit_code == 1
+    assert run(main, ["diff", src, DUMMY, "--no-lenient"]).exit_code == 2
 
 
 @pytest.mark.parametrize("cmd, prog", [(dlm_migrate, "dlm-migrate"), (main, "crosswalk")])

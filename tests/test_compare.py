@@ -568,6 +568,22 @@ def test_cli_compare_keeps_going_past_unreadable_documents(tmp_path: Path) -> No
         str(corpus / "good.json")]
 
 
+def test_cli_compare_with_nothing_to_compare_exits_1_and_keeps_an_earlier_report(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "broken.json").write_text('{"type": "Feature", ', encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("an earlier report", encoding="utf-8")
+    r = CliRunner().invoke(main, ["compare", str(corpus), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and "broken.json" in lines[0]
+    assert lines[1] == f"error: {corpus}: no document could be compared (1 skipped): nothing written"
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "an earlier report"
+
+
 # --- a real browser -----------------------------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -71,3 +72,12 @@ def test_cli_reference_is_the_help_of_every_command() -> None:
     for name in main.commands:
         assert f"#### `crosswalk {name}`" in text
     assert "#### `dlm-migrate`" in text
+
+
+def test_cli_reference_names_each_subcommand_once() -> None:
+    from crosswalk.cli.reference import cli_help
+
+    text = cli_help()
+    for name in main.commands:
+        assert re.search(rf"^Usage: crosswalk {name} \[OPTIONS\]", text, re.M), name
+    assert not re.search(r"^Usage: crosswalk (\S+) \1 ", text, re.M)

@@ -360,8 +360,8 @@ def test_fill_with_a_scope_that_is_not_an_object_is_one_line(tmp_path: Path) -> 
     fill = write(tmp_path / "fill.json", {"*": ["mlm:name", "x"]})
     r = run(src, "--fill", fill)
     no_traceback(r)
-    assert r.returncode in (1, 2) and '"*"' in r.stderr
-    assert len([x for x in r.stderr.splitlines() if x.startswith("error")]) == 1
+    assert r.returncode == 2 and '"*"' in r.stderr  # the file's shape is checked before any document is read
+    assert len([x for x in r.stderr.splitlines() if x.lower().startswith("error")]) == 1
 
 
 @pytest.mark.parametrize("bad", ["deep", "bigint", "surrogate", "binary"])

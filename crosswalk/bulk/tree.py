@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -597,7 +598,8 @@ def _chunks(items: Iterable[str], largest: int) -> Iterator[list[str]]:
 
 class _SummaryFile:
     """The ``--summary-file``: written beside its final name and renamed into place when the run ends, so the
-    old file is never truncated before the run has produced the new one (a device or FIFO is written to)."""
+    old file is never truncated before the run has produced the new one (a device or FIFO is written to; ``-``
+    is stdout, streamed as the run goes)."""
 
     def __init__(self, path: str) -> None:
         import stat
@@ -605,13 +607,16 @@ class _SummaryFile:
 
         from crosswalk.io.documents import replacement_mode
 
+        self.tmp: str | None = None
+        if path == "-":
+            self.path, self.f = path, sys.stdout
+            return
         self.path = os.path.realpath(path)
         try:
             special = not stat.S_ISREG(os.stat(self.path).st_mode)
         except FileNotFoundError:
             special = False
         if special:
-            self.tmp = None
             self.f = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
         else:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -623,15 +628,20 @@ class _SummaryFile:
     def write(self, text: str) -> None:
         self.f.write(text)
 
+    def _close(self) -> None:
+        if self.f is sys.stdout:  # flushed, never closed
+            self.f.flush()
+        elif not self.f.closed:
+            self.f.close()
+
     def commit(self) -> None:
-        self.f.close()
+        self._close()
         if self.tmp is not None:
             os.replace(self.tmp, self.path)
             self.tmp = None
 
     def discard(self) -> None:
-        if not self.f.closed:
-            self.f.close()
+        self._close()
         if self.tmp is not None:
             try:
                 os.unlink(self.tmp)
@@ -813,7 +823,7 @@ def _migrate(
                        in_place=in_place)
     out_dir = os.path.realpath(out_dir) if out_dir else None
     backup_dir = os.path.realpath(backup_dir) if backup_dir else None
-    written = {os.path.realpath(summary_file): "--summary-file"} if summary_file else None
+    written = {os.path.realpath(summary_file): "--summary-file"} if summary_file and summary_file != "-" else None
     exclude = [d for d in (out_dir, backup_dir) if d]
     if written and any(is_within(path, plan.root) for path in written):
         # A summary file inside the tree may name a document that only a link found deep in the walk reaches: walk

@@ -85,6 +85,8 @@ def run_bulk(
         raise click.UsageError(f"--output-format {output_format} writes one file (-o FILE), not --out-dir/--in-place")
     if one_file and output == "-" and output_format == "geoparquet":
         raise click.UsageError("geoparquet is binary: -o FILE, not stdout")
+    if one_file and output == "-" and summary_file == "-":
+        raise click.UsageError("-o - and --summary-file - would share stdout: name a file for one of them")
     if one_file and output != "-" and _names_an_input(output, src):
         raise click.UsageError(f"-o {output} is one of the inputs (or inside an input directory): write elsewhere")
     if output and not one_file:
@@ -131,10 +133,13 @@ def run_bulk(
             sink=sink,
         )
         empty = not result.summary["documents"]
-        if sink is not None and not empty:  # written even when some documents failed (they are listed, and exit 1)
+        if sink is not None and sink.count:  # written even when some documents failed (they are listed, and exit 1)
             click.echo(sink.finish(), err=True)
             for doc in sink.left_out:
                 click.echo(f"warning: {doc}: not written (a geoparquet file holds Items and Collections)", err=True)
+        elif sink is not None and not empty:  # every document failed (listed, exit 1): an earlier file stays
+            click.echo(f"nothing written to {'stdout' if output == '-' else output}: no document was converted",
+                       err=True)
     except OptionError as e:  # an output onto the inputs: decided before anything was read or written
         raise click.UsageError(str(e)) from None
     except CrosswalkError as e:  # the tree is busy, the target unknown: one line

@@ -9,6 +9,7 @@ option, format or value), decided before anything is read or written.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -34,6 +35,10 @@ class FormatType(click.ParamType):
         from crosswalk.errors import CrosswalkError
         from crosswalk.language.formats import Format
 
+        family, at, version = str(value).partition("@")
+        if family and at and not version:  # Format.parse reads "mlm@" as the latest: a version left out by mistake
+            self.fail(f"{value!r}: the version after '@' is empty (give {family} for the latest, or "
+                      f"{family}@VERSION)", param, ctx)
         try:
             Format.parse(str(value))
         except CrosswalkError as e:
@@ -52,10 +57,24 @@ class FormatType(click.ParamType):
 
 
 FORMAT = FormatType()
+# detect, roundtrip and diff read what migrate reads by default (its own option says each fix is reported)
+LENIENT = click.option("--lenient/--no-lenient", default=True, show_default=True,
+                       help="Accept JSON with // comments and trailing commas.")
+
+
+def _a_file(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
+    """An option naming one file to write: a name ending in "/" asks for a directory, which a file option cannot
+    honour (writing a file of the directory's name, or into it under a name crosswalk would have to choose, is
+    not what was typed; --out-dir writes into a directory): a usage error (exit 2)."""
+    if path and path != "-" and path.endswith(("/", os.sep)):
+        raise click.BadParameter(f"{path} ends in '/', naming a directory: give a file name", ctx, param)
+    return path
 
 
 def _load_fill(ctx: click.Context, param: click.Parameter, path: str | None) -> dict[str, Any] | None:
-    """The --fill file, read before anything else: unreadable or not an object is a usage error (exit 2)."""
+    """The --fill file, read before anything else: unreadable, not an object, or not of the shape
+    `crosswalk.pipeline.fill_for` reads ({"*"|id: {pointer: value}}) is a usage error (exit 2), found here
+    rather than once per document."""
     if not path:
         return None
     from crosswalk.errors import CrosswalkError
@@ -67,19 +86,21 @@ def _load_fill(ctx: click.Context, param: click.Parameter, path: str | None) -> 
         raise click.BadParameter(str(e), ctx, param) from None
     if not isinstance(data, dict):
         raise click.BadParameter(f"{path}: wants an object keyed by item id or \"*\"", ctx, param)
+    for scope, entries in data.items():  # keys are text (read_document gives YAML's other keys as text too)
+        if entries is not None and not isinstance(entries, dict):  # None: an empty YAML entry, as fill_for reads it
+            raise click.BadParameter(f'{path}: the entry for "{scope}" must be an object of {{pointer: value}}',
+                                     ctx, param)
     return data
 
 
 def _jobs_default() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 
 def migrate_options(fn):
     decorators = [
         click.argument("src", nargs=-1, required=False, type=click.Path(allow_dash=True)),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), callback=_a_file,
                      help="Write the converted document here (default: stdout)."),
         click.option("--to", "target", type=FORMAT, default="mlm", show_default=True,
                      help="Target format: mlm, mlm@1.4.0, ml-model, dlm, dlm-beta@1.0.0-beta.2, ..."),
@@ -94,7 +115,8 @@ def migrate_options(fn):
         click.option("-v", "--verbose", is_flag=True,
                      help="Report every entry on its own line, kept ones included (default: one line per subtree, "
                           "status and reason)."),
-        click.option("--report-file", type=click.Path(dir_okay=False), help="Write the JSON report to this file."),
+        click.option("--report-file", type=click.Path(dir_okay=False, allow_dash=True), callback=_a_file,
+                     help="Write the JSON report to this file (- for stdout, with -o FILE)."),
         click.option("--no-validate", is_flag=True, help="Skip schema validation of the output."),
         click.option("--verify", is_flag=True, help="Also confirm the report against a whole-document DeepDiff."),
         click.option("--lenient/--no-lenient", default=True, show_default=True,
@@ -110,8 +132,8 @@ def migrate_options(fn):
         click.option("--dry-run", is_flag=True, help="Bulk: write nothing; report what would change."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
                      help="Bulk: worker processes  [default: the number of CPUs; 1 with --fail-fast]."),
-        click.option("--summary-file", type=click.Path(dir_okay=False),
-                     help="Bulk: write every document's JSON report here (ndjson), then the summary."),
+        click.option("--summary-file", type=click.Path(dir_okay=False, allow_dash=True), callback=_a_file,
+                     help="Bulk: write every document's JSON report here (ndjson; - for stdout), then the summary."),
         click.option("--fail-fast", is_flag=True, help="Bulk: stop at the first document that fails."),
         click.option("--output-format", type=click.Choice(("json", "ndjson", "geoparquet")), default="json",
                      show_default=True,
@@ -171,7 +193,11 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
     if result.error:
         _fail(str(result.error))
     if report_file:
-        write_atomic(report_file, json.dumps(result.report, indent=2, ensure_ascii=False) + "\n")
+        report_text = json.dumps(result.report, indent=2, ensure_ascii=False) + "\n"
+        if report_file == "-":  # stdout is free: the document goes to -o FILE (check_single_outputs)
+            click.echo(report_text, nl=False)
+        else:
+            write_atomic(report_file, report_text)
     if report_fmt != "none" and not quiet:
         click.echo(render(result.report, report_fmt, verbose=verbose), err=True)
     if strict:
@@ -198,8 +224,6 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
 def _exit_now(code: int) -> None:
     """The installed script, its one document written: exit without the interpreter's teardown (freeing every
     module and object costs more than the conversion). Not for CliRunner or a library call, which go on."""
-    import os
-
     # The script pip writes is a file named after the command, run as __main__, that imports the command object
     # and exits with its result; a `python -c` or a program of one's own is none of that, and goes on.
     main_module = sys.modules.get("__main__")
@@ -272,8 +296,7 @@ def dlm_migrate(**kwargs) -> None:
 
 @main.command()
 @click.argument("src", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--lenient/--no-lenient", default=True, show_default=True,
-              help="Accept JSON with // comments and trailing commas.")
+@LENIENT
 def detect(src, lenient) -> None:
     """Print each document's format (family@version), type and the evidence for it, tab-separated.
 
@@ -439,15 +462,20 @@ def compare_cmd(paths, out_dir) -> None:
 
     Converts every document under PATHS to the latest version of every format family and writes
     report.md, report.json and report.html (one self-contained page) to OUT_DIR. Unreadable documents
-    are named on stderr, one line each, and skipped.
+    are named on stderr, one line each, and skipped; when none is left to compare, nothing is written
+    and the exit code is 1.
 
     \b
     Examples:
       crosswalk compare ../shared/corpora/real -o report/
     """
-    from crosswalk.study import compare
+    from crosswalk.study.run import build_report, write_report
 
-    report = compare(paths, out_dir, errors=lambda message: click.echo(message, err=True))
+    report = build_report(paths, errors=lambda message: click.echo(message, err=True))
+    if not report["documents"]:  # a study of nothing: say so (as validate does), and keep an earlier report
+        where = paths[0] if len(paths) == 1 else f"{len(paths)} inputs"
+        _fail(f"{where}: no document could be compared ({len(report['skipped'])} skipped): nothing written")
+    write_report(report, out_dir)
     click.echo(f"{len(report['documents'])} documents compared, {len(report['skipped'])} skipped; "
                f"wrote {out_dir}/report.md, report.json, report.html", err=True)
 
@@ -457,7 +485,8 @@ def compare_cmd(paths, out_dir) -> None:
 @click.option("--via", required=True, type=FORMAT, help="The format to go through: ml-model, mlm@1.3.0, dlm, ...")
 @click.option("--keep-source", is_flag=True, help="Lossless mode on the way out (see `crosswalk migrate --help`).")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def roundtrip_cmd(file, via, keep_source, fmt) -> None:
+@LENIENT
+def roundtrip_cmd(file, via, keep_source, fmt, lenient) -> None:
     """Convert FILE to another format and back, and diff the result against the original (after crosswalk's
     repairs). Every difference must be a field reported lossy, dropped or invented on the way; anything else
     is a bug and is shown as UNEXPLAINED.
@@ -474,7 +503,7 @@ def roundtrip_cmd(file, via, keep_source, fmt) -> None:
     from crosswalk.io.documents import read_document
 
     try:
-        doc = read_document(file)
+        doc = read_document(file, lenient=lenient)
         if not isinstance(doc, dict):
             _fail(f"{file}: a round trip takes one document (a JSON object)")
         result = roundtrip(doc, via, keep_source=keep_source, href=file)
@@ -491,7 +520,8 @@ def roundtrip_cmd(file, via, keep_source, fmt) -> None:
 @click.argument("b", type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--strict-order", is_flag=True, help="Compare stac_extensions and links by position too.")
-def diff_cmd(a, b, fmt, strict_order) -> None:
+@LENIENT
+def diff_cmd(a, b, fmt, strict_order, lenient) -> None:
     """Semantic diff of two JSON/YAML documents, in JSON Pointer paths (added, removed, changed).
 
     Key order never matters and numbers compare by value; stac_extensions and links are compared as sets
@@ -507,7 +537,7 @@ def diff_cmd(a, b, fmt, strict_order) -> None:
     from crosswalk.io.documents import read_document
 
     try:
-        left, right = read_document(a), read_document(b)
+        left, right = read_document(a, lenient=lenient), read_document(b, lenient=lenient)
     except CrosswalkError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

@@ -45,7 +45,11 @@ def run_pgstac(
     def on_failure(line: str) -> None:
         click.echo(f"error: {line}", err=True)
 
-    out = open(summary_file, "w", encoding="utf-8") if summary_file else None  # noqa: SIM115
+    out = None
+    if summary_file == "-":  # stdout (nothing else is written there), never a file of that name
+        out = sys.stdout
+    elif summary_file:
+        out = open(summary_file, "w", encoding="utf-8")  # noqa: SIM115
     try:
         result = upgrade(
             dsn,
@@ -63,7 +67,9 @@ def run_pgstac(
         click.echo(f"error: pgstac: {' '.join(str(e).split())}", err=True)
         sys.exit(1)
     finally:
-        if out is not None:
+        if out is sys.stdout:
+            out.flush()
+        elif out is not None:
             out.close()
     if not quiet:
         click.echo(result.render(), err=True)

@@ -18,7 +18,9 @@ def cli_help() -> str:
     ]
     for title, cmd, args in commands:
         # a fixed width: the reference must not depend on the terminal that regenerates or tests it
-        text = runner.invoke(cmd, [*args, "--help"], prog_name=title, terminal_width=100, max_content_width=100).output
+        # prog_name is the program alone: click adds the subcommand's name to its usage line itself
+        text = runner.invoke(cmd, [*args, "--help"], prog_name=title.split()[0], terminal_width=100,
+                             max_content_width=100).output
         out.append(f"#### `{title}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(out)
 

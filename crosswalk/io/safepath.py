@@ -4,6 +4,8 @@ Rules (usage errors, exit 2, decided before anything is read or written):
 
 * no written path (``-o``, ``--report-file``, ``--summary-file``, the output and backup trees) may be an input or
   lie inside an input directory; only ``--in-place`` rewrites inputs, and only the files of its own tree;
+* ``-`` is stdout for ``-o``, ``--report-file`` and ``--summary-file``, never a file of that name, and only one
+  of them may be stdout;
 * ``--out-dir`` and ``--backup-dir`` may not resolve onto the input tree, inside it, or around it (a mirror
   written into an ancestor of the tree lands on the tree's own files);
 * two outputs may not be the same file.
@@ -43,7 +45,10 @@ def _is_special(path: str) -> bool:
 
 
 def check_single_outputs(src: str, *, output: str | None, report_file: str | None) -> None:
-    """One document: ``-o`` and ``--report-file`` may not be the input, nor the same file."""
+    """One document: ``-o`` and ``--report-file`` may not be the input, nor the same file; ``--report-file -``
+    (stdout) needs the document written to a file."""
+    if report_file == "-" and output in (None, "-"):
+        raise OptionError("--report-file - and the document would share stdout: write the document with -o FILE")
     outputs = [(name, p) for name, p in (("-o/--output", output), ("--report-file", report_file)) if p and p != "-"]
     source = real(src) if src != "-" else None
     for name, path in outputs:
@@ -78,7 +83,7 @@ def check_bulk_outputs(
             raise OptionError(f"{name} {given} contains the input tree ({root}): its files would be written over")
     if out_dir and backup_dir and real(out_dir) == real(backup_dir):  # pragma: no cover - they exclude each other
         raise OptionError("--out-dir and --backup-dir name the same directory")
-    if not summary_file:
+    if not summary_file or summary_file == "-":  # stdout (run_bulk keeps it from sharing stdout with -o -)
         return
     where = real(summary_file)
     if where in inputs or any(is_within(where, d) for d in input_dirs):

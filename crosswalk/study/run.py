@@ -65,13 +65,18 @@ def build_report(paths: Iterable[str | Path], errors: Callable[[str], None] | No
 def compare(paths: Iterable[str | Path], out_dir: str | Path, *, errors: Callable[[str], None] | None = None,
             mappings: str | Path | None = None) -> dict[str, Any]:
     """Run the study over ``paths`` and write report.json, report.md and report.html into ``out_dir``."""
+    report = build_report(paths, errors=errors, mappings=mappings)
+    write_report(report, out_dir)
+    return report
+
+
+def write_report(report: dict[str, Any], out_dir: str | Path) -> None:
+    """report.json, report.md and report.html of ``report`` (`build_report`) into ``out_dir``."""
     from crosswalk.io.documents import write_atomic
     from crosswalk.study.render import render_html, render_markdown
 
-    report = build_report(paths, errors=errors, mappings=mappings)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     write_atomic(out / "report.md", render_markdown(report))
     write_atomic(out / "report.html", render_html(report))
-    return report
