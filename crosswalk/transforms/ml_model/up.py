@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
+from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
 from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
 from crosswalk.transforms.stac import add_extension
@@ -57,34 +58,51 @@ def tasks(ctx: Ctx) -> None:
         ctx.transformed([src], dsts, "prediction_type became a one-element task list")
 
 
+def listed(ctx: Ctx, src: Path) -> tuple[list[tuple[Path, Any]], bool]:
+    """The values at ``src`` (a summary, a field), each with its path: a list's elements, a bare value as a list of
+    one (at its own path), or the enum of a summary in JSON Schema form (its items' enum when it describes an
+    array; none without an enum); and whether it was that form."""
+    value = ctx.get(src)
+    schema = isinstance(value, dict)
+    at = src + (("items",) if isinstance(value.get("items"), dict) else ()) + ("enum",) if schema else src
+    values = ctx.get(at)
+    return ([(at + (str(i),), v) for i, v in enumerate(values)] if isinstance(values, list) else
+            [] if schema else [(src, value)]), schema
+
+
 @transform("ml_model.summary_tasks",
-           reads=("summaries.ml-model:prediction_type", "item_assets.*.ml-model:prediction_type"),
-           writes=("summaries.mlm:tasks", "item_assets.*.mlm:tasks"))
+           reads=("summaries.ml-model:prediction_type", "{assets,item_assets}.*.ml-model:prediction_type"),
+           writes=("summaries.mlm:tasks", "{assets,item_assets}.*.mlm:tasks"))
 def summary_tasks(ctx: Ctx) -> None:
-    """Collection summaries of prediction_type become summaries of mlm:tasks, and the prediction_type of an item
-    asset definition its mlm:tasks."""
-    defs = ctx.get(("item_assets",))
-    hosts = [("item_assets", k) for k, v in defs.items() if isinstance(v, dict)] if isinstance(defs, dict) else []
+    """Collection summaries of prediction_type become summaries of mlm:tasks, and the prediction_type of an asset or
+    an item asset definition (ml-model's schema reads its fields there too) its mlm:tasks."""
+    hosts = [(key, k) for key in ("assets", "item_assets") if isinstance(objs := ctx.get((key,)), dict)
+             for k, v in objs.items() if isinstance(v, dict)]
     for host in [("summaries",), *hosts]:
         src, dst = host + ("ml-model:prediction_type",), host + ("mlm:tasks",)
-        values = ctx.get(src)
-        if values is None:
+        if ctx.get(src) is None:
             continue
+        values, schema = listed(ctx, src)
         here = ctx.get(host)
         here.pop("ml-model:prediction_type")
         if "mlm:tasks" in here:
             ctx.dropped(src, f"an mlm:tasks {'summary' if host == ('summaries',) else 'field'} is already present; "
                              "kept those values")
             continue
-        one = not isinstance(values, list)  # a bare value (an item asset's): reported at its own path
-        found = [(src if one else src + (str(i),), *task_for(v), v) for i, v in enumerate([values] if one else values)]
-        mapped = here["mlm:tasks"] = list(dict.fromkeys(task for _, task, _, _ in found if task))
+        found = [(at, *task_for(v), v) for at, v in values]
+        mapped = list(dict.fromkeys(task for _, task, _, _ in found if task))
         for at, task, lossy, value in found:  # each value to its task (several may merge into one)
             if task is None:
                 ctx.dropped(at, f"prediction_type {value!r} is not an MLM task")
             else:
                 ctx.account(at, [dst + (str(mapped.index(task)),)], "lossy" if lossy else "transformed",
                             lossy or "prediction_type values mapped to MLM tasks")
+        if not mapped:  # no task: an empty list (or schema) would say nothing
+            ctx.dropped(src, "no MLM task to map")
+            continue
+        here["mlm:tasks"] = mapped
+        if schema:  # what is left: the JSON Schema's type keywords
+            ctx.account(src, [dst], "transformed", "prediction_type values mapped to MLM tasks", whole=True)
 
 
 @transform("ml_model.name", reads=("properties.title", "id"), writes=("properties.mlm:name",))

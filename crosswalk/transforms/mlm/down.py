@@ -14,6 +14,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path, rename_key
 from crosswalk.transforms import table, transform
+from crosswalk.transforms.ml_model.up import listed
 from crosswalk.transforms.mlm.up import (
     LEGACY_NORM,
     STAT_KEYS,
@@ -172,7 +173,7 @@ def ml_model_tasks(ctx: Ctx) -> None:
 
 
 def _one_prediction_type(ctx: Ctx, host: Path, required: bool) -> None:
-    """mlm:tasks of ``host`` (an Item's properties, an item asset definition) become its one
+    """mlm:tasks of ``host`` (an Item's properties, an asset, an item asset definition) become its one
     ml-model:prediction_type; ``required`` (an Item's): "unknown" when no task is listed."""
     obj = ctx.get(host)
     src, dst = host + ("mlm:tasks",), host + ("ml-model:prediction_type",)
@@ -196,26 +197,24 @@ def _one_prediction_type(ctx: Ctx, host: Path, required: bool) -> None:
     (ctx.transformed if exact else ctx.lossy)([src], [dst], reason)
 
 
-@transform("downgrade.ml_model_collection_tasks", reads=("summaries.mlm:tasks", "item_assets.*.mlm:tasks"),
-           writes=("summaries.ml-model:prediction_type", "item_assets.*.ml-model:prediction_type"))
+@transform("downgrade.ml_model_collection_tasks", reads=("summaries.mlm:tasks", "{assets,item_assets}.*.mlm:tasks"),
+           writes=("summaries.ml-model:prediction_type", "{assets,item_assets}.*.ml-model:prediction_type"))
 def ml_model_collection_tasks(ctx: Ctx) -> None:
     """A Collection's mlm:tasks summary becomes the ml-model:prediction_type summary (each task through the table
-    the Items use), and the mlm:tasks of an item asset definition its one prediction_type."""
-    defs = ctx.get(("item_assets",))
-    for key, asset in defs.items() if isinstance(defs, dict) else ():
-        if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
-            _one_prediction_type(ctx, ("item_assets", key), required=False)  # not required there
+    the Items use), and the mlm:tasks of an asset or an item asset definition its one prediction_type (ml-model's
+    schema reads its fields there too)."""
+    for where in ("assets", "item_assets"):
+        objs = ctx.get((where,))
+        for key, asset in objs.items() if isinstance(objs, dict) else ():
+            if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
+                _one_prediction_type(ctx, (where, key), required=False)  # not required there
     summaries = ctx.get(("summaries",))
     if not isinstance(summaries, dict) or "mlm:tasks" not in summaries or "ml-model:prediction_type" in summaries:
         return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
     src, dst = ("summaries", "mlm:tasks"), ("summaries", "ml-model:prediction_type")
-    value, at, why = summaries["mlm:tasks"], src, "MLM tasks mapped to ml-model prediction types"
-    if isinstance(value, dict):  # the JSON Schema form MLM 1.5 writes: the tasks are the enum (of its items)
-        at = src + (("items",) if isinstance(value.get("items"), dict) else ()) + ("enum",)
-        why += "; the JSON Schema summary written as the list of its values"
-    values = ctx.get(at)
-    found = ([(at + (str(i),), v) for i, v in enumerate(values)] if isinstance(values, list) else
-             [(src, value)] if isinstance(value, str) else [])  # a bare task: a list of one
+    found, schema = listed(ctx, src)  # the JSON Schema form MLM 1.5 writes: the tasks are the enum (of its items)
+    why = "MLM tasks mapped to ml-model prediction types" + (
+        "; the JSON Schema summary written as the list of its values" if schema else "")
     mapping = table("mlm_tasks_to_ml_model")
     fates = [(here, v, mapping.get(v, v) if isinstance(v, str) else None) for here, v in found]
     new = list(dict.fromkeys(m for _, _, m in fates if m is not None))

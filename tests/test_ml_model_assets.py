@@ -1,0 +1,87 @@
+"""ml-model 1.0.0 <-> MLM 1.5.2 in assets (an Item's, a Collection's), where ml-model's schema reads its fields as
+in an Item's properties, and a prediction type summary in JSON Schema form."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import small_mlm_item
+from test_downgrade import convert, entry, errors
+from test_ml_model_collections import ML_MODEL, MLM, collection
+
+
+def _has_no_field(r) -> list:
+    return [e for e in r.report["fields"] if e.get("reason", "").endswith(("mlm:tasks", "mlm:architecture"))]
+
+
+def test_an_item_asset_keeps_its_architecture_and_tasks_both_ways() -> None:
+    """The Item has its own fields, so the model asset's stay on it (they were dropped, "ml-model 1.0.0 has no
+    field for mlm:tasks", which is false)."""
+    doc = small_mlm_item()
+    doc["assets"]["model"].update({"mlm:architecture": "U-Net", "mlm:tasks": ["semantic-segmentation"]})
+    r = convert(doc, "ml-model")
+    model = r.document["assets"]["model"]
+    assert model["ml-model:architecture"] == "U-Net" and model["ml-model:prediction_type"] == "segmentation"
+    assert r.document["properties"]["ml-model:prediction_type"] == "classification"
+    e = entry(r, "/assets/model/mlm:tasks/0")
+    assert e["status"] == "lossy" and e["to"] == ["/assets/model/ml-model:prediction_type"], e
+    assert entry(r, "/assets/model/mlm:architecture")["to"] == ["/assets/model/ml-model:architecture"]
+    assert not _has_no_field(r) and not errors(r)
+    back = convert(r.document, "mlm").document["assets"]["model"]
+    assert back["mlm:architecture"] == "U-Net" and back["mlm:tasks"] == ["segmentation"]
+    assert not any(k.startswith("ml-model:") for k in back)
+
+
+@pytest.mark.parametrize("keep_source", [False, True])
+def test_a_collection_asset_and_a_prediction_type_already_there(keep_source: bool) -> None:
+    doc = collection(MLM, {})
+    doc["assets"] = {"model": {"href": "m.pt", "roles": ["mlm:model"], "mlm:architecture": "X",
+                               "mlm:tasks": ["detection"], "ml-model:prediction_type": "object-detection"}}
+    r = convert(doc, "ml-model", keep_source=keep_source)
+    model = r.document["assets"]["model"]
+    assert model["ml-model:architecture"] == "X" and model["ml-model:prediction_type"] == "object-detection"
+    assert ("mlm:tasks" in model) == keep_source
+    if not keep_source:
+        e = entry(r, "/assets/model/mlm:tasks")
+        assert e["reason"] == "ml-model:prediction_type already present; kept that value", e
+    assert not _has_no_field(r) and not errors(r)
+
+
+def test_the_way_up_carries_an_assets_fields_and_drops_the_rest_with_reasons() -> None:
+    """ml-model fields on an asset were left as they were, unreported, beside the MLM ones."""
+    doc = collection(ML_MODEL, {"ml-model:architecture": ["R"]})
+    doc["assets"] = {"model": {"href": "m.pt", "roles": ["ml-model:checkpoint"], "ml-model:architecture": "RCNN",
+                               "ml-model:prediction_type": "Object Detection", "ml-model:type": "ml-model",
+                               "ml-model:learning_approach": "supervised", "ml-model:training-os": "linux"}}
+    doc["item_assets"]["model"]["ml-model:training-processor-type"] = "gpu"
+    r = convert(doc, "mlm")
+    model = r.document["assets"]["model"]
+    assert model["mlm:architecture"] == "RCNN" and model["mlm:tasks"] == ["object-detection"]
+    assert not any(k.startswith("ml-model:") for k in model)
+    assert not any(k.startswith("ml-model:") for k in r.document["item_assets"]["model"])
+    e = entry(r, "/assets/model/ml-model:prediction_type")
+    assert e["status"] == "transformed" and e["to"] == ["/assets/model/mlm:tasks/0"], e
+    assert entry(r, "/assets/model/ml-model:learning_approach")["status"] == "dropped"
+    assert entry(r, "/item_assets/model/ml-model:training-processor-type")["status"] == "dropped"
+    assert not errors(r)
+
+
+def test_a_prediction_type_summary_in_json_schema_form() -> None:
+    """Its enum values go through the task table (the summary was read as one value and dropped, "is not an MLM
+    task")."""
+    enum = ["segmentation", "Object Detection", "clustering"]
+    r = convert(collection(ML_MODEL, {"ml-model:prediction_type": {"type": "string", "enum": enum}}), "mlm")
+    assert r.document["summaries"]["mlm:tasks"]["items"]["enum"] == ["segmentation", "object-detection"]
+    e = entry(r, "/summaries/ml-model:prediction_type/enum/1")
+    assert e["status"] == "transformed" and e["to"] == ["/summaries/mlm:tasks"], e
+    e = entry(r, "/summaries/ml-model:prediction_type/enum/2")
+    assert e["status"] == "dropped" and e["reason"] == "prediction_type 'clustering' is not an MLM task", e
+    assert not errors(r)
+
+
+@pytest.mark.parametrize("summary", [[], ["clustering"], {"type": "string"}])
+def test_a_prediction_type_summary_with_no_task(summary) -> None:
+    """Nothing is written (an empty mlm:tasks summary made the conversion fail: its JSON Schema form was not
+    accounted for)."""
+    r = convert(collection(ML_MODEL, {"ml-model:prediction_type": summary}), "mlm")
+    assert "mlm:tasks" not in r.document["summaries"]
+    assert entry(r, "/summaries/ml-model:prediction_type")["status"] == "dropped"
