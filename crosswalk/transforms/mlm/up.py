@@ -363,25 +363,28 @@ def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[
 
 
 def _mlm_keys_outside(ctx: Ctx, item_fields: frozenset[str], asset_fields: frozenset[str]) -> list[Path]:
-    """The paths of the mlm:* keys of the properties not in ``item_fields``, then of the assets' not in
-    ``asset_fields``."""
+    """The paths of the mlm:* keys of the properties not in ``item_fields``, then of the assets' and a
+    Collection's item asset definitions' not in ``asset_fields`` (the schema holds both to the asset rules)."""
     hosts = [(P, ctx.get(P), item_fields)]
-    hosts += [(("assets", k), a, asset_fields) for k, a in (ctx.get(("assets",)) or {}).items()]
+    for top in ("assets", "item_assets"):  # a list of them (invalid) is left to the schema
+        found = ctx.get((top,))
+        hosts += [((top, k), a, asset_fields) for k, a in (found.items() if isinstance(found, dict) else ())]
     return [at + (k,) for at, host, fields in hosts if isinstance(host, dict)
             for k in host if k.startswith("mlm:") and k not in fields]
 
 
-@transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*"), writes=("properties.mlm:*",))
+@transform("mlm.unknown_keys", reads=("properties.mlm:*", "assets.*.mlm:*", "item_assets.*.mlm:*"),
+           writes=("properties.mlm:*",))
 def unknown_keys(ctx: Ctx, version: str) -> None:
-    """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets (the fields of
-    ``version``, from its schema)."""
+    """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets and item asset
+    definitions (the fields of ``version``, from its schema)."""
     item_fields, asset_fields, _ = mlm_fields(version)
     props = ctx.get(P)
     for path in _mlm_keys_outside(ctx, item_fields, asset_fields):
         key = path[-1]
         if path[0] == "properties":
             ctx.remove(path, f"{key} is not an MLM field (rejected from MLM 1.4 on)")
-        elif key in item_fields and isinstance(props, dict) and key not in props:
+        elif path[0] == "assets" and key in item_fields and isinstance(props, dict) and key not in props:
             ctx.move(path, P + (key,), "MLM 1.4 keeps this field in the item properties")
         else:
             ctx.remove(path, f"{key} is not allowed on an asset in MLM 1.4")
@@ -461,7 +464,8 @@ def summaries_schema_form(ctx: Ctx) -> None:
             ctx.account(src, [here], "transformed", reason)
 
 
-@transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*"), writes=("same",))
+@transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*", "item_assets.*.mlm:*"),
+           writes=("same",))
 def read_newer(ctx: Ctx) -> None:
     """A document of an MLM version newer than the newest known: its schema URI becomes the newest known one, and
     each mlm:* field that version does not define is dropped, named."""
