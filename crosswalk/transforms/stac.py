@@ -63,6 +63,30 @@ def add_extension(ctx: Ctx, uri: str, reason: str | None = None) -> None:
                     reason or f"{uri} needed by the fields written")
 
 
+@transform("stac.target_uri", reads=("type", "stac_extensions[]"), writes=("stac_extensions[]",))
+def target_uri(ctx: Ctx) -> None:
+    """An Item declares the schema URI of the version it was converted to, once. Found by its fields alone (no
+    URI), it gets that URI, so the output is checked against the schema the report says it is valid against; a URI
+    of another version of the same family (one an earlier upgrade added beside the old) is dropped."""
+    from crosswalk.language.formats import registry
+
+    target = ctx.options.get("target")
+    exts = ctx.get(("stac_extensions",))
+    if target is None or ctx.get(("type",)) != "Feature" or not isinstance(exts, (list, type(None))):
+        return  # a Collection may name its model family by asset roles alone; a non-list is the core schema's
+    family = registry().families[target.family]
+    for i in range(len(exts or ()) - 1, -1, -1):
+        version = family.match(exts[i]) if isinstance(exts[i], str) else None
+        if version is not None and version != target.version:
+            ctx.remove(("stac_extensions", str(i)), f"{family.name} {version} declared beside {target}, the "
+                       "version the document was converted to (the newest it declared)")
+    if exts is None and ctx.has(("stac_extensions",)):
+        ctx.remove(("stac_extensions",), "null where STAC wants a list of schema URIs", status="repaired")
+    if not any(isinstance(u, str) and family.match(u) == target.version for u in exts or ()):
+        add_extension(ctx, family.uri(target.version), f"{family.name} fields without their schema URI; {target} "
+                      "declared, so that the output is checked against it")
+
+
 def _keys(doc: dict[str, Any]) -> set[str]:
     """Every object key anywhere in ``doc`` but in its stac_extensions: one walk, then each extension prefix is a
     lookup over the keys."""
