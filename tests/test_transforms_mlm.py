@@ -8,7 +8,8 @@ import copy
 import json
 from pathlib import Path
 
-from conftest import small_mlm_item
+import pytest
+from conftest import CORPORA, small_mlm_item
 
 from crosswalk import pipeline
 from crosswalk.language.formats import registry
@@ -229,3 +230,30 @@ def test_a_tensor_or_an_asset_table_of_the_wrong_type_is_left_to_the_schema() ->
         result = pipeline.convert(copy.deepcopy(bad), to="mlm")
         assert result.ok, result.error
         assert any(i.path == where and i.severity == "error" for i in check(result.document))
+
+
+@pytest.mark.parametrize("value", ["", None])
+def test_an_empty_artifact_type_is_replaced_and_reported_repaired_not_kept(value) -> None:
+    doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    model = next(a for a in doc["assets"].values() if "mlm:model" in a.get("roles", []))
+    model["mlm:artifact_type"] = value
+    r = pipeline.convert(doc, verify=True)
+    assert r.ok, r.error
+    key = next(k for k, a in doc["assets"].items() if a is model)
+    e = entry(r, f"/assets/{key}/mlm:artifact_type")
+    assert e["status"] == "repaired" and "names none" in e["reason"]
+    assert r.document["assets"][key]["mlm:artifact_type"]
+
+
+def test_null_eo_bands_on_the_model_asset_are_replaced_and_reported_repaired_not_kept() -> None:
+    doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    for host in [doc["properties"], *doc["assets"].values()]:
+        for key in ("eo:bands", "raster:bands", "bands"):
+            host.pop(key, None)
+    key = next(k for k, a in doc["assets"].items() if "mlm:model" in a.get("roles", []))
+    doc["assets"][key]["eo:bands"] = None
+    r = pipeline.convert(doc, verify=True)
+    assert r.ok, r.error
+    e = entry(r, f"/assets/{key}/eo:bands")
+    assert e["status"] == "repaired" and "instead of null" in e["reason"]
+    assert all("name" in b for b in r.document["assets"][key]["eo:bands"])

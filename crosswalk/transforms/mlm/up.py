@@ -187,9 +187,9 @@ def band_definitions(ctx: Ctx) -> None:
     for key in models:
         here = ("assets", key, "eo:bands")
         bands = ctx.get(here)
-        if bands is None:
-            ctx.invent(here, [{"name": n} for n in wanted],
-                       "mlm:input bands have no band definitions; name-only eo:bands")
+        if bands is None:  # absent, or null (a value that says nothing: replaced, reported repaired)
+            ctx.set(here, [{"name": n} for n in wanted], "mlm:input bands have no band definitions; name-only "
+                    "eo:bands" + ("" if not ctx.has(here) else " instead of null"), status="repaired")
         elif isinstance(bands, list) and len(bands) == len(wanted) and all(isinstance(b, dict) for b in bands):
             for i, name in enumerate(wanted):  # unnamed definitions, in the order of the input's bands
                 ctx.invent(here + (str(i), "name"), name,
@@ -322,7 +322,10 @@ def artifact_type(ctx: Ctx) -> None:
     for key, asset in assets.items():
         if key in models and not asset.get("mlm:artifact_type"):
             kind, why = infer_artifact_type(asset)
-            ctx.invent(("assets", key, "mlm:artifact_type"), kind, f"MLM 1.4 requires it; {why}")
+            # an empty or null value names no artifact type: replaced, and reported (it was counted kept)
+            ctx.set(("assets", key, "mlm:artifact_type"), kind, f"MLM 1.4 requires it; {why}" +
+                    ("" if "mlm:artifact_type" not in asset else
+                     f" (instead of {json.dumps(asset['mlm:artifact_type'])}, which names none)"), status="repaired")
         elif key not in models and isinstance(asset, dict) and "mlm:artifact_type" in asset:
             ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
 
