@@ -190,3 +190,88 @@ def test_the_archive_name_taken_from_the_model_href_is_transformed_unless_it_is_
     assert r.document["properties"]["dlm:archive"][0]["name"] == "weights.pt"
     e = entry(r, next(f"/assets/{k}/href" for k, a in doc["assets"].items() if a is model))
     assert e["status"] == status and "/properties/dlm:archive/0/name" in e["to"]
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+@pytest.mark.parametrize("cls", ["", {"value": 3, "description": "", "name": ""}])
+def test_a_class_with_only_empty_labels_gets_an_invented_class_name(target: str, cls) -> None:
+    """A bare "" label (repaired into a class with empty labels) or empty labels say nothing: the class name dlm
+    needs is invented, the empty labels are not said to have no dlm counterpart."""
+    doc = item()
+    doc["properties"]["mlm:output"][0]["classification:classes"] = [cls]
+    r = convert(doc, target)
+    key = "dlm:outputs" if target == BETA3 else "dlm:output"
+    value = 0 if cls == "" else 3
+    assert r.document["properties"][key]["class_name_mapping"] == [{"index": value, "class_name": f"class {value}"}]
+    assert _created(r, f"/properties/{key}/class_name_mapping/0/class_name")["reason"] == (
+        "the class has no label: 'class <value>'")
+    if cls:
+        e = entry(r, "/properties/mlm:output/0/classification:classes/0/name")
+        assert e["status"] == "dropped" and "the class name is empty" in e["reason"]
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("href", [None, "missing", 5])
+def test_a_model_asset_without_an_href_names_no_model_file(href) -> None:
+    """No model_artifact (current layout); the beta archive listing is the placeholder, not a name made from
+    nothing."""
+    doc = item()
+    if href == "missing":
+        del doc["assets"]["model"]["href"]
+    else:
+        doc["assets"]["model"]["href"] = href
+    r = convert(doc, "dlm")
+    assert "model_artifact" not in r.document["properties"].get("dlm:runtime", {})
+    r = convert(doc, BETA3)
+    assert r.document["properties"]["dlm:archive"] == [{"name": "unknown", "role": "other"}]
+    assert _created(r, "/properties/dlm:archive")["reason"] == "dlm beta requires an archive listing"
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+@pytest.mark.parametrize("asset", [
+    {"type": "application/vnd.oci.image.index.v1+json", "roles": ["mlm:inference-runtime", "runtime"]},
+    {"href": None, "type": "application/vnd.oci.image.index.v1+json", "roles": ["mlm:inference-runtime"]},
+    {"type": "text/html", "roles": ["mlm:source_code", "code"], "mlm:entrypoint": "m:load"},
+])
+def test_a_container_or_source_code_asset_without_an_href_stays_an_asset(target: str, asset: dict) -> None:
+    """It names no image and no source: no docker image 'None' or empty model_src_url is made from it."""
+    doc = item()
+    doc["assets"]["runtime"] = asset
+    r = convert(doc, target)
+    runtime = r.document["properties"].get("dlm:runtime", {})
+    assert "docker" not in runtime and runtime.get("model_src_url", "") == ""
+    assert "runtime" in r.document["assets"]
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+@pytest.mark.parametrize(("where", "value"), [
+    (("properties", "mlm:tasks"), 1.5),
+    (("properties", "mlm:output", 0, "tasks"), 1.5),
+    (("properties", "mlm:input", 0, "input"), True),
+    (("properties", "mlm:input", 0, "input"), "1e400"),
+    (("properties", "mlm:input", 0, "bands"), {"B04": None}),
+    (("assets", "model", "roles"), 2),
+    (("assets", "model", "raster:bands"), -1),
+])
+def test_members_of_the_wrong_type_are_read_as_absent_not_crashed_on(target: str, where: tuple, value) -> None:
+    doc = item()
+    doc["assets"]["code"] = {"href": "https://example.com/code", "roles": ["mlm:source_code"]}
+    parent = doc
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    r = convert(doc, target)
+    key = "dlm:inputs" if target == BETA3 else "dlm:input"
+    assert "B04" not in str(r.document["properties"][key])  # the keys of a bands object are no band names
+    _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_an_output_task_list_naming_no_task_falls_back_to_mlm_tasks(target: str) -> None:
+    doc = item()
+    doc["properties"]["mlm:output"][0]["tasks"] = [5]
+    r = convert(doc, target)
+    key = "dlm:outputs" if target == BETA3 else "dlm:output"
+    assert r.document["properties"][key]["task"] == "classification"
+    assert f"/properties/{key}/task" in entry(r, "/properties/mlm:tasks")["to"]

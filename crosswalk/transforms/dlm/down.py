@@ -44,6 +44,16 @@ def _band_table(ctx: Ctx) -> tuple[list[Any], Path | None]:
     return [], None
 
 
+def _as(value: Any, kind: type) -> Any:
+    """``value`` if it is of ``kind`` (dict, list), else an empty one: broken documents put anything anywhere."""
+    return value if isinstance(value, kind) else kind()
+
+
+def _bands(item: dict[str, Any], src: Path | None) -> list[tuple[int, str, Path]]:
+    """The input's named bands (see ``input_bands``); bands that are not a list name none."""
+    return input_bands(item, src) if isinstance(item.get("bands"), list) else []
+
+
 def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
     shape, dims = (pointer.get(item, (inner, key)) for key in ("shape", "dim_order"))
     return shape if isinstance(shape, list) else [], dims if isinstance(dims, list) else []
@@ -181,9 +191,9 @@ def dlm_inputs(ctx: Ctx, layout: str) -> None:
         ctx.copy(src + ("name",), dst + ("name",), status="moved")
     else:
         ctx.invent(dst + ("name",), "input", "dlm names the input tensor; MLM gives no name")
-    bands = input_bands(item, src)
+    bands = _bands(item, src)
     nchannels = _input_tensor(ctx, dst, src, item, len(bands), beta)
-    if "data_type" in (item.get("input") or {}):
+    if "data_type" in _as(item.get("input"), dict):
         _no_place(ctx, src + ("input", "data_type"), "dlm has only the data type of the source imagery")
     _input_band_list(ctx, dst, src, item, bands, nchannels, beta)
     _input_normalisation(ctx, dst, src, item, beta)
@@ -225,8 +235,9 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
     closed enum (table mlm_tasks_to_dlm_beta). Outputs after the first have no place."""
     props, dst, tasks_path = ctx.get(P), _output(layout) + ("task",), P + ("mlm:tasks",)
     src, item = _first(ctx, "mlm:output", others=True)
-    names = _task_names(item.get("tasks") or props.get("mlm:tasks"))
-    task_src = src + ("tasks",) if item.get("tasks") else tasks_path
+    own = _task_names(item.get("tasks"))
+    names = own or _task_names(props.get("mlm:tasks"))
+    task_src = src + ("tasks",) if own else tasks_path
     spelt = [n.replace("-", " ") for n in names]  # the dlm spelling
     tasks = table("mlm_tasks_to_dlm_beta") if layout == "beta" else None
     task = next((t for t in map(tasks.get, names) if t), None) if tasks is not None else (spelt or [None])[0]
@@ -249,8 +260,11 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
 
 
 def _task_names(tasks: Any) -> list[str]:
-    """The task names of a task list; a bare name (invalid MLM, but written) is one task, not its letters."""
-    return [tasks] if isinstance(tasks, str) else [t for t in tasks if isinstance(t, str)] if tasks else []
+    """The task names of a task list; a bare name (invalid MLM, but written) is one task, not its letters; anything
+    else names none."""
+    if isinstance(tasks, str):
+        return [tasks]
+    return [t for t in tasks if isinstance(t, str)] if isinstance(tasks, list) else []
 
 
 @transform("downgrade.dlm_classes", reads=("properties.mlm:output[].classification:classes",),
@@ -260,7 +274,7 @@ def dlm_classes(ctx: Ctx, layout: str) -> None:
     name -> class_name) and number_of_classes."""
     dst, labels = _output(layout), ("description", "title", "name")
     src, item = _first(ctx, "mlm:output")
-    classes, mapping = item.get("classification:classes"), []
+    classes, mapping, unnamed = item.get("classification:classes"), [], []
     for i, c in enumerate(classes if isinstance(classes, list) else []):
         here = src + ("classification:classes", str(i))
         if not isinstance(c, dict) or not isinstance(c.get("value"), int):
@@ -269,16 +283,20 @@ def dlm_classes(ctx: Ctx, layout: str) -> None:
         label = next((c[k] for k in labels if isinstance(c.get(k), str) and c[k]), None)  # an empty one says nothing
         to = dst + ("class_name_mapping", str(len(mapping)))
         mapping.append({"index": c["value"], "class_name": label or f"class {c['value']}"})
+        unnamed += [] if label else [to + ("class_name",)]
         for k in c:
             member = "index" if k == "value" else "class_name" if k in labels and label == c[k] else None
             if member:
                 ctx.copied(here + (k,), to + (member,), status="moved")
             else:
-                _no_place(ctx, here + (k,), f"class {k} has no dlm counterpart")
+                _no_place(ctx, here + (k,), f"the class {k} is empty" if c[k] == "" and k in labels
+                          else f"class {k} has no dlm counterpart")
     if mapping:
         ctx.put(dst + ("class_name_mapping",), mapping)
         ctx.put(dst + ("number_of_classes",), len(mapping))
         ctx.created(dst + ("number_of_classes",), "invented", "the number of classes listed")
+    for at in unnamed:  # dlm needs a class name; the class gives no label (a bare "" one too)
+        ctx.created(at, "invented", "the class has no label: 'class <value>'")
 
 
 @transform("downgrade.dlm_final_layer", reads=("properties.mlm:output[].result.shape",),
@@ -335,7 +353,7 @@ def dlm_runtime_kept(ctx: Ctx) -> None:
     dockerfile = ctx.get(P + ("dlm:runtime", "docker", "docker_file"))
     assets = ctx.get(("assets",))
     for key, a in list(assets.items()) if isinstance(assets, dict) else ():
-        if isinstance(a, dict) and (_is_container(a) or "mlm:source_code" in (a.get("roles") or [])
+        if isinstance(a, dict) and (_is_container(a) or "mlm:source_code" in _as(a.get("roles"), list)
                                     or (dockerfile and a.get("href") == dockerfile)):
             _same_as_parked(ctx, ("assets", key), "dlm:runtime")
 
@@ -343,9 +361,10 @@ def dlm_runtime_kept(ctx: Ctx) -> None:
 @transform("downgrade.dlm_model_artifact", reads=("assets.<model>.href",),
            writes=("properties.dlm:runtime.model_artifact",))
 def dlm_model_artifact(ctx: Ctx) -> None:
-    """The first mlm:model asset's href is the current layout's dlm:runtime.model_artifact (the asset stays)."""
+    """The first mlm:model asset's href is the current layout's dlm:runtime.model_artifact (the asset stays); an
+    asset without a string href names no file, so none is written."""
     model = model_assets(ctx.doc)
-    if model:
+    if model and isinstance(ctx.get(("assets", model[0], "href")), str):
         ctx.copy(("assets", model[0], "href"), P + ("dlm:runtime", "model_artifact"), "the model file")
 
 
@@ -358,16 +377,16 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
     props, dst, assets = ctx.get(P), P + ("dlm:runtime",), ctx.get(("assets",))
     for key, asset in list(assets.items()) if isinstance(assets, dict) else ():
         here = ("assets", key)
-        if not isinstance(asset, dict):
-            continue
-        if "mlm:source_code" in (asset.get("roles") or []) and not ctx.has(dst + ("model_src_url",)):
+        if not isinstance(asset, dict) or not isinstance(asset.get("href"), str):
+            continue  # an asset without an href names no source code and no image: it stays an asset
+        if "mlm:source_code" in _as(asset.get("roles"), list) and not ctx.has(dst + ("model_src_url",)):
             ctx.copy(here + ("href",), dst + ("model_src_url",), "the source-code asset", status="moved")
             if isinstance(asset.get("mlm:entrypoint"), str):
                 ctx.copy(here + ("mlm:entrypoint",), dst + ("model_handler",), status="moved")
             del assets[key]
             ctx.account(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
         elif _is_container(asset) and not ctx.has(dst + ("docker",)):
-            href = str(asset.get("href", ""))
+            href = asset["href"]
             name = href.rsplit("/", 1)[-1]  # a tag is after the last ':' of the name, unless a digest (@sha256:) is
             image, _, tag = href.rpartition(":") if ":" in name and "@" not in name else (href, "", "")
             accel, docker = props.get("mlm:accelerator"), dst + ("docker",)
@@ -388,10 +407,12 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
 # -- archive and data (beta layout) ------------------------------------------------------------------------------------
 @transform("downgrade.dlm_archive", reads=("assets.<model>.href",), writes=("properties.dlm:archive",))
 def dlm_archive(ctx: Ctx) -> None:
-    """The mlm:model asset's file name is the archive's model weight."""
+    """The mlm:model asset's file name is the archive's model weight; an asset without a string href names no file
+    (the rule after this one invents the archive listing)."""
     models = model_assets(ctx.doc)
-    if models:
-        dst, href = P + ("dlm:archive",), str(ctx.get(("assets", models[0], "href")) or "")
+    href = ctx.get(("assets", models[0], "href")) if models else None
+    if isinstance(href, str):
+        dst = P + ("dlm:archive",)
         name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
         ctx.put(dst, [{"name": name, "role": "model weight"}])
         ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name",
@@ -447,7 +468,7 @@ def dlm_data(ctx: Ctx) -> None:
         ctx.invent(dst + ("process_level",), "raw", f"dlm beta requires a processing level; {given}")
     # data type and nodata from the model asset's raster:bands (where the MLM direction put them)
     bands = [(("assets", key, "raster:bands", str(i)), band) for key in model_assets(ctx.doc)
-             for i, band in enumerate(ctx.get(("assets", key, "raster:bands")) or []) if isinstance(band, dict)]
+             for i, band in enumerate(_as(ctx.get(("assets", key, "raster:bands")), list)) if isinstance(band, dict)]
     numpy = tuple(table("dlm_beta_data_types"))
     dtype = next((at + ("data_type",) for at, band in bands if band.get("data_type") in numpy), None)
     nodata = next((at + ("nodata",) for at, band in bands if isinstance(band.get("nodata"), (int, float))), None)
@@ -455,7 +476,7 @@ def dlm_data(ctx: Ctx) -> None:
     if dtype:
         ctx.copy(dtype, dst + ("data_type",), "the first raster band's data type")
     else:
-        t = (item.get("input") or {}).get("data_type")
+        t = _as(item.get("input"), dict).get("data_type")
         data["data_type"] = t if t in numpy else "float32"
         ctx.created(dst + ("data_type",), "invented",
                     "no raster band data type; the input tensor's" if t in numpy else "unknown; float32")
@@ -465,7 +486,7 @@ def dlm_data(ctx: Ctx) -> None:
     data["number_of_bands"] = max(len(names), 1)
     ctx.created(dst + ("number_of_bands",), "invented",
                 "the number of band definitions" if names else "no band definitions: 1")
-    useful = [{"index": names.index(n), "name": n} for _, n, _ in input_bands(item, src) if n in names]
+    useful = [{"index": names.index(n), "name": n} for _, n, _ in _bands(item, src) if n in names]
     if useful:
         data["useful_bands"] = useful
         ctx.created(dst + ("useful_bands",), "invented", "the input bands with their definition indices")
