@@ -80,7 +80,7 @@ def test_a_training_data_link_keeps_its_own_split_and_the_loss_of_the_rel_is_rep
     assert e["status"] == "lossy" and "'validate' is kept" in e["reason"]
 
 
-@pytest.mark.parametrize("title", ["模型", "___", "3D U-Net", "ResNet-50 (v2)", "x"])
+@pytest.mark.parametrize("title", ["3D U-Net", "ResNet-50 (v2)", "x", "模型 v2"])
 def test_a_name_made_from_any_title_matches_the_schema_and_a_cleaned_one_is_reported(title: str) -> None:
     assert NAME.match(sanitise_name(title))
     doc = _load("ml-model/spec-dummy-item.json")
@@ -89,3 +89,15 @@ def test_a_name_made_from_any_title_matches_the_schema_and_a_cleaned_one_is_repo
     assert result.document["properties"]["mlm:name"] == sanitise_name(title) and result.report["valid"]
     e = _entry(result, "/properties/title")
     assert e["status"] == ("transformed" if sanitise_name(title) != title else "kept")
+
+
+@pytest.mark.parametrize("title", ["模型", "___", "((( )))"])
+def test_a_title_of_which_nothing_fits_the_name_pattern_gives_way_to_the_id(title: str) -> None:
+    """Nothing of such a title survives in a name: the id names the model, and the title is not said to."""
+    assert sanitise_name(title) is None
+    doc = _load("ml-model/spec-dummy-item.json")
+    doc["properties"]["title"] = title
+    result = _up(doc)
+    assert result.document["properties"]["mlm:name"] == sanitise_name(doc["id"]) and result.report["valid"]
+    assert "/properties/mlm:name" in _entry(result, "/id")["to"]
+    assert "/properties/mlm:name" not in _entry(result, "/properties/title").get("to", [])

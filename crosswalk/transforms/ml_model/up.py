@@ -107,18 +107,19 @@ def summary_tasks(ctx: Ctx) -> None:
 
 @transform("ml_model.name", reads=("properties.title", "id"), writes=("properties.mlm:name",))
 def name(ctx: Ctx) -> None:
-    """mlm:name (required) from the title, else the id, cleaned to MLM's name pattern."""
+    """mlm:name (required) from the title, else the id, cleaned to MLM's name pattern (a text of which nothing
+    fits it, a title in another script, gives way to the next)."""
     if ctx.get(("type",)) != "Feature" or not isinstance(ctx.get(P), dict) or ctx.has(P + ("mlm:name",)):
         return
     for src in (P + ("title",), ("id",)):
         value = ctx.get(src)
-        if isinstance(value, str) and value.strip():
-            clean = sanitise_name(value)
+        clean = sanitise_name(value) if isinstance(value, str) else None
+        if clean is not None:
             ctx.put(P + ("mlm:name",), clean)
             why = "mlm:name derived from " + src[-1] + (" (cleaned to the name pattern)" if clean != value else "")
             ctx.copied(src, P + ("mlm:name",), why, status="transformed" if clean != value else None)
             return
-    ctx.invent(P + ("mlm:name",), "model", "no title or id to name the model")
+    ctx.invent(P + ("mlm:name",), "model", "no title or id that fits the name pattern to name the model")
 
 
 @transform("ml_model.asset_roles", reads=("assets.*.roles", "item_assets.*.roles"),

@@ -41,12 +41,12 @@ def name_key(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
-def sanitise_name(text: str) -> str:
-    """Make ``text`` match MLM's mlm:name pattern."""
+def sanitise_name(text: str) -> str | None:
+    """Make ``text`` match MLM's mlm:name pattern; None when nothing of it fits (a title in another script)."""
     name = re.sub(r"[^a-zA-Z0-9_.\-\s]", "-", text.strip())
     name = re.sub(r"[^a-zA-Z0-9]+$", "", name)
-    if not name:  # nothing of it fits the pattern (a title in another script)
-        return "model"
+    if not name:
+        return None
     if not name[0].isalpha():
         name = "model-" + name
     return name.ljust(3, "0")
