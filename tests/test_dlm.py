@@ -1032,6 +1032,15 @@ def test_a_docker_tag_left_out_of_the_image_says_why(image: str, tag: str, reaso
     assert (e["status"], e["reason"]) == ("dropped", reason)
 
 
+def test_an_image_name_with_surrounding_spaces_is_reported_transformed_not_moved() -> None:
+    doc = item({"dlm:runtime": {"framework": "PyTorch", "docker": {"image_name": " ghcr.io/x/y "}}})
+    r = pipeline.convert(doc, to="mlm", validate=False, verify=True)
+    assert r.ok, r.error  # verify found the stripped string reported moved
+    assert r.document["assets"]["mlm:container"]["href"] == "ghcr.io/x/y"
+    e = entry_for(r.report["fields"], "/properties/dlm:runtime/docker/image_name")
+    assert e["status"] == "transformed" and "whitespace removed" in e["reason"]
+
+
 # -- cases the corpus does not reach: each once stopped, misreported or went unreported --------------------------
 def _item(stac: str, props: dict[str, Any], assets: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"type": "Feature", "stac_version": stac, "id": "a", "geometry": None, "links": [],

@@ -853,7 +853,11 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
             ctx.transformed([image_src, base + ("tag",)], [apath + ("href",)], "image_name:tag")
             docker.pop("tag")
         else:
-            ctx.moved(image_src, apath + ("href",), "the docker image became the mlm:container asset")
+            if href == image:
+                ctx.moved(image_src, apath + ("href",), "the docker image became the mlm:container asset")
+            else:  # the same name, its spaces stripped: another string
+                ctx.transformed([image_src], [apath + ("href",)],
+                                "the docker image became the mlm:container asset (surrounding whitespace removed)")
             if "tag" in docker:
                 ctx.remove(base + ("tag",), "not a tag" if not isinstance(tag, str) else "an empty tag" if not
                            tag.strip() else "image_name already carries a tag")
