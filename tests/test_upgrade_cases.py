@@ -101,3 +101,19 @@ def test_a_title_of_which_nothing_fits_the_name_pattern_gives_way_to_the_id(titl
     assert result.document["properties"]["mlm:name"] == sanitise_name(doc["id"]) and result.report["valid"]
     assert "/properties/mlm:name" in _entry(result, "/id")["to"]
     assert "/properties/mlm:name" not in _entry(result, "/properties/title").get("to", [])
+
+
+@pytest.mark.parametrize(("rel", "where"), [("ml-model/spec-dummy-item.json", ("ml-model:architecture",)),
+                                            ("dlm/seed000-item.json", ("dlm:architecture", "type"))])
+def test_an_empty_architecture_is_repaired_to_the_unknown_default(rel: str, where: tuple[str, ...]) -> None:
+    """An empty string names no architecture (stac-model, the MLM reference reader, rejects it)."""
+    doc = _load(rel)
+    host = doc["properties"]
+    for key in where[:-1]:
+        host = host[key]
+    host[where[-1]] = ""
+    result = _up(doc)
+    assert result.document["properties"]["mlm:architecture"] == "unknown"
+    assert _entry(result, "/properties/" + "/".join(where))["status"] == "repaired"
+    stac_model = pytest.importorskip("stac_model.schema")
+    stac_model.MLModelProperties.model_validate(result.document["properties"])
