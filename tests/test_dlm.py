@@ -210,6 +210,15 @@ def test_repair_assets_list_merges_and_suffixes_collisions() -> None:
     assert entry_for(fields, "/assets/3")["status"] == "dropped"
 
 
+def test_an_assets_list_holding_no_asset_becomes_an_empty_object_from_no_source() -> None:
+    work, fields = run("dlm.repair_assets_list", item({}, assets=[{}, 7]))  # the empty object was not accounted
+    assert work["assets"] == {}
+    assert entry_for(fields, "/assets/0")["status"] == "dropped"
+    assert created(fields, "/assets")["status"] == "invented"
+    doc = item({}, stac_extensions=[BETA2], assets=[{}])
+    assert pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3", verify=True).ok
+
+
 def test_repair_asset_role() -> None:
     doc = item(
         {},
@@ -471,7 +480,9 @@ def test_class_name_mapping_forms(mapping: Any) -> None:
         ("panoptic Segmentation", ["panoptic-segmentation"], "transformed"),
         ("object detection", ["object-detection"], "transformed"),
         ("object segmentation", ["instance-segmentation"], "lossy"),
-        ("binary classification", ["classification"], "transformed"),
+        ("binary classification", ["classification"], "lossy"),  # narrower than MLM's classification
+        ("Multi-label classification", ["classification"], "lossy"),
+        ("image classification", ["classification"], "transformed"),  # what MLM's classification means
         ("multi-modal", [], "dropped"),
     ],
 )
@@ -515,6 +526,43 @@ def test_class_lists_without_integer_keys_or_names() -> None:
     assert work["properties"]["mlm:output"][0]["classification:classes"] == [
         {"value": 4, "name": "class_4", "description": "class 4"}]
     assert entry_for(fields, "/properties/dlm:outputs/class_name_mapping/0/colour")["status"] == "dropped"
+
+
+def test_a_class_without_an_integer_key_takes_a_value_no_other_class_has() -> None:
+    """Its position, unless another class has that value: then the next free number; the note is its own."""
+    mapping = [{"1": "water"}, {"2": "forest"}, {"other": "cloud"}]
+    work, fields = run("dlm.outputs", item({"dlm:outputs": {"class_name_mapping": mapping}}))
+    classes = work["properties"]["mlm:output"][0]["classification:classes"]
+    assert [(c["value"], c["name"]) for c in classes] == [(1, "water"), (2, "forest"), (3, "cloud")]
+    e = entry_for(fields, "/properties/dlm:outputs/class_name_mapping/2/other")
+    assert (e["status"], e["reason"]) == ("lossy", "a class key is not an integer; the class value is a free number")
+    assert entry_for(fields, "/properties/dlm:outputs/class_name_mapping/0/1")["status"] == "transformed"
+
+
+@pytest.mark.parametrize("index", ["2", " 2", "I_2"])
+def test_a_class_index_written_as_text_is_reported_read_as_an_integer(index: str) -> None:
+    mapping = [{"index": 0, "class_name": "a"}, {"index": index, "class_name": "b"}]
+    work, fields = run("dlm.outputs", item({"dlm:outputs": {"class_name_mapping": mapping}}))
+    assert [c["value"] for c in work["properties"]["mlm:output"][0]["classification:classes"]] == [0, 2]
+    e = entry_for(fields, "/properties/dlm:outputs/class_name_mapping/1/index")
+    assert e["status"] == "transformed" and "read as the integer 2" in e["reason"]
+    assert entry_for(fields, "/properties/dlm:outputs/class_name_mapping/0/index")["status"] == "moved"
+
+
+@pytest.mark.parametrize("label", [{}, {"name": ""}], ids=["empty", "object"])
+def test_a_class_label_that_is_no_text_stands_for_its_whole_class(label: Any) -> None:
+    """It covers every member of the class it became (not a same-named place below it, nor nothing: an empty
+    object), so the way down to dlm, which splits the class into index and class_name, still accounts for them."""
+    mapping = [{"0": "water"}, {"1": label}]
+    doc = item({"dlm:outputs": {"task": "semantic segmentation", "class_name_mapping": mapping}})
+    work, fields = run("dlm.outputs", doc)
+    assert work["properties"]["mlm:output"][0]["classification:classes"][1]["name"] == "class_1"
+    e = entry_for(fields, "/properties/dlm:outputs/class_name_mapping/1/1")
+    assert (e["status"], e["reason"]) == ("lossy", "a class has no name; described as 'class <value>'")
+    assert all(t.startswith("/properties/mlm:output/0/classification:classes/1") for t in e["to"])
+    r = pipeline.convert(copy.deepcopy(doc), to="dlm", verify=True)
+    assert r.ok, r.error  # an internal error: the output class's index was not accounted
+    assert r.document["properties"]["dlm:output"]["class_name_mapping"][1]["index"] == 1
 
 
 def test_architecture_sizes_go_where_there_is_room() -> None:

@@ -294,6 +294,16 @@ def test_roles_links_and_container_assets() -> None:
     assert errors(r) == []
 
 
+def test_a_container_asset_without_an_href_becomes_no_link() -> None:
+    doc = item()
+    doc["assets"]["c"] = {"type": "application/vnd.oci.image.index.v1+json", "roles": ["mlm:training-runtime"]}
+    r = convert(doc, "ml-model")  # it wrote a link with an href nothing accounted for (an internal error)
+    assert "c" not in r.document["assets"]
+    assert all(link.get("rel") != "ml-model:training-image" for link in r.document["links"])
+    assert entry(r, "/assets/c")["status"] == "dropped"
+    assert "href" in entry(r, "/assets/c")["reason"]
+
+
 def test_placeholder_model_asset_is_not_carried_back() -> None:
     doc = item()
     doc["assets"] = {"model": {"href": "about:blank", "roles": ["mlm:model"], "mlm:artifact_type": "unknown"}}

@@ -13,6 +13,7 @@ the ``dlm:*`` objects at the end is dropped by ``dlm.leftovers`` with a reason.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from itertools import chain, count
 from typing import Any
@@ -192,6 +193,8 @@ def repair_assets_list(ctx: Ctx) -> None:
             ctx.dropped(here, "element of the assets list is not an asset")
     if not assets:
         ctx.repaired([("assets",)], [("assets",)], "empty assets list became an empty object")
+    elif not new:  # every element dropped: the empty object written in place of the list comes from none of them
+        ctx.created(("assets",), "invented", "no element of the assets list is an asset; an empty asset object")
 
 
 @transform("dlm.repair_asset_roles", reads=("assets.*.role",), writes=("assets.*.roles",))
@@ -614,13 +617,22 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
             found.append((None, el, [(here, "all")]))
         else:
             bad.append(here)
-    note = ("a class key is not an integer; the class value is its position" if any(v is None for v, _, _ in found) else
-            "a class has no name; described as 'class <value>'" if any(not isinstance(x, str) for _, x, _ in found) else
-            None)
+    # a class without an integer key takes its position as its value, or, where another class has that value, the
+    # next number no class has (two classes with one value would be one class)
+    taken = {v for v, _, _ in found if v is not None}
+    classes = []
+    for i, (v, label, srcs) in enumerate(found):
+        note = None
+        if v is None:
+            v = i if i not in taken else next(n for n in count(max(taken) + 1) if n not in taken)
+            taken.add(v)
+            note = f"a class key is not an integer; the class value is {'its position' if v == i else 'a free number'}"
+        elif not isinstance(label, str):
+            note = "a class has no name; described as 'class <value>'"
+        classes.append((v, label, srcs, note))
     out: list[dict[str, Any]] = []
-    for j, (value, label, srcs, whole) in enumerate(sorted(
-            ((i if v is None else v, label, srcs, v is None or not isinstance(label, str))
-             for i, (v, label, srcs) in enumerate(found)), key=lambda c: c[0])):
+    for j, (value, label, srcs, note) in enumerate(sorted(classes, key=lambda c: c[0])):
+        whole = note is not None
         label = label if isinstance(label, str) else f"class {value}"
         # classification v1.1.0 defines value, name, description (no title): the label, which the cleaned name
         # may not spell exactly, lives on whole in the description
@@ -633,7 +645,12 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
             "all": ([cpath], "lossy" if note else "transformed", note or "class_name_mapping entry became a "
                     "classification class (value from the key, the label as description and name)")}
         for src, role in srcs:  # a class with no value or no label: the source left stands for the whole class
-            ctx.account(src, *by_role["all" if whole else role])
+            dsts, status, why = by_role["all" if whole else role]
+            if role == "value" and not whole and not _int(ctx.get(src)):  # "2", "I_2": another JSON value
+                status, why = "transformed", f"the index {json.dumps(ctx.get(src))} read as the integer {value}"
+            if whole and ctx.get(src) in ({}, []):  # the ledger lets nothing later written into an empty source
+                dsts = [cpath + (k,) for k in out[-1]]  # value follow it: it goes to each member of its class
+            ctx.account(src, dsts, status, why, whole=whole)  # whole: {"name": ""} covers its class, not .../name
     for b in bad:
         ctx.dropped(b, "not a class entry")
     if not found and not bad:

@@ -304,6 +304,9 @@ def ml_model_links(ctx: Ctx) -> None:
         if not isinstance(asset, dict) or not _is_container(asset):
             continue
         rel, here = next(images[r] for r in asset["roles"] if r in images), ("assets", key)
+        if not isinstance(asset.get("href"), str):  # a link needs an href: without one there is no link to write
+            ctx.remove(here, f"a container asset without a string href names no image to link as {rel}")
+            continue
         if not isinstance(ctx.get(("links",)), list):
             ctx.invent(("links",), [], "an Item needs links")
             links = ctx.get(("links",))
