@@ -108,7 +108,7 @@ def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
                            lossy_table=lossy)
         else:  # set, default, drop, wrap, zip, unzip, extensions: as the op describes itself
             writes = tuple(p for w in spec.writes(rule) for p in _patterns_of(w, base))
-            yield RuleView(op, where, mapping.id, reads, writes, note=a.get("reason", ""))
+            yield RuleView(op, where, mapping.id, reads, writes, note=a.get("reason", ""), status=a.get("status"))
 
 
 @dataclass
@@ -186,6 +186,8 @@ def trace(pat: Pattern, edges: list, dst_family: str, views: Callable[[Any], lis
 
 def _apply(br: _Branch, rv: RuleView, rel: str) -> list[_Branch]:
     ev, where = list(br.events), rv.where
+    if rv.op == "drop" and rv.status == "repaired":  # a defect removed (an empty value, a null): no information
+        return [br]
     if rv.op == "drop":
         if rel == "covers":
             return [_Branch(br.tokens, br.value, ev, dropped=f"dropped ({rv.note}) [{where}]")]
