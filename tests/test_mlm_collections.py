@@ -4,11 +4,9 @@ value renames), the band check MLM 1.3.0 makes on every plan landing there, and 
 
 from __future__ import annotations
 
-import copy
-
 from conftest import small_mlm_item
+from test_transforms_mlm import convert, entry
 
-from crosswalk import pipeline
 from crosswalk.engine import roundtrip as rt
 from crosswalk.language.formats import registry
 
@@ -21,16 +19,6 @@ def collection(version: str, **fields) -> dict:
            "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]},
                       "temporal": {"interval": [["2024-01-01T00:00:00Z", None]]}}}
     return {**doc, **fields}
-
-
-def convert(doc: dict, to: str) -> pipeline.Result:
-    r = pipeline.convert(copy.deepcopy(doc), to=to, verify=True)
-    assert r.ok, r.error
-    return r
-
-
-def entry(r: pipeline.Result, path: str) -> dict:
-    return next(e for e in r.report["fields"] if e["path"] == path)
 
 
 # -- MLM 1.0/1.1: the mlm:model role on every asset is an Item rule --------------------------------------------
