@@ -21,9 +21,19 @@ as the dlm edges' eo:bands unit fix; the baseline holds only the repairs step's)
 
 A difference that is only a change of place is not a loss either: the very same value, traced through both
 reports' ``to`` paths, sits elsewhere in the result (``moved_to``), or came from elsewhere in the baseline
-(``moved_from``, or ``copy_of`` when the original place still holds it too). Anything else is an engine or
-mapping bug (a ``transformed``/``moved``/``kept`` report that did not hold) and is listed under
-``unexplained``.
+(``moved_from``, or ``copy_of`` when the original place still holds it too).
+
+A **re-encoding** is neither a loss nor a bug, and is shown as such (``re_encoded``, with both legs' reasons): a
+removed or changed baseline path the way out reported ``transformed`` (or its parts, if only they have entries),
+whose trace through both reports ends at that path itself or at the path of an added difference, through an
+entry the way back reported ``transformed``, or ``moved``/``kept`` with the value the way out wrote. The value
+came back in another, announced encoding: a dlm z-score folded with its ``scaling_factor`` comes back unfolded
+with factor 1; a dlm schema URI comes back as another version's; an MLM 1.4 band axis renamed ``bands`` on the
+way up stays ``bands`` on the way down. The added path of such a pair is a re-encoding too (``stac_extensions``
+is a multiset).
+
+Anything else is an engine or mapping bug (a ``transformed``/``moved``/``kept`` report that did not hold) and is
+listed under ``unexplained``.
 
 With ``keep_source`` the first leg runs in lossless mode (``--keep-source``: fields with no target stay under
 their own keys); the return leg is a plain conversion whose rules let values already present win, which is what
@@ -37,7 +47,7 @@ import copy
 from typing import Any
 
 from crosswalk.engine.diff import diff
-from crosswalk.language.pointer import Path, parse_pointer, to_pointer
+from crosswalk.language.pointer import Path, exists, get, parse_pointer, to_pointer
 
 LOSSES = ("lossy", "dropped")
 CREATED = ("invented", "filled")
@@ -93,25 +103,49 @@ def _effective(by_path: dict[Path, dict[str, Any]], path: Path) -> tuple[Path, d
     return None
 
 
-def _forward(by_path: dict[Path, dict[str, Any]], path: Path) -> list[Path]:
-    """Output paths the input leaf ``path`` reached, per one leg's report."""
+def _fates(by_path: dict[Path, dict[str, Any]], path: Path) -> list[tuple[dict[str, Any], Path, Path]]:
+    """(entry, input path, output path) triples: where the input path ``path`` went, per one leg's report. A
+    node reported only below itself went where the entries under it put its parts: the entry above it (the
+    root's ``kept`` at least) speaks for what no specific entry reports, not for them."""
+    if path not in by_path:
+        under = [(p, e) for p, e in by_path.items() if len(p) > len(path) and p[:len(path)] == path]
+        if under:
+            return [(e, p, t) for p, e in under for t in _targets(e)]
+    return [(e, path, t) for e, t in _placed(by_path, path)]
+
+
+def _placed(by_path: dict[Path, dict[str, Any]], path: Path) -> list[tuple[dict[str, Any], Path]]:
+    """(entry, output path) pairs: where the most specific entry at or above ``path`` put it."""
     hit = _effective(by_path, path)
     if hit is None:
         return []
     at, e = hit
-    return [t + path[len(at):] for t in _targets(e)]
+    return [(e, t + path[len(at):]) for t in _targets(e)]
 
 
-def _backward(fields: list[dict[str, Any]], path: Path) -> list[Path]:
-    """Input paths whose values reached the output path ``path``, per one leg's report."""
+def _forward(by_path: dict[Path, dict[str, Any]], path: Path) -> list[Path]:
+    """Output paths the input path ``path`` reached, per one leg's report."""
+    return [t for _, _, t in _fates(by_path, path)]
+
+
+def _backward(fields: list[dict[str, Any]], path: Path, given: Any) -> list[Path]:
+    """Input paths whose values reached the output path ``path``, per one leg's report; ``given`` is that leg's
+    input. Below an entry's target the source follows ``path`` down ``given`` only: it stops at a scalar (an
+    entry that made an object of one value, such as a class from a one-key mapping), and a source path that is
+    not in ``given`` is none (the root's ``kept`` would otherwise claim every path the leg wrote)."""
     out: list[Path] = []
     for e in fields:
-        if e["status"] in ("invented", "filled"):
+        if e["status"] in CREATED:
             continue
-        src = parse_pointer(e["path"])
         for t in _targets(e):
             if _related(t, path):
-                out.append(src + (path[len(t):] if len(path) > len(t) else ()))
+                src = parse_pointer(e["path"])
+                for key in path[len(t):]:
+                    if not exists(given, src) or not isinstance(get(given, src), (dict, list)):
+                        break
+                    src += (key,)
+                if exists(given, src):
+                    out.append(src)
     return out
 
 
@@ -142,16 +176,16 @@ def explanations(original: Any, middle: Any, out_fields: list[dict[str, Any]],
         hit = _effective(back_by, leaf)
         if hit and hit[1]["status"] in LOSSES:
             covers = set(_forward(back_by, leaf))
-            for src in _backward(out_fields, leaf):
+            for src in _backward(out_fields, leaf, original):
                 covers.update([src, *_forward(repair_by, src)])
             add("back", leaf, hit[1], covers)
     for e in out_fields:
         if e["status"] in CREATED:
             made = parse_pointer(e["path"])
-            from crosswalk.language.pointer import exists, get
-
             under = [made + rel for rel, _ in leaves(get(middle, made))] if exists(middle, made) else [made]
-            add("out", made, e, {r for leaf in under for r in _forward(back_by, leaf)})
+            # the invented node itself too, where the way back left it (its parts may have gone elsewhere)
+            itself = {t for _, t in _placed(back_by, made)}
+            add("out", made, e, itself | {r for leaf in under for r in _forward(back_by, leaf)})
     for e in back_fields:
         if e["status"] in CREATED:
             add("back", parse_pointer(e["path"]), e, {parse_pointer(e["path"])})
@@ -159,12 +193,11 @@ def explanations(original: Any, middle: Any, out_fields: list[dict[str, Any]],
 
 
 def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[dict[str, Any]],
-                back_fields: list[dict[str, Any]]) -> tuple[str, str] | None:
+                back_fields: list[dict[str, Any]], original: Any, middle: Any) -> tuple[str, str] | None:
     """A difference that is only a change of place: the very same value, traced through both reports, sits at
     another path of the result (``moved_to``), or came from another path of the baseline (``copy_of`` when
-    that one is still in the result too, else ``moved_from``). None if it is not that."""
-    from crosswalk.language.pointer import exists, get
-
+    that one is still in the result too, else ``moved_from``). None if it is not that. ``original`` and
+    ``middle`` are the inputs of the two legs."""
     path = parse_pointer(d["path"])
 
     def went() -> str | None:  # where the baseline value at path went, unchanged
@@ -178,8 +211,8 @@ def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[
 
     def came() -> tuple[str, bool] | None:  # where the result value at path came from, unchanged
         value = get(result, path)
-        for mid in _backward(back_fields, path):
-            for src in _backward(out_fields, mid):
+        for mid in _backward(back_fields, path, middle):
+            for src in _backward(out_fields, mid, original):
                 if src != path and exists(baseline, src) and get(baseline, src) == value:
                     return to_pointer(src), exists(result, src) and get(result, src) == value
         return None
@@ -194,12 +227,35 @@ def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[
     return ("moved_from", src[0]) if src and dst else None
 
 
+def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]], back_fields: list[dict[str, Any]],
+                  middle: Any, result: Any) -> dict[str, dict[str, str]]:
+    """{difference path: re-encoding} for the closed traces of two announced re-encodings (see the module's
+    docstring): ``from`` the baseline path, ``to`` the result path it came back to, and the reasons of the
+    ``out`` and ``back`` entries (the status if one gives none). Both ends of a trace are listed."""
+    out_by, back_by = _source_entries(out_fields), _source_entries(back_fields)
+    added = {d["path"] for d in diffs if d["status"] == "added"}
+    found: dict[str, dict[str, str]] = {}
+    for d in (d for d in diffs if d["status"] != "added"):
+        path = parse_pointer(d["path"])
+        for up, _, mid in _fates(out_by, path):
+            for e, src, dst in _fates(back_by, mid) if up["status"] == "transformed" else ():
+                carried = (e["status"] in ("moved", "kept") and exists(middle, src) and exists(result, dst)
+                           and get(middle, src) == get(result, dst))  # the way out's encoding, brought back as is
+                if (e["status"] == "transformed" or carried) and (dst == path or to_pointer(dst) in added):
+                    how = {"from": d["path"], "to": to_pointer(dst), "out": up.get("reason") or "transformed",
+                           "back": e.get("reason") or e["status"]}
+                    found.setdefault(d["path"], how)
+                    found.setdefault(how["to"], how)
+    return found
+
+
 def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href: str | None = None) -> dict[str, Any]:
     """Convert ``doc`` to ``via`` and back; return the differences and whether each is explained.
 
     The result: ``source``/``via`` formats, ``steps`` of both legs, ``exact`` (no difference), ``ok`` (no
     unexplained difference), ``differences`` (each with ``explained_by``: the report entries that admit it, or
-    ``moved_to``/``moved_from``/``copy_of``: where the same value is), ``unexplained``,
+    ``moved_to``/``moved_from``/``copy_of``: where the same value is, or ``re_encoded``: the closed trace of an
+    announced re-encoding), ``re_encoded`` and ``unexplained`` (those differences),
     ``reported`` (lossy/dropped/invented fields of both legs with the paths they cover), ``recovered`` (losses
     reported on the way out whose paths came back equal anyway), ``reports`` (both conversion reports) and
     ``document`` (the result). Conversion errors are returned under ``error`` (and ``ok`` is false).
@@ -218,15 +274,20 @@ def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href:
     baseline, repairs = _repaired(doc, href, source.family)  # the empty plan repairs too
     diffs = diff(baseline, back.document)
     found = explanations(doc, out.document, out.report["fields"], back.report["fields"], repairs)
-    unexplained = []
+    re_encodings = _re_encodings(diffs, out.report["fields"], back.report["fields"], out.document, back.document)
+    unexplained, re_encoded = [], []
     for d in diffs:
         path = parse_pointer(d["path"])
         by = sorted({f["path"] for f in found if any(_related(c, path) for c in f["covers"])})
         d["explained_by"] = by
         if not by:
-            moved = _relocation(baseline, back.document, d, out.report["fields"], back.report["fields"])
+            moved = _relocation(baseline, back.document, d, out.report["fields"], back.report["fields"], doc,
+                                out.document)
             if moved is not None:
                 d[moved[0]] = moved[1]
+            elif d["path"] in re_encodings:
+                d["re_encoded"] = re_encodings[d["path"]]
+                re_encoded.append(d)
             else:
                 unexplained.append(d)
     differing = [parse_pointer(d["path"]) for d in diffs]
@@ -241,6 +302,7 @@ def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href:
         "exact": not diffs,
         "ok": not unexplained,
         "differences": diffs,
+        "re_encoded": re_encoded,
         "unexplained": unexplained,
         "reported": found,
         "recovered": recovered,
@@ -257,11 +319,12 @@ def render_text(r: dict[str, Any]) -> str:
     if "error" in r:
         return f"{head}\n  error: {r['error']}"
     lines = [head]
-    n, bad = len(r["differences"]), len(r["unexplained"])
+    n, again, bad = len(r["differences"]), len(r["re_encoded"]), len(r["unexplained"])
     if not n:
         lines.append("  exact: the document came back unchanged (after repairs)")
     else:
-        lines.append(f"  {n} difference(s), {n - bad} explained by the reports, {bad} unexplained")
+        lines.append(f"  {n} difference(s), {n - again - bad} explained by the reports, "
+                     + (f"{again} re-encoded, " if again else "") + f"{bad} unexplained")
     from crosswalk.engine.diff import _short
 
     for d in r["differences"]:
@@ -275,10 +338,19 @@ def render_text(r: dict[str, Any]) -> str:
         elif d.get("moved_from") or d.get("moved_to"):
             why = (f"the same value, moved from {d['moved_from']} by the reported steps" if d.get("moved_from")
                    else f"the same value, moved to {d['moved_to']} by the reported steps")
+        elif d.get("re_encoded"):
+            how = d["re_encoded"]
+            ends = ("" if how["from"] == how["to"] else f" as {how['to']}" if how["from"] == d["path"]
+                    else f" from {how['from']}")
+            why = f"re-encoded{ends} (out: {_cut(how['out'])}; back: {_cut(how['back'])})"
         else:
             why = "UNEXPLAINED (a bug)"
         lines.append(f"  {mark} {d['path'] or '/'}: {what}  [{why}]")
     return "\n".join(lines)
+
+
+def _cut(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n - 3] + "..."
 
 
 def render(r: dict[str, Any], fmt: str) -> str:
