@@ -414,12 +414,11 @@ def test_static_table_changes_when_a_mapping_changes(tmp_path: Path) -> None:
     before = cmp.static_comparison(original)
     edge = copy / "ml-model_1.0.0__mlm_1.5.2.yaml"
     text = edge.read_text(encoding="utf-8")
-    rename = re.search(r"^    - rename: \{path: \[\"\$\.properties\.'ml-model:architecture'\".*$", text, re.M)
+    # the rename runs in an `each` over properties, summaries and the assets
+    rename = re.search(r"^( +)- rename: \{path: \"\$\.'ml-model:architecture'\".*$", text, re.M)
     assert rename, "the ml-model edge no longer renames ml-model:architecture; update this test"
-    edge.write_text(text.replace(rename.group(0), (
-        "    - drop:\n"
-        "        path: [\"$.properties.'ml-model:architecture'\", \"$.summaries.'ml-model:architecture'\"]\n"
-        "        reason: test edit, architecture has no target")), encoding="utf-8")
+    drop = "drop: {path: \"$.'ml-model:architecture'\", reason: \"test edit, architecture has no target\"}"
+    edge.write_text(text.replace(rename.group(0), f"{rename.group(1)}- {drop}"), encoding="utf-8")
     after = cmp.static_comparison(copy)
 
     def cell(static):
