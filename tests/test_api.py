@@ -113,6 +113,8 @@ def test_feature_collection_dict_and_errors_name_the_document():
 def test_unknown_target_raises_before_work():
     with pytest.raises(FormatError):
         crosswalk.convert(_load(ML_MODEL_ITEM), to="mlm@9.9.9")
+    with pytest.raises(FormatError, match="the version after '@' is empty"):  # not the latest: a slip
+        crosswalk.convert(_load(ML_MODEL_ITEM), to="mlm@")
     with pytest.raises(TypeError):
         crosswalk.convert(["not", "a", "document"])
 

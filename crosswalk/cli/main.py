@@ -35,10 +35,6 @@ class FormatType(click.ParamType):
         from crosswalk.errors import CrosswalkError
         from crosswalk.language.formats import Format
 
-        family, at, version = str(value).partition("@")
-        if family and at and not version:  # Format.parse reads "mlm@" as the latest: a version left out by mistake
-            self.fail(f"{value!r}: the version after '@' is empty (give {family} for the latest, or "
-                      f"{family}@VERSION)", param, ctx)
         try:
             Format.parse(str(value))
         except CrosswalkError as e:

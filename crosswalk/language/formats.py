@@ -22,10 +22,13 @@ class Format(NamedTuple):
     @classmethod
     def parse(cls, text: str) -> Format:
         """``mlm@1.4.0``, or a bare family meaning its latest version (``mlm``, ``ml-model``)."""
-        family, _, version = text.partition("@")
+        family, at, version = text.partition("@")
         fam = registry().families.get(family)
         if fam is None:
             raise FormatError(f"unknown format {text!r}; known families: {', '.join(registry().families)}")
+        if at and not version:  # "mlm@": a version left out by mistake, not the latest
+            raise FormatError(f"{text!r}: the version after '@' is empty (give {family} for the latest, or "
+                              f"{family}@VERSION)")
         version = version or fam.latest
         if version not in fam.versions:
             raise FormatError(f"unknown version {text!r}; known {family} versions: {', '.join(fam.versions)}")
