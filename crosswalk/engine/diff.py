@@ -49,26 +49,15 @@ _FLAGS = {True: _JsonTrue(), False: _JsonFalse()}
 
 
 def _mark(value: Any) -> Any:
-    """A copy of ``value`` with every boolean replaced by its flag object (iterative: any depth)."""
+    """A copy of ``value`` with every boolean replaced by its flag object (documents are read with a bounded
+    depth: crosswalk.io.limits)."""
     if isinstance(value, bool):
         return _FLAGS[value]
-    if not isinstance(value, (dict, list)):
-        return value
-    top: Any = {} if isinstance(value, dict) else []
-    stack = [(value, top)]
-    while stack:
-        src, dst = stack.pop()
-        for k, v in src.items() if isinstance(src, dict) else enumerate(src):
-            if isinstance(v, (dict, list)):
-                new: Any = {} if isinstance(v, dict) else []
-                stack.append((v, new))
-            else:
-                new = _FLAGS[v] if isinstance(v, bool) else v
-            if isinstance(dst, dict):
-                dst[k] = new
-            else:
-                dst.append(new)
-    return top
+    if isinstance(value, dict):
+        return {k: _mark(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark(v) for v in value]
+    return value
 
 
 def _unmark(value: Any) -> Any:
