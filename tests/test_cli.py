@@ -442,6 +442,27 @@ def test_nothing_to_read_is_one_line_and_exit_1(tmp_path: Path, monkeypatch, arg
     assert not (tmp_path / "out.ndjson").exists()
 
 
+@pytest.mark.parametrize("args", [["validate"], ["validate", "--format", "json"], ["detect"],
+                                  ["migrate", "--out-dir", "../out"]])
+def test_an_empty_input_beside_others_is_named_and_exit_1(tmp_path: Path, monkeypatch, args) -> None:
+    """One of several inputs holds no document: the others are still read, and the empty one is named on stderr
+    with exit 1, as a missing file among them is (before, it passed in silence with exit 0)."""
+    (tmp_path / "in" / "empty").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "in")
+    item = tmp_path / "in" / "item.json"
+    item.write_bytes((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_bytes())
+    r = CliRunner().invoke(main, [args[0], "item.json", "empty", *args[1:]])
+    assert r.exit_code == 1, (r.exit_code, r.output)
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [next(e for e in errors if e.startswith("error: empty: no documents found"))]
+    if args[0] == "migrate":
+        assert (tmp_path / "out" / "item.json").is_file()
+    elif "json" in args:
+        assert [d["href"] for d in json.loads(r.stdout)] == ["item.json"]
+    else:
+        assert r.stdout.startswith("item.json")
+
+
 BETA3 = CORPORA / "dlm-beta" / "spec-beta3-item.json"
 LINE = re.compile(r"^  (\w+) +(/\S*)(?: \((\d+) fields\))?")
 

@@ -25,6 +25,7 @@ class Document:
     href: str
     doc: Any = None
     error: CrosswalkError | None = None
+    empty: bool = False  # an input that holds no document at all (``error`` says so): no document of the data
 
 
 def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Document]:
@@ -39,8 +40,22 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
             yield Document(src, error=ReadError("no such file", href=src))
             continue
         plan = plan_for([src])
+        found = False
         for rel in iter_files([src], plan):
-            yield from _documents_of(plan.path(rel), plan.href(rel), lenient)
+            for d in _documents_of(plan.path(rel), plan.href(rel), lenient):
+                found = True
+                yield d
+        if not found:  # named by the user and read, yet nothing there: said, as a missing file is
+            from crosswalk.errors import ReadError
+
+            yield Document(src, error=ReadError(no_documents_message(), href=src), empty=True)
+
+
+def no_documents_message() -> str:
+    from crosswalk.bulk.walk import DOC_SUFFIXES
+
+    kinds = ", ".join(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES)
+    return f"no documents found (directories are searched for {kinds} files)"
 
 
 def _parquet_documents(path: str, href: str) -> Iterator[Document]:

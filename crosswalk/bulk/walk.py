@@ -40,6 +40,7 @@ class Plan:
     outside: list[str] = field(default_factory=list)  # local links resolving outside the root: not followed
     skipped: list[str] = field(default_factory=list)  # FIFOs, devices, sockets: never opened
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (symlink, its target), both below the root
+    empty: list[str] = field(default_factory=list)  # directories given as inputs with no document file in them
 
     def path(self, rel: str) -> str:
         """The file to open."""
@@ -232,12 +233,16 @@ def iter_files(
         seen.add(key)
         return rel
 
-    for src in (os.path.realpath(s) for s in srcs):
+    for given, src in ((s, os.path.realpath(s)) for s in srcs):
         if os.path.isdir(src):
+            found = False
             for path in _walk(src, excluded):
+                found = True
                 rel = new(path)
                 if rel is not None:
                     yield rel
+            if not found:
+                plan.empty.append(given)
             continue
         rel = new(src)
         if rel is None:

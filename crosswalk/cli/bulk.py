@@ -34,11 +34,10 @@ def nothing_found(src: tuple[str, ...]) -> None:
     """No document at all behind the arguments (an empty directory, a tree of other files, an empty .ndjson file or
     ItemCollection): a run that checked nothing says so and exits 1, as a missing file does (found by reading, so
     not a usage error)."""
-    from crosswalk.bulk.walk import DOC_SUFFIXES, LINE_SUFFIXES, PARQUET_SUFFIXES
+    from crosswalk.bulk.inputs import no_documents_message
 
     where = src[0] if len(src) == 1 else f"{len(src)} inputs"
-    kinds = ", ".join(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES)
-    click.echo(f"error: {where}: no documents found (directories are searched for {kinds} files)", err=True)
+    click.echo(f"error: {where}: {no_documents_message()}", err=True)
     sys.exit(1)
 
 
@@ -159,6 +158,10 @@ def run_bulk(
                    err=True)
     if empty:
         nothing_found(src)
+    from crosswalk.bulk.inputs import no_documents_message
+
+    for given in result.plan.empty:  # one input of several held nothing: a run over the rest, and said (exit 1)
+        click.echo(f"error: {given}: {no_documents_message()}", err=True)
     if report_fmt == "json":
         click.echo(json.dumps({"summary": result.summary}), err=True)
     elif report_fmt != "none":
@@ -166,7 +169,7 @@ def run_bulk(
         click.echo(prefix + render_summary(result.summary, result.seconds, report_fmt), err=True)
     if result.stopped:
         click.echo("error: --fail-fast: stopped after the first failure", err=True)
-    if result.failed:
+    if result.failed or result.plan.empty:
         sys.exit(1)
     s = result.summary
     if s["invalid"]:  # an invalid output is written (the user needs it to fix the source), and said so

@@ -307,13 +307,11 @@ def detect(src, lenient) -> None:
       crosswalk detect items.ndjson | cut -f2 | sort | uniq -c
     """
     from crosswalk.bulk.inputs import iter_documents, plain_stac_type
-    from crosswalk.cli.bulk import nothing_found
     from crosswalk.detection import detect as detect_doc
     from crosswalk.errors import CrosswalkError, FormatError
 
-    failed = seen = False
+    failed = False
     for d in iter_documents(src, lenient=lenient):
-        seen = True
         try:
             if d.error is not None:
                 raise d.error
@@ -333,8 +331,6 @@ def detect(src, lenient) -> None:
         newer = f" (newer than the newest known: {found.newer})" if getattr(found, "newer", None) else ""
         also = f" (also {', '.join(map(str, found.others))})" if found.others else ""
         click.echo(f"{d.href}\t{found.format}\t{found.object_type}\t{'; '.join(found.evidence)}{also}{newer}")
-    if not seen:
-        nothing_found(src)
     sys.exit(1 if failed else 0)
 
 
@@ -406,14 +402,12 @@ def validate(src, fmt, lenient, quiet) -> None:
       crosswalk validate items.ndjson --format json
     """
     from crosswalk.bulk.inputs import iter_documents
-    from crosswalk.cli.bulk import nothing_found
     from crosswalk.errors import CrosswalkError
     from crosswalk.validation.verdict import check
 
-    failed = seen = False
+    failed = False
     out = []
     for d in iter_documents(src, lenient=lenient):
-        seen = True
         try:
             if d.error is not None:
                 raise d.error
@@ -425,7 +419,7 @@ def validate(src, fmt, lenient, quiet) -> None:
         except CrosswalkError as e:
             click.echo(f"error: {e}", err=True)
             failed = True
-            if fmt == "json":  # the data on stdout names every document read, the unreadable ones too
+            if fmt == "json" and not d.empty:  # the data names every document read, the unreadable ones too
                 out.append({"href": d.href, "valid": False, "error": str(e), "issues": []})
             continue
         errors = [i for i in issues if i.severity == "error"]
@@ -444,8 +438,6 @@ def validate(src, fmt, lenient, quiet) -> None:
             click.echo(f"  {i.severity}: {i.path or '/'}: {i.message}")
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
-    if not seen:
-        nothing_found(src)
     sys.exit(1 if failed else 0)
 
 
