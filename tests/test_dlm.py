@@ -183,6 +183,15 @@ def test_yaml_files_and_yaml_fallback() -> None:
     assert doc == {"id": 1, "type": "Feature"} and repairs[0]["reason"] == "not JSON; read as YAML"
 
 
+def test_yaml_numbers_with_an_exponent_are_numbers() -> None:
+    """YAML 1.1 (PyYAML) reads "1e-4" and "1.5e3" as text; YAML 1.2 and JSON read them as numbers, as the user who
+    wrote a learning rate or a scale factor means. Quoted, they stay text; integers stay integers."""
+    doc, _ = parse_lenient("lr: 1e-4\nscale: 1.5E3\nneg: -2e+2\nhalf: .5e1\nquoted: '1e-4'\nn: 12\nword: 1e\n",
+                           "item.yaml")
+    assert doc == {"lr": 0.0001, "scale": 1500.0, "neg": -200.0, "half": 5.0, "quoted": "1e-4", "n": 12, "word": "1e"}
+    assert type(doc["n"]) is int
+
+
 def test_unreadable_text_is_a_read_error() -> None:
     with pytest.raises(ReadError, match="invalid JSON"):
         parse_lenient('{"a": [1, 2', "broken.json")

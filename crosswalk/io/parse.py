@@ -195,6 +195,11 @@ def _bounded_loader() -> type:
                 raise LimitError(f"YAML aliases expand the document by more than {MAX_YAML_EXPANSION} values")
             return node
 
+    # YAML 1.1, which PyYAML reads, wants a dot and a signed exponent in a float: "1e-4" and "1.5e3" would be text.
+    # YAML 1.2 and every JSON reader take them as the numbers they look like, and so does a user writing them.
+    BoundedSafeLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+        list("-+.0123456789"))
     return BoundedSafeLoader
 
 
