@@ -413,6 +413,30 @@ def test_nan_and_infinity_are_repaired_to_null_and_reported(tmp_path: Path) -> N
     assert {"/n", "/m/0"} <= repaired and rep["summary"]["repaired"] >= 2
 
 
+@pytest.mark.parametrize("mode", ["single", "bulk", "ndjson"])
+def test_a_key_written_twice_is_reported_with_the_value_lost(tmp_path: Path, mode: str) -> None:
+    """JSON readers keep the last of two equal keys and lose the first in silence: the loss is a repair entry at
+    the key's path naming the lost value, in single and bulk runs alike (a colon inside a text is no key)."""
+    text = json.dumps(ITEM).replace('"type": "Feature"', '"type": "Feature", "note": "a: b", "id": "first:id"', 1)
+    assert text.count('"id"') == 2
+    src = tmp_path / "in" / ("in.ndjson" if mode == "ndjson" else "in.json")
+    src.parent.mkdir()
+    src.write_text(text, encoding="utf-8")
+    if mode == "single":
+        report = tmp_path / "report.json"
+        r = run(src, "-o", tmp_path / "out.json", "--report-file", report)
+        rep = json.loads(report.read_text(encoding="utf-8"))
+    else:
+        summary = tmp_path / "summary.ndjson"
+        r = run(src, "--out-dir", tmp_path / "out", "--summary-file", summary)
+        rep = json.loads(summary.read_text(encoding="utf-8").splitlines()[0])
+    no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    dup = [f for f in rep["fields"] if f["path"] == "/id" and f["status"] == "repaired"]
+    assert len(dup) == 1 and '"first:id"' in dup[0]["reason"] and "2 times" in dup[0]["reason"], rep["fields"]
+    assert not [f for f in rep["fields"] if f["path"] == "/note" and f["status"] == "repaired"]
+
+
 def test_a_second_in_place_run_on_a_busy_tree_touches_nothing(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     write(cat / "items" / "a.json", item(1))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crosswalk.errors import ReadError
-from crosswalk.io.parse import is_yaml, parse_text
+from crosswalk.io.parse import duplicate_keys, is_yaml, parse_text
 
 
 def read_document(href: str, lenient: bool = False) -> Any:
@@ -40,6 +40,10 @@ def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[di
         doc, repairs = parse_lenient(text, href)
     else:
         doc, repairs = parse_text(text, href, yaml_ok=is_yaml(href)), []
+    from crosswalk.io.lenient import READ_AS_YAML
+
+    if not is_yaml(href) and not any(r["reason"] == READ_AS_YAML for r in repairs):
+        repairs += duplicate_keys(text, doc)
     return doc, repairs + sanitize(doc, href)
 
 

@@ -18,6 +18,8 @@ from crosswalk.io.parse import is_yaml, load_json, load_yaml, parse_text
 __all__ = ["parse_lenient", "strip_jsonc"]
 
 
+READ_AS_YAML = "not JSON; read as YAML"
+
 def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
@@ -115,5 +117,5 @@ def parse_lenient(text: str, href: str) -> tuple[Any, list[dict[str, Any]]]:
     except ReadError:
         doc = None
     if isinstance(doc, (dict, list)):
-        return doc, [{"path": "", "status": "repaired", "reason": "not JSON; read as YAML"}]
+        return doc, [{"path": "", "status": "repaired", "reason": READ_AS_YAML}]
     raise strict_error

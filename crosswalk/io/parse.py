@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from crosswalk.errors import ReadError
+from crosswalk.language.pointer import to_pointer
 
 try:  # optional: a faster parser for the common case (its errors are re-parsed by json for the message)
     from orjson import loads as _fast_loads
@@ -82,9 +83,63 @@ def load_json_checked(data: str | bytes, href: str) -> tuple[Any, list[dict[str,
             within = _text_within_depth(raw, MAX_DEPTH)
             if within is None:
                 within = _within_depth(doc, MAX_DEPTH)
-            return doc, ([] if within else sanitize(doc, href))  # sanitize names the path
+            return doc, duplicate_keys(raw, doc) + ([] if within else sanitize(doc, href))  # sanitize names the path
     doc = load_json(data, href)
-    return doc, sanitize(doc, href)
+    return doc, duplicate_keys(raw, doc) + sanitize(doc, href)
+
+
+def duplicate_keys(raw: str | bytes, doc: Any) -> list[dict[str, Any]]:
+    """A key written twice in one object: JSON readers keep the last value and lose the earlier one in silence.
+    Each such key is a repair entry at its path, naming what was lost. Found cheaply: a text with as many colons
+    as the document written out again has lost no key; only one that differs (a duplicate, a comment with a
+    colon) is read again, key by key."""
+    raw = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if b":" not in raw:
+        return []
+    try:
+        import orjson
+
+        # Written out again, every string keeps its colons (none is escaped, unless the text spells one \u003a),
+        # and every key of the document has its own: as many colons as the text has, then no key was lost.
+        if b"\\u003a" not in raw.lower() and raw.count(b":") == orjson.dumps(doc).count(b":"):
+            return []
+    except (ImportError, TypeError):  # no orjson, or an integer beyond 64 bits: read again
+        pass
+    found: list[tuple[tuple[str, ...], str, list[Any]]] = []
+
+    class Pairs(list):  # the parse keeps every pair; the walk below finds the repeated keys and their paths
+        pass
+
+    def walk(node: Any, path: tuple[str, ...]) -> Any:
+        """``node`` as the plain value a JSON reader gives, noting the keys of ``path``'s objects written twice."""
+        if isinstance(node, Pairs):
+            values: dict[str, list[Any]] = {}
+            for key, value in node:
+                values.setdefault(key, []).append(walk(value, (*path, key)))
+            found.extend(((*path, k), k, v[:-1]) for k, v in values.items() if len(v) > 1)
+            return {k: v[-1] for k, v in values.items()}
+        if isinstance(node, list):
+            return [walk(value, (*path, str(i))) for i, value in enumerate(node)]
+        return node
+
+    from crosswalk.io.lenient import strip_jsonc
+
+    text = raw.decode("utf-8", "surrogatepass")
+    for candidate in (text, strip_jsonc(text)[0]):
+        try:
+            walk(json.loads(candidate, object_pairs_hook=Pairs), ())
+            break
+        except (ValueError, RecursionError):
+            continue
+    return [{"path": to_pointer(path), "status": "repaired",
+             "reason": f'the key "{key}" is written {len(lost) + 1} times in one object: the last value is read, as '
+                       f"JSON readers do; lost: {', '.join(_clipped(v) for v in lost)}"}
+            for path, key, lost in sorted(found)]
+
+
+def _clipped(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -122,8 +177,6 @@ def _within_depth(doc: Any, limit: int) -> bool:
 def _too_deep(text: str, href: str) -> Exception:
     """The LimitError for a text nested too deep to parse, naming the path where it passes the limit."""
     from crosswalk.io.limits import MAX_DEPTH, LimitError
-    from crosswalk.language.pointer import to_pointer
-
     frames: list[list[Any]] = []  # [bracket, the key or index being read inside it]
     for m in re.finditer(r'"(?:[^"\\]|\\.)*"\s*:?|[\[\]{},]', text):
         tok = m.group()
