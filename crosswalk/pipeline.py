@@ -148,7 +148,8 @@ def convert(
                 f"an MLM metadata file ($schema {doc.get('$schema')}: stac-model's fields without the mlm: prefix), "
                 "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
         edges = _plan(detection.format, target)
-        result.steps = [f"{e.source} -> {e.target}" for e in edges]
+        side = _side_edges(detection, target)
+        result.steps = [f"{e.source} -> {e.target}" for e in [*side, *edges]]  # in the order they run
         ledger = Ledger(doc)
         work = copy_document(doc)
         family = registry().families[detection.format.family]
@@ -170,7 +171,7 @@ def convert(
                 ctx.options["newer"] = detection.newer
                 apply(loaded(family.newer_rules), ctx)
             apply(loaded("repairs.yaml"), ctx)
-            for edge in _side_edges(detection, target):
+            for edge in side:
                 apply(loaded(edge), ctx)
             for edge in edges:
                 apply(loaded(edge), ctx)

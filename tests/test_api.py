@@ -224,3 +224,17 @@ def test_valid_is_false_when_validation_did_not_run():
     result = crosswalk.convert(_load(ML_MODEL_ITEM), validate=False)
     assert result.ok and not result.valid and not result.report.validated
     assert crosswalk.convert(_load(ML_MODEL_ITEM)).valid
+
+
+def test_report_steps_name_the_side_step_too():
+    """ml-model fields beside an MLM item's are converted by the ml-model -> MLM step besides the plan: the report's
+    steps list it (first, as it runs first), so every entry's step is one the report lists."""
+    from conftest import CORPORA
+
+    doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    doc["stac_extensions"].append("https://stac-extensions.github.io/ml-model/v1.0.0/schema.json")
+    doc["properties"]["ml-model:learning_approach"] = "supervised"
+    r = pipeline.convert(doc, to="mlm", validate=False)
+    assert r.steps == ["ml-model@1.0.0 -> mlm@1.5.2", "mlm@1.5.1 -> mlm@1.5.2"]
+    listed = {s.replace("@", "_").replace(" -> ", "__") for s in r.report["steps"]}
+    assert {f["step"] for f in r.report["fields"] if "step" in f} <= listed | {"repairs", "mlm.invariants"}
