@@ -256,6 +256,24 @@ def test_the_cli_shows_re_encodings_and_exits_0() -> None:
     assert data["ok"] and len(data["re_encoded"]) == 33 and data["unexplained"] == []
 
 
+def test_one_leg_re_encoding_the_way_back_announces_is_no_bug() -> None:
+    """MLM -> dlm -> MLM: the way out carries "pytorch" and a pretraining source as they are; the way back writes
+    the framework in MLM's enum spelling and derives mlm:pretrained from the source, each reported transformed.
+    Those are re-encodings of one leg, with its reason; a change no entry announces stays unexplained."""
+    src = CORPORA / "mlm" / "spec-1.4.0-item_multi_io.json"
+    r = rt.roundtrip(json.loads(src.read_text(encoding="utf-8")), "dlm")
+    by = {d["path"]: d for d in r["differences"]}
+    framework = by["/properties/mlm:framework"]
+    assert (framework["old"], framework["new"]) == ("pytorch", "PyTorch")
+    assert framework["re_encoded"] == {"from": "/properties/mlm:framework", "to": "/properties/mlm:framework",
+                                       "out": "moved", "back": "framework written with the MLM enum spelling"}
+    pretrained = by["/properties/mlm:pretrained"]
+    assert pretrained["status"] == "added" and pretrained["re_encoded"]["from"] == "/properties/mlm:pretrained_source"
+    assert "/properties/mlm:framework" not in {d["path"] for d in r["unexplained"]}
+    # name-only band definitions written where the source had none: no transformed entry says so
+    assert "/assets/weights/eo:bands" in {d["path"] for d in r["unexplained"]}
+
+
 def test_a_node_reported_only_below_itself_went_where_its_parts_went() -> None:
     """The root's kept entry is not the fate of a node whose parts have entries of their own."""
     by = {(): {"path": "", "status": "kept"}, ("c", "0", "value"): {"path": "/c/0/value", "status": "moved",

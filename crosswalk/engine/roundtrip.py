@@ -30,7 +30,10 @@ entry the way back reported ``transformed``, or ``moved``/``kept`` with the valu
 came back in another, announced encoding: a dlm z-score folded with its ``scaling_factor`` comes back unfolded
 with factor 1; a dlm schema URI comes back as another version's; an MLM 1.4 band axis renamed ``bands`` on the
 way up stays ``bands`` on the way down. The added path of such a pair is a re-encoding too (``stac_extensions``
-is a multiset).
+is a multiset). One leg may re-encode alone: a changed path whose value the way out carried and the way back
+reported ``transformed`` into it (a framework in MLM's enum spelling, a class name cleaned to MLM's pattern), or
+an added path the way back reported ``transformed`` from a value the way out carried (``mlm:pretrained`` read off
+a dlm pretraining source).
 
 Anything else is an engine or mapping bug (a ``transformed``/``moved``/``kept`` report that did not hold) and is
 listed under ``unexplained``.
@@ -228,7 +231,7 @@ def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[
 
 
 def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]], back_fields: list[dict[str, Any]],
-                  middle: Any, result: Any) -> dict[str, dict[str, str]]:
+                  middle: Any, result: Any, original: Any) -> dict[str, dict[str, str]]:
     """{difference path: re-encoding} for the closed traces of two announced re-encodings (see the module's
     docstring): ``from`` the baseline path, ``to`` the result path it came back to, and the reasons of the
     ``out`` and ``back`` entries (the status if one gives none). Both ends of a trace are listed."""
@@ -246,6 +249,24 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
                            "back": e.get("reason") or e["status"]}
                     found.setdefault(d["path"], how)
                     found.setdefault(how["to"], how)
+    # One leg's re-encoding: the way back wrote in another form, and said so, a value whose source the way out
+    # carried: the same path's value (a framework in MLM's enum spelling, a class name cleaned to MLM's pattern)
+    # or, for an added path, any source value (mlm:pretrained read off a dlm pretraining source).
+    for d in diffs:
+        if d["path"] in found or d["status"] == "removed":
+            continue
+        path = parse_pointer(d["path"])
+        for e in back_fields:
+            if e["status"] != "transformed" or d["path"] not in e.get("to", ()):
+                continue
+            sources = _backward(out_fields, parse_pointer(e["path"]), original)
+            if path in sources if d["status"] == "changed" else sources:
+                src = path if d["status"] == "changed" else sources[0]
+                hit = _effective(out_by, src)
+                found[d["path"]] = {"from": to_pointer(src), "to": d["path"],
+                                    "out": (hit[1].get("reason") or hit[1]["status"]) if hit else "kept",
+                                    "back": e.get("reason") or "transformed"}
+                break
     return found
 
 
@@ -274,7 +295,8 @@ def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href:
     baseline, repairs = _repaired(doc, href, source.family)  # the empty plan repairs too
     diffs = diff(baseline, back.document)
     found = explanations(doc, out.document, out.report["fields"], back.report["fields"], repairs)
-    re_encodings = _re_encodings(diffs, out.report["fields"], back.report["fields"], out.document, back.document)
+    re_encodings = _re_encodings(diffs, out.report["fields"], back.report["fields"], out.document, back.document,
+                                 doc)
     unexplained, re_encoded = [], []
     for d in diffs:
         path = parse_pointer(d["path"])
