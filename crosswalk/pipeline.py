@@ -89,19 +89,30 @@ def _plan(source: Format, target: Format) -> list:
     return list(_edges(graph(), source, target))  # a fresh list: callers may keep it
 
 
+def fill_problem(fill: Any) -> str | None:
+    """What is wrong with the shape of --fill values ({"*"|id: {pointer: value}}), or None: one check for the
+    command line (a usage error before anything is read) and the Python API (each document's error)."""
+    if not isinstance(fill, dict):
+        return 'wants an object keyed by item id or "*"'
+    for scope, entries in fill.items():
+        if entries is not None and not isinstance(entries, dict):  # None: an empty YAML entry, read as no values
+            return f'the entry for "{scope}" must be an object of {{pointer: value}}'
+        if any(not isinstance(key, str) for key in entries or ()):
+            return f'the keys of "{scope}" must be JSON Pointers (text)'
+    return None
+
+
 def fill_for(fill: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]:
     """The --fill values for this document: entries under "*" and under its id; keys are output JSON Pointers
     (a bare key such as ``mlm:name`` means ``/properties/mlm:name``)."""
     if not fill:
         return {}
+    problem = fill_problem(fill)
+    if problem:  # a user's file: one line naming the entry, never a traceback
+        raise FormatError(f"--fill: {problem}", path="")
     out: dict[str, Any] = {}
     for scope in ("*", str(doc.get("id"))):
-        entries = fill.get(scope) or {}
-        if not isinstance(entries, dict):  # a user's file: one line naming the entry, never a traceback
-            raise FormatError(f'--fill: the entry for "{scope}" must be an object of {{pointer: value}}', path="")
-        for key, value in entries.items():
-            if not isinstance(key, str):
-                raise FormatError(f'--fill: the keys of "{scope}" must be JSON Pointers (text)', path="")
+        for key, value in (fill.get(scope) or {}).items():
             out[key if key.startswith("/") else f"/properties/{key}"] = value
     return out
 

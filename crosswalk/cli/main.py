@@ -80,12 +80,11 @@ def _load_fill(ctx: click.Context, param: click.Parameter, path: str | None) -> 
         data = read_document(path)
     except CrosswalkError as e:
         raise click.BadParameter(str(e), ctx, param) from None
-    if not isinstance(data, dict):
-        raise click.BadParameter(f"{path}: wants an object keyed by item id or \"*\"", ctx, param)
-    for scope, entries in data.items():  # keys are text (read_document gives YAML's other keys as text too)
-        if entries is not None and not isinstance(entries, dict):  # None: an empty YAML entry, as fill_for reads it
-            raise click.BadParameter(f'{path}: the entry for "{scope}" must be an object of {{pointer: value}}',
-                                     ctx, param)
+    from crosswalk.pipeline import fill_problem
+
+    problem = fill_problem(data)
+    if problem:
+        raise click.BadParameter(f"{path}: {problem}", ctx, param)
     return data
 
 
