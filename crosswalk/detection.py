@@ -118,8 +118,10 @@ def detect(doc: Any, href: str | None = None) -> Detection:
             if version not in reg.families["mlm"].versions:
                 raise FormatError(f"unknown mlm version {version} ({schema})", href=href, path="/$schema")
             return Detection(Format("mlm", version), "mlm-metadata", (f"$schema {schema}",))
-    if not found and _mlm_roles(doc):
-        found["mlm"] = (reg.families["mlm"].latest, "mlm:* asset roles")
+    for family in ("mlm", "ml-model") if not found else ():
+        if _family_roles(doc, family):
+            found[family] = (reg.families[family].latest, f"{family}:* asset roles")
+            break
     if not found:
         if "type" not in doc and "stac_version" not in doc:
             raise FormatError("not a STAC document (no type, stac_version or ML-model fields)", href=href, path="")
@@ -138,13 +140,15 @@ def detect(doc: Any, href: str | None = None) -> Detection:
     )
 
 
-def _mlm_roles(doc: dict[str, Any]) -> bool:
-    """An ``mlm:*`` asset role (``mlm:model``, ``mlm:weights``...) is MLM evidence: the official MLM Collection
-    examples carry no MLM URI and no MLM field, only such roles in ``item_assets``."""
+def _family_roles(doc: dict[str, Any], family: str) -> bool:
+    """An asset role of the family (``mlm:model``, ``ml-model:checkpoint``...) is evidence of it: the official MLM
+    Collection examples carry no MLM URI and no MLM field, only such roles in ``item_assets``, and so do they
+    converted to ml-model."""
+    prefix = family + ":"
     for key in ("assets", "item_assets"):
         assets = doc.get(key)
         for asset in assets.values() if isinstance(assets, dict) else ():
             roles = asset.get("roles") if isinstance(asset, dict) else None
-            if isinstance(roles, list) and any(isinstance(r, str) and r.startswith("mlm:") for r in roles):
+            if isinstance(roles, list) and any(isinstance(r, str) and r.startswith(prefix) for r in roles):
                 return True
     return False

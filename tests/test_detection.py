@@ -36,3 +36,17 @@ def test_an_mlm_metadata_file_is_detected_but_not_dressed_up_as_an_item() -> Non
     for target in ("mlm", "mlm@1.5.0"):
         result = pipeline.convert(meta, to=target)
         assert result.document is None and "MLM metadata file" in str(result.error)
+
+
+@pytest.mark.parametrize(("role", "family"), [("mlm:model", "mlm"), ("ml-model:checkpoint", "ml-model")])
+def test_a_collection_known_by_its_asset_roles_alone(role: str, family: str) -> None:
+    """The official MLM Collection examples have neither a schema URI nor a field of their family, only its asset
+    roles in item_assets; converted to ml-model they keep only ml-model's roles, and so are read back as ml-model
+    (before, as nothing: no ML-model extension found)."""
+    doc = {"type": "Collection", "stac_version": "1.0.0", "id": "c",
+           "item_assets": {"weights": {"title": "model weights", "roles": [role]}}}
+    found = detect(doc)
+    assert (found.format.family, found.object_type) == (family, "Collection")
+    assert found.evidence == (f"{family}:* asset roles",)
+    with pytest.raises(Exception, match="no ML-model extension"):
+        detect({**doc, "item_assets": {"weights": {"roles": ["data"]}}})
