@@ -274,6 +274,29 @@ def test_one_leg_re_encoding_the_way_back_announces_is_no_bug() -> None:
     assert "/assets/weights/eo:bands" in {d["path"] for d in r["unexplained"]}
 
 
+def test_a_value_folded_into_another_comes_back_inside_it() -> None:
+    """dlm -> ml-model -> dlm: the way out pins the source URL to the commit (both reported transformed), the way
+    back carries the pinned URL: the commit hash is gone as a field but inside the URL, a re-encoding."""
+    r = rt.roundtrip(json.loads((CORPORA / "dlm" / "seed000-item.json").read_text(encoding="utf-8")), "ml-model")
+    by = {d["path"]: d for d in r["differences"]}
+    commit = by["/properties/dlm:runtime/model_commit_hash"]
+    assert commit["status"] == "removed" and commit["re_encoded"]["to"] == "/properties/dlm:runtime/model_src_url"
+    assert by["/properties/dlm:runtime/model_src_url"]["new"].endswith("/tree/4f2c9e1") and r["ok"]
+
+
+def test_a_legacy_key_carried_out_and_folded_on_the_way_back_is_a_re_encoding() -> None:
+    """MLM 1.4 with a leftover norm_by_channel beside value_scaling, down to 1.0 and back: the way out keeps it,
+    the way back folds it into value_scaling (reported transformed): re-encoded there, not lost."""
+    doc = json.loads((CORPORA / "mlm" / "spec-1.4.0-item_multi_io.json").read_text(encoding="utf-8"))
+    inp = doc["properties"]["mlm:input"][0]
+    inp["value_scaling"] = [{"type": "z-score", "mean": 1.5, "stddev": 2.5}] * len(inp["bands"])
+    inp["norm_by_channel"] = True
+    r = rt.roundtrip(doc, "mlm@1.0.0")
+    leftover = {d["path"]: d for d in r["differences"]}.get("/properties/mlm:input/0/norm_by_channel")
+    assert leftover is not None and leftover["status"] == "removed"
+    assert leftover["re_encoded"]["back"] == "norm_* fields became value_scaling" and not leftover["explained_by"]
+
+
 def test_a_node_reported_only_below_itself_went_where_its_parts_went() -> None:
     """The root's kept entry is not the fate of a node whose parts have entries of their own."""
     by = {(): {"path": "", "status": "kept"}, ("c", "0", "value"): {"path": "/c/0/value", "status": "moved",

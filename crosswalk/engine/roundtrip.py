@@ -30,10 +30,13 @@ entry the way back reported ``transformed``, or ``moved``/``kept`` with the valu
 came back in another, announced encoding: a dlm z-score folded with its ``scaling_factor`` comes back unfolded
 with factor 1; a dlm schema URI comes back as another version's; an MLM 1.4 band axis renamed ``bands`` on the
 way up stays ``bands`` on the way down. The added path of such a pair is a re-encoding too (``stac_extensions``
-is a multiset). One leg may re-encode alone: a changed path whose value the way out carried and the way back
-reported ``transformed`` into it (a framework in MLM's enum spelling, a class name cleaned to MLM's pattern), or
-an added path the way back reported ``transformed`` from a value the way out carried (``mlm:pretrained`` read off
-a dlm pretraining source).
+is a multiset), and so is a changed path such a trace ends at (a dlm commit hash folded into the source URL on the
+way out comes back inside that URL). One leg may re-encode alone: a changed path whose value the way out carried
+and the way back reported ``transformed`` into it (a framework in MLM's enum spelling, a class name cleaned to
+MLM's pattern), an added path the way back reported ``transformed`` from a value the way out carried
+(``mlm:pretrained`` read off a dlm pretraining source), or a removed path whose value the way out carried and the
+way back reported ``transformed`` into another (a legacy ``norm_by_channel`` beside ``value_scaling``, folded into
+it).
 
 Anything else is an engine or mapping bug (a ``transformed``/``moved``/``kept`` report that did not hold) and is
 listed under ``unexplained``.
@@ -236,7 +239,7 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
     docstring): ``from`` the baseline path, ``to`` the result path it came back to, and the reasons of the
     ``out`` and ``back`` entries (the status if one gives none). Both ends of a trace are listed."""
     out_by, back_by = _source_entries(out_fields), _source_entries(back_fields)
-    added = {d["path"] for d in diffs if d["status"] == "added"}
+    added = {d["path"] for d in diffs if d["status"] != "removed"}  # added, or changed: a value arrived there
     found: dict[str, dict[str, str]] = {}
     for d in (d for d in diffs if d["status"] != "added"):
         path = parse_pointer(d["path"])
@@ -253,9 +256,17 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
     # carried: the same path's value (a framework in MLM's enum spelling, a class name cleaned to MLM's pattern)
     # or, for an added path, any source value (mlm:pretrained read off a dlm pretraining source).
     for d in diffs:
-        if d["path"] in found or d["status"] == "removed":
+        if d["path"] in found:
             continue
         path = parse_pointer(d["path"])
+        if d["status"] == "removed":  # carried out as it was, and folded on the way back into a value elsewhere
+            for up, _, mid in _fates(out_by, path):
+                for e, _, dst in _fates(back_by, mid) if up["status"] in ("kept", "moved") else ():
+                    if e["status"] == "transformed" and dst != path and exists(result, dst):
+                        found[d["path"]] = {"from": d["path"], "to": to_pointer(dst),
+                                            "out": up.get("reason") or up["status"],
+                                            "back": e.get("reason") or "transformed"}
+            continue
         for e in back_fields:
             if e["status"] != "transformed" or d["path"] not in e.get("to", ()):
                 continue
