@@ -476,7 +476,7 @@ def compare_cmd(paths, out_dir) -> None:
 def roundtrip_cmd(file, via, keep_source, fmt, lenient) -> None:
     """Convert FILE to another format and back, and diff the result against the original (after crosswalk's
     repairs). Every difference must be a field reported lossy, dropped or invented on the way, or a re-encoding
-    both legs report (shown as re-encoded); anything else is a bug and is shown as UNEXPLAINED.
+    the reports announce (shown as re-encoded); anything else is a bug and is shown as UNEXPLAINED.
 
     Exit 0 when every difference is explained or re-encoded, 1 when one is not (or a conversion fails).
 

@@ -23,7 +23,7 @@ A difference that is only a change of place is not a loss either: the very same 
 reports' ``to`` paths, sits elsewhere in the result (``moved_to``), or came from elsewhere in the baseline
 (``moved_from``, or ``copy_of`` when the original place still holds it too).
 
-A **re-encoding** is neither a loss nor a bug, and is shown as such (``re_encoded``, with both legs' reasons): a
+A **re-encoding** is neither a loss nor a bug, and is shown as such (``re_encoded``, with the legs' reasons): a
 removed or changed baseline path the way out reported ``transformed`` (or its parts, if only they have entries),
 whose trace through both reports ends at that path itself or at the path of an added difference, through an
 entry the way back reported ``transformed``, or ``moved``/``kept`` with the value the way out wrote. The value
