@@ -437,6 +437,17 @@ def test_a_key_written_twice_is_reported_with_the_value_lost(tmp_path: Path, mod
     assert not [f for f in rep["fields"] if f["path"] == "/note" and f["status"] == "repaired"]
 
 
+def test_a_key_written_twice_in_json_with_comments_is_found_too(tmp_path: Path) -> None:
+    """An old dlm file with comments (read leniently) and a key written twice: the comment's colon is no key."""
+    from crosswalk.io.documents import read_document_repairs
+
+    src = tmp_path / "old.json"
+    src.write_text('{"id": "a", // note: see below\n "id": "b", "x": 1,}', encoding="utf-8")
+    doc, repairs = read_document_repairs(str(src))
+    assert doc == {"id": "b", "x": 1}
+    assert [r["path"] for r in repairs if "written 2 times" in r["reason"]] == ["/id"]
+
+
 def test_a_second_in_place_run_on_a_busy_tree_touches_nothing(tmp_path: Path) -> None:
     cat = tmp_path / "cat"
     write(cat / "items" / "a.json", item(1))

@@ -40,10 +40,10 @@ def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[di
         doc, repairs = parse_lenient(text, href)
     else:
         doc, repairs = parse_text(text, href, yaml_ok=is_yaml(href)), []
-    from crosswalk.io.lenient import READ_AS_YAML
+    from crosswalk.io.lenient import READ_AS_YAML, strip_jsonc
 
     if not is_yaml(href) and not any(r["reason"] == READ_AS_YAML for r in repairs):
-        repairs += duplicate_keys(text, doc)
+        repairs += duplicate_keys(text, doc, clean=(lambda t: strip_jsonc(t)[0]) if lenient else None)
     return doc, repairs + sanitize(doc, href)
 
 

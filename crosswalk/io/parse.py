@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -88,11 +89,11 @@ def load_json_checked(data: str | bytes, href: str) -> tuple[Any, list[dict[str,
     return doc, duplicate_keys(raw, doc) + sanitize(doc, href)
 
 
-def duplicate_keys(raw: str | bytes, doc: Any) -> list[dict[str, Any]]:
+def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
     """A key written twice in one object: JSON readers keep the last value and lose the earlier one in silence.
     Each such key is a repair entry at its path, naming what was lost. Found cheaply: a text with as many colons
     as the document written out again has lost no key; only one that differs (a duplicate, a comment with a
-    colon) is read again, key by key."""
+    colon) is read again, key by key (``clean``: what makes a lenient text strict JSON, for a text with comments)."""
     raw = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if b":" not in raw:
         return []
@@ -122,12 +123,10 @@ def duplicate_keys(raw: str | bytes, doc: Any) -> list[dict[str, Any]]:
             return [walk(value, (*path, str(i))) for i, value in enumerate(node)]
         return node
 
-    from crosswalk.io.lenient import strip_jsonc
-
     text = raw.decode("utf-8", "surrogatepass")
-    for candidate in (text, strip_jsonc(text)[0]):
+    for make in (str, clean or str):
         try:
-            walk(json.loads(candidate, object_pairs_hook=Pairs), ())
+            walk(json.loads(make(text), object_pairs_hook=Pairs), ())
             break
         except (ValueError, RecursionError):
             continue
