@@ -57,7 +57,7 @@ class Ctx:
         """Paths matched by the rule's jsonpath expressions inside the current base, in document order."""
         root = self.get(self.base)
         found = {self.base + match for path in rule.paths for match in path.find(root)}
-        return sorted(found, key=document_order)
+        return sorted(found, key=document_order) if len(found) > 1 else list(found)  # mostly one or none
 
     def origins(self, path: Path) -> list[Origin]:
         """The source leaves now at or below ``path`` (to tell what a value is made of)."""

@@ -150,8 +150,11 @@ class Guard:
             self.checks.append((test, negated, target, value))
 
     def holds(self, ctx: Ctx) -> bool:
-        base = ctx.base
-        return all(test(ctx, base, target, value) != negated for test, negated, target, value in self.checks)
+        base = ctx.base  # a loop, not all() over a generator: a guard is tested for every rule and element
+        for test, negated, target, value in self.checks:
+            if test(ctx, base, target, value) == negated:
+                return False
+        return True
 
     @staticmethod
     def describe(spec: str | dict[str, Any]) -> str:

@@ -148,6 +148,8 @@ def match(steps: Steps, root: Any) -> list[Path]:
                 for name in value if step == ALL_MEMBERS else step:
                     if name in value:
                         found.append((path + (name,), value[name]))
+        if not found:
+            return []  # nothing left to step into (most paths of a rule find nothing in most documents)
         current = found
     return [path for path, _ in current]
 

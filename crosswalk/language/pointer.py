@@ -44,8 +44,8 @@ def _step(node: Any, key: str) -> Any:
 
 def get(doc: Any, path: Path, default: Any = None) -> Any:
     node = doc
-    for key in path:
-        node = _step(node, key)
+    for key in path:  # an object member without the call to _step: most steps are members
+        node = node.get(key, _MISSING) if isinstance(node, dict) else _step(node, key)
         if node is _MISSING:
             return default
     return node

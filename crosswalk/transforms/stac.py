@@ -87,11 +87,11 @@ def target_uri(ctx: Ctx) -> None:
                       "declared, so that the output is checked against it")
 
 
-def _keys(doc: dict[str, Any]) -> set[str]:
-    """Every object key anywhere in ``doc`` but in its stac_extensions: one walk, then each extension prefix is a
-    lookup over the keys."""
-    keys: set[str] = set()
-    stack: list[Any] = [{k: v for k, v in doc.items() if k != "stac_extensions"}]
+def _prefixes(doc: dict[str, Any]) -> set[str]:
+    """The prefixes (``_heads``) of every object key anywhere in ``doc`` but in its stac_extensions: one walk, then
+    each extension prefix is one set lookup."""
+    keys = {k for k in doc if k != "stac_extensions"}
+    stack = [v for k, v in doc.items() if k != "stac_extensions"]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
@@ -99,18 +99,25 @@ def _keys(doc: dict[str, Any]) -> set[str]:
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-    return keys
+    return _heads(keys)
 
 
-def _near_keys(doc: dict[str, Any]) -> set[str]:
-    """The keys of the document, its properties and its assets: where extension fields usually are, a part of
-    `_keys` found without walking the whole document (the key stac_extensions has no extension prefix)."""
+def _heads(keys: set[str]) -> set[str]:
+    """Each key up to and with its first colon: a key starts with an extension's field prefix (``raster:``, whose
+    only colon ends it) exactly when this is that prefix."""
+    return {k[: k.index(":") + 1] for k in keys if ":" in k}
+
+
+def _near_prefixes(doc: dict[str, Any]) -> set[str]:
+    """The prefixes of the keys of the document, its properties, its assets and its links (ml-aoi's fields): where
+    extension fields usually are, a part of `_prefixes` found without walking the whole document."""
     assets = doc["assets"].values() if isinstance(doc.get("assets"), dict) else ()
-    return {k for host in (doc, doc.get("properties"), *assets) if isinstance(host, dict) for k in host}
-
-
-def _has_prefix(keys: set[str], prefix: str) -> bool:
-    return any(k.startswith(prefix) for k in keys)
+    links = doc["links"] if isinstance(doc.get("links"), list) else ()
+    keys: set[str] = set()
+    for host in (doc, doc.get("properties"), *assets, *links):
+        if isinstance(host, dict):
+            keys.update(host)
+    return _heads(keys)
 
 
 @transform("stac.unused_extensions", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
@@ -122,15 +129,15 @@ def unused_extensions(ctx: Ctx) -> None:
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
         return
-    near, content = _near_keys(ctx.doc), None
+    near, content = _near_prefixes(ctx.doc), None
     for i in range(len(exts) - 1, -1, -1):
         uri = exts[i]
         prefix = extension_prefix(uri) if isinstance(uri, str) else None
-        if prefix is None or _has_prefix(near, prefix):
+        if prefix is None or prefix in near:
             continue
         if content is None:  # a field of it may still be deeper (in a band, a link): walk the whole document
-            content = _keys(ctx.doc)
-        if _has_prefix(content, prefix) or extension_accepts(ctx.doc, uri):
+            content = _prefixes(ctx.doc)
+        if prefix in content or extension_accepts(ctx.doc, uri):
             continue
         ctx.remove(("stac_extensions", str(i)), f"declared without any {prefix}* field, which its schema rejects")
 
@@ -144,14 +151,15 @@ def needed_extensions(ctx: Ctx) -> None:
 
     exts = ctx.get(("stac_extensions",))
     declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()
-    content, errors = _keys(ctx.doc), None
+    # valid as it is: nothing needs a URI. Asked before the walk over every key: most documents are valid, and
+    # with validation on, the check of the output reuses this answer (the validator keeps it by content)
+    errors = sum(i.severity == "error" for i in validate(ctx.doc))
+    if not errors:
+        return
+    content = _prefixes(ctx.doc)
     for prefix, uri in sorted(extension_uris_by_prefix().items()):
-        if extension_name(uri) in declared or not _has_prefix(content, prefix):
+        if extension_name(uri) in declared or prefix not in content:
             continue
-        if errors is None:
-            errors = sum(i.severity == "error" for i in validate(ctx.doc))
-        if not errors:
-            return  # valid as it is: nothing needs the URI
         exts = ctx.get(("stac_extensions",))
         trial = {**ctx.doc, "stac_extensions": [*(exts if isinstance(exts, list) else []), uri]}
         if extension_accepts(trial, uri) and sum(i.severity == "error" for i in validate(trial)) < errors:

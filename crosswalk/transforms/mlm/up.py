@@ -80,6 +80,12 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
         ctx.rewrite_list(path, new, fate)
 
 
+def input_band_names(item: dict[str, Any]) -> list[str]:
+    """The names of an MLM input's named bands (``input_bands`` without where they are)."""
+    names = (b.get("name") if isinstance(b, dict) else b for b in item.get("bands") or [])
+    return [name for name in names if isinstance(name, str)]
+
+
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
     """(index, name, where the name is) of an MLM input's named bands: a bare name or a band object's."""
     out = []
@@ -174,7 +180,7 @@ def lift_model_fields(ctx: Ctx) -> None:
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all (bands without names there, one per input band, are given the names)."""
-    wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for _, name, _ in input_bands(item)))
+    wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for name in input_band_names(item)))
     if not wanted:
         return
     assets = ctx.doc.get("assets")  # a list of assets (invalid) holds no model asset: left to the schema
@@ -209,7 +215,7 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
         return
     # names: eo:bands in the same order, else the first input's bands
     eo, inputs = ctx.get(P + ("eo:bands",)) or [], ctx.get(P + ("mlm:input",)) or []
-    fallback = [name for _, name, _ in input_bands(inputs[0])] if inputs and isinstance(inputs[0], dict) else []
+    fallback = input_band_names(inputs[0]) if inputs and isinstance(inputs[0], dict) else []
     for key in models:
         dst = ("assets", key, "raster:bands")
         if not ctx.has(dst):
@@ -405,7 +411,7 @@ def dim_order_bands(ctx: Ctx) -> None:
             dims = tensor.get("dim_order") if isinstance(tensor, dict) else None
             if not isinstance(dims, list):
                 continue
-            named = input_bands(item)  # the bands with a name (only their number counts)
+            named = input_band_names(item)  # the bands with a name (only their number counts)
             if named and "bands" not in dims:
                 shape = tensor.get("shape") or []
                 idx, new, why = _band_axis(dims, shape, len(named)), "bands", "bands are listed"
