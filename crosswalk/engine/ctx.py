@@ -54,7 +54,7 @@ class Ctx:
         return pointer.exists(self.doc, path)
 
     def find(self, rule: Any) -> list[Path]:
-        """Paths matched by the rule's jsonpath expressions inside the current base, in document order."""
+        """Paths matched by the rule's jsonpath expressions inside the current base, sorted by `document_order`."""
         root = self.get(self.base)
         found = {self.base + match for path in rule.paths for match in path.find(root)}
         return sorted(found, key=document_order) if len(found) > 1 else list(found)  # mostly one or none
@@ -212,5 +212,6 @@ class Ctx:
 
 
 def document_order(path: Path) -> tuple:
-    """Sort key: list indices numerically, so reversed() deletes later elements first."""
+    """Sort key: list indices numerically (so reversed() deletes later elements first), object keys by name (a
+    stable order whatever order the document has them in; not the document's order)."""
     return tuple((int(k), "") if k.isdigit() else (-1, k) for k in path)
