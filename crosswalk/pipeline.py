@@ -128,6 +128,7 @@ def convert(
     keep_source: bool = False,
     stored: bool = False,
     detection: Detection | None = None,
+    twin: Any = None,
 ) -> Result:
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
@@ -140,6 +141,8 @@ def convert(
     ``stored``: the document is a row of a catalog database (pgstac), not a file: repairs that only make sense
     for files (dropping an Item's ``collection`` for want of a collection link) are not applied.
     ``detection``: what ``detect(doc, href)`` returned, when the caller has already asked (a bulk run does).
+    ``twin``: a second, independent parse of the same text, equal to ``doc``, to work on instead of a deep copy
+    (a bulk run parses the bytes again: cheaper than copying the parsed document).
     """
     from crosswalk.engine import report as rep
     from crosswalk.engine.ctx import Ctx
@@ -162,7 +165,7 @@ def convert(
         side = _side_edges(detection, target)
         result.steps = [f"{e.source} -> {e.target}" for e in [*side, *edges]]  # in the order they run
         ledger = Ledger(doc)
-        work = copy_document(doc)
+        work = copy_document(doc) if twin is None else twin
         family = registry().families[detection.format.family]
         # `--to mlm` asks for the family's latest, whatever it is: a newer version already is, so it passes as it
         # is; `--to mlm@1.5.2` names a version, so a newer document is read as that version (formats.yaml `newer`)

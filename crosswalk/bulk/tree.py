@@ -177,10 +177,11 @@ def _warm(to: str, validate: bool) -> None:
         warm([registry().families[target.family].uri(target.version)])  # the rest as documents declare them
 
 
-def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = ()) -> tuple[DocOutcome, Any]:
+def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = (),
+                 twin: Any = None) -> tuple[DocOutcome, Any]:
     """`_convert_doc`, where anything one document raises is that document's failure: the run goes on."""
     try:
-        out, new = _convert_doc(doc, href, s, repairs)
+        out, new = _convert_doc(doc, href, s, repairs, twin)
     except Exception as e:  # noqa: BLE001 - a bug must cost one document, never the run
         return _failed(href, _internal(href, e), s), None
     if s.collect and out.status != "failed":
@@ -194,7 +195,8 @@ def _internal(href: str, e: BaseException) -> str:
     return f"{href}: internal error: crosswalk could not convert this document (a bug; please report it){detail}"
 
 
-def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = ()) -> tuple[DocOutcome, Any]:
+def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = (),
+                 twin: Any = None) -> tuple[DocOutcome, Any]:
     """Convert one parsed document; returns (outcome, output document or None when it stays as it was).
 
     ``repairs``: text repairs the lenient reader made (comments, trailing commas): reported first, as
@@ -216,9 +218,8 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     else:
         # a document already in the target format goes through convert too: it still gets the repairs and invariants
         try:
-            result = pipeline.convert(
-                doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify, detection=detection
-            )
+            result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify,
+                                      detection=detection, twin=twin)
         except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
             return _failed(href, _internal(href, e), s), None
         if result.error is not None:
@@ -367,11 +368,19 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
         if changed is None and not repairs:
             return docs, data, None
         return docs, data, dumps_bytes({**doc, "features": feats if changed is None else changed})
-    outcome, new = _doc_outcome(doc, href, s, repairs)
+    outcome, new = _doc_outcome(doc, href, s, repairs, _twin(data, path, repairs))
     if new is None:
         return [outcome], data, None
     text = dumps_bytes(new)
     return [outcome], data, (None if text == data else text)
+
+
+def _twin(data: bytes, path: str, repairs: list[dict[str, Any]]) -> Any:
+    """The text parsed once more for the conversion to work on (cheaper than a deep copy of the document), where
+    that gives what the first parse gave: strict JSON the reader repaired nothing in. None otherwise."""
+    from crosswalk.io.parse import parse_again
+
+    return None if repairs or path.lower().endswith((".yaml", ".yml")) else parse_again(data)
 
 
 def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:

@@ -89,6 +89,17 @@ def load_json_checked(data: str | bytes, href: str) -> tuple[Any, list[dict[str,
     return doc, duplicate_keys(raw, doc) + sanitize(doc, href)
 
 
+def parse_again(raw: bytes) -> Any:
+    """A second, independent parse of a text that `load_json_checked` reads with orjson (no integer beyond 64
+    bits), equal to the first; None for any other text (json reads it, or it is not strict JSON)."""
+    if _fast_loads is None or _has_long_number(raw):
+        return None
+    try:
+        return _fast_loads(raw)
+    except ValueError:
+        return None
+
+
 def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
     """A key written twice in one object: JSON readers keep the last value and lose the earlier one in silence.
     Each such key is a repair entry at its path, naming what was lost. Found cheaply: a text with as many colons
