@@ -67,3 +67,17 @@ def test_a_collection_named_by_asset_roles_alone_gets_no_uri() -> None:
     result = pipeline.convert(doc, to="mlm", verify=True)
     assert result.ok, result.error
     assert "stac_extensions" not in result.document
+
+
+def test_a_needed_uri_does_not_bring_an_unneeded_one_along() -> None:
+    """eo:bands without the eo URI make the MLM item invalid, and the eo URI is added; file:size without the file
+    URI needs nothing (a document with only that gets no file URI), so it gets none beside eo either: each URI is
+    weighed against the document with the URIs added before it."""
+    doc = _load("mlm/spec-1.5.1-item_pytorch_geo_unet.json")
+    doc["stac_extensions"] = [u for u in doc["stac_extensions"] if "/eo/" not in u]
+    doc["assets"]["model"]["file:size"] = 123
+    r = pipeline.convert(doc, to="mlm")
+    assert r.report["valid"]
+    added = [e["reason"] for e in r.report["fields"] if e["status"] == "invented" and e["path"].startswith("/stac_ext")]
+    assert added == ["eo:* fields are used; their extension declared"]
+    assert not any("/file/" in u for u in r.document["stac_extensions"])

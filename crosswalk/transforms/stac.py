@@ -162,5 +162,7 @@ def needed_extensions(ctx: Ctx) -> None:
             continue
         exts = ctx.get(("stac_extensions",))
         trial = {**ctx.doc, "stac_extensions": [*(exts if isinstance(exts, list) else []), uri]}
-        if extension_accepts(trial, uri) and sum(i.severity == "error" for i in validate(trial)) < errors:
+        fewer = sum(i.severity == "error" for i in validate(trial)) if extension_accepts(trial, uri) else errors
+        if fewer < errors:  # measured against the document as it now is, with the URIs added before
             add_extension(ctx, uri, f"{prefix}* fields are used; their extension declared")
+            errors = fewer
