@@ -270,8 +270,12 @@ def test_one_leg_re_encoding_the_way_back_announces_is_no_bug() -> None:
     pretrained = by["/properties/mlm:pretrained"]
     assert pretrained["status"] == "added" and pretrained["re_encoded"]["from"] == "/properties/mlm:pretrained_source"
     assert "/properties/mlm:framework" not in {d["path"] for d in r["unexplained"]}
-    # name-only band definitions written where the source had none: no transformed entry says so
-    assert "/assets/weights/eo:bands" in {d["path"] for d in r["unexplained"]}
+    # name-only definitions of the input's band names, which the source left undefined: new structure, copied values
+    assert by["/assets/weights/eo:bands"]["made_of"] == [f"/properties/mlm:input/0/bands/{i}" for i in range(3)]
+    assert r["ok"]
+    # a new object with a value no report carries there is no such structure
+    new = {"path": "/x", "status": "added", "new": {"a": 1}}
+    assert rt._relocation({}, {"x": {"a": 1}}, new, [], [], {}, {}) is None
 
 
 def test_a_value_folded_into_another_comes_back_inside_it() -> None:

@@ -21,7 +21,8 @@ as the dlm edges' eo:bands unit fix; the baseline holds only the repairs step's)
 
 A difference that is only a change of place is not a loss either: the very same value, traced through both
 reports' ``to`` paths, sits elsewhere in the result (``moved_to``), or came from elsewhere in the baseline
-(``moved_from``, or ``copy_of`` when the original place still holds it too).
+(``moved_from``, or ``copy_of`` when the original place still holds it too); nor is a new object or list made
+only of such values (``made_of``: a name-only band definition the way back writes for a band name).
 
 A **re-encoding** is neither a loss nor a bug, and is shown as such (``re_encoded``, with the legs' reasons): a
 removed or changed baseline path the way out reported ``transformed`` (or its parts, if only they have entries),
@@ -199,11 +200,12 @@ def explanations(original: Any, middle: Any, out_fields: list[dict[str, Any]],
 
 
 def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[dict[str, Any]],
-                back_fields: list[dict[str, Any]], original: Any, middle: Any) -> tuple[str, str] | None:
+                back_fields: list[dict[str, Any]], original: Any, middle: Any) -> tuple[str, Any] | None:
     """A difference that is only a change of place: the very same value, traced through both reports, sits at
     another path of the result (``moved_to``), or came from another path of the baseline (``copy_of`` when
-    that one is still in the result too, else ``moved_from``). None if it is not that. ``original`` and
-    ``middle`` are the inputs of the two legs."""
+    that one is still in the result too, else ``moved_from``), or is a new object or list made only of such
+    values (``made_of``: where they came from). None if it is not that. ``original`` and ``middle`` are the
+    inputs of the two legs."""
     path = parse_pointer(d["path"])
 
     def went() -> str | None:  # where the baseline value at path went, unchanged
@@ -227,6 +229,19 @@ def _relocation(baseline: Any, result: Any, d: dict[str, Any], out_fields: list[
         dst = went()
         return ("moved_to", dst) if dst else None
     src = came()
+    if d["status"] == "added" and src is None and isinstance(d.get("new"), (dict, list)) and d["new"]:
+        # a new object or list whose every value came unchanged from the baseline (a name-only band definition
+        # made of a band name): its structure is new, nothing in it is
+        from crosswalk.language.pointer import leaves
+
+        parts = []
+        for leaf, _ in leaves(d["new"], path):
+            came_from = _relocation(baseline, result, {"path": to_pointer(leaf), "status": "added"}, out_fields,
+                                    back_fields, original, middle)
+            if came_from is None:
+                return None
+            parts.append(came_from[1])
+        return "made_of", sorted(set(parts))
     if d["status"] == "added":
         return (("copy_of" if src[1] else "moved_from"), src[0]) if src else None
     dst = went()  # changed: the old value left for another place and the new one arrived from another
@@ -286,7 +301,7 @@ def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href:
 
     The result: ``source``/``via`` formats, ``steps`` of both legs, ``exact`` (no difference), ``ok`` (no
     unexplained difference), ``differences`` (each with ``explained_by``: the report entries that admit it, or
-    ``moved_to``/``moved_from``/``copy_of``: where the same value is, or ``re_encoded``: the closed trace of an
+    ``moved_to``/``moved_from``/``copy_of``/``made_of``: where the same values are, or ``re_encoded``: the trace of an
     announced re-encoding), ``re_encoded`` and ``unexplained`` (those differences),
     ``reported`` (lossy/dropped/invented fields of both legs with the paths they cover), ``recovered`` (losses
     reported on the way out whose paths came back equal anyway), ``reports`` (both conversion reports) and
@@ -368,6 +383,8 @@ def render_text(r: dict[str, Any]) -> str:
             why = f"explained by {', '.join(d['explained_by'][:3])}"
         elif d.get("copy_of"):
             why = f"the same value as {d['copy_of']}, copied here by the reported steps"
+        elif d.get("made_of"):
+            why = f"new structure of values copied by the reported steps from {', '.join(d['made_of'][:3])}"
         elif d.get("moved_from") or d.get("moved_to"):
             why = (f"the same value, moved from {d['moved_from']} by the reported steps" if d.get("moved_from")
                    else f"the same value, moved to {d['moved_to']} by the reported steps")
