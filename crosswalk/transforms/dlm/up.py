@@ -21,7 +21,8 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path, leaves
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets
+from crosswalk.transforms.ml_model.up import table_entry, task_for
+from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, rewrite_values
 
 P = ("properties",)
 EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
@@ -267,20 +268,15 @@ def repair_provider_roles(ctx: Ctx) -> None:
         roles = provider.get("roles") if isinstance(provider, dict) else None
         if not isinstance(roles, list) or all(r in PROVIDER_ROLES for r in roles):
             continue
-        new: list[Any] = []
-        fate: list[tuple[list[int], str, str | None]] = []
-        for j, role in enumerate(roles):
+        fates = []  # never all kept: a role here is no STAC role, so the list changes
+        for role in roles:
             lower = role.lower() if isinstance(role, str) else ""
             found = sorted((lower.find(w), w) for w in words if w in lower)
             target = role if role in PROVIDER_ROLES else words[found[0][1]] if found else None
-            if target is None:
-                fate.append(([], "dropped", f"provider role {role!r} is not a STAC role"))
-                continue
-            new += [] if target in new else [target]
-            at = new.index(target)
-            fate.append(([at], *(("kept" if at == j else "moved", None) if target == role else (
-                "lossy", f"provider role {role!r} is not a STAC role; repaired to {target!r}"))))
-        ctx.rewrite_list(P + ("providers", str(i), "roles"), new, fate)
+            fates.append(([], "dropped", f"provider role {role!r} is not a STAC role") if target is None else
+                         ([target], "kept", None) if target == role else
+                         ([target], "lossy", f"provider role {role!r} is not a STAC role; repaired to {target!r}"))
+        rewrite_values(ctx, P + ("providers", str(i), "roles"), fates)
 
 
 @transform("dlm.repair_eo_bands",
@@ -580,15 +576,10 @@ def inputs(ctx: Ctx) -> None:
             inp.pop("name")
 
 
-def _entry(entry: Any) -> tuple[Any, str | None]:
-    """A table value as (value, lossy reason): the tables write a lossy value as {value: x, lossy: "why"}."""
-    return (entry["value"], entry.get("lossy")) if isinstance(entry, dict) else (entry, None)
-
-
 def _numpy_type(value: Any) -> tuple[str, str | None] | None:
     """(raster data_type, lossy reason) for a numpy dtype name; None if unknown."""
     entry = table("numpy_data_types").get(value.strip().lower()) if isinstance(value, str) else None
-    return None if entry is None else _entry(entry)
+    return None if entry is None else table_entry(entry)
 
 
 # -- outputs --------------------------------------------------------------------------------------------------
@@ -688,8 +679,7 @@ def outputs(ctx: Ctx) -> None:
     for base, o in items:
         epath = P + ("mlm:output", str(len(out)))
         raw = o.get("task")  # a task only if o has one: an ml-model task name or a dlm-only one
-        task, lossy = _entry({**table("tasks"), **table("dlm_tasks")}.get(
-            re.sub(r"[\s_]+", "-", raw.strip().lower()) if isinstance(raw, str) else None))
+        task, lossy = task_for(raw, "dlm_tasks")
         if task:
             o.pop("task")
             item_tasks += [] if task in item_tasks else [task]
@@ -863,21 +853,18 @@ def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path,
     text_host: Path | None = None
     if isinstance(image, str) and image.strip():
         tag, href = docker.get("tag"), image.strip()
-        if isinstance(tag, str) and tag.strip() and ":" not in href.rsplit("/", 1)[-1]:
-            href = f"{href}:{tag.strip()}"
-        apath = _runtime_asset(ctx, assets, "mlm:container", href=href)
-        if href != image.strip():
+        tagged = isinstance(tag, str) and tag.strip() and ":" not in href.rsplit("/", 1)[-1]
+        apath = _runtime_asset(ctx, assets, "mlm:container", href=f"{href}:{tag.strip()}" if tagged else href)
+        if tagged:
             ctx.transformed([image_src, base + ("tag",)], [apath + ("href",)], "image_name:tag")
             docker.pop("tag")
-        else:
-            if href == image:
-                ctx.moved(image_src, apath + ("href",), "the docker image became the mlm:container asset")
-            else:  # the same name, its spaces stripped: another string
-                ctx.transformed([image_src], [apath + ("href",)],
-                                "the docker image became the mlm:container asset (surrounding whitespace removed)")
-            if "tag" in docker:
-                ctx.remove(base + ("tag",), "not a tag" if not isinstance(tag, str) else "an empty tag" if not
-                           tag.strip() else "image_name already carries a tag")
+        else:  # the same name with its spaces stripped is another string
+            ctx.account(image_src, [apath + ("href",)], "moved" if href == image else "transformed",
+                        "the docker image became the mlm:container asset" + (
+                            "" if href == image else " (surrounding whitespace removed)"))
+        if "tag" in docker:  # a tag not appended above
+            ctx.remove(base + ("tag",), "not a tag" if not isinstance(tag, str) else "an empty tag" if not
+                       tag.strip() else "image_name already carries a tag")
         text_host = apath
         ctx.get(image_src[:-1]).pop(image_src[-1])
     elif "tag" in docker:

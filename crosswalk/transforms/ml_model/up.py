@@ -15,10 +15,16 @@ OCI = "application/vnd.oci.image.index.v1+json"
 ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
 
 
-def task_for(value: Any) -> tuple[str | None, str | None]:
-    """(MLM task, lossy reason) for an ml-model prediction_type or a dlm task name."""
-    entry = table("tasks").get(re.sub(r"[\s_]+", "-", value.strip().lower())) if isinstance(value, str) else None
+def table_entry(entry: Any) -> tuple[Any, str | None]:
+    """A table value as (value, lossy reason): the tables write a lossy value as {value: x, lossy: "why"}."""
     return (entry["value"], entry.get("lossy")) if isinstance(entry, dict) else (entry, None)
+
+
+def task_for(value: Any, *extra: str) -> tuple[str | None, str | None]:
+    """(MLM task, lossy reason) for an ml-model prediction_type or a dlm task name (``extra``: more task tables,
+    looked up after the shared one)."""
+    key = re.sub(r"[\s_]+", "-", value.strip().lower()) if isinstance(value, str) else None
+    return table_entry(next((t[key] for t in (table("tasks"), *map(table, extra)) if key in t), None))
 
 
 @transform("ml_model.tasks", reads=("properties.ml-model:prediction_type",),
@@ -152,17 +158,14 @@ def links(ctx: Ctx) -> None:
         rel = link.get("rel") if isinstance(link, dict) else None
         here = ("links", str(i))
         if rel in splits:
+            split, new = splits[rel], "ml-aoi:split" not in link
             link["rel"] = "derived_from"
-            if "ml-aoi:split" not in link:
-                link["ml-aoi:split"] = splits[rel]
-                ctx.transformed([here + ("rel",)], [here + ("rel",), here + ("ml-aoi:split",)],
-                                f"{rel} became derived_from with ml-aoi:split {splits[rel]}")
-            elif link["ml-aoi:split"] == splits[rel]:
-                ctx.transformed([here + ("rel",)], [here + ("rel",)],
-                                f"{rel} became derived_from; its ml-aoi:split already says {splits[rel]}")
-            else:  # the link's own split is never overwritten
-                ctx.lossy([here + ("rel",)], [here + ("rel",)],
-                          f"{rel} became derived_from; the link's own ml-aoi:split {link['ml-aoi:split']!r} is kept")
+            own = link.setdefault("ml-aoi:split", split)  # the link's own split is never overwritten
+            (ctx.transformed if own == split else ctx.lossy)(
+                [here + ("rel",)], [here + ("rel",)] + ([here + ("ml-aoi:split",)] if new else []),
+                f"{rel} became derived_from with ml-aoi:split {split}" if new else
+                f"{rel} became derived_from; its ml-aoi:split already says {split}" if own == split else
+                f"{rel} became derived_from; the link's own ml-aoi:split {own!r} is kept")
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
             key, roles = images[rel]
