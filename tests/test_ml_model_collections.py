@@ -96,3 +96,16 @@ def test_item_asset_definitions_both_ways() -> None:
     r = convert(collection(MLM, {"mlm:architecture": ["X"]}, **{"mlm:tasks": []}), "ml-model")
     assert "ml-model:prediction_type" not in r.document["item_assets"]["model"]
     assert entry(r, "/item_assets/model/mlm:tasks")["reason"] == "no MLM task to map"
+
+
+def test_a_collection_container_asset_gets_the_ml_model_runtime_role_and_comes_back() -> None:
+    """An Item's container asset becomes an ml-model:inferencing-image link; a Collection's stays an asset, and
+    its runtime roles become ml-model's (they kept MLM's, undeclared in an ml-model Collection), and back."""
+    src = collection(MLM, {})
+    src["assets"] = {"runtime": {"href": "docker.io/org/img:1", "type": "application/vnd.oci.image.index.v1+json",
+                                 "roles": ["mlm:inference-runtime", "runtime"]}}
+    down = convert(src, "ml-model")
+    assert down.document["assets"]["runtime"]["roles"] == ["ml-model:inference-runtime"]
+    assert entry(down, "/assets/runtime/roles/0")["status"] == "transformed" and not errors(down)
+    back = convert(down.document, "mlm")
+    assert back.document["assets"]["runtime"]["roles"] == ["mlm:inference-runtime", "runtime"]

@@ -248,11 +248,13 @@ def _is_container(asset: dict[str, Any]) -> bool:
 @transform("downgrade.ml_model_roles", reads=("{assets,item_assets}.*.roles",), writes=("same",))
 def ml_model_roles(ctx: Ctx) -> None:
     """MLM roles become ml-model roles: runtimes by prefix swap (their `runtime` companion folds in), the model,
-    checkpoint and weights roles into ml-model:checkpoint; other roles stay."""
+    checkpoint and weights roles into ml-model:checkpoint; other roles stay. An Item's container assets become
+    links (`ml_model_links`); a Collection's stay assets and get the ml-model runtime roles too."""
+    item = ctx.get(("type",)) == "Feature"
     for path, asset in role_lists(ctx):
         present = {r for r in asset["roles"] if isinstance(r, str)}
         model, runtimes = present & _FORWARD_CHECKPOINT, present & set(_RUNTIMES)
-        if _is_container(asset) or not (model or runtimes):
+        if (item and path[0] == "assets" and _is_container(asset)) or not (model or runtimes):
             continue
         kind, fates = asset.get("mlm:artifact_type"), []
         for role in asset["roles"]:
