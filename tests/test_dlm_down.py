@@ -47,6 +47,19 @@ def test_a_time_axis_is_a_member_of_the_current_tensor_and_has_no_place_in_the_b
     _to_pointers_exist(r)
 
 
+def test_an_axis_name_of_its_own_is_lost_in_dlm_member_names() -> None:
+    """dlm names its tensor members: "y" and "x" become height and width (the way back writes those), so the names
+    are lost; batch, time and the band axis keep theirs (the way back derives "bands" again)."""
+    doc = item()
+    doc["properties"]["mlm:input"][0]["input"] = {"shape": [1, 4, 3, 8, 8], "data_type": "uint8",
+                                                  "dim_order": ["batch", "time", "bands", "y", "x"]}
+    r = convert(doc, "dlm")
+    fates = [entry(r, f"/properties/mlm:input/0/input/dim_order/{i}") for i in range(5)]
+    assert [e["status"] for e in fates] == ["transformed", "transformed", "transformed", "lossy", "lossy"]
+    assert "the axis name 'y' became dlm's 'height'" in fates[3]["reason"]
+    assert entry(r, "/properties/mlm:input/0/input/shape/3")["status"] == "transformed"  # the size itself is kept
+
+
 @pytest.mark.parametrize(("target", "key", "tensor"), [
     (BETA3, "dlm:inputs", [{"batch": 1, "dim": 2, "height": 1, "width": 1}]),
     ("dlm", "dlm:input", {"batch": 1, "channels": 2, "height": 1, "width": 1}),

@@ -140,6 +140,11 @@ def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], b
 
 
 # -- the input ---------------------------------------------------------------------------------------------------
+# Axis names a dlm tensor member stands for without loss: its own, and the band-axis names of MLM (up to 1.4 and
+# from 1.5), which the way back derives again. Any other name an axis table reads (lat, y, h, c...) is lost.
+_AXIS_NAMES_KEPT = frozenset({"batch", "time", "height", "width", "channels", "channel", "bands"})
+
+
 def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: int, beta: bool) -> int:
     """The tensor sizes from shape/dim_order, each axis to its named member (a -1, variable size, is written as 1:
     dlm sizes are >= 1); an axis with no member is dropped. Returns the number of channels."""
@@ -158,7 +163,11 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
             at = tdst + ("dim" if beta and key == "channels" else key,)
             ctx.copied(tsrc + ("shape", str(i)), at, f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)"
                        if n < 1 else why, status="lossy" if n < 1 else "transformed")
-            ctx.copied(tsrc + ("dim_order", str(i)), at, why, status="transformed")
+            if axis.lower() in _AXIS_NAMES_KEPT:
+                ctx.copied(tsrc + ("dim_order", str(i)), at, why, status="transformed")
+            else:  # a name of its own (lat, y, c...): dlm has only its member names, and the way back writes those
+                ctx.copied(tsrc + ("dim_order", str(i)), at, f"{why}; the axis name {axis!r} became dlm's {key!r}",
+                           status="lossy")
             continue
         for part in ("shape", "dim_order"):
             _no_place(ctx, tsrc + (part, str(i)), f"axis {axis}: the beta tensor has no time member" if placed
