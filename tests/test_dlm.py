@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -373,14 +374,29 @@ def test_inputs_fold_normalisation_exactly() -> None:
         "dim_order": ["batch", "bands", "height", "width"],
         "data_type": "float32",
     }
+    def q(a: str) -> float:  # the quotient of the numbers as written, rounded once
+        return float(Decimal(a) / Decimal("0.003921569"))
+
     assert inp["value_scaling"] == [
-        {"type": "z-score", "mean": 0.245 / 0.003921569, "stddev": 0.1 / 0.003921569},
-        {"type": "z-score", "mean": 0.34 / 0.003921569, "stddev": 0.2 / 0.003921569},
+        {"type": "z-score", "mean": q("0.245"), "stddev": q("0.1")},
+        {"type": "z-score", "mean": q("0.34"), "stddev": q("0.2")},
     ]
     assert entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["status"] == "lossy"
     assert "ambiguous" in entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
     assert entry_for(fields, "/properties/dlm:data/useful_bands/0/index")["status"] == "lossy"
     assert entry_for(fields, "/properties/dlm:inputs/scaling_factor")["status"] == "transformed"
+
+
+def test_folded_values_are_the_quotients_of_the_numbers_as_written() -> None:
+    """std 0.0421 with scaling_factor 0.0001 is a z-score stddev of 421, not the binary float noise of the division
+    (420.99999999999994); an inexact quotient is the float nearest to it."""
+    doc = item({"dlm:input": {"scaling_factor": 0.0001, "mean": [0.0972], "std": [0.0421], "band_names": ["r"]},
+                "bands": [{"name": "r"}]})
+    scaling = run("dlm.inputs", doc)[0]["properties"]["mlm:input"][0]["value_scaling"]
+    assert scaling == [{"type": "z-score", "mean": 972.0, "stddev": 421.0}]
+    third = item({"dlm:input": {"scaling_factor": 3, "mean": [1], "std": [2], "band_names": ["r"]},
+                  "bands": [{"name": "r"}]})
+    assert run("dlm.inputs", third)[0]["properties"]["mlm:input"][0]["value_scaling"][0]["mean"] == 1 / 3
 
 
 def test_inputs_scaling_alone_per_band_and_wrong_lengths() -> None:
@@ -942,8 +958,8 @@ def test_thelper_item() -> None:
     s = 0.003921569
     scaling = props["mlm:input"][0]["value_scaling"]
     assert [v["type"] for v in scaling] == ["z-score"] * 3
-    assert [v["mean"] for v in scaling] == [0.245 / s, 0.34 / s, 0.67 / s]
-    assert [v["stddev"] for v in scaling] == [0.1 / s, 0.1 / s, 0.2 / s]
+    assert [v["mean"] for v in scaling] == pytest.approx([0.245 / s, 0.34 / s, 0.67 / s], rel=1e-15)
+    assert [v["stddev"] for v in scaling] == pytest.approx([0.1 / s, 0.1 / s, 0.2 / s], rel=1e-15)
     assert props["mlm:framework_version"] == "1.5.0"
     assert props["mlm:memory_size"] == round(183.72 * 1048576)
     models = [a for a in doc["assets"].values() if "mlm:model" in a["roles"]]
@@ -989,7 +1005,7 @@ def test_current_dlm_item_uses_stac_1_1_bands() -> None:
     inp = doc["properties"]["mlm:input"][0]
     assert inp["bands"] == ["B04", "B03", "B02", "B08"]
     assert inp["input"]["dim_order"] == ["batch", "time", "bands", "height", "width"]
-    assert inp["value_scaling"][0] == {"type": "z-score", "mean": 0.1183 / 0.0001, "stddev": 0.0421 / 0.0001}
+    assert inp["value_scaling"][0] == {"type": "z-score", "mean": 1183.0, "stddev": 421.0}  # 0.1183 / 0.0001, ...
     assert doc["properties"]["mlm:memory_size"] == 512 * 1048576
     assert model["file:size"] == round(4.2 * 1048576)
     assert doc["properties"]["mlm:batch_size_suggestion"] == 4

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from decimal import Decimal
 from itertools import chain, count
 from typing import Any
 
@@ -442,6 +443,12 @@ def _as_list(value: Any) -> list[Any] | None:
     return values if values and all(map(_number, values)) else None
 
 
+def _quotient(a: float, b: float) -> float:
+    """a / b of the numbers as written (0.0421 / 0.0001 is 421, where binary floats give 420.99999999999994),
+    rounded once to the nearest float."""
+    return float(Decimal(repr(a)) / Decimal(repr(b)))
+
+
 def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts: list[Path]
                    ) -> list[dict[str, Any]] | None:
     """value_scaling from scaling_factor and mean/std: z-score mean/s, std/s; s alone -> scale 1/s."""
@@ -475,9 +482,9 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
         return fail("a std is not positive (division by zero); no value_scaling written")
     n = max(lengths) if lengths else 1
     # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's
-    out = [{"type": "scale", "value": 1 / s[i % len(s)]} if mean is None else
-           {"type": "z-score", "mean": mean[i % len(mean)] / s[i % len(s)], "stddev": std[i % len(std)] / s[i % len(s)]}
-           for i in range(n)]
+    out = [{"type": "scale", "value": _quotient(1, s[i % len(s)])} if mean is None else
+           {"type": "z-score", "mean": _quotient(mean[i % len(mean)], s[i % len(s)]),
+            "stddev": _quotient(std[i % len(std)], s[i % len(s)])} for i in range(n)]
     for k in identity:
         ctx.account(base + (k,), dsts, "transformed", "mean 0 and std 1 leave the data unchanged; only "
                     "scaling_factor is applied")
