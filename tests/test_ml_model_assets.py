@@ -85,3 +85,18 @@ def test_a_prediction_type_summary_with_no_task(summary) -> None:
     r = convert(collection(ML_MODEL, {"ml-model:prediction_type": summary}), "mlm")
     assert "mlm:tasks" not in r.document["summaries"]
     assert entry(r, "/summaries/ml-model:prediction_type")["status"] == "dropped"
+
+
+def test_several_image_links_become_assets_numbered_on() -> None:
+    """Several ml-model:inferencing-image links: mlm:container, mlm:container-2, mlm:container-3... (the third was
+    named mlm:container-2-2)."""
+    from conftest import CORPORA
+
+    doc = __import__("json").loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    doc["links"] += [{"rel": "ml-model:inferencing-image", "href": f"docker.io/org/img:{n}", "type": "docker-image"}
+                     for n in range(3)]
+    n = sum(link["rel"] == "ml-model:inferencing-image" for link in doc["links"])
+    assert n >= 3
+    r = convert(doc, "mlm")
+    containers = sorted(k for k in r.document["assets"] if k.startswith("mlm:container"))
+    assert containers == ["mlm:container"] + [f"mlm:container-{i}" for i in range(2, n + 1)]

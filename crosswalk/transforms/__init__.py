@@ -79,3 +79,6 @@ def table(name: str) -> dict[str, Any]:
     return value_tables(str(mappings_dir()))[name]
 
 
+def free_key(obj: dict[str, Any], key: str) -> str:
+    """``key``, or ``key-2``, ``key-3``, ... if taken (a new asset beside those the document has)."""
+    return next(k for k in (key, *(f"{key}-{n}" for n in range(2, len(obj) + 3))) if k not in obj)

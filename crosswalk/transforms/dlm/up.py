@@ -16,12 +16,12 @@ import copy
 import json
 import re
 from decimal import Decimal
-from itertools import chain, count
+from itertools import count
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path, leaves
-from crosswalk.transforms import table, transform
+from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.ml_model.up import table_entry, task_for
 from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, rewrite_values
 
@@ -51,15 +51,10 @@ def _first_key(obj: dict[str, Any], *keys: str) -> str | None:
     return next((k for k in keys if k in obj), None)
 
 
-def _free_key(obj: dict[str, Any], key: str) -> str:
-    """``key``, or ``key-2``, ``key-3``, ... if taken."""
-    return next(k for k in chain([key], (f"{key}-{n}" for n in count(2))) if k not in obj)
-
-
 def _new_asset(ctx: Ctx, assets: dict[str, Any], name: str, asset: dict[str, Any], **invented: str) -> Path:
     """Add ``asset`` under ``name`` (or a free variant of it); ``invented``: why each of these fields has no
     source."""
-    key = _free_key(assets, name)
+    key = free_key(assets, name)
     assets[key] = asset
     for field, why in invented.items():
         ctx.created(("assets", key, field), "invented", why)
@@ -182,12 +177,12 @@ def repair_assets_list(ctx: Ctx) -> None:
     for i, element in enumerate(assets):
         here = ("assets", str(i))
         if isinstance(element, dict) and "href" in element:
-            key = _free_key(new, str(element.get("name") or element.get("title") or f"asset-{i + 1}"))
+            key = free_key(new, str(element.get("name") or element.get("title") or f"asset-{i + 1}"))
             new[key] = element
             ctx.repaired([here], [("assets", key)], f"{why}; an unnamed asset was keyed {key!r}")
         elif isinstance(element, dict) and element and all(isinstance(v, dict) for v in element.values()):
             for k, asset in element.items():
-                key = _free_key(new, k)
+                key = free_key(new, k)
                 new[key] = asset
                 ctx.repaired([here + (k,)], [("assets", key)],
                              why if key == k else f"{why}; key {k!r} was taken, renamed {key!r}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path
-from crosswalk.transforms import table, transform
+from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
 from crosswalk.transforms.stac import add_extension
 
@@ -172,8 +172,7 @@ def links(ctx: Ctx) -> None:
             assets = ctx.get(("assets",))
             if not isinstance(assets, dict):
                 continue
-            while key in assets:
-                key += "-2"
+            key = free_key(assets, key)
             assets[key] = {"href": link.get("href"), "type": OCI, "roles": roles,
                            **({"title": link["title"]} if "title" in link else {})}
             reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
