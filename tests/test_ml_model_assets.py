@@ -3,8 +3,10 @@ in an Item's properties, and a prediction type summary in JSON Schema form."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import small_mlm_item
+from conftest import CORPORA, small_mlm_item
 from test_downgrade import convert, entry, errors
 from test_ml_model_collections import ML_MODEL, MLM, collection
 
@@ -90,9 +92,7 @@ def test_a_prediction_type_summary_with_no_task(summary) -> None:
 def test_several_image_links_become_assets_numbered_on() -> None:
     """Several ml-model:inferencing-image links: mlm:container, mlm:container-2, mlm:container-3... (the third was
     named mlm:container-2-2)."""
-    from conftest import CORPORA
-
-    doc = __import__("json").loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
     doc["links"] += [{"rel": "ml-model:inferencing-image", "href": f"docker.io/org/img:{n}", "type": "docker-image"}
                      for n in range(3)]
     n = sum(link["rel"] == "ml-model:inferencing-image" for link in doc["links"])
