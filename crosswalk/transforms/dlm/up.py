@@ -948,7 +948,9 @@ def archive(ctx: Ctx) -> None:
             if "mlm:model" in asset["roles"]:
                 kind, why = infer_artifact_type(asset)
                 ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
-            for k in [k for k in ("href", "name", "role") if k in m]:  # what is still there is no text
+            # the member's fields leave the archive entry: those moved above keep their report (the ledger follows
+            # them to the asset), a name or role that is not text has no asset field and is dropped
+            for k in [k for k in ("href", "name", "role") if k in m]:
                 ctx.remove(here + (k,), f"archive member {k} that is not text has no asset field")
         else:
             label = str(name) if name is not None else f"member {i}"
