@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
+from crosswalk.language.pointer import Path
 from crosswalk.transforms import transform
 
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")  # a date, with a time (group 1) or not
@@ -166,3 +167,15 @@ def needed_extensions(ctx: Ctx) -> None:
         if fewer < errors:  # measured against the document as it now is, with the URIs added before
             add_extension(ctx, uri, f"{prefix}* fields are used; their extension declared")
             errors = fewer
+
+
+def listed(ctx: Ctx, src: Path) -> tuple[list[tuple[Path, Any]], bool]:
+    """The values at ``src`` (a summary, a field), each with its path: a list's elements, a bare value as a list of
+    one (at its own path), or the enum of a summary in JSON Schema form (its items' enum when it describes an
+    array; none without an enum); and whether it was that form."""
+    value = ctx.get(src)
+    schema = isinstance(value, dict)
+    at = src + (("items",) if isinstance(value.get("items"), dict) else ()) + ("enum",) if schema else src
+    values = ctx.get(at)
+    return ([(at + (str(i),), v) for i, v in enumerate(values)] if isinstance(values, list) else
+            [] if schema else [(src, value)]), schema

@@ -20,8 +20,8 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.down import _is_container
-from crosswalk.transforms.mlm.up import P, _io_lists, input_bands, model_assets, name_key, rewrite_values
+from crosswalk.transforms.mlm.down import is_container
+from crosswalk.transforms.mlm.up import P, input_bands, io_lists, model_assets, name_key, rewrite_values
 
 GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
 MB = 1048576
@@ -61,7 +61,7 @@ def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
 
 def _first(ctx: Ctx, key: str, others: bool = False) -> tuple[Path | None, dict[str, Any]]:
     """The first MLM input or output (``key``); ``others``: note that the ones after it have no place."""
-    items = _io_lists(ctx, key)
+    items = io_lists(ctx, key)
     for other, _ in items[1:] if others else []:
         _no_place(ctx, other, f"dlm describes one {key[4:]}; {key}/{other[-1]} has no place")
     return items[0] if items else (None, {})
@@ -362,7 +362,7 @@ def dlm_runtime_kept(ctx: Ctx) -> None:
     dockerfile = ctx.get(P + ("dlm:runtime", "docker", "docker_file"))
     assets = ctx.get(("assets",))
     for key, a in list(assets.items()) if isinstance(assets, dict) else ():
-        if isinstance(a, dict) and (_is_container(a) or "mlm:source_code" in _as(a.get("roles"), list)
+        if isinstance(a, dict) and (is_container(a) or "mlm:source_code" in _as(a.get("roles"), list)
                                     or (dockerfile and a.get("href") == dockerfile)):
             _same_as_parked(ctx, ("assets", key), "dlm:runtime")
 
@@ -394,7 +394,7 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
                 ctx.copy(here + ("mlm:entrypoint",), dst + ("model_handler",), status="moved")
             del assets[key]
             ctx.account(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
-        elif _is_container(asset) and not ctx.has(dst + ("docker",)):
+        elif is_container(asset) and not ctx.has(dst + ("docker",)):
             href = asset["href"]
             name = href.rsplit("/", 1)[-1]  # a tag is after the last ':' of the name, unless a digest (@sha256:) is
             image, _, tag = href.rpartition(":") if ":" in name and "@" not in name else (href, "", "")

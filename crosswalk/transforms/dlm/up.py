@@ -23,7 +23,8 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.language.pointer import Path, leaves
 from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.ml_model.up import table_entry, task_for
-from crosswalk.transforms.mlm.up import _add_extension, infer_artifact_type, model_assets, rewrite_values
+from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, rewrite_values
+from crosswalk.transforms.stac import add_extension
 
 P = ("properties",)
 EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
@@ -338,7 +339,7 @@ def process_level(ctx: Ctx) -> None:
         ctx.remove(dst, f"replaced by dlm:data.process_level {value!r}, the level of the data the model expects")
     ctx.move(src, dst, "same value as the item's processing:level" if same else None)
     if not same:
-        _add_extension(ctx, PROCESSING)
+        add_extension(ctx, PROCESSING)
 
 
 @transform("dlm.item_examples", reads=("properties.dlm:data.item_examples",), writes=("links",))
@@ -760,7 +761,7 @@ def architecture(ctx: Ctx) -> None:
                 ctx.put(dst, round(mb * MIB))
             ctx.lossy([base + (key,)], dsts, f"MB x 1048576 rounded to bytes{why}")
             if on_disk:
-                _add_extension(ctx, FILE)
+                add_extension(ctx, FILE)
     if "pretrained" in arch and "mlm:pretrained" not in props:
         value = arch.pop("pretrained")
         src, dsts = base + ("pretrained",), [P + ("mlm:pretrained",), P + ("mlm:pretrained_source",)]
@@ -1004,7 +1005,7 @@ def band_definitions(ctx: Ctx) -> None:
             ctx.copy(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
                      "STAC 1.1 allow item-level bands only when an asset has them)")
             if key == "eo:bands":
-                _add_extension(ctx, EO)
+                add_extension(ctx, EO)
     found: dict[str, Path] = {}  # each band name mlm:input references, with where it is first referenced
     for i, item in enumerate(props.get("mlm:input") or []):
         for j, b in enumerate((item.get("bands") or []) if isinstance(item, dict) else []):
@@ -1026,7 +1027,7 @@ def band_definitions(ctx: Ctx) -> None:
                 ctx.copied(src, host + (key, str(len(bands) - 1), "name"),
                            "band referenced by mlm:input but defined nowhere: name-only definition added")
         if not stac11:
-            _add_extension(ctx, EO)
+            add_extension(ctx, EO)
 
 
 def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, Any], inputs: list[tuple[str, Path]],
@@ -1053,7 +1054,7 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
         if "raster:bands" in masset:
             ctx.remove(apath + ("raster:bands",), "replaced by raster bands built from dlm:data")
         masset["raster:bands"] = [{"name": n} if n else {} for n in names]
-        _add_extension(ctx, RASTER)
+        add_extension(ctx, RASTER)
     bands = masset[target_key]
     index = {b.get("name"): i for i, b in enumerate(bands) if isinstance(b, dict)}
     dsts_type, dsts_nodata = [], []

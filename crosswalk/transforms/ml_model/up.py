@@ -6,10 +6,9 @@ import re
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
-from crosswalk.language.pointer import Path
 from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
-from crosswalk.transforms.stac import add_extension
+from crosswalk.transforms.stac import add_extension, listed
 
 OCI = "application/vnd.oci.image.index.v1+json"
 ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
@@ -62,18 +61,6 @@ def tasks(ctx: Ctx) -> None:
         ctx.lossy([src], dsts, lossy)
     else:
         ctx.transformed([src], dsts, "prediction_type became a one-element task list")
-
-
-def listed(ctx: Ctx, src: Path) -> tuple[list[tuple[Path, Any]], bool]:
-    """The values at ``src`` (a summary, a field), each with its path: a list's elements, a bare value as a list of
-    one (at its own path), or the enum of a summary in JSON Schema form (its items' enum when it describes an
-    array; none without an enum); and whether it was that form."""
-    value = ctx.get(src)
-    schema = isinstance(value, dict)
-    at = src + (("items",) if isinstance(value.get("items"), dict) else ()) + ("enum",) if schema else src
-    values = ctx.get(at)
-    return ([(at + (str(i),), v) for i, v in enumerate(values)] if isinstance(values, list) else
-            [] if schema else [(src, value)]), schema
 
 
 @transform("ml_model.summary_tasks",

@@ -14,17 +14,17 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path, rename_key
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.ml_model.up import listed
 from crosswalk.transforms.mlm.up import (
     LEGACY_NORM,
     STAT_KEYS,
     P,
-    _io_lists,
+    io_lists,
     model_assets,
     name_key,
     rewrite_values,
     role_lists,
 )
+from crosswalk.transforms.stac import listed
 
 OCI_PREFIX = "application/vnd.oci"
 
@@ -42,7 +42,7 @@ def io_1_4(ctx: Ctx) -> None:
     keep = ctx.options.get("keep_source")  # MLM <= 1.4 input/output objects are open: the field may stay, unread
     for key, fn, drops in (("mlm:input", "pre_processing_function", ("variables",)),
                            ("mlm:output", "post_processing_function", ("variables", "bands"))):
-        for path, item in _io_lists(ctx, key):
+        for path, item in io_lists(ctx, key):
             for field in [f for f in drops if f in item]:
                 if keep:
                     ctx.changed(path + (field,), "kept", KEEP_REASON)
@@ -70,7 +70,7 @@ def io_1_4(ctx: Ctx) -> None:
 def norm_from_scaling(ctx: Ctx) -> None:
     """value_scaling (MLM 1.4+) becomes norm_type/statistics/norm_by_channel: all z-score or all min-max map
     exactly, null becomes norm_type null, any other or mixed type has no MLM 1.3 form."""
-    for path, item in _io_lists(ctx, "mlm:input"):
+    for path, item in io_lists(ctx, "mlm:input"):
         if "value_scaling" not in item:
             continue
         src, scaling = path + ("value_scaling",), item["value_scaling"]  # a lone object: wrapped by the repairs
@@ -121,7 +121,7 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
     """MLM 1.0-1.2 read raster:bands in the item properties (1.3 reads them on the mlm:model asset); and when no
     input lists bands, 1.1/1.2 forbid band definitions on the model asset."""
     props = ctx.get(P)  # an object: the rule's guard
-    no_bands = all(not item.get("bands") for _, item in _io_lists(ctx, "mlm:input"))
+    no_bands = all(not item.get("bands") for _, item in io_lists(ctx, "mlm:input"))
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         for field in ("raster:bands", "eo:bands"):
@@ -151,7 +151,7 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
            writes=("properties.mlm:input[].bands[]",))
 def band_names(ctx: Ctx) -> None:
     """Band objects (MLM 1.2+) become their names; a band's format/expression has no target before 1.2."""
-    for path, item in _io_lists(ctx, "mlm:input"):
+    for path, item in io_lists(ctx, "mlm:input"):
         bands = item["bands"] if isinstance(item.get("bands"), list) else []
         for i, band in enumerate(bands):
             if not isinstance(band, dict) or not isinstance(band.get("name"), str):
@@ -238,7 +238,7 @@ _RUNTIMES = {"mlm:inference-runtime": "ml-model:inference-runtime", "mlm:trainin
 _FORWARD_CHECKPOINT = {"mlm:model", "mlm:checkpoint", "mlm:weights"}  # what ml-model:checkpoint becomes
 
 
-def _is_container(asset: dict[str, Any]) -> bool:
+def is_container(asset: dict[str, Any]) -> bool:
     kind = str(asset.get("type", "")).lower()
     roles = asset.get("roles") if isinstance(asset.get("roles"), list) else []
     return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(
@@ -254,7 +254,7 @@ def ml_model_roles(ctx: Ctx) -> None:
     for path, asset in role_lists(ctx):
         present = {r for r in asset["roles"] if isinstance(r, str)}
         model, runtimes = present & _FORWARD_CHECKPOINT, present & set(_RUNTIMES)
-        if (item and path[0] == "assets" and _is_container(asset)) or not (model or runtimes):
+        if (item and path[0] == "assets" and is_container(asset)) or not (model or runtimes):
             continue
         kind, fates = asset.get("mlm:artifact_type"), []
         for role in asset["roles"]:
@@ -303,7 +303,7 @@ def ml_model_links(ctx: Ctx) -> None:
         return
     images = {"mlm:inference-runtime": "ml-model:inferencing-image", "mlm:training-runtime": "ml-model:training-image"}
     for key, asset in list(assets.items()):
-        if not isinstance(asset, dict) or not _is_container(asset):
+        if not isinstance(asset, dict) or not is_container(asset):
             continue
         rel, here = next(images[r] for r in asset["roles"] if r in images), ("assets", key)
         if not isinstance(asset.get("href"), str):  # a link needs an href: without one there is no link to write

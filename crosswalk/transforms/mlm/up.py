@@ -12,7 +12,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ops import json_type
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.stac import add_extension as _add_extension  # the ml-model and dlm upgrades import it here
+from crosswalk.transforms.stac import add_extension
 
 P = ("properties",)
 CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
@@ -52,7 +52,7 @@ def sanitise_name(text: str) -> str | None:
     return name.ljust(3, "0")
 
 
-def _io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
+def io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
     items = ctx.get(P + (key,))
     items = items if isinstance(items, list) else []
     return [(P + (key, str(i)), x) for i, x in enumerate(items) if isinstance(x, dict)]
@@ -113,7 +113,7 @@ def repair_classes(ctx: Ctx) -> None:
     from crosswalk.validation.validator import classification_class_fields
 
     defined = classification_class_fields()
-    for path, out in _io_lists(ctx, "mlm:output"):
+    for path, out in io_lists(ctx, "mlm:output"):
         classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
         for i, cls in enumerate(classes):
             here = path + ("classification:classes", str(i))
@@ -180,7 +180,7 @@ def lift_model_fields(ctx: Ctx) -> None:
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all (bands without names there, one per input band, are given the names)."""
-    wanted = list(dict.fromkeys(name for _, item in _io_lists(ctx, "mlm:input") for name in input_band_names(item)))
+    wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for name in input_band_names(item)))
     if not wanted:
         return
     assets = ctx.doc.get("assets")  # a list of assets (invalid) holds no model asset: left to the schema
@@ -201,7 +201,7 @@ def band_definitions(ctx: Ctx) -> None:
                 ctx.invent(here + (str(i), "name"), name,
                            "eo:bands without names; the mlm:input band at the same place")
         # anything else already there is left to the schema: never replaced
-    _add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
+    add_extension(ctx, "https://stac-extensions.github.io/eo/v1.1.0/schema.json")
 
 
 # -- 1.2.0 -> 1.3.0 -------------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
            writes=("properties.mlm:input[].value_scaling",))
 def value_scaling(ctx: Ctx) -> None:
     """norm_type/statistics/norm_by_channel/norm_clip (MLM <= 1.3) become value_scaling (MLM 1.4)."""
-    for path, item in _io_lists(ctx, "mlm:input"):
+    for path, item in io_lists(ctx, "mlm:input"):
         had = [k for k in LEGACY_NORM if k in item]
         if not had:
             continue
@@ -406,7 +406,7 @@ def unknown_keys(ctx: Ctx, version: str) -> None:
 def dim_order_bands(ctx: Ctx) -> None:
     """MLM 1.5: dim_order names the band dimension "bands" exactly when bands are listed."""
     for key, inner in (("mlm:input", "input"), ("mlm:output", "result")):
-        for path, item in _io_lists(ctx, key):
+        for path, item in io_lists(ctx, key):
             tensor = item.get(inner)
             dims = tensor.get("dim_order") if isinstance(tensor, dict) else None
             if not isinstance(dims, list):
@@ -435,7 +435,7 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
 @transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
-    for path, item in _io_lists(ctx, "mlm:input"):
+    for path, item in io_lists(ctx, "mlm:input"):
         for i, band in enumerate(item["bands"] if isinstance(item.get("bands"), list) else []):
             name = band.get("name") if isinstance(band, dict) else band
             if not (isinstance(name, str) and len(name) >= 3 and name[0] == name[-1] == '"'):
