@@ -1,0 +1,50 @@
+"""The JSON reader's duplicate-key check, as properties: never a false alarm on a text without a key written twice,
+whatever its strings hold (colons, quotes, escapes, \\u003a) or how it is written; always the key that is."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crosswalk.io.parse import duplicate_keys, load_json_checked
+
+TEXT = st.text(alphabet='ab:"\\/ é\u2028', max_size=6)
+SCALAR = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False,
+                                                                                allow_infinity=False) | TEXT
+VALUE = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+                     max_leaves=8)
+STYLE = st.sampled_from([{}, {"indent": 2}, {"ensure_ascii": False}, {"separators": (",", ":")},
+                         {"indent": 1, "ensure_ascii": False, "separators": (" ,", " : ")}])
+
+
+@given(VALUE, STYLE)
+def test_no_key_written_twice_no_repair(value, style) -> None:
+    text = json.dumps(value, **style)
+    doc, repairs = load_json_checked(text.encode("utf-8"), "x.json")
+    assert doc == value and [r for r in repairs if "written" in r["reason"]] == []
+    assert duplicate_keys(text, json.loads(text)) == []
+
+
+@given(st.dictionaries(TEXT, VALUE, min_size=1, max_size=3), VALUE, STYLE)
+def test_a_key_written_twice_is_found_at_its_path(obj, lost, style) -> None:
+    key = next(iter(obj))
+    inner = json.dumps(obj, **style)
+    opening = "{" + json.dumps(key) + ": " + json.dumps(lost) + ", "
+    text = '{"x": [' + opening + inner[1:] + "]}"
+    doc, repairs = load_json_checked(text.encode("utf-8"), "x.json")
+    assert doc == {"x": [obj]}
+    found = [r for r in repairs if "written 2 times" in r["reason"]]
+    assert [r["path"] for r in found] == ["/x/0/" + key.replace("~", "~0").replace("/", "~1")]
+    said = json.dumps(lost, ensure_ascii=False)
+    assert (said if len(said) <= 60 else said[:57] + "...") in found[0]["reason"]
+
+
+def test_a_colon_spelt_as_an_escape_is_no_key() -> None:
+    """A colon written \\u003a in a text reads as a colon: the cheap count cannot tell, the key-by-key read can."""
+    clean = b'{"a": "x\\u003ay", "b": 1}'
+    assert load_json_checked(clean, "x.json") == ({"a": "x:y", "b": 1}, [])
+    doubled = b'{"a": "x\\u003ay", "a": 1}'
+    doc, repairs = load_json_checked(doubled, "x.json")
+    assert doc == {"a": 1} and [r["path"] for r in repairs] == ["/a"] and '"x:y"' in repairs[0]["reason"]
