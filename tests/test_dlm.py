@@ -1178,3 +1178,23 @@ def test_a_per_band_nodata_beside_a_band_that_has_one_is_dropped_for_that_reason
     assert result.document["assets"]["m"]["bands"] == [{"name": "B02", "nodata": 0}, {"name": "B03", "nodata": 7}]
     e = entry_for(result.report["fields"], "/properties/dlm:data/useful_bands/0/nodata")
     assert (e["status"], e["reason"]) == ("dropped", "the band already has a nodata value")
+
+
+def test_a_beta3_document_kept_at_beta3_gets_the_versions_repairs() -> None:
+    """The repairs the beta.3 schema needs (provider roles, eo bands, null dlm fields, archive role lists, an
+    input_tensors object) are beta.3's invariants: a document already at beta.3 gets them too (before, only the
+    beta2 -> beta.3 step made them, so --to dlm-beta left a beta.3 file with all of its defects)."""
+    doc = json.loads((CORPORA / "dlm-beta" / "spec-beta3-item.json").read_text(encoding="utf-8"))
+    data = doc["properties"]["dlm:data"]
+    data["data_type"], data["nodata"] = data.pop("dtype"), data.pop("nodata_value")  # read as beta.3
+    doc["assets"] = {"model_archive": {"href": "model.zip", "roles": ["model"]}}
+    doc["properties"]["dlm:runtime"]["version"] = "1.5"
+    r = pipeline.convert(doc, to="dlm-beta")
+    assert r.steps == [] and str(r.detection.format) == "dlm-beta@1.0.0-beta.3"
+    errors = {i["path"] for i in r.report["issues"] if i["severity"] == "error"}
+    assert not {p for p in errors if "archive" in p or "input_tensors" in p or "providers" in p or "null" in p}
+    assert "/properties/dlm:runtime/docker/tag" not in errors  # a null, dropped
+    assert {f["step"] for f in r.report["fields"] if f["status"] == "repaired"} == {"dlm-beta_beta.3.invariants"}
+    props = r.document["properties"]
+    assert isinstance(props["dlm:inputs"]["input_tensors"], list)
+    assert all(isinstance(m["role"], str) for m in props["dlm:archive"])

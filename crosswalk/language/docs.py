@@ -41,15 +41,21 @@ def _flat(rules, depth: int = 0):
 
 
 def field_tables() -> str:
-    """One markdown table per mapping file: what each rule reads, writes and why."""
-    from crosswalk.language.spec import load_mappings, load_support
+    """One markdown table per mapping file (and per group of a version's invariants in the format registry): what
+    each rule reads, writes and why."""
+    from crosswalk.language.formats import registry
+    from crosswalk.language.spec import load_invariants, load_mappings, load_support
 
+    groups = {gid: f"{fam.name}@{since}" for fam in registry().families.values() for since, gid in fam.invariants}
     out = []
-    for m in (load_support("repairs.yaml"), *load_mappings()):
-        title = "repairs (before the first step)" if m.id == "repairs" else f"{m.source} → {m.target}"
+    for m in (load_support("repairs.yaml"), *load_mappings(), *map(load_invariants, groups)):
+        title = ("repairs (before the first step)" if m.id == "repairs" else f"{m.source} → {m.target}"
+                 if m.id not in groups else f"invariants of {groups[m.id]} and later (after the last step of a plan)")
         out.append(f"#### {title}\n")
         name, _, side = m.location.partition(" ")
-        out.append(f"`mappings/{name}`{' ' + side if side else ''} — {m.summary}\n")
+        where = f"`mappings/{name}`{' ' + side if side else ''}" if m.id not in groups else (
+            f"`mappings/formats.yaml` `{m.id}`")
+        out.append(f"{where} — {m.summary}\n")
         if m.notes:
             out.append(f"{m.notes}\n")
         out.append("| rule | source | target | reason |")
