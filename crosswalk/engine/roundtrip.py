@@ -262,7 +262,8 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
             for e, src, dst in _fates(back_by, mid) if up["status"] == "transformed" else ():
                 carried = (e["status"] in ("moved", "kept") and exists(middle, src) and exists(result, dst)
                            and get(middle, src) == get(result, dst))  # the way out's encoding, brought back as is
-                if (e["status"] == "transformed" or carried) and (dst == path or to_pointer(dst) in added):
+                back_here = dst[:len(path)] == path  # to the path itself, or into it (an object became a list)
+                if (e["status"] == "transformed" or carried) and (back_here or to_pointer(dst) in added):
                     how = {"from": d["path"], "to": to_pointer(dst), "out": up.get("reason") or "transformed",
                            "back": e.get("reason") or e["status"]}
                     found.setdefault(d["path"], how)
