@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from crosswalk.language.pointer import Path, leaves, to_pointer
@@ -61,6 +60,15 @@ class _Node:
 def _is_leaf(value: Any) -> bool:
     """A leaf of the report contract: a scalar, or an empty object or array."""
     return not isinstance(value, (dict, list)) or not value
+
+
+def _one_or_more(value: Any) -> int:
+    """The leaves of ``value`` counted up to 2: one unless some container on the way down has several members."""
+    while isinstance(value, (dict, list)) and value:
+        if len(value) > 1:
+            return 2
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return 1
 
 
 def _members(value: dict | list) -> Iterable[tuple[str, Any]]:
@@ -175,13 +183,14 @@ class Ledger:
             node = nxt
         return node
 
-    def detach(self, path: Path) -> list[tuple[Path, Origin]]:
-        """Remove the subtree at ``path``; return (relative path, origin) for everything in it."""
-        self._record(path)
+    def detach(self, path: Path, parent: Any = _MISSING) -> list[tuple[Path, Origin]]:
+        """Remove the subtree at ``path``; return (relative path, origin) for everything in it. ``parent``: the
+        trie node of the parent of ``path`` when the caller has it from `_above` (None: there is none)."""
+        if parent is _MISSING:
+            parent = self._above(path)[1]
         if not path:
             node, self.root = self.root, _Node()
         else:
-            parent = self._node(path[:-1])
             node = parent.children.pop(path[-1], None) if parent else None
         out: list[tuple[Path, Origin]] = []
         stack: list[tuple[Path, _Node]] = [((), node)] if node is not None else []
@@ -194,25 +203,28 @@ class Ledger:
                 stack.append((rel + (k,), child))
         return out
 
-    def _ancestors(self, path: Path) -> list[Origin]:
-        """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside).
+    def _above(self, path: Path) -> tuple[list[Origin], _Node | None]:
+        """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside), and
+        the trie node of the parent of ``path`` (None if there is none): one walk for both, as ``relocate`` needs.
 
         An empty object or array of the source is no such value: whatever later lands inside it came from
         elsewhere, so it does not follow its new contents."""
         self._record(path)
         found: list[Origin] = []
         node = self.root
-        for key in path:  # the node of each strict ancestor, root first
+        for i, key in enumerate(path, 1):  # the node of each strict ancestor, root first
             if node.origins:
                 found.extend(o for o in node.origins if not o.empty)
+            if i == len(path):
+                return found, node
             node = node.children.get(key)
             if node is None:
                 break
-        return found
+        return found, None
 
     def covered_above(self, path: Path) -> bool:
         """Whether an Origin sits at ``path`` or above it (a value made or moved as a whole that covers it)."""
-        return bool(self._ancestors(path + ("",)))
+        return bool(self._above(path + ("",))[0])
 
     def attach(self, path: Path, origin: Origin) -> None:
         if path in origin.locs:
@@ -228,11 +240,14 @@ class Ledger:
 
         ``whole``: the subtree at ``src`` became each of ``dsts`` as one value (an object folded into a line of
         text), so every leaf lands on the destination itself, not on a same-named place below it."""
-        for o in self._ancestors(src):
+        above, parent = self._above(src)
+        for o in above:
             # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
             for d in dsts:
                 self.attach(d, o)
-        for rel, o in self.detach(src):
+        if above and parent is None and src:
+            parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
+        for rel, o in self.detach(src, parent):
             for d in dsts:
                 self.attach(d if whole else d + rel, o)
             if whole and dsts:
@@ -254,7 +269,7 @@ class Ledger:
         part) cover the copy too, as ``relocate`` treats them. ``whole``: ``dst`` is made from the whole of
         ``src`` in another shape (a shape list becoming one tensor size), so every leaf lands on ``dst`` itself
         rather than on a same-named place below it that the output does not have."""
-        above = self._ancestors(src)
+        above = self._above(src)[0]
         for o in above:
             self.attach(dst, o)
         below = self.take(src)  # after: a copy into its own subtree carries what the line above put there
@@ -296,9 +311,10 @@ class Ledger:
     # The fold: the most common fate of a subtree becomes one entry at its root, and only the leaves that differ get
     # entries below it (the most specific entry wins).
     #
-    # ``_build`` works out, bottom-up and once per recorded place, the fates of the leaves below it as seen from
-    # there: a leaf's fate one level up follows from its fate here (a relocation stays one if every place it went
-    # ends with this key), so leaves that share a fate are carried up as one bucket. ``_emit`` then goes top-down.
+    # ``_build`` works out, bottom-up and once per recorded container, the fates of the leaves below it as seen
+    # from there (a recorded leaf's straight from its Origin): a leaf's fate one level up follows from its fate here
+    # (a relocation stays one if every place it went ends with this key), so leaves that share a fate are carried
+    # up as one bucket. ``_emit`` then goes top-down.
     #
     # Votes: every node shares its vote equally among its children, so a long list does not outvote its siblings
     # (36 repaired band names should not make a whole input object "repaired"); a leaf's share in the vote of its
@@ -309,8 +325,11 @@ class Ledger:
         """Report entries (the report contract), uniform subtrees folded into one entry at their root."""
         out: list[dict[str, Any]] = []
         if _is_leaf(self.source):
-            self._record(())  # a scalar document: its one leaf
-        self._emit(self._build((), self.source, self._recorded), out, None)
+            self._record(())  # a scalar document: its one leaf, its one entry
+            o = self._by_path[()]
+            out.append(_entry((), o, sorted(o.locs)))
+        else:
+            self._emit(self._build((), self.source, self._recorded), out, None)
         out.extend({"path": to_pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
                     "reason": "; ".join(o.reasons)} for o in self._created for loc in sorted(o.locs))
         return out
@@ -330,17 +349,15 @@ class Ledger:
 
     @staticmethod
     def _fate(o: Origin, depth: int) -> tuple | None:
-        """Where leaf ``o`` went, seen from its ancestor at ``depth``: (key, bases, whole).
+        """Where leaf ``o`` went, seen from its strict ancestor at ``depth``: (key, bases, whole).
 
         A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that
         became one value, the leaf's own locations (whole True: every leaf below lands there, nothing is
-        derived). At the leaf itself both read the same (whole None). None: neither (the leaf went to unrelated
-        places)."""
+        derived). None: neither (the leaf went to unrelated places). Fates are seen from containers only (a leaf
+        is folded by its parent), so two fates agree exactly when they are equal."""
         key = (o.status, tuple(o.reasons), o.step)
         rel = o.path[depth:]
         n = len(rel)
-        if not n:
-            return (key, frozenset(o.locs), None)
         bases = []
         for loc in o.locs:
             if loc[-n:] != rel:
@@ -352,59 +369,65 @@ class Ledger:
             return (key, frozenset(o.locs), True)
         return None
 
-    def _build(self, path: Path, value: Any, done: dict[str | None, Any]) -> _FoldNode:
-        """The fold node of the recorded place ``path`` (source value ``value``; ``done``: what of it is recorded,
-        all of it at a leaf: `_record` records a leaf whole as soon as it reaches it)."""
+    def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
+        """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
+        recorded). A recorded leaf member gets no node: its fate seen from here comes from its Origin directly."""
         depth = len(path)
-        if not isinstance(value, (dict, list)) or not value:  # a leaf
-            o = self._by_path[path]
-            return _FoldNode(path, [], o, [[self._fate(o, depth), 1.0, 1, o, o if o.whole_at is not None else None]])
-        children: list[tuple[str, Any]] = []
+        children: list[tuple[str, Any, tuple | None]] = []
         size = len(value)
         buckets: list[list[Any]] = []
         index: dict[tuple | None, list[Any]] = {}
         full = _FULL in done
         kept_here = None  # the fate, seen from here, of a member nothing touched
+        share = 1.0 / size  # the vote of one member here
         for key, member in _members(value):
             below = done if full else done.get(key)
             if below is None:
                 # untouched: no node of its own (`_emit` needs none); it votes as its leaves kept at their places
                 # would, counted up to 2 (all `_emit` needs to know)
-                children.append((key, member))
+                children.append((key, member, None))
                 if kept_here is None:
                     kept_here = (_UNTOUCHED, frozenset((path,)), False)
-                count = 1 if _is_leaf(member) else len(list(islice(leaves(member), 2)))
-                bucket = index.get(kept_here)
-                if bucket is None:
-                    bucket = index[kept_here] = [kept_here, 1.0 / size, count, _KEPT, None]
-                    buckets.append(bucket)
-                else:
-                    bucket[1] += 1.0 / size
-                    bucket[2] += count
-                continue
-            child = self._build(path + (key,), member, below)
-            children.append((key, child))
-            for fate, weight, count, first, single in child.buckets:
-                if single is not None:  # its fate one level up is worked out from the leaf itself
-                    buckets.append([self._fate(single, depth), weight / size, count, first, single])
+                fate, count, first = kept_here, _one_or_more(member), _KEPT
+            elif not isinstance(member, (dict, list)) or not member:  # a recorded leaf (recorded whole)
+                first = self._by_path[path + (key,)]
+                fate, count = self._fate(first, depth), 1
+                children.append((key, first, fate))
+                if first.whole_at is not None:  # its fate at every level up is worked out from the leaf itself
+                    buckets.append([fate, share, 1, first, first])
                     continue
-                if fate is not None:
-                    ups = []
-                    for b in fate[1]:
-                        if not b or b[-1] != key:
-                            fate = None  # went elsewhere than under this place (and is no part of a whole value)
-                            break
-                        ups.append(b[:-1])
+            else:
+                child = self._build(path + (key,), member, below)
+                children.append((key, child, None))
+                for fate, weight, count, first, single in child.buckets:  # their fates lifted to here
+                    if single is not None:
+                        buckets.append([self._fate(single, depth), weight / size, count, first, single])
+                        continue
+                    if fate is not None:  # a relocation stays one if every base ends with ``key``
+                        bases = []
+                        for b in fate[1]:
+                            if not b or b[-1] != key:
+                                fate = None  # went elsewhere than under this place (and is no part of a whole value)
+                                break
+                            bases.append(b[:-1])
+                        else:
+                            fate = (fate[0], frozenset(bases), False)
+                    bucket = index.get(fate)
+                    if bucket is None:
+                        bucket = index[fate] = [fate, weight / size, count, first, None]
+                        buckets.append(bucket)
                     else:
-                        fate = (fate[0], frozenset(ups), False)
-                bucket = index.get(fate)
-                if bucket is None:
-                    bucket = index[fate] = [fate, weight / size, count, first, None]
-                    buckets.append(bucket)
-                else:
-                    bucket[1] += weight / size
-                    bucket[2] += count
-        return _FoldNode(path, children, None, buckets)
+                        bucket[1] += weight / size
+                        bucket[2] += count
+                continue
+            bucket = index.get(fate)
+            if bucket is None:
+                bucket = index[fate] = [fate, share, count, first, None]
+                buckets.append(bucket)
+            else:
+                bucket[1] += share
+                bucket[2] += count
+        return _FoldNode(path, children, buckets)
 
     def _recount(self, node: _FoldNode) -> dict[tuple, float]:
         """The votes at ``node`` counted one leaf at a time, in document order (exactly as a leaf-by-leaf fold).
@@ -429,7 +452,7 @@ class Ledger:
         gives it, or None)."""
         prefix = node.path
         buckets = node.buckets
-        if inherited is not None and all(_same(b[0], inherited) for b in buckets):
+        if inherited is not None and all(b[0] == inherited for b in buckets):
             return  # everything below is where the heading puts it
         votes: dict[tuple, float] = {}
         counts: dict[tuple, int] = {}
@@ -449,41 +472,34 @@ class Ledger:
         current = inherited
         if votes:
             best = max(votes, key=votes.get)  # first in document order on ties (dicts keep order)
-            if abs(votes[best] - 0.5) < _NEAR or any(f != best and votes[best] - v < _NEAR for f, v in votes.items()):
+            if abs(votes[best] - 0.5) < _NEAR or len(votes) > 1 and any(
+                    f != best and votes[best] - v < _NEAR for f, v in votes.items()):
                 votes = self._recount(node)
                 best = max(votes, key=votes.get)
             # a heading entry only for a clear majority (at least half the votes), so it never misleads
-            if (not _same(best, inherited) and votes[best] >= 0.5
+            if (best != inherited and votes[best] >= 0.5
                     and (counts[best] >= 2 or counts[best] == total)):
                 out.append(_entry(prefix, firsts[best], sorted(best[1])))
                 current = best
                 if len(votes) == 1 and not went_elsewhere and best[2] is False:
                     return  # one relocation for the whole subtree: below it every leaf is where it puts it
-        if node.leaf is not None:
-            if not _same(buckets[0][0], current):
-                out.append(_entry(prefix, node.leaf, sorted(node.leaf.locs)))
-            return
-        for key, child in node.children:
-            if child.__class__ is not _FoldNode:  # untouched: one kept entry, unless its heading puts it there
-                path = prefix + (key,)
-                said = current is not None and current[0] == _UNTOUCHED and (
-                    current[1] == {path} and _is_leaf(child) if current[2] else current[1] == {prefix})
-                if not said:
-                    out.append({"path": to_pointer(path), "status": "kept"})
-                continue
-            # a subtree that became one value: everything below it went to the same places
-            below = None if current is None else current if current[2] else (
-                current[0], frozenset([b + (key,) for b in current[1]]), False)
-            if below is not None and len(child.buckets) == 1 and _same(child.buckets[0][0], below):
-                continue  # one fate, the one its heading gives it: nothing to say (as _emit would find first)
-            self._emit(child, out, below)
-
-
-def _same(a: tuple | None, b: tuple | None) -> bool:
-    """Fates equal, a leaf's own (whole None) matching either kind of heading with the same places."""
-    if a is None or b is None:
-        return a is b
-    return a[:2] == b[:2] and (a[2] == b[2] or a[2] is None or b[2] is None)
+        for key, child, fate in node.children:
+            kind = child.__class__
+            if kind is Origin:
+                # a recorded leaf: its entry, unless its heading puts it where it is (under a relocation, when its
+                # fate seen from here is the heading; in a whole value, when it went to the same places)
+                if current is None or not (fate == current if current[2] is False else current[1] == child.locs
+                                           and current[0] == (child.status, tuple(child.reasons), child.step)):
+                    out.append(_entry(prefix + (key,), child, sorted(child.locs)))
+            elif kind is _FoldNode:
+                # a subtree that became one value: everything below it went to the same places
+                below = None if current is None else current if current[2] else (
+                    current[0], frozenset([b + (key,) for b in current[1]]), False)
+                if below is None or len(child.buckets) != 1 or child.buckets[0][0] != below:
+                    self._emit(child, out, below)  # (one fate, the one its heading gives it: nothing to say)
+            elif current is None or current[0] != _UNTOUCHED or (  # untouched: kept, unless its heading says so
+                    current[1] != {prefix + (key,)} or not _is_leaf(child) if current[2] else current[1] != {prefix}):
+                out.append({"path": to_pointer(prefix + (key,)), "status": "kept"})
 
 
 _UNTOUCHED = ("kept", (), None)
@@ -492,16 +508,16 @@ _NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf
 
 
 class _FoldNode:
-    """A recorded place of the source as the fold sees it: its members (document order; an untouched one as its
-    source value), the leaf there if it is one, and ``buckets``, the fates of every leaf at or below it seen from
-    here: [fate, share of the vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf
-    itself when its fate must be worked out leaf by leaf at every level (one that became part of a whole value)]."""
+    """A recorded container of the source as the fold sees it: its members (document order, as (key, child, fate):
+    a recorded leaf as its Origin and its fate seen from here, an untouched one as its source value, a recorded
+    container as its node), and ``buckets``, the fates of every leaf below it seen from here: [fate, share of the
+    vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf itself when its fate must be
+    worked out leaf by leaf at every level (one that became part of a whole value)]."""
 
-    __slots__ = ("path", "children", "leaf", "buckets")
+    __slots__ = ("path", "children", "buckets")
 
-    def __init__(self, path: Path, children: list[tuple[str, Any]], leaf: Origin | None,
-                 buckets: list[list[Any]]) -> None:
-        self.path, self.children, self.leaf, self.buckets = path, children, leaf, buckets
+    def __init__(self, path: Path, children: list[tuple[str, Any, tuple | None]], buckets: list[list[Any]]) -> None:
+        self.path, self.children, self.buckets = path, children, buckets
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:

@@ -17,18 +17,16 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
     One walk of the source that descends only where entries are: below the last entry on a branch every leaf
     takes that entry's status, so the leaves there are only counted."""
     counts = dict.fromkeys(STATUSES, 0)
-    entries: dict[Path, str] = {}
-    for e in fields:
-        if e["status"] in ("invented", "filled") or is_text_repair(e):
-            counts[e["status"]] += 1
-        else:
-            entries[_parsed(e["path"])] = e["status"]
     trie: dict[Any, Any] = {}  # entry paths as nested dicts; the status of an entry under the key _STATUS
-    for path, status in entries.items():
+    for e in fields:
+        status = e["status"]
+        if status in ("invented", "filled") or is_text_repair(e):
+            counts[status] += 1
+            continue
         node = trie
-        for key in path:
+        for key in _parsed(e["path"]):
             node = node.setdefault(key, {})
-        node[_STATUS] = status
+        node[_STATUS] = status  # a later entry at the same path wins
     stack: list[tuple[Any, dict[Any, Any], str | None]] = [(source, trie, None)]
     while stack:
         value, node, status = stack.pop()
@@ -78,9 +76,11 @@ def _leaf_count(value: Any) -> int:
     stack = [value]
     while stack:
         v = stack.pop()
-        inner = [m for m in (v.values() if isinstance(v, dict) else v) if isinstance(m, (dict, list)) and m]
-        n += len(v) - len(inner)  # the members that are not non-empty containers are leaves
-        stack.extend(inner)
+        n += len(v)  # every member is a leaf but a non-empty container, which counts as its own members instead
+        for m in v.values() if isinstance(v, dict) else v:
+            if isinstance(m, (dict, list)) and m:
+                n -= 1
+                stack.append(m)
     return n
 
 

@@ -1,0 +1,81 @@
+"""The fold's shortcuts against the leaf-by-leaf reference ledger (tests/reference_ledger.py), case by case: a
+recorded leaf folded by its parent, a leaf inside a value made as a whole, a parent the relocation itself makes,
+and the summary's leaf counts."""
+
+from __future__ import annotations
+
+import copy
+
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference_ledger import Ledger as Reference
+
+from crosswalk.engine.ledger import Ledger, _one_or_more
+from crosswalk.engine.report import _leaf_count, summarize
+from crosswalk.language.pointer import leaves
+
+
+def both(doc, *events):
+    """The entries of the engine's ledger and of the reference after the same events (name, args, kwargs)."""
+    out = []
+    for ledger in (Ledger(copy.deepcopy(doc)), Reference(copy.deepcopy(doc))):
+        ledger.step = "s"
+        for name, *args in events:
+            kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
+            getattr(ledger, name)(*args, **kwargs)
+        out.append(ledger.entries())
+    return out
+
+
+def test_a_leaf_in_a_whole_value_at_a_place_named_like_it():
+    """An object folded into one value at /x: its member x went to /x, as every leaf of it did, so the heading
+    says it all (that /x ends with the member's own key makes it look like a plain move from one level up)."""
+    doc = {"a": {"x": 1, "y": 2, "w": {"x": 5}}, "b": 3}
+    lazy, eager = both(doc, ("relocate", ("a",), [("x",)], "transformed", {"whole": True}))
+    assert lazy == eager
+    assert lazy[0] == {"path": "/a", "status": "transformed", "to": ["/x"], "step": "s"}
+    assert {"/a/x", "/a/y"}.isdisjoint(e["path"] for e in lazy)
+
+
+def test_leaves_of_a_list_reported_one_by_one_and_under_a_heading():
+    doc = {"l": [1, 2, 3, 4], "m": {"k": "v"}}
+    events = [("relocate", ("l", str(i)), [("n", str(i))], "moved") for i in range(3)]
+    events.append(("relocate", ("l", "3"), [], "dropped", "gone"))
+    lazy, eager = both(doc, *events)
+    assert lazy == eager
+    assert {"path": "/l/3", "status": "dropped", "step": "s", "reason": "gone"} in lazy
+
+
+def test_a_relocation_under_a_place_the_trie_has_no_node_for_yet():
+    """A value at the root covers every later place; relocating below a missing node carries it along."""
+    doc = {"a": {"b": 1}, "q": {"r": [1, 2]}}
+    lazy, eager = both(doc, ("relocate", ("a",), [()], "transformed", {"whole": True}),
+                       ("relocate", ("z", "r"), [("z", "r", "s")], "moved"),
+                       ("relocate", ("q", "r"), [("q", "r", "s")], "moved"))
+    assert lazy == eager
+
+
+def test_a_scalar_or_empty_document_is_one_entry():
+    for doc in (5, "x", None, [], {}):
+        for events in ((), (("relocate", (), [("a",)], "moved"),)):
+            lazy, eager = both(doc, *events)
+            assert lazy == eager
+            assert len(lazy) == 1
+
+
+_json = st.recursive(
+    st.one_of(st.integers(), st.text(max_size=2), st.none(), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=2), inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=examples(200))
+@given(doc=_json)
+def test_leaf_counts(doc):
+    """The summary's leaf counter and the fold's count up to two agree with the leaves the report contract names."""
+    n = sum(1 for _ in leaves(doc))
+    assert _leaf_count(doc) == n
+    assert _one_or_more(doc) == min(n, 2)
+    assert summarize([{"path": "", "status": "kept"}], doc)["kept"] == n
