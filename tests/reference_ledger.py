@@ -2,7 +2,8 @@
 source leaf its Origin up front and folds them all, one leaf at a time. The engine's ledger records only what events
 touch and folds untouched subtrees as one item; for any events on any document both must give the same entries.
 
-(Copied unchanged from crosswalk/engine/ledger.py before that change, apart from this docstring.)
+(Copied from crosswalk/engine/ledger.py before that change, apart from this docstring; since then, like the
+engine, a leaf inside a value made whole is read as that, before any relocation its place happens to look like.)
 """
 
 from __future__ import annotations
@@ -226,11 +227,11 @@ def _fate(o: Origin, rel: Path) -> tuple | None:
     A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that became
     one value, the leaf's own locations (whole True: every leaf below lands there, nothing is derived). At the
     leaf itself both read the same (whole None). None: neither (the leaf went to unrelated places)."""
+    if rel and o.locs and o.whole_at is not None and len(o.path) - len(rel) >= o.whole_at:
+        return (_key(o), frozenset(o.locs), True)  # inside a value made whole, whatever its place ends like
     bases = _bases(o, rel)
     if bases is not None:
         return (_key(o), bases, False if rel else None)
-    if o.locs and o.whole_at is not None and len(o.path) - len(rel) >= o.whole_at:
-        return (_key(o), frozenset(o.locs), True)
     return None
 
 

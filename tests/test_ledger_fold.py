@@ -79,3 +79,12 @@ def test_leaf_counts(doc):
     assert _leaf_count(doc) == n
     assert _one_or_more(doc) == min(n, 2)
     assert summarize([{"path": "", "status": "kept"}], doc)["kept"] == n
+
+
+def test_a_leaf_inside_a_value_made_whole_is_not_read_as_a_relocation() -> None:
+    """/a folded into the one value /x: the leaf /a/w/x sits at /x, which ends like its own path; read as a plain
+    move, /a/w went "to" the document root. Everything of /a went to /x, and the report says only that."""
+    for kind in (Ledger, Reference):
+        ledger = kind({"a": {"x": 1, "y": 2, "w": {"x": 5}}})
+        ledger.relocate(("a",), [("x",)], "transformed", "folded", whole=True)
+        assert ledger.entries() == [{"path": "/a", "status": "transformed", "to": ["/x"], "reason": "folded"}], kind

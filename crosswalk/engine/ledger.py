@@ -356,18 +356,16 @@ class Ledger:
         derived). None: neither (the leaf went to unrelated places). Fates are seen from containers only (a leaf
         is folded by its parent), so two fates agree exactly when they are equal."""
         key = (o.status, tuple(o.reasons), o.step)
+        if o.whole_at is not None and depth >= o.whole_at:  # inside a value made whole: where that value is (its
+            return (key, frozenset(o.locs), True)  # place may end like the leaf's path: that is no relocation)
         rel = o.path[depth:]
         n = len(rel)
         bases = []
         for loc in o.locs:
             if loc[-n:] != rel:
-                break
+                return None
             bases.append(loc[: len(loc) - n])
-        else:
-            return (key, frozenset(bases), False)
-        if o.whole_at is not None and depth >= o.whole_at:
-            return (key, frozenset(o.locs), True)
-        return None
+        return (key, frozenset(bases), False)
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
