@@ -179,7 +179,8 @@ def convert(
                 ledger,
                 href=href,
                 fill=fill_for(fill, doc),
-                options={"keep_source": keep_source, "source": doc, "target": target, "stored": stored},
+                options={"keep_source": keep_source, "source": doc, "target": target, "stored": stored,
+                         "validate": validate},
             )
             if detection.newer is not None and family.newer_rules:
                 ctx.options["newer"] = detection.newer

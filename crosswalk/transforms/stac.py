@@ -152,15 +152,24 @@ def needed_extensions(ctx: Ctx) -> None:
 
     exts = ctx.get(("stac_extensions",))
     declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()
-    # valid as it is: nothing needs a URI. Asked before the walk over every key: most documents are valid, and
-    # with validation on, the check of the output reuses this answer (the validator keeps it by content)
-    errors = sum(i.severity == "error" for i in validate(ctx.doc))
-    if not errors:
-        return
-    content = _prefixes(ctx.doc)
-    for prefix, uri in sorted(extension_uris_by_prefix().items()):
-        if extension_name(uri) in declared or prefix not in content:
-            continue
+
+    def errors_now() -> int:
+        return sum(i.severity == "error" for i in validate(ctx.doc))
+
+    def candidates() -> list[tuple[str, str]]:  # extensions whose fields are used and whose URI is not declared
+        content = _prefixes(ctx.doc)
+        return [(p, u) for p, u in sorted(extension_uris_by_prefix().items())
+                if extension_name(u) not in declared and p in content]
+
+    # A valid document needs no URI. With validation on, the validator is asked first: the check of the output
+    # reuses its answer (kept by content), so the walk over every key is saved; without it, the walk is cheaper.
+    if ctx.options.get("validate", True):
+        errors = errors_now()
+        found = candidates() if errors else []
+    else:
+        found = candidates()
+        errors = errors_now() if found else 0
+    for prefix, uri in found if errors else ():
         exts = ctx.get(("stac_extensions",))
         trial = {**ctx.doc, "stac_extensions": [*(exts if isinstance(exts, list) else []), uri]}
         fewer = sum(i.severity == "error" for i in validate(trial)) if extension_accepts(trial, uri) else errors
