@@ -356,8 +356,10 @@ class Ledger:
         derived). None: neither (the leaf went to unrelated places). Fates are seen from containers only (a leaf
         is folded by its parent), so two fates agree exactly when they are equal."""
         key = (o.status, tuple(o.reasons), o.step)
-        if o.whole_at is not None and depth >= o.whole_at:  # inside a value made whole: where that value is (its
-            return (key, frozenset(o.locs), True)  # place may end like the leaf's path: that is no relocation)
+        # inside a value made whole: where that value is (its place may end like the leaf's path: that is no
+        # relocation); a dropped leaf went nowhere either way, so its fate is the one of any other dropped leaf
+        if o.whole_at is not None and depth >= o.whole_at and o.locs:
+            return (key, frozenset(o.locs), True)
         rel = o.path[depth:]
         n = len(rel)
         bases = []
