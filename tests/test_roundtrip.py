@@ -332,3 +332,24 @@ def test_migrate_keep_source_option(tmp_path: Path) -> None:
     back = tmp_path / "back.json"
     assert run(["migrate", out, "--to", "ml-model", "-o", back, "--report", "none"]).exit_code == 0
     assert run(["diff", DUMMY, back]).exit_code == 0  # the dummy item needs no repair: identical
+
+
+def test_two_fields_the_way_out_made_one_value_come_back_as_one() -> None:
+    """An MLM 1.2 item that also declares ml-model (its URI and a field): the way out converts the field and
+    reports the ml-model URI transformed into the MLM URI, the very value the MLM 1.2 URI became too. One value
+    cannot come back as two: the way back brings the MLM 1.2 URI, and the ml-model URI is an announced merge, not
+    an unexplained loss. A URI nothing merged stays unexplained."""
+    doc = json.loads((CORPORA / "mlm" / "spec-1.2.0-item_eo_bands.json").read_text(encoding="utf-8"))
+    doc["stac_extensions"].insert(1, "https://stac-extensions.github.io/ml-model/v1.0.0/schema.json")
+    doc["properties"]["ml-model:architecture"] = "ResNet-18"
+    r = rt.roundtrip(doc, "mlm")
+    by = {d["path"]: d for d in r["differences"]}
+    merged = by["/stac_extensions/1"]
+    assert merged["status"] == "removed" and merged["old"].startswith("https://stac-extensions.github.io/ml-model/")
+    assert merged["re_encoded"]["to"] == "/stac_extensions/4"
+    assert merged["re_encoded"]["out"].endswith("(merged with /stac_extensions/0)")
+    assert r["document"]["stac_extensions"][4] == doc["stac_extensions"][0] and r["ok"]
+    out = r["reports"]["out"]["fields"]
+    lone = [{**e, "to": ["/nowhere"]} if e["path"] == "/stac_extensions/0" else e for e in out]
+    assert rt._merged(parse_pointer("/stac_extensions/1"), lone, rt._source_entries(r["reports"]["back"]["fields"]),
+                      r["document"], doc) is None

@@ -282,6 +282,10 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
                         found[d["path"]] = {"from": d["path"], "to": to_pointer(dst),
                                             "out": up.get("reason") or up["status"],
                                             "back": e.get("reason") or "transformed"}
+            if d["path"] not in found:
+                merged = _merged(path, out_fields, back_by, result, original)
+                if merged:
+                    found[d["path"]] = merged
             continue
         for e in back_fields:
             if e["status"] != "transformed" or d["path"] not in e.get("to", ()):
@@ -295,6 +299,27 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
                                     "back": e.get("reason") or "transformed"}
                 break
     return found
+
+
+def _merged(path: Path, out_fields: list[dict[str, Any]], back_by: dict[Path, dict[str, Any]], result: Any,
+            original: Any) -> dict[str, str] | None:
+    """A source value the way out reported transformed into the very value another source field became too (an
+    ml-model schema URI and the MLM one beside it, made one MLM URI): one value cannot come back as two, and the
+    way back brought the other's, as it was. The trace of that announced merge, or None."""
+    here = [e for e in out_fields if e["status"] == "transformed" and parse_pointer(e["path"]) == path]
+    for up in here:
+        for mid in _targets(up):
+            for other in out_fields:
+                src = parse_pointer(other["path"])
+                if (other is up or other["status"] in CREATED or mid not in _targets(other)
+                        or not exists(original, src)):
+                    continue
+                for e, _, dst in _fates(back_by, mid):
+                    if exists(result, dst) and get(result, dst) == get(original, src):
+                        return {"from": to_pointer(path), "to": to_pointer(dst),
+                                "out": f"{up.get('reason') or 'transformed'} (merged with {other['path']})",
+                                "back": e.get("reason") or e["status"]}
+    return None
 
 
 def roundtrip(doc: dict[str, Any], via: str, keep_source: bool = False, *, href: str | None = None) -> dict[str, Any]:
