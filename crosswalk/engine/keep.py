@@ -45,8 +45,7 @@ def place_key(source: Any, path: Path) -> str | None:
     if path and len(path) == _PLACES.get(path[0]):
         return path[-1]
     if len(path) == 2 and path[0] == "links":
-        link = pointer.get(source, path)
-        rel = link.get("rel") if isinstance(link, dict) else None
+        rel = pointer.get(source, path + ("rel",))  # nothing unless the link is an object
         return rel if isinstance(rel, str) else None
     return None
 

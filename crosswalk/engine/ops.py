@@ -35,12 +35,12 @@ CHECK_WRITES = bool(os.environ.get("CROSSWALK_CHECK_WRITES"))
 POINTER = {"$ref": "#/definitions/pointer"}
 PATHS = {"$ref": "#/definitions/paths"}
 REASON = {"$ref": "#/definitions/reason"}
-JSON_TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
 
 
 # -- guards ---------------------------------------------------------------------------------------------------
-_TYPE_NAMES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
-               list: "array"}
+_TYPE_NAMES = {dict: "object", list: "array", str: "string", float: "number", int: "integer", bool: "boolean",
+               type(None): "null"}
+JSON_TYPES = tuple(_TYPE_NAMES.values())
 
 
 def json_type(value: Any) -> str:
@@ -171,7 +171,7 @@ class Op:
     """Base class: an op's name, argument schema and summary, and what every op shares (the ``when`` guard)."""
 
     name: ClassVar[str]  # the class name in snake case (``MapValues``: map_values)
-    summary: ClassVar[str]
+    summary: ClassVar[str]  # the first paragraph of its docstring, in the schema
     properties: ClassVar[dict[str, Any]]
     required: ClassVar[tuple[str, ...]] = ()
     templates: ClassVar[tuple[str, ...]] = ()  # the fields its reasons may name (``{old}``); none: plain text
@@ -184,6 +184,7 @@ class Op:
 
     def __init_subclass__(cls) -> None:
         cls.name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", cls.__name__).lower()
+        cls.summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())  # as a transform's description
 
     @property
     def has_paths(self) -> bool:
@@ -271,10 +272,8 @@ def _pointers(arg: Any) -> tuple[str, ...]:
 
 
 class Rename(Op):
-    summary = (
-        "Rename the matched key inside its parent object, keeping its position (moved; `status: repaired` with a "
-        "`reason`: the fix of a misspelt key)."
-    )
+    """Rename the matched key inside its parent object, keeping its position (moved; `status: repaired` with a `reason`:
+    the fix of a misspelt key)."""
     required = ("path", "to")
     properties = {"path": PATHS, "to": {"type": "string", "minLength": 1}, "status": {"enum": ["moved", "repaired"]},
                   "reason": REASON}
@@ -295,7 +294,7 @@ class Rename(Op):
 
 
 class Move(Op):
-    summary = "Move the matched value to a JSON Pointer (relative to where the rule works)."
+    """Move the matched value to a JSON Pointer (relative to where the rule works)."""
     required = ("path", "to")
     properties = {"path": PATHS, "to": POINTER, "reason": REASON}
 
@@ -311,11 +310,9 @@ class Move(Op):
 
 
 class Copy(Op):
-    summary = (
-        "Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy "
-        "stands for the source field in the target (moved, transformed, lossy) and a later rule removes the field; "
-        "`also`: pointers to the other source fields the copy stands for (a python expression's format)."
-    )
+    """Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy stands for the
+    source field in the target (moved, transformed, lossy) and a later rule removes the field; `also`: pointers to the
+    other source fields the copy stands for (a python expression's format)."""
     required = ("path", "to")
     properties = {"path": PATHS, "to": POINTER, "reason": REASON, "status": {"enum": ["moved", "transformed", "lossy"]},
                   "also": {"type": "array", "items": POINTER}}
@@ -331,10 +328,8 @@ class Copy(Op):
 
 
 class Set(Op):
-    summary = (
-        "Set a constant; reported invented when new, transformed when it replaces a value (`{old}` in the reason "
-        "is the value replaced)."
-    )
+    """Set a constant; reported invented when new, transformed when it replaces a value (`{old}` in the reason is the
+    value replaced)."""
     required = ("path", "value", "reason")
     properties = {"path": POINTER, "value": {}, "reason": REASON}
     templates = ("old",)
@@ -343,10 +338,9 @@ class Set(Op):
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path = ctx.current = self.target(rule, ctx, "path")
-        value = rule.args["value"]
-        if not (ctx.has(path) and same(ctx.get(path), value)):
-            old = ctx.get(path) if ctx.has(path) else "nothing"  # `{old}` of a value set where none was
-            ctx.set(path, copy.deepcopy(value), rule.args["reason"].format(old=old))
+        value, old = rule.args["value"], ctx.get(path, ...)
+        if not same(old, value):  # `{old}` of a value set where none was: "nothing"
+            ctx.set(path, copy.deepcopy(value), rule.args["reason"].format(old="nothing" if old is ... else old))
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         value = json.dumps(rule.args["value"], ensure_ascii=False)  # the guide shows JSON, not Python
@@ -354,10 +348,8 @@ class Set(Op):
 
 
 class Default(Set):
-    summary = (
-        "Set a constant only where the path is absent (or, with `unless_type`, holds a value of another type, "
-        "which is dropped); reported invented (or filled from --fill)."
-    )
+    """Set a constant only where the path is absent (or, with `unless_type`, holds a value of another type, which is
+    dropped); reported invented (or filled from --fill)."""
     properties = {"path": POINTER, "value": {}, "reason": REASON, "unless_type": {"enum": list(JSON_TYPES)}}
     templates = ()  # a default writes only where nothing is: its reason is plain text, no `{old}`
 
@@ -372,10 +364,8 @@ class Default(Set):
 
 
 class Drop(Op):
-    summary = (
-        "Remove the matched values; the reason is required and goes into the report (`status: repaired`: a "
-        "defect removed, nothing lost)."
-    )
+    """Remove the matched values; the reason is required and goes into the report (`status: repaired`: a defect removed,
+    nothing lost)."""
     required = ("path", "reason")
     properties = {
         "path": PATHS,
@@ -432,14 +422,11 @@ def template_text(text: str) -> str:
 
 
 class MapValues(Op):
-    summary = (
-        "Replace matched scalar values through a value table (named in tables/ or inline); an entry "
-        "`{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and "
-        "`{values: [x, y]}` on a list element becomes several elements (`status: lossy`: a lossy change); an "
-        "entry's `reason` is what the report says of it. `ignore_case`: values are looked up trimmed and "
-        "lower-cased. `merge`: a list element whose new values are already in the list merges into them (reported "
-        "there) instead of being dropped."
-    )
+    """Replace matched scalar values through a value table (named in tables/ or inline); an entry
+    `{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and `{values: [x, y]}` on a
+    list element becomes several elements (`status: lossy`: a lossy change); an entry's `reason` is what the report
+    says of it. `ignore_case`: values are looked up trimmed and lower-cased. `merge`: a list element whose new values
+    are already in the list merges into them (reported there) instead of being dropped."""
     required = ("path", "table")
     properties = {"path": PATHS, "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
                   "ignore_case": {"type": "boolean"}, "merge": {"type": "boolean"}, "reason": REASON}
@@ -503,7 +490,7 @@ class MapValues(Op):
 
 
 class Wrap(Op):
-    summary = "Wrap a matched value that is not a list in a one-element list (`status: repaired`: an input defect)."
+    """Wrap a matched value that is not a list in a one-element list (`status: repaired`: an input defect)."""
     required = ("path",)
     properties = {"path": PATHS, "reason": REASON, "status": {"enum": ["transformed", "repaired"]}}
 
@@ -517,11 +504,9 @@ class Wrap(Op):
 
 
 class ToString(Op):
-    summary = (
-        "Write a matched number (not a boolean) as its decimal text, in place; `{value}` and `{text}` in the "
-        "reason are the number and the text, and `float_reason` (same fields) is used for a non-integer number, "
-        "whose text cannot keep trailing zeros the source may have meant (`status: repaired`: an input defect)."
-    )
+    """Write a matched number (not a boolean) as its decimal text, in place; `{value}` and `{text}` in the reason are
+    the number and the text, and `float_reason` (same fields) is used for a non-integer number, whose text cannot keep
+    trailing zeros the source may have meant (`status: repaired`: an input defect)."""
     required = ("path", "reason")
     properties = {"path": PATHS, "reason": REASON, "float_reason": REASON,
                   "status": {"enum": ["transformed", "repaired"]}}
@@ -540,7 +525,7 @@ class ToString(Op):
 
 
 class Each(Op):
-    summary = "Run the nested rules on every matched value (their paths and pointers are relative to it)."
+    """Run the nested rules on every matched value (their paths and pointers are relative to it)."""
     required = ("path", "rules")
     properties = {"path": PATHS, "rules": {"$ref": "#/definitions/rules"}}
     shows = "each element, by the rules below (↳)"
@@ -556,10 +541,11 @@ class Each(Op):
 
 
 class Zip(Op):
-    """Parallel lists become one list of objects: ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}``
-    puts ``mean[i]`` and ``std[i]`` into element i as ``mean`` and ``stddev``; ``set`` adds constant members."""
+    """Parallel lists become one list of objects (element i of each list a member of object i).
 
-    summary = "Parallel lists become one list of objects (element i of each list a member of object i)."
+    ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}`` puts ``mean[i]`` and ``std[i]`` into element i as
+    ``mean`` and ``stddev``; ``set`` adds constant members."""
+
     required = ("fields", "to", "reason")
     properties = {"fields": {"type": "object", "additionalProperties": POINTER, "minProperties": 1}, "to": POINTER,
                   "set": {"type": "object"}, "reason": REASON}
@@ -585,11 +571,12 @@ class Zip(Op):
 
 
 class Unzip(Op):
-    """The inverse of ``zip``: ``{path: $.value_scaling, fields: {mean: /mean, stddev: /std}}`` writes member
-    ``mean`` of every element into the list at ``/mean``. Elements missing a member stop the rule (nothing
-    changes): parallel lists cannot have holes."""
+    """A list of objects becomes parallel lists (member k of element i to element i of list k).
 
-    summary = "A list of objects becomes parallel lists (member k of element i to element i of list k)."
+    The inverse of ``zip``: ``{path: $.value_scaling, fields: {mean: /mean, stddev: /std}}`` writes member ``mean`` of
+    every element into the list at ``/mean``. Elements missing a member stop the rule (nothing changes): parallel lists
+    cannot have holes."""
+
     required = ("path", "fields", "reason")
     properties = {"path": PATHS, "fields": {"type": "object", "additionalProperties": POINTER}, "reason": REASON}
     writes_arg = "fields"
@@ -616,12 +603,9 @@ class Unzip(Op):
 
 
 class Extensions(Op):
-    summary = (
-        "Edit stac_extensions: remove URIs matching `remove` regexes (or every spelling of `remove_format`), "
-        "add `add` URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed. "
-        "`in_place`: a swap, the added URI takes the place of the first removed one and nothing changes when "
-        "none is removed."
-    )
+    """Edit stac_extensions: remove URIs matching `remove` regexes (or every spelling of `remove_format`), add `add`
+    URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed. `in_place`: a swap, the
+    added URI takes the place of the first removed one and nothing changes when none is removed."""
     properties = {
         "remove": {"type": "array", "items": {"type": "string"}},
         "add": {"type": "array", "items": {"type": "string"}},
@@ -691,7 +675,7 @@ def _transforms() -> Any:
 
 
 class Transform(Op):
-    summary = "Run a named Python transform (rules that need logic); it declares what it reads and writes."
+    """Run a named Python transform (rules that need logic); it declares what it reads and writes."""
     required = ("name",)
     properties = {"name": {"type": "string", "pattern": "^[a-z_]+\\.[a-z0-9_]+$"}, "args": {"type": "object"}}
 

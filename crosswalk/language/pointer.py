@@ -66,14 +66,12 @@ def put(doc: Any, path: Path, value: Any) -> None:
             nxt = node[key] = {}
         node = nxt
     last = path[-1]
-    if isinstance(node, list):
-        i = int(last)
-        if i == len(node):
-            node.append(value)
-        else:
-            node[i] = value
-    else:
+    if not isinstance(node, list):
         node[last] = value
+    elif int(last) == len(node):
+        node.append(value)
+    else:
+        node[int(last)] = value
 
 
 def rename_key(obj: dict, old: str, new: str) -> None:

@@ -157,18 +157,15 @@ def _checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) ->
 
 def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
     from crosswalk import transforms
-    from crosswalk.engine.ops import OPS
+    from crosswalk.engine.ops import OPS, as_list
     from crosswalk.language.jsonpath_steps import JsonPath
 
     out = []
     for i, item in enumerate(items):
         op = next(k for k in item if k != LINE)
         args, line = item[op], item.get(LINE, 0)
-        raw_paths = args.get("path") if OPS[op].has_paths else None
-        compiled = tuple(
-            _checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
-            for text in ([raw_paths] if isinstance(raw_paths, str) else raw_paths or [])
-        )
+        compiled = tuple(_checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
+                         for text in (as_list(args.get("path")) if OPS[op].has_paths else ()))
         table = args["table"] if op == "map_values" else None
         if isinstance(table, str):
             if table not in tables:
