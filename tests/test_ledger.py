@@ -347,3 +347,18 @@ def test_a_dropped_leaf_of_a_value_made_whole_folds_with_the_other_dropped_leave
         {"path": "", "status": "dropped", "step": "step"},
         {"path": "/a", "status": "dropped", "step": "step", "reason": "r1"},
     ]
+
+
+def test_a_value_made_whole_inside_a_heading_keeps_its_own_entry():
+    """A list made whole into its own first element (a wrap): seen from the root its leaf looks kept in place, but
+    the list itself went to /a/0, an entry the root's heading does not give (one the hypothesis property above
+    found: the fold stopped below a single relocation heading)."""
+    doc = {"a": [0]}
+    lazy, eager = Ledger(doc), _eager(doc)
+    for ledger in (lazy, eager):
+        ledger.step = "step"
+        ledger.relocate(("a",), [("a", "0")], "kept", "r1", whole=True)
+    assert lazy.entries() == eager.entries() == [
+        {"path": "", "status": "kept", "reason": "r1"},
+        {"path": "/a", "status": "kept", "to": ["/a/0"], "reason": "r1"},
+    ]

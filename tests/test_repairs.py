@@ -451,3 +451,18 @@ def test_a_repaired_timestamp_is_rfc_3339(value: str, repaired: str, why: str) -
     (entry,) = entries(result, "/properties/datetime")
     assert (entry["status"], entry["reason"]) == ("repaired", why)
     assert not errors(result.document)
+
+
+def test_a_description_that_is_no_text_is_replaced_by_the_label_or_said_to_be_made_up() -> None:
+    doc = load("stac-model-0.6.1-eurosat_resnet.json")
+    classes = doc["properties"]["mlm:output"][0]["classification:classes"]
+    classes[0]["description"] = 7
+    classes[1] = {"value": classes[1]["value"], "description": None}  # nothing to take the text from
+    result = pipeline.convert(doc, verify=True)
+    out = result.document["properties"]["mlm:output"][0]["classification:classes"]
+    base = "/properties/mlm:output/0/classification:classes"
+    (named,) = entries(result, f"{base}/0/description")
+    assert out[0]["description"] == classes[0]["name"] and named["reason"].endswith("taken from the label")
+    (unnamed,) = entries(result, f"{base}/1/description")
+    assert out[1]["description"] == f"class {classes[1]['value']}"
+    assert "label" not in unnamed["reason"].replace("no label", "") and unnamed["status"] == "repaired"

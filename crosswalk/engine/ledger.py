@@ -481,8 +481,11 @@ class Ledger:
                     and (counts[best] >= 2 or counts[best] == total)):
                 out.append(_entry(prefix, firsts[best], sorted(best[1])))
                 current = best
-                if len(votes) == 1 and not went_elsewhere and best[2] is False:
-                    return  # one relocation for the whole subtree: below it every leaf is where it puts it
+                if len(votes) == 1 and not went_elsewhere and best[2] is False and all(
+                        b[4] is None for b in buckets):
+                    # one relocation for the whole subtree: below it every leaf is where it puts it (unless a
+                    # leaf is part of a value made whole below here: seen from there, it went where that went)
+                    return
         for key, child, fate in node.children:
             kind = child.__class__
             if kind is Origin:

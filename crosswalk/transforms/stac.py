@@ -34,8 +34,7 @@ def repair_collection(ctx: Ctx) -> None:
     if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc or ctx.options.get("stored"):
         return
     links = ctx.get(("links",))
-    links = links if isinstance(links, list) else []
-    if not any(isinstance(link, dict) and link.get("rel") == "collection" for link in links):
+    if not (isinstance(links, list) and any(isinstance(x, dict) and x.get("rel") == "collection" for x in links)):
         ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
 
 
@@ -56,8 +55,7 @@ def add_extension(ctx: Ctx, uri: str, reason: str | None = None) -> None:
     """Declare ``uri`` in stac_extensions (a list is made when there is none), reported invented."""
     exts = ctx.get(("stac_extensions",))
     if not isinstance(exts, list):
-        exts = []
-        ctx.put(("stac_extensions",), exts)
+        ctx.put(("stac_extensions",), exts := [])
     if uri not in exts:
         exts.append(uri)
         ctx.created(("stac_extensions", str(len(exts) - 1)), "invented",
@@ -114,11 +112,7 @@ def _near_prefixes(doc: dict[str, Any]) -> set[str]:
     extension fields usually are, a part of `_prefixes` found without walking the whole document."""
     assets = doc["assets"].values() if isinstance(doc.get("assets"), dict) else ()
     links = doc["links"] if isinstance(doc.get("links"), list) else ()
-    keys: set[str] = set()
-    for host in (doc, doc.get("properties"), *assets, *links):
-        if isinstance(host, dict):
-            keys.update(host)
-    return _heads(keys)
+    return _heads(set().union(*(h for h in (doc, doc.get("properties"), *assets, *links) if isinstance(h, dict))))
 
 
 @transform("stac.unused_extensions", reads=("stac_extensions[]",), writes=("stac_extensions[]",))
@@ -131,8 +125,7 @@ def unused_extensions(ctx: Ctx) -> None:
     if not isinstance(exts, list):
         return
     near, content = _near_prefixes(ctx.doc), None
-    for i in range(len(exts) - 1, -1, -1):
-        uri = exts[i]
+    for i, uri in reversed(list(enumerate(exts))):
         prefix = extension_prefix(uri) if isinstance(uri, str) else None
         if prefix is None or prefix in near:
             continue

@@ -74,8 +74,7 @@ def norm_from_scaling(ctx: Ctx) -> None:
         if "value_scaling" not in item:
             continue
         src, scaling = path + ("value_scaling",), item["value_scaling"]  # a lone object: wrapped by the repairs
-        types = [s.get("type") for s in scaling if isinstance(s, dict)] if isinstance(scaling, list) else []
-        kinds = {name_key(t) for t in types}
+        kinds = {name_key(s.get("type")) for s in (scaling if isinstance(scaling, list) else []) if isinstance(s, dict)}
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         empty = scaling is None or scaling == []
         new: dict[str, Any] | None = {"norm_type": None} if empty else None
@@ -167,14 +166,11 @@ def band_names(ctx: Ctx) -> None:
 
 # -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
-def ml_model_tasks(ctx: Ctx) -> None:
-    """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised)."""
-    _one_prediction_type(ctx, P, required=True)  # an Item's, without a prediction type: the rule's guard
+def ml_model_tasks(ctx: Ctx, host: Path = P, required: bool = True) -> None:
+    """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised).
 
-
-def _one_prediction_type(ctx: Ctx, host: Path, required: bool) -> None:
-    """mlm:tasks of ``host`` (an Item's properties, an asset, an item asset definition) become its one
-    ml-model:prediction_type; ``required`` (an Item's): "unknown" when no task is listed."""
+    ``host``: an Item's properties (without a prediction type: the rule's guard), an asset or an item asset
+    definition; ``required`` (an Item's): "unknown" when no task is listed."""
     obj = ctx.get(host)
     src, dst = host + ("mlm:tasks",), host + ("ml-model:prediction_type",)
     names = obj["mlm:tasks"] if isinstance(obj.get("mlm:tasks"), list) else []
@@ -207,7 +203,7 @@ def ml_model_collection_tasks(ctx: Ctx) -> None:
         objs = ctx.get((where,))
         for key, asset in objs.items() if isinstance(objs, dict) else ():
             if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
-                _one_prediction_type(ctx, (where, key), required=False)  # not required there
+                ml_model_tasks(ctx, (where, key), required=False)  # not required there
     summaries = ctx.get(("summaries",))
     if not isinstance(summaries, dict) or "mlm:tasks" not in summaries or "ml-model:prediction_type" in summaries:
         return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
@@ -258,9 +254,8 @@ def ml_model_roles(ctx: Ctx) -> None:
             continue
         kind, fates = asset.get("mlm:artifact_type"), []
         for role in asset["roles"]:
-            if not isinstance(role, str):  # not a role (an object, a list): kept where it is, for the schema to say
-                fates.append(([role], "kept", None))
-            elif role in _FORWARD_CHECKPOINT:
+            name = role if isinstance(role, str) else None  # not a role (an object, a list): kept, for the schema
+            if name in _FORWARD_CHECKPOINT:
                 status, why = "lossy", (f"{', '.join(sorted(model))} became ml-model:checkpoint, which stands "
                                         "for mlm:model, mlm:checkpoint and mlm:weights together")
                 if model == _FORWARD_CHECKPOINT:
@@ -268,7 +263,7 @@ def ml_model_roles(ctx: Ctx) -> None:
                 elif role == "mlm:model" and kind not in (None, "torch.save"):
                     why = f"ml-model:checkpoint names a training checkpoint; this model artefact is {kind}"
                 fates.append((["ml-model:checkpoint"], status, why))
-            elif role in _RUNTIMES:
+            elif name in _RUNTIMES:
                 fates.append(([_RUNTIMES[role]], "transformed", f"role {role} -> {_RUNTIMES[role]}"))
             elif role == "runtime" and runtimes:
                 fates.append(([_RUNTIMES[sorted(runtimes)[0]]], "transformed",
@@ -297,7 +292,14 @@ def ml_model_links(ctx: Ctx) -> None:
             why = f"derived_from with ml-aoi:split {split} became {splits[split]}"
             ctx.account(here + ("ml-aoi:split",), [here + ("rel",)], "transformed", why)
             ctx.changed(here + ("rel",), "transformed", why)
-    _drop_unused_ml_aoi(ctx)
+    # the ml-aoi URI declared for the splits that just became link relations goes with them when no ml-aoi field is
+    # left (the forward direction added it for those splits)
+    uris = ctx.get(("stac_extensions",))
+    found = [i for i, u in enumerate(uris if isinstance(uris, list) else []) if isinstance(u, str) and "/ml-aoi/" in u]
+    if found and '"ml-aoi:' not in json.dumps(ctx.doc):
+        for i in reversed(found):
+            ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model "
+                                                   "link relations)")
     assets = ctx.get(("assets",))
     if ctx.get(("type",)) != "Feature" or not isinstance(assets, dict):
         return
@@ -310,8 +312,7 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.remove(here, f"a container asset without a string href names no image to link as {rel}")
             continue
         if not isinstance(ctx.get(("links",)), list):
-            ctx.invent(("links",), [], "an Item needs links")
-            links = ctx.get(("links",))
+            links = ctx.invent(("links",), [], "an Item needs links")
         if any(isinstance(x, dict) and x.get("rel") == rel and x.get("href") == asset.get("href") for x in links):
             ctx.remove(here, f"the same image is already linked as {rel}")
             continue
@@ -326,15 +327,3 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.account(here + (field,), [dst + (to,)] if to else [], status, why)
         del assets[key]
         ctx.account(here, [], "dropped", reason)
-
-
-def _drop_unused_ml_aoi(ctx: Ctx) -> None:
-    """The ml-aoi URI declared for the splits that just became ml-model link relations goes with them when no
-    ml-aoi field is left (the forward direction added it for those splits)."""
-    uris = ctx.get(("stac_extensions",))
-    found = [i for i, u in enumerate(uris if isinstance(uris, list) else []) if isinstance(u, str) and "/ml-aoi/" in u]
-    if not found or '"ml-aoi:' in json.dumps(ctx.doc):
-        return
-    for i in reversed(found):
-        ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model link "
-                                               "relations)")

@@ -72,12 +72,10 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
     new: list[Any] = []
     for values, _, _ in fates:
         new += [v for v in values if v not in new]
-    fate = []
-    for i, (values, status, why) in enumerate(fates):
-        where = [new.index(v) for v in values]
-        fate.append((where, "moved" if status == "kept" and where != [i] else status, why))
     if new != ctx.get(path):
-        ctx.rewrite_list(path, new, fate)
+        fate = [([new.index(v) for v in values], status, why) for values, status, why in fates]
+        ctx.rewrite_list(path, new, [(where, "moved" if status == "kept" and where != [i] else status, why)
+                                     for i, (where, status, why) in enumerate(fate)])
 
 
 def input_band_names(item: dict[str, Any]) -> list[str]:
@@ -117,10 +115,9 @@ def repair_classes(ctx: Ctx) -> None:
         classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
         for i, cls in enumerate(classes):
             here = path + ("classification:classes", str(i))
-            if isinstance(cls, str):  # an early draft wrote plain labels
+            if isinstance(cls, str):  # an early draft wrote plain labels: the class written in full needs no more
                 classes[i] = {"value": i, "name": cls, "description": cls}
                 ctx.repaired([here], [here], "class given as a bare label; value is its position")
-                continue
             if not isinstance(cls, dict):
                 continue
             if not isinstance(cls.get("description"), str):
@@ -128,8 +125,8 @@ def repair_classes(ctx: Ctx) -> None:
                 replaced = "description" in cls
                 cls["description"] = str(cls[label] if label else f"class {cls.get('value', i)}")
                 if replaced:
-                    why = "classification v1.1.0 requires a description string; taken from the label"
-                    ctx.repaired([dst], [dst], why)
+                    ctx.repaired([dst], [dst], "classification v1.1.0 requires a description string; " + (
+                        "taken from the label" if label else f"no label: {cls['description']!r} written"))
                 elif label:
                     ctx.copied(here + (label,), dst, "description taken from the label")
                 else:
@@ -287,34 +284,28 @@ def value_scaling(ctx: Ctx) -> None:
         else:
             used = [path + (k,) for k in had if k not in ("norm_clip", "statistics")]
             ctx.transformed(used, [dst], "norm_* fields became value_scaling")
-            _statistics_to_scaling(ctx, path, dst)
+            # a statistics entry's fields that the value_scaling entry at its position carries (mean and stddev for
+            # z-score, minimum and maximum for min-max) are moved there; any other statistics field is dropped
+            stats = path + ("statistics",)
+            for o in ctx.origins(stats):
+                for loc in [loc for loc in o.locs if loc[: len(stats)] == stats]:
+                    rel = loc[len(stats) : len(stats) + 2]
+                    if len(rel) == 2 and rel[1] != "type" and ctx.has(dst + rel):
+                        ctx.account(loc, [dst + rel], "moved", "statistics became value_scaling")
+                    else:
+                        ctx.account(loc, [], "dropped", "statistics field not used by value_scaling")
+            ctx.account(stats, [], "dropped", "statistics became value_scaling")
             if "norm_clip" in had:
                 ctx.dropped(path + ("norm_clip",), "norm_clip is not used by this norm_type")
-
-
-def _statistics_to_scaling(ctx: Ctx, path: Path, dst: Path) -> None:
-    """A statistics entry's fields that the value_scaling entry at its position carries (mean and stddev for
-    z-score, minimum and maximum for min-max) are reported moved there; any other statistics field is dropped."""
-    stats = path + ("statistics",)
-    for o in ctx.origins(stats):
-        for loc in [loc for loc in o.locs if loc[: len(stats)] == stats]:
-            rel = loc[len(stats) :]
-            if len(rel) >= 2 and rel[1] != "type" and ctx.has(dst + rel[:2]):
-                ctx.account(loc, [dst + rel[:2]], "moved", "statistics became value_scaling")
-            else:
-                ctx.account(loc, [], "dropped", "statistics field not used by value_scaling")
-    ctx.account(stats, [], "dropped", "statistics became value_scaling")
 
 
 @transform("mlm.artifact_type", reads=("assets.*.roles", "properties.mlm:artifact_type"),
            writes=("assets.<mlm:model>.mlm:artifact_type",))
 def artifact_type(ctx: Ctx) -> None:
     """MLM 1.4 requires mlm:artifact_type on every mlm:model asset and forbids it elsewhere."""
-    assets = ctx.get(("assets",))
+    assets, models, prop = ctx.get(("assets",)), model_assets(ctx.doc), P + ("mlm:artifact_type",)
     if not isinstance(assets, dict):
         return
-    models = model_assets(ctx.doc)
-    prop = P + ("mlm:artifact_type",)
     if ctx.has(prop):
         lacking = [k for k in models if "mlm:artifact_type" not in assets[k]]
         for key in lacking:
@@ -363,12 +354,9 @@ def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[
 
     defs = schema_document(registry().families["mlm"].uri(version))["$defs"]
     known = frozenset(defs["fields"]["properties"])
-
-    def forbidden(name: str) -> set[str]:
-        return {r for part in defs[name]["allOf"] for alt in part.get("not", {}).get("anyOf", [])
-                for r in alt.get("required", [])}
-
-    return known - forbidden("mlmItemFields"), known - forbidden("mlmAssetFields"), known
+    item, asset = ({r for part in defs[name]["allOf"] for alt in part.get("not", {}).get("anyOf", [])
+                    for r in alt.get("required", [])} for name in ("mlmItemFields", "mlmAssetFields"))
+    return known - item, known - asset, known
 
 
 def _mlm_keys_outside(ctx: Ctx, item_fields: frozenset[str], asset_fields: frozenset[str]) -> list[Path]:
@@ -413,8 +401,7 @@ def dim_order_bands(ctx: Ctx) -> None:
                 continue
             named = input_band_names(item)  # the bands with a name (only their number counts)
             if named and "bands" not in dims:
-                shape = tensor.get("shape") or []
-                idx, new, why = _band_axis(dims, shape, len(named)), "bands", "bands are listed"
+                idx, new, why = _band_axis(dims, tensor.get("shape") or [], len(named)), "bands", "bands are listed"
             elif not named and "bands" in dims:
                 idx, new, why = dims.index("bands"), "channel", "no bands are listed"
             else:
@@ -463,8 +450,7 @@ def summaries_schema_form(ctx: Ctx) -> None:
         # array field (mlm:tasks) the enum constrains its items
         types = {json_type(v) for v in values}
         shared = len(types) == 1 and types <= {"boolean", "integer", "number", "string"}
-        inner: dict[str, Any] = {"type": next(iter(types))} if shared else {}
-        inner["enum"] = list(values)
+        inner = {"type": next(iter(types)), "enum": list(values)} if shared else {"enum": list(values)}
         summaries[key] = {"type": "array", "items": inner} if field_type(key) == "array" else inner
         here = ("summaries", key)
         reason = "list summary written as the JSON Schema of its values (STAC allows it)"
