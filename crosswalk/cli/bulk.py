@@ -13,8 +13,6 @@ import json
 import sys
 from typing import Any
 
-import click
-
 BULK_ONLY = ("out_dir", "in_place", "dry_run", "summary_file")
 
 
@@ -34,6 +32,8 @@ def nothing_found(src: tuple[str, ...]) -> None:
     """No document at all behind the arguments (an empty directory, a tree of other files, an empty .ndjson file or
     ItemCollection): a run that checked nothing says so and exits 1, as a missing file does (found by reading, so
     not a usage error)."""
+    import click
+
     from crosswalk.bulk.inputs import no_documents_message
 
     where = src[0] if len(src) == 1 else f"{len(src)} inputs"
@@ -75,6 +75,8 @@ def run_bulk(
 ) -> None:
     """Check the option combination (usage errors exit 2), run `crosswalk.bulk.tree.migrate`, print the failures and
     the summary table on stderr, exit 1 on failures (or, with --strict, anything lossy, invented or invalid)."""
+    import click  # here, not above: a one-file run asks `wants_bulk` without loading click (crosswalk.cli.one)
+
     if "-" in src:
         raise click.UsageError("stdin ('-') takes one document; bulk mode reads files")
     one_file = output_format != "json"  # --output-format ndjson|geoparquet: the whole run as one file, -o FILE
