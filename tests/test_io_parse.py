@@ -48,3 +48,21 @@ def test_a_colon_spelt_as_an_escape_is_no_key() -> None:
     doubled = b'{"a": "x\\u003ay", "a": 1}'
     doc, repairs = load_json_checked(doubled, "x.json")
     assert doc == {"a": 1} and [r["path"] for r in repairs] == ["/a"] and '"x:y"' in repairs[0]["reason"]
+
+
+def test_a_lost_value_with_a_lone_surrogate_is_named_in_text() -> None:
+    """A lost value is never read, so no repair replaces its lone surrogate: the reason spells it as the JSON
+    escape the document wrote, and stays text that can be written (UTF-8)."""
+    doc, repairs = load_json_checked(b'{"a": "x\\ud800", "a": {"k\\udc80": 1}, "a": 2}', "x.json")
+    assert doc == {"a": 2} and [r["path"] for r in repairs] == ["/a"]
+    reason = repairs[0]["reason"]
+    reason.encode("utf-8")
+    assert '"x\\ud800"' in reason and '{"k\\udc80": 1}' in reason and "3 times" in reason
+
+
+def test_a_key_written_twice_inside_a_lost_value_is_no_loss_of_the_document() -> None:
+    """Only what a reader keeps can lose a key: a duplicate inside a value that is itself lost is part of that
+    loss (its path is nowhere in the document), one inside the value kept is its own."""
+    doc, repairs = load_json_checked(b'{"a": {"d": 1, "d": 2}, "a": {"e": 3, "e": 4}}', "x.json")
+    assert doc == {"a": {"e": 4}}
+    assert [r["path"] for r in repairs] == ["/a", "/a/e"]

@@ -568,3 +568,22 @@ def test_one_ndjson_output_file_gets_the_usual_mode(tmp_path: Path) -> None:
         assert run(src.parent, "--output-format", "ndjson", "-o", target, "--no-validate").returncode == 0
     assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
     assert stat.S_IMODE(old.stat().st_mode) == 0o640
+
+
+def test_a_lost_value_with_a_lone_surrogate_does_not_stop_a_bulk_run(tmp_path: Path) -> None:
+    """The lost value of a key written twice is named in the report; one with a lone surrogate (never read, so
+    never repaired) stopped the whole run when the summary line could not be written. Now every document is
+    converted and the summary is UTF-8."""
+    src = tmp_path / "in"
+    src.mkdir()
+    text = json.dumps(ITEM).replace('"type": "Feature"', '"type": "Feature", "id": "x\\ud800"', 1)
+    (src / "a.json").write_text(text, encoding="utf-8")
+    (src / "b.json").write_text(json.dumps(ITEM), encoding="utf-8")
+    summary = tmp_path / "summary.ndjson"
+    r = run(src, "--out-dir", tmp_path / "out", "--summary-file", summary, "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    lines = summary.read_bytes().decode("utf-8").splitlines()
+    assert json.loads(lines[-1])["summary"]["written"] == 2
+    reasons = [f.get("reason", "") for line in lines[:-1] for f in json.loads(line)["fields"]]
+    assert any('lost: "x\\ud800"' in reason for reason in reasons)

@@ -296,7 +296,12 @@ def _line(obj: Any) -> str:
             return _fast_dumps(obj).decode("utf-8")
         except TypeError:  # e.g. an integer beyond 64 bits in an echoed value
             pass
-    return json.dumps(obj, ensure_ascii=False)
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate no reader repaired: escaped, so the line is text and the run
+        return json.dumps(obj)  # goes on (a report must never stop the summary file)
+    return text
 
 
 def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[dict[str, Any]]]:

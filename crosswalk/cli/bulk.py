@@ -150,6 +150,8 @@ def run_bulk(
         click.echo(f"error: {output_format} output needs pip install 'crosswalk[geoparquet]' ({e})", err=True)
         sys.exit(1)
     except ValueError as e:  # one-file output with nothing to write (no Items for a geoparquet file)
+        if isinstance(e, UnicodeError):  # no such case: text that cannot be written is a bug, said as one
+            raise
         click.echo(f"error: {output}: {e}", err=True)
         sys.exit(1)
     finally:

@@ -122,16 +122,20 @@ def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | Non
     class Pairs(list):  # the parse keeps every pair; the walk below finds the repeated keys and their paths
         pass
 
-    def walk(node: Any, path: tuple[str, ...]) -> Any:
-        """``node`` as the plain value a JSON reader gives, noting the keys of ``path``'s objects written twice."""
+    def walk(node: Any, path: tuple[str, ...], read: bool = True) -> Any:
+        """``node`` as the plain value a JSON reader gives, noting the keys of ``path``'s objects written twice
+        (``read``: the value is the one a reader keeps; inside a lost value nothing is read, so nothing noted)."""
         if isinstance(node, Pairs):
-            values: dict[str, list[Any]] = {}
+            pairs: dict[str, list[Any]] = {}
             for key, value in node:
-                values.setdefault(key, []).append(walk(value, (*path, key)))
-            found.extend(((*path, k), k, v[:-1]) for k, v in values.items() if len(v) > 1)
+                pairs.setdefault(key, []).append(value)
+            values = {k: [walk(v, (*path, k), read and i == len(vs) - 1) for i, v in enumerate(vs)]
+                      for k, vs in pairs.items()}
+            if read:
+                found.extend(((*path, k), k, v[:-1]) for k, v in values.items() if len(v) > 1)
             return {k: v[-1] for k, v in values.items()}
         if isinstance(node, list):
-            return [walk(value, (*path, str(i))) for i, value in enumerate(node)]
+            return [walk(value, (*path, str(i)), read) for i, value in enumerate(node)]
         return node
 
     text = raw.decode("utf-8", "surrogatepass")
@@ -148,8 +152,13 @@ def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | Non
 
 
 def _clipped(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    """A lost value as JSON text for a reason, a lone surrogate (no text: sanitize repairs only what is read)
+    written as its JSON escape, as the document spelt it."""
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.dumps pairs none of them: any left is alone
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
