@@ -17,12 +17,16 @@ jsonschema and referencing are imported lazily, so ``import crosswalk.validation
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+try:  # BLAKE2b without hashlib, whose import loads OpenSSL (a one-file run pays for it at every start)
+    from _blake2 import blake2b as _blake2b
+except ImportError:  # pragma: no cover - an interpreter without the builtin module
+    from hashlib import blake2b as _blake2b
 
 if TYPE_CHECKING:  # pragma: no cover
     from importlib.resources.abc import Traversable
@@ -405,7 +409,7 @@ def _serialised(doc: Any) -> bytes | None:
     try:
         import orjson
 
-        return hashlib.blake2b(orjson.dumps(doc), digest_size=20).digest()
+        return _blake2b(orjson.dumps(doc), digest_size=20).digest()
     except (ImportError, TypeError):
         return None
 
