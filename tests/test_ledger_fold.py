@@ -88,3 +88,33 @@ def test_a_leaf_inside_a_value_made_whole_is_not_read_as_a_relocation() -> None:
         ledger = kind({"a": {"x": 1, "y": 2, "w": {"x": 5}}})
         ledger.relocate(("a",), [("x",)], "transformed", "folded", whole=True)
         assert ledger.entries() == [{"path": "/a", "status": "transformed", "to": ["/x"], "reason": "folded"}], kind
+
+
+
+_keyed = st.recursive(  # documents whose keys the entries below name
+    st.one_of(st.integers(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abx"), inner, max_size=3)),
+    max_leaves=20,
+)
+_pointers = st.lists(st.sampled_from(["a", "b", "0", "1", "01", "x"]), max_size=4).map(
+    lambda p: "".join("/" + k for k in p))
+
+
+@settings(max_examples=examples(200))
+@given(doc=_keyed, entries=st.lists(st.tuples(_pointers, st.sampled_from(["kept", "moved", "lossy"])), max_size=6))
+def test_summary_of_any_entries(doc, entries):
+    """The summary counts each source leaf once, under the most specific entry at or above it, for any entries:
+    none at the root (the walk only descends to the entries' places), places the source lacks or spells otherwise
+    (a list index "01"), entries nested in entries."""
+    from crosswalk.engine.report import STATUSES
+    from crosswalk.language.pointer import to_pointer
+
+    fields = [{"path": p, "status": s, "to": [p]} for p, s in entries]
+    by_path = dict(entries)  # a later entry at the same path wins
+    want = dict.fromkeys(STATUSES, 0)
+    for path, _ in leaves(doc):
+        for n in range(len(path), -1, -1):
+            if to_pointer(path[:n]) in by_path:
+                want[by_path[to_pointer(path[:n])]] += 1
+                break
+    assert summarize(fields, doc) == want

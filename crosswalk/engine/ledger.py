@@ -24,6 +24,8 @@ from crosswalk.language.pointer import Path, leaves, to_pointer
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
 
 _MISSING = object()
+_CONTAINERS = (dict, list)  # a global, not a literal: a literal ``(dict, list)`` is built anew at every use
+_INDICES = {str(i): i for i in range(256)}  # list indices as a path spells them (only so: not "01")
 _FULL = None  # the mark of a recorded place whose every source leaf has its Origin (keys of a path are text)
 
 
@@ -49,22 +51,20 @@ class Origin:
             self.reasons.append(reason)
 
 
-class _Node:
-    __slots__ = ("children", "origins")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.origins: list[Origin] = []
+# The trie of current locations: a node is a plain dict, its members' nodes under their keys and the Origins
+# at its own place under _HERE (a dict costs a fraction of an object with two containers, and there are many).
+_Node = dict
+_HERE = None  # (keys of a path are text)
 
 
 def _is_leaf(value: Any) -> bool:
     """A leaf of the report contract: a scalar, or an empty object or array."""
-    return not isinstance(value, (dict, list)) or not value
+    return not isinstance(value, _CONTAINERS) or not value
 
 
 def _one_or_more(value: Any) -> int:
     """The leaves of ``value`` counted up to 2: one unless some container on the way down has several members."""
-    while isinstance(value, (dict, list)) and value:
+    while isinstance(value, _CONTAINERS) and value:
         if len(value) > 1:
             return 2
         value = next(iter(value.values())) if isinstance(value, dict) else value[0]
@@ -75,7 +75,7 @@ def _members(value: dict | list) -> Iterable[tuple[str, Any]]:
     """(key, member) of a container, in document order (list indices as strings, as in a path)."""
     if isinstance(value, dict):
         return value.items()
-    return ((str(i), v) for i, v in enumerate(value))
+    return zip(map(str, range(len(value))), value, strict=True)
 
 
 def _member(value: Any, key: str) -> Any:
@@ -96,7 +96,7 @@ class Ledger:
 
     def __init__(self, source: Any) -> None:
         self.source = source
-        self.root = _Node()
+        self.root: _Node = {}
         self.step: str | None = None
         # which source subtrees have their Origins, as a trie of source paths in nested dicts: a place without
         # the _FULL mark has recorded parts below it
@@ -131,10 +131,16 @@ class Ledger:
         for i, key in enumerate(path):
             if _FULL in done:
                 return
-            if not isinstance(value, (dict, list)) or not value:  # a scalar or empty container above ``path``
+            if value.__class__ is dict and value:
+                value = value.get(key, _MISSING)
+            elif value.__class__ is list and value and key in _INDICES:  # (the common spelling: no call)
+                j = _INDICES[key]
+                value = value[j] if j < len(value) else _MISSING
+            elif isinstance(value, _CONTAINERS) and value:
+                value = _member(value, key)
+            else:  # a scalar or empty container above ``path``
                 path = path[:i]
                 break
-            value = value.get(key, _MISSING) if isinstance(value, dict) else _member(value, key)
             if value is _MISSING:
                 return  # the source has nothing at ``path``: nothing of it can be there
             nxt = done.get(key)
@@ -151,23 +157,23 @@ class Ledger:
             for key, _ in _members(value):
                 self._record(path + (key,))  # the members not recorded yet (bounded by the length of an event's path)
         else:
+            by_path = self._by_path
             stack = [(path, value, self._node(path, create=True))]
             while stack:
                 here, v, node = stack.pop()
-                if not isinstance(v, (dict, list)) or not v:
-                    o = Origin(path=here, locs={here}, empty=isinstance(v, (dict, list)))
-                    self._by_path[here] = o
+                if not isinstance(v, _CONTAINERS) or not v:
+                    o = Origin(here, "kept", [], None, {here}, False, isinstance(v, _CONTAINERS))
+                    by_path[here] = o
                     # first at its place, where it would be had it been recorded before any later arrival
-                    node.origins.insert(0, o)
+                    node.setdefault(_HERE, []).insert(0, o)
                     continue
                 below = []
-                children = node.children
                 for key, member in _members(v):  # trie members made in document order, as the source has them
-                    child = children.get(key)
+                    child = node.get(key)
                     if child is None:
-                        child = children[key] = _Node()
+                        child = node[key] = {}
                     below.append((here + (key,), member, child))
-                stack.extend(reversed(below))
+                stack += reversed(below)
         done.clear()
         done[_FULL] = True
 
@@ -175,11 +181,11 @@ class Ledger:
     def _node(self, path: Path, create: bool = False) -> _Node | None:
         node = self.root
         for key in path:
-            nxt = node.children.get(key)
+            nxt = node.get(key)
             if nxt is None:
                 if not create:
                     return None
-                nxt = node.children[key] = _Node()
+                nxt = node[key] = {}
             node = nxt
         return node
 
@@ -189,18 +195,21 @@ class Ledger:
         if parent is _MISSING:
             parent = self._above(path)[1]
         if not path:
-            node, self.root = self.root, _Node()
+            node, self.root = self.root, {}
         else:
-            node = parent.children.pop(path[-1], None) if parent else None
+            node = parent.pop(path[-1], None) if parent is not None else None
         out: list[tuple[Path, Origin]] = []
         stack: list[tuple[Path, _Node]] = [((), node)] if node is not None else []
         while stack:
             rel, n = stack.pop()
-            for o in n.origins:
-                o.locs.discard(path + rel)
-                out.append((rel, o))
-            for k, child in n.children.items():
-                stack.append((rel + (k,), child))
+            for k, child in n.items():  # its Origins before any node below it, wherever _HERE sits in it
+                if k is _HERE:
+                    here = path + rel
+                    for o in child:
+                        o.locs.discard(here)
+                        out.append((rel, o))
+                else:
+                    stack.append((rel + (k,), child))
         return out
 
     def _above(self, path: Path) -> tuple[list[Origin], _Node | None]:
@@ -209,28 +218,34 @@ class Ledger:
 
         An empty object or array of the source is no such value: whatever later lands inside it came from
         elsewhere, so it does not follow its new contents."""
-        self._record(path)
+        if path not in self._seen:
+            self._record(path)
         found: list[Origin] = []
+        if not path:
+            return found, None
         node = self.root
-        for i, key in enumerate(path, 1):  # the node of each strict ancestor, root first
-            if node.origins:
-                found.extend(o for o in node.origins if not o.empty)
-            if i == len(path):
-                return found, node
-            node = node.children.get(key)
+        for key in path[:-1]:  # the node of each strict ancestor, root first
+            there = node.get(_HERE)
+            if there:
+                found += [o for o in there if not o.empty]
+            node = node.get(key)
             if node is None:
-                break
-        return found, None
+                return found, None
+        there = node.get(_HERE)
+        if there:
+            found += [o for o in there if not o.empty]
+        return found, node
 
     def covered_above(self, path: Path) -> bool:
         """Whether an Origin sits at ``path`` or above it (a value made or moved as a whole that covers it)."""
         return bool(self._above(path + ("",))[0])
 
     def attach(self, path: Path, origin: Origin) -> None:
-        if path in origin.locs:
+        locs = origin.locs
+        if path in locs:
             return
-        origin.locs.add(path)
-        self._node(path, create=True).origins.append(origin)
+        locs.add(path)
+        self._node(path, create=True).setdefault(_HERE, []).append(origin)
 
     # -- events -----------------------------------------------------------------------------------------
     def relocate(
@@ -247,18 +262,22 @@ class Ledger:
                 self.attach(d, o)
         if above and parent is None and src:
             parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
-        for rel, o in self.detach(src, parent):
+        moved, step = self.detach(src, parent), self.step
+        if not dsts:
+            for _, o in moved:
+                if not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
+                    o.note("dropped", reason, step)
+                if status == "repaired" and not o.created:
+                    o.status = "repaired"  # a defect removed (a null, a default): it said nothing, so nothing is lost
+            return
+        attach = self.attach
+        for rel, o in moved:
             for d in dsts:
-                self.attach(d if whole else d + rel, o)
-            if whole and dsts:
+                attach(d if whole else d + rel, o)
+            if whole:
                 depth = max(len(o.path) - len(rel), 0)
                 o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
-            if dsts:
-                o.note(status, reason, self.step)
-            elif not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
-                o.note("dropped", reason, self.step)
-            if status == "repaired" and not dsts and not o.created:
-                o.status = "repaired"  # a defect removed (a null, a default): it said nothing, so nothing is lost
+            o.note(status, reason, step)
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
              status: str | None = None) -> list[Origin]:
@@ -297,14 +316,17 @@ class Ledger:
 
     def take(self, path: Path) -> list[Origin]:
         """Origins at or below ``path`` (read-only view for checks)."""
-        self._record(path)
+        if path not in self._seen:
+            self._record(path)
         node = self._node(path)
         out: list[Origin] = []
-        stack = [node] if node else []
+        stack = [node] if node is not None else []
         while stack:
-            n = stack.pop()
-            out.extend(n.origins)
-            stack.extend(n.children.values())
+            for k, child in stack.pop().items():  # its Origins before any node below it
+                if k is _HERE:
+                    out += child
+                else:
+                    stack.append(child)
         return out
 
     # -- report -----------------------------------------------------------------------------------------
@@ -378,7 +400,7 @@ class Ledger:
         buckets: list[list[Any]] = []
         index: dict[tuple | None, list[Any]] = {}
         full = _FULL in done
-        kept_here = None  # the fate, seen from here, of a member nothing touched
+        kept = None  # the bucket of the members nothing touched (one fate seen from here: looked up once)
         share = 1.0 / size  # the vote of one member here
         for key, member in _members(value):
             below = done if full else done.get(key)
@@ -386,10 +408,16 @@ class Ledger:
                 # untouched: no node of its own (`_emit` needs none); it votes as its leaves kept at their places
                 # would, counted up to 2 (all `_emit` needs to know)
                 children.append((key, member, None))
-                if kept_here is None:
-                    kept_here = (_UNTOUCHED, frozenset((path,)), False)
-                fate, count, first = kept_here, _one_or_more(member), _KEPT
-            elif not isinstance(member, (dict, list)) or not member:  # a recorded leaf (recorded whole)
+                if kept is None:
+                    fate = (_UNTOUCHED, frozenset((path,)), False)
+                    kept = index.get(fate)
+                    if kept is None:
+                        kept = index[fate] = [fate, 0.0, 0, _KEPT, None]  # (0.0 + share is share, exactly)
+                        buckets.append(kept)
+                kept[1] += share
+                kept[2] += _one_or_more(member) if isinstance(member, _CONTAINERS) else 1
+                continue
+            elif not isinstance(member, _CONTAINERS) or not member:  # a recorded leaf (recorded whole)
                 first = self._by_path[path + (key,)]
                 fate, count = self._fate(first, depth), 1
                 children.append((key, first, fate))

@@ -20,36 +20,51 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
     trie: dict[Any, Any] = {}  # entry paths as nested dicts; the status of an entry under the key _STATUS
     for e in fields:
         status = e["status"]
-        if status in ("invented", "filled") or is_text_repair(e):
+        if status in ("invented", "filled") or status == "repaired" and "to" not in e:  # (`is_text_repair`)
             counts[status] += 1
             continue
         node = trie
-        for key in _parsed(e["path"]):
+        path = _POINTERS.get(e["path"])
+        for key in _parsed(e["path"]) if path is None else path:
             node = node.setdefault(key, {})
         node[_STATUS] = status  # a later entry at the same path wins
     stack: list[tuple[Any, dict[Any, Any], str | None]] = [(source, trie, None)]
     while stack:
         value, node, status = stack.pop()
         status = node.get(_STATUS, status)
-        if len(node) == (_STATUS in node) or not isinstance(value, (dict, list)) or not value:
+        if len(node) == (_STATUS in node) or not isinstance(value, _CONTAINERS) or not value:
             if status is not None:  # no entry below: every leaf here has this status
                 counts[status] += _leaf_count(value)
             continue
-        if isinstance(value, dict):
-            for key, member in value.items():
-                below = node.get(key)
-                if below is not None:
-                    stack.append((member, below, status))
-                elif status is not None:  # a scalar or an empty container is one leaf: counted without a call
-                    counts[status] += _leaf_count(member) if isinstance(member, (dict, list)) and member else 1
-        else:
-            for i, member in enumerate(value):
-                below = node.get(str(i))
-                if below is not None:
-                    stack.append((member, below, status))
-                elif status is not None:
-                    counts[status] += _leaf_count(member) if isinstance(member, (dict, list)) and member else 1
+        if status is None:  # nothing to count here: only the places of the entries below matter
+            for key, below in node.items():
+                if key is not _STATUS:
+                    member = _member(value, key)
+                    if member is not _ABSENT:
+                        stack.append((member, below, None))
+            continue
+        n = len(value)  # every member is a leaf, but one with entries (counted there) or a non-empty container
+        for key, member in value.items() if isinstance(value, dict) else zip(map(str, range(n)), value, strict=True):
+            below = node.get(key)
+            if below is not None:
+                n -= 1
+                stack.append((member, below, status))
+            elif isinstance(member, _CONTAINERS) and member:
+                n += _leaf_count(member) - 1
+        counts[status] += n
     return counts
+
+
+def _member(value: dict | list, key: str) -> Any:
+    """The member ``key`` of a container, or _ABSENT (a list index only in its one spelling, ``str(i)``, as the
+    walk over the members finds it)."""
+    if isinstance(value, dict):
+        return value.get(key, _ABSENT)
+    if key.isdigit() and key.isascii():
+        i = int(key)
+        if i < len(value) and str(i) == key:
+            return value[i]
+    return _ABSENT
 
 
 _POINTERS: dict[str, Path] = {}
@@ -70,7 +85,7 @@ _STATUS = object()  # the trie key of an entry's own status (never a key of a do
 
 def _leaf_count(value: Any) -> int:
     """Leaves (scalars, empty objects and arrays) in ``value``."""
-    if not isinstance(value, (dict, list)) or not value:
+    if not isinstance(value, _CONTAINERS) or not value:
         return 1
     n = 0
     stack = [value]
@@ -78,10 +93,13 @@ def _leaf_count(value: Any) -> int:
         v = stack.pop()
         n += len(v)  # every member is a leaf but a non-empty container, which counts as its own members instead
         for m in v.values() if isinstance(v, dict) else v:
-            if isinstance(m, (dict, list)) and m:
+            if isinstance(m, _CONTAINERS) and m:
                 n -= 1
                 stack.append(m)
     return n
+
+
+_CONTAINERS = (dict, list)  # a global, not a literal: a literal ``(dict, list)`` is built anew at every use
 
 
 def is_text_repair(e: dict[str, Any]) -> bool:
