@@ -280,3 +280,122 @@ def test_the_collections_of_a_geoparquet_file_are_converted_with_its_items(tmp_p
     assert "https://stac-extensions.github.io/mlm/v1.5.2/schema.json" in collection["stac_extensions"]
     lines = _cli(old, "--output-format", "ndjson", "-o", "-", "-q", "--no-validate").stdout.splitlines()
     assert sorted(json.loads(line)["type"] for line in lines) == ["Collection", "Feature"]
+
+
+def test_every_timestamp_stac_geoparquet_stores_comes_back_in_its_shortest_text(tmp_path):
+    """stac-geoparquet stores ``unpublished`` as a timestamp too: it came back with six fraction digits."""
+    item = _item(0, {key: "2024-01-01T00:00:00Z" for key in ("created", "updated", "published", "unpublished")})
+    geoparquet.write(str(tmp_path / "t.parquet"), [item])
+    assert geoparquet.read(str(tmp_path / "t.parquet")) == [item]
+
+
+_GC = {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [1.0, 2.0]}]}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"properties": {"datetime": "2024-01-01T00:00:00.123456789Z"}}, "properties.datetime: "),  # nanoseconds
+        ({"properties": {"datetime": "2024-01-01T00:00:00Z", "created": "2024-01-01"}}, "properties.created: "),
+        ({"properties": {"datetime": "2024-01-01T00:00:00Z", "updated": 20240101}}, "properties.updated: "),
+        ({"geometry": _GC}, "geometry: a GeometryCollection"),  # written, then unreadable
+        ({"geometry": {"type": "Point"}}, "geometry: not a GeoJSON geometry"),
+        ({"bbox": None}, "bbox: "),
+        ({"bbox": [1.0, 2.0, 0.0, 1.0, 2.0, 0.0]}, "bbox: 6 numbers where the file's first Item has 4"),
+        ({"properties": {"datetime": "2024-01-01T00:00:00Z", "collection": "c"}}, "properties.collection: "),
+        ({"properties": {"datetime": "2024-01-01T00:00:00Z", "links": "l"}}, "properties.links: "),
+    ],
+)
+def test_an_item_the_format_cannot_hold_is_left_out_with_its_reason_and_the_others_written(tmp_path, change, reason):
+    """One such Item failed the whole file (Arrow cannot parse the timestamp, mixed 2D/3D bboxes), made it
+    unreadable (a GeometryCollection), or lost a property without a word (stac-geoparquet drops one that shares a
+    top-level field's name)."""
+    good, odd = _item(0, {}), {**_item(1, {}), **change}
+    written = geoparquet.write(str(tmp_path / "t.parquet"), [good, odd])
+    assert written.items == 1 and len(written.left_out) == 1 and f"item-1 ({reason}" in written.left_out[0]
+    assert geoparquet.read(str(tmp_path / "t.parquet")) == [good]
+    with pytest.raises(ValueError, match="cannot be written back whole"):  # a file rewritten in place loses nothing
+        geoparquet.dumps([good, odd])
+
+
+_SQUARE = {"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]}
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        [{"proj:geometry": _SQUARE}, {}],  # a row without one: stac-geoparquet's reader failed on the null
+        [{"proj:geometry": _SQUARE}, {"proj:geometry": {"type": "Point", "coordinates": [0.0, 0.0]}}],
+        [{"proj:geometry": {**_SQUARE, "bbox": [0.0, 0.0, 1.0, 1.0]}}],  # a member WKB cannot hold
+        [{"proj:geometry": "not a geometry"}, {"proj:geometry": _SQUARE}],
+        [{"proj:geometry": _SQUARE}],  # plain in every row of the properties: WKB, as other readers expect
+    ],
+)
+def test_proj_geometry_round_trips_in_properties_and_assets(tmp_path, props):
+    items = [_item(i, p) for i, p in enumerate(props)]
+    items += [{**_item(len(items) + i, {}), "assets": {"a": {"href": "a.tif", **p}}} for i, p in enumerate(props)]
+    items.append({**_item(len(items), {}), "assets": {"a": {"href": "b.tif"}}})  # the asset without one
+    geoparquet.write(str(tmp_path / "t.parquet"), items)
+    assert geoparquet.read(str(tmp_path / "t.parquet")) == [geoparquet.normalise(i) for i in items]
+
+
+def test_nan_in_a_field_of_mixed_kinds_is_written(tmp_path):
+    """A float column holds NaN (a parquet input may have one); JSON text of a mixed field failed the whole file."""
+    items = [_item(0, {"p:x": float("nan")}), _item(1, {"p:x": "text"}), _item(2, {"p:x": [float("inf")]})]
+    written = geoparquet.write(str(tmp_path / "t.parquet"), items)
+    assert written.json_fields == ["properties/p:x"]
+    back = [i["properties"]["p:x"] for i in geoparquet.read(str(tmp_path / "t.parquet"))]
+    assert back[0] != back[0] and back[1:] == ["text", [float("inf")]]
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "geoparquet"])
+def test_one_file_output_through_a_symlink_replaces_its_target_with_its_mode(tmp_path, fmt):
+    """As every other output of crosswalk: the symlink stays a symlink (it was replaced by a regular file, and
+    the file it points at kept the previous run's content), and the replaced file keeps its mode."""
+    from crosswalk.bulk.outputs import OneFile
+
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / f"out.{fmt}"
+    target.write_bytes(b"the previous run's file")
+    target.chmod(0o640)
+    link = tmp_path / f"link.{fmt}"
+    link.symlink_to(target)
+    out = OneFile(str(link), fmt)
+    out(_item(0, {}))
+    out.finish()
+    out.discard()
+    assert link.is_symlink() and target.read_bytes() != b"the previous run's file"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == [link.name, "real"]
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "geoparquet"])
+def test_one_file_output_into_a_fifo_is_written_to_never_renamed_over(tmp_path, fmt):
+    """``-o /dev/null`` (run as root) renamed a regular file over the device; a FIFO shows it without harm."""
+    import threading
+
+    import pyarrow as pa
+
+    from crosswalk.bulk.outputs import OneFile
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    out = OneFile(str(fifo), fmt)
+    out(_item(0, {}))
+    try:
+        out.finish()
+    finally:
+        out.discard()
+        reader.join(timeout=10)
+        if reader.is_alive():  # nothing opened the FIFO for writing: unblock the reader
+            with open(fifo, "wb"):
+                pass
+    assert fifo.is_fifo() and got
+    if fmt == "ndjson":
+        assert json.loads(got[0]) == _item(0, {})
+    else:
+        assert pq.read_table(pa.BufferReader(got[0])).num_rows == 1

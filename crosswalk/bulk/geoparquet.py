@@ -14,7 +14,8 @@ what goes in comes back:
   Other readers see a string column there. Nothing is changed in a field whose kind is the same everywhere.
 * **Foreign members** of a geometry (a ``bbox`` written inside ``geometry``: the WKB column holds the shape
   only) and of an Item (a top-level ``crs``: stac-geoparquet reads extra columns back into ``properties``):
-  the metadata (``crosswalk:rows``, by row number) says where they go back.
+  the metadata (``crosswalk:rows``, by row number) says where they go back; so does it for a ``proj:geometry``
+  stac-geoparquet could not read back as WKB (absent from some rows, or not a plain geometry).
 * **What the format adds on the way back**: every row has every column, so a field absent from an item reads as
   ``null`` (``mlm:hyperparameters: null``, an asset missing from an item...), and fixed-size lists such as
   ``bbox`` read as tuples, and timestamps come back as Arrow writes them (``2024-01-01T00:00:00.000000Z``).
@@ -25,13 +26,17 @@ what goes in comes back:
   so none of this is reported as a defect of the document.
 
 Items are the rows. Collections of the run go into the file's stac-geoparquet metadata (``collections``) and are
-read back from it. A Catalog has no place in the format: `write` lists the ones it left out.
+read back from it. A Catalog has no place in the format, nor an Item stac-geoparquet cannot hold as it is (no
+geometry or bbox, a timestamp finer than microseconds, a property named as a top-level field...): `write` lists
+the ones it left out, with why.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -87,12 +92,14 @@ def _walk(value: Any, path: tuple[str, ...], kinds: dict[tuple[str, ...], set[st
 def _mixed_fields(items: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """The fields Arrow cannot type, outermost only: values of different JSON kinds in different places (nulls
     aside), objects that are empty wherever they occur (Parquet has no struct without fields), integers beyond
-    2**53. ``geometry`` is the format's own (WKB) and never counts; top-level members are stac-geoparquet's."""
+    2**53. Geometries (``geometry``, ``proj:geometry``) are the format's own (WKB) and never count; top-level
+    members are stac-geoparquet's."""
     kinds: dict[tuple[str, ...], set[str]] = {}
     for item in items:
         for key, value in item.items():
             if key != "geometry":
                 _walk(value, (key,), kinds)
+    kinds = {p: k for p, k in kinds.items() if not any(p[: len(g)] == g for g in _wkb_paths(items))}
     parents = {p[:-1] for p in kinds if len(p) > 1}
     mixed = sorted(
         p
@@ -117,10 +124,21 @@ def _map_at(value: Any, path: tuple[str, ...], fn) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    # NaN and infinities as Python's json writes and reads them: a float column holds them, so JSON text must too
+    return json.dumps(value, ensure_ascii=False)
 
 
-_TIMESTAMPS = ("datetime", "start_datetime", "end_datetime", "created", "updated", "expires", "published")
+# the properties stac-geoparquet stores as Arrow timestamps (microseconds, UTC)
+_TIMESTAMPS = (
+    "datetime",
+    "start_datetime",
+    "end_datetime",
+    "created",
+    "updated",
+    "expires",
+    "published",
+    "unpublished",
+)
 
 
 def _timestamp_text(value: str) -> str:
@@ -159,18 +177,20 @@ def _normalise(value: Any, path: tuple[str, ...]) -> Any:
 
 def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
     """Write the Items of ``docs`` as one stac-geoparquet file at ``path`` (atomically: a temporary file in the
-    same directory renamed over it), the Collections into its metadata."""
+    same directory renamed over it, with the replaced file's mode), the Collections into its metadata. As
+    `crosswalk.io.documents.write_atomic`: a symlink stays a symlink (its target is replaced), a device or FIFO
+    (``-o /dev/null``) is written to, never renamed over."""
     import pyarrow.parquet as pq
     from stac_geoparquet.arrow import parse_stac_items_to_arrow, to_parquet
+
+    from crosswalk.io.documents import replacement_mode
 
     out = Written(path)
     items: list[dict[str, Any]] = []
     collections: dict[str, Any] = {}
     for doc in docs:
         kind = doc.get("type") if isinstance(doc, dict) else None
-        if kind == "Feature" and not isinstance(doc.get("geometry"), dict):  # STAC allows null; a row cannot hold it
-            out.left_out.append(f"{doc.get('id')} (an Item without geometry: a geoparquet row needs one)")
-        elif kind == "Feature":
+        if kind == "Feature":
             items.append(doc)
         elif kind == "Collection" and str(doc.get("id")) in collections:  # the file's metadata is keyed by id
             out.left_out.append(f"{doc.get('id')} (a second Collection with this id)")
@@ -178,15 +198,27 @@ def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
             collections[str(doc.get("id"))] = doc
         else:
             out.left_out.append(f"{doc.get('id') if isinstance(doc, dict) else '?'} ({kind or 'not STAC'})")
+    items = _rows(items, out.left_out)
+    items, moved = _move_proj_geometries(items)
     mixed = _mixed_fields(items)
     for p in mixed:
         items = [_map_at(item, p, _dumps) for item in items]
     rows = _row_extras(items)
+    for row, extra in moved.items():
+        rows.setdefault(row, {})["moved"] = extra
     out.items, out.collections = len(items), len(collections)
     out.json_fields = ["/".join(p) for p in mixed]
-    directory = os.path.dirname(os.path.abspath(path))
+    real = os.path.realpath(path)
+    try:
+        existing = os.stat(real)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(21, "Is a directory", path)
+    renamed = existing is None or stat.S_ISREG(existing.st_mode)
+    directory = os.path.dirname(real)
     os.makedirs(directory, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=directory, prefix=".crosswalk-") as tmp:
+    with tempfile.TemporaryDirectory(dir=directory if renamed else None, prefix=".crosswalk-") as tmp:
         staged = os.path.join(tmp, "staged.parquet")
         table = parse_stac_items_to_arrow(items, schema="FullFile") if items else None
         if table is None:
@@ -201,8 +233,103 @@ def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
             meta[ROWS_KEY] = _dumps(rows).encode("utf-8")
         final = os.path.join(tmp, "final.parquet")
         pq.write_table(written.replace_schema_metadata(meta), final)
-        os.replace(final, path)
+        if renamed:
+            os.chmod(final, replacement_mode(existing))
+            os.replace(final, real)
+        else:
+            with open(final, "rb") as src, open(real, "wb") as dst:
+                shutil.copyfileobj(src, dst)
     return out
+
+
+def _shape_error(geometry: Any) -> str | None:
+    """Why stac-geoparquet cannot store ``geometry`` as WKB and read it back, or None."""
+    import shapely.geometry
+
+    if not isinstance(geometry, dict):
+        return "not a GeoJSON geometry"
+    if geometry.get("type") == "GeometryCollection":  # written, but stac-geoparquet reads it back as an error
+        return "a GeometryCollection, which stac-geoparquet cannot read back"
+    try:
+        shapely.geometry.shape(geometry)
+    except Exception:  # noqa: BLE001 - shapely's errors for a malformed geometry vary (KeyError, GeometryTypeError...)
+        return "not a GeoJSON geometry"
+    return None
+
+
+def _timestamp_error(value: Any) -> str | None:
+    """Why ``value`` is not a timestamp Arrow holds as stac-geoparquet stores it (microseconds, UTC), or None."""
+    import pyarrow as pa
+
+    if value is None:
+        return None
+    try:
+        pa.array([value], pa.string()).cast(pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowException, TypeError):
+        return f"{json.dumps(value, ensure_ascii=False)[:40]} is not an RFC 3339 timestamp to the microsecond"
+    return None
+
+
+def _rows(items: list[dict[str, Any]], left_out: list[str]) -> list[dict[str, Any]]:
+    """The Items a geoparquet row holds as they are; the others are named in ``left_out``. One Item the format
+    cannot hold would fail the whole file (or, for a GeometryCollection, make it unreadable), and one whose
+    property shares a name with a top-level field would lose that property (stac-geoparquet drops it)."""
+    tops = {k for item in items for k in item} | set(_ITEM_KEYS)
+    kept: list[dict[str, Any]] = []
+    for item in items:
+        props, bbox = item.get("properties"), item.get("bbox")
+        if item.get("geometry") is None:  # STAC allows null; a row cannot hold it
+            why = "an Item without geometry: a geoparquet row needs one"
+        elif error := _shape_error(item.get("geometry")):
+            why = f"geometry: {error}"
+        elif not (isinstance(bbox, list) and len(bbox) in (4, 6) and all(_kind(x) == "number" for x in bbox)):
+            why = "bbox: a geoparquet row needs 4 or 6 numbers"
+        elif kept and len(bbox) != len(kept[0]["bbox"]):  # one column: all 2D or all 3D
+            why = f"bbox: {len(bbox)} numbers where the file's first Item has {len(kept[0]['bbox'])}"
+        elif not isinstance(props, dict):
+            why = "properties: not an object"
+        else:
+            why = next((f"properties.{k}: the name of a top-level field" for k in props if k in tops), None)
+            why = why or next(
+                (f"properties.{k}: {e}" for k in _TIMESTAMPS if (e := _timestamp_error(props.get(k)))), None
+            )
+        if why:
+            left_out.append(f"{item.get('id')} ({why})")
+        else:
+            kept.append(item)
+    return kept
+
+
+def _wkb_paths(items: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """Where stac-geoparquet stores a ``proj:geometry`` as WKB: in the properties and in any asset."""
+    assets = {name for item in items if isinstance(item.get("assets"), dict) for name in item["assets"]}
+    return [("properties", "proj:geometry"), *(("assets", name, "proj:geometry") for name in sorted(assets))]
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _move_proj_geometries(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Items without the ``proj:geometry`` values stac-geoparquet cannot hold as WKB and read back, and those
+    values by row number (``[[path...], value]``, for ``crosswalk:rows``). stac-geoparquet reads such a column
+    back only where every row holds a plain geometry there: one row without (an asset of that name lacking it),
+    one that is not a geometry, or a ``bbox`` inside it, and the whole column is moved."""
+    moved: dict[str, list[Any]] = {}
+    for path in _wkb_paths(items):
+        values = [_at(item, path) for item in items]
+        if all(v is None for v in values) or all(
+            isinstance(v, dict) and not _shape_error(v) and set(v) <= {"type", "coordinates"} for v in values
+        ):
+            continue
+        head, key = path[:-1], path[-1]
+        for row, value in enumerate(values):
+            if isinstance(_at(items[row], head), dict) and key in _at(items[row], head):
+                moved.setdefault(str(row), []).append([list(path), value])
+                items[row] = _map_at(items[row], head, lambda d, key=key: {k: v for k, v in d.items() if k != key})
+    return items, moved
 
 
 _ITEM_KEYS = (
@@ -240,6 +367,8 @@ def _row_extras(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _restore_row(item: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    for path, value in extra.get("moved", []):
+        item = _map_at(item, tuple(path[:-1]), lambda d, key=path[-1], value=value: {**d, key: value})
     if extra.get("geometry") and isinstance(item.get("geometry"), dict):
         item = {**item, "geometry": {**item["geometry"], **extra["geometry"]}}
     props = item.get("properties")
@@ -297,9 +426,12 @@ def loads(data: bytes) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 
 def dumps(docs: Iterable[dict[str, Any]]) -> bytes:
-    """The stac-geoparquet file `write` would write, as bytes."""
+    """The stac-geoparquet file `write` would write, as bytes; a ValueError where `write` would leave a document
+    out (a file rewritten in place must not lose one)."""
     with tempfile.TemporaryDirectory(prefix="crosswalk-") as tmp:
         path = os.path.join(tmp, "out.parquet")
-        write(path, docs)
+        written = write(path, docs)
+        if written.left_out:
+            raise ValueError(f"cannot be written back whole: {', '.join(written.left_out)}")
         with open(path, "rb") as f:
             return f.read()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from typing import Any, TextIO
@@ -31,17 +32,21 @@ class OneFile:
         self._docs: list[dict[str, Any]] = []
         self._stream: TextIO | None = None
         self._tmp: str | None = None
+        self._real = os.path.realpath(path)  # a symlink stays a symlink: its target is replaced
         if fmt == "ndjson":
+            try:
+                existing = os.stat(self._real) if path != "-" else None
+            except OSError:
+                existing = None
             if path == "-":
                 self._stream = sys.stdout
+            elif existing is not None and not stat.S_ISREG(existing.st_mode) and not stat.S_ISDIR(existing.st_mode):
+                self._stream = open(self._real, "w", encoding="utf-8")  # noqa: SIM115 - a device or FIFO: written to
             else:
-                directory = os.path.dirname(os.path.abspath(path))
+                directory = os.path.dirname(self._real)
                 os.makedirs(directory, exist_ok=True)
-                fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".cwtmp")
-                try:
-                    existing = os.stat(path)
-                except OSError:
-                    existing = None
+                name = os.path.basename(self._real)
+                fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".cwtmp")
                 os.fchmod(fd, replacement_mode(existing))
                 self._stream = os.fdopen(fd, "w", encoding="utf-8")
 
@@ -66,8 +71,10 @@ class OneFile:
             self._stream.flush()
             os.fsync(self._stream.fileno())
             self._stream.close()
-            os.replace(self._tmp, self.path)
+            os.replace(self._tmp, self._real)
             self._tmp = None
+        elif self._stream is not None and self._stream is not sys.stdout:  # a device or FIFO, written to
+            self._stream.close()
         else:
             sys.stdout.flush()
         return f"wrote {self.count} documents to {'stdout' if self.path == '-' else self.path}"
@@ -75,9 +82,9 @@ class OneFile:
     def discard(self) -> None:
         """Drop what was gathered (a dry run, or a run that could not finish)."""
         self._docs = []
+        if self._stream is not None and self._stream is not sys.stdout:
+            self._stream.close()
         if self._tmp is not None:
-            if self._stream is not None:
-                self._stream.close()
             try:
                 os.unlink(self._tmp)
             except FileNotFoundError:
