@@ -285,3 +285,116 @@ def test_a_killed_run_leaves_the_database_as_it_was(database):
     assert after["backups"] == 0
     # and running again finishes the job
     assert not crosswalk.upgrade_pgstac(url).failed
+
+
+@pytest.fixture
+def empty_database(pgstac_template):
+    """A fresh pgstac database with no collections (for what happens before the first collection)."""
+    dsn, template = pgstac_template
+    url = db.create_database(dsn, template)
+    yield url
+    db.drop_database(dsn, url.rsplit("/", 1)[1])
+
+
+def test_runs_at_once_on_a_new_database_all_succeed(pgstac_template, empty_database):
+    # CREATE TABLE IF NOT EXISTS is not atomic: runs started together used to race on the backup table and the
+    # losers failed ("duplicate key value violates unique constraint pg_type_typname_nsp_index").
+    import threading
+
+    urls = [empty_database] + [db.create_database(pgstac_template[0], pgstac_template[1]) for _ in range(2)]
+    try:
+        for url in urls:
+            errors: list[str] = []
+            start = threading.Barrier(4)
+
+            def run(url=url, errors=errors, start=start):
+                start.wait()
+                try:
+                    crosswalk.upgrade_pgstac(url)
+                except Exception as e:  # noqa: BLE001
+                    errors.append(repr(e))
+
+            threads = [threading.Thread(target=run) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert not errors, errors
+    finally:
+        for url in urls[1:]:
+            db.drop_database(pgstac_template[0], url.rsplit("/", 1)[1])
+
+
+def test_a_bad_dsn_is_one_line_without_its_password(pgstac_template):
+    from click.testing import CliRunner
+
+    from crosswalk.cli.main import dlm_migrate
+
+    good = db.with_database(pgstac_template[0], "postgres")
+    wrong = good.replace("//postgres:crosswalk@", "//postgres:hunter2@")
+    for dsn, secret in (
+        ("postgresql://postgres:s%zzecret@localhost:5432/postgres", "zzecret"),  # libpq quotes the bad token
+        ("host=localhost port=5432 user=postgres password=s%zzecret dbname=postgres sslmode=bogus", "zzecret"),
+        (wrong, "hunter2"),
+    ):
+        run = CliRunner().invoke(dlm_migrate, ["--pgstac", dsn, "--dry-run"])
+        assert run.exit_code == 1, run.output
+        lines = run.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: pgstac:"), run.output
+        assert secret not in run.output, run.output
+
+
+def _queryables(url, cid: str) -> set[str]:
+    with _connect(url) as conn:
+        return set(conn.execute("SELECT pgstac.get_queryables(%s)", (cid,)).fetchone()[0]["properties"])
+
+
+def test_queryables_of_the_new_name_already_declared_are_merged(database):
+    # The catalog already declares mlm:tasks for every collection: pgstac refuses a second mlm:tasks for the
+    # ml-model collection, and renaming its ml-model:prediction_type used to fail the whole collection.
+    url, _ = database
+    with _connect(url) as conn:
+        conn.execute("INSERT INTO pgstac.queryables (name, definition) VALUES ('mlm:tasks', '{\"type\": \"array\"}')")
+    before = _state(url)
+    result = crosswalk.upgrade_pgstac(url)
+    assert not result.failed, [c.error for c in result.collections]
+    names = [q[0] for q in _state(url)["queryables"]]
+    assert names.count("mlm:tasks") == 1 and "ml-model:prediction_type" not in names
+    from crosswalk.bulk.pgstac import restore
+
+    restore(url, result.run_id)
+    assert _state(url)["queryables"] == before["queryables"]
+
+
+def test_a_queryable_shared_with_a_collection_not_upgraded_stays_for_it(database):
+    # ml-model:architecture is declared for every collection; upgrading one ml-model collection of two used to
+    # rename it for both, so the other one (still ml-model) lost its queryable.
+    url, items = database
+    other = {**db.corpus_collections(SHARED)[0], "id": "other-models"}
+    db.load(url, [other], [{**item, "collection": "other-models"} for _, item in items[db.ML_MODEL_COLLECTION]])
+    before = _state(url)
+    first = crosswalk.upgrade_pgstac(url, collections=[db.ML_MODEL_COLLECTION])
+    assert not first.failed, [c.error for c in first.collections]
+    assert "mlm:architecture" in _queryables(url, db.ML_MODEL_COLLECTION)
+    assert {"ml-model:architecture", "mlm:architecture"} <= _queryables(url, "other-models")
+    second = crosswalk.upgrade_pgstac(url)  # the rest: now nothing uses the old name
+    assert not second.failed, [c.error for c in second.collections]
+    names = [q[0] for q in _state(url)["queryables"]]
+    assert "ml-model:architecture" not in names and names.count("mlm:architecture") == 1
+    from crosswalk.bulk.pgstac import restore
+
+    restore(url, second.run_id)
+    restore(url, first.run_id)
+    assert _state(url)["queryables"] == before["queryables"]
+
+
+def test_a_dry_run_does_not_say_invalid_documents_were_written(database):
+    from click.testing import CliRunner
+
+    from crosswalk.cli.main import dlm_migrate
+
+    url, _ = database
+    if not crosswalk.upgrade_pgstac(url, dry_run=True).summary()["invalid"]:
+        pytest.skip("no document of this corpus converts to an invalid one")
+    run = CliRunner().invoke(dlm_migrate, ["--pgstac", url, "--dry-run", "-q"])
+    assert run.exit_code == 1 and "would be invalid" in run.output and "(written" not in run.output, run.output

@@ -235,7 +235,11 @@ def _each_collection(
     known = [r[0] for r in conn.execute("SELECT id FROM pgstac.collections ORDER BY id")]
     wanted = list(dict.fromkeys(collections)) if collections else known
     if not dry_run:
-        conn.execute(_BACKUP_DDL)
+        # Two runs at once would race on CREATE TABLE IF NOT EXISTS (it is not atomic: the loser fails on the
+        # catalog's unique index); a transaction-level advisory lock makes the second one wait and find it.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (BACKUP_TABLE,))
+            conn.execute(_BACKUP_DDL)
     for cid in wanted:
         out = CollectionOutcome(cid)
         t0 = time.perf_counter()
@@ -472,17 +476,25 @@ def _rename_queryables(
     conn: Any, cid: str, renames: dict[str, tuple[str, Any]], dry_run: bool, run_id: str
 ) -> list[tuple[str, str]]:
     """Rename the queryables of this collection (or of all collections) that name a moved field; each row is
-    backed up first (kind ``queryable``, ``id`` the row's id, ``content`` its columns)."""
+    backed up first (kind ``queryable``, ``id`` the row's id, ``content`` its columns; a row added here is
+    backed up as ``{"id": ..., "added": true}``, which `restore` deletes).
+
+    pgstac allows one queryable per name and collection: rows of the new name whose scope overlaps are merged
+    into the renamed one (or make it redundant when one covers its scope). A row shared with collections whose
+    items still carry the old field (not upgraded, not asked for) is kept for them, the new name added beside it.
+    """
     if not renames:
         return []
     rows = conn.execute(
         f"SELECT {', '.join(_QUERYABLE_COLUMNS)} FROM pgstac.queryables "
-        "WHERE name = ANY(%s) AND (collection_ids IS NULL OR %s = ANY(collection_ids)) ORDER BY id",
+        "WHERE name = ANY(%s) AND (collection_ids IS NULL OR %s = ANY(collection_ids)) ORDER BY id"
+        # locked: a run upgrading another collection at the same time decides after this one has committed
+        + ("" if dry_run else " FOR UPDATE"),
         (list(renames), cid),
     ).fetchall()
     done = []
     for row in rows:
-        qid, name, definition, collection_ids = row[:4]
+        qid, name, definition, scope = row[:4]
         new_name, value = renames[name]
         done.append((name, new_name))
         if dry_run:
@@ -492,16 +504,36 @@ def _rename_queryables(
         if isinstance(value, list) and definition.get("type") != "array":
             item_type = definition.get("type") or "string"
             definition = {**definition, "type": "array", "items": {"type": item_type}}
-        clash = conn.execute(
-            "SELECT id FROM pgstac.queryables WHERE name = %s AND collection_ids IS NOT DISTINCT FROM %s",
-            (new_name, collection_ids),
+        still_used = (scope is None or scope != [cid]) and conn.execute(
+            "SELECT 1 FROM pgstac.items WHERE collection <> %s AND (%s::text[] IS NULL OR collection = ANY(%s::text[]))"
+            " AND content->'properties' ? %s LIMIT 1",
+            (cid, scope, scope, name),
         ).fetchone()
-        if clash:  # the MLM name is already queryable with the same scope: the old one is redundant
-            conn.execute("DELETE FROM pgstac.queryables WHERE id = %s", (qid,))
+        overlapping = conn.execute(
+            f"SELECT {', '.join(_QUERYABLE_COLUMNS)} FROM pgstac.queryables WHERE name = %s "
+            "AND (collection_ids IS NULL OR %s::text[] IS NULL OR collection_ids && %s::text[]) ORDER BY id",
+            (new_name, scope, scope),
+        ).fetchall()
+        if any(o[3] is None or (scope is not None and set(scope) <= set(o[3])) for o in overlapping):
+            if not still_used:  # the new name is already queryable wherever the old one was: it is redundant
+                conn.execute("DELETE FROM pgstac.queryables WHERE id = %s", (qid,))
+            continue
+        merged = None if scope is None else sorted(set(scope).union(*(o[3] for o in overlapping)))
+        for o in overlapping:
+            _backup(conn, run_id, "queryable", cid, [(str(o[0]), dict(zip(_QUERYABLE_COLUMNS, o, strict=True)))])
+            conn.execute("DELETE FROM pgstac.queryables WHERE id = %s", (o[0],))
+        if still_used:
+            added = conn.execute(
+                "INSERT INTO pgstac.queryables (name, definition, collection_ids, property_index_type) "
+                "VALUES (%s, %s::jsonb, %s, %s) RETURNING id",
+                (new_name, _json(definition), merged, row[6]),
+            ).fetchone()[0]
+            _backup(conn, run_id, "queryable", cid, [(str(added), {"id": added, "added": True})])
         else:
             conn.execute(
-                "UPDATE pgstac.queryables SET name = %s, definition = %s::jsonb, property_wrapper = NULL WHERE id = %s",
-                (new_name, _json(definition), qid),
+                "UPDATE pgstac.queryables SET name = %s, definition = %s::jsonb, collection_ids = %s, "
+                "property_wrapper = NULL WHERE id = %s",
+                (new_name, _json(definition), merged, qid),
             )
     return done
 
@@ -513,7 +545,14 @@ def restore(dsn: str, run_id: str) -> int:
     n = 0
     with connect(dsn) as conn, conn.transaction():
         rows = conn.execute(f"SELECT kind, content FROM {BACKUP_TABLE} WHERE run_id = %s", (run_id,)).fetchall()
-        for kind, content in sorted(rows, key=lambda r: order[r[0]]):
+        present = {r[0] for r in conn.execute("SELECT id FROM pgstac.queryables")}
+
+        # pgstac refuses two queryables of one name for one collection: rows added by the run go first, then
+        # the renamed ones get their old names back, and only then are the merged or redundant ones re-inserted.
+        def key(r: tuple[str, Any]) -> tuple[int, int]:
+            return order[r[0]], 0 if r[1].get("added") else 1 if r[1].get("id") in present else 2
+
+        for kind, content in sorted(rows, key=key):
             if kind == "collection":
                 conn.execute("SELECT pgstac.update_collection(%s::jsonb)", (_json(content),))
             elif kind == "item":
@@ -525,6 +564,9 @@ def restore(dsn: str, run_id: str) -> int:
 
 
 def _restore_queryable(conn: Any, row: dict[str, Any]) -> None:
+    if row.get("added"):  # added beside a row other collections still used
+        conn.execute("DELETE FROM pgstac.queryables WHERE id = %s", (row["id"],))
+        return
     values = [row[c] if c != "definition" else _json(row[c]) for c in _QUERYABLE_COLUMNS]
     if conn.execute("SELECT 1 FROM pgstac.queryables WHERE id = %s", (row["id"],)).fetchone():
         sets = ", ".join(f"{c} = %s" for c in _QUERYABLE_COLUMNS[1:])

@@ -7,8 +7,10 @@ anything lossy, invented or invalid; 2 usage (decided before the database is tou
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
+from urllib.parse import unquote
 
 import click
 
@@ -64,7 +66,7 @@ def run_pgstac(
         if out is not None:
             out.write(json.dumps({"summary": result.summary()}) + "\n")
     except Exception as e:  # noqa: BLE001 - cannot connect, not a pgstac database: one line, exit 1
-        click.echo(f"error: pgstac: {' '.join(str(e).split())}", err=True)
+        click.echo(f"error: pgstac: {_redacted(' '.join(str(e).split()), dsn)}", err=True)
         sys.exit(1)
     finally:
         if out is sys.stdout:
@@ -77,10 +79,24 @@ def run_pgstac(
         sys.exit(1)
     summary = result.summary()
     if summary["invalid"]:
-        click.echo(
-            f"error: {summary['invalid']} documents are invalid after the upgrade (written; see the report)", err=True
-        )
+        n = summary["invalid"]
+        if dry_run:
+            line = f"{n} documents would be invalid after the upgrade (dry run: nothing written; see the report)"
+        else:
+            line = f"{n} documents are invalid after the upgrade (written; see the report)"
+        click.echo(f"error: {line}", err=True)
         sys.exit(1)
     if strict and result.flagged:
         click.echo(f"error: --strict: {summary['lossy']} lossy, {summary['invented']} with invented values", err=True)
         sys.exit(1)
+
+
+def _redacted(message: str, dsn: str) -> str:
+    """``message`` without the DSN's password: libpq quotes the offending token of a DSN it cannot parse (a bad
+    percent-escape in the password is quoted whole), and an error line must never show a password."""
+    secrets = re.findall(r"://[^:/@?#]*:([^@/?#]*)@", dsn)
+    for quoted, bare in re.findall(r"password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s&]+))", dsn):
+        secrets.append(quoted or bare)
+    for secret in sorted({v for s in secrets for v in (s, unquote(s)) if v}, key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
