@@ -399,3 +399,26 @@ def test_one_file_output_into_a_fifo_is_written_to_never_renamed_over(tmp_path, 
         assert json.loads(got[0]) == _item(0, {})
     else:
         assert pq.read_table(pa.BufferReader(got[0])).num_rows == 1
+
+
+def test_nan_in_a_parquet_row_is_repaired_to_null_as_in_a_json_file(tmp_path):
+    """A float column holds NaN, which JSON has no word for: read from a parquet row, as from a JSON file, it is
+    repaired to null and reported so; an ndjson output never carries a bare NaN token."""
+    mlm = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    items = [json.loads(json.dumps(mlm)) for _ in range(2)]
+    items[1]["id"] = "second"
+    items[0]["properties"]["score"], items[1]["properties"]["score"] = 1.5, float("nan")
+    geoparquet.write(str(tmp_path / "in.parquet"), items)
+    out, summary = tmp_path / "out.ndjson", tmp_path / "s.ndjson"
+    run = _cli(tmp_path / "in.parquet", "--output-format", "ndjson", "-o", out, "--no-validate", "-q",
+               "--summary-file", summary)
+    assert run.returncode == 0, run.stderr
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} written: not JSON")
+
+    docs = [json.loads(line, parse_constant=refuse) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [d["properties"]["score"] for d in docs] == [1.5, None]
+    reports = [json.loads(line) for line in summary.read_text(encoding="utf-8").splitlines()[:-1]]
+    (entry,) = [f for f in reports[1]["fields"] if f["path"] == "/properties/score"]
+    assert entry["status"] == "repaired" and "NaN" in entry["reason"]

@@ -197,7 +197,8 @@ def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
         elif kind == "Collection":
             collections[str(doc.get("id"))] = doc
         else:
-            out.left_out.append(f"{doc.get('id') if isinstance(doc, dict) else '?'} ({kind or 'not STAC'})")
+            name = doc.get("id") if isinstance(doc, dict) else "?"
+            out.left_out.append(f"{name} ({kind or 'not STAC'}: a geoparquet file holds Items and Collections)")
     items = _rows(items, out.left_out)
     items, moved = _move_proj_geometries(items)
     mixed = _mixed_fields(items)

@@ -399,12 +399,31 @@ def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutc
         return [_failed(href, f"{href}: reading geoparquet needs pip install 'crosswalk[geoparquet]'", s)], data, None
     except Exception as e:  # noqa: BLE001 - not a parquet file, or not stac-geoparquet: this file fails
         return [_failed(href, f"{href}: not a stac-geoparquet file: {' '.join(str(e).split())[:200]}", s)], data, None
+    from crosswalk.errors import CrosswalkError
+    from crosswalk.io.limits import LimitError, sanitize
+
     hrefs = [f"{href}#{i}" for i in range(len(items))] + [f"{href}#collection/{cid}" for cid in collections]
     everything = [*items, *collections.values()]
-    docs, changed = _convert_many(everything, hrefs, [[] for _ in everything], s)
+    # the input limits apply to a row as to a file (a float column holds NaN, which no JSON output may carry)
+    docs: list[DocOutcome] = []
+    readable: list[int] = []
+    repairs: list[list[dict[str, Any]]] = []
+    for i, (doc, where) in enumerate(zip(everything, hrefs, strict=True)):
+        try:
+            repairs.append(sanitize(doc, where))
+            readable.append(i)
+        except LimitError as e:
+            docs.append(_failed(where, str(e), s))
+    outs, changed = _convert_many([everything[i] for i in readable], [hrefs[i] for i in readable], repairs, s)
+    docs = sorted([*docs, *outs], key=lambda o: hrefs.index(o.href))
     if changed is None:
         return docs, data, None
-    return docs, data, geoparquet.dumps([*changed[len(items):], *changed[: len(items)]])
+    for i, new in zip(readable, changed, strict=True):
+        everything[i] = new
+    try:
+        return docs, data, geoparquet.dumps([*everything[len(items):], *everything[: len(items)]])
+    except (ValueError, CrosswalkError) as e:  # an upgraded Item the format cannot hold: the file stays as it was
+        return [*docs, _failed(href, f"{href}: not rewritten: {' '.join(str(e).split())[:200]}", s)], data, None
 
 
 def _split_repairs(repairs: list[dict[str, Any]], prefix: str, n: int) -> list[list[dict[str, Any]]]:

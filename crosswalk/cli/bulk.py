@@ -137,7 +137,7 @@ def run_bulk(
         if sink is not None and sink.count:  # written even when some documents failed (they are listed, and exit 1)
             click.echo(sink.finish(), err=True)
             for doc in sink.left_out:
-                click.echo(f"warning: {doc}: not written (a geoparquet file holds Items and Collections)", err=True)
+                click.echo(f"warning: {doc}: not written", err=True)  # (why: in the parentheses)
         elif sink is not None and not empty:  # every document failed (listed, exit 1): an earlier file stays
             click.echo(f"nothing written to {'stdout' if output == '-' else output}: no document was converted",
                        err=True)
