@@ -210,13 +210,31 @@ def _to_dict(obj: Any, kind: str) -> dict[str, Any]:
 
 def _from_dict(d: dict[str, Any], like: Any, kind: str) -> Any:
     """A pystac object of ``like``'s class built from ``d`` without pystac's migration."""
-    import pystac
-
     if kind == "ItemCollection":
-        items = [pystac.Item.from_dict(f, migrate=False, preserve_dict=True) for f in d.get("features", [])]
+        items = [_rebuild(f, orig) for f, orig in zip(d["features"], like.items, strict=True)]
         extra = {k: copy.deepcopy(v) for k, v in d.items() if k not in ("type", "features")}
         return type(like)(items, extra_fields=extra)
-    return type(like).from_dict(d, migrate=False, preserve_dict=True)
+    return _rebuild(d, like)
+
+
+def _rebuild(d: dict[str, Any], like: Any) -> Any:
+    """``from_dict`` of ``like``'s class, with ``like``'s self link (its relative links resolve against it) and
+    the links it holds to objects in memory (its root, parent, Collection, children of an unsaved tree) still
+    links to those objects, as pystac's ``clone`` does: their JSON names no file, or one not written yet (``href``
+    None, which ``from_dict`` cannot even read)."""
+    own = [link.clone() for link in like.links if link.rel == "self"]
+    live = [(x.to_dict(transform_href=False), x) for x in like.links if x.rel != "self" and x.is_resolved()]
+    if not live and not own:
+        return type(like).from_dict(d, migrate=False, preserve_dict=True)
+    rest, clones = [], []
+    for raw in d.get("links") or []:  # an output link equal to a live one is that link, cloned
+        i = next((i for i, (r, _) in enumerate(live) if r == raw), None)
+        (rest if i is None else clones).append(raw if i is None else live.pop(i)[1].clone())
+    obj = type(like).from_dict({**d, "links": rest}, migrate=False, preserve_dict=True)
+    if any(link.rel == "root" for link in clones):
+        obj.remove_links("root")  # a Catalog's constructor links it to itself as its root
+    obj.add_links(own + clones)  # not set_self_href: that re-files the object in its root's cache, the input's
+    return obj
 
 
 def _as_document(doc: Any) -> tuple[dict[str, Any] | list[Any], str | None]:
@@ -229,6 +247,44 @@ def _as_document(doc: Any) -> tuple[dict[str, Any] | list[Any], str | None]:
     raise TypeError(
         f"crosswalk takes a dict or a pystac Item, Collection, Catalog or ItemCollection, not {type(doc).__name__}"
     )
+
+
+def _options(to: Any, fill: Any, name: str = "to") -> dict[str, Any] | None:
+    """Check ``to`` and ``fill`` before any work (an unknown or mistyped target is a usage error: FormatError or
+    TypeError, never an error deep inside the engine); ``fill`` as a dict."""
+    if not isinstance(to, (str, Format)):
+        raise TypeError(f"{name}: a format name such as 'mlm' or 'mlm@1.4.0', not {type(to).__name__}")
+    if not isinstance(to, Format):
+        Format.parse(to)
+    if fill is not None and not isinstance(fill, Mapping):
+        raise TypeError(f'fill: a mapping {{"*" | item id: {{pointer: value}}}}, not {type(fill).__name__}')
+    return dict(fill) if fill is not None else None
+
+
+def _json_shaped(doc: Any) -> Any:
+    """``doc`` with every read-only mapping inside it (a ``MappingProxyType``, a frozendict) as a dict, so the
+    engine can copy it; a CrosswalkError naming the object whose key is not a string (JSON keys are strings)."""
+    stack, thaw = [("", doc)], False
+    while stack:  # a loop, not a recursion: the depth of a document is the engine's to judge
+        path, node = stack.pop()
+        if isinstance(node, Mapping):
+            thaw |= not isinstance(node, dict)
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise CrosswalkError(f"the key {key!r} is not a string: JSON object keys are strings", path=path)
+                if isinstance(value, (Mapping, list, tuple)):
+                    stack.append((f"{path}/{key.replace('~', '~0').replace('/', '~1')}", value))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((f"{path}/{i}", v) for i, v in enumerate(node) if isinstance(v, (Mapping, list, tuple)))
+    return _thaw(doc) if thaw else doc
+
+
+def _thaw(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {k: _thaw(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return (list if isinstance(node, list) else tuple)(_thaw(v) for v in node)
+    return node
 
 
 def _is_feature_collection(d: Any) -> bool:
@@ -267,9 +323,8 @@ def convert(
     >>> isinstance(new, pystac.Item), "mlm:input" in new.properties             # doctest: +SKIP
     (True, True)
     """
-    Format.parse(to)  # an unknown target is a usage error, raised before any work
+    fill_dict = _options(to, fill)  # an unknown target is a usage error, raised before any work
     raw, kind = _as_document(doc)
-    fill_dict = dict(fill) if fill is not None else None
     if _is_feature_collection(raw):
         base = href or raw.get("id") or "<ItemCollection>"
         outs, reports, errors = [], [], []
@@ -294,7 +349,14 @@ def _convert_one(
 ) -> tuple[dict[str, Any] | None, list[Report], list[str]]:
     from crosswalk import pipeline
 
-    result = pipeline.convert(doc, href=href, to=to, fill=fill, validate=validate, keep_source=keep_source)
+    try:
+        doc = _json_shaped(doc)
+        result = pipeline.convert(doc, href=href, to=to, fill=fill, validate=validate, keep_source=keep_source)
+    except CrosswalkError as e:  # from _json_shaped: pipeline.convert returns its errors
+        e.href = href
+        return None, [], [str(e)]
+    except RecursionError:  # the engine walks documents recursively; a JSON parser stops at the same depth
+        return None, [], [f"{href or '<document>'}: nested too deeply to convert"]
     if result.error is not None:
         return None, [], [str(result.error)]
     return result.document, [Report.from_dict(result.report)], []
@@ -317,9 +379,9 @@ def convert_file(
     """
     from crosswalk import pipeline
 
-    Format.parse(to)
+    fill_dict = _options(to, fill)
     result = pipeline.convert_file(
-        path, to=to, fill=dict(fill) if fill else None, validate=validate, keep_source=keep_source, lenient=lenient
+        path, to=to, fill=fill_dict or None, validate=validate, keep_source=keep_source, lenient=lenient
     )
     if result.error is not None:
         return Result(None, (), (str(result.error),))
@@ -396,8 +458,6 @@ def validate(doc: Any) -> list[Issue]:
     >>> [i.message for i in crosswalk.validate({"type": "Feature"}) if i.severity == "error"][:1]  # doctest: +SKIP
     ["'stac_version' is a required property"]
     """
-    from crosswalk.validation.verdict import check
-
     raw, _ = _as_document(doc)
     if _is_feature_collection(raw):
         out: list[Issue] = []
@@ -405,9 +465,18 @@ def validate(doc: Any) -> list[Issue]:
             if not isinstance(feature, dict):
                 out.append(Issue(f"/features/{i}", "not a JSON object", "stac:core"))
                 continue
-            out.extend(Issue(f"/features/{i}{x.path}", x.message, x.schema, x.severity) for x in check(feature))
+            out.extend(Issue(f"/features/{i}{x.path}", x.message, x.schema, x.severity) for x in _check(feature))
         return out
-    return check(raw)
+    return _check(raw)
+
+
+def _check(doc: dict[str, Any]) -> list[Issue]:
+    from crosswalk.validation.verdict import check
+
+    try:
+        return check(_json_shaped(doc))
+    except CrosswalkError as e:  # a key that is not a string: not JSON, no schema can read it
+        return [Issue(e.path or "", e.message, "stac:core")]
 
 
 def detect(doc: Any) -> Detection:
@@ -436,4 +505,6 @@ def plan(source: str | Format, target: str | Format = "mlm") -> list[Step]:
     """
     from crosswalk.pipeline import plan as make_plan
 
+    _options(source, None, "source")
+    _options(target, None, "target")
     return [Step(str(e.source), str(e.target), e.id, e.summary) for e in make_plan(source, target)]

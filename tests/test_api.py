@@ -238,3 +238,71 @@ def test_report_steps_name_the_side_step_too():
     assert r.steps == ["ml-model@1.0.0 -> mlm@1.5.2", "mlm@1.5.1 -> mlm@1.5.2"]
     listed = {s.replace("@", "_").replace(" -> ", "__") for s in r.report["steps"]}
     assert {f["step"] for f in r.report["fields"] if "step" in f} <= listed | {"repairs", "mlm.invariants"}
+
+
+def test_pystac_objects_linked_in_memory_keep_their_links():
+    """An unsaved tree: an Item added to a Collection object, a Collection holding an Item object. Their links name
+    objects, not files (href None): the result links to the same objects, as pystac's clone does, and the input
+    is untouched."""
+    coll_raw = {**_load(ML_MODEL_COLLECTION), "links": []}
+    collection = pystac.Collection.from_dict(coll_raw, migrate=False)
+    item = pystac.Item.from_dict({**_load(ML_MODEL_ITEM), "links": []}, migrate=False)
+    collection.add_item(item)
+    before = (_raw(item), _raw(collection))
+    new_item = crosswalk.convert(item).document
+    assert new_item.get_collection() is collection and new_item.get_root() is collection
+    new_collection = crosswalk.convert(collection).document
+    assert [link.target for link in new_collection.get_links("item")] == [item]
+    assert crosswalk.convert(pystac.ItemCollection([item])).document.items[0].get_collection() is collection
+    assert (_raw(item), _raw(collection)) == before and item.get_collection() is collection
+
+
+def test_mistyped_options_raise_type_error_before_work():
+    item = _load(ML_MODEL_ITEM)
+    for bad in ({"to": 123}, {"to": None}, {"fill": "x"}, {"fill": [1]}):
+        with pytest.raises(TypeError, match=next(iter(bad))):
+            crosswalk.convert(item, **bad)
+        with pytest.raises(TypeError, match=next(iter(bad))):
+            crosswalk.convert_file(str(ML_MODEL_ITEM), **bad)
+    with pytest.raises(TypeError, match="source"):
+        crosswalk.plan(123)
+    from crosswalk.language.formats import Format
+
+    assert crosswalk.convert(item, to=Format.parse("mlm@1.4.0")).report.target_format == "mlm@1.4.0"
+
+
+def test_a_pystac_object_read_from_a_file_keeps_its_self_href(tmp_path):
+    """Its relative links resolve against its self href: the result keeps it, as pystac's clone does (without
+    re-filing the input in its root's cache)."""
+    catalog = pystac.Catalog("root", "a catalog")
+    catalog.add_item(pystac.Item.from_dict({**_load(ML_MODEL_ITEM), "links": []}, migrate=False))
+    catalog.normalize_and_save(str(tmp_path), pystac.CatalogType.SELF_CONTAINED)
+    path = next(p for p in tmp_path.rglob("*.json") if p.name != "catalog.json")
+    item = pystac.Item.from_file(str(path))
+    new = crosswalk.convert(item).document
+    assert new.get_self_href() == item.get_self_href() == str(path)
+    assert new.get_parent().id == "root" and new.to_dict()["links"]
+    assert item.get_root()._resolved_objects.get_by_href(str(path)) is item
+
+
+def test_documents_that_are_not_json_shaped():
+    """A non-string key is an error naming the object (JSON keys are strings); a read-only mapping inside is read
+    as a dict; a document nested past the engine's depth is an error, not a RecursionError."""
+    from types import MappingProxyType
+
+    item = _load(ML_MODEL_ITEM)
+    bad = copy.deepcopy(item)
+    bad["assets"]["model"] = {**bad["assets"].get("model", {}), 7: "x"}
+    result = crosswalk.convert(bad, href="m.json")
+    assert result.errors == ("m.json at /assets/model: the key 7 is not a string: JSON object keys are strings",)
+    assert [(i.path, i.message) for i in crosswalk.validate(bad)] == [
+        ("/assets/model", "the key 7 is not a string: JSON object keys are strings")
+    ]
+    frozen = {**item, "properties": MappingProxyType(item["properties"])}
+    assert crosswalk.convert(frozen).document == crosswalk.convert(item).document
+    assert crosswalk.validate(frozen) == crosswalk.validate(item)
+    deep = copy.deepcopy(item)
+    node = deep["properties"]
+    for _ in range(sys.getrecursionlimit()):
+        node["n"] = node = {}
+    assert crosswalk.convert(deep).errors == ("<document>: nested too deeply to convert",)
