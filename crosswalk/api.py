@@ -312,7 +312,7 @@ def convert(
     ``ml-model``, ``dlm``, ``dlm-beta@1.0.0-beta.2``, ... ``fill``: real values for fields that would be
     invented, ``{"*" | item id: {JSON pointer or mlm:key: value}}``. ``keep_source``: lossless mode (fields the
     target cannot carry are kept under their own keys where its schema accepts them). ``href``: the name
-    reports give the document.
+    reports give the document (default: a pystac object's self href).
 
     A document that cannot be converted (not STAC, no ML-model extension, no path to ``to``) is an entry of
     ``result.errors``; an unknown ``to`` raises ``crosswalk.errors.FormatError`` before anything is converted.
@@ -325,6 +325,8 @@ def convert(
     """
     fill_dict = _options(to, fill)  # an unknown target is a usage error, raised before any work
     raw, kind = _as_document(doc)
+    if href is None and kind:  # a pystac object names its file, if it has one: the report and errors say it
+        href = doc.get_self_href() if hasattr(doc, "get_self_href") else None
     if _is_feature_collection(raw):
         base = href or raw.get("id") or "<ItemCollection>"
         outs, reports, errors = [], [], []

@@ -283,6 +283,9 @@ def test_a_pystac_object_read_from_a_file_keeps_its_self_href(tmp_path):
     assert new.get_self_href() == item.get_self_href() == str(path)
     assert new.get_parent().id == "root" and new.to_dict()["links"]
     assert item.get_root()._resolved_objects.get_by_href(str(path)) is item
+    # its report names its file, as the command line's does
+    assert crosswalk.convert(item).report.source_href == str(path)
+    assert crosswalk.convert(item, href="given").report.source_href == "given"
 
 
 def test_documents_that_are_not_json_shaped():
