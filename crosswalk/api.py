@@ -263,7 +263,8 @@ def _options(to: Any, fill: Any, name: str = "to") -> dict[str, Any] | None:
 
 def _json_shaped(doc: Any) -> Any:
     """``doc`` with every read-only mapping inside it (a ``MappingProxyType``, a frozendict) as a dict, so the
-    engine can copy it; a CrosswalkError naming the object whose key is not a string (JSON keys are strings)."""
+    engine can copy it; a CrosswalkError naming the object whose key is not a string (JSON keys are strings) or
+    the place of a value that is no JSON value (a datetime, a Decimal, a set, a numpy scalar)."""
     stack, thaw = [("", doc)], False
     while stack:  # a loop, not a recursion: the depth of a document is the engine's to judge
         path, node = stack.pop()
@@ -272,11 +273,16 @@ def _json_shaped(doc: Any) -> Any:
             for key, value in node.items():
                 if not isinstance(key, str):
                     raise CrosswalkError(f"the key {key!r} is not a string: JSON object keys are strings", path=path)
-                if isinstance(value, (Mapping, list, tuple)):
-                    stack.append((f"{path}/{key.replace('~', '~0').replace('/', '~1')}", value))
+                stack.append((f"{path}/{key.replace('~', '~0').replace('/', '~1')}", value))
         elif isinstance(node, (list, tuple)):
-            stack.extend((f"{path}/{i}", v) for i, v in enumerate(node) if isinstance(v, (Mapping, list, tuple)))
+            stack.extend((f"{path}/{i}", v) for i, v in enumerate(node))
+        elif not isinstance(node, _JSON_SCALARS):  # the output would carry it and no JSON writer could write it
+            raise CrosswalkError(f"a {type(node).__name__} is not a JSON value (text, number, boolean or null); "
+                                 "convert it first, as pystac's to_dict does", path=path)
     return _thaw(doc) if thaw else doc
+
+
+_JSON_SCALARS = (str, int, float, type(None))  # bool is an int
 
 
 def _thaw(node: Any) -> Any:

@@ -4,6 +4,8 @@ out, typed reports equal to the JSON report, lazy imports."""
 from __future__ import annotations
 
 import copy
+import datetime
+import decimal
 import json
 import re
 import subprocess
@@ -309,3 +311,17 @@ def test_documents_that_are_not_json_shaped():
     for _ in range(sys.getrecursionlimit()):
         node["n"] = node = {}
     assert crosswalk.convert(deep).errors == ("<document>: nested too deeply to convert",)
+
+
+@pytest.mark.parametrize("value", [datetime.datetime(2024, 1, 1), decimal.Decimal("1.5"), {1, 2}, b"bytes"])
+def test_a_value_that_is_no_json_value_is_an_error_naming_its_place(value):
+    """A Python value JSON has no word for went into the output, and the report could still say valid: it is
+    now one error naming its place (convert) or one issue (validate); the input is left as it was."""
+    item = _load(ML_MODEL_ITEM)
+    item["properties"]["when"] = value
+    before = copy.deepcopy(item)
+    result = crosswalk.convert(item)
+    assert result.document is None and len(result.errors) == 1
+    assert "/properties/when" in result.errors[0] and type(value).__name__ in result.errors[0]
+    assert [i.path for i in crosswalk.validate(item)] == ["/properties/when"]
+    assert item == before
