@@ -405,7 +405,7 @@ def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutc
     hrefs = [f"{href}#{i}" for i in range(len(items))] + [f"{href}#collection/{cid}" for cid in collections]
     everything = [*items, *collections.values()]
     # the input limits apply to a row as to a file (a float column holds NaN, which no JSON output may carry)
-    docs: list[DocOutcome] = []
+    slots: list[DocOutcome | None] = [None] * len(everything)  # outcomes in the file's order
     readable: list[int] = []
     repairs: list[list[dict[str, Any]]] = []
     for i, (doc, where) in enumerate(zip(everything, hrefs, strict=True)):
@@ -413,9 +413,11 @@ def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutc
             repairs.append(sanitize(doc, where))
             readable.append(i)
         except LimitError as e:
-            docs.append(_failed(where, str(e), s))
+            slots[i] = _failed(where, str(e), s)
     outs, changed = _convert_many([everything[i] for i in readable], [hrefs[i] for i in readable], repairs, s)
-    docs = sorted([*docs, *outs], key=lambda o: hrefs.index(o.href))
+    for i, out in zip(readable, outs, strict=True):
+        slots[i] = out
+    docs = [o for o in slots if o is not None]
     if changed is None:
         return docs, data, None
     for i, new in zip(readable, changed, strict=True):

@@ -30,7 +30,7 @@ MAX_LINES_FILE_BYTES = 1024 * 1024 * 1024  # an ndjson file, read line by line
 MAX_INT_DIGITS = 1000
 MAX_YAML_EXPANSION = 10_000  # nodes that YAML aliases may add on top of the document's own
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # any left in a parsed str is alone (parsers join pairs)
 
 
 class LimitError(ReadError):
@@ -90,7 +90,7 @@ def sanitize(doc: Any, href: str | None) -> list[dict[str, Any]]:
             for key in reversed(list(node)):  # popped in document order: the first offence is named
                 if not isinstance(key, str):  # pragma: no cover - parsers give str keys (YAML is converted first)
                     raise LimitError("a key that is not a string", href=href, path=to_pointer(path))
-                if _SURROGATE.search(key):
+                if SURROGATE.search(key):
                     raise LimitError("a key with a lone UTF-16 surrogate (not text)", href=href, path=to_pointer(path))
                 value = node[key]
                 if isinstance(value, (dict, list)):
@@ -111,8 +111,8 @@ def sanitize(doc: Any, href: str | None) -> list[dict[str, Any]]:
 def _scalar(holder: Any, key: Any, path: tuple[str, ...], href: str | None, repairs: list[dict[str, Any]]) -> None:
     value = holder[key]
     if isinstance(value, str):
-        if _SURROGATE.search(value):  # parsers join valid pairs: any surrogate left in a str is alone
-            holder[key] = _SURROGATE.sub("\ufffd", value)
+        if SURROGATE.search(value):  # parsers join valid pairs: any surrogate left in a str is alone
+            holder[key] = SURROGATE.sub("\ufffd", value)
             repairs.append(_repair(path, "a lone UTF-16 surrogate (not text) replaced by U+FFFD"))
         return
     if isinstance(value, bool) or value is None:

@@ -154,11 +154,11 @@ def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | Non
 def _clipped(value: Any) -> str:
     """A lost value as JSON text for a reason, a lone surrogate (no text: sanitize repairs only what is read)
     written as its JSON escape, as the document spelt it."""
-    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
+    from crosswalk.io.limits import SURROGATE
+
+    text = SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 60 else text[:57] + "..."
 
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.dumps pairs none of them: any left is alone
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
