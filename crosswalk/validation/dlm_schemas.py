@@ -44,9 +44,9 @@ def _relpath(version: Any) -> str:
 def schema_for(version: Any) -> dict[str, Any]:
     """The schema (as a dict) for a dlm version: ``1.0.0-beta.2``, ``1.0.0-beta.3``, ``1.0.0-draft`` (or
     ``dlm-beta@1.0.0-beta.3``, ``dlm@1.0.0-draft``, or a `crosswalk.language.formats.Format`)."""
-    from importlib.resources import files
+    from crosswalk.resources import schemas_dir
 
-    node = files("crosswalk") / "schemas" / "crosswalk"
+    node = schemas_dir() / "crosswalk"
     for part in _relpath(version).split("/"):
         node = node / part
     return json.loads(node.read_text(encoding="utf-8"))

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - an interpreter without the builtin mod
     from hashlib import blake2b as _blake2b
 
 if TYPE_CHECKING:  # pragma: no cover
-    from importlib.resources.abc import Traversable
+    from pathlib import Path
 
     import referencing
 
@@ -78,10 +78,11 @@ class OfflineSchemaError(LookupError):
 # Vendored schema files
 
 
-def _schemas_root() -> Traversable:
-    from importlib.resources import files
+def _schemas_root() -> Path:
+    # the package's own folder, as for the mappings (importlib.resources costs a one-file run its zipfile import)
+    from crosswalk.resources import schemas_dir
 
-    return files("crosswalk") / "schemas"
+    return schemas_dir()
 
 
 @cache
@@ -128,19 +129,21 @@ def schema_facts() -> dict[str, Any]:
 
 
 def write_schema_facts() -> None:
-    from importlib.resources import files
-
-    path = files("crosswalk.validation") / _FACTS_FILE
-    with open(str(path), "w", encoding="utf-8") as f:
+    with open(_facts_path(), "w", encoding="utf-8") as f:
         f.write(json.dumps(schema_facts(), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _facts_path() -> str:
+    import os
+
+    return os.path.join(os.path.dirname(__file__), _FACTS_FILE)
 
 
 @cache
 def _facts() -> dict[str, Any]:
-    from importlib.resources import files
-
     try:
-        return json.loads((files("crosswalk.validation") / _FACTS_FILE).read_text(encoding="utf-8"))
+        with open(_facts_path(), encoding="utf-8") as f:
+            return json.loads(f.read())
     except FileNotFoundError:  # pragma: no cover - a broken install: derive them (slower, same answers)
         return schema_facts()
 
