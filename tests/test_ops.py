@@ -589,8 +589,9 @@ def test_move_onto_its_own_path_leaves_the_value(run):
     assert doc == {"a": 1, "b": 2} and at(entries, "/a")["status"] == "kept"
 
 
-def test_the_language_schema_file_is_generated_from_the_op_classes():
-    """mapping.schema.json is `python -m crosswalk.engine.ops --write-schema`: one description per op."""
+def test_the_language_schema_file_describes_each_op_as_its_class_does():
+    """mapping.schema.json holds each op's arguments (the engine reads them from it) and, written by
+    `python -m crosswalk.engine.ops --write-schema`, each op class's own summary: one description per op."""
     import json
     from pathlib import Path
 

@@ -1,9 +1,10 @@
 """The ops of the mapping language, one class each (glom's ``Assign`` is the model).
 
-An op class holds everything about its op: the JSON Schema of its arguments (the mapping language's schema is
-generated from these, `python -m crosswalk.engine.ops --write-schema`), how it checks and compiles its arguments
-once when a mapping loads (``compile``), how it runs on a document (``run``, through ``Ctx`` only), and how it
-describes itself to the README's field tables and to the adoption study (``describe``, ``reads``, ``writes``).
+An op class holds what it does: how it checks and compiles its arguments once when a mapping loads (``compile``),
+how it runs on a document (``run``, through ``Ctx`` only), and how it describes itself to the README's field tables
+and to the adoption study (``describe``, ``reads``, ``writes``). Its arguments' JSON Schema is the mapping language's
+schema (language/mapping.schema.json), which the loader checks mappings against and ``compile`` reads; the op's
+description there is its docstring's summary (`python -m crosswalk.engine.ops --write-schema` copies it).
 
 Every op takes an optional ``when`` guard (``Guard``): pointers relative to where the rule works, tested for
 presence, absence, a JSON type or a value. There are no expression strings.
@@ -32,15 +33,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # The tests set CROSSWALK_CHECK_WRITES=1: every transform is then checked against what it declares it writes.
 CHECK_WRITES = bool(os.environ.get("CROSSWALK_CHECK_WRITES"))
-POINTER = {"$ref": "#/definitions/pointer"}
+POINTER = {"$ref": "#/definitions/pointer"}  # an argument's schema: a JSON pointer, or jsonpath (a rule's `path`)
 PATHS = {"$ref": "#/definitions/paths"}
-REASON = {"$ref": "#/definitions/reason"}
 
 
 # -- guards ---------------------------------------------------------------------------------------------------
 _TYPE_NAMES = {dict: "object", list: "array", str: "string", float: "number", int: "integer", bool: "boolean",
                type(None): "null"}
-JSON_TYPES = tuple(_TYPE_NAMES.values())
 
 
 def json_type(value: Any) -> str:
@@ -57,19 +56,6 @@ def as_list(value: Any) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
-FILTER_PATH = {"type": "string", "pattern": "^\\$", "description": "jsonpath; filters `[?(...)]` allowed"}
-
-
-# What a guard tests, on a pointer relative to where the rule works (``_matches``: a jsonpath from there).
-# Functions, not lambdas: compiled mappings, their guards included, are pickled in the cache.
-def _exists(ctx: Ctx, base: Path, path: Path, _: Any) -> bool:
-    return ctx.has(base + path)
-
-
-def _type(ctx: Ctx, base: Path, path: Path, wanted: str) -> bool:
-    return is_type(ctx.get(base + path, ...), wanted)
-
-
 def same(a: Any, b: Any) -> bool:
     """JSON equality: ``true`` is not ``1`` and ``1.0`` is not ``1`` (Python's == says they are; the output's
     bytes and the schema's types say they are not)."""
@@ -80,6 +66,16 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(map(same, a, b))
     return a == b
+
+
+# What a guard tests, on a pointer relative to where the rule works (``_matches``: a jsonpath from there).
+# Functions, not lambdas: compiled mappings, their guards included, are pickled in the cache.
+def _exists(ctx: Ctx, base: Path, path: Path, _: Any) -> bool:
+    return ctx.has(base + path)
+
+
+def _type(ctx: Ctx, base: Path, path: Path, wanted: str) -> bool:
+    return is_type(ctx.get(base + path, ...), wanted)
 
 
 def _equals(ctx: Ctx, base: Path, path: Path, value: Any) -> bool:
@@ -95,32 +91,20 @@ def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
     return bool(expr.find(ctx.get(base, None)))
 
 
-_POINTERS = {"oneOf": [POINTER, {"type": "array", "items": POINTER}]}
-_TYPES = {"type": "object", "additionalProperties": {"enum": list(JSON_TYPES)}}
-_VALUES = {"type": "object"}
-_FILTERS = {"oneOf": [FILTER_PATH, {"type": "array", "items": FILTER_PATH}]}
-# name: (schema of its argument, test, negated, how the guide words it); a guard runs its tests in this order
-GUARD_TESTS: dict[str, tuple[dict[str, Any], Any, bool, str]] = {
-    "exists": (_POINTERS, _exists, False, "`{p}` exists"),
-    "absent": (_POINTERS, _exists, True, "`{p}` is absent"),
-    "type": (_TYPES, _type, False, "`{p}` is {a} {v}"),
-    "not_type": (_TYPES, _type, True, "`{p}` is no {v}"),
-    "equals": (_VALUES, _equals, False, "`{p}` = `{v}`"),
-    "not_equals": (_VALUES, _equals, True, "`{p}` ≠ `{v}`"),
-    "contains": (_VALUES, _contains, False, "`{p}` holds `{v}`"),
-    "not_contains": (_VALUES, _contains, True, "`{p}` does not hold `{v}`"),
-    "matches": (_FILTERS, _matches, False, "`{p}` finds something"),
-    "no_match": (_FILTERS, _matches, True, "`{p}` finds nothing"),
+# name: (test, negated, how the guide words it); a guard runs its tests in this order (their arguments: the schema's
+# `definitions/guard`)
+GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
+    "exists": (_exists, False, "`{p}` exists"),
+    "absent": (_exists, True, "`{p}` is absent"),
+    "type": (_type, False, "`{p}` is {a} {v}"),
+    "not_type": (_type, True, "`{p}` is no {v}"),
+    "equals": (_equals, False, "`{p}` = `{v}`"),
+    "not_equals": (_equals, True, "`{p}` ≠ `{v}`"),
+    "contains": (_contains, False, "`{p}` holds `{v}`"),
+    "not_contains": (_contains, True, "`{p}` does not hold `{v}`"),
+    "matches": (_matches, False, "`{p}` finds something"),
+    "no_match": (_matches, True, "`{p}` finds nothing"),
 }
-
-
-def _guard_items(spec: str | dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """(test, pointer or jsonpath, value) of every test of a ``when``, in the order they run."""
-    spec = {"exists": spec} if isinstance(spec, str) else spec
-    for name in GUARD_TESTS:
-        args = spec.get(name)
-        for target, value in args.items() if isinstance(args, dict) else [(a, None) for a in as_list(args)]:
-            yield name, target, value
 
 
 class Guard:
@@ -129,23 +113,10 @@ class Guard:
     something found / nothing found), the one way to ask about every element at once ("no asset has the mlm:model
     role")."""
 
-    schema: ClassVar[dict[str, Any]] = {
-        "oneOf": [
-            POINTER,
-            {
-                "type": "object",
-                "additionalProperties": False,
-                "minProperties": 1,
-                "properties": {name: schema for name, (schema, *_) in GUARD_TESTS.items()},
-            },
-        ],
-        "description": "only when this holds (pointers relative to where the rule works)",
-    }
-
     def __init__(self, spec: str | dict[str, Any]) -> None:
         self.checks = []
-        for name, target, value in _guard_items(spec):
-            _, test, negated, _ = GUARD_TESTS[name]
+        for name, target, value in self.items(spec):
+            test, negated, _ = GUARD_TESTS[name]
             target = JsonPath.compile(target, filters=True) if test is _matches else parse_pointer(target)
             self.checks.append((test, negated, target, value))
 
@@ -157,23 +128,30 @@ class Guard:
         return True
 
     @staticmethod
-    def describe(spec: str | dict[str, Any]) -> str:
+    def items(spec: str | dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+        """(test, pointer or jsonpath, value) of every test of a ``when``, in the order they run."""
+        spec = {"exists": spec} if isinstance(spec, str) else spec
+        for name in GUARD_TESTS:
+            args = spec.get(name)
+            for target, value in args.items() if isinstance(args, dict) else [(a, None) for a in as_list(args)]:
+                yield name, target, value
+
+    @classmethod
+    def describe(cls, spec: str | dict[str, Any]) -> str:
         parts = []
-        for name, target, value in _guard_items(spec):
+        for name, target, value in cls.items(spec):
             shown = value if isinstance(value, str) else json.dumps(value)  # the guide shows JSON values
             article = "an" if shown[:1] in ("a", "e", "i", "o", "u") else "a"
-            parts.append(GUARD_TESTS[name][3].format(p=target, v=shown, a=article))
+            parts.append(GUARD_TESTS[name][2].format(p=target, v=shown, a=article))
         return "when " + " and ".join(parts)
 
 
 # -- the ops --------------------------------------------------------------------------------------------------
 class Op:
-    """Base class: an op's name, argument schema and summary, and what every op shares (the ``when`` guard)."""
+    """Base class: an op's name and summary, and what every op shares (the ``when`` guard)."""
 
     name: ClassVar[str]  # the class name in snake case (``MapValues``: map_values)
     summary: ClassVar[str]  # the first paragraph of its docstring, in the schema
-    properties: ClassVar[dict[str, Any]]
-    required: ClassVar[tuple[str, ...]] = ()
     templates: ClassVar[tuple[str, ...]] = ()  # the fields its reasons may name (``{old}``); none: plain text
     # what the README's tables and the adoption study read: the arguments naming what it reads and writes (pointers,
     # jsonpath, or an object of them; no written argument: it writes where it reads), and the table's target cell
@@ -187,34 +165,29 @@ class Op:
         cls.summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())  # as a transform's description
 
     @property
+    def arguments(self) -> dict[str, Any]:
+        """The JSON Schema of each of its arguments, from the mapping language's schema."""
+        from crosswalk.language.spec import mapping_schema
+
+        return mapping_schema()["definitions"]["rule"]["properties"][self.name]["properties"]
+
+    @property
     def has_paths(self) -> bool:
         """``path`` is jsonpath (compiled once by the loader), not a pointer."""
-        return self.properties.get("path") is PATHS
+        return self.arguments.get("path") == PATHS
 
     def templated(self, args: dict[str, Any]) -> bool:
         """Whether the rule's reasons are templates of ``templates`` (checked once, shown with their fields)."""
         return bool(self.templates)
-
-    @classmethod
-    def schema(cls) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "required": list(cls.required),
-            "additionalProperties": False,
-            "description": cls.summary,
-            "properties": {**cls.properties, "when": {"$ref": "#/definitions/guard"}},
-        }
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
         """Check and pre-parse the arguments once (pointers parsed, guards built); the result is ``rule.parsed``."""
         for key in ("reason", "float_reason") if self.templated(args) else ():
             if key in args:
                 check_template(args[key], self.templates)
-        out: dict[str, Any] = {}
-        if "when" in args:
-            out["when"] = Guard(args["when"])
-        for key, schema in self.properties.items():  # the arguments that are pointers (`rename`'s `to` is a key)
-            if schema is POINTER and isinstance(args.get(key), str):
+        out: dict[str, Any] = {"when": Guard(args["when"])} if "when" in args else {}
+        for key, schema in self.arguments.items():  # the arguments that are pointers (`rename`'s `to` is a key)
+            if schema == POINTER and isinstance(args.get(key), str):
                 if not args[key]:  # the schema's pointer admits "" for the guards, which test the element itself
                     raise ValueError(f'`{key}` is "", the whole document: a rule reads and writes below it')
                 out[key] = parse_pointer(args[key])
@@ -271,12 +244,24 @@ def _pointers(arg: Any) -> tuple[str, ...]:
     return tuple(arg.values() if isinstance(arg, dict) else as_list(arg))
 
 
+def check_template(text: str, names: tuple[str, ...]) -> None:
+    """A reason template: plain ``str.format`` fields from a fixed set of names (``{key}``, ``{value!r}``); no
+    attribute or index access, so a mapping file cannot reach into Python objects."""
+    for _, field, _, _ in string.Formatter().parse(text):
+        if field is not None and field not in names:
+            raise ValueError(f"reason {text!r}: {{{field}}} is not one of {', '.join(names)}")
+
+
+def template_text(text: str) -> str:
+    """A reason template as the guide shows it: each field as ```<name>``` (in backticks: markdown would take a
+    bare ``<name>`` for an HTML tag)."""
+    return "".join(lit + (f"`<{field}>`" if field is not None else "")
+                   for lit, field, _, _ in string.Formatter().parse(text))
+
+
 class Rename(Op):
     """Rename the matched key inside its parent object, keeping its position (moved; `status: repaired` with a `reason`:
     the fix of a misspelt key)."""
-    required = ("path", "to")
-    properties = {"path": PATHS, "to": {"type": "string", "minLength": 1}, "status": {"enum": ["moved", "repaired"]},
-                  "reason": REASON}
     shows = "`{to}` (same object)"
     explains = "moved"
 
@@ -295,8 +280,6 @@ class Rename(Op):
 
 class Move(Op):
     """Move the matched value to a JSON Pointer (relative to where the rule works)."""
-    required = ("path", "to")
-    properties = {"path": PATHS, "to": POINTER, "reason": REASON}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
@@ -313,9 +296,6 @@ class Copy(Op):
     """Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy stands for the
     source field in the target (moved, transformed, lossy) and a later rule removes the field; `also`: pointers to the
     other source fields the copy stands for (a python expression's format)."""
-    required = ("path", "to")
-    properties = {"path": PATHS, "to": POINTER, "reason": REASON, "status": {"enum": ["moved", "transformed", "lossy"]},
-                  "also": {"type": "array", "items": POINTER}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
@@ -330,8 +310,6 @@ class Copy(Op):
 class Set(Op):
     """Set a constant; reported invented when new, transformed when it replaces a value (`{old}` in the reason is the
     value replaced)."""
-    required = ("path", "value", "reason")
-    properties = {"path": POINTER, "value": {}, "reason": REASON}
     templates = ("old",)
     reads_arg = None
     writes_arg = "path"
@@ -350,7 +328,6 @@ class Set(Op):
 class Default(Set):
     """Set a constant only where the path is absent (or, with `unless_type`, holds a value of another type, which is
     dropped); reported invented (or filled from --fill)."""
-    properties = {"path": POINTER, "value": {}, "reason": REASON, "unless_type": {"enum": list(JSON_TYPES)}}
     templates = ()  # a default writes only where nothing is: its reason is plain text, no `{old}`
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
@@ -366,20 +343,6 @@ class Default(Set):
 class Drop(Op):
     """Remove the matched values; the reason is required and goes into the report (`status: repaired`: a defect removed,
     nothing lost)."""
-    required = ("path", "reason")
-    properties = {
-        "path": PATHS,
-        "reason": REASON,
-        "status": {"enum": ["dropped", "repaired"]},
-        "keys": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["prefix"],
-            "properties": {"prefix": {"type": "string", "minLength": 1}},
-            "description": "drop the members of the matched objects whose names start with `prefix` (not the "
-            "objects); `{key}` in the reason is the member's name",
-        },
-    }
     templates = ("key",)  # with `keys` only (``templated``): the member's name
     shows = "—"
 
@@ -406,30 +369,12 @@ class Drop(Op):
         return ()
 
 
-def check_template(text: str, names: tuple[str, ...]) -> None:
-    """A reason template: plain ``str.format`` fields from a fixed set of names (``{key}``, ``{value!r}``); no
-    attribute or index access, so a mapping file cannot reach into Python objects."""
-    for _, field, _, _ in string.Formatter().parse(text):
-        if field is not None and field not in names:
-            raise ValueError(f"reason {text!r}: {{{field}}} is not one of {', '.join(names)}")
-
-
-def template_text(text: str) -> str:
-    """A reason template as the guide shows it: each field as ```<name>``` (in backticks: markdown would take a
-    bare ``<name>`` for an HTML tag)."""
-    return "".join(lit + (f"`<{field}>`" if field is not None else "")
-                   for lit, field, _, _ in string.Formatter().parse(text))
-
-
 class MapValues(Op):
     """Replace matched scalar values through a value table (named in tables/ or inline); an entry
     `{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and `{values: [x, y]}` on a
     list element becomes several elements (`status: lossy`: a lossy change); an entry's `reason` is what the report
     says of it. `ignore_case`: values are looked up trimmed and lower-cased. `merge`: a list element whose new values
     are already in the list merges into them (reported there) instead of being dropped."""
-    required = ("path", "table")
-    properties = {"path": PATHS, "table": {"oneOf": [{"type": "string"}, {"type": "object"}]},
-                  "ignore_case": {"type": "boolean"}, "merge": {"type": "boolean"}, "reason": REASON}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         table = rule.table or {}
@@ -491,8 +436,6 @@ class MapValues(Op):
 
 class Wrap(Op):
     """Wrap a matched value that is not a list in a one-element list (`status: repaired`: an input defect)."""
-    required = ("path",)
-    properties = {"path": PATHS, "reason": REASON, "status": {"enum": ["transformed", "repaired"]}}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         status, reason = rule.args.get("status", "transformed"), rule.args.get("reason", "wrapped in a list")
@@ -507,9 +450,6 @@ class ToString(Op):
     """Write a matched number (not a boolean) as its decimal text, in place; `{value}` and `{text}` in the reason are
     the number and the text, and `float_reason` (same fields) is used for a non-integer number, whose text cannot keep
     trailing zeros the source may have meant (`status: repaired`: an input defect)."""
-    required = ("path", "reason")
-    properties = {"path": PATHS, "reason": REASON, "float_reason": REASON,
-                  "status": {"enum": ["transformed", "repaired"]}}
     templates = ("value", "text")
     shows = "same place, as text"
 
@@ -526,8 +466,6 @@ class ToString(Op):
 
 class Each(Op):
     """Run the nested rules on every matched value (their paths and pointers are relative to it)."""
-    required = ("path", "rules")
-    properties = {"path": PATHS, "rules": {"$ref": "#/definitions/rules"}}
     shows = "each element, by the rules below (↳)"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
@@ -546,9 +484,6 @@ class Zip(Op):
     ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}`` puts ``mean[i]`` and ``std[i]`` into element i as
     ``mean`` and ``stddev``; ``set`` adds constant members."""
 
-    required = ("fields", "to", "reason")
-    properties = {"fields": {"type": "object", "additionalProperties": POINTER, "minProperties": 1}, "to": POINTER,
-                  "set": {"type": "object"}, "reason": REASON}
     reads_arg = "fields"
     shows = "`{to}` (one object per element)"
 
@@ -577,8 +512,6 @@ class Unzip(Op):
     every element into the list at ``/mean``. Elements missing a member stop the rule (nothing changes): parallel lists
     cannot have holes."""
 
-    required = ("path", "fields", "reason")
-    properties = {"path": PATHS, "fields": {"type": "object", "additionalProperties": POINTER}, "reason": REASON}
     writes_arg = "fields"
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
@@ -606,19 +539,9 @@ class Extensions(Op):
     """Edit stac_extensions: remove URIs matching `remove` regexes (or every spelling of `remove_format`), add `add`
     URIs (or the URI of `add_format`); a removed URI replaced by an added one is transformed. `in_place`: a swap, the
     added URI takes the place of the first removed one and nothing changes when none is removed."""
-    properties = {
-        "remove": {"type": "array", "items": {"type": "string"}},
-        "add": {"type": "array", "items": {"type": "string"}},
-        "remove_format": {"type": "string", "pattern": "^[a-z-]+(@[0-9A-Za-z.-]+)?$"},
-        "add_format": {"$ref": "#/definitions/format"},
-        "in_place": {"type": "boolean"},
-        "reason": REASON,
-    }
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        out = super().compile(args)
-        out["remove"] = [re.compile(p) for p in args.get("remove", [])]
-        return out
+        return {**super().compile(args), "remove": [re.compile(p) for p in args.get("remove", [])]}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path, in_place = ("stac_extensions",), rule.args.get("in_place", False)
@@ -676,8 +599,6 @@ def _transforms() -> Any:
 
 class Transform(Op):
     """Run a named Python transform (rules that need logic); it declares what it reads and writes."""
-    required = ("name",)
-    properties = {"name": {"type": "string", "pattern": "^[a-z_]+\\.[a-z0-9_]+$"}, "args": {"type": "object"}}
 
     @staticmethod
     def registered(rule: Rule) -> Any:
@@ -732,11 +653,10 @@ def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
 
 
 def language_schema(base: dict[str, Any]) -> dict[str, Any]:
-    """The mapping language's JSON Schema: ``base`` (the file's frame) with every op's arguments filled in."""
+    """The mapping language's JSON Schema: ``base`` (the file) with each op's description its docstring's summary."""
     out = copy.deepcopy(base)
-    defs = out["definitions"]
-    defs["guard"] = Guard.schema
-    defs["rule"]["properties"] = {name: op.schema() for name, op in OPS.items()}
+    for name, op in OPS.items():
+        out["definitions"]["rule"]["properties"][name]["description"] = op.summary
     return out
 
 

@@ -23,8 +23,6 @@ class ArrayFilter(Filter):
         datum = DatumInContext.wrap(datum)
         if not isinstance(datum.value, list):
             return []
-        if not self.expressions:
-            return super().find(datum)
         return [DatumInContext(v, path=Index(i), context=datum) for i, v in enumerate(datum.value) if self._holds(v)]
 
     def _holds(self, element: Any) -> bool:

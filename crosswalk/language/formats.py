@@ -1,10 +1,10 @@
-"""Formats (``family@version``) and detection of a raw document's format (pystac's identify, adapted)."""
+"""Formats (``family@version``) and the format registry read from ``mappings/formats.yaml``."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from crosswalk.errors import FormatError
 from crosswalk.resources import load_yaml, mappings_dir
@@ -46,20 +46,19 @@ class Family(NamedTuple):
     newer: str = "refuse"  # what a version newer than ``latest`` is: "refuse", or "read-as-latest" (same major)
     newer_rules: str | None = None  # support mapping that reads a newer document as the latest known version
     invariants: tuple[tuple[str, str], ...] = ()  # (since version, id of a rule group) run at the end of every plan
-    step_invariants: tuple[str, ...] = ()  # the ``since`` of each rule run at the end of upgrade steps in the family
+    step_invariants: tuple[tuple[str, int], ...] = ()  # (since, index) of each rule ending upgrade steps in the family
     uri_templates: tuple[str, ...] = ()  # the ``uri_patterns`` as written (``{v}`` for the version)
     rejects_unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (since version, prefixes of rejected unknowns)
 
-    def _reached(self, since: str, version: str) -> bool:
-        """``version`` is ``since`` or a later version (both known)."""
-        known = since in self.versions and version in self.versions
-        return known and self.versions.index(since) <= self.versions.index(version)
+    def _since(self, version: str, pairs: tuple[tuple[str, Any], ...]) -> list[Any]:
+        """The values of the ``(since, value)`` pairs whose ``since`` is ``version`` or older (both known)."""
+        at = self.versions.index(version) if version in self.versions else -1
+        return [value for since, value in pairs if since in self.versions and self.versions.index(since) <= at]
 
     def rejected_prefixes(self, version: str) -> tuple[str, ...]:
         """The prefixes of unknown fields the schema of ``version`` rejects (a version newer than every known one:
         those of the latest)."""
-        version = version if version in self.versions else self.versions[-1]
-        reached = [prefixes for since, prefixes in self.rejects_unknown if self._reached(since, version)]
+        reached = self._since(version if version in self.versions else self.versions[-1], self.rejects_unknown)
         return reached[-1] if reached else ()
 
     def uri_regexes(self, version: str | None = None) -> list[str]:
@@ -74,11 +73,11 @@ class Family(NamedTuple):
 
     def invariants_for(self, version: str) -> list[str]:
         """The ids of the invariant groups of ``version`` (those whose ``since`` is not newer)."""
-        return [f for since, f in self.invariants if self._reached(since, version)]
+        return self._since(version, self.invariants)
 
     def step_invariants_for(self, version: str) -> list[int]:
         """Which of the family's step invariants (their index) an upgrade step landing on ``version`` ends with."""
-        return [i for i, since in enumerate(self.step_invariants) if self._reached(since, version)]
+        return self._since(version, self.step_invariants)
 
     def uri(self, version: str) -> str:
         return self.uris.get(version, self.uris["default"]).replace("{v}", version)
@@ -96,13 +95,9 @@ class Family(NamedTuple):
         anything)."""
         if self.newer != "read-as-latest" or version in self.versions:
             return False
-        new, latest = _numbers(version), _numbers(self.latest)
+        new, latest = (tuple(int(n) for n in v.split(".")) if re.fullmatch(r"\d+\.\d+\.\d+", v) else None
+                       for v in (version, self.latest))
         return bool(new and latest) and new[0] == latest[0] and new > latest
-
-
-def _numbers(version: str) -> tuple[int, ...] | None:
-    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", version)
-    return tuple(int(x) for x in m.groups()) if m else None
 
 
 class Registry(NamedTuple):
@@ -123,7 +118,7 @@ def registry() -> Registry:
             patterns=tuple(re.compile(re.escape(t).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for t in templates),
             newer=str(spec.get("newer", "refuse")), newer_rules=spec.get("newer_rules"), uri_templates=templates,
             invariants=tuple((str(i["since"]), i["id"]) for i in spec.get("invariants") or ()),
-            step_invariants=tuple(str(i["since"]) for i in spec.get("step_invariants") or ()),
+            step_invariants=tuple((str(i["since"]), n) for n, i in enumerate(spec.get("step_invariants") or ())),
             rejects_unknown=tuple((str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()),
         )
     return Registry(fams)

@@ -7,8 +7,7 @@ parsed expression is turned into a tuple of steps, and matching walks the docume
 about ten times faster than building jsonpath-ng's context chain for every match (a rule's path is matched once
 per rule per document, so that cost is paid about sixty times per document), and a run from the cached mappings
 does not import jsonpath-ng at all. Any other expression keeps jsonpath-ng. The tests match every path of every
-mapping file both ways over the corpus and over generated documents.
-"""
+mapping file both ways over the corpus and over generated documents."""
 
 from __future__ import annotations
 
@@ -65,9 +64,7 @@ class JsonPath:
 
     def find(self, root: Any) -> list[Path]:
         """The paths this matches in ``root``."""
-        if self.steps is not None:
-            return match(self.steps, root)
-        return [datum_path(m) for m in self.expr.find(root)]
+        return match(self.steps, root) if self.steps is not None else [datum_path(m) for m in self.expr.find(root)]
 
 
 def steps_of(expr: Any) -> Steps | None:
@@ -102,26 +99,22 @@ def steps_of(expr: Any) -> Steps | None:
             return first  # `$` only where the path starts
         if isinstance(node, jsonpath.Fields):
             out.append(ALL_MEMBERS if "*" in node.fields else tuple(node.fields))
-            return True
-        if isinstance(node, jsonpath.Slice) and node.start is None and node.end is None and node.step is None:
+        elif isinstance(node, jsonpath.Slice) and node.start is None and node.end is None and node.step is None:
             out.append(EACH_ELEMENT)
-            return True
-        if type(node) is ArrayFilter and node.expressions:
-            tests = tuple(test(e) for e in node.expressions)
-            out.append(Filter(tests))
-            return None not in tests
-        return False
+        elif type(node) is ArrayFilter:
+            out.append(Filter(tuple(test(e) for e in node.expressions)))
+        else:
+            return False
+        return not isinstance(out[-1], Filter) or None not in out[-1].tests
 
     return tuple(out) if walk(expr, True) else None
 
 
 def _passes(element: Any, tests: tuple[tuple[str | None, Any], ...]) -> bool:
     for member, value in tests:
-        target = element
-        if member is not None:
-            if not isinstance(element, dict) or member not in element:
-                return False
-            target = element[member]
+        if member is not None and (not isinstance(element, dict) or member not in element):
+            return False
+        target = element if member is None else element[member]
         if value != _ANY and target != value:
             return False
     return True

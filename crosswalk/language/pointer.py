@@ -1,7 +1,6 @@
 """Paths into JSON documents: tuples of string keys inside the code, RFC 6901 pointers on the outside.
 
-List indices are kept as strings ("0") so a path is hashable and formats the same way as a pointer.
-"""
+List indices are kept as strings ("0") so a path is hashable and formats the same way as a pointer."""
 
 from __future__ import annotations
 
@@ -33,20 +32,16 @@ def parse_pointer(pointer: str) -> Path:
     return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/"))
 
 
-def _step(node: Any, key: str) -> Any:
-    if isinstance(node, dict):
-        return node.get(key, _MISSING)
-    if isinstance(node, list) and key.isdigit():
-        i = int(key)
-        return node[i] if i < len(node) else _MISSING
-    return _MISSING
-
-
 def get(doc: Any, path: Path, default: Any = None) -> Any:
     node = doc
-    for key in path:  # an object member without the call to _step: most steps are members
-        node = node.get(key, _MISSING) if isinstance(node, dict) else _step(node, key)
-        if node is _MISSING:
+    for key in path:
+        if isinstance(node, dict):  # most steps are object members
+            node = node.get(key, _MISSING)
+            if node is _MISSING:
+                return default
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
             return default
     return node
 
@@ -59,12 +54,12 @@ def put(doc: Any, path: Path, value: Any) -> None:
     """Set ``value`` at ``path``, creating missing objects on the way (glom Assign semantics)."""
     node = doc
     for key in path[:-1]:
-        nxt = _step(node, key)
-        if nxt is _MISSING:
-            if not isinstance(node, dict):
-                raise KeyError(f"cannot create {key!r} inside a {type(node).__name__}")
-            nxt = node[key] = {}
-        node = nxt
+        if isinstance(node, dict):
+            node = node.setdefault(key, {})
+        else:
+            parent, node = node, get(node, (key,), _MISSING)
+            if node is _MISSING:
+                raise KeyError(f"cannot create {key!r} inside a {type(parent).__name__}")
     last = path[-1]
     if not isinstance(node, list):
         node[last] = value
@@ -97,7 +92,7 @@ def leaves(doc: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
             stack.pop()
 
 
-def _children(path: Path, node: dict | list) -> Iterator[tuple[Path, Any]]:
+def _children(path: Path, node: dict | list) -> Iterator[tuple[Path, Any]]:  # a function: its own `path` to close on
     if isinstance(node, dict):
         return ((path + (k,), v) for k, v in node.items())
     return ((path + (str(i),), v) for i, v in enumerate(node))

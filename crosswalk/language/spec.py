@@ -24,10 +24,8 @@ class _Located:
     @property
     def location(self) -> str:
         """The file and, for a step file, the side of it: ``mlm_1.4.0__mlm_1.5.0.yaml (down)``."""
-        name = Path(self.file).name
-        if "__" not in name:
-            return name  # a support file
-        return f"{name} ({'up' if Path(self.file).stem == self.id else 'down'})"
+        name = Path(self.file).name  # a support file: its name alone
+        return name if "__" not in name else f"{name} ({'up' if Path(self.file).stem == self.id else 'down'})"
 
 
 @dataclass(frozen=True)
@@ -59,13 +57,11 @@ class Mapping(_Located):
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-def _line_loader():
+@cache
+def _line_loader() -> Any:
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster start-up
-
-    class LineLoader(base):
-        pass
 
     def construct_mapping(loader, node, deep=False):
         mapping = _Lines(base.construct_mapping(loader, node, deep=True))
@@ -73,8 +69,9 @@ def _line_loader():
         mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
         return mapping
 
-    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    return LineLoader
+    loader = type("LineLoader", (base,), {})
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return loader
 
 
 def _strip(obj: Any) -> Any:
@@ -103,7 +100,8 @@ def _line_at(annotated: dict[str, Any], path: list[Any]) -> int:
 
 
 @cache
-def _language_schema() -> dict[str, Any]:
+def mapping_schema() -> dict[str, Any]:
+    """The mapping language's JSON Schema: the frame of a mapping file and every op's arguments (engine/ops.py)."""
     return json.loads((Path(__file__).parent / "mapping.schema.json").read_text(encoding="utf-8"))
 
 
@@ -113,7 +111,7 @@ def _fast_check():
     the Python validator explains a failure."""
     import jsonschema_rs
 
-    return jsonschema_rs.validator_for(_language_schema()).is_valid
+    return jsonschema_rs.validator_for(mapping_schema()).is_valid
 
 
 def _annotated(path: Path) -> Any:
@@ -138,12 +136,11 @@ def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if not _fast_check()(data):
         import jsonschema
 
-        errors = jsonschema.Draft7Validator(_language_schema()).iter_errors(data)
+        errors = jsonschema.Draft7Validator(mapping_schema()).iter_errors(data)
         err = jsonschema.exceptions.best_match(sorted(errors, key=lambda e: list(e.absolute_path)))
         if err is not None:
-            loc = "/".join(str(p) for p in err.absolute_path)
-            line = _line_at(annotated, list(err.absolute_path))
-            raise SpecError(f"{loc or 'top level'}: {err.message}", file=file, line=line)
+            loc = "/".join(str(p) for p in err.absolute_path) or "top level"
+            raise SpecError(f"{loc}: {err.message}", file=file, line=_line_at(annotated, list(err.absolute_path)))
     return annotated, data
 
 
@@ -166,12 +163,12 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         args, line = item[op], item.get(LINE, 0)
         compiled = tuple(_checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
                          for text in (as_list(args.get("path")) if OPS[op].has_paths else ()))
-        table = args["table"] if op == "map_values" else None
+        table = args.get("table")  # map_values: a value table's name, or the table itself
         if isinstance(table, str):
             if table not in tables:
                 raise SpecError(f"rule {i} map_values: unknown table {table!r}", file=file, line=line)
             table = tables[table]
-        elif op == "map_values":
+        elif table is not None:
             table = {str(k): v for k, v in _strip(table).items()}
         if op == "transform" and args["name"] not in transforms.REGISTRY:
             import difflib
@@ -223,20 +220,17 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
     else:
         source, target = (_checked("", file, _line_at(annotated, [k]), Format.parse, data[k])
                           for k in ("source", "target"))
-    if "rules" in data:  # a support file
-        edge_id, side, rules = data["id"], data, _compile_rules(annotated["rules"], file, tables)
-    else:
-        side = data[direction]
-        if "none" in side:
-            why = f"this step has no way {direction}: {side['none']}"
-            raise SpecError(why, file=file, line=annotated[direction][LINE])
-        edge_id = data["id"]
-        if direction == "down":
-            edge_id, source, target = step_ids(edge_id)[1], target, source
-        rules = _compile_rules(annotated[direction]["rules"], file, tables)
-        if direction == "up" and source.family == target.family:
-            written = [(s.op, s.args) for s in rules]  # an invariant the step already states is not run twice
-            rules += tuple(r for r in _step_invariants(target, tables) if (r.op, r.args) not in written)
+    step = "rules" not in data  # a step file (`up:` and `down:`), or a support file (`rules:`)
+    side, annotated_side = (data[direction], annotated[direction]) if step else (data, annotated)
+    if "none" in side:
+        raise SpecError(f"this step has no way {direction}: {side['none']}", file=file, line=annotated_side[LINE])
+    edge_id = data["id"]
+    if step and direction == "down":
+        edge_id, source, target = step_ids(edge_id)[1], target, source
+    rules = _compile_rules(annotated_side["rules"], file, tables)
+    if step and direction == "up" and source.family == target.family:
+        written = [(s.op, s.args) for s in rules]  # an invariant the step already states is not run twice
+        rules += tuple(r for r in _step_invariants(target, tables) if (r.op, r.args) not in written)
     return Mapping(id=edge_id, source=source, target=target, summary=side["summary"], rules=rules, file=file,
                    notes=side.get("notes", ""), raw=data)
 
