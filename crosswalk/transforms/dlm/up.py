@@ -20,6 +20,7 @@ from itertools import count
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
+from crosswalk.engine.ops import is_type
 from crosswalk.language.pointer import Path, leaves
 from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.ml_model.up import table_entry, task_for
@@ -28,23 +29,12 @@ from crosswalk.transforms.stac import add_extension
 
 P = ("properties",)
 EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
-RASTER = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
-FILE = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
-PROCESSING = "https://stac-extensions.github.io/processing/v1.1.0/schema.json"
-MIB = 1048576
-_SIZES = {  # dlm:architecture sizes in MB -> what the byte count reads them as
-    "estimated_total_size_mb": "; torchsummary's 'Estimated Total Size (MB)' is in MiB and includes the "
-                               "forward/backward pass of one input size, not only inference memory",
-    "ram_size_mb": "; MB read as MiB (the dlm README does not say which)",
-    "on_disk_size_mb": " (MB read as MiB; the dlm README does not say which)",
-}
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
-PROVIDER_ROLES = ("producer", "licensor", "processor", "host")
 FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
-CLASS_TASKS = {"classification", "scene-classification", "segmentation", "semantic-segmentation",
-               "instance-segmentation", "panoptic-segmentation"}
+_TENSOR_ORDER = ("batch", "time", "channels", "channel", "dim", "bands", "height", "width")  # dlm input_tensors keys
+_CHANNEL_KEYS = ("channels", "channel", "dim", "bands")
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -52,9 +42,17 @@ def _first_key(obj: dict[str, Any], *keys: str) -> str | None:
     return next((k for k in keys if k in obj), None)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _elements(value: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The elements of a list that are objects, with their indices as path keys (none if it is no list)."""
+    return [(str(i), v) for i, v in enumerate(_list(value)) if isinstance(v, dict)]
+
+
 def _new_asset(ctx: Ctx, assets: dict[str, Any], name: str, asset: dict[str, Any], **invented: str) -> Path:
-    """Add ``asset`` under ``name`` (or a free variant of it); ``invented``: why each of these fields has no
-    source."""
+    """Add ``asset`` under ``name`` (or a free variant); ``invented``: why each of these fields has no source."""
     key = free_key(assets, name)
     assets[key] = asset
     for field, why in invented.items():
@@ -77,25 +75,12 @@ def _assets(ctx: Ctx) -> dict[str, Any] | None:
     return assets if isinstance(assets, dict) else None
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _objects(obj: dict[str, Any], base: Path, *keys: str) -> list[tuple[Path, dict[str, Any]]]:
     """The object, or the objects of the list, at the first of ``keys`` in ``obj`` (at ``base``), with their paths:
     the dlm fields that take one or several."""
     key = _first_key(obj, *keys)
     value, path = obj.get(key), base + (key,)  # obj.get(None) is None
-    return [(path, value)] if isinstance(value, dict) else [(path + (str(i),), v) for i, v in enumerate(_list(value))
-                                                            if isinstance(v, dict)]
+    return [(path, value)] if isinstance(value, dict) else [(path + (i,), v) for i, v in _elements(value)]
 
 
 def _replace_unless(ctx: Ctx, path: Path, kind: type, why: str) -> Any:
@@ -159,10 +144,8 @@ def class_name(label: str, value: int) -> str:
 
 def _class_value(key: Any) -> int | None:
     """A class key as its integer value (``3``, ``"3"``, ``"I_3"``); None if it is none."""
-    if _int(key):
-        return key
     found = re.fullmatch(r"(?:[iI]_)?(-?\d+)", key.strip()) if isinstance(key, str) else None
-    return int(found[1]) if found else None
+    return key if is_type(key, "integer") else int(found[1]) if found else None
 
 
 # -- repairs (listed at the top of the dlm edges) ----------------------------------------------------------------
@@ -201,16 +184,14 @@ def repair_asset_roles(ctx: Ctx) -> None:
     with no `roles` to join; the rule before wraps a `roles` string in a list)."""
     assets = ctx.get(("assets",))
     for key, asset in [(k, a) for k, a in (assets.items() if isinstance(assets, dict) else ()) if isinstance(a, dict)]:
-        here = ("assets", key)
-        roles = asset.get("roles")
+        here, roles = ("assets", key), asset.get("roles")
         if "roles" in asset and not isinstance(roles, list):
             ctx.remove(here + ("roles",), f"roles {roles!r} is not a list of strings")
         if "role" not in asset or "roles" not in asset:
             continue
         role = asset.pop("role")
-        parts = ([(here + ("role", str(j)), r) for j, r in enumerate(role)] if isinstance(role, list) else
-                 [(here + ("role",), role)])
-        for src, r in parts:
+        for src, r in ([(here + ("role", str(j)), r) for j, r in enumerate(role)] if isinstance(role, list) else
+                       [(here + ("role",), role)]):
             if r in roles:
                 ctx.dropped(src, "role repeated in roles")
             else:
@@ -228,11 +209,11 @@ def repair_archive_roles(ctx: Ctx) -> None:
 
     A longer list stays, for the validation to report: one string would lose roles that the steps after beta.3
     carry (MLM asset roles, the archive listing)."""
-    for i, member in enumerate(_list(ctx.get(P + ("dlm:archive",)))):
-        role = member.get("role") if isinstance(member, dict) else None
+    for i, member in _elements(ctx.get(P + ("dlm:archive",))):
+        role = member.get("role")
         if isinstance(role, list) and len(role) == 1 and isinstance(role[0], str):
             member["role"] = role[0]
-            here = P + ("dlm:archive", str(i), "role")
+            here = P + ("dlm:archive", i, "role")
             ctx.repaired([here + ("0",)], [here], "an archive role is one string (dlm beta.3 schema); "
                                                   "the one-element list became its string")
 
@@ -257,23 +238,21 @@ def repair_polygon_rings(ctx: Ctx) -> None:
            writes=("properties.providers[].roles",))
 def repair_provider_roles(ctx: Ctx) -> None:
     """Free-text provider roles ("image licensor") become the STAC role enum; the wording is lost."""
-    providers = ctx.get(P + ("providers",))
-    if not isinstance(providers, list):
-        return
     words = table("provider_role_words")
-    for i, provider in enumerate(providers):
-        roles = provider.get("roles") if isinstance(provider, dict) else None
-        if not isinstance(roles, list) or all(r in PROVIDER_ROLES for r in roles):
+    enum = words.values()  # the STAC provider roles (producer, licensor, processor, host)
+    for i, provider in _elements(ctx.get(P + ("providers",))):
+        roles = provider.get("roles")
+        if not isinstance(roles, list) or all(r in enum for r in roles):
             continue
         fates = []  # never all kept: a role here is no STAC role, so the list changes
         for role in roles:
             lower = role.lower() if isinstance(role, str) else ""
             found = sorted((lower.find(w), w) for w in words if w in lower)
-            target = role if role in PROVIDER_ROLES else words[found[0][1]] if found else None
+            target = role if role in enum else words[found[0][1]] if found else None
             fates.append(([], "dropped", f"provider role {role!r} is not a STAC role") if target is None else
                          ([target], "kept", None) if target == role else
                          ([target], "lossy", f"provider role {role!r} is not a STAC role; repaired to {target!r}"))
-        rewrite_values(ctx, P + ("providers", str(i), "roles"), fates)
+        rewrite_values(ctx, P + ("providers", i, "roles"), fates)
 
 
 @transform("dlm.repair_eo_bands",
@@ -288,8 +267,8 @@ def repair_eo_bands(ctx: Ctx) -> None:
     for host in [P] + [("assets", k) for k, a in assets.items() if isinstance(a, dict)]:
         for key, prefix in (("eo:bands", ""), ("bands", "eo:")):  # STAC 1.0 eo:bands, STAC 1.1 bands
             cn, cw, fw = prefix + "common_name", prefix + "center_wavelength", prefix + "full_width_half_max"
-            for i, band in [(i, b) for i, b in enumerate(_list(ctx.get(host + (key,)))) if isinstance(b, dict)]:
-                here = host + (key, str(i))
+            for i, band in _elements(ctx.get(host + (key,))):
+                here = host + (key, i)
                 common = band.get(cn)
                 if isinstance(common, str) and names.get(common) != common:
                     if fixed := names.get(common.strip().lower()):
@@ -298,11 +277,11 @@ def repair_eo_bands(ctx: Ctx) -> None:
                     else:
                         ctx.remove(here + (cn,), f"{common!r} is not an eo v1.1.0 common name")
                 wave, fwhm = band.get(cw), band.get(fw)
-                if _number(wave) and wave > 100:
+                if is_type(wave, "number") and wave > 100:
                     band[cw] = wave / 1000
                     ctx.repaired([here + (cw,)], [here + (cw,)],
                                  f"{wave} read as nanometres (eo wants micrometres; values above 100 taken as nm)")
-                    if _number(fwhm) and fwhm > 1:
+                    if is_type(fwhm, "number") and fwhm > 1:
                         band[fw] = fwhm / 1000
                         ctx.repaired([here + (fw,)], [here + (fw,)],
                                      f"{fwhm} read as nanometres like the centre wavelength")
@@ -339,7 +318,7 @@ def process_level(ctx: Ctx) -> None:
         ctx.remove(dst, f"replaced by dlm:data.process_level {value!r}, the level of the data the model expects")
     ctx.move(src, dst, "same value as the item's processing:level" if same else None)
     if not same:
-        add_extension(ctx, PROCESSING)
+        add_extension(ctx, "https://stac-extensions.github.io/processing/v1.1.0/schema.json")
 
 
 @transform("dlm.item_examples", reads=("properties.dlm:data.item_examples",), writes=("links",))
@@ -371,13 +350,10 @@ def item_examples(ctx: Ctx) -> None:
 
 
 # -- inputs ---------------------------------------------------------------------------------------------------
-_TENSOR_ORDER = ("batch", "time", "channels", "channel", "dim", "bands", "height", "width")
-_CHANNEL_KEYS = ("channels", "channel", "dim", "bands")
-
-
-def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Path, dsts: list[Path]) -> list[str]:
+def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dict[str, Any], base: Path,
+                 dsts: list[Path]) -> list[str]:
     """Band names for mlm:input[].bands (``dsts``: the bands lists written, one per input entry)."""
-    defs = [b for key in ("eo:bands", "bands") for b in _list(props.get(key)) if isinstance(b, dict)]
+    defs = [b for key in ("eo:bands", "bands") for _, b in _elements(props.get(key))]
     names: list[str] = []
 
     def add(src: Path, name: str) -> list[Path]:
@@ -392,18 +368,15 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
             src = base + ("band_names", str(j))
             add(src, name) if isinstance(name, str) else ctx.dropped(src, "band name is not a string")
         return names
-    data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
-    eo = [b for b in _list(props.get("eo:bands")) if isinstance(b, dict)]
+    eo = [b for _, b in _elements(props.get("eo:bands"))]
     selected = inp.get("selected_bands")
-    sel = [s for s in _list(selected) if _int(s)]
-    ubase = P + ("dlm:data", "useful_bands")
-    useful = [(j, u) for j, u in enumerate(_list(data.get("useful_bands")))
-              if isinstance(u, dict) and isinstance(u.get("name"), str)]
+    sel = [s for s in _list(selected) if is_type(s, "integer")]
+    useful = [(j, u) for j, u in _elements(data.get("useful_bands")) if isinstance(u.get("name"), str)]
     for j, u in useful:
-        targets = add(ubase + (str(j), "name"), u.pop("name"))
+        targets = add(P + ("dlm:data", "useful_bands", j, "name"), u.pop("name"))
         if "index" in u:
             u.pop("index")
-            ctx.account(ubase + (str(j), "index"), targets, "lossy",
+            ctx.account(P + ("dlm:data", "useful_bands", j, "index"), targets, "lossy",
                         "the band's index in the source file has no MLM field")
     if useful and isinstance(selected, list):
         readings = [f"useful_bands names {names}"] + [  # the eo:bands reading only if there are eo:bands
@@ -421,7 +394,7 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
             ctx.account(base + ("selected_bands",), dsts, "lossy", reason)
     elif not useful and sel:  # sel is not empty: selected is a list
         # what is no band index is removed, so that the indices left line up with the bands they name
-        for k in reversed([k for k, s in enumerate(selected) if not _int(s)]):
+        for k in reversed([k for k, s in enumerate(selected) if not is_type(s, "integer")]):
             ctx.remove(base + ("selected_bands", str(k)), "selected_bands entry is not a band index")
         names += [eo[i]["name"] if 0 <= i < len(eo) and isinstance(eo[i].get("name"), str) else f"band-{i}"
                   for i in sel]
@@ -436,7 +409,7 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], inp: dict[str, Any], base: Pat
 
 def _as_list(value: Any) -> list[Any] | None:
     values = value if isinstance(value, list) else [value]  # a number, or a non-empty list of numbers
-    return values if values and all(map(_number, values)) else None
+    return values if values and all(is_type(v, "number") for v in values) else None
 
 
 def _quotient(a: float, b: float) -> float:
@@ -524,7 +497,7 @@ def inputs(ctx: Ctx) -> None:
         many = len(tensors) > 1
         entries = [P + ("mlm:input", str(len(out) + k)) for k in range(max(len(tensors), 1))]
         name = inp.get("name") if isinstance(inp.get("name"), str) else None  # "" is no name either
-        names = _input_bands(ctx, props, inp, base, [e + ("bands",) for e in entries])
+        names = _input_bands(ctx, props, data, inp, base, [e + ("bands",) for e in entries])
         scaling = _value_scaling(ctx, inp, base, len(names), [e + ("value_scaling",) for e in entries])
         pre_out = _processing(ctx, inp, base, "pre_processing_function", entries)
         for k, epath in enumerate(entries):
@@ -549,7 +522,7 @@ def inputs(ctx: Ctx) -> None:
                         ctx.dropped(tbase + (d,), f"second {dim!r} dimension")
                         continue
                     idx = len(struct["shape"])
-                    ok = _int(size) and size >= -1
+                    ok = is_type(size, "integer") and size >= -1
                     struct["shape"].append(size if ok else -1)
                     struct["dim_order"].append(dim)
                     why = (f"input_tensors.{d} {size!r} is not a size; -1 (variable) written" if not ok else
@@ -640,7 +613,7 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
                     "classification class (value from the key, the label as description and name)")}
         for src, role in srcs:  # a class with no value or no label: the source left stands for the whole class
             dsts, status, why = by_role["all" if whole else role]
-            if role == "value" and not whole and not _int(ctx.get(src)):  # "2", "I_2": another JSON value
+            if role == "value" and not whole and not is_type(ctx.get(src), "integer"):  # "2", "I_2": another JSON value
                 status, why = "transformed", f"the index {json.dumps(ctx.get(src))} read as the integer {value}"
             if whole and ctx.get(src) in ({}, []):  # the ledger lets nothing later written into an empty source
                 dsts = [cpath + (k,) for k in out[-1]]  # value follow it: it goes to each member of its class
@@ -655,7 +628,7 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
 
 def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[list[str], str]:
     rank = len(shape)
-    axis = "score" if task == "regression" else "class" if task in CLASS_TASKS or nclasses > 0 else "channel"
+    axis = "score" if task == "regression" else "class" if task in table("class_tasks") or nclasses > 0 else "channel"
     why = f"rank {rank} read as "
     channels = shape[2 if rank == 5 else 1] if rank in (2, 4, 5) else None
     if axis == "class" and nclasses and channels not in (None, nclasses, -1):
@@ -692,17 +665,15 @@ def outputs(ctx: Ctx) -> None:
             ctx.remove(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
         entry: dict[str, Any] = {"name": task or "output", "tasks": [task] if task else []}
         out.append(entry)
-        ctx.invent(epath + ("name",), entry["name"], "dlm names no output; named after the task" if task else
-                   "dlm names no output")
+        ctx.invent(epath + ("name",), entry["name"], "dlm names no output" + ("; named after the task" if task else ""))
         if not task:
             ctx.invent(epath + ("tasks",), [], "no MLM task for this output")
         classes_out = _classes(ctx, o, base, epath) if "class_name_mapping" in o else []
         if "number_of_classes" in o:
             nclasses = o.pop("number_of_classes")
-            n_ok = _int(nclasses) and nclasses > 0
-            if not classes_out and n_ok and (task in CLASS_TASKS):
-                classes_out = [{"value": i, "name": f"class_{i}", "description": f"class {i}"}
-                               for i in range(nclasses)]
+            n_ok = is_type(nclasses, "integer") and nclasses > 0
+            if not classes_out and n_ok and task in table("class_tasks"):
+                classes_out = [{"value": i, "name": f"class_{i}", "description": f"class {i}"} for i in range(nclasses)]
                 ctx.account(base + ("number_of_classes",), [epath + ("classification:classes",)], "lossy",
                             "no class names: classes class_0..class_{n-1} synthesised from number_of_classes")
             else:
@@ -711,7 +682,7 @@ def outputs(ctx: Ctx) -> None:
                                         "kept)" if n_ok and classes_out and nclasses != len(classes_out) else ""))
         # result
         fls = o.get("final_layer_size")
-        sizes = isinstance(fls, list) and fls and all(map(_int, fls))
+        sizes = isinstance(fls, list) and fls and all(is_type(n, "integer") for n in fls)
         if "final_layer_size" in o and not sizes:
             ctx.remove(base + ("final_layer_size",), f"final_layer_size {fls!r} is not a list of sizes")
         entry["result"] = {}
@@ -744,24 +715,23 @@ def outputs(ctx: Ctx) -> None:
                    "properties.mlm:pretrained_source"))
 def architecture(ctx: Ctx) -> None:
     """dlm:architecture sizes in MB become bytes (mlm:memory_size, file:size); pretrained becomes mlm:pretrained*."""
-    props = ctx.get(P)
+    props, base = ctx.get(P), P + ("dlm:architecture",)
     arch = props["dlm:architecture"]  # an object: the mapping's `when`
-    base = P + ("dlm:architecture",)
-    for key, why in [(k, why) for k, why in _SIZES.items() if k in arch]:
+    for key, why in [(k, why) for k, why in table("dlm_sizes").items() if k in arch]:
         mb, on_disk = arch.pop(key), key == "on_disk_size_mb"
         dsts = ([("assets", m, "file:size") for m in model_assets(ctx.doc)] if on_disk else
                 [] if "mlm:memory_size" in props else [P + ("mlm:memory_size",)])
-        if not _number(mb) or mb < 0:
+        if not is_type(mb, "number") or mb < 0:
             ctx.dropped(base + (key,), f"{key} {mb!r} is not a size")
         elif not dsts:
             ctx.dropped(base + (key,), "no model asset to carry file:size" if on_disk else
                         "mlm:memory_size already set")
         else:
             for dst in dsts:
-                ctx.put(dst, round(mb * MIB))
+                ctx.put(dst, round(mb * 1048576))
             ctx.lossy([base + (key,)], dsts, f"MB x 1048576 rounded to bytes{why}")
             if on_disk:
-                add_extension(ctx, FILE)
+                add_extension(ctx, "https://stac-extensions.github.io/file/v2.1.0/schema.json")
     if "pretrained" in arch and "mlm:pretrained" not in props:
         value = arch.pop("pretrained")
         src, dsts = base + ("pretrained",), [P + ("mlm:pretrained",), P + ("mlm:pretrained_source",)]
@@ -786,9 +756,8 @@ def architecture(ctx: Ctx) -> None:
                    "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*"))
 def runtime(ctx: Ctx) -> None:
     """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets."""
-    props = ctx.get(P)
+    props, base = ctx.get(P), P + ("dlm:runtime",)
     rt = props["dlm:runtime"]  # an object: the mapping's `when`
-    base = P + ("dlm:runtime",)
     for k in [k for k in ("framework_version", "version") if k in rt]:
         value = rt.pop(k)
         version = semver(value)
@@ -917,8 +886,8 @@ def archive(ctx: Ctx) -> None:
     members, base = props.get("dlm:archive"), P + ("dlm:archive",)
     model_hint: str | None = None
     listed: list[tuple[Path, str]] = []
-    for i, m in [(i, m) for i, m in enumerate(_list(members)) if isinstance(m, dict)]:
-        here = base + (str(i),)
+    for i, m in _elements(members):
+        here = base + (i,)
         name, href = m.get("name"), m.get("href")
         role = m.get("role")  # one string or a list of them: (path, text, asset roles from the table) of each
         texts = [(here + ("role",) + rel, t, table("archive_roles").get(t.strip().lower())) for rel, t in (
@@ -957,11 +926,10 @@ def archive(ctx: Ctx) -> None:
             label = str(name) if name is not None else f"member {i}"
             roles_text = ", ".join(t for _, t, _ in texts)
             listed.append((here, f"{label} ({roles_text})" if roles_text else label))
-    hrefs = [m.get("href") for m in _list(members) if isinstance(m, dict)]
+    hrefs = [m.get("href") for _, m in _elements(members)]
     host = next((k for k in model_assets(ctx.doc) if assets[k].get("href") not in hrefs), None)
     if listed and host is not None:
-        asset = assets[host]
-        apath = ("assets", host, "description")
+        asset, apath = assets[host], ("assets", host, "description")
         text = "archive members: " + "; ".join(t for _, t in listed)
         if isinstance(asset.get("description"), str) and asset["description"].strip():
             asset["description"] = asset["description"].rstrip() + ". " + text
@@ -1044,7 +1012,7 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
     if dkey and mapped is None:
         ctx.remove(base + (dkey,), f"{dkey} {data[dkey]!r} is not a numpy type name")
         dkey = None
-    if nkey and not (_number(nodata) or nodata in ("nan", "inf", "-inf")):
+    if nkey and not (is_type(nodata, "number") or nodata in ("nan", "inf", "-inf")):
         ctx.remove(base + (nkey,), f"{nkey} {nodata!r} is not a number")
         nkey = None
     names = [n for n, _ in inputs] or [None]
@@ -1054,7 +1022,7 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
         if "raster:bands" in masset:
             ctx.remove(apath + ("raster:bands",), "replaced by raster bands built from dlm:data")
         masset["raster:bands"] = [{"name": n} if n else {} for n in names]
-        add_extension(ctx, RASTER)
+        add_extension(ctx, "https://stac-extensions.github.io/raster/v1.1.0/schema.json")
     bands = masset[target_key]
     index = {b.get("name"): i for i, b in enumerate(bands) if isinstance(b, dict)}
     dsts_type, dsts_nodata = [], []
