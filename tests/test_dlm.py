@@ -1198,3 +1198,18 @@ def test_a_beta3_document_kept_at_beta3_gets_the_versions_repairs() -> None:
     props = r.document["properties"]
     assert isinstance(props["dlm:inputs"]["input_tensors"], list)
     assert all(isinstance(m["role"], str) for m in props["dlm:archive"])
+
+
+@pytest.mark.parametrize("level, theirs", [(1, True), (1, 1.0), ("1", 1)])
+def test_process_level_equal_in_python_only_is_a_replacement(level, theirs):
+    """processing:level 1 and dlm:data.process_level true are not the same value (Python's == says they are):
+    the item's value is reported replaced, never "the same value" while its bytes change."""
+    doc = _item("1.0.0", {"processing:level": level, "dlm:data": {"process_level": theirs},
+                          "dlm:inputs": {"name": "x"}}, MODEL)
+    doc["stac_extensions"] = [BETA3]
+    result = _upgraded(doc)
+    assert result.document["properties"]["processing:level"] is theirs or (
+        type(result.document["properties"]["processing:level"]) is type(theirs))
+    replaced = entry_for(result.report["fields"], "/properties/processing:level")
+    assert replaced is not None and replaced["status"] in ("dropped", "lossy"), replaced
+    assert "replaced by dlm:data.process_level" in replaced["reason"]

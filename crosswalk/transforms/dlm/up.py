@@ -20,7 +20,7 @@ from itertools import count
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
-from crosswalk.engine.ops import is_type
+from crosswalk.engine.ops import is_type, same
 from crosswalk.language.pointer import Path, leaves
 from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.ml_model.up import table_entry, task_for
@@ -313,11 +313,11 @@ def process_level(ctx: Ctx) -> None:
     props = ctx.get(P)
     value = props["dlm:data"]["process_level"]  # there: the mapping's `when`
     src, dst = P + ("dlm:data", "process_level"), P + ("processing:level",)
-    same = props.get("processing:level", ...) == value
-    if "processing:level" in props and not same:
+    equal = same(props.get("processing:level", ...), value)  # JSON equality: 1 is not true
+    if "processing:level" in props and not equal:
         ctx.remove(dst, f"replaced by dlm:data.process_level {value!r}, the level of the data the model expects")
-    ctx.move(src, dst, "same value as the item's processing:level" if same else None)
-    if not same:
+    ctx.move(src, dst, "same value as the item's processing:level" if equal else None)
+    if not equal:
         add_extension(ctx, "https://stac-extensions.github.io/processing/v1.1.0/schema.json")
 
 
