@@ -30,10 +30,9 @@ def task_for(value: Any, *extra: str) -> tuple[str | None, str | None]:
            writes=("properties.mlm:tasks", "properties.mlm:output"))
 def tasks(ctx: Ctx) -> None:
     """prediction_type becomes mlm:tasks and the task of one invented output (ml-model describes no tensors)."""
-    src = P + ("ml-model:prediction_type",)
+    src, props = P + ("ml-model:prediction_type",), ctx.get(P)
     if not ctx.has(src):
         return
-    props = ctx.get(P)
     value = props.pop("ml-model:prediction_type")
     task, lossy = task_for(value)
     dsts = []
@@ -75,8 +74,7 @@ def summary_tasks(ctx: Ctx) -> None:
         src, dst = host + ("ml-model:prediction_type",), host + ("mlm:tasks",)
         if ctx.get(src) is None:
             continue
-        values, schema = listed(ctx, src)
-        here = ctx.get(host)
+        (values, schema), here = listed(ctx, src), ctx.get(host)
         here.pop("ml-model:prediction_type")
         if "mlm:tasks" in here:
             ctx.dropped(src, f"an mlm:tasks {'summary' if host == ('summaries',) else 'field'} is already present; "

@@ -43,13 +43,8 @@ def name_key(value: Any) -> Any:
 
 def sanitise_name(text: str) -> str | None:
     """Make ``text`` match MLM's mlm:name pattern; None when nothing of it fits (a title in another script)."""
-    name = re.sub(r"[^a-zA-Z0-9_.\-\s]", "-", text.strip())
-    name = re.sub(r"[^a-zA-Z0-9]+$", "", name)
-    if not name:
-        return None
-    if not name[0].isalpha():
-        name = "model-" + name
-    return name.ljust(3, "0")
+    name = re.sub(r"[^a-zA-Z0-9]+$", "", re.sub(r"[^a-zA-Z0-9_.\-\s]", "-", text.strip()))
+    return (name if name[0].isalpha() else "model-" + name).ljust(3, "0") if name else None
 
 
 def io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
@@ -76,12 +71,6 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
         fate = [([new.index(v) for v in values], status, why) for values, status, why in fates]
         ctx.rewrite_list(path, new, [(where, "moved" if status == "kept" and where != [i] else status, why)
                                      for i, (where, status, why) in enumerate(fate)])
-
-
-def input_band_names(item: dict[str, Any]) -> list[str]:
-    """The names of an MLM input's named bands (``input_bands`` without where they are)."""
-    names = (b.get("name") if isinstance(b, dict) else b for b in item.get("bands") or [])
-    return [name for name in names if isinstance(name, str)]
 
 
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
@@ -177,7 +166,7 @@ def lift_model_fields(ctx: Ctx) -> None:
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all (bands without names there, one per input band, are given the names)."""
-    wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for name in input_band_names(item)))
+    wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for _, name, _ in input_bands(item)))
     if not wanted:
         return
     assets = ctx.doc.get("assets")  # a list of assets (invalid) holds no model asset: left to the schema
@@ -212,7 +201,7 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
         return
     # names: eo:bands in the same order, else the first input's bands
     eo, inputs = ctx.get(P + ("eo:bands",)) or [], ctx.get(P + ("mlm:input",)) or []
-    fallback = input_band_names(inputs[0]) if inputs and isinstance(inputs[0], dict) else []
+    fallback = [name for _, name, _ in input_bands(inputs[0])] if inputs and isinstance(inputs[0], dict) else []
     for key in models:
         dst = ("assets", key, "raster:bands")
         if not ctx.has(dst):
@@ -226,8 +215,7 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
             else:
                 name, why = fallback[i] if i < len(fallback) else None, "from mlm:input bands in the same position"
             if name:
-                ctx.invent(("assets", key, "raster:bands", str(i), "name"), name,
-                           f"MLM 1.3 needs raster band names; {why}")
+                ctx.invent(dst + (str(i), "name"), name, f"MLM 1.3 needs raster band names; {why}")
 
 
 # -- 1.3.0 -> 1.4.0 -------------------------------------------------------------------------------------------
@@ -261,19 +249,17 @@ def value_scaling(ctx: Ctx) -> None:
         had = [k for k in LEGACY_NORM if k in item]
         if not had:
             continue
-        if "value_scaling" in item:  # already migrated (official 1.4+ examples keep norm_by_channel beside it)
-            for key in had:
-                ctx.remove(path + (key,), "legacy MLM < 1.4 key superseded by value_scaling")
-            continue
-        scaling, problem = _scaling_from_norm(item)
+        superseded = "value_scaling" in item  # already migrated (official 1.4+ examples keep norm_by_channel beside it)
+        scaling, problem = (None, None) if superseded else _scaling_from_norm(item)
         for k in had:
             item.pop(k)
-        dst = path + ("value_scaling",)
-        if scaling is None and (problem or "norm_type" not in had):
-            no_norm = "legacy MLM < 1.4 key without a norm_type: no normalisation to carry over"
+        if superseded or scaling is None and (problem or "norm_type" not in had):
+            why = ("legacy MLM < 1.4 key superseded by value_scaling" if superseded else
+                   problem or "legacy MLM < 1.4 key without a norm_type: no normalisation to carry over")
             for k in had:
-                ctx.dropped(path + (k,), problem or no_norm)
+                ctx.dropped(path + (k,), why)
             continue
+        dst = path + ("value_scaling",)
         item["value_scaling"] = scaling
         if problem:  # clip: no exact equivalent
             ctx.lossy([path + (k,) for k in had], [dst], problem)
@@ -399,7 +385,7 @@ def dim_order_bands(ctx: Ctx) -> None:
             dims = tensor.get("dim_order") if isinstance(tensor, dict) else None
             if not isinstance(dims, list):
                 continue
-            named = input_band_names(item)  # the bands with a name (only their number counts)
+            named = input_bands(item)  # the bands with a name (only their number counts)
             if named and "bands" not in dims:
                 idx, new, why = _band_axis(dims, tensor.get("shape") or [], len(named)), "bands", "bands are listed"
             elif not named and "bands" in dims:
@@ -423,13 +409,10 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
     for path, item in io_lists(ctx, "mlm:input"):
-        for i, band in enumerate(item["bands"] if isinstance(item.get("bands"), list) else []):
-            name = band.get("name") if isinstance(band, dict) else band
-            if not (isinstance(name, str) and len(name) >= 3 and name[0] == name[-1] == '"'):
-                continue
-            here = path + ("bands", str(i)) + (("name",) if isinstance(band, dict) else ())
-            ctx.put(here, name[1:-1])
-            ctx.repaired([here], [here], "band name wrapped in literal quotes")
+        for _, name, here in input_bands(item, path) if isinstance(item.get("bands"), list) else ():
+            if len(name) >= 3 and name[0] == name[-1] == '"':
+                ctx.put(here, name[1:-1])
+                ctx.repaired([here], [here], "band name wrapped in literal quotes")
 
 
 # -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
