@@ -257,3 +257,41 @@ def test_null_eo_bands_on_the_model_asset_are_replaced_and_reported_repaired_not
     e = entry(r, f"/assets/{key}/eo:bands")
     assert e["status"] == "repaired" and "instead of null" in e["reason"]
     assert all("name" in b for b in r.document["assets"][key]["eo:bands"])
+
+
+# Malformed values where a list or an object belongs: converted around, never a stopped conversion (each once
+# stopped the document with "cannot convert ... here").
+@pytest.mark.parametrize("props, why", [
+    ({"mlm:input": legacy_input(norm_type="z-score", statistics=5)}, "z-score without"),
+    ({"mlm:input": legacy_input(norm_type="clip", norm_clip=255)}, "clip without"),
+])
+def test_legacy_statistics_that_are_no_list_are_dropped_with_a_reason(props, why) -> None:
+    r = convert(item("1.3.0", **props), "mlm")
+    assert "value_scaling" not in first_input(r)
+    assert any(e["status"] in ("dropped", "lossy") and why in (e.get("reason") or "") for e in r.report["fields"])
+
+
+@pytest.mark.parametrize("where", ["properties", "asset"])
+def test_band_definitions_that_are_no_list_are_left_to_the_schema(where) -> None:
+    doc = item("1.0.0")
+    if where == "properties":
+        doc["properties"]["eo:bands"] = 5
+    else:
+        del doc["properties"]["eo:bands"]
+        next(iter(doc["assets"].values()))["raster:bands"] = 5
+    r = convert(doc, "mlm")
+    assert r.document["properties"]["mlm:input"][0]["bands"] == ["B01", "B02", "B03"]
+
+
+def test_input_bands_that_are_no_list_are_left_to_the_schema() -> None:
+    doc = item("1.0.0", **{"mlm:input": [{**legacy_input()[0], "bands": 3}]})
+    r = convert(doc, "mlm")
+    assert first_input(r)["bands"] == 3 and not r.valid
+
+
+@pytest.mark.parametrize("top, value", [("assets", [{"href": "m.pt"}]), ("assets", "m.pt")])
+def test_assets_that_are_no_object_do_not_stop_the_role_repairs(top, value) -> None:
+    doc = item("1.3.0")
+    doc[top] = value
+    r = convert(doc, "mlm")
+    assert r.document[top] == value and not r.valid

@@ -56,7 +56,8 @@ def io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
 def role_lists(ctx: Ctx) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(where its roles are, the asset) of every asset and item-asset definition with a list of roles."""
     for top in ("assets", "item_assets"):
-        yield from (((top, key, "roles"), a) for key, a in (ctx.get((top,)) or {}).items()
+        assets = ctx.get((top,))  # not an object (invalid): no assets to look at, left to the schema
+        yield from (((top, key, "roles"), a) for key, a in (assets.items() if isinstance(assets, dict) else ())
                     if isinstance(a, dict) and isinstance(a.get("roles"), list))
 
 
@@ -73,10 +74,16 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
                                      for i, (where, status, why) in enumerate(fate)])
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else no elements (a malformed value is left to the schema, not iterated)."""
+    return value if isinstance(value, list) else []
+
+
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
     """(index, name, where the name is) of an MLM input's named bands: a bare name or a band object's."""
     out = []
-    for i, b in enumerate(item.get("bands") or []):
+    bands = item.get("bands")  # not a list (invalid): no names, left to the schema
+    for i, b in enumerate(bands if isinstance(bands, list) else ()):
         name, at = (b.get("name"), ("bands", str(i), "name")) if isinstance(b, dict) else (b, ("bands", str(i)))
         if isinstance(name, str):
             out.append((i, name, src + at))
@@ -173,7 +180,7 @@ def band_definitions(ctx: Ctx) -> None:
     hosts = [ctx.doc.get("properties") or {}, *(assets.values() if isinstance(assets, dict) else ())]
     defined = any(isinstance(band, dict) and isinstance(band.get("name"), str)
                   for host in hosts if isinstance(host, dict)
-                  for key in ("eo:bands", "raster:bands", "bands") for band in host.get(key) or [])
+                  for key in ("eo:bands", "raster:bands", "bands") for band in _list(host.get(key)))
     if defined or not (models := model_assets(ctx.doc)):
         return
     for key in models:
@@ -226,7 +233,7 @@ STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}  
 def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str | None]:
     """value_scaling for a 1.0-1.3 input; (None, reason) when there is no exact equivalent."""
     norm = item.get("norm_type")
-    stats = item.get("statistics") or []
+    stats = _list(item.get("statistics"))
     if norm is None:
         return None, None
     if norm in ("z-score", "min-max"):  # not `in STAT_KEYS`: a norm_type may be a list, which cannot be hashed
@@ -235,7 +242,7 @@ def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
         out = [{"type": norm, **{k: s[k] for k in keys}} for s in usable]
         return (out, None) if out and len(out) == len(stats) else (None, f"{norm} without {'/'.join(keys)} statistics")
     if norm == "clip":
-        clips = item.get("norm_clip") or []
+        clips = _list(item.get("norm_clip"))
         out = [{"type": "processing", "format": "gdal-calc", "expression": f"clip(A / {c}, 0, 1)"} for c in clips]
         return (out, "clip became a gdal-calc processing expression") if out else (None, "clip without norm_clip")
     return None, f"norm_type {norm!r} has no value_scaling equivalent (removed in MLM 1.4)"
