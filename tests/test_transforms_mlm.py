@@ -295,3 +295,17 @@ def test_assets_that_are_no_object_do_not_stop_the_role_repairs(top, value) -> N
     doc[top] = value
     r = convert(doc, "mlm")
     assert r.document[top] == value and not r.valid
+
+
+def test_a_shape_that_is_no_list_leaves_dim_order_as_it_is() -> None:
+    doc = item("1.4.0", **{"mlm:input": [{**legacy_input()[0], "input": {"shape": 5, "dim_order": ["batch", "x"]}}]})
+    r = convert(doc, "mlm")
+    assert first_input(r)["input"] == {"shape": 5, "dim_order": ["batch", "x"]} and not r.valid
+
+
+@pytest.mark.parametrize("key", ["mlm:input", "eo:bands"])
+def test_raster_bands_move_to_the_model_asset_whatever_the_input_and_eo_bands_hold(key) -> None:
+    doc = item("1.2.0", **{"raster:bands": [{"data_type": "uint16"}], key: 5})
+    r = convert(doc, "mlm")
+    model = next(a for a in r.document["assets"].values() if "mlm:model" in a.get("roles", []))
+    assert model["raster:bands"] == [{"data_type": "uint16", "name": "B01"}]  # named from what is a list

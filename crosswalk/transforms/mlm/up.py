@@ -207,7 +207,7 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
     if not isinstance(bands, list) or not models:
         return
     # names: eo:bands in the same order, else the first input's bands
-    eo, inputs = ctx.get(P + ("eo:bands",)) or [], ctx.get(P + ("mlm:input",)) or []
+    eo, inputs = _list(ctx.get(P + ("eo:bands",))), _list(ctx.get(P + ("mlm:input",)))
     fallback = [name for _, name, _ in input_bands(inputs[0])] if inputs and isinstance(inputs[0], dict) else []
     for key in models:
         dst = ("assets", key, "raster:bands")
@@ -394,7 +394,7 @@ def dim_order_bands(ctx: Ctx) -> None:
                 continue
             named = input_bands(item)  # the bands with a name (only their number counts)
             if named and "bands" not in dims:
-                idx, new, why = _band_axis(dims, tensor.get("shape") or [], len(named)), "bands", "bands are listed"
+                idx, new, why = _band_axis(dims, _list(tensor.get("shape")), len(named)), "bands", "bands are listed"
             elif not named and "bands" in dims:
                 idx, new, why = dims.index("bands"), "channel", "no bands are listed"
             else:
