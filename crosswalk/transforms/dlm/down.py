@@ -20,7 +20,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.down import is_container
+from crosswalk.transforms.mlm.down import is_container, of_type
 from crosswalk.transforms.mlm.up import P, input_bands, io_lists, model_assets, name_key, rewrite_values
 
 GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
@@ -30,6 +30,18 @@ MB = 1048576
 def _no_place(ctx: Ctx, src: Path, reason: str) -> None:
     """The leaf has no dlm place: noted here, dropped (or kept) with its MLM field by the closing mlm:* drop."""
     ctx.changed(src, "kept", reason)
+
+
+def _write(ctx: Ctx, dst: Path, value: Any, src: Path, reason: str | None, status: str, whole: bool = False) -> None:
+    """Write ``value``, made from the MLM value at ``src`` (a copy in the ledger: see the module docstring)."""
+    ctx.put(dst, value)
+    ctx.copied(src, dst, reason, status=status, whole=whole)
+
+
+def _made(ctx: Ctx, dst: Path, value: Any, reason: str) -> None:
+    """Write ``value``, worked out from the document but from no one MLM field (not a placeholder --fill replaces)."""
+    ctx.put(dst, value)
+    ctx.created(dst, "invented", reason)
 
 
 def _band_table(ctx: Ctx) -> tuple[list[Any], Path | None]:
@@ -44,19 +56,13 @@ def _band_table(ctx: Ctx) -> tuple[list[Any], Path | None]:
     return [], None
 
 
-def _as(value: Any, kind: type) -> Any:
-    """``value`` if it is of ``kind`` (dict, list), else an empty one: broken documents put anything anywhere."""
-    return value if isinstance(value, kind) else kind()
-
-
 def _bands(item: dict[str, Any], src: Path | None) -> list[tuple[int, str, Path]]:
     """The input's named bands (see ``input_bands``); bands that are not a list name none."""
     return input_bands(item, src) if isinstance(item.get("bands"), list) else []
 
 
 def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
-    shape, dims = (pointer.get(item, (inner, key)) for key in ("shape", "dim_order"))
-    return shape if isinstance(shape, list) else [], dims if isinstance(dims, list) else []
+    return tuple(of_type(pointer.get(item, (inner, key)), list) for key in ("shape", "dim_order"))
 
 
 def _first(ctx: Ctx, key: str, others: bool = False) -> tuple[Path | None, dict[str, Any]]:
@@ -163,11 +169,10 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
             at = tdst + ("dim" if beta and key == "channels" else key,)
             ctx.copied(tsrc + ("shape", str(i)), at, f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)"
                        if n < 1 else why, status="lossy" if n < 1 else "transformed")
-            if axis.lower() in _AXIS_NAMES_KEPT:
-                ctx.copied(tsrc + ("dim_order", str(i)), at, why, status="transformed")
-            else:  # a name of its own (lat, y, c...): dlm has only its member names, and the way back writes those
-                ctx.copied(tsrc + ("dim_order", str(i)), at, f"{why}; the axis name {axis!r} became dlm's {key!r}",
-                           status="lossy")
+            # a name of its own (lat, y, c...) is lost: dlm has only its member names, and the way back writes those
+            kept = axis.lower() in _AXIS_NAMES_KEPT
+            ctx.copied(tsrc + ("dim_order", str(i)), at, why if kept else
+                       f"{why}; the axis name {axis!r} became dlm's {key!r}", status="transformed" if kept else "lossy")
             continue
         for part in ("shape", "dim_order"):
             _no_place(ctx, tsrc + (part, str(i)), f"axis {axis}: the beta tensor has no time member" if placed
@@ -183,9 +188,8 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
     return nchannels
 
 
-@transform("downgrade.dlm_inputs",
-           reads=("properties.mlm:input", "properties.{eo:bands,bands}",
-                  "assets.<model>.{eo:bands,bands,raster:bands}"),
+@transform("downgrade.dlm_inputs", reads=("properties.mlm:input", "properties.{eo:bands,bands}",
+                                          "assets.<model>.{eo:bands,bands,raster:bands}"),
            writes=("properties.dlm:input(s)",))
 def dlm_inputs(ctx: Ctx, layout: str) -> None:
     """The first MLM input becomes the dlm input: its name, tensor sizes from shape/dim_order, its bands (band names,
@@ -202,36 +206,31 @@ def dlm_inputs(ctx: Ctx, layout: str) -> None:
         ctx.invent(dst + ("name",), "input", "dlm names the input tensor; MLM gives no name")
     bands = _bands(item, src)
     nchannels = _input_tensor(ctx, dst, src, item, len(bands), beta)
-    if "data_type" in _as(item.get("input"), dict):
+    if "data_type" in of_type(item.get("input"), dict):
         _no_place(ctx, src + ("input", "data_type"), "dlm has only the data type of the source imagery")
-    _input_band_list(ctx, dst, src, item, bands, nchannels, beta)
+    _input_band_list(ctx, dst + ("selected_bands" if beta else "band_names",), src, item, bands, nchannels, beta)
     _input_normalisation(ctx, dst, src, item, beta)
 
 
 def _input_band_list(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], bands: list[tuple[int, str, Path]],
                      nchannels: int, beta: bool) -> None:
     """The input's bands: band_names (current layout) or selected_bands, indices into the band definitions."""
-    key = "selected_bands" if beta else "band_names"
-    if not bands:
-        if beta:
-            ctx.put(dst + (key,), list(range(nchannels)))
-            ctx.created(dst + (key,), "invented", "dlm needs selected_bands; MLM lists no bands")
-        return
-    names, _ = _band_table(ctx)
-    if beta and not all(name in names for _, name, _ in bands):
-        ctx.put(dst + (key,), list(range(len(bands))))
+    names, _ = _band_table(ctx) if bands else ([], None)
+    if not bands and beta:
+        _made(ctx, dst, list(range(nchannels)), "dlm needs selected_bands; MLM lists no bands")
+    elif beta and not all(name in names for _, name, _ in bands):
+        _made(ctx, dst, list(range(len(bands))), "bands not in the band definitions")
         for i, _, _ in bands:
             _no_place(ctx, src + ("bands", str(i)),
                       "band not found in the band definitions; selected_bands is its position (placeholder)")
-        ctx.created(dst + (key,), "invented", "bands not in the band definitions")
-    else:
-        ctx.put(dst + (key,), [names.index(name) if beta else name for _, name, _ in bands])
+    elif bands:
+        ctx.put(dst, [names.index(name) if beta else name for _, name, _ in bands])
         for j, (_, _, at) in enumerate(bands):
             status, why = (("transformed", "band name became its index in the band definitions") if beta else
                            ("lossy", "band object written as its bare name (the object form is not restored)")
                            if at[-1] == "name" else ("moved", None))  # a band object's name, or a bare name
-            ctx.copied(at, dst + (key, str(j)), why, status=status)
-    for i, band in enumerate(item["bands"]):
+            ctx.copied(at, dst + (str(j),), why, status=status)
+    for i, band in enumerate(item["bands"] if bands else ()):
         for k in [k for k in band if k != "name"] if isinstance(band, dict) else ():
             _no_place(ctx, src + ("bands", str(i), k), f"band {k} (derived bands) has no dlm counterpart")
 
@@ -254,9 +253,8 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
     why = (f"dlm beta has one task of {', '.join(dict.fromkeys(tasks.values()))}" if tasks is not None else
            "dlm has one task") + f"; {', '.join(names)} became {task!r}"
     if task is not None:
-        ctx.put(dst, task)
-        ctx.copied(task_src, dst, "task written with the dlm spelling" if exact else why, whole=True,
-                   status="transformed" if exact else "lossy")
+        _write(ctx, dst, task, task_src, "task written with the dlm spelling" if exact else why,
+               "transformed" if exact else "lossy", whole=True)
     elif names:  # the rule after this one invents a task
         _no_place(ctx, task_src, f"{', '.join(names)}: no dlm beta task (closed enum)")
     if task_src != tasks_path and "mlm:tasks" in props:
@@ -271,8 +269,7 @@ def dlm_output_task(ctx: Ctx, layout: str) -> None:
 def _task_names(tasks: Any) -> list[str]:
     """The task names of a task list; a bare name (invalid MLM, but written) is one task, not its letters; anything
     else names none."""
-    if isinstance(tasks, str):
-        return [tasks]
+    tasks = [tasks] if isinstance(tasks, str) else tasks
     return [t for t in tasks if isinstance(t, str)] if isinstance(tasks, list) else []
 
 
@@ -283,8 +280,8 @@ def dlm_classes(ctx: Ctx, layout: str) -> None:
     name -> class_name) and number_of_classes."""
     dst, labels = _output(layout), ("description", "title", "name")
     src, item = _first(ctx, "mlm:output")
-    classes, mapping, unnamed = item.get("classification:classes"), [], []
-    for i, c in enumerate(classes if isinstance(classes, list) else []):
+    mapping, unnamed = [], []
+    for i, c in enumerate(of_type(item.get("classification:classes"), list)):
         here = src + ("classification:classes", str(i))
         if not isinstance(c, dict) or not isinstance(c.get("value"), int):
             _no_place(ctx, here, "a class without an integer value")
@@ -302,8 +299,7 @@ def dlm_classes(ctx: Ctx, layout: str) -> None:
                           else f"class {k} has no dlm counterpart")
     if mapping:
         ctx.put(dst + ("class_name_mapping",), mapping)
-        ctx.put(dst + ("number_of_classes",), len(mapping))
-        ctx.created(dst + ("number_of_classes",), "invented", "the number of classes listed")
+        _made(ctx, dst + ("number_of_classes",), len(mapping), "the number of classes listed")
     for at in unnamed:  # dlm needs a class name; the class gives no label (a bare "" one too)
         ctx.created(at, "invented", "the class has no label: 'class <value>'")
 
@@ -315,10 +311,10 @@ def dlm_final_layer(ctx: Ctx, layout: str) -> None:
     src, item = _first(ctx, "mlm:output")
     shape, _ = _shape(item, "result")
     if shape and all(isinstance(n, int) for n in shape):
-        dst, variable = _output(layout) + ("final_layer_size",), any(n < 1 for n in shape)
-        ctx.put(dst, [max(n, 1) for n in shape])
-        ctx.copied(src + ("result", "shape"), dst, "-1 (variable size) written as 1 (dlm sizes are >= 1)"
-                   if variable else None, status="lossy" if variable else "moved")
+        variable = any(n < 1 for n in shape)
+        _write(ctx, _output(layout) + ("final_layer_size",), [max(n, 1) for n in shape], src + ("result", "shape"),
+               "-1 (variable size) written as 1 (dlm sizes are >= 1)" if variable else None,
+               "lossy" if variable else "moved")
 
 
 # -- architecture ---------------------------------------------------------------------------------------------------
@@ -334,8 +330,7 @@ def dlm_sizes(ctx: Ctx, layout: str) -> None:
     sizes += [("file:size", "on_disk_size_mb", "bytes / 1048576 = MB", "transformed")] if layout != "beta" else []
     for field, key, why, status in sizes:
         if isinstance(props.get(field), (int, float)):
-            ctx.put(P + ("dlm:architecture", key), props[field] / MB)
-            ctx.copied(P + (field,), P + ("dlm:architecture", key), why, status=status)
+            _write(ctx, P + ("dlm:architecture", key), props[field] / MB, P + (field,), why, status)
 
 
 @transform("downgrade.dlm_pretrained", reads=("properties.mlm:pretrained_source", "properties.mlm:pretrained"),
@@ -349,8 +344,7 @@ def dlm_pretrained(ctx: Ctx) -> None:
         if "mlm:pretrained" in props:
             ctx.copied(P + ("mlm:pretrained",), dst, "implied by the source", status="transformed")
     elif props.get("mlm:pretrained") is False:
-        ctx.put(dst, "none")
-        ctx.copied(P + ("mlm:pretrained",), dst, "not pretrained: 'none'", status="transformed")
+        _write(ctx, dst, "none", P + ("mlm:pretrained",), "not pretrained: 'none'", "transformed")
 
 
 # -- runtime ---------------------------------------------------------------------------------------------------------
@@ -360,9 +354,8 @@ def dlm_runtime_kept(ctx: Ctx) -> None:
     """dlm:runtime present (kept by --keep-source): the container and source-code assets the MLM direction made
     from it go."""
     dockerfile = ctx.get(P + ("dlm:runtime", "docker", "docker_file"))
-    assets = ctx.get(("assets",))
-    for key, a in list(assets.items()) if isinstance(assets, dict) else ():
-        if isinstance(a, dict) and (is_container(a) or "mlm:source_code" in _as(a.get("roles"), list)
+    for key, a in list(of_type(ctx.get(("assets",)), dict).items()):
+        if isinstance(a, dict) and (is_container(a) or "mlm:source_code" in of_type(a.get("roles"), list)
                                     or (dockerfile and a.get("href") == dockerfile)):
             _same_as_parked(ctx, ("assets", key), "dlm:runtime")
 
@@ -377,23 +370,21 @@ def dlm_model_artifact(ctx: Ctx) -> None:
         ctx.copy(("assets", model[0], "href"), P + ("dlm:runtime", "model_artifact"), "the model file")
 
 
-@transform("downgrade.dlm_runtime_assets",
-           reads=("properties.mlm:accelerator", "assets.<container or source-code asset>"),
-           writes=("properties.dlm:runtime.{model_src_url,model_handler,docker}",))
+@transform("downgrade.dlm_runtime_assets", writes=("properties.dlm:runtime.{model_src_url,model_handler,docker}",),
+           reads=("properties.mlm:accelerator", "assets.<container or source-code asset>"))
 def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
     """The source-code asset becomes model_src_url (its mlm:entrypoint model_handler), the container asset the
     docker image (image:tag split at the last ':') with mlm:accelerator reduced to a GPU flag; both assets go."""
-    props, dst, assets = ctx.get(P), P + ("dlm:runtime",), ctx.get(("assets",))
-    for key, asset in list(assets.items()) if isinstance(assets, dict) else ():
+    props, dst = ctx.get(P), P + ("dlm:runtime",)
+    for key, asset in list(of_type(ctx.get(("assets",)), dict).items()):
         here = ("assets", key)
         if not isinstance(asset, dict) or not isinstance(asset.get("href"), str):
             continue  # an asset without an href names no source code and no image: it stays an asset
-        if "mlm:source_code" in _as(asset.get("roles"), list) and not ctx.has(dst + ("model_src_url",)):
+        if "mlm:source_code" in of_type(asset.get("roles"), list) and not ctx.has(dst + ("model_src_url",)):
             ctx.copy(here + ("href",), dst + ("model_src_url",), "the source-code asset", status="moved")
             if isinstance(asset.get("mlm:entrypoint"), str):
                 ctx.copy(here + ("mlm:entrypoint",), dst + ("model_handler",), status="moved")
-            del assets[key]
-            ctx.account(here, [], "dropped", "the source-code asset became dlm:runtime.model_src_url")
+            ctx.remove(here, "the source-code asset became dlm:runtime.model_src_url")
         elif is_container(asset) and not ctx.has(dst + ("docker",)):
             href = asset["href"]
             name = href.rsplit("/", 1)[-1]  # a tag is after the last ':' of the name, unless a digest (@sha256:) is
@@ -409,8 +400,7 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
                            status="lossy")
             else:
                 ctx.created(docker + (gpu_key,), "invented", "no accelerator given: false")
-            del assets[key]
-            ctx.account(here, [], "dropped", "the container asset became dlm:runtime.docker")
+            ctx.remove(here, "the container asset became dlm:runtime.docker")
 
 
 # -- archive and data (beta layout) ------------------------------------------------------------------------------------
@@ -433,17 +423,16 @@ def _same_as_parked(ctx: Ctx, path: Path, why: str) -> None:
     ctx.remove(path, f"the MLM direction made it from {why}, which is present again; kept that")
 
 
-@transform("downgrade.dlm_data_kept",
-           reads=("properties.dlm:data", "properties.processing:level", "links", "assets.<model>.raster:bands"),
-           writes=())
+@transform("downgrade.dlm_data_kept", writes=(),
+           reads=("properties.dlm:data", "properties.processing:level", "links", "assets.<model>.raster:bands"))
 def dlm_data_kept(ctx: Ctx) -> None:
     """dlm:data present (kept by --keep-source): what the MLM direction derived from it goes."""
     props, data = ctx.get(P), ctx.get(P + ("dlm:data",))
     if "processing:level" in props and props["processing:level"] == data.get("process_level"):
         _same_as_parked(ctx, P + ("processing:level",), "dlm:data.process_level")
     urls = {e.get("url") for e in data.get("item_examples") or [] if isinstance(e, dict)}
-    links = ctx.get(("links",))
-    for i in reversed(range(len(links) if isinstance(links, list) else 0)):
+    links = of_type(ctx.get(("links",)), list)
+    for i in reversed(range(len(links))):
         if isinstance(links[i], dict) and links[i].get("rel") == "related" and links[i].get("href") in urls:
             _same_as_parked(ctx, ("links", str(i)), "dlm:data.item_examples")
     dtype = data.get("data_type", data.get("dtype"))
@@ -456,28 +445,28 @@ def dlm_data_kept(ctx: Ctx) -> None:
     # only when an asset has them too
 
 
-@transform("downgrade.dlm_data",
+@transform("downgrade.dlm_data", writes=("properties.dlm:data", "properties.eo:bands"),
            reads=("properties.processing:level", "properties.mlm:input", "properties.{eo:bands,bands}",
-                  "assets.<model>.{eo:bands,bands,raster:bands}"),
-           writes=("properties.dlm:data", "properties.eo:bands"))
+                  "assets.<model>.{eo:bands,bands,raster:bands}"))
 def dlm_data(ctx: Ctx) -> None:
     """dlm:data from what MLM says about the imagery: the processing level, data type and nodata of the model
     asset's raster:bands, the band definitions and the input's bands among them (useful_bands)."""
-    props, dst, data = ctx.get(P), P + ("dlm:data",), {}
-    props["dlm:data"] = data
+    props, dst = ctx.get(P), P + ("dlm:data",)
+    props["dlm:data"] = {}
     level = props.get("processing:level")
     if isinstance(level, str) and re.fullmatch(r"raw|ortho|L[0-3]", level):
         ctx.move(P + ("processing:level",), dst + ("process_level",))
     elif isinstance(level, str) and re.fullmatch(r"L[0-3][A-Z]?", level):
-        data["process_level"] = level[:2]
-        ctx.copied(P + ("processing:level",), dst + ("process_level",), f"{level} read as {level[:2]}",
-                   status="transformed")  # the sub-level stays on the Item; the dlm field holds a new value
+        # the sub-level stays on the Item; the dlm field holds a new value
+        _write(ctx, dst + ("process_level",), level[:2], P + ("processing:level",), f"{level} read as {level[:2]}",
+               "transformed")
     else:
         given = "none is given" if level is None else f"{level!r} is none of raw, ortho, L0-L3"
         ctx.invent(dst + ("process_level",), "raw", f"dlm beta requires a processing level; {given}")
     # data type and nodata from the model asset's raster:bands (where the MLM direction put them)
     bands = [(("assets", key, "raster:bands", str(i)), band) for key in model_assets(ctx.doc)
-             for i, band in enumerate(_as(ctx.get(("assets", key, "raster:bands")), list)) if isinstance(band, dict)]
+             for i, band in enumerate(of_type(ctx.get(("assets", key, "raster:bands")), list))
+             if isinstance(band, dict)]
     numpy = tuple(table("dlm_beta_data_types"))
     dtype = next((at + ("data_type",) for at, band in bands if band.get("data_type") in numpy), None)
     nodata = next((at + ("nodata",) for at, band in bands if isinstance(band.get("nodata"), (int, float))), None)
@@ -485,20 +474,17 @@ def dlm_data(ctx: Ctx) -> None:
     if dtype:
         ctx.copy(dtype, dst + ("data_type",), "the first raster band's data type")
     else:
-        t = _as(item.get("input"), dict).get("data_type")
-        data["data_type"] = t if t in numpy else "float32"
-        ctx.created(dst + ("data_type",), "invented",
-                    "no raster band data type; the input tensor's" if t in numpy else "unknown; float32")
+        t = of_type(item.get("input"), dict).get("data_type")
+        _made(ctx, dst + ("data_type",), t if t in numpy else "float32",
+              "no raster band data type; the input tensor's" if t in numpy else "unknown; float32")
     if nodata:
         ctx.copy(nodata, dst + ("nodata",), "the first raster band's nodata")
     names, place = _band_table(ctx)
-    data["number_of_bands"] = max(len(names), 1)
-    ctx.created(dst + ("number_of_bands",), "invented",
-                "the number of band definitions" if names else "no band definitions: 1")
+    _made(ctx, dst + ("number_of_bands",), max(len(names), 1),
+          "the number of band definitions" if names else "no band definitions: 1")
     useful = [{"index": names.index(n), "name": n} for _, n, _ in _bands(item, src) if n in names]
     if useful:
-        data["useful_bands"] = useful
-        ctx.created(dst + ("useful_bands",), "invented", "the input bands with their definition indices")
+        _made(ctx, dst + ("useful_bands",), useful, "the input bands with their definition indices")
     # dlm beta reads band definitions as item-level eo:bands; the asset keeps its copy (eo v1.1.0 allows
     # eo:bands in the item properties only when an asset has them too)
     if place and place[0] == "assets" and place[-1] == "eo:bands" and "eo:bands" not in props:

@@ -14,19 +14,16 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path, rename_key
 from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.up import (
-    LEGACY_NORM,
-    STAT_KEYS,
-    P,
-    io_lists,
-    model_assets,
-    name_key,
-    rewrite_values,
-    role_lists,
-)
+from crosswalk.transforms.mlm import up
+from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, P, io_lists, model_assets, name_key, rewrite_values
 from crosswalk.transforms.stac import listed
 
 OCI_PREFIX = "application/vnd.oci"
+
+
+def of_type(value: Any, kind: type) -> Any:
+    """``value`` if it is of ``kind`` (dict, list), else an empty one: broken documents put anything anywhere."""
+    return value if isinstance(value, kind) else kind()
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
@@ -63,8 +60,7 @@ def io_1_4(ctx: Ctx) -> None:
 
 
 # -- 1.4.0 -> 1.3.0 ---------------------------------------------------------------------------------------------
-@transform("downgrade.norm_from_scaling",
-           reads=("properties.mlm:input[].value_scaling",),
+@transform("downgrade.norm_from_scaling", reads=("properties.mlm:input[].value_scaling",),
            writes=("properties.mlm:input[].norm_type", "properties.mlm:input[].norm_by_channel",
                    "properties.mlm:input[].statistics"))
 def norm_from_scaling(ctx: Ctx) -> None:
@@ -73,8 +69,8 @@ def norm_from_scaling(ctx: Ctx) -> None:
     for path, item in io_lists(ctx, "mlm:input"):
         if "value_scaling" not in item:
             continue
-        src, scaling = path + ("value_scaling",), item["value_scaling"]  # a lone object: wrapped by the repairs
-        kinds = {name_key(s.get("type")) for s in (scaling if isinstance(scaling, list) else []) if isinstance(s, dict)}
+        src, scaling = path + ("value_scaling",), item.pop("value_scaling")  # a lone object: wrapped by the repairs
+        kinds = {name_key(s.get("type")) for s in of_type(scaling, list) if isinstance(s, dict)}
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         empty = scaling is None or scaling == []
         new: dict[str, Any] | None = {"norm_type": None} if empty else None
@@ -82,10 +78,8 @@ def norm_from_scaling(ctx: Ctx) -> None:
             new = {"norm_type": kind, "norm_by_channel": len(scaling) > 1,
                    "statistics": [{k: s[k] for k in STAT_KEYS[kind]} for s in scaling]}
         # legacy keys left beside value_scaling (the official 1.4+ examples keep norm_by_channel) are superseded
-        for key in LEGACY_NORM:
-            if key in item and (new is None or key not in new or item[key] != new[key]):
-                ctx.remove(path + (key,), "legacy key superseded by value_scaling")
-        item.pop("value_scaling")
+        for key in [k for k in LEGACY_NORM if k in item and item[k] != (new or {}).get(k, ...)]:
+            ctx.remove(path + (key,), "legacy key superseded by value_scaling")
         if new is None:
             what = ", ".join(sorted(str(k) for k in kinds)) or "unknown"
             ctx.lossy([src], [], f"value_scaling of type {what} has no norm_type equivalent before MLM 1.4")
@@ -109,9 +103,8 @@ def norm_from_scaling(ctx: Ctx) -> None:
 
 # -- 1.3.0 -> 1.2.0 ---------------------------------------------------------------------------------------------
 def _no_names(bands: Any) -> Any:
-    if not isinstance(bands, list):
-        return bands
-    return [{k: v for k, v in b.items() if k != "name"} if isinstance(b, dict) else b for b in bands]
+    return ([{k: v for k, v in b.items() if k != "name"} if isinstance(b, dict) else b for b in bands]
+            if isinstance(bands, list) else bands)
 
 
 @transform("downgrade.raster_bands_to_properties", reads=("assets.<model>.raster:bands", "assets.<model>.eo:bands"),
@@ -200,8 +193,7 @@ def ml_model_collection_tasks(ctx: Ctx) -> None:
     the Items use), and the mlm:tasks of an asset or an item asset definition its one prediction_type (ml-model's
     schema reads its fields there too)."""
     for where in ("assets", "item_assets"):
-        objs = ctx.get((where,))
-        for key, asset in objs.items() if isinstance(objs, dict) else ():
+        for key, asset in of_type(ctx.get((where,)), dict).items():
             if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
                 ml_model_tasks(ctx, (where, key), required=False)  # not required there
     summaries = ctx.get(("summaries",))
@@ -247,7 +239,7 @@ def ml_model_roles(ctx: Ctx) -> None:
     checkpoint and weights roles into ml-model:checkpoint; other roles stay. An Item's container assets become
     links (`ml_model_links`); a Collection's stay assets and get the ml-model runtime roles too."""
     item = ctx.get(("type",)) == "Feature"
-    for path, asset in role_lists(ctx):
+    for path, asset in up.role_lists(ctx):
         present = {r for r in asset["roles"] if isinstance(r, str)}
         model, runtimes = present & _FORWARD_CHECKPOINT, present & set(_RUNTIMES)
         if (item and path[0] == "assets" and is_container(asset)) or not (model or runtimes):
@@ -278,14 +270,13 @@ _LINK_FIELDS = {"href": ("moved", "href"), "title": ("moved", "title"), "type": 
                 "roles": ("transformed", "rel")}
 
 
-@transform("downgrade.ml_model_links", reads=("assets.<container>", "links[].ml-aoi:split"),
-           writes=("links[]",))
+@transform("downgrade.ml_model_links", reads=("assets.<container>", "links[].ml-aoi:split"), writes=("links[]",))
 def ml_model_links(ctx: Ctx) -> None:
     """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
     ml-aoi:split train/test become ml-model:train-data / test-data."""
-    links = ctx.get(("links",))
+    links = of_type(ctx.get(("links",)), list)
     splits = {"train": "ml-model:train-data", "test": "ml-model:test-data"}
-    for i, link in enumerate(links if isinstance(links, list) else []):
+    for i, link in enumerate(links):
         if isinstance(link, dict) and link.get("rel") == "derived_from" and link.get("ml-aoi:split") in splits:
             here, split = ("links", str(i)), link.pop("ml-aoi:split")
             link["rel"] = splits[split]
@@ -294,15 +285,13 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.changed(here + ("rel",), "transformed", why)
     # the ml-aoi URI declared for the splits that just became link relations goes with them when no ml-aoi field is
     # left (the forward direction added it for those splits)
-    uris = ctx.get(("stac_extensions",))
-    found = [i for i, u in enumerate(uris if isinstance(uris, list) else []) if isinstance(u, str) and "/ml-aoi/" in u]
+    uris = of_type(ctx.get(("stac_extensions",)), list)
+    found = [i for i, u in enumerate(uris) if isinstance(u, str) and "/ml-aoi/" in u]
     if found and '"ml-aoi:' not in json.dumps(ctx.doc):
         for i in reversed(found):
             ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model "
                                                    "link relations)")
-    assets = ctx.get(("assets",))
-    if ctx.get(("type",)) != "Feature" or not isinstance(assets, dict):
-        return
+    assets = of_type(ctx.get(("assets",)), dict) if ctx.get(("type",)) == "Feature" else {}  # an Item's only
     images = {"mlm:inference-runtime": "ml-model:inferencing-image", "mlm:training-runtime": "ml-model:training-image"}
     for key, asset in list(assets.items()):
         if not isinstance(asset, dict) or not is_container(asset):
@@ -325,5 +314,4 @@ def ml_model_links(ctx: Ctx) -> None:
             why = (f"{reason}; its media type {asset['type']!r} became 'docker-image'" if field == "type" else
                    reason if to else f"{reason}; a link has no {field}")
             ctx.account(here + (field,), [dst + (to,)] if to else [], status, why)
-        del assets[key]
-        ctx.account(here, [], "dropped", reason)
+        ctx.remove(here, reason)
