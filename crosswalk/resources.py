@@ -16,6 +16,15 @@ def mappings_dir() -> Path:
     raise FileNotFoundError("crosswalk mappings not found (neither crosswalk/_mappings nor ../mappings)")
 
 
+@cache
+def mapping_schema() -> dict[str, Any]:
+    """The mapping language's JSON Schema (language/mapping.schema.json): the frame of a mapping file and every
+    op's arguments, read by the loader (language/spec.py) and by the ops themselves (engine/ops.py)."""
+    import json
+
+    return json.loads((Path(__file__).parent / "language" / "mapping.schema.json").read_text(encoding="utf-8"))
+
+
 def schemas_dir() -> Path:
     return Path(__file__).resolve().parent / "schemas"
 

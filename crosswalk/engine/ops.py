@@ -167,7 +167,7 @@ class Op:
     @property
     def arguments(self) -> dict[str, Any]:
         """The JSON Schema of each of its arguments, from the mapping language's schema."""
-        from crosswalk.language.spec import mapping_schema
+        from crosswalk.resources import mapping_schema
 
         return mapping_schema()["definitions"]["rule"]["properties"][self.name]["properties"]
 

@@ -3,7 +3,6 @@ compiled (jsonpath expressions parsed once, transforms and value tables resolved
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from crosswalk.errors import SpecError
 from crosswalk.language.formats import Format, registry
-from crosswalk.resources import load_yaml, mappings_dir, value_tables
+from crosswalk.resources import load_yaml, mapping_schema, mappings_dir, value_tables
 
 LINE = "__line__"
 ANY = Format("stac", "any")  # the source and target of a support file (core repairs), not an edge of the graph
@@ -97,12 +96,6 @@ def _line_at(annotated: dict[str, Any], path: list[Any]) -> int:
         node = node[key]
         line = node[LINE] if isinstance(node, dict) else line
     return line
-
-
-@cache
-def mapping_schema() -> dict[str, Any]:
-    """The mapping language's JSON Schema: the frame of a mapping file and every op's arguments (engine/ops.py)."""
-    return json.loads((Path(__file__).parent / "mapping.schema.json").read_text(encoding="utf-8"))
 
 
 @cache
