@@ -261,37 +261,46 @@ def test_float_edge_cases_written_as_json_writes_them():
         assert math.isfinite(json.loads(dumps({"v": value}))["v"])
 
 
-# The depth limit read off the text (what orjson accepted) answers as the walk of the parsed document does;
-# strings full of brackets and quotes are what could mislead it.
-BRACKETY = st.text(alphabet='[]{}"\\ a', max_size=6)
+# The depth limit read off orjson's indented text answers as a walk of the parsed document does; keys and strings
+# full of brackets, quotes and newlines are what could mislead it.
+BRACKETY = st.text(alphabet='[]{}"\\ a\n:', max_size=6)
 DEEP_JSON = st.recursive(
-    st.none() | st.integers() | BRACKETY,
+    st.none() | st.integers(-(2**63), 2**63) | BRACKETY,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(BRACKETY, inner, max_size=3),
     max_leaves=30,
 )
 
 
-@settings(max_examples=examples(400), deadline=None)
-@given(DEEP_JSON, st.integers(min_value=0, max_value=8), st.booleans())
-def test_depth_read_off_the_text_equals_the_walk(value, limit, pretty):
-    from crosswalk.io.parse import _text_within_depth, _within_depth
+def _walk_within_depth(doc: object, limit: int) -> bool:
+    """No container nested ``limit`` levels below the root (sanitize's depth rule), level by level."""
+    level = [doc] if isinstance(doc, (dict, list)) else []
+    for _ in range(limit):
+        below: list[object] = []
+        for node in level:
+            below.extend(v for v in (node.values() if isinstance(node, dict) else node) if isinstance(v, (dict, list)))
+        level = below
+    return not level
 
-    raw = json.dumps(value, indent=1 if pretty else None, ensure_ascii=False).encode("utf-8")
-    fast = _text_within_depth(raw, limit)
-    assert fast is None if b"\\" in raw else fast == _within_depth(value, limit)
+
+@settings(max_examples=examples(400), deadline=None)
+@given(DEEP_JSON, st.integers(min_value=0, max_value=8))
+def test_depth_read_off_the_written_text_equals_the_walk(value, limit):
+    from crosswalk.io.parse import _within_depth, _written
+
+    assert _within_depth(_written(value), limit) == _walk_within_depth(value, limit)
 
 
 def test_depth_limit_from_the_text_at_the_real_limit():
     from crosswalk.io.limits import MAX_DEPTH, LimitError
-    from crosswalk.io.parse import _text_within_depth, _within_depth, load_json_checked
+    from crosswalk.io.parse import _within_depth, _written, load_json_checked
 
     for depth in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1):
         value: object = 1
         for _ in range(depth):
             value = {"k": [value]} if depth % 2 else [value]
         raw = json.dumps(value).encode()
-        assert _text_within_depth(raw, MAX_DEPTH) == _within_depth(value, MAX_DEPTH)
-        if _within_depth(value, MAX_DEPTH):
+        assert _within_depth(_written(value), MAX_DEPTH) == _walk_within_depth(value, MAX_DEPTH)
+        if _walk_within_depth(value, MAX_DEPTH):
             assert load_json_checked(raw, "deep.json") == (value, [])
         else:
             with pytest.raises(LimitError, match="nested more than"):

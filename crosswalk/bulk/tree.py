@@ -72,6 +72,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from crosswalk import pipeline
 from crosswalk.bulk.progress import Progress, counted, files_of, tick
 from crosswalk.bulk.walk import (  # discovery: which files a run reads (re-exported, part of the bulk API)
     COLLECTION_TYPES,
@@ -85,6 +86,12 @@ from crosswalk.bulk.walk import (  # discovery: which files a run reads (re-expo
     plan_for,
     read_regular,
 )
+from crosswalk.detection import detect
+from crosswalk.errors import CrosswalkError, FormatError, ReadError
+from crosswalk.io.documents import dumps_bytes
+from crosswalk.io.limits import MAX_BYTES, LimitError, check_size, sanitize
+from crosswalk.io.parse import load_json_checked, parse_text, read_json
+from crosswalk.io.safepath import checked_destination
 from crosswalk.io.treelock import MARKER
 
 __all__ = [
@@ -158,7 +165,6 @@ class _Settings:
 
 def _warm(to: str, validate: bool) -> None:
     """Load and compile everything a conversion needs once per process (mappings, plan graph, schemas)."""
-    from crosswalk import pipeline
     from crosswalk.language.compiled import mapping
     from crosswalk.language.formats import Format
 
@@ -202,10 +208,6 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     ``repairs``: text repairs the lenient reader made (comments, trailing commas): reported first, as
     `pipeline.convert_file` does, and the document is written back as strict JSON (status converted).
     """
-    from crosswalk import pipeline
-    from crosswalk.detection import detect
-    from crosswalk.errors import CrosswalkError, FormatError
-
     new = None
     try:
         detection = detect(doc, href)  # a document with no ML-model extension is copied as plain STAC below
@@ -304,19 +306,17 @@ def _line(obj: Any) -> str:
     return text
 
 
-def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[dict[str, Any]]]:
-    """(document, repairs): JSON (orjson first when installed), YAML by suffix; ``lenient`` falls back to
+def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[dict[str, Any]], Any]:
+    """(document, repairs, twin): JSON (orjson first when installed), YAML by suffix; ``lenient`` falls back to
     `crosswalk.io.lenient.parse_lenient` (comments, trailing commas) as single mode does. The input limits
-    (`crosswalk.io.limits.sanitize`: depth, big integers, NaN, lone surrogates) apply to every document."""
-    from crosswalk.errors import ReadError
-    from crosswalk.io.limits import LimitError, sanitize
-    from crosswalk.io.parse import load_json_checked, parse_text
-
+    (`crosswalk.io.limits.sanitize`: depth, big integers, NaN, lone surrogates) apply to every document. ``twin``:
+    the text parsed once more for the conversion to work on (cheaper than a deep copy of the document), where that
+    gives what the first parse gave: strict JSON the reader repaired nothing in (`read_json`); None otherwise."""
     if path.lower().endswith((".yaml", ".yml")):
         doc = parse_text(data.decode("utf-8"), href, yaml_ok=True)
-        return doc, sanitize(doc, href)
+        return doc, sanitize(doc, href), None
     try:
-        return load_json_checked(data, href)
+        return read_json(data, href, twin=True)
     except LimitError:
         raise
     except ReadError:
@@ -325,7 +325,7 @@ def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[
     from crosswalk.io.lenient import parse_lenient
 
     doc, repairs = parse_lenient(data.decode("utf-8"), href)  # UnicodeDecodeError: the caller's
-    return doc, repairs + sanitize(doc, href)
+    return doc, repairs + sanitize(doc, href), None
 
 
 def _href(rel: str, s: _Settings) -> str:
@@ -334,9 +334,6 @@ def _href(rel: str, s: _Settings) -> str:
 
 def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes | None, bytes | None]:
     """(outcomes, original bytes, new bytes or None when the file stays as it is)."""
-    from crosswalk.errors import CrosswalkError
-    from crosswalk.io.documents import dumps_bytes
-
     try:
         data = read_regular(path)
     except FileNotFoundError:
@@ -354,7 +351,7 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
             return _convert_lines(data, href, s)
         if path.lower().endswith(PARQUET_SUFFIXES):
             return _convert_parquet(data, href, s)
-        doc, repairs = _parse(data, path, href, s.lenient)
+        doc, repairs, twin = _parse(data, path, href, s.lenient)
     except UnicodeDecodeError as e:
         return [_failed(href, f"{href}: not UTF-8 text (byte {e.start})", s)], data, None
     except CrosswalkError as e:
@@ -373,19 +370,11 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
         if changed is None and not repairs:
             return docs, data, None
         return docs, data, dumps_bytes({**doc, "features": feats if changed is None else changed})
-    outcome, new = _doc_outcome(doc, href, s, repairs, _twin(data, path, repairs))
+    outcome, new = _doc_outcome(doc, href, s, repairs, twin)
     if new is None:
         return [outcome], data, None
     text = dumps_bytes(new)
     return [outcome], data, (None if text == data else text)
-
-
-def _twin(data: bytes, path: str, repairs: list[dict[str, Any]]) -> Any:
-    """The text parsed once more for the conversion to work on (cheaper than a deep copy of the document), where
-    that gives what the first parse gave: strict JSON the reader repaired nothing in. None otherwise."""
-    from crosswalk.io.parse import parse_again
-
-    return None if repairs or path.lower().endswith((".yaml", ".yml")) else parse_again(data)
 
 
 def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
@@ -399,9 +388,6 @@ def _convert_parquet(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutc
         return [_failed(href, f"{href}: reading geoparquet needs pip install 'crosswalk[geoparquet]'", s)], data, None
     except Exception as e:  # noqa: BLE001 - not a parquet file, or not stac-geoparquet: this file fails
         return [_failed(href, f"{href}: not a stac-geoparquet file: {' '.join(str(e).split())[:200]}", s)], data, None
-    from crosswalk.errors import CrosswalkError
-    from crosswalk.io.limits import LimitError, sanitize
-
     hrefs = [f"{href}#{i}" for i in range(len(items))] + [f"{href}#collection/{cid}" for cid in collections]
     everything = [*items, *collections.values()]
     # the input limits apply to a row as to a file (a float column holds NaN, which no JSON output may carry)
@@ -458,10 +444,6 @@ def _convert_many(
 
 
 def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcome], bytes, bytes | None]:
-    from crosswalk.errors import CrosswalkError
-    from crosswalk.io.limits import MAX_BYTES, check_size
-    from crosswalk.io.parse import load_json_checked
-
     outs: list[DocOutcome] = []
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""  # written by some Windows tools: kept
     lines = data[len(bom):].split(b"\n")
@@ -539,8 +521,6 @@ def _same_bytes(path: str, data: bytes) -> bool:
 def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Settings) -> bool:
     """Write one file's result; True when something was written. Every destination is resolved again and
     must lie in its own tree (never in the input tree, unless in place); raises UnsafeWrite otherwise."""
-    from crosswalk.io.safepath import checked_destination
-
     if s.dry_run or original is None:
         return False
     if s.out_dir is not None:
@@ -563,8 +543,6 @@ def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Sett
 
 def _process(rel: str, s: _Settings) -> FileOutcome:
     """Convert and write one file (``rel``: its path below the root). Whatever happens is this file's outcome."""
-    from crosswalk.errors import CrosswalkError
-
     href = _href(rel, s)
     before = counted()
     try:
@@ -693,8 +671,6 @@ def _mirror_aliases(aliases: list[tuple[str, str]], out_dir: str) -> None:
         try:
             if os.path.islink(link) and os.readlink(link) == text:
                 continue
-            from crosswalk.io.safepath import checked_destination
-
             checked_destination(os.path.dirname(link), out_dir)
             os.makedirs(os.path.dirname(link), exist_ok=True)
             if os.path.lexists(link):

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from crosswalk.io.limits import MAX_BYTES, MAX_LINES_FILE_BYTES, check_size
 
 DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
 LINE_SUFFIXES = (".ndjson", ".jsonl")
@@ -64,10 +67,6 @@ def _read_json_quiet(path: str) -> Any:
 def read_regular(path: str) -> bytes | None:
     """The bytes of a regular file within the size limit; None for a FIFO, device or socket (opened without
     blocking, never read). Raises OSError, and LimitError for a file over the limit."""
-    import stat
-
-    from crosswalk.io.limits import MAX_BYTES, MAX_LINES_FILE_BYTES, check_size
-
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
@@ -195,7 +194,6 @@ def iter_files(
     cost a few MB. ``written``: resolved paths the run writes, by option name; finding one of them among the
     inputs raises OptionError (before it is written: such files are written when the run ends).
     """
-    import stat
     from hashlib import blake2b
 
     excluded = {os.path.realpath(e) for e in exclude}

@@ -11,12 +11,24 @@ from functools import cache
 from typing import Any
 
 from crosswalk.errors import ReadError
+from crosswalk.io.limits import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_YAML_EXPANSION,
+    SURROGATE,
+    LimitError,
+    parse_int,
+    sanitize,
+)
 from crosswalk.language.pointer import to_pointer
 
 try:  # optional: a faster parser for the common case (its errors are re-parsed by json for the message)
+    from orjson import OPT_APPEND_NEWLINE as _NEWLINE
+    from orjson import OPT_INDENT_2 as _INDENT_2
+    from orjson import dumps as _fast_dumps
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is optional
-    _fast_loads = None
+    _fast_loads = _fast_dumps = None
 
 
 def parse_text(text: str | bytes, href: str, *, yaml_ok: bool = False) -> Any:
@@ -29,8 +41,6 @@ def parse_text(text: str | bytes, href: str, *, yaml_ok: bool = False) -> Any:
 
 def parse_checked(text: str | bytes, href: str, *, yaml_ok: bool = False) -> tuple[Any, list[dict[str, Any]]]:
     """`parse_text` then `crosswalk.io.limits.sanitize`: (document, repairs)."""
-    from crosswalk.io.limits import sanitize
-
     doc = parse_text(text, href, yaml_ok=yaml_ok)
     return doc, sanitize(doc, href)
 
@@ -48,8 +58,6 @@ def _has_long_number(raw: bytes) -> bool:
 def load_json(data: str | bytes, href: str) -> Any:
     """Strict JSON: orjson when it is installed and safe here (it reads integers beyond 64 bits as floats, so
     texts with long digit runs go to the json module), else json, whose errors explain where."""
-    from crosswalk.io.limits import parse_int
-
     if _fast_loads is not None:
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
         if not _has_long_number(raw):
@@ -69,53 +77,78 @@ def load_json(data: str | bytes, href: str) -> Any:
 
 
 def load_json_checked(data: str | bytes, href: str) -> tuple[Any, list[dict[str, Any]]]:
-    """`load_json` then the input limits of `crosswalk.io.limits.sanitize`: (document, repairs). What orjson
-    reads needs only the depth check (a walk of the containers, 8x cheaper than sanitize's): it refuses NaN,
+    """`load_json` then the input limits of `crosswalk.io.limits.sanitize`: (document, repairs)."""
+    doc, repairs, _ = read_json(data, href)
+    return doc, repairs
+
+
+def read_json(data: str | bytes, href: str, *, twin: bool = False) -> tuple[Any, list[dict[str, Any]], Any]:
+    """`load_json_checked`'s (document, repairs), and with ``twin`` a second, independent parse equal to the first
+    (cheaper than a deep copy) where that is what orjson reads twice: a text with no integer beyond 64 bits and
+    nothing repaired; else None. What orjson reads needs only the depth check (`_within_depth`): it refuses NaN,
     Infinity and lone surrogates itself, and long integers never reach it; the rest goes through sanitize."""
-    from crosswalk.io.limits import MAX_DEPTH, sanitize
-
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    if _fast_loads is not None and not _has_long_number(raw):
-        try:
-            doc = _fast_loads(raw)
-        except ValueError:
-            pass  # load_json explains, or reads what json accepts and sanitize repairs
-        else:
-            within = _text_within_depth(raw, MAX_DEPTH)
-            if within is None:
-                within = _within_depth(doc, MAX_DEPTH)
-            return doc, duplicate_keys(raw, doc) + ([] if within else sanitize(doc, href))  # sanitize names the path
+    fast = _read_fast(raw)
+    if fast is not None:
+        doc, written = fast
+        within = written is not None and _within_depth(written, MAX_DEPTH)
+        # sanitize names the path of what is too deep
+        repairs = duplicate_keys(raw, doc, written=written) + ([] if within else sanitize(doc, href))
+        return doc, repairs, (_fast_loads(raw) if twin and not repairs else None)
     doc = load_json(data, href)
-    return doc, duplicate_keys(raw, doc) + sanitize(doc, href)
+    return doc, duplicate_keys(raw, doc) + sanitize(doc, href), None
 
 
-def parse_again(raw: bytes) -> Any:
-    """A second, independent parse of a text that `load_json_checked` reads with orjson (no integer beyond 64
-    bits), equal to the first; None for any other text (json reads it, or it is not strict JSON)."""
-    if _fast_loads is None or _has_long_number(raw):
+def _read_fast(raw: bytes) -> tuple[Any, bytes | None] | None:
+    """orjson's document and its indented text (`_written`), or None where json must read the text: orjson refuses
+    it (json explains, or reads what it accepts and sanitize repairs), or it has an integer beyond 64 bits, which
+    orjson reads as a float. Such a float is over 1e16, so written with an exponent: only a text whose document
+    writes an ``e+`` (a big float, or a string with one), and is not that text itself, is searched for long digit
+    runs."""
+    if _fast_loads is None:
         return None
     try:
-        return _fast_loads(raw)
+        doc = _fast_loads(raw)
     except ValueError:
+        return None
+    written = _written(doc)
+    if (written is None or (not _rewritten(raw, written) and b"e+" in written)) and _has_long_number(raw):
+        return None
+    return doc, written
+
+
+def _written(doc: Any) -> bytes | None:
+    """orjson's indented text of a document it has just read (as `crosswalk.io.documents.dumps` writes it, most
+    often the text itself), or None where it cannot write it (nested past its own limit): what the depth check
+    reads and the duplicate-key check compares."""
+    try:
+        return _fast_dumps(doc, option=_INDENT_2 | _NEWLINE)
+    except TypeError:
         return None
 
 
-def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+def _rewritten(raw: bytes, written: bytes) -> bool:
+    """``raw`` is ``written``, the document written out again, with or without its last newline."""
+    return written.startswith(raw) and len(written) - len(raw) <= 1
+
+
+def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | None = None,
+                   written: bytes | None = None) -> list[dict[str, Any]]:
     """A key written twice in one object: JSON readers keep the last value and lose the earlier one in silence.
     Each such key is a repair entry at its path, naming what was lost. Found cheaply: a text with as many colons
     as the document written out again has lost no key; only one that differs (a duplicate, a comment with a
-    colon) is read again, key by key (``clean``: what makes a lenient text strict JSON, for a text with comments)."""
+    colon) is read again, key by key (``clean``: what makes a lenient text strict JSON, for a text with comments;
+    ``written``: the document as orjson writes it, indented or not, when the caller has it already)."""
     raw = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if b":" not in raw:
-        return []
+    if b":" not in raw or (written and _rewritten(raw, written)):
+        return []  # no key, or the text is the document written out again: no key written twice
     try:
-        import orjson
-
         # Written out again, every string keeps its colons (none is escaped, unless the text spells one \u003a),
         # and every key of the document has its own: as many colons as the text has, then no key was lost.
-        if b"\\u003a" not in raw.lower() and raw.count(b":") == orjson.dumps(doc).count(b":"):
+        if (b"\\" not in raw or b"\\u003a" not in raw.lower()) and raw.count(b":") == (
+                written or _fast_dumps(doc)).count(b":"):
             return []
-    except (ImportError, TypeError):  # no orjson, or an integer beyond 64 bits: read again
+    except TypeError:  # no orjson (None called), or an integer beyond 64 bits: read again
         pass
     found: list[tuple[tuple[str, ...], str, list[Any]]] = []
 
@@ -154,48 +187,26 @@ def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | Non
 def _clipped(value: Any) -> str:
     """A lost value as JSON text for a reason, a lone surrogate (no text: sanitize repairs only what is read)
     written as its JSON escape, as the document spelt it."""
-    from crosswalk.io.limits import SURROGATE
-
     text = SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_INNERMOST = re.compile(rb"\[\]|\{\}")
-
-
-def _text_within_depth(raw: bytes, limit: int) -> bool | None:
-    """`_within_depth` read off the text orjson has just accepted, at C speed: without a backslash, the quotes
-    delimit the strings exactly, so what lies between them is the structure; its brackets alone, one nesting
-    level removed per pass (every innermost pair at once), empty within ``limit`` passes. None when the text has
-    a backslash (an escaped quote would mislead the split): the walk of the parsed document decides."""
-    if b"\\" in raw:
-        return None
-    shape = b"".join(raw.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
-    for _ in range(limit):
-        if not shape:
-            return True
-        shape = _INNERMOST.sub(b"", shape)
-    return not shape
+# A container n levels below the root starts a line of orjson's indented text with 2n spaces (strings keep their
+# newlines escaped), then its key when it has one, then its bracket.
+_KEY = rb'"(?:[^"\\]|\\.)*": '
 
 
-def _within_depth(doc: Any, limit: int) -> bool:
-    """No container nested ``limit`` levels below the root (sanitize's depth rule), level by level."""
-    level = [doc] if type(doc) in (dict, list) else []
-    for _ in range(limit):
-        if not level:
-            return True
-        below: list[Any] = []
-        for node in level:
-            below.extend(v for v in (node.values() if type(node) is dict else node) if type(v) in (dict, list))
-        level = below
-    return not level
+def _within_depth(written: bytes, limit: int) -> bool:
+    """No container nested ``limit`` levels below the root (sanitize's depth rule), read off ``written``, the
+    document as orjson writes it indented (`_written`): one substring search, and a look at the line only when
+    some value sits that deep."""
+    if limit and b"\n" + b" " * (2 * limit) not in written:
+        return True
+    return re.search(rb"(?m)^ {%d}(?:%s)?[\[{]" % (2 * limit, _KEY), written) is None
 
 
 def _too_deep(text: str, href: str) -> Exception:
     """The LimitError for a text nested too deep to parse, naming the path where it passes the limit."""
-    from crosswalk.io.limits import MAX_DEPTH, LimitError
     frames: list[list[Any]] = []  # [bracket, the key or index being read inside it]
     for m in re.finditer(r'"(?:[^"\\]|\\.)*"\s*:?|[\[\]{},]', text):
         tok = m.group()
@@ -220,8 +231,6 @@ def load_yaml(text: str, href: str) -> Any:
     become strings, keys strings."""
     import yaml
 
-    from crosswalk.io.limits import LimitError
-
     try:
         return _yaml_to_json(yaml.load(text, Loader=_bounded_loader()))  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
@@ -232,20 +241,14 @@ def load_yaml(text: str, href: str) -> Any:
         e.href = href
         raise
     except RecursionError:
-        from crosswalk.io.limits import MAX_DEPTH
-
         raise LimitError(f"nested more than {MAX_DEPTH} levels deep", href=href) from None
     except ValueError:  # int() of a number over 4,300 digits
-        from crosswalk.io.limits import MAX_INT_DIGITS
-
         raise LimitError(f"an integer of more than {MAX_INT_DIGITS} digits", href=href) from None
 
 
 @cache
 def _bounded_loader() -> type:
     import yaml
-
-    from crosswalk.io.limits import MAX_YAML_EXPANSION, LimitError
 
     class BoundedSafeLoader(yaml.SafeLoader):
         """SafeLoader minus the types JSON cannot carry, refusing documents whose aliases expand them by more
