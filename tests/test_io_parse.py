@@ -66,3 +66,27 @@ def test_a_key_written_twice_inside_a_lost_value_is_no_loss_of_the_document() ->
     doc, repairs = load_json_checked(b'{"a": {"d": 1, "d": 2}, "a": {"e": 3, "e": 4}}', "x.json")
     assert doc == {"a": {"e": 4}}
     assert [r["path"] for r in repairs] == ["/a", "/a/e"]
+
+
+# A key written twice is reported however the text is read: behind a byte-order mark, or in a text with comments,
+# in single mode and in a bulk run alike (each was once lost in silence in one of them).
+DUPLICATED = '{"type": "Feature", "id": "lost", "id": "kept", "properties": {}}'
+
+
+def _said_lost(repairs) -> bool:
+    return any('the key "id" is written 2 times' in r["reason"] and '"lost"' in r["reason"] for r in repairs)
+
+
+def test_a_key_written_twice_is_found_behind_a_byte_order_mark_and_in_a_text_with_comments(tmp_path) -> None:
+    from crosswalk.bulk.tree import _parse
+    from crosswalk.io.documents import read_document_repairs
+
+    for name, data in (("bom.json", b"\xef\xbb\xbf" + DUPLICATED.encode()),
+                       ("comments.json", ("// a comment\n" + DUPLICATED).encode()),
+                       ("both.json", b"\xef\xbb\xbf// a comment\n" + DUPLICATED.encode())):
+        path = tmp_path / name
+        path.write_bytes(data)
+        doc, repairs = read_document_repairs(str(path))
+        assert doc["id"] == "kept" and _said_lost(repairs), (name, repairs)
+        doc, repairs, _ = _parse(data, str(path), name, lenient=True)
+        assert doc["id"] == "kept" and _said_lost(repairs), (name, repairs)

@@ -322,10 +322,11 @@ def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[
     except ReadError:
         if not lenient:
             raise
-    from crosswalk.io.lenient import parse_lenient
+    from crosswalk.io.lenient import lenient_duplicate_keys, parse_lenient
 
-    doc, repairs = parse_lenient(data.decode("utf-8"), href)  # UnicodeDecodeError: the caller's
-    return doc, repairs + sanitize(doc, href), None
+    text = data.decode("utf-8")  # UnicodeDecodeError: the caller's
+    doc, repairs = parse_lenient(text, href)
+    return doc, repairs + lenient_duplicate_keys(text, doc, repairs) + sanitize(doc, href), None
 
 
 def _href(rel: str, s: _Settings) -> str:

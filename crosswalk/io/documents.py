@@ -35,15 +35,15 @@ def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[di
 
     text = _read_text(href)
     if lenient:
-        from crosswalk.io.lenient import parse_lenient
+        from crosswalk.io.lenient import lenient_duplicate_keys, parse_lenient
 
         doc, repairs = parse_lenient(text, href)
+        if not is_yaml(href):
+            repairs += lenient_duplicate_keys(text, doc, repairs)
     else:
         doc, repairs = parse_text(text, href, yaml_ok=is_yaml(href)), []
-    from crosswalk.io.lenient import READ_AS_YAML, strip_jsonc
-
-    if not is_yaml(href) and not any(r["reason"] == READ_AS_YAML for r in repairs):
-        repairs += duplicate_keys(text, doc, clean=(lambda t: strip_jsonc(t)[0]) if lenient else None)
+        if not is_yaml(href):
+            repairs += duplicate_keys(text, doc)
     return doc, repairs + sanitize(doc, href)
 
 

@@ -171,7 +171,7 @@ def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | Non
             return [walk(value, (*path, str(i)), read) for i, value in enumerate(node)]
         return node
 
-    text = raw.decode("utf-8", "surrogatepass")
+    text = raw.decode("utf-8", "surrogatepass").removeprefix("\ufeff")  # a byte-order mark: no JSON to json
     for make in (str, clean or str):
         try:
             walk(json.loads(make(text), object_pairs_hook=Pairs), ())
