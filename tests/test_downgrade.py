@@ -704,3 +704,12 @@ def test_a_uri_of_the_target_version_already_declared_is_kept_by_the_swap() -> N
     assert r.document["stac_extensions"][:1] == [uri.replace("v1.5.1", "v1.5.0")] and errors(r) == []
     assert (entry(r, "/stac_extensions/1")["status"], entry(r, "/stac_extensions/1")["to"]) == (
         "moved", ["/stac_extensions/0"])
+
+
+@pytest.mark.parametrize("value, said", [([], "empty variables list"), (None, "variables in mlm:input has no target"),
+                                         ("", "variables in mlm:input has no target")])
+def test_variables_dropped_at_1_4_are_called_empty_only_when_they_are_an_empty_list(value, said) -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["variables"] = value
+    r = convert(doc, "mlm@1.4.0")
+    assert entry(r, "/properties/mlm:input/0/variables")["reason"].startswith(said)

@@ -44,8 +44,8 @@ def io_1_4(ctx: Ctx) -> None:
                 if keep:
                     ctx.changed(path + (field,), "kept", KEEP_REASON)
                 else:
-                    ctx.remove(path + (field,), f"{field} in {key} has no target before MLM 1.5" if item[field]
-                               else f"empty {field} list; {key} has no {field} before MLM 1.5")
+                    ctx.remove(path + (field,), f"empty {field} list; {key} has no {field} before MLM 1.5"
+                               if item[field] == [] else f"{field} in {key} has no target before MLM 1.5")
             if key == "mlm:input" and "bands" not in item:
                 ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; none listed")
             value, here = item.get(fn), path + (fn,)
