@@ -144,11 +144,10 @@ class Ctx:
         """Replace the list at ``path``; ``fate[i] = (new indices, status, reason)`` for every old index (no new
         indices: dropped; None: it stays where it is, unchanged). ``replace_list`` with the status of each element
         chosen by the caller."""
-        old = self.get(path) or []
         parking = ("\0parking",) + path  # the old elements step aside while the new list takes their place
         covered = self._ledger.covered_above(path)
         # an element that stays where it is (None) is left alone, unless something above the list carries it along
-        moving = [i for i in range(len(old)) if covered or fate[i] is not None]
+        moving = [i for i in range(len(self.get(path) or [])) if covered or fate[i] is not None]
         for i in moving:
             self._ledger.relocate(path + (str(i),), [parking + (str(i),)], "kept")
         self.put(path, new)

@@ -78,16 +78,17 @@ def _members(value: dict | list) -> Iterable[tuple[str, Any]]:
     return zip(map(str, range(len(value))), value, strict=True)
 
 
-def _member(value: Any, key: str) -> Any:
-    """The member ``key`` of a source container, or _MISSING (a list index only in its one spelling, as the
-    paths of recorded leaves spell it)."""
-    if isinstance(value, dict):
-        return value.get(key, _MISSING)
-    if isinstance(value, list) and isinstance(key, str) and key.isascii() and key.isdigit():
-        i = int(key)
-        if i < len(value) and str(i) == key:
-            return value[i]
-    return _MISSING
+def _at(value: Any, path: Path) -> Any:
+    """The source value at ``path``, or _MISSING (a list index only in its one spelling, as the paths of recorded
+    leaves spell it)."""
+    for key in path:
+        if isinstance(value, dict):
+            value = value.get(key, _MISSING)
+        elif isinstance(value, list) and key.isascii() and key.isdigit() and str(int(key)) == key:
+            value = value[int(key)] if int(key) < len(value) else _MISSING
+        else:
+            return _MISSING
+    return value
 
 
 class Ledger:
@@ -115,9 +116,7 @@ class Ledger:
         """The Origin of every source leaf at or below the source path ``path``, wherever it is now, in document
         order (recorded now if no event touched them yet)."""
         self._record(path)
-        value = self.source
-        for key in path:
-            value = _member(value, key)  # _MISSING stays missing
+        value = _at(self.source, path)
         return [] if value is _MISSING else [self._by_path[p] for p, _ in leaves(value, path)]
 
     # -- recording on first touch ------------------------------------------------------------------------
@@ -137,7 +136,7 @@ class Ledger:
                 j = _INDICES[key]
                 value = value[j] if j < len(value) else _MISSING
             elif isinstance(value, _CONTAINERS) and value:
-                value = _member(value, key)
+                value = _at(value, (key,))
             else:  # a scalar or empty container above ``path``
                 path = path[:i]
                 break
@@ -147,16 +146,12 @@ class Ledger:
             if nxt is None:
                 nxt = done[key] = {}
             done = nxt
-        if _FULL not in done:
-            self._add_leaves(path, value, done)
-
-    def _add_leaves(self, path: Path, value: Any, done: dict[str | None, Any]) -> None:
-        """An Origin for each source leaf of ``value`` (at ``path``) that has none yet, at its own place in the
-        trie; ``done`` (what of it is recorded) then records all of it."""
+        if _FULL in done:
+            return
         if done:  # parts recorded already (so ``value`` is a container: they are members of it)
             for key, _ in _members(value):
                 self._record(path + (key,))  # the members not recorded yet (bounded by the length of an event's path)
-        else:
+        else:  # an Origin for each source leaf of ``value``, at its own place in the trie
             by_path = self._by_path
             stack = [(path, value, self._node(path, create=True))]
             while stack:
@@ -221,20 +216,15 @@ class Ledger:
         if path not in self._seen:
             self._record(path)
         found: list[Origin] = []
-        if not path:
-            return found, None
-        node = self.root
-        for key in path[:-1]:  # the node of each strict ancestor, root first
+        parent, node = None, self.root
+        for key in path:  # the node of each strict ancestor, root first
+            if node is None:
+                return found, None  # (then the parent of ``path`` has none either)
             there = node.get(_HERE)
             if there:
                 found += [o for o in there if not o.empty]
-            node = node.get(key)
-            if node is None:
-                return found, None
-        there = node.get(_HERE)
-        if there:
-            found += [o for o in there if not o.empty]
-        return found, node
+            parent, node = node, node.get(key)
+        return found, parent
 
     def covered_above(self, path: Path) -> bool:
         """Whether an Origin sits at ``path`` or above it (a value made or moved as a whole that covers it)."""
@@ -260,7 +250,7 @@ class Ledger:
             # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
             for d in dsts:
                 self.attach(d, o)
-        if above and parent is None and src:
+        if above and parent is None:
             parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
         moved, step = self.detach(src, parent), self.step
         if not dsts:
@@ -340,9 +330,10 @@ class Ledger:
     #
     # Votes: every node shares its vote equally among its children, so a long list does not outvote its siblings
     # (36 repaired band names should not make a whole input object "repaired"); a leaf's share in the vote of its
-    # ancestor at depth d is _share(its path, d). A bucket sums its leaves' shares in another order than one leaf at
-    # a time, so float sums may differ in their last bits: where that could tip a close vote, the vote is recounted
-    # leaf by leaf in document order, so the outcome is always that of a leaf-by-leaf count.
+    # ancestor at depth d is 1 divided by the size of each container from there down to it. A bucket sums its
+    # leaves' shares in another order than one leaf at a time, so float sums may differ in their last bits: where
+    # that could tip a close vote, the vote is recounted leaf by leaf in document order, so the outcome is always
+    # that of a leaf-by-leaf count.
     def entries(self) -> list[dict[str, Any]]:
         """Report entries (the report contract), uniform subtrees folded into one entry at their root."""
         out: list[dict[str, Any]] = []
@@ -355,19 +346,6 @@ class Ledger:
         out.extend({"path": to_pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
                     "reason": "; ".join(o.reasons)} for o in self._created for loc in sorted(o.locs))
         return out
-
-    def _share(self, path: Path, depth: int) -> float:
-        """The share of the leaf at ``path`` in the vote of its ancestor at ``depth`` (divided out from the leaf
-        upwards, the divisions ``_build`` makes one level at a time)."""
-        sizes = []
-        value = self.source
-        for key in path:  # a loop, not recursion: no depth of nesting exhausts the stack
-            sizes.append(len(value))
-            value = _member(value, key)
-        share = 1.0
-        for size in reversed(sizes[depth:]):
-            share /= size
-        return share
 
     @staticmethod
     def _fate(o: Origin, depth: int) -> tuple | None:
@@ -464,22 +442,21 @@ class Ledger:
         leaf nothing recorded is in an untouched member, kept at its place."""
         depth = len(node.path)
         here = (_UNTOUCHED, frozenset((node.path,)), False)
-        value = self.source
-        for key in node.path:
-            value = _member(value, key)
         votes: dict[tuple, float] = {}
-        for path, _ in leaves(value, node.path):
+        for path, _ in leaves(_at(self.source, node.path), node.path):
             o = self._by_path.get(path)
             fate = here if o is None else self._fate(o, depth)
-            if fate is not None:
-                votes[fate] = votes.get(fate, 0.0) + self._share(path, depth)
+            if fate is not None:  # its share: divided out from the leaf upwards, as `_build` does one level at a time
+                share = 1.0
+                for i in range(len(path) - 1, depth - 1, -1):
+                    share /= len(_at(self.source, path[:i]))
+                votes[fate] = votes.get(fate, 0.0) + share
         return votes
 
     def _emit(self, node: _FoldNode, out: list[dict[str, Any]], inherited: tuple | None) -> None:
         """Emit the entries of ``node``'s subtree under the heading ``inherited`` (the fate its parent's entry
         gives it, or None)."""
-        prefix = node.path
-        buckets = node.buckets
+        prefix, buckets = node.path, node.buckets
         if inherited is not None and all(b[0] == inherited for b in buckets):
             return  # everything below is where the heading puts it
         votes: dict[tuple, float] = {}
@@ -538,6 +515,7 @@ _KEPT = Origin(path=())  # what a member nothing touched reports as: kept, no re
 _NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf by leaf
 
 
+@dataclass(eq=False, slots=True)
 class _FoldNode:
     """A recorded container of the source as the fold sees it: its members (document order, as (key, child, fate):
     a recorded leaf as its Origin and its fate seen from here, an untouched one as its source value, a recorded
@@ -545,10 +523,9 @@ class _FoldNode:
     vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf itself when its fate must be
     worked out leaf by leaf at every level (one that became part of a whole value)]."""
 
-    __slots__ = ("path", "children", "buckets")
-
-    def __init__(self, path: Path, children: list[tuple[str, Any, tuple | None]], buckets: list[list[Any]]) -> None:
-        self.path, self.children, self.buckets = path, children, buckets
+    path: Path
+    children: list[tuple[str, Any, tuple | None]]
+    buckets: list[list[Any]]
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from crosswalk.errors import InternalError
 from crosswalk.language.pointer import Path, to_pointer
 
 _TOKEN = re.compile(r"<[^>]*>|\[\]|[^.\[\]]+")
+_GONE = object()  # a member missing on one side
 
 
 def expand(declared: str) -> list[str]:
@@ -45,12 +46,9 @@ def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
         return [path]
     if isinstance(before, list):  # elements by index, as members
         before, after = dict(enumerate(before)), dict(enumerate(after))
-    if isinstance(before, dict):
-        out = []
-        for k in before.keys() | after.keys():
-            here = path + (str(k),)
-            out += changed_paths(before[k], after[k], here) if k in before and k in after else [here]
-        return out
+    if isinstance(before, dict):  # a member on one side only: its type differs from _GONE's
+        keys = before.keys() | after.keys()
+        return [p for k in keys for p in changed_paths(before.get(k, _GONE), after.get(k, _GONE), path + (str(k),))]
     return [] if before == after else [path]
 
 
@@ -68,6 +66,4 @@ def check_writes(transform: Any, ctx: Any, args: dict[str, Any]) -> None:
             f"internal error: transform {transform.name} changed a field outside what it declares{more} (reads "
             f"{', '.join(transform.reads) or 'nothing'}; writes {', '.join(transform.writes) or 'nothing'}); "
             "this is a crosswalk bug, please report it with the input document",
-            href=ctx.href,
-            path=to_pointer(stray[0]),
-        )
+            href=ctx.href, path=to_pointer(stray[0]))
