@@ -90,3 +90,23 @@ def test_a_key_written_twice_is_found_behind_a_byte_order_mark_and_in_a_text_wit
         assert doc["id"] == "kept" and _said_lost(repairs), (name, repairs)
         doc, repairs, _ = _parse(data, str(path), name, lenient=True)
         assert doc["id"] == "kept" and _said_lost(repairs), (name, repairs)
+
+
+def test_a_key_written_twice_in_yaml_is_reported_as_in_json(tmp_path) -> None:
+    """YAML readers keep the last value too: a legacy .yml Item (or a .json file the lenient reader reads as YAML)
+    loses the first in silence unless it is reported; so do keys JSON spells alike (``1`` and ``"1"``)."""
+    from crosswalk.bulk.tree import _parse
+    from crosswalk.io.documents import read_document_repairs
+
+    text = 'type: Feature\nid: lost\nid: kept\nproperties:\n  1: one\n  "1": uno\n  <<: {x: 1}\n  x: 2\n'
+    for name in ("item.yml", "item.json"):  # the .json is no JSON: read as YAML
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        for doc, repairs in (read_document_repairs(str(path)), _parse(text.encode(), str(path), name, True)[:2]):
+            assert doc["id"] == "kept" and doc["properties"] == {"1": "uno", "x": 2}, (name, doc)
+            said = {r["path"]: r["reason"] for r in repairs if "written" in r["reason"]}
+            assert said == {
+                "/id": 'the key "id" is written 2 times in one object: the last value is read, as YAML readers do; '
+                       'lost: "lost"',
+                "/properties/1": 'the key "1" is written 2 times in one object: the last value is read, as YAML '
+                                 'readers do; lost: "one"'}, (name, said)

@@ -90,7 +90,7 @@ from crosswalk.detection import detect
 from crosswalk.errors import CrosswalkError, FormatError, ReadError
 from crosswalk.io.documents import dumps_bytes
 from crosswalk.io.limits import MAX_BYTES, LimitError, check_size, sanitize
-from crosswalk.io.parse import load_json_checked, parse_text, read_json
+from crosswalk.io.parse import load_json_checked, parse_text, read_json, yaml_duplicate_keys
 from crosswalk.io.safepath import checked_destination
 from crosswalk.io.treelock import MARKER
 
@@ -313,8 +313,9 @@ def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[
     the text parsed once more for the conversion to work on (cheaper than a deep copy of the document), where that
     gives what the first parse gave: strict JSON the reader repaired nothing in (`read_json`); None otherwise."""
     if path.lower().endswith((".yaml", ".yml")):
-        doc = parse_text(data.decode("utf-8"), href, yaml_ok=True)
-        return doc, sanitize(doc, href), None
+        text = data.decode("utf-8")
+        doc = parse_text(text, href, yaml_ok=True)
+        return doc, yaml_duplicate_keys(text) + sanitize(doc, href), None
     try:
         return read_json(data, href, twin=True)
     except LimitError:

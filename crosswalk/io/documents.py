@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crosswalk.errors import ReadError
-from crosswalk.io.parse import duplicate_keys, is_yaml, parse_text
+from crosswalk.io.parse import duplicate_keys, is_yaml, parse_text, yaml_duplicate_keys
 
 
 def read_document(href: str, lenient: bool = False) -> Any:
@@ -34,16 +34,16 @@ def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[di
     from crosswalk.io.limits import sanitize
 
     text = _read_text(href)
-    if lenient:
+    if is_yaml(href):
+        doc, repairs = parse_text(text.removeprefix("\ufeff"), href, yaml_ok=True), yaml_duplicate_keys(text)
+    elif lenient:
         from crosswalk.io.lenient import lenient_duplicate_keys, parse_lenient
 
         doc, repairs = parse_lenient(text, href)
-        if not is_yaml(href):
-            repairs += lenient_duplicate_keys(text, doc, repairs)
+        repairs += lenient_duplicate_keys(text, doc, repairs)
     else:
-        doc, repairs = parse_text(text, href, yaml_ok=is_yaml(href)), []
-        if not is_yaml(href):
-            repairs += duplicate_keys(text, doc)
+        doc, repairs = parse_text(text, href), []
+        repairs += duplicate_keys(text, doc)
     return doc, repairs + sanitize(doc, href)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from crosswalk.errors import ReadError
 from crosswalk.io.limits import LimitError
-from crosswalk.io.parse import duplicate_keys, is_yaml, load_json, load_yaml, parse_text
+from crosswalk.io.parse import duplicate_keys, is_yaml, load_json, load_yaml, parse_text, yaml_duplicate_keys
 
 __all__ = ["lenient_duplicate_keys", "parse_lenient", "strip_jsonc"]
 
@@ -123,8 +123,8 @@ def parse_lenient(text: str, href: str) -> tuple[Any, list[dict[str, Any]]]:
 
 def lenient_duplicate_keys(text: str, doc: Any, repairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The keys written twice in a text `parse_lenient` read as JSON (``repairs``: what it returned), read key by
-    key with its comments and trailing commas stripped; none in what it read as YAML. One check for a single file
+    key with its comments and trailing commas stripped (what it read as YAML: as YAML). One check for a single file
     and a bulk run, so that both report the same."""
     if any(r["reason"] == READ_AS_YAML for r in repairs):
-        return []
+        return yaml_duplicate_keys(text)
     return duplicate_keys(text, doc, clean=lambda t: strip_jsonc(t)[0])

@@ -178,10 +178,48 @@ def duplicate_keys(raw: str | bytes, doc: Any, clean: Callable[[str], str] | Non
             break
         except (ValueError, RecursionError):
             continue
+    return _duplicate_entries(found, "JSON")
+
+
+def _duplicate_entries(found: list[tuple[tuple[str, ...], str, list[Any]]], readers: str) -> list[dict[str, Any]]:
+    """The repair entries of keys written twice: (path, key, the values lost) each."""
     return [{"path": to_pointer(path), "status": "repaired",
              "reason": f'the key "{key}" is written {len(lost) + 1} times in one object: the last value is read, as '
-                       f"JSON readers do; lost: {', '.join(_clipped(v) for v in lost)}"}
+                       f"{readers} readers do; lost: {', '.join(_clipped(v) for v in lost)}"}
             for path, key, lost in sorted(found)]
+
+
+def yaml_duplicate_keys(text: str) -> list[dict[str, Any]]:
+    """`duplicate_keys` for a YAML text: a key written twice in one mapping, or two keys that JSON spells alike
+    (``1`` and ``"1"``). YAML readers keep the last value and lose the others in silence, as JSON readers do. The
+    text is composed again (the parse has checked it: no alias bomb, no cycle), and its mappings walked."""
+    import yaml
+
+    loader = _bounded_loader()(text.removeprefix("\ufeff"))
+    found: list[tuple[tuple[str, ...], str, list[Any]]] = []
+
+    def value(node: Any) -> Any:
+        return _yaml_to_json(loader.construct_object(node, deep=True))
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, str(i)))
+        elif isinstance(node, yaml.MappingNode):
+            values: dict[str, list[Any]] = {}
+            for key, item in node.value:  # merge keys (``<<``) are overrides by design, not keys written twice
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    values.setdefault(_yaml_key(loader.construct_object(key)), []).append(item)
+            for key, items in values.items():
+                if len(items) > 1:
+                    found.append(((*path, key), key, [value(item) for item in items[:-1]]))
+                walk(items[-1], (*path, key))
+
+    try:
+        walk(loader.get_single_node(), ())
+    finally:
+        loader.dispose()
+    return _duplicate_entries(found, "YAML")
 
 
 def _clipped(value: Any) -> str:
