@@ -220,6 +220,15 @@ def test_repair_assets_list_merges_and_suffixes_collisions() -> None:
     assert entry_for(fields, "/assets/3")["status"] == "dropped"
 
 
+def test_a_bare_asset_in_an_assets_list_is_said_to_be_keyed_by_what_keyed_it() -> None:
+    doc = item({}, assets=[{"href": "1", "name": "img"}, {"href": "2", "title": "Weights"}, {"href": "3"}])
+    work, fields = run("dlm.repair_assets_list", doc)
+    assert list(work["assets"]) == ["img", "Weights", "asset-3"]
+    reasons = [entry_for(fields, f"/assets/{i}")["reason"].split("; ", 1)[1] for i in range(3)]
+    assert reasons == ["keyed 'img' after its name", "keyed 'Weights' after its title",
+                       "an asset without name or title was keyed 'asset-3'"]
+
+
 def test_an_assets_list_holding_no_asset_becomes_an_empty_object_from_no_source() -> None:
     work, fields = run("dlm.repair_assets_list", item({}, assets=[{}, 7]))  # the empty object was not accounted
     assert work["assets"] == {}

@@ -161,9 +161,11 @@ def repair_assets_list(ctx: Ctx) -> None:
     for i, element in enumerate(assets):
         here = ("assets", str(i))
         if isinstance(element, dict) and "href" in element:
-            key = free_key(new, str(element.get("name") or element.get("title") or f"asset-{i + 1}"))
+            named = next((f for f in ("name", "title") if element.get(f)), None)
+            key = free_key(new, str(element[named]) if named else f"asset-{i + 1}")
             new[key] = element
-            ctx.repaired([here], [("assets", key)], f"{why}; an unnamed asset was keyed {key!r}")
+            how = f"keyed {key!r} after its {named}" if named else f"an asset without name or title was keyed {key!r}"
+            ctx.repaired([here], [("assets", key)], f"{why}; {how}")
         elif isinstance(element, dict) and element and all(isinstance(v, dict) for v in element.values()):
             for k, asset in element.items():
                 key = free_key(new, k)
