@@ -82,3 +82,9 @@ def table(name: str) -> dict[str, Any]:
 def free_key(obj: dict[str, Any], key: str) -> str:
     """``key``, or ``key-2``, ``key-3``, ... if taken (a new asset beside those the document has)."""
     return next(k for k in (key, *(f"{key}-{n}" for n in range(2, len(obj) + 3))) if k not in obj)
+
+
+def of_type(value: Any, kind: type) -> Any:
+    """``value`` if it is of ``kind`` (dict, list), else an empty one: broken documents put anything anywhere, and
+    what is malformed is left to the schema, not iterated."""
+    return value if isinstance(value, kind) else kind()

@@ -19,8 +19,8 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
-from crosswalk.transforms import table, transform
-from crosswalk.transforms.mlm.down import is_container, of_type
+from crosswalk.transforms import of_type, table, transform
+from crosswalk.transforms.mlm.down import is_container
 from crosswalk.transforms.mlm.up import P, input_bands, io_lists, model_assets, name_key, rewrite_values
 
 GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")

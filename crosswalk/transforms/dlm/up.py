@@ -22,7 +22,7 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ops import is_type, same
 from crosswalk.language.pointer import Path, leaves
-from crosswalk.transforms import free_key, table, transform
+from crosswalk.transforms import free_key, of_type, table, transform
 from crosswalk.transforms.ml_model.up import table_entry, task_for
 from crosswalk.transforms.mlm.up import infer_artifact_type, model_assets, rewrite_values
 from crosswalk.transforms.stac import add_extension
@@ -42,13 +42,9 @@ def _first_key(obj: dict[str, Any], *keys: str) -> str | None:
     return next((k for k in keys if k in obj), None)
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _elements(value: Any) -> list[tuple[str, dict[str, Any]]]:
     """The elements of a list that are objects, with their indices as path keys (none if it is no list)."""
-    return [(str(i), v) for i, v in enumerate(_list(value)) if isinstance(v, dict)]
+    return [(str(i), v) for i, v in enumerate(of_type(value, list)) if isinstance(v, dict)]
 
 
 def _new_asset(ctx: Ctx, assets: dict[str, Any], name: str, asset: dict[str, Any], **invented: str) -> Path:
@@ -225,10 +221,11 @@ def repair_polygon_rings(ctx: Ctx) -> None:
     """An unclosed polygon ring is closed by repeating its first position at the end."""
     geometry = ctx.get(("geometry",))
     kind, coords = (geometry.get("type"), geometry.get("coordinates")) if isinstance(geometry, dict) else (None, None)
+    members = enumerate(of_type(coords, list))
     polygons = ([((), coords)] if kind == "Polygon" else  # the polygons of a Polygon or MultiPolygon, with their paths
-                [((str(i),), polygon) for i, polygon in enumerate(_list(coords))] if kind == "MultiPolygon" else [])
+                [((str(i),), polygon) for i, polygon in members] if kind == "MultiPolygon" else [])
     for path, ring in [(("geometry", "coordinates") + at + (str(j),), ring) for at, polygon in polygons
-                       for j, ring in enumerate(_list(polygon)) if isinstance(ring, list)]:
+                       for j, ring in enumerate(of_type(polygon, list)) if isinstance(ring, list)]:
         if len(ring) >= 3 and ring[0] != ring[-1]:
             ring.append(copy.deepcopy(ring[0]))
             ctx.repaired([path + ("0",)], [path + ("0",), path + (str(len(ring) - 1),)],
@@ -372,7 +369,7 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
         return names
     eo = [b for _, b in _elements(props.get("eo:bands"))]
     selected = inp.get("selected_bands")
-    sel = [s for s in _list(selected) if is_type(s, "integer")]
+    sel = [s for s in of_type(selected, list) if is_type(s, "integer")]
     useful = [(j, u) for j, u in _elements(data.get("useful_bands")) if isinstance(u.get("name"), str)]
     for j, u in useful:
         targets = add(P + ("dlm:data", "useful_bands", j, "name"), u.pop("name"))
@@ -546,7 +543,7 @@ def inputs(ctx: Ctx) -> None:
                          ("pre_processing_function", pre_out)) if v is not None)
         if "input_tensors" in inp and not tensors:
             ctx.dropped(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
-        for i, t in enumerate(_list(inp.get("input_tensors")) if tensors else []):
+        for i, t in enumerate(of_type(inp.get("input_tensors"), list) if tensors else []):
             if not isinstance(t, dict) or not t:
                 ctx.dropped(base + ("input_tensors", str(i)), "an input_tensors element that is no tensor object")
         inp.pop("input_tensors", None)
@@ -574,7 +571,7 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
 
     if isinstance(mapping, dict):
         keyed(mapping, cbase)
-    for i, el in enumerate(_list(mapping)):
+    for i, el in enumerate(of_type(mapping, list)):
         here = cbase + (str(i),)
         if isinstance(el, dict) and ("index" in el or "class_name" in el):
             srcs = [(here + (k,), role) for k, role in (("index", "value"), ("class_name", "label")) if k in el]
@@ -893,7 +890,7 @@ def archive(ctx: Ctx) -> None:
         name, href = m.get("name"), m.get("href")
         role = m.get("role")  # one string or a list of them: (path, text, asset roles from the table) of each
         texts = [(here + ("role",) + rel, t, table("archive_roles").get(t.strip().lower())) for rel, t in (
-            [((), role)] if isinstance(role, str) else [((str(j),), r) for j, r in enumerate(_list(role))])
+            [((), role)] if isinstance(role, str) else [((str(j),), r) for j, r in enumerate(of_type(role, list))])
             if isinstance(t, str)]
         known = [r for _, _, r in texts]
         if model_hint is None and isinstance(name, str) and (
@@ -985,7 +982,7 @@ def band_definitions(ctx: Ctx) -> None:
     if isinstance(props.get("dlm:data"), dict):
         _data_types(ctx, props["dlm:data"], apath, masset, list(found.items()), stac11)
     defined = {band["name"] for host in [props, *ctx.doc["assets"].values()] if isinstance(host, dict)
-               for key in ("eo:bands", "raster:bands", "bands") for band in _list(host.get(key))
+               for key in ("eo:bands", "raster:bands", "bands") for band in of_type(host.get(key), list)
                if isinstance(band, dict) and isinstance(band.get("name"), str)}
     missing = [(n, p) for n, p in found.items() if n not in defined]
     if missing:
@@ -1006,7 +1003,7 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
     base = P + ("dlm:data",)
     dkey, nkey = _first_key(data, "data_type", "dtype"), _first_key(data, "nodata", "nodata_value")
     # per-band nodata in useful_bands (a sentinel-hub variant), aligned with the input bands by position
-    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(_list(data.get("useful_bands")))
+    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(of_type(data.get("useful_bands"), list))
                 if isinstance(u, dict) and (k := _first_key(u, "nodata", "nodata_value"))}
     if dkey is None and nkey is None and not per_band:
         return

@@ -13,17 +13,12 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path, rename_key
-from crosswalk.transforms import table, transform
+from crosswalk.transforms import of_type, table, transform
 from crosswalk.transforms.mlm import up
 from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, P, io_lists, model_assets, name_key, rewrite_values
 from crosswalk.transforms.stac import listed
 
 OCI_PREFIX = "application/vnd.oci"
-
-
-def of_type(value: Any, kind: type) -> Any:
-    """``value`` if it is of ``kind`` (dict, list), else an empty one: broken documents put anything anywhere."""
-    return value if isinstance(value, kind) else kind()
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------

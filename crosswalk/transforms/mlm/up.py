@@ -11,7 +11,7 @@ from typing import Any
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ops import json_type
 from crosswalk.language.pointer import Path
-from crosswalk.transforms import table, transform
+from crosswalk.transforms import of_type, table, transform
 from crosswalk.transforms.stac import add_extension
 
 P = ("properties",)
@@ -72,11 +72,6 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
         fate = [([new.index(v) for v in values], status, why) for values, status, why in fates]
         ctx.rewrite_list(path, new, [(where, "moved" if status == "kept" and where != [i] else status, why)
                                      for i, (where, status, why) in enumerate(fate)])
-
-
-def _list(value: Any) -> list[Any]:
-    """``value`` if it is a list, else no elements (a malformed value is left to the schema, not iterated)."""
-    return value if isinstance(value, list) else []
 
 
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
@@ -180,7 +175,7 @@ def band_definitions(ctx: Ctx) -> None:
     hosts = [ctx.doc.get("properties") or {}, *(assets.values() if isinstance(assets, dict) else ())]
     defined = any(isinstance(band, dict) and isinstance(band.get("name"), str)
                   for host in hosts if isinstance(host, dict)
-                  for key in ("eo:bands", "raster:bands", "bands") for band in _list(host.get(key)))
+                  for key in ("eo:bands", "raster:bands", "bands") for band in of_type(host.get(key), list))
     if defined or not (models := model_assets(ctx.doc)):
         return
     for key in models:
@@ -207,7 +202,7 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
     if not isinstance(bands, list) or not models:
         return
     # names: eo:bands in the same order, else the first input's bands
-    eo, inputs = _list(ctx.get(P + ("eo:bands",))), _list(ctx.get(P + ("mlm:input",)))
+    eo, inputs = (of_type(ctx.get(P + (key,)), list) for key in ("eo:bands", "mlm:input"))
     fallback = [name for _, name, _ in input_bands(inputs[0])] if inputs and isinstance(inputs[0], dict) else []
     for key in models:
         dst = ("assets", key, "raster:bands")
@@ -233,7 +228,7 @@ STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}  
 def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str | None]:
     """value_scaling for a 1.0-1.3 input; (None, reason) when there is no exact equivalent."""
     norm = item.get("norm_type")
-    stats = _list(item.get("statistics"))
+    stats = of_type(item.get("statistics"), list)
     if norm is None:
         return None, None
     if norm in ("z-score", "min-max"):  # not `in STAT_KEYS`: a norm_type may be a list, which cannot be hashed
@@ -242,7 +237,7 @@ def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
         out = [{"type": norm, **{k: s[k] for k in keys}} for s in usable]
         return (out, None) if out and len(out) == len(stats) else (None, f"{norm} without {'/'.join(keys)} statistics")
     if norm == "clip":
-        clips = _list(item.get("norm_clip"))
+        clips = of_type(item.get("norm_clip"), list)
         out = [{"type": "processing", "format": "gdal-calc", "expression": f"clip(A / {c}, 0, 1)"} for c in clips]
         return (out, "clip became a gdal-calc processing expression") if out else (None, "clip without norm_clip")
     return None, f"norm_type {norm!r} has no value_scaling equivalent (removed in MLM 1.4)"
@@ -394,7 +389,8 @@ def dim_order_bands(ctx: Ctx) -> None:
                 continue
             named = input_bands(item)  # the bands with a name (only their number counts)
             if named and "bands" not in dims:
-                idx, new, why = _band_axis(dims, _list(tensor.get("shape")), len(named)), "bands", "bands are listed"
+                shape = of_type(tensor.get("shape"), list)
+                idx, new, why = _band_axis(dims, shape, len(named)), "bands", "bands are listed"
             elif not named and "bands" in dims:
                 idx, new, why = dims.index("bands"), "channel", "no bands are listed"
             else:
