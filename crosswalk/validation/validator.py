@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import orjson
+
 try:  # BLAKE2b without hashlib, whose import loads OpenSSL (a one-file run pays for it at every start)
     from _blake2 import blake2b as _blake2b
 except ImportError:  # pragma: no cover - an interpreter without the builtin module
@@ -403,18 +405,19 @@ def warm(uris: Iterable[str] = ()) -> None:
 # explaining an invalid one with the Python validator costs milliseconds.
 _VALIDATED: dict[bytes, tuple[Issue, ...]] = {}
 _VALIDATED_MAX = 64
+_KEY_MAX = 1 << 16  # bytes of a document that is its own key (64 kept: 4 MB at most); a larger one, its digest
 
 
 def _serialised(doc: Any) -> bytes | None:
-    """A digest of the document as orjson writes it (a content key, as small for a large document; NaN, which
-    would read as null, never gets this far: the input limits refuse it), or None when orjson cannot write it (an
-    integer beyond 64 bits)."""
+    """The document as orjson writes it, a content key that a dict compares byte for byte (NaN, which would read
+    as null, never gets this far: the input limits refuse it); beyond 64 kB its BLAKE2b digest, so the kept keys
+    stay small. None when orjson cannot write it (an integer beyond 64 bits). The text itself is the cheaper key
+    for the usual document: hashing it costs more than writing it out."""
     try:
-        import orjson
-
-        return _blake2b(orjson.dumps(doc), digest_size=20).digest()
-    except (ImportError, TypeError):
+        text = orjson.dumps(doc)
+    except TypeError:
         return None
+    return text if len(text) <= _KEY_MAX else _blake2b(text, digest_size=20).digest()
 
 
 def validate(doc: dict) -> list[Issue]:

@@ -172,10 +172,10 @@ def ml_model_tasks(ctx: Ctx, host: Path = P, required: bool = True) -> None:
         return
     value = obj["ml-model:prediction_type"] = mapped[0]
     obj.pop("mlm:tasks")
-    exact, listed = names == [value], ", ".join(map(str, names))
+    exact, tasks = names == [value], ", ".join(map(str, names))
     reason = ("a one-element task list became prediction_type" if exact else
-              f"ml-model has one prediction_type; {listed} became {value!r}" if len(set(mapped)) > 1 else
-              f"{listed} generalised to {value!r}")
+              f"ml-model has one prediction_type; {tasks} became {value!r}" if len(set(mapped)) > 1 else
+              f"{tasks} generalised to {value!r}")
     for i in range(len(names)):
         ctx.account(src + (str(i),), [dst], "transformed" if exact else "lossy", reason)
     (ctx.transformed if exact else ctx.lossy)([src], [dst], reason)
