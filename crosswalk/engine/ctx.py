@@ -56,7 +56,9 @@ class Ctx:
     def find(self, rule: Any) -> list[Path]:
         """Paths matched by the rule's jsonpath expressions inside the current base, sorted by `document_order`."""
         root = self.get(self.base)
-        found = {self.base + match for path in rule.paths for match in path.find(root)}
+        if len(rule.paths) == 1 and rule.paths[0].ordered:  # its matches come unique and in document order
+            return rule.paths[0].find(root, self.base)
+        found = {match for path in rule.paths for match in path.find(root, self.base)}
         return sorted(found, key=document_order) if len(found) > 1 else list(found)  # mostly one or none
 
     def origins(self, path: Path) -> list[Origin]:

@@ -19,7 +19,7 @@ import re
 import string
 from collections.abc import Iterator
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from crosswalk.engine.writes import check_writes
 from crosswalk.errors import CrosswalkError, RuleError, crash_message
@@ -541,13 +541,13 @@ class Extensions(Op):
     added URI takes the place of the first removed one and nothing changes when none is removed."""
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {**super().compile(args), "remove": [re.compile(p) for p in args.get("remove", [])]}
+        return {**super().compile(args), "remove": any_of(args.get("remove", []))}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path, in_place = ("stac_extensions",), rule.args.get("in_place", False)
         old = ctx.get(path)
         hits = [i for i, u in enumerate(old if isinstance(old, list) else [])
-                if isinstance(u, str) and any(p.fullmatch(u) for p in rule.parsed["remove"])]
+                if isinstance(u, str) and rule.parsed["remove"].fullmatch(u)]
         if in_place and not hits:
             return  # a swap with nothing to swap
         if old is None:
@@ -587,6 +587,28 @@ class Extensions(Op):
         return ("/stac_extensions",)
 
     writes = reads
+
+
+def any_of(patterns: list[str]) -> Any:
+    """What fully matches a text that one of the regexes ``patterns`` fully matches: one regex `(?:a)|(?:b)`
+    (``fullmatch`` backtracks into every alternative: one call instead of one a pattern), unless a pattern has
+    groups (their numbers would change) or global flags (`(?i)`: only allowed at the start of a regex)."""
+    compiled = [re.compile(p) for p in patterns]  # each alone first: an error names the pattern it is in
+    try:
+        if not any(p.groups for p in compiled):
+            return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")  # (?!): nothing, as no pattern
+    except re.error:  # global flags
+        pass
+    return AnyOf(compiled)
+
+
+class AnyOf(NamedTuple):
+    """Regexes that cannot be joined into one, tried one after the other."""
+
+    patterns: list[re.Pattern[str]]
+
+    def fullmatch(self, text: str) -> bool:
+        return any(p.fullmatch(text) for p in self.patterns)
 
 
 @cache
@@ -639,10 +661,9 @@ def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
     file:line and the op (linkml-map's error context)."""
     for rule in rules:
         ctx.current = ctx.last_read = None
-        guard = rule.parsed.get("when")
         try:
-            if guard is None or guard.holds(ctx):
-                OPS[rule.op].run(rule, ctx)
+            if rule.guard is None or rule.guard.holds(ctx):
+                rule.run(rule, ctx)
         except CrosswalkError:
             raise
         except Exception as e:  # any crash inside a rule: say where in the data and where in the spec

@@ -11,6 +11,7 @@ mapping file both ways over the corpus and over generated documents."""
 
 from __future__ import annotations
 
+from itertools import takewhile
 from typing import Any, NamedTuple
 
 from crosswalk.language.pointer import Path
@@ -36,17 +37,24 @@ class JsonPath:
     (``filters``: the guards' parser, filters over arrays only). Pickled without the parse when it has steps, so
     that a run from the cached mappings imports jsonpath-ng only for a path the steps do not cover."""
 
-    __slots__ = ("text", "filters", "steps", "_expr")
+    __slots__ = ("text", "filters", "steps", "_expr", "ordered", "head", "rest")
 
     def __init__(self, text: str, filters: bool = False, steps: Steps | None = None, expr: Any = None) -> None:
         self.text, self.filters, self.steps, self._expr = text, filters, steps, expr
+        # array elements (in index order) and single names only: its matches come out unique and in the engine's
+        # `document_order` (which sorts object members by name, not as the document has them): no sort
+        self.ordered = steps is not None and all(s == EACH_ELEMENT or isinstance(s, Filter) or _one_name(s)
+                                                 for s in steps)
+        # the leading single names (most paths start `$.properties.x`), walked without `match`'s list of places,
+        # and the steps after them
+        names = list(takewhile(_one_name, steps or ()))
+        self.head, self.rest = tuple(s[0] for s in names), steps[len(names):] if steps is not None else None
 
     @classmethod
     def compile(cls, text: str, filters: bool = False) -> JsonPath:
         """Parsed now (jsonpath-ng's error, or ValueError, when it cannot read it) and turned into steps."""
-        path = cls(text, filters)
-        path.steps = steps_of(path.expr)
-        return path
+        expr = cls(text, filters).expr
+        return cls(text, filters, steps_of(expr), expr)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return JsonPath, (self.text, self.filters, self.steps, self._expr if self.steps is None else None)
@@ -62,9 +70,20 @@ class JsonPath:
             self._expr = (filters.parse_filter_path if self.filters else filters.parse_path)(self.text)
         return self._expr
 
-    def find(self, root: Any) -> list[Path]:
-        """The paths this matches in ``root``."""
-        return match(self.steps, root) if self.steps is not None else [datum_path(m) for m in self.expr.find(root)]
+    def find(self, root: Any, prefix: Path = ()) -> list[Path]:
+        """The paths this matches in ``root``, each after ``prefix`` (the path of ``root``)."""
+        if self.steps is None:
+            return [prefix + datum_path(m) for m in self.expr.find(root)]
+        for name in self.head:  # as `match` takes a name: only in an object, a null member too
+            if not isinstance(root, dict) or name not in root:
+                return []
+            root = root[name]
+        return match(self.rest, root, prefix + self.head) if self.rest else [prefix + self.head]
+
+
+def _one_name(step: Any) -> bool:
+    """A step of one member name (neither ``*``, ``[*]``, a filter nor a choice of names)."""
+    return type(step) is tuple and len(step) == 1
 
 
 def steps_of(expr: Any) -> Steps | None:
@@ -120,12 +139,12 @@ def _passes(element: Any, tests: tuple[tuple[str | None, Any], ...]) -> bool:
     return True
 
 
-def match(steps: Steps, root: Any) -> list[Path]:
+def match(steps: Steps, root: Any, prefix: Path = ()) -> list[Path]:
     """The paths ``steps`` match in ``root``, as jsonpath-ng finds them: names and ``*`` only in objects (a null
     member matches); ``[*]`` every element of an array, and an object or a scalar as its element 0 (jsonpath-ng
     reads a non-array as a one-element array), nothing in null; a filter the elements of an array that pass its
-    tests, nothing in anything else."""
-    current: list[tuple[Path, Any]] = [((), root)]
+    tests, nothing in anything else. Each path starts with ``prefix``."""
+    current: list[tuple[Path, Any]] = [(prefix, root)]
     for step in steps:
         found: list[tuple[Path, Any]] = []
         for path, value in current:

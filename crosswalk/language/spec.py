@@ -38,6 +38,10 @@ class Rule:
     rules: tuple[Rule, ...] = ()  # sub-rules of `each`
     table: dict[str, Any] | None = None
     parsed: dict[str, Any] = field(default_factory=dict, compare=False)  # the op's pre-parsed arguments
+    # looked up once for `run_rules`, which runs every rule on every document: its `when` guard (Guard, from
+    # `parsed`) and its op's `run`
+    guard: Any = field(default=None, compare=False, repr=False)
+    run: Any = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -175,7 +179,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
             plain = _checked("extensions: ", file, line, _uri_swap, plain, registry().families)
         parsed = _checked(f"rule {i} {op}: ", file, line, OPS[op].compile, plain)  # a pointer or regex it cannot read
         out.append(Rule(op=op, args=plain, file=file, line=line, index=i, paths=compiled, rules=sub, table=table,
-                        parsed=parsed))
+                        parsed=parsed, guard=parsed.get("when"), run=OPS[op].run))
     return tuple(out)
 
 
