@@ -74,6 +74,15 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
                                      for i, (where, status, why) in enumerate(fate)])
 
 
+def band_names(item: dict[str, Any]) -> Iterator[str]:
+    """The names of an MLM input's named bands, one by one (``input_bands`` without their places)."""
+    bands = item.get("bands")  # not a list (invalid): no names, left to the schema
+    for band in bands if isinstance(bands, list) else ():
+        name = band.get("name") if isinstance(band, dict) else band
+        if isinstance(name, str):
+            yield name
+
+
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
     """(index, name, where the name is) of an MLM input's named bands: a bare name or a band object's."""
     out = []
@@ -168,15 +177,16 @@ def lift_model_fields(ctx: Ctx) -> None:
 def band_definitions(ctx: Ctx) -> None:
     """MLM 1.1+ checks that band names have definitions; name-only eo:bands are invented on the model asset
     when the document has none at all (bands without names there, one per input band, are given the names)."""
-    wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for _, name, _ in input_bands(item)))
-    if not wanted:
-        return
     assets = ctx.doc.get("assets")  # a list of assets (invalid) holds no model asset: left to the schema
     hosts = [ctx.doc.get("properties") or {}, *(assets.values() if isinstance(assets, dict) else ())]
-    defined = any(isinstance(band, dict) and isinstance(band.get("name"), str)
-                  for host in hosts if isinstance(host, dict)
-                  for key in ("eo:bands", "raster:bands", "bands") for band in of_type(host.get(key), list))
-    if defined or not (models := model_assets(ctx.doc)):
+    # any named band definition leaves the document as it is: tested first, as it is the common case (the document
+    # had them, or an earlier step wrote them), before the input's band names are gathered
+    if any(isinstance(band, dict) and isinstance(band.get("name"), str)
+           for host in hosts if isinstance(host, dict) for key in ("eo:bands", "raster:bands", "bands")
+           if isinstance(host.get(key), list) for band in host[key]):
+        return
+    wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for name in band_names(item)))
+    if not wanted or not (models := model_assets(ctx.doc)):
         return
     for key in models:
         here = ("assets", key, "eo:bands")
@@ -203,7 +213,7 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
         return
     # names: eo:bands in the same order, else the first input's bands
     eo, inputs = (of_type(ctx.get(P + (key,)), list) for key in ("eo:bands", "mlm:input"))
-    fallback = [name for _, name, _ in input_bands(inputs[0])] if inputs and isinstance(inputs[0], dict) else []
+    fallback = list(band_names(inputs[0])) if inputs and isinstance(inputs[0], dict) else []
     for key in models:
         dst = ("assets", key, "raster:bands")
         if not ctx.has(dst):
@@ -275,10 +285,12 @@ def value_scaling(ctx: Ctx) -> None:
             # a statistics entry's fields that the value_scaling entry at its position carries (mean and stddev for
             # z-score, minimum and maximum for min-max) are moved there; any other statistics field is dropped
             stats = path + ("statistics",)
+            # each such field as (index, field): the places of the list written at dst (a source path's index is str(i))
+            carried = {(str(i), k) for i, entry in enumerate(scaling) for k in entry if k != "type"}
             for o in ctx.origins(stats):
                 for loc in [loc for loc in o.locs if loc[: len(stats)] == stats]:
                     rel = loc[len(stats) : len(stats) + 2]
-                    if len(rel) == 2 and rel[1] != "type" and ctx.has(dst + rel):
+                    if rel in carried:
                         ctx.account(loc, [dst + rel], "moved", "statistics became value_scaling")
                     else:
                         ctx.account(loc, [], "dropped", "statistics field not used by value_scaling")
@@ -381,23 +393,24 @@ def unknown_keys(ctx: Ctx, version: str) -> None:
            writes=("properties.mlm:input[].input.dim_order",))
 def dim_order_bands(ctx: Ctx) -> None:
     """MLM 1.5: dim_order names the band dimension "bands" exactly when bands are listed."""
+    props = of_type(ctx.get(P), dict)
     for key, inner in (("mlm:input", "input"), ("mlm:output", "result")):
-        for path, item in io_lists(ctx, key):
-            tensor = item.get(inner)
+        for i, item in enumerate(of_type(props.get(key), list)):  # places only for a rename
+            tensor = item.get(inner) if isinstance(item, dict) else None
             dims = tensor.get("dim_order") if isinstance(tensor, dict) else None
             if not isinstance(dims, list):
                 continue
-            named = input_bands(item)  # the bands with a name (only their number counts)
+            named = next(band_names(item), None) is not None  # the first name tells; a rename counts them
             if named and "bands" not in dims:
-                shape = of_type(tensor.get("shape"), list)
-                idx, new, why = _band_axis(dims, shape, len(named)), "bands", "bands are listed"
+                shape, count = of_type(tensor.get("shape"), list), sum(1 for _ in band_names(item))
+                idx, new, why = _band_axis(dims, shape, count), "bands", "bands are listed"
             elif not named and "bands" in dims:
                 idx, new, why = dims.index("bands"), "channel", "no bands are listed"
             else:
                 continue
             if idx is not None:
                 why = f"dimension {dims[idx]!r} renamed {new!r} (MLM 1.5: {why})"
-                ctx.set(path + (inner, "dim_order", str(idx)), new, why)
+                ctx.set(P + (key, str(i), inner, "dim_order", str(idx)), new, why)
 
 
 def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
