@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from crosswalk.language.pointer import Path, leaves, to_pointer
@@ -27,6 +28,8 @@ _MISSING = object()
 _CONTAINERS = (dict, list)  # a global, not a literal: a literal ``(dict, list)`` is built anew at every use
 _INDICES = {str(i): i for i in range(256)}  # list indices as a path spells them (only so: not "01")
 _FULL = None  # the mark of a recorded place whose every source leaf has its Origin (keys of a path are text)
+# `to_pointer`, remembered (bounded): the reports of a bulk run name the same few hundred paths again and again
+_pointer = lru_cache(maxsize=4096)(to_pointer)
 
 
 @dataclass(eq=False, slots=True)
@@ -343,7 +346,7 @@ class Ledger:
             out.append(_entry((), o, sorted(o.locs)))
         else:
             self._emit(self._build((), self.source, self._recorded), out, None)
-        out.extend({"path": to_pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
+        out.extend({"path": _pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
                     "reason": "; ".join(o.reasons)} for o in self._created for loc in sorted(o.locs))
         return out
 
@@ -360,14 +363,8 @@ class Ledger:
         # relocation); a dropped leaf went nowhere either way, so its fate is the one of any other dropped leaf
         if o.whole_at is not None and depth >= o.whole_at and o.locs:
             return (key, frozenset(o.locs), True)
-        rel = o.path[depth:]
-        n = len(rel)
-        bases = []
-        for loc in o.locs:
-            if loc[-n:] != rel:
-                return None
-            bases.append(loc[: len(loc) - n])
-        return (key, frozenset(bases), False)
+        bases = _based(frozenset(o.locs), o.path[depth:])
+        return None if bases is None else (key, bases, False)
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
@@ -409,15 +406,10 @@ class Ledger:
                     if single is not None:
                         buckets.append([self._fate(single, depth), weight / size, count, first, single])
                         continue
-                    if fate is not None:  # a relocation stays one if every base ends with ``key``
-                        bases = []
-                        for b in fate[1]:
-                            if not b or b[-1] != key:
-                                fate = None  # went elsewhere than under this place (and is no part of a whole value)
-                                break
-                            bases.append(b[:-1])
-                        else:
-                            fate = (fate[0], frozenset(bases), False)
+                    # a relocation stays one if every base ends with ``key`` (a drop has none: it stays as it is)
+                    if fate is not None and fate[1]:
+                        bases = _lifted(fate[1], key)  # (None: went elsewhere, and is no part of a whole value)
+                        fate = None if bases is None else (fate[0], bases, False)
                     bucket = index.get(fate)
                     if bucket is None:
                         bucket = index[fate] = [fate, weight / size, count, first, None]
@@ -460,8 +452,7 @@ class Ledger:
         if inherited is not None and all(b[0] == inherited for b in buckets):
             return  # everything below is where the heading puts it
         votes: dict[tuple, float] = {}
-        counts: dict[tuple, int] = {}
-        firsts: dict[tuple, Any] = {}
+        tally: dict[tuple, list[Any]] = {}  # fate: [its leaves, the first of them]
         total = 0
         went_elsewhere = False  # a leaf with no fate seen from here
         for fate, weight, count, first, _ in buckets:
@@ -471,26 +462,30 @@ class Ledger:
                 continue
             if fate in votes:
                 votes[fate] += weight
-                counts[fate] += count
+                tally[fate][0] += count
             else:
-                votes[fate], counts[fate], firsts[fate] = weight, count, first
+                votes[fate] = weight
+                tally[fate] = [count, first]
         current = inherited
         if votes:
             best = max(votes, key=votes.get)  # first in document order on ties (dicts keep order)
-            if abs(votes[best] - 0.5) < _NEAR or len(votes) > 1 and any(
-                    f != best and votes[best] - v < _NEAR for f, v in votes.items()):
+            # the runner-up is the second of the votes in descending order (the best one again if it ties)
+            if abs(votes[best] - 0.5) < _NEAR or len(votes) > 1 and votes[best] - sorted(
+                    votes.values(), reverse=True)[1] < _NEAR:
                 votes = self._recount(node)
                 best = max(votes, key=votes.get)
             # a heading entry only for a clear majority (at least half the votes), so it never misleads
-            if (best != inherited and votes[best] >= 0.5
-                    and (counts[best] >= 2 or counts[best] == total)):
-                out.append(_entry(prefix, firsts[best], sorted(best[1])))
+            count, first = tally[best]
+            if best != inherited and votes[best] >= 0.5 and (count >= 2 or count == total):
+                out.append(_entry(prefix, first, sorted(best[1])))
                 current = best
                 if len(votes) == 1 and not went_elsewhere and best[2] is False and all(
                         b[4] is None for b in buckets):
                     # one relocation for the whole subtree: below it every leaf is where it puts it (unless a
                     # leaf is part of a value made whole below here: seen from there, it went where that went)
                     return
+        # whether the heading keeps an untouched member where it is (below a whole value: only a leaf at its place)
+        untouched_quiet = current is not None and current[0] == _UNTOUCHED and (current[2] or current[1] == {prefix})
         for key, child, fate in node.children:
             kind = child.__class__
             if kind is Origin:
@@ -502,12 +497,12 @@ class Ledger:
             elif kind is _FoldNode:
                 # a subtree that became one value: everything below it went to the same places
                 below = None if current is None else current if current[2] else (
-                    current[0], frozenset([b + (key,) for b in current[1]]), False)
+                    current[0], _lowered(current[1], key), False)
                 if below is None or len(child.buckets) != 1 or child.buckets[0][0] != below:
                     self._emit(child, out, below)  # (one fate, the one its heading gives it: nothing to say)
-            elif current is None or current[0] != _UNTOUCHED or (  # untouched: kept, unless its heading says so
-                    current[1] != {prefix + (key,)} or not _is_leaf(child) if current[2] else current[1] != {prefix}):
-                out.append({"path": to_pointer(prefix + (key,)), "status": "kept"})
+            elif not untouched_quiet or current[2] and (current[1] != {prefix + (key,)} or not _is_leaf(child)):
+                # untouched: kept, unless its heading says so
+                out.append({"path": _pointer(prefix + (key,)), "status": "kept"})
 
 
 _UNTOUCHED = ("kept", (), None)
@@ -529,11 +524,44 @@ class _FoldNode:
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
-    e: dict[str, Any] = {"path": to_pointer(path), "status": o.status}
+    e: dict[str, Any] = {"path": _pointer(path), "status": o.status}
     if o.status != "dropped" and (o.status != "kept" or to != [path]):
-        e["to"] = [to_pointer(t) for t in to]
+        e["to"] = [_pointer(t) for t in to]
     if o.step and o.status != "kept":
         e["step"] = o.step
     if o.reasons:
         e["reason"] = "; ".join(o.reasons)
     return e
+
+
+# The bases of a relocation, and where they go one level up or down the source: pure functions of places,
+# remembered (bounded), since the documents of a bulk run have the same few hundred places again and again (and
+# the sets they give back, shared, compare at once).
+@lru_cache(maxsize=4096)
+def _based(locs: frozenset[Path], rel: Path) -> frozenset[Path] | None:
+    """Where the root of a subtree sits for a leaf at ``rel`` below it that is at ``locs``: each location without
+    ``rel`` at its end; None if one of them does not end with it."""
+    n = len(rel)
+    bases = []
+    for loc in locs:
+        if loc[-n:] != rel:
+            return None
+        bases.append(loc[: len(loc) - n])
+    return frozenset(bases)
+
+
+@lru_cache(maxsize=4096)
+def _lifted(bases: frozenset[Path], key: str) -> frozenset[Path] | None:
+    """The bases seen from the parent of member ``key``; None if one of them is not under that member."""
+    up = []
+    for b in bases:
+        if not b or b[-1] != key:
+            return None
+        up.append(b[:-1])
+    return frozenset(up)
+
+
+@lru_cache(maxsize=4096)
+def _lowered(bases: frozenset[Path], key: str) -> frozenset[Path]:
+    """The bases seen from member ``key``."""
+    return frozenset([b + (key,) for b in bases])

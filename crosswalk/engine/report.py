@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from crosswalk.language.pointer import Path, is_prefix, leaves, parse_pointer
@@ -24,8 +25,7 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
             counts[status] += 1
             continue
         node = trie
-        path = _POINTERS.get(e["path"])
-        for key in _parsed(e["path"]) if path is None else path:
+        for key in _parsed(e["path"]):
             node = node.setdefault(key, {})
         node[_STATUS] = status  # a later entry at the same path wins
     stack: list[tuple[Any, dict[Any, Any], str | None]] = [(source, trie, None)]
@@ -67,17 +67,8 @@ def _member(value: dict | list, key: str) -> Any:
     return _ABSENT
 
 
-_POINTERS: dict[str, Path] = {}
-
-
-def _parsed(pointer: str) -> Path:
-    """`parse_pointer`, remembered: a bulk run's reports name the same few hundred paths again and again."""
-    path = _POINTERS.get(pointer)
-    if path is None:
-        if len(_POINTERS) > 4096:  # bounded: documents with ever new keys must not grow it without end
-            _POINTERS.clear()
-        path = _POINTERS[pointer] = parse_pointer(pointer)
-    return path
+# `parse_pointer`, remembered (bounded): the reports of a bulk run name the same few hundred paths again and again
+_parsed = lru_cache(maxsize=4096)(parse_pointer)
 
 
 _STATUS = object()  # the trie key of an entry's own status (never a key of a document)

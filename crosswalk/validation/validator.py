@@ -570,6 +570,7 @@ def extension_accepts(doc: dict, uri: str) -> bool:
     return not any(True for _ in _schema_issues(entry[0], doc, uri))
 
 
+@cache
 def classification_class_fields() -> frozenset[str]:
     """The fields a class object of the vendored classification extension defines (value, description, name,
     color_hint for v1.1.0, the version MLM references)."""
