@@ -7,7 +7,6 @@ deep-copied once and never mutated.
 from __future__ import annotations
 
 import copy
-import pickle
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,11 @@ from typing import TYPE_CHECKING, Any
 from crosswalk.detection import Detection, detect
 from crosswalk.errors import CrosswalkError, FormatError
 from crosswalk.language.formats import Format, registry
+
+try:  # the C pickler that pickle.py wraps, without pickle.py's own pure-Python classes (a one-file run's start)
+    from _pickle import dumps, loads
+except ImportError:  # pragma: no cover - an interpreter without the C pickler
+    from pickle import dumps, loads
 
 if TYPE_CHECKING:
     from crosswalk.language.pointer import Path
@@ -243,7 +247,7 @@ def copy_document(doc: Any) -> Any:
     is copied once and shared again; types and key order kept) in a quarter of the time: pickled and read back in
     memory. What pickle cannot take goes through ``copy.deepcopy``."""
     try:
-        return pickle.loads(pickle.dumps(doc, pickle.HIGHEST_PROTOCOL))
+        return loads(dumps(doc, -1))  # the highest protocol
     except Exception:  # an object a caller put in the document that pickle refuses: the slow, general way
         return copy.deepcopy(doc)
 

@@ -88,7 +88,7 @@ from crosswalk.bulk.walk import (  # discovery: which files a run reads (re-expo
 )
 from crosswalk.detection import detect
 from crosswalk.errors import CrosswalkError, FormatError, ReadError
-from crosswalk.io.documents import dumps_bytes
+from crosswalk.io.documents import dumps_bytes, write_bytes
 from crosswalk.io.limits import MAX_BYTES, LimitError, check_size, sanitize
 from crosswalk.io.parse import load_json_checked, parse_text, read_json, yaml_duplicate_keys
 from crosswalk.io.safepath import checked_destination
@@ -473,43 +473,6 @@ def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcom
     return outs, data, (bom + b"\n".join(lines) if changed else None)
 
 
-def _write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
-    """Write via a temporary file in the same directory renamed over ``path`` (``mode``: the permissions).
-    ``path`` is already resolved (`crosswalk.io.safepath.checked_destination`); the temporary file is created new
-    (never through a symlink planted under its name)."""
-    directory, name = os.path.split(path)
-    tmp = os.path.join(directory, f".{name}.{os.getpid()}.cwtmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    perms = 0o666 if mode is None else mode
-    try:
-        fd = os.open(tmp, flags, perms)
-    except FileNotFoundError:
-        os.makedirs(directory or ".", exist_ok=True)
-        fd = os.open(tmp, flags, perms)
-    except FileExistsError:  # left by a dead process that had our pid: ours to remove
-        os.unlink(tmp)
-        fd = os.open(tmp, flags, perms)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        if sync:
-            os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _same_bytes(path: str, data: bytes) -> bool:
     try:
         if os.path.getsize(path) != len(data):
@@ -530,15 +493,15 @@ def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Sett
         data = original if new is None else new
         if _same_bytes(dest, data):
             return False
-        _write_bytes(dest, data)
+        write_bytes(dest, data)
         return True
     if s.in_place and new is not None:
         path = checked_destination(os.path.join(s.root, rel), s.root)  # rel is the real path: no symlink replaced
         mode = os.stat(path).st_mode & 0o7777
         backup = checked_destination(os.path.join(s.backup_dir or "", rel), s.backup_dir or "", not_inside=s.root)
         if not _same_bytes(backup, original):
-            _write_bytes(backup, original, mode=mode, sync=True)
-        _write_bytes(path, new, mode=mode, sync=True)
+            write_bytes(backup, original, mode=mode, sync=True)
+        write_bytes(path, new, mode=mode, sync=True)
         return True
     return False
 

@@ -9,8 +9,6 @@ import json
 import os
 import re
 import stat
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from crosswalk.errors import ReadError
@@ -163,12 +161,12 @@ def replacement_mode(st: os.stat_result | None) -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so that it is either as it was or complete: a temporary file in the target's
     directory, renamed over it. The path is resolved first: a symlink stays a symlink (its target is
     replaced), and a device or FIFO (``-o /dev/null``) is written to, never renamed over."""
     data = text.encode("utf-8")
-    real = Path(os.path.realpath(path))
+    real = os.path.realpath(path)
     try:
         st = os.stat(real)
     except FileNotFoundError:
@@ -179,15 +177,42 @@ def write_atomic(path: str | Path, text: str) -> None:
         with open(real, "wb") as f:
             f.write(data)
         return
-    real.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    write_bytes(real, data, mode=None if st is None else replacement_mode(st), sync=True)
+
+
+def write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
+    """Write via a temporary file in the same directory renamed over ``path`` (``mode``: the permissions; None: a
+    new file's, from the umask). ``path`` is already resolved (`os.path.realpath`,
+    `crosswalk.io.safepath.checked_destination`); the temporary file is created new (never through a symlink
+    planted under its name). Single-file and bulk writes share it (no tempfile import on a one-file run)."""
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.cwtmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    perms = 0o666 if mode is None else mode
     try:
-        os.chmod(fd, replacement_mode(st))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, real)
+        fd = os.open(tmp, flags, perms)
+    except FileNotFoundError:
+        os.makedirs(directory or ".", exist_ok=True)
+        fd = os.open(tmp, flags, perms)
+    except FileExistsError:  # left by a dead process that had our pid: ours to remove
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, perms)
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
