@@ -238,6 +238,7 @@ def convert(
         validated=validate,
         source=doc,
         also=[str(f) for f in detection.others],
+        summary=ledger.summary(),
     )
     return result
 

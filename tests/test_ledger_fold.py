@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from reference_ledger import Ledger as Reference
 
 from crosswalk.engine.ledger import Ledger, _one_or_more
-from crosswalk.engine.report import _leaf_count, summarize
+from crosswalk.engine.report import leaf_count, summarize
 from crosswalk.language.pointer import leaves
 
 
@@ -76,7 +76,7 @@ _json = st.recursive(
 def test_leaf_counts(doc):
     """The summary's leaf counter and the fold's count up to two agree with the leaves the report contract names."""
     n = sum(1 for _ in leaves(doc))
-    assert _leaf_count(doc) == n
+    assert leaf_count(doc) == n
     assert _one_or_more(doc) == min(n, 2)
     assert summarize([{"path": "", "status": "kept"}], doc)["kept"] == n
 
@@ -118,3 +118,33 @@ def test_summary_of_any_entries(doc, entries):
                 want[by_path[to_pointer(path[:n])]] += 1
                 break
     assert summarize(fields, doc) == want
+
+
+_places = st.lists(st.sampled_from(["a", "b", "0", "1", "x"]), max_size=3).map(tuple)
+_events = st.lists(st.one_of(
+    st.tuples(st.just("relocate"), _places, st.lists(_places, max_size=2),
+              st.sampled_from(["moved", "transformed", "lossy", "repaired"]), st.booleans()),
+    st.tuples(st.just("mark"), _places, st.sampled_from(["transformed", "lossy", "repaired"])),
+    st.tuples(st.just("copy"), _places, _places),
+    st.tuples(st.just("create"), _places, st.sampled_from(["invented", "filled"])),
+), max_size=6)
+
+
+@settings(max_examples=examples(300))
+@given(doc=_keyed, events=_events)
+def test_ledger_summary_is_the_summary_of_its_entries(doc, events):
+    """The counts the ledger gives from its Origins (what a conversion reports) are those `summarize` counts
+    from the entries, whatever the events: every leaf under the status of its most specific entry."""
+    ledger = Ledger(doc)
+    ledger.step = "s"
+    for name, *args in events:
+        if name == "relocate":
+            src, dsts, status, whole = args
+            ledger.relocate(src, dsts, status, "r", whole=whole)
+        elif name == "mark":
+            ledger.mark(args[0], args[1], "r")
+        elif name == "copy":
+            ledger.copy(args[0], args[1], "r")
+        else:
+            ledger.create(args[0], args[1], "r")
+    assert ledger.summary() == summarize(ledger.entries(), doc)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from crosswalk.engine.report import STATUSES, leaf_count
 from crosswalk.language.pointer import Path, leaves, to_pointer
 
 # Worse statuses win when a leaf passes through several rules.
@@ -155,13 +156,14 @@ class Ledger:
             for key, _ in _members(value):
                 self._record(path + (key,))  # the members not recorded yet (bounded by the length of an event's path)
         else:  # an Origin for each source leaf of ``value``, at its own place in the trie
-            by_path = self._by_path
+            by_path, seen = self._by_path, self._seen
             stack = [(path, value, self._node(path, create=True))]
             while stack:
                 here, v, node = stack.pop()
                 if not isinstance(v, _CONTAINERS) or not v:
                     o = Origin(here, "kept", [], None, {here}, False, isinstance(v, _CONTAINERS))
                     by_path[here] = o
+                    seen.add(here)  # (a later event at the leaf itself then needs no walk to find it recorded)
                     # first at its place, where it would be had it been recorded before any later arrival
                     node.setdefault(_HERE, []).insert(0, o)
                     continue
@@ -349,6 +351,19 @@ class Ledger:
         out.extend({"path": _pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
                     "reason": "; ".join(o.reasons)} for o in self._created for loc in sorted(o.locs))
         return out
+
+    def summary(self) -> dict[str, int]:
+        """``report.summarize`` of ``entries()`` (the source leaves per status, a created value once per place),
+        counted from the Origins instead of the entries: the fold gives every source leaf an entry or a heading
+        with the leaf's own status (a heading stands for leaves whose fate, status included, is its own), so the
+        most specific entry at or above a leaf has the status of its Origin, and a leaf nothing recorded is kept."""
+        counts = dict.fromkeys(STATUSES, 0)
+        counts["kept"] = leaf_count(self.source) - len(self._by_path)  # (an Origin of _by_path: one source leaf)
+        for o in self._by_path.values():
+            counts[o.status] += 1
+        for o in self._created:
+            counts[o.status] += len(o.locs)  # an entry for each place
+        return counts
 
     @staticmethod
     def _fate(o: Origin, depth: int) -> tuple | None:

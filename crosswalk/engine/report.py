@@ -34,7 +34,7 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
         status = node.get(_STATUS, status)
         if len(node) == (_STATUS in node) or not isinstance(value, _CONTAINERS) or not value:
             if status is not None:  # no entry below: every leaf here has this status
-                counts[status] += _leaf_count(value)
+                counts[status] += leaf_count(value)
             continue
         if status is None:  # nothing to count here: only the places of the entries below matter
             for key, below in node.items():
@@ -50,7 +50,7 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
                 n -= 1
                 stack.append((member, below, status))
             elif isinstance(member, _CONTAINERS) and member:
-                n += _leaf_count(member) - 1
+                n += leaf_count(member) - 1
         counts[status] += n
     return counts
 
@@ -74,7 +74,7 @@ _parsed = lru_cache(maxsize=4096)(parse_pointer)
 _STATUS = object()  # the trie key of an entry's own status (never a key of a document)
 
 
-def _leaf_count(value: Any) -> int:
+def leaf_count(value: Any) -> int:
     """Leaves (scalars, empty objects and arrays) in ``value``."""
     if not isinstance(value, _CONTAINERS) or not value:
         return 1
@@ -402,8 +402,10 @@ def document_report(
     validated: bool,
     source: Any,
     also: list[str] | None = None,
+    summary: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The per-document report object (one builder for single and bulk runs)."""
+    """The per-document report object (one builder for single and bulk runs). ``summary``: the counts when the
+    caller has them (``Ledger.summary``), else they are counted from ``fields``."""
     report: dict[str, Any] = {
         "source": {"href": href, "format": source_format},
         "target": {"format": target},
@@ -412,7 +414,7 @@ def document_report(
         "valid": valid,
         "validated": validated,  # false under --no-validate: "valid" then only means "no accounting problem"
         "issues": issues,
-        "summary": summarize(fields, source),
+        "summary": summarize(fields, source) if summary is None else summary,
     }
     if also:
         report["source"]["also"] = also
