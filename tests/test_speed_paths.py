@@ -53,7 +53,8 @@ def _modules_after_conversion(tmp_path: Path, cache_home: Path, code: str = CONV
     out = tmp_path / "out.json"
     proc = _run([sys.executable, "-c", code, str(DOC), "-o", str(out), "-q"], cache_home, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    return {m.split(".")[0] for m in json.loads(proc.stderr.strip().splitlines()[-1])}
+    modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    return {*modules, *(m.split(".")[0] for m in modules)}  # each module, and the package it belongs to
 
 
 def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
@@ -71,6 +72,9 @@ def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
     # (unless the interpreter's own start, its site .pth files, imported them already)
     started = _modules_after_conversion(tmp_path, cache_home, STARTED)
     assert not (warm - started) & {"tempfile", "pickle"}
+    # whether the input is bulk input is told apart from the bulk runner's discovery (its Plan dataclass)
+    assert "crosswalk.bulk.kind" in warm and "crosswalk.bulk.walk" not in warm
+    assert list((cache_home / "crosswalk").glob("edges-*.pickle")), "the graph's edges come from the cache too"
 
 
 def test_an_edited_module_is_another_cache_key(tmp_path):
@@ -148,6 +152,34 @@ def test_mapping_cache_is_keyed_by_content(tmp_path):
     assert changed == first  # the same output
     reasons = {f.get("reason") for f in changed_report["fields"]}
     assert "the training OS has nowhere to go" in reasons and old_reason not in reasons
+
+
+def test_the_edge_list_is_cached_under_the_step_files_bytes(tmp_path, monkeypatch):
+    """A warm start reads the graph's edges from one cache entry (EdgeRefs unpickled); a step file edited to have
+    no way back, or a new step file, is a miss, never a stale edge."""
+    from crosswalk.language import spec
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    shipped = (ROOT / "mappings" / "mlm_1.0.0__mlm_1.1.0.yaml").read_text(encoding="utf-8")
+    step = tmp_path / "mlm_1.0.0__mlm_1.1.0.yaml"
+    step.write_text(shipped, encoding="utf-8")
+    shutil.copytree(ROOT / "mappings" / "tables", tmp_path / "tables")  # the rules behind `summary` use them
+
+    def edges() -> list[tuple[str, str]]:
+        spec.edge_index.cache_clear()  # the process's memos (a run never sees a file change): the cache alone
+        spec.load_yaml.cache_clear()
+        return [(e.id, e.summary) for e in spec.edge_index(str(tmp_path))]
+
+    first = edges()
+    assert len(first) == 2 and edges() == first
+    assert len(list((tmp_path / "cache" / "crosswalk").glob("edges-*.pickle"))) == 1
+    step.write_text(shipped[: shipped.index("\ndown:")] + "\ndown:\n  none: no way back\n", encoding="utf-8")
+    assert edges() == first[:1]
+    (tmp_path / "mlm_1.1.0__mlm_1.2.0.yaml").write_bytes((ROOT / "mappings" / "mlm_1.1.0__mlm_1.2.0.yaml").read_bytes())
+    assert len(edges()) == 3
+    spec.edge_index.cache_clear()
+    spec.load_yaml.cache_clear()
 
 
 def test_a_corrupt_or_foreign_cache_entry_falls_back_to_the_full_load(tmp_path, monkeypatch):

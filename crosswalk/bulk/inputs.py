@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crosswalk.bulk.walk import LINE_SUFFIXES, PARQUET_SUFFIXES, iter_files, plan_for
+from crosswalk.bulk.kind import LINE_SUFFIXES, PARQUET_SUFFIXES
+from crosswalk.bulk.walk import iter_files, plan_for
 from crosswalk.errors import CrosswalkError
 
 
@@ -52,7 +53,7 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
 
 
 def no_documents_message() -> str:
-    from crosswalk.bulk.walk import DOC_SUFFIXES
+    from crosswalk.bulk.kind import DOC_SUFFIXES
 
     kinds = ", ".join(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES)
     return f"no documents found (directories are searched for {kinds} files)"

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from crosswalk.bulk.walk import LINE_SUFFIXES, iter_files, plan_for
+from crosswalk.bulk.kind import LINE_SUFFIXES
+from crosswalk.bulk.walk import iter_files, plan_for
 
 POLL_SECONDS = 0.2
 

@@ -73,19 +73,16 @@ from itertools import islice
 from typing import Any
 
 from crosswalk import pipeline
-from crosswalk.bulk.progress import Progress, counted, files_of, tick
-from crosswalk.bulk.walk import (  # discovery: which files a run reads (re-exported, part of the bulk API)
+from crosswalk.bulk.kind import (  # the kinds of input (re-exported, part of the bulk API)
     COLLECTION_TYPES,
     LINE_SUFFIXES,
     PARQUET_SUFFIXES,
-    Plan,
-    discover,
     input_kind,
     is_bulk_input,
-    iter_files,
-    plan_for,
     read_regular,
 )
+from crosswalk.bulk.progress import Progress, counted, files_of, tick
+from crosswalk.bulk.walk import Plan, discover, iter_files, plan_for  # discovery: which files a run reads
 from crosswalk.detection import detect
 from crosswalk.errors import CrosswalkError, FormatError, ReadError
 from crosswalk.io.documents import dumps_bytes, write_bytes

@@ -20,7 +20,7 @@ def wants_bulk(src: tuple[str, ...], output: str | None, **bulk_opts: Any) -> bo
     """Whether run_migrate should hand over to `run_bulk`."""
     if any(bulk_opts.get(k) for k in BULK_ONLY):
         return True
-    from crosswalk.bulk.walk import input_kind  # not the runner: a one-file run stays light
+    from crosswalk.bulk.kind import input_kind  # not the runner: a one-file run stays light
 
     kind = input_kind(src)
     if output and kind == "catalog":

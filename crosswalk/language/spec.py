@@ -293,6 +293,8 @@ class EdgeRef(_Located):
         return mapping
 
     def __getattr__(self, name: str) -> Any:  # summary, rules, notes...: from the loaded mapping
+        if name.startswith("__"):  # pickle's and copy's look-ups on an instance whose fields are not set yet
+            raise AttributeError(name)
         return getattr(self.load(), name)
 
 
@@ -313,9 +315,18 @@ def _format_of(text: str, file: Path) -> Format:
 def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
     """The edges of every step file (``<family>_<version>__<family>_<version>.yaml``, older first): its ``up``
     edge, and its ``down`` edge unless the file says there is no way back. Only the top-level keys are read here;
-    the rules are loaded (and checked) on first use."""
+    the rules are loaded (and checked) on first use. The list is cached (`crosswalk.cache`) under the bytes of
+    the step files and of the format registry (which the file names' formats are parsed against): a warm start
+    reads no step file's YAML."""
+    from crosswalk.cache import cached
+
+    steps = sorted(Path(directory or mappings_dir()).glob("*__*.yaml"))
+    return cached("edges", [*steps, mappings_dir() / "formats.yaml"], lambda: _edges(steps))
+
+
+def _edges(steps: list[Path]) -> tuple[EdgeRef, ...]:
     refs = []
-    for p in sorted(Path(directory or mappings_dir()).glob("*__*.yaml")):
+    for p in steps:
         older, newer = (_format_of(end, p) for end in p.stem.split("__", 1))
         refs.append(EdgeRef(id=p.stem, source=older, target=newer, file=str(p)))
         data = load_yaml(p)
