@@ -19,7 +19,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
 try:  # the C pickler that pickle.py wraps, without pickle.py's own pure-Python classes: 4 M instructions less
@@ -33,7 +32,7 @@ except ImportError:  # pragma: no cover - an interpreter without the builtin mod
 
 T = TypeVar("T")
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 # The code whose output or classes are pickled: every module of the package (whichever module the loader and its
 # classes live in), and the mapping language's schema. A change to any of it must miss, even without a version
 # bump (an editable install).
@@ -41,12 +40,12 @@ _CODE_DATA = ("language",)  # directories whose .json files are code too
 _NOT_CODE = {"schemas", "_mappings", "__pycache__", "templates"}
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     """Where cached values live; None when caching is off."""
     if os.environ.get("CROSSWALK_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "crosswalk"
+    return os.path.join(base, "crosswalk")
 
 
 def _code_files() -> list[str]:
@@ -67,7 +66,7 @@ def _code_digest() -> bytes:
     # warm start more than loading the cached mappings saves. (Mapping files, which users edit, are keyed by
     # their bytes.)
     h = _hash(f"{sys.version}\0".encode())  # the Python version fixes the pickle protocol too (the highest)
-    top = len(str(_PACKAGE)) + 1  # each path relative to the package (os.walk yields them below it)
+    top = len(_PACKAGE) + 1  # each path relative to the package (os.walk yields them below it)
     for path in _code_files():
         st = os.stat(path)
         h.update(f"{path[top:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
@@ -116,7 +115,7 @@ def cached(kind: str, files: Iterable[str | os.PathLike[str]], build: Callable[[
 def _store(path: str, value: Any) -> None:
     """Write atomically (a reader never sees half a file); a failure only costs the next run a full load."""
     where, name = os.path.split(path)
-    tmp = Path(where, f".{name}.{os.getpid()}.tmp")
+    tmp = os.path.join(where, f".{name}.{os.getpid()}.tmp")
     try:
         data = dumps(value, protocol=-1)  # the highest protocol
         os.makedirs(where, mode=0o700, exist_ok=True)  # a pickle runs code: the user's alone
@@ -125,8 +124,8 @@ def _store(path: str, value: Any) -> None:
         os.replace(tmp, path)
     except Exception:  # noqa: S110 - unpicklable or unwritable: the cache is only a speed-up
         try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
+            os.unlink(tmp)
+        except OSError:  # never written, or gone
             pass
 
 
@@ -146,7 +145,7 @@ def once(name: Any, load: Callable[[], T]) -> T:
 
 
 @cache
-def directory_digest(directory: Path) -> bytes:
+def directory_digest(directory: str | os.PathLike[str]) -> bytes:
     """A digest of every file below ``directory`` (paths and bytes): a salt for a value built from whatever a
     loader may read there besides the file it was given."""
     h = _hash()

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+_HERE = os.path.dirname(os.path.realpath(__file__))
+
+
+@cache
+def mappings_path() -> str:
+    """The mappings directory (a string: a one-file run, which only joins names to it, never imports pathlib)."""
+    for candidate in (os.path.join(_HERE, "_mappings"), os.path.join(os.path.dirname(_HERE), "mappings")):
+        if os.path.isfile(os.path.join(candidate, "formats.yaml")):
+            return candidate
+    raise FileNotFoundError("crosswalk mappings not found (neither crosswalk/_mappings nor ../mappings)")
 
 
 @cache
 def mappings_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_mappings", here.parent / "mappings"):
-        if (candidate / "formats.yaml").is_file():
-            return candidate
-    raise FileNotFoundError("crosswalk mappings not found (neither crosswalk/_mappings nor ../mappings)")
+    from pathlib import Path
+
+    return Path(mappings_path())
 
 
 @cache
@@ -22,15 +34,22 @@ def mapping_schema() -> dict[str, Any]:
     op's arguments, read by the loader (language/spec.py) and by the ops themselves (engine/ops.py)."""
     import json
 
-    return json.loads((Path(__file__).parent / "language" / "mapping.schema.json").read_text(encoding="utf-8"))
+    with open(os.path.join(_HERE, "language", "mapping.schema.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def schemas_path() -> str:
+    return os.path.join(_HERE, "schemas")
 
 
 def schemas_dir() -> Path:
-    return Path(__file__).resolve().parent / "schemas"
+    from pathlib import Path
+
+    return Path(schemas_path())
 
 
 @cache
-def load_yaml(path: Path):
+def load_yaml(path: str | os.PathLike[str]):
     """A YAML data file of the package, parsed once per content (`crosswalk.cache`), not once per run."""
     from crosswalk.cache import cached
 
@@ -43,24 +62,27 @@ def value_tables(directory: str) -> dict[str, dict[str, Any]]:
     strings (a YAML ``1:`` is the key ``"1"``, as in the JSON documents the tables are applied to)."""
     from crosswalk.cache import cached
 
-    files = sorted(Path(directory, "tables").glob("*.yaml"))
+    tables = os.path.join(directory, "tables")
+    names = os.listdir(tables) if os.path.isdir(tables) else []  # what Path.glob("*.yaml") finds
+    files = sorted(os.path.join(tables, n) for n in names if n.endswith(".yaml"))
     return cached("tables", files, lambda: _parse_tables(files))
 
 
-def _parse_tables(files: list[Path]) -> dict[str, dict[str, Any]]:
+def _parse_tables(files: list[str]) -> dict[str, dict[str, Any]]:
     from crosswalk.errors import SpecError
 
     tables: dict[str, dict[str, Any]] = {}
-    where: dict[str, Path] = {}
+    where: dict[str, str] = {}
     for path in files:
         for name, table in (_parse_yaml(path) or {}).items():
             if name in tables:  # one file's table must never silently replace another's
-                raise SpecError(f"value table {name!r} is also defined in {where[name].name}", file=str(path))
+                again = f"value table {name!r} is also defined in {os.path.basename(where[name])}"
+                raise SpecError(again, file=str(path))
             tables[name], where[name] = {str(k): v for k, v in table.items()}, path
     return tables
 
 
-def _parse_yaml(path: Path):
+def _parse_yaml(path: str | os.PathLike[str]):
     import yaml
 
     with open(path, encoding="utf-8") as f:

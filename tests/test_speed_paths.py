@@ -68,10 +68,11 @@ def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
     assert "yaml" in cold  # (the check above is not vacuous: a cold start does parse YAML)
     # the mapping's paths and its guards' filters come back as steps: jsonpath-ng parsed them on the cold start
     assert "jsonpath_ng" not in warm and "jsonpath_ng" in cold
-    # the output is written through os.open and the cache read with the C pickler: neither tempfile nor pickle.py
-    # (unless the interpreter's own start, its site .pth files, imported them already)
+    # the output is written through os.open, the cache read with the C pickler and paths joined with os.path:
+    # neither tempfile, pickle.py nor pathlib (unless the interpreter's own start, its site .pth files, imported
+    # them already)
     started = _modules_after_conversion(tmp_path, cache_home, STARTED)
-    assert not (warm - started) & {"tempfile", "pickle"}
+    assert not (warm - started) & {"tempfile", "pickle", "pathlib"}
     # whether the input is bulk input is told apart from the bulk runner's discovery (its Plan dataclass)
     assert "crosswalk.bulk.kind" in warm and "crosswalk.bulk.walk" not in warm
     assert list((cache_home / "crosswalk").glob("edges-*.pickle")), "the graph's edges come from the cache too"

@@ -4,12 +4,12 @@ parsing YAML, checking the mapping language or compiling jsonpath expressions.""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 from crosswalk import cache
 from crosswalk.language import spec
-from crosswalk.resources import mappings_dir
+from crosswalk.resources import mappings_path
 
 
 def mapping(edge_or_name: Any) -> Any:
@@ -24,12 +24,12 @@ def mapping(edge_or_name: Any) -> Any:
 
 def _load(edge_or_name: Any, key: str) -> Any:
     if not isinstance(edge_or_name, str):
-        file, build = Path(edge_or_name.file), edge_or_name.load
+        file, build = edge_or_name.file, edge_or_name.load
     elif edge_or_name.endswith(".yaml"):  # a support file
-        file, build = mappings_dir() / edge_or_name, lambda: spec.load_support(edge_or_name)
+        file, build = os.path.join(mappings_path(), edge_or_name), lambda: spec.load_support(edge_or_name)
     else:  # a group of the registry's invariants
-        file, build = mappings_dir() / "formats.yaml", lambda: spec.load_invariants(edge_or_name)
+        file, build = os.path.join(mappings_path(), "formats.yaml"), lambda: spec.load_invariants(edge_or_name)
     # whatever the loader reads besides the mapping file (value tables, formats.yaml) is in the key; so is the
     # mapping's name, as several can live in one file (a step file's two sides, the registry's invariant groups)
-    salt = cache.directory_digest(file.parent) + repr((key,)).encode()
+    salt = cache.directory_digest(os.path.dirname(file)) + repr((key,)).encode()
     return cache.cached("mapping", [file], build, salt=salt)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from typing import Any, NamedTuple
 
 from crosswalk.errors import FormatError
-from crosswalk.resources import load_yaml, mappings_dir
+from crosswalk.resources import load_yaml, mappings_path
 
 
 # NamedTuples rather than dataclasses: immutable and ordered alike, and a one-file run, which creates every class
@@ -110,7 +111,7 @@ class Registry(NamedTuple):
 @cache
 def registry() -> Registry:
     fams = {}
-    for name, spec in load_yaml(mappings_dir() / "formats.yaml")["families"].items():
+    for name, spec in load_yaml(os.path.join(mappings_path(), "formats.yaml"))["families"].items():
         templates = tuple(spec["uri_patterns"])
         fams[name] = Family(
             name=name, title=spec["title"], prefix=spec["prefix"], latest=str(spec["latest"]),

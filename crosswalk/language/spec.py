@@ -3,14 +3,17 @@ compiled (jsonpath expressions parsed once, transforms and value tables resolved
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosswalk.errors import SpecError
 from crosswalk.language.formats import Format, registry
-from crosswalk.resources import load_yaml, mapping_schema, mappings_dir, value_tables
+from crosswalk.resources import load_yaml, mapping_schema, mappings_path, value_tables
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
 
 LINE = "__line__"
 ANY = Format("stac", "any")  # the source and target of a support file (core repairs), not an edge of the graph
@@ -23,8 +26,8 @@ class _Located:
     @property
     def location(self) -> str:
         """The file and, for a step file, the side of it: ``mlm_1.4.0__mlm_1.5.0.yaml (down)``."""
-        name = Path(self.file).name  # a support file: its name alone
-        return name if "__" not in name else f"{name} ({'up' if Path(self.file).stem == self.id else 'down'})"
+        name = os.path.basename(self.file)  # a support file: its name alone
+        return name if "__" not in name else f"{name} ({'up' if os.path.splitext(name)[0] == self.id else 'down'})"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Rule:
 
     @property
     def where(self) -> str:
-        return f"{Path(self.file).name}:{self.line} #{self.index} {self.op}"
+        return f"{os.path.basename(self.file)}:{self.line} #{self.index} {self.op}"
 
 
 @dataclass(frozen=True)
@@ -111,19 +114,21 @@ def _fast_check():
     return jsonschema_rs.validator_for(mapping_schema()).is_valid
 
 
-def _annotated(path: Path) -> Any:
+def _annotated(path: str | Path) -> Any:
     """The file's YAML, each object annotated with its line number (``LINE``)."""
     import yaml
 
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_line_loader())  # noqa: S506 (SafeLoader)
+        return yaml.load(text, Loader=_line_loader())  # noqa: S506 (SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         message = " ".join(str(getattr(e, "problem", None) or e).split())
         raise SpecError(f"invalid YAML: {message}", file=str(path), line=mark.line + 1 if mark else None) from None
 
 
-def _read_checked(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _read_checked(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The file's YAML (annotated with line numbers, and plain), checked against the mapping language."""
     file = str(path)
     annotated = _annotated(path)
@@ -204,14 +209,14 @@ def step_ids(step_id: str) -> tuple[str, str]:
     return step_id, f"{right}__{left}"
 
 
-def load_mapping(path: Path, direction: str = "up") -> Mapping:
+def load_mapping(path: str | Path, direction: str = "up") -> Mapping:
     """Load and check one mapping file; every problem is a SpecError naming the file and line.
 
     A step file (``up:`` and ``down:``) holds two edges: ``direction`` says which one; a support file (``rules:``)
     holds one."""
-    file = str(path)
+    file = os.fspath(path)
     annotated, data = _read_checked(path)
-    tables = value_tables(str(path.parent))
+    tables = value_tables(os.path.dirname(file) or ".")
     if data["source"] == str(ANY):
         source = target = ANY
     else:
@@ -235,8 +240,8 @@ def load_mapping(path: Path, direction: str = "up") -> Mapping:
 @cache
 def _registry_annotated() -> tuple[str, dict[str, Any]]:
     """formats.yaml with line numbers: the rules it holds (each version's invariants) are compiled from it."""
-    path = mappings_dir() / "formats.yaml"
-    return str(path), _annotated(path)
+    path = os.path.join(mappings_path(), "formats.yaml")
+    return path, _annotated(path)
 
 
 def _step_invariants(target: Format, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
@@ -257,7 +262,7 @@ def load_invariants(group_id: str) -> Mapping:
     for family in annotated["families"].values():
         for group in family.get("invariants") or () if isinstance(family, dict) else ():  # not the LINE number
             if group["id"] == group_id:
-                rules = _compile_rules(group["rules"], file, value_tables(str(Path(file).parent)))
+                rules = _compile_rules(group["rules"], file, value_tables(os.path.dirname(file)))
                 return Mapping(id=group_id, source=ANY, target=ANY, summary=group["summary"], rules=rules, file=file)
     raise SpecError(f"no invariants {group_id!r} in the format registry", file=file)
 
@@ -271,7 +276,7 @@ def load_mappings(directory: str | None = None) -> tuple[Mapping, ...]:
 @cache
 def load_support(name: str, directory: str | None = None) -> Mapping:
     """A non-edge mapping file (``repairs.yaml``, run before the first edge of any plan)."""
-    return load_mapping(Path(directory or mappings_dir()) / name)
+    return load_mapping(os.path.join(directory or mappings_path(), name))
 
 
 @dataclass(frozen=True)
@@ -300,15 +305,15 @@ class EdgeRef(_Located):
 
 @cache
 def _load_file(file: str, direction: str) -> Mapping:
-    return load_mapping(Path(file), direction)
+    return load_mapping(file, direction)
 
 
-def _format_of(text: str, file: Path) -> Format:
+def _format_of(text: str, file: str) -> Format:
     family, sep, version = text.rpartition("_")
     if not sep:
-        why = f"edge file names are <family>_<version>__<family>_<version>.yaml, not {file.name}"
-        raise SpecError(why, file=str(file))
-    return _checked("", str(file), None, Format.parse, f"{family}@{version}")
+        why = f"edge file names are <family>_<version>__<family>_<version>.yaml, not {os.path.basename(file)}"
+        raise SpecError(why, file=file)
+    return _checked("", file, None, Format.parse, f"{family}@{version}")
 
 
 @cache
@@ -320,21 +325,24 @@ def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
     reads no step file's YAML."""
     from crosswalk.cache import cached
 
-    steps = sorted(Path(directory or mappings_dir()).glob("*__*.yaml"))
-    return cached("edges", [*steps, mappings_dir() / "formats.yaml"], lambda: _edges(steps))
+    where = directory or mappings_path()
+    names = os.listdir(where) if os.path.isdir(where) else []  # as Path.glob("*__*.yaml") lists them
+    steps = sorted(os.path.join(where, n) for n in names if n.endswith(".yaml") and "__" in n[:-5])
+    return cached("edges", [*steps, os.path.join(mappings_path(), "formats.yaml")], lambda: _edges(steps))
 
 
-def _edges(steps: list[Path]) -> tuple[EdgeRef, ...]:
+def _edges(steps: list[str]) -> tuple[EdgeRef, ...]:
     refs = []
     for p in steps:
-        older, newer = (_format_of(end, p) for end in p.stem.split("__", 1))
-        refs.append(EdgeRef(id=p.stem, source=older, target=newer, file=str(p)))
+        stem = os.path.basename(p)[:-5]
+        older, newer = (_format_of(end, p) for end in stem.split("__", 1))
+        refs.append(EdgeRef(id=stem, source=older, target=newer, file=p))
         data = load_yaml(p)
         down = data.get("down") if isinstance(data, dict) else None
         if not isinstance(down, dict):
             load_mapping(p)  # the language check names the file and line of what is missing
             why = "a step file needs `down:` rules, or `down: {none: <why there is no way back>}`"
-            raise SpecError(why, file=str(p))
+            raise SpecError(why, file=p)
         if "none" not in down:
-            refs.append(EdgeRef(id=step_ids(p.stem)[1], source=newer, target=older, file=str(p), direction="down"))
+            refs.append(EdgeRef(id=step_ids(stem)[1], source=newer, target=older, file=p, direction="down"))
     return tuple(refs)

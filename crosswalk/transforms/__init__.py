@@ -74,9 +74,9 @@ def transform(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]):
 
 def table(name: str) -> dict[str, Any]:
     """A value table from mappings/tables/*.yaml."""
-    from crosswalk.resources import mappings_dir, value_tables
+    from crosswalk.resources import mappings_path, value_tables
 
-    return value_tables(str(mappings_dir()))[name]
+    return value_tables(mappings_path())[name]
 
 
 def free_key(obj: dict[str, Any], key: str) -> str:

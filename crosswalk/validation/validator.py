@@ -18,6 +18,7 @@ jsonschema and referencing are imported lazily, so ``import crosswalk.validation
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -31,8 +32,6 @@ except ImportError:  # pragma: no cover - an interpreter without the builtin mod
     from hashlib import blake2b as _blake2b
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pathlib import Path
-
     import referencing
 
 __all__ = [
@@ -80,17 +79,18 @@ class OfflineSchemaError(LookupError):
 # Vendored schema files
 
 
-def _schemas_root() -> Path:
+def _schemas_root() -> str:
     # the package's own folder, as for the mappings (importlib.resources costs a one-file run its zipfile import)
-    from crosswalk.resources import schemas_dir
+    from crosswalk.resources import schemas_path
 
-    return schemas_dir()
+    return schemas_path()
 
 
 @cache
 def _index() -> dict[str, tuple[str, str | None]]:
     """URI -> (relative file path, canonical URI or None) from schemas/index.json."""
-    raw = json.loads((_schemas_root() / "index.json").read_text(encoding="utf-8"))
+    with open(os.path.join(_schemas_root(), "index.json"), encoding="utf-8") as f:
+        raw = json.load(f)
     out: dict[str, tuple[str, str | None]] = {}
     for uri, entry in raw["schemas"].items():
         if isinstance(entry, str):
@@ -102,10 +102,8 @@ def _index() -> dict[str, tuple[str, str | None]]:
 
 @cache
 def _load(relpath: str) -> Any:
-    node = _schemas_root()
-    for part in relpath.split("/"):
-        node = node / part
-    return json.loads(node.read_text(encoding="utf-8"))
+    with open(os.path.join(_schemas_root(), *relpath.split("/")), encoding="utf-8") as f:
+        return json.load(f)
 
 
 # What crosswalk needs to know about the vendored schemas (the format names they use, each extension's field
