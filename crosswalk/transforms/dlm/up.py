@@ -539,8 +539,9 @@ def inputs(ctx: Ctx) -> None:
             ctx.invent(epath + ("input", "data_type"), mapped[0] if typed else "float32", (
                 f"the model's tensor type is taken to be the source data type {dtype!r} (no scaling is "
                 "applied)") if typed else "no source; float32 assumed" + (" (scaling is applied)" if scaling else ""))
-            entry.update((f, copy.deepcopy(v)) for f, v in (("value_scaling", scaling),
-                         ("pre_processing_function", pre_out)) if v is not None)
+            # built above for these entries alone: the last one takes them, the others copies
+            entry.update((f, v if epath is entries[-1] else copy.deepcopy(v)) for f, v in (
+                ("value_scaling", scaling), ("pre_processing_function", pre_out)) if v is not None)
         if "input_tensors" in inp and not tensors:
             ctx.dropped(base + ("input_tensors",), "input_tensors is not a (non-empty) object or list of objects")
         for i, t in enumerate(of_type(inp.get("input_tensors"), list) if tensors else []):
