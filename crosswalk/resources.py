@@ -62,10 +62,15 @@ def value_tables(directory: str) -> dict[str, dict[str, Any]]:
     strings (a YAML ``1:`` is the key ``"1"``, as in the JSON documents the tables are applied to)."""
     from crosswalk.cache import cached
 
-    tables = os.path.join(directory, "tables")
-    names = os.listdir(tables) if os.path.isdir(tables) else []  # what Path.glob("*.yaml") finds
-    files = sorted(os.path.join(tables, n) for n in names if n.endswith(".yaml"))
+    files = yaml_files(os.path.join(directory, "tables"))
     return cached("tables", files, lambda: _parse_tables(files))
+
+
+def yaml_files(directory: str) -> list[str]:
+    """The paths of the ``*.yaml`` files in ``directory`` (not below it), sorted; none when it is no folder. What
+    ``Path.glob("*.yaml")`` finds, without importing pathlib on a one-file run."""
+    names = os.listdir(directory) if os.path.isdir(directory) else []
+    return sorted(os.path.join(directory, n) for n in names if n.endswith(".yaml"))
 
 
 def _parse_tables(files: list[str]) -> dict[str, dict[str, Any]]:

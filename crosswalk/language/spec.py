@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from crosswalk.errors import SpecError
 from crosswalk.language.formats import Format, registry
-from crosswalk.resources import load_yaml, mapping_schema, mappings_path, value_tables
+from crosswalk.resources import load_yaml, mapping_schema, mappings_path, value_tables, yaml_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -325,9 +325,7 @@ def edge_index(directory: str | None = None) -> tuple[EdgeRef, ...]:
     reads no step file's YAML."""
     from crosswalk.cache import cached
 
-    where = directory or mappings_path()
-    names = os.listdir(where) if os.path.isdir(where) else []  # as Path.glob("*__*.yaml") lists them
-    steps = sorted(os.path.join(where, n) for n in names if n.endswith(".yaml") and "__" in n[:-5])
+    steps = [p for p in yaml_files(directory or mappings_path()) if "__" in os.path.basename(p)[:-5]]
     return cached("edges", [*steps, os.path.join(mappings_path(), "formats.yaml")], lambda: _edges(steps))
 
 
