@@ -170,7 +170,27 @@ def write() -> None:
     print(f"{len(out)} documents, {sum(len(c) for c in out.values())} conversions -> {FIXTURE}", file=sys.stderr)
 
 
+def check() -> int:
+    """Compare the whole sweep with the fixture outside pytest (tests/test_compiled.py runs it against an
+    installed build): the file the ledger was imported from, then one line per changed document; 1 if any."""
+    from crosswalk.engine import ledger
+
+    print(ledger.__file__)
+    expected, changed, seen = _load(), 0, 0
+    for path in _all_files():
+        for name, cases in document_outcomes(path).items():
+            seen += 1
+            if cases != expected.get(name):
+                changed += 1
+                print(f"changed: {name}")
+    print(f"{changed} of {seen} documents changed")
+    return 1 if changed else 0
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--write"]:
-        sys.exit("usage: python3 tests/test_report_identity.py --write")
-    write()
+    if sys.argv[1:] == ["--write"]:
+        write()
+    elif sys.argv[1:] == ["--check"]:
+        sys.exit(check())
+    else:
+        sys.exit("usage: python3 tests/test_report_identity.py --write | --check")
