@@ -301,13 +301,27 @@ def _measure(argv: list[str]) -> None:
     print(json.dumps({"seconds": seconds, "cpu": user + system, "sys": system, "rss_kb": peak, "note": note}))
 
 
-def run_once(kind: str, root: Path, work: Path, jobs: int, source: str | None) -> dict:
-    out = work / f"out-{kind}-{jobs}"
-    shutil.rmtree(out, ignore_errors=True)
+def _env(source: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("CROSSWALK_CHECK_WRITES", None)  # a test-suite check, not what users run
     if source:
         env["PYTHONPATH"] = source + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def build_of(source: str | None) -> str:
+    """Which crosswalk a run imports: "compiled" when its modules are the C extensions a wheel build makes
+    (hatch_build.py), else "pure Python"."""
+    probe = "import crosswalk.engine.ledger as m; print(m.__file__)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_env(source),
+                           cwd=tempfile.gettempdir(), check=True).stdout.strip()
+    return "compiled" if found.endswith((".so", ".pyd")) else "pure Python"
+
+
+def run_once(kind: str, root: Path, work: Path, jobs: int, source: str | None) -> dict:
+    out = work / f"out-{kind}-{jobs}"
+    shutil.rmtree(out, ignore_errors=True)
+    env = _env(source)
     proc = subprocess.run(
         [sys.executable, __file__, "--measure", kind, str(root), str(out), str(jobs)],
         capture_output=True,
@@ -434,11 +448,14 @@ def main(argv: list[str] | None = None) -> None:
         if left:
             print(f"left out (not read by): {', '.join(left)}")
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; medians of {args.repeat} run(s)")
+        builds = [f"crosswalk as installed: {build_of(None)}"] + [
+            f"`@{Path(source).name}`: {build_of(source)} ({source})" for source in args.compare]
+        print("; ".join(builds))
         peaks: dict[str, dict[int, float]] = {}
         md = [
             f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_bulk.py --sizes {args.sizes} --repeat "
             f"{args.repeat} --markdown ...`: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, medians of "
-            f"{args.repeat} interleaved runs, CPU of the process and its workers per Item.",
+            f"{args.repeat} interleaved runs, CPU of the process and its workers per Item; {'; '.join(builds)}.",
             "",
         ]
         for n in sizes:

@@ -9,6 +9,9 @@ In one run, interleaved so that the machine's load hits every command alike, it 
 
 * ``python -c pass``: the interpreter's own start-up (and its site-packages' .pth files);
 * ``click floor``: a minimal click CLI that reads the JSON document, rewrites one field and writes it indented;
+* ``import floor``: ``python -c "import click, jsonschema_rs"``, the two libraries a validated one-file run imports
+  before it does anything (click pulls in typing, inspect and enum; jsonschema-rs, when its module starts, decimal
+  and email.utils with socket and urllib.parse);
 * ``crosswalk cold``: the one-file conversion with an empty cache directory (mappings loaded, checked and
   compiled from YAML; the schema index built);
 * ``crosswalk warm``: the same with the cache filled by a previous run (what a user sees from the second run on);
@@ -90,6 +93,9 @@ def main() -> None:
         commands = {
             "python -c pass": ([sys.executable, "-c", "pass"], base),
             "click floor": ([sys.executable, floor, args.doc, "-o", out], base),
+            # what importing the command-line library and the schema validator costs before any work: crosswalk
+            # cannot start faster than this
+            "import floor": ([sys.executable, "-c", "import click, jsonschema_rs"], base),
             "crosswalk cold": (migrate + [args.doc, "-o", out, "-q"], None),
             "crosswalk warm": (migrate + [args.doc, "-o", out, "-q"], warm_env),
         }
@@ -107,7 +113,12 @@ def main() -> None:
 
     base_wall = statistics.median(w for w, _ in samples["python -c pass"])
     base_cpu = statistics.median(c for _, c in samples["python -c pass"])
-    print(f"{os.path.relpath(args.doc, ROOT)}, {args.runs} runs each, medians (ratios to python -c pass)")
+    probe = "import crosswalk.engine.ledger as m; print(m.__file__)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tempfile.gettempdir(),
+                           check=True).stdout.strip()
+    build = "compiled" if found.endswith((".so", ".pyd")) else "pure Python"
+    print(f"{os.path.relpath(args.doc, ROOT)}, {args.runs} runs each, medians (ratios to python -c pass); "
+          f"crosswalk as installed: {build}")
     print(f"{'command':<20} {'wall ms':>8} {'x':>6} {'cpu ms':>8} {'x':>6}")
     for name, rows in samples.items():
         wall = statistics.median(w for w, _ in rows)
