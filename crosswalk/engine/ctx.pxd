@@ -1,0 +1,14 @@
+# Compile-time declarations for the compiled build only (see ledger.pxd): Ctx as an extension type whose ledger is
+# typed, so each ledger event a rule reports is a direct C call into the compiled Ledger. Compiled with nonecheck:
+# a Ctx without a ledger (None) raises AttributeError at its first event, as in Python.
+from crosswalk.engine.ledger cimport Ledger
+
+cdef class Ctx:
+    cdef public object doc
+    cdef public Ledger _ledger
+    cdef public object href
+    cdef public object fill
+    cdef public object options
+    cdef public object base
+    cdef public object current
+    cdef public object last_read
