@@ -449,8 +449,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"left out (not read by): {', '.join(left)}")
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; medians of {args.repeat} run(s)")
         builds = [f"crosswalk as installed: {build_of(None)}"] + [
-            f"`@{Path(source).name}`: {build_of(source)} ({source})" for source in args.compare]
-        print("; ".join(builds))
+            f"`@{Path(source).name}`: {build_of(source)}, from another tree" for source in args.compare]
+        print("; ".join(builds) + "".join(f"; @{Path(source).name} = {source}" for source in args.compare))
         peaks: dict[str, dict[int, float]] = {}
         md = [
             f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_bulk.py --sizes {args.sizes} --repeat "
