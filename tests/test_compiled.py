@@ -6,6 +6,7 @@ look at the installed package instead, from a fresh interpreter that cannot see 
   README's way on a machine with a compiler, so there a pure-Python wheel is a failure: the build hook fell back).
 * The compiled modules give the same reports and outputs as the source tree: the identity sweep (every document of
   the sweep, every direction, against the fixture) runs in the installed package.
+* Where a .pxd types a value (the Ledger of a Ctx), None there raises as in Python instead of crashing.
 An editable install, or none, runs the source tree: nothing compiled to check.
 """
 

@@ -1,6 +1,7 @@
 # Compile-time declarations for the compiled build only (see ledger.pxd): Ctx as an extension type whose ledger is
 # typed, so each ledger event a rule reports is a direct C call into the compiled Ledger. Compiled with nonecheck:
-# a Ctx without a ledger (None) raises AttributeError at its first event, as in Python.
+# a Ctx without a ledger (None) raises AttributeError at its first event, as in Python. Compiled, a Ctx has the
+# attributes below and no others, and its ledger must be a Ledger (anything else is a TypeError when it is made).
 from crosswalk.engine.ledger cimport Ledger
 
 cdef class Ctx:
