@@ -113,10 +113,9 @@ def main() -> None:
 
     base_wall = statistics.median(w for w, _ in samples["python -c pass"])
     base_cpu = statistics.median(c for _, c in samples["python -c pass"])
-    probe = "import crosswalk.engine.ledger as m; print(m.__file__)"
-    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tempfile.gettempdir(),
-                           check=True).stdout.strip()
-    build = "compiled" if found.endswith((".so", ".pyd")) else "pure Python"
+    from bench_bulk import build_of  # the script beside this one: which crosswalk the children import
+
+    build = build_of(None)
     print(f"{os.path.relpath(args.doc, ROOT)}, {args.runs} runs each, medians (ratios to python -c pass); "
           f"crosswalk as installed: {build}")
     print(f"{'command':<20} {'wall ms':>8} {'x':>6} {'cpu ms':>8} {'x':>6}")
