@@ -26,7 +26,6 @@ from crosswalk.language.pointer import Path, leaves, to_pointer
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
 
 _MISSING = object()
-_CONTAINERS = (dict, list)  # a global, not a literal: a literal ``(dict, list)`` is built anew at every use
 _INDICES = {str(i): i for i in range(256)}  # list indices as a path spells them (only so: not "01")
 _FULL = None  # the mark of a recorded place whose every source leaf has its Origin (keys of a path are text)
 # `to_pointer`, remembered (bounded): the reports of a bulk run name the same few hundred paths again and again
@@ -63,12 +62,12 @@ _HERE = None  # (keys of a path are text)
 
 def _is_leaf(value: Any) -> bool:
     """A leaf of the report contract: a scalar, or an empty object or array."""
-    return not isinstance(value, _CONTAINERS) or not value
+    return not isinstance(value, (dict, list)) or not value
 
 
 def _one_or_more(value: Any) -> int:
     """The leaves of ``value`` counted up to 2: one unless some container on the way down has several members."""
-    while isinstance(value, _CONTAINERS) and value:
+    while isinstance(value, (dict, list)) and value:
         if len(value) > 1:
             return 2
         value = next(iter(value.values())) if isinstance(value, dict) else value[0]
@@ -139,7 +138,7 @@ class Ledger:
             elif value.__class__ is list and value and key in _INDICES:  # (the common spelling: no call)
                 j = _INDICES[key]
                 value = value[j] if j < len(value) else _MISSING
-            elif isinstance(value, _CONTAINERS) and value:
+            elif isinstance(value, (dict, list)) and value:
                 value = _at(value, (key,))
             else:  # a scalar or empty container above ``path``
                 path = path[:i]
@@ -160,8 +159,8 @@ class Ledger:
             stack = [(path, value, self._node(path, create=True))]
             while stack:
                 here, v, node = stack.pop()
-                if not isinstance(v, _CONTAINERS) or not v:
-                    o = Origin(here, "kept", [], None, {here}, False, isinstance(v, _CONTAINERS))
+                if not isinstance(v, (dict, list)) or not v:
+                    o = Origin(here, "kept", [], None, {here}, False, isinstance(v, (dict, list)))
                     by_path[here] = o
                     seen.add(here)  # (a later event at the leaf itself then needs no walk to find it recorded)
                     # first at its place, where it would be had it been recorded before any later arrival
@@ -405,9 +404,9 @@ class Ledger:
                         kept = index[fate] = [fate, 0.0, 0, _KEPT, None]  # (0.0 + share is share, exactly)
                         buckets.append(kept)
                 kept[1] += share
-                kept[2] += _one_or_more(member) if isinstance(member, _CONTAINERS) else 1
+                kept[2] += _one_or_more(member) if isinstance(member, (dict, list)) else 1
                 continue
-            elif not isinstance(member, _CONTAINERS) or not member:  # a recorded leaf (recorded whole)
+            elif not isinstance(member, (dict, list)) or not member:  # a recorded leaf (recorded whole)
                 first = self._by_path[path + (key,)]
                 fate, count = self._fate(first, depth), 1
                 children.append((key, first, fate))

@@ -32,7 +32,7 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
     while stack:
         value, node, status = stack.pop()
         status = node.get(_STATUS, status)
-        if len(node) == (_STATUS in node) or not isinstance(value, _CONTAINERS) or not value:
+        if len(node) == (_STATUS in node) or not isinstance(value, (dict, list)) or not value:
             if status is not None:  # no entry below: every leaf here has this status
                 counts[status] += leaf_count(value)
             continue
@@ -49,7 +49,7 @@ def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
             if below is not None:
                 n -= 1
                 stack.append((member, below, status))
-            elif isinstance(member, _CONTAINERS) and member:
+            elif isinstance(member, (dict, list)) and member:
                 n += leaf_count(member) - 1
         counts[status] += n
     return counts
@@ -76,7 +76,7 @@ _STATUS = object()  # the trie key of an entry's own status (never a key of a do
 
 def leaf_count(value: Any) -> int:
     """Leaves (scalars, empty objects and arrays) in ``value``."""
-    if not isinstance(value, _CONTAINERS) or not value:
+    if not isinstance(value, (dict, list)) or not value:
         return 1
     n = 0
     stack = [value]
@@ -84,13 +84,12 @@ def leaf_count(value: Any) -> int:
         v = stack.pop()
         n += len(v)  # every member is a leaf but a non-empty container, which counts as its own members instead
         for m in v.values() if isinstance(v, dict) else v:
-            if isinstance(m, _CONTAINERS) and m:
+            if isinstance(m, (dict, list)) and m:
                 n -= 1
                 stack.append(m)
     return n
 
 
-_CONTAINERS = (dict, list)  # a global, not a literal: a literal ``(dict, list)`` is built anew at every use
 
 
 def is_text_repair(e: dict[str, Any]) -> bool:
