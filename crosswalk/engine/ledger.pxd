@@ -34,3 +34,12 @@ cdef class Ledger:
     cpdef _build(self, path, value, done)
     @cython.locals(above=list, moved=list)
     cpdef relocate(self, src, dsts, status, reason=*, whole=*)
+    @cython.locals(out=list, votes=dict, tally=dict)
+    cpdef _emit(self, node, out, inherited)
+
+cpdef _fate(o, depth)
+cpdef dict _entry(path, o, to)
+cpdef _one_or_more(value)
+cpdef _members(value)
+cpdef _is_leaf(value)
+cpdef _all_of(buckets, fate)

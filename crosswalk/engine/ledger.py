@@ -364,22 +364,6 @@ class Ledger:
             counts[o.status] += len(o.locs)  # an entry for each place
         return counts
 
-    @staticmethod
-    def _fate(o: Origin, depth: int) -> tuple | None:
-        """Where leaf ``o`` went, seen from its strict ancestor at ``depth``: (key, bases, whole).
-
-        A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that
-        became one value, the leaf's own locations (whole True: every leaf below lands there, nothing is
-        derived). None: neither (the leaf went to unrelated places). Fates are seen from containers only (a leaf
-        is folded by its parent), so two fates agree exactly when they are equal."""
-        key = (o.status, tuple(o.reasons), o.step)
-        # inside a value made whole: where that value is (its place may end like the leaf's path: that is no
-        # relocation); a dropped leaf went nowhere either way, so its fate is the one of any other dropped leaf
-        if o.whole_at is not None and depth >= o.whole_at and o.locs:
-            return (key, frozenset(o.locs), True)
-        bases = _based(frozenset(o.locs), o.path[depth:])
-        return None if bases is None else (key, bases, False)
-
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
         recorded). A recorded leaf member gets no node: its fate seen from here comes from its Origin directly."""
@@ -408,7 +392,7 @@ class Ledger:
                 continue
             elif not isinstance(member, (dict, list)) or not member:  # a recorded leaf (recorded whole)
                 first = self._by_path[path + (key,)]
-                fate, count = self._fate(first, depth), 1
+                fate, count = _fate(first, depth), 1
                 children.append((key, first, fate))
                 if first.whole_at is not None:  # its fate at every level up is worked out from the leaf itself
                     buckets.append([fate, share, 1, first, first])
@@ -418,7 +402,7 @@ class Ledger:
                 children.append((key, child, None))
                 for fate, weight, count, first, single in child.buckets:  # their fates lifted to here
                     if single is not None:
-                        buckets.append([self._fate(single, depth), weight / size, count, first, single])
+                        buckets.append([_fate(single, depth), weight / size, count, first, single])
                         continue
                     # a relocation stays one if every base ends with ``key`` (a drop has none: it stays as it is)
                     if fate is not None and fate[1]:
@@ -451,7 +435,7 @@ class Ledger:
         votes: dict[tuple, float] = {}
         for path, _ in leaves(_at(self.source, node.path), node.path):
             o = self._by_path.get(path)
-            fate = here if o is None else self._fate(o, depth)
+            fate = here if o is None else _fate(o, depth)
             if fate is not None:  # its share: divided out from the leaf upwards, as `_build` does one level at a time
                 share = 1.0
                 for i in range(len(path) - 1, depth - 1, -1):
@@ -463,14 +447,17 @@ class Ledger:
         """Emit the entries of ``node``'s subtree under the heading ``inherited`` (the fate its parent's entry
         gives it, or None)."""
         prefix, buckets = node.path, node.buckets
-        if inherited is not None and all(b[0] == inherited for b in buckets):
+        if inherited is not None and _all_of(buckets, inherited):
             return  # everything below is where the heading puts it
         votes: dict[tuple, float] = {}
         tally: dict[tuple, list[Any]] = {}  # fate: [its leaves, the first of them]
         total = 0
         went_elsewhere = False  # a leaf with no fate seen from here
-        for fate, weight, count, first, _ in buckets:
+        in_whole = False  # a leaf whose fate is worked out leaf by leaf (part of a value made whole below here)
+        for fate, weight, count, first, single in buckets:
             total += count
+            if single is not None:
+                in_whole = True
             if fate is None:
                 went_elsewhere = True
                 continue
@@ -493,8 +480,7 @@ class Ledger:
             if best != inherited and votes[best] >= 0.5 and (count >= 2 or count == total):
                 out.append(_entry(prefix, first, sorted(best[1])))
                 current = best
-                if len(votes) == 1 and not went_elsewhere and best[2] is False and all(
-                        b[4] is None for b in buckets):
+                if len(votes) == 1 and not went_elsewhere and best[2] is False and not in_whole:
                     # one relocation for the whole subtree: below it every leaf is where it puts it (unless a
                     # leaf is part of a value made whole below here: seen from there, it went where that went)
                     return
@@ -535,6 +521,31 @@ class _FoldNode:
     path: Path
     children: list[tuple[str, Any, tuple | None]]
     buckets: list[list[Any]]
+
+
+def _fate(o: Origin, depth: int) -> tuple | None:
+    """Where leaf ``o`` went, seen from its strict ancestor at ``depth``: (key, bases, whole).
+
+    A pure relocation gives the bases the subtree root must sit at (whole False); within a subtree that
+    became one value, the leaf's own locations (whole True: every leaf below lands there, nothing is
+    derived). None: neither (the leaf went to unrelated places). Fates are seen from containers only (a leaf
+    is folded by its parent), so two fates agree exactly when they are equal."""
+    key = (o.status, tuple(o.reasons), o.step)
+    # inside a value made whole: where that value is (its place may end like the leaf's path: that is no
+    # relocation); a dropped leaf went nowhere either way, so its fate is the one of any other dropped leaf
+    if o.whole_at is not None and depth >= o.whole_at and o.locs:
+        return (key, frozenset(o.locs), True)
+    bases = _based(frozenset(o.locs), o.path[depth:])
+    return None if bases is None else (key, bases, False)
+
+
+def _all_of(buckets: list[list[Any]], fate: tuple) -> bool:
+    """Whether every bucket has the fate ``fate`` (a loop, not ``all()`` over a generator: a compiled method
+    cannot hold one)."""
+    for b in buckets:
+        if b[0] != fate:
+            return False
+    return True
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
