@@ -43,15 +43,18 @@ class Origin:
     empty: bool = False  # an empty object/array of the source: what is later written into it is not from it
     whole_at: int | None = None  # depth of the source subtree that became one value with this leaf in it
 
-    def note(self, status: str, reason: str | None, step: str | None) -> None:
-        if self.created:
-            return  # an invented value stays invented wherever later rules move it
-        if RANK[status] >= RANK[self.status]:
-            self.status = status
-            if status != "kept":
-                self.step = step  # the step the reported status comes from, not a later one that only moved it
-        if reason and reason not in self.reasons:
-            self.reasons.append(reason)
+
+def _note(o: Origin, status: str, reason: str | None, step: str | None) -> None:
+    """A rule did ``status`` to ``o`` (the worst status wins). A function, not a method of the Origin: the compiled
+    ledger calls it directly, where a method of a dataclass is looked up and called as any Python object's is."""
+    if o.created:
+        return  # an invented value stays invented wherever later rules move it
+    if RANK[status] >= RANK[o.status]:
+        o.status = status
+        if status != "kept":
+            o.step = step  # the step the reported status comes from, not a later one that only moved it
+    if reason and reason not in o.reasons:
+        o.reasons.append(reason)
 
 
 # The trie of current locations: a node is a plain dict, its members' nodes under their keys and the Origins
@@ -260,18 +263,17 @@ class Ledger:
         if not dsts:
             for _, o in moved:
                 if not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
-                    o.note("dropped", reason, step)
+                    _note(o, "dropped", reason, step)
                 if status == "repaired" and not o.created:
                     o.status = "repaired"  # a defect removed (a null, a default): it said nothing, so nothing is lost
             return
-        attach = self.attach
         for rel, o in moved:
             for d in dsts:
-                attach(d if whole else d + rel, o)
+                self.attach(d if whole else d + rel, o)
             if whole:
                 depth = max(len(o.path) - len(rel), 0)
                 o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
-            o.note(status, reason, step)
+            _note(o, status, reason, step)
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
              status: str | None = None) -> list[Origin]:
@@ -292,7 +294,7 @@ class Ledger:
         unique = list(dict.fromkeys(above + below))
         for o in unique:
             if status:
-                o.note(status, reason, self.step)
+                _note(o, status, reason, self.step)
             elif reason and reason not in o.reasons:
                 o.reasons.append(reason)
         return unique
@@ -300,7 +302,7 @@ class Ledger:
     def mark(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place."""
         for o in self.take(path):
-            o.note(status, reason, self.step)
+            _note(o, status, reason, self.step)
 
     def create(self, path: Path, status: str, reason: str) -> None:
         """A value with no source appears at ``path`` (invented or filled)."""
