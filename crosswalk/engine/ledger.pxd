@@ -18,7 +18,8 @@ cdef class Ledger:
     cdef public list _created
     cdef public set _seen
 
-    @cython.locals(done=dict, nxt=dict, by_path=dict, seen=set, stack=list, below=list, node=dict, child=dict)
+    @cython.locals(done=dict, nxt=dict, by_path=dict, seen=set, stack=list, below=list, node=dict, child=dict,
+                   there=list)
     cpdef _record(self, path)
     @cython.locals(node=dict, nxt=dict)
     cpdef _node(self, path, create=*)
@@ -26,7 +27,7 @@ cdef class Ledger:
     cpdef list detach(self, path, parent=*)
     @cython.locals(found=list, parent=dict, node=dict, there=list)
     cpdef tuple _above(self, path)
-    @cython.locals(locs=set)
+    @cython.locals(locs=set, node=dict, there=list)
     cpdef attach(self, path, origin)
     @cython.locals(out=list, stack=list)
     cpdef list take(self, path)

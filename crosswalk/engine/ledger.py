@@ -167,7 +167,11 @@ class Ledger:
                     by_path[here] = o
                     seen.add(here)  # (a later event at the leaf itself then needs no walk to find it recorded)
                     # first at its place, where it would be had it been recorded before any later arrival
-                    node.setdefault(_HERE, []).insert(0, o)
+                    there = node.get(_HERE)
+                    if there is None:  # (not setdefault: that makes a list at every call, used or not)
+                        node[_HERE] = [o]
+                    else:
+                        there.insert(0, o)
                     continue
                 below = []
                 for key, member in _members(v):  # trie members made in document order, as the source has them
@@ -242,7 +246,12 @@ class Ledger:
         if path in locs:
             return
         locs.add(path)
-        self._node(path, create=True).setdefault(_HERE, []).append(origin)
+        node = self._node(path, create=True)
+        there = node.get(_HERE)
+        if there is None:  # (not setdefault: that makes a list at every call, used or not)
+            node[_HERE] = [origin]
+        else:
+            there.append(origin)
 
     # -- events -----------------------------------------------------------------------------------------
     def relocate(
