@@ -37,7 +37,18 @@ def _field_hosts(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _keys(doc: dict[str, Any]) -> set[str]:
-    return {k for host in _field_hosts(doc) for k in host}
+    return set().union(*_field_hosts(doc))  # each host's keys, gathered in C
+
+
+def _any_starts(keys: set[str], prefix: str) -> bool:
+    """Whether a key starts with ``prefix``. One substring search in the keys joined by newlines rules out almost
+    every document (a key starting with it puts newline + prefix in the text); a hit is confirmed key by key, since
+    a key may hold a newline."""
+    try:
+        text = "\n" + "\n".join(keys)
+    except TypeError:  # a key that is no text (a dict a caller built): key by key, as it always was
+        return any(k.startswith(prefix) for k in keys)
+    return "\n" + prefix in text and any(k.startswith(prefix) for k in keys)
 
 
 _MATCHES: dict[str, tuple[tuple[Any, str], ...]] = {}
@@ -106,7 +117,7 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         if not data and "dlm-beta" in found:
             version, evidence = found["dlm-beta"]
         found["dlm-beta"] = (version, evidence)
-    if "ml-model" not in found and any(k.startswith("ml-model:") for k in keys):
+    if "ml-model" not in found and _any_starts(keys, "ml-model:"):
         found["ml-model"] = (reg.families["ml-model"].latest, "ml-model:* fields")
     if "mlm" not in found:
         schema = doc.get("$schema")

@@ -12,8 +12,15 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from crosswalk.detection import Detection, detect
+from crosswalk.engine import report as rep
+from crosswalk.engine.ctx import Ctx
+from crosswalk.engine.ledger import Ledger
+from crosswalk.engine.ops import apply, same
 from crosswalk.errors import CrosswalkError, FormatError
+from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
 from crosswalk.language.formats import Format, registry
+from crosswalk.language.pointer import parse_pointer, to_pointer
+from crosswalk.validation.verdict import report_issues
 
 try:  # the C pickler that pickle.py wraps, without pickle.py's own pure-Python classes (a one-file run's start)
     from _pickle import dumps, loads
@@ -148,12 +155,6 @@ def convert(
     ``twin``: a second, independent parse of the same text, equal to ``doc``, to work on instead of a deep copy
     (a bulk run parses the bytes again: cheaper than copying the parsed document).
     """
-    from crosswalk.engine import report as rep
-    from crosswalk.engine.ctx import Ctx
-    from crosswalk.engine.ledger import Ledger
-    from crosswalk.engine.ops import apply
-    from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
-
     result = Result(href=href, detection=None, target=None, source=doc)
     try:
         target = to if isinstance(to, Format) else Format.parse(to)
@@ -216,8 +217,6 @@ def convert(
             }
         )
     if validate:
-        from crosswalk.validation.verdict import report_issues
-
         found, valid = report_issues(work)
         issues += found
     try:  # a report that does not account for the output is an engine bug: fail, write nothing
@@ -257,9 +256,6 @@ def fill_pointers(ctx: Any) -> None:
     """--fill values for output pointers no rule invented: set at the end, each reported ``filled``; a value
     they replace is reported dropped (the user chose to overwrite it), a scalar where the pointer needs an object
     too. A pointer into an array must name one of its elements or the place right after the last."""
-    from crosswalk.engine.ops import same
-    from crosswalk.language.pointer import parse_pointer
-
     used = ctx.filled()
     for key, value in ctx.fill.items():
         try:
@@ -285,8 +281,6 @@ def _fill_place(doc: Any, path: Path, key: str) -> Path | None:
     """Where a --fill value at ``path`` replaces something: ``path`` when it holds a value, an ancestor holding a
     scalar where the pointer needs an object; None when nothing gives way. Raises FormatError for a place no
     value can go (past the end of an array, a key into an array)."""
-    from crosswalk.language.pointer import to_pointer
-
     node = doc
     for i, k in enumerate(path):
         if isinstance(node, dict):

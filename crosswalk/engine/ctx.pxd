@@ -3,6 +3,7 @@
 # a Ctx without a ledger (None) raises AttributeError at its first event, as in Python. Compiled, a Ctx has the
 # attributes below and no others, and its ledger must be a Ledger (anything else is a TypeError when it is made).
 from crosswalk.engine.ledger cimport Ledger
+from crosswalk.language cimport pointer
 
 cdef class Ctx:
     cdef public object doc
@@ -13,3 +14,9 @@ cdef class Ctx:
     cdef public object base
     cdef public object current
     cdef public object last_read
+
+    # Its readers and writer as C methods too: the Ctx's own methods call them, and they call pointer's functions
+    # (language/pointer.pxd), directly; from Python they are the same methods.
+    cpdef get(self, path, default=*)
+    cpdef has(self, path)
+    cpdef put(self, path, value)

@@ -18,7 +18,6 @@ import os
 import re
 import string
 from collections.abc import Iterator
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from crosswalk.engine.writes import check_writes
@@ -611,12 +610,16 @@ class AnyOf(NamedTuple):
         return any(p.fullmatch(text) for p in self.patterns)
 
 
-@cache
-def _transforms() -> Any:
-    """The transform registry, imported on first use (the transforms import the engine), then one lookup a call."""
-    from crosswalk.transforms import REGISTRY
+_REGISTRY: Any = None  # the transform registry once imported (on first use: the transforms import the engine)
 
-    return REGISTRY
+
+def _transforms() -> Any:
+    global _REGISTRY
+    if _REGISTRY is None:
+        from crosswalk.transforms import REGISTRY
+
+        _REGISTRY = REGISTRY
+    return _REGISTRY
 
 
 class Transform(Op):
@@ -624,7 +627,11 @@ class Transform(Op):
 
     @staticmethod
     def registered(rule: Rule) -> Any:
-        return _transforms()[rule.args["name"]]
+        # dict's own look-up first: the registry's (a dict subclass, so a call through a Python-level slot) only
+        # for a name not there yet, whose module it imports
+        registry, name = _REGISTRY if _REGISTRY is not None else _transforms(), rule.args["name"]
+        found = dict.get(registry, name)
+        return found if found is not None else registry[name]
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         t, args = self.registered(rule), rule.args.get("args", {})

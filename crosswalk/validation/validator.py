@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from crosswalk.language.pointer import to_pointer
+
 try:  # BLAKE2b without hashlib, whose import loads OpenSSL (a one-file run pays for it at every start)
     from _blake2 import blake2b as _blake2b
 except ImportError:  # pragma: no cover - an interpreter without the builtin module
@@ -240,7 +242,7 @@ def _walk_accepted_extension_uri(relpath: str) -> str | None:
 
 
 def _pointer(parts: Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return to_pointer(parts)  # the names with nothing to escape (nearly all) in one join
 
 
 def _short(value: Any) -> str:
@@ -729,9 +731,12 @@ def _has_key(node: Any, key: str) -> bool:
         if isinstance(value, dict):
             if key in value:
                 return True
-            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend(v for v in value if isinstance(v, (dict, list)))
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        for v in value:  # a loop, not a generator: this walks every container of an output
+            if isinstance(v, (dict, list)):
+                stack.append(v)
     return False
 
 
@@ -748,8 +753,9 @@ def _defined_bands(doc: dict) -> set[str]:
     for _, obj in _places(doc):
         for field in ("eo:bands", "raster:bands", "bands"):
             value = obj.get(field)
-            if isinstance(value, list):
-                names.update(b["name"] for b in value if isinstance(b, dict) and isinstance(b.get("name"), str))
+            for b in value if isinstance(value, list) else ():
+                if isinstance(b, dict) and isinstance(b.get("name"), str):
+                    names.add(b["name"])
     return names
 
 
