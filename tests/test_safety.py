@@ -259,6 +259,120 @@ def test_in_place_keeps_a_symlink_a_symlink(tmp_path: Path) -> None:
     assert (tmp_path / "cat.bak" / "items" / "a.json").is_file()  # backed up under the real name
 
 
+
+@pytest.mark.parametrize("planted", ["directory", "file", "away"])
+def test_a_symlink_planted_in_the_output_tree_is_never_written_through(tmp_path: Path, planted: str) -> None:
+    """An output tree left with a symlink in it (a subdirectory or a file pointing back into the input, or a
+    subdirectory pointing anywhere else): what would be written through it is refused, file by file."""
+    cat = tmp_path / "cat"
+    write(cat / "items" / "a.json", item(1))
+    write(cat / "items" / "b.json", item(2))
+    root = catalog(cat, ["./items/a.json", "./items/b.json"])
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "items").parent.mkdir()
+    if planted == "directory":
+        (out / "items").symlink_to(cat / "items")
+    elif planted == "file":
+        (out / "items").mkdir()
+        (out / "items" / "a.json").symlink_to(cat / "items" / "a.json")
+    else:
+        (out / "items").symlink_to(elsewhere)
+    before = snapshot(tmp_path / "cat"), snapshot(elsewhere)
+    r = run(root, "--out-dir", out, "--no-validate")
+    no_traceback(r)
+    assert r.returncode == 1, r.stderr
+    assert (snapshot(tmp_path / "cat"), snapshot(elsewhere)) == before
+    target = os.path.realpath(elsewhere if planted == "away" else cat / "items")
+    refused = f": cannot write: resolves to {target}/NAME, outside {os.path.realpath(out)}: not written"
+    assert "items/a.json" + refused.replace("NAME", "a.json") in r.stderr, r.stderr
+    assert ("items/b.json" + refused.replace("NAME", "b.json") in r.stderr) == (planted != "file"), r.stderr
+    if planted == "file":
+        assert "mlm" in (out / "items" / "b.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["replaced", "moved"])
+def test_an_output_directory_swapped_for_a_symlink_during_the_run_is_resolved_again(tmp_path: Path,
+                                                                                    how: str) -> None:
+    """A directory the run created and has already written in, swapped for a symlink into the input tree before
+    its next file is written (the directory thrown away, or moved into the input tree whole, the symlink then
+    leading to the very directory it was): that file is refused, as it is with nothing remembered."""
+    cat = tmp_path / "cat"
+    for i in (1, 2, 3):
+        write(cat / "items" / f"{i}.json", item(i))
+    root = catalog(cat, [f"./items/{i}.json" for i in (1, 2, 3)])
+    before = snapshot(cat / "items")
+    out = tmp_path / "out"
+
+    def swap(doc: dict) -> None:  # the second Item is written: items/ was created, then resolved again
+        if doc.get("id") == "item-2":
+            away = tmp_path / "away" if how == "replaced" else cat / "moved"
+            (out / "items").rename(away)
+            (out / "items").symlink_to(cat / "items" if how == "replaced" else away)
+
+    result = bulk.migrate([str(root)], out_dir=str(out), validate=False, progress=False, sink=swap)
+    assert result.summary["written"] == 3 and result.summary["failed"] == 1  # the catalog, items 1 and 2
+    [(href, message)] = result.failures
+    target = os.path.realpath(cat / ("items" if how == "replaced" else "moved") / "3.json")
+    assert href.endswith("items/3.json") and f"resolves to {target}, outside" in message, message
+    assert snapshot(cat / "items") == before
+    assert not (cat / "moved" / "3.json").exists()
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_the_resolver_answers_as_realpath_does(tmp_path: Path, bounded: bool) -> None:
+    """`Resolver` (directories remembered for a run) gives `real`'s answer for every path, through symlinks to
+    directories and files, dangling ones, loops, files taken for directories and missing tails, and still does
+    after the tree changes under it (a directory replaced by a symlink, removed, created, a symlink retargeted, one
+    moved whole with a symlink to it left behind), checked up to ``/`` or to the top of the tree that changes."""
+    from itertools import product
+
+    from crosswalk.io.safepath import Resolver, real
+
+    top = tmp_path / "t"
+    (top / "a" / "b").mkdir(parents=True)
+    (top / "a" / "b" / "f.json").write_text("{}", encoding="utf-8")
+    (top / "file").write_text("x", encoding="utf-8")
+    (top / "elsewhere" / "b").mkdir(parents=True)
+    (top / "a" / "lb").symlink_to("b")
+    (top / "a" / "lf").symlink_to("b/f.json")
+    (top / "a" / "abs").symlink_to(top / "a" / "b")
+    (top / "a" / "up").symlink_to("..")
+    (top / "a" / "dangling").symlink_to("nowhere")
+    (top / "a" / "loop1").symlink_to("loop2")
+    (top / "a" / "loop2").symlink_to("loop1")
+    names = ["a", "b", "f.json", "lb", "lf", "abs", "up", "dangling", "loop1", "file", "missing"]
+    paths = [str(top.joinpath(*parts)) for n in (1, 2, 3, 4) for parts in product(names, repeat=n)]
+    resolver = Resolver([os.path.realpath(top)] if bounded else [])
+
+    def agrees() -> None:
+        for p in paths:
+            expected = real(p)
+            try:
+                ino: int | None = os.stat(expected).st_ino
+            except OSError:
+                ino = None
+            where, st, in_dir = resolver.file(p)
+            assert where == expected, p
+            assert (None if st is None else st.st_ino) == ino, p
+            assert in_dir or not os.path.isdir(os.path.dirname(expected)), p
+            assert resolver.directory(p)[0] == expected, p
+
+    agrees()
+    (top / "a" / "b").rename(top / "b-away")  # replaced by a symlink elsewhere
+    (top / "a" / "b").symlink_to(top / "elsewhere" / "b")
+    agrees()
+    (top / "a" / "b").unlink()  # removed, then a directory again (empty)
+    agrees()
+    (top / "a" / "b").mkdir()
+    agrees()
+    (top / "a" / "lb").unlink()  # a symlink retargeted
+    (top / "a" / "lb").symlink_to(top / "elsewhere")
+    agrees()
+    (top / "a").rename(top / "a-away")  # a directory above moved whole, a symlink to it left behind
+    (top / "a").symlink_to(top / "a-away")
+    agrees()
+
 # ------------------------------------------------------------------------------------------------------------
 # One document must not stop or hang a run
 

@@ -68,7 +68,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -88,7 +88,7 @@ from crosswalk.errors import CrosswalkError, FormatError, ReadError
 from crosswalk.io.documents import dumps_bytes, write_bytes
 from crosswalk.io.limits import MAX_BYTES, LimitError, check_size, sanitize
 from crosswalk.io.parse import load_json_checked, parse_text, read_json, yaml_duplicate_keys
-from crosswalk.io.safepath import checked_destination
+from crosswalk.io.safepath import Resolver, checked_destination
 from crosswalk.io.treelock import MARKER
 
 __all__ = [
@@ -158,6 +158,8 @@ class _Settings:
     keep_reports: bool
     lenient: bool = True
     collect: bool = False  # hand every output document back to the parent (migrate's ``sink``)
+    # the destinations' directories resolved in this run, below the trees written (a worker's copy starts empty)
+    paths: Resolver = field(default_factory=Resolver, repr=False, compare=False)
 
 
 def _warm(to: str, validate: bool) -> None:
@@ -470,14 +472,31 @@ def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcom
     return outs, data, (bom + b"\n".join(lines) if changed else None)
 
 
-def _same_bytes(path: str, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes, st: os.stat_result | None) -> bool:
+    """``path`` (``st``: its stat, None when it is missing) holds ``data``: one read of one more byte than
+    ``data`` has, through no buffer (a regular file reads whole up to its end)."""
+    if st is None or st.st_size != len(data):
+        return False
     try:
-        if os.path.getsize(path) != len(data):
-            return False
-        with open(path, "rb") as f:
-            return f.read() == data
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return False
+    try:
+        return os.read(fd, len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _make_dir(path: str) -> None:
+    """The directory a destination needs, when only its last component is missing (the usual case: write_bytes
+    would first fail to create its temporary file, then look for the parent); anything else is left to
+    write_bytes, which fails or creates the directories as it always does."""
+    try:
+        os.mkdir(path)
+    except OSError:
+        pass
 
 
 def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Settings) -> bool:
@@ -486,17 +505,23 @@ def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Sett
     if s.dry_run or original is None:
         return False
     if s.out_dir is not None:
-        dest = checked_destination(os.path.join(s.out_dir, rel), s.out_dir, not_inside=s.root)
+        dest, st, in_dir = s.paths.checked(os.path.join(s.out_dir, rel), s.out_dir, not_inside=s.root)
         data = original if new is None else new
-        if _same_bytes(dest, data):
+        if _same_bytes(dest, data, st):
             return False
+        if not in_dir:
+            _make_dir(os.path.dirname(dest))
         write_bytes(dest, data)
         return True
     if s.in_place and new is not None:
-        path = checked_destination(os.path.join(s.root, rel), s.root)  # rel is the real path: no symlink replaced
-        mode = os.stat(path).st_mode & 0o7777
-        backup = checked_destination(os.path.join(s.backup_dir or "", rel), s.backup_dir or "", not_inside=s.root)
-        if not _same_bytes(backup, original):
+        # rel is the real path: no symlink replaced
+        path, st, _ = s.paths.checked(os.path.join(s.root, rel), s.root)
+        mode = (st if st is not None else os.stat(path)).st_mode & 0o7777  # missing: FileNotFoundError, not written
+        backup, bst, in_dir = s.paths.checked(os.path.join(s.backup_dir or "", rel), s.backup_dir or "",
+                                              not_inside=s.root)
+        if not _same_bytes(backup, original, bst):
+            if not in_dir:
+                _make_dir(os.path.dirname(backup))
             write_bytes(backup, original, mode=mode, sync=True)
         write_bytes(path, new, mode=mode, sync=True)
         return True
@@ -818,6 +843,7 @@ def _migrate(
         keep_reports=summary_file is not None,
         lenient=lenient,
         collect=sink is not None,
+        paths=Resolver([out_dir] if out_dir else [plan.root, backup_dir] if in_place and backup_dir else []),
     )
     summary = dict.fromkeys(COUNTS, 0)
     summary.update(files=0, written=0, remote_links=0, outside_root=0, skipped=0)

@@ -26,6 +26,7 @@ from crosswalk.bulk.kind import (  # the kinds of input and the readers discover
     link_targets,
     read_json_quiet,
 )
+from crosswalk.io.safepath import Resolver
 
 
 @dataclass
@@ -50,11 +51,11 @@ class Plan:
         return rel if self.display_root == "." else os.path.join(self.display_root, rel)
 
 
-def _walk(top: str, exclude: set[str]) -> Iterator[str]:
-    """Document files below ``top``, sorted, skipping hidden entries and the ``exclude`` directories."""
+def _walk(top: str, exclude: set[str], dirs: Resolver) -> Iterator[str]:
+    """Document files below ``top``, sorted, skipping hidden entries and the ``exclude`` directories (resolved)."""
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and os.path.realpath(os.path.join(dirpath, d)) not in exclude
+            d for d in dirnames if not d.startswith(".") and dirs.directory(os.path.join(dirpath, d))[0] not in exclude
         )
         for name in sorted(filenames):
             if not name.startswith(".") and name.lower().endswith(DOC_SUFFIXES + LINE_SUFFIXES + PARQUET_SUFFIXES):
@@ -86,8 +87,9 @@ def iter_files(
 
     ``exclude``: directories never walked into (the output and backup directories when they sit inside). A file
     linked twice is converted once; nothing is held per file but a 128-bit digest of its path, so 100,000 Items
-    cost a few MB. ``written``: resolved paths the run writes, by option name; finding one of them among the
-    inputs raises OptionError (before it is written: such files are written when the run ends).
+    cost a few MB (and the directories resolved, a few thousand at most: `crosswalk.io.safepath.Resolver`).
+    ``written``: resolved paths the run writes, by option name; finding one of them among the inputs raises
+    OptionError (before it is written: such files are written when the run ends).
     """
     from hashlib import blake2b
 
@@ -95,10 +97,14 @@ def iter_files(
     root = plan.root
     cut = len(root.rstrip(os.sep)) + 1
     seen: set[bytes] = set()
+    dirs = Resolver([root])  # a file costs an lstat per directory below the root and one of its own name
 
     def new(path: str) -> str | None:
         full = os.path.abspath(path)
-        real = os.path.realpath(full) if _under(full, root) else full
+        if _under(full, root):
+            real, st, _ = dirs.file(full)
+        else:
+            real, st = full, None
         if not _under(real, root):
             if full not in plan.outside:
                 plan.outside.append(full)
@@ -109,7 +115,7 @@ def iter_files(
 
             raise OptionError(f"{written[real]} {real} is also an input of this run ({plan.href(rel)})")
         try:
-            mode = os.stat(real).st_mode
+            mode = st.st_mode if st is not None else os.stat(real).st_mode  # st: the stat of ``real``, when known
         except FileNotFoundError:  # missing: its conversion says so, a dangling symlink under its own name (the
             real, rel, mode = full, full[cut:], stat.S_IFREG  # path the user has), not the target it lacks
         except OSError:  # unreadable: its conversion says so
@@ -129,7 +135,7 @@ def iter_files(
     for given, src in ((s, os.path.realpath(s)) for s in srcs):
         if os.path.isdir(src):
             found = False
-            for path in _walk(src, excluded):
+            for path in _walk(src, excluded, dirs):
                 found = True
                 rel = new(path)
                 if rel is not None:

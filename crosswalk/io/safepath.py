@@ -10,8 +10,13 @@ Rules (usage errors, exit 2, decided before anything is read or written):
   written into an ancestor of the tree lands on the tree's own files);
 * two outputs may not be the same file.
 
-At write time (`checked_destination`) each destination is resolved again and must still lie inside the tree it
-belongs to (a symlinked subdirectory of an output tree pointing back into the input is refused there).
+At write time (`checked_destination`, `Resolver.checked`) each destination is resolved again and must still lie
+inside the tree it belongs to (a symlinked subdirectory of an output tree pointing back into the input is refused
+there, and a symlinked file likewise).
+A bulk run resolves through a `Resolver`: the same answers as `real`, without walking every component of every path
+again in Python. It remembers the directories it found (existing ones only, never one still to be created) and
+trusts one only while it, and every directory above it up to the top of its tree, is still that same directory
+(device and inode, checked at every use: a symlink put anywhere in the tree is seen).
 A device or FIFO named as an output is written to, never renamed over (`crosswalk.io.documents.write_atomic`).
 """
 
@@ -19,11 +24,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from crosswalk.errors import CrosswalkError, OptionError
 
-__all__ = ["check_bulk_outputs", "check_single_outputs", "checked_destination", "is_within", "real"]
+__all__ = ["Resolver", "check_bulk_outputs", "check_single_outputs", "checked_destination", "is_within", "real"]
 
 
 def real(path: str) -> str:
@@ -103,8 +108,128 @@ def checked_destination(path: str, tree: str, *, not_inside: str | None = None) 
     """``path`` resolved, which must lie inside ``tree`` (resolved) and, when given, not inside ``not_inside``
     (the input tree, for an output or backup tree); raises UnsafeWrite."""
     where = real(path)
+    _check(where, path, tree, not_inside)
+    return where
+
+
+def _check(where: str, path: str, tree: str, not_inside: str | None) -> None:
     if not is_within(where, tree):
         raise UnsafeWrite(f"resolves to {where}, outside {tree}: not written", href=path)
     if not_inside is not None and is_within(where, not_inside):
         raise UnsafeWrite(f"resolves to {where}, inside the input tree: not written", href=path)
-    return where
+
+
+class Resolver:
+    """`real` for the many paths of one run, with the directories found remembered: existing ones only (never one
+    still to be created: crosswalk creates output directories as it writes), by the path asked for, with their
+    resolved path, device and inode.
+
+    A remembered directory is trusted only after its resolved path, and that of every directory above it up to the
+    top of its tree (``tops``: resolved trees, the top included; without one, up to ``/``), is found to be that same
+    directory itself, not a symlink (one lstat each); a path through a symlink must still lead there (a stat). A
+    symlink put anywhere in a tree (pointing anywhere, even at the directory it replaced, moved) fails the check,
+    and the path is resolved afresh. So a file costs those lstats and one of its own name, where
+    `os.path.realpath` also lstats every component above the tree, in Python. What goes unseen is a directory above
+    a top moved whole, a symlink left to its new place. One per run and process: never pickled with what it
+    remembers (a worker starts empty)."""
+
+    __slots__ = ("_dirs", "_tops")
+
+    _LIMIT = 4096  # directories remembered (forgotten all at once beyond): memory stays flat on any tree
+
+    def __init__(self, tops: Iterable[str] = ()) -> None:
+        self._dirs: dict[str, tuple[str, int, int]] = {}
+        self._tops = frozenset(tops)
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return (Resolver, (tuple(self._tops),))
+
+    def _still(self, path: str, known: tuple[str, int, int]) -> bool:
+        """Whether the directory remembered for ``path`` is still so, and every directory above its resolved path
+        up to its tree's top still that same directory at that same path."""
+        where, ino, dev = known
+        if where != path:  # reached through a symlink: it still leads there
+            try:
+                st = os.stat(path)
+            except OSError:
+                return False
+            if st.st_ino != ino or st.st_dev != dev:
+                return False
+        while True:
+            try:  # the resolved path is still that directory, itself (not a symlink to it now)
+                st = os.lstat(where)
+            except OSError:
+                return False
+            if not stat.S_ISDIR(st.st_mode) or st.st_ino != ino or st.st_dev != dev:
+                return False
+            if where in self._tops:
+                return True
+            up = os.path.dirname(where)
+            if up == where:  # the filesystem's root
+                return True
+            known = self._dirs.get(up)  # type: ignore[assignment]
+            if known is None or known[0] != up:  # forgotten, or reached only through a symlink: resolved afresh
+                return False
+            where, ino, dev = known
+
+    def directory(self, path: str) -> tuple[str, bool]:
+        """(``path`` resolved as `real` resolves it, whether that is an existing directory); ``path`` absolute and
+        normalised (`os.path.abspath`)."""
+        known = self._dirs.get(path)
+        if known is not None:
+            if self._still(path, known):
+                return known[0], True
+            del self._dirs[path]
+        parent, name = os.path.split(path)
+        if not name:  # the filesystem's root
+            return path, True
+        where, is_dir = self.directory(parent)
+        here = os.path.join(where, name)
+        if not is_dir:  # nothing below a missing directory (or a file) exists: kept as written, as realpath keeps it
+            return here, False
+        try:
+            st = os.lstat(here)
+        except OSError:
+            return here, False
+        if stat.S_ISLNK(st.st_mode):
+            here = os.path.realpath(here)
+            try:
+                st = os.stat(here)
+            except OSError:
+                return here, False
+        if not stat.S_ISDIR(st.st_mode):
+            return here, False
+        if len(self._dirs) >= self._LIMIT:
+            self._dirs.clear()
+        if here == path:
+            here = path  # one string held, not two
+        self._dirs[path] = (here, st.st_ino, st.st_dev)
+        return here, True
+
+    def file(self, path: str) -> tuple[str, os.stat_result | None, bool]:
+        """(``path`` resolved as `real` resolves it, the stat of what it resolves to (None: missing or not
+        readable), whether its directory exists); ``path`` absolute and normalised (`os.path.abspath`)."""
+        parent, name = os.path.split(path)
+        where, is_dir = self.directory(parent)
+        here = os.path.join(where, name)
+        if not is_dir:
+            return here, None, False
+        try:
+            st = os.lstat(here)
+        except OSError:
+            return here, None, True
+        if stat.S_ISLNK(st.st_mode):
+            here = os.path.realpath(here)
+            try:
+                st = os.stat(here)
+            except OSError:
+                return here, None, True
+        return here, st, True
+
+    def checked(
+        self, path: str, tree: str, *, not_inside: str | None = None
+    ) -> tuple[str, os.stat_result | None, bool]:
+        """`checked_destination` (raises UnsafeWrite), returning what `file` returns."""
+        where, st, in_dir = self.file(os.path.abspath(path))
+        _check(where, path, tree, not_inside)
+        return where, st, in_dir
