@@ -2,9 +2,10 @@
 
 The modules stay plain Python (no Cython syntax, no runtime dependency): Cython compiles the .py files as they are,
 which runs the same code without the interpreter's dispatch, about a sixth less CPU per document in a bulk run; the
-ledger and Ctx also have augmenting .pxd files (typed attributes and locals, read only by Cython). The
-.py files ship beside the extensions (Python imports an extension before a source file of the same name) and are what
-runs where none was built. The list of modules is ``compiled`` in ``[tool.hatch.build.targets.wheel.hooks.custom]``.
+ledger, Ctx, ops and pointer modules also have augmenting .pxd files (typed attributes, locals and C-callable
+functions, read only by Cython). The .py files ship beside the extensions (Python imports an extension before a
+source file of the same name) and are what runs where none was built. The list of modules is ``compiled`` in
+``[tool.hatch.build.targets.wheel.hooks.custom]``.
 
 Only a regular wheel is compiled: an editable install runs the source tree, so an edited module is never shadowed by
 a stale extension. ``CROSSWALK_PURE_PYTHON=1`` builds a pure-Python wheel; so does a machine without a C compiler

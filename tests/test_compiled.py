@@ -77,15 +77,18 @@ def test_every_listed_module_is_compiled_and_no_other(installed) -> None:
     assert shipped == {path[len("crosswalk/"): -len(".py")] for path in LISTED}, sorted(shipped)
 
 
-# Each kind of ledger event on a Ctx without a ledger: typed as a Ledger in ctx.pxd, None there must raise as in
-# Python (nonecheck), never crash the interpreter.
+# Each kind of ledger event on a Ctx without a ledger (typed as a Ledger in ctx.pxd), and rules run without a Ctx
+# (typed as a Ctx in ops.pxd): None there must raise as in Python (nonecheck), never crash the interpreter.
 _NO_LEDGER = """
+from types import SimpleNamespace
 from crosswalk.engine.ctx import Ctx
-for event in ("remove", "moved", "dropped", "step"):
+from crosswalk.engine.ops import apply
+for event in ("remove", "moved", "dropped", "step", "apply"):
     ctx = Ctx({"a": {"b": 1}, "c": 2}, None)
     try:
         {"remove": lambda: ctx.remove(("a",), "why"), "moved": lambda: ctx.moved(("a",), ("c",)),
-         "dropped": lambda: ctx.dropped(("c",), "why"), "step": lambda: ctx.step}[event]()
+         "dropped": lambda: ctx.dropped(("c",), "why"), "step": lambda: ctx.step,
+         "apply": lambda: apply(SimpleNamespace(id="m", rules=()), None)}[event]()
     except AttributeError as e:
         print(event, "AttributeError", e)
 """
@@ -95,7 +98,7 @@ def test_a_typed_none_raises_as_in_python(installed, tmp_path) -> None:
     proc = _fresh("-c", _NO_LEDGER, cwd=tmp_path)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])  # a crash is a negative signal number
     assert [line.split()[:2] for line in proc.stdout.splitlines()] == [
-        [event, "AttributeError"] for event in ("remove", "moved", "dropped", "step")], proc.stdout
+        [event, "AttributeError"] for event in ("remove", "moved", "dropped", "step", "apply")], proc.stdout
 
 
 @pytest.mark.slow
