@@ -9,6 +9,19 @@
 # method called on None raises AttributeError as in Python instead of crashing.
 import cython
 
+# An Origin's fields as C struct members: every read and write of one in the compiled ledger is a field access, not
+# an attribute look-up, and making one costs no keyword handling of a generated __init__. Its own types only: the
+# containers it makes itself, and booleans; what a caller hands over (paths, statuses, steps) stays an object.
+cdef class Origin:
+    cdef public object path
+    cdef public object status
+    cdef public list reasons
+    cdef public object step
+    cdef public set locs
+    cdef public bint created
+    cdef public bint empty
+    cdef public object whole_at
+
 cdef class Ledger:
     cdef public object source
     cdef public dict root
@@ -19,29 +32,29 @@ cdef class Ledger:
     cdef public set _seen
 
     @cython.locals(done=dict, nxt=dict, by_path=dict, seen=set, stack=list, below=list, node=dict, child=dict,
-                   there=list)
+                   there=list, o=Origin)
     cpdef _record(self, path)
     @cython.locals(node=dict, nxt=dict)
     cpdef _node(self, path, create=*)
-    @cython.locals(node=dict, out=list, stack=list, n=dict)
+    @cython.locals(node=dict, out=list, stack=list, n=dict, o=Origin)
     cpdef list detach(self, path, parent=*)
-    @cython.locals(found=list, parent=dict, node=dict, there=list)
+    @cython.locals(found=list, parent=dict, node=dict, there=list, o=Origin)
     cpdef tuple _above(self, path)
     @cython.locals(locs=set, node=dict, there=list)
-    cpdef attach(self, path, origin)
+    cpdef attach(self, path, Origin origin)
     @cython.locals(out=list, stack=list)
     cpdef list take(self, path)
-    @cython.locals(done=dict, children=list, buckets=list, index=dict, kept=list, bucket=list)
+    @cython.locals(done=dict, children=list, buckets=list, index=dict, kept=list, bucket=list, first=Origin)
     cpdef _build(self, path, value, done)
-    @cython.locals(above=list, moved=list)
+    @cython.locals(above=list, moved=list, o=Origin)
     cpdef relocate(self, src, dsts, status, reason=*, whole=*)
     @cython.locals(out=list, votes=dict, tally=dict)
     cpdef _emit(self, node, out, inherited)
 
-cpdef _fate(o, depth)
-cpdef dict _entry(path, o, to)
+cpdef _fate(Origin o, depth)
+cpdef dict _entry(path, Origin o, to)
 cpdef _one_or_more(value)
 cpdef _members(value)
 cpdef _is_leaf(value)
 cpdef _all_of(buckets, fate)
-cpdef _note(o, status, reason, step)
+cpdef _note(Origin o, status, reason, step)

@@ -15,7 +15,7 @@ leaves it stands for. The entries are those of a fold over every leaf, one at a 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -32,16 +32,28 @@ _FULL = None  # the mark of a recorded place whose every source leaf has its Ori
 _pointer = lru_cache(maxsize=4096)(to_pointer)
 
 
-@dataclass(eq=False, slots=True)
 class Origin:
-    path: Path  # source path; for invented/filled values the output path where it was created
-    status: str = "kept"
-    reasons: list[str] = field(default_factory=list)
-    step: str | None = None
-    locs: set[Path] = field(default_factory=set)
-    created: bool = False  # invented/filled: path is an output path, not a source path
-    empty: bool = False  # an empty object/array of the source: what is later written into it is not from it
-    whole_at: int | None = None  # depth of the source subtree that became one value with this leaf in it
+    """A source leaf (or a created value) and what became of it. A plain class, not a dataclass: the compiled build
+    declares it an extension type (ledger.pxd), so that the ledger reads and writes its fields as C struct members;
+    equality is identity, as for any object (the ledger keeps Origins in dicts and sets by identity)."""
+
+    __slots__ = ("path", "status", "reasons", "step", "locs", "created", "empty", "whole_at")
+
+    def __init__(self, path: Path, status: str = "kept", reasons: list[str] | None = None, step: str | None = None,
+                 locs: set[Path] | None = None, created: bool = False, empty: bool = False,
+                 whole_at: int | None = None) -> None:
+        self.path = path  # source path; for invented/filled values the output path where it was created
+        self.status = status
+        self.reasons = [] if reasons is None else reasons
+        self.step = step
+        self.locs = set() if locs is None else locs
+        self.created = created  # invented/filled: path is an output path, not a source path
+        self.empty = empty  # an empty object/array of the source: what is later written into it is not from it
+        self.whole_at = whole_at  # depth of the source subtree that became one value with this leaf in it
+
+    def __repr__(self) -> str:
+        return (f"Origin(path={self.path!r}, status={self.status!r}, reasons={self.reasons!r}, step={self.step!r}, "
+                f"locs={self.locs!r}, created={self.created!r}, empty={self.empty!r}, whole_at={self.whole_at!r})")
 
 
 def _note(o: Origin, status: str, reason: str | None, step: str | None) -> None:
