@@ -22,6 +22,12 @@ cdef class Origin:
     cdef public bint empty
     cdef public object whole_at
 
+# A node of the report fold (``_build`` makes them, ``_emit`` reads them), likewise.
+cdef class _FoldNode:
+    cdef public object path
+    cdef public list children
+    cdef public list buckets
+
 cdef class Ledger:
     cdef public object source
     cdef public dict root
@@ -44,12 +50,13 @@ cdef class Ledger:
     cpdef attach(self, path, Origin origin)
     @cython.locals(out=list, stack=list)
     cpdef list take(self, path)
-    @cython.locals(done=dict, children=list, buckets=list, index=dict, kept=list, bucket=list, first=Origin)
-    cpdef _build(self, path, value, done)
+    @cython.locals(done=dict, children=list, buckets=list, index=dict, kept=list, bucket=list, first=Origin,
+                   child=_FoldNode)
+    cpdef _FoldNode _build(self, path, value, done)
     @cython.locals(above=list, moved=list, o=Origin)
     cpdef relocate(self, src, dsts, status, reason=*, whole=*)
     @cython.locals(out=list, votes=dict, tally=dict)
-    cpdef _emit(self, node, out, inherited)
+    cpdef _emit(self, _FoldNode node, out, inherited)
 
 cpdef _fate(Origin o, depth)
 cpdef dict _entry(path, Origin o, to)

@@ -15,7 +15,6 @@ leaves it stands for. The entries are those of a fold over every leaf, one at a 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -533,7 +532,6 @@ _KEPT = Origin(path=())  # what a member nothing touched reports as: kept, no re
 _NEAR = 1e-9  # votes this close to each other or to one half are recounted leaf by leaf
 
 
-@dataclass(eq=False, slots=True)
 class _FoldNode:
     """A recorded container of the source as the fold sees it: its members (document order, as (key, child, fate):
     a recorded leaf as its Origin and its fate seen from here, an untouched one as its source value, a recorded
@@ -541,9 +539,14 @@ class _FoldNode:
     vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf itself when its fate must be
     worked out leaf by leaf at every level (one that became part of a whole value)]."""
 
-    path: Path
-    children: list[tuple[str, Any, tuple | None]]
-    buckets: list[list[Any]]
+
+    # (a plain class, as Origin: an extension type with typed fields in the compiled build, ledger.pxd)
+    __slots__ = ("path", "children", "buckets")
+
+    def __init__(self, path: Path, children: list[tuple[str, Any, tuple | None]], buckets: list[list[Any]]) -> None:
+        self.path = path
+        self.children = children
+        self.buckets = buckets
 
 
 def _fate(o: Origin, depth: int) -> tuple | None:
