@@ -65,3 +65,5 @@ cpdef _members(value)
 cpdef _is_leaf(value)
 cpdef _all_of(buckets, fate)
 cpdef _note(Origin o, status, reason, step)
+# the remembered results (ledger.py): C globals, each look-up a direct dict call
+cdef dict _POINTERS, _BASED, _LIFTED, _LOWERED

@@ -15,7 +15,6 @@ leaves it stands for. The entries are those of a fold over every leaf, one at a 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from crosswalk.engine.report import STATUSES, leaf_count
@@ -27,8 +26,22 @@ RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dro
 _MISSING = object()
 _INDICES = {str(i): i for i in range(256)}  # list indices as a path spells them (only so: not "01")
 _FULL = None  # the mark of a recorded place whose every source leaf has its Origin (keys of a path are text)
-# `to_pointer`, remembered (bounded): the reports of a bulk run name the same few hundred paths again and again
-_pointer = lru_cache(maxsize=4096)(to_pointer)
+
+
+# Pure functions of places (`to_pointer`, and `_based`, `_lifted`, `_lowered` below), remembered in plain dicts by
+# argument: the documents of a bulk run have the same few hundred places again and again. Each use looks its dict
+# up itself and calls `_remember` only on a miss (a dict look-up costs a fraction of an lru_cache call, compiled or
+# not; compiled, the dicts are C globals, ledger.pxd). A pointer is never "" but the root's, which is then only
+# computed again, so a use may write `_POINTERS.get(path) or _remember(...)`.
+_POINTERS: dict[Path, str] = {}
+
+
+def _remember(cache: dict[Any, Any], fn: Any, arg: Any) -> Any:
+    """``fn(arg)``, remembered in ``cache`` (bounded: emptied when full)."""
+    if len(cache) >= 4096:
+        cache.clear()
+    got = cache[arg] = fn(arg)
+    return got
 
 
 class Origin:
@@ -369,8 +382,9 @@ class Ledger:
             out.append(_entry((), o, sorted(o.locs)))
         else:
             self._emit(self._build((), self.source, self._recorded), out, None)
-        out.extend({"path": _pointer(loc), "status": o.status, **({"step": o.step} if o.step else {}),
-                    "reason": "; ".join(o.reasons)} for o in self._created for loc in sorted(o.locs))
+        out.extend({"path": _POINTERS.get(loc) or _remember(_POINTERS, to_pointer, loc), "status": o.status,
+                    **({"step": o.step} if o.step else {}), "reason": "; ".join(o.reasons)}
+                   for o in self._created for loc in sorted(o.locs))
         return out
 
     def summary(self) -> dict[str, int]:
@@ -428,7 +442,11 @@ class Ledger:
                         continue
                     # a relocation stays one if every base ends with ``key`` (a drop has none: it stays as it is)
                     if fate is not None and fate[1]:
-                        bases = _lifted(fate[1], key)  # (None: went elsewhere, and is no part of a whole value)
+                        arg = (fate[1], key)
+                        bases = _LIFTED.get(arg, _MISSING)
+                        if bases is _MISSING:
+                            bases = _remember(_LIFTED, _lifted, arg)
+                        # (None: went elsewhere, and is no part of a whole value)
                         fate = None if bases is None else (fate[0], bases, False)
                     bucket = index.get(fate)
                     if bucket is None:
@@ -518,13 +536,17 @@ class Ledger:
                     out.append(_entry(prefix + (key,), child, sorted(child.locs)))
             elif kind is _FoldNode:
                 # a subtree that became one value: everything below it went to the same places
-                below = None if current is None else current if current[2] else (
-                    current[0], _lowered(current[1], key), False)
+                below = None if current is None else current
+                if below is not None and not below[2]:
+                    arg = (below[1], key)
+                    bases = _LOWERED.get(arg)
+                    below = (below[0], _remember(_LOWERED, _lowered, arg) if bases is None else bases, False)
                 if below is None or len(child.buckets) != 1 or child.buckets[0][0] != below:
                     self._emit(child, out, below)  # (one fate, the one its heading gives it: nothing to say)
             elif not untouched_quiet or current[2] and (current[1] != {prefix + (key,)} or not _is_leaf(child)):
                 # untouched: kept, unless its heading says so
-                out.append({"path": _pointer(prefix + (key,)), "status": "kept"})
+                at = prefix + (key,)
+                out.append({"path": _POINTERS.get(at) or _remember(_POINTERS, to_pointer, at), "status": "kept"})
 
 
 _UNTOUCHED = ("kept", (), None)
@@ -561,7 +583,10 @@ def _fate(o: Origin, depth: int) -> tuple | None:
     # relocation); a dropped leaf went nowhere either way, so its fate is the one of any other dropped leaf
     if o.whole_at is not None and depth >= o.whole_at and o.locs:
         return (key, frozenset(o.locs), True)
-    bases = _based(frozenset(o.locs), o.path[depth:])
+    arg = (frozenset(o.locs), o.path[depth:])
+    bases = _BASED.get(arg, _MISSING)
+    if bases is _MISSING:
+        bases = _remember(_BASED, _based, arg)
     return None if bases is None else (key, bases, False)
 
 
@@ -575,9 +600,9 @@ def _all_of(buckets: list[list[Any]], fate: tuple) -> bool:
 
 
 def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
-    e: dict[str, Any] = {"path": _pointer(path), "status": o.status}
+    e: dict[str, Any] = {"path": _POINTERS.get(path) or _remember(_POINTERS, to_pointer, path), "status": o.status}
     if o.status != "dropped" and (o.status != "kept" or to != [path]):
-        e["to"] = [_pointer(t) for t in to]
+        e["to"] = [_POINTERS.get(t) or _remember(_POINTERS, to_pointer, t) for t in to]
     if o.step and o.status != "kept":
         e["step"] = o.step
     if o.reasons:
@@ -586,12 +611,11 @@ def _entry(path: Path, o: Origin, to: list[Path]) -> dict[str, Any]:
 
 
 # The bases of a relocation, and where they go one level up or down the source: pure functions of places,
-# remembered (bounded), since the documents of a bulk run have the same few hundred places again and again (and
-# the sets they give back, shared, compare at once).
-@lru_cache(maxsize=4096)
-def _based(locs: frozenset[Path], rel: Path) -> frozenset[Path] | None:
+# remembered (the sets they give back, shared, compare at once), looked up by their arguments as one tuple.
+def _based(arg: tuple[frozenset[Path], Path]) -> frozenset[Path] | None:
     """Where the root of a subtree sits for a leaf at ``rel`` below it that is at ``locs``: each location without
     ``rel`` at its end; None if one of them does not end with it."""
+    locs, rel = arg
     n = len(rel)
     bases = []
     for loc in locs:
@@ -601,9 +625,9 @@ def _based(locs: frozenset[Path], rel: Path) -> frozenset[Path] | None:
     return frozenset(bases)
 
 
-@lru_cache(maxsize=4096)
-def _lifted(bases: frozenset[Path], key: str) -> frozenset[Path] | None:
+def _lifted(arg: tuple[frozenset[Path], str]) -> frozenset[Path] | None:
     """The bases seen from the parent of member ``key``; None if one of them is not under that member."""
+    bases, key = arg
     up = []
     for b in bases:
         if not b or b[-1] != key:
@@ -612,7 +636,12 @@ def _lifted(bases: frozenset[Path], key: str) -> frozenset[Path] | None:
     return frozenset(up)
 
 
-@lru_cache(maxsize=4096)
-def _lowered(bases: frozenset[Path], key: str) -> frozenset[Path]:
+def _lowered(arg: tuple[frozenset[Path], str]) -> frozenset[Path]:
     """The bases seen from member ``key``."""
+    bases, key = arg
     return frozenset([b + (key,) for b in bases])
+
+
+_BASED: dict[tuple[frozenset[Path], Path], frozenset[Path] | None] = {}
+_LIFTED: dict[tuple[frozenset[Path], str], frozenset[Path] | None] = {}
+_LOWERED: dict[tuple[frozenset[Path], str], frozenset[Path]] = {}
