@@ -4,7 +4,8 @@
 # dispatch in every ledger event (about 6 % of a bulk run's instructions, with ctx.pxd).
 #
 # Every typed local holds a container the ledger itself builds (the trie nodes, the stacks, the record of what is
-# recorded): never a value of the document, whose type the ledger does not choose. No C number types: Python's
+# recorded), or a value of the document whose exact type the code has just checked (_record's ``members``): never
+# another value of the document, whose type the ledger does not choose. No C number types: Python's
 # integers stay unbounded. A typed local may hold None as in Python; the module is compiled with nonecheck, so a
 # method called on None raises AttributeError as in Python instead of crashing.
 import cython
@@ -38,7 +39,7 @@ cdef class Ledger:
     cdef public set _seen
 
     @cython.locals(done=dict, nxt=dict, by_path=dict, seen=set, stack=list, below=list, node=dict, child=dict,
-                   there=list, o=Origin)
+                   there=list, o=Origin, members=dict)
     cpdef _record(self, path)
     @cython.locals(node=dict, nxt=dict)
     cpdef _node(self, path, create=*)

@@ -160,9 +160,10 @@ class Ledger:
         for i, key in enumerate(path):
             if _FULL in done:
                 return
-            if value.__class__ is dict and value:
-                value = value.get(key, _MISSING)
-            elif value.__class__ is list and value and key in _INDICES:  # (the common spelling: no call)
+            if type(value) is dict and value:  # (type(): compiled, a pointer compared, where __class__ is a look-up)
+                members = value  # (compiled, a dict local: its get a direct call)
+                value = members.get(key, _MISSING)
+            elif type(value) is list and value and key in _INDICES:  # (the common spelling: no call)
                 j = _INDICES[key]
                 value = value[j] if j < len(value) else _MISSING
             elif isinstance(value, (dict, list)) and value:
@@ -527,7 +528,7 @@ class Ledger:
         # whether the heading keeps an untouched member where it is (below a whole value: only a leaf at its place)
         untouched_quiet = current is not None and current[0] == _UNTOUCHED and (current[2] or current[1] == {prefix})
         for key, child, fate in node.children:
-            kind = child.__class__
+            kind = type(child)
             if kind is Origin:
                 # a recorded leaf: its entry, unless its heading puts it where it is (under a relocation, when its
                 # fate seen from here is the heading; in a whole value, when it went to the same places)
