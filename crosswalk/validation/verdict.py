@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crosswalk.language.formats import registry  # what lint reads the MLM version with: loaded anyway
 from crosswalk.validation.validator import Issue, issue_order
 from crosswalk.validation.validator import check as check_vendored
 
@@ -15,8 +16,6 @@ def dlm_issues(doc: Any) -> list[Issue]:
     """crosswalk's dlm schema findings for a dlm Item (nothing for anything else)."""
     if not isinstance(doc, dict) or doc.get("type") != "Feature" or not isinstance(doc.get("stac_extensions"), list):
         return []
-    from crosswalk.language.formats import registry
-
     dl_model = registry().families["dlm-beta"]
     if not any(isinstance(u, str) and dl_model.match(u) is not None for u in doc["stac_extensions"]):
         return []
