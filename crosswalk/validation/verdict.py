@@ -17,7 +17,10 @@ def dlm_issues(doc: Any) -> list[Issue]:
     if not isinstance(doc, dict) or doc.get("type") != "Feature" or not isinstance(doc.get("stac_extensions"), list):
         return []
     dl_model = registry().families["dlm-beta"]
-    if not any(isinstance(u, str) and dl_model.match(u) is not None for u in doc["stac_extensions"]):
+    for uri in doc["stac_extensions"]:  # a loop, not any() over a generator: every validated Item asks
+        if isinstance(uri, str) and dl_model.match(uri) is not None:
+            break
+    else:
         return []
     from crosswalk.detection import detect
     from crosswalk.errors import FormatError
