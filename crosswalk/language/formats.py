@@ -36,6 +36,9 @@ class Format(NamedTuple):
         return cls(family, version)
 
 
+_MATCHED_MAX = 1024  # URIs a family remembers; those met after it are matched each time
+
+
 class Family(NamedTuple):
     name: str
     title: str
@@ -50,6 +53,9 @@ class Family(NamedTuple):
     step_invariants: tuple[tuple[str, int], ...] = ()  # (since, index) of each rule ending upgrade steps in the family
     uri_templates: tuple[str, ...] = ()  # the ``uri_patterns`` as written (``{v}`` for the version)
     rejects_unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (since version, prefixes of rejected unknowns)
+    # URI -> ``match``'s answer, remembered (the registry gives each family its own): a bulk run asks about the same
+    # few URIs for every document, several times each, and a URI of another family tries every pattern
+    matched: dict[str, str | None] | None = None
 
     def _since(self, version: str, pairs: tuple[tuple[str, Any], ...]) -> list[Any]:
         """The values of the ``(since, value)`` pairs whose ``since`` is ``version`` or older (both known)."""
@@ -85,10 +91,17 @@ class Family(NamedTuple):
 
     def match(self, uri: str) -> str | None:
         """The version named by ``uri`` if it is one of this family's schema URIs (known version or not)."""
+        memo = self.matched if type(uri) is str else None  # anything else fails in fullmatch, as it always did
+        if memo is not None and uri in memo:
+            return memo[uri]
+        found = None
         for pat in self.patterns:
             if m := pat.fullmatch(uri):
-                return m.groupdict().get("v") or self.latest
-        return None
+                found = m.groupdict().get("v") or self.latest
+                break
+        if memo is not None and len(memo) < _MATCHED_MAX:
+            memo[uri] = found
+        return found
 
     def accepts_newer(self, version: str) -> bool:
         """True when ``version`` is newer than every known version and the family's policy reads it as the
@@ -121,5 +134,6 @@ def registry() -> Registry:
             invariants=tuple((str(i["since"]), i["id"]) for i in spec.get("invariants") or ()),
             step_invariants=tuple((str(i["since"]), n) for n, i in enumerate(spec.get("step_invariants") or ())),
             rejects_unknown=tuple((str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()),
+            matched={},
         )
     return Registry(fams)

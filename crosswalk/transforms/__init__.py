@@ -7,6 +7,10 @@ import importlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+# imported here, not in `table`: a compiled build pays a whole import call each time a function-level import runs,
+# and the format registry has loaded this module before any transform runs
+from crosswalk.resources import mappings_path, value_tables
+
 
 class Transform(NamedTuple):
     name: str
@@ -74,8 +78,6 @@ def transform(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]):
 
 def table(name: str) -> dict[str, Any]:
     """A value table from mappings/tables/*.yaml."""
-    from crosswalk.resources import mappings_path, value_tables
-
     return value_tables(mappings_path())[name]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from itertools import chain
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
@@ -114,9 +113,16 @@ def _near_keys(doc: dict[str, Any]) -> str:
     where extension fields usually are, found without walking the whole document. A key starts with an extension's
     prefix (``raster:``, no newline in it) exactly when newline + prefix is in this text, since no key holds a
     newline; "" (nothing found, so the caller walks the whole document) when one does."""
-    assets = doc["assets"].values() if isinstance(doc.get("assets"), dict) else ()
-    links = doc["links"] if isinstance(doc.get("links"), list) else ()
-    keys = [*chain.from_iterable(h for h in (doc, doc.get("properties"), *assets, *links) if isinstance(h, dict))]
+    keys = list(doc)  # each holder's keys added by a list's C-level extend: no generator per document
+    properties, assets, links = doc.get("properties"), doc.get("assets"), doc.get("links")
+    if isinstance(properties, dict):
+        keys += properties
+    for holder in assets.values() if isinstance(assets, dict) else ():
+        if isinstance(holder, dict):
+            keys += holder
+    for holder in links if isinstance(links, list) else ():
+        if isinstance(holder, dict):
+            keys += holder
     text = "\n" + "\n".join(keys)  # a C-level substring search per prefix, no set of the prefixes of every key
     return text if text.count("\n") == len(keys) else ""
 

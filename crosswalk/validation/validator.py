@@ -678,31 +678,37 @@ _MLM_VERSIONS: dict[str, tuple[int, int, int] | None] = {}  # schema URI -> the 
 _MLM_VERSIONS_OF: list[Any] = [None]  # the registry's mlm family they were read with
 
 
-def _places(doc: dict) -> Iterator[tuple[str, dict]]:
+# _places and _objects return lists, not generators: a compiled build pays more to create and resume a generator
+# than the lint does with what it yields.
+def _places(doc: dict) -> list[tuple[str, dict]]:
     """(pointer, object) for each object that may carry MLM fields: properties/summaries, (item_)assets."""
+    out = []
     for key in ("properties", "summaries"):
         if isinstance(doc.get(key), dict):
-            yield f"/{key}", doc[key]
+            out.append((f"/{key}", doc[key]))
     for key in ("assets", "item_assets"):
         if isinstance(doc.get(key), dict):
             for name, asset in doc[key].items():
                 if isinstance(asset, dict):
-                    yield _pointer((key, name)), asset
+                    out.append((_pointer((key, name)), asset))
+    return out
 
 
-def _objects(place: str, container: dict, field: str) -> Iterator[tuple[str, dict]]:
+def _objects(place: str, container: dict, field: str) -> list[tuple[str, dict]]:
     """Each object of an ``mlm:input``/``mlm:output`` list (also one level of nesting, as in summaries)."""
     value = container.get(field)
     if not isinstance(value, list):
-        return
+        return []
+    out = []
     at = f"{place}{_pointer((field,))}"  # `place` is a pointer already: only the field's name needs escaping
     for i, item in enumerate(value):
         if isinstance(item, dict):
-            yield f"{at}/{i}", item
+            out.append((f"{at}/{i}", item))
         elif isinstance(item, list):
             for j, sub in enumerate(item):
                 if isinstance(sub, dict):
-                    yield f"{at}/{i}/{j}", sub
+                    out.append((f"{at}/{i}/{j}", sub))
+    return out
 
 
 def _find_key(node: Any, key: str, at: str) -> Iterator[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crosswalk.language.formats import registry  # what lint reads the MLM version with: loaded anyway
 from crosswalk.validation.validator import Issue, issue_order
 from crosswalk.validation.validator import check as check_vendored
 
@@ -15,10 +16,11 @@ def dlm_issues(doc: Any) -> list[Issue]:
     """crosswalk's dlm schema findings for a dlm Item (nothing for anything else)."""
     if not isinstance(doc, dict) or doc.get("type") != "Feature" or not isinstance(doc.get("stac_extensions"), list):
         return []
-    from crosswalk.language.formats import registry
-
     dl_model = registry().families["dlm-beta"]
-    if not any(isinstance(u, str) and dl_model.match(u) is not None for u in doc["stac_extensions"]):
+    for uri in doc["stac_extensions"]:  # a loop, not any() over a generator: every validated Item asks
+        if isinstance(uri, str) and dl_model.match(uri) is not None:
+            break
+    else:
         return []
     from crosswalk.detection import detect
     from crosswalk.errors import FormatError

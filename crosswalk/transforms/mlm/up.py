@@ -13,6 +13,7 @@ from crosswalk.engine.ops import json_type
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import of_type, table, transform
 from crosswalk.transforms.stac import add_extension
+from crosswalk.validation.validator import classification_class_fields, field_type  # loaded with stac already
 
 P = ("properties",)
 CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
@@ -108,8 +109,6 @@ def _hex_color(value: Any) -> str | None:
 def repair_classes(ctx: Ctx) -> None:
     """Make each class valid for classification v1.1.0 (bare labels, descriptions, colour hints, fields the class
     schema does not define)."""
-    from crosswalk.validation.validator import classification_class_fields
-
     defined = classification_class_fields()
     for path, out in io_lists(ctx, "mlm:output"):
         classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
@@ -437,8 +436,6 @@ def summaries_schema_form(ctx: Ctx) -> None:
     """The MLM schema validates every Collection summary as an object, so list summaries (``"mlm:tasks":
     ["classification"]``) fail it and every STAC validator with it; STAC also allows a summary as a JSON Schema,
     which holds the same values: ``{"type": "array", "items": {"type": "string", "enum": [...]}}``."""
-    from crosswalk.validation.validator import field_type
-
     summaries = ctx.get(("summaries",))
     if ctx.get(("type",)) != "Collection" or not isinstance(summaries, dict):
         return
