@@ -221,13 +221,25 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     write_bytes(real, data, mode=None if st is None else replacement_mode(st), sync=True)
 
 
+_pid = os.getpid()  # in the temporary files' names: asked once per process, not once per file
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # a forked worker names its temporary files with its own pid
+    os.register_at_fork(after_in_child=_forked)
+
+
 def write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
     """Write via a temporary file in the same directory renamed over ``path`` (``mode``: the permissions; None: a
     new file's, from the umask). ``path`` is already resolved (`os.path.realpath`,
     `crosswalk.io.safepath.checked_destination`); the temporary file is created new (never through a symlink
     planted under its name). Single-file and bulk writes share it (no tempfile import on a one-file run)."""
     directory, name = os.path.split(path)
-    tmp = os.path.join(directory, f".{name}.{os.getpid()}.cwtmp")
+    tmp = os.path.join(directory, f".{name}.{_pid}.cwtmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     perms = 0o666 if mode is None else mode
     try:
