@@ -373,6 +373,19 @@ def test_the_resolver_answers_as_realpath_does(tmp_path: Path, bounded: bool) ->
     (top / "a").symlink_to(top / "a-away")
     agrees()
 
+
+@pytest.mark.skipif(os.sep != "/", reason="POSIX paths")
+def test_the_resolvers_path_arithmetic_is_os_paths() -> None:
+    """The Resolver splits and joins resolved paths itself: as `os.path` does, the root's two spellings too."""
+    import posixpath
+
+    from crosswalk.io.safepath import _join, _split
+
+    for path in ("/", "//", "/a", "//a", "/a/b", "//a/b", "/a/b/c.json", "/a b/.c", "/a/b.json.d/e"):
+        assert _split(path) == posixpath.split(path), path
+        for name in ("", "x", ".y", "z.json"):
+            assert _join(path, name) == posixpath.join(path, name), (path, name)
+
 # ------------------------------------------------------------------------------------------------------------
 # One document must not stop or hang a run
 

@@ -125,9 +125,50 @@ def _orjson_as_json(doc: Any) -> bytes | None:
         return None
     if _unlike_json_module(fast):
         return None
-    if b"null" in fast and _fast_loads(fast) != doc:
+    if b"null" in fast and not _plain_json(doc) and _fast_loads(fast) != doc:
         return None
     return fast
+
+
+_INF = float("inf")
+
+
+def _plain_json(doc: Any) -> bool:
+    """Whether ``doc`` holds JSON's own types alone (dicts with str keys, lists, str, int, bool, None, finite
+    floats; no subclass), which orjson's text always reads back equal to: then the read back that tells a NaN
+    written as null from a real null (a whole parse and a comparison, for the null most Items have in their
+    datetime) is not needed. False sends anything else to that read back. A dict's keys and values are looked at
+    in one pass over its items (the members' test is written out in both loops: a call per member costs more)."""
+    stack = [doc] if type(doc) is dict or type(doc) is list else [[doc]]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            for key, value in node.items():
+                if type(key) is not str:
+                    return False
+                kind = type(value)
+                if kind is str or kind is int or value is None or kind is bool:
+                    continue
+                if kind is float:
+                    if not -_INF < value < _INF:  # NaN or infinite: orjson writes null
+                        return False
+                elif kind is dict or kind is list:
+                    stack.append(value)
+                else:
+                    return False
+        else:
+            for value in node:
+                kind = type(value)
+                if kind is str or kind is int or value is None or kind is bool:
+                    continue
+                if kind is float:
+                    if not -_INF < value < _INF:
+                        return False
+                elif kind is dict or kind is list:
+                    stack.append(value)
+                else:
+                    return False
+    return True
 
 
 def _unlike_json_module(fast: bytes) -> bool:
@@ -180,13 +221,25 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     write_bytes(real, data, mode=None if st is None else replacement_mode(st), sync=True)
 
 
+_pid = os.getpid()  # in the temporary files' names: asked once per process, not once per file
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # a forked worker names its temporary files with its own pid
+    os.register_at_fork(after_in_child=_forked)
+
+
 def write_bytes(path: str, data: bytes, *, mode: int | None = None, sync: bool = False) -> None:
     """Write via a temporary file in the same directory renamed over ``path`` (``mode``: the permissions; None: a
     new file's, from the umask). ``path`` is already resolved (`os.path.realpath`,
     `crosswalk.io.safepath.checked_destination`); the temporary file is created new (never through a symlink
     planted under its name). Single-file and bulk writes share it (no tempfile import on a one-file run)."""
     directory, name = os.path.split(path)
-    tmp = os.path.join(directory, f".{name}.{os.getpid()}.cwtmp")
+    tmp = os.path.join(directory, f".{name}.{_pid}.cwtmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     perms = 0o666 if mode is None else mode
     try:

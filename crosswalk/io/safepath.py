@@ -119,6 +119,25 @@ def _check(where: str, path: str, tree: str, not_inside: str | None) -> None:
         raise UnsafeWrite(f"resolves to {where}, inside the input tree: not written", href=path)
 
 
+if os.sep == "/" and os.altsep is None:
+
+    def _split(path: str) -> tuple[str, str]:
+        """`os.path.split` of an absolute, normalised path, without the generality that costs a Resolver most of
+        its time (every file of a bulk run passes here a few times)."""
+        cut = path.rfind("/")
+        head = path[:cut]
+        if not head or head == "/":  # a name in the root: the root itself ("/", or "//", which POSIX keeps)
+            head = path[: cut + 1]
+        return head, path[cut + 1 :]
+
+    def _join(where: str, name: str) -> str:
+        """`os.path.join` of a resolved directory and one name in it."""
+        return where + name if where.endswith("/") else where + "/" + name
+
+else:  # pragma: no cover - not POSIX
+    _split, _join = os.path.split, os.path.join
+
+
 class Resolver:
     """`real` for the many paths of one run, with the directories found remembered: existing ones only (never one
     still to be created: crosswalk creates output directories as it writes), by the path asked for, with their
@@ -164,7 +183,7 @@ class Resolver:
                 return False
             if where in self._tops:
                 return True
-            up = os.path.dirname(where)
+            up = _split(where)[0]
             if up == where:  # the filesystem's root
                 return True
             known = self._dirs.get(up)  # type: ignore[assignment]
@@ -180,11 +199,11 @@ class Resolver:
             if self._still(path, known):
                 return known[0], True
             del self._dirs[path]
-        parent, name = os.path.split(path)
+        parent, name = _split(path)
         if not name:  # the filesystem's root
             return path, True
         where, is_dir = self.directory(parent)
-        here = os.path.join(where, name)
+        here = _join(where, name)
         if not is_dir:  # nothing below a missing directory (or a file) exists: kept as written, as realpath keeps it
             return here, False
         try:
@@ -209,9 +228,9 @@ class Resolver:
     def file(self, path: str) -> tuple[str, os.stat_result | None, bool]:
         """(``path`` resolved as `real` resolves it, the stat of what it resolves to (None: missing or not
         readable), whether its directory exists); ``path`` absolute and normalised (`os.path.abspath`)."""
-        parent, name = os.path.split(path)
+        parent, name = _split(path)
         where, is_dir = self.directory(parent)
-        here = os.path.join(where, name)
+        here = _join(where, name)
         if not is_dir:
             return here, None, False
         try:
