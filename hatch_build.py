@@ -1,7 +1,7 @@
 """Wheel build hook: the modules a conversion runs through, compiled by Cython into C extensions.
 
 The modules stay plain Python (no Cython syntax, no runtime dependency): Cython compiles the .py files as they are,
-which runs the same code without the interpreter's dispatch, about a sixth less CPU per document in a bulk run; the
+which runs the same code without the interpreter's dispatch, about 30 % less CPU per document in a bulk run; the
 ledger, Ctx, ops and pointer modules also have augmenting .pxd files (typed attributes, locals and C-callable
 functions, read only by Cython). The .py files ship beside the extensions (Python imports an extension before a
 source file of the same name) and are what runs where none was built. The list of modules is ``compiled`` in
