@@ -70,7 +70,7 @@ class Origin:
 
 def _note(o: Origin, status: str, reason: str | None, step: str | None) -> None:
     """A rule did ``status`` to ``o`` (the worst status wins). A function, not a method of the Origin: the compiled
-    ledger calls it directly, where a method of a dataclass is looked up and called as any Python object's is."""
+    ledger calls it directly, where a method would be looked up and called as any Python object's is."""
     if o.created:
         return  # an invented value stays invented wherever later rules move it
     if RANK[status] >= RANK[o.status]:
