@@ -319,12 +319,14 @@ def test_an_output_directory_swapped_for_a_symlink_during_the_run_is_resolved_ag
     assert not (cat / "moved" / "3.json").exists()
 
 
+@pytest.mark.parametrize("depth", [3, pytest.param(4, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("bounded", [False, True])
-def test_the_resolver_answers_as_realpath_does(tmp_path: Path, bounded: bool) -> None:
+def test_the_resolver_answers_as_realpath_does(tmp_path: Path, bounded: bool, depth: int) -> None:
     """`Resolver` (directories remembered for a run) gives `real`'s answer for every path, through symlinks to
     directories and files, dangling ones, loops, files taken for directories and missing tails, and still does
     after the tree changes under it (a directory replaced by a symlink, removed, created, a symlink retargeted, one
-    moved whole with a symlink to it left behind), checked up to ``/`` or to the top of the tree that changes."""
+    moved whole with a symlink to it left behind), checked up to ``/`` or to the top of the tree that changes.
+    Every path of up to ``depth`` names below the tree (4: about 16,000 paths, run with the slow tests)."""
     from itertools import product
 
     from crosswalk.io.safepath import Resolver, real
@@ -342,7 +344,7 @@ def test_the_resolver_answers_as_realpath_does(tmp_path: Path, bounded: bool) ->
     (top / "a" / "loop1").symlink_to("loop2")
     (top / "a" / "loop2").symlink_to("loop1")
     names = ["a", "b", "f.json", "lb", "lf", "abs", "up", "dangling", "loop1", "file", "missing"]
-    paths = [str(top.joinpath(*parts)) for n in (1, 2, 3, 4) for parts in product(names, repeat=n)]
+    paths = [str(top.joinpath(*parts)) for n in range(1, depth + 1) for parts in product(names, repeat=n)]
     resolver = Resolver([os.path.realpath(top)] if bounded else [])
 
     def agrees() -> None:
