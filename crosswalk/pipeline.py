@@ -140,6 +140,7 @@ def convert(
     stored: bool = False,
     detection: Detection | None = None,
     twin: Any = None,
+    fields: bool = True,
 ) -> Result:
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
@@ -154,6 +155,9 @@ def convert(
     ``detection``: what ``detect(doc, href)`` returned, when the caller has already asked (a bulk run does).
     ``twin``: a second, independent parse of the same text, equal to ``doc``, to work on instead of a deep copy
     (a bulk run parses the bytes again: cheaper than copying the parsed document).
+    ``fields``: False leaves the per-field entries out of ``result.report`` (a bulk run that keeps no reports):
+    the ledger accounts for every leaf all the same, the summary counts come from it, and every place it says a
+    value went is checked in the output. ``verify`` reads the entries, so it builds them.
     """
     result = Result(href=href, detection=None, target=None, source=doc)
     try:
@@ -203,7 +207,7 @@ def convert(
             e.href = href
         result.error = e
         return result
-    fields = ledger.entries()
+    entries = ledger.entries() if fields or verify else None
     issues: list[dict[str, Any]] = []
     valid = True
     if unverifiable:  # the core and every other declared schema are still checked
@@ -220,7 +224,7 @@ def convert(
         found, valid = report_issues(work)
         issues += found
     try:  # a report that does not account for the output is an engine bug: fail, write nothing
-        rep.guard(doc, work, fields, href=href, verify=verify)
+        rep.guard(doc, work, entries, href=href, verify=verify, unplaced=ledger.unplaced(work))
     except CrosswalkError as e:
         result.error = e
         return result
@@ -231,7 +235,7 @@ def convert(
         # a newer version passed to its family's latest stays what it is
         target=f"{target.family}@{detection.newer}" if unverifiable else str(target),
         steps=result.steps,
-        fields=fields,
+        fields=entries,
         issues=issues,
         valid=valid,
         validated=validate,

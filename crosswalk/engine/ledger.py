@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crosswalk.engine.report import STATUSES, leaf_count
-from crosswalk.language.pointer import Path, leaves, to_pointer
+from crosswalk.language.pointer import Path, exists, leaves, to_pointer
 
 # Worse statuses win when a leaf passes through several rules.
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
@@ -400,6 +400,13 @@ class Ledger:
         for o in self._created:
             counts[o.status] += len(o.locs)  # an entry for each place
         return counts
+
+    def unplaced(self, output: Any) -> list[str]:
+        """Every place the ledger says a value now lives that ``output`` does not have (a report would name it, as
+        a ``to`` pointer or below one): the check every conversion makes, with or without the report's entries."""
+        return [f"{to_pointer(o.path) or '/'} is recorded {o.status}{' at' if o.created else ' to'} "
+                f"{to_pointer(loc) or '/'}, which the output does not have"
+                for o in [*self._by_path.values(), *self._created] for loc in sorted(o.locs) if not exists(output, loc)]
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is

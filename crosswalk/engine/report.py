@@ -184,15 +184,18 @@ def _has(doc: Any, pointer: str) -> bool:
 
 
 def accounting_problems(
-    source: Any, output: Any, fields: list[dict[str, Any]], *, verify: bool = False
+    source: Any, output: Any, fields: list[dict[str, Any]] | None, *, verify: bool = False
 ) -> list[str]:
     """Every way the report fails to account for the conversion: ``to`` pointers naming no place in the output
     (cheap: always checked), and with ``verify`` every source and output leaf covered by an entry and the
     whole-document DeepDiff cross-check (both walk the whole document; the tests turn them on everywhere).
+    ``fields`` None: a report without entries (a bulk run keeping no reports), nothing of theirs to check.
 
     The ledger accounts by construction: a leaf no rule touched is kept at its own place, every event names
     where a value went, so the whole-document checks prove the engine in the tests and on request (--verify)
     rather than on every conversion."""
+    if fields is None:
+        return []
     problems = dangling_pointers(output, fields)
     if verify:
         problems += coverage_problems(source, output, fields) + ledger_problems(source, output, fields)
@@ -200,13 +203,15 @@ def accounting_problems(
 
 
 def guard(
-    source: Any, output: Any, fields: list[dict[str, Any]], *, href: str | None = None, verify: bool = False
+    source: Any, output: Any, fields: list[dict[str, Any]] | None, *, href: str | None = None, verify: bool = False,
+    unplaced: list[str] | None = None,
 ) -> None:
     """Raise InternalError when the report does not account for the output: the conversion then fails (nothing
-    is written) instead of handing over a document whose report is wrong."""
+    is written) instead of handing over a document whose report is wrong. ``unplaced``: the ledger's own places
+    missing from the output (``Ledger.unplaced``), checked first."""
     from crosswalk.errors import InternalError
 
-    problems = accounting_problems(source, output, fields, verify=verify)
+    problems = (unplaced or []) + accounting_problems(source, output, fields, verify=verify)
     if not problems:
         return
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -395,7 +400,7 @@ def document_report(
     source_format: str | None,
     target: str,
     steps: list[str],
-    fields: list[dict[str, Any]],
+    fields: list[dict[str, Any]] | None,
     issues: list[dict[str, Any]],
     valid: bool,
     validated: bool,
@@ -415,6 +420,8 @@ def document_report(
         "issues": issues,
         "summary": summarize(fields, source) if summary is None else summary,
     }
+    if fields is None:  # asked for without its entries (pipeline.convert's ``fields``): the counts stand alone
+        del report["fields"]
     if also:
         report["source"]["also"] = also
     return report

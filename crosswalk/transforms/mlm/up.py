@@ -145,8 +145,10 @@ def repair_classes(ctx: Ctx) -> None:
             if "color_hint" in cls and hexed is None:
                 ctx.remove(hint, "color_hint is not a colour (classification wants 6 hex digits)")
             elif "color_hint" in cls and hexed != cls["color_hint"]:
+                # an [r, g, b] list becomes one string: every component lands on it (``whole``), none below it
+                whole = isinstance(cls["color_hint"], list)
                 cls["color_hint"] = hexed
-                ctx.repaired([hint], [hint], "color_hint written as 6 hex digits")
+                ctx.account(hint, [hint], "repaired", "color_hint written as 6 hex digits", whole=whole)
 
 
 # Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
