@@ -19,8 +19,11 @@ import and compilation included, interpreter start-up not):
 * ``pystac``: ``Catalog.from_file`` + ``normalize_hrefs`` + ``save`` (self-contained);
 * ``rustac``: the floor's walk with ``rustac.read_sync`` + ``rustac.write_sync`` per file (``pip install rustac``;
   the column is skipped when it is missing). rustac writes compact JSON;
-* ``cw``: ``crosswalk.bulk.tree.migrate`` to an output directory, the per-document reports written to a summary
-  file, without validation (``cw``) and with it (``cw+val``), at each ``--jobs``;
+* ``cw``: ``crosswalk.bulk.tree.migrate`` to an output directory as ``dlm-migrate CATALOG --out-dir DIR`` runs it
+  (every leaf accounted for, the counts summed, no per-document report kept), without validation (``cw``) and
+  with it (``cw+val``), at each ``--jobs``;
+* ``cw+val+reports``: ``cw+val`` at -j1 with ``--summary-file``: every document's report, field by field, built
+  and written;
 * with ``--compare DIR``: the same ``cw`` runs importing crosswalk from the source tree DIR (``PYTHONPATH``).
 
 The runs are interleaved (every kind once, then again ``--repeat`` times) so that the load of a shared machine
@@ -255,10 +258,11 @@ def measure_pystac(root: str, out: str) -> str:
     return f"pystac {pystac.__version__}"
 
 
-def measure_cw(root: str, out: str, jobs: int, validate: bool) -> str:
+def measure_cw(root: str, out: str, jobs: int, validate: bool, reports: bool = False) -> str:
     from crosswalk.bulk.tree import migrate
 
-    r = migrate([root], out_dir=out, summary_file=out + ".summary.ndjson", validate=validate, jobs=jobs, progress=False)
+    r = migrate([root], out_dir=out, summary_file=out + ".summary.ndjson" if reports else None, validate=validate,
+                jobs=jobs, progress=False)
     if r.summary["failed"]:
         raise SystemExit(f"{r.summary['failed']} failed: {r.failures[:3]}")
     return f"{r.summary['documents']} docs, {r.summary['converted']} converted, {r.summary['invalid']} invalid"
@@ -293,7 +297,7 @@ def _measure(argv: list[str]) -> None:
     elif kind == "rustac":
         note = measure_rustac(root, out)
     else:
-        note = measure_cw(root, out, jobs, kind == "cw+val")
+        note = measure_cw(root, out, jobs, kind.startswith("cw+val"), reports=kind == "cw+val+reports")
     seconds, (user, system) = time.perf_counter() - t0, _cpu()
     user, system = user - cpu0[0], system - cpu0[1]
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker (reaped by the pool)
@@ -389,7 +393,8 @@ def markdown(n: int, rows: dict[str, list[dict]]) -> list[str]:
             f"{pyst / cpu:.2f}" if pyst and label != "pystac" else "–",
             f"{m['rss_kb'] / 1024:.0f}",
         ]
-        name = label.replace("cw+val", "crosswalk + validation").replace("cw", "crosswalk")
+        name = (label.replace("cw+val+reports", "crosswalk + validation + reports")
+                .replace("cw+val", "crosswalk + validation").replace("cw", "crosswalk"))
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out + [""]
 
@@ -403,8 +408,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated catalog sizes (Items)")
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for crosswalk")
     ap.add_argument(
-        "--runs", default="floor,floor+val,pystac,rustac,cw,cw+val",
-        help="which measurements (floor, floor+val, pystac, rustac, cw, cw+val)"
+        "--runs", default="floor,floor+val,pystac,rustac,cw,cw+val,cw+val+reports",
+        help="which measurements (floor, floor+val, pystac, rustac, cw, cw+val, cw+val+reports)"
     )
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the table shows medians")
     ap.add_argument(
@@ -474,6 +479,8 @@ def main(argv: list[str] | None = None) -> None:
                 for kind in ("cw", "cw+val"):
                     if kind in runs:
                         plan += [(f"{kind} -j{j}{tag}", kind, j, source) for j in jobs]
+                if "cw+val+reports" in runs:
+                    plan.append((f"cw+val+reports -j1{tag}", "cw+val+reports", 1, source))
             rows: dict[str, list[dict]] = {label: [] for label, *_ in plan}
             for _ in range(args.repeat):
                 for label, kind, j, source in plan:

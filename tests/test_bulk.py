@@ -188,6 +188,18 @@ def test_reports_carry_validation(tmp_path: Path) -> None:
     assert result.summary["invalid"] == 0
 
 
+def test_a_run_keeping_no_reports_writes_and_counts_as_one_that_keeps_them(tmp_path: Path) -> None:
+    """Without a summary file no report is folded into field entries: the same files are written, byte for byte,
+    and the same documents counted converted, lossy, invented and invalid."""
+    root = make_catalog(tmp_path / "src", 30, absolute_every=7)
+    kept = bulk.migrate([str(root)], out_dir=str(tmp_path / "kept"), summary_file=str(tmp_path / "s.ndjson"),
+                        progress=False, jobs=1)
+    lean = bulk.migrate([str(root)], out_dir=str(tmp_path / "lean"), progress=False, jobs=1)
+    assert lean.summary == kept.summary and kept.summary["lossy"] and kept.summary["invented"]
+    assert lean.failures == kept.failures == []
+    assert snapshot(tmp_path / "lean") == snapshot(tmp_path / "kept")
+
+
 @pytest.mark.slow  # minutes of CPU on the 2-core machine: CI runs it
 def test_big_catalog_mirror_is_complete_and_every_link_resolves(big) -> None:
     top, result, out, _ = big

@@ -102,6 +102,11 @@ def _convert_checked(doc: object, target: str, href: str, keep_source: bool = Fa
 
 def _every_direction(doc: object, target: str, name: str, back: bool, keep_source: bool = False) -> None:
     result = _convert_checked(doc, target, name, keep_source=keep_source)
+    if result.ok and not keep_source:  # a bulk run keeping no reports: the same conversion, counts and verdict
+        lean = pipeline.convert(doc, href=name, to=target, fields=False)
+        assert lean.error is None, str(lean.error)
+        assert lean.document == result.document and "fields" not in lean.report
+        assert lean.report == {k: v for k, v in result.report.items() if k != "fields"}
     if back and result.ok and result.steps:  # and the output back to the source's format
         _convert_checked(result.document, str(result.detection.format), f"{name} via {target}")
 
@@ -168,6 +173,21 @@ def test_an_accounting_problem_fails_the_conversion(monkeypatch, bug: str, where
     text = str(result.error)
     assert text.startswith(f"model.json at {where}: internal error") and "please report" in text
     assert "\n" not in text
+
+
+def test_a_place_the_output_lacks_fails_a_conversion_without_report_entries(monkeypatch) -> None:
+    """Without the report's entries (a bulk run keeping no reports) the ledger's own places are checked: a
+    transform telling the ledger of a place it never writes still fails the conversion."""
+    from crosswalk.engine import ops
+
+    monkeypatch.setattr(ops, "CHECK_WRITES", False)
+    doc, _ = read_document_repairs(str(SOURCE))
+    assert pipeline.convert(doc, href="model.json", to="dlm", fields=False).error is None
+    _break_the_draft_bands(monkeypatch, "dangling")
+    result = pipeline.convert(doc, href="model.json", to="dlm", fields=False)
+    assert isinstance(result.error, InternalError) and result.document is None
+    assert str(result.error).startswith("model.json at /properties/mlm:name: internal error")
+    assert "/properties/dlm:nowhere, which the output does not have" in str(result.error)
 
 
 def test_a_write_outside_the_declaration_fails_the_conversion(monkeypatch) -> None:

@@ -202,6 +202,23 @@ def test_whole_copy_lands_on_the_destination_itself():
     assert coverage_problems(src, output, entries) == []
 
 
+def test_unplaced_names_every_place_the_output_lacks_below_a_folded_entry_too():
+    """A list that became one string without ``whole``: its leaves claim /hint/0 and /hint/1, which a string has
+    not. The report folds them into one entry whose `to` (/hint) exists, so only the ledger's own places tell."""
+    src = {"hint": [1, 2], "a": 3, "b": 4}
+    ledger = Ledger(src)
+    ledger.relocate(("hint",), [("hint",)], "repaired")
+    output = {"hint": "0102", "a": 3, "b": 4}
+    assert [t for e in ledger.entries() for t in e.get("to", [])] == ["/hint"]
+    assert ledger.unplaced(output) == [
+        f"/hint/{i} is recorded repaired to /hint/{i}, which the output does not have" for i in (0, 1)]
+    whole = Ledger(src)
+    whole.relocate(("hint",), [("hint",)], "repaired", whole=True)
+    whole.create(("new",), "invented", "made up")
+    assert whole.unplaced(output) == ["/new is recorded invented at /new, which the output does not have"]
+    assert whole.unplaced({**output, "new": 1}) == []
+
+
 def test_plain_copy_of_a_list_keeps_its_indices():
     ledger = Ledger({"l": [1, 2]})
     ledger.copy(("l",), ("m",))

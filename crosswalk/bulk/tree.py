@@ -219,8 +219,10 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     else:
         # a document already in the target format goes through convert too: it still gets the repairs and invariants
         try:
+            # no summary file: no report is kept, so none is folded into field entries (the ledger still
+            # accounts for every leaf, and the counts come from it)
             result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify,
-                                      detection=detection, twin=twin)
+                                      detection=detection, twin=twin, fields=s.keep_reports)
         except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
             return _failed(href, _internal(href, e), s), None
         if result.error is not None:
@@ -234,12 +236,12 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     if repairs:
         out.status = "converted"
         new = doc if new is None else new
-        if report is not None:
+        if report is not None and s.keep_reports:
             from crosswalk.engine.report import summarize
 
             report["fields"] = list(repairs) + report["fields"]
             report["summary"] = summarize(report["fields"], doc)
-    if report is not None:
+    if report is not None and s.keep_reports:
         out.report = _report_line(report, out.status)
     return out, new
 
@@ -690,7 +692,7 @@ def migrate(
     """Convert every document of ``srcs`` (see the module docstring for inputs and outputs).
 
     Exactly one of ``out_dir``, ``in_place`` and ``dry_run`` says where results go (``dry_run`` may be combined
-    with either: nothing is written). ``summary_file``: one design-§3 report per document as ndjson (with a
+    with either: nothing is written). ``summary_file``: one report per document (the report contract) as ndjson (with a
     ``status`` key), then ``{"summary": {...}}``. ``on_failure(href, message)`` is called in the parent for each
     failed document as results arrive (in file order). ``progress``: None = a bar on stderr when it is a terminal.
     ``fail_fast`` stops after the first file with a failed document (with ``jobs`` > 1, files already handed to
