@@ -58,6 +58,8 @@ cdef class Ledger:
     cpdef relocate(self, src, dsts, status, reason=*, whole=*)
     @cython.locals(out=list, votes=dict, tally=dict)
     cpdef _emit(self, _FoldNode node, out, inherited)
+    @cython.locals(missing=set, stack=list, node=dict, members=dict)
+    cpdef list unplaced(self, output)
 
 cpdef _fate(Origin o, depth)
 cpdef dict _entry(path, Origin o, to)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crosswalk.engine.report import STATUSES, leaf_count
-from crosswalk.language.pointer import Path, exists, leaves, to_pointer
+from crosswalk.language.pointer import Path, leaves, to_pointer
 
 # Worse statuses win when a leaf passes through several rules.
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
@@ -403,10 +403,52 @@ class Ledger:
 
     def unplaced(self, output: Any) -> list[str]:
         """Every place the ledger says a value now lives that ``output`` does not have (a report would name it, as
-        a ``to`` pointer or below one): the check every conversion makes, with or without the report's entries."""
+        a ``to`` pointer or below one): the check every conversion makes, with or without the report's entries.
+
+        One walk of the trie of current places beside the output, each place looked up once whatever number of
+        Origins sit at or below it; the messages only when something is missing (then in the Origins' order)."""
+        missing: set[Path] = set()
+        stack = [((), self.root, output)]
+        while stack:
+            path, node, value = stack.pop()
+            for key, child in node.items():
+                if key is _HERE:
+                    continue
+                if type(value) is dict:  # (exact types first, as in `_record`: compiled, direct calls)
+                    members = value
+                    member = members.get(key, _MISSING)
+                elif type(value) is list and key in _INDICES:
+                    j = _INDICES[key]
+                    member = value[j] if j < len(value) else _MISSING
+                elif isinstance(value, (dict, list)):
+                    member = _at(value, (key,))
+                else:
+                    member = _MISSING
+                here = path + (key,)
+                if member is _MISSING:
+                    for rel, _ in self._under(child):  # (a loop: a compiled method cannot hold a generator)
+                        missing.add(here + rel)
+                elif child:
+                    stack.append((here, child, member))
+        if not missing:
+            return []
         return [f"{to_pointer(o.path) or '/'} is recorded {o.status}{' at' if o.created else ' to'} "
                 f"{to_pointer(loc) or '/'}, which the output does not have"
-                for o in [*self._by_path.values(), *self._created] for loc in sorted(o.locs) if not exists(output, loc)]
+                for o in [*self._by_path.values(), *self._created] for loc in sorted(o.locs) if loc in missing]
+
+    @staticmethod
+    def _under(node: _Node) -> list[tuple[Path, Origin]]:
+        """(place relative to ``node``, Origin) of every Origin at or below the trie node ``node``."""
+        out: list[tuple[Path, Origin]] = []
+        stack: list[tuple[Path, _Node]] = [((), node)]
+        while stack:
+            rel, n = stack.pop()
+            for k, child in n.items():
+                if k is _HERE:
+                    out += [(rel, o) for o in child]
+                else:
+                    stack.append((rel + (k,), child))
+        return out
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
