@@ -145,7 +145,8 @@ def convert(
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
     Errors that leave no output (unreadable format, no path, a crashing rule) are in ``result.error``.
-    Every conversion checks that each ``to`` pointer of the report exists in the output (an InternalError if not).
+    Every conversion checks that each place the ledger says a value went exists in the output (an InternalError if
+    not): each ``to`` pointer of the report is one of them or a place above one.
     ``verify`` also walks both whole documents: every source and output leaf covered by an entry, and the report
     confirmed against a whole-document DeepDiff (slow; the tests turn it on everywhere).
     ``keep_source`` (lossless mode) keeps fields the target cannot carry under their own keys where the target
