@@ -159,3 +159,57 @@ def test_empty_properties_filled_from_the_model_asset_is_kept_not_repaired() -> 
     assert (status, to) == ("repaired", ["/properties/mlm:input/0/value_scaling/0"])
     assert fate(result, "/assets/weights/mlm:name")[0] == "repaired"  # reported at it or at the moved asset
     assert props["mlm:name"] == "resnet18-water"
+
+
+# -- a value that is an object or array where one scalar was expected, written into one value ---------------------
+# The leaves of such a value live on in the value written (reported against it as a whole), never at places below
+# it that the output cannot have: every conversion checks the ledger's own places, with or without field entries.
+CORPORA = Path(__file__).resolve().parent.parent / "corpora"
+
+
+def both_ways(doc: dict[str, Any], to: str = "mlm") -> pipeline.Result:
+    """Converted with a complete report, and converted the same without field entries (a bulk run's way)."""
+    result = converted(pipeline.convert(doc, href="fuzz.json", to=to, verify=True))
+    lean = pipeline.convert(doc, href="fuzz.json", to=to, fields=False)
+    assert lean.ok, lean.error
+    assert lean.document == result.document
+    return result
+
+
+def test_a_summary_value_that_is_a_list_goes_into_the_summarys_schema_whole() -> None:
+    collection = {"type": "Collection", "stac_version": "1.0.0", "stac_extensions": [MLM_151], "id": "c",
+                  "description": "d", "license": "proprietary", "links": [],
+                  "extent": {"spatial": {"bbox": [[0, 0, 1, 1]]}, "temporal": {"interval": [[None, None]]}},
+                  "summaries": {"mlm:framework": [["pytorch"]], "mlm:name": ["a-model"]}}
+    result = both_ways(collection)
+    assert fate(result, "/summaries/mlm:framework/0/0") == ("transformed", ["/summaries/mlm:framework"])
+
+
+def test_a_class_description_given_as_a_list_is_repaired_into_one_string() -> None:
+    doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    out = doc["properties"]["mlm:output"][0]
+    out["classification:classes"] = [{"value": 0, "name": "water", "description": ["deep", "water"]}]
+    result = both_ways(doc)
+    assert fate(result, "/properties/mlm:output/0/classification:classes/0/description/1")[1] == [
+        "/properties/mlm:output/0/classification:classes/0/description"]
+
+
+def test_a_stac_version_given_as_an_object_is_replaced_whole() -> None:
+    doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    doc["stac_version"] = {"value": "1.0.0-beta.2"}
+    result = both_ways(doc)
+    assert fate(result, "/stac_version/value") == ("transformed", ["/stac_version"])
+
+
+@pytest.mark.parametrize("where", ["selected_bands", "useful_bands"])
+def test_a_band_entry_given_as_an_object_goes_into_its_band_whole(where: str) -> None:
+    doc = json.loads((CORPORA / "dlm-beta" / "spec-beta3-item.json").read_text(encoding="utf-8"))
+    if where == "selected_bands":
+        doc["properties"]["dlm:inputs"]["selected_bands"][1] = {"a": {"b": 2}}
+        pointer = "/properties/dlm:inputs/selected_bands/1/a/b"
+    else:
+        doc["properties"]["dlm:data"]["useful_bands"][1]["index"] = {"value": 2}
+        pointer = "/properties/dlm:data/useful_bands/1/index/value"
+    for to in ("mlm", "mlm@1.0.0"):
+        status, places = fate(both_ways(doc, to), pointer)
+        assert status == "lossy" and places and not any(p.endswith(("/a/b", "/value")) for p in places), places

@@ -220,6 +220,12 @@ class Ledger:
             node = nxt
         return node
 
+    def recorded_node(self, path: Path) -> _Node | None:
+        """The trie node of the current place ``path``, the source there recorded first (None: nothing is there)."""
+        if path not in self._seen:
+            self._record(path)
+        return self._node(path)
+
     def detach(self, path: Path, parent: Any = _MISSING) -> list[tuple[Path, Origin]]:
         """Remove the subtree at ``path``; return (relative path, origin) for everything in it. ``parent``: the
         trie node of the parent of ``path`` when the caller has it from `_above` (None: there is none)."""

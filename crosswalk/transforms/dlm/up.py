@@ -374,9 +374,10 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
     for j, u in useful:
         targets = add(P + ("dlm:data", "useful_bands", j, "name"), u.pop("name"))
         if "index" in u:
-            u.pop("index")
+            index = u.pop("index")  # an index that is an object or array (invalid) goes into the band as a whole
             ctx.account(P + ("dlm:data", "useful_bands", j, "index"), targets, "lossy",
-                        "the band's index in the source file has no MLM field")
+                        "the band's index in the source file has no MLM field",
+                        whole=isinstance(index, (dict, list)) and bool(index))
     if useful and isinstance(selected, list):
         readings = [f"useful_bands names {names}"] + [  # the eo:bands reading only if there are eo:bands
             f"positions in {where} {[bands[i] if 0 <= i < len(bands) else 'out of range' for i in sel]}"
@@ -385,10 +386,12 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
                   "names were used")
         if len(sel) != len(names):
             reason += f" ({len(sel)} indices for {len(names)} named bands)"
-        if len(selected) > len(names):  # an index past the named bands has no band to go to
+        # an entry that is an object or array (invalid) goes into the band at its place as a whole
+        odd = [isinstance(s, (dict, list)) and bool(s) for s in selected]
+        if len(selected) > len(names) or any(odd):  # an index past the named bands has no band to go to
             for k in range(len(selected)):
                 ctx.account(base + ("selected_bands", str(k)), [d + (str(k),) for d in dsts] if k < len(names) else [],
-                            "lossy", reason)
+                            "lossy", reason, whole=odd[k])
         else:
             ctx.account(base + ("selected_bands",), dsts, "lossy", reason)
     elif not useful and sel:  # sel is not empty: selected is a list

@@ -432,6 +432,10 @@ def repair_quoted_bands(ctx: Ctx) -> None:
                 ctx.repaired([here], [here], "band name wrapped in literal quotes")
 
 
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (dict, list)) and bool(value)
+
+
 # -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
 @transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
 def summaries_schema_form(ctx: Ctx) -> None:
@@ -453,8 +457,9 @@ def summaries_schema_form(ctx: Ctx) -> None:
         here = ("summaries", key)
         reason = "list summary written as the JSON Schema of its values (STAC allows it)"
         # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
-        for src in [here + (str(i),) for i in range(len(values))] or [here]:
-            ctx.account(src, [here], "transformed", reason)
+        # (a value that is an object or array itself, as a whole: nothing of it sits at a place below the summary)
+        for i, src in enumerate([here + (str(i),) for i in range(len(values))] or [here]):
+            ctx.account(src, [here], "transformed", reason, whole=bool(values) and _is_container(values[i]))
 
 
 @transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*", "item_assets.*.mlm:*"),
