@@ -21,8 +21,6 @@ from crosswalk.engine.ledger import Ledger, Origin
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path, to_pointer
 
-_ABSENT = object()
-
 
 class Ctx:
     """What a rule sees: the working document, the user's fill values and options, where it is working."""
@@ -172,42 +170,27 @@ class Ctx:
         """Everything that was at ``src`` now lives at each of ``dsts`` (none: dropped) with ``status``.
 
         ``whole``: the subtree became each destination as one value (an object folded into a line of text); so it
-        did when every destination already holds one scalar (`_into_scalars`)."""
-        self._ledger.relocate(src, dsts, status, reason, whole=whole or self._into_scalars(src, dsts))
+        did when every destination already holds one scalar (the ledger looks: ``into``)."""
+        self._ledger.relocate(src, dsts, status, reason, whole=whole, into=self.doc)
 
     def moved(self, src: Path, dst: Path, reason: str | None = None) -> None:
-        self._ledger.relocate(src, [dst], "moved", reason, whole=self._into_scalars(src, [dst]))
+        self._ledger.relocate(src, [dst], "moved", reason, into=self.doc)
 
     def transformed(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
-            self._ledger.relocate(s, dsts, "transformed", reason, whole=self._into_scalars(s, dsts))
+            self._ledger.relocate(s, dsts, "transformed", reason, into=self.doc)
 
     def lossy(self, srcs: list[Path], dsts: list[Path], reason: str, *, whole: bool = False) -> None:
         for s in srcs:
             if not dsts and self._park(s):
                 continue
-            self._ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason,
-                                  whole=whole or self._into_scalars(s, dsts))
+            self._ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason, whole=whole, into=self.doc)
             if dsts:
                 self._park(s)  # --keep-source: the source value also stays where it was
 
     def repaired(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
-            self._ledger.relocate(s, dsts, "repaired", reason, whole=self._into_scalars(s, dsts))
-
-    def _into_scalars(self, src: Path, dsts: list[Path]) -> bool:
-        """Whether a subtree with members at ``src`` went into values that are one scalar each: every destination
-        already written, and none an object or array. Its leaves then live on in those values (as ``whole``
-        says), not at places below them that a scalar cannot have (a list of colour components become one hex
-        string, an object given where a name was expected written as its text)."""
-        if not dsts:
-            return False
-        for d in dsts:
-            value = pointer.get(self.doc, d, _ABSENT)
-            if value is _ABSENT or isinstance(value, (dict, list)):
-                return False
-        node = self._ledger.recorded_node(src)
-        return node is not None and any(key is not None for key in node)  # members below it (None: its own place)
+            self._ledger.relocate(s, dsts, "repaired", reason, into=self.doc)
 
     def dropped(self, src: Path, reason: str) -> None:
         if not self._park(src):

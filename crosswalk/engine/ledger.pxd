@@ -55,7 +55,7 @@ cdef class Ledger:
                    child=_FoldNode)
     cpdef _FoldNode _build(self, path, value, done)
     @cython.locals(above=list, moved=list, o=Origin)
-    cpdef relocate(self, src, dsts, status, reason=*, whole=*)
+    cpdef relocate(self, src, dsts, status, reason=*, whole=*, into=*)
     @cython.locals(out=list, votes=dict, tally=dict)
     cpdef _emit(self, _FoldNode node, out, inherited)
     @cython.locals(missing=set, stack=list, node=dict, members=dict)
@@ -67,6 +67,8 @@ cpdef _one_or_more(value)
 cpdef _members(value)
 cpdef _is_leaf(value)
 cpdef _all_of(buckets, fate)
+cpdef _below(list moved)
+cpdef _scalars(doc, paths)
 cpdef _note(Origin o, status, reason, step)
 # the remembered results (ledger.py): C globals, each look-up a direct dict call
 cdef dict _POINTERS, _BASED, _LIFTED, _LOWERED

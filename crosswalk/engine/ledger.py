@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crosswalk.engine.report import STATUSES, leaf_count
-from crosswalk.language.pointer import Path, leaves, to_pointer
+from crosswalk.language.pointer import Path, get, leaves, to_pointer
 
 # Worse statuses win when a leaf passes through several rules.
 RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dropped": 5}
@@ -220,12 +220,6 @@ class Ledger:
             node = nxt
         return node
 
-    def recorded_node(self, path: Path) -> _Node | None:
-        """The trie node of the current place ``path``, the source there recorded first (None: nothing is there)."""
-        if path not in self._seen:
-            self._record(path)
-        return self._node(path)
-
     def detach(self, path: Path, parent: Any = _MISSING) -> list[tuple[Path, Origin]]:
         """Remove the subtree at ``path``; return (relative path, origin) for everything in it. ``parent``: the
         trie node of the parent of ``path`` when the caller has it from `_above` (None: there is none)."""
@@ -286,12 +280,16 @@ class Ledger:
 
     # -- events -----------------------------------------------------------------------------------------
     def relocate(
-        self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *, whole: bool = False
+        self, src: Path, dsts: list[Path], status: str, reason: str | None = None, *, whole: bool = False,
+        into: Any = None,
     ) -> None:
         """Everything at ``src`` now lives at each of ``dsts`` (none: dropped).
 
         ``whole``: the subtree at ``src`` became each of ``dsts`` as one value (an object folded into a line of
-        text), so every leaf lands on the destination itself, not on a same-named place below it."""
+        text), so every leaf lands on the destination itself, not on a same-named place below it. ``into``: the
+        working document, when the caller has written the destinations already: a subtree with members that went
+        into values that are one scalar each went in whole, as no place below a scalar can hold its leaves (a list
+        of colour components become one hex string, an object given where a name was expected)."""
         above, parent = self._above(src)
         for o in above:
             # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
@@ -300,6 +298,8 @@ class Ledger:
         if above and parent is None:
             parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
         moved, step = self.detach(src, parent), self.step
+        if into is not None and not whole and dsts and _below(moved):
+            whole = _scalars(into, dsts)
         if not dsts:
             for _, o in moved:
                 if not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
@@ -644,6 +644,23 @@ def _fate(o: Origin, depth: int) -> tuple | None:
     if bases is _MISSING:
         bases = _remember(_BASED, _based, arg)
     return None if bases is None else (key, bases, False)
+
+
+def _below(moved: list[tuple[Path, Origin]]) -> bool:
+    """Whether some Origin of a detached subtree sat below its root (a loop, as `_all_of`)."""
+    for rel, _ in moved:
+        if rel:
+            return True
+    return False
+
+
+def _scalars(doc: Any, paths: list[Path]) -> bool:
+    """Whether ``doc`` holds a scalar (or null) at every one of ``paths``."""
+    for path in paths:
+        value = get(doc, path, _MISSING)
+        if value is _MISSING or isinstance(value, (dict, list)):
+            return False
+    return True
 
 
 def _all_of(buckets: list[list[Any]], fate: tuple) -> bool:
