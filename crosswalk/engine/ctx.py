@@ -174,11 +174,11 @@ class Ctx:
         self._ledger.relocate(src, dsts, status, reason, whole=whole, into=self.doc)
 
     def moved(self, src: Path, dst: Path, reason: str | None = None) -> None:
-        self._ledger.relocate(src, [dst], "moved", reason, into=self.doc)
+        self._ledger.relocate(src, [dst], "moved", reason, whole=False, into=self.doc)
 
     def transformed(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
-            self._ledger.relocate(s, dsts, "transformed", reason, into=self.doc)
+            self._ledger.relocate(s, dsts, "transformed", reason, whole=False, into=self.doc)
 
     def lossy(self, srcs: list[Path], dsts: list[Path], reason: str, *, whole: bool = False) -> None:
         for s in srcs:
@@ -190,7 +190,7 @@ class Ctx:
 
     def repaired(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
-            self._ledger.relocate(s, dsts, "repaired", reason, into=self.doc)
+            self._ledger.relocate(s, dsts, "repaired", reason, whole=False, into=self.doc)
 
     def dropped(self, src: Path, reason: str) -> None:
         if not self._park(src):
