@@ -308,7 +308,5 @@ def ml_model_links(ctx: Ctx) -> None:
             status, to = _LINK_FIELDS.get(field, ("dropped", None))
             why = (f"{reason}; its media type {asset['type']!r} became 'docker-image'" if field == "type" else
                    reason if to else f"{reason}; a link has no {field}")
-            # a list of roles becomes one rel: every role lands on the rel itself (``whole``), none below it
-            ctx.account(here + (field,), [dst + (to,)] if to else [], status, why,
-                        whole=bool(to) and isinstance(asset[field], (dict, list)))
+            ctx.account(here + (field,), [dst + (to,)] if to else [], status, why)
         ctx.remove(here, reason)

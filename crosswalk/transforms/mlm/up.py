@@ -145,10 +145,8 @@ def repair_classes(ctx: Ctx) -> None:
             if "color_hint" in cls and hexed is None:
                 ctx.remove(hint, "color_hint is not a colour (classification wants 6 hex digits)")
             elif "color_hint" in cls and hexed != cls["color_hint"]:
-                # an [r, g, b] list becomes one string: every component lands on it (``whole``), none below it
-                whole = isinstance(cls["color_hint"], list)
-                cls["color_hint"] = hexed
-                ctx.account(hint, [hint], "repaired", "color_hint written as 6 hex digits", whole=whole)
+                cls["color_hint"] = hexed  # an [r, g, b] list becomes one string: the ledger takes it whole
+                ctx.repaired([hint], [hint], "color_hint written as 6 hex digits")
 
 
 # Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
@@ -432,10 +430,6 @@ def repair_quoted_bands(ctx: Ctx) -> None:
                 ctx.repaired([here], [here], "band name wrapped in literal quotes")
 
 
-def _is_container(value: Any) -> bool:
-    return isinstance(value, (dict, list)) and bool(value)
-
-
 # -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
 @transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
 def summaries_schema_form(ctx: Ctx) -> None:
@@ -459,7 +453,8 @@ def summaries_schema_form(ctx: Ctx) -> None:
         # each value now lives inside the schema, whose "type" comes from the values: the whole summary is its `to`
         # (a value that is an object or array itself, as a whole: nothing of it sits at a place below the summary)
         for i, src in enumerate([here + (str(i),) for i in range(len(values))] or [here]):
-            ctx.account(src, [here], "transformed", reason, whole=bool(values) and _is_container(values[i]))
+            value = values[i] if values else None
+            ctx.account(src, [here], "transformed", reason, whole=isinstance(value, (dict, list)) and bool(value))
 
 
 @transform("mlm.read_newer", reads=("stac_extensions[]", "properties.mlm:*", "assets.*.mlm:*", "item_assets.*.mlm:*"),
