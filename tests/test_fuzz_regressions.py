@@ -213,3 +213,10 @@ def test_a_band_entry_given_as_an_object_goes_into_its_band_whole(where: str) ->
     for to in ("mlm", "mlm@1.0.0"):
         status, places = fate(both_ways(doc, to), pointer)
         assert status == "lossy" and places and not any(p.endswith(("/a/b", "/value")) for p in places), places
+
+
+def test_a_pretrained_flag_given_as_an_object_is_copied_into_the_dlm_string_whole() -> None:
+    doc = json.loads((CORPORA / "producers" / "stac-model-0.7.0-eurosat_resnet.json").read_text(encoding="utf-8"))
+    doc["properties"]["mlm:pretrained"] = {"a": {"b": True}}
+    result = both_ways(doc, to="dlm")
+    assert fate(result, "/properties/mlm:pretrained/a/b")[1] == ["/properties/dlm:architecture/pretrained"]

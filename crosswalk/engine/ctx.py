@@ -203,7 +203,7 @@ class Ctx:
         ``status``: what the copy made of them (``moved``, ``transformed``, ``lossy``) while the source field stays
         until a later rule removes it (or --keep-source keeps it), so they report that status at ``dst``; values
         invented earlier stay invented, without the reason."""
-        return self._ledger.copy(src, dst, reason, whole=whole, status=status)
+        return self._ledger.copy(src, dst, reason, whole=whole, status=status, into=self.doc)
 
     def changed(self, path: Path, status: str, reason: str | None = None) -> None:
         """The value at ``path`` changed in place (every source leaf under it takes ``status``)."""

@@ -316,18 +316,21 @@ class Ledger:
             _note(o, status, reason, step)
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
-             status: str | None = None) -> list[Origin]:
+             status: str | None = None, into: Any = None) -> list[Origin]:
         """The value at ``src`` stays and is also written to ``dst``; returns the origins that now cover ``dst``
         (with ``status``, they take it as ``note`` gives it, else only the reason).
 
         Origins recorded on an ancestor of ``src`` (a value transformed or invented as a whole, then read in
         part) cover the copy too, as ``relocate`` treats them. ``whole``: ``dst`` is made from the whole of
         ``src`` in another shape (a shape list becoming one tensor size), so every leaf lands on ``dst`` itself
-        rather than on a same-named place below it that the output does not have."""
+        rather than on a same-named place below it that the output does not have. ``into``: as for ``relocate``
+        (a subtree with members copied into one scalar is copied whole)."""
         above = self._above(src)[0]
         for o in above:
             self.attach(dst, o)
         below = self.take(src)  # after: a copy into its own subtree carries what the line above put there
+        if into is not None and not whole and _scalars(into, [dst]):
+            whole = _inside(below, src)
         for o in below:
             for loc in [loc for loc in o.locs if loc[: len(src)] == src]:
                 self.attach(dst if whole else dst + loc[len(src) :], o)
@@ -651,6 +654,16 @@ def _below(moved: list[tuple[Path, Origin]]) -> bool:
     for rel, _ in moved:
         if rel:
             return True
+    return False
+
+
+def _inside(origins: list[Origin], path: Path) -> bool:
+    """Whether one of ``origins`` lives at a place strictly below ``path`` (a loop, as `_all_of`)."""
+    n = len(path)
+    for o in origins:
+        for loc in o.locs:
+            if len(loc) > n and loc[:n] == path:
+                return True
     return False
 
 
