@@ -220,3 +220,11 @@ def test_a_pretrained_flag_given_as_an_object_is_copied_into_the_dlm_string_whol
     doc["properties"]["mlm:pretrained"] = {"a": {"b": True}}
     result = both_ways(doc, to="dlm")
     assert fate(result, "/properties/mlm:pretrained/a/b")[1] == ["/properties/dlm:architecture/pretrained"]
+
+
+def test_a_legacy_norm_field_given_as_an_object_becomes_value_scaling_whole() -> None:
+    doc = json.loads((CORPORA / "producers" / "stac-model-0.1.2-eurosat_resnet.json").read_text(encoding="utf-8"))
+    doc["properties"]["mlm:input"][0]["norm_by_channel"] = {"value": True}
+    result = both_ways(doc)
+    assert fate(result, "/properties/mlm:input/0/norm_by_channel/value")[1] == [
+        "/properties/mlm:input/0/value_scaling"]

@@ -262,8 +262,7 @@ def value_scaling(ctx: Ctx) -> None:
             continue
         superseded = "value_scaling" in item  # already migrated (official 1.4+ examples keep norm_by_channel beside it)
         scaling, problem = (None, None) if superseded else _scaling_from_norm(item)
-        for k in had:
-            item.pop(k)
+        old = {k: item.pop(k) for k in had}
         if superseded or scaling is None and (problem or "norm_type" not in had):
             why = ("legacy MLM < 1.4 key superseded by value_scaling" if superseded else
                    problem or "legacy MLM < 1.4 key without a norm_type: no normalisation to carry over")
@@ -279,8 +278,9 @@ def value_scaling(ctx: Ctx) -> None:
             for k in had[1:]:
                 ctx.dropped(path + (k,), "no normalisation applies (norm_type null)")
         else:
-            used = [path + (k,) for k in had if k not in ("norm_clip", "statistics")]
-            ctx.transformed(used, [dst], "norm_* fields became value_scaling")
+            for k in [k for k in had if k not in ("norm_clip", "statistics")]:  # an object (invalid) as a whole
+                ctx.account(path + (k,), [dst], "transformed", "norm_* fields became value_scaling",
+                            whole=isinstance(old[k], (dict, list)) and bool(old[k]))
             # a statistics entry's fields that the value_scaling entry at its position carries (mean and stddev for
             # z-score, minimum and maximum for min-max) are moved there; any other statistics field is dropped
             stats = path + ("statistics",)
