@@ -228,3 +228,13 @@ def test_a_legacy_norm_field_given_as_an_object_becomes_value_scaling_whole() ->
     result = both_ways(doc)
     assert fate(result, "/properties/mlm:input/0/norm_by_channel/value")[1] == [
         "/properties/mlm:input/0/value_scaling"]
+
+
+@pytest.mark.parametrize("description", ["", ["a", {"b": 1}]])
+def test_a_blank_or_non_text_description_gives_way_to_the_archive_member_list(description: Any) -> None:
+    doc = json.loads((CORPORA / "dlm-beta" / "cccot03-thelper-item.json").read_text(encoding="utf-8"))
+    doc["assets"][0]["model_archive"]["description"] = description  # assets as a list, as the example has them
+    result = both_ways(doc)
+    assert result.document["assets"]["model_archive"]["description"].startswith("archive members: ")
+    where = "/assets/0/model_archive/description" + ("/1/b" if description else "")
+    assert fate(result, where)[0] == "dropped"

@@ -937,6 +937,8 @@ def archive(ctx: Ctx) -> None:
         if isinstance(asset.get("description"), str) and asset["description"].strip():
             asset["description"] = asset["description"].rstrip() + ". " + text
             ctx.changed(apath, "transformed", "the archive member list was appended")
+        elif "description" in asset:  # blank, or no text at all: it gives way, reported
+            ctx.replace(apath, text, "a description that was blank or no text gave way to the archive member list")
         else:
             asset["description"] = text
         for here, _ in listed:
