@@ -173,6 +173,7 @@ class Ctx:
         did when every destination already holds one scalar (the ledger looks: ``into``)."""
         self._ledger.relocate(src, dsts, status, reason, whole=whole, into=self.doc)
 
+    # (``whole=False`` spelt out below: compiled, relocate is a C call, which takes no keyword after a skipped one)
     def moved(self, src: Path, dst: Path, reason: str | None = None) -> None:
         self._ledger.relocate(src, [dst], "moved", reason, whole=False, into=self.doc)
 
