@@ -190,7 +190,7 @@ def convert(
                 href=href,
                 fill=fill_for(fill, doc),
                 options={"keep_source": keep_source, "source": doc, "target": target, "stored": stored,
-                         "validate": validate},
+                         "validate": validate, "visits": tuple(e.target for e in [*side, *edges])},
             )
             if detection.newer is not None and family.newer_rules:
                 ctx.options["newer"] = detection.newer

@@ -941,6 +941,29 @@ def test_guard_bad_filter_path_fails_when_the_mapping_loads(run):
         run("""- set: {path: /x, value: 1, reason: some reason, when: {matches: "$.a[?(@.b =="}}""", {})
 
 
+
+@pytest.mark.parametrize(("visits", "holds"), [
+    ((), True),  # no plan: nothing comes after the step
+    (("mlm@1.4.0",), True),
+    (("mlm@1.4.0", "mlm@1.5.0"), False),
+    (("mlm@1.4.0", "mlm@1.5.0", "mlm@1.5.1", "mlm@1.5.2", "dlm@1.0.0-draft"), False),  # through it to another family
+    (("ml-model@1.0.0",), True),  # another family only
+])
+def test_guard_stops_before_asks_whether_any_step_lands_on_that_version_or_later(tmp_path, visits, holds):
+    from crosswalk.language.formats import Format
+
+    path = tmp_path / "test_edge.yaml"
+    path.write_text(HEADER + "  - set: {path: /x, value: 1, reason: some reason, when: {stops_before: mlm@1.5.0}}\n",
+                    encoding="utf-8")
+    work = {}
+    apply(load_mapping(path), Ctx(work, Ledger({}), options={"visits": tuple(map(Format.parse, visits))}))
+    assert ("x" in work) is holds
+
+
+def test_guard_stops_before_names_a_known_version(run):
+    with pytest.raises(Exception, match="unknown version"):
+        run("""- set: {path: /x, value: 1, reason: some reason, when: {stops_before: mlm@9.9.9}}""", {})
+
 # -- guards as data: each negated test is the other's opposite -------------------------------------------------
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, "x", "image"]))
 _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("ab"),

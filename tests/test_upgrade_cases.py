@@ -117,3 +117,42 @@ def test_an_empty_architecture_is_repaired_to_the_unknown_default(rel: str, wher
     assert _entry(result, "/properties/" + "/".join(where))["status"] == "repaired"
     stac_model = pytest.importorskip("stac_model.schema")
     stac_model.MLModelProperties.model_validate(result.document["properties"])
+
+
+@pytest.mark.parametrize("target", ["mlm", "mlm@1.5.0", "mlm@1.4.0", "dlm@1.0.0-draft"])
+def test_an_entrypoint_of_a_1_3_item_goes_on_to_the_version_that_places_it(target) -> None:
+    """MLM 1.3 accepts mlm:entrypoint on the source-code asset (as its README suggests), 1.4 rejects it, 1.5 takes it
+    on code assets: the 1.3 -> 1.4 step leaves it when the conversion goes on to 1.5 or later (and to dlm through
+    them, where it is the runtime's model handler), and drops it, with its reason, when the conversion stops at 1.4.
+    Its Item property form is rejected by every later version and dropped either way. Judged by pystac and
+    stac-validator against the vendored schemas."""
+    from judges import pystac_verdict, stac_validator_verdict
+
+    doc = _load("mlm/spec-1.3.0-item_raster_bands.json")
+    doc["assets"]["source_code"]["mlm:entrypoint"] = "pkg.cli:infer"
+    doc["assets"]["weights"]["mlm:entrypoint"] = "pkg.model:load"  # no code role yet: 1.5 needs one
+    doc["properties"]["mlm:entrypoint"] = "pkg.cli:infer"
+    result = pipeline.convert(copy.deepcopy(doc), to=target, verify=True)
+    assert result.ok and result.valid, (result.error, result.report["issues"])
+    out, fields = result.document, result.report["fields"]
+    assert "mlm:entrypoint" not in out["properties"]
+    assert _entry(result, "/properties/mlm:entrypoint")["status"] == "dropped"
+    if target == "mlm@1.4.0":
+        for key in ("source_code", "weights"):
+            assert "mlm:entrypoint" not in out["assets"][key]
+            dropped = _entry(result, f"/assets/{key}/mlm:entrypoint")
+            assert dropped["status"] == "dropped" and "MLM 1.5.0 adds it on code assets" in dropped["reason"]
+    elif target.startswith("mlm"):
+        assert out["assets"]["source_code"]["mlm:entrypoint"] == "pkg.cli:infer"
+        assert out["assets"]["weights"]["mlm:entrypoint"] == "pkg.model:load"
+        assert "code" in out["assets"]["weights"]["roles"]
+        assert not any(e["path"].startswith("/assets/source_code/mlm:entrypoint") for e in fields)  # kept
+        assert {"path": "/assets/weights/roles/2", "status": "invented", "step": "mlm_1.4.0__mlm_1.5.0",
+                "reason": "mlm:entrypoint requires the code role"} in fields
+    else:
+        assert out["properties"]["dlm:runtime"]["model_handler"] == "pkg.cli:infer"
+        assert _entry(result, "/assets/source_code/mlm:entrypoint")["to"] == ["/properties/dlm:runtime/model_handler"]
+    if target.startswith("mlm"):
+        for judge in (pystac_verdict, stac_validator_verdict):
+            ok, why = judge(out)
+            assert ok, why

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from crosswalk.engine.writes import check_writes
 from crosswalk.errors import CrosswalkError, RuleError, crash_message
 from crosswalk.language import pointer as ptr
+from crosswalk.language.formats import Format, registry
 from crosswalk.language.jsonpath_steps import JsonPath
 from crosswalk.language.pointer import Path, parse_pointer, rename_key, to_pointer
 
@@ -90,6 +91,16 @@ def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
     return bool(expr.find(ctx.get(base, None)))
 
 
+def _stops_before(ctx: Ctx, base: Path, version: Format, _: Any) -> bool:
+    """No step of the conversion lands on ``version`` or a later version of its family: a step on the way to one
+    leaves a field it rejects, but that one accepts, for the step that places it. Without a plan (a support
+    mapping run alone) nothing comes after."""
+    versions = registry().families[version.family].versions
+    at = versions.index(version.version)
+    return not any(f.family == version.family and f.version in versions and versions.index(f.version) >= at
+                   for f in ctx.options.get("visits", ()))
+
+
 # name: (test, negated, how the guide words it); a guard runs its tests in this order (their arguments: the schema's
 # `definitions/guard`)
 GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
@@ -103,6 +114,7 @@ GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
     "not_contains": (_contains, True, "`{p}` does not hold `{v}`"),
     "matches": (_matches, False, "`{p}` finds something"),
     "no_match": (_matches, True, "`{p}` finds nothing"),
+    "stops_before": (_stops_before, False, "the conversion stops before `{p}`"),
 }
 
 
@@ -116,7 +128,8 @@ class Guard:
         self.checks = []
         for name, target, value in self.items(spec):
             test, negated, _ = GUARD_TESTS[name]
-            target = JsonPath.compile(target, filters=True) if test is _matches else parse_pointer(target)
+            target = (JsonPath.compile(target, filters=True) if test is _matches else
+                      Format.parse(target) if test is _stops_before else parse_pointer(target))
             self.checks.append((test, negated, target, value))
 
     def holds(self, ctx: Ctx) -> bool:

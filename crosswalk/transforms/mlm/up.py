@@ -10,6 +10,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ops import json_type
+from crosswalk.language.formats import registry
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import of_type, table, transform
 from crosswalk.transforms.stac import add_extension
@@ -348,7 +349,6 @@ def non_model_roles(ctx: Ctx) -> None:
 def mlm_fields(version: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(Item-level, asset-level, all) MLM fields of ``version``, read from its vendored schema: every field its
     ``fields`` definition knows, minus those its Item (asset) rules forbid. Any other mlm:* key is rejected."""
-    from crosswalk.language.formats import registry
     from crosswalk.validation.validator import schema_document
 
     defs = schema_document(registry().families["mlm"].uri(version))["$defs"]
@@ -373,8 +373,15 @@ def _mlm_keys_outside(ctx: Ctx, item_fields: frozenset[str], asset_fields: froze
            writes=("properties.mlm:*",))
 def unknown_keys(ctx: Ctx, version: str) -> None:
     """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets and item asset
-    definitions (the fields of ``version``, from its schema)."""
+    definitions (the fields of ``version``, from its schema). A conversion that goes on to a later MLM version
+    leaves a field that one accepts for the step that places it (``mlm:entrypoint`` on code assets, from 1.5.0)."""
     item_fields, asset_fields, _ = mlm_fields(version)
+    versions = registry().families["mlm"].versions
+    later = [f.version for f in ctx.options.get("visits", ()) if f.family == "mlm" and f.version in versions
+             and versions.index(f.version) > versions.index(version)]
+    if later:  # the newest MLM version the conversion lands on
+        later_item, later_asset, _ = mlm_fields(max(later, key=versions.index))
+        item_fields, asset_fields = item_fields | later_item, asset_fields | later_asset
     props = ctx.get(P)
     for path in _mlm_keys_outside(ctx, item_fields, asset_fields):
         key = path[-1]
@@ -462,7 +469,6 @@ def summaries_schema_form(ctx: Ctx) -> None:
 def read_newer(ctx: Ctx) -> None:
     """A document of an MLM version newer than the newest known: its schema URI becomes the newest known one, and
     each mlm:* field that version does not define is dropped, named."""
-    from crosswalk.language.formats import registry
 
     family = registry().families["mlm"]
     newer = ctx.options.get("newer")
