@@ -11,7 +11,8 @@ import pytest
 from conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "bench_bulk.py"
-ROW = re.compile(r"^(?P<label>\S+(?: -j\d+)?(?: @\S+)?)\s+(?P<wall>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<per_item>\d+)\s")
+ROW = re.compile(r"^(?P<label>\S+(?: -j\d+)?(?: @\S+)?)\s+(?P<wall>[\d.]+)\s+(?P<cpu>[\d.]+)\s+(?P<per_item>\d+)"
+                 r"\s+(?P<sys>\d+)\s")
 
 
 @pytest.mark.slow  # seconds of CPU each: CI runs it
@@ -52,3 +53,11 @@ def test_bulk_benchmark_quick_run_measures_every_column(tmp_path):
     assert set(md_rows) == set(rows), (md_rows, rows)
     for label, cells in md_rows.items():
         assert int(cells[1].replace(",", "")) == int(rows[label]["per_item"]), label
+        assert int(cells[2].replace(",", "")) == int(rows[label]["sys"]), label  # the kernel's part
+    # user x floor: the run's CPU outside the kernel over the floor's (from the text table's rounded figures)
+    floor_user = int(rows["floor"]["per_item"]) - int(rows["floor"]["sys"])
+    for label in ("cw -j1", "cw+val -j1"):
+        user = int(rows[label]["per_item"]) - int(rows[label]["sys"])
+        assert abs(float(md_rows[label][4]) - user / floor_user) <= 0.05 + user / floor_user * 0.02, label
+    # the file system the catalogs were on is named: the kernel's part depends on it
+    assert re.search(r"catalogs on \w+", (tmp_path / "bulk.md").read_text()), "no file system named"
