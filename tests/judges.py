@@ -68,15 +68,17 @@ def dlm_schema_map(doc: Any, target: str) -> Extra:
 
 
 def judged(doc: dict[str, Any], extra: Extra = ()) -> dict[str, Any]:
-    """The copy of ``doc`` the judges see: only URIs they have a schema for. A dlm Item's short id ``dl-model``
-    is spelt as its layout's URI: neither judge can resolve a short id (pystac reads it as a relative path,
-    stac-validator as a staclint CDN URL), and crosswalk's dlm schemas accept either spelling alike."""
+    """The copy of ``doc`` the judges see: only URIs they have a schema for (and any entry that is no string). A
+    dlm Item's short id ``dl-model`` is spelt as its layout's URI: neither judge can resolve a short id (pystac reads
+    it as a relative path, stac-validator as a staclint CDN URL), and crosswalk's dlm schemas accept either spelling
+    alike."""
     doc = json.loads(json.dumps(doc))
     if isinstance(doc.get("stac_extensions"), list):
         uris = doc["stac_extensions"]
         if extra and "dl-model" in uris and extra[0][0] not in uris:
             uris = [extra[0][0] if u == "dl-model" else u for u in uris]
-        doc["stac_extensions"] = [u for u in uris if isinstance(u, str) and u in schema_files(extra)]
+        # an entry that is no string stays: it makes the list invalid for the judges as for crosswalk
+        doc["stac_extensions"] = [u for u in uris if not isinstance(u, str) or u in schema_files(extra)]
     return doc
 
 
@@ -114,6 +116,8 @@ def pystac_verdict(doc: dict[str, Any], extra: Extra = ()) -> tuple[bool, str]:
         return False, str(e)[-300:]
     except pystac.STACTypeError as e:
         return False, f"not a STAC object: {e}"[:300]
+    except TypeError as e:  # pystac reads stac_extensions before validating: a number there breaks it
+        return False, f"pystac cannot read it: {e}"[:300]
     return True, ""
 
 
