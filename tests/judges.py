@@ -116,8 +116,8 @@ def pystac_verdict(doc: dict[str, Any], extra: Extra = ()) -> tuple[bool, str]:
         return False, str(e)[-300:]
     except pystac.STACTypeError as e:
         return False, f"not a STAC object: {e}"[:300]
-    except TypeError as e:  # pystac reads stac_extensions before validating: a number there breaks it
-        return False, f"pystac cannot read it: {e}"[:300]
+    except (TypeError, AttributeError) as e:  # pystac reads stac_version and stac_extensions before it validates:
+        return False, f"pystac cannot read it: {e}"[:300]  # a number or a list there breaks it
     return True, ""
 
 
