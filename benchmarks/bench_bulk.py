@@ -378,8 +378,8 @@ def render(n: int, rows: dict[str, list[dict]]) -> list[str]:
 
 def markdown(n: int, rows: dict[str, list[dict]]) -> list[str]:
     """The README's table of one size (``--markdown``): CPU per Item, the kernel's part of it, and the ratios,
-    medians. ``× floor`` takes all the CPU, as the speed goal does; ``user × floor`` the process's own (user) CPU
-    alone, the ratio of the computing each run does, which the file system's cost does not dilute."""
+    medians. ``× floor`` takes all the CPU; ``user × floor`` the process's own (user) CPU alone, the ratio of the
+    computing each run does, which the file system's cost does not dilute."""
     med = {label: {k: _median(runs, k) for k in ("cpu", "sys", "rss_kb")} for label, runs in rows.items()}
     floor, rust, pyst = (med.get(k, {}).get("cpu") for k in ("floor", "rustac", "pystac"))
     floor_user = floor - med["floor"]["sys"] if floor else None
@@ -407,13 +407,13 @@ def markdown(n: int, rows: dict[str, list[dict]]) -> list[str]:
 def filesystem(path: Path) -> str:
     """The type of the file system ``path`` is on (``ext4``, ``tmpfs``), from the mount table: the kernel's part of
     every run's CPU, creating directories and files, depends on it."""
-    best, kind = "", "unknown"
+    best, kind, where = "", "unknown", str(path.resolve())
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as f:
             for line in f:
                 fields = line.split()
                 point, fstype = fields[4], fields[fields.index("-") + 1]
-                inside = str(path.resolve()).startswith(point.rstrip("/") + "/") or point == "/"
+                inside = where.startswith(point.rstrip("/") + "/") or point == "/"
                 if inside and len(point) > len(best):
                     best, kind = point, fstype
     except (OSError, ValueError, IndexError):  # not Linux

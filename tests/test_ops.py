@@ -941,7 +941,6 @@ def test_guard_bad_filter_path_fails_when_the_mapping_loads(run):
         run("""- set: {path: /x, value: 1, reason: some reason, when: {matches: "$.a[?(@.b =="}}""", {})
 
 
-
 @pytest.mark.parametrize(("visits", "holds"), [
     ((), True),  # no plan: nothing comes after the step
     (("mlm@1.4.0",), True),
@@ -963,6 +962,7 @@ def test_guard_stops_before_asks_whether_any_step_lands_on_that_version_or_later
 def test_guard_stops_before_names_a_known_version(run):
     with pytest.raises(Exception, match="unknown version"):
         run("""- set: {path: /x, value: 1, reason: some reason, when: {stops_before: mlm@9.9.9}}""", {})
+
 
 # -- guards as data: each negated test is the other's opposite -------------------------------------------------
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, "x", "image"]))

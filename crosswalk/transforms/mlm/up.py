@@ -469,7 +469,6 @@ def summaries_schema_form(ctx: Ctx) -> None:
 def read_newer(ctx: Ctx) -> None:
     """A document of an MLM version newer than the newest known: its schema URI becomes the newest known one, and
     each mlm:* field that version does not define is dropped, named."""
-
     family = registry().families["mlm"]
     newer = ctx.options.get("newer")
     exts = ctx.get(("stac_extensions",))
