@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -85,6 +86,11 @@ class Family(NamedTuple):
     def step_invariants_for(self, version: str) -> list[int]:
         """Which of the family's step invariants (their index) an upgrade step landing on ``version`` ends with."""
         return self._since(version, self.step_invariants)
+
+    def newest_reached(self, formats: Iterable[Any]) -> str | None:
+        """The newest known version of this family among ``formats`` (the versions a conversion lands on), or None."""
+        known = [f.version for f in formats if f.family == self.name and f.version in self.versions]
+        return max(known, key=self.versions.index) if known else None
 
     def uri(self, version: str) -> str:
         return self.uris.get(version, self.uris["default"]).replace("{v}", version)

@@ -376,11 +376,10 @@ def unknown_keys(ctx: Ctx, version: str) -> None:
     definitions (the fields of ``version``, from its schema). A conversion that goes on to a later MLM version
     leaves a field that one accepts for the step that places it (``mlm:entrypoint`` on code assets, from 1.5.0)."""
     item_fields, asset_fields, _ = mlm_fields(version)
-    versions = registry().families["mlm"].versions
-    later = [f.version for f in ctx.options.get("visits", ()) if f.family == "mlm" and f.version in versions
-             and versions.index(f.version) > versions.index(version)]
-    if later:  # the newest MLM version the conversion lands on
-        later_item, later_asset, _ = mlm_fields(max(later, key=versions.index))
+    family = registry().families["mlm"]
+    newest = family.newest_reached(ctx.options.get("visits", ()))
+    if newest is not None and family.versions.index(newest) > family.versions.index(version):
+        later_item, later_asset, _ = mlm_fields(newest)
         item_fields, asset_fields = item_fields | later_item, asset_fields | later_asset
     props = ctx.get(P)
     for path in _mlm_keys_outside(ctx, item_fields, asset_fields):
