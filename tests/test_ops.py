@@ -7,6 +7,7 @@ schema check and jsonpath compilation as the shipped mappings.
 from __future__ import annotations
 
 import copy
+import json
 import textwrap
 
 import pytest
@@ -626,6 +627,20 @@ def test_a_rename_with_a_reason_shows_the_reason_in_the_guide(tmp_path):
     plain, repair = load_mapping(path).rules
     assert OPS["rename"].describe(plain)[2] == "moved"
     assert OPS["rename"].describe(repair)[2] == "the key is spelt d"
+
+
+def test_a_uri_swap_shows_a_pattern_of_one_text_as_that_text_in_the_guide(tmp_path):
+    """The guide shows ``https://x\\.org/a\\-b`` as the URI it matches; a pattern with a class, an alternative or a
+    class escape stays a regex (it names more than one text)."""
+    from crosswalk.engine.ops import OPS
+
+    patterns = [r"https://x\.org/a\-b/schema\.json", "dl-model", r"https://x\.org/v1\.[23]", r"a\d", r"a|b"]
+    path = tmp_path / "test_edge.yaml"
+    path.write_text(HEADER + "  - extensions: {remove: " + json.dumps(patterns) + ", add: [u], reason: swapped}\n",
+                    encoding="utf-8")
+    (rule,) = load_mapping(path).rules
+    assert OPS["extensions"].describe(rule)[0].split("<br>") == [
+        "`https://x.org/a-b/schema.json`", "`dl-model`", r"`https://x\.org/v1\.[23]`", r"`a\d`", "`a|b`"]
 
 
 # -- extensions in_place (a URI swap) ---------------------------------------------------------------------------

@@ -599,7 +599,8 @@ class Extensions(Op):
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         a = rule.args  # a format, spelled out from the format registry: name the version, not its regexes
-        removed = f"any `{a['remove_format']}` schema URI" if "remove_format" in a else _cell(a.get("remove", []))
+        removed = (f"any `{a['remove_format']}` schema URI" if "remove_format" in a else
+                   _cell(_as_text(p) for p in a.get("remove", [])))
         added = f"`{a['add_format']}`: `{a['add'][-1]}`" if "add_format" in a else _cell(a.get("add", []))
         return removed, added, a.get("reason", "")
 
@@ -607,6 +608,13 @@ class Extensions(Op):
         return ("/stac_extensions",)
 
     writes = reads
+
+
+def _as_text(pattern: str) -> str:
+    """A regex the guide shows as the text it matches when it matches one text only (``a\\.b`` -> ``a.b``)."""
+    # no operator outside an escape, and no escape that is a class or an anchor (\\d, \\b)
+    literal = not re.search(r"[.^$*+?{}\[\]|()]|\\[0-9A-Za-z]", re.sub(r"\\\W", "", pattern))
+    return re.sub(r"\\(.)", r"\1", pattern) if literal else pattern
 
 
 def any_of(patterns: list[str]) -> Any:
