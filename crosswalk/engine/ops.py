@@ -673,7 +673,9 @@ class Transform(Op):
         return f"transform `{rule.args['name']}`"
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        return _cell(self.reads(rule)), _cell(self.writes(rule)), self.registered(rule).description
+        writes = self.writes(rule)  # ("same",): the places it reads, as the other ops' guide rows say it
+        return (_cell(self.reads(rule)), "same place" if writes == ("same",) else _cell(writes),
+                self.registered(rule).description)
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         return self.registered(rule).reads
