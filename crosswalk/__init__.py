@@ -9,8 +9,9 @@ The library verbs work on dicts and on pystac objects and give back the kind the
     >>> result.report.summary["lossy"], result.valid
 
 Verbs: `convert`, `convert_file`, `upgrade_tree`, `upgrade_pgstac`, `validate`, `detect`, `plan`; typed
-results: `Result`, `Report`, `FieldEntry`, `Issue`; errors that stop a conversion raise
-`CrosswalkError`. See `crosswalk.api` for each one.
+results: `Result`, `Report`, `FieldEntry`, `Issue`, `Step`. A document that cannot be converted is a line of
+``result.errors``; a usage error (an unknown target, an argument of the wrong type) raises (`CrosswalkError`,
+TypeError). See `crosswalk.api` for each one.
 
 Importing ``crosswalk`` loads nothing else: each name is imported from `crosswalk.api` the first time it is
 used (the command line converts one file without pystac, psycopg or pyarrow).
@@ -26,6 +27,7 @@ __all__ = [
     "Issue",
     "Report",
     "Result",
+    "Step",
     "__version__",
     "convert",
     "convert_file",
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; at run time 
         Issue,
         Report,
         Result,
+        Step,
         convert,
         convert_file,
         detect,

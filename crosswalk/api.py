@@ -2,9 +2,10 @@
 
 Everything here is also reachable as ``crosswalk.<name>`` (loaded on first use). A document goes in as a dict
 or as a pystac ``Item``, ``Collection``, ``Catalog`` or ``ItemCollection`` and comes back as the same kind.
-pystac objects are read raw: crosswalk converts their ``to_dict()`` and builds the result with
-``from_dict(..., migrate=False)``, so pystac's own STAC-version migration never touches the fields crosswalk
-reports on, except ``stac_version``, which pystac's ``to_dict()`` always writes as the version it implements.
+A pystac object is converted as the JSON its ``to_dict()`` writes (the report's paths point into it) and the result
+is built with ``from_dict(..., migrate=False)``, each link in its place; what pystac changed when it read the object
+(its migration, the STAC version it writes) is in that JSON already, unreported: convert the file or its dict for
+a report on the file itself.
 
 >>> import crosswalk
 >>> item = {
@@ -153,7 +154,9 @@ class Result:
     @property
     def report(self) -> Report:
         if len(self.reports) != 1:
-            raise ValueError(f"{len(self.reports)} reports (an ItemCollection?): use .reports")
+            why = ("the document was not converted: see .errors" if not self.reports and self.errors else
+                   f"{len(self.reports)} reports, one per Item: use .reports")
+            raise ValueError(why)
         return self.reports[0]
 
     @property
@@ -203,9 +206,8 @@ def _pystac_kind(obj: Any) -> str | None:
 
 
 def _to_dict(obj: Any, kind: str) -> dict[str, Any]:
-    if kind == "ItemCollection":
-        return obj.to_dict(transform_hrefs=False)
-    return obj.to_dict(include_self_link=False, transform_hrefs=False)
+    """The JSON pystac writes for ``obj``, its self link in its place: the report's paths point into it."""
+    return obj.to_dict(transform_hrefs=False)
 
 
 def _from_dict(d: dict[str, Any], like: Any, kind: str) -> Any:
@@ -213,28 +215,37 @@ def _from_dict(d: dict[str, Any], like: Any, kind: str) -> Any:
     if kind == "ItemCollection":
         items = [_rebuild(f, orig) for f, orig in zip(d["features"], like.items, strict=True)]
         extra = {k: copy.deepcopy(v) for k, v in d.items() if k not in ("type", "features")}
-        return type(like)(items, extra_fields=extra)
+        return type(like)(items, extra_fields=extra, clone_items=False)  # a clone would lose link fields (below)
     return _rebuild(d, like)
 
 
 def _rebuild(d: dict[str, Any], like: Any) -> Any:
-    """``from_dict`` of ``like``'s class, with ``like``'s self link (its relative links resolve against it) and
-    the links it holds to objects in memory (its root, parent, Collection, children of an unsaved tree) still
-    links to those objects, as pystac's ``clone`` does: their JSON names no file, or one not written yet (``href``
-    None, which ``from_dict`` cannot even read)."""
-    own = [link.clone() for link in like.links if link.rel == "self"]
-    live = [(x.to_dict(transform_href=False), x) for x in like.links if x.rel != "self" and x.is_resolved()]
-    if not live and not own:
+    """``from_dict`` of ``like``'s class, with every link of ``d`` in its place (the report's ``/links/N`` name
+    them): ``like``'s self link (its relative links resolve against it) and the links it holds to objects in
+    memory (its root, parent, Collection, children of an unsaved tree) still links to those objects, as pystac's
+    ``clone`` does: their JSON names no file, or one not written yet (``href`` None, which ``from_dict`` cannot
+    even read)."""
+    import pystac
+
+    known = [(x.to_dict(transform_href=False), x) for x in like.links if x.rel == "self" or x.is_resolved()]
+    if not known:
         return type(like).from_dict(d, migrate=False, preserve_dict=True)
-    rest, clones = [], []
-    for raw in d.get("links") or []:  # an output link equal to a live one is that link, cloned
-        i = next((i for i, (r, _) in enumerate(live) if r == raw), None)
-        (rest if i is None else clones).append(raw if i is None else live.pop(i)[1].clone())
-    obj = type(like).from_dict({**d, "links": rest}, migrate=False, preserve_dict=True)
-    if any(link.rel == "root" for link in clones):
+    links = []
+    for raw in d.get("links") or []:  # an output link equal to one of those is that link, cloned
+        i = next((i for i, (r, _) in enumerate(known) if r == raw), None)
+        links.append(pystac.Link.from_dict(raw) if i is None else _clone(known.pop(i)[1]))
+    obj = type(like).from_dict({**d, "links": []}, migrate=False, preserve_dict=True)
+    if any(link.rel == "root" for link in links):
         obj.remove_links("root")  # a Catalog's constructor links it to itself as its root
-    obj.add_links(own + clones)  # not set_self_href: that re-files the object in its root's cache, the input's
+    obj.add_links(links)  # not set_self_href: that re-files the object in its root's cache, the input's
     return obj
+
+
+def _clone(link: Any) -> Any:
+    """``link.clone()`` with its extra fields (``ml-aoi:split``): pystac 1.15's clone leaves them out."""
+    out = link.clone()
+    out.extra_fields = copy.deepcopy(link.extra_fields)
+    return out
 
 
 def _as_document(doc: Any) -> tuple[dict[str, Any] | list[Any], str | None]:
@@ -336,8 +347,11 @@ def convert(
     if _is_feature_collection(raw):
         base = href or raw.get("id") or "<ItemCollection>"
         outs, reports, errors = [], [], []
+        # an Item of a pystac ItemCollection that names its file is reported by it, as when converted alone
+        named = [item.get_self_href() for item in doc.items] if kind == "ItemCollection" else []
         for i, feature in enumerate(raw["features"]):
-            one = _convert_one(feature, f"{base}#/features/{i}", to, fill_dict, validate, keep_source)
+            name = (named[i] if i < len(named) else None) or f"{base}#/features/{i}"
+            one = _convert_one(feature, name, to, fill_dict, validate, keep_source)
             outs.append(one[0] if one[0] is not None else feature)
             reports.extend(one[1])
             errors.extend(one[2])

@@ -325,3 +325,55 @@ def test_a_value_that_is_no_json_value_is_an_error_naming_its_place(value):
     assert "/properties/when" in result.errors[0] and type(value).__name__ in result.errors[0]
     assert [i.path for i in crosswalk.validate(item)] == ["/properties/when"]
     assert item == before
+
+
+def _fields(result) -> list[dict]:
+    return result.report.to_dict()["fields"]
+
+
+def test_the_report_of_a_pystac_object_points_into_the_json_pystac_writes_for_it():
+    """Its paths are those of ``to_dict()``, the self link in its place (pystac writes it first; after it, every
+    ``/links/N`` of a report on the JSON without it was one off), as a report on that JSON as a dict gives them."""
+    path = ROOT / "corpora" / "ml-model" / "agrifieldnet-gold-item.json"
+    item = pystac.Item.from_file(str(path))
+    rels = [link["rel"] for link in item.to_dict(transform_hrefs=False)["links"]]
+    assert rels.index("self") < rels.index("ml-model:train-data")  # the case that shifted the paths
+    got = crosswalk.convert(item)
+    assert _fields(got) == _fields(crosswalk.convert(item.to_dict(transform_hrefs=False)))
+    moved = [e.path for e in got.report.fields if e.path.startswith("/links/") and e.path.endswith("/rel")]
+    assert moved and all(rels[int(p.split("/")[2])].startswith("ml-model:") for p in moved)
+
+
+def test_a_pystac_object_with_links_to_objects_keeps_every_link_in_its_place(tmp_path):
+    """Links resolved to objects in memory (root, parent: a tree built or walked) come back as those links, in
+    the places the report names: what pystac writes is the converted JSON, link for link."""
+    item = pystac.Item.from_dict({**_load(ML_MODEL_ITEM), "links": []}, migrate=False)
+    item.add_link(pystac.Link("ml-model:train-data", "https://example.com/train.json"))
+    catalog = pystac.Catalog("c", "a catalog")
+    catalog.add_item(item)
+    catalog.normalize_hrefs(str(tmp_path))
+    item.add_link(pystac.Link("related", catalog, extra_fields={"method": "GET"}))  # an object, a link field
+    item.links.sort(key=lambda link: link.rel != "root")  # the root link first, as many files have it
+    raw = item.to_dict(transform_hrefs=False)
+    assert [link["rel"] for link in raw["links"]][:2] == ["root", "ml-model:train-data"]
+    assert {"rel": "related", "href": catalog.get_self_href(), "method": "GET"} in raw["links"]
+    got = crosswalk.convert(item)
+    written = got.document.to_dict(transform_hrefs=False)
+    assert written["links"] == pipeline.convert(raw, to="mlm").document["links"]
+    assert got.document.get_root() is catalog and got.document.get_parent() is catalog
+    assert any(e.path == "/links/1/rel" for e in got.report.fields)
+    assert written["links"][1]["rel"] == "derived_from" and written["links"][1]["ml-aoi:split"] == "train"
+
+
+def test_an_item_in_an_item_collection_converts_as_it_does_alone():
+    """One self link, not two (an ItemCollection's JSON carries each Item's), and the same report."""
+    item = pystac.Item.from_file(str(ML_MODEL_ITEM))
+    alone = crosswalk.convert(item)
+    inside = crosswalk.convert(pystac.ItemCollection([item]))
+    (new,) = inside.document.items
+    assert [link.rel for link in new.links].count("self") == 1
+    assert new.to_dict(transform_hrefs=False) == alone.document.to_dict(transform_hrefs=False)
+    assert inside.reports[0].to_dict() == alone.report.to_dict()  # its file named, as alone
+    assert crosswalk.Step is crosswalk.api.Step
+    with pytest.raises(ValueError, match="see .errors"):
+        _ = crosswalk.convert({"type": "Feature"}).report
