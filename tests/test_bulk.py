@@ -609,3 +609,10 @@ def test_an_ndjson_file_with_a_byte_order_mark_is_read_whole_and_keeps_it(tmp_pa
     assert (result.summary["converted"], result.summary["failed"]) == (2, 0)
     assert (tmp_path / "out" / "items.ndjson").read_bytes().startswith(b"\xef\xbb\xbf{")
     assert [d.error for d in iter_documents([str(src)])] == [None, None]
+
+
+def test_the_summary_line_counts_in_the_singular_and_the_plural():
+    assert bulk.render_summary({"documents": 1, "files": 1, "written": 1}).startswith(
+        "1 document in 1 file, 1 file written")
+    assert bulk.render_summary({"documents": 2, "files": 2, "written": 0}).startswith(
+        "2 documents in 2 files, 0 files written")

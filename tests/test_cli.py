@@ -597,7 +597,7 @@ def test_progress_bar_on_a_terminal_moves_inside_one_ndjson_file(tmp_path: Path)
     done = [int(m[1]) for f in frames if (m := re.search(r"(\d+)/400 \[", f))]
     assert any(0 < n < 400 for n in done), done  # one file, yet the bar moved while it was converted
     assert re.search(r"<\d\d:\d\d", drawn)  # an ETA
-    assert "400 documents in 1 files" in drawn
+    assert "400 documents in 1 file," in drawn
 
 
 def test_jobs_default_to_the_cpu_count() -> None:

@@ -963,8 +963,11 @@ def _run(files: Iterable[str], s: _Settings, pool: Any, jobs: int, chunk_size: i
 def render_summary(summary: dict[str, int], seconds: float | None = None, fmt: str = "text") -> str:
     """The final table (text or markdown) of a bulk run."""
     rows = [(k, summary.get(k, 0)) for k in ("converted", "unchanged", "lossy", "invented", "invalid", "failed")]
-    head = f"{summary.get('documents', 0)} documents in {summary.get('files', 0)} files"
-    head += f", {summary.get('written', 0)} files written"
+    def counted(n: int, what: str) -> str:
+        return f"{n} {what}{'' if n == 1 else 's'}"
+
+    head = f"{counted(summary.get('documents', 0), 'document')} in {counted(summary.get('files', 0), 'file')}"
+    head += f", {counted(summary.get('written', 0), 'file')} written"
     if seconds is not None:
         head += f" ({seconds:.1f} s)"
     extra = []

@@ -297,7 +297,8 @@ def detect(src, lenient) -> None:
 
     SRC is what `migrate` takes: files, directories, catalog/collection roots, .ndjson files, ItemCollections,
     or - for stdin. A STAC document without any ML-model extension (a plain Catalog, a data Item) is listed with
-    the format "-", as migrate copies it unchanged. Exit 1 if a document cannot be read or is not STAC.
+    the format "-", as a bulk migrate copies it unchanged (given alone, migrate refuses it: nothing to convert).
+    Exit 1 if a document cannot be read or is not STAC.
 
     \b
     Examples:
@@ -464,7 +465,7 @@ def compare_cmd(paths, out_dir) -> None:
         _fail(f"{where}: no document could be compared ({len(report['skipped'])} skipped): nothing written")
     write_report(report, out_dir)
     click.echo(f"{len(report['documents'])} documents compared, {len(report['skipped'])} skipped; "
-               f"wrote {out_dir}/report.md, report.json, report.html", err=True)
+               f"wrote {os.path.join(out_dir, 'report.md')}, report.json, report.html", err=True)
 
 
 @main.command("roundtrip")
