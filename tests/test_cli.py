@@ -636,3 +636,19 @@ def test_validate_as_json_lists_an_unreadable_document_too(tmp_path: Path) -> No
     assert set(entries) == {"good.json", "bad.json"} and r.exit_code == 1
     assert entries["bad.json"]["valid"] is False and "invalid JSON" in entries["bad.json"]["error"]
     assert "error:" in r.stderr
+
+
+@pytest.mark.parametrize("verb", ["detect", "validate"])
+def test_detect_and_validate_read_a_pipe_named_as_a_file(tmp_path, verb):
+    """A named pipe (what a shell's <(...) gives) is read as stdin is, not resolved to a path that does not exist."""
+    import os
+    import threading
+
+    fifo = tmp_path / "doc.json"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(DUMMY.read_bytes()))
+    writer.start()
+    r = CliRunner().invoke(main, [verb, str(fifo)])
+    writer.join(timeout=10)
+    assert r.exit_code == 0, r.output
+    assert "ml-model@1.0.0" in r.output if verb == "detect" else f"{fifo}: valid" in r.output

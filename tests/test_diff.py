@@ -104,3 +104,19 @@ def test_cli_exit_codes_like_diff(tmp_path: Path) -> None:
                                     "new": "something else"}]
     missing = run(["diff", a, tmp_path / "nope.json"])
     assert missing.exit_code == 2
+
+
+def test_a_member_added_inside_a_link_is_named_at_its_place_in_b():
+    """Links pair across positions (a multiset): what B adds inside a link is at B's index, where B has it (the
+    ml-model Item's train-data link, its 6th, is the MLM Item's 4th, with ml-aoi:split added)."""
+    from crosswalk import pipeline
+    from crosswalk.language.pointer import get, parse_pointer
+
+    a = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text())
+    b = pipeline.convert(a, to="mlm").document
+    found = diff(a, b)
+    assert {"path": "/links/3/ml-aoi:split", "status": "added", "new": "train"} in found
+    missing = object()
+    for e in found:
+        side = b if e["status"] == "added" else a
+        assert get(side, parse_pointer(e["path"]), missing) is not missing, e

@@ -40,6 +40,9 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
 
             yield Document(src, error=ReadError("no such file", href=src))
             continue
+        if not os.path.isdir(src) and not os.path.isfile(src):  # a pipe (<(...)) or a device: read as stdin is
+            yield from _documents_of(src, src, lenient)
+            continue
         plan = plan_for([src])
         found = False
         for rel in iter_files([src], plan):

@@ -33,8 +33,9 @@ _KINDS = {
 }
 
 
-def _path(level: Any) -> Path:
-    return tuple(str(p) for p in level.path(output_format="list"))
+def _path(level: Any, in_b: bool = False) -> Path:
+    """The place of a difference in A, or in B (``in_b``: an unordered list pairs members at other indices)."""
+    return tuple(str(p) for p in level.path(output_format="list", use_t2=in_b))
 
 
 class _JsonTrue:
@@ -90,7 +91,7 @@ def diff(a: Any, b: Any, *, unordered: Iterable[str] = UNORDERED) -> list[dict[s
     out: list[dict[str, Any]] = []
     for kind, status in _KINDS.items():
         for level in result.get(kind, []):
-            entry: dict[str, Any] = {"path": to_pointer(_path(level)), "status": status}
+            entry: dict[str, Any] = {"path": to_pointer(_path(level, status == "added")), "status": status}
             if status in ("removed", "changed"):
                 entry["old"] = _unmark(level.t1)
             if status in ("added", "changed"):
