@@ -72,7 +72,7 @@ def _uri_families(reg: Any, uri: str) -> tuple[tuple[Any, str], ...]:
 def detect(doc: Any, href: str | None = None) -> Detection:
     """Detect the format of a raw JSON document: schema URIs first, then field fingerprints."""
     if not isinstance(doc, dict):
-        raise FormatError(f"not a STAC document: top level is a {type(doc).__name__}", href=href, path="")
+        raise FormatError(f"not a STAC document: its top level is {_a_json(doc)}, not an object", href=href, path="")
     reg = registry()
     found: dict[str, tuple[str, str]] = {}  # family -> (version, evidence)
     newer: dict[str, str] = {}  # family -> a version newer than its newest known
@@ -163,3 +163,11 @@ def _family_roles(doc: dict[str, Any], family: str) -> bool:
             if isinstance(roles, list) and any(isinstance(r, str) and r.startswith(prefix) for r in roles):
                 return True
     return False
+
+
+def _a_json(value: Any) -> str:
+    """The JSON kind of a parsed value, as a message says it ("an array", "null")."""
+    if value is None:
+        return "null"
+    kinds = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "an array"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)

@@ -227,6 +227,19 @@ def test_a_one_file_output_is_left_as_it_was_when_every_document_fails(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", out.name]
 
 
+def test_quiet_says_nothing_of_a_one_file_output_that_went_well(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.json").write_bytes(DUMMY.read_bytes())
+    out = tmp_path / "out.ndjson"
+    loud = run(dlm_migrate, [src, "--output-format", "ndjson", "-o", out, "-j", "1"])
+    assert loud.exit_code == 0 and f"wrote 1 document to {out}" in loud.stderr
+    written = out.read_bytes()
+    out.unlink()
+    quiet = run(dlm_migrate, [src, "--output-format", "ndjson", "-o", out, "-j", "1", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and out.read_bytes() == written
+
+
 @pytest.mark.parametrize("name, text", [
     ("bom.json", "\ufeff" + DUMMY.read_text(encoding="utf-8")),
     ("comments.jsonc", DUMMY.read_text(encoding="utf-8").replace('"id":', '// a comment\n  "id":', 1)),
@@ -309,7 +322,7 @@ def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -
     out = tmp_path / "out"
     r = run(dlm_migrate, [tree, "--out-dir", out, "-j", "1"])
     assert r.exit_code == 1
-    assert "error: written, but invalid: 1 document (see --summary-file)" in r.stderr
+    assert "error: written, but invalid: 1 document (--summary-file FILE lists them)" in r.stderr
     assert (out / "invalid.json").exists() and (out / "good.json").exists()
     r = run(dlm_migrate, [tree / "good.json", "--dry-run"])
     assert r.exit_code == 0

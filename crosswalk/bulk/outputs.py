@@ -77,7 +77,8 @@ class OneFile:
             self._stream.close()
         else:
             sys.stdout.flush()
-        return f"wrote {self.count} documents to {'stdout' if self.path == '-' else self.path}"
+        n = self.count
+        return f"wrote {n} document{'' if n == 1 else 's'} to {'stdout' if self.path == '-' else self.path}"
 
     def discard(self) -> None:
         """Drop what was gathered (a dry run, or a run that could not finish)."""

@@ -135,7 +135,9 @@ def run_bulk(
         )
         empty = not result.summary["documents"]
         if sink is not None and sink.count:  # written even when some documents failed (they are listed, and exit 1)
-            click.echo(sink.finish(), err=True)
+            wrote = sink.finish()
+            if report_fmt != "none":  # -q: only errors
+                click.echo(wrote, err=True)
             for doc in sink.left_out:
                 click.echo(f"warning: {doc}: not written", err=True)  # (why: in the parentheses)
         elif sink is not None and not empty:  # every document failed (listed, exit 1): an earlier file stays
@@ -179,7 +181,9 @@ def run_bulk(
     if s["invalid"]:  # an invalid output is written (the user needs it to fix the source), and said so
         n = s["invalid"]
         done = "would be written" if dry_run else "written"
-        click.echo(f"error: {done}, but invalid: {n} document{'s' if n != 1 else ''} (see --summary-file)", err=True)
+        where = (f"listed in {summary_file}" if summary_file and summary_file != "-" else
+                 "the summary lines say which" if summary_file else "--summary-file FILE lists them")
+        click.echo(f"error: {done}, but invalid: {n} document{'s' if n != 1 else ''} ({where})", err=True)
         sys.exit(1)
     if strict and (s["lossy"] or s["invented"]):
         click.echo(f"error: --strict: {s['lossy']} lossy, {s['invented']} with invented values", err=True)
