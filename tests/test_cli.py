@@ -665,3 +665,13 @@ def test_detect_and_validate_read_a_pipe_named_as_a_file(tmp_path, verb):
     writer.join(timeout=10)
     assert r.exit_code == 0, r.output
     assert "ml-model@1.0.0" in r.output if verb == "detect" else f"{fifo}: valid" in r.output
+
+
+@pytest.mark.parametrize("option", ["-o", "--report-file"])
+def test_an_output_in_a_directory_that_does_not_exist_is_a_usage_error(tmp_path: Path, option: str) -> None:
+    """A mistyped directory is said, exit 2, as other tools say it; nothing is created."""
+    target = tmp_path / "no" / "such" / "out.json"
+    args = [DUMMY, option, target] + (["-o", tmp_path / "doc.json"] if option == "--report-file" else [])
+    r = CliRunner().invoke(dlm_migrate, [str(a) for a in args])
+    assert r.exit_code == 2 and f"no directory {target.parent} to write it in" in r.stderr
+    assert not (tmp_path / "no").exists() and not (tmp_path / "doc.json").exists()

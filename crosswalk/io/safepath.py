@@ -56,7 +56,10 @@ def check_single_outputs(src: str, *, output: str | None, report_file: str | Non
         raise OptionError("--report-file - and the document would share stdout: write the document with -o FILE")
     outputs = [(name, p) for name, p in (("-o/--output", output), ("--report-file", report_file)) if p and p != "-"]
     source = real(src) if src != "-" else None
-    for name, path in outputs:
+    for name, path in outputs:  # a mistyped directory is an error, as it is for other tools, not made silently
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise OptionError(f"{name} {path}: no directory {parent} to write it in")
         if source is not None and real(path) == source and not _is_special(source):
             raise OptionError(f"{name} {path} is the input file: crosswalk does not overwrite its input "
                               "(write elsewhere; bulk mode has --in-place, with backups)")
