@@ -675,3 +675,12 @@ def test_an_output_in_a_directory_that_does_not_exist_is_a_usage_error(tmp_path:
     r = CliRunner().invoke(dlm_migrate, [str(a) for a in args])
     assert r.exit_code == 2 and f"no directory {target.parent} to write it in" in r.stderr
     assert not (tmp_path / "no").exists() and not (tmp_path / "doc.json").exists()
+
+
+@pytest.mark.parametrize("verb", ["detect", "validate", "migrate"])
+def test_a_symlink_loop_is_said_alike_by_every_verb(tmp_path: Path, verb: str) -> None:
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    r = CliRunner().invoke(main, [verb, str(tmp_path / "a.json")])
+    assert r.exit_code == 1
+    assert r.stderr.strip() == f"error: {tmp_path / 'a.json'}: cannot read: Too many levels of symbolic links"

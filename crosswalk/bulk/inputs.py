@@ -35,10 +35,13 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
         if src == "-":
             yield from _documents_of("-", "-", lenient)
             continue
-        if not os.path.exists(src):
+        try:
+            os.stat(src)
+        except OSError as e:  # missing, or a link that leads nowhere (a loop): said as migrate says it
             from crosswalk.errors import ReadError
 
-            yield Document(src, error=ReadError("no such file", href=src))
+            why = "no such file" if isinstance(e, FileNotFoundError) else f"cannot read: {e.strerror or e}"
+            yield Document(src, error=ReadError(why, href=src))
             continue
         if not os.path.isdir(src) and not os.path.isfile(src):  # a pipe (<(...)) or a device: read as stdin is
             yield from _documents_of(src, src, lenient)
