@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -110,3 +111,12 @@ def test_a_key_written_twice_in_yaml_is_reported_as_in_json(tmp_path) -> None:
                        'lost: "lost"',
                 "/properties/1": 'the key "1" is written 2 times in one object: the last value is read, as YAML '
                                  'readers do; lost: "one"'}, (name, said)
+
+
+def test_an_empty_text_is_said_to_be_empty():
+    from crosswalk.errors import ReadError
+    from crosswalk.io.parse import load_json
+
+    for text in ("", "  \n", b"\n"):
+        with pytest.raises(ReadError, match="^x.json: empty: no JSON document in it$"):
+            load_json(text, "x.json")

@@ -69,6 +69,8 @@ def load_json(data: str | bytes, href: str) -> Any:
     try:
         return json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as e:
+        if not text.strip():
+            raise ReadError("empty: no JSON document in it", href=href) from None
         raise ReadError(f"invalid JSON (line {e.lineno}, column {e.colno}): {e.msg}", href=href) from None
     except RecursionError:
         raise _too_deep(text, href) from None
