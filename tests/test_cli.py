@@ -684,3 +684,32 @@ def test_a_symlink_loop_is_said_alike_by_every_verb(tmp_path: Path, verb: str) -
     r = CliRunner().invoke(main, [verb, str(tmp_path / "a.json")])
     assert r.exit_code == 1
     assert r.stderr.strip() == f"error: {tmp_path / 'a.json'}: cannot read: Too many levels of symbolic links"
+
+
+def test_a_pipe_among_bulk_inputs_is_a_usage_error(tmp_path: Path) -> None:
+    """A pipe takes one document, as stdin does; bulk mode reads files (it is never opened: nothing blocks)."""
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    r = CliRunner().invoke(dlm_migrate, [str(DUMMY), str(fifo), "--dry-run"])
+    assert r.exit_code == 2 and f"{fifo} is a pipe or a device" in r.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="no /dev/fd")
+def test_a_pipe_given_to_the_bulk_engine_is_skipped_and_said(tmp_path: Path) -> None:
+    """A shell's <(...) is /dev/fd/N, a link to a pipe that no path names: skipped as a pipe, not 'no such file'."""
+    import os
+
+    from crosswalk.bulk.tree import migrate
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    read, write = os.pipe()
+    try:
+        result = migrate([str(DUMMY), str(fifo), f"/dev/fd/{read}"], dry_run=True, progress=False)
+    finally:
+        os.close(read)
+        os.close(write)
+    assert result.summary["documents"] == 1 and not result.failures
+    assert [result.plan.href(r) for r in result.plan.skipped] == [str(fifo), f"/dev/fd/{read}"]

@@ -62,10 +62,17 @@ def _walk(top: str, exclude: set[str], dirs: Resolver) -> Iterator[str]:
                 yield os.path.join(dirpath, name)
 
 
+def resolved(src: str) -> str:
+    """``src`` with every symlink resolved; a link the system opens but no path names (a shell's ``<(...)``,
+    /dev/fd/N to a pipe) stays as given, so that it is seen for what it is (not a regular file), not as missing."""
+    real = os.path.realpath(src)
+    return real if os.path.exists(real) or not os.path.exists(src) else os.path.abspath(src)
+
+
 def plan_for(srcs: Sequence[str]) -> Plan:
     """An empty `Plan` for these inputs: the root is the common directory of the inputs (a catalog's own
     directory, a directory given, a file's directory)."""
-    reals = [os.path.realpath(s) for s in srcs]
+    reals = [resolved(s) for s in srcs]
     anchors = [r if os.path.isdir(r) else os.path.dirname(r) for r in reals]
     root = os.path.commonpath(anchors) if anchors else os.path.realpath(os.getcwd())
     display = root if any(os.path.isabs(s) for s in srcs) else os.path.relpath(root)
@@ -132,7 +139,10 @@ def iter_files(
         seen.add(key)
         return rel
 
-    for given, src in ((s, os.path.realpath(s)) for s in srcs):
+    for given, src in ((s, resolved(s)) for s in srcs):
+        if os.path.exists(src) and not (os.path.isdir(src) or os.path.isfile(src)):  # a pipe, a device: named
+            plan.skipped.append(src[cut:])  # and said so, never opened (bulk mode reads files)
+            continue
         if os.path.isdir(src):
             found = False
             for path in _walk(src, excluded, dirs):

@@ -10,6 +10,7 @@ said so), or with ``--strict`` anything lossy or invented, or no document was fo
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -79,6 +80,9 @@ def run_bulk(
 
     if "-" in src:
         raise click.UsageError("stdin ('-') takes one document; bulk mode reads files")
+    for given in src:  # a pipe (a shell's <(...)) or a device, named: read alone, as stdin is
+        if os.path.exists(given) and not (os.path.isdir(given) or os.path.isfile(given)):
+            raise click.UsageError(f"{given} is a pipe or a device, which takes one document; bulk mode reads files")
     one_file = output_format != "json"  # --output-format ndjson|geoparquet: the whole run as one file, -o FILE
     if one_file and not output:
         raise click.UsageError(f"--output-format {output_format} writes one file: give -o FILE")
