@@ -401,6 +401,24 @@ def test_in_place_backs_up_then_a_rerun_changes_nothing(tmp_path: Path) -> None:
     assert snapshot(tmp_path / "cat") == upgraded and snapshot(tmp_path / "cat.bak") == backups
 
 
+def test_a_later_in_place_run_keeps_the_earlier_backup(tmp_path: Path) -> None:
+    """A file changed again (a line added to an upgraded .ndjson file) is backed up again; the first backup, the
+    true original, is kept beside it as <name>.~1~, never written over."""
+    top = tmp_path / "data"
+    top.mkdir()
+    src = top / "models.ndjson"
+    first = json.dumps(_load(CORPORA / "ml-model" / "spec-dummy-item.json")).encode() + b"\n"
+    src.write_bytes(first)
+    assert cli([src, "--in-place", "--no-validate", "--report", "none"]).exit_code == 0
+    upgraded = src.read_bytes()
+    src.write_bytes(upgraded + first)  # one more old line, appended by hand
+    assert cli([src, "--in-place", "--no-validate", "--report", "none"]).exit_code == 0
+    backups = tmp_path / "data.bak"
+    assert (backups / "models.ndjson.~1~").read_bytes() == first
+    assert (backups / "models.ndjson").read_bytes() == upgraded + first
+    assert sorted(p.name for p in backups.iterdir()) == ["models.ndjson", "models.ndjson.~1~"]
+
+
 def test_out_dir_rerun_rewrites_nothing(tmp_path: Path) -> None:
     root = make_catalog(tmp_path / "cat", 6)
     files = 6 + 1 + GROUPS  # Items, the root, the ML-model Collection and the plain Catalogs

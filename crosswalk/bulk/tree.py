@@ -40,7 +40,9 @@ is read or written; each destination is resolved again when it is written):
 * ``in_place``: each file that changes is first copied to ``backup_dir`` (default ``<root>.bak`` beside the
   root; same relative paths) and then replaced atomically (temporary file in the same directory, fsync, rename;
   the file's permissions are kept). A backup always holds the bytes the file had just before crosswalk last
-  replaced it. Multi-document files are rewritten whole; ndjson lines that did not change keep their bytes.
+  replaced it; an older backup of other bytes (a file changed again by a later run) is kept beside it as
+  ``<name>.~1~``, ``.~2~``, ... (``cp --backup=numbered``), so no run loses the bytes an earlier one saved.
+  Multi-document files are rewritten whole; ndjson lines that did not change keep their bytes.
   YAML inputs are written back as JSON (which is YAML too), under the same name so links still resolve. A
   file reached through a symlink is replaced at its real path: the symlink stays a symlink.
 * ``dry_run``: nothing is written; the reports say what would change.
@@ -524,10 +526,25 @@ def _write_outputs(rel: str, original: bytes | None, new: bytes | None, s: _Sett
         if not _same_bytes(backup, original, bst):
             if not in_dir:
                 _make_dir(os.path.dirname(backup))
+            if bst is not None:  # an earlier run's backup, of other bytes: kept, never written over
+                _number(backup)
             write_bytes(backup, original, mode=mode, sync=True)
         write_bytes(path, new, mode=mode, sync=True)
         return True
     return False
+
+
+def _number(backup: str) -> str:
+    """Keep the backup at ``backup`` as ``<name>.~N~`` (the first N free), as ``cp --backup=numbered`` does: a
+    hard link, so the backup stays at its own name until the new one is renamed over it."""
+    n = 1
+    while True:
+        numbered = f"{backup}.~{n}~"
+        try:
+            os.link(backup, numbered)
+            return numbered
+        except FileExistsError:
+            n += 1
 
 
 def _process(rel: str, s: _Settings) -> FileOutcome:
