@@ -467,6 +467,22 @@ def test_a_file_that_cannot_be_written_fails_its_documents(tmp_path: Path) -> No
     assert MLM_URI in _load(tmp_path / "out" / "a.json")["stac_extensions"]
 
 
+def test_fail_fast_stops_inside_a_file_of_many_documents(tmp_path: Path) -> None:
+    """In an .ndjson file too: the lines after the first failure are neither converted nor counted, and stay as
+    they were in what is written."""
+    old = json.dumps(_load(CORPORA / "ml-model" / "spec-dummy-item.json"))
+    src = tmp_path / "in" / "models.ndjson"
+    src.parent.mkdir()
+    src.write_text("\n".join([old, "not json", old, old]) + "\n")
+    r = cli([src, "--out-dir", tmp_path / "out", "--no-validate", "--fail-fast", "--report", "json"])
+    assert r.exit_code == 1 and "fail-fast" in r.stderr
+    summary = json.loads(r.stderr.splitlines()[-2])["summary"]
+    assert (summary["documents"], summary["converted"], summary["failed"]) == (2, 1, 1)
+    written = (tmp_path / "out" / "models.ndjson").read_text().split("\n")
+    assert json.loads(written[0])["stac_extensions"][0].startswith("https://stac-extensions.github.io/mlm/")
+    assert written[1:] == ["not json", old, old, ""]
+
+
 def test_fail_fast_stops_at_the_first_failure(tmp_path: Path) -> None:
     d = _dir_with_bad_document(tmp_path)
     r = cli([d, "--out-dir", tmp_path / "out", "--no-validate", "--fail-fast", "--report", "json"])

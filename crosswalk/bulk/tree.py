@@ -160,6 +160,7 @@ class _Settings:
     keep_reports: bool
     lenient: bool = True
     collect: bool = False  # hand every output document back to the parent (migrate's ``sink``)
+    fail_fast: bool = False  # a file of several documents stops at its first failure too (the rest left as they are)
     # the destinations' directories resolved in this run, below the trees written (a worker's copy starts empty)
     paths: Resolver = field(default_factory=Resolver, repr=False, compare=False)
 
@@ -445,6 +446,8 @@ def _convert_many(
         if new is not None:
             new_items[i] = new
             changed = True
+        if s.fail_fast and outcome.status == "failed":
+            break
     return outs, (new_items if changed else None)
 
 
@@ -463,16 +466,17 @@ def _convert_lines(data: bytes, href: str, s: _Settings) -> tuple[list[DocOutcom
             doc, repairs = load_json_checked(line, where)
         except UnicodeDecodeError as e:
             outs.append(_failed(where, f"{where}: not UTF-8 text (byte {e.start})", s))
-            continue
         except CrosswalkError as e:
             outs.append(_failed(where, str(e), s))
-            continue
-        outcome, new = _doc_outcome(doc, where, s, repairs)
-        outs.append(outcome)
-        if new is not None:
-            text = json.dumps(new, ensure_ascii=False, allow_nan=False).encode("utf-8")
-            lines[n - 1] = text + (b"\r" if line.endswith(b"\r") else b"")
-            changed = True
+        else:
+            outcome, new = _doc_outcome(doc, where, s, repairs)
+            outs.append(outcome)
+            if new is not None:
+                text = json.dumps(new, ensure_ascii=False, allow_nan=False).encode("utf-8")
+                lines[n - 1] = text + (b"\r" if line.endswith(b"\r") else b"")
+                changed = True
+        if s.fail_fast and outs[-1].status == "failed":
+            break  # the lines after it stay as they are
     return outs, data, (bom + b"\n".join(lines) if changed else None)
 
 
@@ -862,6 +866,7 @@ def _migrate(
         keep_reports=summary_file is not None,
         lenient=lenient,
         collect=sink is not None,
+        fail_fast=fail_fast,
         paths=Resolver([out_dir] if out_dir else [plan.root, backup_dir] if in_place and backup_dir else []),
     )
     summary = dict.fromkeys(COUNTS, 0)
