@@ -650,3 +650,5 @@ def test_the_summary_line_counts_in_the_singular_and_the_plural():
         "1 document in 1 file, 1 file written")
     assert bulk.render_summary({"documents": 2, "files": 2, "written": 0}).startswith(
         "2 documents in 2 files, 0 files written")
+    # a run written as one file (-o) has no files written in a tree to count: its own line says what it wrote
+    assert bulk.render_summary({"documents": 2, "files": 2}).splitlines()[0] == "2 documents in 2 files"

@@ -227,7 +227,8 @@ def test_one_file_output_replaces_its_target_only_when_the_run_ends(tmp_path, fm
 @pytest.mark.slow  # several CLI runs over geoparquet files: CI runs it
 def test_an_item_without_geometry_or_a_second_collection_of_an_id_is_left_out_with_a_line(tmp_path):
     """STAC allows a null geometry, a geoparquet row cannot hold one; a file's Collections are keyed by id. Each
-    left out is named on one line and the run goes on (one such Item stopped the run as an internal error)."""
+    left out is named on one line and the run goes on (one such Item stopped the run as an internal error); the run
+    exits 1, as for a document that failed, since the file lacks documents it was given."""
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.json").write_bytes((CORPORA / "producers" / "pystac-1.15.2-mlm-api-item.json").read_bytes())
@@ -238,8 +239,9 @@ def test_an_item_without_geometry_or_a_second_collection_of_an_id_is_left_out_wi
         (src / name).write_text(json.dumps({**collection, "description": text}), encoding="utf-8")
     assert json.loads((src / "a.json").read_text(encoding="utf-8"))["geometry"] is None
     run = _cli(src, "--output-format", "geoparquet", "-o", tmp_path / "out.parquet", "--no-validate")
-    assert "internal error" not in run.stderr and run.returncode == 0, run.stderr
+    assert "internal error" not in run.stderr and run.returncode == 1, run.stderr
     assert "wrote 1 items and 1 collections" in run.stderr
+    assert f"error: 2 documents left out of {tmp_path / 'out.parquet'}: the format cannot hold them" in run.stderr
     assert "an Item without geometry" in run.stderr and "a second Collection with this id" in run.stderr
     assert len(geoparquet.read(str(tmp_path / "out.parquet"))) == 1
 

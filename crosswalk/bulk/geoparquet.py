@@ -58,6 +58,7 @@ class Written:
     collections: int = 0
     json_fields: list[str] = field(default_factory=list)  # fields stored as JSON text (see the module docstring)
     left_out: list[str] = field(default_factory=list)  # documents the format cannot hold ("id (Catalog)")
+    lost: int = 0  # of them, Items and Collections (a file of Items has no place for a Catalog: no loss)
 
 
 _EXACT_INT = 2**53  # beyond it an integer has no exact double, and Arrow refuses to mix it with fractions
@@ -194,12 +195,15 @@ def write(path: str, docs: Iterable[dict[str, Any]]) -> Written:
             items.append(doc)
         elif kind == "Collection" and str(doc.get("id")) in collections:  # the file's metadata is keyed by id
             out.left_out.append(f"{doc.get('id')} (a second Collection with this id)")
+            out.lost += 1
         elif kind == "Collection":
             collections[str(doc.get("id"))] = doc
         else:
             name = doc.get("id") if isinstance(doc, dict) else "?"
             out.left_out.append(f"{name} ({kind or 'not STAC'}: a geoparquet file holds Items and Collections)")
+    before = len(out.left_out)
     items = _rows(items, out.left_out)
+    out.lost += len(out.left_out) - before
     items, moved = _move_proj_geometries(items)
     mixed = _mixed_fields(items)
     for p in mixed:

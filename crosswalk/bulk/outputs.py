@@ -29,6 +29,7 @@ class OneFile:
         self.fmt = fmt
         self.count = 0
         self.left_out: list[str] = []
+        self.lost = 0  # Items and Collections among them: documents converted and not written
         self._docs: list[dict[str, Any]] = []
         self._stream: TextIO | None = None
         self._tmp: str | None = None
@@ -63,7 +64,7 @@ class OneFile:
             from crosswalk.bulk.geoparquet import write
 
             written = write(self.path, self._docs)
-            self.left_out = written.left_out
+            self.left_out, self.lost = written.left_out, written.lost
             self._docs = []
             extra = f" ({', '.join(written.json_fields)} as JSON text)" if written.json_fields else ""
             return f"wrote {written.items} items and {written.collections} collections to {self.path}{extra}"

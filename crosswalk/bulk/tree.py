@@ -989,7 +989,8 @@ def render_summary(summary: dict[str, int], seconds: float | None = None, fmt: s
         return f"{n} {what}{'' if n == 1 else 's'}"
 
     head = f"{counted(summary.get('documents', 0), 'document')} in {counted(summary.get('files', 0), 'file')}"
-    head += f", {counted(summary.get('written', 0), 'file')} written"
+    if "written" in summary:  # (a run written as one file, -o, says so on its own line)
+        head += f", {counted(summary['written'], 'file')} written"
     if seconds is not None:
         head += f" ({seconds:.1f} s)"
     extra = []

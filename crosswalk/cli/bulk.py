@@ -176,10 +176,15 @@ def run_bulk(
         click.echo(json.dumps({"summary": result.summary}), err=True)
     elif report_fmt != "none":
         prefix = "dry run (nothing written): " if dry_run else ""
-        click.echo(prefix + render_summary(result.summary, result.seconds, report_fmt), err=True)
+        shown = {k: v for k, v in result.summary.items() if k != "written"} if one_file else result.summary
+        click.echo(prefix + render_summary(shown, result.seconds, report_fmt), err=True)
     if result.stopped:
         click.echo("error: --fail-fast: stopped after the first failure", err=True)
-    if result.failed or result.plan.empty:
+    lost = sink.lost if sink is not None else 0
+    if lost:  # converted, yet not in the file: as a failure, exit 1 (named in the warnings above)
+        click.echo(f"error: {lost} document{'s' if lost != 1 else ''} left out of {output}: the format cannot "
+                   "hold them", err=True)
+    if result.failed or result.plan.empty or lost:
         sys.exit(1)
     s = result.summary
     if s["invalid"]:  # an invalid output is written (the user needs it to fix the source), and said so
