@@ -62,8 +62,18 @@ def create_template(dsn: str) -> str:
     pypgstac = [sys.executable, "-m", "pypgstac.pypgstac"]
     if subprocess.run([*pypgstac, "--help"], capture_output=True).returncode != 0:
         pypgstac = ["pypgstac"]
-    subprocess.run([*pypgstac, "migrate", "--dsn", target], check=True, capture_output=True, text=True)
+    # one migration at a time on the server: two at once (two test workers) race on pgstac's roles and grants,
+    # which are the server's, and one fails with "tuple concurrently updated"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            subprocess.run([*pypgstac, "migrate", "--dsn", target], check=True, capture_output=True, text=True)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
     return name
+
+
+_MIGRATION_LOCK = 0x63726F7373  # any key the tests alone use ("cross")
 
 
 def create_database(dsn: str, template: str) -> str:

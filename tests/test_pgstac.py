@@ -53,7 +53,8 @@ def database(pgstac_template):
         conn.execute(
             "INSERT INTO pgstac.queryables (name, definition, collection_ids) VALUES "
             "('ml-model:architecture', '{\"type\": \"string\"}', NULL), "
-            "('ml-model:prediction_type', '{\"type\": \"string\"}', %s)",
+            "('ml-model:prediction_type', '{\"title\": \"Task\", \"type\": \"string\", "
+            "\"enum\": [\"classification\", \"segmentation\"]}', %s)",
             ([db.ML_MODEL_COLLECTION],),
         )
     yield url, items
@@ -145,7 +146,10 @@ def test_upgrade_in_place_equals_the_file_conversion_and_answers_cql2(database, 
     # Queryables follow the fields: ml-model:architecture -> mlm:architecture, prediction_type -> mlm:tasks.
     names = {q[0]: q for q in after["queryables"]}
     assert "ml-model:architecture" not in names and "mlm:architecture" in names
-    assert "ml-model:prediction_type" not in names and json.loads(names["mlm:tasks"][1])["type"] == "array"
+    assert "ml-model:prediction_type" not in names
+    # a string field that became a list: its values' constraints now hold for each element, the title stays
+    assert json.loads(names["mlm:tasks"][1]) == {
+        "title": "Task", "type": "array", "items": {"type": "string", "enum": ["classification", "segmentation"]}}
 
     # CQL2 through pgstac's search answers on the MLM names, as the file conversions say it should.
     converted = [doc for doc, _ in after["items"].values()]

@@ -472,6 +472,9 @@ def _note_renames(
             renames[path[-1]] = (names[0], host.get(names[0]) if isinstance(host, dict) else None)
 
 
+_ANNOTATIONS = ("title", "description", "$id", "$schema", "$comment")  # about the field, not its values
+
+
 def _rename_queryables(
     conn: Any, cid: str, renames: dict[str, tuple[str, Any]], dry_run: bool, run_id: str
 ) -> list[tuple[str, str]]:
@@ -502,8 +505,10 @@ def _rename_queryables(
         _backup(conn, run_id, "queryable", cid, [(str(qid), dict(zip(_QUERYABLE_COLUMNS, row, strict=True)))])
         definition = dict(definition or {})
         if isinstance(value, list) and definition.get("type") != "array":
-            item_type = definition.get("type") or "string"
-            definition = {**definition, "type": "array", "items": {"type": item_type}}
+            # what constrains a value (type, enum, pattern, ...) now constrains each element; titles stay on top
+            items = {k: v for k, v in definition.items() if k not in _ANNOTATIONS}
+            definition = {**{k: v for k, v in definition.items() if k in _ANNOTATIONS}, "type": "array",
+                          "items": {"type": "string", **items}}
         still_used = (scope is None or scope != [cid]) and conn.execute(
             "SELECT 1 FROM pgstac.items WHERE collection <> %s AND (%s::text[] IS NULL OR collection = ANY(%s::text[]))"
             " AND content->'properties' ? %s LIMIT 1",
