@@ -326,6 +326,10 @@ def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -
     assert (out / "invalid.json").exists() and (out / "good.json").exists()
     r = run(dlm_migrate, [tree / "good.json", "--dry-run"])
     assert r.exit_code == 0
+    (tree / "broken.json").write_text("{", encoding="utf-8")  # a failure too: the invalid one is still said
+    r = run(dlm_migrate, [tree, "--out-dir", tmp_path / "out2", "-j", "1"])
+    assert r.exit_code == 1 and "broken.json: invalid JSON" in r.stderr
+    assert "error: written, but invalid: 1 document" in r.stderr
 
 
 def test_detect_prints_format_and_evidence() -> None:

@@ -135,7 +135,8 @@ class PgstacResult:
         head = "dry run (nothing written): " if self.dry_run else ""
         head += (
             f"{s['collections']} collections, {s['items']} items in {self.seconds:.1f} s: "
-            f"{s['upgraded']} upgraded, {s['unchanged']} unchanged, {s['failed']} failed; "
+            f"{s['upgraded']} {'would be upgraded' if self.dry_run else 'upgraded'}, {s['unchanged']} unchanged, "
+            f"{s['failed']} failed; "
             f"{s['items_changed']} items {'would change' if self.dry_run else 'rewritten'}"
         )
         lines = [head]
@@ -146,7 +147,8 @@ class PgstacResult:
             flags = f" ({c.lossy} lossy, {c.invented} invented, {c.invalid} invalid)" if c.changed else ""
             lines.append(f"  {c.id}: {c.status}, {c.changed}/{c.items} items{flags}{extra}")
         if not self.dry_run and self.rows_written:
-            lines.append(f"  originals in {BACKUP_TABLE}, run_id {self.run_id}")
+            lines.append(f"  originals in {BACKUP_TABLE}, run_id {self.run_id} "
+                         f"(crosswalk.bulk.pgstac.restore(dsn, {self.run_id!r}) puts them back)")
         return "\n".join(lines)
 
 

@@ -184,8 +184,6 @@ def run_bulk(
     if lost:  # converted, yet not in the file: as a failure, exit 1 (named in the warnings above)
         click.echo(f"error: {lost} document{'s' if lost != 1 else ''} left out of {output}: the format cannot "
                    "hold them", err=True)
-    if result.failed or result.plan.empty or lost:
-        sys.exit(1)
     s = result.summary
     if s["invalid"]:  # an invalid output is written (the user needs it to fix the source), and said so
         n = s["invalid"]
@@ -193,6 +191,7 @@ def run_bulk(
         where = (f"listed in {summary_file}" if summary_file and summary_file != "-" else
                  "the summary lines say which" if summary_file else "--summary-file FILE lists them")
         click.echo(f"error: {done}, but invalid: {n} document{'s' if n != 1 else ''} ({where})", err=True)
+    if result.failed or result.plan.empty or lost or s["invalid"]:
         sys.exit(1)
     if strict and (s["lossy"] or s["invented"]):
         click.echo(f"error: --strict: {s['lossy']} lossy, {s['invented']} with invented values", err=True)
