@@ -217,6 +217,11 @@ def test_cli_upgrades_one_collection_and_reports(database, tmp_path):
     assert "ml-model:architecture" in state["collections"][db.ML_MODEL_COLLECTION]["summaries"]
     usage = subprocess.run([*cmd[:3], "--pgstac", url, "item.json"], capture_output=True, text=True)
     assert usage.returncode == 2 and "no SRC" in usage.stderr
+    # a mistyped id among good ones: said before any collection is touched
+    typo = subprocess.run([*cmd[:3], "--pgstac", url, "--collection", db.ML_MODEL_COLLECTION, "--collection",
+                           "no-such-models"], capture_output=True, text=True)
+    assert typo.returncode == 1 and "no such collection: no-such-models (nothing was upgraded)" in typo.stderr
+    assert _state(url) == state
 
 
 @pytest.mark.slow

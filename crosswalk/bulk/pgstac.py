@@ -236,6 +236,9 @@ def _each_collection(
 ) -> None:
     known = [r[0] for r in conn.execute("SELECT id FROM pgstac.collections ORDER BY id")]
     wanted = list(dict.fromkeys(collections)) if collections else known
+    missing = [cid for cid in wanted if cid not in known]
+    if missing:  # a mistyped id: said before any collection is touched, not after the others were upgraded
+        raise PgstacError(f"no such collection: {', '.join(missing)} (nothing was upgraded)")
     if not dry_run:
         # Two runs at once would race on CREATE TABLE IF NOT EXISTS (it is not atomic: the loser fails on the
         # catalog's unique index); a transaction-level advisory lock makes the second one wait and find it.
@@ -245,20 +248,17 @@ def _each_collection(
     for cid in wanted:
         out = CollectionOutcome(cid)
         t0 = time.perf_counter()
-        if cid not in known:
-            out.status, out.error = "failed", f"pgstac collection {cid}: no such collection"
-        else:
-            try:
-                with conn.transaction():
-                    if dry_run:
-                        conn.execute("SET TRANSACTION READ ONLY")
-                    _upgrade_collection(
-                        conn, cid, to, dry_run, validate, chunk_size, run_id, out, on_progress, reports, pool
-                    )
-            except PgstacError as e:
-                out.status, out.error = "failed", str(e)
-            except Exception as e:  # noqa: BLE001 - a database error: this collection fails, the others go on
-                out.status, out.error = "failed", f"pgstac collection {cid}: {type(e).__name__}: {_one_line(e)}"
+        try:
+            with conn.transaction():
+                if dry_run:
+                    conn.execute("SET TRANSACTION READ ONLY")
+                _upgrade_collection(
+                    conn, cid, to, dry_run, validate, chunk_size, run_id, out, on_progress, reports, pool
+                )
+        except PgstacError as e:
+            out.status, out.error = "failed", str(e)
+        except Exception as e:  # noqa: BLE001 - a database error: this collection fails, the others go on
+            out.status, out.error = "failed", f"pgstac collection {cid}: {type(e).__name__}: {_one_line(e)}"
         out.seconds = time.perf_counter() - t0
         if out.status == "failed":
             out.changed = out.collection_changed = 0  # rolled back
