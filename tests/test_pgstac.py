@@ -7,6 +7,7 @@ the tests skip, unless CI is set: then a missing server is a failure.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -394,6 +395,27 @@ def test_a_queryable_shared_with_a_collection_not_upgraded_stays_for_it(database
 
     restore(url, second.run_id)
     restore(url, first.run_id)
+    assert _state(url)["queryables"] == before["queryables"]
+
+
+def test_an_old_name_kept_for_a_collection_that_drops_the_field_later_in_the_run_goes(database):
+    """The ml-model collection renames the global queryable, kept for the other collection whose item still has
+    ml-model:architecture; that item has mlm:architecture too, so its upgrade drops the field rather than moving
+    it: no rename. At the end of the run no item has the old field, and its queryable goes (restore brings it
+    back)."""
+    url, items = database
+    mixed = copy.deepcopy(items[db.ML_MODEL_COLLECTION][0][1])
+    mixed["properties"]["mlm:architecture"] = "U-Net"
+    other = {**db.corpus_collections(SHARED)[0], "id": "zz-later-models"}
+    db.load(url, [other], [{**mixed, "id": "mixed", "collection": "zz-later-models"}])
+    before = _state(url)
+    result = crosswalk.upgrade_pgstac(url, collections=[db.ML_MODEL_COLLECTION, "zz-later-models"])
+    assert not result.failed, [c.error for c in result.collections]
+    names = [q[0] for q in _state(url)["queryables"]]
+    assert "ml-model:architecture" not in names and "mlm:architecture" in names
+    from crosswalk.bulk.pgstac import restore
+
+    restore(url, result.run_id)
     assert _state(url)["queryables"] == before["queryables"]
 
 

@@ -265,6 +265,27 @@ def _each_collection(
             if on_failure is not None:
                 on_failure(out.error or cid)
         outcomes.append(out)
+    if not dry_run:
+        with conn.transaction():
+            _drop_stale_queryables(conn, run_id)
+
+
+def _drop_stale_queryables(conn: Any, run_id: str) -> None:
+    """The old-name queryables this run kept beside their new name for collections whose items still had the
+    field, gone once none has it: a collection upgraded later in the run may drop the field rather than move it
+    (its items had the MLM field already), which renames nothing. They are backed up already (`restore`)."""
+    kept = conn.execute(
+        f"SELECT q.id, q.name, q.collection_ids FROM {BACKUP_TABLE} b JOIN pgstac.queryables q "
+        "ON q.id::text = b.id AND q.name = b.content->>'name' WHERE b.run_id = %s AND b.kind = 'queryable'",
+        (run_id,),
+    ).fetchall()
+    for qid, name, scope in kept:
+        if not conn.execute(
+            "SELECT 1 FROM pgstac.items WHERE (%s::text[] IS NULL OR collection = ANY(%s::text[])) "
+            "AND content->'properties' ? %s LIMIT 1",
+            (scope, scope, name),
+        ).fetchone():
+            conn.execute("DELETE FROM pgstac.queryables WHERE id = %s", (qid,))
 
 
 def _one_line(e: BaseException) -> str:
