@@ -288,3 +288,21 @@ def test_an_output_task_list_naming_no_task_falls_back_to_mlm_tasks(target: str)
     key = "dlm:outputs" if target == BETA3 else "dlm:output"
     assert r.document["properties"][key]["task"] == "classification"
     assert f"/properties/{key}/task" in entry(r, "/properties/mlm:tasks")["to"]
+
+
+def test_selected_bands_index_the_defined_bands_and_a_derived_band_is_dropped() -> None:
+    """selected_bands are indices into the band definitions: B04, B03, B02 are 2, 1, 0 of [B02, B03, B04, B08]; a
+    derived band (an expression) has no definition, so no index, and is dropped, not given its position (which
+    would name B08)."""
+    doc = item()
+    doc["assets"]["model"]["eo:bands"] = [{"name": n} for n in ("B02", "B03", "B04", "B08")]
+    doc["stac_extensions"].append("https://stac-extensions.github.io/eo/v1.1.0/schema.json")
+    doc["properties"]["mlm:input"][0]["bands"] = [
+        "B04", "B03", "B02", {"name": "NDVI", "format": "rio-calc", "expression": "(B08 - B04) / (B08 + B04)"}]
+    r = convert(doc, BETA3)
+    assert r.document["properties"]["dlm:inputs"]["selected_bands"] == [2, 1, 0]
+    assert [b["name"] for b in r.document["properties"]["eo:bands"]] == ["B02", "B03", "B04", "B08"]
+    e = entry(r, "/properties/mlm:input/0/bands/3/name")
+    assert e["status"] == "dropped" and "not found in the band definitions" in e["reason"]
+    assert entry(r, "/properties/mlm:input/0/bands/0")["status"] == "transformed"
+    _to_pointers_exist(r)

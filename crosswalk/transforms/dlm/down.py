@@ -218,12 +218,16 @@ def _input_band_list(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], bands
     names, _ = _band_table(ctx) if bands else ([], None)
     if not bands and beta:
         _made(ctx, dst, list(range(nchannels)), "dlm needs selected_bands; MLM lists no bands")
-    elif beta and not all(name in names for _, name, _ in bands):
-        _made(ctx, dst, list(range(len(bands))), "bands not in the band definitions")
+    elif beta and not any(name in names for _, name, _ in bands):
+        _made(ctx, dst, list(range(len(bands))), "no band of the input is in the band definitions: positions, "
+              "a placeholder (they index the definitions, not these bands)")
         for i, _, _ in bands:
-            _no_place(ctx, src + ("bands", str(i)),
-                      "band not found in the band definitions; selected_bands is its position (placeholder)")
+            _no_place(ctx, src + ("bands", str(i)), "band not found in the band definitions (no index for it)")
     elif bands:
+        if beta:  # a band with no definition has no index: only the others are selected, at their own indices
+            for i, _, _ in [b for b in bands if b[1] not in names]:
+                _no_place(ctx, src + ("bands", str(i)), "band not found in the band definitions (no index for it)")
+            bands = [b for b in bands if b[1] in names]
         ctx.put(dst, [names.index(name) if beta else name for _, name, _ in bands])
         for j, (_, _, at) in enumerate(bands):
             status, why = (("transformed", "band name became its index in the band definitions") if beta else
