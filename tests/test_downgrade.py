@@ -166,6 +166,44 @@ def test_mixed_value_scaling_has_no_1_3_form() -> None:
     assert "clip, z-score" in entry(r, "/properties/mlm:input/0/value_scaling")["reason"]
 
 
+@pytest.mark.parametrize(("scaling", "statistics"), [
+    ([{"type": "offset", "value": 100}], [{"mean": 100, "stddev": 1.0}]),  # (x - 100) / 1
+    ([{"type": "scale", "value": 10000}], [{"mean": 0.0, "stddev": 10000}]),  # x / 10000: scale divides
+    ([{"type": "min-max", "minimum": 10, "maximum": 30}, {"type": "scale", "value": 4},
+      {"type": "z-score", "mean": 1, "stddev": 2}, {"type": "offset", "value": -3}],
+     [{"mean": 10, "stddev": 20}, {"mean": 0.0, "stddev": 4}, {"mean": 1, "stddev": 2}, {"mean": -3, "stddev": 1.0}]),
+])
+def test_offset_scale_and_mixed_scalings_are_the_z_scores_they_are_before_1_4(scaling, statistics) -> None:
+    """Each of z-score, min-max, offset and scale is exactly a z-score, (x - mean) / stddev; a list of them is one
+    z-score per band in MLM 1.3 (they were dropped as having no norm_type form)."""
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = scaling
+    r = convert(doc, "mlm@1.3.0")
+    inp = r.document["properties"]["mlm:input"][0]
+    assert (inp["norm_type"], inp["norm_by_channel"], inp["statistics"]) == ("z-score", len(scaling) > 1, statistics)
+    assert not [e for e in r.report["fields"] if e["status"] in ("lossy", "dropped")]
+    e = entry(r, "/properties/mlm:input/0/value_scaling/0/type")
+    assert e["status"] == "transformed" and "offset v one with mean v and stddev 1" in e["reason"]
+    assert errors(r) == []
+    _to_pointers_exist(r)
+    for (x, s), stat in zip([(250.0, s) for s in scaling], statistics, strict=True):  # the same number out
+        kind = s["type"]
+        want = ((x - s["minimum"]) / (s["maximum"] - s["minimum"]) if kind == "min-max" else x - s["value"]
+                if kind == "offset" else x / s["value"] if kind == "scale" else (x - s["mean"]) / s["stddev"])
+        assert (x - stat["mean"]) / stat["stddev"] == pytest.approx(want)
+
+
+def test_a_scaling_with_no_1_3_form_stays_under_keep_source() -> None:
+    """MLM 1.3 input objects are open: lossless mode keeps value_scaling there, and the way back restores it."""
+    doc = item()
+    scaling = [{"type": "processing", "format": "gdal-calc", "expression": "clip(A / 10000, 0, 1)"}]
+    doc["properties"]["mlm:input"][0]["value_scaling"] = scaling
+    r = convert(doc, "mlm@1.3.0", keep_source=True)
+    assert r.document["properties"]["mlm:input"][0]["value_scaling"] == scaling
+    assert entry(r, "/properties/mlm:input/0/value_scaling")["status"] == "kept" and errors(r) == []
+    assert convert(r.document, "mlm@1.5.2").document["properties"]["mlm:input"][0]["value_scaling"] == scaling
+
+
 def test_artifact_type_and_compile_method_stay_before_1_4() -> None:
     doc = item()
     doc["assets"]["model"]["mlm:compile_method"] = "aot"

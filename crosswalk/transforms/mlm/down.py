@@ -15,7 +15,18 @@ from crosswalk.engine.keep import REASON as KEEP_REASON
 from crosswalk.language.pointer import Path, rename_key
 from crosswalk.transforms import of_type, table, transform
 from crosswalk.transforms.mlm import up
-from crosswalk.transforms.mlm.up import LEGACY_NORM, STAT_KEYS, P, io_lists, model_assets, name_key, rewrite_values
+from crosswalk.transforms.mlm.up import (
+    AS_Z_SCORE,
+    AS_Z_SCORE_WHY,
+    LEGACY_NORM,
+    STAT_KEYS,
+    P,
+    as_z_scores,
+    io_lists,
+    model_assets,
+    name_key,
+    rewrite_values,
+)
 from crosswalk.transforms.stac import listed
 
 OCI_PREFIX = "application/vnd.oci"
@@ -60,7 +71,8 @@ def io_1_4(ctx: Ctx) -> None:
                    "properties.mlm:input[].statistics"))
 def norm_from_scaling(ctx: Ctx) -> None:
     """value_scaling (MLM 1.4+) becomes norm_type/statistics/norm_by_channel: all z-score or all min-max map
-    exactly, null becomes norm_type null, any other or mixed type has no MLM 1.3 form."""
+    exactly, and so does any list of z-score, min-max, offset and scale entries, as the z-scores they are; null
+    becomes norm_type null; clip and processing entries have no MLM 1.3 form."""
     for path, item in io_lists(ctx, "mlm:input"):
         if "value_scaling" not in item:
             continue
@@ -69,12 +81,20 @@ def norm_from_scaling(ctx: Ctx) -> None:
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         empty = scaling is None or scaling == []
         new: dict[str, Any] | None = {"norm_type": None} if empty else None
+        z_scores = None
         if kind in STAT_KEYS and all(isinstance(s, dict) and all(k in s for k in STAT_KEYS[kind]) for s in scaling):
             new = {"norm_type": kind, "norm_by_channel": len(scaling) > 1,
                    "statistics": [{k: s[k] for k in STAT_KEYS[kind]} for s in scaling]}
+        elif not empty and (z_scores := as_z_scores(scaling)) is not None:
+            new = {"norm_type": "z-score", "norm_by_channel": len(scaling) > 1,
+                   "statistics": [{"mean": mean, "stddev": stddev} for mean, stddev in z_scores]}
         # legacy keys left beside value_scaling (the official 1.4+ examples keep norm_by_channel) are superseded
         for key in [k for k in LEGACY_NORM if k in item and item[k] != (new or {}).get(k, ...)]:
             ctx.remove(path + (key,), "legacy key superseded by value_scaling")
+        if new is None and ctx.options.get("keep_source"):  # MLM <= 1.3 input objects are open: it may stay, unread
+            item["value_scaling"] = scaling
+            ctx.changed(src, "kept", KEEP_REASON)
+            continue
         if new is None:
             what = ", ".join(sorted(str(k) for k in kinds)) or "unknown"
             ctx.lossy([src], [], f"value_scaling of type {what} has no norm_type equivalent before MLM 1.4")
@@ -85,10 +105,16 @@ def norm_from_scaling(ctx: Ctx) -> None:
             ctx.transformed([src], [path + ("norm_type",)], "value_scaling null became norm_type null")
             continue
         reason = "value_scaling became norm_type/statistics/norm_by_channel"
+        if z_scores is not None:
+            reason += f" as z-scores ({AS_Z_SCORE_WHY})"
         for i, s in enumerate(scaling):
+            stats = path + ("statistics", str(i))
+            makes, by_type, _ = AS_Z_SCORE[name_key(s["type"])] if z_scores is not None else (
+                {k: (k,) for k in STAT_KEYS[kind]}, (), None)
             for k in s:
-                to = ([path + ("statistics", str(i), k)] if k in STAT_KEYS[kind] else
-                      [path + ("norm_type",), path + ("norm_by_channel",)] if k == "type" else [])
+                to = ([stats + (m,) for m in makes[k]] if k in makes else
+                      [path + ("norm_type",), path + ("norm_by_channel",), *(stats + (m,) for m in by_type)]
+                      if k == "type" else [])
                 ctx.account(src + (str(i), k), to, "transformed" if to else "dropped",
                             reason if to else f"{k} has no place in MLM 1.3 statistics")
         # value_scaling is gone: what was recorded on it as a whole (legacy norm_* fields, a dlm scaling factor

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
-from crosswalk.engine.ops import json_type
+from crosswalk.engine.ops import is_type, json_type
 from crosswalk.language.formats import registry
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import of_type, table, transform
@@ -233,6 +233,35 @@ def raster_bands_to_model_asset(ctx: Ctx) -> None:
 # -- 1.3.0 -> 1.4.0 -------------------------------------------------------------------------------------------
 LEGACY_NORM = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
 STAT_KEYS = {"z-score": ("mean", "stddev"), "min-max": ("minimum", "maximum")}  # the statistics each type uses
+# The value_scaling entries that are exactly a z-score, (x - mean) / stddev: type -> ({member: the statistics it
+# makes}, the statistics the type alone sets, (mean, stddev)). min-max [a, b] is (a, b - a); offset v is (v, 1);
+# scale v, which divides, is (0, v).
+AS_Z_SCORE = {
+    "z-score": ({"mean": ("mean",), "stddev": ("stddev",)}, (), lambda s: (s["mean"], s["stddev"])),
+    "min-max": ({"minimum": ("mean", "stddev"), "maximum": ("stddev",)}, (),
+                lambda s: (s["minimum"], s["maximum"] - s["minimum"])),
+    "offset": ({"value": ("mean",)}, ("stddev",), lambda s: (s["value"], 1.0)),
+    "scale": ({"value": ("stddev",)}, ("mean",), lambda s: (0.0, s["value"])),
+}
+AS_Z_SCORE_WHY = ("min-max [a, b] is a z-score with mean a and stddev b - a, offset v one with mean v and stddev 1, "
+                  "scale v (which divides) one with mean 0 and stddev v")
+
+
+def as_z_scores(scaling: Any) -> list[tuple[float, float]] | None:
+    """Each entry of ``value_scaling`` as the (mean, stddev) of the z-score it exactly is; None when one is not
+    one (another type, a member missing or not a number, a stddev that is not positive)."""
+    if not isinstance(scaling, list) or not scaling:
+        return None
+    out = []
+    for s in scaling:
+        kind = AS_Z_SCORE.get(name_key(s.get("type"))) if isinstance(s, dict) else None
+        if kind is None or not all(is_type(s.get(m), "number") for m in kind[0]):
+            return None
+        mean, stddev = kind[2](s)
+        if not stddev > 0:
+            return None
+        out.append((mean, stddev))
+    return out
 
 
 def _scaling_from_norm(item: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str | None]:
