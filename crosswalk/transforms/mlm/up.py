@@ -404,10 +404,16 @@ def unknown_keys(ctx: Ctx, version: str) -> None:
     """MLM 1.4 rejects unknown mlm:* keys and mlm:name/input/output/hyperparameters on assets and item asset
     definitions (the fields of ``version``, from its schema). A conversion that goes on to a later MLM version
     leaves a field that one accepts for the step that places it (``mlm:entrypoint`` on code assets, from 1.5.0)."""
+    from crosswalk.validation.validator import schema_file
+
     item_fields, asset_fields, _ = mlm_fields(version)
     family = registry().families["mlm"]
     newest = family.newest_reached(ctx.options.get("visits", ()))
-    if newest is not None and family.versions.index(newest) > family.versions.index(version):
+    # the newest version the conversion lands on whose schema says its fields (a version added without one, not
+    # yet published, says nothing: the one before it does)
+    later = family.versions[family.versions.index(version) + 1 : family.versions.index(newest) + 1] if newest else []
+    newest = next((v for v in reversed(later) if schema_file(family.uri(v))), None)
+    if newest is not None:
         later_item, later_asset, _ = mlm_fields(newest)
         item_fields, asset_fields = item_fields | later_item, asset_fields | later_asset
     props = ctx.get(P)
