@@ -306,3 +306,31 @@ def test_selected_bands_index_the_defined_bands_and_a_derived_band_is_dropped() 
     assert e["status"] == "dropped" and "not found in the band definitions" in e["reason"]
     assert entry(r, "/properties/mlm:input/0/bands/0")["status"] == "transformed"
     _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_a_per_band_scale_or_a_mix_is_the_z_scores_it_is(target: str) -> None:
+    """A scale per band (scale divides) and a mix of z-score, min-max, offset and scale are each band's z-score:
+    scaling_factor 1, mean and std per band (they were replaced by "no normalisation")."""
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [
+        {"type": "scale", "value": 10000}, {"type": "min-max", "minimum": 10, "maximum": 30},
+        {"type": "offset", "value": 5}, {"type": "z-score", "mean": 1, "stddev": 2}]
+    r = convert(doc, target)
+    beta = target == BETA3
+    key, mean, std = ("dlm:inputs", "normalization:mean", "normalization:std") if beta else ("dlm:input", "mean", "std")
+    inputs = r.document["properties"][key]
+    assert (inputs["scaling_factor"], inputs[mean], inputs[std]) == (1.0, [0.0, 10, 5, 1], [10000, 20, 1.0, 2])
+    assert not [e for e in r.report["fields"] if e["status"] in ("invented", "lossy", "dropped")
+                and "value_scaling" in e["path"] + str(e.get("to", "")) + e.get("reason", "")
+                and e["path"] != f"/properties/{key}/{std}"]
+    e = entry(r, "/properties/mlm:input/0/value_scaling/1/minimum")
+    assert e["status"] == "transformed" and e["to"] == [f"/properties/{key}/{mean}/1", f"/properties/{key}/{std}/1"]
+    _to_pointers_exist(r)
+
+
+def test_the_placeholder_normalisation_says_the_scaling_had_no_dlm_form() -> None:
+    doc = item()
+    doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": "clip", "minimum": 0, "maximum": 3000}]
+    r = convert(doc, BETA3)
+    assert "has no dlm form" in _created(r, "/properties/dlm:inputs/scaling_factor")["reason"]

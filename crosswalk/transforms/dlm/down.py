@@ -21,7 +21,17 @@ from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import of_type, table, transform
 from crosswalk.transforms.mlm.down import is_container
-from crosswalk.transforms.mlm.up import P, input_bands, io_lists, model_assets, name_key, rewrite_values
+from crosswalk.transforms.mlm.up import (
+    AS_Z_SCORE,
+    AS_Z_SCORE_WHY,
+    P,
+    as_z_scores,
+    input_bands,
+    io_lists,
+    model_assets,
+    name_key,
+    rewrite_values,
+)
 
 GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
 MB = 1048576
@@ -105,6 +115,10 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
     members, std, why = SCALING.get(kind, ((), None, ""))
     exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
     if not exact or (kind == "scale" and (len(vs) > 1 or vs[0]["value"] <= 0)):
+        z_scores = as_z_scores(vs)  # a per-band scale, or a mix: each entry the z-score it is, scaling_factor 1
+        if z_scores is not None:
+            return ({"scaling_factor": 1.0, "mean": [m for m, _ in z_scores], "std": [d for _, d in z_scores],
+                     "z-scores": True}, None, f"each entry as the z-score it is ({AS_Z_SCORE_WHY})")
         what = ", ".join(sorted(str(k) for k in kinds))
         return None, f"value_scaling of type {what} has no exact dlm normalisation (scaling_factor, mean, std)", ""
     if kind == "scale":
@@ -124,14 +138,18 @@ def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], b
         places = SCALE_PLACES if kind == "scale" else PLACES
         for i, s in enumerate(item["value_scaling"]):
             to = {"f": factor, "m": dst + (mkey, str(i)), "s": dst + (skey, str(i))}
+            if norm.get("z-scores"):  # this entry's members make its mean and std; its type, the constant one
+                makes, by_type, _ = AS_Z_SCORE[name_key(s["type"])]
+                places = {k: "".join(m[0] for m in made) for k, made in makes.items()}
+                places["type"] = "f" + "".join(m[0] for m in by_type)
             for k in s:
                 for place in places.get(k, ""):
                     ctx.copied(vsrc + (str(i), k), to[place], why, status="transformed")
                 if not places.get(k):
                     _no_place(ctx, vsrc + (str(i), k), f"value_scaling field {k!r} has no dlm counterpart")
-        if kind == "scale":
+        if kind == "scale" and not norm.get("z-scores"):
             ctx.created(dst + (mkey,), "invented", "scale only: mean 0")
-        if kind in ("scale", "offset"):
+        if kind in ("scale", "offset") and not norm.get("z-scores"):
             ctx.created(dst + (skey,), "invented", f"{kind} only: std 1")
         return
     no_scaling = not problem and "value_scaling" in item  # null or []: no scaling, which is factor 1, mean 0, std 1
@@ -141,8 +159,10 @@ def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], b
         ctx.copied(vsrc, factor, "no value scaling: factor 1, mean 0, std 1", whole=True, status="transformed")
     if beta:  # the beta layout requires a normalisation: the neutral one
         ctx.get(dst).update({"scaling_factor": 1.0, mkey: [0.0], skey: [1.0]})
+        why = ("the MLM scaling has no dlm form (see value_scaling); the beta layout requires a normalisation: "
+               "factor 1, mean 0, std 1" if problem else "no normalisation in MLM: factor 1, mean 0, std 1")
         for k in ("scaling_factor", mkey, skey)[no_scaling:]:  # with no scaling, the factor stands for value_scaling
-            ctx.created(dst + (k,), "invented", "no normalisation in MLM: factor 1, mean 0, std 1")
+            ctx.created(dst + (k,), "invented", why)
 
 
 # -- the input ---------------------------------------------------------------------------------------------------
