@@ -334,3 +334,19 @@ def test_the_placeholder_normalisation_says_the_scaling_had_no_dlm_form() -> Non
     doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": "clip", "minimum": 0, "maximum": 3000}]
     r = convert(doc, BETA3)
     assert "has no dlm form" in _created(r, "/properties/dlm:inputs/scaling_factor")["reason"]
+
+
+@pytest.mark.parametrize(("href", "name"), [
+    ("https://example.com/models/unet.pt?download=1", "unet.pt"),
+    ("https://drive.google.com/file/d/1PYy/view?usp=sharing", "https://drive.google.com/file/d/1PYy/view?usp=sharing"),
+])
+def test_the_archive_names_the_model_file_or_the_url_that_names_none(href: str, name: str) -> None:
+    """The last part of the URL's path is the file's name when it is one; a sharing page's "view" is none: no
+    made-up name, the href itself."""
+    doc = item()
+    doc["assets"]["model"]["href"] = href
+    r = convert(doc, BETA3)
+    assert r.document["properties"]["dlm:archive"][0]["name"] == name
+    e = entry(r, "/assets/model/href")
+    assert "/properties/dlm:archive/0/name" in e["to"]
+    _to_pointers_exist(r)

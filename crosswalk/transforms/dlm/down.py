@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.language import pointer
@@ -436,7 +437,10 @@ def dlm_archive(ctx: Ctx) -> None:
     href = ctx.get(("assets", models[0], "href")) if models else None
     if isinstance(href, str):
         dst = P + ("dlm:archive",)
-        name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or href
+        # the file name of its URL's path (no query); a path whose last part is no file name ("…/view?usp=sharing",
+        # a sharing page) names no file: the href itself then, never a made-up name
+        last = urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1]
+        name = last if "." in last.strip(".") else href
         ctx.put(dst, [{"name": name, "role": "model weight"}])
         ctx.copied(("assets", models[0], "href"), dst + ("0", "name"), "the model file's name",
                    status=None if name == href else "transformed")  # the href stays; its last part is a new value
