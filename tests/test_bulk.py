@@ -652,3 +652,14 @@ def test_the_summary_line_counts_in_the_singular_and_the_plural():
         "2 documents in 2 files, 0 files written")
     # a run written as one file (-o) has no files written in a tree to count: its own line says what it wrote
     assert bulk.render_summary({"documents": 2, "files": 2}).splitlines()[0] == "2 documents in 2 files"
+
+
+def test_a_jsonc_file_in_a_directory_is_read_and_written_back_as_strict_json(tmp_path: Path) -> None:
+    """JSON with comments (.jsonc) is read as one file named alone is; in a mirror it is not left out."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "model.jsonc").write_text("// an old dlm file\n" + (CORPORA / "ml-model" / "spec-dummy-item.json").read_text())
+    r = cli([src, "--out-dir", tmp_path / "out", "--no-validate", "--report", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stderr.splitlines()[-1])["summary"]["converted"] == 1
+    assert "mlm:input" in json.loads((tmp_path / "out" / "model.jsonc").read_text())["properties"]

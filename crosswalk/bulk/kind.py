@@ -14,7 +14,7 @@ from typing import Any
 
 from crosswalk.io.limits import MAX_BYTES, MAX_LINES_FILE_BYTES, check_size
 
-DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
+DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml", ".jsonc")  # .jsonc: JSON with comments, read leniently
 LINE_SUFFIXES = (".ndjson", ".jsonl")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")  # stac-geoparquet: Items as rows (crosswalk.bulk.geoparquet)
 COLLECTION_TYPES = ("FeatureCollection", "ItemCollection")

@@ -19,7 +19,7 @@ from crosswalk.study.trace import latest
 SOURCE_STATUSES = tuple(s for s in STATUSES if s not in ("invented", "filled"))
 # Statuses whose information reaches the output (the "kept" share of the study).
 CARRIED = ("kept", "moved", "transformed", "repaired")
-DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml")
+DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml", ".jsonc")  # as bulk mode reads a directory (crosswalk.bulk.kind)
 SHARE_KEYS = ("kept", "lossy", "dropped", "invented")
 PARTS = ("ml", "core")  # ML-extension fields (dlm:*, ml-model:*, mlm:* and below) and everything else
 
