@@ -658,7 +658,8 @@ def test_a_jsonc_file_in_a_directory_is_read_and_written_back_as_strict_json(tmp
     """JSON with comments (.jsonc) is read as one file named alone is; in a mirror it is not left out."""
     src = tmp_path / "in"
     src.mkdir()
-    (src / "model.jsonc").write_text("// an old dlm file\n" + (CORPORA / "ml-model" / "spec-dummy-item.json").read_text())
+    old = (CORPORA / "ml-model" / "spec-dummy-item.json").read_text()
+    (src / "model.jsonc").write_text("// an old dlm file\n" + old)
     r = cli([src, "--out-dir", tmp_path / "out", "--no-validate", "--report", "json"])
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stderr.splitlines()[-1])["summary"]["converted"] == 1
