@@ -145,7 +145,11 @@ def test_the_scaffold_writes_one_step_file_one_registry_entry_and_the_schema(sca
     index = json.loads((tree / "crosswalk/schemas/index.json").read_text())["schemas"]
     vendored = str(schema.relative_to("crosswalk/schemas"))
     assert index["https://stac-extensions.github.io/mlm/v1.9.0/schema.json"] == vendored
-    assert "v1.9.0/schema.json" in (tree / "crosswalk/schemas/NOTICE.md").read_text()
+    notice = (tree / "crosswalk/schemas/NOTICE.md").read_text().split("\n")
+    row = next(i for i, line in enumerate(notice) if "v1.9.0/schema.json" in line)
+    # a row of the provenance table, right after its last one (not after the file's last paragraph)
+    assert notice[row - 1].startswith("| ") and not notice[row + 1].startswith("|")
+    assert notice.index("## Provenance") < row < notice.index("### The PROJJSON stub")
     formats = (tree / "mappings/formats.yaml").read_text()
     assert "1.5.2, 1.9.0]" in formats and "latest: 1.9.0" in formats
     original = (ROOT / "mappings/formats.yaml").read_text()

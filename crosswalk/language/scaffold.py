@@ -94,9 +94,14 @@ def _vendor(schema: Path, uri: str, base_uri: str, root: Path) -> list[Path]:
         json.loads(text)  # still one JSON object
         index.write_text(text, encoding="utf-8")
     notice = root / "NOTICE.md"
-    row = f"| `{relative}` | (fill in: upstream repository) | same | (fill in: tag and commit) | {schema.name} |\n"
-    with open(notice, "a", encoding="utf-8") as f:
-        f.write(row)
+    row = f"| `{relative}` | (fill in: upstream repository) | same | (fill in: tag and commit) | {schema.name} |"
+    lines = notice.read_text(encoding="utf-8").split("\n")
+    head = next((i for i, line in enumerate(lines) if line.startswith("| File here")), None)
+    end = head if head is not None else len(lines)  # the last row of the provenance table, where the row goes
+    while head is not None and end + 1 < len(lines) and lines[end + 1].startswith("|"):
+        end += 1
+    lines.insert(end + 1, row)
+    notice.write_text("\n".join(lines), encoding="utf-8")
     return [target, index, notice]
 
 
