@@ -10,6 +10,7 @@ and names each one as bulk reports do (``file.ndjson#L3``, ``file.json#/features
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,14 +37,14 @@ def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Doc
             yield from _documents_of("-", "-", lenient)
             continue
         try:
-            os.stat(src)
+            mode = os.stat(src).st_mode
         except OSError as e:  # missing, or a link that leads nowhere (a loop): said as migrate says it
             from crosswalk.errors import ReadError
 
             why = "no such file" if isinstance(e, FileNotFoundError) else f"cannot read: {e.strerror or e}"
             yield Document(src, error=ReadError(why, href=src))
             continue
-        if not os.path.isdir(src) and not os.path.isfile(src):  # a pipe (<(...)) or a device: read as stdin is
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):  # a pipe (<(...)) or a device: read as stdin is
             yield from _documents_of(src, src, lenient)
             continue
         plan = plan_for([src])

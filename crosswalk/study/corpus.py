@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crosswalk.bulk.kind import DOC_SUFFIXES  # what every verb reads in a directory
 from crosswalk.engine.report import STATUSES, is_text_repair
 from crosswalk.study.catalogue import Catalogue
 from crosswalk.study.paths import Pattern, find, has_leaf, is_ml_path
@@ -19,7 +20,6 @@ from crosswalk.study.trace import latest
 SOURCE_STATUSES = tuple(s for s in STATUSES if s not in ("invented", "filled"))
 # Statuses whose information reaches the output (the "kept" share of the study).
 CARRIED = ("kept", "moved", "transformed", "repaired")
-DOC_SUFFIXES = (".json", ".geojson", ".yaml", ".yml", ".jsonc")  # as bulk mode reads a directory (crosswalk.bulk.kind)
 SHARE_KEYS = ("kept", "lossy", "dropped", "invented")
 PARTS = ("ml", "core")  # ML-extension fields (dlm:*, ml-model:*, mlm:* and below) and everything else
 
