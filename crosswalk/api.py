@@ -36,6 +36,7 @@ from typing import Any
 
 from crosswalk.detection import Detection
 from crosswalk.errors import CrosswalkError
+from crosswalk.io.limits import SURROGATE, sanitize
 from crosswalk.language.formats import Format
 from crosswalk.validation.validator import Issue
 
@@ -276,7 +277,13 @@ def _json_shaped(doc: Any) -> Any:
     """``doc`` with every read-only mapping inside it (a ``MappingProxyType``, a frozendict) as a dict, so the
     engine can copy it; a CrosswalkError naming the object whose key is not a string (JSON keys are strings) or
     the place of a value that is no JSON value (a datetime, a Decimal, a set, a numpy scalar)."""
-    stack, thaw = [("", doc)], False
+    return _shaped(doc)[0]
+
+
+def _shaped(doc: Any) -> tuple[Any, bool]:
+    """`_json_shaped`'s document, and whether a value in it needs a file's repairs (NaN, an infinity, a lone
+    surrogate: Python holds them, JSON cannot)."""
+    stack, thaw, dirty = [("", doc)], False, False
     while stack:  # a loop, not a recursion: the depth of a document is the engine's to judge
         path, node = stack.pop()
         if isinstance(node, Mapping):
@@ -290,7 +297,13 @@ def _json_shaped(doc: Any) -> Any:
         elif not isinstance(node, _JSON_SCALARS):  # the output would carry it and no JSON writer could write it
             raise CrosswalkError(f"a {type(node).__name__} is not a JSON value (text, number, boolean or null); "
                                  "convert it first, as pystac's to_dict does", path=path)
-    return _thaw(doc) if thaw else doc
+        elif not dirty:
+            dirty = (node != node or node in _INFINITIES) if type(node) is float else (
+                isinstance(node, str) and SURROGATE.search(node) is not None)
+    return (_thaw(doc) if thaw else doc), dirty
+
+
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 _JSON_SCALARS = (str, int, float, type(None))  # bool is an int
@@ -370,9 +383,13 @@ def _convert_one(
     doc: Any, href: str | None, to: str, fill: dict[str, Any] | None, validate: bool, keep_source: bool
 ) -> tuple[dict[str, Any] | None, list[Report], list[str]]:
     from crosswalk import pipeline
+    from crosswalk.engine.report import summarize
 
     try:
-        doc = _json_shaped(doc)
+        doc, dirty = _shaped(doc)
+        # what a file's reader repairs (NaN, an infinity: null; a lone surrogate: U+FFFD) is repaired and reported
+        # here too, on a copy: a written output must be JSON, and the caller's dict stays as it was
+        repairs = sanitize(doc := copy.deepcopy(doc), href) if dirty else []
         result = pipeline.convert(doc, href=href, to=to, fill=fill, validate=validate, keep_source=keep_source)
     except CrosswalkError as e:  # from _json_shaped: pipeline.convert returns its errors
         e.href = href
@@ -381,6 +398,9 @@ def _convert_one(
         return None, [], [f"{href or '<document>'}: nested too deeply to convert"]
     if result.error is not None:
         return None, [], [str(result.error)]
+    if repairs:
+        result.report["fields"] = repairs + result.report["fields"]
+        result.report["summary"] = summarize(result.report["fields"], doc)
     return result.document, [Report.from_dict(result.report)], []
 
 
@@ -496,7 +516,10 @@ def _check(doc: dict[str, Any]) -> list[Issue]:
     from crosswalk.validation.verdict import check
 
     try:
-        return check(_json_shaped(doc))
+        shaped, dirty = _shaped(doc)
+        # a value JSON cannot hold is judged as a file's is: repaired on a copy, each repair an error
+        repairs = sanitize(shaped := copy.deepcopy(shaped), None) if dirty else []
+        return check(shaped, repairs)
     except CrosswalkError as e:  # a key that is not a string: not JSON, no schema can read it
         return [Issue(e.path or "", e.message, "stac:core")]
 

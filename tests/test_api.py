@@ -377,3 +377,39 @@ def test_an_item_in_an_item_collection_converts_as_it_does_alone():
     assert crosswalk.Step is crosswalk.api.Step
     with pytest.raises(ValueError, match="see .errors"):
         _ = crosswalk.convert({"type": "Feature"}).report
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (float("nan"), "NaN is not JSON: replaced by null"),
+    (float("-inf"), "-Infinity (or a number beyond a double's range) is not JSON: replaced by null"),
+])
+def test_a_value_json_cannot_write_is_repaired_and_reported_as_a_file_s_would_be(tmp_path, value, reason):
+    """Python holds NaN and the infinities, JSON does not: a dict carrying one gave an output no JSON writer could
+    write as JSON, with nothing said. It is now repaired and reported at its place, as in a file, and the caller's
+    dict is left as it was."""
+    item = _load(ML_MODEL_ITEM)
+    item["properties"]["ml-model:training-os"] = value
+    before = copy.deepcopy(item)
+    result = crosswalk.convert(item, href="m.json")
+    assert result.ok
+    assert [(f.path, f.status, f.reason) for f in result.report.fields if f.status == "repaired"] == [
+        ("/properties/ml-model:training-os", "repaired", reason)]
+    assert result.report.summary["repaired"] == 1
+    json.dumps(result.document, allow_nan=False)  # raises on a NaN or an infinity left anywhere
+    assert item["properties"]["ml-model:training-os"] is value and item.keys() == before.keys()
+    # the same value in a file: the same entry
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(item))
+    from_file = crosswalk.convert_file(str(path))
+    assert [(f.path, f.reason) for f in from_file.report.fields if f.status == "repaired"] == [
+        ("/properties/ml-model:training-os", reason)]
+
+
+def test_validate_calls_a_dict_with_nan_invalid_at_its_place():
+    """What `crosswalk validate` says of a file with NaN, `crosswalk.validate` says of a dict with one."""
+    item = _load(ML_MODEL_ITEM)
+    assert not [i for i in crosswalk.validate(item) if i.severity == "error"]
+    item["properties"]["loss"] = float("nan")  # a field no schema constrains: the NaN alone decides
+    errors = [i for i in crosswalk.validate(item) if i.severity == "error"]
+    assert [(i.path, i.schema) for i in errors] == [("/properties/loss", "json")]
+    assert item["properties"]["loss"] != item["properties"]["loss"]  # still NaN: the caller's dict is untouched

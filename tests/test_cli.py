@@ -717,3 +717,46 @@ def test_a_pipe_given_to_the_bulk_engine_is_skipped_and_said(tmp_path: Path) -> 
         os.close(write)
     assert result.summary["documents"] == 1 and not result.failures
     assert [result.plan.href(r) for r in result.plan.skipped] == [str(fifo), f"/dev/fd/{read}"]
+
+
+def test_validate_calls_a_file_with_nan_invalid_wherever_it_sits(tmp_path: Path) -> None:
+    """NaN and the infinities are no JSON (RFC 8259 has no word for them; orjson, serde and JSON.parse refuse the
+    file), so a document carrying one is invalid whatever its schema says, with the place named: a file, a line of
+    an ndjson file, and a member of a FeatureCollection, each at a pointer into its own document."""
+    text = DUMMY.read_text()
+    doc = json.loads(text)
+    doc["properties"]["loss"] = float("nan")  # a field no schema constrains: the NaN alone decides
+    (tmp_path / "one.json").write_text(json.dumps(doc))  # json writes NaN as the bare word NaN
+    (tmp_path / "lines.ndjson").write_text(json.dumps(json.loads(text)) + "\n" + json.dumps(doc) + "\n")
+    fc = {"type": "FeatureCollection", "features": [json.loads(text), doc]}
+    (tmp_path / "fc.json").write_text(json.dumps(fc))
+    assert "NaN" in (tmp_path / "one.json").read_text()
+    r = run(main, ["validate", tmp_path, "--format", "json"])
+    assert r.exit_code == 1
+    verdicts = {d["href"].removeprefix(f"{tmp_path}/"): d for d in json.loads(r.stdout)}
+    assert {h: v["valid"] for h, v in verdicts.items()} == {
+        "one.json": False, "lines.ndjson#L1": True, "lines.ndjson#L2": False,
+        "fc.json#/features/0": True, "fc.json#/features/1": False,
+    }
+    for href in ("one.json", "lines.ndjson#L2", "fc.json#/features/1"):
+        errors = [i for i in verdicts[href]["issues"] if i["severity"] == "error"]
+        assert [i["path"] for i in errors] == ["/properties/loss"]
+        assert errors[0]["message"].startswith("NaN is not JSON")
+    doc["properties"]["loss"] = 0.5
+    (tmp_path / "one.json").write_text(json.dumps(doc))
+    assert run(main, ["validate", tmp_path / "one.json"]).exit_code == 0  # a number there is valid
+
+
+def test_validate_warns_of_a_key_written_twice_and_keeps_the_verdict(tmp_path: Path) -> None:
+    """A key written twice is JSON (readers keep the last value), so the document stays valid; the lost value is
+    a warning at its path."""
+    text = DUMMY.read_text()
+    assert text.count('"id": ') == 1
+    twice = tmp_path / "twice.json"
+    twice.write_text(text.replace('"id": ', '"id": "first", "id": ', 1))
+    r = run(main, ["validate", twice, "--format", "json"])
+    assert r.exit_code == 0, r.stdout
+    (verdict,) = json.loads(r.stdout)
+    assert verdict["valid"]
+    assert [(i["path"], i["severity"]) for i in verdict["issues"] if "written 2 times" in i["message"]] == [
+        ("/id", "warning")]

@@ -28,6 +28,10 @@ class Document:
     doc: Any = None
     error: CrosswalkError | None = None
     empty: bool = False  # an input that holds no document at all (``error`` says so): no document of the data
+    # what reading repaired, as report entries with paths into ``doc``: in the text (comments, keys written twice)
+    # and in values no JSON reader that keeps to the standard accepts (NaN, infinities, lone surrogates)
+    text_repairs: tuple[dict[str, Any], ...] = ()
+    value_repairs: tuple[dict[str, Any], ...] = ()
 
 
 def iter_documents(srcs: Sequence[str], *, lenient: bool = True) -> Iterator[Document]:
@@ -88,7 +92,8 @@ def _parquet_documents(path: str, href: str) -> Iterator[Document]:
 
 
 def _documents_of(path: str, href: str, lenient: bool) -> Iterator[Document]:
-    from crosswalk.io.documents import read_document
+    from crosswalk.io.documents import read_document_parts
+    from crosswalk.io.limits import sanitize
     from crosswalk.io.parse import parse_text
 
     if path != "-" and path.lower().endswith(PARQUET_SUFFIXES):  # read as migrate reads it
@@ -108,28 +113,45 @@ def _documents_of(path: str, href: str, lenient: bool) -> Iterator[Document]:
                 continue
             where = f"{href}#L{n}"
             try:
-                yield Document(where, parse_text(line, where))
+                doc = parse_text(line, where)
+                yield Document(where, doc, value_repairs=tuple(sanitize(doc, where)))
             except CrosswalkError as e:
                 yield Document(where, error=e)
         return
     try:
-        doc = read_document(path, lenient=lenient)
+        doc, text_repairs, value_repairs = read_document_parts(path, lenient=lenient)
     except CrosswalkError as e:
         e.href = href if path != "-" else e.href
         yield Document(href, error=e)
         return
     if isinstance(doc, list) and doc and all(isinstance(d, dict) for d in doc):
-        for i, item in enumerate(doc):
-            yield Document(f"{href}#/{i}", item)
+        members = [(f"/{i}", item) for i, item in enumerate(doc)]
     elif (
         isinstance(doc, dict)
         and doc.get("type") in ("FeatureCollection", "ItemCollection")
         and isinstance(doc.get("features"), list)
     ):
-        for i, item in enumerate(doc["features"]):
-            yield Document(f"{href}#/features/{i}", item)
+        members = [(f"/features/{i}", item) for i, item in enumerate(doc["features"])]
     else:
-        yield Document(href, doc)
+        yield Document(href, doc, text_repairs=tuple(text_repairs), value_repairs=tuple(value_repairs))
+        return
+    ats = [at for at, _ in members]
+    for n, (at, item) in enumerate(members):
+        # each member gets the repairs inside it, at paths into itself; those of the file around them, its first
+        yield Document(f"{href}#{at}", item, text_repairs=_within(text_repairs, at, ats if n == 0 else None),
+                       value_repairs=_within(value_repairs, at, ats if n == 0 else None))
+
+
+def _within(repairs: list[dict[str, Any]], at: str, ats: list[str] | None) -> tuple[dict[str, Any], ...]:
+    """The repairs at or under the pointer ``at``, re-rooted there; with ``ats`` (every member's pointer), also
+    those in no member, at the member's root with the file's pointer in their reason."""
+    def under(path: str, root: str) -> bool:
+        return path == root or path.startswith(root + "/")
+
+    inside = [{**r, "path": r["path"][len(at):]} for r in repairs if under(r["path"], at)]
+    around = [r if not r["path"] else {**r, "path": "", "reason": f"{r['path']} of the file: {r['reason']}"}
+              for r in repairs if ats is not None and not any(under(r["path"], a) for a in ats)]
+    return tuple(around + inside)
 
 
 def plain_stac_type(doc: Any) -> str | None:

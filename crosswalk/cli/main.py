@@ -415,7 +415,7 @@ def validate(src, fmt, lenient, quiet) -> None:
                 from crosswalk.errors import FormatError
 
                 raise FormatError("not a JSON object", href=d.href, path="")
-            issues = check(d.doc)
+            issues = check(d.doc, d.value_repairs, d.text_repairs)
         except CrosswalkError as e:
             click.echo(f"error: {e}", err=True)
             failed = True

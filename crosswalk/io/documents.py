@@ -29,6 +29,14 @@ def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[di
     ``{"path": "", "status": "repaired", "reason": "line N: ..."}`` for text repairs (none for strict JSON and for
     YAML files) and, at their paths, the value repairs of `crosswalk.io.limits.sanitize` (NaN, lone surrogates).
     Input limits (size, depth, big integers, YAML aliases) are one-line ReadErrors."""
+    doc, text_repairs, value_repairs = read_document_parts(href, lenient=lenient)
+    return doc, text_repairs + value_repairs
+
+
+def read_document_parts(href: str, lenient: bool = True) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Like `read_document_repairs`, with the repairs in two lists: of the text (comments, trailing commas, keys
+    written twice) and of values JSON has no word for (NaN, infinities, lone surrogates), which make the file
+    something other than JSON to any reader that keeps to the standard."""
     from crosswalk.io.limits import sanitize
 
     text = _read_text(href)
@@ -42,7 +50,7 @@ def read_document_repairs(href: str, lenient: bool = True) -> tuple[Any, list[di
     else:
         doc, repairs = parse_text(text, href), []
         repairs += duplicate_keys(text, doc)
-    return doc, repairs + sanitize(doc, href)
+    return doc, repairs, sanitize(doc, href)
 
 
 def _read_text(href: str) -> str:

@@ -5,6 +5,7 @@ layout the document has (both dlm layouts declare the same URI; detection tells 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crosswalk.language.formats import registry  # what lint reads the MLM version with: loaded anyway
@@ -33,10 +34,19 @@ def dlm_issues(doc: Any) -> list[Issue]:
     return check_dlm(doc, fmt) if fmt.family in ("dlm", "dlm-beta") else []
 
 
-def check(doc: Any) -> list[Issue]:
-    """`validator.check` and, for a dlm Item, `dlm_issues`; sorted as `validator.check` sorts."""
+def check(doc: Any, value_repairs: Sequence[dict[str, Any]] = (), text_repairs: Sequence[dict[str, Any]] = ()
+          ) -> list[Issue]:
+    """`validator.check` and, for a dlm Item, `dlm_issues`; sorted as `validator.check` sorts.
+
+    ``value_repairs``, ``text_repairs``: what reading the document repaired (`crosswalk.io.limits.sanitize`; comments,
+    keys written twice), as report entries. A value JSON has no word for (NaN, an infinity, a lone surrogate) is
+    an error: the schemas judged the repaired value, and readers that keep to the standard refuse the file. A text
+    repair is a warning: the file is read as other JSON readers read it, or only by a lenient reader on request."""
     issues = check_vendored(doc)
-    extra = dlm_issues(doc)
+    extra = dlm_issues(doc) + [
+        Issue(r["path"], f"{r['reason']} (JSON readers that keep to the standard refuse the file)", "json", "error")
+        for r in value_repairs] + [
+        Issue(r["path"], f"read with a repair: {r['reason']}", "json", "warning") for r in text_repairs]
     if not extra:
         return issues
     return sorted(issues + extra, key=issue_order)
