@@ -284,14 +284,74 @@ def _check_findings(report: dict) -> int:
     for s in rec["sentences"] + ([rec["review_pair"]] if rec["review_pair"] else []):
         _assert_written_from(s)
         checked += 1
-    # what a training-data description adds: its fields no model format names
+    # what a training-data description adds: its fields no model format names, each once, STAC core not among them
     model_names = {row["field"].split(".")[-1].split("=")[0].replace("[]", "")
                    for c in concepts.values() for f in report["families"] for row in c["families"][f]["fields"]}
     for comp in F["companions"]:
-        new = sum(1 for c in concepts.values() for x in c["companions"].get(comp["key"]) or [] if x not in model_names)
-        assert comp["new_fields"] == new and comp["sentences"][0]["numbers"]["new"] == new
-        _assert_written_from(comp["sentences"][0])
+        new = {x for c in concepts.values() for x in c["companions"].get(comp["key"]) or []
+               if x not in model_names and ":" in x}
+        assert comp["new_fields"] == len(new) and comp["sentences"][0]["numbers"]["new"] == len(new)
+        for s in comp["sentences"]:
+            _assert_written_from(s)
     return checked
+
+
+def _catalogue_fields(family: str) -> list[str]:
+    """The catalogue's entries for ``family`` over all questions, as written in concepts.yaml (one per mention)."""
+    import yaml
+
+    data = yaml.safe_load((mappings_dir() / "study" / "concepts.yaml").read_text(encoding="utf-8"))
+    return [json.dumps(e, sort_keys=True) for c in data["concepts"].values() for e in c["fields"].get(family) or []]
+
+
+def test_fields_a_format_offers_are_counted_once() -> None:
+    """A field that answers two questions (mlm:pretrained: Architecture and Re-training) is one field."""
+    report = cmp.build_report([CORPORA / "ml-model" / "spec-dummy-item.json"])
+    standings = {s["family"]: s for s in report["findings"]["recommendation"]["standings"]}
+    for fam in report["families"]:
+        listed = _catalogue_fields(fam)
+        assert standings[fam]["fields"] == len(set(listed)), fam
+    assert len(_catalogue_fields("mlm")) > len(set(_catalogue_fields("mlm")))  # the case this test is about
+    first = report["findings"]["recommendation"]["sentences"][0]
+    assert f"({len(set(_catalogue_fields(first['numbers']['family'])))} distinct fields)" in first["text"]
+
+
+def test_why_column_counts_each_field_of_the_adopted_format_once() -> None:
+    """"X has N fields for Q1, Q2": N counts X's fields for those questions once each."""
+    import yaml
+
+    data = yaml.safe_load((mappings_dir() / "study" / "concepts.yaml").read_text(encoding="utf-8"))
+    report = cmp.build_report([CORPORA / "mlm"])
+    shared = 0
+    for fam, side in report["adoption"]["sides"].items():
+        for row in side["ml_losses"]:
+            found = re.match(rf"{re.escape(fam)} has (\d+) fields? for ", row["reason"])
+            if not found:
+                continue
+            own = [json.dumps(e, sort_keys=True) for q in row["questions"]
+                   for e in data["concepts"][q]["fields"].get(fam) or []]
+            shared += len(own) > len(set(own))
+            assert int(found.group(1)) == len(set(own)), row
+            assert ("1 fields" not in row["reason"]), row
+    assert shared  # rows whose questions share a field: the case this test is about
+
+
+def test_a_companion_counts_each_new_field_once_and_not_stac_core() -> None:
+    import yaml
+
+    data = yaml.safe_load((mappings_dir() / "study" / "concepts.yaml").read_text(encoding="utf-8"))
+    tdml = [x for flds in data["companions"]["tdml"]["fields"].values() for x in flds or []]
+    model = {e if isinstance(e, str) else e["path"] for c in data["concepts"].values()
+             for fam_fields in c["fields"].values() for e in fam_fields or []}
+    # a companion field is one a model format has when some model field ends in its name
+    known = {x for x in tdml if any(m.replace("'", "").endswith(x) for m in model)}
+    expected = {x for x in tdml if x not in known and ":" in x}
+    assert "label:classes" in expected and tdml.count("label:classes") == 2  # two questions, one field
+    assert "providers" in tdml and "providers" not in expected  # STAC core: every format carries it
+    comp = next(c for c in cmp.build_report([CORPORA / "ml-model" / "spec-dummy-item.json"])["findings"]["companions"]
+                if c["key"] == "tdml")
+    assert comp["new_fields"] == len(expected) and set(comp["new"]) == expected
+    assert any("providers is STAC core" in s["text"] for s in comp["sentences"])
 
 
 def test_a_format_without_documents_from_other_formats_is_not_measured() -> None:

@@ -55,14 +55,14 @@ def side(records: list[dict[str, Any]], fam: str, catalogue: Catalogue, static: 
     for key in sorted(docs_by, key=lambda k: (-len(docs_by[k]), -entries[k], k)):
         src, path, status = key
         questions = _question_of(path, src, catalogue)
-        holders = [f for q in questions for f in own_fields.get(q, [])]
+        holders = sorted({f for q in questions for f in own_fields.get(q, [])})  # a field of two questions is one
         if not questions:
             reason = f"{fam} has no field for it, and it answers none of the study's questions"
         elif not holders:
             reason = f"{fam} has no field for {', '.join(titles[q] for q in questions)}"
         else:
-            reason = (f"{fam} has {len(holders)} fields for {', '.join(titles[q] for q in questions)}, "
-                      f"none of which holds all of it")
+            reason = (f"{fam} has {len(holders)} field{'s' if len(holders) != 1 else ''} for "
+                      f"{', '.join(titles[q] for q in questions)}, none of which holds all of it")
         rows.append({"source": src, "path": path, "status": status, "documents": len(docs_by[key]),
                      "entries": entries[key], "where": where[key], "questions": questions, "reason": reason})
     return {

@@ -134,6 +134,15 @@ def question(report: dict[str, Any], concept: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------------------------
 
 
+def distinct_fields(report: dict[str, Any], fam: str) -> list[str]:
+    """The fields ``fam`` offers for any question, each once: a field answering two questions (say
+    mlm:pretrained, for Architecture and Re-training) is one field, not two."""
+    out: list[str] = []
+    for c in report["static"]["concepts"]:
+        out.extend(r["field"] for r in c["families"][fam]["fields"] if r["field"] not in out)
+    return out
+
+
 def standing(report: dict[str, Any], questions: list[dict[str, Any]], fam: str) -> dict[str, Any]:
     """What an adopter of ``fam`` gets: the questions it can answer, and what converting the corpus to it keeps."""
     a = report["formats"][fam]
@@ -145,7 +154,7 @@ def standing(report: dict[str, Any], questions: list[dict[str, Any]], fam: str) 
     return {"family": fam, "target": a["target"], "questions": len(questions),
             "carried": sum(1 for q in questions if q["offered"][fam]),
             "missing": [q["title"] for q in questions if not q["offered"][fam]],
-            "fields": sum(q["offered"][fam] for q in questions),
+            "fields": len(distinct_fields(report, fam)),
             "converted": len(others), "ml_leaves": leaves, "ml_kept": kept,
             "ml_kept_share": kept / leaves if leaves else None, "concepts_lost": lost_docs}
 
@@ -165,8 +174,8 @@ def recommendation(report: dict[str, Any], questions: list[dict[str, Any]]) -> d
     if best is not None:
         sentences.append(_sentence(
             "Adopt {target}: converting the {converted} documents written in other formats to it keeps {kept_share} "
-            "of their ML-extension fields ({ml_kept} of {ml_leaves} leaves), more than any other format measured; "
-            "it offers fields for {carried} of the {questions} questions ({fields} fields) and {missing_text}.",
+            "of their ML-extension fields ({ml_kept} of {ml_leaves} leaves), more than any other format measured; it "
+            "offers fields for {carried} of the {questions} questions ({fields} distinct fields) and {missing_text}.",
             target=best["target"], carried=best["carried"], questions=best["questions"], fields=best["fields"],
             converted=best["converted"], kept_share=best["ml_kept_share"], ml_leaves=best["ml_leaves"],
             ml_kept=best["ml_kept"],
@@ -208,17 +217,22 @@ def recommendation(report: dict[str, Any], questions: list[dict[str, Any]]) -> d
 # ----------------------------------------------------------------------------------------------------------------
 
 
+def is_stac_core(name: str) -> bool:
+    """An unprefixed field (providers, license, ...) is STAC core: every model format, being STAC, carries it."""
+    return ":" not in name
+
+
 def companion(report: dict[str, Any], key: str) -> dict[str, Any]:
     st = report["static"]
     comp = st["companions"][key]
     model_names = {row["field"].split(".")[-1].split("=")[0].replace("[]", "")
                    for c in st["concepts"] for f in report["families"] for row in c["families"][f]["fields"]}
     per_question = []
-    new_total = 0
+    new_fields: list[str] = []  # each once, though a field may answer several questions (label:classes)
     for c in st["concepts"]:
         fields = c["companions"].get(key) or []
-        new = [f for f in fields if f not in model_names]
-        new_total += len(new)
+        new = [f for f in fields if f not in model_names and not is_stac_core(f)]
+        new_fields.extend(f for f in new if f not in new_fields)
         if fields:
             per_question.append({"id": c["id"], "title": c["title"], "fields": fields, "new": new})
     asked = [q["title"] for q in per_question if q["new"]]
@@ -226,9 +240,13 @@ def companion(report: dict[str, Any], key: str) -> dict[str, Any]:
         "{title} is not a model format: it describes training data sets. Beside a model format it would add "
         "{new} fields no model format has, for {questions} questions ({asked}); a model record links to such a "
         "data set rather than carrying them.",
-        title=comp["title"], new=new_total, questions=len(asked), asked=_names(asked))]
-    return {"key": key, "title": comp["title"], "questions": per_question, "new_fields": new_total,
-            "sentences": sentences}
+        title=comp["title"], new=len(new_fields), questions=len(asked), asked=_names(asked))]
+    core = sorted({f for q in per_question for f in q["fields"] if is_stac_core(f)})
+    if core:
+        sentences.append(_sentence("{core_fields} {verb} STAC core, which every model format carries.",
+                                   core_fields=_names(core), verb="is" if len(core) == 1 else "are"))
+    return {"key": key, "title": comp["title"], "questions": per_question, "new_fields": len(new_fields),
+            "new": new_fields, "sentences": sentences}
 
 
 def findings(report: dict[str, Any]) -> dict[str, Any]:
