@@ -362,6 +362,50 @@ def test_a_format_without_documents_from_other_formats_is_not_measured() -> None
     _check_findings(report)
 
 
+def _role_selectors() -> dict[str, dict[str, set[str]]]:
+    """Per family and concept, the asset roles that carry it (``assets.*.roles[?(@ == 'R')]`` in concepts.yaml)."""
+    import yaml
+
+    data = yaml.safe_load((mappings_dir() / "study" / "concepts.yaml").read_text(encoding="utf-8"))
+    out: dict[str, dict[str, set[str]]] = {}
+    for cid, c in data["concepts"].items():
+        for fam, entries in c["fields"].items():
+            for e in entries or []:
+                found = re.fullmatch(r"\$\.assets\.\*\.roles\[\?\(@ == '([^']+)'\)\]", e if isinstance(e, str) else "")
+                if found:
+                    out.setdefault(fam, {}).setdefault(cid, set()).add(found.group(1))
+    return out
+
+
+def test_a_source_url_carried_into_an_asset_with_a_new_role_keeps_the_concept() -> None:
+    """dlm's model_src_url is moved to the href of MLM's source-code asset, whose role the mapping sets: the
+    conversion report says moved, so the study must not call Documentation lost (nor any concept reached the same
+    way through an asset role)."""
+    roles = _role_selectors()
+    report = cmp.build_report([CORPORA / "dlm-beta"])
+    checked = set()
+    for rec in report["documents"]:
+        doc = _load(rec["href"])
+        for fam, conv in rec["conversions"].items():
+            if conv["status"] != "ok":
+                continue
+            single = convert(doc, href=rec["href"], to=conv["target"])
+            assets = single.document.get("assets") or {}
+            for e in single.report["fields"]:
+                if e["status"] not in CARRIED:
+                    continue
+                for to in e.get("to", []):
+                    found = re.fullmatch(r"/assets/([^/]+)/href", to)
+                    if not found:
+                        continue
+                    name = found.group(1).replace("~1", "/").replace("~0", "~")
+                    for cid, wanted in roles.get(fam, {}).items():
+                        if cid in rec["concepts"] and wanted & set(assets[name].get("roles") or []):
+                            assert conv["concepts"][cid] == "kept", (rec["href"], fam, cid, e)
+                            checked.add((fam, cid))
+    assert ("mlm", "documentation") in checked
+
+
 def rec_carried(rec: dict, fam: str) -> int:
     return next(s["carried"] for s in rec["standings"] if s["family"] == fam)
 

@@ -14,7 +14,7 @@ from typing import Any
 from crosswalk.bulk.kind import DOC_SUFFIXES  # what every verb reads in a directory
 from crosswalk.engine.report import STATUSES, is_text_repair
 from crosswalk.study.catalogue import Catalogue
-from crosswalk.study.paths import Pattern, find, has_leaf, is_ml_path
+from crosswalk.study.paths import Pattern, carriers, find, has_leaf, is_ml_path
 from crosswalk.study.trace import latest
 
 SOURCE_STATUSES = tuple(s for s in STATUSES if s not in ("invented", "filled"))
@@ -118,7 +118,7 @@ def _sourced_presence(out: Any, pats: Iterable[Pattern], created: list[tuple[str
     from crosswalk.language.pointer import leaves
 
     for p in pats:
-        for path, node in find(out, p):
+        for path, node in carriers(out, p):
             for sub, _ in leaves(node, path):
                 if not any(sub[: len(c)] == c for c in created):
                     return True
@@ -141,7 +141,7 @@ def convert_all(documents: Iterable[Document], families: list[str], catalogue: C
     records = []
     for d in documents:
         rec: dict[str, Any] = {"href": d.href, "text_repairs": d.text_repairs, "format": None, "conversions": {}}
-        places = {cid: [path for p in pats for path, v in find(d.doc, p) if has_leaf(v)]
+        places = {cid: [path for p in pats for path, v in carriers(d.doc, p) if has_leaf(v)]
                   for cid, pats in all_pats.items()}
         present = {cid: bool(paths) for cid, paths in places.items()}
         rec["concepts"] = sorted(c for c, v in present.items() if v)
