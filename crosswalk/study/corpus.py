@@ -88,25 +88,64 @@ def leaf_shares(counts: dict[str, int]) -> dict[str, float | None]:
             "dropped": counts.get("dropped", 0) / total}
 
 
-def split_summary(source: Any, fields: list[dict[str, Any]], summary: dict[str, int]) -> dict[str, dict[str, int]]:
-    """Source leaves per status, apart for ML-extension fields and for the rest (STAC core, geometry, links, other
-    extensions). The most specific report entry at or above a leaf decides, as for the report's own summary; the
-    two parts must add up to it."""
+def leaf_statuses(source: Any, fields: list[dict[str, Any]]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    """Each source leaf's status and value: the most specific report entry at or above the leaf decides, as for
+    the report's own summary (leaves no entry covers are left out)."""
     from crosswalk.language.pointer import leaves, parse_pointer
 
     by_path = {parse_pointer(e["path"]): e["status"] for e in fields
                if e["status"] not in ("invented", "filled") and not is_text_repair(e)}
-    out = {part: dict.fromkeys(SOURCE_STATUSES, 0) for part in PARTS}
-    for path, _ in leaves(source):
+    out = {}
+    for path, value in leaves(source):
         status = next((by_path[path[:n]] for n in range(len(path), -1, -1) if path[:n] in by_path), None)
         if status is not None:
-            out["ml" if is_ml_path(path) else "core"][status] += 1
+            out[path] = (status, value)
+    return out
+
+
+def unset_leaves(statuses: list[dict[tuple[str, ...], tuple[str, Any]]]) -> set[tuple[str, ...]]:
+    """The null leaves of a document that every conversion of it drops: fields that were not set (the dlm
+    conversions say "null in the source (field not set)"). They carry no information, so dropping them loses none.
+    A null that some conversion carries is a value (MLM's ``pre_processing_function: null``, dlm's
+    ``pretrained: null`` read as not pretrained) and counts as each report says."""
+    if not statuses:
+        return set()
+    nulls = {p for p, (_, v) in statuses[0].items() if v is None}
+    return {p for p in nulls if all(st.get(p, ("", None))[0] == "dropped" for st in statuses)}
+
+
+def split_summary(statuses: dict[tuple[str, ...], tuple[str, Any]], fields: list[dict[str, Any]],
+                  summary: dict[str, int], unset: set[tuple[str, ...]] = frozenset()) -> dict[str, dict[str, int]]:
+    """Source leaves per status (`leaf_statuses`), apart for ML-extension fields and for the rest (STAC core,
+    geometry, links, other extensions), and the ``unset`` leaves of each part apart again (dropped fields that were
+    not set: out of every share). The parts must add up to the report's summary."""
+    out = {part: dict.fromkeys(SOURCE_STATUSES, 0) for part in PARTS}
+    not_set = dict.fromkeys(PARTS, 0)
+    for path, (status, _) in statuses.items():
+        part = "ml" if is_ml_path(path) else "core"
+        if path in unset:
+            not_set[part] += 1
+        else:
+            out[part][status] += 1
     text_repairs = sum(1 for e in fields if is_text_repair(e))
     for s in SOURCE_STATUSES:
         expected = summary.get(s, 0) - (text_repairs if s == "repaired" else 0)
-        if out["ml"][s] + out["core"][s] != expected:
-            raise AccountingError(f"{s}: ML {out['ml'][s]} + core {out['core'][s]} leaves != report summary {expected}")
-    return out
+        found = out["ml"][s] + out["core"][s] + (sum(not_set.values()) if s == "dropped" else 0)
+        if found != expected:
+            raise AccountingError(f"{s}: ML {out['ml'][s]} + core {out['core'][s]} leaves (+ unset, if dropped) "
+                                  f"= {found} != report summary {expected}")
+    return {**out, "unset": not_set}
+
+
+def counted_summary(summary: dict[str, int], unset: int) -> dict[str, int]:
+    """A report's summary without its ``unset`` leaves (dropped, not set): what the study's shares are taken of."""
+    return {**summary, "dropped": summary.get("dropped", 0) - unset}
+
+
+def _all_unset(path: tuple[str, ...], statuses: dict, unset: set[tuple[str, ...]]) -> bool:
+    """Are the source leaves at or below ``path`` all unset (so that dropping it loses nothing)?"""
+    below = [p for p in statuses if p[: len(path)] == path]
+    return bool(below) and all(p in unset for p in below)
 
 
 def concept_presence(doc: Any, pats: Iterable[Pattern]) -> bool:
@@ -134,7 +173,6 @@ def convert_all(documents: Iterable[Document], families: list[str], catalogue: C
                 errors: Callable[[str], None]) -> list[dict[str, Any]]:
     """Convert every document to the latest version of every family; one record per document."""
     from crosswalk.errors import FormatError, PlanError
-    from crosswalk.language.pointer import parse_pointer
     from crosswalk.pipeline import convert
 
     all_pats = {c.id: [p for pats in c.fields.values() for p in pats] for c in catalogue.concepts}
@@ -143,60 +181,75 @@ def convert_all(documents: Iterable[Document], families: list[str], catalogue: C
         rec: dict[str, Any] = {"href": d.href, "text_repairs": d.text_repairs, "format": None, "conversions": {}}
         places = {cid: [path for p in pats for path, v in carriers(d.doc, p) if has_leaf(v)]
                   for cid, pats in all_pats.items()}
-        present = {cid: bool(paths) for cid, paths in places.items()}
-        rec["concepts"] = sorted(c for c, v in present.items() if v)
-        skipped = None
+        rec["concepts"] = sorted(c for c, paths in places.items() if paths)
+        skipped, results, failed = None, {}, {}
         for fam in families:
             target = latest(fam)
             result = convert(d.doc, href=d.href, to=target)
             if result.detection is not None:
                 rec["format"] = str(result.detection.format)
-            if result.error is not None:
-                if isinstance(result.error, FormatError):
-                    skipped = str(result.error)
-                    break
+            if result.error is None:
+                results[fam] = result
+            elif isinstance(result.error, FormatError):
+                skipped = str(result.error)
+                break
+            else:
                 kind = "no path" if isinstance(result.error, PlanError) else "error"
-                rec["conversions"][fam] = {"target": str(target), "status": kind, "error": result.error.message}
-                continue
-            rep = result.report
-            created = [parse_pointer(f["path"]) for f in rep["fields"] if f["status"] in ("invented", "filled")]
-            survival = {}
-            for c in catalogue.concepts:
-                out_has = _sourced_presence(result.document, c.fields.get(fam, ()), created)
-                invented_only = not out_has and concept_presence(result.document, c.fields.get(fam, ()))
-                if present[c.id]:
-                    survival[c.id] = "kept" if out_has else "lost"
-                elif invented_only:
-                    survival[c.id] = "invented"
-            losses = [
-                {"path": generalise(f["path"]), "status": f["status"], "reason": f.get("reason", ""),
-                 "step": f.get("step", ""), "ml": is_ml_path(parse_pointer(f["path"]))}
-                for f in rep["fields"] if f["status"] in ("lossy", "dropped", "invented")
-            ]
-            # the losses that touch a concept's fields in this document (at, above or below one of its places)
-            concept_losses = {
-                cid: sorted({(generalise(f["path"]), f["status"]) for f in rep["fields"]
-                             if f["status"] in ("lossy", "dropped")
-                             and any(_related(parse_pointer(f["path"]), q) for q in paths)})
-                for cid, paths in places.items() if paths
-            }
-            split = split_summary(d.doc, rep["fields"], rep["summary"])
-            rec["conversions"][fam] = {
-                "target": str(target), "status": "ok", "unchanged": not rep["steps"], "steps": rep["steps"],
-                "summary": dict(rep["summary"]),
-                "source_leaves": sum(rep["summary"].get(s, 0) for s in SOURCE_STATUSES),
-                "ml_summary": split["ml"], "core_summary": split["core"],
-                "shares": shares(rep["summary"]), "valid": rep["valid"],
-                "issues": sum(1 for i in rep["issues"] if i.get("severity", "error") == "error"),
-                "concepts": survival, "losses": losses,
-                "concept_losses": {cid: [{"path": p, "status": s} for p, s in v] for cid, v in concept_losses.items()
-                                   if v},
-            }
+                failed[fam] = {"target": str(target), "status": kind, "error": result.error.message}
         if skipped is not None:
             errors(f"skipped: {skipped}")
             continue
+        statuses = {fam: leaf_statuses(d.doc, r.report["fields"]) for fam, r in results.items()}
+        unset = unset_leaves(list(statuses.values()))
+        for fam in families:
+            rec["conversions"][fam] = failed[fam] if fam in failed else _conversion(
+                results[fam], fam, catalogue, places, statuses[fam], unset)
         records.append(rec)
     return records
+
+
+def _conversion(result: Any, fam: str, catalogue: Catalogue, places: dict[str, list[tuple[str, ...]]],
+                statuses: dict, unset: set[tuple[str, ...]]) -> dict[str, Any]:
+    """One document's conversion to ``fam``, as the study records it."""
+    from crosswalk.language.pointer import parse_pointer
+
+    rep = result.report
+    created = [parse_pointer(f["path"]) for f in rep["fields"] if f["status"] in ("invented", "filled")]
+    survival = {}
+    for c in catalogue.concepts:
+        out_has = _sourced_presence(result.document, c.fields.get(fam, ()), created)
+        if places[c.id]:
+            survival[c.id] = "kept" if out_has else "lost"
+        elif not out_has and concept_presence(result.document, c.fields.get(fam, ())):
+            survival[c.id] = "invented"  # only placeholders: the source did not carry it
+
+    def not_set(f: dict[str, Any]) -> bool:
+        return f["status"] == "dropped" and _all_unset(parse_pointer(f["path"]), statuses, unset)
+
+    losses = [
+        {"path": generalise(f["path"]), "status": f["status"], "reason": f.get("reason", ""),
+         "step": f.get("step", ""), "ml": is_ml_path(parse_pointer(f["path"])), "unset": not_set(f)}
+        for f in rep["fields"] if f["status"] in ("lossy", "dropped", "invented")
+    ]
+    # the losses that touch a concept's fields in this document (at, above or below one of its places); a dropped
+    # field that was not set loses nothing
+    concept_losses = {
+        cid: sorted({(generalise(f["path"]), f["status"]) for f in rep["fields"]
+                     if f["status"] in ("lossy", "dropped") and not not_set(f)
+                     and any(_related(parse_pointer(f["path"]), q) for q in paths)})
+        for cid, paths in places.items() if paths
+    }
+    split = split_summary(statuses, rep["fields"], rep["summary"], unset)
+    return {
+        "target": str(latest(fam)), "status": "ok", "unchanged": not rep["steps"], "steps": rep["steps"],
+        "summary": dict(rep["summary"]),
+        "source_leaves": sum(rep["summary"].get(s, 0) for s in SOURCE_STATUSES),
+        "ml_summary": split["ml"], "core_summary": split["core"], "unset": split["unset"],
+        "shares": shares(counted_summary(rep["summary"], sum(split["unset"].values()))), "valid": rep["valid"],
+        "issues": sum(1 for i in rep["issues"] if i.get("severity", "error") == "error"),
+        "concepts": survival, "losses": losses,
+        "concept_losses": {cid: [{"path": p, "status": s} for p, s in v] for cid, v in concept_losses.items() if v},
+    }
 
 
 def _related(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -243,10 +296,12 @@ def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Cat
             states = Counter(c["concepts"].get(con.id) for c in ok if con.id in c["concepts"])
             survival[con.id] = {"kept": states.get("kept", 0), "lost": states.get("lost", 0),
                                 "invented": states.get("invented", 0)}
+        unset = {part: sum(r["conversions"][fam]["unset"][part] for r in converted(records, fam)) for part in PARTS}
         parts = {}
         for part in PARTS:
             counts = pooled_leaves(records, fam, part)
-            parts[part] = {"leaves": sum(counts.values()), "counts": counts, "shares": leaf_shares(counts)}
+            parts[part] = {"leaves": sum(counts.values()), "counts": counts, "shares": leaf_shares(counts),
+                           "unset": unset[part]}
         out[fam] = {
             "target": str(latest(fam)),
             "documents": len(convs),
@@ -258,7 +313,7 @@ def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Cat
             "valid_unchanged": sum(1 for c in same if c["valid"]),
             "average": {k: _mean([c["shares"][k] for c in ok]) for k in SHARE_KEYS},
             "pooled": pooled,
-            "pooled_shares": shares(pooled) if ok else None,
+            "pooled_shares": shares(counted_summary(pooled, sum(unset.values()))) if ok else None,
             "ml": parts["ml"],
             "core": parts["core"],
             "concepts": survival,

@@ -50,11 +50,13 @@ def headline(report: dict[str, Any]) -> list[dict[str, Any]]:
         row = {"family": fam, "target": a["target"], "documents": a["converted"],
                "ml": _part(ml), "core": _part(core), "sentences": []}
         if a["converted"] and ml["leaves"]:
+            unset = (" ({ml_unset} more are null, fields not set: dropped, and not counted)" if ml["unset"] else "")
             row["sentences"].append(_sentence(
-                "Converted to {target}, {documents} documents carry {ml_leaves} ML-extension leaves: {ml_kept} kept "
-                "({kept_share}), {ml_lossy} lossy ({lossy_share}), {ml_dropped} dropped "
+                "Converted to {target}, {documents} documents carry {ml_leaves} ML-extension leaves" + unset + ": "
+                "{ml_kept} kept ({kept_share}), {ml_lossy} lossy ({lossy_share}), {ml_dropped} dropped "
                 "({dropped_share}); of their {core_leaves} other leaves (STAC core, geometry, links), "
                 "{core_kept} are kept ({core_share}).",
+                **({"ml_unset": ml["unset"]} if ml["unset"] else {}),
                 target=a["target"], documents=a["converted"], ml_leaves=ml["leaves"],
                 ml_kept=row["ml"]["kept"], ml_lossy=row["ml"]["lossy"], ml_dropped=row["ml"]["dropped"],
                 kept_share=ml["shares"]["kept"], lossy_share=ml["shares"]["lossy"],
@@ -71,7 +73,7 @@ def headline(report: dict[str, Any]) -> list[dict[str, Any]]:
 def _part(part: dict[str, Any]) -> dict[str, Any]:
     c = part["counts"]
     return {"leaves": part["leaves"], "kept": sum(c.get(s, 0) for s in CARRIED), "lossy": c.get("lossy", 0),
-            "dropped": c.get("dropped", 0), "shares": part["shares"]}
+            "dropped": c.get("dropped", 0), "unset": part["unset"], "shares": part["shares"]}
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from crosswalk.study.findings import findings
 from crosswalk.study.trace import static_comparison
 
 DEFINITIONS = {
-    "kept": "share of source leaves carried over (reported kept, moved, transformed or repaired)",
+    "kept": "share of source leaves carried over (reported kept, moved, transformed or repaired); the shares leave "
+            "the unset leaves out",
     "lossy": "share of source leaves reported lossy",
     "dropped": "share of source leaves reported dropped",
     "invented": "invented (and filled) report entries per source leaf",
@@ -23,7 +24,11 @@ DEFINITIONS = {
     "average": "mean over the documents converted to that format of each document's share",
     "unchanged": "documents already in the target format: converting them is a no-op, so they are counted apart "
                  "and left out of the averages",
-    "pooled": "sums of the conversion reports' summary counts",
+    "unset": "source leaves whose value is null and which the conversion drops: fields not set (the conversion "
+             "reports say so), which carry no information; they are counted apart and left out of every share and "
+             "of the losses, while a null the conversion carries (dlm's pretrained: null, read as not pretrained) "
+             "counts as its report says",
+    "pooled": "sums of the conversion reports' summary counts (a dropped null included, as the reports count it)",
     "concepts": "kept: in the source and in the output from source data; lost: in the source, not in the output "
                 "(or only as invented placeholders); invented: only placeholders in the output",
 }
