@@ -119,6 +119,9 @@ def _check_numbers(report: dict, sample: int) -> int:
                 assert entry["error"] == single.error.message
                 continue
             assert entry["status"] == "ok"
+            # already in it: the document's own format is the target (no step); unchanged: a no-op
+            assert entry["already"] == (rec["format"] == entry["target"]), rec["href"]
+            assert entry["unchanged"] == (entry["already"] and single.document == doc), rec["href"]
             assert entry["summary"] == single.report["summary"]
             assert entry["valid"] == single.report["valid"]
             assert entry["steps"] == single.report["steps"]
@@ -128,11 +131,16 @@ def _check_numbers(report: dict, sample: int) -> int:
             assert entry["ml_summary"] == split["ml"], rec["href"]
             assert entry["core_summary"] == split["core"], rec["href"]
             checked += 1
-    # the per-format aggregates are the sums and means of the per-document numbers
+    # the per-format aggregates are the sums and means of the per-document numbers, over every document converted
+    # to the format: those already in it too
     for fam, agg in report["formats"].items():
-        ok = [r["conversions"][fam] for r in records
-              if r["conversions"][fam]["status"] == "ok" and not r["conversions"][fam]["unchanged"]]
-        assert agg["converted"] == len(ok)
+        ok = [r["conversions"][fam] for r in records if r["conversions"][fam]["status"] == "ok"]
+        already = [c for c, r in zip(ok, [r for r in records if r["conversions"][fam]["status"] == "ok"],
+                                     strict=True) if r["format"] == c["target"]]
+        assert agg["reached"] == len(ok)
+        assert agg["converted"] == len(ok) - len(already)
+        assert agg["unchanged"] == sum(1 for c in already if c["unchanged"])
+        assert agg["repaired"] == len(already) - agg["unchanged"]
         assert agg["valid"] == sum(1 for c in ok if c["valid"])
         for status in agg["pooled"]:
             assert agg["pooled"][status] == sum(c["summary"].get(status, 0) for c in ok)
@@ -174,7 +182,7 @@ def test_compare_real_corpus_writes_the_three_files(real_report) -> None:
         assert (out / name).is_file()
     assert len(report["documents"]) >= 30
     mlm = report["formats"]["mlm"]
-    assert mlm["converted"] + mlm["unchanged"] == len(report["documents"])  # every document reaches MLM
+    assert mlm["reached"] == len(report["documents"])  # every document reaches MLM
     # one line per document that could not be read or is not an ML-model document
     assert any("catalog.json" in s for s in report["skipped"])
 
@@ -209,8 +217,13 @@ def _pct(x: float | None) -> str:
 
 
 def _converted(report: dict, fam: str) -> list[dict]:
-    return [r for r in report["documents"]
-            if r["conversions"][fam]["status"] == "ok" and not r["conversions"][fam]["unchanged"]]
+    """The documents converted to ``fam``, those already in it included."""
+    return [r for r in report["documents"] if r["conversions"][fam]["status"] == "ok"]
+
+
+def _compared(report: dict) -> list[dict]:
+    """The documents converted to every format: what the formats are compared on."""
+    return [r for r in report["documents"] if all(c["status"] == "ok" for c in r["conversions"].values())]
 
 
 def _assert_written_from(sentence: dict) -> None:
@@ -225,11 +238,13 @@ def _assert_written_from(sentence: dict) -> None:
 def _check_findings(report: dict) -> int:
     F = report["findings"]
     checked = 0
-    # headline: ML-extension leaves apart from the rest, summed over the converted documents
+    # headline: ML-extension leaves apart from the rest, summed over the documents converted to every format
+    compared = _compared(report)
     for h in F["headline"]:
         fam = h["family"]
-        docs = _converted(report, fam)
+        docs = compared
         assert h["documents"] == len(docs)
+        assert h["already"] == sum(1 for r in docs if r["format"] == r["conversions"][fam]["target"])
         for part in ("ml", "core"):
             counts = {s: sum(r["conversions"][fam][f"{part}_summary"][s] for r in docs) for s in SOURCE}
             total = sum(counts.values())
@@ -283,25 +298,37 @@ def _check_findings(report: dict) -> int:
                 assert s["numbers"]["partial"] == by_family[fam]["partial"]
                 assert s["numbers"]["documents"] == by_family[fam]["documents"]
             checked += 1
-    # which to adopt: the ML-extension share each format keeps of documents written in other formats
+    # which to adopt: the ML-extension share each format keeps of the same documents, the headline's
     rec = F["recommendation"]
     shares = {}
+    headline = {h["family"]: h for h in F["headline"]}
+    docs = compared
     for fam in report["families"]:
-        docs = [r for r in _converted(report, fam) if r["format"].split("@")[0] != fam]
         total = sum(sum(r["conversions"][fam]["ml_summary"].values()) for r in docs)
         kept = sum(r["conversions"][fam]["ml_summary"][s] for r in docs for s in CARRIED)
         shares[fam] = kept / total if total else None
         row = next(s for s in rec["standings"] if s["family"] == fam)
-        assert (row["converted"], row["ml_leaves"], row["ml_kept"]) == (len(docs), total, kept)
+        assert (row["documents"], row["ml_leaves"], row["ml_kept"]) == (len(docs), total, kept)
+        assert (row["ml_leaves"], row["ml_kept"]) == (headline[fam]["ml"]["leaves"], headline[fam]["ml"]["kept"])
+        assert row["written_in"] == sum(1 for r in docs if r["format"].split("@")[0] == fam)
         assert row["carried"] == sum(1 for q in F["questions"] if q["offered"][fam])
+        assert row["concepts_lost"] == sum(1 for r in docs for cid in r["concepts"]
+                                           if r["conversions"][fam]["concepts"].get(cid) == "lost")
+        for src, part in row["by_source"].items():
+            mine = [r for r in docs if r["format"].split("@")[0] == src]
+            assert part["documents"] == len(mine)
+            assert part["ml_kept"] == sum(r["conversions"][fam]["ml_summary"][s] for r in mine for s in CARRIED)
     measured = [f for f in report["families"] if shares[f] is not None]
     best = max(measured, key=lambda f: (shares[f], rec_carried(rec, f)), default=None)
     assert rec["adopt"] == best
     if best is not None:
         assert rec["sentences"][0]["numbers"]["family"] == best
         assert rec["sentences"][0]["numbers"]["kept_share"] == pytest.approx(shares[best])
-    unmeasured = [s["numbers"]["family"] for s in rec["sentences"] if "is not measured" in s["text"]]
-    assert sorted(unmeasured) == sorted(f for f in report["families"] if shares[f] is None)
+        assert rec["sentences"][0]["numbers"]["documents"] == len(docs)
+        # the table under it agrees: no format keeps a larger share there
+        assert all(h["ml"]["kept"] / h["ml"]["leaves"] <= shares[best] for h in F["headline"] if h["ml"]["leaves"])
+    else:
+        assert any(s["text"].startswith("No format is measured") for s in rec["sentences"])
     for s in rec["sentences"] + ([rec["review_pair"]] if rec["review_pair"] else []):
         _assert_written_from(s)
         checked += 1
@@ -375,12 +402,40 @@ def test_a_companion_counts_each_new_field_once_and_not_stac_core() -> None:
     assert any("providers is STAC core" in s["text"] for s in comp["sentences"])
 
 
-def test_a_format_without_documents_from_other_formats_is_not_measured() -> None:
+def test_every_format_is_measured_on_the_same_documents() -> None:
+    """The recommendation compares every format on one set of documents, the headline table's: a corpus written in
+    one format is measured for every format, its own included (documents already in it count with their own
+    conversion report), and the sentences say how many documents it is measured on."""
     report = cmp.build_report([CORPORA / "mlm"])
     rec = report["findings"]["recommendation"]
-    assert rec["adopt"] != "mlm"
-    assert any(s["numbers"]["family"] == "mlm" and "is not measured" in s["text"] for s in rec["sentences"])
+    count = len(report["documents"])
+    assert all(s["documents"] == count for s in rec["standings"])
+    assert all(h["documents"] == count for h in report["findings"]["headline"])
+    assert rec["adopt"] == "mlm"  # MLM documents keep the most in MLM: no format is left unmeasured
+    assert f"the same {count} documents" in " ".join(s["text"] for s in rec["sentences"])
     _check_findings(report)
+
+
+def test_documents_already_in_the_target_format_that_change_are_counted() -> None:
+    """An ml-model document already at the latest version whose conversion still drops and repairs something
+    (FAIRiCUBE's /collection without a collection link, a date-only datetime) is not a no-op: its changes are
+    counted, and only documents whose conversion changes nothing are called unchanged."""
+    src = CORPORA / "ml-model" / "fairicube-resnet-classifier.json"
+    doc = _load(str(src))
+    single = convert(doc, href=str(src), to="ml-model")
+    assert not single.report["steps"] and single.document != doc  # already in it, and changed
+    changed = {s: n for s, n in single.report["summary"].items() if n and s != "kept"}
+    assert changed.get("dropped") and changed.get("repaired")
+    report = cmp.build_report([CORPORA / "ml-model"])
+    (rec,) = [r for r in report["documents"] if r["href"] == str(src)]
+    conv = rec["conversions"]["ml-model"]
+    assert conv["already"] and not conv["unchanged"]
+    agg = report["formats"]["ml-model"]
+    assert agg["repaired"] >= 1 and agg["pooled"]["dropped"] >= changed["dropped"]
+    assert agg["core"]["counts"]["dropped"] >= changed["dropped"]
+    assert "already in it, unchanged" not in next(line for line in cmp.render_markdown(report).splitlines()
+                                                  if line.startswith(f"| `{src.name}`"))
+    assert "left out of the averages" not in json.dumps(report["definitions"])  # they are not
 
 
 def _role_selectors() -> dict[str, dict[str, set[str]]]:
@@ -476,7 +531,8 @@ def test_a_loss_within_the_adopted_family_gives_the_reports_reason() -> None:
         loss = {"path": "/properties/dlm:runtime/model_commit_hash", "status": "dropped", "reason": "the report says",
                 "step": step, "ml": True, "unset": False}
         return {"href": f"{src}.json", "format": f"{src}@1", "concepts": ["reproducibility"], "conversions": {
-            "dlm-beta": {"status": "ok", "unchanged": False, "valid": True, "losses": [loss], "concepts": {}}}}
+            "dlm-beta": {"status": "ok", "already": False, "unchanged": False, "valid": True, "losses": [loss],
+                         "concepts": {}}}}
 
     cases = {("dlm-beta", "dlm-beta_beta.3.invariants"): "the report says",
              ("dlm-beta", "dlm-beta_1.0.0-beta.2__dlm-beta_1.0.0-beta.3"): "the report says",

@@ -9,7 +9,7 @@ from typing import Any
 
 from crosswalk.language.pointer import parse_pointer
 from crosswalk.study.catalogue import Catalogue
-from crosswalk.study.corpus import converted
+from crosswalk.study.corpus import reached
 from crosswalk.study.paths import relation
 from crosswalk.study.trace import latest
 
@@ -45,7 +45,7 @@ def _for_want_of_a_field(fam: str, questions: list[str], own_fields: dict[str, l
 
 
 def side(records: list[dict[str, Any]], fam: str, catalogue: Catalogue, static: dict[str, Any]) -> dict[str, Any]:
-    ok = converted(records, fam)
+    ok = reached(records, fam)  # documents already in it too: a repair may drop something of theirs
     titles = {c.id: c.title for c in catalogue.concepts}
     own_fields = {c["id"]: [r["field"] for r in c["families"][fam]["fields"]] for c in static["concepts"]}
     carrying = Counter(cid for r in records for cid in r["concepts"])
@@ -96,6 +96,8 @@ def side(records: list[dict[str, Any]], fam: str, catalogue: Catalogue, static: 
     return {
         "target": str(latest(fam)),
         "converted": len(ok),
+        "already": sum(1 for r in ok if r["conversions"][fam]["already"]),
+        "repaired": sum(1 for r in ok if r["conversions"][fam]["already"] and not r["conversions"][fam]["unchanged"]),
         "no_path": sum(1 for r in records if r["conversions"].get(fam, {}).get("status") == "no path"),
         "valid": sum(1 for r in ok if r["conversions"][fam]["valid"]),
         "from": dict(Counter((r["format"] or "?").split("@")[0] for r in ok)),

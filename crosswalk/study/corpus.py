@@ -241,7 +241,10 @@ def _conversion(result: Any, fam: str, catalogue: Catalogue, places: dict[str, l
     }
     split = split_summary(statuses, rep["fields"], rep["summary"], unset)
     return {
-        "target": str(latest(fam)), "status": "ok", "unchanged": not rep["steps"], "steps": rep["steps"],
+        "target": str(latest(fam)), "status": "ok", "steps": rep["steps"],
+        # already in the target format (family and version): no step leads there. Its conversion may still repair,
+        # drop or invent something; only when every entry is kept is it unchanged (a no-op).
+        "already": not rep["steps"], "unchanged": not rep["steps"] and changes(rep["summary"]) == 0,
         "summary": dict(rep["summary"]),
         "source_leaves": sum(rep["summary"].get(s, 0) for s in SOURCE_STATUSES),
         "ml_summary": split["ml"], "core_summary": split["core"], "unset": split["unset"],
@@ -261,32 +264,56 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def converted(records: list[dict[str, Any]], fam: str) -> list[dict[str, Any]]:
-    """The records converted to ``fam`` by at least one step (documents already in it are a no-op)."""
-    return [r for r in records
-            if r["conversions"].get(fam, {}).get("status") == "ok" and not r["conversions"][fam]["unchanged"]]
+def changes(summary: dict[str, int]) -> int:
+    """Report entries that change something (every status but kept)."""
+    return sum(n for status, n in summary.items() if status != "kept")
+
+
+def reached(records: list[dict[str, Any]], fam: str) -> list[dict[str, Any]]:
+    """The records converted to ``fam``: documents in other formats, in older versions of ``fam``, and those
+    already in it (their conversion may repair or drop something; a no-op keeps every leaf)."""
+    return [r for r in records if r["conversions"].get(fam, {}).get("status") == "ok"]
+
+
+def common(records: list[dict[str, Any]], families: list[str]) -> list[dict[str, Any]]:
+    """The records converted to every family: the one set of documents on which the formats are compared."""
+    return [r for r in records if all(r["conversions"].get(f, {}).get("status") == "ok" for f in families)]
 
 
 def pooled_leaves(records: list[dict[str, Any]], fam: str, part: str) -> dict[str, int]:
-    """The ``part`` (ml or core) source leaves by status, summed over the documents converted to ``fam``."""
+    """The ``part`` (ml or core) source leaves by status, summed over ``records`` (all converted to ``fam``)."""
     counts = dict.fromkeys(SOURCE_STATUSES, 0)
-    for r in converted(records, fam):
+    for r in records:
         for s, n in r["conversions"][fam][f"{part}_summary"].items():
             counts[s] += n
     return counts
 
 
-def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Catalogue) -> dict[str, Any]:
-    """Per target format: averages of the converted documents' shares, pooled counts (all leaves, ML-extension
-    leaves, the rest), validity, concept survival.
+def parts(records: list[dict[str, Any]], fam: str) -> dict[str, dict[str, Any]]:
+    """ML-extension leaves and the rest, pooled over ``records`` converted to ``fam``: counts by status, shares,
+    and the unset leaves left out of them."""
+    out = {}
+    for part in PARTS:
+        counts = pooled_leaves(records, fam, part)
+        out[part] = {"leaves": sum(counts.values()), "counts": counts, "shares": leaf_shares(counts),
+                     "unset": sum(r["conversions"][fam]["unset"][part] for r in records)}
+    return out
 
-    Documents already in the target format (no step: converting them is a no-op) are counted apart as
-    ``unchanged`` and left out of the averages, so that the numbers say what converting costs."""
+
+def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Catalogue) -> dict[str, Any]:
+    """Per target format, over every document converted to it: averages of the documents' shares, pooled counts
+    (all leaves, ML-extension leaves, the rest), validity, concept survival.
+
+    Documents already in the target format count like the others, with their own conversion report: one its
+    conversion repairs or drops something in is counted with those changes, a no-op keeps all its leaves. They are
+    also counted apart (``repaired``, ``unchanged``), so that a reader can tell what converting costs."""
     out = {}
     for fam in families:
         convs = [r["conversions"][fam] for r in records if fam in r["conversions"]]
-        ok = [r["conversions"][fam] for r in converted(records, fam)]
-        same = [c for c in convs if c["status"] == "ok" and c["unchanged"]]
+        docs = reached(records, fam)
+        ok = [r["conversions"][fam] for r in docs]
+        already = [c for c in ok if c["already"]]
+        unchanged = [c for c in already if c["unchanged"]]
         pooled = dict.fromkeys(STATUSES, 0)
         for c in ok:
             for k, v in c["summary"].items():
@@ -296,26 +323,25 @@ def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Cat
             states = Counter(c["concepts"].get(con.id) for c in ok if con.id in c["concepts"])
             survival[con.id] = {"kept": states.get("kept", 0), "lost": states.get("lost", 0),
                                 "invented": states.get("invented", 0)}
-        unset = {part: sum(r["conversions"][fam]["unset"][part] for r in converted(records, fam)) for part in PARTS}
-        parts = {}
-        for part in PARTS:
-            counts = pooled_leaves(records, fam, part)
-            parts[part] = {"leaves": sum(counts.values()), "counts": counts, "shares": leaf_shares(counts),
-                           "unset": unset[part]}
+        split = parts(docs, fam)
+        unset = sum(p["unset"] for p in split.values())
         out[fam] = {
             "target": str(latest(fam)),
             "documents": len(convs),
-            "converted": len(ok),
-            "unchanged": len(same),
+            "reached": len(ok),
+            "converted": len(ok) - len(already),
+            "repaired": len(already) - len(unchanged),
+            "unchanged": len(unchanged),
             "no_path": sum(1 for c in convs if c["status"] == "no path"),
             "errors": sum(1 for c in convs if c["status"] == "error"),
             "valid": sum(1 for c in ok if c["valid"]),
-            "valid_unchanged": sum(1 for c in same if c["valid"]),
+            "valid_repaired": sum(1 for c in already if not c["unchanged"] and c["valid"]),
+            "valid_unchanged": sum(1 for c in unchanged if c["valid"]),
             "average": {k: _mean([c["shares"][k] for c in ok]) for k in SHARE_KEYS},
             "pooled": pooled,
-            "pooled_shares": shares(counted_summary(pooled, sum(unset.values()))) if ok else None,
-            "ml": parts["ml"],
-            "core": parts["core"],
+            "pooled_shares": shares(counted_summary(pooled, unset)) if ok else None,
+            "ml": split["ml"],
+            "core": split["core"],
             "concepts": survival,
         }
     return out

@@ -65,7 +65,7 @@ def survival_chart(report: dict[str, Any]) -> str:
             a = report["formats"][f]
             s = a["concepts"][c["id"]]
             n = s["kept"] + s["lost"]
-            if not a["converted"]:
+            if not a["reached"]:
                 empty[(title, target)] = "no conversion"
                 cells[(title, target)] = (None, "—")
             elif not n:

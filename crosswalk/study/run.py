@@ -21,16 +21,25 @@ DEFINITIONS = {
     "invented": "invented (and filled) report entries per source leaf",
     "ML-extension fields": "leaves under a dlm:, ml-model: or mlm: key; the other leaves (STAC core, geometry, "
                            "links, other extensions) are counted apart",
+    "converted": "every document with a conversion to that format: those in other formats, in older versions of "
+                 "it (converted by a step) and those already in it; every number of a format is over these",
+    "already in it": "a document whose format is the target format, family and version (no step leads there); its "
+                     "conversion may still repair, drop or change something (repaired) or change nothing "
+                     "(unchanged: a no-op, which keeps all its leaves); both are counted like every other document, "
+                     "and apart",
+    "compared documents": "the documents the recommendation and the headline compare the formats on: every document "
+                          "converted to all formats, those already in one of them included, so that every format "
+                          "is measured on the same documents",
     "average": "mean over the documents converted to that format of each document's share",
-    "unchanged": "documents already in the target format: converting them is a no-op, so they are counted apart "
-                 "and left out of the averages",
-    "unset": "source leaves whose value is null and which the conversion drops: fields not set (the conversion "
-             "reports say so), which carry no information; they are counted apart and left out of every share and "
-             "of the losses, while a null the conversion carries (dlm's pretrained: null, read as not pretrained) "
-             "counts as its report says",
+    "unset": "source leaves whose value is null and which every conversion of their document drops: fields not "
+             "set (the dlm conversions say so), which carry no information; they are counted apart and left out of "
+             "every share and of the losses, while a null some conversion carries (MLM's pre_processing_function: "
+             "null, dlm's pretrained: null read as not pretrained) is a value and counts as each report says",
     "pooled": "sums of the conversion reports' summary counts (a dropped null included, as the reports count it)",
     "concepts": "kept: in the source and in the output from source data; lost: in the source, not in the output "
-                "(or only as invented placeholders); invented: only placeholders in the output",
+                "(or only as invented placeholders); invented: only placeholders in the output. A question answered "
+                "by an asset role is carried by the role and the asset's href together: an href carried from the "
+                "source keeps it, whoever set the role",
 }
 
 
