@@ -808,6 +808,57 @@ def test_cli_compare_keeps_going_past_unreadable_documents(tmp_path: Path) -> No
         str(corpus / "good.json")]
 
 
+def test_copies_and_crosswalks_own_files_are_set_aside_counted_and_named(tmp_path: Path) -> None:
+    """A copy of a document is one model description: counted once. crosswalk's conversion reports are not
+    documents, and its outputs (X.out.json beside X.report.json, as the golden files are written) are conversions
+    of other documents: neither is compared, each is counted and named, and no report gets a line of its own."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    original = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    other = json.loads((CORPORA / "mlm" / "spec-1.0.0-item_basic.json").read_text(encoding="utf-8"))
+    (corpus / "a.json").write_text(json.dumps(original), encoding="utf-8")
+    (corpus / "b-copy.json").write_text(json.dumps(original, indent=4), encoding="utf-8")  # other bytes, same data
+    (corpus / "c-list.json").write_text(json.dumps([other, original]), encoding="utf-8")
+    r = CliRunner().invoke(main, ["migrate", str(corpus / "a.json"), "-o", str(corpus / "a.out.json"),
+                                  "--report-file", str(corpus / "a.report.json"), "-q"], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    shutil.copy(corpus / "a.report.json", corpus / "lone.report.json")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["compare", str(corpus), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [d["href"] for d in report["documents"]] == [str(corpus / "a.json"), f"{corpus / 'c-list.json'}#/0"]
+    aside = report["set_aside"]
+    assert aside["duplicates"] == [{"href": str(corpus / "b-copy.json"), "same_as": str(corpus / "a.json")},
+                                   {"href": f"{corpus / 'c-list.json'}#/1", "same_as": str(corpus / "a.json")}]
+    assert aside["outputs"] == [{"href": str(corpus / "a.out.json"), "report": str(corpus / "a.report.json")}]
+    assert sorted(aside["reports"]) == [str(corpus / "a.report.json"), str(corpus / "lone.report.json")]
+    assert report["skipped"] == [] and "report.json" not in r.stderr.split("; wrote")[0]
+    assert r.stderr.splitlines()[-1].startswith(
+        "2 documents compared, 0 skipped; set aside: 2 copies of documents already read (each counted once), "
+        "1 crosswalk outputs, 2 crosswalk conversion reports; wrote ")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "- `b-copy.json` is a copy of `a.json`" in md and "`a.out.json`" in md
+
+
+@needs_real
+@pytest.mark.slow  # runs the whole comparison (seconds): CI runs it
+def test_real_corpus_counts_each_distinct_document_once(real_report) -> None:
+    _, report = real_report
+    members = []
+    for f in sorted(p for p in REAL.rglob("*") if p.is_file() and p.suffix in (".json", ".yaml", ".yml")):
+        doc, _ = read_document_repairs(str(f), lenient=True)
+        members += [(f"{f}#/{i}", m) for i, m in enumerate(doc)] if isinstance(doc, list) else [(str(f), doc)]
+    compared = {d["href"] for d in report["documents"]}
+    copies = {x["href"]: x["same_as"] for x in report["set_aside"]["duplicates"]}
+    for href, doc in members:
+        if href in copies:
+            assert doc == _load(copies[href]) and copies[href] in compared
+    distinct = [doc for i, (_, doc) in enumerate(members) if all(doc != m for _, m in members[:i])]
+    assert len(copies) == len(members) - len(distinct) == 2
+    assert len(compared) == len(distinct) - len(report["skipped"])
+
+
 def test_cli_compare_with_nothing_to_compare_exits_1_and_keeps_an_earlier_report(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -4,10 +4,11 @@ ML-extension fields and STAC core, the concepts that survive, validity; per form
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,34 +36,97 @@ class Document:
     text_repairs: int = 0
 
 
-def iter_documents(paths: Iterable[str | Path], errors: Callable[[str], None]) -> Iterator[Document]:
+@dataclass
+class SetAside:
+    """What the study reads but does not compare, each named and counted in the report (never silently dropped):
+
+    - ``reports``: crosswalk's own conversion reports (``X.report.json``): not documents at all;
+    - ``outputs``: crosswalk's own outputs (``X.out.json`` beside its conversion report ``X.report.json``, as the
+      golden files are written): converted by crosswalk from another document, they would count that model
+      description twice, and in a format its producer did not choose;
+    - ``duplicates``: documents equal (as JSON) to one read before: a copy is one model description, counted once.
+    """
+
+    reports: list[str] = field(default_factory=list)
+    outputs: list[dict[str, str]] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reports": self.reports, "outputs": self.outputs, "duplicates": self.duplicates}
+
+
+def is_conversion_report(doc: Any) -> bool:
+    """Is ``doc`` a crosswalk conversion report (the object `crosswalk.engine.report.document_report` builds)?"""
+    return (isinstance(doc, dict) and isinstance(doc.get("source"), dict) and isinstance(doc.get("target"), dict)
+            and isinstance(doc.get("steps"), list) and isinstance(doc.get("summary"), dict)
+            and "format" in doc["target"])
+
+
+def own_output_report(path: Path) -> Path | None:
+    """The conversion report beside ``path`` when ``path`` is crosswalk's output (``X.out.json`` beside
+    ``X.report.json``), else None."""
+    from crosswalk.errors import CrosswalkError
+    from crosswalk.io.documents import read_document
+
+    if not path.name.endswith(".out.json"):
+        return None
+    report = path.with_name(path.name[: -len(".out.json")] + ".report.json")
+    try:
+        return report if report.is_file() and is_conversion_report(read_document(str(report))) else None
+    except CrosswalkError:
+        return None
+
+
+def _members(href: str, doc: Any, repairs: int) -> Iterator[Document]:
+    """The documents of one file: a bare list of objects or a FeatureCollection gives one per member."""
+    if isinstance(doc, list):
+        for i, member in enumerate(doc):
+            yield Document(f"{href}#/{i}", member, repairs)
+    elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
+        for i, member in enumerate(doc["features"]):
+            yield Document(f"{href}#/features/{i}", member, repairs)
+    else:
+        yield Document(href, doc, repairs)
+
+
+def iter_documents(paths: Iterable[str | Path], errors: Callable[[str], None],
+                   aside: SetAside | None = None) -> Iterator[Document]:
     """Every document under ``paths`` (files, or directories searched recursively for JSON/YAML). A file holding
     a bare list of objects or a FeatureCollection gives one document per member (href ``file#/i``). Unreadable
-    files are reported through ``errors`` and skipped."""
+    files are reported through ``errors`` and skipped; crosswalk's own reports and outputs, and copies of a
+    document read before, are recorded in ``aside`` and not yielded."""
     from crosswalk.errors import CrosswalkError
     from crosswalk.io.documents import read_document_repairs
 
+    aside = aside if aside is not None else SetAside()
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             files.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DOC_SUFFIXES))
         else:
             files.append(p)
+    seen: dict[str, str] = {}  # a document as canonical JSON -> the first href it was read from
     for f in files:
         href = str(f)
+        report = own_output_report(f)
+        if report is not None:
+            aside.outputs.append({"href": href, "report": str(report)})
+            continue
         try:
             doc, repairs = read_document_repairs(href, lenient=True)
         except CrosswalkError as e:
             errors(str(e))
             continue
-        if isinstance(doc, list):
-            for i, member in enumerate(doc):
-                yield Document(f"{href}#/{i}", member, len(repairs))
-        elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
-            for i, member in enumerate(doc["features"]):
-                yield Document(f"{href}#/features/{i}", member, len(repairs))
-        else:
-            yield Document(href, doc, len(repairs))
+        for d in _members(href, doc, len(repairs)):
+            if is_conversion_report(d.doc):
+                aside.reports.append(d.href)
+                continue
+            key = json.dumps(d.doc, sort_keys=True, ensure_ascii=False, default=str)
+            if key in seen:
+                aside.duplicates.append({"href": d.href, "same_as": seen[key]})
+                continue
+            seen[key] = d.href
+            yield d
 
 
 def shares(summary: dict[str, int]) -> dict[str, float]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from crosswalk.study.adoption import adoption_section
 from crosswalk.study.catalogue import load_catalogue
-from crosswalk.study.corpus import aggregate, convert_all, iter_documents
+from crosswalk.study.corpus import SetAside, aggregate, convert_all, iter_documents
 from crosswalk.study.findings import findings
 from crosswalk.study.trace import static_comparison
 
@@ -59,7 +59,8 @@ def build_report(paths: Iterable[str | Path], errors: Callable[[str], None] | No
     catalogue = load_catalogue(mappings)
     static = static_comparison(mappings)
     families = list(registry().families)
-    records = convert_all(iter_documents(paths, err), families, catalogue, err)
+    aside = SetAside()
+    records = convert_all(iter_documents(paths, err, aside), families, catalogue, err)
     report = {
         "crosswalk_compare": 2,
         "inputs": paths,
@@ -71,6 +72,7 @@ def build_report(paths: Iterable[str | Path], errors: Callable[[str], None] | No
         "adoption": adoption_section(records, catalogue, static),
         "documents": records,
         "skipped": errs,
+        "set_aside": aside.to_json(),
     }
     report["findings"] = findings(report)
     return report
