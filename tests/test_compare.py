@@ -279,12 +279,16 @@ def _check_findings(report: dict) -> int:
             conv = by_family[fam]
             states = [r["conversions"][fam]["concepts"].get(q["id"]) for r in docs]
             lost = {r["href"] for r in docs if r["conversions"][fam]["concepts"].get(q["id"]) == "lost"}
+            outside = {r["href"] for r in docs if r["conversions"][fam]["concepts"].get(q["id"]) == "outside"}
             touched = {r["href"] for r in docs if r["conversions"][fam].get("concept_losses", {}).get(q["id"])}
             fields = {(x["path"], x["status"]) for r in docs
                       for x in r["conversions"][fam].get("concept_losses", {}).get(q["id"], [])}
             assert (conv["documents"], conv["kept"], conv["lost"]) == (
                 len(docs), states.count("kept"), states.count("lost"))
-            assert set(conv["evidence"]["lost"]) == lost
+            assert set(conv["evidence"]["lost"]) == lost and set(conv["evidence"]["outside"]) == outside
+            assert conv["outside"] == len(outside)
+            # lost means some of its fields are lost; outside, none
+            assert lost <= touched and not outside & touched
             assert set(conv["evidence"]["partial"]) == touched - lost
             assert conv["fields"] == len(fields)
             # the numbers agree with the formats' aggregates too
@@ -540,6 +544,25 @@ def test_a_loss_within_the_adopted_family_gives_the_reports_reason() -> None:
     for (src, step), reason in cases.items():
         (row,) = side([record(src, step)], "dlm-beta", catalogue, static)["ml_losses"]
         assert row["reason"].startswith(reason), (src, step, row)
+
+
+def test_a_question_carried_outside_the_targets_fields_is_not_called_lost() -> None:
+    """ml-model's training-data link has no counterpart among dlm beta's data fields: converted to dlm beta the link
+    stays a link, and the conversion report loses nothing of it. The study says so instead of calling Data
+    description lost (its sentence would otherwise read "lose it entirely ... (0 affected fields)")."""
+    src = CORPORA / "ml-model" / "spec-dummy-item.json"
+    doc = _load(str(src))
+    (i, link), = [(i, x) for i, x in enumerate(doc["links"]) if x.get("rel") == "ml-model:train-data"]
+    single = convert(doc, href=str(src), to="dlm-beta")
+    status = _statuses(doc, single.report["fields"])
+    assert {status[p] for p in status if p[:2] == ("links", str(i))} <= set(CARRIED)  # the report keeps the link
+    assert link["href"] in json.dumps(single.document["links"])
+    report = cmp.build_report([src])
+    (rec,) = report["documents"]
+    assert rec["conversions"]["dlm-beta"]["concepts"]["data"] == "outside"
+    (q,) = [q for q in report["findings"]["questions"] if q["id"] == "data"]
+    text = next(s["text"] for s in q["sentences"] if s["numbers"].get("family") == "dlm-beta")
+    assert "lose it entirely" not in text and "only outside dlm-beta's fields" in text, text
 
 
 def rec_carried(rec: dict, fam: str) -> int:

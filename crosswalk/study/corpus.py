@@ -278,14 +278,6 @@ def _conversion(result: Any, fam: str, catalogue: Catalogue, places: dict[str, l
     from crosswalk.language.pointer import parse_pointer
 
     rep = result.report
-    created = [parse_pointer(f["path"]) for f in rep["fields"] if f["status"] in ("invented", "filled")]
-    survival = {}
-    for c in catalogue.concepts:
-        out_has = _sourced_presence(result.document, c.fields.get(fam, ()), created)
-        if places[c.id]:
-            survival[c.id] = "kept" if out_has else "lost"
-        elif not out_has and concept_presence(result.document, c.fields.get(fam, ())):
-            survival[c.id] = "invented"  # only placeholders: the source did not carry it
 
     def not_set(f: dict[str, Any]) -> bool:
         return f["status"] == "dropped" and _all_unset(parse_pointer(f["path"]), statuses, unset)
@@ -303,6 +295,16 @@ def _conversion(result: Any, fam: str, catalogue: Catalogue, places: dict[str, l
                      and any(_related(parse_pointer(f["path"]), q) for q in paths)})
         for cid, paths in places.items() if paths
     }
+    created = [parse_pointer(f["path"]) for f in rep["fields"] if f["status"] in ("invented", "filled")]
+    survival = {}
+    for c in catalogue.concepts:
+        out_has = _sourced_presence(result.document, c.fields.get(fam, ()), created)
+        if places[c.id]:
+            # Not in the target's own fields for it, though the report loses none of its fields: carried, but left
+            # where it was (a STAC link, another extension's asset role) rather than lost.
+            survival[c.id] = "kept" if out_has else "outside" if not concept_losses[c.id] else "lost"
+        elif not out_has and concept_presence(result.document, c.fields.get(fam, ())):
+            survival[c.id] = "invented"  # only placeholders: the source did not carry it
     split = split_summary(statuses, rep["fields"], rep["summary"], unset)
     return {
         "target": str(latest(fam)), "status": "ok", "steps": rep["steps"],
@@ -385,8 +387,8 @@ def aggregate(records: list[dict[str, Any]], families: list[str], catalogue: Cat
         survival = {}
         for con in catalogue.concepts:
             states = Counter(c["concepts"].get(con.id) for c in ok if con.id in c["concepts"])
-            survival[con.id] = {"kept": states.get("kept", 0), "lost": states.get("lost", 0),
-                                "invented": states.get("invented", 0)}
+            survival[con.id] = {"kept": states.get("kept", 0), "outside": states.get("outside", 0),
+                                "lost": states.get("lost", 0), "invented": states.get("invented", 0)}
         split = parts(docs, fam)
         unset = sum(p["unset"] for p in split.values())
         out[fam] = {

@@ -105,25 +105,35 @@ def question(report: dict[str, Any], concept: dict[str, Any]) -> dict[str, Any]:
             continue
         kept = [r for r in ok if r["conversions"][fam]["concepts"].get(cid) == "kept"]
         lost = [r for r in ok if r["conversions"][fam]["concepts"].get(cid) == "lost"]
+        outside = [r for r in ok if r["conversions"][fam]["concepts"].get(cid) == "outside"]
         fields: dict[tuple[str, str], set[str]] = {}
         for r in ok:
             for x in r["conversions"][fam].get("concept_losses", {}).get(cid, []):
                 fields.setdefault((x["path"], x["status"]), set()).add(r["href"])
         partial = sorted({h for hrefs in fields.values() for h in hrefs} - {r["href"] for r in lost})
         ranked = sorted(fields, key=lambda k: (-len(fields[k]), k))
-        evidence = {"lost": [r["href"] for r in lost], "partial": partial,
+        evidence = {"lost": [r["href"] for r in lost], "partial": partial, "outside": [r["href"] for r in outside],
                     "fields": [{"path": p, "status": s, "documents": len(fields[(p, s)])} for p, s in ranked]}
         conv = {"family": fam, "target": _label(report, fam), "documents": len(ok), "kept": len(kept),
-                "lost": len(lost), "partial": len(partial), "fields": len(fields), "evidence": evidence}
+                "outside": len(outside), "lost": len(lost), "partial": len(partial), "fields": len(fields),
+                "evidence": evidence}
         conversions.append(conv)
+        # carried by the conversion (it reports none of the fields lost) but not into the target's own fields
+        left = ("{outside} keep it only outside {family}'s fields for it (the conversion reports none of its fields "
+                "lost: they are carried under names {family} does not define)" if outside else "")
+        extra = {"outside": len(outside)} if outside else {}
         if lost or partial:
             top = ", ".join(f"{p} {s} in {n}" for p, s, n in
                             ((f["path"], f["status"], f["documents"]) for f in evidence["fields"][:3]))
             sentences.append(_sentence(
                 "Converted to {target}, {lost} of {documents} documents lose it entirely and {partial} more lose part "
-                "of it ({fields} affected fields{top}).",
+                "of it ({fields} affected fields{top})" + ("; " + left if left else "") + ".",
                 target=conv["target"], lost=len(lost), documents=len(ok), partial=len(partial), fields=len(fields),
-                top=f"; most often {top}" if top else "", family=fam))
+                top=f"; most often {top}" if top else "", family=fam, **extra))
+        elif outside:
+            sentences.append(_sentence(
+                "Converted to {target}, {kept} of {documents} documents carrying it keep it and " + left + ".",
+                target=conv["target"], kept=len(kept), documents=len(ok), family=fam, **extra))
         else:
             sentences.append(_sentence("Converted to {target}, all {documents} documents carrying it keep it.",
                                        target=conv["target"], documents=len(ok), family=fam))

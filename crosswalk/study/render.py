@@ -73,7 +73,7 @@ def survival_chart(report: dict[str, Any]) -> str:
         for f, target in zip(fams, targets, strict=True):
             a = report["formats"][f]
             s = a["concepts"][c["id"]]
-            n = s["kept"] + s["lost"]
+            n = s["kept"] + s["outside"] + s["lost"]
             if not a["reached"]:
                 empty[(title, target)] = "no conversion"
                 cells[(title, target)] = (None, "—")

@@ -36,7 +36,10 @@ DEFINITIONS = {
              "every share and of the losses, while a null some conversion carries (MLM's pre_processing_function: "
              "null, dlm's pretrained: null read as not pretrained) is a value and counts as each report says",
     "pooled": "sums of the conversion reports' summary counts (a dropped null included, as the reports count it)",
-    "concepts": "kept: in the source and in the output from source data; lost: in the source, not in the output "
+    "concepts": "kept: in the source and in the output from source data, in the target format's fields for it; "
+                "outside: in the source, and the conversion reports none of its fields lossy or dropped, but they "
+                "stay under names the target format does not define for it (a STAC link, another extension's asset "
+                "role); lost: in the source, some of its fields lost, and not in the target format's fields for it "
                 "(or only as invented placeholders); invented: only placeholders in the output. A question answered "
                 "by an asset role is carried by the role and the asset's href together: an href carried from the "
                 "source keeps it, whoever set the role",
