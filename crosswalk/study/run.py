@@ -31,6 +31,9 @@ DEFINITIONS = {
                           "converted to all formats, those already in one of them included, so that every format "
                           "is measured on the same documents",
     "average": "mean over the documents converted to that format of each document's share",
+    "valid": "the conversion's output passes the target format's vendored schema and lint; for a document already "
+             "in the target format that its conversion repairs, that is the repaired output, not the document as "
+             "written (crosswalk validate tells about that one)",
     "unset": "source leaves whose value is null and which every conversion of their document drops: fields not "
              "set (the dlm conversions say so), which carry no information; they are counted apart and left out of "
              "every share and of the losses, while a null some conversion carries (MLM's pre_processing_function: "
