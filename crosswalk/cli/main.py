@@ -451,20 +451,25 @@ def compare_cmd(paths, out_dir) -> None:
     Converts every document under PATHS to the latest version of every format family and writes
     report.md, report.json and report.html (one self-contained page) to OUT_DIR. Unreadable documents
     are named on stderr, one line each, and skipped; when none is left to compare, nothing is written
-    and the exit code is 1.
+    and the exit code is 1. A copy of a document read before is counted once; crosswalk's own
+    conversion reports (X.report.json) and outputs (X.out.json beside X.report.json, as the golden
+    files are written) are not compared. Each is named in report.json (set_aside) and counted on
+    stderr and in the report.
 
     \b
     Examples:
       crosswalk compare ../shared/corpora/real -o report/
     """
+    from crosswalk.study.render import set_aside_text
     from crosswalk.study.run import build_report, write_report
 
     report = build_report(paths, errors=lambda message: click.echo(message, err=True))
+    counts = f"{len(report['skipped'])} skipped{set_aside_text(report['set_aside'])}"
     if not report["documents"]:  # a study of nothing: say so (as validate does), and keep an earlier report
         where = paths[0] if len(paths) == 1 else f"{len(paths)} inputs"
-        _fail(f"{where}: no document could be compared ({len(report['skipped'])} skipped): nothing written")
+        _fail(f"{where}: no document could be compared ({counts}): nothing written")
     write_report(report, out_dir)
-    click.echo(f"{len(report['documents'])} documents compared, {len(report['skipped'])} skipped; "
+    click.echo(f"{len(report['documents'])} documents compared, {counts}; "
                f"wrote {os.path.join(out_dir, 'report.md')}, report.json, report.html", err=True)
 
 

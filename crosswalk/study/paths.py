@@ -212,6 +212,30 @@ def find(doc: Any, pat: Pattern) -> list[tuple[tuple[str, ...], Any]]:
     return out
 
 
+def is_asset_role(pat: Pattern) -> bool:
+    """``assets.*.roles[?(@ == 'R')]``: an asset with role R."""
+    return pat.value is not None and pat.tokens[:1] == ("assets",) and pat.tokens[-2:] == ("roles", "[]")
+
+
+def carriers(doc: Any, pat: Pattern) -> list[tuple[tuple[str, ...], Any]]:
+    """The (path, value) pairs of ``doc`` that carry a concept field: what the pattern matches, and for an asset role
+    the asset's href too. A role only labels the link an asset holds: a conversion that carries a source URL into an
+    asset and gives that asset the role (say dlm's model_src_url becoming MLM's source-code asset, its role set by
+    the mapping) has carried the concept, though the role string itself is new."""
+    from crosswalk.language.pointer import get
+
+    found = find(doc, pat)
+    if not is_asset_role(pat):
+        return found
+    out = list(found)
+    for path, _ in found:
+        asset = path[:-2]  # (assets | item_assets, name): the role's path ends in roles/<index>
+        node = get(doc, asset)
+        if isinstance(node, dict) and "href" in node and (*asset, "href") not in {p for p, _ in out}:
+            out.append(((*asset, "href"), node["href"]))
+    return out
+
+
 def has_leaf(node: Any) -> bool:
     if isinstance(node, dict):
         return not node or any(has_leaf(v) for v in node.values())

@@ -27,6 +27,15 @@ def short(href: str) -> str:
     return name + (f"#{member}" if member else "")
 
 
+def set_aside_text(aside: dict[str, list]) -> str:
+    """``; set aside: 2 copies of documents already read, ...``: what the study read and did not compare, counted
+    (empty when nothing was set aside)."""
+    counts = [(len(aside["duplicates"]), "copies of documents already read (each counted once)"),
+              (len(aside["outputs"]), "crosswalk outputs"), (len(aside["reports"]), "crosswalk conversion reports")]
+    shown = [f"{n} {what}" for n, what in counts if n]
+    return "; set aside: " + ", ".join(shown) if shown else ""
+
+
 def md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -37,7 +46,7 @@ def _env(autoescape: bool):
 
     env = Environment(loader=PackageLoader("crosswalk.study", "templates"), autoescape=autoescape,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(pct=pct, short=short, md=md)
+    env.filters.update(pct=pct, short=short, md=md, set_aside_text=set_aside_text)
     env.globals.update(GRADE_BG=GRADE_BG, SHARE_COLOURS=SHARE_COLOURS, SHORT=SHORT)
     return env
 
@@ -64,8 +73,8 @@ def survival_chart(report: dict[str, Any]) -> str:
         for f, target in zip(fams, targets, strict=True):
             a = report["formats"][f]
             s = a["concepts"][c["id"]]
-            n = s["kept"] + s["lost"]
-            if not a["converted"]:
+            n = s["kept"] + s["outside"] + s["lost"]
+            if not a["reached"]:
                 empty[(title, target)] = "no conversion"
                 cells[(title, target)] = (None, "—")
             elif not n:
