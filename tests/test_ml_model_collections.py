@@ -8,6 +8,8 @@ import copy
 import pytest
 from test_downgrade import convert, entry, errors
 
+from crosswalk.engine import roundtrip as rt
+
 ML_MODEL = "https://stac-extensions.github.io/ml-model/v1.0.0/schema.json"
 MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
 
@@ -74,7 +76,9 @@ def test_a_prediction_type_summary_already_there_wins(keep_source: bool) -> None
 def test_keep_source_keeps_a_generalised_summary_and_the_way_back_restores_it() -> None:
     tasks = {"type": "array", "items": {"type": "string", "enum": ["semantic-segmentation"]}}
     r = convert(collection(MLM, {"mlm:tasks": copy.deepcopy(tasks)}), "ml-model", keep_source=True)
-    assert r.document["summaries"] == {"ml-model:prediction_type": ["segmentation"], "mlm:tasks": tasks}
+    # the kept summary too takes the list form of the target's summaries (MLM's schema form is not ml-model's)
+    assert r.document["summaries"] == {"ml-model:prediction_type": ["segmentation"],
+                                       "mlm:tasks": tasks["items"]["enum"]}
     assert entry(r, "/summaries/mlm:tasks/items/enum/0")["status"] == "lossy"
     back = convert(r.document, "mlm")
     assert back.document["summaries"] == {"mlm:tasks": tasks}
@@ -109,3 +113,75 @@ def test_a_collection_container_asset_gets_the_ml_model_runtime_role_and_comes_b
     assert entry(down, "/assets/runtime/roles/0")["status"] == "transformed" and not errors(down)
     back = convert(down.document, "mlm")
     assert back.document["assets"]["runtime"]["roles"] == ["mlm:inference-runtime", "runtime"]
+
+
+# -- summaries in the JSON Schema form MLM's schema forces on every summary ---------------------------------------
+LIST_FORM = "the JSON Schema summary written as the list of its values"
+
+
+def test_every_list_summary_comes_back_a_list_through_mlm_with_keep_source() -> None:
+    """MLM's schema reads every Collection summary as an object, whatever its field (``mlmCollectionFields`` for
+    each key of ``summaries``), so the way up writes each list as a JSON Schema of its values, the fields kept by
+    --keep-source too: those are re-encoded, and reported so, not kept unchanged. The way back to ml-model writes
+    every such schema as its list again, converted fields (architecture, prediction type), kept ones and a field of
+    another extension alike."""
+    summaries = {"ml-model:architecture": ["random-forest"], "ml-model:learning_approach": ["supervised"],
+                 "ml-model:prediction_type": ["classification"], "ml-model:training-os": ["macos-darwin"],
+                 "ml-model:training-processor-type": ["cpu", "gpu"], "gsd": [10, 20]}
+    src = collection(ML_MODEL, copy.deepcopy(summaries))
+    up = convert(src, "mlm", keep_source=True)
+    assert not errors(up)
+    assert up.document["summaries"]["ml-model:training-processor-type"] == {"type": "string", "enum": ["cpu", "gpu"]}
+    kept = entry(up, "/summaries/ml-model:training-os/0")
+    assert kept["status"] == "transformed", kept  # kept under its key, but no longer the same value
+    assert kept["reason"].startswith("kept for round trip (--keep-source); list summary written as the JSON Schema")
+    down = convert(up.document, "ml-model")
+    assert down.document["summaries"] == summaries and not errors(down)
+    for key in ("mlm:architecture", "ml-model:learning_approach", "ml-model:training-os",
+                "ml-model:training-processor-type", "gsd"):
+        e = entry(down, f"/summaries/{key}/enum/0")
+        assert e["status"] == "transformed" and e["reason"] == LIST_FORM, (key, e)
+    r = rt.roundtrip(src, "mlm", keep_source=True)
+    assert r["exact"], rt.render(r, "text")
+
+
+def test_a_summary_the_list_of_its_values_cannot_say_keeps_its_json_schema() -> None:
+    """Only a schema that says no more than its enum becomes a list: a range, a schema with other keywords, an
+    empty enum or a type some value does not have stay as they are (ml-model takes any summary form)."""
+    unchanged = {
+        "ml-model:architecture": {"type": "string", "enum": ["U-Net"], "description": "one"},
+        "gsd": {"minimum": 10, "maximum": 20},
+        "eo:cloud_cover": {"type": "integer", "enum": [1, "a"]},
+        "platform": {"type": "string", "enum": []},
+        "instruments": {"type": "array", "items": {"type": "string", "enum": ["msi"]}, "minItems": 1},
+    }
+    plain = {
+        "constellation": {"type": ["string", "null"], "enum": ["sentinel-2", None]},
+        "view:off_nadir": {"type": "number", "enum": [0, 0.5]},  # a JSON Schema number includes integers
+        "sci:citation": {"enum": [{"text": "x"}, 3]},  # no type: any values
+        "sar:polarizations": {"type": "array", "items": {"type": "string", "enum": ["VV", "VH"]}},  # an array field
+        "mlm:tasks": {"type": "array", "items": {"enum": ["classification"]}},
+    }
+    r = convert(collection(MLM, copy.deepcopy({**unchanged, **plain})), "ml-model", keep_source=True)
+    out = r.document["summaries"]
+    for key, summary in unchanged.items():
+        assert out[key] == summary, key
+        assert entry(r, f"/summaries/{key}")["status"] == "kept", key
+    assert out["constellation"] == ["sentinel-2", None] and out["view:off_nadir"] == [0, 0.5]
+    assert out["sci:citation"] == [{"text": "x"}, 3] and out["sar:polarizations"] == ["VV", "VH"]
+    assert out["ml-model:prediction_type"] == ["classification"]
+
+
+@pytest.mark.parametrize("to", ["dlm", "dlm-beta"])
+def test_the_dlm_directions_write_json_schema_summaries_as_lists_too(to: str) -> None:
+    doc = collection(MLM, {"gsd": {"type": "integer", "enum": [10]},
+                           "mlm:framework": {"type": "string", "enum": ["pytorch"]}})
+    r = convert(doc, to)
+    assert r.document["summaries"] == {"gsd": [10]}
+    assert entry(r, "/summaries/gsd/enum/0")["reason"] == LIST_FORM
+    assert entry(r, "/summaries/mlm:framework")["status"] == "dropped"
+    r = convert(doc, to, keep_source=True)
+    assert r.document["summaries"] == {"gsd": [10], "mlm:framework": ["pytorch"]}
+    back = convert(r.document, "mlm")
+    assert back.document["summaries"] == doc["summaries"]
+

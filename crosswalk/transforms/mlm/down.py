@@ -27,7 +27,7 @@ from crosswalk.transforms.mlm.up import (
     name_key,
     rewrite_values,
 )
-from crosswalk.transforms.stac import listed
+from crosswalk.transforms.stac import LIST_FORM, listed
 
 OCI_PREFIX = "application/vnd.oci"
 
@@ -222,8 +222,7 @@ def ml_model_collection_tasks(ctx: Ctx) -> None:
         return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
     src, dst = ("summaries", "mlm:tasks"), ("summaries", "ml-model:prediction_type")
     found, schema = listed(ctx, src)  # the JSON Schema form MLM 1.5 writes: the tasks are the enum (of its items)
-    why = "MLM tasks mapped to ml-model prediction types" + (
-        "; the JSON Schema summary written as the list of its values" if schema else "")
+    why = "MLM tasks mapped to ml-model prediction types" + (f"; {LIST_FORM}" if schema else "")
     mapping = table("mlm_tasks_to_ml_model")
     fates = [(here, v, mapping.get(v, v) if isinstance(v, str) else None) for here, v in found]
     new = list(dict.fromkeys(m for _, _, m in fates if m is not None))
