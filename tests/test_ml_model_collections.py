@@ -185,3 +185,22 @@ def test_the_dlm_directions_write_json_schema_summaries_as_lists_too(to: str) ->
     back = convert(r.document, "mlm")
     assert back.document["summaries"] == doc["summaries"]
 
+
+def test_an_ml_model_json_schema_summary_coming_back_a_list_is_a_re_encoding() -> None:
+    """An ml-model Collection may hold a summary as a JSON Schema already: MLM keeps it, the way back writes it as
+    its list and says so; the round trip shows a re-encoding, not an unexplained difference."""
+    src = collection(ML_MODEL, {"ml-model:architecture": {"type": "string", "enum": ["U-Net"]},
+                                "ml-model:prediction_type": ["segmentation"]})
+    r = rt.roundtrip(src, "mlm", keep_source=True)
+    assert r["ok"] and [d["path"] for d in r["re_encoded"]] == ["/summaries/ml-model:architecture"], \
+        rt.render(r, "text")
+    assert r["re_encoded"][0]["re_encoded"]["back"] == LIST_FORM
+    assert r["document"]["summaries"]["ml-model:architecture"] == ["U-Net"]
+
+
+def test_a_wider_type_than_the_values_need_comes_back_as_theirs() -> None:
+    """{"type": "number", "enum": [10]} says what [10] says; the way up writes 10's own type, "integer": a
+    re-encoding both legs announce, not an unexplained difference."""
+    doc = collection(MLM, {"gsd": {"type": "number", "enum": [10]}})
+    r = rt.roundtrip(doc, "ml-model")
+    assert r["ok"] and [d["path"] for d in r["re_encoded"]] == ["/summaries/gsd/type"], rt.render(r, "text")
