@@ -4,8 +4,10 @@ definitions, which ml-model's schema reads there as in an Item's properties."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
+from conftest import CORPORA
 from test_downgrade import convert, entry, errors
 
 from crosswalk.engine import roundtrip as rt
@@ -204,3 +206,34 @@ def test_a_wider_type_than_the_values_need_comes_back_as_theirs() -> None:
     doc = collection(MLM, {"gsd": {"type": "number", "enum": [10]}})
     r = rt.roundtrip(doc, "ml-model")
     assert r["ok"] and [d["path"] for d in r["re_encoded"]] == ["/summaries/gsd/type"], rt.render(r, "text")
+
+
+@pytest.mark.parametrize("to", ["dlm", "dlm-beta", "dlm-beta@1.0.0-beta.2"])
+def test_keep_source_keeps_the_summaries_a_later_step_loses(to: str) -> None:
+    """ml-model -> MLM renames the architecture and prediction type summaries (mlm:architecture, mlm:tasks); the
+    step into dlm has no field for them and drops them there, a place the source does not have. The ml-model
+    fields themselves (dlm's schema accepts ml-model:* keys) are what --keep-source keeps, as the source has them,
+    and the round trip is exact."""
+    summaries = {"ml-model:architecture": ["random-forest"], "ml-model:prediction_type": ["classification"],
+                 "ml-model:learning_approach": ["supervised"]}
+    src = collection(ML_MODEL, copy.deepcopy(summaries))
+    r = convert(src, to, keep_source=True)
+    assert r.document["summaries"] == summaries and not errors(r)
+    for key in summaries:
+        e = entry(r, f"/summaries/{key}/0")
+        assert e["status"] == "kept" and e["reason"] == "kept for round trip (--keep-source)", (key, e)
+    assert convert(src, to).document["summaries"] == {}  # without it they are lost, and said so
+    back = rt.roundtrip(src, to, keep_source=True)
+    assert back["exact"], rt.render(back, "text")
+
+
+def test_keep_source_does_not_undo_a_repair_that_moved_a_field() -> None:
+    """pystac's MLM example puts mlm:name on the only model asset, which the repairs move to the Item; the dlm
+    step then drops it there. The field the source had is not brought back on the asset: the repair stands."""
+    doc = json.loads((CORPORA / "producers" / "pystac-1.15.2-mlm-api-item.json").read_text(encoding="utf-8"))
+    assert "mlm:name" in doc["assets"]["weights"]
+    for to in ("dlm", "dlm-beta"):
+        r = convert(doc, to, keep_source=True)
+        assert "mlm:name" not in r.document["assets"]["weights"], to
+        assert entry(r, "/assets/weights/mlm:name")["status"] == "dropped", to
+        assert rt.roundtrip(doc, to, keep_source=True)["ok"], to

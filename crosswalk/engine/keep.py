@@ -6,7 +6,9 @@ No drop rule knows about this: ``Ctx.remove``, ``Ctx.dropped`` and ``Ctx.lossy``
 value) call ``park`` first. A field is parked when it sits in a *parking place* (a key directly in ``properties``,
 ``summaries``, an asset or an item-asset definition, or a whole element of ``links``), its key (a link: its
 ``rel``) has an ML-model family prefix the **final** target's schema accepts as an extra key, and the source
-document has a value at that path from which everything the ledger has below it came.
+document has a value at that path from which everything the ledger has below it came. A value lost at a place
+the source does not have, made of the whole of one source field that sits in a parking place and of nothing else
+(renamed by an earlier step of a longer plan), brings that field back at its own place instead.
 
 Leaves that were only being dropped become ``kept`` with ``REASON``; leaves also carried elsewhere, lossily, keep
 that status and gain the reason (the value is in both places).
@@ -54,7 +56,10 @@ def park(ctx: Ctx, path: Path) -> bool:
     """Keep the source value of ``path`` in the output (see the module docstring); True if it did. Called by
     ``Ctx`` under --keep-source, whose options then hold the ``source`` document and the ``target`` format."""
     source = ctx.options["source"]
-    key = place_key(source, path) if pointer.exists(source, path) else None
+    if not pointer.exists(source, path):
+        _park_renamed(ctx, path)
+        return False  # the value at ``path`` goes either way: it is not the source's
+    key = place_key(source, path)
     if key is None or not accepts(ctx.options["target"], key):
         return False
     n = len(path)
@@ -81,3 +86,36 @@ def park(ctx: Ctx, path: Path) -> bool:
             ledger.attach(o.path, o)
     ledger.mark(path, "kept", REASON)
     return True
+
+
+def _park_renamed(ctx: Ctx, path: Path) -> None:
+    """A value about to be lost at ``path``, a place the source does not have, that is the whole of one source
+    field and nothing else (renamed or rewritten by an earlier step of a longer plan: ml-model:architecture,
+    mlm:architecture in MLM, has no place in a dlm Collection's summaries): that field's source value comes back
+    under its own key, as a field lost in the step that reads it does. Nothing happens when the field's place is
+    taken, its key is not accepted, a part of it also lives elsewhere (then it is not lost) or a repair moved it."""
+    ledger = ctx._ledger  # the engine's own bookkeeping, as in park
+    here = ledger.take(path)
+    # (a repair that put it there, such as a model field moved from the model asset to the Item, is not undone)
+    if not here or any(o.created or o.status == "repaired" for o in here):
+        return
+    host = here[0].path[:1]
+    field = here[0].path[:_PLACES.get(host[0], 0)] if host else ()
+    source = ctx.options["source"]
+    key = place_key(source, field) if field else None
+    if key is None or not accepts(ctx.options["target"], key) or ctx.has(field):
+        return
+    n = len(path)
+    mine = ledger.origins_under(field)
+    if set(mine) != set(here) or not all(o.locs and all(loc[:n] == path for loc in o.locs) for o in mine):
+        return  # not all of it, or not only it, is at ``path``
+    parent = ctx.get(field[:-1])
+    if not isinstance(parent, dict):
+        return
+    parent[field[-1]] = copy.deepcopy(pointer.get(source, field))
+    # each source leaf at its own place again, as the source has it (the caller's drop of ``path`` then leaves it
+    # only there): what earlier steps did to it is undone
+    for o in mine:
+        o.status, o.step, o.reasons = "kept", None, []
+        ledger.attach(o.path, o)
+    ledger.mark(field, "kept", REASON)
