@@ -375,3 +375,16 @@ def test_two_fields_the_way_out_made_one_value_come_back_as_one() -> None:
     lone = [{**e, "to": ["/nowhere"]} if e["path"] == "/stac_extensions/0" else e for e in out]
     assert rt._merged(parse_pointer("/stac_extensions/1"), lone, rt._source_entries(r["reports"]["back"]["fields"]),
                       r["document"], doc) is None
+
+
+def test_an_ml_model_document_keeping_dlm_fields_goes_back_through_the_ml_model_edge() -> None:
+    """dlm -> ml-model with --keep-source keeps the dlm:* objects in the ml-model output, which declares the
+    ml-model URI: it is read back as ml-model (not as dlm by those fields, an empty way back that left the ml-model
+    fields and URI in the "dlm" result), so the ml-model fields go and the dlm identifier comes back."""
+    doc = json.loads((CORPORA / "dlm" / "seed000-item.json").read_text(encoding="utf-8"))
+    r = rt.roundtrip(doc, "ml-model", keep_source=True)
+    assert r["ok"] and r["steps"]["back"] == ["ml-model@1.0.0 -> mlm@1.5.2", "mlm@1.5.2 -> dlm@1.0.0-draft"], r["steps"]
+    result = r["document"]
+    assert not [k for k in result["properties"] if k.startswith("ml-model:")]
+    assert set(doc["stac_extensions"]) <= set(result["stac_extensions"])
+    assert {k: result["properties"][k] for k in doc["properties"]} == doc["properties"]
