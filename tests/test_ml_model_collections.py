@@ -227,13 +227,30 @@ def test_keep_source_keeps_the_summaries_a_later_step_loses(to: str) -> None:
     assert back["exact"], rt.render(back, "text")
 
 
-def test_keep_source_does_not_undo_a_repair_that_moved_a_field() -> None:
-    """pystac's MLM example puts mlm:name on the only model asset, which the repairs move to the Item; the dlm
-    step then drops it there. The field the source had is not brought back on the asset: the repair stands."""
+@pytest.mark.parametrize("to", ["dlm", "dlm-beta", "ml-model"])
+def test_keep_source_keeps_a_field_where_the_repairs_put_it(to: str) -> None:
+    """pystac's MLM example puts mlm:name, mlm:input and mlm:output on the only model asset, which the repairs
+    move to the Item; the step out of MLM then has no field for them there. --keep-source keeps them where the
+    repairs put it (the round trip compares with the source after its repairs), not back on the asset."""
     doc = json.loads((CORPORA / "producers" / "pystac-1.15.2-mlm-api-item.json").read_text(encoding="utf-8"))
-    assert "mlm:name" in doc["assets"]["weights"]
-    for to in ("dlm", "dlm-beta"):
-        r = convert(doc, to, keep_source=True)
-        assert "mlm:name" not in r.document["assets"]["weights"], to
-        assert entry(r, "/assets/weights/mlm:name")["status"] == "dropped", to
-        assert rt.roundtrip(doc, to, keep_source=True)["ok"], to
+    weights = doc["assets"]["weights"]
+    r = convert(doc, to, keep_source=True)
+    assert "mlm:name" not in r.document["assets"]["weights"]
+    assert r.document["properties"]["mlm:name"] == weights["mlm:name"]
+    e = entry(r, "/assets/weights/mlm:name")
+    assert e["status"] == "repaired" and e["to"] == ["/properties/mlm:name"], e
+    assert e["reason"].endswith("kept for round trip (--keep-source)"), e
+    if to == "ml-model":  # (dlm carries the first input and output in its own objects)
+        assert r.document["properties"]["mlm:output"] == weights["mlm:output"]
+    back = rt.roundtrip(doc, to, keep_source=True)
+    assert back["ok"] and not [d for d in back["differences"] if d["path"].startswith("/properties/mlm:name")]
+
+
+def test_a_field_an_edge_repaired_and_carried_on_is_not_kept_where_it_went() -> None:
+    """dlm beta's framework version 1.5 (a number) is repaired to text by the dlm edge and becomes
+    mlm:framework_version, which the dlm step carries on into dlm:runtime.version. It is no field the repairs step
+    moved: it does not also stay at mlm:framework_version."""
+    doc = json.loads((CORPORA / "dlm-beta" / "cccot03-thelper-item.json").read_text(encoding="utf-8"))
+    r = convert(doc, "dlm", keep_source=True)
+    assert "mlm:framework_version" not in r.document["properties"]
+    assert r.document["properties"]["dlm:runtime"]["version"] == "1.5.0"  # 1.5 as SemVer

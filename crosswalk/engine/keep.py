@@ -6,9 +6,10 @@ No drop rule knows about this: ``Ctx.remove``, ``Ctx.dropped`` and ``Ctx.lossy``
 value) call ``park`` first. A field is parked when it sits in a *parking place* (a key directly in ``properties``,
 ``summaries``, an asset or an item-asset definition, or a whole element of ``links``), its key (a link: its
 ``rel``) has an ML-model family prefix the **final** target's schema accepts as an extra key, and the source
-document has a value at that path from which everything the ledger has below it came. A value lost at a place
-the source does not have, made of the whole of one source field that sits in a parking place and of nothing else
-(renamed by an earlier step of a longer plan), brings that field back at its own place instead.
+document has a value at that path from which everything the ledger has below it came. At a place the source
+does not have, a field the repairs moved there (pystac's model fields on the model asset, lifted to the Item) is
+kept where they put it; a value made of the whole of one source field in a parking place and nothing else (renamed
+by an earlier step of a longer plan) brings that field back at its own place instead.
 
 Leaves that were only being dropped become ``kept`` with ``REASON``; leaves also carried elsewhere, lossily, keep
 that status and gain the reason (the value is in both places).
@@ -57,6 +58,8 @@ def park(ctx: Ctx, path: Path) -> bool:
     ``Ctx`` under --keep-source, whose options then hold the ``source`` document and the ``target`` format."""
     source = ctx.options["source"]
     if not pointer.exists(source, path):
+        if _park_repaired(ctx, path):
+            return True
         _park_renamed(ctx, path)
         return False  # the value at ``path`` goes either way: it is not the source's
     key = place_key(source, path)
@@ -88,16 +91,33 @@ def park(ctx: Ctx, path: Path) -> bool:
     return True
 
 
+def _park_repaired(ctx: Ctx, path: Path) -> bool:
+    """A field the repairs moved to a parking place the source does not have (pystac writes mlm:name and the
+    other model fields on the only model asset; MLM wants them on the Item) stays where they put it, as any
+    field at its source place does: a round trip compares with the source after its repairs."""
+    ledger = ctx._ledger  # the engine's own bookkeeping, as in park
+    here = ledger.take(path)
+    if (not here or not ctx.has(path) or place_key(ctx.options["source"], path) is None
+            or not accepts(ctx.options["target"], path[-1])):
+        return False
+    # moved by the repairs step itself: a leaf an edge repaired (dlm beta's version number read as text) and then
+    # carried elsewhere reports that repair as its worst status, but it is no field the repairs placed
+    if not all(not o.created and o.status == "repaired" and o.step == "repairs" for o in here):
+        return False
+    ledger.mark(path, "kept", REASON)
+    return True
+
+
 def _park_renamed(ctx: Ctx, path: Path) -> None:
     """A value about to be lost at ``path``, a place the source does not have, that is the whole of one source
     field and nothing else (renamed or rewritten by an earlier step of a longer plan: ml-model:architecture,
     mlm:architecture in MLM, has no place in a dlm Collection's summaries): that field's source value comes back
     under its own key, as a field lost in the step that reads it does. Nothing happens when the field's place is
-    taken, its key is not accepted, a part of it also lives elsewhere (then it is not lost) or a repair moved it."""
+    taken, its key is not accepted, or a part of it also lives elsewhere (then it is not lost). (A field the
+    repairs moved there stays there: ``_park_repaired``, asked first.)"""
     ledger = ctx._ledger  # the engine's own bookkeeping, as in park
     here = ledger.take(path)
-    # (a repair that put it there, such as a model field moved from the model asset to the Item, is not undone)
-    if not here or any(o.created or o.status == "repaired" for o in here):
+    if not here or any(o.created for o in here):
         return
     host = here[0].path[:1]
     field = here[0].path[:_PLACES.get(host[0], 0)] if host else ()
