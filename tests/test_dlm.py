@@ -669,6 +669,31 @@ def test_runtime() -> None:
     assert entry_for(fields, "/properties/dlm:runtime/docker/working_dir")["status"] == "lossy"
 
 
+def test_runtime_empty_texts_name_no_file() -> None:
+    """An empty model_src_url, requirement_file or model_artifact (what a converter writes where dlm beta requires
+    a value it does not know) names no file: no asset with an empty href (STAC forbids one), each reported
+    dropped; the handler goes with the source URL it would have needed."""
+    blanks = {"model_src_url": "", "requirement_file": " ", "model_artifact": "", "model_handler": "m.infer"}
+    work, fields = run_part("dlm.runtime", item({"dlm:runtime": dict(blanks)}))
+    assert work["assets"] == {}
+    for key in blanks:
+        e = entry_for(fields, f"/properties/dlm:runtime/{key}")
+        assert e["status"] == "dropped" and "to" not in e, (key, e)
+    assert entry_for(fields, "/properties/dlm:runtime/requirement_file")["reason"] == \
+        "empty: names no requirements file"
+
+
+def test_a_round_trip_through_dlm_beta_comes_back_valid() -> None:
+    """The way out to dlm beta writes "" where it requires a source URL and a requirements file it does not know;
+    the way back makes no asset of them."""
+    from crosswalk.engine import roundtrip as rt
+
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    r = rt.roundtrip(doc, "dlm-beta")
+    assert r["reports"]["out"]["fields"] and r["valid"]["back"], r["reports"]["back"]["issues"]
+    assert not {"mlm:source_code", "requirements"} & set(r["document"]["assets"])
+
+
 def test_runtime_instance_suggestion_is_lossy_and_never_overwrites() -> None:
     doc = item({"dlm:runtime": {"hardware_suggestion": "1 GPU", "instance_suggestion": {"not": "text"}}})
     work, fields = run_part("dlm.runtime", doc)
