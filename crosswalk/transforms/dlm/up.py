@@ -753,12 +753,14 @@ def architecture(ctx: Ctx) -> None:
 
 # -- runtime ----------------------------------------------------------------------------------------------------
 @transform("dlm.runtime",
-           reads=("properties.dlm:runtime",),
+           reads=("properties.dlm:runtime", "assets.*.href"),
            writes=("properties.mlm:framework_version", "properties.mlm:accelerator",
                    # asset keys get -2, -3... when taken:
-                   "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*"))
+                   "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*",
+                   "assets.*.roles"))  # the asset already holding the model artefact: mlm:model
 def runtime(ctx: Ctx) -> None:
-    """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets."""
+    """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets (a model
+    artefact an asset already holds is that asset, given the mlm:model role)."""
     props, base = ctx.get(P), P + ("dlm:runtime",)
     rt = props["dlm:runtime"]  # an object: the mapping's `when`
     for k in [k for k in ("framework_version", "version") if k in rt]:
@@ -817,13 +819,32 @@ def runtime(ctx: Ctx) -> None:
         _docker(ctx, props, block, dbase, assets)
     if (docker := rt.get("docker")) == {} or isinstance(docker, list) and docker and all(d == {} for d in docker):
         rt.pop("docker")
+    same = _asset_with_href(assets, rt.get("model_artifact"))
     if _blank(rt.get("model_artifact")):
         ctx.remove(base + ("model_artifact",), "empty: names no model file")
+    elif same is not None:  # an asset of that file (the MLM direction keeps the model asset and copies its href)
+        rt.pop("model_artifact")
+        ctx.account(base + ("model_artifact",), [("assets", same, "href")], "moved",
+                    f"the model artefact is the asset {same!r} (the same href)")
+        roles = assets[same].get("roles")
+        if not isinstance(roles, list):
+            ctx.set(("assets", same, "roles"), ["mlm:model"], "the model artefact asset has the mlm:model role")
+        elif "mlm:model" not in roles:
+            roles.append("mlm:model")
+            ctx.created(("assets", same, "roles", str(len(roles) - 1)), "invented",
+                        "the model artefact asset has the mlm:model role")
     elif isinstance(rt.get("model_artifact"), str):
         apath = _runtime_asset(ctx, assets, "model", href=rt.pop("model_artifact"))
         ctx.moved(base + ("model_artifact",), apath + ("href",), "the model artefact became the mlm:model asset")
         kind, why = infer_artifact_type(ctx.get(apath))
         ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
+
+
+def _asset_with_href(assets: dict[str, Any], href: Any) -> str | None:
+    """The key of the first asset whose href is ``href`` (a text that is not blank), else None."""
+    if not isinstance(href, str) or _blank(href):
+        return None
+    return next((k for k, a in assets.items() if isinstance(a, dict) and a.get("href") == href), None)
 
 
 def _blank(value: Any) -> bool:
