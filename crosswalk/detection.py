@@ -21,7 +21,7 @@ class Detection(NamedTuple):
 
 _DLM_PLURAL = ("dlm:data", "dlm:inputs", "dlm:outputs", "dlm:archive")
 _DLM_SINGULAR = ("dlm:input", "dlm:output")
-# Newest family first: a document carrying several is detected as the newest.
+# Newest family first: a document carrying several is detected as the newest (of those it declares by URI, if any).
 _ORDER = ("mlm", "dlm", "dlm-beta", "ml-model")
 
 
@@ -103,10 +103,12 @@ def detect(doc: Any, href: str | None = None) -> Detection:
             if fam.name not in found or (fam.name not in newer and
                                          fam.versions.index(version) > fam.versions.index(found[fam.name][0])):
                 found[fam.name] = (version, f"schema URI {uri}")
+    declared = set(found)  # by a schema URI (the current dlm, which has none of its own, by the dl-model one)
     keys = _keys(doc)
     props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
     if any(k in keys for k in _DLM_SINGULAR):
-        found.pop("dlm-beta", None)
+        if found.pop("dlm-beta", None):
+            declared.add("dlm")
         found["dlm"] = (reg.families["dlm"].latest, "fields dlm:input/dlm:output")
     elif any(k in keys for k in _DLM_PLURAL) or "dlm-beta" in found:
         data = props.get("dlm:data") if isinstance(props.get("dlm:data"), dict) else {}
@@ -139,7 +141,9 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         raise FormatError(
             "no ML-model extension found (no mlm, ml-model or dlm schema URI or fields)", href=href, path=""
         )
-    families = [f for f in _ORDER if f in found]
+    # Newest family first, but a family the document declares by its schema URI before one present by its fields
+    # alone: an ml-model document keeping dlm fields for a round trip (--keep-source) is still ml-model
+    families = sorted((f for f in _ORDER if f in found), key=lambda f: bool(declared) and f not in declared)
     main = families[0]
     obj = doc.get("type") if isinstance(doc.get("type"), str) else "Feature"
     return Detection(

@@ -50,3 +50,24 @@ def test_a_collection_known_by_its_asset_roles_alone(role: str, family: str) -> 
     assert found.evidence == (f"{family}:* asset roles",)
     with pytest.raises(Exception, match="no ML-model extension"):
         detect({**doc, "item_assets": {"weights": {"roles": ["data"]}}})
+
+
+ML_MODEL = "https://stac-extensions.github.io/ml-model/v1.0.0/schema.json"
+DL_MODEL_BETA3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
+
+
+@pytest.mark.parametrize(("uris", "fields", "main", "other"), [
+    # declared by URI beats present by fields alone: an ml-model document keeping dlm fields (--keep-source)
+    ((ML_MODEL,), {"dlm:input": {}, "dlm:output": {}}, "ml-model@1.0.0", "dlm@1.0.0-draft"),
+    ((ML_MODEL,), {"dlm:data": {}, "dlm:inputs": {}}, "ml-model@1.0.0", "dlm-beta@1.0.0-beta.2"),
+    # the current dlm has no URI of its own: the dl-model one declares it
+    ((ML_MODEL, DL_MODEL_BETA3), {"dlm:input": {}}, "dlm@1.0.0-draft", "ml-model@1.0.0"),
+    ((MLM.format("1.5.2"),), {"dlm:input": {}, "ml-model:architecture": "x"}, "mlm@1.5.2", "dlm@1.0.0-draft"),
+    # nothing declared: the newest family the fields show
+    ((), {"dlm:input": {}, "ml-model:architecture": "x"}, "dlm@1.0.0-draft", "ml-model@1.0.0"),
+])
+def test_a_family_declared_by_its_schema_uri_before_one_present_by_its_fields(uris, fields, main, other) -> None:
+    doc = _item(*uris)
+    doc["properties"] = fields
+    found = detect(doc)
+    assert str(found.format) == main and str(found.others[0]) == other, found

@@ -669,6 +669,56 @@ def test_runtime() -> None:
     assert entry_for(fields, "/properties/dlm:runtime/docker/working_dir")["status"] == "lossy"
 
 
+def test_runtime_empty_texts_name_no_file() -> None:
+    """An empty model_src_url, requirement_file or model_artifact (what a converter writes where dlm beta requires
+    a value it does not know) names no file: no asset with an empty href (STAC forbids one), each reported
+    dropped; the handler goes with the source URL it would have needed."""
+    blanks = {"model_src_url": "", "requirement_file": " ", "model_artifact": "", "model_handler": "m.infer"}
+    work, fields = run_part("dlm.runtime", item({"dlm:runtime": dict(blanks)}))
+    assert work["assets"] == {}
+    for key in blanks:
+        e = entry_for(fields, f"/properties/dlm:runtime/{key}")
+        assert e["status"] == "dropped" and "to" not in e, (key, e)
+    assert entry_for(fields, "/properties/dlm:runtime/requirement_file")["reason"] == \
+        "empty: names no requirements file"
+
+
+def test_a_round_trip_through_dlm_beta_comes_back_valid() -> None:
+    """The way out to dlm beta writes "" where it requires a source URL and a requirements file it does not know;
+    the way back makes no asset of them."""
+    from crosswalk.engine import roundtrip as rt
+
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    r = rt.roundtrip(doc, "dlm-beta")
+    assert r["valid"]["back"], r["reports"]["back"]["issues"]
+    assert not {"mlm:source_code", "requirements"} & set(r["document"]["assets"])
+
+
+def test_a_model_artifact_an_asset_already_holds_makes_no_second_asset() -> None:
+    """The MLM direction keeps the model asset and copies its href into dlm:runtime.model_artifact; read back,
+    that asset is the model artefact (a second mlm:model asset of the same file, without the band definitions MLM
+    checks on every model asset, made the output invalid). An asset holding the file without a model role gains
+    mlm:model."""
+    for roles, expected in ((["mlm:model", "data"], ["mlm:model", "data"]), (["data"], ["data", "mlm:model"])):
+        doc = item({"dlm:runtime": {"model_artifact": "w/model.pt"}},
+                   assets={"weights": {"href": "w/model.pt", "roles": list(roles)}})
+        work, fields = run_part("dlm.runtime", doc)
+        assert work["assets"] == {"weights": {"href": "w/model.pt", "roles": expected}}, roles
+        e = entry_for(fields, "/properties/dlm:runtime/model_artifact")
+        assert e["status"] == "moved" and e["to"] == ["/assets/weights/href"], e
+        if "mlm:model" not in roles:
+            assert created(fields, "/assets/weights/roles/1")["status"] == "invented"
+
+
+def test_a_round_trip_of_mlm_through_dlm_keeps_one_model_asset() -> None:
+    from crosswalk.engine import roundtrip as rt
+
+    doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
+    r = rt.roundtrip(doc, "dlm")
+    models = [k for k, a in r["document"]["assets"].items() if "mlm:model" in a.get("roles", [])]
+    assert models == ["model"] and r["valid"]["back"], r["reports"]["back"]["issues"]
+
+
 def test_runtime_instance_suggestion_is_lossy_and_never_overwrites() -> None:
     doc = item({"dlm:runtime": {"hardware_suggestion": "1 GPU", "instance_suggestion": {"not": "text"}}})
     work, fields = run_part("dlm.runtime", doc)

@@ -236,6 +236,28 @@ def test_raster_bands_go_back_to_the_item_properties() -> None:
     assert errors(r) == []
 
 
+@pytest.mark.parametrize("elsewhere", [False, True])
+def test_eo_bands_of_a_model_no_input_reads_have_no_place_at_mlm_1_2(elsewhere: bool) -> None:
+    """No input lists bands: MLM 1.1/1.2 forbid eo:bands on the model asset, and the eo schema takes them in the
+    item properties only when an asset has them too. With no such asset they are dropped (moved to the item
+    properties, the output was invalid); beside another asset's, they move there."""
+    doc = item()
+    doc["stac_extensions"].append("https://stac-extensions.github.io/eo/v1.1.0/schema.json")
+    bands = [{"name": "B4", "common_name": "red"}]
+    doc["assets"]["model"]["eo:bands"] = copy.deepcopy(bands)
+    if elsewhere:
+        doc["assets"]["image"] = {"href": "i.tif", "roles": ["data"], "eo:bands": copy.deepcopy(bands)}
+    assert doc["properties"]["mlm:input"][0]["bands"] == []
+    r = convert(doc, "mlm@1.2.0")
+    assert "eo:bands" not in r.document["assets"]["model"] and errors(r) == [], r.report["issues"]
+    e = entry(r, "/assets/model/eo:bands")
+    if elsewhere:
+        assert e["status"] == "moved" and r.document["properties"]["eo:bands"] == bands
+    else:
+        assert e["status"] == "dropped" and "eo:bands" not in r.document["properties"]
+        assert "only beside an asset's" in e["reason"]
+
+
 def test_band_objects_become_names_and_expressions_are_lost() -> None:
     doc = item()
     doc["stac_extensions"].append("https://stac-extensions.github.io/eo/v1.1.0/schema.json")

@@ -27,17 +27,19 @@ only of such values (``made_of``: a name-only band definition the way back write
 A **re-encoding** is neither a loss nor a bug, and is shown as such (``re_encoded``, with the legs' reasons): a
 removed or changed baseline path the way out reported ``transformed`` (or its parts, if only they have entries),
 whose trace through both reports ends at that path itself or at the path of an added difference, through an
-entry the way back reported ``transformed``, or ``moved``/``kept`` with the value the way out wrote. The value
-came back in another, announced encoding: a dlm z-score folded with its ``scaling_factor`` comes back unfolded
-with factor 1; a dlm schema URI comes back as another version's; an MLM 1.4 band axis renamed ``bands`` on the
-way up stays ``bands`` on the way down. The added path of such a pair is a re-encoding too (``stac_extensions``
+entry the way back reported ``transformed``, or ``moved``/``kept`` with the value the way out wrote; or ends, both
+legs ``transformed``, at the same whole around the path (a summary's JSON Schema ``type`` folded into the list of
+its values, which the way back wrote as a JSON Schema again with its values' own type). The value came back in
+another, announced encoding: a dlm z-score folded with its ``scaling_factor`` comes back unfolded with factor 1; a
+dlm schema URI comes back as another version's; an MLM 1.4 band axis renamed ``bands`` on the way up stays
+``bands`` on the way down. The added path of such a pair is a re-encoding too (``stac_extensions``
 is a multiset), and so is a changed path such a trace ends at (a dlm commit hash folded into the source URL on the
 way out comes back inside that URL). One leg may re-encode alone: a changed path whose value the way out carried
-and the way back reported ``transformed`` into it (a framework in MLM's enum spelling, a class name cleaned to
-MLM's pattern), an added path the way back reported ``transformed`` from a value the way out carried
-(``mlm:pretrained`` read off a dlm pretraining source), or a removed path whose value the way out carried and the
-way back reported ``transformed`` into another (a legacy ``norm_by_channel`` beside ``value_scaling``, folded into
-it).
+and the way back reported ``transformed`` into it, or parts of it into it (a framework in MLM's enum spelling, a
+class name cleaned to MLM's pattern, a summary's JSON Schema written as the list of its values), an added path the
+way back reported ``transformed`` from a value the way out carried (``mlm:pretrained`` read off a dlm pretraining
+source), or a removed path whose value the way out carried and the way back reported ``transformed`` into another
+(a legacy ``norm_by_channel`` beside ``value_scaling``, folded into it).
 
 Anything else is an engine or mapping bug (a ``transformed``/``moved``/``kept`` report that did not hold) and is
 listed under ``unexplained``.
@@ -263,14 +265,18 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
                 carried = (e["status"] in ("moved", "kept") and exists(middle, src) and exists(result, dst)
                            and get(middle, src) == get(result, dst))  # the way out's encoding, brought back as is
                 back_here = dst[:len(path)] == path  # to the path itself, or into it (an object became a list)
-                if (e["status"] == "transformed" or carried) and (back_here or to_pointer(dst) in added):
+                # or folded into a whole around it that the way back re-encoded in its place (a summary's JSON Schema
+                # type keyword went into the list of its values, and that list became a JSON Schema again)
+                around = e["status"] == "transformed" and dst == mid == path[:len(mid)]
+                if (e["status"] == "transformed" or carried) and (back_here or around or to_pointer(dst) in added):
                     how = {"from": d["path"], "to": to_pointer(dst), "out": up.get("reason") or "transformed",
                            "back": e.get("reason") or e["status"]}
                     found.setdefault(d["path"], how)
                     found.setdefault(how["to"], how)
     # One leg's re-encoding: the way back wrote in another form, and said so, a value whose source the way out
-    # carried: the same path's value (a framework in MLM's enum spelling, a class name cleaned to MLM's pattern)
-    # or, for an added path, any source value (mlm:pretrained read off a dlm pretraining source).
+    # carried: the same path's value or a part of it (a framework in MLM's enum spelling, a class name cleaned to
+    # MLM's pattern, a JSON Schema summary written as its list) or, for an added path, any source value
+    # (mlm:pretrained read off a dlm pretraining source).
     for d in diffs:
         if d["path"] in found:
             continue
@@ -291,7 +297,8 @@ def _re_encodings(diffs: list[dict[str, Any]], out_fields: list[dict[str, Any]],
             if e["status"] != "transformed" or d["path"] not in e.get("to", ()):
                 continue
             sources = _backward(out_fields, parse_pointer(e["path"]), original)
-            if path in sources if d["status"] == "changed" else sources:
+            # changed: the old value at the path, or a part of it, is what the way back transformed into it
+            if any(s[:len(path)] == path for s in sources) if d["status"] == "changed" else sources:
                 src = path if d["status"] == "changed" else sources[0]
                 hit = _effective(out_by, src)
                 found[d["path"]] = {"from": to_pointer(src), "to": d["path"],

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from crosswalk.engine.ctx import Ctx
+from crosswalk.engine.ops import is_type
 from crosswalk.language.formats import registry
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import transform
@@ -176,6 +177,51 @@ def needed_extensions(ctx: Ctx) -> None:
         if fewer < errors:  # measured against the document as it now is, with the URIs added before
             add_extension(ctx, uri, f"{prefix}* fields are used; their extension declared")
             errors = fewer
+
+
+LIST_FORM = "the JSON Schema summary written as the list of its values"
+
+
+def plain_enum(summary: Any) -> list[Any] | None:
+    """The values of a summary in a JSON Schema form that says no more than the list of them would: an enum (not
+    empty), typed or not, of the field or of an array field's items, whose type (if any) every value has. That is
+    the form MLM's schema forces on a list summary (``mlm.summaries_schema_form``). None for any other summary (a
+    list, a range, a schema that constrains more)."""
+    if isinstance(summary, dict) and summary.get("type") == "array" and set(summary) == {"type", "items"}:
+        summary = summary["items"]  # an array field: its values are its items'
+    if not isinstance(summary, dict) or not set(summary) <= {"type", "enum"}:
+        return None
+    values, kind = summary.get("enum"), summary.get("type", [])
+    kinds = kind if isinstance(kind, list) else [kind]
+    if not isinstance(values, list) or not values or not all(isinstance(k, str) for k in kinds):
+        return None
+    return values if not kinds or all(any(is_type(v, k) for k in kinds) for v in values) else None
+
+
+@transform("stac.summaries_list_form", reads=("summaries.*",), writes=("summaries.*",))
+def summaries_list_form(ctx: Ctx) -> None:
+    """A Collection summary written as a JSON Schema that says no more than the list of its values (an enum of
+    the field or of an array field's items, with at most a type every value has: the form MLM's schema forces on
+    every list summary) becomes that list, the form the other families' documents use; every such summary,
+    whatever field it holds (converted, already present or kept by --keep-source), so the forms do not mix."""
+    summaries = ctx.get(("summaries",))
+    if ctx.get(("type",)) != "Collection" or not isinstance(summaries, dict):
+        return
+    for key, summary in list(summaries.items()):
+        values = plain_enum(summary)
+        if values is None:
+            continue
+        here = ("summaries", key)
+        at = here + (("items",) if "items" in summary else ()) + ("enum",)
+        summaries[key] = values
+        for i in range(len(values)):  # each value to its place in the list
+            ctx.account(at + (str(i),), [here + (str(i),)], "transformed", LIST_FORM)
+        # the type keywords (the field's, its items'): the values in the list still have that type
+        typed = [("type",)] if "type" in summary else []
+        if "items" in summary and "type" in summary["items"]:
+            typed.append(("items", "type"))
+        for keyword in typed:
+            ctx.account(here + keyword, [here], "transformed", LIST_FORM, whole=True)
 
 
 def listed(ctx: Ctx, src: Path) -> tuple[list[tuple[Path, Any]], bool]:

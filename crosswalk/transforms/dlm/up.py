@@ -753,12 +753,14 @@ def architecture(ctx: Ctx) -> None:
 
 # -- runtime ----------------------------------------------------------------------------------------------------
 @transform("dlm.runtime",
-           reads=("properties.dlm:runtime",),
+           reads=("properties.dlm:runtime", "assets.*.href"),
            writes=("properties.mlm:framework_version", "properties.mlm:accelerator",
                    # asset keys get -2, -3... when taken:
-                   "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*"))
+                   "assets.{mlm:source_code,mlm:container,dockerfile,requirements,model}*",
+                   "assets.*.roles"))  # the asset already holding the model artefact: mlm:model
 def runtime(ctx: Ctx) -> None:
-    """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets."""
+    """dlm:runtime becomes mlm:framework_version (SemVer) and the source-code, container and model assets (a model
+    artefact an asset already holds is that asset, given the mlm:model role)."""
     props, base = ctx.get(P), P + ("dlm:runtime",)
     rt = props["dlm:runtime"]  # an object: the mapping's `when`
     for k in [k for k in ("framework_version", "version") if k in rt]:
@@ -777,7 +779,11 @@ def runtime(ctx: Ctx) -> None:
     if assets is None:
         return
     url, handler, commit = rt.get("model_src_url"), rt.get("model_handler"), rt.get("model_commit_hash")
-    if not isinstance(url, str):
+    # an empty text (what a converter writes where dlm beta requires a value it does not know) names no file: an
+    # asset of it would have an empty href, which STAC forbids
+    if _blank(url):
+        ctx.remove(base + ("model_src_url",), "empty: names no source code")
+    if not isinstance(url, str) or _blank(url):
         for k, why in (("model_handler", "no model_src_url: no source-code asset to carry mlm:entrypoint"),
                        ("model_commit_hash", "no model_src_url the commit could refer to")):
             if k in rt:
@@ -802,7 +808,9 @@ def runtime(ctx: Ctx) -> None:
         if isinstance(handler, str) and handler.strip():
             ctx.move(base + ("model_handler",), apath + ("mlm:entrypoint",),
                      "the inference function is the source-code asset's mlm:entrypoint")
-    if isinstance(rt.get("requirement_file"), str):
+    if _blank(rt.get("requirement_file")):
+        ctx.remove(base + ("requirement_file",), "empty: names no requirements file")
+    elif isinstance(rt.get("requirement_file"), str):
         apath = _runtime_asset(ctx, assets, "requirements", href=rt.pop("requirement_file"))
         ctx.transformed([base + ("requirement_file",)], [apath + ("href",)],
                         "became a plain asset (MLM has no requirements field)")
@@ -811,11 +819,37 @@ def runtime(ctx: Ctx) -> None:
         _docker(ctx, props, block, dbase, assets)
     if (docker := rt.get("docker")) == {} or isinstance(docker, list) and docker and all(d == {} for d in docker):
         rt.pop("docker")
-    if isinstance(rt.get("model_artifact"), str):
+    same = _asset_with_href(assets, rt.get("model_artifact"))
+    if _blank(rt.get("model_artifact")):
+        ctx.remove(base + ("model_artifact",), "empty: names no model file")
+    elif same is not None:  # an asset of that file (the MLM direction keeps the model asset and copies its href)
+        rt.pop("model_artifact")
+        ctx.account(base + ("model_artifact",), [("assets", same, "href")], "moved",
+                    f"the model artefact is the asset {same!r} (the same href)")
+        roles = assets[same].get("roles")
+        if not isinstance(roles, list):
+            ctx.set(("assets", same, "roles"), ["mlm:model"], "the model artefact asset has the mlm:model role")
+        elif "mlm:model" not in roles:
+            roles.append("mlm:model")
+            ctx.created(("assets", same, "roles", str(len(roles) - 1)), "invented",
+                        "the model artefact asset has the mlm:model role")
+    elif isinstance(rt.get("model_artifact"), str):
         apath = _runtime_asset(ctx, assets, "model", href=rt.pop("model_artifact"))
         ctx.moved(base + ("model_artifact",), apath + ("href",), "the model artefact became the mlm:model asset")
         kind, why = infer_artifact_type(ctx.get(apath))
         ctx.invent(apath + ("mlm:artifact_type",), kind, f"required on mlm:model assets; {why}")
+
+
+def _asset_with_href(assets: dict[str, Any], href: Any) -> str | None:
+    """The key of the first asset whose href is ``href`` (a text that is not blank), else None."""
+    if not isinstance(href, str) or _blank(href):
+        return None
+    return next((k for k, a in assets.items() if isinstance(a, dict) and a.get("href") == href), None)
+
+
+def _blank(value: Any) -> bool:
+    """A text with nothing in it but white space."""
+    return isinstance(value, str) and not value.strip()
 
 
 def _docker(ctx: Ctx, props: dict[str, Any], docker: dict[str, Any], base: Path, assets: dict[str, Any]) -> None:

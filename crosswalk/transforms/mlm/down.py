@@ -27,7 +27,7 @@ from crosswalk.transforms.mlm.up import (
     name_key,
     rewrite_values,
 )
-from crosswalk.transforms.stac import listed
+from crosswalk.transforms.stac import LIST_FORM, listed
 
 OCI_PREFIX = "application/vnd.oci"
 
@@ -135,13 +135,20 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
     input lists bands, 1.1/1.2 forbid band definitions on the model asset."""
     props = ctx.get(P)  # an object: the rule's guard
     no_bands = all(not item.get("bands") for _, item in io_lists(ctx, "mlm:input"))
-    for key in model_assets(ctx.doc):
+    models = model_assets(ctx.doc)
+    # the eo schema takes eo:bands in the item properties only when an asset has them too
+    eo_elsewhere = any(isinstance(a, dict) and "eo:bands" in a for k, a in of_type(ctx.get(("assets",)), dict).items()
+                       if k not in models)
+    for key in models:
         asset = ctx.get(("assets", key))
         for field in ("raster:bands", "eo:bands"):
             if field not in asset or (field == "eo:bands" and not no_bands):
                 continue  # eo:bands on the model asset are fine before 1.3 when inputs list bands
             here, dst = ("assets", key, field), P + (field,)
-            if field not in props:
+            if field == "eo:bands" and field not in props and not eo_elsewhere:
+                ctx.remove(here, "no input lists bands, so MLM 1.1/1.2 forbid eo:bands on the model asset, and the "
+                                 "eo schema takes them in the item properties only beside an asset's")
+            elif field not in props:
                 ctx.move(here, dst, f"MLM 1.0-1.2 read {field} in the item properties")
             elif field == "raster:bands" and _no_names(asset[field]) == _no_names(props[field]):
                 # the copy MLM 1.3 made of the item's raster:bands (the same list but for names): fold it back
@@ -222,8 +229,7 @@ def ml_model_collection_tasks(ctx: Ctx) -> None:
         return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
     src, dst = ("summaries", "mlm:tasks"), ("summaries", "ml-model:prediction_type")
     found, schema = listed(ctx, src)  # the JSON Schema form MLM 1.5 writes: the tasks are the enum (of its items)
-    why = "MLM tasks mapped to ml-model prediction types" + (
-        "; the JSON Schema summary written as the list of its values" if schema else "")
+    why = "MLM tasks mapped to ml-model prediction types" + (f"; {LIST_FORM}" if schema else "")
     mapping = table("mlm_tasks_to_ml_model")
     fates = [(here, v, mapping.get(v, v) if isinstance(v, str) else None) for here, v in found]
     new = list(dict.fromkeys(m for _, _, m in fates if m is not None))
