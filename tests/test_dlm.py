@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import crosswalk
 from crosswalk import pipeline
 from crosswalk.detection import detect
 from crosswalk.engine.ctx import Ctx
@@ -454,6 +455,31 @@ def test_inputs_identity_normalisation() -> None:
     scaled = item({"dlm:inputs": {"scaling_factor": 0.5, "normalization:mean": [0], "normalization:std": [1]}})
     inp = run("dlm.inputs", scaled)[0]["properties"]["mlm:input"][0]
     assert inp["value_scaling"] == [{"type": "scale", "value": 2.0}]
+
+
+@pytest.mark.parametrize("layout", ["beta", "draft"])
+def test_inputs_identity_normalisation_per_band(layout: str) -> None:
+    """The dlm beta.3 schema requires normalization:mean and :std, so a model that only rescales writes mean 0 and
+    std 1 for every band: one scale entry of 1/scaling_factor when every band shares it, one per band otherwise
+    (each band's 0 and 1 reported in its band's entry), in both dlm layouts, through the whole conversion."""
+    keys = ("normalization:mean", "normalization:std") if layout == "beta" else ("mean", "std")
+    for factor, expected in ((0.5, [{"type": "scale", "value": 2.0}]),
+                             ([0.5, 0.25, 0.1], [{"type": "scale", "value": v} for v in (2.0, 4.0, 10.0)])):
+        inp = {"scaling_factor": factor, keys[0]: [0.0, 0.0, 0.0], keys[1]: [1.0, 1.0, 1.0]}
+        doc = (item({"eo:bands": [{"name": n} for n in "abc"], "dlm:inputs": {**inp, "selected_bands": [0, 1, 2]}})
+               if layout == "beta" else
+               item({"bands": [{"name": n} for n in "abc"], "dlm:input": {**inp, "band_names": list("abc")}}))
+        work, fields = run("dlm.inputs", doc)
+        assert work["properties"]["mlm:input"][0]["value_scaling"] == expected
+        base = "/properties/" + ("dlm:inputs/" if layout == "beta" else "dlm:input/")
+        for i in range(3):
+            for key in keys:
+                e = entry_for(fields, f"{base}{key}/{i}")
+                assert e["status"] == "transformed" and "unchanged" in e["reason"]
+                if not isinstance(factor, list):  # per band, the ledger folds them into mean -> value_scaling
+                    assert e["to"] == ["/properties/mlm:input/0/value_scaling/0"]
+        result = crosswalk.convert(doc)  # the API (and with it the CLI) reports no internal error
+        assert not result.errors and result.document["properties"]["mlm:input"][0]["value_scaling"] == expected
 
 
 def test_inputs_time_dimension_and_common_names() -> None:

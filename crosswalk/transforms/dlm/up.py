@@ -439,26 +439,33 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
         return fail(f"scaling_factor {inp.get(skey)!r} is not a positive number (or list of them); no value_scaling")
     if (mkey or dkey) and (mean is None or std is None):
         return fail("mean and std must both be numbers or lists of numbers; no value_scaling written")
-    identity: list[str] = []  # mean 0 and std 1: nothing to fold, only scaling_factor applies
-    if mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std):
-        if skey is None:
-            return fail("mean 0 and std 1 leave the data unchanged: no value_scaling needed")
-        identity = [mkey, dkey]
-        mean = std = None
+    # mean 0 and std 1 (what the dlm beta.3 schema, which requires both, makes a scale-only model write): nothing
+    # to fold, only scaling_factor applies
+    identity = mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std)
+    if identity and skey is None:
+        return fail("mean 0 and std 1 leave the data unchanged: no value_scaling needed")
     lengths = {len(s)} if mean is None else {len(s), len(mean), len(std)} - {1}
     if len(lengths) > 1 or (nbands and lengths and next(iter(lengths)) not in (1, nbands)):
         return fail(f"normalisation lists of lengths {sorted({len(x) for x in (s, mean or s, std or s)})} do not "
                     f"match each other or the {nbands} bands; no value_scaling written (never padded or truncated)")
     if mean is not None and any(d <= 0 for d in std):
         return fail("a std is not positive (division by zero); no value_scaling written")
-    n = max(lengths) if lengths else 1
-    # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's
+    # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's; with the identity,
+    # one scale entry when every band shares one scaling_factor (MLM: a single object rescales every dimension)
+    n = len(s) if identity else max(lengths) if lengths else 1
+    if identity:
+        for k in (mkey, dkey):  # each band's 0 or 1 is in the scale entry of its band (the only one if shared)
+            value = inp[k]
+            per_band = isinstance(value, list) and len(value) == n > 1
+            for src, items in ([(base + (k, str(i)), [i]) for i in range(n)] if per_band else
+                               [(base + (k, str(i)), range(n)) for i in range(len(value))]
+                               if isinstance(value, list) else [(base + (k,), range(n))]):
+                ctx.account(src, [d + (str(i),) for d in dsts for i in items], "transformed",
+                            "mean 0 and std 1 leave the data unchanged; only scaling_factor is applied")
+        mean = std = None
     out = [{"type": "scale", "value": _quotient(1, s[i % len(s)])} if mean is None else
            {"type": "z-score", "mean": _quotient(mean[i % len(mean)], s[i % len(s)]),
             "stddev": _quotient(std[i % len(std)], s[i % len(s)])} for i in range(n)]
-    for k in identity:
-        ctx.account(base + (k,), dsts, "transformed", "mean 0 and std 1 leave the data unchanged; only "
-                    "scaling_factor is applied")
 
     def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
         """Each value of ``key`` (one value: all of them) to ``fields`` of the value_scaling objects it makes."""
