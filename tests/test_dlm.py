@@ -780,6 +780,35 @@ def test_band_definitions_on_the_model_asset() -> None:
     assert entry_for(fields, "/properties/dlm:data/data_type")["status"] == "transformed"
 
 
+def test_eo_and_raster_bands_on_the_model_asset_line_up() -> None:
+    """Readers pair an asset's eo:bands and raster:bands by position (STAC 1.1 merges them into one bands array):
+    the raster bands written from dlm:data are the input bands, and the eo:bands copied beside them are the same
+    bands in the same order; the item keeps all its definitions. An eo:bands list the model asset already has is
+    followed instead, the input bands it lacks added to both, data_type only on the input bands."""
+    defs = [{"name": "pan", "common_name": "pan"}, {"name": "b"}, {"name": "g"}, {"name": "r"}]
+    doc = item(
+        {
+            "eo:bands": defs,
+            "mlm:input": [{"name": "x", "bands": ["r", "g", "extra"], "input": {}}],
+            "dlm:data": {"data_type": "uint16", "nodata": 0},
+        },
+        assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}},
+    )
+    work, fields = run("dlm.band_definitions", doc)
+    asset = work["assets"]["m"]
+    assert asset["eo:bands"] == [{"name": "r"}, {"name": "g"}, {"name": "extra"}]
+    assert asset["raster:bands"] == [{"name": n, "data_type": "uint16", "nodata": 0} for n in ("r", "g", "extra")]
+    assert work["properties"]["eo:bands"] == defs
+    assert not [e for e in fields if e["path"].startswith(("/properties/eo:bands/0", "/properties/eo:bands/1"))]
+    assert entry_for(fields, "/properties/mlm:input/0/bands/2")["reason"].startswith("band referenced by mlm:input")
+    own = copy.deepcopy(doc)
+    own["assets"]["m"]["eo:bands"] = [{"name": "b"}, {"name": "r"}]
+    asset = run("dlm.band_definitions", own)[0]["assets"]["m"]
+    assert [b["name"] for b in asset["eo:bands"]] == ["b", "r", "g", "extra"]
+    assert asset["raster:bands"] == [{"name": "b"}] + [{"name": n, "data_type": "uint16", "nodata": 0}
+                                                       for n in ("r", "g", "extra")]
+
+
 def test_extended_precision_data_type_is_lossy() -> None:
     doc = item(
         {"mlm:input": [{"name": "x", "bands": ["b"], "input": {}}], "dlm:data": {"dtype": "float128"}},
@@ -1006,7 +1035,13 @@ def test_thelper_item() -> None:
     assert doc["id"] == "11234" and doc["stac_version"] == "1.0.0"
     assert doc["assets"]["mlm:source_code"]["mlm:entrypoint"] == "thelper.cli.inference_session"
     assert doc["assets"]["mlm:container"]["href"] == "thelper-geo:latest"
-    assert models[0]["eo:bands"][0]["common_name"] == "pan"
+    assert props["eo:bands"][0]["common_name"] == "pan"
+    # one band list on the model asset: eo:bands and raster:bands of the input bands, in input order (readers pair
+    # the two by position), data_type and nodata (dlm:data's dtype, nodata_value) on each
+    assert [b["name"] for b in models[0]["eo:bands"]] == ["red", "green", "Near Infrared"]
+    assert models[0]["raster:bands"] == [{"name": n, "data_type": "uint16", "nodata": 0}
+                                         for n in ("red", "green", "Near Infrared")]
+    assert models[0]["eo:bands"][2] == {"name": "Near Infrared", "common_name": "nir", "center_wavelength": 0.85}
     assert result.valid and not accounting(result)
 
 

@@ -972,7 +972,8 @@ def band_definitions(ctx: Ctx) -> None:
     """Band definitions go where MLM 1.5.2 checks them: on the mlm:model asset.
 
     Item eo:bands (STAC 1.0) or STAC 1.1 bands are copied to the mlm:model asset; dlm:data data_type/nodata become
-    raster:bands there (one per input band); a band referenced but defined nowhere gets a name-only definition."""
+    raster:bands there (one per input band), and the eo:bands copied beside them are then those of the input bands,
+    in the same order; a band referenced but defined nowhere gets a name-only definition."""
     props = ctx.get(P)
     models = model_assets(ctx.doc)
     if not isinstance(props, dict) or not models:
@@ -980,20 +981,29 @@ def band_definitions(ctx: Ctx) -> None:
     apath = ("assets", models[0])
     masset = ctx.get(apath)
     stac11 = str(ctx.get(("stac_version",)) or "").startswith("1.1")
-    for key in ("eo:bands", "bands"):
-        if isinstance(props.get(key), list) and props[key] and key not in masset:
-            ctx.copy(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
-                     "STAC 1.1 allow item-level bands only when an asset has them)")
-            if key == "eo:bands":
-                add_extension(ctx, EO)
     found: dict[str, Path] = {}  # each band name mlm:input references, with where it is first referenced
     for i, item in enumerate(props.get("mlm:input") or []):
         for j, b in enumerate((item.get("bands") or []) if isinstance(item, dict) else []):
             name = b.get("name") if isinstance(b, dict) else b
             if isinstance(name, str):
                 found.setdefault(name, P + ("mlm:input", str(i), "bands", str(j)))
-    if isinstance(props.get("dlm:data"), dict):
-        _data_types(ctx, props["dlm:data"], apath, masset, list(found.items()), stac11)
+    data = props["dlm:data"] if isinstance(props.get("dlm:data"), dict) else None
+    # raster:bands are written beside eo:bands unless STAC 1.1 bands on the asset take data_type and nodata
+    raster = data is not None and any(_band_data_keys(data)) and not (stac11 and (
+        isinstance(masset.get("bands"), list) or "bands" not in masset and isinstance(props.get("bands"), list)
+        and bool(props["bands"])))
+    for key in ("eo:bands", "bands"):
+        if not (isinstance(props.get(key), list) and props[key] and key not in masset):
+            continue
+        if key == "eo:bands" and raster and found:
+            _input_eo_bands(ctx, props[key], apath, found)
+        else:
+            ctx.copy(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
+                     "STAC 1.1 allow item-level bands only when an asset has them)")
+        if key == "eo:bands":
+            add_extension(ctx, EO)
+    if data is not None:
+        _data_types(ctx, data, apath, masset, list(found.items()), stac11)
     defined = {band["name"] for host in [props, *ctx.doc["assets"].values()] if isinstance(host, dict)
                for key in ("eo:bands", "raster:bands", "bands") for band in of_type(host.get(key), list)
                if isinstance(band, dict) and isinstance(band.get("name"), str)}
@@ -1004,20 +1014,52 @@ def band_definitions(ctx: Ctx) -> None:
             bands = ctx.get(host).setdefault(key, [])
             for name, src in missing:
                 bands.append({"name": name})
-                ctx.copied(src, host + (key, str(len(bands) - 1), "name"),
-                           "band referenced by mlm:input but defined nowhere: name-only definition added")
+                ctx.copied(src, host + (key, str(len(bands) - 1), "name"), _NAME_ONLY)
         if not stac11:
             add_extension(ctx, EO)
+
+
+_NAME_ONLY = "band referenced by mlm:input but defined nowhere: name-only definition added"
+
+
+def _input_eo_bands(ctx: Ctx, defs: list[Any], apath: Path, found: dict[str, Path]) -> None:
+    """The eo:bands of the mlm:model asset when raster:bands are written beside them: the input bands, in input order.
+
+    Readers pair eo:bands and raster:bands of one asset by position (STAC 1.1 merges them into one bands array),
+    and the raster bands are the input bands: dlm:data's data_type and nodata describe the data the model reads,
+    which the input bands are part of, whereas the item's eo:bands may list bands outside it (the dlm beta.3
+    example lists 5 with number_of_bands 4). So the asset's eo:bands are cut down to the input bands rather than
+    the raster:bands padded with bands the data type is not known of; the item keeps every definition."""
+    index: dict[str, int] = {}
+    for j, band in enumerate(defs):
+        if isinstance(band, dict) and isinstance(band.get("name"), str):
+            index.setdefault(band["name"], j)
+    ctx.put(apath + ("eo:bands",), [])
+    for k, (name, src) in enumerate(found.items()):
+        if name in index:
+            ctx.copy(P + ("eo:bands", str(index[name])), apath + ("eo:bands", str(k)),
+                     "definition of an input band copied to the mlm:model asset, in input order like its raster:bands "
+                     "(eo v1.1.0 allows item-level bands only when an asset has them)")
+        else:
+            ctx.put(apath + ("eo:bands", str(k)), {"name": name})
+            ctx.copied(src, apath + ("eo:bands", str(k), "name"), _NAME_ONLY)
+
+
+def _band_data_keys(data: dict[str, Any]) -> tuple[str | None, str | None, dict[int, Path]]:
+    """dlm:data's data_type and nodata keys, and the per-band nodata of useful_bands (a sentinel-hub variant) by
+    position."""
+    base = P + ("dlm:data",)
+    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(of_type(data.get("useful_bands"), list))
+                if isinstance(u, dict) and (k := _first_key(u, "nodata", "nodata_value"))}
+    return _first_key(data, "data_type", "dtype"), _first_key(data, "nodata", "nodata_value"), per_band
 
 
 def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, Any], inputs: list[tuple[str, Path]],
                 stac11: bool) -> None:
     """dlm:data data_type and nodata (item-wide or per band) onto the bands of the mlm:model asset."""
     base = P + ("dlm:data",)
-    dkey, nkey = _first_key(data, "data_type", "dtype"), _first_key(data, "nodata", "nodata_value")
-    # per-band nodata in useful_bands (a sentinel-hub variant), aligned with the input bands by position
-    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(of_type(data.get("useful_bands"), list))
-                if isinstance(u, dict) and (k := _first_key(u, "nodata", "nodata_value"))}
+    # per-band nodata in useful_bands, aligned with the input bands by position
+    dkey, nkey, per_band = _band_data_keys(data)
     if dkey is None and nkey is None and not per_band:
         return
     mapped, nodata = _numpy_type(data.get(dkey)), data.get(nkey)  # data.get(None) is None
@@ -1027,38 +1069,54 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
     if nkey and not (is_type(nodata, "number") or nodata in ("nan", "inf", "-inf")):
         ctx.remove(base + (nkey,), f"{nkey} {nodata!r} is not a number")
         nkey = None
-    names = [n for n, _ in inputs] or [None]
     raster = not (stac11 and isinstance(masset.get("bands"), list))  # STAC 1.1 bands take the fields themselves
     target_key = "raster:bands" if raster else "bands"
+    eo = masset.get("eo:bands") if raster and isinstance(masset.get("eo:bands"), list) and masset["eo:bands"] else None
     if raster:
+        # one raster band for each eo:bands band of the asset, in its order (readers pair the two by position); an
+        # input band it lacks is added to both
+        names = ([b.get("name") if isinstance(b, dict) and isinstance(b.get("name"), str) else None for b in eo]
+                 if eo is not None else [n for n, _ in inputs] or [None])
+        for n, src in inputs:
+            if n not in names:
+                eo.append({"name": n})
+                ctx.copied(src, apath + ("eo:bands", str(len(eo) - 1), "name"), _NAME_ONLY)
+                names.append(n)
         if "raster:bands" in masset:
             ctx.remove(apath + ("raster:bands",), "replaced by raster bands built from dlm:data")
         masset["raster:bands"] = [{"name": n} if n else {} for n in names]
         add_extension(ctx, "https://stac-extensions.github.io/raster/v1.1.0/schema.json")
+        for i, n in enumerate(names):
+            if n:
+                ctx.copied(apath + ("eo:bands", str(i), "name") if eo is not None else dict(inputs)[n],
+                           apath + ("raster:bands", str(i), "name"), "raster band named after the " + (
+                               "eo:bands band at its place" if eo is not None else "mlm:input band"))
+        by_input = {pos: names.index(n) for pos, (n, _) in enumerate(inputs)}
+        # data_type and nodata are known of the input bands (or of every band when none is named)
+        targets = [i for i, n in enumerate(names) if not inputs or n in dict(inputs)]
+    else:
+        index = {b.get("name"): i for i, b in enumerate(masset["bands"]) if isinstance(b, dict)}
+        by_input = {pos: index[n] for pos, (n, _) in enumerate(inputs) if n in index}
+        targets = list(by_input.values())
     bands = masset[target_key]
-    index = {b.get("name"): i for i, b in enumerate(bands) if isinstance(b, dict)}
+    own = {i: per_band.pop(pos) for pos, i in by_input.items() if pos in per_band}  # a band's own nodata
     dsts_type, dsts_nodata = [], []
-    for pos, n in enumerate(names):
-        i = index.get(n, pos if raster else None)
-        if i is None:
-            continue
-        band = bands[i]
-        here = apath + (target_key, str(i))
-        if raster and n:
-            ctx.copied(inputs[pos][1], here + ("name",), "raster band named after the mlm:input band")
-        if dkey and "data_type" not in band:
+    for i in targets + [i for i in own if i not in targets]:
+        band, here = bands[i], apath + (target_key, str(i))
+        if dkey and "data_type" not in band and i in targets:
             band["data_type"] = mapped[0]
             dsts_type.append(here + ("data_type",))
-        if pos in per_band:
+        if i in own:
             if "nodata" in band:
-                ctx.remove(per_band.pop(pos), "the band already has a nodata value")
+                ctx.remove(own[i], "the band already has a nodata value")
             else:
-                ctx.move(per_band.pop(pos), here + ("nodata",), "per-band nodata")
-        elif nkey and "nodata" not in band:
+                ctx.move(own[i], here + ("nodata",), "per-band nodata")
+        elif nkey and "nodata" not in band and i in targets:
             band["nodata"] = nodata
             dsts_nodata.append(here + ("nodata",))
-        if not band and raster:
-            ctx.created(here, "invented", "one raster band per input band")
+    for i, band in enumerate(bands if raster else []):
+        if not band:
+            ctx.created(apath + (target_key, str(i)), "invented", "one raster band per band")
     if dkey and not dsts_type:
         ctx.remove(base + (dkey,), "every band already has a data_type")
     elif dkey:
