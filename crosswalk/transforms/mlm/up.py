@@ -27,6 +27,33 @@ def model_assets(doc: dict[str, Any]) -> list[str]:
             if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
 
 
+# roles that say an asset holds no model artefact (MLM 1.0/1.1 forced mlm:model onto every asset, these too)
+_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
+                    "mlm:training-runtime", "mlm:inference-runtime"}
+
+
+def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
+    """The mlm:model assets whose other roles say they hold no model (code, metadata, runtime...), when another
+    mlm:model asset remains: those mlm.non_model_roles takes the role from."""
+    assets, models = doc.get("assets"), model_assets(doc)
+    wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
+    return [] if len(wrong) == len(models) else wrong
+
+
+def band_hosts(ctx: Ctx) -> list[str]:
+    """The mlm:model assets band definitions are written on. A conversion that lands on MLM 1.3 or later takes the
+    role from assets that are no model artefact (the 1.3 -> 1.4 step, or the 1.3 invariants), so it writes none on
+    them (bands on a source code file, reported as on the model asset, would be false); one that stops before keeps
+    them labelled models, and writes on every one."""
+    family = registry().families["mlm"]
+    reached = family.newest_reached(ctx.options.get("visits", ()))
+    models = model_assets(ctx.doc)
+    if reached is None or family.versions.index(reached) < family.versions.index("1.3.0"):
+        return models
+    gone = set(not_model_artefacts(ctx.doc))
+    return [k for k in models if k not in gone]
+
+
 def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
     """(artifact type, why) from the href's ending or the media type; 'unknown' when nothing tells."""
     href = str(asset.get("href", "")).lower().split("?")[0]
@@ -186,7 +213,7 @@ def band_definitions(ctx: Ctx) -> None:
            if isinstance(host.get(key), list) for band in host[key]):
         return
     wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for name in band_names(item)))
-    if not wanted or not (models := model_assets(ctx.doc)):
+    if not wanted or not (models := band_hosts(ctx)):
         return
     for key in models:
         here = ("assets", key, "eo:bands")
@@ -207,7 +234,7 @@ def band_definitions(ctx: Ctx) -> None:
            writes=("assets.<model>.raster:bands",))
 def raster_bands_to_model_asset(ctx: Ctx) -> None:
     """MLM 1.3 checks raster:bands on the mlm:model asset, each with a name (from eo:bands or the input bands)."""
-    src, models = P + ("raster:bands",), model_assets(ctx.doc)
+    src, models = P + ("raster:bands",), band_hosts(ctx)
     bands = ctx.get(src)
     if not isinstance(bands, list) or not models:
         return
@@ -356,19 +383,12 @@ def artifact_type(ctx: Ctx) -> None:
             ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
 
 
-_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
-                    "mlm:training-runtime", "mlm:inference-runtime"}
-
-
 @transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
 def non_model_roles(ctx: Ctx) -> None:
     """MLM 1.0/1.1 forced mlm:model onto every asset; from 1.4 that role demands a model artefact, so it is
     removed from assets whose other roles say they are code, metadata or runtime (if another model remains)."""
-    assets, models = ctx.get(("assets",)), model_assets(ctx.doc)  # no assets object: no model assets
-    wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
-    if len(wrong) == len(models):
-        return
-    for key in wrong:
+    assets = ctx.get(("assets",))  # no assets object: no model assets
+    for key in not_model_artefacts(ctx.doc):
         i = assets[key]["roles"].index("mlm:model")
         ctx.remove(("assets", key, "roles", str(i)),
                    "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
