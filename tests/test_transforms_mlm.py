@@ -309,3 +309,34 @@ def test_raster_bands_move_to_the_model_asset_whatever_the_input_and_eo_bands_ho
     r = convert(doc, "mlm")
     model = next(a for a in r.document["assets"].values() if "mlm:model" in a.get("roles", []))
     assert model["raster:bands"] == [{"data_type": "uint16", "name": "B01"}]  # named from what is a list
+
+
+def test_stac_model_0_1_2_code_asset_loses_the_model_role_beside_a_model_with_the_data_role() -> None:
+    """stac-model 0.1.2 writes MLM 1.0 with mlm:model on every asset, the model as ["mlm:model", "mlm:weights",
+    "data"] (as MLM's best practices show it): data beside a weights role does not make it no model, so the
+    source code asset is the one that loses the role, with no artefact type and no bands invented for it."""
+    doc = json.loads((CORPORA / "producers" / "stac-model-0.1.2-eurosat_resnet.json").read_text(encoding="utf-8"))
+    assert doc["assets"]["model"]["roles"] == ["mlm:model", "mlm:weights", "data"]
+    assert doc["assets"]["source_code"]["roles"] == ["mlm:model", "code"]
+    r = convert(doc, "mlm")
+    code, model = r.document["assets"]["source_code"], r.document["assets"]["model"]
+    assert code["roles"] == ["code"] and "mlm:artifact_type" not in code and "eo:bands" not in code
+    assert model["roles"] == ["mlm:model", "mlm:weights", "data"] and model["mlm:artifact_type"] == "torch.save"
+    assert entry(r, "/assets/source_code/roles/0")["status"] == "dropped"
+    assert r.valid
+
+
+@pytest.mark.parametrize(("model", "other", "demoted"), [
+    (["mlm:model", "model", "data"], ["mlm:model", "code"], "other"),  # the MLM README's model asset roles
+    (["mlm:model", "data"], ["mlm:model", "code"], "other"),  # data alone is weaker than code
+    (["mlm:model", "mlm:weights"], ["mlm:model", "data"], "other"),  # a data file beside the weights
+    (["mlm:model", "data"], ["mlm:model", "metadata", "data"], "other"),
+    (["mlm:model", "code"], ["mlm:model", "metadata"], None),  # no model artefact to keep: left as it is
+])
+def test_which_asset_loses_the_model_role(model: list[str], other: list[str], demoted: str | None) -> None:
+    doc = item("1.0.0")
+    doc["assets"] = {"model": {"href": "m.pt", "roles": model},
+                     "other": {"href": "https://example.com/x", "roles": other}}
+    r = convert(doc, "mlm")
+    kept = {k for k, a in r.document["assets"].items() if "mlm:model" in a["roles"]}
+    assert kept == ({"model", "other"} - {demoted})

@@ -30,14 +30,24 @@ def model_assets(doc: dict[str, Any]) -> list[str]:
 # roles that say an asset holds no model artefact (MLM 1.0/1.1 forced mlm:model onto every asset, these too)
 _NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
                     "mlm:training-runtime", "mlm:inference-runtime"}
+# roles that name a model artefact (the MLM README's asset roles mlm:weights and mlm:checkpoint, with their additional
+# roles, and model): an asset with one is a model whatever else it says (the README suggests ["mlm:model", "model",
+# "data"] for the model asset, stac-model 0.1.2 writes ["mlm:model", "mlm:weights", "data"])
+_MODEL_ROLES = {"mlm:weights", "mlm:checkpoint", "weights", "checkpoint", "model"}
 
 
 def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
-    """The mlm:model assets whose other roles say they hold no model (code, metadata, runtime...), when another
-    mlm:model asset remains: those mlm.non_model_roles takes the role from."""
+    """The mlm:model assets whose other roles say they hold no model (code, metadata, documentation, runtime, data)
+    and none names a model artefact, when another mlm:model asset remains: those mlm.non_model_roles takes the role
+    from. data is weaker (the model asset may carry it): when every model asset would go, only those with another of
+    these roles do."""
     assets, models = doc.get("assets"), model_assets(doc)
-    wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
-    return [] if len(wrong) == len(models) else wrong
+    roles = {k: set(assets[k]["roles"]) for k in models}
+    for not_model in (_NOT_MODEL_ROLES, _NOT_MODEL_ROLES - {"data"}):
+        wrong = [k for k in models if roles[k] & not_model and not roles[k] & _MODEL_ROLES]
+        if len(wrong) < len(models):
+            return wrong
+    return []
 
 
 def band_hosts(ctx: Ctx) -> list[str]:
@@ -386,7 +396,9 @@ def artifact_type(ctx: Ctx) -> None:
 @transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
 def non_model_roles(ctx: Ctx) -> None:
     """MLM 1.0/1.1 forced mlm:model onto every asset; from 1.4 that role demands a model artefact, so it is
-    removed from assets whose other roles say they are code, metadata or runtime (if another model remains)."""
+    removed from assets whose other roles say they are code, metadata, documentation, runtime or data and none
+    says weights, checkpoint or model, while another model asset remains (if none would, data alone no longer
+    counts)."""
     assets = ctx.get(("assets",))  # no assets object: no model assets
     for key in not_model_artefacts(ctx.doc):
         i = assets[key]["roles"].index("mlm:model")
