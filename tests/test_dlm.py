@@ -647,9 +647,19 @@ def test_architecture() -> None:
     props = run("dlm.architecture", doc)[0]["properties"]
     assert props["mlm:memory_size"] == round(183.72 * 1048576)
     assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (True, "imagenet")
-    for value in ("none", None, "", False):
+    for value in ("none", "", False):
         props = run("dlm.architecture", item({"dlm:architecture": {"pretrained": value}}))[0]["properties"]
         assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (False, None)
+
+
+def test_pretrained_null_leaves_mlm_pretrained_unset() -> None:
+    """dlm beta.3 types pretrained as a string, so null says nothing, whereas mlm:pretrained false (with a null
+    source) asserts training from scratch; MLM 1.5.2 makes mlm:pretrained optional: null is dropped like every
+    other unset dlm field, and nothing is written."""
+    work, fields = run("dlm.architecture", item({"dlm:architecture": {"pretrained": None}}))
+    assert "mlm:pretrained" not in work["properties"] and "mlm:pretrained_source" not in work["properties"]
+    e = entry_for(fields, "/properties/dlm:architecture/pretrained")
+    assert e["status"] == "dropped" and "not set" in e["reason"]
 
 
 def test_runtime() -> None:

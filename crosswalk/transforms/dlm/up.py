@@ -289,7 +289,8 @@ def repair_eo_bands(ctx: Ctx) -> None:
 # -- dlm-beta -> current-dlm conveniences ------------------------------------------------------------------------
 @transform("dlm.drop_nulls", reads=("properties.dlm:*",), writes=("properties.dlm:*",))
 def drop_nulls(ctx: Ctx) -> None:
-    """null members of the dlm objects (unset fields) are dropped; `pretrained: null` is kept for dlm.architecture.
+    """null members of the dlm objects (unset fields) are dropped; `pretrained: null` is kept (dlm beta.3 requires
+    a pretraining string, which no rule writes without a guess; dlm.architecture drops it on the way to MLM).
 
     An object or list that held nothing but nulls is dropped with them (`dont_care_index: [null]` is as unset
     as `null`): left behind empty, it would be a value no source field accounts for."""
@@ -749,8 +750,10 @@ def architecture(ctx: Ctx) -> None:
             props["mlm:pretrained"] = True
             ctx.moved(src, dsts[0])
             return
-        scratch = (value is False or value is None or
-                   isinstance(value, str) and value.strip().lower() in table("pretrained_none"))
+        if value is None:  # says nothing: mlm:pretrained false would assert training from scratch (optional in MLM)
+            ctx.dropped(src, "null in the source (field not set); mlm:pretrained left unset")
+            return
+        scratch = value is False or isinstance(value, str) and value.strip().lower() in table("pretrained_none")
         props["mlm:pretrained"] = not scratch
         props["mlm:pretrained_source"] = None if scratch else str(value)
         ctx.transformed([src], dsts, "false: trained from scratch (pretrained_source null)" if value is False else
