@@ -340,3 +340,29 @@ def test_which_asset_loses_the_model_role(model: list[str], other: list[str], de
     r = convert(doc, "mlm")
     kept = {k for k, a in r.document["assets"].items() if "mlm:model" in a["roles"]}
     assert kept == ({"model", "other"} - {demoted})
+
+
+@pytest.mark.parametrize(("code_assets", "moved_to", "words"), [
+    ({"code": {"href": "c.py", "roles": ["mlm:source_code", "code"]}}, "code", None),
+    ({}, None, "which the document lacks"),
+    ({"code": {"href": "c.py", "roles": ["code"], "mlm:entrypoint": "pkg.mod:own"}}, None, "sets its own"),
+    ({"a": {"href": "a.py", "roles": ["code"]}, "b": {"href": "b.py", "roles": ["code"]}}, None, "ambiguous"),
+])
+def test_an_item_entrypoint_goes_to_the_one_code_asset_when_the_conversion_reaches_1_5(
+        code_assets: dict, moved_to: str | None, words: str | None) -> None:
+    """MLM 1.4 rejects mlm:entrypoint everywhere; 1.5 takes it on code assets. An Item-level value holds for the
+    assets that set none of their own (MLM README), so on a conversion that goes on to 1.5 it moves to the one code
+    asset without its own; with none, or several, it is dropped saying why (not that MLM has no place for it)."""
+    doc = item("1.3.0", **{"mlm:input": legacy_input(), "mlm:entrypoint": "pkg.mod:item"})
+    doc["assets"].update(copy.deepcopy(code_assets))
+    r = convert(doc, "mlm")
+    assert "mlm:entrypoint" not in r.document["properties"]
+    assert not [i for i in r.report["issues"] if "entrypoint" in json.dumps(i) or "/assets/code" in i["path"]]
+    e = entry(r, "/properties/mlm:entrypoint")
+    if moved_to:
+        assert r.document["assets"][moved_to]["mlm:entrypoint"] == "pkg.mod:item"
+        assert e["status"] == "moved" and e["to"] == [f"/assets/{moved_to}/mlm:entrypoint"]
+    else:
+        assert e["status"] == "dropped" and words in e["reason"] and "MLM 1.4.0 has no" not in e["reason"]
+        assert [a.get("mlm:entrypoint") for a in r.document["assets"].values()] == [
+            a.get("mlm:entrypoint") for a in doc["assets"].values()]
