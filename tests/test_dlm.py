@@ -1293,3 +1293,19 @@ def test_process_level_equal_in_python_only_is_a_replacement(level, theirs):
     replaced = entry_for(result.report["fields"], "/properties/processing:level")
     assert replaced is not None and replaced["status"] in ("dropped", "lossy"), replaced
     assert "replaced by dlm:data.process_level" in replaced["reason"]
+
+
+@pytest.mark.parametrize("layout", ["beta", "draft"])
+def test_input_and_output_placeholders_say_what_they_assert(layout: str) -> None:
+    """A dlm item with no usable input or output gets MLM's required ones as placeholders; the reasons name what
+    they assert (no bands, no task, float32), not only that the shape is unknown."""
+    doc = item({"dlm:inputs" if layout == "beta" else "dlm:input": "none",
+                "dlm:outputs" if layout == "beta" else "dlm:output": "none"},
+               stac_extensions=[BETA3] if layout == "beta" else
+               ["https://stac-extensions.github.io/dl-model/v1.0.0/schema.json"])
+    result = pipeline.convert(doc, verify=True)
+    assert result.ok, result.error
+    fields = result.report["fields"]
+    made = {f["path"]: f["reason"] for f in fields if f["status"] == "invented"}
+    assert "no bands ([])" in made["/properties/mlm:input"] and "float32" in made["/properties/mlm:input"]
+    assert "no task" in made["/properties/mlm:output"] and "float32" in made["/properties/mlm:output"]

@@ -117,3 +117,20 @@ def test_training_processor_type_is_dropped_saying_where_the_step_departs_from_t
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("#### ml-model@1.0.0 → mlm@1.5.2"):]
     assert "departs from the MLM legacy guide" in section[:section.index("| rule |")]
+
+
+def test_a_renamed_prediction_type_and_the_input_placeholder_say_what_they_write() -> None:
+    """A prediction_type that is not the MLM task's spelling is reported as the task it became, not as an unchanged
+    value put in a list; the invented input placeholder's reason names what it asserts (no bands, float32), which the
+    MLM README gives meanings ("If no band applies for one input, use an empty array")."""
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    doc["properties"]["ml-model:prediction_type"] = "Semantic Segmentation"
+    r = convert(doc, "mlm")
+    assert r.document["properties"]["mlm:tasks"] == ["semantic-segmentation"]
+    e = entry(r, "/properties/ml-model:prediction_type")
+    assert e["status"] == "transformed" and "'Semantic Segmentation'" in e["reason"] and "'semantic-segmentation'" in e[
+        "reason"]
+    placeholder = r.document["properties"]["mlm:input"][0]
+    assert placeholder["bands"] == [] and placeholder["input"]["data_type"] == "float32"
+    made = next(f for f in r.report["fields"] if f["path"] == "/properties/mlm:input" and f["status"] == "invented")
+    assert "no bands ([])" in made["reason"] and "float32" in made["reason"]
