@@ -393,6 +393,9 @@ def test_inputs_fold_normalisation_exactly() -> None:
     ]
     assert entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["status"] == "lossy"
     assert "ambiguous" in entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
+    # every reading of [0, 1] is named, the source-file indices of useful_bands (c is 2, a is 0) too
+    assert "indices in the source file (useful_bands index) ['a', '?']" in entry_for(
+        fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
     assert entry_for(fields, "/properties/dlm:data/useful_bands/0/index")["status"] == "lossy"
     assert entry_for(fields, "/properties/dlm:inputs/scaling_factor")["status"] == "transformed"
 

@@ -372,10 +372,13 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
     selected = inp.get("selected_bands")
     sel = [s for s in of_type(selected, list) if is_type(s, "integer")]
     useful = [(j, u) for j, u in _elements(data.get("useful_bands")) if isinstance(u.get("name"), str)]
+    in_file: dict[int, str] = {}  # the useful bands' indices in the source file, with their names
     for j, u in useful:
         targets = add(P + ("dlm:data", "useful_bands", j, "name"), u.pop("name"))
         if "index" in u:
             index = u.pop("index")  # an index that is an object or array (invalid) goes into the band as a whole
+            if is_type(index, "integer"):
+                in_file.setdefault(index, names[-1])
             ctx.account(P + ("dlm:data", "useful_bands", j, "index"), targets, "lossy",
                         "the band's index in the source file has no MLM field",
                         whole=isinstance(index, (dict, list)) and bool(index))
@@ -383,6 +386,8 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
         readings = [f"useful_bands names {names}"] + [  # the eo:bands reading only if there are eo:bands
             f"positions in {where} {[bands[i] if 0 <= i < len(bands) else 'out of range' for i in sel]}"
             for where, bands in (("eo:bands", [b.get("name") for b in eo]), ("useful_bands", names)) if bands]
+        if in_file:  # the dlm schema: a useful band's index is its "Index of the band in the original dataset"
+            readings.append(f"indices in the source file (useful_bands index) {[in_file.get(i, '?') for i in sel]}")
         reason = (f"selected_bands {selected} is ambiguous ({'; '.join(readings)}); the explicit useful_bands "
                   "names were used")
         if len(sel) != len(names):
