@@ -160,6 +160,11 @@ def test_line_comments_are_removed_and_reported_with_their_line() -> None:
     assert [r["reason"].split(":")[0] for r in repairs] == ["line 1", "line 2", "line 3"]
     assert all(r == {"path": "", "status": "repaired", "reason": r["reason"]} for r in repairs)
     assert "comment" in repairs[0]["reason"]
+    # what each said is in the report: a comment may say what the document no longer does
+    said = [r["reason"].split(": ", 2)[2] for r in repairs]
+    assert said == ["'header'", "'https://example.com/x.json'", "'trailing'"]
+    long = parse_lenient("// " + "x" * 100 + "\n{}", "a.json")[1][0]["reason"]
+    assert long.endswith("'" + "x" * 79 + "…'")
 
 
 def test_block_comments_trailing_commas_and_strings() -> None:
