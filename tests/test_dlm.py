@@ -1320,3 +1320,19 @@ def test_input_and_output_placeholders_say_what_they_assert(layout: str) -> None
     made = {f["path"]: f["reason"] for f in fields if f["status"] == "invented"}
     assert "no bands ([])" in made["/properties/mlm:input"] and "float32" in made["/properties/mlm:input"]
     assert "no task" in made["/properties/mlm:output"] and "float32" in made["/properties/mlm:output"]
+
+
+@pytest.mark.parametrize(("task", "shape", "expected", "status"), [
+    ("binary classification", [1, 1, 64, 64], "semantic-segmentation", "lossy"),  # binary is still lost
+    ("classification", [1, 3, -1, -1], "semantic-segmentation", "transformed"),
+    ("classification", [1, 5, 1, 1], "classification", "transformed"),  # one value per image, not per pixel
+    ("binary classification", [1, 2], "classification", "lossy"),
+])
+def test_a_per_pixel_classification_is_a_semantic_segmentation(task, shape, expected, status) -> None:
+    """The MLM README: a model that produces pixel-wise classifications should be given the segmentation task (more
+    specifically semantic-segmentation) rather than classification; the result shape (final_layer_size) tells."""
+    doc = item({"dlm:outputs": {"task": task, "final_layer_size": shape}})
+    work, fields = run("dlm.outputs", doc)
+    assert work["properties"]["mlm:tasks"] == [expected] == work["properties"]["mlm:output"][0]["tasks"]
+    e = entry_for(fields, "/properties/dlm:outputs/task")
+    assert e["status"] == status and ("per-pixel" in e["reason"]) == (expected == "semantic-segmentation")

@@ -642,6 +642,13 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
     return out
 
 
+def _per_pixel(shape: Any) -> bool:
+    """A result of one value per pixel: the shapes _result_dims reads with height and width last, both more than
+    one (or variable)."""
+    sizes = shape if isinstance(shape, list) and len(shape) in (3, 4, 5) else []
+    return all(is_type(n, "integer") for n in sizes) and bool(sizes) and all(n > 1 or n == -1 for n in sizes[-2:])
+
+
 def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[list[str], str]:
     rank = len(shape)
     axis = "score" if task == "regression" else "class" if task in table("class_tasks") or nclasses > 0 else "channel"
@@ -672,11 +679,17 @@ def outputs(ctx: Ctx) -> None:
         epath = P + ("mlm:output", str(len(out)))
         raw = o.get("task")  # a task only if o has one: an ml-model task name or a dlm-only one
         task, lossy = task_for(raw, "dlm_tasks")
+        why = lossy or f"task {raw!r} is the MLM task {task!r}"
+        if task == "classification" and _per_pixel(o.get("final_layer_size")):
+            # the MLM README: a model that classifies every pixel is a (semantic) segmentation, not a classification
+            pixels = (f"a per-pixel result {o['final_layer_size']}, so the MLM task 'semantic-segmentation' (MLM "
+                      "calls pixel-wise classification segmentation)")
+            task, why = "semantic-segmentation", f"{lossy}, with {pixels}" if lossy else f"task {raw!r} with {pixels}"
         if task:
             o.pop("task")
             item_tasks += [] if task in item_tasks else [task]
             ctx.account(base + ("task",), [epath + ("tasks", "0"), tasks_path + (str(item_tasks.index(task)),)],
-                        "lossy" if lossy else "transformed", lossy or f"task {raw!r} is the MLM task {task!r}")
+                        "lossy" if lossy else "transformed", why)
         elif "task" in o:
             ctx.remove(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
         entry: dict[str, Any] = {"name": task or "output", "tasks": [task] if task else []}
