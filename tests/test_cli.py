@@ -314,6 +314,24 @@ def test_strict_fails_on_lossy_or_invented_but_not_on_a_clean_conversion(tmp_pat
     assert r.exit_code == 1 and "would invent" in r.stderr and not (tmp_path / "b.json").exists()
 
 
+def test_strict_fails_on_dropped_fields_too_naming_a_few_of_them(tmp_path: Path) -> None:
+    """--strict fails on lossy, dropped or invented fields (as --help says); the error names them, the first five of
+    each and how many more. The gold Collection drops three ml-model summaries and invents nothing."""
+    gold = CORPORA / "ml-model" / "agrifieldnet-gold-collection.json"
+    report = json.loads(run(main, ["migrate", gold, "-o", tmp_path / "g.json", "--report", "json"]).stderr)
+    dropped = [f["path"] for f in report["fields"] if f["status"] == "dropped"]
+    assert dropped and not [f for f in report["fields"] if f["status"] in ("lossy", "invented")]
+    r = run(main, ["migrate", gold, "--strict", "-o", tmp_path / "s.json", "-q"])
+    assert r.exit_code == 1 and not (tmp_path / "s.json").exists()
+    assert r.stderr.strip().endswith("--strict: lossy or dropped: " + ", ".join(dropped))
+    report = json.loads(run(main, ["migrate", DUMMY, "-o", tmp_path / "d.json", "--report", "json"]).stderr)
+    lost = [f["path"] for f in report["fields"] if f["status"] in ("lossy", "dropped")]
+    assert len(lost) > 5
+    r = run(main, ["migrate", DUMMY, "--strict", "-o", tmp_path / "d2.json", "-q"])
+    assert f"lossy or dropped: {', '.join(lost[:5])} and {len(lost) - 5} more" in r.stderr
+    assert "lossy, dropped or invented" in " ".join(run(main, ["migrate", "--help"]).stdout.split())
+
+
 def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import crosswalk
 from crosswalk import pipeline
 from crosswalk.detection import detect
 from crosswalk.engine.ctx import Ctx
@@ -159,6 +160,11 @@ def test_line_comments_are_removed_and_reported_with_their_line() -> None:
     assert [r["reason"].split(":")[0] for r in repairs] == ["line 1", "line 2", "line 3"]
     assert all(r == {"path": "", "status": "repaired", "reason": r["reason"]} for r in repairs)
     assert "comment" in repairs[0]["reason"]
+    # what each said is in the report: a comment may say what the document no longer does
+    said = [r["reason"].split(": ", 2)[2] for r in repairs]
+    assert said == ["'header'", "'https://example.com/x.json'", "'trailing'"]
+    long = parse_lenient("// " + "x" * 100 + "\n{}", "a.json")[1][0]["reason"]
+    assert long.endswith("'" + "x" * 79 + "…'")
 
 
 def test_block_comments_trailing_commas_and_strings() -> None:
@@ -392,6 +398,9 @@ def test_inputs_fold_normalisation_exactly() -> None:
     ]
     assert entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["status"] == "lossy"
     assert "ambiguous" in entry_for(fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
+    # every reading of [0, 1] is named, the source-file indices of useful_bands (c is 2, a is 0) too
+    assert "indices in the source file (useful_bands index) ['a', '?']" in entry_for(
+        fields, "/properties/dlm:inputs/selected_bands/0")["reason"]
     assert entry_for(fields, "/properties/dlm:data/useful_bands/0/index")["status"] == "lossy"
     assert entry_for(fields, "/properties/dlm:inputs/scaling_factor")["status"] == "transformed"
 
@@ -454,6 +463,31 @@ def test_inputs_identity_normalisation() -> None:
     scaled = item({"dlm:inputs": {"scaling_factor": 0.5, "normalization:mean": [0], "normalization:std": [1]}})
     inp = run("dlm.inputs", scaled)[0]["properties"]["mlm:input"][0]
     assert inp["value_scaling"] == [{"type": "scale", "value": 2.0}]
+
+
+@pytest.mark.parametrize("layout", ["beta", "draft"])
+def test_inputs_identity_normalisation_per_band(layout: str) -> None:
+    """The dlm beta.3 schema requires normalization:mean and :std, so a model that only rescales writes mean 0 and
+    std 1 for every band: one scale entry of 1/scaling_factor when every band shares it, one per band otherwise
+    (each band's 0 and 1 reported in its band's entry), in both dlm layouts, through the whole conversion."""
+    keys = ("normalization:mean", "normalization:std") if layout == "beta" else ("mean", "std")
+    for factor, expected in ((0.5, [{"type": "scale", "value": 2.0}]),
+                             ([0.5, 0.25, 0.1], [{"type": "scale", "value": v} for v in (2.0, 4.0, 10.0)])):
+        inp = {"scaling_factor": factor, keys[0]: [0.0, 0.0, 0.0], keys[1]: [1.0, 1.0, 1.0]}
+        doc = (item({"eo:bands": [{"name": n} for n in "abc"], "dlm:inputs": {**inp, "selected_bands": [0, 1, 2]}})
+               if layout == "beta" else
+               item({"bands": [{"name": n} for n in "abc"], "dlm:input": {**inp, "band_names": list("abc")}}))
+        work, fields = run("dlm.inputs", doc)
+        assert work["properties"]["mlm:input"][0]["value_scaling"] == expected
+        base = "/properties/" + ("dlm:inputs/" if layout == "beta" else "dlm:input/")
+        for i in range(3):
+            for key in keys:
+                e = entry_for(fields, f"{base}{key}/{i}")
+                assert e["status"] == "transformed" and "unchanged" in e["reason"]
+                if not isinstance(factor, list):  # per band, the ledger folds them into mean -> value_scaling
+                    assert e["to"] == ["/properties/mlm:input/0/value_scaling/0"]
+        result = crosswalk.convert(doc)  # the API (and with it the CLI) reports no internal error
+        assert not result.errors and result.document["properties"]["mlm:input"][0]["value_scaling"] == expected
 
 
 def test_inputs_time_dimension_and_common_names() -> None:
@@ -606,6 +640,9 @@ def test_architecture_sizes_go_where_there_is_room() -> None:
     work, fields = run("dlm.architecture", doc)
     props = work["properties"]
     assert props["mlm:memory_size"] == 2 * 1048576
+    # the figure may come from any framework's tool: torchsummary's reading is a condition, not a claim
+    why = entry_for(fields, "/properties/dlm:architecture/estimated_total_size_mb")["reason"]
+    assert "MB read as MiB; if the figure is torchsummary's" in why
     assert entry_for(fields, "/properties/dlm:architecture/ram_size_mb")["reason"] == "mlm:memory_size already set"
     assert entry_for(fields, "/properties/dlm:architecture/on_disk_size_mb")["status"] == "dropped"
     assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (True, "0")
@@ -621,9 +658,19 @@ def test_architecture() -> None:
     props = run("dlm.architecture", doc)[0]["properties"]
     assert props["mlm:memory_size"] == round(183.72 * 1048576)
     assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (True, "imagenet")
-    for value in ("none", None, "", False):
+    for value in ("none", "", False):
         props = run("dlm.architecture", item({"dlm:architecture": {"pretrained": value}}))[0]["properties"]
         assert (props["mlm:pretrained"], props["mlm:pretrained_source"]) == (False, None)
+
+
+def test_pretrained_null_leaves_mlm_pretrained_unset() -> None:
+    """dlm beta.3 types pretrained as a string, so null says nothing, whereas mlm:pretrained false (with a null
+    source) asserts training from scratch; MLM 1.5.2 makes mlm:pretrained optional: null is dropped like every
+    other unset dlm field, and nothing is written."""
+    work, fields = run("dlm.architecture", item({"dlm:architecture": {"pretrained": None}}))
+    assert "mlm:pretrained" not in work["properties"] and "mlm:pretrained_source" not in work["properties"]
+    e = entry_for(fields, "/properties/dlm:architecture/pretrained")
+    assert e["status"] == "dropped" and "not set" in e["reason"]
 
 
 def test_runtime() -> None:
@@ -802,6 +849,35 @@ def test_band_definitions_on_the_model_asset() -> None:
     assert asset["raster:bands"] == [{"name": n, "data_type": "uint16", "nodata": 0} for n in ("red", "nir", "extra")]
     assert "https://stac-extensions.github.io/raster/v1.1.0/schema.json" in work["stac_extensions"]
     assert entry_for(fields, "/properties/dlm:data/data_type")["status"] == "transformed"
+
+
+def test_eo_and_raster_bands_on_the_model_asset_line_up() -> None:
+    """Readers pair an asset's eo:bands and raster:bands by position (STAC 1.1 merges them into one bands array):
+    the raster bands written from dlm:data are the input bands, and the eo:bands copied beside them are the same
+    bands in the same order; the item keeps all its definitions. An eo:bands list the model asset already has is
+    followed instead, the input bands it lacks added to both, data_type only on the input bands."""
+    defs = [{"name": "pan", "common_name": "pan"}, {"name": "b"}, {"name": "g"}, {"name": "r"}]
+    doc = item(
+        {
+            "eo:bands": defs,
+            "mlm:input": [{"name": "x", "bands": ["r", "g", "extra"], "input": {}}],
+            "dlm:data": {"data_type": "uint16", "nodata": 0},
+        },
+        assets={"m": {"href": "m.pt", "roles": ["mlm:model"]}},
+    )
+    work, fields = run("dlm.band_definitions", doc)
+    asset = work["assets"]["m"]
+    assert asset["eo:bands"] == [{"name": "r"}, {"name": "g"}, {"name": "extra"}]
+    assert asset["raster:bands"] == [{"name": n, "data_type": "uint16", "nodata": 0} for n in ("r", "g", "extra")]
+    assert work["properties"]["eo:bands"] == defs
+    assert not [e for e in fields if e["path"].startswith(("/properties/eo:bands/0", "/properties/eo:bands/1"))]
+    assert entry_for(fields, "/properties/mlm:input/0/bands/2")["reason"].startswith("band referenced by mlm:input")
+    own = copy.deepcopy(doc)
+    own["assets"]["m"]["eo:bands"] = [{"name": "b"}, {"name": "r"}]
+    asset = run("dlm.band_definitions", own)[0]["assets"]["m"]
+    assert [b["name"] for b in asset["eo:bands"]] == ["b", "r", "g", "extra"]
+    assert asset["raster:bands"] == [{"name": "b"}] + [{"name": n, "data_type": "uint16", "nodata": 0}
+                                                       for n in ("r", "g", "extra")]
 
 
 def test_extended_precision_data_type_is_lossy() -> None:
@@ -1030,7 +1106,13 @@ def test_thelper_item() -> None:
     assert doc["id"] == "11234" and doc["stac_version"] == "1.0.0"
     assert doc["assets"]["mlm:source_code"]["mlm:entrypoint"] == "thelper.cli.inference_session"
     assert doc["assets"]["mlm:container"]["href"] == "thelper-geo:latest"
-    assert models[0]["eo:bands"][0]["common_name"] == "pan"
+    assert props["eo:bands"][0]["common_name"] == "pan"
+    # one band list on the model asset: eo:bands and raster:bands of the input bands, in input order (readers pair
+    # the two by position), data_type and nodata (dlm:data's dtype, nodata_value) on each
+    assert [b["name"] for b in models[0]["eo:bands"]] == ["red", "green", "Near Infrared"]
+    assert models[0]["raster:bands"] == [{"name": n, "data_type": "uint16", "nodata": 0}
+                                         for n in ("red", "green", "Near Infrared")]
+    assert models[0]["eo:bands"][2] == {"name": "Near Infrared", "common_name": "nir", "center_wavelength": 0.85}
     assert result.valid and not accounting(result)
 
 
@@ -1272,3 +1354,35 @@ def test_process_level_equal_in_python_only_is_a_replacement(level, theirs):
     replaced = entry_for(result.report["fields"], "/properties/processing:level")
     assert replaced is not None and replaced["status"] in ("dropped", "lossy"), replaced
     assert "replaced by dlm:data.process_level" in replaced["reason"]
+
+
+@pytest.mark.parametrize("layout", ["beta", "draft"])
+def test_input_and_output_placeholders_say_what_they_assert(layout: str) -> None:
+    """A dlm item with no usable input or output gets MLM's required ones as placeholders; the reasons name what
+    they assert (no bands, no task, float32), not only that the shape is unknown."""
+    doc = item({"dlm:inputs" if layout == "beta" else "dlm:input": "none",
+                "dlm:outputs" if layout == "beta" else "dlm:output": "none"},
+               stac_extensions=[BETA3] if layout == "beta" else
+               ["https://stac-extensions.github.io/dl-model/v1.0.0/schema.json"])
+    result = pipeline.convert(doc, verify=True)
+    assert result.ok, result.error
+    fields = result.report["fields"]
+    made = {f["path"]: f["reason"] for f in fields if f["status"] == "invented"}
+    assert "no bands ([])" in made["/properties/mlm:input"] and "float32" in made["/properties/mlm:input"]
+    assert "no task" in made["/properties/mlm:output"] and "float32" in made["/properties/mlm:output"]
+
+
+@pytest.mark.parametrize(("task", "shape", "expected", "status"), [
+    ("binary classification", [1, 1, 64, 64], "semantic-segmentation", "lossy"),  # binary is still lost
+    ("classification", [1, 3, -1, -1], "semantic-segmentation", "transformed"),
+    ("classification", [1, 5, 1, 1], "classification", "transformed"),  # one value per image, not per pixel
+    ("binary classification", [1, 2], "classification", "lossy"),
+])
+def test_a_per_pixel_classification_is_a_semantic_segmentation(task, shape, expected, status) -> None:
+    """The MLM README: a model that produces pixel-wise classifications should be given the segmentation task (more
+    specifically semantic-segmentation) rather than classification; the result shape (final_layer_size) tells."""
+    doc = item({"dlm:outputs": {"task": task, "final_layer_size": shape}})
+    work, fields = run("dlm.outputs", doc)
+    assert work["properties"]["mlm:tasks"] == [expected] == work["properties"]["mlm:output"][0]["tasks"]
+    e = entry_for(fields, "/properties/dlm:outputs/task")
+    assert e["status"] == status and ("per-pixel" in e["reason"]) == (expected == "semantic-segmentation")

@@ -58,7 +58,7 @@ def test_transform_rows_carry_the_whole_first_paragraph() -> None:
     multiline = 0
     for name in names:
         doc = REGISTRY[name].fn.__doc__ or ""
-        summary = REGISTRY[name].description
+        summary = re.sub(r"``([^`]+)``", r"`\1`", REGISTRY[name].description)  # a reST literal: a code span
         assert summary.replace("|", "\\|") in text, name
         multiline += "\n" in doc.strip().split("\n\n", 1)[0]
     assert multiline > 0  # some summaries run over several lines: the case that was cut
@@ -81,3 +81,15 @@ def test_cli_reference_names_each_subcommand_once() -> None:
     for name in main.commands:
         assert re.search(rf"^Usage: crosswalk {name} \[OPTIONS\]", text, re.M), name
     assert not re.search(r"^Usage: crosswalk (\S+) \1 ", text, re.M)
+
+
+def test_field_guide_rows_show_no_empty_code_span_or_rest_literal() -> None:
+    """A guard on the empty pointer (the value an `each` rule works on) reads "the value itself", an empty string
+    value reads `""`, and a docstring's reST literal (``x``) is a Markdown code span in the rows: none leaves ``
+    behind, which Markdown shows as nothing or as stray backticks."""
+    from crosswalk.engine.ops import Guard
+
+    assert Guard.describe({"type": {"": "object"}}) == "when the value itself is an object"
+    assert Guard.describe({"equals": {"/a": ""}}) == 'when `/a` = `""`'
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("|")]
+    assert not [line for line in rows if "``" in line]

@@ -100,3 +100,37 @@ def test_several_image_links_become_assets_numbered_on() -> None:
     r = convert(doc, "mlm")
     containers = sorted(k for k in r.document["assets"] if k.startswith("mlm:container"))
     assert containers == ["mlm:container"] + [f"mlm:container-{i}" for i in range(2, n + 1)]
+
+
+def test_training_processor_type_is_dropped_saying_where_the_step_departs_from_the_legacy_guide() -> None:
+    """The MLM legacy guide maps ml-model:training-processor-type to mlm:accelerator and its kin, which MLM defines
+    as the hardware that runs inference: the step drops it, and neither its reason nor the README claims MLM has no
+    such field; the README's field guide says the step departs from the guide there."""
+    from pathlib import Path
+
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    assert "ml-model:training-processor-type" in doc["properties"]
+    r = convert(doc, "mlm")
+    e = entry(r, "/properties/ml-model:training-processor-type")
+    assert e["status"] == "dropped" and "no MLM field" not in e["reason"]
+    assert "runs inference" in e["reason"] and "legacy guide maps it" in e["reason"]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("#### ml-model@1.0.0 → mlm@1.5.2"):]
+    assert "departs from the MLM legacy guide" in section[:section.index("| rule |")]
+
+
+def test_a_renamed_prediction_type_and_the_input_placeholder_say_what_they_write() -> None:
+    """A prediction_type that is not the MLM task's spelling is reported as the task it became, not as an unchanged
+    value put in a list; the invented input placeholder's reason names what it asserts (no bands, float32), which the
+    MLM README gives meanings ("If no band applies for one input, use an empty array")."""
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    doc["properties"]["ml-model:prediction_type"] = "Semantic Segmentation"
+    r = convert(doc, "mlm")
+    assert r.document["properties"]["mlm:tasks"] == ["semantic-segmentation"]
+    e = entry(r, "/properties/ml-model:prediction_type")
+    assert e["status"] == "transformed" and "'Semantic Segmentation'" in e["reason"] and "'semantic-segmentation'" in e[
+        "reason"]
+    placeholder = r.document["properties"]["mlm:input"][0]
+    assert placeholder["bands"] == [] and placeholder["input"]["data_type"] == "float32"
+    made = next(f for f in r.report["fields"] if f["path"] == "/properties/mlm:input" and f["status"] == "invented")
+    assert "no bands ([])" in made["reason"] and "float32" in made["reason"]

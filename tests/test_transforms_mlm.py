@@ -309,3 +309,60 @@ def test_raster_bands_move_to_the_model_asset_whatever_the_input_and_eo_bands_ho
     r = convert(doc, "mlm")
     model = next(a for a in r.document["assets"].values() if "mlm:model" in a.get("roles", []))
     assert model["raster:bands"] == [{"data_type": "uint16", "name": "B01"}]  # named from what is a list
+
+
+def test_stac_model_0_1_2_code_asset_loses_the_model_role_beside_a_model_with_the_data_role() -> None:
+    """stac-model 0.1.2 writes MLM 1.0 with mlm:model on every asset, the model as ["mlm:model", "mlm:weights",
+    "data"] (as MLM's best practices show it): data beside a weights role does not make it no model, so the
+    source code asset is the one that loses the role, with no artefact type and no bands invented for it."""
+    doc = json.loads((CORPORA / "producers" / "stac-model-0.1.2-eurosat_resnet.json").read_text(encoding="utf-8"))
+    assert doc["assets"]["model"]["roles"] == ["mlm:model", "mlm:weights", "data"]
+    assert doc["assets"]["source_code"]["roles"] == ["mlm:model", "code"]
+    r = convert(doc, "mlm")
+    code, model = r.document["assets"]["source_code"], r.document["assets"]["model"]
+    assert code["roles"] == ["code"] and "mlm:artifact_type" not in code and "eo:bands" not in code
+    assert model["roles"] == ["mlm:model", "mlm:weights", "data"] and model["mlm:artifact_type"] == "torch.save"
+    assert entry(r, "/assets/source_code/roles/0")["status"] == "dropped"
+    assert r.valid
+
+
+@pytest.mark.parametrize(("model", "other", "demoted"), [
+    (["mlm:model", "model", "data"], ["mlm:model", "code"], "other"),  # the MLM README's model asset roles
+    (["mlm:model", "data"], ["mlm:model", "code"], "other"),  # data alone is weaker than code
+    (["mlm:model", "mlm:weights"], ["mlm:model", "data"], "other"),  # a data file beside the weights
+    (["mlm:model", "data"], ["mlm:model", "metadata", "data"], "other"),
+    (["mlm:model", "code"], ["mlm:model", "metadata"], None),  # no model artefact to keep: left as it is
+])
+def test_which_asset_loses_the_model_role(model: list[str], other: list[str], demoted: str | None) -> None:
+    doc = item("1.0.0")
+    doc["assets"] = {"model": {"href": "m.pt", "roles": model},
+                     "other": {"href": "https://example.com/x", "roles": other}}
+    r = convert(doc, "mlm")
+    kept = {k for k, a in r.document["assets"].items() if "mlm:model" in a["roles"]}
+    assert kept == ({"model", "other"} - {demoted})
+
+
+@pytest.mark.parametrize(("code_assets", "moved_to", "words"), [
+    ({"code": {"href": "c.py", "roles": ["mlm:source_code", "code"]}}, "code", None),
+    ({}, None, "which the document lacks"),
+    ({"code": {"href": "c.py", "roles": ["code"], "mlm:entrypoint": "pkg.mod:own"}}, None, "sets its own"),
+    ({"a": {"href": "a.py", "roles": ["code"]}, "b": {"href": "b.py", "roles": ["code"]}}, None, "ambiguous"),
+])
+def test_an_item_entrypoint_goes_to_the_one_code_asset_when_the_conversion_reaches_1_5(
+        code_assets: dict, moved_to: str | None, words: str | None) -> None:
+    """MLM 1.4 rejects mlm:entrypoint everywhere; 1.5 takes it on code assets. An Item-level value holds for the
+    assets that set none of their own (MLM README), so on a conversion that goes on to 1.5 it moves to the one code
+    asset without its own; with none, or several, it is dropped saying why (not that MLM has no place for it)."""
+    doc = item("1.3.0", **{"mlm:input": legacy_input(), "mlm:entrypoint": "pkg.mod:item"})
+    doc["assets"].update(copy.deepcopy(code_assets))
+    r = convert(doc, "mlm")
+    assert "mlm:entrypoint" not in r.document["properties"]
+    assert not [i for i in r.report["issues"] if "entrypoint" in json.dumps(i) or "/assets/code" in i["path"]]
+    e = entry(r, "/properties/mlm:entrypoint")
+    if moved_to:
+        assert r.document["assets"][moved_to]["mlm:entrypoint"] == "pkg.mod:item"
+        assert e["status"] == "moved" and e["to"] == [f"/assets/{moved_to}/mlm:entrypoint"]
+    else:
+        assert e["status"] == "dropped" and words in e["reason"] and "MLM 1.4.0 has no" not in e["reason"]
+        assert [a.get("mlm:entrypoint") for a in r.document["assets"].values()] == [
+            a.get("mlm:entrypoint") for a in doc["assets"].values()]

@@ -156,3 +156,34 @@ def test_an_entrypoint_of_a_1_3_item_goes_on_to_the_version_that_places_it(targe
         for judge in (pystac_verdict, stac_validator_verdict):
             ok, why = judge(out)
             assert ok, why
+
+
+@pytest.mark.parametrize("target", ["mlm", "mlm@1.3.0"])
+def test_band_definitions_go_on_no_asset_that_loses_the_model_role(target) -> None:
+    """MLM 1.0/1.1 forced mlm:model onto every asset, so a source-code asset carries it too, and the conversion
+    takes it away (at 1.3.0 or in the step into 1.4). Band definitions the steps before write on the model asset
+    (item raster:bands that MLM 1.3 reads there, name-only eo:bands invented for the input's bands) go on the
+    model artefact alone: nothing in the final document says a Python file has bands, and every report reason
+    naming the model asset is true of the assets it points to."""
+    doc = _load("mlm/spec-1.2.0-item_eo_bands.json")
+    names = doc["properties"]["mlm:input"][0]["bands"]
+    doc["properties"]["raster:bands"] = [{"name": n, "data_type": "uint16"} for n in names]
+    result = pipeline.convert(copy.deepcopy(doc), to=target, verify=True)
+    assert result.ok and result.valid, (result.error, result.report["issues"])
+    code = result.document["assets"]["source_code"]
+    assert "mlm:model" not in code["roles"] and "raster:bands" not in code
+    assert [b["name"] for b in result.document["assets"]["weights"]["raster:bands"]] == names
+    copied = _entry(result, "/properties/raster:bands")
+    assert not [p for p in copied["to"] if p.startswith("/assets/source_code")]
+
+    basic = _load("mlm/spec-1.0.0-item_basic.json")  # no band definitions anywhere: name-only ones are invented
+    basic["properties"]["mlm:input"][0]["bands"] = ["B04", "B03"]
+    basic["assets"]["model"]["roles"] = ["mlm:model", "mlm:weights"]
+    basic["assets"]["code"] = {"href": "https://example.com/infer.py", "type": "text/x-python",
+                               "roles": ["mlm:model", "code"]}
+    result = pipeline.convert(copy.deepcopy(basic), to=target, verify=True)
+    assert result.ok, result.error
+    assets = result.document["assets"]
+    assert assets["model"]["eo:bands"] == [{"name": "B04"}, {"name": "B03"}]
+    assert "eo:bands" not in assets["code"] and "mlm:model" not in assets["code"]["roles"]
+    assert not [e for e in result.report["fields"] if e["path"].startswith("/assets/code/eo:bands")]

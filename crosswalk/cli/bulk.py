@@ -4,7 +4,7 @@ Bulk mode: several inputs, a directory, a catalog/collection root with local chi
 file, an ItemCollection or a JSON array of Items; or one document with ``--out-dir``, ``--in-place``,
 ``--dry-run`` or ``--summary-file``. ``-o FILE`` with a single catalog/collection root converts that one document
 (single mode). Exit codes as in single mode: 0 ok; 1 a document failed, or a document is invalid (written, and
-said so), or with ``--strict`` anything lossy or invented, or no document was found; 2 usage.
+said so), or with ``--strict`` anything lossy, dropped or invented, or no document was found; 2 usage.
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ def run_bulk(
     output_format: str = "json",
 ) -> None:
     """Check the option combination (usage errors exit 2), run `crosswalk.bulk.tree.migrate`, print the failures and
-    the summary table on stderr, exit 1 on failures (or, with --strict, anything lossy, invented or invalid)."""
+    the summary table on stderr, exit 1 on failures (or, with --strict, anything lossy, dropped, invented or
+    invalid)."""
     import click  # here, not above: a one-file run asks `wants_bulk` without loading click (crosswalk.cli.one)
 
     if "-" in src:
@@ -194,5 +195,6 @@ def run_bulk(
     if result.failed or result.plan.empty or lost or s["invalid"]:
         sys.exit(1)
     if strict and (s["lossy"] or s["invented"]):
-        click.echo(f"error: --strict: {s['lossy']} lossy, {s['invented']} with invented values", err=True)
+        click.echo(f"error: --strict: {s['lossy']} with lossy or dropped fields, {s['invented']} with invented values",
+                   err=True)
         sys.exit(1)

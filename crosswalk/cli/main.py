@@ -1,7 +1,7 @@
 """The command line: a thin click layer over crosswalk.pipeline (stdout for data, stderr for diagnostics).
 
 Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it), or its output is invalid
-(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy or invented, or the
+(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy, dropped or invented, or the
 inputs held no document at all (an empty directory: found by reading, as a missing file is); 2 usage (an unknown
 option, format or value), decided before anything is read or written.
 """
@@ -100,8 +100,8 @@ def migrate_options(fn):
         click.option("--to", "target", type=FORMAT, default="mlm", show_default=True,
                      help="Target format: mlm, mlm@1.4.0, ml-model, dlm, dlm-beta@1.0.0-beta.2, ..."),
         click.option("--strict", is_flag=True,
-                     help="Also exit 1 if anything is lossy or invented (one document: writing nothing). An invalid "
-                          "output always exits 1 (it is written, and said so)."),
+                     help="Also exit 1 if anything is lossy, dropped or invented (one document: writing nothing, "
+                          "naming the fields). An invalid output always exits 1 (it is written, and said so)."),
         click.option("--fill", "fill", type=click.Path(exists=True, dir_okay=False), callback=_load_fill,
                      help="YAML/JSON of real values for fields that would be invented: {\"*\"|id: {pointer: value}}."),
         click.option("--report", "report_fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
@@ -231,16 +231,25 @@ def _exit_now(code: int) -> None:
 
 
 def _strict_reasons(result: Any) -> list[str]:
-    """Why --strict fails a conversion: inventions, losses, a version that cannot be validated offline."""
+    """Why --strict fails a conversion: inventions, losses (lossy or dropped fields), a version that cannot be
+    validated offline; the fields named, a few of each."""
     why = []
-    invented = [f["path"] for f in result.report["fields"] if f["status"] == "invented"]
+    fields = result.report["fields"]
+    invented = [f["path"] for f in fields if f["status"] == "invented"]
     if invented:
-        why.append("would invent " + ", ".join(invented))
-    if result.lossy:
-        why.append("lossy or dropped fields")
+        why.append("would invent " + _some(invented))
+    lost = [f["path"] for f in fields if f["status"] in ("lossy", "dropped")]
+    if lost:
+        why.append("lossy or dropped: " + _some(lost))
     if getattr(result, "unverifiable", False):
         why.append("a version newer than the newest known cannot be validated offline")
     return why
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    """The first ``shown`` paths, then how many more (a message line, not the report)."""
+    more = len(paths) - shown
+    return ", ".join(paths[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 @click.group(cls=GuardedGroup, context_settings=CONTEXT)

@@ -1,7 +1,7 @@
 """The ``--pgstac DSN`` half of ``dlm-migrate`` / ``crosswalk migrate`` (see crosswalk.bulk.pgstac).
 
 Exit codes as for files: 0 ok; 1 a collection failed (rolled back; the others went on), or with --strict
-anything lossy, invented or invalid; 2 usage (decided before the database is touched).
+anything lossy, dropped, invented or invalid; 2 usage (decided before the database is touched).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def run_pgstac(
         click.echo(f"error: {line}", err=True)
         sys.exit(1)
     if strict and result.flagged:
-        click.echo(f"error: --strict: {summary['lossy']} lossy, {summary['invented']} with invented values", err=True)
+        click.echo(f"error: --strict: {summary['lossy']} with lossy or dropped fields, {summary['invented']} with "
+                   "invented values", err=True)
         sys.exit(1)
 
 

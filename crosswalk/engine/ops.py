@@ -151,9 +151,13 @@ class Guard:
     def describe(cls, spec: str | dict[str, Any]) -> str:
         parts = []
         for name, target, value in cls.items(spec):
-            shown = value if isinstance(value, str) else json.dumps(value)  # the guide shows JSON values
+            # the guide shows JSON values, a string as it is unless empty (an empty code span shows nothing)
+            shown = value if isinstance(value, str) and value else json.dumps(value)
             article = "an" if shown[:1] in ("a", "e", "i", "o", "u") else "a"
-            parts.append(GUARD_TESTS[name][2].format(p=target, v=shown, a=article))
+            template = GUARD_TESTS[name][2]
+            if target == "":  # the empty pointer: the value the rule works on (an `each` element)
+                template = template.replace("`{p}`", "the value itself")
+            parts.append(template.format(p=target, v=shown, a=article))
         return "when " + " and ".join(parts)
 
 

@@ -24,6 +24,13 @@ def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+def _said(comment: str, shown: int = 80) -> str:
+    """What a removed comment said, on one line and cut short: a comment may say something about the data (the
+    input's shape, a unit) that the document no longer does."""
+    words = " ".join(comment.split())
+    return repr(words if len(words) <= shown else words[: shown - 1] + "…")
+
+
 def strip_jsonc(text: str) -> tuple[str, list[str]]:
     """Remove ``//`` and ``/* */`` comments and trailing commas outside strings.
 
@@ -54,7 +61,8 @@ def strip_jsonc(text: str) -> tuple[str, list[str]]:
         if c == "/" and i + 1 < n and text[i + 1] == "/":
             end = text.find("\n", i)
             end = n if end == -1 else end
-            notes.append(f"line {_line_of(text, i)}: // comment removed (JSON has no comments)")
+            notes.append(f"line {_line_of(text, i)}: // comment removed (JSON has no comments): "
+                         f"{_said(text[i + 2:end])}")
             for k in range(i, end):
                 out[k] = " "
             i = end
@@ -62,7 +70,8 @@ def strip_jsonc(text: str) -> tuple[str, list[str]]:
         if c == "/" and i + 1 < n and text[i + 1] == "*":
             end = text.find("*/", i + 2)
             end = n if end == -1 else end + 2
-            notes.append(f"line {_line_of(text, i)}: /* */ comment removed (JSON has no comments)")
+            notes.append(f"line {_line_of(text, i)}: /* */ comment removed (JSON has no comments): "
+                         f"{_said(text[i + 2:end - 2 if text.endswith('*/', 0, end) else end])}")
             for k in range(i, end):
                 if out[k] != "\n":
                     out[k] = " "

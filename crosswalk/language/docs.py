@@ -17,6 +17,7 @@ def _dotted(match: re.Match[str]) -> str:
 
 
 def _readable(cell: str) -> str:
+    cell = re.sub(r"``([^`]+)``", r"`\1`", cell)  # a docstring's reST literal is a Markdown code span
     return re.sub(r"`(\$(?:[.\[][^`]*)?|/[^`]*)`", _dotted, cell)
 
 

@@ -289,7 +289,8 @@ def repair_eo_bands(ctx: Ctx) -> None:
 # -- dlm-beta -> current-dlm conveniences ------------------------------------------------------------------------
 @transform("dlm.drop_nulls", reads=("properties.dlm:*",), writes=("properties.dlm:*",))
 def drop_nulls(ctx: Ctx) -> None:
-    """null members of the dlm objects (unset fields) are dropped; `pretrained: null` is kept for dlm.architecture.
+    """null members of the dlm objects (unset fields) are dropped; `pretrained: null` is kept (dlm beta.3 requires
+    a pretraining string, which no rule writes without a guess; dlm.architecture drops it on the way to MLM).
 
     An object or list that held nothing but nulls is dropped with them (`dont_care_index: [null]` is as unset
     as `null`): left behind empty, it would be a value no source field accounts for."""
@@ -371,10 +372,13 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
     selected = inp.get("selected_bands")
     sel = [s for s in of_type(selected, list) if is_type(s, "integer")]
     useful = [(j, u) for j, u in _elements(data.get("useful_bands")) if isinstance(u.get("name"), str)]
+    in_file: dict[int, str] = {}  # the useful bands' indices in the source file, with their names
     for j, u in useful:
         targets = add(P + ("dlm:data", "useful_bands", j, "name"), u.pop("name"))
         if "index" in u:
             index = u.pop("index")  # an index that is an object or array (invalid) goes into the band as a whole
+            if is_type(index, "integer"):
+                in_file.setdefault(index, names[-1])
             ctx.account(P + ("dlm:data", "useful_bands", j, "index"), targets, "lossy",
                         "the band's index in the source file has no MLM field",
                         whole=isinstance(index, (dict, list)) and bool(index))
@@ -382,6 +386,8 @@ def _input_bands(ctx: Ctx, props: dict[str, Any], data: dict[str, Any], inp: dic
         readings = [f"useful_bands names {names}"] + [  # the eo:bands reading only if there are eo:bands
             f"positions in {where} {[bands[i] if 0 <= i < len(bands) else 'out of range' for i in sel]}"
             for where, bands in (("eo:bands", [b.get("name") for b in eo]), ("useful_bands", names)) if bands]
+        if in_file:  # the dlm schema: a useful band's index is its "Index of the band in the original dataset"
+            readings.append(f"indices in the source file (useful_bands index) {[in_file.get(i, '?') for i in sel]}")
         reason = (f"selected_bands {selected} is ambiguous ({'; '.join(readings)}); the explicit useful_bands "
                   "names were used")
         if len(sel) != len(names):
@@ -439,26 +445,33 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
         return fail(f"scaling_factor {inp.get(skey)!r} is not a positive number (or list of them); no value_scaling")
     if (mkey or dkey) and (mean is None or std is None):
         return fail("mean and std must both be numbers or lists of numbers; no value_scaling written")
-    identity: list[str] = []  # mean 0 and std 1: nothing to fold, only scaling_factor applies
-    if mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std):
-        if skey is None:
-            return fail("mean 0 and std 1 leave the data unchanged: no value_scaling needed")
-        identity = [mkey, dkey]
-        mean = std = None
+    # mean 0 and std 1 (what the dlm beta.3 schema, which requires both, makes a scale-only model write): nothing
+    # to fold, only scaling_factor applies
+    identity = mean is not None and all(m == 0 for m in mean) and all(d == 1 for d in std)
+    if identity and skey is None:
+        return fail("mean 0 and std 1 leave the data unchanged: no value_scaling needed")
     lengths = {len(s)} if mean is None else {len(s), len(mean), len(std)} - {1}
     if len(lengths) > 1 or (nbands and lengths and next(iter(lengths)) not in (1, nbands)):
         return fail(f"normalisation lists of lengths {sorted({len(x) for x in (s, mean or s, std or s)})} do not "
                     f"match each other or the {nbands} bands; no value_scaling written (never padded or truncated)")
     if mean is not None and any(d <= 0 for d in std):
         return fail("a std is not positive (division by zero); no value_scaling written")
-    n = max(lengths) if lengths else 1
-    # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's
+    # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's; with the identity,
+    # one scale entry when every band shares one scaling_factor (MLM: a single object rescales every dimension)
+    n = len(s) if identity else max(lengths) if lengths else 1
+    if identity:
+        for k in (mkey, dkey):  # each band's 0 or 1 is in the scale entry of its band (the only one if shared)
+            value = inp[k]
+            per_band = isinstance(value, list) and len(value) == n > 1
+            for src, items in ([(base + (k, str(i)), [i]) for i in range(n)] if per_band else
+                               [(base + (k, str(i)), range(n)) for i in range(len(value))]
+                               if isinstance(value, list) else [(base + (k,), range(n))]):
+                ctx.account(src, [d + (str(i),) for d in dsts for i in items], "transformed",
+                            "mean 0 and std 1 leave the data unchanged; only scaling_factor is applied")
+        mean = std = None
     out = [{"type": "scale", "value": _quotient(1, s[i % len(s)])} if mean is None else
            {"type": "z-score", "mean": _quotient(mean[i % len(mean)], s[i % len(s)]),
             "stddev": _quotient(std[i % len(std)], s[i % len(s)])} for i in range(n)]
-    for k in identity:
-        ctx.account(base + (k,), dsts, "transformed", "mean 0 and std 1 leave the data unchanged; only "
-                    "scaling_factor is applied")
 
     def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
         """Each value of ``key`` (one value: all of them) to ``fields`` of the value_scaling objects it makes."""
@@ -629,6 +642,13 @@ def _classes(ctx: Ctx, o: dict[str, Any], base: Path, epath: Path) -> list[dict[
     return out
 
 
+def _per_pixel(shape: Any) -> bool:
+    """A result of one value per pixel: the shapes _result_dims reads with height and width last, both more than
+    one (or variable)."""
+    sizes = shape if isinstance(shape, list) and len(shape) in (3, 4, 5) else []
+    return all(is_type(n, "integer") for n in sizes) and bool(sizes) and all(n > 1 or n == -1 for n in sizes[-2:])
+
+
 def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[list[str], str]:
     rank = len(shape)
     axis = "score" if task == "regression" else "class" if task in table("class_tasks") or nclasses > 0 else "channel"
@@ -659,11 +679,17 @@ def outputs(ctx: Ctx) -> None:
         epath = P + ("mlm:output", str(len(out)))
         raw = o.get("task")  # a task only if o has one: an ml-model task name or a dlm-only one
         task, lossy = task_for(raw, "dlm_tasks")
+        why = lossy or f"task {raw!r} is the MLM task {task!r}"
+        if task == "classification" and _per_pixel(o.get("final_layer_size")):
+            # the MLM README: a model that classifies every pixel is a (semantic) segmentation, not a classification
+            pixels = (f"a per-pixel result {o['final_layer_size']}, so the MLM task 'semantic-segmentation' (MLM "
+                      "calls pixel-wise classification segmentation)")
+            task, why = "semantic-segmentation", f"{lossy}, with {pixels}" if lossy else f"task {raw!r} with {pixels}"
         if task:
             o.pop("task")
             item_tasks += [] if task in item_tasks else [task]
             ctx.account(base + ("task",), [epath + ("tasks", "0"), tasks_path + (str(item_tasks.index(task)),)],
-                        "lossy" if lossy else "transformed", lossy or f"task {raw!r} is the MLM task {task!r}")
+                        "lossy" if lossy else "transformed", why)
         elif "task" in o:
             ctx.remove(base + ("task",), f"task {raw!r} is not an MLM task (closed enum)")
         entry: dict[str, Any] = {"name": task or "output", "tasks": [task] if task else []}
@@ -742,8 +768,10 @@ def architecture(ctx: Ctx) -> None:
             props["mlm:pretrained"] = True
             ctx.moved(src, dsts[0])
             return
-        scratch = (value is False or value is None or
-                   isinstance(value, str) and value.strip().lower() in table("pretrained_none"))
+        if value is None:  # says nothing: mlm:pretrained false would assert training from scratch (optional in MLM)
+            ctx.dropped(src, "null in the source (field not set); mlm:pretrained left unset")
+            return
+        scratch = value is False or isinstance(value, str) and value.strip().lower() in table("pretrained_none")
         props["mlm:pretrained"] = not scratch
         props["mlm:pretrained_source"] = None if scratch else str(value)
         ctx.transformed([src], dsts, "false: trained from scratch (pretrained_source null)" if value is False else
@@ -999,7 +1027,8 @@ def band_definitions(ctx: Ctx) -> None:
     """Band definitions go where MLM 1.5.2 checks them: on the mlm:model asset.
 
     Item eo:bands (STAC 1.0) or STAC 1.1 bands are copied to the mlm:model asset; dlm:data data_type/nodata become
-    raster:bands there (one per input band); a band referenced but defined nowhere gets a name-only definition."""
+    raster:bands there (one per input band), and the eo:bands copied beside them are then those of the input bands,
+    in the same order; a band referenced but defined nowhere gets a name-only definition."""
     props = ctx.get(P)
     models = model_assets(ctx.doc)
     if not isinstance(props, dict) or not models:
@@ -1007,20 +1036,29 @@ def band_definitions(ctx: Ctx) -> None:
     apath = ("assets", models[0])
     masset = ctx.get(apath)
     stac11 = str(ctx.get(("stac_version",)) or "").startswith("1.1")
-    for key in ("eo:bands", "bands"):
-        if isinstance(props.get(key), list) and props[key] and key not in masset:
-            ctx.copy(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
-                     "STAC 1.1 allow item-level bands only when an asset has them)")
-            if key == "eo:bands":
-                add_extension(ctx, EO)
     found: dict[str, Path] = {}  # each band name mlm:input references, with where it is first referenced
     for i, item in enumerate(props.get("mlm:input") or []):
         for j, b in enumerate((item.get("bands") or []) if isinstance(item, dict) else []):
             name = b.get("name") if isinstance(b, dict) else b
             if isinstance(name, str):
                 found.setdefault(name, P + ("mlm:input", str(i), "bands", str(j)))
-    if isinstance(props.get("dlm:data"), dict):
-        _data_types(ctx, props["dlm:data"], apath, masset, list(found.items()), stac11)
+    data = props["dlm:data"] if isinstance(props.get("dlm:data"), dict) else None
+    # raster:bands are written beside eo:bands unless STAC 1.1 bands on the asset take data_type and nodata
+    raster = data is not None and any(_band_data_keys(data)) and not (stac11 and (
+        isinstance(masset.get("bands"), list) or "bands" not in masset and isinstance(props.get("bands"), list)
+        and bool(props["bands"])))
+    for key in ("eo:bands", "bands"):
+        if not (isinstance(props.get(key), list) and props[key] and key not in masset):
+            continue
+        if key == "eo:bands" and raster and found:
+            _input_eo_bands(ctx, props[key], apath, found)
+        else:
+            ctx.copy(P + (key,), apath + (key,), "band definitions copied to the mlm:model asset (eo v1.1.0 and "
+                     "STAC 1.1 allow item-level bands only when an asset has them)")
+        if key == "eo:bands":
+            add_extension(ctx, EO)
+    if data is not None:
+        _data_types(ctx, data, apath, masset, list(found.items()), stac11)
     defined = {band["name"] for host in [props, *ctx.doc["assets"].values()] if isinstance(host, dict)
                for key in ("eo:bands", "raster:bands", "bands") for band in of_type(host.get(key), list)
                if isinstance(band, dict) and isinstance(band.get("name"), str)}
@@ -1031,20 +1069,52 @@ def band_definitions(ctx: Ctx) -> None:
             bands = ctx.get(host).setdefault(key, [])
             for name, src in missing:
                 bands.append({"name": name})
-                ctx.copied(src, host + (key, str(len(bands) - 1), "name"),
-                           "band referenced by mlm:input but defined nowhere: name-only definition added")
+                ctx.copied(src, host + (key, str(len(bands) - 1), "name"), _NAME_ONLY)
         if not stac11:
             add_extension(ctx, EO)
+
+
+_NAME_ONLY = "band referenced by mlm:input but defined nowhere: name-only definition added"
+
+
+def _input_eo_bands(ctx: Ctx, defs: list[Any], apath: Path, found: dict[str, Path]) -> None:
+    """The eo:bands of the mlm:model asset when raster:bands are written beside them: the input bands, in input order.
+
+    Readers pair eo:bands and raster:bands of one asset by position (STAC 1.1 merges them into one bands array),
+    and the raster bands are the input bands: dlm:data's data_type and nodata describe the data the model reads,
+    which the input bands are part of, whereas the item's eo:bands may list bands outside it (the dlm beta.3
+    example lists 5 with number_of_bands 4). So the asset's eo:bands are cut down to the input bands rather than
+    the raster:bands padded with bands the data type is not known of; the item keeps every definition."""
+    index: dict[str, int] = {}
+    for j, band in enumerate(defs):
+        if isinstance(band, dict) and isinstance(band.get("name"), str):
+            index.setdefault(band["name"], j)
+    ctx.put(apath + ("eo:bands",), [])
+    for k, (name, src) in enumerate(found.items()):
+        if name in index:
+            ctx.copy(P + ("eo:bands", str(index[name])), apath + ("eo:bands", str(k)),
+                     "definition of an input band copied to the mlm:model asset, in input order like its raster:bands "
+                     "(eo v1.1.0 allows item-level bands only when an asset has them)")
+        else:
+            ctx.put(apath + ("eo:bands", str(k)), {"name": name})
+            ctx.copied(src, apath + ("eo:bands", str(k), "name"), _NAME_ONLY)
+
+
+def _band_data_keys(data: dict[str, Any]) -> tuple[str | None, str | None, dict[int, Path]]:
+    """dlm:data's data_type and nodata keys, and the per-band nodata of useful_bands (a sentinel-hub variant) by
+    position."""
+    base = P + ("dlm:data",)
+    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(of_type(data.get("useful_bands"), list))
+                if isinstance(u, dict) and (k := _first_key(u, "nodata", "nodata_value"))}
+    return _first_key(data, "data_type", "dtype"), _first_key(data, "nodata", "nodata_value"), per_band
 
 
 def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, Any], inputs: list[tuple[str, Path]],
                 stac11: bool) -> None:
     """dlm:data data_type and nodata (item-wide or per band) onto the bands of the mlm:model asset."""
     base = P + ("dlm:data",)
-    dkey, nkey = _first_key(data, "data_type", "dtype"), _first_key(data, "nodata", "nodata_value")
-    # per-band nodata in useful_bands (a sentinel-hub variant), aligned with the input bands by position
-    per_band = {j: base + ("useful_bands", str(j), k) for j, u in enumerate(of_type(data.get("useful_bands"), list))
-                if isinstance(u, dict) and (k := _first_key(u, "nodata", "nodata_value"))}
+    # per-band nodata in useful_bands, aligned with the input bands by position
+    dkey, nkey, per_band = _band_data_keys(data)
     if dkey is None and nkey is None and not per_band:
         return
     mapped, nodata = _numpy_type(data.get(dkey)), data.get(nkey)  # data.get(None) is None
@@ -1054,38 +1124,54 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
     if nkey and not (is_type(nodata, "number") or nodata in ("nan", "inf", "-inf")):
         ctx.remove(base + (nkey,), f"{nkey} {nodata!r} is not a number")
         nkey = None
-    names = [n for n, _ in inputs] or [None]
     raster = not (stac11 and isinstance(masset.get("bands"), list))  # STAC 1.1 bands take the fields themselves
     target_key = "raster:bands" if raster else "bands"
+    eo = masset.get("eo:bands") if raster and isinstance(masset.get("eo:bands"), list) and masset["eo:bands"] else None
     if raster:
+        # one raster band for each eo:bands band of the asset, in its order (readers pair the two by position); an
+        # input band it lacks is added to both
+        names = ([b.get("name") if isinstance(b, dict) and isinstance(b.get("name"), str) else None for b in eo]
+                 if eo is not None else [n for n, _ in inputs] or [None])
+        for n, src in inputs:
+            if n not in names:
+                eo.append({"name": n})
+                ctx.copied(src, apath + ("eo:bands", str(len(eo) - 1), "name"), _NAME_ONLY)
+                names.append(n)
         if "raster:bands" in masset:
             ctx.remove(apath + ("raster:bands",), "replaced by raster bands built from dlm:data")
         masset["raster:bands"] = [{"name": n} if n else {} for n in names]
         add_extension(ctx, "https://stac-extensions.github.io/raster/v1.1.0/schema.json")
+        for i, n in enumerate(names):
+            if n:
+                ctx.copied(apath + ("eo:bands", str(i), "name") if eo is not None else dict(inputs)[n],
+                           apath + ("raster:bands", str(i), "name"), "raster band named after the " + (
+                               "eo:bands band at its place" if eo is not None else "mlm:input band"))
+        by_input = {pos: names.index(n) for pos, (n, _) in enumerate(inputs)}
+        # data_type and nodata are known of the input bands (or of every band when none is named)
+        targets = [i for i, n in enumerate(names) if not inputs or n in dict(inputs)]
+    else:
+        index = {b.get("name"): i for i, b in enumerate(masset["bands"]) if isinstance(b, dict)}
+        by_input = {pos: index[n] for pos, (n, _) in enumerate(inputs) if n in index}
+        targets = list(by_input.values())
     bands = masset[target_key]
-    index = {b.get("name"): i for i, b in enumerate(bands) if isinstance(b, dict)}
+    own = {i: per_band.pop(pos) for pos, i in by_input.items() if pos in per_band}  # a band's own nodata
     dsts_type, dsts_nodata = [], []
-    for pos, n in enumerate(names):
-        i = index.get(n, pos if raster else None)
-        if i is None:
-            continue
-        band = bands[i]
-        here = apath + (target_key, str(i))
-        if raster and n:
-            ctx.copied(inputs[pos][1], here + ("name",), "raster band named after the mlm:input band")
-        if dkey and "data_type" not in band:
+    for i in targets + [i for i in own if i not in targets]:
+        band, here = bands[i], apath + (target_key, str(i))
+        if dkey and "data_type" not in band and i in targets:
             band["data_type"] = mapped[0]
             dsts_type.append(here + ("data_type",))
-        if pos in per_band:
+        if i in own:
             if "nodata" in band:
-                ctx.remove(per_band.pop(pos), "the band already has a nodata value")
+                ctx.remove(own[i], "the band already has a nodata value")
             else:
-                ctx.move(per_band.pop(pos), here + ("nodata",), "per-band nodata")
-        elif nkey and "nodata" not in band:
+                ctx.move(own[i], here + ("nodata",), "per-band nodata")
+        elif nkey and "nodata" not in band and i in targets:
             band["nodata"] = nodata
             dsts_nodata.append(here + ("nodata",))
-        if not band and raster:
-            ctx.created(here, "invented", "one raster band per input band")
+    for i, band in enumerate(bands if raster else []):
+        if not band:
+            ctx.created(apath + (target_key, str(i)), "invented", "one raster band per band")
     if dkey and not dsts_type:
         ctx.remove(base + (dkey,), "every band already has a data_type")
     elif dkey:

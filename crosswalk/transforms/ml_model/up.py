@@ -59,7 +59,8 @@ def tasks(ctx: Ctx) -> None:
     elif lossy:
         ctx.lossy([src], dsts, lossy)
     else:
-        ctx.transformed([src], dsts, "prediction_type became a one-element task list")
+        ctx.transformed([src], dsts, "prediction_type became a one-element task list" if task == value else
+                        f"prediction_type {value!r} is the MLM task {task!r}, as a one-element task list")
 
 
 @transform("ml_model.summary_tasks",

@@ -27,6 +27,43 @@ def model_assets(doc: dict[str, Any]) -> list[str]:
             if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
 
 
+# roles that say an asset holds no model artefact (MLM 1.0/1.1 forced mlm:model onto every asset, these too)
+_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
+                    "mlm:training-runtime", "mlm:inference-runtime"}
+# roles that name a model artefact (the MLM README's asset roles mlm:weights and mlm:checkpoint, with their additional
+# roles, and model): an asset with one is a model whatever else it says (the README suggests ["mlm:model", "model",
+# "data"] for the model asset, stac-model 0.1.2 writes ["mlm:model", "mlm:weights", "data"])
+_MODEL_ROLES = {"mlm:weights", "mlm:checkpoint", "weights", "checkpoint", "model"}
+
+
+def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
+    """The mlm:model assets whose other roles say they hold no model (code, metadata, documentation, runtime, data)
+    and none names a model artefact, when another mlm:model asset remains: those mlm.non_model_roles takes the role
+    from. data is weaker (the model asset may carry it): when every model asset would go, only those with another of
+    these roles do."""
+    assets, models = doc.get("assets"), model_assets(doc)
+    roles = {k: set(assets[k]["roles"]) for k in models}
+    for not_model in (_NOT_MODEL_ROLES, _NOT_MODEL_ROLES - {"data"}):
+        wrong = [k for k in models if roles[k] & not_model and not roles[k] & _MODEL_ROLES]
+        if len(wrong) < len(models):
+            return wrong
+    return []
+
+
+def band_hosts(ctx: Ctx) -> list[str]:
+    """The mlm:model assets band definitions are written on. A conversion that lands on MLM 1.3 or later takes the
+    role from assets that are no model artefact (the 1.3 -> 1.4 step, or the 1.3 invariants), so it writes none on
+    them (bands on a source code file, reported as on the model asset, would be false); one that stops before keeps
+    them labelled models, and writes on every one."""
+    family = registry().families["mlm"]
+    reached = family.newest_reached(ctx.options.get("visits", ()))
+    models = model_assets(ctx.doc)
+    if reached is None or family.versions.index(reached) < family.versions.index("1.3.0"):
+        return models
+    gone = set(not_model_artefacts(ctx.doc))
+    return [k for k in models if k not in gone]
+
+
 def infer_artifact_type(asset: dict[str, Any]) -> tuple[str, str]:
     """(artifact type, why) from the href's ending or the media type; 'unknown' when nothing tells."""
     href = str(asset.get("href", "")).lower().split("?")[0]
@@ -186,7 +223,7 @@ def band_definitions(ctx: Ctx) -> None:
            if isinstance(host.get(key), list) for band in host[key]):
         return
     wanted = list(dict.fromkeys(name for _, item in io_lists(ctx, "mlm:input") for name in band_names(item)))
-    if not wanted or not (models := model_assets(ctx.doc)):
+    if not wanted or not (models := band_hosts(ctx)):
         return
     for key in models:
         here = ("assets", key, "eo:bands")
@@ -207,7 +244,7 @@ def band_definitions(ctx: Ctx) -> None:
            writes=("assets.<model>.raster:bands",))
 def raster_bands_to_model_asset(ctx: Ctx) -> None:
     """MLM 1.3 checks raster:bands on the mlm:model asset, each with a name (from eo:bands or the input bands)."""
-    src, models = P + ("raster:bands",), model_assets(ctx.doc)
+    src, models = P + ("raster:bands",), band_hosts(ctx)
     bands = ctx.get(src)
     if not isinstance(bands, list) or not models:
         return
@@ -356,22 +393,47 @@ def artifact_type(ctx: Ctx) -> None:
             ctx.remove(("assets", key, "mlm:artifact_type"), "MLM 1.4 forbids mlm:artifact_type on non-model assets")
 
 
-_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
-                    "mlm:training-runtime", "mlm:inference-runtime"}
-
-
 @transform("mlm.non_model_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
 def non_model_roles(ctx: Ctx) -> None:
     """MLM 1.0/1.1 forced mlm:model onto every asset; from 1.4 that role demands a model artefact, so it is
-    removed from assets whose other roles say they are code, metadata or runtime (if another model remains)."""
-    assets, models = ctx.get(("assets",)), model_assets(ctx.doc)  # no assets object: no model assets
-    wrong = [k for k in models if set(assets[k]["roles"]) & _NOT_MODEL_ROLES]
-    if len(wrong) == len(models):
-        return
-    for key in wrong:
+    removed from assets whose other roles say they are code, metadata, documentation, runtime or data and none
+    says weights, checkpoint or model, while another model asset remains (if none would, data alone no longer
+    counts)."""
+    assets = ctx.get(("assets",))  # no assets object: no model assets
+    for key in not_model_artefacts(ctx.doc):
         i = assets[key]["roles"].index("mlm:model")
         ctx.remove(("assets", key, "roles", str(i)),
                    "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
+
+
+_CODE_ROLES = {"code", "mlm:source_code"}
+
+
+@transform("mlm.entrypoint_to_code_asset", reads=("properties.mlm:entrypoint", "assets.*.roles"),
+           writes=("assets.<code>.mlm:entrypoint",))
+def entrypoint_to_code_asset(ctx: Ctx) -> None:
+    """An Item's mlm:entrypoint, on a conversion that goes on to MLM 1.5 or later, moves to the source code asset
+    when there is exactly one without its own (MLM 1.4 rejects it everywhere, 1.5 takes it on code assets only)."""
+    props, assets = ctx.get(P), ctx.get(("assets",))
+    if not isinstance(props, dict) or "mlm:entrypoint" not in props:
+        return
+    src = P + ("mlm:entrypoint",)
+    # The MLM README: a field at the Item level holds for every asset that does not set its own, so the Item's
+    # entrypoint is that of the code assets without one; with one such asset, it says the same thing there.
+    code = [k for k, a in (assets.items() if isinstance(assets, dict) else ())
+            if isinstance(a, dict) and isinstance(a.get("roles"), list) and _CODE_ROLES & set(a["roles"])]
+    free = [k for k in code if "mlm:entrypoint" not in assets[k]]
+    rejected = "MLM 1.4 and later reject mlm:entrypoint in the Item properties"
+    if len(free) == 1:
+        ctx.move(src, ("assets", free[0], "mlm:entrypoint"),
+                 f"{rejected}; MLM 1.5 takes it on the source code asset, the only one without its own")
+    elif not code:
+        ctx.remove(src, f"{rejected}; MLM 1.5 takes it on a source code asset, which the document lacks")
+    elif not free:
+        ctx.remove(src, f"{rejected}; every source code asset sets its own, which holds for it (MLM README)")
+    else:
+        ctx.remove(src, f"{rejected}; {len(free)} source code assets without their own, so which one it is "
+                        "is ambiguous")
 
 
 @cache
