@@ -63,7 +63,7 @@ class Result:
 
     @property
     def unverifiable(self) -> bool:
-        """A version newer than the newest known, passed to its family's latest unchecked (--strict fails it)."""
+        """A version newer than the newest known, passed to its family's latest without its own schema checked."""
         return any(i.get("schema") == "crosswalk:newer-version" for i in self.report.get("issues", []))
 
     @property
@@ -72,6 +72,30 @@ class Result:
         return self.document is not None and self.document != self.source
 
     source: Any = None
+
+
+STRICT_NAMED = 3  # the fields a --strict refusal names of each kind, before "and N more"
+
+
+def strict_refusal(fields: list[dict[str, Any]] | None) -> str | None:
+    """Why ``--strict`` refuses a conversion, from its report's entries (reader repairs included), or None.
+
+    --strict refuses what the report says was lost or made up: a field lossy or dropped (its information is not
+    all in the output) or a value invented. One text for a single document and for each document of a bulk run,
+    naming the first few fields of each kind."""
+    def named(paths: list[str]) -> str:
+        shown = ", ".join(p or "/" for p in paths[:STRICT_NAMED])
+        more = len(paths) - STRICT_NAMED
+        return shown + (f" and {more} more" if more > 0 else "")
+
+    invented = [f["path"] for f in fields or () if f["status"] == "invented"]
+    lost = [f["path"] for f in fields or () if f["status"] in ("lossy", "dropped")]
+    why = []
+    if invented:
+        why.append("would invent " + named(invented))
+    if lost:
+        why.append("lossy or dropped: " + named(lost))
+    return "; ".join(why) or None
 
 
 @cache

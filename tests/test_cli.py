@@ -314,6 +314,17 @@ def test_strict_fails_on_lossy_or_invented_but_not_on_a_clean_conversion(tmp_pat
     assert r.exit_code == 1 and "would invent" in r.stderr and not (tmp_path / "b.json").exists()
 
 
+def test_strict_refuses_a_document_for_the_same_fields_alone_and_in_a_bulk_run(tmp_path: Path) -> None:
+    alone = run(dlm_migrate, [DUMMY, "--strict", "-o", tmp_path / "a.json", "-q"])
+    bulk = run(dlm_migrate, [DUMMY, "--strict", "--dry-run", "-q"])  # --dry-run: bulk mode, one file
+    assert alone.exit_code == bulk.exit_code == 1
+    prefix = f"error: {DUMMY}: --strict: "
+    (one,) = [x for x in alone.stderr.splitlines() if x.startswith(prefix)]
+    (other,) = [x for x in bulk.stderr.splitlines() if x.startswith(prefix)]
+    assert one.endswith(": nothing written") and other.endswith(": left as it was")
+    assert one.removesuffix(": nothing written") == other.removesuffix(": left as it was")
+
+
 def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()

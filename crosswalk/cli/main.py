@@ -1,9 +1,9 @@
 """The command line: a thin click layer over crosswalk.pipeline (stdout for data, stderr for diagnostics).
 
-Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it), or its output is invalid
-(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy or invented, or the
-inputs held no document at all (an empty directory: found by reading, as a missing file is); 2 usage (an unknown
-option, format or value), decided before anything is read or written.
+Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it; with --strict, a document
+with anything lossy, dropped or invented is one), or its output is invalid (written, and said so: "written, but
+invalid: N errors"), or the inputs held no document at all (an empty directory: found by reading, as a missing
+file is); 2 usage (an unknown option, format or value), decided before anything is read or written.
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def migrate_options(fn):
         click.option("--to", "target", type=FORMAT, default="mlm", show_default=True,
                      help="Target format: mlm, mlm@1.4.0, ml-model, dlm, dlm-beta@1.0.0-beta.2, ..."),
         click.option("--strict", is_flag=True,
-                     help="Also exit 1 if anything is lossy or invented (one document: writing nothing). An invalid "
-                          "output always exits 1 (it is written, and said so)."),
+                     help="Fail a document with anything lossy, dropped or invented: not written (bulk: left as it "
+                          "was, counted failed, the run going on), exit 1. An invalid output always exits 1 (it is "
+                          "written, and said so)."),
         click.option("--fill", "fill", type=click.Path(exists=True, dir_okay=False), callback=_load_fill,
                      help="YAML/JSON of real values for fields that would be invented: {\"*\"|id: {pointer: value}}."),
         click.option("--report", "report_fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
@@ -196,9 +197,11 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
     if report_fmt != "none" and not quiet:
         click.echo(render(result.report, report_fmt, verbose=verbose), err=True)
     if strict:
-        why = _strict_reasons(result)
+        why = pipeline.strict_refusal(result.report["fields"])
+        if why is None and result.unverifiable:
+            why = "a version newer than the newest known cannot be validated offline"
         if why:
-            _fail(f"{href}: --strict: " + "; ".join(why))
+            _fail(f"{href}: --strict: {why}: nothing written")
     text = dumps(result.document)
     if output and output != "-":
         write_atomic(output, text)
@@ -228,19 +231,6 @@ def _exit_now(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def _strict_reasons(result: Any) -> list[str]:
-    """Why --strict fails a conversion: inventions, losses, a version that cannot be validated offline."""
-    why = []
-    invented = [f["path"] for f in result.report["fields"] if f["status"] == "invented"]
-    if invented:
-        why.append("would invent " + ", ".join(invented))
-    if result.lossy:
-        why.append("lossy or dropped fields")
-    if getattr(result, "unverifiable", False):
-        why.append("a version newer than the newest known cannot be validated offline")
-    return why
 
 
 @click.group(cls=GuardedGroup, context_settings=CONTEXT)
