@@ -82,7 +82,12 @@ def strict_refusal(fields: list[dict[str, Any]] | None) -> str | None:
 
     --strict refuses what the report says was lost or made up: a field lossy or dropped (its information is not
     all in the output) or a value invented. One text for a single document and for each document of a bulk run,
-    naming the first few fields of each kind."""
+    naming the first few fields of each kind.
+
+    A document of a version newer than the newest known, passed unchanged to its family's latest, is neither:
+    nothing of it is lost or invented. Its warning says its own schema could not be checked offline, which is
+    about validation (as an output under --no-validate is unchecked), not --strict's question; so --strict lets
+    it pass, alone and in a bulk run alike."""
     def named(paths: list[str]) -> str:
         shown = ", ".join(p or "/" for p in paths[:STRICT_NAMED])
         more = len(paths) - STRICT_NAMED

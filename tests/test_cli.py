@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -323,6 +324,20 @@ def test_strict_refuses_a_document_for_the_same_fields_alone_and_in_a_bulk_run(t
     (other,) = [x for x in bulk.stderr.splitlines() if x.startswith(prefix)]
     assert one.endswith(": nothing written") and other.endswith(": left as it was")
     assert one.removesuffix(": nothing written") == other.removesuffix(": left as it was")
+
+
+def test_strict_passes_a_newer_version_unchanged_alone_and_in_a_bulk_run(tmp_path: Path) -> None:
+    """A version newer than the newest known passes to the family's latest unchanged: nothing lost or invented,
+    so --strict has nothing to refuse (its own schema's being out of reach is a warning either way)."""
+    newer = CORPORA / "producers" / "stac-model-0.7.0-eurosat_resnet.json"  # MLM 1.6.0
+    (tmp_path / "in").mkdir()
+    shutil.copy(newer, tmp_path / "in" / "item.json")
+    alone = run(dlm_migrate, [newer, "--strict", "-o", tmp_path / "alone.json", "--report", "none"])
+    assert alone.exit_code == 0, alone.stderr
+    assert json.loads((tmp_path / "alone.json").read_text()) == json.loads(newer.read_text())
+    bulk = run(dlm_migrate, [tmp_path / "in", "--strict", "--out-dir", tmp_path / "out", "--report", "none"])
+    assert bulk.exit_code == 0, bulk.stderr
+    assert (tmp_path / "out" / "item.json").read_bytes() == newer.read_bytes()
 
 
 def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -> None:

@@ -198,8 +198,6 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
         click.echo(render(result.report, report_fmt, verbose=verbose), err=True)
     if strict:
         why = pipeline.strict_refusal(result.report["fields"])
-        if why is None and result.unverifiable:
-            why = "a version newer than the newest known cannot be validated offline"
         if why:
             _fail(f"{href}: --strict: {why}: nothing written")
     text = dumps(result.document)
