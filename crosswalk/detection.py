@@ -136,9 +136,11 @@ def detect(doc: Any, href: str | None = None) -> Detection:
     if not found:
         if "type" not in doc and "stac_version" not in doc:
             raise FormatError("not a STAC document (no type, stac_version or ML-model fields)", href=href, path="")
-        raise FormatError(
+        error = FormatError(
             "no ML-model extension found (no mlm, ml-model or dlm schema URI or fields)", href=href, path=""
         )
+        error.no_extension = True
+        raise error
     families = [f for f in _ORDER if f in found]
     main = families[0]
     obj = doc.get("type") if isinstance(doc.get("type"), str) else "Feature"

@@ -19,7 +19,7 @@ from conftest import CORPORA, SHARED
 
 from crosswalk import pipeline
 from crosswalk.bulk import tree as bulk
-from crosswalk.cli.main import dlm_migrate
+from crosswalk.cli.main import dlm_migrate, main
 from crosswalk.detection import detect
 
 MLM_URI = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
@@ -574,6 +574,24 @@ def test_strict_in_the_library_fails_the_document() -> None:
     assert (result.summary["failed"], result.summary["converted"]) == (1, 0)
     assert "--strict" in result.failures[0][1]
     assert bulk.migrate([str(DUMMY)], dry_run=True).summary["converted"] == 1
+
+
+def test_a_new_major_version_fails_in_a_bulk_run_as_it_does_alone(tmp_path: Path) -> None:
+    """MLM 2.0.0 is newer than the newest known major version: crosswalk cannot read it as 1.5.2 and refuses it
+    alone; a bulk run took the refusal for a document without any ML-model extension and copied it through."""
+    doc = _load(CORPORA / "producers" / "stac-model-0.6.1-eurosat_resnet.json")
+    doc["stac_extensions"] = [u.replace("/mlm/v1.5.2/", "/mlm/v2.0.0/") for u in doc["stac_extensions"]]
+    assert "https://stac-extensions.github.io/mlm/v2.0.0/schema.json" in doc["stac_extensions"]
+    _write(tmp_path / "in" / "v2.json", doc)
+    alone = cli([tmp_path / "in" / "v2.json", "-o", tmp_path / "alone.json"])
+    assert alone.exit_code == 1 and "unknown mlm version 2.0.0" in alone.stderr
+    summary_file = tmp_path / "s.ndjson"
+    r = cli([tmp_path / "in", "--out-dir", tmp_path / "out", "--summary-file", summary_file, "--report", "none"])
+    assert r.exit_code == 1 and "unknown mlm version 2.0.0" in r.stderr
+    (line,), summary = read_summary(summary_file)
+    assert line["status"] == "failed" and (summary["failed"], summary["unchanged"]) == (1, 0)
+    d = CliRunner().invoke(main, ["detect", str(tmp_path / "in" / "v2.json")])
+    assert d.exit_code == 1 and d.stdout == "" and "unknown mlm version 2.0.0" in d.stderr
 
 
 @pytest.mark.parametrize(

@@ -309,9 +309,9 @@ def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collectio
     try:
         detect(doc, where)
     except FormatError as e:
-        if e.path == "":  # no ML-model extension at all: a plain STAC document, left as it is
+        if e.no_extension:  # no ML-model extension at all: a plain STAC document, left as it is
             return None, None
-        raise PgstacError(str(e)) from None
+        raise PgstacError(str(e)) from None  # an unknown version of a known extension: this collection fails
     result = pipeline.convert(doc, href=where, to=to, validate=False, stored=True)
     if result.error is not None:
         raise PgstacError(str(result.error))

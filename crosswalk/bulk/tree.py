@@ -215,7 +215,11 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     try:
         detection = detect(doc, href)  # a document with no ML-model extension is copied as plain STAC below
     except FormatError as e:
-        if not (isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)):
+        # An unknown version of a known extension (a major version newer than crosswalk knows: MLM 2.0.0 may have
+        # changed anything, so it is not read as the newest known one) is a document crosswalk cannot read: it
+        # fails, as it does alone; only a STAC document without any ML-model extension is copied through.
+        stac = isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)
+        if not (e.no_extension and stac):
             return _failed(href, str(e), s), None
         out, report = _plain_stac(doc, href, s, e.message)
     except CrosswalkError as e:  # pragma: no cover - detect raises FormatError only

@@ -286,7 +286,8 @@ def detect(src, lenient) -> None:
     SRC is what `migrate` takes: files, directories, catalog/collection roots, .ndjson files, ItemCollections,
     or - for stdin. A STAC document without any ML-model extension (a plain Catalog, a data Item) is listed with
     the format "-", as a bulk migrate copies it unchanged (given alone, migrate refuses it: nothing to convert).
-    Exit 1 if a document cannot be read or is not STAC.
+    Exit 1 if a document cannot be read, is not STAC, or declares an unknown version (a new major version,
+    MLM 2.0.0 say: one crosswalk cannot read, which migrate refuses alone and in bulk alike).
 
     \b
     Examples:
@@ -305,8 +306,8 @@ def detect(src, lenient) -> None:
                 raise d.error
             found = detect_doc(d.doc, d.href)
         except FormatError as e:
-            kind = plain_stac_type(d.doc)
-            if kind is not None and d.error is None:  # a plain Catalog or data Item of a tree, as migrate sees it
+            kind = plain_stac_type(d.doc) if e.no_extension else None
+            if kind is not None:  # a plain Catalog or data Item of a tree, as migrate sees it
                 click.echo(f"{d.href}\t-\t{kind}\t{e.message}")
                 continue
             click.echo(f"error: {e}", err=True)
