@@ -388,6 +388,17 @@ def test_markdown_report() -> None:
     assert r.exit_code == 0 and "| status | path | to | reason |" in r.stderr
 
 
+def test_the_markdown_report_says_not_validated_under_no_validate_as_the_text_report_does(tmp_path: Path) -> None:
+    src = _invalid_item(tmp_path)  # its output is invalid: a verdict of "yes" would be wrong, not just unasked
+    checked = run(dlm_migrate, [src, "-o", tmp_path / "a.json", "--report", "markdown"])
+    assert checked.exit_code == 1 and "Valid: **no**." in checked.stderr
+    unchecked = run(dlm_migrate, [src, "-o", tmp_path / "b.json", "--report", "markdown", "--no-validate"])
+    assert unchecked.exit_code == 0 and "Valid: **not validated** (--no-validate)." in unchecked.stderr
+    assert "Valid: **yes**" not in unchecked.stderr
+    text = run(dlm_migrate, [src, "-o", tmp_path / "c.json", "--no-validate"])
+    assert "output not validated (--no-validate)" in text.stderr
+
+
 def _tree_of_inputs(tmp_path: Path) -> Path:
     """A directory holding one Item file, a two-line ndjson file and a catalog root linking an Item."""
     tree = tmp_path / "tree"

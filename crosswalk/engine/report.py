@@ -360,10 +360,10 @@ def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
         reason = g.reason.replace("|", "\\|")
         out.append(f"| {g.status} | `{g.path}`{count} | {to} | {reason} |")
     out.append("")
-    out.append(
-        f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
-        + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v)
-    )
+    # as the text report says it: under --no-validate no schema was asked, and "valid" only means the report holds
+    verdict = f"**{'yes' if report['valid'] else 'no'}**" if report.get("validated", True) else \
+        "**not validated** (--no-validate)"
+    out.append(f"Valid: {verdict}. Summary: " + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v))
     for i in report["issues"]:
         out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
     return "\n".join(out) + "\n"
