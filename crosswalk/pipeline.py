@@ -348,12 +348,69 @@ def _side_edges(detection: Detection, target: Format) -> list:
     return out
 
 
+def with_read_repairs(report: dict[str, Any], repairs: list[dict[str, Any]], source: Any, output: Any) -> None:
+    """Add what reading the document repaired to its conversion's ``report`` (in place) and count the summary again.
+
+    A text repair (a comment, a trailing comma, a key written twice) goes first, as it is. A value repaired in
+    place (NaN -> null, a lone surrogate: `crosswalk.io.limits.is_value_repair`) is a leaf the conversion also
+    reports: the two become one entry at its path, so the leaf is counted once. Its status is the worse of the two,
+    as the ledger ranks a leaf that passes through several rules (`crosswalk.engine.ledger.RANK`): ``repaired``
+    over kept, moved or transformed, with the ``to`` of where the conversion put it (its own path when kept
+    there); ``lossy`` or ``dropped`` over ``repaired`` (a loss is never hidden behind a repair). Both reasons,
+    the repair's first.
+    """
+    from crosswalk.engine.report import is_text_repair, summarize
+    from crosswalk.io.limits import is_value_repair
+    from crosswalk.language.pointer import exists, get
+
+    fields = list(report["fields"])
+    at: dict[str, int] = {}  # the entry that decides each source path (the last one, as the summary reads it)
+    for i, e in enumerate(fields):
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e):
+            at[e["path"]] = i
+    first = []
+    for r in repairs:
+        if not (r["path"] and is_value_repair(r)):
+            first.append(r)
+            continue
+        path = parse_pointer(r["path"])
+        for n in range(len(path), -1, -1):  # the entry at the leaf's path, or the one above it that covers it
+            i = at.get(to_pointer(path[:n]))
+            if i is not None:
+                break
+        else:  # pragma: no cover - every report has an entry at the root
+            first.append(r)
+            continue
+        cover, below = fields[i], path[n:]
+        if "to" in cover and below:  # the leaf's own place inside where its container went, found by its value;
+            value = get(source, path)  # else (a new form) the places the container went
+            to = [t + to_pointer(below) for t in cover["to"] if exists(output, parse_pointer(t) + below)
+                  and get(output, parse_pointer(t) + below) == value] or list(cover["to"])
+        elif "to" in cover:
+            to = list(cover["to"])
+        else:  # kept where it was, or lost
+            to = [r["path"]] if cover["status"] == "kept" and exists(output, path) else []
+        reason = r["reason"] + (f"; {cover['reason']}" if not below and cover.get("reason") else "")
+        entry: dict[str, Any]
+        if cover["status"] in ("lossy", "dropped"):
+            entry = {"path": r["path"], "status": cover["status"], **({"to": to} if to else {}), "reason": reason}
+        else:
+            entry = {"path": r["path"], "status": "repaired", "to": to, "reason": reason}
+        if not below and "step" in cover:
+            entry["step"] = cover["step"]
+        if below:  # a leaf inside what the entry covers: its own entry, with the other repairs
+            first.append(entry)
+        else:
+            fields[i] = entry
+    report["fields"] = first + fields
+    report["summary"] = summarize(report["fields"], source)
+
+
 def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
     """Read ``href`` and convert it (see ``convert``); a read failure is ``result.error``.
 
     ``lenient`` accepts JSON with comments and trailing commas (old dlm files); each fix is reported repaired.
     """
-    from crosswalk.engine.report import summarize
     from crosswalk.io.documents import read_document_repairs
 
     try:
@@ -362,8 +419,7 @@ def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
         return Result(href=href, detection=None, target=None, error=e)
     result = convert(doc, href=href, **kwargs)
     if repairs and result.report:
-        result.report["fields"] = repairs + result.report["fields"]
-        result.report["summary"] = summarize(result.report["fields"], doc)
+        with_read_repairs(result.report, repairs, doc, result.document)
     return result
 
 

@@ -250,10 +250,7 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
         out.status = "converted"
         new = doc if new is None else new
         if report is not None and s.keep_reports:
-            from crosswalk.engine.report import summarize
-
-            report["fields"] = list(repairs) + report["fields"]
-            report["summary"] = summarize(report["fields"], doc)
+            pipeline.with_read_repairs(report, list(repairs), doc, doc if new is None else new)
     if report is not None and s.keep_reports:
         out.report = _report_line(report, out.status)
     return out, new
