@@ -201,7 +201,7 @@ def convert(
                 f"an MLM metadata file ($schema {doc.get('$schema')}: stac-model's fields without the mlm: prefix), "
                 "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
         edges = _plan(detection.format, target)
-        side = _side_edges(detection, target)
+        side = _side_edges(detection, target, edges)
         result.steps = [f"{e.source} -> {e.target}" for e in [*side, *edges]]  # in the order they run
         ledger = Ledger(doc)
         work = copy_document(doc) if twin is None else twin
@@ -335,14 +335,24 @@ def _fill_place(doc: Any, path: Path, key: str) -> Path | None:
     return path
 
 
-def _side_edges(detection: Detection, target: Format) -> list:
+def _side_edges(detection: Detection, target: Format, edges: list) -> list:
     """A document carrying an older family beside the detected one (ml-model fields in an MLM item): that
-    family's fields are converted too, by its own edge into the target family; values already present win."""
+    family's fields are converted too, first, by its own edge into the detected family; values already present
+    win. Such an edge writes the URIs and shapes of the version it lands on (the latest MLM), so it runs when the
+    document's plan passes through that version: from it or through it to any target, the other families' (dlm,
+    dlm-beta, ml-model) too. A family the target is in is left as it is: its fields are already the target's.
+
+    A target the plan reaches without passing that version (MLM 1.2.0 to 1.4.0) keeps the other family's fields
+    as they are (reported kept): going up to the latest and back down instead would put the document's own
+    fields through steps that lose what the direct path keeps (1.2.0's mlm:compiled and norm_type), and a
+    mapping converts whole documents, not one family's fields along a path of their own."""
+    visited = {detection.format, *(e.target for e in edges)}
     out = []
     for other in detection.others:
+        if other.family == target.family:
+            continue
         for edge in graph().edges.get(other, []):
-            # only an edge landing exactly on the target: its output URIs and shapes are the target's
-            if edge.target == target and target.family == detection.format.family:
+            if edge.target.family == detection.format.family and edge.target in visited:
                 out.append(edge)
                 break
     return out
