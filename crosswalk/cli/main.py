@@ -3,7 +3,8 @@
 Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it; with --strict, a document
 with anything lossy, dropped or invented is one), or its output is invalid (written, and said so: "written, but
 invalid: N errors"), or the inputs held no document at all (an empty directory: found by reading, as a missing
-file is); 2 usage (an unknown option, format or value), decided before anything is read or written.
+file is); 2 usage (an unknown option, format or value), decided before anything is converted or written (an
+input may be read to learn its kind: an ItemCollection given with -o is bulk input).
 """
 
 from __future__ import annotations
