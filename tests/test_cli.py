@@ -797,3 +797,11 @@ def test_validate_warns_of_a_key_written_twice_and_keeps_the_verdict(tmp_path: P
     assert verdict["valid"]
     assert [(i["path"], i["severity"]) for i in verdict["issues"] if "written 2 times" in i["message"]] == [
         ("/id", "warning")]
+
+
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="needs Linux's /proc")
+def test_a_file_that_cannot_be_written_is_named_as_given_not_by_the_temporary_file() -> None:
+    r = run(dlm_migrate, [DUMMY, "-o", "/proc/version", "-q"])  # no file can be created beside it
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.startswith("error: /proc/version: cannot write a temporary file beside it: ")
+    assert ".cwtmp" not in r.stderr
