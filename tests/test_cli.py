@@ -805,3 +805,15 @@ def test_a_file_that_cannot_be_written_is_named_as_given_not_by_the_temporary_fi
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr.startswith("error: /proc/version: cannot write a temporary file beside it: ")
     assert ".cwtmp" not in r.stderr
+
+
+def test_a_pipe_in_a_path_does_not_split_a_markdown_table_row(tmp_path: Path) -> None:
+    doc = json.loads(DUMMY.read_text())
+    doc["assets"]["m|x"] = doc["assets"].pop("model")
+    src = tmp_path / "pipe.json"
+    src.write_text(json.dumps(doc))
+    r = run(dlm_migrate, [src, "-o", tmp_path / "out.json", "--report", "markdown", "-v"])
+    rows = [line for line in r.stderr.splitlines() if line.startswith("| ")]
+    assert any("m\\|x" in row for row in rows)
+    for row in rows:  # four cells: five bars a cell can end at, none escaped
+        assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
