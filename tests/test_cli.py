@@ -817,3 +817,11 @@ def test_a_pipe_in_a_path_does_not_split_a_markdown_table_row(tmp_path: Path) ->
     assert any("m\\|x" in row for row in rows)
     for row in rows:  # four cells: five bars a cell can end at, none escaped
         assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
+
+
+def test_detect_says_once_that_a_version_is_newer_than_the_newest_known() -> None:
+    newer = CORPORA / "producers" / "stac-model-0.7.0-eurosat_resnet.json"  # MLM 1.6.0
+    r = run(main, ["detect", newer])
+    assert r.exit_code == 0
+    (line,) = r.stdout.splitlines()
+    assert line.count("newer than the newest known") == 1 and "v1.6.0" in line

@@ -319,6 +319,8 @@ def detect(src, lenient) -> None:
             failed = True
             continue
         newer = f" (newer than the newest known: {found.newer})" if getattr(found, "newer", None) else ""
+        if any("newer than the newest known" in e for e in found.evidence):  # a schema URI's evidence says so
+            newer = ""
         also = f" (also {', '.join(map(str, found.others))})" if found.others else ""
         click.echo(f"{d.href}\t{found.format}\t{found.object_type}\t{'; '.join(found.evidence)}{also}{newer}")
     sys.exit(1 if failed else 0)
