@@ -758,3 +758,19 @@ def test_a_jsonc_file_in_a_directory_is_read_and_written_back_as_strict_json(tmp
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stderr.splitlines()[-1])["summary"]["converted"] == 1
     assert "mlm:input" in json.loads((tmp_path / "out" / "model.jsonc").read_text())["properties"]
+
+
+def test_quiet_draws_no_progress_bar(tmp_path: Path, monkeypatch) -> None:
+    """-q prints only errors: the progress bar (drawn when stderr is a terminal) is none."""
+    asked = []
+    real = bulk.migrate
+
+    def migrate(*args, **kwargs):
+        asked.append(kwargs.get("progress"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "migrate", migrate)
+    _write(tmp_path / "in" / "a.json", _item(ML_MODEL[0], 1, []))
+    assert cli([tmp_path / "in", "--dry-run", "-q"]).exit_code == 0
+    assert cli([tmp_path / "in", "--dry-run"]).exit_code == 0
+    assert asked == [False, None]  # None: a bar when stderr is a terminal

@@ -75,6 +75,7 @@ def run_bulk(
     fail_fast: bool,
     lenient: bool = True,
     output_format: str = "json",
+    quiet: bool = False,
 ) -> None:
     """Check the option combination (usage errors exit 2), run `crosswalk.bulk.tree.migrate`, print the failures and
     the summary table on stderr, exit 1 on failures (with --strict, a document with anything lossy or invented is
@@ -140,6 +141,7 @@ def run_bulk(
             lenient=lenient,
             sink=sink,
             strict=strict,
+            progress=False if quiet else None,  # -q: only errors, no bar either (else: on a terminal)
         )
         empty = not result.summary["documents"]
         if sink is not None and sink.count:  # written even when some documents failed (they are listed, and exit 1)

@@ -173,7 +173,7 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
                  report_fmt="none" if quiet else report_fmt, report_file=report_file, no_validate=no_validate,
                  verify=verify, out_dir=out_dir, in_place=in_place, backup_dir=backup_dir, dry_run=dry_run,
                  jobs=jobs or (1 if fail_fast else _jobs_default()), summary_file=summary_file, fail_fast=fail_fast,
-                 lenient=lenient, output_format=output_format)
+                 lenient=lenient, output_format=output_format, quiet=quiet)
         return
     if backup_dir:
         raise click.UsageError("--backup-dir goes with --in-place")
