@@ -383,7 +383,6 @@ def _convert_one(
     doc: Any, href: str | None, to: str, fill: dict[str, Any] | None, validate: bool, keep_source: bool
 ) -> tuple[dict[str, Any] | None, list[Report], list[str]]:
     from crosswalk import pipeline
-    from crosswalk.engine.report import summarize
 
     try:
         doc, dirty = _shaped(doc)
@@ -399,8 +398,7 @@ def _convert_one(
     if result.error is not None:
         return None, [], [str(result.error)]
     if repairs:
-        result.report["fields"] = repairs + result.report["fields"]
-        result.report["summary"] = summarize(result.report["fields"], doc)
+        pipeline.with_read_repairs(result.report, repairs, doc, result.document)
     return result.document, [Report.from_dict(result.report)], []
 
 

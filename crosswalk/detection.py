@@ -138,9 +138,11 @@ def detect(doc: Any, href: str | None = None) -> Detection:
     if not found:
         if "type" not in doc and "stac_version" not in doc:
             raise FormatError("not a STAC document (no type, stac_version or ML-model fields)", href=href, path="")
-        raise FormatError(
+        error = FormatError(
             "no ML-model extension found (no mlm, ml-model or dlm schema URI or fields)", href=href, path=""
         )
+        error.no_extension = True
+        raise error
     # Newest family first, but a family the document declares by its schema URI before one present by its fields
     # alone: an ml-model document keeping dlm fields for a round trip (--keep-source) is still ml-model
     families = sorted((f for f in _ORDER if f in found), key=lambda f: bool(declared) and f not in declared)

@@ -24,7 +24,13 @@ class ReadError(CrosswalkError):
 
 
 class FormatError(CrosswalkError):
-    """Not a STAC ML-model document, or an unknown version of a known extension."""
+    """Not a STAC ML-model document, or an unknown version of a known extension.
+
+    ``no_extension`` is True for a document carrying no ML-model extension at all (no schema URI, no fields),
+    told apart from an unknown version of a known extension, which crosswalk cannot read: a bulk run copies a STAC
+    document of the first kind unchanged, while the other fails."""
+
+    no_extension: bool = False
 
 
 class PlanError(CrosswalkError):

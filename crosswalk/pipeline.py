@@ -63,7 +63,7 @@ class Result:
 
     @property
     def unverifiable(self) -> bool:
-        """A version newer than the newest known, passed to its family's latest unchecked (--strict fails it)."""
+        """A version newer than the newest known, passed to its family's latest without its own schema checked."""
         return any(i.get("schema") == "crosswalk:newer-version" for i in self.report.get("issues", []))
 
     @property
@@ -72,6 +72,35 @@ class Result:
         return self.document is not None and self.document != self.source
 
     source: Any = None
+
+
+STRICT_NAMED = 3  # the fields a --strict refusal names of each kind, before "and N more"
+
+
+def strict_refusal(fields: list[dict[str, Any]] | None) -> str | None:
+    """Why ``--strict`` refuses a conversion, from its report's entries (reader repairs included), or None.
+
+    --strict refuses what the report says was lost or made up: a field lossy or dropped (its information is not
+    all in the output) or a value invented. One text for a single document and for each document of a bulk run,
+    naming the first few fields of each kind.
+
+    A document of a version newer than the newest known, passed unchanged to its family's latest, is neither:
+    nothing of it is lost or invented. Its warning says its own schema could not be checked offline, which is
+    about validation (as an output under --no-validate is unchecked), not --strict's question; so --strict lets
+    it pass, alone and in a bulk run alike."""
+    def named(paths: list[str]) -> str:
+        shown = ", ".join(p or "/" for p in paths[:STRICT_NAMED])
+        more = len(paths) - STRICT_NAMED
+        return shown + (f" and {more} more" if more > 0 else "")
+
+    invented = [f["path"] for f in fields or () if f["status"] == "invented"]
+    lost = [f["path"] for f in fields or () if f["status"] in ("lossy", "dropped")]
+    why = []
+    if invented:
+        why.append("would invent " + named(invented))
+    if lost:
+        why.append("lossy or dropped: " + named(lost))
+    return "; ".join(why) or None
 
 
 @cache
@@ -172,7 +201,7 @@ def convert(
                 f"an MLM metadata file ($schema {doc.get('$schema')}: stac-model's fields without the mlm: prefix), "
                 "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
         edges = _plan(detection.format, target)
-        side = _side_edges(detection, target)
+        side = _side_edges(detection, target, edges)
         result.steps = [f"{e.source} -> {e.target}" for e in [*side, *edges]]  # in the order they run
         ledger = Ledger(doc)
         work = copy_document(doc) if twin is None else twin
@@ -306,17 +335,85 @@ def _fill_place(doc: Any, path: Path, key: str) -> Path | None:
     return path
 
 
-def _side_edges(detection: Detection, target: Format) -> list:
+def _side_edges(detection: Detection, target: Format, edges: list) -> list:
     """A document carrying an older family beside the detected one (ml-model fields in an MLM item): that
-    family's fields are converted too, by its own edge into the target family; values already present win."""
+    family's fields are converted too, first, by its own edge into the detected family; values already present
+    win. Such an edge writes the URIs and shapes of the version it lands on (the latest MLM), so it runs when the
+    document's plan passes through that version: from it or through it to any target, the other families' (dlm,
+    dlm-beta, ml-model) too. A family the target is in is left as it is: its fields are already the target's.
+
+    A target the plan reaches without passing that version (MLM 1.2.0 to 1.4.0) keeps the other family's fields
+    as they are (reported kept): going up to the latest and back down instead would put the document's own
+    fields through steps that lose what the direct path keeps (1.2.0's mlm:compiled and norm_type), and a
+    mapping converts whole documents, not one family's fields along a path of their own."""
+    visited = {detection.format, *(e.target for e in edges)}
     out = []
     for other in detection.others:
+        if other.family == target.family:
+            continue
         for edge in graph().edges.get(other, []):
-            # only an edge landing exactly on the target: its output URIs and shapes are the target's
-            if edge.target == target and target.family == detection.format.family:
+            if edge.target.family == detection.format.family and edge.target in visited:
                 out.append(edge)
                 break
     return out
+
+
+def with_read_repairs(report: dict[str, Any], repairs: list[dict[str, Any]], source: Any, output: Any) -> None:
+    """Add what reading the document repaired to its conversion's ``report`` (in place) and count the summary again.
+
+    A text repair (a comment, a trailing comma, a key written twice) goes first, as it is. A value repaired in
+    place (NaN -> null, a lone surrogate: `crosswalk.io.limits.is_value_repair`) is a leaf the conversion also
+    reports: the two become one entry at its path, so the leaf is counted once. Its status is the worse of the two,
+    as the ledger ranks a leaf that passes through several rules (`crosswalk.engine.ledger.RANK`): ``repaired``
+    over kept, moved or transformed, with the ``to`` of where the conversion put it (its own path when kept
+    there); ``lossy`` or ``dropped`` over ``repaired`` (a loss is never hidden behind a repair). Both reasons,
+    the repair's first.
+    """
+    from crosswalk.engine.report import is_text_repair, summarize
+    from crosswalk.io.limits import is_value_repair
+    from crosswalk.language.pointer import exists, get
+
+    fields = list(report["fields"])
+    at: dict[str, int] = {}  # the entry that decides each source path (the last one, as the summary reads it)
+    for i, e in enumerate(fields):
+        if e["status"] not in ("invented", "filled") and not is_text_repair(e):
+            at[e["path"]] = i
+    first = []
+    for r in repairs:
+        if not (r["path"] and is_value_repair(r)):
+            first.append(r)
+            continue
+        path = parse_pointer(r["path"])
+        for n in range(len(path), -1, -1):  # the entry at the leaf's path, or the one above it that covers it
+            i = at.get(to_pointer(path[:n]))
+            if i is not None:
+                break
+        else:  # pragma: no cover - every report has an entry at the root
+            first.append(r)
+            continue
+        cover, below = fields[i], path[n:]
+        if "to" in cover and below:  # the leaf's own place inside where its container went, found by its value;
+            value = get(source, path)  # else (a new form) the places the container went
+            to = [t + to_pointer(below) for t in cover["to"] if exists(output, parse_pointer(t) + below)
+                  and get(output, parse_pointer(t) + below) == value] or list(cover["to"])
+        elif "to" in cover:
+            to = list(cover["to"])
+        else:  # kept where it was, or lost
+            to = [r["path"]] if cover["status"] == "kept" and exists(output, path) else []
+        reason = r["reason"] + (f"; {cover['reason']}" if not below and cover.get("reason") else "")
+        entry: dict[str, Any]
+        if cover["status"] in ("lossy", "dropped"):
+            entry = {"path": r["path"], "status": cover["status"], **({"to": to} if to else {}), "reason": reason}
+        else:
+            entry = {"path": r["path"], "status": "repaired", "to": to, "reason": reason}
+        if not below and "step" in cover:
+            entry["step"] = cover["step"]
+        if below:  # a leaf inside what the entry covers: its own entry, with the other repairs
+            first.append(entry)
+        else:
+            fields[i] = entry
+    report["fields"] = first + fields
+    report["summary"] = summarize(report["fields"], source)
 
 
 def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
@@ -324,7 +421,6 @@ def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
 
     ``lenient`` accepts JSON with comments and trailing commas (old dlm files); each fix is reported repaired.
     """
-    from crosswalk.engine.report import summarize
     from crosswalk.io.documents import read_document_repairs
 
     try:
@@ -333,8 +429,7 @@ def convert_file(href: str, *, lenient: bool = True, **kwargs: Any) -> Result:
         return Result(href=href, detection=None, target=None, error=e)
     result = convert(doc, href=href, **kwargs)
     if repairs and result.report:
-        result.report["fields"] = repairs + result.report["fields"]
-        result.report["summary"] = summarize(result.report["fields"], doc)
+        with_read_repairs(result.report, repairs, doc, result.document)
     return result
 
 

@@ -388,21 +388,21 @@ def test_a_value_json_cannot_write_is_repaired_and_reported_as_a_file_s_would_be
     write as JSON, with nothing said. It is now repaired and reported at its place, as in a file, and the caller's
     dict is left as it was."""
     item = _load(ML_MODEL_ITEM)
-    item["properties"]["ml-model:training-os"] = value
+    item["properties"]["ml-model:architecture"] = value  # moved to mlm:architecture
     before = copy.deepcopy(item)
     result = crosswalk.convert(item, href="m.json")
     assert result.ok
-    assert [(f.path, f.status, f.reason) for f in result.report.fields if f.status == "repaired"] == [
-        ("/properties/ml-model:training-os", "repaired", reason)]
+    assert [(f.path, f.status, f.to, f.reason) for f in result.report.fields if f.status == "repaired"] == [
+        ("/properties/ml-model:architecture", "repaired", ("/properties/mlm:architecture",), reason)]
     assert result.report.summary["repaired"] == 1
     json.dumps(result.document, allow_nan=False)  # raises on a NaN or an infinity left anywhere
-    assert item["properties"]["ml-model:training-os"] is value and item.keys() == before.keys()
+    assert item["properties"]["ml-model:architecture"] is value and item.keys() == before.keys()
     # the same value in a file: the same entry
     path = tmp_path / "m.json"
     path.write_text(json.dumps(item))
     from_file = crosswalk.convert_file(str(path))
-    assert [(f.path, f.reason) for f in from_file.report.fields if f.status == "repaired"] == [
-        ("/properties/ml-model:training-os", reason)]
+    assert [(f.path, f.to, f.reason) for f in from_file.report.fields if f.status == "repaired"] == [
+        ("/properties/ml-model:architecture", ("/properties/mlm:architecture",), reason)]
 
 
 def test_validate_calls_a_dict_with_nan_invalid_at_its_place():

@@ -19,7 +19,7 @@ from conftest import CORPORA, SHARED
 
 from crosswalk import pipeline
 from crosswalk.bulk import tree as bulk
-from crosswalk.cli.main import dlm_migrate
+from crosswalk.cli.main import dlm_migrate, main
 from crosswalk.detection import detect
 
 MLM_URI = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
@@ -500,6 +500,100 @@ def test_strict_fails_on_lossy_or_invented_documents(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--strict" in r.stderr
 
 
+DUMMY = CORPORA / "ml-model" / "spec-dummy-item.json"  # ml-model has no input spec: MLM's are invented
+CLEAN = CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"  # to 1.5.2: nothing lost, nothing invented
+
+
+def _strict_tree(top: Path) -> Path:
+    d = top / "in"
+    d.mkdir()
+    shutil.copy(DUMMY, d / "a.json")
+    shutil.copy(CLEAN, d / "b.json")
+    return d
+
+
+def _refusal(path: Path) -> tuple[list[str], list[str]]:
+    """The invented and the lossy or dropped paths of a document's conversion, from the library's report."""
+    fields = pipeline.convert(_load(path)).report["fields"]
+    return ([f["path"] for f in fields if f["status"] == "invented"],
+            [f["path"] for f in fields if f["status"] in ("lossy", "dropped")])
+
+
+def test_strict_in_place_leaves_a_refused_document_as_it_was_and_counts_it_failed(tmp_path: Path) -> None:
+    d = _strict_tree(tmp_path)
+    before = snapshot(d)
+    summary_file = tmp_path / "s.ndjson"
+    r = cli([d, "--in-place", "--strict", "-j", "1", "--report", "none", "--summary-file", summary_file])
+    assert r.exit_code == 1
+    after = snapshot(d)
+    assert after["a.json"] == before["a.json"]  # not replaced: nothing to back up either
+    assert not (tmp_path / "in.bak" / "a.json").exists()
+    assert after["b.json"] != before["b.json"] and MLM_URI in _load(d / "b.json")["stac_extensions"]
+    reports, summary = read_summary(summary_file)
+    assert [rep["status"] for rep in reports] == ["failed", "converted"]
+    assert (summary["failed"], summary["converted"], summary["lossy"], summary["invented"]) == (1, 1, 0, 0)
+    invented, lost = _refusal(DUMMY)
+    assert len(invented) > 3 and len(lost) > 3  # so the line names three of each, then the rest's count
+    (line,) = [x for x in r.stderr.splitlines() if "a.json" in x]
+    assert line.startswith("error: ") and "--strict" in line
+    assert f"would invent {', '.join(invented[:3])} and {len(invented) - 3} more" in line
+    assert f"lossy or dropped: {', '.join(lost[:3])} and {len(lost) - 3} more" in line
+    assert reports[0]["error"] in line
+
+
+def test_strict_out_dir_copies_a_refused_document_unchanged_as_other_failures(tmp_path: Path) -> None:
+    d = _strict_tree(tmp_path)
+    dummy, clean = DUMMY.read_text(encoding="utf-8"), CLEAN.read_text(encoding="utf-8")
+    (d / "items.ndjson").write_text(json.dumps(json.loads(dummy)) + "\n" + json.dumps(json.loads(clean)) + "\n",
+                                    encoding="utf-8")
+    fc = {"type": "FeatureCollection", "features": [json.loads(dummy), json.loads(clean)]}
+    _write(d / "fc.json", fc)
+    r = cli([d, "--out-dir", tmp_path / "out", "--strict", "--report", "none"])
+    assert r.exit_code == 1
+    out = tmp_path / "out"
+    assert (out / "a.json").read_bytes() == (d / "a.json").read_bytes()
+    assert MLM_URI in _load(out / "b.json")["stac_extensions"]
+    first, second, _ = (out / "items.ndjson").read_text(encoding="utf-8").split("\n")
+    assert first == json.dumps(json.loads(dummy))  # the refused line keeps its bytes
+    assert MLM_URI in json.loads(second)["stac_extensions"]
+    features = _load(out / "fc.json")["features"]
+    assert features[0] == fc["features"][0] and MLM_URI in features[1]["stac_extensions"]
+    failed = sorted(x.split(":")[1].strip() for x in r.stderr.splitlines() if "--strict" in x)
+    assert failed == [str(d / "a.json"), f"{d / 'fc.json'}#/features/0", f"{d / 'items.ndjson'}#L1"]
+
+
+def test_strict_with_fail_fast_stops_at_the_first_refused_document(tmp_path: Path) -> None:
+    d = _strict_tree(tmp_path)
+    r = cli([d, "--out-dir", tmp_path / "out", "--strict", "--fail-fast", "--report", "none"])
+    assert r.exit_code == 1 and "--fail-fast" in r.stderr
+    assert not (tmp_path / "out" / "b.json").exists()
+
+
+def test_strict_in_the_library_fails_the_document() -> None:
+    result = bulk.migrate([str(DUMMY)], dry_run=True, strict=True)
+    assert (result.summary["failed"], result.summary["converted"]) == (1, 0)
+    assert "--strict" in result.failures[0][1]
+    assert bulk.migrate([str(DUMMY)], dry_run=True).summary["converted"] == 1
+
+
+def test_a_new_major_version_fails_in_a_bulk_run_as_it_does_alone(tmp_path: Path) -> None:
+    """MLM 2.0.0 is newer than the newest known major version: crosswalk cannot read it as 1.5.2 and refuses it
+    alone; a bulk run took the refusal for a document without any ML-model extension and copied it through."""
+    doc = _load(CORPORA / "producers" / "stac-model-0.6.1-eurosat_resnet.json")
+    doc["stac_extensions"] = [u.replace("/mlm/v1.5.2/", "/mlm/v2.0.0/") for u in doc["stac_extensions"]]
+    assert "https://stac-extensions.github.io/mlm/v2.0.0/schema.json" in doc["stac_extensions"]
+    _write(tmp_path / "in" / "v2.json", doc)
+    alone = cli([tmp_path / "in" / "v2.json", "-o", tmp_path / "alone.json"])
+    assert alone.exit_code == 1 and "unknown mlm version 2.0.0" in alone.stderr
+    summary_file = tmp_path / "s.ndjson"
+    r = cli([tmp_path / "in", "--out-dir", tmp_path / "out", "--summary-file", summary_file, "--report", "none"])
+    assert r.exit_code == 1 and "unknown mlm version 2.0.0" in r.stderr
+    (line,), summary = read_summary(summary_file)
+    assert line["status"] == "failed" and (summary["failed"], summary["unchanged"]) == (1, 0)
+    d = CliRunner().invoke(main, ["detect", str(tmp_path / "in" / "v2.json")])
+    assert d.exit_code == 1 and d.stdout == "" and "unknown mlm version 2.0.0" in d.stderr
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
@@ -664,3 +758,19 @@ def test_a_jsonc_file_in_a_directory_is_read_and_written_back_as_strict_json(tmp
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stderr.splitlines()[-1])["summary"]["converted"] == 1
     assert "mlm:input" in json.loads((tmp_path / "out" / "model.jsonc").read_text())["properties"]
+
+
+def test_quiet_draws_no_progress_bar(tmp_path: Path, monkeypatch) -> None:
+    """-q prints only errors: the progress bar (drawn when stderr is a terminal) is none."""
+    asked = []
+    real = bulk.migrate
+
+    def migrate(*args, **kwargs):
+        asked.append(kwargs.get("progress"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "migrate", migrate)
+    _write(tmp_path / "in" / "a.json", _item(ML_MODEL[0], 1, []))
+    assert cli([tmp_path / "in", "--dry-run", "-q"]).exit_code == 0
+    assert cli([tmp_path / "in", "--dry-run"]).exit_code == 0
+    assert asked == [False, None]  # None: a bar when stderr is a terminal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -315,7 +316,7 @@ def test_strict_fails_on_lossy_or_invented_but_not_on_a_clean_conversion(tmp_pat
 
 
 def test_strict_fails_on_dropped_fields_too_naming_a_few_of_them(tmp_path: Path) -> None:
-    """--strict fails on lossy, dropped or invented fields (as --help says); the error names them, the first five of
+    """--strict fails on lossy, dropped or invented fields (as --help says); the error names them, the first three of
     each and how many more. The gold Collection drops three ml-model summaries and invents nothing."""
     gold = CORPORA / "ml-model" / "agrifieldnet-gold-collection.json"
     report = json.loads(run(main, ["migrate", gold, "-o", tmp_path / "g.json", "--report", "json"]).stderr)
@@ -323,13 +324,38 @@ def test_strict_fails_on_dropped_fields_too_naming_a_few_of_them(tmp_path: Path)
     assert dropped and not [f for f in report["fields"] if f["status"] in ("lossy", "invented")]
     r = run(main, ["migrate", gold, "--strict", "-o", tmp_path / "s.json", "-q"])
     assert r.exit_code == 1 and not (tmp_path / "s.json").exists()
-    assert r.stderr.strip().endswith("--strict: lossy or dropped: " + ", ".join(dropped))
+    assert "--strict: lossy or dropped: " + ", ".join(dropped) + ": nothing written" in r.stderr
     report = json.loads(run(main, ["migrate", DUMMY, "-o", tmp_path / "d.json", "--report", "json"]).stderr)
     lost = [f["path"] for f in report["fields"] if f["status"] in ("lossy", "dropped")]
     assert len(lost) > 5
     r = run(main, ["migrate", DUMMY, "--strict", "-o", tmp_path / "d2.json", "-q"])
-    assert f"lossy or dropped: {', '.join(lost[:5])} and {len(lost) - 5} more" in r.stderr
+    assert f"lossy or dropped: {', '.join(lost[:3])} and {len(lost) - 3} more" in r.stderr
     assert "lossy, dropped or invented" in " ".join(run(main, ["migrate", "--help"]).stdout.split())
+
+
+def test_strict_refuses_a_document_for_the_same_fields_alone_and_in_a_bulk_run(tmp_path: Path) -> None:
+    alone = run(dlm_migrate, [DUMMY, "--strict", "-o", tmp_path / "a.json", "-q"])
+    bulk = run(dlm_migrate, [DUMMY, "--strict", "--dry-run", "-q"])  # --dry-run: bulk mode, one file
+    assert alone.exit_code == bulk.exit_code == 1
+    prefix = f"error: {DUMMY}: --strict: "
+    (one,) = [x for x in alone.stderr.splitlines() if x.startswith(prefix)]
+    (other,) = [x for x in bulk.stderr.splitlines() if x.startswith(prefix)]
+    assert one.endswith(": nothing written") and other.endswith(": left as it was")
+    assert one.removesuffix(": nothing written") == other.removesuffix(": left as it was")
+
+
+def test_strict_passes_a_newer_version_unchanged_alone_and_in_a_bulk_run(tmp_path: Path) -> None:
+    """A version newer than the newest known passes to the family's latest unchanged: nothing lost or invented,
+    so --strict has nothing to refuse (its own schema's being out of reach is a warning either way)."""
+    newer = CORPORA / "producers" / "stac-model-0.7.0-eurosat_resnet.json"  # MLM 1.6.0
+    (tmp_path / "in").mkdir()
+    shutil.copy(newer, tmp_path / "in" / "item.json")
+    alone = run(dlm_migrate, [newer, "--strict", "-o", tmp_path / "alone.json", "--report", "none"])
+    assert alone.exit_code == 0, alone.stderr
+    assert json.loads((tmp_path / "alone.json").read_text()) == json.loads(newer.read_text())
+    bulk = run(dlm_migrate, [tmp_path / "in", "--strict", "--out-dir", tmp_path / "out", "--report", "none"])
+    assert bulk.exit_code == 0, bulk.stderr
+    assert (tmp_path / "out" / "item.json").read_bytes() == newer.read_bytes()
 
 
 def test_bulk_exits_1_when_a_document_is_invalid_and_writes_it(tmp_path: Path) -> None:
@@ -378,6 +404,17 @@ def test_validate_reports_and_exits(tmp_path: Path) -> None:
 def test_markdown_report() -> None:
     r = run(dlm_migrate, [DUMMY, "--report", "markdown"])
     assert r.exit_code == 0 and "| status | path | to | reason |" in r.stderr
+
+
+def test_the_markdown_report_says_not_validated_under_no_validate_as_the_text_report_does(tmp_path: Path) -> None:
+    src = _invalid_item(tmp_path)  # its output is invalid: a verdict of "yes" would be wrong, not just unasked
+    checked = run(dlm_migrate, [src, "-o", tmp_path / "a.json", "--report", "markdown"])
+    assert checked.exit_code == 1 and "Valid: **no**." in checked.stderr
+    unchecked = run(dlm_migrate, [src, "-o", tmp_path / "b.json", "--report", "markdown", "--no-validate"])
+    assert unchecked.exit_code == 0 and "Valid: **not validated** (--no-validate)." in unchecked.stderr
+    assert "Valid: **yes**" not in unchecked.stderr
+    text = run(dlm_migrate, [src, "-o", tmp_path / "c.json", "--no-validate"])
+    assert "output not validated (--no-validate)" in text.stderr
 
 
 def _tree_of_inputs(tmp_path: Path) -> Path:
@@ -778,3 +815,31 @@ def test_validate_warns_of_a_key_written_twice_and_keeps_the_verdict(tmp_path: P
     assert verdict["valid"]
     assert [(i["path"], i["severity"]) for i in verdict["issues"] if "written 2 times" in i["message"]] == [
         ("/id", "warning")]
+
+
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="needs Linux's /proc")
+def test_a_file_that_cannot_be_written_is_named_as_given_not_by_the_temporary_file() -> None:
+    r = run(dlm_migrate, [DUMMY, "-o", "/proc/version", "-q"])  # no file can be created beside it
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.startswith("error: /proc/version: cannot write a temporary file beside it: ")
+    assert ".cwtmp" not in r.stderr
+
+
+def test_a_pipe_in_a_path_does_not_split_a_markdown_table_row(tmp_path: Path) -> None:
+    doc = json.loads(DUMMY.read_text())
+    doc["assets"]["m|x"] = doc["assets"].pop("model")
+    src = tmp_path / "pipe.json"
+    src.write_text(json.dumps(doc))
+    r = run(dlm_migrate, [src, "-o", tmp_path / "out.json", "--report", "markdown", "-v"])
+    rows = [line for line in r.stderr.splitlines() if line.startswith("| ")]
+    assert any("m\\|x" in row for row in rows)
+    for row in rows:  # four cells: five bars a cell can end at, none escaped
+        assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
+
+
+def test_detect_says_once_that_a_version_is_newer_than_the_newest_known() -> None:
+    newer = CORPORA / "producers" / "stac-model-0.7.0-eurosat_resnet.json"  # MLM 1.6.0
+    r = run(main, ["detect", newer])
+    assert r.exit_code == 0
+    (line,) = r.stdout.splitlines()
+    assert line.count("newer than the newest known") == 1 and "v1.6.0" in line

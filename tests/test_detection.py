@@ -71,3 +71,57 @@ def test_a_family_declared_by_its_schema_uri_before_one_present_by_its_fields(ur
     doc["properties"] = fields
     found = detect(doc)
     assert str(found.format) == main and str(found.others[0]) == other, found
+
+
+# -- documents carrying several families --------------------------------------------------------------------------
+def _mixed(mlm_file: str) -> tuple[dict, list[str]]:
+    """An MLM Item that also carries ml-model's URI and fields (the ml-model spec example's), and those fields'
+    names."""
+    import json
+
+    from conftest import CORPORA
+
+    doc = json.loads((CORPORA / "producers" / mlm_file).read_text(encoding="utf-8"))
+    ml_model = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    extra = {k: v for k, v in ml_model["properties"].items() if k.startswith("ml-model:")}
+    doc["stac_extensions"].append(ml_model["stac_extensions"][0])
+    doc["properties"].update(extra)
+    return doc, sorted(extra)
+
+
+@pytest.mark.parametrize("target", ["mlm", "mlm@1.4.0", "mlm@1.0.0", "dlm", "dlm-beta@1.0.0-beta.2"])
+def test_the_other_family_is_converted_for_every_target_the_plan_reaches_through_the_latest_mlm(target) -> None:
+    from crosswalk import pipeline
+
+    doc, keys = _mixed("stac-model-0.6.1-eurosat_resnet.json")  # MLM 1.5.2: every plan starts at the latest
+    assert [str(f) for f in detect(doc).others] == ["ml-model@1.0.0"]
+    result = pipeline.convert(doc, to=target, verify=True)
+    assert result.ok, result.error
+    assert result.steps[0] == "ml-model@1.0.0 -> mlm@1.5.2"
+    out = result.document
+    assert not [u for u in out["stac_extensions"] if "/ml-model/" in u]
+    assert not [k for k in out["properties"] if k.startswith("ml-model:")]
+    for key in keys:  # each one accounted for on its own, not passed through under the root's "kept"
+        (entry,) = [e for e in result.report["fields"] if e["path"] == f"/properties/{key}"]
+        assert entry["status"] != "kept"
+    assert result.valid, result.report["issues"]
+
+
+def test_the_other_family_of_a_document_read_as_the_target_family_is_left_to_it() -> None:
+    from crosswalk import pipeline
+
+    doc, keys = _mixed("stac-model-0.6.1-eurosat_resnet.json")
+    result = pipeline.convert(doc, to="ml-model")
+    assert result.ok and not [s for s in result.steps if s.startswith("ml-model@")]
+    assert set(keys) <= set(result.document["properties"])
+
+
+def test_below_the_latest_mlm_a_plan_that_never_reaches_it_leaves_the_other_family_as_it_is() -> None:
+    """An MLM 1.4.0 document kept at 1.4.0 never passes 1.5.2, where ml-model's edge lands: going up and down again
+    to convert the ml-model fields would lose what the direct path keeps, so they stay as they are."""
+    from crosswalk import pipeline
+
+    doc, keys = _mixed("stac-model-0.3.0-eurosat_resnet.json")  # MLM 1.4.0
+    result = pipeline.convert(doc, to="mlm@1.4.0", verify=True)
+    assert result.ok and not [s for s in result.steps if s.startswith("ml-model@")]
+    assert set(keys) <= set(result.document["properties"])

@@ -254,6 +254,23 @@ def test_a_bad_item_fails_its_collection_only(database):
     )
 
 
+def test_strict_fails_the_collection_of_a_lossy_or_invented_document_and_writes_nothing(database):
+    url, items = database
+    # ml-model carries no input specification: converting its items to MLM invents mlm:input
+    (_, first), *_ = items[db.ML_MODEL_COLLECTION]
+    assert any(f.status == "invented" for f in crosswalk.convert(first).report.fields)
+    before = _state(url)
+    failures = []
+    result = crosswalk.upgrade_pgstac(url, collections=[db.ML_MODEL_COLLECTION], strict=True,
+                                      on_failure=failures.append)
+    assert result.failed and [c.status for c in result.collections] == ["failed"]
+    (line,) = failures
+    # (the collection itself is converted first: its ml-model summaries MLM has no place for are dropped)
+    assert db.ML_MODEL_COLLECTION in line and "--strict: " in line and "\n" not in line
+    assert _state(url) == before  # rolled back: not a row written, not even a backup
+    assert crosswalk.upgrade_pgstac(url, collections=[db.ML_MODEL_COLLECTION]).collections[0].status == "upgraded"
+
+
 def test_a_killed_run_leaves_the_database_as_it_was(database):
     url, _ = database
     before = _state(url)

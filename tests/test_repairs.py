@@ -466,3 +466,61 @@ def test_a_description_that_is_no_text_is_replaced_by_the_label_or_said_to_be_ma
     (unnamed,) = entries(result, f"{base}/1/description")
     assert out[1]["description"] == f"class {classes[1]['value']}"
     assert "label" not in unnamed["reason"].replace("no label", "") and unnamed["status"] == "repaired"
+
+
+# -- values repaired while reading: one entry per leaf -------------------------------------------------------------
+def _recount(fields: list[dict], source: dict) -> dict[str, int]:
+    """The summary's source statuses counted again from the entries, the plain slow way: every leaf of the source
+    takes the status of the most specific entry at or above it; a repair with no place in the data (no ``to``: a
+    comment removed, a key written twice) counts one."""
+    from crosswalk.language.pointer import leaves, parse_pointer
+
+    by_path = {}
+    counts = dict.fromkeys(("kept", "moved", "transformed", "lossy", "dropped", "repaired"), 0)
+    for e in fields:
+        if e["status"] == "repaired" and "to" not in e:
+            counts["repaired"] += 1
+        elif e["status"] not in ("invented", "filled"):
+            by_path[tuple(parse_pointer(e["path"]))] = e["status"]
+    for path, _ in leaves(source):
+        status = next(by_path[path[:n]] for n in range(len(path), -1, -1) if path[:n] in by_path)
+        counts[status] += 1
+    return counts
+
+
+NAN_CASES = [  # (where the NaN is, what the conversion to MLM does with that field, where it goes)
+    ("/properties/ml-model:architecture", "repaired", ["/properties/mlm:architecture"]),  # moved
+    ("/properties/loss", "repaired", ["/properties/loss"]),  # no rule touches it: kept where it is
+    ("/bbox/1", "repaired", ["/bbox/1"]),  # a leaf inside what the root's entry keeps
+    ("/properties/ml-model:training-os", "dropped", None),  # MLM has no place for it: the loss is not hidden
+]
+
+
+@pytest.mark.parametrize(("where", "status", "to"), NAN_CASES)
+def test_a_value_repaired_while_reading_is_one_entry_counted_once(tmp_path: Path, where: str, status: str,
+                                                                   to: list[str] | None) -> None:
+    from click.testing import CliRunner
+
+    from crosswalk.cli.main import dlm_migrate
+    from crosswalk.language.pointer import parse_pointer, put
+
+    doc = read_document(str(CORPORA / "ml-model" / "spec-dummy-item.json"))
+    put(doc, parse_pointer(where), float("nan"))
+    (tmp_path / "in").mkdir()
+    src = tmp_path / "in" / "item.json"
+    src.write_text(json.dumps(doc), encoding="utf-8")  # json writes the bare word NaN
+    repaired = copy.deepcopy(doc)
+    put(repaired, parse_pointer(where), None)  # what the reader makes of it
+    single = pipeline.convert_file(str(src)).report
+    summary_file = tmp_path / "s.ndjson"
+    r = CliRunner().invoke(dlm_migrate, [str(tmp_path / "in"), "--dry-run", "--summary-file", str(summary_file),
+                                         "--report", "none"])
+    assert r.exit_code in (0, 1), r.output
+    bulk = json.loads(summary_file.read_text(encoding="utf-8").splitlines()[0])
+    for report in (single, bulk):
+        (entry,) = [e for e in report["fields"] if e["path"] == where]
+        assert entry["status"] == status and entry["reason"].startswith("NaN is not JSON: replaced by null")
+        assert entry.get("to") == to
+        recount = _recount(report["fields"], repaired)
+        assert recount == {k: report["summary"][k] for k in recount}
+    assert bulk["fields"] == single["fields"] and bulk["summary"] == single["summary"]

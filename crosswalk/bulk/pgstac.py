@@ -24,10 +24,11 @@ For each collection, in one transaction:
    ``mlm:architecture``, ``ml-model:prediction_type`` -> ``mlm:tasks``) are renamed, their definition's type
    following the new values (a string field that became a list becomes an array queryable).
 
-A document that cannot be converted (an unknown extension version, a rule error) or that pgstac refuses fails
-its collection: the transaction is rolled back, one line names the collection, the item and the JSON path, and
-the other collections go on. A killed run leaves every collection as it was or fully upgraded; running again
-finishes the job (upgraded rows convert to themselves and are skipped: a rerun writes nothing).
+A document that cannot be converted (an unknown extension version, a rule error), that ``strict`` refuses
+(anything lossy, dropped or invented) or that pgstac refuses fails its collection: the transaction is rolled
+back, one line names the collection, the item and the JSON path, and the other collections go on. A killed run
+leaves every collection as it was or fully upgraded; running again finishes the job (upgraded rows convert to
+themselves and are skipped: a rerun writes nothing).
 ``dry_run`` reads in a read-only transaction and writes nothing, not even the backup table.
 
 Outputs are validated as the API serves them: with a ``collection`` link (a stored item's ``collection`` needs
@@ -171,6 +172,7 @@ def upgrade(
     on_progress: Callable[[str, int], None] | None = None,
     reports: Callable[[dict[str, Any]], None] | None = None,
     jobs: int = 1,
+    strict: bool = False,
 ) -> PgstacResult:
     """Upgrade ``collections`` (default: every collection) of the pgstac database at ``dsn`` to ``to``.
 
@@ -179,6 +181,8 @@ def upgrade(
     ``reports(report)`` receives each changed document's report (the JSON report of
     ``dlm-migrate --report json``, with ``"status"``). ``jobs`` > 1 converts in that many worker processes
     (forked before the database is opened; reading, writing and the transactions stay in this process).
+    ``strict``: a document with a field lossy or dropped, or a value invented, fails its collection (rolled back,
+    the others go on), as any document that cannot be converted does.
     """
     from crosswalk.language.formats import Format
 
@@ -202,6 +206,7 @@ def upgrade(
                 on_failure,
                 on_progress,
                 reports,
+                strict,
             )
     finally:
         if pool is not None:
@@ -233,6 +238,7 @@ def _each_collection(
     on_failure: Callable[[str], None] | None,
     on_progress: Callable[[str, int], None] | None,
     reports: Callable[[dict[str, Any]], None] | None,
+    strict: bool = False,
 ) -> None:
     known = [r[0] for r in conn.execute("SELECT id FROM pgstac.collections ORDER BY id")]
     wanted = list(dict.fromkeys(collections)) if collections else known
@@ -253,7 +259,7 @@ def _each_collection(
                 if dry_run:
                     conn.execute("SET TRANSACTION READ ONLY")
                 _upgrade_collection(
-                    conn, cid, to, dry_run, validate, chunk_size, run_id, out, on_progress, reports, pool
+                    conn, cid, to, dry_run, validate, chunk_size, run_id, out, on_progress, reports, pool, strict
                 )
         except PgstacError as e:
             out.status, out.error = "failed", str(e)
@@ -292,9 +298,10 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split())
 
 
-def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collection: str | None) -> Any:
+def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collection: str | None,
+             strict: bool = False) -> Any:
     """(new document or None when unchanged, report or None). Raises PgstacError for a document that cannot
-    be converted."""
+    be converted, or that ``strict`` refuses (anything lossy, dropped or invented)."""
     from crosswalk import pipeline
     from crosswalk.detection import detect
     from crosswalk.errors import FormatError
@@ -302,14 +309,17 @@ def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collectio
     try:
         detect(doc, where)
     except FormatError as e:
-        if e.path == "":  # no ML-model extension at all: a plain STAC document, left as it is
+        if e.no_extension:  # no ML-model extension at all: a plain STAC document, left as it is
             return None, None
-        raise PgstacError(str(e)) from None
+        raise PgstacError(str(e)) from None  # an unknown version of a known extension: this collection fails
     result = pipeline.convert(doc, href=where, to=to, validate=False, stored=True)
     if result.error is not None:
         raise PgstacError(str(result.error))
     if _as_stored(result.document) == doc:  # what pgstac would serve is what it serves now: nothing to write
         return None, None
+    why = pipeline.strict_refusal(result.report["fields"]) if strict else None
+    if why:
+        raise PgstacError(f"{where}: --strict: {why}")
     report = result.report
     if validate:
         from crosswalk.validation.verdict import report_issues
@@ -365,11 +375,12 @@ def _upgrade_collection(
     on_progress: Callable[[str, int], None] | None,
     reports: Callable[[dict[str, Any]], None] | None,
     pool: Any = None,
+    strict: bool = False,
 ) -> None:
     lock = "" if dry_run else " FOR UPDATE"
     row = conn.execute(f"SELECT content FROM pgstac.collections WHERE id = %s{lock}", (cid,)).fetchone()
     collection = row[0]
-    new_collection, report = _convert(collection, f"pgstac collection {cid}", to, validate, None)
+    new_collection, report = _convert(collection, f"pgstac collection {cid}", to, validate, None, strict)
     renames: dict[str, tuple[str, Any]] = {}
     if new_collection is not None:
         out.collection_changed = True
@@ -381,7 +392,7 @@ def _upgrade_collection(
             _backup(conn, run_id, "collection", cid, [(cid, collection)])
             conn.execute("SELECT pgstac.update_collection(%s::jsonb)", (_json(new_collection),))
     pending: list[tuple[str, dict[str, Any], dict[str, Any]]] = []  # (id, original, new)
-    for item, (new, report) in _converted_items(conn, cid, to, validate, pool):
+    for item, (new, report) in _converted_items(conn, cid, to, validate, pool, strict):
         out.items += 1
         if new is not None:
             out.changed += 1
@@ -408,7 +419,8 @@ def _upgrade_collection(
     out.status = ("would-upgrade" if dry_run else "upgraded") if changed else "unchanged"
 
 
-def _converted_items(conn: Any, cid: str, to: str, validate: bool, pool: Any) -> Iterator[tuple[dict, tuple]]:
+def _converted_items(conn: Any, cid: str, to: str, validate: bool, pool: Any,
+                     strict: bool = False) -> Iterator[tuple[dict, tuple]]:
     """(item, (new or None, report or None)) for the collection's items as stored, hydrated, in id order:
     fetched from a server-side cursor a batch at a time, converted here or by the pool's workers."""
     with conn.cursor(name=f"crosswalk_items_{uuid.uuid4().hex[:8]}") as cur:
@@ -416,7 +428,8 @@ def _converted_items(conn: Any, cid: str, to: str, validate: bool, pool: Any) ->
             "SELECT pgstac.content_hydrate(i) FROM pgstac.items i WHERE i.collection = %s ORDER BY i.id", (cid,)
         )
         while batch := [doc for (doc,) in cur.fetchmany(_FETCH)]:
-            tasks = [(doc, f"pgstac collection {cid}: item {doc.get('id')}", to, validate, cid) for doc in batch]
+            tasks = [(doc, f"pgstac collection {cid}: item {doc.get('id')}", to, validate, cid, strict)
+                     for doc in batch]
             results = pool.imap(_convert_task, tasks, chunksize=8) if pool is not None else map(_convert_task, tasks)
             yield from zip(batch, results, strict=True)
 

@@ -161,6 +161,7 @@ class _Settings:
     lenient: bool = True
     collect: bool = False  # hand every output document back to the parent (migrate's ``sink``)
     fail_fast: bool = False  # a file of several documents stops at its first failure too (the rest left as they are)
+    strict: bool = False  # a document with anything lossy, dropped or invented fails (left as it was)
     # the destinations' directories resolved in this run, below the trees written (a worker's copy starts empty)
     paths: Resolver = field(default_factory=Resolver, repr=False, compare=False)
 
@@ -214,7 +215,11 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     try:
         detection = detect(doc, href)  # a document with no ML-model extension is copied as plain STAC below
     except FormatError as e:
-        if not (isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)):
+        # An unknown version of a known extension (a major version newer than crosswalk knows: MLM 2.0.0 may have
+        # changed anything, so it is not read as the newest known one) is a document crosswalk cannot read: it
+        # fails, as it does alone; only a STAC document without any ML-model extension is copied through.
+        stac = isinstance(doc, dict) and (doc.get("type") in _STAC_TYPES or "stac_version" in doc)
+        if not (e.no_extension and stac):
             return _failed(href, str(e), s), None
         out, report = _plain_stac(doc, href, s, e.message)
     except CrosswalkError as e:  # pragma: no cover - detect raises FormatError only
@@ -224,12 +229,17 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
         try:
             # no summary file: no report is kept, so none is folded into field entries (the ledger still
             # accounts for every leaf, and the counts come from it)
+            # (--strict names the fields it refuses: it needs them too)
             result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify,
-                                      detection=detection, twin=twin, fields=s.keep_reports)
+                                      detection=detection, twin=twin, fields=s.keep_reports or s.strict)
         except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
             return _failed(href, _internal(href, e), s), None
         if result.error is not None:
             return _failed(href, str(result.error), s), None
+        if s.strict:  # refused as one document alone is (its reader's repairs count too): a failure, left as it was
+            why = pipeline.strict_refusal(list(repairs) + (result.report.get("fields") or []))
+            if why:
+                return _failed(href, f"{href}: --strict: {why}: left as it was", s), None
         changed = bool(result.steps) or result.changed  # an empty plan may still repair the document
         out = DocOutcome(
             href, "converted" if changed else "unchanged", result.lossy, result.invented, not result.valid
@@ -240,10 +250,7 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
         out.status = "converted"
         new = doc if new is None else new
         if report is not None and s.keep_reports:
-            from crosswalk.engine.report import summarize
-
-            report["fields"] = list(repairs) + report["fields"]
-            report["summary"] = summarize(report["fields"], doc)
+            pipeline.with_read_repairs(report, list(repairs), doc, doc if new is None else new)
     if report is not None and s.keep_reports:
         out.report = _report_line(report, out.status)
     return out, new
@@ -596,7 +603,7 @@ class BulkResult:
 
     @property
     def flagged(self) -> bool:
-        """Anything lossy, invented or invalid (what ``--strict`` fails on)."""
+        """Anything lossy, invented or invalid among the documents converted."""
         return any(self.summary[k] for k in ("lossy", "invented", "invalid"))
 
 
@@ -709,6 +716,7 @@ def migrate(
     chunk_size: int | None = None,
     lenient: bool = True,
     sink: Callable[[Any], None] | None = None,
+    strict: bool = False,
 ) -> BulkResult:
     """Convert every document of ``srcs`` (see the module docstring for inputs and outputs).
 
@@ -722,6 +730,8 @@ def migrate(
     single mode; the lines of an ``.ndjson`` file are always read strictly). ``sink(document)`` receives every
     output document (converted or unchanged) in file order, for a run written as one file (ndjson,
     geoparquet: crosswalk.bulk.outputs); with a sink and neither ``out_dir`` nor ``in_place``, no file is written.
+    ``strict``: a document with a field lossy or dropped, or a value invented, fails (as any failure: left as it
+    was, copied unchanged into ``out_dir``, left out of a sink), named with the first few such fields.
     """
     from crosswalk.language.formats import Format
 
@@ -760,6 +770,7 @@ def migrate(
             chunk_size=chunk_size,
             started=started,
             lenient=lenient,
+            strict=strict,
         )
     finally:
         if pool is not None:
@@ -832,6 +843,7 @@ def _migrate(
     started: float,
     lenient: bool,
     sink: Callable[[Any], None] | None = None,
+    strict: bool = False,
 ) -> BulkResult:
     from crosswalk.io.safepath import check_bulk_outputs, is_within
 
@@ -867,6 +879,7 @@ def _migrate(
         lenient=lenient,
         collect=sink is not None,
         fail_fast=fail_fast,
+        strict=strict,
         paths=Resolver([out_dir] if out_dir else [plan.root, backup_dir] if in_place and backup_dir else []),
     )
     summary = dict.fromkeys(COUNTS, 0)

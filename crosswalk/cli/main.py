@@ -1,9 +1,10 @@
 """The command line: a thin click layer over crosswalk.pipeline (stdout for data, stderr for diagnostics).
 
-Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it), or its output is invalid
-(written, and said so: "written, but invalid: N errors"), or, with --strict, anything lossy, dropped or invented, or the
-inputs held no document at all (an empty directory: found by reading, as a missing file is); 2 usage (an unknown
-option, format or value), decided before anything is read or written.
+Exit codes, as STAC tools have them: 0 ok; 1 a document failed (nothing written for it; with --strict, a document
+with anything lossy, dropped or invented is one), or its output is invalid (written, and said so: "written, but
+invalid: N errors"), or the inputs held no document at all (an empty directory: found by reading, as a missing
+file is); 2 usage (an unknown option, format or value), decided before anything is converted or written (an
+input may be read to learn its kind: an ItemCollection given with -o is bulk input).
 """
 
 from __future__ import annotations
@@ -100,8 +101,9 @@ def migrate_options(fn):
         click.option("--to", "target", type=FORMAT, default="mlm", show_default=True,
                      help="Target format: mlm, mlm@1.4.0, ml-model, dlm, dlm-beta@1.0.0-beta.2, ..."),
         click.option("--strict", is_flag=True,
-                     help="Also exit 1 if anything is lossy, dropped or invented (one document: writing nothing, "
-                          "naming the fields). An invalid output always exits 1 (it is written, and said so)."),
+                     help="Fail a document with anything lossy, dropped or invented: not written (bulk: left as it "
+                          "was, counted failed, the run going on), exit 1. An invalid output always exits 1 (it is "
+                          "written, and said so)."),
         click.option("--fill", "fill", type=click.Path(exists=True, dir_okay=False), callback=_load_fill,
                      help="YAML/JSON of real values for fields that would be invented: {\"*\"|id: {pointer: value}}."),
         click.option("--report", "report_fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
@@ -171,7 +173,7 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
                  report_fmt="none" if quiet else report_fmt, report_file=report_file, no_validate=no_validate,
                  verify=verify, out_dir=out_dir, in_place=in_place, backup_dir=backup_dir, dry_run=dry_run,
                  jobs=jobs or (1 if fail_fast else _jobs_default()), summary_file=summary_file, fail_fast=fail_fast,
-                 lenient=lenient, output_format=output_format)
+                 lenient=lenient, output_format=output_format, quiet=quiet)
         return
     if backup_dir:
         raise click.UsageError("--backup-dir goes with --in-place")
@@ -196,9 +198,9 @@ def run_migrate(src, output, target, strict, fill, report_fmt, report_file, no_v
     if report_fmt != "none" and not quiet:
         click.echo(render(result.report, report_fmt, verbose=verbose), err=True)
     if strict:
-        why = _strict_reasons(result)
+        why = pipeline.strict_refusal(result.report["fields"])
         if why:
-            _fail(f"{href}: --strict: " + "; ".join(why))
+            _fail(f"{href}: --strict: {why}: nothing written")
     text = dumps(result.document)
     if output and output != "-":
         write_atomic(output, text)
@@ -228,28 +230,6 @@ def _exit_now(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def _strict_reasons(result: Any) -> list[str]:
-    """Why --strict fails a conversion: inventions, losses (lossy or dropped fields), a version that cannot be
-    validated offline; the fields named, a few of each."""
-    why = []
-    fields = result.report["fields"]
-    invented = [f["path"] for f in fields if f["status"] == "invented"]
-    if invented:
-        why.append("would invent " + _some(invented))
-    lost = [f["path"] for f in fields if f["status"] in ("lossy", "dropped")]
-    if lost:
-        why.append("lossy or dropped: " + _some(lost))
-    if getattr(result, "unverifiable", False):
-        why.append("a version newer than the newest known cannot be validated offline")
-    return why
-
-
-def _some(paths: list[str], shown: int = 5) -> str:
-    """The first ``shown`` paths, then how many more (a message line, not the report)."""
-    more = len(paths) - shown
-    return ", ".join(paths[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 @click.group(cls=GuardedGroup, context_settings=CONTEXT)
@@ -307,7 +287,8 @@ def detect(src, lenient) -> None:
     SRC is what `migrate` takes: files, directories, catalog/collection roots, .ndjson files, ItemCollections,
     or - for stdin. A STAC document without any ML-model extension (a plain Catalog, a data Item) is listed with
     the format "-", as a bulk migrate copies it unchanged (given alone, migrate refuses it: nothing to convert).
-    Exit 1 if a document cannot be read or is not STAC.
+    Exit 1 if a document cannot be read, is not STAC, or declares an unknown version (a new major version,
+    MLM 2.0.0 say: one crosswalk cannot read, which migrate refuses alone and in bulk alike).
 
     \b
     Examples:
@@ -326,8 +307,8 @@ def detect(src, lenient) -> None:
                 raise d.error
             found = detect_doc(d.doc, d.href)
         except FormatError as e:
-            kind = plain_stac_type(d.doc)
-            if kind is not None and d.error is None:  # a plain Catalog or data Item of a tree, as migrate sees it
+            kind = plain_stac_type(d.doc) if e.no_extension else None
+            if kind is not None:  # a plain Catalog or data Item of a tree, as migrate sees it
                 click.echo(f"{d.href}\t-\t{kind}\t{e.message}")
                 continue
             click.echo(f"error: {e}", err=True)
@@ -338,6 +319,8 @@ def detect(src, lenient) -> None:
             failed = True
             continue
         newer = f" (newer than the newest known: {found.newer})" if getattr(found, "newer", None) else ""
+        if any("newer than the newest known" in e for e in found.evidence):  # a schema URI's evidence says so
+            newer = ""
         also = f" (also {', '.join(map(str, found.others))})" if found.others else ""
         click.echo(f"{d.href}\t{found.format}\t{found.object_type}\t{'; '.join(found.evidence)}{also}{newer}")
     sys.exit(1 if failed else 0)

@@ -342,6 +342,10 @@ def render_text(report: dict[str, Any], verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
     """The report as a markdown table, grouped like `render_text` (``verbose``: one row per entry)."""
     from crosswalk.engine.grouping import Group, group_fields
@@ -355,15 +359,16 @@ def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
     else:
         groups = group_fields(report["fields"], include_kept=True)
     for g in groups:
-        to = "<br>".join(f"`{t}`" for t in g.targets)
+        # a "|" ends a table cell wherever it is, in code spans too: escaped in paths (an asset named "a|b") as in
+        # reasons, or the row splits
+        to = "<br>".join(f"`{_cell(t)}`" for t in g.targets)
         count = f" ({g.size} fields)" if g.size > 1 else ""
-        reason = g.reason.replace("|", "\\|")
-        out.append(f"| {g.status} | `{g.path}`{count} | {to} | {reason} |")
+        out.append(f"| {g.status} | `{_cell(g.path)}`{count} | {to} | {_cell(g.reason)} |")
     out.append("")
-    out.append(
-        f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
-        + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v)
-    )
+    # as the text report says it: under --no-validate no schema was asked, and "valid" only means the report holds
+    verdict = f"**{'yes' if report['valid'] else 'no'}**" if report.get("validated", True) else \
+        "**not validated** (--no-validate)"
+    out.append(f"Valid: {verdict}. Summary: " + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v))
     for i in report["issues"]:
         out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
     return "\n".join(out) + "\n"

@@ -226,7 +226,13 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         with open(real, "wb") as f:
             f.write(data)
         return
-    write_bytes(real, data, mode=None if st is None else replacement_mode(st), sync=True)
+    try:
+        write_bytes(real, data, mode=None if st is None else replacement_mode(st), sync=True)
+    except OSError as e:
+        if not (isinstance(e.filename, str) and e.filename.endswith(".cwtmp")):
+            raise
+        # the temporary file's name means nothing to whoever asked for ``path``: name the file they asked for
+        raise OSError(e.errno, f"cannot write a temporary file beside it: {e.strerror}", str(path)) from None
 
 
 _pid = os.getpid()  # in the temporary files' names: asked once per process, not once per file

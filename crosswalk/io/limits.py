@@ -113,7 +113,7 @@ def _scalar(holder: Any, key: Any, path: tuple[str, ...], href: str | None, repa
     if isinstance(value, str):
         if SURROGATE.search(value):  # parsers join valid pairs: any surrogate left in a str is alone
             holder[key] = SURROGATE.sub("\ufffd", value)
-            repairs.append(_repair(path, "a lone UTF-16 surrogate (not text) replaced by U+FFFD"))
+            repairs.append(_repair(path, SURROGATE_REPAIRED))
         return
     if isinstance(value, bool) or value is None:
         return
@@ -125,10 +125,9 @@ def _scalar(holder: Any, key: Any, path: tuple[str, ...], href: str | None, repa
         if not math.isfinite(value):
             holder[key] = None
             if math.isnan(value):
-                why = "NaN is not JSON: replaced by null"
+                why = NAN_REPAIRED
             else:
-                sign = "" if value > 0 else "-"
-                why = f"{sign}Infinity (or a number beyond a double's range) is not JSON: replaced by null"
+                why = INFINITY_REPAIRED if value > 0 else "-" + INFINITY_REPAIRED
             repairs.append(_repair(path, why))
         return
     if isinstance(value, BigInt):
@@ -140,3 +139,16 @@ def _scalar(holder: Any, key: Any, path: tuple[str, ...], href: str | None, repa
 
 def _repair(path: tuple[str, ...], reason: str) -> dict[str, Any]:
     return {"path": to_pointer(path), "status": "repaired", "reason": reason}
+
+
+# the reasons of `sanitize`'s repairs: each a value (a leaf) changed in place, not a fix of the text around values
+NAN_REPAIRED = "NaN is not JSON: replaced by null"
+INFINITY_REPAIRED = "Infinity (or a number beyond a double's range) is not JSON: replaced by null"
+SURROGATE_REPAIRED = "a lone UTF-16 surrogate (not text) replaced by U+FFFD"
+_VALUE_REPAIRS = frozenset((NAN_REPAIRED, INFINITY_REPAIRED, "-" + INFINITY_REPAIRED, SURROGATE_REPAIRED))
+
+
+def is_value_repair(entry: dict[str, Any]) -> bool:
+    """A repair entry of `sanitize`: one leaf's value replaced while reading (a key written twice, also repaired
+    at its path, is not one: its value is read as written, the earlier ones are what is lost)."""
+    return entry.get("status") == "repaired" and "to" not in entry and entry.get("reason") in _VALUE_REPAIRS
