@@ -355,18 +355,24 @@ def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
     else:
         groups = group_fields(report["fields"], include_kept=True)
     for g in groups:
-        to = "<br>".join(f"`{t}`" for t in g.targets)
+        to = "<br>".join(f"`{_cell(t)}`" for t in g.targets)
         count = f" ({g.size} fields)" if g.size > 1 else ""
-        reason = g.reason.replace("|", "\\|")
-        out.append(f"| {g.status} | `{g.path}`{count} | {to} | {reason} |")
+        out.append(f"| {g.status} | `{_cell(g.path)}`{count} | {to} | {_cell(g.reason)} |")
     out.append("")
-    out.append(
-        f"Valid: **{'yes' if report['valid'] else 'no'}**. Summary: "
-        + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v)
-    )
+    if report.get("validated", True):
+        verdict = f"Valid: **{'yes' if report['valid'] else 'no'}**."
+    else:  # nothing was checked: `valid` then only says that the report accounts for the output
+        verdict = "Not validated (--no-validate)."
+    out.append(f"{verdict} Summary: " + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v))
     for i in report["issues"]:
         out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
     return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text for a markdown table cell: a ``|`` (in a reason, or in a key of the document) would end the cell, so it
+    is escaped, inside code spans too (GitHub's tables read ``\\|`` there as ``|``)."""
+    return text.replace("|", "\\|")
 
 
 def render(report: dict[str, Any], fmt: str, verbose: bool = False) -> str:
