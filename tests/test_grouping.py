@@ -44,3 +44,32 @@ def test_a_subtree_and_its_leaves_with_one_fate_are_one_line() -> None:
         ("/links/3", 2, ["/assets/c"], "r"),
         ("/links/3/type", 1, [], "other"),
     ]
+
+
+def _report(fields: list[dict], *, valid: bool = True, validated: bool = True) -> dict:
+    return {"source": {"href": "a.json", "format": "ml-model@1.0.0"}, "target": {"format": "mlm@1.5.2"},
+            "steps": ["ml-model@1.0.0 -> mlm@1.5.2"], "fields": fields, "valid": valid, "validated": validated,
+            "issues": [], "summary": {"kept": 1, "moved": 1}}
+
+
+def test_the_markdown_report_says_when_nothing_was_validated() -> None:
+    from crosswalk.engine.report import render
+
+    fields = [{"path": "", "status": "kept"}]
+    assert "Valid: **yes**." in render(_report(fields), "markdown")
+    assert "Valid: **no**." in render(_report(fields, valid=False), "markdown")
+    unchecked = render(_report(fields, validated=False), "markdown")  # valid is true then: nothing was checked
+    assert "Valid: **not validated** (--no-validate)." in unchecked and "yes" not in unchecked
+
+
+def test_a_pipe_in_a_path_stays_inside_its_markdown_cell() -> None:
+    import re
+
+    from crosswalk.engine.report import render
+
+    fields = [{"path": "/assets/m|x/href", "status": "moved", "to": ["/assets/a|b"], "step": "s", "reason": "x | y"}]
+    for verbose in (False, True):
+        row = next(line for line in render(_report(fields), "markdown", verbose).splitlines() if "m" in line
+                   and line.startswith("| moved"))
+        assert len(re.findall(r"(?<!\\)\|", row)) == 5, row  # four cells: the pipes of the data are escaped
+        assert "`/assets/m\\|x/href`" in row and "`/assets/a\\|b`" in row and "x \\| y" in row

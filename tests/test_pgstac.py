@@ -446,3 +446,26 @@ def test_a_dry_run_does_not_say_invalid_documents_were_written(database):
         pytest.skip("no document of this corpus converts to an invalid one")
     run = CliRunner().invoke(dlm_migrate, ["--pgstac", url, "--dry-run", "-q"])
     assert run.exit_code == 1 and "would be invalid" in run.output and "(written" not in run.output, run.output
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_summary_file_lines_follow_the_schema(database, tmp_path, validate):
+    """Each line of a pgstac run's --summary-file: a changed document's report with status converted, then the
+    run's counts (crosswalk/engine/summary-line.schema.json)."""
+    from click.testing import CliRunner
+    from test_report_schema import line_problems
+
+    from crosswalk.cli.main import dlm_migrate
+
+    url, _ = database
+    summary = tmp_path / "summary.ndjson"
+    args = ["--pgstac", url, "--dry-run", "-q", "--summary-file", str(summary)]
+    args += [] if validate else ["--no-validate"]
+    run = CliRunner().invoke(dlm_migrate, args)
+    assert run.exit_code in (0, 1), run.output
+    lines = [json.loads(line) for line in summary.read_text(encoding="utf-8").splitlines()]
+    *docs, last = lines
+    item_lines = [d for d in docs if ": item " in d["source"]["href"]]
+    assert item_lines and len(item_lines) == last["summary"]["items_changed"]  # a line per changed document
+    assert all(d["status"] == "converted" and d["validated"] is validate for d in docs)
+    assert {i: found for i, line in enumerate(lines) if (found := line_problems(line))} == {}
