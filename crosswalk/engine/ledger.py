@@ -5,11 +5,13 @@ document. Rules report relocations (moved/transformed/lossy/repaired), drops and
 them on a trie of current locations, so a later rule that moves a parent carries every leaf below it.
 
 Most leaves are never touched, so none is recorded up front: the first event at a path records the source subtree
-there (one Origin per leaf, at its own place, and the source leaf above the path if there is one). A leaf never
-recorded is ``kept`` at its own path, exactly where an untouched Origin would be. ``entries()`` folds uniform
-subtrees into one report entry (the report contract): it looks at the recorded leaves one by one, carries the ones
-that share a fate up the tree together, and takes an untouched subtree as one item that votes and counts as the
-leaves it stands for. The entries are those of a fold over every leaf, one at a time (the tests compare the two).
+there (one Origin per leaf, at its own place, and the source leaf above the path if there is one); when that event
+moves or drops a subtree nothing has touched, its Origins are made where it puts them (`Ledger._relocate_fresh`),
+which leaves what recording them first and then moving them leaves. A leaf never recorded is ``kept`` at its own
+path, exactly where an untouched Origin would be. ``entries()`` folds uniform subtrees into one report entry (the
+report contract): it looks at the recorded leaves one by one, carries the ones that share a fate up the tree
+together, and takes an untouched subtree as one item that votes and counts as the leaves it stands for. The entries
+are those of a fold over every leaf, one at a time (the tests compare the two).
 """
 
 from __future__ import annotations
