@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from crosswalk import cache as memo
 from crosswalk.detection import Detection, detect
 from crosswalk.engine import report as rep
 from crosswalk.engine.ctx import Ctx
@@ -129,6 +130,25 @@ def _plan(source: Format, target: Format) -> list:
     return list(_edges(graph(), source, target))  # a fresh list: callers may keep it
 
 
+def _prepared(source: Format, others: tuple[Format, ...], target: Format) -> tuple[tuple, tuple, tuple]:
+    """What a conversion from ``source`` (and the families ``others`` beside it) to ``target`` runs, worked out once
+    per process for each such question (`crosswalk.cache.once`, as every loaded mapping is): the steps as the report
+    names them, the formats the plan lands on, and the loaded mappings in the order they run (the repairs, the side
+    edges, the plan's edges, the target's invariants). A bulk run asks the same few questions for every document:
+    the plan, the side edges, each mapping's look-up and each step's name were a dozen calls a document. A plan that
+    fails raises each time (nothing is remembered)."""
+    return memo.once(("prepared", graph(), source, others, target), lambda: _prepare(source, others, target))
+
+
+def _prepare(source: Format, others: tuple[Format, ...], target: Format) -> tuple[tuple, tuple, tuple]:
+    edges = _plan(source, target)
+    side = _side_edges(source, others, target, edges)
+    invariants = registry().families[target.family].invariants_for(target.version)
+    return (tuple(f"{e.source} -> {e.target}" for e in [*side, *edges]), tuple(e.target for e in [*side, *edges]),
+            (loaded("repairs.yaml"), *(loaded(e) for e in side), *(loaded(e) for e in edges),
+             *(loaded(name) for name in invariants)))
+
+
 def fill_problem(fill: Any) -> str | None:
     """What is wrong with the shape of --fill values ({"*"|id: {pointer: value}}), or None: one check for the
     command line (a usage error before anything is read) and the Python API (each document's error)."""
@@ -200,9 +220,8 @@ def convert(
             raise FormatError(
                 f"an MLM metadata file ($schema {doc.get('$schema')}: stac-model's fields without the mlm: prefix), "
                 "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
-        edges = _plan(detection.format, target)
-        side = _side_edges(detection, target, edges)
-        result.steps = [f"{e.source} -> {e.target}" for e in [*side, *edges]]  # in the order they run
+        steps, visits, mappings = _prepared(detection.format, detection.others, target)
+        result.steps = list(steps)  # in the order they run (a fresh list: callers may keep it)
         ledger = Ledger(doc)
         work = copy_document(doc) if twin is None else twin
         family = registry().families[detection.format.family]
@@ -219,18 +238,13 @@ def convert(
                 href=href,
                 fill=fill_for(fill, doc),
                 options={"keep_source": keep_source, "source": doc, "target": target, "stored": stored,
-                         "validate": validate, "visits": tuple(e.target for e in [*side, *edges])},
+                         "validate": validate, "visits": visits},
             )
             if detection.newer is not None and family.newer_rules:
                 ctx.options["newer"] = detection.newer
                 apply(loaded(family.newer_rules), ctx)
-            apply(loaded("repairs.yaml"), ctx)
-            for edge in side:
-                apply(loaded(edge), ctx)
-            for edge in edges:
-                apply(loaded(edge), ctx)
-            for name in registry().families[target.family].invariants_for(target.version):
-                apply(loaded(name), ctx)
+            for mapping in mappings:  # the repairs, the side edges, the plan's edges, the target's invariants
+                apply(mapping, ctx)
             fill_pointers(ctx)
     except CrosswalkError as e:
         if e.href is None:
@@ -290,6 +304,8 @@ def fill_pointers(ctx: Any) -> None:
     """--fill values for output pointers no rule invented: set at the end, each reported ``filled``; a value
     they replace is reported dropped (the user chose to overwrite it), a scalar where the pointer needs an object
     too. A pointer into an array must name one of its elements or the place right after the last."""
+    if not ctx.fill:  # (no values: the ledger's Origins need no look)
+        return
     used = ctx.filled()
     for key, value in ctx.fill.items():
         try:
@@ -335,7 +351,7 @@ def _fill_place(doc: Any, path: Path, key: str) -> Path | None:
     return path
 
 
-def _side_edges(detection: Detection, target: Format, edges: list) -> list:
+def _side_edges(source: Format, others: tuple[Format, ...], target: Format, edges: list) -> list:
     """A document carrying an older family beside the detected one (ml-model fields in an MLM item): that
     family's fields are converted too, first, by its own edge into the detected family; values already present
     win. Such an edge writes the URIs and shapes of the version it lands on (the latest MLM), so it runs when the
@@ -346,13 +362,13 @@ def _side_edges(detection: Detection, target: Format, edges: list) -> list:
     as they are (reported kept): going up to the latest and back down instead would put the document's own
     fields through steps that lose what the direct path keeps (1.2.0's mlm:compiled and norm_type), and a
     mapping converts whole documents, not one family's fields along a path of their own."""
-    visited = {detection.format, *(e.target for e in edges)}
+    visited = {source, *(e.target for e in edges)}
     out = []
-    for other in detection.others:
+    for other in others:
         if other.family == target.family:
             continue
         for edge in graph().edges.get(other, []):
-            if edge.target.family == detection.format.family and edge.target in visited:
+            if edge.target.family == source.family and edge.target in visited:
                 out.append(edge)
                 break
     return out

@@ -56,6 +56,9 @@ cdef class Ledger:
     cpdef _FoldNode _build(self, path, value, done)
     @cython.locals(above=list, moved=list, o=Origin)
     cpdef relocate(self, src, dsts, status, reason=*, whole=*, into=*)
+    @cython.locals(done=dict, nxt=dict, members=dict, node=dict, there=list, o=Origin, by_path=dict, seen=set,
+                   made=list, stack=list, below=list, parent=dict, grown=list)
+    cpdef bint _relocate_fresh(self, src, dsts, status, reason, into)
     @cython.locals(out=list, votes=dict, tally=dict)
     cpdef _emit(self, _FoldNode node, out, inherited)
     @cython.locals(missing=set, stack=list, node=dict, members=dict)
@@ -70,5 +73,11 @@ cpdef _all_of(buckets, fate)
 cpdef _below(list moved)
 cpdef _scalars(doc, paths)
 cpdef _note(Origin o, status, reason, step)
+@cython.locals(o=Origin)
+cpdef Origin _kept_origin(path, bint empty, set locs)
+@cython.locals(o=Origin, members=list)
+cpdef dict _grown(here, at, value, dict by_path, set seen, list made)
 # the remembered results (ledger.py): C globals, each look-up a direct dict call
 cdef dict _POINTERS, _BASED, _LIFTED, _LOWERED
+cdef tuple _INDEX_KEYS
+cdef dict _NOTHING

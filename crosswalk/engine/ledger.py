@@ -5,11 +5,13 @@ document. Rules report relocations (moved/transformed/lossy/repaired), drops and
 them on a trie of current locations, so a later rule that moves a parent carries every leaf below it.
 
 Most leaves are never touched, so none is recorded up front: the first event at a path records the source subtree
-there (one Origin per leaf, at its own place, and the source leaf above the path if there is one). A leaf never
-recorded is ``kept`` at its own path, exactly where an untouched Origin would be. ``entries()`` folds uniform
-subtrees into one report entry (the report contract): it looks at the recorded leaves one by one, carries the ones
-that share a fate up the tree together, and takes an untouched subtree as one item that votes and counts as the
-leaves it stands for. The entries are those of a fold over every leaf, one at a time (the tests compare the two).
+there (one Origin per leaf, at its own place, and the source leaf above the path if there is one); when that event
+moves or drops a subtree nothing has touched, its Origins are made where it puts them (`Ledger._relocate_fresh`),
+which leaves what recording them first and then moving them leaves. A leaf never recorded is ``kept`` at its own
+path, exactly where an untouched Origin would be. ``entries()`` folds uniform subtrees into one report entry (the
+report contract): it looks at the recorded leaves one by one, carries the ones that share a fate up the tree
+together, and takes an untouched subtree as one item that votes and counts as the leaves it stands for. The entries
+are those of a fold over every leaf, one at a time (the tests compare the two).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ RANK = {"kept": 0, "moved": 1, "transformed": 2, "repaired": 3, "lossy": 4, "dro
 
 _MISSING = object()
 _INDICES = {str(i): i for i in range(256)}  # list indices as a path spells them (only so: not "01")
+_INDEX_KEYS = tuple(_INDICES)  # the same strings in order: "0", "1", ...
 _FULL = None  # the mark of a recorded place whose every source leaf has its Origin (keys of a path are text)
+_NOTHING: dict = {}  # (read only) what is recorded below a place with no record: nothing
 
 
 # Pure functions of places (`to_pointer`, and `_based`, `_lifted`, `_lowered` below), remembered in plain dicts by
@@ -68,6 +72,40 @@ class Origin:
                 f"locs={self.locs!r}, created={self.created!r}, empty={self.empty!r}, whole_at={self.whole_at!r})")
 
 
+def _kept_origin(path: Path, empty: bool, locs: set[Path]) -> Origin:
+    """A source leaf's Origin as `Ledger._record` makes one for every leaf it records: kept, at ``locs`` (its own
+    place, or none yet). Made field by field (compiled, a C function filling the struct: no call through the type
+    and its argument parsing, which cost more than the rest of recording a leaf)."""
+    o = Origin.__new__(Origin)
+    o.path = path
+    o.status = "kept"
+    o.reasons = []
+    o.step = None
+    o.locs = locs
+    o.created = False
+    o.empty = empty
+    o.whole_at = None
+    return o
+
+
+def _grown(here: Path, at: Path, value: Any, by_path: dict[Path, Origin], seen: set[Path],
+           made: list[Origin]) -> _Node:
+    """The trie node of the source subtree ``value`` (at ``here``) placed whole at ``at``, with an Origin for each of
+    its leaves (made in document order, recorded in ``by_path`` and ``seen``, appended to ``made``): the node that
+    `Ledger.attach`, given the leaves in the order `Ledger.detach` hands them over (the reverse of document order),
+    would grow there one leaf at a time, members in that same order."""
+    if not isinstance(value, (dict, list)) or not value:
+        o = _kept_origin(here, isinstance(value, (dict, list)), {at})
+        by_path[here] = o
+        seen.add(here)
+        made.append(o)
+        return {_HERE: [o]}
+    members = [(key, _grown(here + (key,), at + (key,), member, by_path, seen, made))
+               for key, member in _members(value)]
+    members.reverse()
+    return dict(members)
+
+
 def _note(o: Origin, status: str, reason: str | None, step: str | None) -> None:
     """A rule did ``status`` to ``o`` (the worst status wins). A function, not a method of the Origin: the compiled
     ledger calls it directly, where a method would be looked up and called as any Python object's is."""
@@ -105,7 +143,8 @@ def _members(value: dict | list) -> Iterable[tuple[str, Any]]:
     """(key, member) of a container, in document order (list indices as strings, as in a path)."""
     if isinstance(value, dict):
         return value.items()
-    return zip(map(str, range(len(value))), value, strict=True)
+    n = len(value)  # the indices as a path spells them: the same strings each time (their hashes kept) up to 256
+    return zip(_INDEX_KEYS[:n] if n <= len(_INDEX_KEYS) else map(str, range(n)), value, strict=True)
 
 
 def _at(value: Any, path: Path) -> Any:
@@ -188,7 +227,7 @@ class Ledger:
             while stack:
                 here, v, node = stack.pop()
                 if not isinstance(v, (dict, list)) or not v:
-                    o = Origin(here, "kept", [], None, {here}, False, isinstance(v, (dict, list)))
+                    o = _kept_origin(here, isinstance(v, (dict, list)), {here})
                     by_path[here] = o
                     seen.add(here)  # (a later event at the leaf itself then needs no walk to find it recorded)
                     # first at its place, where it would be had it been recorded before any later arrival
@@ -290,6 +329,8 @@ class Ledger:
         working document, when the caller has written the destinations already: a subtree with members that went
         into values that are one scalar each went in whole, as no place below a scalar can hold its leaves (a list
         of colour components become one hex string, an object given where a name was expected)."""
+        if not whole and src and src not in self._seen and self._relocate_fresh(src, dsts, status, reason, into):
+            return
         above, parent = self._above(src)
         for o in above:
             # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
@@ -314,6 +355,105 @@ class Ledger:
                 depth = max(len(o.path) - len(rel), 0)
                 o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
             _note(o, status, reason, step)
+
+    def _relocate_fresh(self, src: Path, dsts: list[Path], status: str, reason: str | None, into: Any) -> bool:
+        """`relocate` of a source subtree that nothing has touched (no event at, above or below ``src``, no value
+        moved there): its Origins are made where they go, instead of being recorded at their own places, taken
+        out again and put there one by one (the first event of most fields is such a move or drop). False, having
+        changed nothing, when the subtree is not such a one (``relocate`` then does the general work).
+
+        What it leaves is what the general way leaves, to the order of everything: the record of what is recorded,
+        the Origins in document order, the trie's nodes down to the parent of ``src``, each Origin noted and put
+        at each destination in the order `detach` hands them over (the reverse of document order)."""
+        # Nothing recorded at, above or below src, and the source has a value there below containers only
+        done, value = self._recorded, self.source
+        for key in src:
+            if _FULL in done:
+                return False
+            if type(value) is dict and value:
+                members = value
+                value = members.get(key, _MISSING)
+            elif type(value) is list and value and key in _INDICES:
+                j = _INDICES[key]
+                value = value[j] if j < len(value) else _MISSING
+            elif isinstance(value, (dict, list)) and value:
+                value = _at(value, (key,))
+            else:  # a scalar or empty container above src: its Origin would be above
+                return False
+            if value is _MISSING:
+                return False
+            nxt = done.get(key)
+            done = nxt if nxt is not None else _NOTHING
+        if _FULL in done or done:
+            return False
+        # Nothing in the trie at src (no value moved there, no node left there) nor above it
+        node = self.root
+        for key in src[:-1]:
+            there = node.get(_HERE)
+            if there:
+                for o in there:
+                    if not o.empty:
+                        return False
+            node = node.get(key)
+            if node is None:
+                break
+        if node is not None:
+            there = node.get(_HERE)
+            if there:
+                for o in there:
+                    if not o.empty:
+                        return False
+            if src[-1] in node:
+                return False
+        # A subtree with members moved into places that are scalars goes in whole: the general way
+        if into is not None and dsts and isinstance(value, (dict, list)) and value and _scalars(into, dsts):
+            return False
+        # Recorded, as `_record` records it
+        self._seen.add(src)
+        done = self._recorded
+        for key in src:
+            nxt = done.get(key)
+            if nxt is None:
+                nxt = done[key] = {}
+            done = nxt
+        done[_FULL] = True
+        self._node(src[:-1], create=True)
+        by_path, seen, step = self._by_path, self._seen, self.step
+        if len(dsts) == 1 and dsts[0]:
+            parent = self._node(dsts[0][:-1], create=True)  # (what the first `attach` would make on its way)
+            if dsts[0][-1] not in parent:  # nothing there yet: the subtree's nodes made at once, in that order
+                grown: list[Origin] = []
+                parent[dsts[0][-1]] = _grown(src, dsts[0], value, by_path, seen, grown)
+                grown.reverse()
+                for o in grown:
+                    _note(o, status, reason, step)
+                return True
+        made: list[tuple[Path, Origin]] = []
+        stack = [(src, (), value)]
+        while stack:
+            here, rel, v = stack.pop()
+            if not isinstance(v, (dict, list)) or not v:
+                o = _kept_origin(here, isinstance(v, (dict, list)), set())
+                by_path[here] = o
+                seen.add(here)
+                made.append((rel, o))
+                continue
+            below = [(here + (key,), rel + (key,), member) for key, member in _members(v)]
+            below.reverse()
+            stack += below
+        # Placed and noted, as `relocate` does with what `detach` hands over
+        made.reverse()
+        if not dsts:
+            for _, o in made:
+                _note(o, "dropped", reason, step)  # (never placed: gone everywhere)
+                if status == "repaired":
+                    o.status = "repaired"
+            return True
+        for rel, o in made:
+            for d in dsts:
+                self.attach(d + rel, o)
+            _note(o, status, reason, step)
+        return True
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
              status: str | None = None, into: Any = None) -> list[Origin]:

@@ -356,14 +356,29 @@ def _fast_validator(relpath: str) -> Any:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - optional speed-up
         return None
-    from rfc3339_validator import validate_rfc3339
-
     formats = {name: (lambda _value: True) for name in _formats_in_schemas()}
-    formats["date-time"] = validate_rfc3339
+    formats["date-time"] = _date_time
     try:
         return jsonschema_rs.validator_for(_load(relpath), retriever=_retrieve, formats=formats, validate_formats=True)
     except Exception:  # a schema the Rust validator cannot compile: use the Python one only
         return None
+
+
+_DATE_TIMES: dict[str, bool] = {}  # the date-time texts met, and whether each is one (bounded: emptied when full)
+
+
+def _date_time(text: str) -> bool:
+    """`rfc3339_validator.validate_rfc3339`, its answers remembered by text: the Rust validator calls it for every
+    date-time of every document, and the documents of a catalog share most of theirs (a call into Python and back
+    costs more than the Rust side's whole check of a field)."""
+    known = _DATE_TIMES.get(text)
+    if known is None:
+        from rfc3339_validator import validate_rfc3339
+
+        if len(_DATE_TIMES) >= 4096:
+            _DATE_TIMES.clear()
+        known = _DATE_TIMES[text] = validate_rfc3339(text)
+    return known
 
 
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
