@@ -32,6 +32,7 @@ from crosswalk import pipeline
 from crosswalk.cli.main import dlm_migrate
 from crosswalk.errors import FormatError
 from crosswalk.io.documents import read_document_repairs
+from crosswalk.language.formats import registry
 
 SCHEMAS = Path(str(files("crosswalk") / "engine"))  # where the package ships them (a wheel install too)
 REPORT_SCHEMA = json.loads((SCHEMAS / "report.schema.json").read_text(encoding="utf-8"))
@@ -40,14 +41,9 @@ REGISTRY = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for 
 REPORTS = Draft202012Validator(REPORT_SCHEMA, registry=REGISTRY)
 LINES = Draft202012Validator(LINE_SCHEMA, registry=REGISTRY)
 
-TARGETS = [
-    "mlm",
-    *(f"mlm@{v}" for v in ("1.5.2", "1.5.1", "1.5.0", "1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0")),
-    "ml-model",
-    "dlm",
-    "dlm-beta@1.0.0-beta.3",
-    "dlm-beta@1.0.0-beta.2",
-]
+# every version of every family, from the format registry (a version added there is covered here), and the
+# open-ended `mlm`, which a newer document passes through unchanged
+TARGETS = ["mlm", *(f"{name}@{v}" for name, family in registry().families.items() for v in reversed(family.versions))]
 MODES = {"default": {}, "keep-source": {"keep_source": True}, "no-validate": {"validate": False}}
 
 # The fast run: each document in every direction by default, and to three targets with --keep-source and with
