@@ -52,7 +52,9 @@ def _documents() -> list[tuple[str, dict]]:
     return out
 
 
-@pytest.mark.parametrize("keep_source", [False, True], ids=["plain", "lossless"])
+# lossless runs take the same fresh path with more kept subtrees: a slow case (run by .ci/run), the plain one is
+# the default run's
+@pytest.mark.parametrize("keep_source", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["plain", "lossless"])
 @pytest.mark.parametrize(("name", "doc"), _documents(), ids=lambda v: v if isinstance(v, str) else "")
 def test_an_untouched_subtree_moved_leaves_the_ledger_as_the_general_way(name, doc, keep_source, monkeypatch):
     made: list[ledger_module.Ledger] = []
