@@ -70,6 +70,14 @@ def shared_files(*patterns: str) -> list[Path]:
     return out
 
 
+def case_name(path: Path) -> str:
+    """A corpus file as test ids and messages name it: ``corpora/...`` or ``shared/...``, else its path."""
+    for base, label in ((CORPORA, "corpora"), (SHARED, "shared")):
+        if path.is_relative_to(base):
+            return f"{label}/{path.relative_to(base).as_posix()}"
+    return str(path)
+
+
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
 

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPORA, SHARED, corpus_inputs, shared_files
+from conftest import CORPORA, case_name, corpus_inputs, shared_files
 from judges import (
     disagreements,
     dlm_schema_map,
@@ -64,17 +64,12 @@ def known(judge: str, target: str, text: str) -> bool:
     return any(j == judge and t.fullmatch(target) and e.search(text) for j, t, e in KNOWN)
 
 
-def _name(path: Path) -> str:
-    base, label = (CORPORA, "corpora") if path.is_relative_to(CORPORA) else (SHARED, "shared")
-    return f"{label}/{path.relative_to(base).as_posix()}" if path.is_relative_to(base) else str(path)
-
-
 def _cases(files: list[Path]) -> list:
     cases = []
     for path in files:
         docs = documents(path)
         for i, doc in enumerate(docs):
-            name = _name(path) + (f"#{i}" if len(docs) > 1 else "")
+            name = case_name(path) + (f"#{i}" if len(docs) > 1 else "")
             cases += [pytest.param(doc, target, name, id=f"{name[-90:]}->{target}") for target in OTHER_TARGETS]
     return cases
 

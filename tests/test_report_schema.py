@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPORA, SHARED, corpus_inputs, shared_files
+from conftest import CORPORA, case_name, corpus_inputs, shared_files
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
@@ -165,15 +165,6 @@ def _sweep_files() -> list[Path]:
     return sorted(set(out))
 
 
-def _name(path: Path) -> str:
-    for base, label in ((CORPORA, "corpora"), (SHARED, "shared")):
-        try:
-            return f"{label}/{path.relative_to(base).as_posix()}"
-        except ValueError:
-            continue
-    return str(path)
-
-
 def _conversions(path: Path, ways: list[tuple[str, str]]):
     """(case, result) for each (target, mode) of ``ways``: the file as `convert_file` reads it (the repairs made
     while reading reported), or each Item of a bare list or FeatureCollection."""
@@ -187,10 +178,10 @@ def _conversions(path: Path, ways: list[tuple[str, str]]):
     for target, mode in ways:
         options = MODES[mode]
         if docs is None:
-            yield f"{_name(path)} --to {target} ({mode})", pipeline.convert_file(str(path), to=target, **options)
+            yield f"{case_name(path)} --to {target} ({mode})", pipeline.convert_file(str(path), to=target, **options)
         else:
             for i, item in docs:
-                name = f"{_name(path)}#{i}"
+                name = f"{case_name(path)}#{i}"
                 yield f"{name} --to {target} ({mode})", pipeline.convert(item, href=name, to=target, **options)
 
 
@@ -264,16 +255,16 @@ def test_the_fast_documents_show_every_shape() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", _sweep_files(), ids=_name)
+@pytest.mark.parametrize("path", _sweep_files(), ids=case_name)
 def test_every_report_of_every_corpus_document_follows_the_schema(path: Path) -> None:
     _check_file(path, EVERY_WAY)  # (a plain Catalog, an MLM metadata file: no report, each a FormatError)
 
 
 def test_the_sweep_covers_every_corpus_file() -> None:
-    names = {_name(p) for p in _sweep_files()}
+    names = {case_name(p) for p in _sweep_files()}
     for path in CORPORA.glob("*/*"):
         if path.parent.name != "expected" and path.suffix in (".json", ".jsonc", ".yaml", ".yml"):
-            assert _name(path) in names, path
+            assert case_name(path) in names, path
     assert set(FAST) <= {p.removeprefix("corpora/") for p in names}
 
 
