@@ -899,7 +899,7 @@ def test_leftovers_are_dropped_with_their_name() -> None:
 # -- detection and plans -------------------------------------------------------------------------------------------
 def test_detection_and_plans() -> None:
     beta2 = read_document(str(CORPORA / "dlm-beta" / THELPER))
-    draft = read_document(str(CORPORA / "dlm" / "seed000-item.json"))
+    draft = read_document(str(CORPORA / "dlm" / "readme-tables-item.json"))
     assert str(detect(beta2).format) == "dlm-beta@1.0.0-beta.2"
     assert str(detect(draft).format) == "dlm@1.0.0-draft"
     assert [e.id for e in pipeline.plan("dlm-beta@1.0.0-beta.2", "mlm")] == [
@@ -1135,7 +1135,7 @@ def test_thelper_every_repair_is_reported() -> None:
 
 
 def test_current_dlm_item_uses_stac_1_1_bands() -> None:
-    result, _ = convert_file(CORPORA / "dlm" / "seed000-item.json")
+    result, _ = convert_file(CORPORA / "dlm" / "readme-tables-item.json")
     doc = result.document
     assert result.valid and not errors(result) and not accounting(result)
     assert doc["stac_version"] == "1.1.0"
@@ -1185,7 +1185,7 @@ def test_dlm_schemas_are_ours_and_valid_draft7() -> None:
 
 
 def test_check_dlm() -> None:
-    assert check_dlm(read_document(str(CORPORA / "dlm" / "seed000-item.json")), "dlm@1.0.0-draft") == []
+    assert check_dlm(read_document(str(CORPORA / "dlm" / "readme-tables-item.json")), "dlm@1.0.0-draft") == []
     thelper = read_document(str(CORPORA / "dlm-beta" / THELPER))
     issues = check_dlm(thelper, "1.0.0-beta.2", severity="warning")
     paths = {i.path for i in issues}

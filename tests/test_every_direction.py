@@ -35,7 +35,7 @@ TARGETS = [
 
 # One document per family of the project corpus, MLM 1.0-1.2 (legacy normalisation) and 1.5 among them.
 FAST = [
-    "dlm/seed000-item.json",
+    "dlm/readme-tables-item.json",
     "dlm-beta/spec-beta2-item.yml",
     "dlm-beta/spec-beta3-item.json",
     "ml-model/spec-dummy-item.json",

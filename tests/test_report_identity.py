@@ -36,7 +36,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "report_digests.json"
 # Fifteen documents of the sweep that between them take every family through every mapping: each project corpus
 # family, MLM 1.0-1.5, both text-repaired dlm files, a Collection, producers' documents and real documents.
 FAST = [
-    "corpora/dlm/seed000-item.json",
+    "corpora/dlm/readme-tables-item.json",
     "corpora/dlm-beta/spec-beta2-item.yml",
     "corpora/dlm-beta/spec-beta2-item-with-comments.jsonc",
     "corpora/dlm-beta/sentinel-hub-ml-lightgbm.jsonc",
@@ -141,7 +141,7 @@ def mappings_from_the_disk_cache(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "path", _files_named({"corpora/dlm/seed000-item.json", "corpora/mlm/spec-1.4.0-item_multi_io.json"}), ids=_name
+    "path", _files_named({"corpora/dlm/readme-tables-item.json", "corpora/mlm/spec-1.4.0-item_multi_io.json"}), ids=_name
 )
 def test_reports_and_outputs_are_unchanged_with_cached_mappings(path: Path, mappings_from_the_disk_cache) -> None:
     _compare(path, _load())

@@ -55,7 +55,7 @@ FAST = {
     "mlm/spec-1.2.0-item_eo_bands.json": {"to []", "kept to", "status repaired"},
     "producers/stac-model-0.7.0-eurosat_resnet.json": {"step newer", "issue crosswalk:newer-version"},
     "ml-model/agrifieldnet-gold-collection.json": {"edge ml-model", "severity warning"},
-    "dlm/seed000-item.json": {"edge dlm", "edge dlm-beta", "edge mlm", "status kept", "status moved",
+    "dlm/readme-tables-item.json": {"edge dlm", "edge dlm-beta", "edge mlm", "status kept", "status moved",
                               "status transformed", "status lossy", "status dropped", "status invented"},
 }
 EVERY_WAY = [(target, mode) for target in TARGETS for mode in MODES]
@@ -337,7 +337,7 @@ def test_the_readme_example_report_and_snippet_hold(tmp_path: Path, monkeypatch)
     assert report_problems(example) == []
     snippet = _readme_block("- Schemas: ", "python")
     monkeypatch.chdir(tmp_path)
-    report = pipeline.convert_file(str(CORPORA / "dlm" / "seed000-item.json")).report
+    report = pipeline.convert_file(str(CORPORA / "dlm" / "readme-tables-item.json")).report
     (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
     exec(compile(snippet, "README.md", "exec"), {})
     (tmp_path / "report.json").write_text(json.dumps({**report, "valid": "yes"}), encoding="utf-8")

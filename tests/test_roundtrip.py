@@ -308,7 +308,7 @@ def test_one_leg_re_encoding_the_way_back_announces_is_no_bug() -> None:
 def test_a_value_folded_into_another_comes_back_inside_it() -> None:
     """dlm -> ml-model -> dlm: the way out pins the source URL to the commit (both reported transformed), the way
     back carries the pinned URL: the commit hash is gone as a field but inside the URL, a re-encoding."""
-    r = rt.roundtrip(json.loads((CORPORA / "dlm" / "seed000-item.json").read_text(encoding="utf-8")), "ml-model")
+    r = rt.roundtrip(json.loads((CORPORA / "dlm" / "readme-tables-item.json").read_text(encoding="utf-8")), "ml-model")
     by = {d["path"]: d for d in r["differences"]}
     commit = by["/properties/dlm:runtime/model_commit_hash"]
     assert commit["status"] == "removed" and commit["re_encoded"]["to"] == "/properties/dlm:runtime/model_src_url"
@@ -383,7 +383,7 @@ def test_an_ml_model_document_keeping_dlm_fields_goes_back_through_the_ml_model_
     """dlm -> ml-model with --keep-source keeps the dlm:* objects in the ml-model output, which declares the
     ml-model URI: it is read back as ml-model (not as dlm by those fields, an empty way back that left the ml-model
     fields and URI in the "dlm" result), so the ml-model fields go and the dlm identifier comes back."""
-    doc = json.loads((CORPORA / "dlm" / "seed000-item.json").read_text(encoding="utf-8"))
+    doc = json.loads((CORPORA / "dlm" / "readme-tables-item.json").read_text(encoding="utf-8"))
     r = rt.roundtrip(doc, "ml-model", keep_source=True)
     assert r["ok"] and r["steps"]["back"] == ["ml-model@1.0.0 -> mlm@1.5.2", "mlm@1.5.2 -> dlm@1.0.0-draft"], r["steps"]
     result = r["document"]

@@ -104,7 +104,7 @@ def test_a_title_of_which_nothing_fits_the_name_pattern_gives_way_to_the_id(titl
 
 
 @pytest.mark.parametrize(("rel", "where"), [("ml-model/spec-dummy-item.json", ("ml-model:architecture",)),
-                                            ("dlm/seed000-item.json", ("dlm:architecture", "type"))])
+                                            ("dlm/readme-tables-item.json", ("dlm:architecture", "type"))])
 def test_an_empty_architecture_is_repaired_to_the_unknown_default(rel: str, where: tuple[str, ...]) -> None:
     """An empty string names no architecture (stac-model, the MLM reference reader, rejects it)."""
     doc = _load(rel)

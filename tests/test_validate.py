@@ -683,7 +683,7 @@ def test_a_dlm_output_is_held_to_crosswalks_dlm_schema_of_its_layout() -> None:
 def test_validate_holds_a_dlm_item_to_the_dlm_schema_and_anything_else_to_the_vendored_ones_alone() -> None:
     from crosswalk.validation.verdict import check as check_all
 
-    item = json.loads((ROOT / "corpora" / "dlm" / "seed000-item.json").read_text(encoding="utf-8"))
+    item = json.loads((ROOT / "corpora" / "dlm" / "readme-tables-item.json").read_text(encoding="utf-8"))
     item["properties"]["dlm:architecture"]["total_parameters"] = "31M"
     assert any(i.path == "/properties/dlm:architecture/total_parameters" and i.severity == "error"
                for i in check_all(item))
