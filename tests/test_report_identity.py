@@ -141,7 +141,9 @@ def mappings_from_the_disk_cache(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "path", _files_named({"corpora/dlm/readme-tables-item.json", "corpora/mlm/spec-1.4.0-item_multi_io.json"}), ids=_name
+    "path",
+    _files_named({"corpora/dlm/readme-tables-item.json", "corpora/mlm/spec-1.4.0-item_multi_io.json"}),
+    ids=_name,
 )
 def test_reports_and_outputs_are_unchanged_with_cached_mappings(path: Path, mappings_from_the_disk_cache) -> None:
     _compare(path, _load())

@@ -33,6 +33,7 @@ from crosswalk.cli.main import dlm_migrate
 from crosswalk.errors import FormatError
 from crosswalk.io.documents import read_document_repairs
 from crosswalk.language.formats import registry
+from crosswalk.validation.validator import keyword_values
 
 SCHEMAS = Path(str(files("crosswalk") / "engine"))  # where the package ships them (a wheel install too)
 REPORT_SCHEMA = json.loads((SCHEMAS / "report.schema.json").read_text(encoding="utf-8"))
@@ -84,21 +85,8 @@ def test_the_schemas_are_json_schema_2020_12_and_refer_only_to_each_other() -> N
     for schema in (REPORT_SCHEMA, LINE_SCHEMA):
         Draft202012Validator.check_schema(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    refs: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                refs.append(node["$ref"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
     for schema in (REPORT_SCHEMA, LINE_SCHEMA):
-        refs.clear()
-        walk(schema)
+        refs = list(keyword_values(schema, "$ref"))
         assert refs
         resolver = REGISTRY.resolver(base_uri=schema["$id"])
         for ref in refs:  # within the file, or into report.schema.json: the two files alone resolve every one

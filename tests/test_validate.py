@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from crosswalk.validation.validator import Issue, OfflineSchemaError, check, known_schema_uris, lint, validate
+from crosswalk.validation.validator import (
+    Issue,
+    OfflineSchemaError,
+    check,
+    keyword_values,
+    known_schema_uris,
+    lint,
+    validate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,20 +168,7 @@ def test_every_ref_in_the_vendored_schemas_resolves_offline():
         contents = json.loads((SCHEMAS / rel).read_text())
         base = contents.get("$id", uri).rstrip("#")
         resolver = registry.resolver(base_uri=base)
-        refs: list[str] = []
-
-        def walk(node, refs=refs):
-            if isinstance(node, dict):
-                if isinstance(node.get("$ref"), str):
-                    refs.append(node["$ref"])
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(contents)
-        for ref in refs:
+        for ref in keyword_values(contents, "$ref"):
             resolver.lookup(ref)  # raises if anything is missing
 
 

@@ -323,22 +323,20 @@ def _formats_in_schemas() -> frozenset[str]:
     return frozenset(_facts()["formats"])
 
 
+def keyword_values(node: Any, keyword: str) -> Iterator[str]:
+    """Every text value of ``keyword`` anywhere in a JSON schema (``format``, ``$ref``...), depth first."""
+    if isinstance(node, dict):
+        if isinstance(node.get(keyword), str):
+            yield node[keyword]
+        for value in node.values():
+            yield from keyword_values(value, keyword)
+    elif isinstance(node, list):
+        for value in node:
+            yield from keyword_values(value, keyword)
+
+
 def _walk_formats_in_schemas() -> frozenset[str]:
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("format"), str):
-                found.add(node["format"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for relpath, _ in _index().values():
-        walk(_load(relpath))
-    return frozenset(found)
+    return frozenset(f for relpath, _ in _index().values() for f in keyword_values(_load(relpath), "format"))
 
 
 def _retrieve(uri: str) -> Any:
