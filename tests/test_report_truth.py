@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import CORPORA, SHARED
+from test_report_schema import line_problems, report_problems
 
 import crosswalk
 from crosswalk import pipeline
@@ -97,8 +98,8 @@ def test_no_leaf_is_reported_moved_or_transformed_to_its_own_place_unchanged() -
     documents += [(p.name, _load(p)) for p in sorted((CORPORA / "dlm-beta").glob("*.json"))]
     documents += [(p.name, _load(p)) for p in sorted((CORPORA / "dlm").glob("*-item.json"))[:2]]
     for name, source in documents:
-        for target in ("dlm", "dlm-beta@1.0.0-beta.3", "mlm"):
-            result = pipeline.convert(source, href=name, to=target)
+        for target, keep in [(t, k) for t in ("dlm", "dlm-beta@1.0.0-beta.3", "mlm@1.4.0", "ml-model") for k in (0, 1)]:
+            result = pipeline.convert(source, href=name, to=target, keep_source=bool(keep))
             for e in result.report["fields"]:
                 if e["status"] in ("moved", "transformed") and e["to"] == [e["path"]]:
                     path = pointer.parse_pointer(e["path"])
@@ -120,6 +121,7 @@ def test_a_bulk_rerun_of_a_dlm_collection_counts_it_unchanged(tmp_path: Path) ->
     assert (tree / "collection.json").read_bytes() == before
     doc_line = json.loads(lines.read_text(encoding="utf-8").splitlines()[0])
     assert doc_line["status"] == "unchanged" and len(doc_line["steps"]) == 2
+    assert line_problems(doc_line) == []  # steps that changed nothing: an unchanged line may have them
 
 
 def test_a_bulk_rerun_that_writes_nothing_does_not_say_invalid_documents_were_written(tmp_path: Path) -> None:
@@ -140,6 +142,7 @@ def test_a_bulk_rerun_that_writes_nothing_does_not_say_invalid_documents_were_wr
 def test_a_fill_value_no_rule_invented_names_the_fill_step() -> None:
     """The last mapping that ran (the target's invariants) did not set /properties/extra; --fill did, after it."""
     result = crosswalk.convert(_load(DUMMY), fill={"*": {"/properties/extra": 1}}).report.to_dict()
+    assert report_problems(result) == []
     entry = next(e for e in result["fields"] if e["path"] == "/properties/extra")
     assert entry == {"path": "/properties/extra", "status": "filled", "step": "fill", "reason": "from --fill"}
 
@@ -161,7 +164,7 @@ def test_a_fill_value_taken_instead_of_an_invented_one_names_the_step_that_neede
 ])
 def test_the_steps_of_a_newer_document_begin_at_its_own_version(target: str, steps: list[str]) -> None:
     report = pipeline.convert(_load(NEWER), href="new.json", to=target).report
-    assert report["source"]["format"] == "mlm@1.6.0"
+    assert report["source"]["format"] == "mlm@1.6.0" and report_problems(report) == []
     assert report["steps"] == steps
     assert {e["step"] for e in report["fields"] if e.get("step", "").endswith(".newer")} == {"mlm.newer"}
 
