@@ -67,17 +67,23 @@ _FEATURE_COLLECTIONS = ("FeatureCollection", "ItemCollection")
 class FieldEntry:
     """What happened to one field: ``path`` is a JSON Pointer into the source (into the output for
     ``invented``/``filled``), ``status`` one of kept, moved, transformed, lossy, dropped, invented, repaired,
-    filled; ``to`` the output pointers it went to."""
+    filled; ``step`` and ``reason`` as the JSON report has them, or None.
+
+    ``to`` is the report's ``to`` as a tuple, or None where the entry has none, so the two stay apart: ``()``
+    (``to: []``) is a repair that removed the value; None is a field at its own place (``kept``), one with no
+    place in the output (``dropped``), a value created there (``invented``, ``filled``: ``path`` is its place) or
+    a repair made while reading."""
 
     path: str
     status: str
-    to: tuple[str, ...] = ()
+    to: tuple[str, ...] | None = None
     step: str | None = None
     reason: str | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FieldEntry:
-        return cls(d["path"], d["status"], tuple(d.get("to") or ()), d.get("step"), d.get("reason"))
+        to = d.get("to")
+        return cls(d["path"], d["status"], None if to is None else tuple(to), d.get("step"), d.get("reason"))
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,8 @@ def detect(doc: Any, href: str | None = None) -> Detection:
             if fam.accepts_newer(version):
                 if fam.name not in newer:  # newer than every known version: it wins
                     newer[fam.name] = version
-                    found[fam.name] = (fam.latest, f"schema URI {uri} (newer than the newest known, {fam.latest})")
+                    found[fam.name] = (fam.latest, f"schema URI {uri} (newer than the newest known, {fam.latest}: "
+                                                   "read as it)")
                 continue
             if version not in fam.versions:
                 raise FormatError(
@@ -118,6 +119,10 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         evidence = "dlm:data.data_type/nodata" if beta3 else "dlm:data without data_type/nodata"
         if not data and "dlm-beta" in found:
             version, evidence = found["dlm-beta"]
+        elif not beta3 and beta.latest in found.get("dlm-beta", ("", ""))[1]:  # its URI names beta.3 (no short id)
+            # the beta.3 schema requires dlm:data.data_type (beta.2's dtype renamed): a beta.3 URI over beta.2's
+            # fields (the beta.3 example itself) is read by its fields, so the step that renames them runs
+            evidence += f" (beta.2's fields, under the {beta.latest} schema URI, whose schema requires data_type)"
         found["dlm-beta"] = (version, evidence)
     if "ml-model" not in found and _any_starts(keys, "ml-model:"):
         found["ml-model"] = (reg.families["ml-model"].latest, "ml-model:* fields")

@@ -17,6 +17,7 @@ from crosswalk.engine import report as rep
 from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
 from crosswalk.engine.ops import apply, same
+from crosswalk.engine.settle import settle
 from crosswalk.errors import CrosswalkError, FormatError
 from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
 from crosswalk.language.formats import Format, registry
@@ -65,12 +66,15 @@ class Result:
     @property
     def unverifiable(self) -> bool:
         """A version newer than the newest known, passed to its family's latest without its own schema checked."""
-        return any(i.get("schema") == "crosswalk:newer-version" for i in self.report.get("issues", []))
+        return any(i.get("schema") == rep.NEWER_VERSION for i in self.report.get("issues", []))
 
     @property
     def changed(self) -> bool:
-        """The output differs from the input (an empty plan may still repair a document)."""
-        return self.document is not None and self.document != self.source
+        """The output differs from the input (an empty plan may still repair a document; steps may change
+        nothing). Python's == first (it is quick, and what it tells apart differs), then JSON's: 1 is not 1.0."""
+        if self.document is None:
+            return False
+        return self.document != self.source or not same(self.document, self.source)
 
     source: Any = None
 
@@ -229,6 +233,10 @@ def convert(
         # is; `--to mlm@1.5.2` names a version, so a newer document is read as that version (formats.yaml `newer`)
         open_ended = not isinstance(to, Format) and "@" not in str(to)
         unverifiable = detection.newer is not None and open_ended and target.family == family.name
+        if detection.newer is not None and not unverifiable:
+            # read as the newest known version first (formats.yaml `newer`, step `<family>.newer`): the steps
+            # chain from the version the document declares
+            result.steps.insert(0, f"{family.name}@{detection.newer} -> {detection.format}")
         if not unverifiable:
             # Repairs and the target's invariants run on every plan, the empty one too (a document already in
             # the target format); on a clean document they change nothing, so reruns are byte-identical.
@@ -246,6 +254,7 @@ def convert(
             for mapping in mappings:  # the repairs, the side edges, the plan's edges, the target's invariants
                 apply(mapping, ctx)
             fill_pointers(ctx)
+            settle(ledger, doc, work)  # what the steps recorded, made true of the output as a whole
     except CrosswalkError as e:
         if e.href is None:
             e.href = href
@@ -261,7 +270,7 @@ def convert(
                 "message": f"{detection.format.family} {detection.newer} is newer than the newest version crosswalk "
                 f"knows ({family.latest}): passed unchanged; its own schema cannot be checked offline",
                 "severity": "warning",
-                "schema": "crosswalk:newer-version",
+                "schema": rep.NEWER_VERSION,
             }
         )
     if validate:
@@ -300,12 +309,17 @@ def copy_document(doc: Any) -> Any:
         return copy.deepcopy(doc)
 
 
+FILL_STEP = "fill"  # the report's step of a --fill value no rule asked for (set after the last step of a plan)
+
+
 def fill_pointers(ctx: Any) -> None:
     """--fill values for output pointers no rule invented: set at the end, each reported ``filled``; a value
     they replace is reported dropped (the user chose to overwrite it), a scalar where the pointer needs an object
     too. A pointer into an array must name one of its elements or the place right after the last."""
     if not ctx.fill:  # (no values: the ledger's Origins need no look)
         return
+    # no mapping asks for these values: the entries name the --fill step itself, not the last mapping that ran
+    ctx.step = FILL_STEP
     used = ctx.filled()
     for key, value in ctx.fill.items():
         try:

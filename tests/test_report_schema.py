@@ -522,7 +522,9 @@ def _drop(d: dict[str, Any], key: str) -> dict[str, Any]:
 BROKEN_LINES = {
     "a document line without status": lambda ls: _drop(_line(ls, "converted"), "status"),
     "a document line of an unknown status": lambda ls: {**_line(ls, "converted"), "status": "written"},
-    "an unchanged line with steps": lambda ls: {**_line(ls, "unchanged"), "steps": ["mlm@1.5.1 -> mlm@1.5.2"]},
+    "an unchanged line with steps that changed something": lambda ls: (lambda d: {
+        **d, "steps": ["mlm@1.5.1 -> mlm@1.5.2"], "summary": {**d["summary"], "transformed": 1}})(
+        _line(ls, "unchanged")),
     "a plain STAC line converted": lambda ls: {**_line(ls, "unchanged", plain=True), "status": "converted"},
     "a plain STAC line with entries below the root": lambda ls: (lambda d: (d["fields"].append(
         {"path": "/id", "status": "kept"}), d)[1])(_line(ls, "unchanged", plain=True)),

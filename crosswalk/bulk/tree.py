@@ -240,7 +240,9 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
             why = pipeline.strict_refusal(list(repairs) + (result.report.get("fields") or []))
             if why:
                 return _failed(href, f"{href}: --strict: {why}: left as it was", s), None
-        changed = bool(result.steps) or result.changed  # an empty plan may still repair the document
+        # an empty plan may still repair the document, and a plan may change nothing (a dlm Collection, which reads
+        # as beta.3, converted to dlm again): the output decides
+        changed = result.changed
         out = DocOutcome(
             href, "converted" if changed else "unchanged", result.lossy, result.invented, not result.valid
         )
@@ -596,6 +598,7 @@ class BulkResult:
     plan: Plan
     seconds: float = 0.0
     stopped: bool = False  # fail_fast stopped the run early
+    invalid_unchanged: int = 0  # of summary["invalid"]: documents left as they were (nothing of them written)
 
     @property
     def failed(self) -> bool:
@@ -927,6 +930,7 @@ def _drive(
     out = _SummaryFile(summary_file) if summary_file else None
     bar.start(files_of(srcs, [d for d in (out_dir, backup_dir) if d]))  # closed in the finally below
     stopped = False
+    invalid_unchanged = 0
     try:
         for fo in _run(files, settings, pool, jobs, chunk_size):
             summary["files"] += 1
@@ -937,6 +941,7 @@ def _drive(
                 summary["lossy"] += d.lossy
                 summary["invented"] += d.invented
                 summary["invalid"] += d.invalid
+                invalid_unchanged += d.invalid and d.status == "unchanged"
                 if out is not None and d.report is not None:
                     out.write(d.report + "\n")
                 if sink is not None and d.document is not None:
@@ -976,7 +981,7 @@ def _drive(
             from crosswalk.io.treelock import sweep_temps
 
             sweep_temps([d for d in (lock.top, settings.backup_dir) if d])
-    return BulkResult(summary, failures, plan, time.perf_counter() - started, stopped)
+    return BulkResult(summary, failures, plan, time.perf_counter() - started, stopped, invalid_unchanged)
 
 
 def _run(files: Iterable[str], s: _Settings, pool: Any, jobs: int, chunk_size: int | None) -> Iterator[FileOutcome]:

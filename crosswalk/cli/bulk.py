@@ -192,11 +192,12 @@ def run_bulk(
                    "hold them", err=True)
     s = result.summary
     if s["invalid"]:  # an invalid output is written (the user needs it to fix the source), and said so
-        n = s["invalid"]
-        done = "would be written" if dry_run else "written"
         where = (f"listed in {summary_file}" if summary_file and summary_file != "-" else
                  "the summary lines say which" if summary_file else "--summary-file FILE lists them")
-        click.echo(f"error: {done}, but invalid: {n} document{'s' if n != 1 else ''} ({where})", err=True)
+        for n, done in ((s["invalid"] - result.invalid_unchanged, "would be written" if dry_run else "written"),
+                        (result.invalid_unchanged, "unchanged")):  # already the target: nothing converted
+            if n:
+                click.echo(f"error: {done}, but invalid: {n} document{'s' if n != 1 else ''} ({where})", err=True)
     # (--strict made each document with anything lossy, dropped or invented a failure, named above)
     if result.failed or result.plan.empty or lost or s["invalid"]:
         sys.exit(1)

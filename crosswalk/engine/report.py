@@ -9,6 +9,7 @@ from typing import Any
 from crosswalk.language.pointer import Path, is_prefix, leaves, parse_pointer
 
 STATUSES = ("kept", "moved", "transformed", "lossy", "dropped", "invented", "repaired", "filled")
+NEWER_VERSION = "crosswalk:newer-version"  # the issue of a newer version whose own schema cannot be checked
 
 
 def summarize(fields: list[dict[str, Any]], source: Any) -> dict[str, int]:
@@ -302,6 +303,17 @@ def leaves_under(doc: Any, path: Path) -> list[Path]:
     return [p for p, _ in leaves(get(doc, path), path)]
 
 
+def unchecked_schema(report: dict[str, Any]) -> bool:
+    """Whether the target's own schema could not be checked: a version newer than the newest known, passed
+    unchanged to its family's latest (its warning says so). A verdict then names no schema it did not ask."""
+    return any(i.get("schema") == NEWER_VERSION for i in report["issues"])
+
+
+def no_change(summary: dict[str, int]) -> bool:
+    """Whether every leaf was kept and nothing was invented or filled: the output is the source."""
+    return not any(v for k, v in summary.items() if k != "kept")
+
+
 def render_text(report: dict[str, Any], verbose: bool = False) -> str:
     """The report for people: a head line, the counts, then one line per subtree, status and reason (the
     fields of a list that share a fate are one line: ``/selected_bands/0…13 (14 fields)``); ``verbose`` lists
@@ -309,10 +321,11 @@ def render_text(report: dict[str, Any], verbose: bool = False) -> str:
     from crosswalk.engine.grouping import group_fields, group_issues
 
     src, tgt = report["source"], report["target"]
-    lines = [
-        f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')}"
-        f" ({len(report['steps'])} step{'s' if len(report['steps']) != 1 else ''})"
-    ]
+    n = len(report["steps"])
+    # steps that ran and changed nothing (a dlm Collection converted to dlm again): said, not left to the counts
+    same = " and changed nothing" if n and no_change(report["summary"]) else ""
+    plural = "s" if n != 1 else ""
+    lines = [f"{src.get('href') or '<stdin>'}: {src.get('format')} -> {tgt.get('format')} ({n} step{plural}{same})"]
     s = report["summary"]
     lines.append("  " + ", ".join(f"{k} {v}" for k, v in s.items() if v))
     if verbose:
@@ -326,11 +339,14 @@ def render_text(report: dict[str, Any], verbose: bool = False) -> str:
             to = f" -> {', '.join(g.targets)}" if g.to else ""
             why = f"  ({g.reason})" if g.reason else ""
             lines.append(f"  {g.status:<11} {g.path}{count}{to}{why}")
-    if report.get("validated", True):
+    if not report.get("validated", True):
+        verdict = "  output not validated (--no-validate)"
+    elif unchecked_schema(report):
+        valid = "valid" if report["valid"] else "INVALID"
+        verdict = f"  output {valid} against the schemas known offline ({tgt.get('format')} has none: not checked)"
+    else:
         valid = "valid" if report["valid"] else "INVALID"
         verdict = f"  output {valid} against {tgt.get('format')}"
-    else:
-        verdict = "  output not validated (--no-validate)"
     lines.append(verdict + (f"; {len(report['issues'])} issue(s):" if report["issues"] else ""))
     if verbose:
         for i in report["issues"]:
@@ -368,6 +384,8 @@ def render_markdown(report: dict[str, Any], verbose: bool = False) -> str:
     # as the text report says it: under --no-validate no schema was asked, and "valid" only means the report holds
     verdict = f"**{'yes' if report['valid'] else 'no'}**" if report.get("validated", True) else \
         "**not validated** (--no-validate)"
+    if report.get("validated", True) and unchecked_schema(report):
+        verdict += f" (against the schemas known offline: {tgt.get('format')} has none, not checked)"
     out.append(f"Valid: {verdict}. Summary: " + ", ".join(f"{k} {v}" for k, v in report["summary"].items() if v))
     for i in report["issues"]:
         out.append(f"- {i.get('severity', 'error')} `{i['path'] or '/'}`: {i['message']}")
