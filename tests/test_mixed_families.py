@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 import pytest
-from conftest import corpus_inputs, small_mlm_item
+from conftest import SHARED, corpus_inputs, needs_shared, small_mlm_item
 
 from crosswalk import pipeline
 from crosswalk.detection import detect
@@ -195,3 +195,35 @@ def test_an_item_level_entrypoint_of_a_document_entering_at_1_4_or_later(version
     else:
         assert all("mlm:entrypoint" not in a for a in result.document["assets"].values())
         assert entry["status"] == "dropped" and "mlm:entrypoint" in entry["reason"]
+
+
+# -- a real document of two families ----------------------------------------------------------------------------
+REAL_MIXED = "corpora/real/mixed/eoap__machine-learning-process__MLM__Describe-MLmodel.ipynb.cell23.json"
+TARGETS = [str(Format(name, v)) for name, family in registry().families.items() for v in family.versions]
+
+
+@needs_shared
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_published_mlm_1_2_item_with_ml_model_fields_at_every_target(target) -> None:
+    """The eoap notebook's Item declares MLM 1.2.0 and ml-model 1.0.0 with both field sets. At every target its
+    steps lead from mlm@1.2.0 to the target, and each ml-model field has an entry of its own: converted where the
+    plan stands at the latest MLM, else kept as it was (every MLM version takes ml-model:* fields)."""
+    doc = read_document(str(SHARED / REAL_MIXED))
+    result = pipeline.convert(doc, to=target, verify=True)
+    assert result.ok and result.valid, result.error or result.report["issues"]
+    report = result.report
+    assert (report["source"]["format"], report["source"]["also"]) == ("mlm@1.2.0", ["ml-model@1.0.0"])
+    assert _chains(report["steps"], "mlm@1.2.0", ["ml-model@1.0.0"], target), report["steps"]
+    entries = {e["path"]: e for e in report["fields"]}
+    fields = [k for k in doc["properties"] if k.startswith("ml-model:")]
+    assert len(fields) == 6
+    if target.startswith("ml-model@"):  # the target's own family: its fields are already the target's
+        assert "ml-model@1.0.0 -> mlm@1.5.2" not in report["steps"]
+        return
+    for key in fields:
+        entry = entries[f"/properties/{key}"]
+        if "ml-model@1.0.0 -> mlm@1.5.2" in report["steps"]:
+            assert entry["status"] != "kept" and key not in result.document["properties"]
+        else:
+            assert entry["status"] == "kept" and result.document["properties"][key] == doc["properties"][key]
+            assert "ml-model@1.0.0 left as it is" in entry["reason"]
