@@ -136,7 +136,7 @@ class Prepared(NamedTuple):
     steps: tuple[str, ...]  # the edges as the report names them, in the order they run
     visits: tuple[Format, ...]  # the formats those edges land on
     mappings: tuple  # the repairs, then the edges (each side step where the chain stands at its landing)
-    foreign: tuple[Format, ...]  # other families no side step converts: their fields stay, or go if rejected
+    foreign: tuple[Format, ...]  # other families no side step converts: their fields stay where the target takes them
     invariants: tuple  # the target's invariants, run last
 
 
@@ -379,7 +379,8 @@ def _with_side_steps(source: Format, others: tuple[Format, ...], target: Format,
     lands) cannot convert them without taking the document's own fields up and down again, which loses what the
     direct path keeps (1.2.0's mlm:compiled and norm_type); a mapping converts whole documents, not one family's
     fields along a path of their own. Those families are ``foreign``: their fields stay as they are where the
-    target's schema accepts them and are dropped where it rejects them (``account_foreign``)."""
+    target's schema accepts them, each reported kept (``account_foreign``), and go where it rejects them (dlm:* in
+    MLM 1.0-1.3: the step into such a version, or its invariants, drop them)."""
     stops = [source, *(e.target for e in edges)]
     joins: dict[int, list] = {}
     foreign = []
