@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crosswalk import cache as memo
 from crosswalk.detection import Detection, detect
@@ -18,7 +18,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ledger import Ledger
 from crosswalk.engine.ops import apply, same
 from crosswalk.engine.settle import settle
-from crosswalk.errors import CrosswalkError, FormatError
+from crosswalk.errors import CrosswalkError, FormatError, PlanError
 from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
 from crosswalk.language.formats import Format, registry
 from crosswalk.language.pointer import parse_pointer, to_pointer
@@ -134,23 +134,31 @@ def _plan(source: Format, target: Format) -> list:
     return list(_edges(graph(), source, target))  # a fresh list: callers may keep it
 
 
-def _prepared(source: Format, others: tuple[Format, ...], target: Format) -> tuple[tuple, tuple, tuple]:
+class Prepared(NamedTuple):
+    """What a conversion runs, worked out once per (source, others, target): see ``_prepared``."""
+
+    steps: tuple[str, ...]  # the edges as the report names them, in the order they run
+    visits: tuple[Format, ...]  # the formats those edges land on
+    mappings: tuple  # the repairs, then the edges (each side step where the chain stands at its landing)
+    foreign: tuple[Format, ...]  # other families no side step converts: their fields stay where the target takes them
+    invariants: tuple  # the target's invariants, run last
+
+
+def _prepared(source: Format, others: tuple[Format, ...], target: Format) -> Prepared:
     """What a conversion from ``source`` (and the families ``others`` beside it) to ``target`` runs, worked out once
-    per process for each such question (`crosswalk.cache.once`, as every loaded mapping is): the steps as the report
-    names them, the formats the plan lands on, and the loaded mappings in the order they run (the repairs, the side
-    edges, the plan's edges, the target's invariants). A bulk run asks the same few questions for every document:
-    the plan, the side edges, each mapping's look-up and each step's name were a dozen calls a document. A plan that
-    fails raises each time (nothing is remembered)."""
+    per process for each such question (`crosswalk.cache.once`, as every loaded mapping is). A bulk run asks the
+    same few questions for every document: the plan, the side steps, each mapping's look-up and each step's name
+    were a dozen calls a document. A plan that fails raises each time (nothing is remembered)."""
     return memo.once(("prepared", graph(), source, others, target), lambda: _prepare(source, others, target))
 
 
-def _prepare(source: Format, others: tuple[Format, ...], target: Format) -> tuple[tuple, tuple, tuple]:
+def _prepare(source: Format, others: tuple[Format, ...], target: Format) -> Prepared:
     edges = _plan(source, target)
-    side = _side_edges(source, others, target, edges)
+    run, foreign = _with_side_steps(source, others, target, edges)
     invariants = registry().families[target.family].invariants_for(target.version)
-    return (tuple(f"{e.source} -> {e.target}" for e in [*side, *edges]), tuple(e.target for e in [*side, *edges]),
-            (loaded("repairs.yaml"), *(loaded(e) for e in side), *(loaded(e) for e in edges),
-             *(loaded(name) for name in invariants)))
+    return Prepared(tuple(f"{e.source} -> {e.target}" for e in run), tuple(e.target for e in run),
+                    (loaded("repairs.yaml"), *(loaded(e) for e in run)), foreign,
+                    tuple(loaded(name) for name in invariants))
 
 
 def fill_problem(fill: Any) -> str | None:
@@ -224,8 +232,8 @@ def convert(
             raise FormatError(
                 f"an MLM metadata file ($schema {doc.get('$schema')}: stac-model's fields without the mlm: prefix), "
                 "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
-        steps, visits, mappings = _prepared(detection.format, detection.others, target)
-        result.steps = list(steps)  # in the order they run (a fresh list: callers may keep it)
+        prepared = _prepared(detection.format, detection.others, target)
+        result.steps = list(prepared.steps)  # in the order they run (a fresh list: callers may keep it)
         ledger = Ledger(doc)
         work = copy_document(doc) if twin is None else twin
         family = registry().families[detection.format.family]
@@ -246,13 +254,17 @@ def convert(
                 href=href,
                 fill=fill_for(fill, doc),
                 options={"keep_source": keep_source, "source": doc, "target": target, "stored": stored,
-                         "validate": validate, "visits": visits},
+                         "validate": validate, "visits": prepared.visits},
             )
             if detection.newer is not None and family.newer_rules:
                 ctx.options["newer"] = detection.newer
                 apply(loaded(family.newer_rules), ctx)
-            for mapping in mappings:  # the repairs, the side edges, the plan's edges, the target's invariants
+            for mapping in prepared.mappings:  # the repairs, the plan's edges with the side steps where they join
                 apply(mapping, ctx)
+            for mapping in prepared.invariants:  # the target's invariants
+                apply(mapping, ctx)
+            if prepared.foreign:
+                account_foreign(ctx, prepared.foreign, target, doc)
             fill_pointers(ctx)
             settle(ledger, doc, work)  # what the steps recorded, made true of the output as a whole
     except CrosswalkError as e:
@@ -365,27 +377,126 @@ def _fill_place(doc: Any, path: Path, key: str) -> Path | None:
     return path
 
 
-def _side_edges(source: Format, others: tuple[Format, ...], target: Format, edges: list) -> list:
-    """A document carrying an older family beside the detected one (ml-model fields in an MLM item): that
-    family's fields are converted too, first, by its own edge into the detected family; values already present
-    win. Such an edge writes the URIs and shapes of the version it lands on (the latest MLM), so it runs when the
-    document's plan passes through that version: from it or through it to any target, the other families' (dlm,
-    dlm-beta, ml-model) too. A family the target is in is left as it is: its fields are already the target's.
+def _with_side_steps(source: Format, others: tuple[Format, ...], target: Format,
+                     edges: list) -> tuple[list, tuple[Format, ...]]:
+    """The plan's edges with the side steps of the other families a document carries (ml-model fields in an MLM
+    Item) put where they join it, and those families no side step converts.
 
-    A target the plan reaches without passing that version (MLM 1.2.0 to 1.4.0) keeps the other family's fields
-    as they are (reported kept): going up to the latest and back down instead would put the document's own
-    fields through steps that lose what the direct path keeps (1.2.0's mlm:compiled and norm_type), and a
-    mapping converts whole documents, not one family's fields along a path of their own."""
-    visited = {source, *(e.target for e in edges)}
-    out = []
+    An other family's fields are converted by its own steps into the detected family (values already present
+    win): the shortest path that stays in its own family until its last edge, which lands on a format the chain
+    stands at (the source, or the landing of one of the plan's edges: ml-model and dlm land on the latest MLM).
+    The side steps run right there, when the document is in the form the edge was written for, so that the report's
+    steps chain from the source format to the target's, each side step joining the format the chain stands at.
+    A family the target is in is left to it: its fields are already the target's.
+
+    A chain that never stands at such a format (MLM 1.2.0 to 1.4.0: below the latest MLM, where ml-model's edge
+    lands) cannot convert them without taking the document's own fields up and down again, which loses what the
+    direct path keeps (1.2.0's mlm:compiled and norm_type); a mapping converts whole documents, not one family's
+    fields along a path of their own. Those families are ``foreign``: their fields stay as they are where the
+    target's schema accepts them, each reported kept (``account_foreign``), and go where it rejects them (dlm:* in
+    MLM 1.0-1.3: the step into such a version, or its invariants, drop them)."""
+    stops = [source, *(e.target for e in edges)]
+    joins: dict[int, list] = {}
+    foreign = []
     for other in others:
         if other.family == target.family:
             continue
-        for edge in graph().edges.get(other, []):
-            if edge.target.family == source.family and edge.target in visited:
-                out.append(edge)
+        for at, stop in enumerate(stops):
+            side = _side_path(other, stop)
+            if side is not None:
+                joins.setdefault(at, []).extend(side)
                 break
+        else:
+            foreign.append(other)
+    run = list(joins.get(0, []))
+    for at, edge in enumerate(edges, start=1):
+        run += [edge, *joins.get(at, [])]
+    return run, tuple(foreign)
+
+
+def _side_path(other: Format, stop: Format) -> list | None:
+    """The steps taking ``other``'s fields into ``stop`` (another family's format) that stay in ``other``'s family
+    until the last, or None: a path through a third family's versions would convert the document's own fields."""
+    if stop.family == other.family:
+        return None
+    try:
+        path = _plan(other, stop)
+    except PlanError:
+        return None
+    return path if all(e.target.family == other.family for e in path[:-1]) else None
+
+
+# where a family's fields live, as a schema reads them: hosts of keys (the parking places of lossless mode)
+_FIELD_HOSTS = (("properties",), ("summaries",))
+_FIELD_HOST_MAPS = ("assets", "item_assets")
+
+
+def account_foreign(ctx: Ctx, foreign: tuple[Format, ...], target: Format, source: Any) -> None:
+    """The fields of the families no side step converted (``_with_side_steps``), each reported on its own once the
+    plan and the target's invariants have run: a field left at its place with its value is ``kept``, saying why it
+    was not converted. Where the target's schema rejects such fields (dlm:* in MLM 1.0-1.3), a step into that
+    version or the version's invariants dropped them already (`mappings/formats.yaml`). The family's schema URI,
+    asset roles and link relations of its prefix, left as they are, are reported with them."""
+    ctx.step = None  # kept: no mapping did anything to them
+    for other in foreign:
+        prefix = registry().families[other.family].prefix
+        lands = ", ".join(str(f) for f in _landings(other))
+        why = (f"{other} left as it is: its mapping lands on {lands}, which the conversion to {target} does not "
+               f"pass, and {target} accepts {prefix}* fields")
+        hosts = [h for h in _FIELD_HOSTS if isinstance(ctx.get(h), dict)]
+        for top in _FIELD_HOST_MAPS:
+            found = ctx.get((top,))
+            hosts += [(top, k) for k, v in (found.items() if isinstance(found, dict) else ()) if isinstance(v, dict)]
+        places = [(*host, k) for host in hosts for k in ctx.get(host) if isinstance(k, str) and k.startswith(prefix)]
+        for path in places + _family_marks(ctx, other, prefix):
+            if _unchanged(ctx, source, path):
+                ctx.changed(path, "kept", why)
+
+
+def _landings(other: Format) -> list[Format]:
+    """The formats of other families that ``other``'s own steps reach first (ml-model: the latest MLM)."""
+    seen, queue, out = {other}, [other], set()
+    while queue:
+        for edge in graph().edges.get(queue.pop(), []):
+            if edge.target.family != other.family:
+                out.add(edge.target)
+            elif edge.target not in seen:
+                seen.add(edge.target)
+                queue.append(edge.target)
+    return sorted(out)
+
+
+def _family_marks(ctx: Ctx, other: Format, prefix: str) -> list[Path]:
+    """The places outside a family's fields that name it: its schema URI, asset roles and link relations of its
+    prefix."""
+    family = registry().families[other.family]
+    out: list[Path] = []
+    uris = ctx.get(("stac_extensions",))
+    out += [("stac_extensions", str(i)) for i, u in enumerate(uris if isinstance(uris, list) else ())
+            if isinstance(u, str) and family.match(u) is not None]
+    for top in _FIELD_HOST_MAPS:
+        found = ctx.get((top,))
+        for key, asset in (found.items() if isinstance(found, dict) else ()):
+            roles = asset.get("roles") if isinstance(asset, dict) else None
+            out += [(top, key, "roles", str(i)) for i, r in enumerate(roles if isinstance(roles, list) else ())
+                    if isinstance(r, str) and r.startswith(prefix)]
+    links = ctx.get(("links",))
+    out += [("links", str(i), "rel") for i, link in enumerate(links if isinstance(links, list) else ())
+            if isinstance(link, dict) and isinstance(link.get("rel"), str) and link["rel"].startswith(prefix)]
     return out
+
+
+def _unchanged(ctx: Ctx, source: Any, path: Path) -> bool:
+    """The value at ``path`` is a source value as it was, at its own place or moved whole (a URI now at another
+    index), which no rule rewrote or made."""
+    from crosswalk.language.pointer import exists, get
+
+    found, value = ctx.origins(path), ctx.get(path)
+    if not found or any(o.created or o.status not in ("kept", "moved") for o in found):
+        return False
+    if all(o.path[:len(path)] == path for o in found):
+        return exists(source, path) and same(get(source, path), value)
+    return len(found) == 1 and exists(source, found[0].path) and same(get(source, found[0].path), value)
 
 
 def with_read_repairs(report: dict[str, Any], repairs: list[dict[str, Any]], source: Any, output: Any) -> None:

@@ -231,14 +231,15 @@ def test_valid_is_false_when_validation_did_not_run():
 
 def test_report_steps_name_the_side_step_too():
     """ml-model fields beside an MLM item's are converted by the ml-model -> MLM step besides the plan: the report's
-    steps list it (first, as it runs first), so every entry's step is one the report lists."""
+    steps list it where it runs (where the chain stands at the latest MLM, the format it lands on), so every entry's
+    step is one the report lists."""
     from conftest import CORPORA
 
     doc = json.loads((CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json").read_text(encoding="utf-8"))
     doc["stac_extensions"].append("https://stac-extensions.github.io/ml-model/v1.0.0/schema.json")
     doc["properties"]["ml-model:learning_approach"] = "supervised"
     r = pipeline.convert(doc, to="mlm", validate=False)
-    assert r.steps == ["ml-model@1.0.0 -> mlm@1.5.2", "mlm@1.5.1 -> mlm@1.5.2"]
+    assert r.steps == ["mlm@1.5.1 -> mlm@1.5.2", "ml-model@1.0.0 -> mlm@1.5.2"]
     listed = {s.replace("@", "_").replace(" -> ", "__") for s in r.report["steps"]}
     assert {f["step"] for f in r.report["fields"] if "step" in f} <= listed | {"repairs", "mlm.invariants"}
 
