@@ -459,27 +459,24 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
     # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's; with the identity,
     # one scale entry when every band shares one scaling_factor (MLM: a single object rescales every dimension)
     n = len(s) if identity else max(lengths) if lengths else 1
+
+    def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
+        """Each value of ``key`` to ``fields`` of the value_scaling objects it makes: n values one each, any other
+        number of values (one, or the identity's per-band 0 or 1 under one shared scale) every object."""
+        value = inp[key]  # a number, or a list of numbers
+        parts = ([(base + (key, str(i)), [i]) for i in range(n)] if isinstance(value, list) and len(value) == n > 1
+                 else [(base + (key, str(i)), range(n)) for i in range(len(value))] if isinstance(value, list) else
+                 [(base + (key,), range(n))])
+        for src, items in parts:
+            ctx.account(src, [d + (str(i),) + f for d in dsts for i in items for f in fields], status, why)
+
     if identity:
         for k in (mkey, dkey):  # each band's 0 or 1 is in the scale entry of its band (the only one if shared)
-            value = inp[k]
-            per_band = isinstance(value, list) and len(value) == n > 1
-            for src, items in ([(base + (k, str(i)), [i]) for i in range(n)] if per_band else
-                               [(base + (k, str(i)), range(n)) for i in range(len(value))]
-                               if isinstance(value, list) else [(base + (k,), range(n))]):
-                ctx.account(src, [d + (str(i),) for d in dsts for i in items], "transformed",
-                            "mean 0 and std 1 leave the data unchanged; only scaling_factor is applied")
+            fold(k, ((),), "transformed", "mean 0 and std 1 leave the data unchanged; only scaling_factor is applied")
         mean = std = None
     out = [{"type": "scale", "value": _quotient(1, s[i % len(s)])} if mean is None else
            {"type": "z-score", "mean": _quotient(mean[i % len(mean)], s[i % len(s)]),
             "stddev": _quotient(std[i % len(std)], s[i % len(s)])} for i in range(n)]
-
-    def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
-        """Each value of ``key`` (one value: all of them) to ``fields`` of the value_scaling objects it makes."""
-        value = inp[key]  # a number, or a list of 1 or n numbers
-        parts = ([(base + (key, str(i)), [i]) for i in range(n)] if isinstance(value, list) and len(value) > 1 else
-                 [(base + (key,) + (("0",) if isinstance(value, list) else ()), range(n))])
-        for src, items in parts:
-            ctx.account(src, [d + (str(i),) + f for d in dsts for i in items for f in fields], status, why)
 
     if skey:
         fold(skey, ((),), "transformed", "scale by 1/scaling_factor (MLM scale divides)" if mean is None else
