@@ -32,9 +32,6 @@ EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
-FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
-_TENSOR_ORDER = ("batch", "time", "channels", "channel", "dim", "bands", "height", "width")  # dlm input_tensors keys
-_CHANNEL_KEYS = ("channels", "channel", "dim", "bands")
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -526,9 +523,10 @@ def inputs(ctx: Ctx) -> None:
                 ctx.invent(epath + ("bands",), [], "no bands referenced by the dlm input")
             if tensors:
                 tbase, tensor = tensors[k]
-                for d in [d for d in _TENSOR_ORDER if d in tensor] + [d for d in tensor if d not in _TENSOR_ORDER]:
+                dims = table("tensor_dims")  # the known keys in MLM's order, each a channel axis or not
+                for d in [d for d in dims if d in tensor] + [d for d in tensor if d not in dims]:
                     size = tensor[d]
-                    dim = (("bands" if names else "channel") if d in _CHANNEL_KEYS else
+                    dim = (("bands" if names else "channel") if dims.get(d) else
                            re.sub(r"[^a-z_-]", "", d.lower()) or "dim")
                     if dim in struct["dim_order"]:
                         ctx.dropped(tbase + (d,), f"second {dim!r} dimension")
@@ -540,7 +538,7 @@ def inputs(ctx: Ctx) -> None:
                     why = (f"input_tensors.{d} {size!r} is not a size; -1 (variable) written" if not ok else
                            f"input_tensors.{d} became dimension {idx} named {dim!r}" + (
                                f" (note: {size} channels but {len(names)} bands)"
-                               if d in _CHANNEL_KEYS and names and size != len(names) else ""))
+                               if dims.get(d) and names and size != len(names) else ""))
                     ctx.account(tbase + (d,), [epath + ("input", f, str(idx)) for f in ("shape", "dim_order")],
                                 "transformed" if ok else "lossy", why)
             else:
@@ -655,9 +653,8 @@ def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[lis
         axis = "channel"
         why = (f"{nclasses} classes but {channels} output channels (a dont-care class or a binary output has no "
                f"channel of its own), so the axis is named 'channel' not 'class'; rank {rank} read as ")
-    by_rank = {1: ["batch"], 2: ["batch", axis], 3: ["batch", "height", "width"], 4: ["batch", axis, "height", "width"],
-               5: ["batch", "time", axis, "height", "width"]}
-    dims = by_rank.get(rank) or ["batch"] + ["dim-" + chr(ord("a") + i) for i in range(rank - 1)]
+    dims = ([axis if d == "axis" else d for d in table("result_dim_orders").get(str(rank), [])] or
+            ["batch"] + ["dim-" + chr(ord("a") + i) for i in range(rank - 1)])
     return dims, f"no source; {why}{dims}"
 
 
@@ -816,7 +813,7 @@ def runtime(ctx: Ctx) -> None:
     else:
         commit = commit.strip() if isinstance(commit, str) else ""
         # a forge URL can point at the commit itself
-        pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
+        pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in table("source_forges"))
         apath = _runtime_asset(ctx, assets, "mlm:source_code", href=f"{url.rstrip('/')}/tree/{commit}" if pinned
                                else url, **({"description": f"commit {commit}"} if commit and not pinned else {}))
         url_src, commit_src, href = base + ("model_src_url",), base + ("model_commit_hash",), apath + ("href",)
