@@ -755,16 +755,10 @@ def architecture(ctx: Ctx) -> None:
             ctx.lossy([base + (key,)], dsts, f"MB x 1048576 rounded to bytes{why}")
             if on_disk:
                 add_extension(ctx, "https://stac-extensions.github.io/file/v2.1.0/schema.json")
-    if "pretrained" in arch and "mlm:pretrained" not in props:
-        value = arch.pop("pretrained")
+    value = arch.get("pretrained")  # true and null: the mapping's move and drop after this transform
+    if "pretrained" in arch and "mlm:pretrained" not in props and value is not True and value is not None:
+        arch.pop("pretrained")
         src, dsts = base + ("pretrained",), [P + ("mlm:pretrained",), P + ("mlm:pretrained_source",)]
-        if value is True:
-            props["mlm:pretrained"] = True
-            ctx.moved(src, dsts[0])
-            return
-        if value is None:  # says nothing: mlm:pretrained false would assert training from scratch (optional in MLM)
-            ctx.dropped(src, "null in the source (field not set); mlm:pretrained left unset")
-            return
         scratch = value is False or isinstance(value, str) and value.strip().lower() in table("pretrained_none")
         props["mlm:pretrained"] = not scratch
         props["mlm:pretrained_source"] = None if scratch else str(value)
