@@ -666,11 +666,17 @@ def test_architecture() -> None:
 def test_pretrained_null_leaves_mlm_pretrained_unset() -> None:
     """dlm beta.3 types pretrained as a string, so null says nothing, whereas mlm:pretrained false (with a null
     source) asserts training from scratch; MLM 1.5.2 makes mlm:pretrained optional: null is dropped like every
-    other unset dlm field, and nothing is written."""
-    work, fields = run("dlm.architecture", item({"dlm:architecture": {"pretrained": None}}))
-    assert "mlm:pretrained" not in work["properties"] and "mlm:pretrained_source" not in work["properties"]
-    e = entry_for(fields, "/properties/dlm:architecture/pretrained")
-    assert e["status"] == "dropped" and "not set" in e["reason"]
+    other unset dlm field, and nothing is written. true is mlm:pretrained true, with no source to name (both
+    are rules of the mapping, after dlm.architecture, in both dlm layouts)."""
+    for edge in ("dlm-beta_1.0.0-beta.3__mlm_1.5.2", "dlm_1.0.0-draft__mlm_1.5.2"):
+        work, fields = run_part("dlm.architecture", item({"dlm:architecture": {"pretrained": None}}), edge)
+        assert "mlm:pretrained" not in work["properties"] and "mlm:pretrained_source" not in work["properties"]
+        e = entry_for(fields, "/properties/dlm:architecture/pretrained")
+        assert e["status"] == "dropped" and "not set" in e["reason"]
+        work, fields = run_part("dlm.architecture", item({"dlm:architecture": {"pretrained": True}}), edge)
+        assert work["properties"]["mlm:pretrained"] is True and "mlm:pretrained_source" not in work["properties"]
+        e = entry_for(fields, "/properties/dlm:architecture/pretrained")
+        assert e["status"] == "moved" and e["to"] == ["/properties/mlm:pretrained"]
 
 
 def test_runtime() -> None:

@@ -32,9 +32,6 @@ EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
-FORGES = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
-_TENSOR_ORDER = ("batch", "time", "channels", "channel", "dim", "bands", "height", "width")  # dlm input_tensors keys
-_CHANNEL_KEYS = ("channels", "channel", "dim", "bands")
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -459,27 +456,24 @@ def _value_scaling(ctx: Ctx, inp: dict[str, Any], base: Path, nbands: int, dsts:
     # each list has one value (for every band) or n: values[i % len(values)] is the i-th band's; with the identity,
     # one scale entry when every band shares one scaling_factor (MLM: a single object rescales every dimension)
     n = len(s) if identity else max(lengths) if lengths else 1
+
+    def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
+        """Each value of ``key`` to ``fields`` of the value_scaling objects it makes: n values one each, any other
+        number of values (one, or the identity's per-band 0 or 1 under one shared scale) every object."""
+        value = inp[key]  # a number, or a list of numbers
+        parts = ([(base + (key, str(i)), [i]) for i in range(n)] if isinstance(value, list) and len(value) == n > 1
+                 else [(base + (key, str(i)), range(n)) for i in range(len(value))] if isinstance(value, list) else
+                 [(base + (key,), range(n))])
+        for src, items in parts:
+            ctx.account(src, [d + (str(i),) + f for d in dsts for i in items for f in fields], status, why)
+
     if identity:
         for k in (mkey, dkey):  # each band's 0 or 1 is in the scale entry of its band (the only one if shared)
-            value = inp[k]
-            per_band = isinstance(value, list) and len(value) == n > 1
-            for src, items in ([(base + (k, str(i)), [i]) for i in range(n)] if per_band else
-                               [(base + (k, str(i)), range(n)) for i in range(len(value))]
-                               if isinstance(value, list) else [(base + (k,), range(n))]):
-                ctx.account(src, [d + (str(i),) for d in dsts for i in items], "transformed",
-                            "mean 0 and std 1 leave the data unchanged; only scaling_factor is applied")
+            fold(k, ((),), "transformed", "mean 0 and std 1 leave the data unchanged; only scaling_factor is applied")
         mean = std = None
     out = [{"type": "scale", "value": _quotient(1, s[i % len(s)])} if mean is None else
            {"type": "z-score", "mean": _quotient(mean[i % len(mean)], s[i % len(s)]),
             "stddev": _quotient(std[i % len(std)], s[i % len(s)])} for i in range(n)]
-
-    def fold(key: str, fields: tuple[tuple[str, ...], ...], status: str, why: str | None) -> None:
-        """Each value of ``key`` (one value: all of them) to ``fields`` of the value_scaling objects it makes."""
-        value = inp[key]  # a number, or a list of 1 or n numbers
-        parts = ([(base + (key, str(i)), [i]) for i in range(n)] if isinstance(value, list) and len(value) > 1 else
-                 [(base + (key,) + (("0",) if isinstance(value, list) else ()), range(n))])
-        for src, items in parts:
-            ctx.account(src, [d + (str(i),) + f for d in dsts for i in items for f in fields], status, why)
 
     if skey:
         fold(skey, ((),), "transformed", "scale by 1/scaling_factor (MLM scale divides)" if mean is None else
@@ -529,9 +523,10 @@ def inputs(ctx: Ctx) -> None:
                 ctx.invent(epath + ("bands",), [], "no bands referenced by the dlm input")
             if tensors:
                 tbase, tensor = tensors[k]
-                for d in [d for d in _TENSOR_ORDER if d in tensor] + [d for d in tensor if d not in _TENSOR_ORDER]:
+                dims = table("tensor_dims")  # the known keys in MLM's order, each a channel axis or not
+                for d in [d for d in dims if d in tensor] + [d for d in tensor if d not in dims]:
                     size = tensor[d]
-                    dim = (("bands" if names else "channel") if d in _CHANNEL_KEYS else
+                    dim = (("bands" if names else "channel") if dims.get(d) else
                            re.sub(r"[^a-z_-]", "", d.lower()) or "dim")
                     if dim in struct["dim_order"]:
                         ctx.dropped(tbase + (d,), f"second {dim!r} dimension")
@@ -543,7 +538,7 @@ def inputs(ctx: Ctx) -> None:
                     why = (f"input_tensors.{d} {size!r} is not a size; -1 (variable) written" if not ok else
                            f"input_tensors.{d} became dimension {idx} named {dim!r}" + (
                                f" (note: {size} channels but {len(names)} bands)"
-                               if d in _CHANNEL_KEYS and names and size != len(names) else ""))
+                               if dims.get(d) and names and size != len(names) else ""))
                     ctx.account(tbase + (d,), [epath + ("input", f, str(idx)) for f in ("shape", "dim_order")],
                                 "transformed" if ok else "lossy", why)
             else:
@@ -658,9 +653,8 @@ def _result_dims(shape: list[int], task: str | None, nclasses: int) -> tuple[lis
         axis = "channel"
         why = (f"{nclasses} classes but {channels} output channels (a dont-care class or a binary output has no "
                f"channel of its own), so the axis is named 'channel' not 'class'; rank {rank} read as ")
-    by_rank = {1: ["batch"], 2: ["batch", axis], 3: ["batch", "height", "width"], 4: ["batch", axis, "height", "width"],
-               5: ["batch", "time", axis, "height", "width"]}
-    dims = by_rank.get(rank) or ["batch"] + ["dim-" + chr(ord("a") + i) for i in range(rank - 1)]
+    dims = ([axis if d == "axis" else d for d in table("result_dim_orders").get(str(rank), [])] or
+            ["batch"] + ["dim-" + chr(ord("a") + i) for i in range(rank - 1)])
     return dims, f"no source; {why}{dims}"
 
 
@@ -761,16 +755,10 @@ def architecture(ctx: Ctx) -> None:
             ctx.lossy([base + (key,)], dsts, f"MB x 1048576 rounded to bytes{why}")
             if on_disk:
                 add_extension(ctx, "https://stac-extensions.github.io/file/v2.1.0/schema.json")
-    if "pretrained" in arch and "mlm:pretrained" not in props:
-        value = arch.pop("pretrained")
+    value = arch.get("pretrained")  # true and null: the mapping's move and drop after this transform
+    if "pretrained" in arch and "mlm:pretrained" not in props and value is not True and value is not None:
+        arch.pop("pretrained")
         src, dsts = base + ("pretrained",), [P + ("mlm:pretrained",), P + ("mlm:pretrained_source",)]
-        if value is True:
-            props["mlm:pretrained"] = True
-            ctx.moved(src, dsts[0])
-            return
-        if value is None:  # says nothing: mlm:pretrained false would assert training from scratch (optional in MLM)
-            ctx.dropped(src, "null in the source (field not set); mlm:pretrained left unset")
-            return
         scratch = value is False or isinstance(value, str) and value.strip().lower() in table("pretrained_none")
         props["mlm:pretrained"] = not scratch
         props["mlm:pretrained_source"] = None if scratch else str(value)
@@ -819,7 +807,7 @@ def runtime(ctx: Ctx) -> None:
     else:
         commit = commit.strip() if isinstance(commit, str) else ""
         # a forge URL can point at the commit itself
-        pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in FORGES)
+        pinned = bool(commit) and any(f"//{host}/" in url or f"//www.{host}/" in url for host in table("source_forges"))
         apath = _runtime_asset(ctx, assets, "mlm:source_code", href=f"{url.rstrip('/')}/tree/{commit}" if pinned
                                else url, **({"description": f"commit {commit}"} if commit and not pinned else {}))
         url_src, commit_src, href = base + ("model_src_url",), base + ("model_commit_hash",), apath + ("href",)
