@@ -67,11 +67,6 @@ def _band_table(ctx: Ctx) -> tuple[list[Any], Path | None]:
     return [], None
 
 
-def _bands(item: dict[str, Any], src: Path | None) -> list[tuple[int, str, Path]]:
-    """The input's named bands (see ``input_bands``); bands that are not a list name none."""
-    return input_bands(item, src) if isinstance(item.get("bands"), list) else []
-
-
 def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
     return tuple(of_type(pointer.get(item, (inner, key)), list) for key in ("shape", "dim_order"))
 
@@ -225,7 +220,7 @@ def dlm_inputs(ctx: Ctx, layout: str) -> None:
         ctx.copy(src + ("name",), dst + ("name",), status="moved")
     else:
         ctx.invent(dst + ("name",), "input", "dlm names the input tensor; MLM gives no name")
-    bands = _bands(item, src)
+    bands = input_bands(item, src)
     nchannels = _input_tensor(ctx, dst, src, item, len(bands), beta)
     if "data_type" in of_type(item.get("input"), dict):
         _no_place(ctx, src + ("input", "data_type"), "dlm has only the data type of the source imagery")
@@ -510,7 +505,7 @@ def dlm_data(ctx: Ctx) -> None:
     names, place = _band_table(ctx)
     _made(ctx, dst + ("number_of_bands",), max(len(names), 1),
           "the number of band definitions" if names else "no band definitions: 1")
-    useful = [{"index": names.index(n), "name": n} for _, n, _ in _bands(item, src) if n in names]
+    useful = [{"index": names.index(n), "name": n} for _, n, _ in input_bands(item, src) if n in names]
     if useful:
         _made(ctx, dst + ("useful_bands",), useful, "the input bands with their definition indices")
     # dlm beta reads band definitions as item-level eo:bands; the asset keeps its copy (eo v1.1.0 allows

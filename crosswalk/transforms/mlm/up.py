@@ -22,8 +22,7 @@ CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral"
 
 # -- shared helpers -----------------------------------------------------------------------------------------
 def model_assets(doc: dict[str, Any]) -> list[str]:
-    assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
-    return [k for k, a in assets.items()
+    return [k for k, a in of_type(doc.get("assets"), dict).items()
             if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
 
 
@@ -87,16 +86,13 @@ def sanitise_name(text: str) -> str | None:
 
 
 def io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
-    items = ctx.get(P + (key,))
-    items = items if isinstance(items, list) else []
-    return [(P + (key, str(i)), x) for i, x in enumerate(items) if isinstance(x, dict)]
+    return [(P + (key, str(i)), x) for i, x in enumerate(of_type(ctx.get(P + (key,)), list)) if isinstance(x, dict)]
 
 
 def role_lists(ctx: Ctx) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(where its roles are, the asset) of every asset and item-asset definition with a list of roles."""
-    for top in ("assets", "item_assets"):
-        assets = ctx.get((top,))  # not an object (invalid): no assets to look at, left to the schema
-        yield from (((top, key, "roles"), a) for key, a in (assets.items() if isinstance(assets, dict) else ())
+    for top in ("assets", "item_assets"):  # not an object (invalid): no assets to look at, left to the schema
+        yield from (((top, key, "roles"), a) for key, a in of_type(ctx.get((top,)), dict).items()
                     if isinstance(a, dict) and isinstance(a.get("roles"), list))
 
 
@@ -115,11 +111,7 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
 
 def band_names(item: dict[str, Any]) -> Iterator[str]:
     """The names of an MLM input's named bands, one by one (``input_bands`` without their places)."""
-    bands = item.get("bands")  # not a list (invalid): no names, left to the schema
-    for band in bands if isinstance(bands, list) else ():
-        name = band.get("name") if isinstance(band, dict) else band
-        if isinstance(name, str):
-            yield name
+    return (name for _, name, _ in input_bands(item))
 
 
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
@@ -527,7 +519,7 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
     for path, item in io_lists(ctx, "mlm:input"):
-        for _, name, here in input_bands(item, path) if isinstance(item.get("bands"), list) else ():
+        for _, name, here in input_bands(item, path):
             if len(name) >= 3 and name[0] == name[-1] == '"':
                 ctx.put(here, name[1:-1])
                 ctx.repaired([here], [here], "band name wrapped in literal quotes")
