@@ -136,9 +136,7 @@ def links(ctx: Ctx) -> None:
     items = ctx.get(("links",))
     if not isinstance(items, list):
         return
-    splits = {"ml-model:train-data": "train", "ml-model:test-data": "test"}
-    images = {"ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
-              "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"])}
+    splits, images = table("ml_model_splits"), table("ml_model_images")
     used_aoi = False
     for i, link in reversed(list(enumerate(items))):  # from the end: removing a link shifts those after it
         rel = link.get("rel") if isinstance(link, dict) else None
@@ -154,7 +152,7 @@ def links(ctx: Ctx) -> None:
                 f"{rel} became derived_from; the link's own ml-aoi:split {own!r} is kept")
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
-            key, roles = images[rel]
+            key, roles = images[rel]["key"], list(images[rel]["roles"])
             assets = ctx.get(("assets",))
             if not isinstance(assets, dict):
                 continue

@@ -302,7 +302,7 @@ def ml_model_links(ctx: Ctx) -> None:
     """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
     ml-aoi:split train/test become ml-model:train-data / test-data."""
     links = of_type(ctx.get(("links",)), list)
-    splits = {"train": "ml-model:train-data", "test": "ml-model:test-data"}
+    splits = {split: rel for rel, split in table("ml_model_splits").items()}
     for i, link in enumerate(links):
         if isinstance(link, dict) and link.get("rel") == "derived_from" and link.get("ml-aoi:split") in splits:
             here, split = ("links", str(i)), link.pop("ml-aoi:split")
@@ -319,7 +319,7 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model "
                                                    "link relations)")
     assets = of_type(ctx.get(("assets",)), dict) if ctx.get(("type",)) == "Feature" else {}  # an Item's only
-    images = {"mlm:inference-runtime": "ml-model:inferencing-image", "mlm:training-runtime": "ml-model:training-image"}
+    images = {image["roles"][-1]: rel for rel, image in table("ml_model_images").items()}
     for key, asset in list(assets.items()):
         if not isinstance(asset, dict) or not is_container(asset):
             continue

@@ -26,15 +26,6 @@ def model_assets(doc: dict[str, Any]) -> list[str]:
             if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
 
 
-# roles that say an asset holds no model artefact (MLM 1.0/1.1 forced mlm:model onto every asset, these too)
-_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
-                    "mlm:training-runtime", "mlm:inference-runtime"}
-# roles that name a model artefact (the MLM README's asset roles mlm:weights and mlm:checkpoint, with their additional
-# roles, and model): an asset with one is a model whatever else it says (the README suggests ["mlm:model", "model",
-# "data"] for the model asset, stac-model 0.1.2 writes ["mlm:model", "mlm:weights", "data"])
-_MODEL_ROLES = {"mlm:weights", "mlm:checkpoint", "weights", "checkpoint", "model"}
-
-
 def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
     """The mlm:model assets whose other roles say they hold no model (code, metadata, documentation, runtime, data)
     and none names a model artefact, when another mlm:model asset remains: those mlm.non_model_roles takes the role
@@ -42,8 +33,9 @@ def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
     these roles do."""
     assets, models = doc.get("assets"), model_assets(doc)
     roles = {k: set(assets[k]["roles"]) for k in models}
-    for not_model in (_NOT_MODEL_ROLES, _NOT_MODEL_ROLES - {"data"}):
-        wrong = [k for k in models if roles[k] & not_model and not roles[k] & _MODEL_ROLES]
+    others, model = table("not_model_roles").keys(), table("model_artefact_roles").keys()  # sets of roles
+    for not_model in (others, others - {"data"}):
+        wrong = [k for k in models if roles[k] & not_model and not roles[k] & model]
         if len(wrong) < len(models):
             return wrong
     return []
