@@ -84,12 +84,11 @@ def _output(layout: str) -> Path:
 
 
 # -- normalisation (value_scaling -> scaling_factor + mean/std) -------------------------------------------------
-# value_scaling type -> (its members, the std of an entry, why it maps exactly)
-SCALING = {"z-score": (("mean", "stddev"), lambda s: s["stddev"], "z-score: mean and std with scaling_factor 1"),
-           "min-max": (("minimum", "maximum"), lambda s: s["maximum"] - s["minimum"],
-                       "min-max is exactly a z-score with mean minimum and std maximum - minimum"),
-           "offset": (("value",), lambda s: 1.0, "offset v is a z-score with mean v and std 1"),
-           "scale": (("value",), None, "scale v is scaling_factor 1/v")}
+# value_scaling type -> why it maps exactly: each entry the z-score it is (AS_Z_SCORE: its members, its mean and std)
+# with scaling_factor 1, or one scale v as scaling_factor 1/v
+EXACT = {"z-score": "z-score: mean and std with scaling_factor 1",
+         "min-max": "min-max is exactly a z-score with mean minimum and std maximum - minimum",
+         "offset": "offset v is a z-score with mean v and std 1", "scale": "scale v is scaling_factor 1/v"}
 # value_scaling member -> the dlm members it becomes (f: scaling_factor, m: mean, s: std); scale has no mean
 PLACES = {"type": "f", "mean": "m", "value": "m", "minimum": "ms", "stddev": "s", "maximum": "s"}
 SCALE_PLACES = {**PLACES, "mean": "", "minimum": "", "value": "f"}
@@ -108,18 +107,18 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
         return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
     kinds = {name_key(s.get("type")) for s in vs}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
-    members, std, why = SCALING.get(kind, ((), None, ""))
+    why = EXACT.get(kind, "")
+    members = tuple(AS_Z_SCORE[kind][0]) if why else ()
     exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
-    if not exact or (kind == "scale" and (len(vs) > 1 or vs[0]["value"] <= 0)):
-        z_scores = as_z_scores(vs)  # a per-band scale, or a mix: each entry the z-score it is, scaling_factor 1
-        if z_scores is not None:
-            return ({"scaling_factor": 1.0, "mean": [m for m, _ in z_scores], "std": [d for _, d in z_scores],
-                     "z-scores": True}, None, f"each entry as the z-score it is ({AS_Z_SCORE_WHY})")
+    if exact and kind == "scale" and len(vs) == 1 and not vs[0]["value"] <= 0:
+        return {"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None, why
+    mixed = not exact or kind == "scale"  # a per-band scale, or a mix: each entry the z-score it is, scaling_factor 1
+    pairs = as_z_scores(vs) if mixed else [AS_Z_SCORE[kind][2](s) for s in vs]
+    if pairs is None:
         what = ", ".join(sorted(str(k) for k in kinds))
         return None, f"value_scaling of type {what} has no exact dlm normalisation (scaling_factor, mean, std)", ""
-    if kind == "scale":
-        return {"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None, why
-    return {"scaling_factor": 1.0, "mean": [s[members[0]] for s in vs], "std": [std(s) for s in vs]}, None, why
+    return ({"scaling_factor": 1.0, "mean": [m for m, _ in pairs], "std": [d for _, d in pairs], "z-scores": mixed},
+            None, f"each entry as the z-score it is ({AS_Z_SCORE_WHY})" if mixed else why)
 
 
 def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], beta: bool) -> None:
