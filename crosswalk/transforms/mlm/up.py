@@ -398,26 +398,21 @@ _CODE_ROLES = {"code", "mlm:source_code"}
 def entrypoint_to_code_asset(ctx: Ctx) -> None:
     """An Item's mlm:entrypoint, on a conversion that goes on to MLM 1.5 or later, moves to the source code asset
     when there is exactly one without its own (MLM 1.4 rejects it everywhere, 1.5 takes it on code assets only)."""
-    props, assets = ctx.get(P), ctx.get(("assets",))
-    if not isinstance(props, dict) or "mlm:entrypoint" not in props:
+    src, rejected = P + ("mlm:entrypoint",), "MLM 1.4 and later reject mlm:entrypoint in the Item properties"
+    if "mlm:entrypoint" not in of_type(ctx.get(P), dict):
         return
-    src = P + ("mlm:entrypoint",)
     # The MLM README: a field at the Item level holds for every asset that does not set its own, so the Item's
     # entrypoint is that of the code assets without one; with one such asset, it says the same thing there.
-    code = [k for k, a in (assets.items() if isinstance(assets, dict) else ())
-            if isinstance(a, dict) and isinstance(a.get("roles"), list) and _CODE_ROLES & set(a["roles"])]
-    free = [k for k in code if "mlm:entrypoint" not in assets[k]]
-    rejected = "MLM 1.4 and later reject mlm:entrypoint in the Item properties"
+    code = [path[:2] for path, a in role_lists(ctx) if path[0] == "assets" and _CODE_ROLES & set(a["roles"])]
+    free = [at for at in code if "mlm:entrypoint" not in ctx.get(at)]
     if len(free) == 1:
-        ctx.move(src, ("assets", free[0], "mlm:entrypoint"),
+        ctx.move(src, free[0] + ("mlm:entrypoint",),
                  f"{rejected}; MLM 1.5 takes it on the source code asset, the only one without its own")
-    elif not code:
-        ctx.remove(src, f"{rejected}; MLM 1.5 takes it on a source code asset, which the document lacks")
-    elif not free:
-        ctx.remove(src, f"{rejected}; every source code asset sets its own, which holds for it (MLM README)")
-    else:
-        ctx.remove(src, f"{rejected}; {len(free)} source code assets without their own, so which one it is "
-                        "is ambiguous")
+        return
+    ctx.remove(src, f"{rejected}; " + ("MLM 1.5 takes it on a source code asset, which the document lacks" if not code
+                                       else "every source code asset sets its own, which holds for it (MLM README)"
+                                       if not free else f"{len(free)} source code assets without their own, so "
+                                       "which one it is is ambiguous"))
 
 
 @cache
