@@ -34,7 +34,6 @@ from crosswalk.transforms.mlm.up import (
     rewrite_values,
 )
 
-GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
 MB = 1048576
 
 
@@ -161,9 +160,6 @@ def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], b
 
 
 # -- the input ---------------------------------------------------------------------------------------------------
-# Axis names a dlm tensor member stands for without loss: its own, and the band-axis names of MLM (up to 1.4 and
-# from 1.5), which the way back derives again. Any other name an axis table reads (lat, y, h, c...) is lost.
-_AXIS_NAMES_KEPT = frozenset({"batch", "time", "height", "width", "channels", "channel", "bands"})
 
 
 def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: int, beta: bool) -> int:
@@ -173,7 +169,7 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
     tsrc, tdst = src + ("input",), dst + (("input_tensors", "0") if beta else ("input_tensors",))
     why = "shape and dim_order became named tensor sizes"
     tensor: dict[str, int] = {}
-    axes = table("dlm_axes")
+    axes, kept_names = table("dlm_axes"), table("dlm_axes_kept")
     for i, n in enumerate(shape):
         axis = str(dims[i]) if i < len(dims) else str(i)
         key = axes.get(axis.lower())  # None for an axis with no name (its position)
@@ -185,7 +181,7 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
             ctx.copied(tsrc + ("shape", str(i)), at, f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)"
                        if n < 1 else why, status="lossy" if n < 1 else "transformed")
             # a name of its own (lat, y, c...) is lost: dlm has only its member names, and the way back writes those
-            kept = axis.lower() in _AXIS_NAMES_KEPT
+            kept = axis.lower() in kept_names
             ctx.copied(tsrc + ("dim_order", str(i)), at, why if kept else
                        f"{why}; the axis name {axis!r} became dlm's {key!r}", status="transformed" if kept else "lossy")
             continue
@@ -409,7 +405,7 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
             name = href.rsplit("/", 1)[-1]  # a tag is after the last ':' of the name, unless a digest (@sha256:) is
             image, _, tag = href.rpartition(":") if ":" in name and "@" not in name else (href, "", "")
             accel, docker = props.get("mlm:accelerator"), dst + ("docker",)
-            gpu_key, gpu = "gpu" if layout == "beta" else "accelerator", accel in GPU_ACCELERATORS
+            gpu_key, gpu = "gpu" if layout == "beta" else "accelerator", name_key(accel) in table("gpu_accelerators")
             ctx.put(docker, {"image_name": image or href, **({"tag": tag} if tag else {}), gpu_key: gpu})
             for part in ("image_name", "tag") if tag else ("image_name",):
                 ctx.copied(here + ("href",), docker + (part,), "image:tag split at the last ':'" if tag else None,

@@ -17,7 +17,6 @@ from crosswalk.transforms.stac import add_extension
 from crosswalk.validation.validator import classification_class_fields, field_type  # loaded with stac already
 
 P = ("properties",)
-CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
 
 
 # -- shared helpers -----------------------------------------------------------------------------------------
@@ -496,7 +495,7 @@ def dim_order_bands(ctx: Ctx) -> None:
 
 def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
     for i, d in enumerate(dims):
-        if isinstance(d, str) and d.lower() in CHANNEL_NAMES:
+        if isinstance(d, str) and d.lower() in table("band_axis_names"):
             return i
     sized = [i for i, n in enumerate(shape) if n == count and i < len(dims) and dims[i] not in ("batch", "time")]
     return sized[0] if len(sized) == 1 else None
