@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -10,7 +11,6 @@ from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
 from crosswalk.transforms.stac import add_extension, listed
 
-OCI = "application/vnd.oci.image.index.v1+json"
 ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
 
 
@@ -152,12 +152,11 @@ def links(ctx: Ctx) -> None:
                 f"{rel} became derived_from; the link's own ml-aoi:split {own!r} is kept")
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
-            key, roles = images[rel]["key"], list(images[rel]["roles"])
             assets = ctx.get(("assets",))
             if not isinstance(assets, dict):
                 continue
-            key = free_key(assets, key)
-            assets[key] = {"href": link.get("href"), "type": OCI, "roles": roles,
+            key = free_key(assets, images[rel]["key"])
+            assets[key] = {"href": link.get("href"), **copy.deepcopy(images[rel]["fields"]),
                            **({"title": link["title"]} if "title" in link else {})}
             reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
             for field, dst in (("href", "href"), ("title", "title"), ("rel", "roles"), ("type", "type")):

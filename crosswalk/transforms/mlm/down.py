@@ -292,11 +292,6 @@ def ml_model_roles(ctx: Ctx) -> None:
         rewrite_values(ctx, path, fates)
 
 
-# a container asset's fields in the link it becomes: (status, the link's member)
-_LINK_FIELDS = {"href": ("moved", "href"), "title": ("moved", "title"), "type": ("lossy", "type"),
-                "roles": ("transformed", "rel")}
-
-
 @transform("downgrade.ml_model_links", reads=("assets.<container>", "links[].ml-aoi:split"), writes=("links[]",))
 def ml_model_links(ctx: Ctx) -> None:
     """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
@@ -319,7 +314,7 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model "
                                                    "link relations)")
     assets = of_type(ctx.get(("assets",)), dict) if ctx.get(("type",)) == "Feature" else {}  # an Item's only
-    images = {image["roles"][-1]: rel for rel, image in table("ml_model_images").items()}
+    images = {image["fields"]["roles"][-1]: rel for rel, image in table("ml_model_images").items()}
     for key, asset in list(assets.items()):
         if not isinstance(asset, dict) or not is_container(asset):
             continue
@@ -337,7 +332,7 @@ def ml_model_links(ctx: Ctx) -> None:
         links.append({"rel": rel, "href": asset.get("href"), "type": "docker-image", **title})
         reason = f"container asset became a {rel} link"
         for field in list(asset):
-            status, to = _LINK_FIELDS.get(field, ("dropped", None))
+            status, to = table("ml_model_link_fields").get(field, ("dropped", None))
             why = (f"{reason}; its media type {asset['type']!r} became 'docker-image'" if field == "type" else
                    reason if to else f"{reason}; a link has no {field}")
             ctx.account(here + (field,), [dst + (to,)] if to else [], status, why)

@@ -170,19 +170,15 @@ def repair_classes(ctx: Ctx) -> None:
                 ctx.repaired([hint], [hint], "color_hint written as 6 hex digits")
 
 
-# Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
-_LIFTED = ("mlm:name", "mlm:architecture", "mlm:tasks", "mlm:input", "mlm:output", "mlm:hyperparameters")
-
-
 @transform("mlm.lift_model_fields", reads=("assets.<mlm:model>.mlm:*",), writes=("properties.mlm:*",))
 def lift_model_fields(ctx: Ctx) -> None:
     """Model fields on the model asset (pystac's AssetDetailedMLMExtension puts them there) move to the Item
     when there is exactly one model asset and the Item lacks them; with several model assets the choice is
     ambiguous and they stay, reported."""
-    props, models = ctx.get(P), model_assets(ctx.doc)  # no assets object: no model assets
+    props, models, fields = ctx.get(P), model_assets(ctx.doc), table("model_fields_on_item")  # no assets: no models
     if ctx.get(("type",)) != "Feature" or not isinstance(props, dict):
         return
-    for key, f in [(k, f) for k in models for f in _LIFTED if f in ctx.doc["assets"][k] and f not in props]:
+    for key, f in [(k, f) for k in models for f in fields if f in ctx.doc["assets"][k] and f not in props]:
         if len(models) > 1:
             ambiguous = f"{len(models)} model assets, so which model it describes is ambiguous"
             ctx.changed(("assets", key, f), "kept", f"not lifted to the Item: {ambiguous}")
@@ -389,9 +385,6 @@ def non_model_roles(ctx: Ctx) -> None:
                    "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
 
 
-_CODE_ROLES = {"code", "mlm:source_code"}
-
-
 @transform("mlm.entrypoint_to_code_asset", reads=("properties.mlm:entrypoint", "assets.*.roles"),
            writes=("assets.<code>.mlm:entrypoint",))
 def entrypoint_to_code_asset(ctx: Ctx) -> None:
@@ -402,7 +395,8 @@ def entrypoint_to_code_asset(ctx: Ctx) -> None:
         return
     # The MLM README: a field at the Item level holds for every asset that does not set its own, so the Item's
     # entrypoint is that of the code assets without one; with one such asset, it says the same thing there.
-    code = [path[:2] for path, a in role_lists(ctx) if path[0] == "assets" and _CODE_ROLES & set(a["roles"])]
+    roles = table("code_roles").keys()
+    code = [path[:2] for path, a in role_lists(ctx) if path[0] == "assets" and roles & set(a["roles"])]
     free = [at for at in code if "mlm:entrypoint" not in ctx.get(at)]
     if len(free) == 1:
         ctx.move(src, free[0] + ("mlm:entrypoint",),
