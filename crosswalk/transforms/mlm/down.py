@@ -187,11 +187,11 @@ def band_names(ctx: Ctx) -> None:
 
 # -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
-def ml_model_tasks(ctx: Ctx, host: Path = P, required: bool = True) -> None:
+def ml_model_tasks(ctx: Ctx, host: Path = P) -> None:
     """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised).
 
-    ``host``: an Item's properties (without a prediction type: the rule's guard), an asset or an item asset
-    definition; ``required`` (an Item's): "unknown" when no task is listed."""
+    ``host``: an Item's properties (without a prediction type: the rule's guard; the rule after it invents one when
+    no task maps), an asset or an item asset definition."""
     obj = ctx.get(host)
     src, dst = host + ("mlm:tasks",), host + ("ml-model:prediction_type",)
     names = obj["mlm:tasks"] if isinstance(obj.get("mlm:tasks"), list) else []
@@ -200,8 +200,6 @@ def ml_model_tasks(ctx: Ctx, host: Path = P, required: bool = True) -> None:
     if not mapped:
         if "mlm:tasks" in obj:
             ctx.remove(src, "no MLM task to map")
-        if required:
-            ctx.invent(dst, "unknown", "ml-model:prediction_type is required and no MLM task is listed")
         return
     value = obj["ml-model:prediction_type"] = mapped[0]
     obj.pop("mlm:tasks")
@@ -223,7 +221,7 @@ def ml_model_collection_tasks(ctx: Ctx) -> None:
     for where in ("assets", "item_assets"):
         for key, asset in of_type(ctx.get((where,)), dict).items():
             if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
-                ml_model_tasks(ctx, (where, key), required=False)  # not required there
+                ml_model_tasks(ctx, (where, key))
     summaries = ctx.get(("summaries",))
     if not isinstance(summaries, dict) or "mlm:tasks" not in summaries or "ml-model:prediction_type" in summaries:
         return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
