@@ -172,8 +172,7 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
 def band_names(ctx: Ctx) -> None:
     """Band objects (MLM 1.2+) become their names; a band's format/expression has no target before 1.2."""
     for path, item in io_lists(ctx, "mlm:input"):
-        bands = item["bands"] if isinstance(item.get("bands"), list) else []
-        for i, band in enumerate(bands):
+        for i, band in enumerate(bands := of_type(item.get("bands"), list)):
             if not isinstance(band, dict) or not isinstance(band.get("name"), str):
                 continue
             here = path + ("bands", str(i))
@@ -194,7 +193,7 @@ def ml_model_tasks(ctx: Ctx, host: Path = P) -> None:
     no task maps), an asset or an item asset definition."""
     obj = ctx.get(host)
     src, dst = host + ("mlm:tasks",), host + ("ml-model:prediction_type",)
-    names = obj["mlm:tasks"] if isinstance(obj.get("mlm:tasks"), list) else []
+    names = of_type(obj.get("mlm:tasks"), list)
     mapping = table("mlm_tasks_to_ml_model")
     mapped = [mapping.get(t, t) for t in names if isinstance(t, str)]
     if not mapped:
@@ -253,9 +252,8 @@ _FORWARD_CHECKPOINT = {"mlm:model", "mlm:checkpoint", "mlm:weights"}  # what ml-
 
 def is_container(asset: dict[str, Any]) -> bool:
     kind = str(asset.get("type", "")).lower()
-    roles = asset.get("roles") if isinstance(asset.get("roles"), list) else []
     return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(
-        isinstance(r, str) and r in _RUNTIMES for r in roles)
+        isinstance(r, str) and r in _RUNTIMES for r in of_type(asset.get("roles"), list))
 
 
 @transform("downgrade.ml_model_roles", reads=("{assets,item_assets}.*.roles",), writes=("same",))

@@ -108,8 +108,7 @@ def band_names(item: dict[str, Any]) -> Iterator[str]:
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
     """(index, name, where the name is) of an MLM input's named bands: a bare name or a band object's."""
     out = []
-    bands = item.get("bands")  # not a list (invalid): no names, left to the schema
-    for i, b in enumerate(bands if isinstance(bands, list) else ()):
+    for i, b in enumerate(of_type(item.get("bands"), list)):  # not a list (invalid): no names, left to the schema
         name, at = (b.get("name"), ("bands", str(i), "name")) if isinstance(b, dict) else (b, ("bands", str(i)))
         if isinstance(name, str):
             out.append((i, name, src + at))
@@ -132,7 +131,7 @@ def repair_classes(ctx: Ctx) -> None:
     schema does not define)."""
     defined = classification_class_fields()
     for path, out in io_lists(ctx, "mlm:output"):
-        classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
+        classes = of_type(out.get("classification:classes"), list)
         for i, cls in enumerate(classes):
             here = path + ("classification:classes", str(i))
             if isinstance(cls, str):  # an early draft wrote plain labels: the class written in full needs no more
@@ -426,8 +425,7 @@ def _mlm_keys_outside(ctx: Ctx, item_fields: frozenset[str], asset_fields: froze
     Collection's item asset definitions' not in ``asset_fields`` (the schema holds both to the asset rules)."""
     hosts = [(P, ctx.get(P), item_fields)]
     for top in ("assets", "item_assets"):  # a list of them (invalid) is left to the schema
-        found = ctx.get((top,))
-        hosts += [((top, k), a, asset_fields) for k, a in (found.items() if isinstance(found, dict) else ())]
+        hosts += [((top, k), a, asset_fields) for k, a in of_type(ctx.get((top,)), dict).items()]
     return [at + (k,) for at, host, fields in hosts if isinstance(host, dict)
             for k in host if k.startswith("mlm:") and k not in fields]
 
@@ -539,8 +537,7 @@ def read_newer(ctx: Ctx) -> None:
     each mlm:* field that version does not define is dropped, named."""
     family = registry().families["mlm"]
     newer = ctx.options.get("newer")
-    exts = ctx.get(("stac_extensions",))
-    for i, uri in enumerate(exts if isinstance(exts, list) else []):
+    for i, uri in enumerate(of_type(ctx.get(("stac_extensions",)), list)):
         if isinstance(uri, str) and family.match(uri) == newer:
             why = f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}"
             ctx.set(("stac_extensions", str(i)), family.uri(family.latest), why, "lossy")
