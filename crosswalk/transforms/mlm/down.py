@@ -34,14 +34,13 @@ OCI_PREFIX = "application/vnd.oci"
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
 @transform("downgrade.io_1_4",
-           reads=("properties.mlm:input[].variables", "properties.mlm:input[].bands",
-                  "properties.mlm:output[].variables", "properties.mlm:output[].bands",
-                  "properties.mlm:input[].pre_processing_function", "properties.mlm:output[].post_processing_function"),
-           writes=("properties.mlm:input[].bands", "properties.mlm:input[].pre_processing_function",
+           reads=("properties.mlm:input[].variables", "properties.mlm:output[].variables",
+                  "properties.mlm:output[].bands", "properties.mlm:input[].pre_processing_function",
+                  "properties.mlm:output[].post_processing_function"),
+           writes=("properties.mlm:input[].pre_processing_function",
                    "properties.mlm:output[].post_processing_function"))
 def io_1_4(ctx: Ctx) -> None:
-    """MLM 1.4 has no `variables` and no output `bands`, needs input `bands`, and takes one processing
-    expression, not a list."""
+    """MLM 1.4 has no `variables` and no output `bands`, and takes one processing expression, not a list."""
     keep = ctx.options.get("keep_source")  # MLM <= 1.4 input/output objects are open: the field may stay, unread
     for key, fn, drops in (("mlm:input", "pre_processing_function", ("variables",)),
                            ("mlm:output", "post_processing_function", ("variables", "bands"))):
@@ -52,8 +51,6 @@ def io_1_4(ctx: Ctx) -> None:
                 else:
                     ctx.remove(path + (field,), f"empty {field} list; {key} has no {field} before MLM 1.5"
                                if item[field] == [] else f"{field} in {key} has no target before MLM 1.5")
-            if key == "mlm:input" and "bands" not in item:
-                ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; none listed")
             value, here = item.get(fn), path + (fn,)
             if value == []:
                 item[fn] = None
