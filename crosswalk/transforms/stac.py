@@ -9,7 +9,7 @@ from crosswalk.engine.ctx import Ctx
 from crosswalk.engine.ops import is_type
 from crosswalk.language.formats import registry
 from crosswalk.language.pointer import Path
-from crosswalk.transforms import transform
+from crosswalk.transforms import of_type, transform
 from crosswalk.validation.validator import (  # imported once, not in each call: every conversion runs these
     extension_accepts,
     extension_name,
@@ -42,8 +42,7 @@ def repair_collection(ctx: Ctx) -> None:
     # a database row (option "stored") always belongs to its collection; the API adds the link
     if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc or ctx.options.get("stored"):
         return
-    links = ctx.get(("links",))
-    if not (isinstance(links, list) and any(isinstance(x, dict) and x.get("rel") == "collection" for x in links)):
+    if not any(isinstance(x, dict) and x.get("rel") == "collection" for x in of_type(ctx.get(("links",)), list)):
         ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
 
 
@@ -153,27 +152,26 @@ def needed_extensions(ctx: Ctx) -> None:
     """Fields of an extension (``raster:bands``) with no URI of that extension declared, where a declared schema
     needs it (MLM checks band references against raster:bands only when raster is declared): the extension's
     newest vendored URI is added when that makes the document valid against more; reported invented."""
-    def errors_now() -> int:
-        return sum(i.severity == "error" for i in validate(ctx.doc))
+    def errors_in(doc: dict[str, Any]) -> int:
+        return sum(i.severity == "error" for i in validate(doc))
 
     def candidates() -> list[tuple[str, str]]:  # extensions whose fields are used and whose URI is not declared
         exts, content = ctx.get(("stac_extensions",)), _prefixes(ctx.doc)
-        declared = {extension_name(u) for u in exts} if isinstance(exts, list) else set()
+        declared = {extension_name(u) for u in of_type(exts, list)}
         return [(p, u) for p, u in sorted(extension_uris_by_prefix().items())
                 if extension_name(u) not in declared and p in content]
 
     # A valid document needs no URI. With validation on, the validator is asked first: the check of the output
     # reuses its answer (kept by content), so the walk over every key is saved; without it, the walk is cheaper.
     if ctx.options.get("validate", True):
-        errors = errors_now()
+        errors = errors_in(ctx.doc)
         found = candidates() if errors else []
     else:
         found = candidates()
-        errors = errors_now() if found else 0
+        errors = errors_in(ctx.doc) if found else 0
     for prefix, uri in found if errors else ():
-        exts = ctx.get(("stac_extensions",))
-        trial = {**ctx.doc, "stac_extensions": [*(exts if isinstance(exts, list) else []), uri]}
-        fewer = sum(i.severity == "error" for i in validate(trial)) if extension_accepts(trial, uri) else errors
+        trial = {**ctx.doc, "stac_extensions": [*of_type(ctx.get(("stac_extensions",)), list), uri]}
+        fewer = errors_in(trial) if extension_accepts(trial, uri) else errors
         if fewer < errors:  # measured against the document as it now is, with the URIs added before
             add_extension(ctx, uri, f"{prefix}* fields are used; their extension declared")
             errors = fewer

@@ -34,7 +34,6 @@ from crosswalk.transforms.mlm.up import (
     rewrite_values,
 )
 
-GPU_ACCELERATORS = ("cuda", "amd-rocm", "intel-ipex-gpu", "xla", "macos-arm")
 MB = 1048576
 
 
@@ -67,11 +66,6 @@ def _band_table(ctx: Ctx) -> tuple[list[Any], Path | None]:
     return [], None
 
 
-def _bands(item: dict[str, Any], src: Path | None) -> list[tuple[int, str, Path]]:
-    """The input's named bands (see ``input_bands``); bands that are not a list name none."""
-    return input_bands(item, src) if isinstance(item.get("bands"), list) else []
-
-
 def _shape(item: dict[str, Any], inner: str) -> tuple[list[Any], list[Any]]:
     return tuple(of_type(pointer.get(item, (inner, key)), list) for key in ("shape", "dim_order"))
 
@@ -89,12 +83,11 @@ def _output(layout: str) -> Path:
 
 
 # -- normalisation (value_scaling -> scaling_factor + mean/std) -------------------------------------------------
-# value_scaling type -> (its members, the std of an entry, why it maps exactly)
-SCALING = {"z-score": (("mean", "stddev"), lambda s: s["stddev"], "z-score: mean and std with scaling_factor 1"),
-           "min-max": (("minimum", "maximum"), lambda s: s["maximum"] - s["minimum"],
-                       "min-max is exactly a z-score with mean minimum and std maximum - minimum"),
-           "offset": (("value",), lambda s: 1.0, "offset v is a z-score with mean v and std 1"),
-           "scale": (("value",), None, "scale v is scaling_factor 1/v")}
+# value_scaling type -> why it maps exactly: each entry the z-score it is (AS_Z_SCORE: its members, its mean and std)
+# with scaling_factor 1, or one scale v as scaling_factor 1/v
+EXACT = {"z-score": "z-score: mean and std with scaling_factor 1",
+         "min-max": "min-max is exactly a z-score with mean minimum and std maximum - minimum",
+         "offset": "offset v is a z-score with mean v and std 1", "scale": "scale v is scaling_factor 1/v"}
 # value_scaling member -> the dlm members it becomes (f: scaling_factor, m: mean, s: std); scale has no mean
 PLACES = {"type": "f", "mean": "m", "value": "m", "minimum": "ms", "stddev": "s", "maximum": "s"}
 SCALE_PLACES = {**PLACES, "mean": "", "minimum": "", "value": "f"}
@@ -113,18 +106,18 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
         return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
     kinds = {name_key(s.get("type")) for s in vs}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
-    members, std, why = SCALING.get(kind, ((), None, ""))
+    why = EXACT.get(kind, "")
+    members = tuple(AS_Z_SCORE[kind][0]) if why else ()
     exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
-    if not exact or (kind == "scale" and (len(vs) > 1 or vs[0]["value"] <= 0)):
-        z_scores = as_z_scores(vs)  # a per-band scale, or a mix: each entry the z-score it is, scaling_factor 1
-        if z_scores is not None:
-            return ({"scaling_factor": 1.0, "mean": [m for m, _ in z_scores], "std": [d for _, d in z_scores],
-                     "z-scores": True}, None, f"each entry as the z-score it is ({AS_Z_SCORE_WHY})")
+    if exact and kind == "scale" and len(vs) == 1 and not vs[0]["value"] <= 0:
+        return {"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None, why
+    mixed = not exact or kind == "scale"  # a per-band scale, or a mix: each entry the z-score it is, scaling_factor 1
+    pairs = as_z_scores(vs) if mixed else [AS_Z_SCORE[kind][2](s) for s in vs]
+    if pairs is None:
         what = ", ".join(sorted(str(k) for k in kinds))
         return None, f"value_scaling of type {what} has no exact dlm normalisation (scaling_factor, mean, std)", ""
-    if kind == "scale":
-        return {"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None, why
-    return {"scaling_factor": 1.0, "mean": [s[members[0]] for s in vs], "std": [std(s) for s in vs]}, None, why
+    return ({"scaling_factor": 1.0, "mean": [m for m, _ in pairs], "std": [d for _, d in pairs], "z-scores": mixed},
+            None, f"each entry as the z-score it is ({AS_Z_SCORE_WHY})" if mixed else why)
 
 
 def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], beta: bool) -> None:
@@ -167,9 +160,6 @@ def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], b
 
 
 # -- the input ---------------------------------------------------------------------------------------------------
-# Axis names a dlm tensor member stands for without loss: its own, and the band-axis names of MLM (up to 1.4 and
-# from 1.5), which the way back derives again. Any other name an axis table reads (lat, y, h, c...) is lost.
-_AXIS_NAMES_KEPT = frozenset({"batch", "time", "height", "width", "channels", "channel", "bands"})
 
 
 def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: int, beta: bool) -> int:
@@ -179,7 +169,7 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
     tsrc, tdst = src + ("input",), dst + (("input_tensors", "0") if beta else ("input_tensors",))
     why = "shape and dim_order became named tensor sizes"
     tensor: dict[str, int] = {}
-    axes = table("dlm_axes")
+    axes, kept_names = table("dlm_axes"), table("dlm_axes_kept")
     for i, n in enumerate(shape):
         axis = str(dims[i]) if i < len(dims) else str(i)
         key = axes.get(axis.lower())  # None for an axis with no name (its position)
@@ -191,7 +181,7 @@ def _input_tensor(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], nbands: 
             ctx.copied(tsrc + ("shape", str(i)), at, f"{why}; -1 (variable size) written as 1 (dlm sizes are >= 1)"
                        if n < 1 else why, status="lossy" if n < 1 else "transformed")
             # a name of its own (lat, y, c...) is lost: dlm has only its member names, and the way back writes those
-            kept = axis.lower() in _AXIS_NAMES_KEPT
+            kept = axis.lower() in kept_names
             ctx.copied(tsrc + ("dim_order", str(i)), at, why if kept else
                        f"{why}; the axis name {axis!r} became dlm's {key!r}", status="transformed" if kept else "lossy")
             continue
@@ -225,7 +215,7 @@ def dlm_inputs(ctx: Ctx, layout: str) -> None:
         ctx.copy(src + ("name",), dst + ("name",), status="moved")
     else:
         ctx.invent(dst + ("name",), "input", "dlm names the input tensor; MLM gives no name")
-    bands = _bands(item, src)
+    bands = input_bands(item, src)
     nchannels = _input_tensor(ctx, dst, src, item, len(bands), beta)
     if "data_type" in of_type(item.get("input"), dict):
         _no_place(ctx, src + ("input", "data_type"), "dlm has only the data type of the source imagery")
@@ -415,7 +405,7 @@ def dlm_runtime_assets(ctx: Ctx, layout: str) -> None:
             name = href.rsplit("/", 1)[-1]  # a tag is after the last ':' of the name, unless a digest (@sha256:) is
             image, _, tag = href.rpartition(":") if ":" in name and "@" not in name else (href, "", "")
             accel, docker = props.get("mlm:accelerator"), dst + ("docker",)
-            gpu_key, gpu = "gpu" if layout == "beta" else "accelerator", accel in GPU_ACCELERATORS
+            gpu_key, gpu = "gpu" if layout == "beta" else "accelerator", name_key(accel) in table("gpu_accelerators")
             ctx.put(docker, {"image_name": image or href, **({"tag": tag} if tag else {}), gpu_key: gpu})
             for part in ("image_name", "tag") if tag else ("image_name",):
                 ctx.copied(here + ("href",), docker + (part,), "image:tag split at the last ':'" if tag else None,
@@ -510,7 +500,7 @@ def dlm_data(ctx: Ctx) -> None:
     names, place = _band_table(ctx)
     _made(ctx, dst + ("number_of_bands",), max(len(names), 1),
           "the number of band definitions" if names else "no band definitions: 1")
-    useful = [{"index": names.index(n), "name": n} for _, n, _ in _bands(item, src) if n in names]
+    useful = [{"index": names.index(n), "name": n} for _, n, _ in input_bands(item, src) if n in names]
     if useful:
         _made(ctx, dst + ("useful_bands",), useful, "the input bands with their definition indices")
     # dlm beta reads band definitions as item-level eo:bands; the asset keeps its copy (eo v1.1.0 allows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -10,7 +11,6 @@ from crosswalk.transforms import free_key, table, transform
 from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
 from crosswalk.transforms.stac import add_extension, listed
 
-OCI = "application/vnd.oci.image.index.v1+json"
 ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
 
 
@@ -136,9 +136,7 @@ def links(ctx: Ctx) -> None:
     items = ctx.get(("links",))
     if not isinstance(items, list):
         return
-    splits = {"ml-model:train-data": "train", "ml-model:test-data": "test"}
-    images = {"ml-model:inferencing-image": ("mlm:container", ["runtime", "mlm:inference-runtime"]),
-              "ml-model:training-image": ("mlm:training", ["runtime", "mlm:training-runtime"])}
+    splits, images = table("ml_model_splits"), table("ml_model_images")
     used_aoi = False
     for i, link in reversed(list(enumerate(items))):  # from the end: removing a link shifts those after it
         rel = link.get("rel") if isinstance(link, dict) else None
@@ -154,12 +152,11 @@ def links(ctx: Ctx) -> None:
                 f"{rel} became derived_from; the link's own ml-aoi:split {own!r} is kept")
             used_aoi = True
         elif rel in images and ctx.get(("type",)) == "Feature":
-            key, roles = images[rel]
             assets = ctx.get(("assets",))
             if not isinstance(assets, dict):
                 continue
-            key = free_key(assets, key)
-            assets[key] = {"href": link.get("href"), "type": OCI, "roles": roles,
+            key = free_key(assets, images[rel]["key"])
+            assets[key] = {"href": link.get("href"), **copy.deepcopy(images[rel]["fields"]),
                            **({"title": link["title"]} if "title" in link else {})}
             reason = f"{rel} link became a container asset; its type {link.get('type')!r} was replaced"
             for field, dst in (("href", "href"), ("title", "title"), ("rel", "roles"), ("type", "type")):

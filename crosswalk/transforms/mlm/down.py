@@ -34,14 +34,13 @@ OCI_PREFIX = "application/vnd.oci"
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
 @transform("downgrade.io_1_4",
-           reads=("properties.mlm:input[].variables", "properties.mlm:input[].bands",
-                  "properties.mlm:output[].variables", "properties.mlm:output[].bands",
-                  "properties.mlm:input[].pre_processing_function", "properties.mlm:output[].post_processing_function"),
-           writes=("properties.mlm:input[].bands", "properties.mlm:input[].pre_processing_function",
+           reads=("properties.mlm:input[].variables", "properties.mlm:output[].variables",
+                  "properties.mlm:output[].bands", "properties.mlm:input[].pre_processing_function",
+                  "properties.mlm:output[].post_processing_function"),
+           writes=("properties.mlm:input[].pre_processing_function",
                    "properties.mlm:output[].post_processing_function"))
 def io_1_4(ctx: Ctx) -> None:
-    """MLM 1.4 has no `variables` and no output `bands`, needs input `bands`, and takes one processing
-    expression, not a list."""
+    """MLM 1.4 has no `variables` and no output `bands`, and takes one processing expression, not a list."""
     keep = ctx.options.get("keep_source")  # MLM <= 1.4 input/output objects are open: the field may stay, unread
     for key, fn, drops in (("mlm:input", "pre_processing_function", ("variables",)),
                            ("mlm:output", "post_processing_function", ("variables", "bands"))):
@@ -52,8 +51,6 @@ def io_1_4(ctx: Ctx) -> None:
                 else:
                     ctx.remove(path + (field,), f"empty {field} list; {key} has no {field} before MLM 1.5"
                                if item[field] == [] else f"{field} in {key} has no target before MLM 1.5")
-            if key == "mlm:input" and "bands" not in item:
-                ctx.invent(path + ("bands",), [], "bands is required before MLM 1.5; none listed")
             value, here = item.get(fn), path + (fn,)
             if value == []:
                 item[fn] = None
@@ -172,8 +169,7 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
 def band_names(ctx: Ctx) -> None:
     """Band objects (MLM 1.2+) become their names; a band's format/expression has no target before 1.2."""
     for path, item in io_lists(ctx, "mlm:input"):
-        bands = item["bands"] if isinstance(item.get("bands"), list) else []
-        for i, band in enumerate(bands):
+        for i, band in enumerate(bands := of_type(item.get("bands"), list)):
             if not isinstance(band, dict) or not isinstance(band.get("name"), str):
                 continue
             here = path + ("bands", str(i))
@@ -187,21 +183,19 @@ def band_names(ctx: Ctx) -> None:
 
 # -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
-def ml_model_tasks(ctx: Ctx, host: Path = P, required: bool = True) -> None:
+def ml_model_tasks(ctx: Ctx, host: Path = P) -> None:
     """mlm:tasks become the one ml-model:prediction_type (specific tasks generalised).
 
-    ``host``: an Item's properties (without a prediction type: the rule's guard), an asset or an item asset
-    definition; ``required`` (an Item's): "unknown" when no task is listed."""
+    ``host``: an Item's properties (without a prediction type: the rule's guard; the rule after it invents one when
+    no task maps), an asset or an item asset definition."""
     obj = ctx.get(host)
     src, dst = host + ("mlm:tasks",), host + ("ml-model:prediction_type",)
-    names = obj["mlm:tasks"] if isinstance(obj.get("mlm:tasks"), list) else []
+    names = of_type(obj.get("mlm:tasks"), list)
     mapping = table("mlm_tasks_to_ml_model")
     mapped = [mapping.get(t, t) for t in names if isinstance(t, str)]
     if not mapped:
         if "mlm:tasks" in obj:
             ctx.remove(src, "no MLM task to map")
-        if required:
-            ctx.invent(dst, "unknown", "ml-model:prediction_type is required and no MLM task is listed")
         return
     value = obj["ml-model:prediction_type"] = mapped[0]
     obj.pop("mlm:tasks")
@@ -223,7 +217,7 @@ def ml_model_collection_tasks(ctx: Ctx) -> None:
     for where in ("assets", "item_assets"):
         for key, asset in of_type(ctx.get((where,)), dict).items():
             if isinstance(asset, dict) and "mlm:tasks" in asset and "ml-model:prediction_type" not in asset:
-                ml_model_tasks(ctx, (where, key), required=False)  # not required there
+                ml_model_tasks(ctx, (where, key))
     summaries = ctx.get(("summaries",))
     if not isinstance(summaries, dict) or "mlm:tasks" not in summaries or "ml-model:prediction_type" in summaries:
         return  # (a prediction_type summary already there: mlm:tasks was dropped, or kept by --keep-source)
@@ -255,9 +249,8 @@ _FORWARD_CHECKPOINT = {"mlm:model", "mlm:checkpoint", "mlm:weights"}  # what ml-
 
 def is_container(asset: dict[str, Any]) -> bool:
     kind = str(asset.get("type", "")).lower()
-    roles = asset.get("roles") if isinstance(asset.get("roles"), list) else []
     return (kind.startswith(OCI_PREFIX) or kind == "docker-image") and any(
-        isinstance(r, str) and r in _RUNTIMES for r in roles)
+        isinstance(r, str) and r in _RUNTIMES for r in of_type(asset.get("roles"), list))
 
 
 @transform("downgrade.ml_model_roles", reads=("{assets,item_assets}.*.roles",), writes=("same",))
@@ -292,17 +285,12 @@ def ml_model_roles(ctx: Ctx) -> None:
         rewrite_values(ctx, path, fates)
 
 
-# a container asset's fields in the link it becomes: (status, the link's member)
-_LINK_FIELDS = {"href": ("moved", "href"), "title": ("moved", "title"), "type": ("lossy", "type"),
-                "roles": ("transformed", "rel")}
-
-
 @transform("downgrade.ml_model_links", reads=("assets.<container>", "links[].ml-aoi:split"), writes=("links[]",))
 def ml_model_links(ctx: Ctx) -> None:
     """Container assets become ml-model:inferencing-image / training-image links, and derived_from links with
     ml-aoi:split train/test become ml-model:train-data / test-data."""
     links = of_type(ctx.get(("links",)), list)
-    splits = {"train": "ml-model:train-data", "test": "ml-model:test-data"}
+    splits = {split: rel for rel, split in table("ml_model_splits").items()}
     for i, link in enumerate(links):
         if isinstance(link, dict) and link.get("rel") == "derived_from" and link.get("ml-aoi:split") in splits:
             here, split = ("links", str(i)), link.pop("ml-aoi:split")
@@ -319,7 +307,7 @@ def ml_model_links(ctx: Ctx) -> None:
             ctx.remove(("stac_extensions", str(i)), "no ml-aoi field is left (train/test splits became ml-model "
                                                    "link relations)")
     assets = of_type(ctx.get(("assets",)), dict) if ctx.get(("type",)) == "Feature" else {}  # an Item's only
-    images = {"mlm:inference-runtime": "ml-model:inferencing-image", "mlm:training-runtime": "ml-model:training-image"}
+    images = {image["fields"]["roles"][-1]: rel for rel, image in table("ml_model_images").items()}
     for key, asset in list(assets.items()):
         if not isinstance(asset, dict) or not is_container(asset):
             continue
@@ -337,7 +325,7 @@ def ml_model_links(ctx: Ctx) -> None:
         links.append({"rel": rel, "href": asset.get("href"), "type": "docker-image", **title})
         reason = f"container asset became a {rel} link"
         for field in list(asset):
-            status, to = _LINK_FIELDS.get(field, ("dropped", None))
+            status, to = table("ml_model_link_fields").get(field, ("dropped", None))
             why = (f"{reason}; its media type {asset['type']!r} became 'docker-image'" if field == "type" else
                    reason if to else f"{reason}; a link has no {field}")
             ctx.account(here + (field,), [dst + (to,)] if to else [], status, why)

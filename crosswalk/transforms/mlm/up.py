@@ -17,23 +17,12 @@ from crosswalk.transforms.stac import add_extension
 from crosswalk.validation.validator import classification_class_fields, field_type  # loaded with stac already
 
 P = ("properties",)
-CHANNEL_NAMES = ("channel", "channels", "c", "band", "bands", "ndvi", "spectral")
 
 
 # -- shared helpers -----------------------------------------------------------------------------------------
 def model_assets(doc: dict[str, Any]) -> list[str]:
-    assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
-    return [k for k, a in assets.items()
+    return [k for k, a in of_type(doc.get("assets"), dict).items()
             if isinstance(a, dict) and isinstance(a.get("roles"), list) and "mlm:model" in a["roles"]]
-
-
-# roles that say an asset holds no model artefact (MLM 1.0/1.1 forced mlm:model onto every asset, these too)
-_NOT_MODEL_ROLES = {"code", "mlm:source_code", "metadata", "documentation", "runtime", "data",
-                    "mlm:training-runtime", "mlm:inference-runtime"}
-# roles that name a model artefact (the MLM README's asset roles mlm:weights and mlm:checkpoint, with their additional
-# roles, and model): an asset with one is a model whatever else it says (the README suggests ["mlm:model", "model",
-# "data"] for the model asset, stac-model 0.1.2 writes ["mlm:model", "mlm:weights", "data"])
-_MODEL_ROLES = {"mlm:weights", "mlm:checkpoint", "weights", "checkpoint", "model"}
 
 
 def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
@@ -43,8 +32,9 @@ def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
     these roles do."""
     assets, models = doc.get("assets"), model_assets(doc)
     roles = {k: set(assets[k]["roles"]) for k in models}
-    for not_model in (_NOT_MODEL_ROLES, _NOT_MODEL_ROLES - {"data"}):
-        wrong = [k for k in models if roles[k] & not_model and not roles[k] & _MODEL_ROLES]
+    others, model = table("not_model_roles").keys(), table("model_artefact_roles").keys()  # sets of roles
+    for not_model in (others, others - {"data"}):
+        wrong = [k for k in models if roles[k] & not_model and not roles[k] & model]
         if len(wrong) < len(models):
             return wrong
     return []
@@ -87,16 +77,13 @@ def sanitise_name(text: str) -> str | None:
 
 
 def io_lists(ctx: Ctx, key: str) -> list[tuple[Path, dict[str, Any]]]:
-    items = ctx.get(P + (key,))
-    items = items if isinstance(items, list) else []
-    return [(P + (key, str(i)), x) for i, x in enumerate(items) if isinstance(x, dict)]
+    return [(P + (key, str(i)), x) for i, x in enumerate(of_type(ctx.get(P + (key,)), list)) if isinstance(x, dict)]
 
 
 def role_lists(ctx: Ctx) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(where its roles are, the asset) of every asset and item-asset definition with a list of roles."""
-    for top in ("assets", "item_assets"):
-        assets = ctx.get((top,))  # not an object (invalid): no assets to look at, left to the schema
-        yield from (((top, key, "roles"), a) for key, a in (assets.items() if isinstance(assets, dict) else ())
+    for top in ("assets", "item_assets"):  # not an object (invalid): no assets to look at, left to the schema
+        yield from (((top, key, "roles"), a) for key, a in of_type(ctx.get((top,)), dict).items()
                     if isinstance(a, dict) and isinstance(a.get("roles"), list))
 
 
@@ -115,18 +102,13 @@ def rewrite_values(ctx: Ctx, path: Path, fates: list[tuple[list[Any], str, str |
 
 def band_names(item: dict[str, Any]) -> Iterator[str]:
     """The names of an MLM input's named bands, one by one (``input_bands`` without their places)."""
-    bands = item.get("bands")  # not a list (invalid): no names, left to the schema
-    for band in bands if isinstance(bands, list) else ():
-        name = band.get("name") if isinstance(band, dict) else band
-        if isinstance(name, str):
-            yield name
+    return (name for _, name, _ in input_bands(item))
 
 
 def input_bands(item: dict[str, Any], src: Path = ()) -> list[tuple[int, str, Path]]:
     """(index, name, where the name is) of an MLM input's named bands: a bare name or a band object's."""
     out = []
-    bands = item.get("bands")  # not a list (invalid): no names, left to the schema
-    for i, b in enumerate(bands if isinstance(bands, list) else ()):
+    for i, b in enumerate(of_type(item.get("bands"), list)):  # not a list (invalid): no names, left to the schema
         name, at = (b.get("name"), ("bands", str(i), "name")) if isinstance(b, dict) else (b, ("bands", str(i)))
         if isinstance(name, str):
             out.append((i, name, src + at))
@@ -149,7 +131,7 @@ def repair_classes(ctx: Ctx) -> None:
     schema does not define)."""
     defined = classification_class_fields()
     for path, out in io_lists(ctx, "mlm:output"):
-        classes = out["classification:classes"] if isinstance(out.get("classification:classes"), list) else []
+        classes = of_type(out.get("classification:classes"), list)
         for i, cls in enumerate(classes):
             here = path + ("classification:classes", str(i))
             if isinstance(cls, str):  # an early draft wrote plain labels: the class written in full needs no more
@@ -187,19 +169,15 @@ def repair_classes(ctx: Ctx) -> None:
                 ctx.repaired([hint], [hint], "color_hint written as 6 hex digits")
 
 
-# Model fields MLM (1.4 on) requires on the Item, or forbids on assets, which pystac's MLM API writes on the asset.
-_LIFTED = ("mlm:name", "mlm:architecture", "mlm:tasks", "mlm:input", "mlm:output", "mlm:hyperparameters")
-
-
 @transform("mlm.lift_model_fields", reads=("assets.<mlm:model>.mlm:*",), writes=("properties.mlm:*",))
 def lift_model_fields(ctx: Ctx) -> None:
     """Model fields on the model asset (pystac's AssetDetailedMLMExtension puts them there) move to the Item
     when there is exactly one model asset and the Item lacks them; with several model assets the choice is
     ambiguous and they stay, reported."""
-    props, models = ctx.get(P), model_assets(ctx.doc)  # no assets object: no model assets
+    props, models, fields = ctx.get(P), model_assets(ctx.doc), table("model_fields_on_item")  # no assets: no models
     if ctx.get(("type",)) != "Feature" or not isinstance(props, dict):
         return
-    for key, f in [(k, f) for k in models for f in _LIFTED if f in ctx.doc["assets"][k] and f not in props]:
+    for key, f in [(k, f) for k in models for f in fields if f in ctx.doc["assets"][k] and f not in props]:
         if len(models) > 1:
             ambiguous = f"{len(models)} model assets, so which model it describes is ambiguous"
             ctx.changed(("assets", key, f), "kept", f"not lifted to the Item: {ambiguous}")
@@ -406,34 +384,27 @@ def non_model_roles(ctx: Ctx) -> None:
                    "MLM 1.0/1.1 forced mlm:model on every asset; this one is not a model artefact")
 
 
-_CODE_ROLES = {"code", "mlm:source_code"}
-
-
 @transform("mlm.entrypoint_to_code_asset", reads=("properties.mlm:entrypoint", "assets.*.roles"),
            writes=("assets.<code>.mlm:entrypoint",))
 def entrypoint_to_code_asset(ctx: Ctx) -> None:
     """An Item's mlm:entrypoint, on a conversion that goes on to MLM 1.5 or later, moves to the source code asset
     when there is exactly one without its own (MLM 1.4 rejects it everywhere, 1.5 takes it on code assets only)."""
-    props, assets = ctx.get(P), ctx.get(("assets",))
-    if not isinstance(props, dict) or "mlm:entrypoint" not in props:
+    src, rejected = P + ("mlm:entrypoint",), "MLM 1.4 and later reject mlm:entrypoint in the Item properties"
+    if "mlm:entrypoint" not in of_type(ctx.get(P), dict):
         return
-    src = P + ("mlm:entrypoint",)
     # The MLM README: a field at the Item level holds for every asset that does not set its own, so the Item's
     # entrypoint is that of the code assets without one; with one such asset, it says the same thing there.
-    code = [k for k, a in (assets.items() if isinstance(assets, dict) else ())
-            if isinstance(a, dict) and isinstance(a.get("roles"), list) and _CODE_ROLES & set(a["roles"])]
-    free = [k for k in code if "mlm:entrypoint" not in assets[k]]
-    rejected = "MLM 1.4 and later reject mlm:entrypoint in the Item properties"
+    roles = table("code_roles").keys()
+    code = [path[:2] for path, a in role_lists(ctx) if path[0] == "assets" and roles & set(a["roles"])]
+    free = [at for at in code if "mlm:entrypoint" not in ctx.get(at)]
     if len(free) == 1:
-        ctx.move(src, ("assets", free[0], "mlm:entrypoint"),
+        ctx.move(src, free[0] + ("mlm:entrypoint",),
                  f"{rejected}; MLM 1.5 takes it on the source code asset, the only one without its own")
-    elif not code:
-        ctx.remove(src, f"{rejected}; MLM 1.5 takes it on a source code asset, which the document lacks")
-    elif not free:
-        ctx.remove(src, f"{rejected}; every source code asset sets its own, which holds for it (MLM README)")
-    else:
-        ctx.remove(src, f"{rejected}; {len(free)} source code assets without their own, so which one it is "
-                        "is ambiguous")
+        return
+    ctx.remove(src, f"{rejected}; " + ("MLM 1.5 takes it on a source code asset, which the document lacks" if not code
+                                       else "every source code asset sets its own, which holds for it (MLM README)"
+                                       if not free else f"{len(free)} source code assets without their own, so "
+                                       "which one it is is ambiguous"))
 
 
 @cache
@@ -454,8 +425,7 @@ def _mlm_keys_outside(ctx: Ctx, item_fields: frozenset[str], asset_fields: froze
     Collection's item asset definitions' not in ``asset_fields`` (the schema holds both to the asset rules)."""
     hosts = [(P, ctx.get(P), item_fields)]
     for top in ("assets", "item_assets"):  # a list of them (invalid) is left to the schema
-        found = ctx.get((top,))
-        hosts += [((top, k), a, asset_fields) for k, a in (found.items() if isinstance(found, dict) else ())]
+        hosts += [((top, k), a, asset_fields) for k, a in of_type(ctx.get((top,)), dict).items()]
     return [at + (k,) for at, host, fields in hosts if isinstance(host, dict)
             for k in host if k.startswith("mlm:") and k not in fields]
 
@@ -517,7 +487,7 @@ def dim_order_bands(ctx: Ctx) -> None:
 
 def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
     for i, d in enumerate(dims):
-        if isinstance(d, str) and d.lower() in CHANNEL_NAMES:
+        if isinstance(d, str) and d.lower() in table("band_axis_names"):
             return i
     sized = [i for i, n in enumerate(shape) if n == count and i < len(dims) and dims[i] not in ("batch", "time")]
     return sized[0] if len(sized) == 1 else None
@@ -527,7 +497,7 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
 def repair_quoted_bands(ctx: Ctx) -> None:
     """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
     for path, item in io_lists(ctx, "mlm:input"):
-        for _, name, here in input_bands(item, path) if isinstance(item.get("bands"), list) else ():
+        for _, name, here in input_bands(item, path):
             if len(name) >= 3 and name[0] == name[-1] == '"':
                 ctx.put(here, name[1:-1])
                 ctx.repaired([here], [here], "band name wrapped in literal quotes")
@@ -567,8 +537,7 @@ def read_newer(ctx: Ctx) -> None:
     each mlm:* field that version does not define is dropped, named."""
     family = registry().families["mlm"]
     newer = ctx.options.get("newer")
-    exts = ctx.get(("stac_extensions",))
-    for i, uri in enumerate(exts if isinstance(exts, list) else []):
+    for i, uri in enumerate(of_type(ctx.get(("stac_extensions",)), list)):
         if isinstance(uri, str) and family.match(uri) == newer:
             why = f"MLM {newer} is newer than the newest known version; read as MLM {family.latest}"
             ctx.set(("stac_extensions", str(i)), family.uri(family.latest), why, "lossy")
