@@ -162,7 +162,7 @@ class _Settings:
     collect: bool = False  # hand every output document back to the parent (migrate's ``sink``)
     fail_fast: bool = False  # a file of several documents stops at its first failure too (the rest left as they are)
     strict: bool = False  # a document with anything lossy, dropped or invented fails (left as it was)
-    # the destinations' directories resolved in this run, below the trees written (each worker has its own)
+    # the destinations' directories resolved in this run, below the trees written (a worker's copy starts empty)
     paths: Resolver = field(default_factory=Resolver, repr=False, compare=False)
 
 
@@ -577,14 +577,8 @@ def _process(rel: str, s: _Settings) -> FileOutcome:
     return outcome
 
 
-# A worker's settings: handed to it once when it starts (inherited by the fork), so a chunk of files is sent as
-# its paths alone and the worker's directory resolver (`_Settings.paths`) lasts the whole run, not one chunk.
-_WORKER_SETTINGS: _Settings | None = None
-
-
-def _process_chunk(rels: list[str]) -> list[FileOutcome]:
-    s = _WORKER_SETTINGS
-    assert s is not None, "a worker of a bulk run starts with its settings (_worker_start)"
+def _process_chunk(task: tuple[_Settings, list[str]]) -> list[FileOutcome]:
+    s, rels = task
     return [_process(rel, s) for rel in rels]
 
 
@@ -754,9 +748,11 @@ def migrate(
     _warm(to, validate)  # compiled once here; forked workers inherit it
     frozen = _freeze()
     bar = Progress(progress)  # before the fork: the workers inherit its counter
+    pool = _pool(jobs, to, validate) if jobs > 1 else None  # forked before discovery: no file list in them
     try:
         return _migrate(
             srcs,
+            pool,
             to=to,
             fill=fill,
             validate=validate,
@@ -777,6 +773,9 @@ def migrate(
             strict=strict,
         )
     finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         if frozen:
             import gc
 
@@ -797,18 +796,16 @@ def _freeze() -> bool:
     return True
 
 
-def _pool(jobs: int, settings: _Settings) -> Any:
+def _pool(jobs: int, to: str, validate: bool) -> Any:
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-    return ctx.Pool(jobs, initializer=_worker_start, initargs=(settings,))
+    return ctx.Pool(jobs, initializer=_worker_start, initargs=(to, validate))
 
 
-def _worker_start(settings: _Settings) -> None:
+def _worker_start(to: str, validate: bool) -> None:
     """A worker dies with the run (Linux): a killed run must not leave workers writing behind its back (their
-    temporary files are swept by the next run; every write is atomic). It keeps the run's settings for every
-    chunk it is given."""
-    global _WORKER_SETTINGS
+    temporary files are swept by the next run; every write is atomic)."""
     import sys
 
     if sys.platform.startswith("linux"):
@@ -819,8 +816,7 @@ def _worker_start(settings: _Settings) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):  # pragma: no cover - no prctl: workers end when their queue closes
             pass
-    _warm(settings.to, settings.validate)
-    _WORKER_SETTINGS = settings
+    _warm(to, validate)
     import gc
 
     gc.freeze()  # what this worker's warm-up added (it ends with the run: nothing to unfreeze)
@@ -828,6 +824,7 @@ def _worker_start(settings: _Settings) -> None:
 
 def _migrate(
     srcs: Sequence[str],
+    pool: Any,
     *,
     to: str,
     fill: dict[str, Any] | None,
@@ -888,24 +885,6 @@ def _migrate(
     summary = dict.fromkeys(COUNTS, 0)
     summary.update(files=0, written=0, remote_links=0, outside_root=0, skipped=0)
     failures: list[tuple[str, str]] = []
-    # forked once the settings are known (handed to each worker once) and before discovery (no file list in them)
-    pool = _pool(jobs, settings) if jobs > 1 else None
-    try:
-        return _locked(srcs, plan, files, settings, pool, summary, failures, out_dir=out_dir, backup_dir=backup_dir,
-                       dry_run=dry_run, jobs=jobs, fail_fast=fail_fast, summary_file=summary_file, progress=progress,
-                       on_failure=on_failure, chunk_size=chunk_size, started=started, sink=sink)
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-
-
-def _locked(srcs: Sequence[str], plan: Plan, files: Iterable[str], settings: _Settings, pool: Any,
-            summary: dict[str, int], failures: list[tuple[str, str]], *, out_dir: str | None,
-            backup_dir: str | None, dry_run: bool, jobs: int, fail_fast: bool, summary_file: str | None,
-            progress: Progress, on_failure: Callable[[str, str], None] | None, chunk_size: int | None,
-            started: float, sink: Callable[[Any], None] | None) -> BulkResult:
-    """`_drive` with the written tree locked for the run."""
     lock = None
     if not dry_run:  # one writer per tree: a second run stops here ("tree is busy") having touched nothing
         from crosswalk.io.treelock import TreeLock, sweep_temps
@@ -1009,7 +988,7 @@ def _run(files: Iterable[str], s: _Settings, pool: Any, jobs: int, chunk_size: i
         return
     window: deque[Any] = deque()
     for chunk in _chunks(files, chunk_size or 16):
-        window.append(pool.apply_async(_process_chunk, (chunk,)))
+        window.append(pool.apply_async(_process_chunk, ((s, chunk),)))
         if len(window) >= 4 * jobs:
             yield from window.popleft().get()
     while window:
