@@ -24,6 +24,10 @@ import and compilation included, interpreter start-up not):
   with it (``cw+val``), at each ``--jobs``;
 * ``cw+val+reports``: ``cw+val`` at -j1 with ``--summary-file``: every document's report, field by field, built
   and written;
+* ``2×cw+val``: two ``cw+val`` -j1 runs started together, each on the catalog into its own output directory; CPU
+  per run. -j2 keeps both CPUs busy too, so this is what -j2 costs before its workers cost anything: how much two
+  busy CPUs slow each other on this machine (and whatever else it runs meanwhile). The rest of -j2's excess over
+  -j1 is the pool's (start-up, handing out paths and taking back outcomes);
 * with ``--compare DIR``: the same ``cw`` runs importing crosswalk from the source tree DIR (``PYTHONPATH``).
 
 The runs are interleaved (every kind once, then again ``--repeat`` times) so that the load of a shared machine
@@ -323,21 +327,31 @@ def build_of(source: str | None) -> str:
 
 
 def run_once(kind: str, root: Path, work: Path, jobs: int, source: str | None) -> dict:
-    out = work / f"out-{kind}-{jobs}"
-    shutil.rmtree(out, ignore_errors=True)
-    env = _env(source)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, str(root), str(out), str(jobs)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    shutil.rmtree(out, ignore_errors=True)
-    Path(str(out) + ".summary.ndjson").unlink(missing_ok=True)
-    if proc.returncode:
-        raise SystemExit(f"{kind} -j{jobs} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    if kind == "2×cw+val":  # two runs at once: each one's CPU, the slower one's wall-clock, the larger peak
+        both = _run_together("cw+val", root, work, jobs, source, 2)
+        return {"seconds": max(r["seconds"] for r in both), "cpu": statistics.mean(r["cpu"] for r in both),
+                "sys": statistics.mean(r["sys"] for r in both), "rss_kb": max(r["rss_kb"] for r in both),
+                "note": both[0]["note"]}
+    return _run_together(kind, root, work, jobs, source, 1)[0]
+
+
+def _run_together(kind: str, root: Path, work: Path, jobs: int, source: str | None, n: int) -> list[dict]:
+    """``n`` measurement processes of ``kind`` started at once, each writing its own output directory."""
+    outs = [work / f"out-{kind}-{jobs}-{i}" for i in range(n)]
+    procs = []
+    for out in outs:
+        shutil.rmtree(out, ignore_errors=True)
+        procs.append(subprocess.Popen([sys.executable, __file__, "--measure", kind, str(root), str(out), str(jobs)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(source)))
+    results = []
+    for proc, out in zip(procs, outs, strict=True):
+        stdout, stderr = proc.communicate()
+        shutil.rmtree(out, ignore_errors=True)
+        Path(str(out) + ".summary.ndjson").unlink(missing_ok=True)
+        if proc.returncode:
+            raise SystemExit(f"{kind} -j{jobs} failed:\n{stderr[-3000:]}")
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    return results
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -430,8 +444,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated catalog sizes (Items)")
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for crosswalk")
     ap.add_argument(
-        "--runs", default="floor,floor+val,pystac,rustac,cw,cw+val,cw+val+reports",
-        help="which measurements (floor, floor+val, pystac, rustac, cw, cw+val, cw+val+reports)"
+        "--runs", default="floor,floor+val,pystac,rustac,cw,cw+val,cw+val+reports,2×cw+val",
+        help="which measurements (floor, floor+val, pystac, rustac, cw, cw+val, cw+val+reports, 2×cw+val)"
     )
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the table shows medians")
     ap.add_argument(
@@ -506,6 +520,8 @@ def main(argv: list[str] | None = None) -> None:
                         plan += [(f"{kind} -j{j}{tag}", kind, j, source) for j in jobs]
                 if "cw+val+reports" in runs:
                     plan.append((f"cw+val+reports -j1{tag}", "cw+val+reports", 1, source))
+                if "2×cw+val" in runs:
+                    plan.append((f"2×cw+val -j1{tag}", "2×cw+val", 1, source))
             rows: dict[str, list[dict]] = {label: [] for label, *_ in plan}
             for _ in range(args.repeat):
                 for label, kind, j, source in plan:

@@ -27,7 +27,8 @@ def test_bulk_benchmark_quick_run_measures_every_column(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {m["label"]: m for line in proc.stdout.splitlines() if (m := ROW.match(line))}
-    expected = {"floor", "pystac", "cw -j1", "cw -j2", "cw+val -j1", "cw+val -j2", "cw+val+reports -j1"}
+    expected = {"floor", "pystac", "cw -j1", "cw -j2", "cw+val -j1", "cw+val -j2", "cw+val+reports -j1",
+                "2×cw+val -j1"}
     try:
         import rustac  # noqa: F401
 

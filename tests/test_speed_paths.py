@@ -78,6 +78,22 @@ def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
     assert list((cache_home / "crosswalk").glob("edges-*.pickle")), "the graph's edges come from the cache too"
 
 
+def test_bulk_discovery_digests_paths_without_hashlib(tmp_path):
+    """Discovery keeps a BLAKE2b digest of every path it has seen; hashlib would load OpenSSL for it (11 M
+    instructions of every bulk run), the interpreter's builtin BLAKE2b gives the same digest without."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(DOC, src / "item.json")
+    shutil.copy(DOC, src / "copy.json")
+    out = tmp_path / "out"
+    proc = _run([sys.executable, "-c", CONVERT, str(src), "--out-dir", str(out), "-q"], tmp_path / "cache", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    modules = set(json.loads(proc.stderr.strip().splitlines()[-1]))
+    assert "crosswalk.bulk.walk" in modules and sorted(p.name for p in out.glob("*.json")) == ["copy.json", "item.json"]
+    started = _run([sys.executable, "-c", STARTED], tmp_path / "cache", tmp_path)
+    assert "hashlib" not in modules - set(json.loads(started.stderr.strip().splitlines()[-1]))
+
+
 def test_an_edited_module_is_another_cache_key(tmp_path):
     """The code is in every cache key by path, size and modification time: an edit that keeps the size is a
     miss, an untouched copy of the package (copied with its times) is not."""
