@@ -476,6 +476,7 @@ def test_a_rerun_reports_the_validity_the_first_run_did(database):
     its line (status unchanged) on every run, as an unchanged file is in bulk file mode. A rerun used to skip the
     items it found unchanged unjudged, and so gave a cleaner verdict than the run before it."""
     from click.testing import CliRunner
+    from test_report_schema import line_problems
 
     from crosswalk.cli.main import dlm_migrate
 
@@ -499,6 +500,7 @@ def test_a_rerun_reports_the_validity_the_first_run_did(database):
         result = crosswalk.upgrade_pgstac(url, reports=lines.append)
         assert result.rows_written == 0 and not result.failed  # nothing to convert: nothing written
         invalid = {line["source"]["href"]: line["status"] for line in lines if not line["valid"]}
+        assert {i: found for i, line in enumerate(lines) if (found := line_problems(line))} == {}
         verdicts.append((result.summary()["invalid"], invalid))
     assert verdicts[0] == verdicts[1]
     count, invalid = verdicts[0]
