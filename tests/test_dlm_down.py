@@ -24,9 +24,14 @@ def test_offsets_are_z_scores_with_std_1_and_an_unknown_member_has_no_place(targ
     key, mean, std = ("dlm:inputs", "normalization:mean", "normalization:std") if beta else ("dlm:input", "mean", "std")
     inputs = r.document["properties"][key]
     assert (inputs["scaling_factor"], inputs[mean], inputs[std]) == (1.0, [3, 4], [1.0, 1.0])
-    assert _created(r, f"/properties/{key}/{std}")["reason"] == "offset only: std 1"
     e = entry(r, "/properties/mlm:input/0/value_scaling/1/value")
     assert (e["status"], e["to"]) == ("transformed", [f"/properties/{key}/{mean}/1"])
+    # the std 1 is what the type says (data - value is the z-score with std 1): made from it, not invented
+    e = entry(r, "/properties/mlm:input/0/value_scaling/1/type")
+    assert e["status"] == "transformed"
+    assert sorted(e["to"]) == sorted([f"/properties/{key}/scaling_factor", f"/properties/{key}/{std}/1"])
+    invented = [f["path"] for f in r.report["fields"] if f["status"] == "invented"]
+    assert not [p for p in invented if p.split("/")[3:4] in (["scaling_factor"], [mean], [std])]
     e = entry(r, "/properties/mlm:input/0/value_scaling/1/note")
     assert e["status"] == "dropped" and "'note' has no dlm counterpart" in e["reason"]
     _to_pointers_exist(r)
@@ -350,3 +355,31 @@ def test_the_archive_names_the_model_file_or_the_url_that_names_none(href: str, 
     e = entry(r, "/assets/model/href")
     assert "/properties/dlm:archive/0/name" in e["to"]
     _to_pointers_exist(r)
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+def test_a_scale_maps_one_way_alone_once_per_band_or_in_a_mix(target: str) -> None:
+    """MLM's scale is data / value, and one object stands for every band: [scale 49] and [scale 49, scale 49] are one
+    scaling, and a scale beside another type is the same operation on its band. Each is the z-score with mean 0 and
+    std 49 (dlm: ((data * scaling_factor) - mean) / std, factor 1), its value carried as written. A lone scale used to
+    become scaling_factor 1/49, which no other form of the same scaling got and whose way back reads
+    49.00000000000001."""
+    beta = target == BETA3
+    key, mean, std = ("dlm:inputs", "normalization:mean", "normalization:std") if beta else ("dlm:input", "mean", "std")
+    by_hand = {  # value_scaling -> (scaling_factor, mean, std)
+        (("scale", 49),): (1.0, [0.0], [49]),
+        (("scale", 49), ("scale", 49)): (1.0, [0.0, 0.0], [49, 49]),
+        (("scale", 49), ("offset", 5)): (1.0, [0.0, 5], [49, 1.0]),
+    }
+    for scaling, expected in by_hand.items():
+        doc = item()
+        doc["properties"]["mlm:input"][0]["value_scaling"] = [{"type": t, "value": v} for t, v in scaling]
+        r = convert(doc, target)
+        inputs = r.document["properties"][key]
+        assert (inputs["scaling_factor"], inputs[mean], inputs[std]) == expected, scaling
+        e = entry(r, "/properties/mlm:input/0/value_scaling/0/value")
+        assert (e["status"], e["to"]) == ("transformed", [f"/properties/{key}/{std}/0"])
+        _to_pointers_exist(r)
+        if not beta:  # and back: the same 49, not 49.00000000000001
+            back = convert(r.document, "mlm").document["properties"]["mlm:input"][0]["value_scaling"]
+            assert back[0] == {"type": "z-score", "mean": 0.0, "stddev": 49.0}

@@ -456,10 +456,13 @@ def test_thelper_round_trip_keeps_its_normalisation() -> None:
     assert len(before) == len(after)
     for a, b in zip(before, after, strict=True):
         assert abs(a - b) <= 1e-12 * abs(a)
-    # lossless mode parks the dlm objects in the MLM output: they come back exactly, numbers and all
+    # lossless mode parks the dlm objects in the MLM output: they come back, numbers and all, as the source kept at
+    # its own version is (landing on beta2, both get the repairs its schema asks for: version 1.5 as text...)
     r = roundtrip(doc, "mlm", keep_source=True)
+    kept = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.2").document
+    assert kept["properties"]["dlm:runtime"]["version"] == "1.5"
     for key in [k for k in doc["properties"] if k.startswith("dlm:")]:
-        assert r["document"]["properties"][key] == doc["properties"][key], key
+        assert r["document"]["properties"][key] == kept["properties"][key], key
     assert {d["path"] for d in r["unexplained"]} <= {"/stac_extensions/0", "/stac_extensions/2"}  # 'dl-model' id
 
 
@@ -473,29 +476,30 @@ def _to_pointers_exist(r) -> None:
 
 
 @pytest.mark.parametrize("target", ["dlm-beta@1.0.0-beta.3", "dlm"])
-def test_a_single_scale_object_keeps_its_factor_in_dlm(target: str) -> None:
-    """pystac's MLM API writes value_scaling as one object. MLM's scale divides by its value and dlm's
-    scaling_factor multiplies, so a scale of 10000 is a factor of 1/10000, never 1."""
+def test_a_single_scale_object_keeps_its_value_in_dlm(target: str) -> None:
+    """pystac's MLM API writes value_scaling as one object. MLM's scale divides by its value: a scale of 10000 is
+    the z-score with mean 0 and std 10000 (scaling_factor 1), the value carried as written, never lost."""
     doc = item()
     doc["properties"]["mlm:input"][0]["value_scaling"] = {"type": "scale", "value": 10000}
     r = convert(doc, target)
-    inputs = r.document["properties"]["dlm:inputs" if target.startswith("dlm-beta") else "dlm:input"]
-    assert inputs["scaling_factor"] == pytest.approx(0.0001)
+    beta = target.startswith("dlm-beta")
+    key, mean, std = ("dlm:inputs", "normalization:mean", "normalization:std") if beta else ("dlm:input", "mean", "std")
+    inputs = r.document["properties"][key]
+    assert (inputs["scaling_factor"], inputs[mean], inputs[std]) == (1.0, [0.0], [10000])
     e = entry(r, "/properties/mlm:input/0/value_scaling/value")
     assert e["status"] in ("transformed", "repaired")  # repaired: the one object was wrapped in a list first
-    assert e["to"] == ["/properties/" + ("dlm:inputs" if target.startswith("dlm-beta") else "dlm:input")
-                       + "/scaling_factor"]
+    assert e["to"] == [f"/properties/{key}/{std}/0"]
     _to_pointers_exist(r)
 
 
 def test_the_dlm_normalisation_never_makes_up_a_number() -> None:
-    """A scale of 10000 is a factor of 1/10000; null is no scaling; anything it cannot read (one scaling object
+    """A scale of 10000 is mean 0 and std 10000; null is no scaling; anything it cannot read (one scaling object
     alone, which the repairs wrap in a list before any edge runs) is a problem, never a number."""
     from crosswalk.transforms.dlm.down import _normalisation
 
     norm, problem, _ = _normalisation({"value_scaling": [{"type": "scale", "value": 10000}]})
     assert problem is None
-    assert norm["scaling_factor"] == pytest.approx(0.0001)
+    assert norm == {"scaling_factor": 1.0, "mean": [0.0], "std": [10000]}
     assert _normalisation({"value_scaling": {"type": "scale", "value": 10000}})[1]
     assert _normalisation({"value_scaling": None})[:2] == (None, None)  # no scaling: nothing to carry
     assert _normalisation({"value_scaling": "x"})[0] is None  # unreadable: a problem, never a number

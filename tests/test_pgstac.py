@@ -469,3 +469,44 @@ def test_summary_file_lines_follow_the_schema(database, tmp_path, validate):
     assert item_lines and len(item_lines) == last["summary"]["items_changed"]  # a line per changed document
     assert all(d["status"] == "converted" and d["validated"] is validate for d in docs)
     assert {i: found for i, line in enumerate(lines) if (found := line_problems(line))} == {}
+
+
+def test_a_rerun_reports_the_validity_the_first_run_did(database):
+    """An item already in the target version is not rewritten, but it is judged: an invalid one is counted and has
+    its line (status unchanged) on every run, as an unchanged file is in bulk file mode. A rerun used to skip the
+    items it found unchanged unjudged, and so gave a cleaner verdict than the run before it."""
+    from click.testing import CliRunner
+    from test_report_schema import line_problems
+
+    from crosswalk.cli.main import dlm_migrate
+
+    url, items = database
+    first = crosswalk.upgrade_pgstac(url)
+    assert not first.failed, [c.error for c in first.collections]
+    # One upgraded item made invalid in place: "quantum" is none of the accelerators MLM 1.5.2 enumerates
+    # (amd64, cuda, xla, amd-rocm, intel-ipex-cpu, intel-ipex-gpu, macos-arm, or null).
+    iid = items[db.MLM_COLLECTION][0][1]["id"]
+    with _connect(url) as conn:
+        (item,) = conn.execute(
+            "SELECT pgstac.content_hydrate(i) FROM pgstac.items i WHERE i.collection = %s AND i.id = %s",
+            (db.MLM_COLLECTION, iid),
+        ).fetchone()
+        assert str(crosswalk.detect(item).format) == "mlm@1.5.2"
+        item["properties"]["mlm:accelerator"] = "quantum"
+        conn.execute("SELECT pgstac.upsert_items(%s::jsonb)", (json.dumps([item]),))
+    verdicts = []
+    for _ in range(2):
+        lines = []
+        result = crosswalk.upgrade_pgstac(url, reports=lines.append)
+        assert result.rows_written == 0 and not result.failed  # nothing to convert: nothing written
+        invalid = {line["source"]["href"]: line["status"] for line in lines if not line["valid"]}
+        assert {i: found for i, line in enumerate(lines) if (found := line_problems(line))} == {}
+        verdicts.append((result.summary()["invalid"], invalid))
+    assert verdicts[0] == verdicts[1]
+    count, invalid = verdicts[0]
+    assert invalid[f"pgstac collection {db.MLM_COLLECTION}: item {iid}"] == "unchanged"
+    assert count == len(invalid) == first.summary()["invalid"] + 1  # the first run's invalid ones, and this one
+    (mine,) = (c for c in result.collections if c.id == db.MLM_COLLECTION)
+    assert mine.status == "unchanged" and mine.invalid >= 1
+    run = CliRunner().invoke(dlm_migrate, ["--pgstac", url, "-q"])
+    assert run.exit_code == 1 and f"{count} documents are invalid" in run.output, run.output

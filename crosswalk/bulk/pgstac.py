@@ -12,7 +12,7 @@ For each collection, in one transaction:
 2. its items are streamed hydrated (a server-side cursor), converted as stored rows (``stored=True``: repairs
    that only make sense for files, such as dropping an Item's ``collection`` for want of a collection link, are
    not applied: a row always belongs to its collection, and the API adds that link when it serves the item);
-   items whose conversion changes nothing are skipped;
+   items whose conversion changes nothing are not written (but validated and counted, as on the first run);
 3. the originals of everything that changes are copied to the table ``public.crosswalk_backup`` (one row per
    document and run: ``run_id``, ``kind`` collection|item|queryable, ``collection``, ``id``, ``content`` as it
    was read, items hydrated, ``backed_up_at``; `restore` puts a run's originals back) and the new items are
@@ -145,7 +145,8 @@ class PgstacResult:
             if c.status == "failed":
                 continue
             extra = f", queryables {', '.join(f'{a} -> {b}' for a, b in c.queryables)}" if c.queryables else ""
-            flags = f" ({c.lossy} lossy, {c.invented} invented, {c.invalid} invalid)" if c.changed else ""
+            flagged = c.changed or c.lossy or c.invented or c.invalid  # an unchanged document may be invalid
+            flags = f" ({c.lossy} lossy, {c.invented} invented, {c.invalid} invalid)" if flagged else ""
             lines.append(f"  {c.id}: {c.status}, {c.changed}/{c.items} items{flags}{extra}")
         if not self.dry_run and self.rows_written:
             lines.append(f"  originals in {BACKUP_TABLE}, run_id {self.run_id} "
@@ -300,8 +301,12 @@ def _one_line(e: BaseException) -> str:
 
 def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collection: str | None,
              strict: bool = False) -> Any:
-    """(new document or None when unchanged, report or None). Raises PgstacError for a document that cannot
-    be converted, or that ``strict`` refuses (anything lossy, dropped or invented)."""
+    """(new document or None when unchanged, report or None when the document has no ML-model extension).
+    Raises PgstacError for a document that cannot be converted, or that ``strict`` refuses (anything lossy,
+    dropped or invented).
+
+    A document already as its conversion would store it is validated all the same, as bulk file mode validates
+    an unchanged file: a rerun gives the verdict the first run gave, never a cleaner one."""
     from crosswalk import pipeline
     from crosswalk.detection import detect
     from crosswalk.errors import FormatError
@@ -315,20 +320,22 @@ def _convert(doc: dict[str, Any], where: str, to: str, validate: bool, collectio
     result = pipeline.convert(doc, href=where, to=to, validate=False, stored=True)
     if result.error is not None:
         raise PgstacError(str(result.error))
-    if _as_stored(result.document) == doc:  # what pgstac would serve is what it serves now: nothing to write
-        return None, None
-    why = pipeline.strict_refusal(result.report["fields"]) if strict else None
+    stored = _as_stored(result.document)
+    unchanged = stored == doc  # what pgstac would serve is what it serves now: nothing to write
+    why = pipeline.strict_refusal(result.report["fields"]) if strict and not unchanged else None
     if why:
         raise PgstacError(f"{where}: --strict: {why}")
     report = result.report
     if validate:
         from crosswalk.validation.verdict import report_issues
 
-        issues, ok = report_issues(_as_served(result.document, collection))
+        # judged as served: without the null members pgstac does not keep, so that the first run and a rerun
+        # (which reads the stored row back) judge the same document
+        issues, ok = report_issues(_as_served(stored, collection))
         report["issues"] = report["issues"] + issues
         report["valid"] = report["valid"] and ok
         report["validated"] = True
-    return result.document, report
+    return (None if unchanged else result.document), report
 
 
 def _as_stored(value: Any) -> Any:
@@ -363,6 +370,17 @@ def _count(out: CollectionOutcome, report: dict[str, Any]) -> None:
     out.invalid += not report.get("valid")
 
 
+def _count_unchanged(out: CollectionOutcome, report: dict[str, Any] | None,
+                     reports: Callable[[dict[str, Any]], None] | None) -> None:
+    """An unchanged ML-model document counts as bulk file mode counts it; an invalid one gets its line in the
+    summary file (status unchanged), so every document counted invalid can be found there."""
+    if report is None:  # no ML-model extension: a plain STAC document, not crosswalk's to judge here
+        return
+    _count(out, report)
+    if reports is not None and not report.get("valid"):
+        reports({**report, "status": "unchanged"})
+
+
 def _upgrade_collection(
     conn: Any,
     cid: str,
@@ -382,7 +400,9 @@ def _upgrade_collection(
     collection = row[0]
     new_collection, report = _convert(collection, f"pgstac collection {cid}", to, validate, None, strict)
     renames: dict[str, tuple[str, Any]] = {}
-    if new_collection is not None:
+    if new_collection is None:
+        _count_unchanged(out, report, reports)
+    else:
         out.collection_changed = True
         _count(out, report)
         _note_renames(report, new_collection, renames, props=())
@@ -408,6 +428,8 @@ def _upgrade_collection(
                     if on_progress is not None:
                         on_progress(cid, out.items)
                     continue
+        else:
+            _count_unchanged(out, report, reports)
         if on_progress is not None and out.items % 100 == 0:
             on_progress(cid, out.items)
     if pending:

@@ -85,7 +85,7 @@ def run_pgstac(
         if dry_run:
             line = f"{n} documents would be invalid after the upgrade (dry run: nothing written; see the report)"
         else:
-            line = f"{n} documents are invalid after the upgrade (written; see the report)"
+            line = f"{n} documents are invalid after the upgrade (in the database; see the report)"
         click.echo(f"error: {line}", err=True)
         sys.exit(1)
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crosswalk.engine.ctx import Ctx
+from crosswalk.engine.ops import is_type
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path
 from crosswalk.transforms import of_type, table, transform
@@ -83,14 +84,10 @@ def _output(layout: str) -> Path:
 
 
 # -- normalisation (value_scaling -> scaling_factor + mean/std) -------------------------------------------------
-# value_scaling type -> why it maps exactly: each entry the z-score it is (AS_Z_SCORE: its members, its mean and std)
-# with scaling_factor 1, or one scale v as scaling_factor 1/v
-EXACT = {"z-score": "z-score: mean and std with scaling_factor 1",
-         "min-max": "min-max is exactly a z-score with mean minimum and std maximum - minimum",
-         "offset": "offset v is a z-score with mean v and std 1", "scale": "scale v is scaling_factor 1/v"}
-# value_scaling member -> the dlm members it becomes (f: scaling_factor, m: mean, s: std); scale has no mean
-PLACES = {"type": "f", "mean": "m", "value": "m", "minimum": "ms", "stddev": "s", "maximum": "s"}
-SCALE_PLACES = {**PLACES, "mean": "", "minimum": "", "value": "f"}
+# Each MLM value_scaling entry becomes the z-score it exactly is (AS_Z_SCORE, the one table MLM's own downgrade reads
+# too), with scaling_factor 1: dlm normalises as ((data * scaling_factor) - mean) / std. So a `scale` v (MLM: data /
+# value; one object stands for every band) is mean 0 and std v wherever it stands, alone, once per band or beside
+# other types, its value carried as written: a scaling_factor 1/v would change it (1 / (1/49) is 49.00000000000001).
 
 
 def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str]:
@@ -105,19 +102,20 @@ def _normalisation(item: dict[str, Any]) -> tuple[dict[str, Any] | None, str | N
     if not isinstance(vs, list) or not all(isinstance(s, dict) for s in vs):
         return None, "value_scaling is not a list of scaling objects; dlm has no place for it", ""
     kinds = {name_key(s.get("type")) for s in vs}
+    z_scores = as_z_scores(vs)
     kind = next(iter(kinds)) if len(kinds) == 1 else None
-    why = EXACT.get(kind, "")
-    members = tuple(AS_Z_SCORE[kind][0]) if why else ()
-    exact = bool(members) and all(isinstance(s.get(m), (int, float)) for s in vs for m in members)
-    if exact and kind == "scale" and len(vs) == 1 and not vs[0]["value"] <= 0:
-        return {"scaling_factor": 1 / vs[0]["value"], "mean": [0.0], "std": [1.0]}, None, why
-    mixed = not exact or kind == "scale"  # a per-band scale, or a mix: each entry the z-score it is, scaling_factor 1
-    pairs = as_z_scores(vs) if mixed else [AS_Z_SCORE[kind][2](s) for s in vs]
-    if pairs is None:
+    if z_scores is None and kind in AS_Z_SCORE and all(is_type(s.get(m), "number") for s in vs
+                                                       for m in AS_Z_SCORE[kind][0]):
+        # one type whose std comes out 0 or less (a stddev of 0, a min-max of one value): carried as written, which
+        # the dlm schemas refuse and the validation says
+        z_scores = [AS_Z_SCORE[kind][2](s) for s in vs]
+    if z_scores is None:
         what = ", ".join(sorted(str(k) for k in kinds))
         return None, f"value_scaling of type {what} has no exact dlm normalisation (scaling_factor, mean, std)", ""
-    return ({"scaling_factor": 1.0, "mean": [m for m, _ in pairs], "std": [d for _, d in pairs], "z-scores": mixed},
-            None, f"each entry as the z-score it is ({AS_Z_SCORE_WHY})" if mixed else why)
+    why = "z-score: mean and std with scaling_factor 1"
+    if kinds != {"z-score"}:
+        why = f"each entry as the z-score it is, with scaling_factor 1 ({AS_Z_SCORE_WHY})"
+    return {"scaling_factor": 1.0, "mean": [m for m, _ in z_scores], "std": [d for _, d in z_scores]}, None, why
 
 
 def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], beta: bool) -> None:
@@ -128,23 +126,17 @@ def _input_normalisation(ctx: Ctx, dst: Path, src: Path, item: dict[str, Any], b
     factor, vsrc = dst + ("scaling_factor",), src + ("value_scaling",)
     if norm is not None:
         ctx.get(dst).update({"scaling_factor": norm["scaling_factor"], mkey: norm["mean"], skey: norm["std"]})
-        kind = item["value_scaling"][0]["type"]
-        places = SCALE_PLACES if kind == "scale" else PLACES
         for i, s in enumerate(item["value_scaling"]):
             to = {"f": factor, "m": dst + (mkey, str(i)), "s": dst + (skey, str(i))}
-            if norm.get("z-scores"):  # this entry's members make its mean and std; its type, the constant one
-                makes, by_type, _ = AS_Z_SCORE[name_key(s["type"])]
-                places = {k: "".join(m[0] for m in made) for k, made in makes.items()}
-                places["type"] = "f" + "".join(m[0] for m in by_type)
+            # this entry's members make its mean and std; its type, the factor and the constant one
+            makes, by_type, _ = AS_Z_SCORE[name_key(s["type"])]
+            places = {k: "".join(m[0] for m in made) for k, made in makes.items()}
+            places["type"] = "f" + "".join(m[0] for m in by_type)
             for k in s:
                 for place in places.get(k, ""):
                     ctx.copied(vsrc + (str(i), k), to[place], why, status="transformed")
                 if not places.get(k):
                     _no_place(ctx, vsrc + (str(i), k), f"value_scaling field {k!r} has no dlm counterpart")
-        if kind == "scale" and not norm.get("z-scores"):
-            ctx.created(dst + (mkey,), "invented", "scale only: mean 0")
-        if kind in ("scale", "offset") and not norm.get("z-scores"):
-            ctx.created(dst + (skey,), "invented", f"{kind} only: std 1")
         return
     no_scaling = not problem and "value_scaling" in item  # null or []: no scaling, which is factor 1, mean 0, std 1
     if problem or (no_scaling and not beta):
