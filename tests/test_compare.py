@@ -538,7 +538,7 @@ def test_a_loss_within_the_adopted_family_gives_the_reports_reason() -> None:
             "dlm-beta": {"status": "ok", "already": False, "unchanged": False, "valid": True, "losses": [loss],
                          "concepts": {}}}}
 
-    cases = {("dlm-beta", "dlm-beta_beta.3.invariants"): "the report says",
+    cases = {("dlm-beta", "dlm-beta.invariants"): "the report says",
              ("dlm-beta", "dlm-beta_1.0.0-beta.2__dlm-beta_1.0.0-beta.3"): "the report says",
              ("dlm", "dlm_1.0.0-draft__dlm-beta_1.0.0-beta.3"): "dlm-beta has 4 fields for Reproducibility"}
     for (src, step), reason in cases.items():

@@ -1343,7 +1343,7 @@ def test_a_beta3_document_kept_at_beta3_gets_the_versions_repairs() -> None:
     assert "/properties/dlm:runtime/docker/tag" not in errors  # a null, dropped
     # (and the repairs of hand-written files: the example's polygon ring is not closed)
     assert {f["step"] for f in r.report["fields"] if f["status"] == "repaired"} == {
-        "dlm-beta_beta.3.invariants", "dlm-beta_hand-written.invariants"}
+        "dlm-beta.invariants", "dlm-beta_hand-written.invariants"}
     props = r.document["properties"]
     assert isinstance(props["dlm:inputs"]["input_tensors"], list)
     assert all(isinstance(m["role"], str) for m in props["dlm:archive"])

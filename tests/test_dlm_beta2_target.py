@@ -98,3 +98,12 @@ def test_the_judges_say_no_to_the_hand_written_beta2_item_as_it_is() -> None:
     extra = dlm_schema_map({**doc, "type": "Feature"}, TARGET)
     assert pystac_verdict(doc, extra)[0] is False
     assert stac_validator_verdict(doc, extra)[0] is False
+
+
+def test_a_beta2_targets_repairs_do_not_name_the_beta3_schema_alone() -> None:
+    """The repairs a beta2 target gets hold under both schemas: their step and their reasons say so, not 'beta.3'
+    alone (the step a beta2 document kept at beta2 never passed through)."""
+    result = pipeline.convert(copy.deepcopy(HAND_WRITTEN), to=TARGET)
+    repaired = [f for f in result.report["fields"] if f["status"] == "repaired"]
+    assert {f["step"] for f in repaired} == {"dlm-beta.invariants", "dlm-beta_hand-written.invariants"}
+    assert not [f["reason"] for f in repaired if "beta.3" in f["reason"] and "beta2" not in f["reason"]]

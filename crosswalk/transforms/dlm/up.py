@@ -209,7 +209,7 @@ def repair_archive_roles(ctx: Ctx) -> None:
         if isinstance(role, list) and len(role) == 1 and isinstance(role[0], str):
             member["role"] = role[0]
             here = P + ("dlm:archive", i, "role")
-            ctx.repaired([here + ("0",)], [here], "an archive role is one string (dlm beta.3 schema); "
+            ctx.repaired([here + ("0",)], [here], "an archive role is one string (the dlm beta2 and beta.3 schemas); "
                                                   "the one-element list became its string")
 
 
