@@ -107,3 +107,28 @@ def test_a_beta2_targets_repairs_do_not_name_the_beta3_schema_alone() -> None:
     repaired = [f for f in result.report["fields"] if f["status"] == "repaired"]
     assert {f["step"] for f in repaired} == {"dlm-beta.invariants", "dlm-beta_hand-written.invariants"}
     assert not [f["reason"] for f in repaired if "beta.3" in f["reason"] and "beta2" not in f["reason"]]
+
+
+BETA3 = BETA2.replace("v1.0.0-beta.2", "v1.0.0-beta.3")
+
+
+def test_beta2_fields_under_the_beta3_uri_kept_at_beta2_get_the_beta2_uri() -> None:
+    """The beta.3 schema requires data_type and nodata, which a document with beta2's dtype and nodata_value lacks:
+    it is read as beta2 (its fields), and kept at beta2 it declares the beta2 schema, the layout it is in."""
+    doc = copy.deepcopy(HAND_WRITTEN) | {"stac_extensions": [BETA3]}
+    result = pipeline.convert(doc, to=TARGET)
+    assert str(result.detection.format) == TARGET and result.steps == []
+    assert result.document["stac_extensions"] == [BETA2]
+    (entry,) = [f for f in result.report["fields"] if f["path"].startswith("/stac_extensions")]
+    assert entry["status"] == "transformed" and entry["step"] == "dlm-beta_hand-written.invariants"
+    assert result.valid, result.report["issues"]
+    extra = dlm_schema_map(result.document, TARGET)
+    assert pystac_verdict(result.document, extra)[0] is True
+    assert stac_validator_verdict(result.document, extra)[0] is True
+
+
+def test_a_beta3_target_keeps_the_beta3_uri() -> None:
+    doc = copy.deepcopy(HAND_WRITTEN) | {"stac_extensions": [BETA3]}
+    result = pipeline.convert(doc, to="dlm-beta@1.0.0-beta.3")
+    assert result.document["stac_extensions"] == [BETA3]
+    assert result.document["properties"]["dlm:data"]["data_type"] == "uint16"
