@@ -233,3 +233,45 @@ def test_a_published_mlm_1_2_item_with_ml_model_fields_at_every_target(target) -
         else:
             assert entry["status"] == "kept" and result.document["properties"][key] == doc["properties"][key]
             assert "ml-model@1.0.0 left as it is" in entry["reason"]
+
+
+# -- an MLM Item's own values beside dlm fields that would set them ---------------------------------------------
+def _mlm_item_with_dlm_architecture(arch: dict, **props) -> dict:
+    """A small MLM 1.5.2 Item whose model asset states its size, carrying dlm fields (URI and dlm:architecture)."""
+    doc = small_mlm_item("1.5.2", **props)
+    doc["assets"]["model"]["file:size"] = 43000000
+    doc["stac_extensions"] += ["https://stac-extensions.github.io/file/v2.1.0/schema.json",
+                               registry().families["dlm"].uri("1.0.0-draft")]
+    doc["properties"]["dlm:architecture"] = arch
+    return doc
+
+
+@pytest.mark.parametrize("keep_source", [False, True])
+def test_a_dlm_size_beside_an_mlm_items_own_file_size_leaves_it_as_it_is(keep_source) -> None:
+    """The dlm side step turns on_disk_size_mb into the model asset's file:size; an MLM Item that already states
+    that size keeps its own (43000000 bytes, not 4.2 MiB = 4404019), reported kept, and the dlm figure is dropped
+    with why."""
+    doc = _mlm_item_with_dlm_architecture({"type": "U-TAE", "on_disk_size_mb": 4.2})
+    result = pipeline.convert(doc, to="mlm@1.5.2", keep_source=keep_source, verify=True)
+    assert result.ok, result.error
+    assert result.report["steps"] == ["dlm-beta@1.0.0-beta.3 -> mlm@1.5.2"]  # no dlm:input/output: beta.3's layout
+    assert result.document["assets"]["model"]["file:size"] == 43000000
+    entries = {e["path"]: e for e in result.report["fields"]}
+    size = entries["/properties/dlm:architecture/on_disk_size_mb"]
+    assert size["status"] == "dropped" and size["reason"] == "file:size already set on the model asset"
+    assert "/assets/model/file:size" not in entries  # untouched: kept with the rest of the Item
+
+
+def test_a_dlm_pretraining_beside_an_mlm_items_own_source_leaves_it_as_it_is() -> None:
+    """dlm:architecture.pretrained "PASTIS" would become mlm:pretrained_source; an MLM Item that already names its
+    pretraining source keeps "EuroSat Sentinel-2", and the dlm value is dropped with why."""
+    doc = _mlm_item_with_dlm_architecture({"type": "U-TAE", "pretrained": "PASTIS"},
+                                          **{"mlm:pretrained_source": "EuroSat Sentinel-2"})
+    result = pipeline.convert(doc, to="mlm@1.5.2", verify=True)
+    assert result.ok, result.error
+    assert result.document["properties"]["mlm:pretrained_source"] == "EuroSat Sentinel-2"
+    assert "mlm:pretrained" not in result.document["properties"]
+    entries = {e["path"]: e for e in result.report["fields"]}
+    pretrained = entries["/properties/dlm:architecture/pretrained"]
+    assert pretrained["status"] == "dropped" and pretrained["reason"] == "mlm:pretrained_source already set"
+    assert "/properties/mlm:pretrained_source" not in entries
