@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 from conftest import SHARED, corpus_inputs, needs_shared, small_mlm_item
@@ -275,3 +276,25 @@ def test_a_dlm_pretraining_beside_an_mlm_items_own_source_leaves_it_as_it_is() -
     pretrained = entries["/properties/dlm:architecture/pretrained"]
     assert pretrained["status"] == "dropped" and pretrained["reason"] == "mlm:pretrained_source already set"
     assert "/properties/mlm:pretrained_source" not in entries
+
+
+def test_an_mlm_items_bands_copied_by_the_dlm_side_step_then_dropped_with_their_input_are_moved() -> None:
+    """The MLM 1.3.0 raster-bands Item with the sentinel-hub dlm beta.2 fields, to ml-model: the dlm side step
+    names the weights asset's raster bands after the Item's own mlm:input bands, then ml-model drops mlm:input.
+    Each band name is then only at its raster band: moved there (not kept, which says "unchanged at its own
+    place"), the same value, with the step that took it from its own place."""
+    corpora = Path(__file__).parents[1] / "corpora"
+    doc = read_document(str(corpora / "mlm" / "spec-1.3.0-item_raster_bands.json"))
+    dlm = read_document(str(corpora / "dlm-beta" / "sentinel-hub-dl-sequential.json"))
+    doc["stac_extensions"] += [u for u in dlm["stac_extensions"] if u not in doc["stac_extensions"]]
+    doc["properties"].update({k: v for k, v in dlm["properties"].items() if k.startswith("dlm:")})
+    bands = doc["properties"]["mlm:input"][0]["bands"]
+    result = pipeline.convert(doc, to="ml-model@1.0.0", verify=True)
+    assert result.ok, result.error
+    assert "dlm-beta@1.0.0-beta.3 -> mlm@1.5.2" in result.report["steps"]
+    entries = {e["path"]: e for e in result.report["fields"]}
+    for i, name in enumerate(bands):
+        entry = entries[f"/properties/mlm:input/0/bands/{i}"]
+        assert entry["status"] == "moved" and entry["step"] == "mlm_1.5.2__ml-model_1.0.0", entry
+        assert entry["to"] == [f"/assets/weights/raster:bands/{i}/name"]
+        assert result.document["assets"]["weights"]["raster:bands"][i]["name"] == name
