@@ -136,6 +136,8 @@ class Ledger:
                 o.note(status, reason, self.step)
             elif not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
                 o.note("dropped", reason, self.step)
+            elif o.status == "kept" and o.path not in o.locs:  # now only where it was copied: moved there
+                o.note("moved", reason, self.step)
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False) -> list[Origin]:
         """The value at ``src`` stays and is also written to ``dst``; returns the origins that now cover ``dst``.

@@ -1394,3 +1394,24 @@ def test_a_per_pixel_classification_is_a_semantic_segmentation(task, shape, expe
     assert work["properties"]["mlm:tasks"] == [expected] == work["properties"]["mlm:output"][0]["tasks"]
     e = entry_for(fields, "/properties/dlm:outputs/task")
     assert e["status"] == status and ("per-pixel" in e["reason"]) == (expected == "semantic-segmentation")
+
+
+@pytest.mark.parametrize("keep_source", [False, True])
+def test_an_artefact_asset_that_states_its_size_keeps_it_over_on_disk_size_mb(keep_source) -> None:
+    """The README-tables dlm Item (on_disk_size_mb 4.2) with an asset holding its model artefact that states
+    file:size 5000000: the asset's exact byte count stays (not 4.2 MiB = 4404019 written over it while the report
+    said kept), and the MB figure is dropped with why."""
+    doc = read_document(str(Path(__file__).parents[1] / "corpora/dlm/readme-tables-item.json"), lenient=True)
+    assert doc["properties"]["dlm:architecture"]["on_disk_size_mb"] == 4.2
+    doc["assets"]["weights"] = {"href": doc["properties"]["dlm:runtime"]["model_artifact"],
+                                "type": "application/octet-stream", "file:size": 5000000}
+    doc["stac_extensions"].append("https://stac-extensions.github.io/file/v2.1.0/schema.json")
+    result = pipeline.convert(doc, to="mlm@1.5.2", keep_source=keep_source, verify=True)
+    assert result.ok, result.error
+    weights = result.document["assets"]["weights"]
+    assert "mlm:model" in weights["roles"] and weights["file:size"] == 5000000
+    size = entry_for(result.report["fields"], "/properties/dlm:architecture/on_disk_size_mb")
+    if keep_source:  # MLM 1.5.2 accepts dlm:* fields: the figure stays under its own key
+        assert size["status"] == "kept" and result.document["properties"]["dlm:architecture"]["on_disk_size_mb"] == 4.2
+    else:
+        assert size["status"] == "dropped" and size["reason"] == "file:size already set on the model asset"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 from conftest import SHARED, corpus_inputs, needs_shared, small_mlm_item
@@ -233,3 +234,67 @@ def test_a_published_mlm_1_2_item_with_ml_model_fields_at_every_target(target) -
         else:
             assert entry["status"] == "kept" and result.document["properties"][key] == doc["properties"][key]
             assert "ml-model@1.0.0 left as it is" in entry["reason"]
+
+
+# -- an MLM Item's own values beside dlm fields that would set them ---------------------------------------------
+def _mlm_item_with_dlm_architecture(arch: dict, **props) -> dict:
+    """A small MLM 1.5.2 Item whose model asset states its size, carrying dlm fields (URI and dlm:architecture)."""
+    doc = small_mlm_item("1.5.2", **props)
+    doc["assets"]["model"]["file:size"] = 43000000
+    doc["stac_extensions"] += ["https://stac-extensions.github.io/file/v2.1.0/schema.json",
+                               registry().families["dlm"].uri("1.0.0-draft")]
+    doc["properties"]["dlm:architecture"] = arch
+    return doc
+
+
+@pytest.mark.parametrize("keep_source", [False, True])
+def test_a_dlm_size_beside_an_mlm_items_own_file_size_leaves_it_as_it_is(keep_source) -> None:
+    """The dlm side step turns on_disk_size_mb into the model asset's file:size; an MLM Item that already states
+    that size keeps its own (43000000 bytes, not 4.2 MiB = 4404019), reported kept, and the dlm figure is dropped
+    with why."""
+    doc = _mlm_item_with_dlm_architecture({"type": "U-TAE", "on_disk_size_mb": 4.2})
+    result = pipeline.convert(doc, to="mlm@1.5.2", keep_source=keep_source, verify=True)
+    assert result.ok, result.error
+    assert result.report["steps"] == ["dlm-beta@1.0.0-beta.3 -> mlm@1.5.2"]  # no dlm:input/output: beta.3's layout
+    assert result.document["assets"]["model"]["file:size"] == 43000000
+    entries = {e["path"]: e for e in result.report["fields"]}
+    size = entries["/properties/dlm:architecture/on_disk_size_mb"]
+    assert size["status"] == "dropped" and size["reason"] == "file:size already set on the model asset"
+    assert "/assets/model/file:size" not in entries  # untouched: kept with the rest of the Item
+
+
+def test_a_dlm_pretraining_beside_an_mlm_items_own_source_leaves_it_as_it_is() -> None:
+    """dlm:architecture.pretrained "PASTIS" would become mlm:pretrained_source; an MLM Item that already names its
+    pretraining source keeps "EuroSat Sentinel-2", and the dlm value is dropped with why."""
+    doc = _mlm_item_with_dlm_architecture({"type": "U-TAE", "pretrained": "PASTIS"},
+                                          **{"mlm:pretrained_source": "EuroSat Sentinel-2"})
+    result = pipeline.convert(doc, to="mlm@1.5.2", verify=True)
+    assert result.ok, result.error
+    assert result.document["properties"]["mlm:pretrained_source"] == "EuroSat Sentinel-2"
+    assert "mlm:pretrained" not in result.document["properties"]
+    entries = {e["path"]: e for e in result.report["fields"]}
+    pretrained = entries["/properties/dlm:architecture/pretrained"]
+    assert pretrained["status"] == "dropped" and pretrained["reason"] == "mlm:pretrained_source already set"
+    assert "/properties/mlm:pretrained_source" not in entries
+
+
+def test_an_mlm_items_bands_copied_by_the_dlm_side_step_then_dropped_with_their_input_are_moved() -> None:
+    """The MLM 1.3.0 raster-bands Item with the sentinel-hub dlm beta.2 fields, to ml-model: the dlm side step
+    names the weights asset's raster bands after the Item's own mlm:input bands, then ml-model drops mlm:input.
+    Each band name is then only at its raster band: moved there (not kept, which says "unchanged at its own
+    place"), the same value, with the step that took it from its own place."""
+    corpora = Path(__file__).parents[1] / "corpora"
+    doc = read_document(str(corpora / "mlm" / "spec-1.3.0-item_raster_bands.json"))
+    dlm = read_document(str(corpora / "dlm-beta" / "sentinel-hub-dl-sequential.json"))
+    doc["stac_extensions"] += [u for u in dlm["stac_extensions"] if u not in doc["stac_extensions"]]
+    doc["properties"].update({k: v for k, v in dlm["properties"].items() if k.startswith("dlm:")})
+    bands = doc["properties"]["mlm:input"][0]["bands"]
+    result = pipeline.convert(doc, to="ml-model@1.0.0", verify=True)
+    assert result.ok, result.error
+    assert "dlm-beta@1.0.0-beta.3 -> mlm@1.5.2" in result.report["steps"]
+    entries = {e["path"]: e for e in result.report["fields"]}
+    for i, name in enumerate(bands):
+        entry = entries[f"/properties/mlm:input/0/bands/{i}"]
+        assert entry["status"] == "moved" and entry["step"] == "mlm_1.5.2__ml-model_1.0.0", entry
+        assert entry["to"] == [f"/assets/weights/raster:bands/{i}/name"]
+        assert result.document["assets"]["weights"]["raster:bands"][i]["name"] == name

@@ -345,6 +345,8 @@ class Ledger:
             for _, o in moved:
                 if not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
                     _note(o, "dropped", reason, step)
+                elif o.status == "kept" and o.path not in o.locs:  # now only where it was copied: moved there
+                    _note(o, "moved", reason, step)
                 if status == "repaired" and not o.created:
                     o.status = "repaired"  # a defect removed (a null, a default): it said nothing, so nothing is lost
             return

@@ -742,12 +742,15 @@ def architecture(ctx: Ctx) -> None:
     arch = props["dlm:architecture"]  # an object: the mapping's `when`
     for key, why in [(k, why) for k, why in table("dlm_sizes").items() if k in arch]:
         mb, on_disk = arch.pop(key), key == "on_disk_size_mb"
-        dsts = ([("assets", m, "file:size") for m in model_assets(ctx.doc)] if on_disk else
-                [] if "mlm:memory_size" in props else [P + ("mlm:memory_size",)])
+        models = model_assets(ctx.doc)
+        # a size the document already states (an MLM Item's own, beside another family's fields) is not overwritten
+        dsts = ([("assets", m, "file:size") for m in models if "file:size" not in ctx.doc["assets"][m]] if on_disk
+                else [] if "mlm:memory_size" in props else [P + ("mlm:memory_size",)])
         if not is_type(mb, "number") or mb < 0:
             ctx.dropped(base + (key,), f"{key} {mb!r} is not a size")
         elif not dsts:
-            ctx.dropped(base + (key,), "no model asset to carry file:size" if on_disk else
+            ctx.dropped(base + (key,), ("file:size already set on the model asset" if models else
+                                        "no model asset to carry file:size") if on_disk else
                         "mlm:memory_size already set")
         else:
             for dst in dsts:
@@ -757,6 +760,10 @@ def architecture(ctx: Ctx) -> None:
                 add_extension(ctx, "https://stac-extensions.github.io/file/v2.1.0/schema.json")
     value = arch.get("pretrained")  # true and null: the mapping's move and drop after this transform
     if "pretrained" in arch and "mlm:pretrained" not in props and value is not True and value is not None:
+        if "mlm:pretrained_source" in props:  # an MLM Item's own (beside another family's fields) stays as it is
+            arch.pop("pretrained")
+            ctx.dropped(base + ("pretrained",), "mlm:pretrained_source already set")
+            return
         arch.pop("pretrained")
         src, dsts = base + ("pretrained",), [P + ("mlm:pretrained",), P + ("mlm:pretrained_source",)]
         scratch = value is False or isinstance(value, str) and value.strip().lower() in table("pretrained_none")
