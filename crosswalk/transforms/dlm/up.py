@@ -737,7 +737,9 @@ def outputs(ctx: Ctx) -> None:
            writes=("properties.mlm:memory_size", "assets.<model>.file:size", "properties.mlm:pretrained",
                    "properties.mlm:pretrained_source"))
 def architecture(ctx: Ctx) -> None:
-    """dlm:architecture sizes in MB become bytes (mlm:memory_size, file:size); pretrained becomes mlm:pretrained*."""
+    """dlm:architecture sizes in MB become bytes (mlm:memory_size, the model asset's file:size) where the document
+    does not state them already (then the dlm figure is dropped, saying so); pretrained becomes mlm:pretrained* the
+    same way."""
     props, base = ctx.get(P), P + ("dlm:architecture",)
     arch = props["dlm:architecture"]  # an object: the mapping's `when`
     for key, why in [(k, why) for k, why in table("dlm_sizes").items() if k in arch]:
