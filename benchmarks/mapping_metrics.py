@@ -54,7 +54,8 @@ def main() -> None:
     print(f"rules: {total}, transform calls: {counts['transform']} ({counts['transform'] / total:.0%})")
     print("by op: " + ", ".join(f"{op} {n}" for op, n in counts.most_common()))
     print(f"transforms: {lines('transforms')} lines")
-    engine = ("engine/ctx.py", "engine/ops.py", "engine/ledger.py", "engine/keep.py", "engine/writes.py")
+    engine = ("engine/ctx.py", "engine/ops.py", "engine/ledger.py", "engine/keep.py", "engine/writes.py",
+              "engine/settle.py")
     language = ("language/spec.py", "language/pointer.py", "language/formats.py", "language/graph.py",
                 "language/compiled.py", "language/filters.py", "language/jsonpath_steps.py")
     print(f"engine + language: {sum(lines(p) for p in engine + language)} lines "
