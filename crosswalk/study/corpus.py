@@ -250,8 +250,9 @@ def convert_all(documents: Iterable[Document], families: list[str], catalogue: C
         for fam in families:
             target = latest(fam)
             result = convert(d.doc, href=d.href, to=target)
-            if result.detection is not None:
-                rec["format"] = str(result.detection.format)
+            if result.detection is not None:  # a version newer than the newest known is named as it declares it
+                found = result.detection
+                rec["format"] = f"{found.format.family}@{found.newer}" if found.newer else str(found.format)
             if result.error is None:
                 results[fam] = result
             elif isinstance(result.error, FormatError):
