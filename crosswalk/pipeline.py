@@ -21,7 +21,7 @@ from crosswalk.engine.settle import settle
 from crosswalk.errors import CrosswalkError, FormatError, PlanError
 from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
 from crosswalk.language.formats import Format, registry
-from crosswalk.language.pointer import parse_pointer, to_pointer
+from crosswalk.language.pointer import exists, get, parse_pointer, to_pointer
 from crosswalk.validation.verdict import report_issues
 
 try:  # the C pickler that pickle.py wraps, without pickle.py's own pure-Python classes (a one-file run's start)
@@ -66,7 +66,7 @@ class Result:
     @property
     def unverifiable(self) -> bool:
         """A version newer than the newest known, passed to its family's latest without its own schema checked."""
-        return any(i.get("schema") == rep.NEWER_VERSION for i in self.report.get("issues", []))
+        return rep.unchecked_schema(self.report)
 
     @property
     def changed(self) -> bool:
@@ -489,8 +489,6 @@ def _family_marks(ctx: Ctx, other: Format, prefix: str) -> list[Path]:
 def _unchanged(ctx: Ctx, source: Any, path: Path) -> bool:
     """The value at ``path`` is a source value as it was, at its own place or moved whole (a URI now at another
     index), which no rule rewrote or made."""
-    from crosswalk.language.pointer import exists, get
-
     found, value = ctx.origins(path), ctx.get(path)
     if not found or any(o.created or o.status not in ("kept", "moved") for o in found):
         return False

@@ -306,7 +306,7 @@ def leaves_under(doc: Any, path: Path) -> list[Path]:
 def unchecked_schema(report: dict[str, Any]) -> bool:
     """Whether the target's own schema could not be checked: a version newer than the newest known, passed
     unchanged to its family's latest (its warning says so). A verdict then names no schema it did not ask."""
-    return any(i.get("schema") == NEWER_VERSION for i in report["issues"])
+    return any(i.get("schema") == NEWER_VERSION for i in report.get("issues", ()))
 
 
 def no_change(summary: dict[str, int]) -> bool:
