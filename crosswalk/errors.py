@@ -72,6 +72,14 @@ class BusyError(CrosswalkError):
     """Another crosswalk run holds the tree's lock."""
 
 
+class WorkerLost(CrosswalkError):
+    """A worker process of a bulk run died (killed by a signal, the out-of-memory killer perhaps): the tasks it and
+    the other workers held are lost, so the run stops instead of waiting for them."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 _JSON_KINDS = ((dict, "an object"), (list, "an array"), (str, "a string"), (bool, "a boolean"), (int, "a number"),
                (float, "a number"), (type(None), "null"))
 

@@ -717,6 +717,55 @@ def test_killed_in_place_runs_leave_every_file_whole_and_a_rerun_finishes(tmp_pa
     assert partial >= 1, "no kill landed in the middle of the writes; the test proved nothing"
 
 
+def _workers_of(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux: /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in children.read_text().split()] if children.exists() else []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the workers through /proc")
+@pytest.mark.parametrize("mode", ["out-dir", "in-place"])
+def test_a_worker_killed_mid_run_stops_the_run_with_one_line_instead_of_hanging(tmp_path: Path, mode: str) -> None:
+    """A worker killed by a signal (the out-of-memory killer, say) made multiprocessing's pool wait forever for
+    the task it held. The run now stops: exit 1, one error line, every file whole, no temporary file left, and a
+    rerun finishes the job."""
+    make_catalog(tmp_path / "pristine" / "cat", KILL_ITEMS)
+    reference = tmp_path / "reference"
+    bulk.migrate([str(tmp_path / "pristine" / "cat" / "catalog.json")], out_dir=str(reference), validate=False)
+    original, upgraded = snapshot(tmp_path / "pristine" / "cat"), snapshot(reference)
+    shutil.copytree(tmp_path / "pristine", tmp_path / "work")
+    root = tmp_path / "work" / "cat" / "catalog.json"
+    top = tmp_path / "work" / ("cat" if mode == "in-place" else "out")
+    where = ["--in-place"] if mode == "in-place" else ["--out-dir", top]
+    code = "import sys; from crosswalk.cli.main import dlm_migrate; sys.argv[0] = 'dlm-migrate'; dlm_migrate()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, root, *where, "--jobs", "2", "--no-validate"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    while len(workers := _workers_of(proc.pid)) < 2:
+        assert proc.poll() is None, "the run ended before its workers started"
+        time.sleep(0.001)
+    os.kill(workers[0], signal.SIGKILL)
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the run hung after a worker was killed")
+    assert proc.returncode == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "worker process died" in errors[0], stderr
+    assert "Traceback" not in stderr
+    after = snapshot(top)
+    assert not [k for k in after if k.split("/")[-1].startswith(".")]  # no temporary file, no lock left
+    for rel, data in after.items():
+        assert data in (original[rel], upgraded[rel]), rel  # every file whole: as it was or converted
+    if mode == "in-place":
+        assert bulk.migrate([str(root)], in_place=True, validate=False).summary["failed"] == 0
+    else:
+        assert bulk.migrate([str(root)], out_dir=str(top), validate=False).summary["failed"] == 0
+    assert snapshot(top) == upgraded
+
+
 @pytest.mark.slow
 def test_ten_in_place_and_three_out_dir_kills_with_two_workers(tmp_path: Path) -> None:
     partial = _kill_trials(tmp_path, "in-place", [2] * 10)

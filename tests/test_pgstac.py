@@ -286,7 +286,8 @@ def test_a_killed_run_leaves_the_database_as_it_was(database):
         upgrade({url!r}, chunk_size=2, on_progress=progress)
         """
     )
-    idle = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+    # this test's database only: the other tests, running beside it, have transactions of their own
+    idle = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND datname = current_database()"
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
         try:
             first = proc.stdout.readline()
@@ -312,6 +313,45 @@ def test_a_killed_run_leaves_the_database_as_it_was(database):
     assert after["backups"] == 0
     # and running again finishes the job
     assert not crosswalk.upgrade_pgstac(url).failed
+
+
+def test_a_worker_killed_mid_run_stops_the_run_and_rolls_its_collection_back(database):
+    """multiprocessing's pool waited forever for the task of a killed worker; the run now stops with one error,
+    the collection it was in rolled back, and a rerun finishes the job."""
+    url, _ = database
+    before = _state(url)
+    script = textwrap.dedent(
+        f"""
+        import multiprocessing, os, signal
+        from crosswalk.bulk.pgstac import upgrade
+        from crosswalk.errors import WorkerLost
+
+        def progress(collection, done):  # the first collection's first items are read: kill a worker
+            workers = multiprocessing.active_children()
+            if workers:
+                os.kill(workers[0].pid, signal.SIGKILL)
+
+        try:
+            upgrade({url!r}, jobs=2, chunk_size=2, on_progress=progress)
+        except WorkerLost as e:
+            print("lost:", e)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith("lost: a worker process died"), proc.stdout + proc.stderr
+    stopped = _state(url)
+    assert not crosswalk.upgrade_pgstac(url, jobs=2).failed
+    done = _state(url)
+
+    def contents(state, collection):
+        return {key[1]: content for key, (content, _) in state["items"].items() if key[0] == collection}
+
+    # one transaction per collection: each is as it was or fully upgraded, the one the worker died in rolled back
+    collections = {key[0] for key in before["items"]}
+    as_before = {c for c in collections if contents(stopped, c) == contents(before, c)}
+    upgraded = {c for c in collections if contents(stopped, c) == contents(done, c)}
+    assert as_before | upgraded == collections
+    assert as_before - upgraded, "the kill landed after the last collection: nothing was rolled back"
 
 
 @pytest.fixture

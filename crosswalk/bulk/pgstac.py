@@ -46,6 +46,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crosswalk.errors import WorkerLost
+
 __all__ = ["BACKUP_TABLE", "CollectionOutcome", "PgstacError", "PgstacResult", "upgrade", "restore"]
 
 BACKUP_TABLE = "public.crosswalk_backup"
@@ -211,19 +213,18 @@ def upgrade(
             )
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            from crosswalk.bulk import workers
+
+            workers.stop(pool)
     return PgstacResult(outcomes, run_id, dry_run, time.perf_counter() - started)
 
 
 def _pool(jobs: int, to: str, validate: bool) -> Any:
-    import multiprocessing as mp
-
+    from crosswalk.bulk import workers
     from crosswalk.bulk.tree import _warm
 
     _warm(to, validate)  # compiled once here; the forked workers inherit it
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-    return ctx.Pool(jobs, initializer=_warm, initargs=(to, validate))
+    return workers.start(jobs, _warm, (to, validate))
 
 
 def _each_collection(
@@ -264,6 +265,8 @@ def _each_collection(
                 )
         except PgstacError as e:
             out.status, out.error = "failed", str(e)
+        except WorkerLost:  # rolled back; the pool is lost, so every collection left would fail: the run stops
+            raise
         except Exception as e:  # noqa: BLE001 - a database error: this collection fails, the others go on
             out.status, out.error = "failed", f"pgstac collection {cid}: {type(e).__name__}: {_one_line(e)}"
         out.seconds = time.perf_counter() - t0
@@ -445,6 +448,8 @@ def _converted_items(conn: Any, cid: str, to: str, validate: bool, pool: Any,
                      strict: bool = False) -> Iterator[tuple[dict, tuple]]:
     """(item, (new or None, report or None)) for the collection's items as stored, hydrated, in id order:
     fetched from a server-side cursor a batch at a time, converted here or by the pool's workers."""
+    from crosswalk.bulk import workers
+
     with conn.cursor(name=f"crosswalk_items_{uuid.uuid4().hex[:8]}") as cur:
         cur.execute(
             "SELECT pgstac.content_hydrate(i) FROM pgstac.items i WHERE i.collection = %s ORDER BY i.id", (cid,)
@@ -452,7 +457,7 @@ def _converted_items(conn: Any, cid: str, to: str, validate: bool, pool: Any,
         while batch := [doc for (doc,) in cur.fetchmany(_FETCH)]:
             tasks = [(doc, f"pgstac collection {cid}: item {doc.get('id')}", to, validate, cid, strict)
                      for doc in batch]
-            results = pool.imap(_convert_task, tasks, chunksize=8) if pool is not None else map(_convert_task, tasks)
+            results = workers.results(pool, _convert_task, tasks, 8) if pool is not None else map(_convert_task, tasks)
             yield from zip(batch, results, strict=True)
 
 

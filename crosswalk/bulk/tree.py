@@ -86,7 +86,7 @@ from crosswalk.bulk.kind import (  # the kinds of input (re-exported, part of th
 from crosswalk.bulk.progress import Progress, counted, files_of, tick
 from crosswalk.bulk.walk import Plan, discover, iter_files, plan_for  # discovery: which files a run reads
 from crosswalk.detection import detect
-from crosswalk.errors import CrosswalkError, FormatError, ReadError
+from crosswalk.errors import CrosswalkError, FormatError, ReadError, WorkerLost
 from crosswalk.io.documents import dumps_bytes, write_bytes
 from crosswalk.io.limits import MAX_BYTES, LimitError, check_size, sanitize
 from crosswalk.io.parse import load_json_checked, parse_text, read_json, yaml_duplicate_keys
@@ -777,8 +777,9 @@ def migrate(
         )
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            from crosswalk.bulk import workers
+
+            workers.stop(pool)
         if frozen:
             import gc
 
@@ -800,10 +801,9 @@ def _freeze() -> bool:
 
 
 def _pool(jobs: int, to: str, validate: bool) -> Any:
-    import multiprocessing as mp
+    from crosswalk.bulk import workers
 
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-    return ctx.Pool(jobs, initializer=_worker_start, initargs=(to, validate))
+    return workers.start(jobs, _worker_start, (to, validate))
 
 
 def _worker_start(to: str, validate: bool) -> None:
@@ -931,6 +931,7 @@ def _drive(
     bar.start(files_of(srcs, [d for d in (out_dir, backup_dir) if d]))  # closed in the finally below
     stopped = False
     invalid_unchanged = 0
+    lost = None
     try:
         for fo in _run(files, settings, pool, jobs, chunk_size):
             summary["files"] += 1
@@ -970,17 +971,23 @@ def _drive(
         if out is not None:
             out.write(json.dumps({"summary": summary}) + "\n")
             out.commit()
+    except WorkerLost as e:
+        lost = e
     finally:
         bar.close()
         if out is not None:
             out.discard()
-    if stopped and pool is not None:  # stop the workers before anything is cleaned up
-        pool.terminate()
-        pool.join()
-        if lock is not None:  # terminated workers may have left temporary files
+    if lost is not None:
+        if pool is not None:  # the other workers are stopped before their files are looked at
+            from crosswalk.bulk import workers
+
+            workers.stop(pool)
+        if lock is not None:  # the dead worker may have left a temporary file
             from crosswalk.io.treelock import sweep_temps
 
             sweep_temps([d for d in (lock.top, settings.backup_dir) if d])
+        done = f"{summary['files']} file{'' if summary['files'] == 1 else 's'}"
+        raise WorkerLost(f"{lost}, after {done} (each written whole; rerun to convert the rest)") from None
     return BulkResult(summary, failures, plan, time.perf_counter() - started, stopped, invalid_unchanged)
 
 
@@ -991,13 +998,15 @@ def _run(files: Iterable[str], s: _Settings, pool: Any, jobs: int, chunk_size: i
         for rel in files:
             yield _process(rel, s)
         return
+    from crosswalk.bulk.workers import result, submit
+
     window: deque[Any] = deque()
     for chunk in _chunks(files, chunk_size or 16):
-        window.append(pool.apply_async(_process_chunk, ((s, chunk),)))
+        window.append(submit(pool, _process_chunk, (s, chunk)))
         if len(window) >= 4 * jobs:
-            yield from window.popleft().get()
+            yield from result(window.popleft())
     while window:
-        yield from window.popleft().get()
+        yield from result(window.popleft())
 
 
 def render_summary(summary: dict[str, int], seconds: float | None = None, fmt: str = "text") -> str:
