@@ -148,6 +148,9 @@ def detect(doc: Any, href: str | None = None) -> Detection:
         )
         error.no_extension = True
         raise error
+    if "properties" in doc and not isinstance(doc["properties"], dict):  # every rule on an Item's fields reads it
+        raise FormatError(f"not a STAC Item: its properties are {_a_json(doc['properties'])}, not an object",
+                          href=href, path="/properties")
     # Newest family first, but a family the document declares by its schema URI before one present by its fields
     # alone: an ml-model document keeping dlm fields for a round trip (--keep-source) is still ml-model
     families = sorted((f for f in _ORDER if f in found), key=lambda f: bool(declared) and f not in declared)

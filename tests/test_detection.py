@@ -125,3 +125,18 @@ def test_below_the_latest_mlm_a_plan_that_never_reaches_it_leaves_the_other_fami
     result = pipeline.convert(doc, to="mlm@1.4.0", verify=True)
     assert result.ok and not [s for s in result.steps if s.startswith("ml-model@")]
     assert set(keys) <= set(result.document["properties"])
+
+
+@pytest.mark.parametrize(("properties", "kind"), [(5, "a number"), ([], "an array"), ("x", "a string"), (None, "null")])
+def test_an_ml_item_whose_properties_are_not_an_object_is_one_line_naming_them(properties, kind) -> None:
+    """Every rule on an Item's fields reads its properties: one that is not an object failed deep inside the first
+    rule ("cannot convert here ... [rule ...]"), as if the mapping were at fault."""
+    from crosswalk.errors import FormatError
+
+    with pytest.raises(FormatError) as raised:
+        detect({**_item(MLM.format("1.5.2")), "properties": properties}, "item.json")
+    assert str(raised.value) == f"item.json at /properties: not a STAC Item: its properties are {kind}, not an object"
+    # a STAC Item of no ML-model family is still told apart (a bulk run copies it unchanged)
+    with pytest.raises(FormatError) as raised:
+        detect({**_item(EO), "properties": properties})
+    assert raised.value.no_extension
