@@ -91,6 +91,11 @@ def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
     return bool(expr.find(ctx.get(base, None)))
 
 
+def _option(ctx: Ctx, base: Path, name: str, _: Any) -> bool:
+    """A run option (``keep_source``, ``stored``: a database row) is on."""
+    return bool(ctx.options.get(name))
+
+
 def _stops_before(ctx: Ctx, base: Path, version: Format, _: Any) -> bool:
     """No step of the conversion lands on ``version`` or a later version of its family: a step on the way to one
     leaves a field it rejects, but that one accepts, for the step that places it. Without a plan (a support
@@ -114,6 +119,8 @@ GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
     "matches": (_matches, False, "`{p}` finds something"),
     "no_match": (_matches, True, "`{p}` finds nothing"),
     "stops_before": (_stops_before, False, "the conversion stops before `{p}`"),
+    "option": (_option, False, "the `{p}` option is on"),
+    "not_option": (_option, True, "the `{p}` option is off"),
 }
 
 
@@ -128,7 +135,8 @@ class Guard:
         for name, target, value in self.items(spec):
             test, negated, _ = GUARD_TESTS[name]
             target = (JsonPath.compile(target, filters=True) if test is _matches else
-                      Format.parse(target) if test is _stops_before else parse_pointer(target))
+                      Format.parse(target) if test is _stops_before else target if test is _option else
+                      parse_pointer(target))
             self.checks.append((test, negated, target, value))
 
     def holds(self, ctx: Ctx) -> bool:
@@ -312,18 +320,37 @@ class Move(Op):
 
 class Copy(Op):
     """Copy the matched value to a JSON Pointer (only when the target is absent); with `status`, the copy stands for the
-    source field in the target (moved, transformed, lossy) and a later rule removes the field; `also`: pointers to the
-    other source fields the copy stands for (a python expression's format)."""
+    source field in the target (moved, transformed, lossy) and a later rule removes the field; `value`: a constant
+    written instead, standing for the matched value; `also`: the other source fields the copy stands for (a python
+    expression's format), each a pointer or `{path, status, reason}` of its own (one that is absent stands for
+    nothing)."""
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        also = [a if isinstance(a, dict) else {"path": a} for a in args.get("also", ())]
+        return {**super().compile(args), "also": [(parse_pointer(a["path"]), a.get("status", args.get("status")),
+                                                   a.get("reason", args.get("reason"))) for a in also]}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         dst = self.target(rule, ctx, "to")
         reason, status = rule.args.get("reason"), rule.args.get("status")
         for path in self.matched(rule, ctx):
             ctx.current = path
-            if not ctx.has(dst):
+            if ctx.has(dst):
+                continue
+            if "value" in rule.args:
+                ctx.put(dst, copy.deepcopy(rule.args["value"]))
+                ctx.copied(path, dst, reason, status=status)
+            else:
                 ctx.copy(path, dst, reason, status=status)
-                for also in rule.args.get("also", ()):
-                    ctx.copied(ctx.base + parse_pointer(also), dst, reason, status=status)
+            for also, also_status, also_reason in rule.parsed["also"]:
+                if ctx.has(ctx.base + also):
+                    ctx.copied(ctx.base + also, dst, also_reason, status=also_status)
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        a, (source, target, reason) = rule.args, super().describe(rule)
+        also = [_cell([x if isinstance(x, str) else x["path"]]) for x in a.get("also", ())]
+        value = f" = `{json.dumps(a['value'], ensure_ascii=False)}`" if "value" in a else ""
+        return "<br>".join([source, *also]), target + value, reason
 
 
 class Set(Op):
@@ -485,6 +512,35 @@ class ToString(Op):
                 ctx.put(path, text)
                 why = rule.args.get("float_reason", reason) if isinstance(value, float) else reason
                 ctx.account(path, [path], status, why.format(value=value, text=text))
+
+
+class Scale(Op):
+    """Multiply (`by`) or divide (`divide_by`) a matched number (not a boolean): in place, or with `to` written there
+    (only when absent) standing for the source with `status` while the source stays for a later rule; `{value}` and
+    `{result}` in the reason are the number and the result (`status: repaired`: an input defect)."""
+    templates = ("value", "result")
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        a = rule.args
+        status, dst = a.get("status", "transformed"), self.target(rule, ctx, "to") if "to" in a else None
+        for path in self.matched(rule, ctx):
+            ctx.current = path
+            value = ctx.get(path)
+            if not is_type(value, "number") or (dst is not None and ctx.has(dst)):
+                continue
+            # a division, not a product with the inverse: 5 / 1000 is 0.005, 5 * (1 / 1000) is 0.005000000000000001
+            result = value / a["divide_by"] if "divide_by" in a else value * a["by"]
+            why = a["reason"].format(value=value, result=result)
+            if dst is None:
+                ctx.set(path, result, why, status)
+            else:
+                ctx.put(dst, result)
+                ctx.copied(path, dst, why, status=status)
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        source, target, reason = super().describe(rule)
+        factor = f"÷ {rule.args['divide_by']}" if "divide_by" in rule.args else f"× {rule.args['by']}"
+        return source, f"{target}, {factor}", reason
 
 
 class Each(Op):

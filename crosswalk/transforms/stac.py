@@ -36,16 +36,6 @@ def repair_datetimes(ctx: Ctx) -> None:
             ctx.repaired([("properties", key)], [("properties", key)], why)
 
 
-@transform("stac.repair_collection", reads=("collection", "links"), writes=("collection",))
-def repair_collection(ctx: Ctx) -> None:
-    """An Item's `collection` needs a rel=collection link; without one STAC forbids it, so it is dropped."""
-    # a database row (option "stored") always belongs to its collection; the API adds the link
-    if ctx.get(("type",)) != "Feature" or "collection" not in ctx.doc or ctx.options.get("stored"):
-        return
-    if not any(isinstance(x, dict) and x.get("rel") == "collection" for x in of_type(ctx.get(("links",)), list)):
-        ctx.remove(("collection",), "no rel=collection link, which STAC requires for `collection`")
-
-
 @transform("stac.core_version", reads=("stac_version",), writes=("stac_version",))
 def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
     """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are."""

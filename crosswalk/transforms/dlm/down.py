@@ -35,8 +35,6 @@ from crosswalk.transforms.mlm.up import (
     rewrite_values,
 )
 
-MB = 1048576
-
 
 def _no_place(ctx: Ctx, src: Path, reason: str) -> None:
     """The leaf has no dlm place: noted here, dropped (or kept) with its MLM field by the closing mlm:* drop."""
@@ -325,35 +323,6 @@ def dlm_final_layer(ctx: Ctx, layout: str) -> None:
 
 
 # -- architecture ---------------------------------------------------------------------------------------------------
-@transform("downgrade.dlm_sizes", reads=("properties.mlm:memory_size", "properties.file:size"),
-           writes=("properties.dlm:architecture.{estimated_total_size_mb,ram_size_mb,on_disk_size_mb}",))
-def dlm_sizes(ctx: Ctx, layout: str) -> None:
-    """mlm:memory_size (bytes) becomes the architecture's size estimate in MB; in the current layout file:size
-    (bytes) also becomes on_disk_size_mb."""
-    props = ctx.get(P)
-    size_key = "estimated_total_size_mb" if layout == "beta" else "ram_size_mb"
-    sizes = [("mlm:memory_size", size_key, f"bytes / 1048576 = MB; {size_key} is an estimate", "lossy")]
-    # bytes / 2**20 is exact in binary floating point: a new form of the same number, not the number kept
-    sizes += [("file:size", "on_disk_size_mb", "bytes / 1048576 = MB", "transformed")] if layout != "beta" else []
-    for field, key, why, status in sizes:
-        if isinstance(props.get(field), (int, float)):
-            _write(ctx, P + ("dlm:architecture", key), props[field] / MB, P + (field,), why, status)
-
-
-@transform("downgrade.dlm_pretrained", reads=("properties.mlm:pretrained_source", "properties.mlm:pretrained"),
-           writes=("properties.dlm:architecture.pretrained",))
-def dlm_pretrained(ctx: Ctx) -> None:
-    """dlm's pretrained string: mlm:pretrained_source (mlm:pretrained is implied by it), or 'none' when
-    mlm:pretrained is false."""
-    props, dst = ctx.get(P), P + ("dlm:architecture", "pretrained")
-    if isinstance(props.get("mlm:pretrained_source"), str):
-        ctx.copy(P + ("mlm:pretrained_source",), dst, status="moved")
-        if "mlm:pretrained" in props:
-            ctx.copied(P + ("mlm:pretrained",), dst, "implied by the source", status="transformed")
-    elif props.get("mlm:pretrained") is False:
-        _write(ctx, dst, "none", P + ("mlm:pretrained",), "not pretrained: 'none'", "transformed")
-
-
 # -- runtime ---------------------------------------------------------------------------------------------------------
 @transform("downgrade.dlm_runtime_kept", reads=("properties.dlm:runtime.docker.docker_file",),
            writes=("assets.<container or source-code asset>",))
