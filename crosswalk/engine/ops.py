@@ -495,6 +495,44 @@ class Wrap(Op):
                 ctx.account(path, [path + ("0",)], status, reason)
 
 
+class Unwrap(Op):
+    """A matched list becomes its first element (the inverse of `wrap`): the elements after it are removed with
+    `rest_reason` (without one, a longer list stays), an empty list becomes null with `empty_reason` (without one,
+    it stays); `status: repaired`: an input defect."""
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        a = rule.args
+        status = a.get("status", "transformed")
+        for path in self.matched(rule, ctx):
+            ctx.current = path
+            value = ctx.get(path)
+            if not isinstance(value, list) or (len(value) > 1 and "rest_reason" not in a) or (
+                    not value and "empty_reason" not in a):
+                continue
+            if not value:
+                ctx.put(path, None)
+                ctx.account(path, [path], status, a["empty_reason"])
+                continue
+            for i in range(len(value) - 1, 0, -1):  # the last first: nothing before it shifts
+                ctx.remove(path + (str(i),), a["rest_reason"])
+            ctx.put(path, value[0])
+            ctx.account(path + ("0",), [path], status, a["reason"])
+
+
+class Keep(Op):
+    """The matched values stay where they are, unread by the target: reported kept, with the reason (a field an open
+    object of the target may carry, left for the round trip under `option: keep_source`)."""
+    shows = "same place"
+
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        for path in self.matched(rule, ctx):
+            ctx.current = path
+            ctx.changed(path, "kept", rule.args["reason"])
+
+    def writes(self, rule: Rule) -> tuple[str, ...]:
+        return ()
+
+
 class ToString(Op):
     """Write a matched number (not a boolean) as its decimal text, in place; `{value}` and `{text}` in the reason are
     the number and the text, and `float_reason` (same fields) is used for a non-integer number, whose text cannot keep

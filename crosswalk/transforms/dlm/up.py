@@ -197,22 +197,6 @@ def repair_asset_roles(ctx: Ctx) -> None:
             ctx.dropped(here + ("role",), "empty role list")
 
 
-@transform("dlm.repair_archive_roles", reads=("properties.dlm:archive[].role",),
-           writes=("properties.dlm:archive[].role",))
-def repair_archive_roles(ctx: Ctx) -> None:
-    """A dlm:archive `role` written as a list of one string becomes that string (the beta.3 schema types it so).
-
-    A longer list stays, for the validation to report: one string would lose roles that the steps after beta.3
-    carry (MLM asset roles, the archive listing)."""
-    for i, member in _elements(ctx.get(P + ("dlm:archive",))):
-        role = member.get("role")
-        if isinstance(role, list) and len(role) == 1 and isinstance(role[0], str):
-            member["role"] = role[0]
-            here = P + ("dlm:archive", i, "role")
-            ctx.repaired([here + ("0",)], [here], "an archive role is one string (the dlm beta2 and beta.3 schemas); "
-                                                  "the one-element list became its string")
-
-
 @transform("dlm.repair_polygon_rings", reads=("geometry.coordinates",), writes=("geometry.coordinates",))
 def repair_polygon_rings(ctx: Ctx) -> None:
     """An unclosed polygon ring is closed by repeating its first position at the end."""

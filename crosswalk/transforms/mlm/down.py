@@ -33,35 +33,6 @@ OCI_PREFIX = "application/vnd.oci"
 
 
 # -- 1.5.x -> 1.4.0 ---------------------------------------------------------------------------------------------
-@transform("downgrade.io_1_4",
-           reads=("properties.mlm:input[].variables", "properties.mlm:output[].variables",
-                  "properties.mlm:output[].bands", "properties.mlm:input[].pre_processing_function",
-                  "properties.mlm:output[].post_processing_function"),
-           writes=("properties.mlm:input[].pre_processing_function",
-                   "properties.mlm:output[].post_processing_function"))
-def io_1_4(ctx: Ctx) -> None:
-    """MLM 1.4 has no `variables` and no output `bands`, and takes one processing expression, not a list."""
-    keep = ctx.options.get("keep_source")  # MLM <= 1.4 input/output objects are open: the field may stay, unread
-    for key, fn, drops in (("mlm:input", "pre_processing_function", ("variables",)),
-                           ("mlm:output", "post_processing_function", ("variables", "bands"))):
-        for path, item in io_lists(ctx, key):
-            for field in [f for f in drops if f in item]:
-                if keep:
-                    ctx.changed(path + (field,), "kept", KEEP_REASON)
-                else:
-                    ctx.remove(path + (field,), f"empty {field} list; {key} has no {field} before MLM 1.5"
-                               if item[field] == [] else f"{field} in {key} has no target before MLM 1.5")
-            value, here = item.get(fn), path + (fn,)
-            if value == []:
-                item[fn] = None
-                ctx.transformed([here], [here], "an empty list of processing expressions became null")
-            elif isinstance(value, list):
-                for i in range(len(value) - 1, 0, -1):
-                    ctx.remove(here + (str(i),), "MLM 1.4 takes one processing expression; only the first is kept")
-                item[fn] = value[0]
-                ctx.account(here + ("0",), [here], "transformed", "a one-element list became its element")
-
-
 # -- 1.4.0 -> 1.3.0 ---------------------------------------------------------------------------------------------
 @transform("downgrade.norm_from_scaling", reads=("properties.mlm:input[].value_scaling",),
            writes=("properties.mlm:input[].norm_type", "properties.mlm:input[].norm_by_channel",
