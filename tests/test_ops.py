@@ -29,13 +29,13 @@ HEADER = "language: 1\nid: test_edge\nsource: mlm@1.0.0\ntarget: mlm@1.1.0\nsumm
 def run(tmp_path):
     """run(rules_yaml, doc) -> (output document, ledger entries); coverage and the DeepDiff check always run."""
 
-    def _run(rules: str, doc: dict):
+    def _run(rules: str, doc: dict, options: dict | None = None):
         path = tmp_path / "test_edge.yaml"
         path.write_text(HEADER + textwrap.indent(textwrap.dedent(rules).strip("\n") + "\n", "  "), encoding="utf-8")
         mapping = load_mapping(path)
         original = copy.deepcopy(doc)
         work = copy.deepcopy(doc)
-        ctx = Ctx(work, Ledger(original))
+        ctx = Ctx(work, Ledger(original), options=options)
         apply(mapping, ctx)
         entries = ctx._ledger.entries()
         assert coverage_problems(original, work, entries) == []
@@ -144,6 +144,27 @@ def test_copy_of_the_only_content(run):
     doc, entries = run("""- copy: {path: "$.properties.a", to: /properties/b}""", {"properties": {"a": [1, 2]}})
     assert doc == {"properties": {"a": [1, 2], "b": [1, 2]}}
     assert sorted(at(entries, "/properties/a/1")["to"]) == ["/properties/a", "/properties/b"]
+
+
+def test_copy_of_a_constant_stands_for_its_source_and_each_also_has_its_own_fate(run):
+    rules = """
+    - copy:
+        path: "$.p.src"
+        to: /p/dst
+        status: moved
+        also: [{path: /p/flag, status: transformed, reason: implied by the source}, /p/absent]
+        when: {type: {/p/src: string}}
+    - copy: {path: "$.p.flag", to: /p/dst, value: none, status: transformed, reason: not pretrained}
+    - drop: {path: ["$.p.src", "$.p.flag"], reason: carried by dst}
+    """
+    doc, entries = run(rules, {"p": {"src": "imagenet", "flag": True}})
+    assert doc == {"p": {"dst": "imagenet"}}
+    assert (at(entries, "/p/src")["status"], at(entries, "/p/src")["to"]) == ("moved", ["/p/dst"])
+    assert (at(entries, "/p/flag")["status"], at(entries, "/p/flag")["reason"]) == ("transformed",
+                                                                                      "implied by the source")
+    doc, entries = run(rules, {"p": {"flag": False}})
+    assert doc == {"p": {"dst": "none"}}
+    assert (at(entries, "/p/flag")["status"], at(entries, "/p/flag")["reason"]) == ("transformed", "not pretrained")
 
 
 # -- set / default --------------------------------------------------------------------------------------------
@@ -336,6 +357,49 @@ def test_wrap_turns_a_value_into_a_one_element_list(run):
     e = at(entries, "/properties/a/x")
     assert (e["path"], e["status"], e["to"]) == ("/properties/a", "transformed", ["/properties/a/0"])
     assert at(entries, "/properties/b/0")["status"] == "kept"
+
+
+def test_scale_divides_into_a_copy_or_multiplies_in_place_and_skips_what_is_no_number(run):
+    rules = """
+    - scale: {path: "$.bytes", to: /mb, divide_by: 1048576, status: lossy, reason: "{value} bytes are {result} MB"}
+    - scale: {path: ["$.nm", "$.flag"], by: 0.5, status: repaired, reason: halved}
+    - drop: {path: "$.bytes", reason: carried by mb}
+    """
+    doc, entries = run(rules, {"bytes": 5242880, "nm": 3, "flag": True})
+    assert doc == {"mb": 5.0, "nm": 1.5, "flag": True}
+    e = at(entries, "/bytes")
+    assert (e["status"], e["to"], e["reason"]) == ("lossy", ["/mb"], "5242880 bytes are 5.0 MB")
+    assert (at(entries, "/nm")["status"], at(entries, "/flag")["status"]) == ("repaired", "kept")
+
+
+def test_unwrap_makes_a_list_its_first_element_and_leaves_what_it_has_no_reason_for(run):
+    rules = """
+    - unwrap:
+        path: ["$.one", "$.many", "$.none"]
+        reason: a one-element list became its element
+        rest_reason: only the first is kept
+        empty_reason: an empty list became null
+    - unwrap: {path: "$.kept", reason: only one-element lists}
+    """
+    doc, entries = run(rules, {"one": ["a"], "many": ["b", "c"], "none": [], "kept": ["d", "e"]})
+    assert doc == {"one": "a", "many": "b", "none": None, "kept": ["d", "e"]}
+    assert (at(entries, "/one/0")["status"], at(entries, "/one/0")["to"]) == ("transformed", ["/one"])
+    assert (at(entries, "/many/1")["status"], at(entries, "/many/1")["reason"]) == ("dropped", "only the first is kept")
+    assert at(entries, "/none")["reason"] == "an empty list became null"
+    assert at(entries, "/kept/1")["status"] == "kept"
+
+
+def test_keep_and_option_guards_follow_the_run_options(run):
+    rules = """
+    - keep: {path: "$.extra", reason: kept for round trip, when: {option: keep_source}}
+    - drop: {path: "$.extra", reason: no place, when: {not_option: keep_source}}
+    """
+    doc, entries = run(rules, {"extra": 1}, options={"keep_source": True})
+    assert doc == {"extra": 1}
+    assert (at(entries, "/extra")["status"], at(entries, "/extra")["reason"]) == ("kept", "kept for round trip")
+    doc, entries = run(rules, {"extra": 1})
+    assert doc == {}
+    assert at(entries, "/extra")["status"] == "dropped"
 
 
 # -- each -----------------------------------------------------------------------------------------------------
