@@ -7,7 +7,7 @@ schema (language/mapping.schema.json), which the loader checks mappings against 
 description there is its docstring's summary (`python -m crosswalk.engine.ops --write-schema` copies it).
 
 Every op takes an optional ``when`` guard (``Guard``): pointers relative to where the rule works, tested for
-presence, absence, a JSON type or a value. There are no expression strings.
+presence, absence, a JSON type or a value, and the run's options. There are no expression strings.
 """
 
 from __future__ import annotations
@@ -517,6 +517,11 @@ class Unwrap(Op):
                 ctx.remove(path + (str(i),), a["rest_reason"])
             ctx.put(path, value[0])
             ctx.account(path + ("0",), [path], status, a["reason"])
+
+    def describe(self, rule: Rule) -> tuple[str, str, str]:
+        a = rule.args  # every reason it may give, the list's own first
+        labels = (("reason", ""), ("rest_reason", "after the first: "), ("empty_reason", "an empty list: "))
+        return _cell(self.reads(rule)), "same place", "; ".join(f"{label}{a[k]}" for k, label in labels if k in a)
 
 
 class Keep(Op):
