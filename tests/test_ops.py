@@ -389,6 +389,23 @@ def test_unwrap_makes_a_list_its_first_element_and_leaves_what_it_has_no_reason_
     assert at(entries, "/kept/1")["status"] == "kept"
 
 
+def test_unwrap_of_a_member_makes_an_object_that_member_and_names_each_other_one_removed(run):
+    rules = """
+    - unwrap:
+        path: "$.bands[*]"
+        member: name
+        status: lossy
+        reason: the object form is lost
+        rest_reason: "band {key} has no place"
+    """
+    doc, entries = run(rules, {"bands": [{"name": "B02", "format": "x", "expression": "y"}, "B03", {"format": "z"}]})
+    assert doc == {"bands": ["B02", "B03", {"format": "z"}]}
+    assert (at(entries, "/bands/0/name")["status"], at(entries, "/bands/0/name")["to"]) == ("lossy", ["/bands/0"])
+    e = at(entries, "/bands/0/expression")
+    assert (e["status"], e["reason"]) == ("dropped", "band expression has no place")
+    assert at(entries, "/bands/2/format")["status"] == "kept"
+
+
 def test_keep_and_option_guards_follow_the_run_options(run):
     rules = """
     - keep: {path: "$.extra", reason: kept for round trip, when: {option: keep_source}}

@@ -496,32 +496,42 @@ class Wrap(Op):
 
 
 class Unwrap(Op):
-    """A matched list becomes its first element (the inverse of `wrap`): the elements after it are removed with
-    `rest_reason` (without one, a longer list stays), an empty list becomes null with `empty_reason` (without one,
-    it stays); `status: repaired`: an input defect."""
+    """A matched list becomes its first element (the inverse of `wrap`), or with `member` a matched object the value of
+    that member: the other elements or members are removed with `rest_reason` (`{key}`: the member's name; without
+    one, a longer list or object stays); an empty list becomes null with `empty_reason` (without one, it stays);
+    `status`: what became of the value kept (`repaired`: an input defect)."""
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        check_template(args.get("rest_reason", ""), ("key",))
+        return super().compile(args)
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
-        a = rule.args
-        status = a.get("status", "transformed")
+        a, member = rule.args, rule.args.get("member")
         for path in self.matched(rule, ctx):
             ctx.current = path
             value = ctx.get(path)
-            if not isinstance(value, list) or (len(value) > 1 and "rest_reason" not in a) or (
-                    not value and "empty_reason" not in a):
-                continue
-            if not value:
+            if value == [] and "empty_reason" in a:
                 ctx.put(path, None)
-                ctx.account(path, [path], status, a["empty_reason"])
+                ctx.account(path, [path], a.get("status", "transformed"), a["empty_reason"])
                 continue
-            for i in range(len(value) - 1, 0, -1):  # the last first: nothing before it shifts
-                ctx.remove(path + (str(i),), a["rest_reason"])
-            ctx.put(path, value[0])
-            ctx.account(path + ("0",), [path], status, a["reason"])
+            if member is None and isinstance(value, list) and value:
+                kept, rest = "0", [str(i) for i in range(len(value) - 1, 0, -1)]  # the last first: nothing shifts
+            elif member is not None and isinstance(value, dict) and member in value:
+                kept, rest = member, [k for k in value if k != member]
+            else:
+                continue
+            if rest and "rest_reason" not in a:
+                continue
+            for key in rest:
+                ctx.remove(path + (key,), a["rest_reason"].format(key=key))
+            ctx.put(path, ctx.get(path + (kept,)))
+            ctx.account(path + (kept,), [path], a.get("status", "transformed"), a["reason"])
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         a = rule.args  # every reason it may give, the list's own first
-        labels = (("reason", ""), ("rest_reason", "after the first: "), ("empty_reason", "an empty list: "))
-        return _cell(self.reads(rule)), "same place", "; ".join(f"{label}{a[k]}" for k, label in labels if k in a)
+        labels = (("reason", ""), ("rest_reason", "the others: "), ("empty_reason", "an empty list: "))
+        return (_cell(self.reads(rule)), f"same place, its `{a['member']}`" if "member" in a else "same place",
+                "; ".join(f"{label}{a[k]}" for k, label in labels if k in a))
 
 
 class Keep(Op):

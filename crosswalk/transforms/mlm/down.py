@@ -134,24 +134,6 @@ def raster_bands_to_properties(ctx: Ctx) -> None:
                                  f"the item properties already have {field}")
 
 
-# -- 1.2.0 -> 1.1.0 ---------------------------------------------------------------------------------------------
-@transform("downgrade.band_names", reads=("properties.mlm:input[].bands[]",),
-           writes=("properties.mlm:input[].bands[]",))
-def band_names(ctx: Ctx) -> None:
-    """Band objects (MLM 1.2+) become their names; a band's format/expression has no target before 1.2."""
-    for path, item in io_lists(ctx, "mlm:input"):
-        for i, band in enumerate(bands := of_type(item.get("bands"), list)):
-            if not isinstance(band, dict) or not isinstance(band.get("name"), str):
-                continue
-            here = path + ("bands", str(i))
-            bands[i] = band["name"]
-            # same meaning, but the object form does not come back (MLM 1.2+ keeps the string): a form loss
-            ctx.account(here + ("name",), [here], "lossy",
-                        "band object written as its bare name (same band; the object form is not restored)")
-            for k in [k for k in band if k != "name"]:
-                ctx.account(here + (k,), [], "dropped", f"band {k} (derived bands) has no target before MLM 1.2")
-
-
 # -- MLM 1.5.2 -> ml-model 1.0.0 -------------------------------------------------------------------------------
 @transform("downgrade.ml_model_tasks", reads=("properties.mlm:tasks",), writes=("properties.ml-model:prediction_type",))
 def ml_model_tasks(ctx: Ctx, host: Path = P) -> None:
