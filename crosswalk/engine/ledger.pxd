@@ -37,6 +37,7 @@ cdef class Ledger:
     cdef public dict _by_path
     cdef public list _created
     cdef public set _seen
+    cdef public object source_leaves
 
     @cython.locals(done=dict, nxt=dict, by_path=dict, seen=set, stack=list, below=list, node=dict, child=dict,
                    there=list, o=Origin, members=dict)

@@ -164,8 +164,11 @@ class Ledger:
     """Tracks source leaves through the edits of a conversion. ``source`` is read, never changed, and must not
     change while the ledger is in use (the pipeline hands it the input document and works on a copy)."""
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, source_leaves: int | None = None) -> None:
         self.source = source
+        # the leaves of ``source`` when the caller has counted them already (a bulk run, in the text it read:
+        # `crosswalk.io.parse.written_leaves`), else None: ``summary`` counts them
+        self.source_leaves = source_leaves
         self.root: _Node = {}
         self.step: str | None = None
         # which source subtrees have their Origins, as a trie of source paths in nested dicts: a place without
@@ -545,7 +548,8 @@ class Ledger:
         with the leaf's own status (a heading stands for leaves whose fate, status included, is its own), so the
         most specific entry at or above a leaf has the status of its Origin, and a leaf nothing recorded is kept."""
         counts = dict.fromkeys(STATUSES, 0)
-        counts["kept"] = leaf_count(self.source) - len(self._by_path)  # (an Origin of _by_path: one source leaf)
+        leaves = leaf_count(self.source) if self.source_leaves is None else self.source_leaves
+        counts["kept"] = leaves - len(self._by_path)  # (an Origin of _by_path: one source leaf)
         for o in self._by_path.values():
             counts[o.status] += 1
         for o in self._created:
