@@ -120,7 +120,13 @@ _STAC_TYPES = ("Feature", "Collection", "Catalog")
 _MARKER = MARKER  # the run marker and lock at the top of the written tree
 
 try:  # optional: a faster parser for the common case (errors are re-parsed by json for the message)
+    from orjson import OPT_APPEND_NEWLINE, OPT_INDENT_2, OPT_PASSTHROUGH_DATACLASS, OPT_PASSTHROUGH_DATETIME
+    from orjson import OPT_PASSTHROUGH_SUBCLASS as _SUBCLASS
     from orjson import dumps as _fast_dumps
+
+    # the reader's indented text (`crosswalk.io.parse.read_json_written`), refusing (TypeError) every type but
+    # JSON's own: subclasses, dates and dataclasses, which orjson would write as the plain values they equal
+    _AS_WRITTEN = OPT_INDENT_2 | OPT_APPEND_NEWLINE | _SUBCLASS | OPT_PASSTHROUGH_DATETIME | OPT_PASSTHROUGH_DATACLASS
 except ImportError:  # pragma: no cover - orjson is optional
     _fast_dumps = None
 
@@ -250,7 +256,7 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
                 return _failed(href, f"{href}: --strict: {why}: left as it was", s), None
         # an empty plan may still repair the document, and a plan may change nothing (a dlm Collection, which reads
         # as beta.3, converted to dlm again): the output decides
-        changed = result.changed
+        changed = _changed(result, written)
         out = DocOutcome(
             href, "converted" if changed else "unchanged", result.lossy, result.invented, not result.valid
         )
@@ -264,6 +270,22 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     if report is not None and s.keep_reports:
         out.report = _report_line(report, out.status)
     return out, new
+
+
+def _changed(result: pipeline.Result, written: bytes | None) -> bool:
+    """``result.changed``, told by the output's text where the source's is at hand (``written``): an output equal
+    to its source by Python's == whose indented text is the source's is the same JSON (a NaN, written null, equals
+    no null; 1.0, true and 1 are written apart; only JSON's own types are written), so the walk of both documents
+    that tells 1 from 1.0 is left to the outputs whose text differs."""
+    if result.document is None or result.document != result.source:
+        return result.document is not None
+    if written is not None and _fast_dumps is not None:
+        try:
+            if _fast_dumps(result.document, option=_AS_WRITTEN) == written:
+                return False
+        except TypeError:  # a type JSON has no word for: the walk decides
+            pass
+    return result.changed
 
 
 def _unchanged(
