@@ -372,6 +372,7 @@ class Ledger:
         at each destination in the order `detach` hands them over (the reverse of document order)."""
         # Nothing recorded at, above or below src, and the source has a value there below containers only
         done, value = self._recorded, self.source
+        reached, depth = done, 0  # the deepest place of the record on the way (recorded below: made from there)
         for key in src:
             if _FULL in done:
                 return False
@@ -388,7 +389,11 @@ class Ledger:
             if value is _MISSING:
                 return False
             nxt = done.get(key)
-            done = nxt if nxt is not None else _NOTHING
+            if nxt is not None:
+                done = reached = nxt
+                depth += 1
+            else:
+                done = _NOTHING
         if _FULL in done or done:
             return False
         # Nothing in the trie at src (no value moved there, no node left there) nor above it
@@ -413,16 +418,15 @@ class Ledger:
         # A subtree with members moved into places that are scalars goes in whole: the general way
         if into is not None and dsts and isinstance(value, (dict, list)) and value and _scalars(into, dsts):
             return False
-        # Recorded, as `_record` records it
+        # Recorded, as `_record` records it (the places the walk above found exist: made from the deepest on)
         self._seen.add(src)
-        done = self._recorded
-        for key in src:
-            nxt = done.get(key)
-            if nxt is None:
-                nxt = done[key] = {}
+        done = reached
+        for key in src[depth:]:
+            nxt = done[key] = {}
             done = nxt
         done[_FULL] = True
-        self._node(src[:-1], create=True)
+        if node is None:  # the trie's nodes down to the parent of src (the walk above found them all otherwise)
+            self._node(src[:-1], create=True)
         by_path, seen, step = self._by_path, self._seen, self.step
         if len(dsts) == 1 and dsts[0]:
             parent = self._node(dsts[0][:-1], create=True)  # (what the first `attach` would make on its way)
