@@ -202,6 +202,7 @@ def convert(
     detection: Detection | None = None,
     twin: Any = None,
     fields: bool = True,
+    source_leaves: int | None = None,
 ) -> Result:
     """Convert one raw document to ``to``; losses, inventions and validation findings are in ``result.report``.
 
@@ -220,6 +221,8 @@ def convert(
     ``fields``: False leaves the per-field entries out of ``result.report`` (a bulk run that keeps no reports):
     the ledger accounts for every leaf all the same, the summary counts come from it, and every place it says a
     value went is checked in the output. ``verify`` reads the entries, so it builds them.
+    ``source_leaves``: the number of leaves of ``doc``, when the caller has counted them (a bulk run counts them
+    in the text it read, `crosswalk.io.parse.written_leaves`); the summary's counts need it.
     """
     result = Result(href=href, detection=None, target=None, source=doc)
     try:
@@ -234,7 +237,7 @@ def convert(
                 "not a STAC Item or Collection; crosswalk converts STAC documents", path="/$schema")
         prepared = _prepared(detection.format, detection.others, target)
         result.steps = list(prepared.steps)  # in the order they run (a fresh list: callers may keep it)
-        ledger = Ledger(doc)
+        ledger = Ledger(doc, source_leaves)
         work = copy_document(doc) if twin is None else twin
         family = registry().families[detection.format.family]
         # `--to mlm` asks for the family's latest, whatever it is: a newer version already is, so it passes as it

@@ -255,6 +255,27 @@ def test_already_upgraded_documents_get_the_report_convert_gives(tmp_path: Path,
         assert json.loads(outcome.report) == {**expected.report, "status": status}
 
 
+class _Text(str):
+    """A str by value, not by type: JSON equality (`crosswalk.engine.ops.same`) tells it from a str."""
+
+
+@pytest.mark.parametrize("output, changed", [
+    ({"a": [1, "x", None]}, False),  # the same document
+    ({"a": [1.0, "x", None]}, True),  # 1.0 is not 1 (Python's == says it is)
+    ({"a": [True, "x", None]}, True),  # true is not 1
+    ({"a": [1, _Text("x"), None]}, True),  # written alike, but not JSON's own type
+    ({"a": [1, "x", float("nan")]}, True),  # written null, as the source's null is
+])
+def test_an_output_equal_to_its_source_is_unchanged_only_when_json_says_so(output, changed) -> None:
+    """A bulk run tells an output equal to its source by their texts, as the documents' walk tells it."""
+    from crosswalk.io.parse import read_json_written
+
+    text = json.dumps({"a": [1, "x", None]}, indent=2).encode("utf-8")
+    source, _, _, written = read_json_written(text, "x.json", twin=True)
+    result = pipeline.Result(href="x.json", detection=None, target=None, document=output, source=source)
+    assert written is not None and bulk._changed(result, written) is changed is result.changed
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Other inputs
 

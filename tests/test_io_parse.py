@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosswalk.io.parse import duplicate_keys, load_json_checked
+from crosswalk.engine.report import leaf_count
+from crosswalk.io.parse import duplicate_keys, load_json_checked, read_json_written, written_leaves
 
 TEXT = st.text(alphabet='ab:"\\/ é\u2028', max_size=6)
 SCALAR = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False,
@@ -120,3 +121,20 @@ def test_an_empty_text_is_said_to_be_empty():
     for text in ("", "  \n", b"\n"):
         with pytest.raises(ReadError, match="^x.json: empty: no JSON document in it$"):
             load_json(text, "x.json")
+
+
+TEXT_WITH_BRACKETS = st.text(alphabet='{}[]\n:," é', max_size=6)  # what could pass for an opening in the text
+DEEP = st.recursive(SCALAR | TEXT_WITH_BRACKETS, lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(TEXT_WITH_BRACKETS, inner, max_size=3), max_leaves=12)
+
+
+@given(DEEP, STYLE)
+def test_leaves_counted_in_the_written_text_are_the_documents(value, style) -> None:
+    """A bulk run counts a document's leaves in the text the reader wrote out (`written_leaves`), not by a walk:
+    the same number, whatever its strings hold (brackets, newlines) or how the file was written."""
+    text = json.dumps(value, **style).encode("utf-8")
+    doc, repairs, twin, written = read_json_written(text, "x.json", twin=True)
+    if written is None:  # an integer orjson cannot read, or a repair: no text handed over, nothing counted in it
+        assert repairs or twin is None
+        return
+    assert written_leaves(written) == leaf_count(doc) and twin == doc

@@ -89,7 +89,13 @@ from crosswalk.detection import detect
 from crosswalk.errors import CrosswalkError, FormatError, ReadError, WorkerLost
 from crosswalk.io.documents import dumps_bytes, write_bytes
 from crosswalk.io.limits import MAX_BYTES, LimitError, check_size, sanitize
-from crosswalk.io.parse import load_json_checked, parse_text, read_json, yaml_duplicate_keys
+from crosswalk.io.parse import (
+    load_json_checked,
+    parse_text,
+    read_json_written,
+    written_leaves,
+    yaml_duplicate_keys,
+)
 from crosswalk.io.safepath import Resolver, checked_destination
 from crosswalk.io.treelock import MARKER
 
@@ -114,7 +120,13 @@ _STAC_TYPES = ("Feature", "Collection", "Catalog")
 _MARKER = MARKER  # the run marker and lock at the top of the written tree
 
 try:  # optional: a faster parser for the common case (errors are re-parsed by json for the message)
+    from orjson import OPT_APPEND_NEWLINE, OPT_INDENT_2, OPT_PASSTHROUGH_DATACLASS, OPT_PASSTHROUGH_DATETIME
+    from orjson import OPT_PASSTHROUGH_SUBCLASS as _SUBCLASS
     from orjson import dumps as _fast_dumps
+
+    # the reader's indented text (`crosswalk.io.parse.read_json_written`), refusing (TypeError) every type but
+    # JSON's own: subclasses, dates and dataclasses, which orjson would write as the plain values they equal
+    _AS_WRITTEN = OPT_INDENT_2 | OPT_APPEND_NEWLINE | _SUBCLASS | OPT_PASSTHROUGH_DATETIME | OPT_PASSTHROUGH_DATACLASS
 except ImportError:  # pragma: no cover - orjson is optional
     _fast_dumps = None
 
@@ -187,10 +199,10 @@ def _warm(to: str, validate: bool) -> None:
 
 
 def _doc_outcome(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = (),
-                 twin: Any = None) -> tuple[DocOutcome, Any]:
+                 twin: Any = None, written: bytes | None = None) -> tuple[DocOutcome, Any]:
     """`_convert_doc`, where anything one document raises is that document's failure: the run goes on."""
     try:
-        out, new = _convert_doc(doc, href, s, repairs, twin)
+        out, new = _convert_doc(doc, href, s, repairs, twin, written)
     except Exception as e:  # noqa: BLE001 - a bug must cost one document, never the run
         return _failed(href, _internal(href, e), s), None
     if s.collect and out.status != "failed":
@@ -205,11 +217,12 @@ def _internal(href: str, e: BaseException) -> str:
 
 
 def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, Any]] = (),
-                 twin: Any = None) -> tuple[DocOutcome, Any]:
+                 twin: Any = None, written: bytes | None = None) -> tuple[DocOutcome, Any]:
     """Convert one parsed document; returns (outcome, output document or None when it stays as it was).
 
     ``repairs``: text repairs the lenient reader made (comments, trailing commas): reported first, as
     `pipeline.convert_file` does, and the document is written back as strict JSON (status converted).
+    ``written``: the document as `dumps_bytes` writes it (`_parse_written`), or None: its leaves are counted there.
     """
     new = None
     try:
@@ -231,7 +244,8 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
             # accounts for every leaf, and the counts come from it)
             # (--strict names the fields it refuses: it needs them too)
             result = pipeline.convert(doc, href=href, to=s.to, fill=s.fill, validate=s.validate, verify=s.verify,
-                                      detection=detection, twin=twin, fields=s.keep_reports or s.strict)
+                                      detection=detection, twin=twin, fields=s.keep_reports or s.strict,
+                                      source_leaves=None if written is None else written_leaves(written))
         except Exception as e:  # noqa: BLE001 - an engine bug must not stop the other documents
             return _failed(href, _internal(href, e), s), None
         if result.error is not None:
@@ -242,7 +256,7 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
                 return _failed(href, f"{href}: --strict: {why}: left as it was", s), None
         # an empty plan may still repair the document, and a plan may change nothing (a dlm Collection, which reads
         # as beta.3, converted to dlm again): the output decides
-        changed = result.changed
+        changed = _changed(result, written)
         out = DocOutcome(
             href, "converted" if changed else "unchanged", result.lossy, result.invented, not result.valid
         )
@@ -256,6 +270,22 @@ def _convert_doc(doc: Any, href: str, s: _Settings, repairs: Sequence[dict[str, 
     if report is not None and s.keep_reports:
         out.report = _report_line(report, out.status)
     return out, new
+
+
+def _changed(result: pipeline.Result, written: bytes | None) -> bool:
+    """``result.changed``, told by the output's text where the source's is at hand (``written``): an output equal
+    to its source by Python's == whose indented text is the source's is the same JSON (a NaN, written null, equals
+    no null; 1.0, true and 1 are written apart; only JSON's own types are written), so the walk of both documents
+    that tells 1 from 1.0 is left to the outputs whose text differs."""
+    if result.document is None or result.document != result.source:
+        return result.document is not None
+    if written is not None and _fast_dumps is not None:
+        try:
+            if _fast_dumps(result.document, option=_AS_WRITTEN) == written:
+                return False
+        except TypeError:  # a type JSON has no word for: the walk decides
+            pass
+    return result.changed
 
 
 def _unchanged(
@@ -325,12 +355,19 @@ def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[
     (`crosswalk.io.limits.sanitize`: depth, big integers, NaN, lone surrogates) apply to every document. ``twin``:
     the text parsed once more for the conversion to work on (cheaper than a deep copy of the document), where that
     gives what the first parse gave: strict JSON the reader repaired nothing in (`read_json`); None otherwise."""
+    return _parse_written(data, path, href, lenient)[:3]
+
+
+def _parse_written(data: bytes, path: str, href: str, lenient: bool
+                   ) -> tuple[Any, list[dict[str, Any]], Any, bytes | None]:
+    """`_parse`, and the document as an output file would hold it (`crosswalk.io.parse.read_json_written`) where
+    there is a twin, else None."""
     if path.lower().endswith((".yaml", ".yml")):
         text = data.decode("utf-8")
         doc = parse_text(text, href, yaml_ok=True)
-        return doc, yaml_duplicate_keys(text) + sanitize(doc, href), None
+        return doc, yaml_duplicate_keys(text) + sanitize(doc, href), None, None
     try:
-        return read_json(data, href, twin=True)
+        return read_json_written(data, href, twin=True)
     except LimitError:
         raise
     except ReadError:
@@ -340,7 +377,7 @@ def _parse(data: bytes, path: str, href: str, lenient: bool) -> tuple[Any, list[
 
     text = data.decode("utf-8")  # UnicodeDecodeError: the caller's
     doc, repairs = parse_lenient(text, href)
-    return doc, repairs + lenient_duplicate_keys(text, doc, repairs) + sanitize(doc, href), None
+    return doc, repairs + lenient_duplicate_keys(text, doc, repairs) + sanitize(doc, href), None, None
 
 
 def _href(rel: str, s: _Settings) -> str:
@@ -366,7 +403,7 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
             return _convert_lines(data, href, s)
         if path.lower().endswith(PARQUET_SUFFIXES):
             return _convert_parquet(data, href, s)
-        doc, repairs, twin = _parse(data, path, href, s.lenient)
+        doc, repairs, twin, written = _parse_written(data, path, href, s.lenient)
     except UnicodeDecodeError as e:
         return [_failed(href, f"{href}: not UTF-8 text (byte {e.start})", s)], data, None
     except CrosswalkError as e:
@@ -385,7 +422,7 @@ def _convert_file(path: str, href: str, s: _Settings) -> tuple[list[DocOutcome],
         if changed is None and not repairs:
             return docs, data, None
         return docs, data, dumps_bytes({**doc, "features": feats if changed is None else changed})
-    outcome, new = _doc_outcome(doc, href, s, repairs, twin)
+    outcome, new = _doc_outcome(doc, href, s, repairs, twin, written)
     if new is None:
         return [outcome], data, None
     text = dumps_bytes(new)

@@ -37,6 +37,7 @@ cdef class Ledger:
     cdef public dict _by_path
     cdef public list _created
     cdef public set _seen
+    cdef public object source_leaves
 
     @cython.locals(done=dict, nxt=dict, by_path=dict, seen=set, stack=list, below=list, node=dict, child=dict,
                    there=list, o=Origin, members=dict)
@@ -57,7 +58,7 @@ cdef class Ledger:
     @cython.locals(above=list, moved=list, o=Origin)
     cpdef relocate(self, src, dsts, status, reason=*, whole=*, into=*)
     @cython.locals(done=dict, nxt=dict, members=dict, node=dict, there=list, o=Origin, by_path=dict, seen=set,
-                   made=list, stack=list, below=list, parent=dict, grown=list)
+                   made=list, stack=list, below=list, parent=dict, grown=list, reached=dict)
     cpdef bint _relocate_fresh(self, src, dsts, status, reason, into)
     @cython.locals(out=list, votes=dict, tally=dict)
     cpdef _emit(self, _FoldNode node, out, inherited)

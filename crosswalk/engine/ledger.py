@@ -164,8 +164,11 @@ class Ledger:
     """Tracks source leaves through the edits of a conversion. ``source`` is read, never changed, and must not
     change while the ledger is in use (the pipeline hands it the input document and works on a copy)."""
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, source_leaves: int | None = None) -> None:
         self.source = source
+        # the leaves of ``source`` when the caller has counted them already (a bulk run, in the text it read:
+        # `crosswalk.io.parse.written_leaves`), else None: ``summary`` counts them
+        self.source_leaves = source_leaves
         self.root: _Node = {}
         self.step: str | None = None
         # which source subtrees have their Origins, as a trie of source paths in nested dicts: a place without
@@ -369,6 +372,7 @@ class Ledger:
         at each destination in the order `detach` hands them over (the reverse of document order)."""
         # Nothing recorded at, above or below src, and the source has a value there below containers only
         done, value = self._recorded, self.source
+        reached, depth = done, 0  # the deepest place of the record on the way (recorded below: made from there)
         for key in src:
             if _FULL in done:
                 return False
@@ -385,7 +389,11 @@ class Ledger:
             if value is _MISSING:
                 return False
             nxt = done.get(key)
-            done = nxt if nxt is not None else _NOTHING
+            if nxt is not None:
+                done = reached = nxt
+                depth += 1
+            else:
+                done = _NOTHING
         if _FULL in done or done:
             return False
         # Nothing in the trie at src (no value moved there, no node left there) nor above it
@@ -410,16 +418,15 @@ class Ledger:
         # A subtree with members moved into places that are scalars goes in whole: the general way
         if into is not None and dsts and isinstance(value, (dict, list)) and value and _scalars(into, dsts):
             return False
-        # Recorded, as `_record` records it
+        # Recorded, as `_record` records it (the places the walk above found exist: made from the deepest on)
         self._seen.add(src)
-        done = self._recorded
-        for key in src:
-            nxt = done.get(key)
-            if nxt is None:
-                nxt = done[key] = {}
+        done = reached
+        for key in src[depth:]:
+            nxt = done[key] = {}
             done = nxt
         done[_FULL] = True
-        self._node(src[:-1], create=True)
+        if node is None:  # the trie's nodes down to the parent of src (the walk above found them all otherwise)
+            self._node(src[:-1], create=True)
         by_path, seen, step = self._by_path, self._seen, self.step
         if len(dsts) == 1 and dsts[0]:
             parent = self._node(dsts[0][:-1], create=True)  # (what the first `attach` would make on its way)
@@ -545,7 +552,8 @@ class Ledger:
         with the leaf's own status (a heading stands for leaves whose fate, status included, is its own), so the
         most specific entry at or above a leaf has the status of its Origin, and a leaf nothing recorded is kept."""
         counts = dict.fromkeys(STATUSES, 0)
-        counts["kept"] = leaf_count(self.source) - len(self._by_path)  # (an Origin of _by_path: one source leaf)
+        leaves = leaf_count(self.source) if self.source_leaves is None else self.source_leaves
+        counts["kept"] = leaves - len(self._by_path)  # (an Origin of _by_path: one source leaf)
         for o in self._by_path.values():
             counts[o.status] += 1
         for o in self._created:

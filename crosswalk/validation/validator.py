@@ -419,6 +419,7 @@ def warm(uris: Iterable[str] = ()) -> None:
 _VALIDATED: dict[bytes, tuple[Issue, ...]] = {}
 _VALIDATED_MAX = 64
 _KEY_MAX = 1 << 16  # bytes of a document that is its own key (64 kept: 4 MB at most); a larger one, its digest
+_DIGEST_SIZE = 20  # (a key of this length may be a digest: never taken for a text)
 
 
 def _serialised(doc: Any) -> bytes | None:
@@ -430,21 +431,27 @@ def _serialised(doc: Any) -> bytes | None:
         text = orjson.dumps(doc)
     except TypeError:
         return None
-    return text if len(text) <= _KEY_MAX else _blake2b(text, digest_size=20).digest()
+    return text if len(text) <= _KEY_MAX else _blake2b(text, digest_size=_DIGEST_SIZE).digest()
 
 
 def validate(doc: dict) -> list[Issue]:
     """Validate against the STAC core schema and every declared extension schema, offline."""
+    return _validate_keyed(doc)[0]
+
+
+def _validate_keyed(doc: dict) -> tuple[list[Issue], bytes | None]:
+    """`validate`, and the key its findings are kept under (`_serialised`): the document's whole text when it is
+    no longer than `_KEY_MAX`, which `check` hands to the lint."""
     content = _serialised(doc) if isinstance(doc, dict) else None
     known = _VALIDATED.get(content) if content is not None else None
     if known is not None:
-        return list(known)
+        return list(known), content
     issues = _validate(doc)
     if content is not None:
         if len(_VALIDATED) >= _VALIDATED_MAX:
             del _VALIDATED[next(iter(_VALIDATED))]
         _VALIDATED[content] = tuple(issues)
-    return issues
+    return issues, content
 
 
 def _validate(doc: dict) -> list[Issue]:
@@ -786,10 +793,17 @@ def _tensor(obj: dict, key: str) -> tuple[list | None, list | None]:
     return (shape if isinstance(shape, list) else None), (order if isinstance(order, list) else None)
 
 
-def lint(doc: dict) -> list[Issue]:
-    """Semantic checks that the JSON schemas do not make. Each Issue.schema is ``lint:<rule>``."""
+# The misspelt key, as orjson writes it (no character of it is escaped): a document whose compact text does not
+# hold it has no such key, and the walk of every output that looks for it is saved.
+_MISSPELT_CLASSES = b'"classification_classes"'
+
+
+def lint(doc: dict, text: bytes | None = None) -> list[Issue]:
+    """Semantic checks that the JSON schemas do not make. Each Issue.schema is ``lint:<rule>``. ``text``: the
+    document's compact orjson text when the caller has it (`check`), to tell at once that a key is nowhere in it."""
     if not isinstance(doc, dict):
         return []
+    misspelt_anywhere = text is None or _MISSPELT_CLASSES in text
     issues: list[Issue] = []
     mlm_versions = _mlm_versions(doc)
     # norm_*/statistics are the correct keys up to MLM 1.3 and leftovers from 1.4 on
@@ -835,7 +849,8 @@ def lint(doc: dict) -> list[Issue]:
                     )
                 )
         for ptr, out in _objects(place, container, "mlm:output"):
-            misspelt = _find_key(out, "classification_classes", ptr) if _has_key(out, "classification_classes") else ()
+            misspelt = (_find_key(out, "classification_classes", ptr)
+                        if misspelt_anywhere and _has_key(out, "classification_classes") else ())
             for where in misspelt:
                 issues.append(
                     Issue(
@@ -901,7 +916,10 @@ def issue_order(issue: Issue) -> tuple[str, bool, str, str]:
 
 def check(doc: dict) -> list[Issue]:
     """`validate` + `lint`, sorted by `issue_order`."""
-    return sorted(_dedupe(validate(doc) + lint(doc)), key=issue_order)
+    issues, content = _validate_keyed(doc)
+    # the key is the text itself up to _KEY_MAX bytes (beyond, a digest: the lint then looks for itself)
+    text = content if content is not None and len(content) <= _KEY_MAX and len(content) != _DIGEST_SIZE else None
+    return sorted(_dedupe(issues + lint(doc, text)), key=issue_order)
 
 
 if __name__ == "__main__":  # python -m crosswalk.validation.validator --write-facts
