@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from crosswalk.language.formats import registry  # the lint reads MLM versions with it, once per validated document
 from crosswalk.language.pointer import to_pointer
 
 try:  # BLAKE2b without hashlib, whose import loads OpenSSL (a one-file run pays for it at every start)
@@ -674,8 +675,6 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 _LEGACY_INPUT_KEYS = ("norm_type", "norm_by_channel", "norm_clip", "statistics")
 def _mlm_versions(doc: dict) -> list[tuple[int, int, int]]:
     """The MLM versions the document's schema URIs name, in any spelling the format registry knows."""
-    from crosswalk.language.formats import registry
-
     mlm = registry().families["mlm"]
     if _MLM_VERSIONS_OF[0] is not mlm or len(_MLM_VERSIONS) > 1024:
         _MLM_VERSIONS.clear()
@@ -774,9 +773,10 @@ def _band_name(band: Any) -> str | None:
     return None
 
 
-def _defined_bands(doc: dict) -> set[str]:
+def _defined_bands(places: list[tuple[str, dict]]) -> set[str]:
+    """The band names the objects of ``places`` (`_places`: the lint's own, made once for both) define."""
     names: set[str] = set()
-    for _, obj in _places(doc):
+    for _, obj in places:
         for field in ("eo:bands", "raster:bands", "bands"):
             value = obj.get(field)
             for b in value if isinstance(value, list) else ():
@@ -808,9 +808,10 @@ def lint(doc: dict, text: bytes | None = None) -> list[Issue]:
     mlm_versions = _mlm_versions(doc)
     # norm_*/statistics are the correct keys up to MLM 1.3 and leftovers from 1.4 on
     legacy_inputs = not mlm_versions or max(mlm_versions) >= (1, 4, 0)
-    defined = _defined_bands(doc)
+    places = _places(doc)
+    defined = _defined_bands(places)
 
-    for place, container in _places(doc):
+    for place, container in places:
         for ptr, inp in _objects(place, container, "mlm:input"):
             if legacy_inputs:
                 for key in _LEGACY_INPUT_KEYS:
