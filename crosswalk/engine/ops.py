@@ -177,7 +177,7 @@ class Op:
     summary: ClassVar[str]  # the first paragraph of its docstring, in the schema
     templates: ClassVar[tuple[str, ...]] = ()  # the fields its reasons may name (``{old}``); none: plain text
     # what the README's tables and the adoption study read: the arguments naming what it reads and writes (pointers,
-    # jsonpath, or an object of them; no written argument: it writes where it reads), and the table's target cell
+    # jsonpath; no written argument: it writes where it reads), and the table's target cell
     reads_arg: ClassVar[str | None] = "path"
     writes_arg: ClassVar[str] = "to"
     shows: ClassVar[str | None] = None  # a template of the arguments; by default `to`, or "same place"
@@ -214,8 +214,6 @@ class Op:
                 if not args[key]:  # the schema's pointer admits "" for the guards, which test the element itself
                     raise ValueError(f'`{key}` is "", the whole document: a rule reads and writes below it')
                 out[key] = parse_pointer(args[key])
-        if "fields" in args:  # zip, unzip: member name -> pointer
-            out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
         return out
 
     def run(self, rule: Rule, ctx: Ctx) -> None:  # pragma: no cover - every op defines it
@@ -264,8 +262,8 @@ def _cell(items: Any) -> str:
 
 
 def _pointers(arg: Any) -> tuple[str, ...]:
-    """The paths an argument names: one, a list, or the values of an object (``fields`` of zip)."""
-    return tuple(arg.values() if isinstance(arg, dict) else as_list(arg))
+    """The paths an argument names: one or a list."""
+    return tuple(as_list(arg))
 
 
 def check_template(text: str, names: tuple[str, ...]) -> None:
@@ -608,64 +606,6 @@ class Each(Op):
                 run_rules(rule.rules, ctx)
         finally:
             ctx.base = saved
-
-
-class Zip(Op):
-    """Parallel lists become one list of objects (element i of each list a member of object i).
-
-    ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}`` puts ``mean[i]`` and ``std[i]`` into element i as
-    ``mean`` and ``stddev``; ``set`` adds constant members."""
-
-    reads_arg = "fields"
-    shows = "`{to}` (one object per element)"
-
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        fields = {k: ctx.base + p for k, p in rule.parsed["fields"].items()}
-        lists = {k: ctx.get(p) for k, p in fields.items() if ctx.has(p)}
-        dst = ctx.current = self.target(rule, ctx, "to")
-        if not lists or ctx.has(dst) or not all(isinstance(v, list) for v in lists.values()):
-            return
-        n, reason, members = max(len(v) for v in lists.values()), rule.args["reason"], rule.args.get("set", {})
-        ctx.put(dst, [copy.deepcopy(members) for _ in range(n)])  # each object starts with the constant members
-        for i in range(n):
-            for key in members:
-                ctx.created(dst + (str(i), key), "invented", reason)
-        for key, values in lists.items():
-            for i, value in enumerate(values):
-                ctx.put(dst + (str(i), key), value)
-                ctx.account(fields[key] + (str(i),), [dst + (str(i), key)], "transformed", reason)
-            ctx.remove(fields[key], reason, status="transformed")
-
-
-class Unzip(Op):
-    """A list of objects becomes parallel lists (member k of element i to element i of list k).
-
-    The inverse of ``zip``: ``{path: $.value_scaling, fields: {mean: /mean, stddev: /std}}`` writes member ``mean`` of
-    every element into the list at ``/mean``. Elements missing a member stop the rule (nothing changes): parallel lists
-    cannot have holes."""
-
-    writes_arg = "fields"
-
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        fields = rule.parsed["fields"]
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            items = ctx.get(path)
-            if not isinstance(items, list) or not all(isinstance(x, dict) and fields.keys() <= x.keys() for x in items):
-                continue
-            if not items or any(ctx.has(ctx.base + rel) for rel in fields.values()):
-                continue  # nothing to spread, or a list already there: never overwritten (as zip's `to`)
-            for key, rel in fields.items():
-                dst = ctx.base + rel
-                ctx.put(dst, [x[key] for x in items])
-                for i in range(len(items)):
-                    ctx.account(path + (str(i), key), [dst + (str(i),)], "transformed", rule.args["reason"])
-            if all(x.keys() == fields.keys() for x in items):
-                ctx.remove(path, rule.args["reason"], status="transformed")
-
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        dsts = "<br>".join(f"`{k}` → `{p}`" for k, p in rule.args["fields"].items())
-        return _cell(self.reads(rule)), dsts, rule.args["reason"]
 
 
 class Extensions(Op):
