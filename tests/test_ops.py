@@ -574,7 +574,7 @@ def test_transform_calls_the_registered_function_with_args(run, monkeypatch):
     assert (e["status"], e["reason"], e["to"]) == ("transformed", "doubled", ["/properties/n"])
 
 
-# -- when guards, typed defaults, one-to-many tables, zip/unzip ----------------------------------------------------
+# -- when guards, typed defaults, one-to-many tables ------------------------------------------------------------
 
 
 def test_when_guard_runs_a_rule_only_where_its_tests_hold(run):
@@ -616,49 +616,6 @@ def test_map_values_one_to_many_splices_list_elements(run):
     assert at(entries, "/properties/tasks/2")["to"] == ["/properties/tasks/3"]
     seg = at(entries, "/properties/tasks/1")
     assert seg["status"] == "transformed" and set(seg["to"]) == {"/properties/tasks/1", "/properties/tasks/2"}
-
-
-def test_zip_makes_one_object_per_element_and_unzip_undoes_it(run):
-    rules = """
-    - zip:
-        fields: {mean: /properties/mean, stddev: /properties/std}
-        to: /properties/value_scaling
-        set: {type: z-score}
-        reason: parallel statistics become one scaling object per band
-    """
-    doc, entries = run(rules, {"properties": {"mean": [1, 2], "std": [3, 4]}})
-    assert doc == {"properties": {"value_scaling": [
-        {"type": "z-score", "mean": 1, "stddev": 3}, {"type": "z-score", "mean": 2, "stddev": 4}]}}
-    assert at(entries, "/properties/std/1")["to"] == ["/properties/value_scaling/1/stddev"]
-    assert set(created(entries)) == {"/properties/value_scaling/0/type", "/properties/value_scaling/1/type"}
-    back = """
-    - unzip:
-        path: "$.properties.value_scaling"
-        fields: {mean: /properties/mean, stddev: /properties/std}
-        reason: one scaling object per band becomes parallel statistics
-    """
-    doc, entries = run(back, {"properties": {"value_scaling": [{"mean": 1, "stddev": 3}, {"mean": 2, "stddev": 4}]}})
-    assert doc == {"properties": {"mean": [1, 2], "std": [3, 4]}}
-    assert at(entries, "/properties/value_scaling/0/stddev")["to"] == ["/properties/std/0"]
-
-
-def test_unzip_leaves_lists_with_holes_alone(run):
-    rule = """
-    - unzip: {path: "$.properties.s", fields: {mean: /properties/mean}, reason: parallel lists}
-    """
-    doc, _ = run(rule, {"properties": {"s": [{"mean": 1}, {"other": 2}]}})
-    assert doc == {"properties": {"s": [{"mean": 1}, {"other": 2}]}}
-
-
-def test_unzip_never_overwrites_a_list_already_there_nor_writes_empty_ones(run):
-    rule = """
-    - unzip: {path: "$.properties.s", fields: {mean: /properties/mean}, reason: parallel lists}
-    """
-    src = {"properties": {"s": [{"mean": 1}, {"mean": 2}], "mean": [7, 8, 9]}}
-    doc, entries = run(rule, src)
-    assert doc == src and at(entries, "/properties/mean/2")["status"] == "kept"
-    doc, _ = run(rule, {"properties": {"s": []}})
-    assert doc == {"properties": {"s": []}}
 
 
 def test_set_where_nothing_was_names_nothing_as_the_old_value(run):

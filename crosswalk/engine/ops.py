@@ -177,11 +177,12 @@ class Op:
     summary: ClassVar[str]  # the first paragraph of its docstring, in the schema
     templates: ClassVar[tuple[str, ...]] = ()  # the fields its reasons may name (``{old}``); none: plain text
     # what the README's tables and the adoption study read: the arguments naming what it reads and writes (pointers,
-    # jsonpath, or an object of them; no written argument: it writes where it reads), and the table's target cell
+    # jsonpath; no written argument: it writes where it reads), and the table's target cell
     reads_arg: ClassVar[str | None] = "path"
     writes_arg: ClassVar[str] = "to"
     shows: ClassVar[str | None] = None  # a template of the arguments; by default `to`, or "same place"
     explains: ClassVar[str] = ""  # the table's reason cell when the rule gives no reason
+    backwards: ClassVar[bool] = False  # `run` takes the matches from the last
 
     def __init_subclass__(cls) -> None:
         cls.name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", cls.__name__).lower()
@@ -214,11 +215,20 @@ class Op:
                 if not args[key]:  # the schema's pointer admits "" for the guards, which test the element itself
                     raise ValueError(f'`{key}` is "", the whole document: a rule reads and writes below it')
                 out[key] = parse_pointer(args[key])
-        if "fields" in args:  # zip, unzip: member name -> pointer
-            out["fields"] = {k: parse_pointer(v) for k, v in args["fields"].items()}
         return out
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:  # pragma: no cover - every op defines it
+    def run(self, rule: Rule, ctx: Ctx) -> None:
+        """Most ops: ``at`` on each path the rule's jsonpath finds, in document order (from the last with
+        ``backwards``: removing one does not shift those still to come), the place its ``to`` names found once.
+        Each is the path being worked on (``ctx.current``, for an error message) while it is; the matches are a
+        list, not a generator, whose creation and resumption cost a compiled build more than most rules' own work."""
+        dst = self.target(rule, ctx, "to") if "to" in rule.parsed else None
+        found = ctx.find(rule)
+        for path in found[::-1] if rule.parsed.get("backwards", self.backwards) else found:
+            ctx.current = path
+            self.at(rule, ctx, path, dst)
+
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:  # pragma: no cover - if run is not
         raise NotImplementedError
 
     def label(self, rule: Rule) -> str:
@@ -241,15 +251,6 @@ class Op:
         return _pointers(rule.args[self.writes_arg]) if self.writes_arg in rule.args else self.reads(rule)
 
     @staticmethod
-    def matched(rule: Rule, ctx: Ctx, backwards: bool = False) -> list[Path]:
-        """The paths the rule's jsonpath finds, in document order (``backwards``: removing one does not shift those
-        still to come). The caller's loop makes each the path being worked on (``ctx.current``, for an error
-        message) while it is: a list, not a generator, whose creation and resumption cost a compiled build more
-        than most rules' own work."""
-        found = ctx.find(rule)
-        return found[::-1] if backwards else found
-
-    @staticmethod
     def target(rule: Rule, ctx: Ctx, key: str) -> Path:
         path = ctx.base + rule.parsed[key]
         parent = ctx.get(path[:-1], None) if path and path[-1] == "-" else None
@@ -264,8 +265,8 @@ def _cell(items: Any) -> str:
 
 
 def _pointers(arg: Any) -> tuple[str, ...]:
-    """The paths an argument names: one, a list, or the values of an object (``fields`` of zip)."""
-    return tuple(arg.values() if isinstance(arg, dict) else as_list(arg))
+    """The paths an argument names: one or a list."""
+    return tuple(as_list(arg))
 
 
 def check_template(text: str, names: tuple[str, ...]) -> None:
@@ -289,33 +290,27 @@ class Rename(Op):
     shows = "`{to}` (same object)"
     explains = "moved"
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        new = rule.args["to"]
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            parent = ctx.get(path[:-1])
-            if not isinstance(parent, dict) or path[-1] == new:
-                continue
-            if new in parent:
-                ctx.remove(path, f"{new} already present; kept that value")
-                continue
-            rename_key(parent, path[-1], new)
-            ctx.account(path, [path[:-1] + (new,)], rule.args.get("status", "moved"), rule.args.get("reason"))
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        new, parent = rule.args["to"], ctx.get(path[:-1])
+        if not isinstance(parent, dict) or path[-1] == new:
+            return
+        if new in parent:
+            ctx.remove(path, f"{new} already present; kept that value")
+            return
+        rename_key(parent, path[-1], new)
+        ctx.account(path, [path[:-1] + (new,)], rule.args.get("status", "moved"), rule.args.get("reason"))
 
 
 class Move(Op):
     """Move the matched value to a JSON Pointer (relative to where the rule works)."""
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        dst = self.target(rule, ctx, "to")
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            if path == dst:
-                continue  # already where it goes
-            if ctx.has(dst):
-                ctx.remove(path, f"{rule.args['to']} already present; kept that value")
-            else:
-                ctx.move(path, dst, rule.args.get("reason"))
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path) -> None:
+        if path == dst:
+            return  # already where it goes
+        if ctx.has(dst):
+            ctx.remove(path, f"{rule.args['to']} already present; kept that value")
+        else:
+            ctx.move(path, dst, rule.args.get("reason"))
 
 
 class Copy(Op):
@@ -330,21 +325,18 @@ class Copy(Op):
         return {**super().compile(args), "also": [(parse_pointer(a["path"]), a.get("status", args.get("status")),
                                                    a.get("reason", args.get("reason"))) for a in also]}
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        dst = self.target(rule, ctx, "to")
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path) -> None:
         reason, status = rule.args.get("reason"), rule.args.get("status")
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            if ctx.has(dst):
-                continue
-            if "value" in rule.args:
-                ctx.put(dst, copy.deepcopy(rule.args["value"]))
-                ctx.copied(path, dst, reason, status=status)
-            else:
-                ctx.copy(path, dst, reason, status=status)
-            for also, also_status, also_reason in rule.parsed["also"]:
-                if ctx.has(ctx.base + also):
-                    ctx.copied(ctx.base + also, dst, also_reason, status=also_status)
+        if ctx.has(dst):
+            return
+        if "value" in rule.args:
+            ctx.put(dst, copy.deepcopy(rule.args["value"]))
+            ctx.copied(path, dst, reason, status=status)
+        else:
+            ctx.copy(path, dst, reason, status=status)
+        for also, also_status, also_reason in rule.parsed["also"]:
+            if ctx.has(ctx.base + also):
+                ctx.copied(ctx.base + also, dst, also_reason, status=also_status)
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         a, (source, target, reason) = rule.args, super().describe(rule)
@@ -395,18 +387,19 @@ class Drop(Op):
     def templated(self, args: dict[str, Any]) -> bool:
         return "keys" in args
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {**super().compile(args), "backwards": "keys" not in args}  # `keys` removes inside each match
+
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
         status, keys = rule.args.get("status", "dropped"), rule.args.get("keys")
-        for path in self.matched(rule, ctx, backwards=keys is None):
-            ctx.current = path
-            if keys is None:
-                ctx.remove(path, rule.args["reason"], status)
-                continue
-            # members selected by name prefix, in each matched object's key order (a family's leftover fields)
-            value = ctx.get(path)
-            for key in [k for k in value if k.startswith(keys["prefix"])] if isinstance(value, dict) else ():
-                ctx.current = path + (key,)
-                ctx.remove(path + (key,), rule.args["reason"].format(key=key), status)
+        if keys is None:
+            ctx.remove(path, rule.args["reason"], status)
+            return
+        # members selected by name prefix, in each matched object's key order (a family's leftover fields)
+        value = ctx.get(path)
+        for key in [k for k in value if k.startswith(keys["prefix"])] if isinstance(value, dict) else ():
+            ctx.current = path + (key,)
+            ctx.remove(path + (key,), rule.args["reason"].format(key=key), status)
 
     def reads(self, rule: Rule) -> tuple[str, ...]:
         paths = super().reads(rule)
@@ -423,26 +416,25 @@ class MapValues(Op):
     says of it. `ignore_case`: values are looked up trimmed and lower-cased. `merge`: a list element whose new values
     are already in the list merges into them (reported there) instead of being dropped."""
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        table = rule.table or {}
-        for path in self.matched(rule, ctx, backwards=True):
-            ctx.current = path
-            value = ctx.get(path)
-            if isinstance(value, (dict, list)):
-                continue
-            key = str(value).strip().lower() if rule.args.get("ignore_case") else str(value)
-            if key not in table:
-                continue
-            new, status, why = table[key], "transformed", None
-            if isinstance(new, dict) and "values" in new:
-                self._splice(ctx, path, value, new, rule)
-                continue
-            if isinstance(new, dict):  # {value: x, lossy: "why"} or {value: x, repaired: "why"}
-                status = "lossy" if "lossy" in new else "repaired" if "repaired" in new else status
-                why = new.get(status) or new.get("reason")
-                new = new.get("value")
-            if new != value:
-                ctx.set(path, new, why or rule.args.get("reason") or f"{value!r} -> {new!r}", status)
+    backwards = True  # a one-to-many entry lengthens the list
+
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        table, value = rule.table or {}, ctx.get(path)
+        if isinstance(value, (dict, list)):
+            return
+        key = str(value).strip().lower() if rule.args.get("ignore_case") else str(value)
+        if key not in table:
+            return
+        new, status, why = table[key], "transformed", None
+        if isinstance(new, dict) and "values" in new:
+            self._splice(ctx, path, value, new, rule)
+            return
+        if isinstance(new, dict):  # {value: x, lossy: "why"} or {value: x, repaired: "why"}
+            status = "lossy" if "lossy" in new else "repaired" if "repaired" in new else status
+            why = new.get(status) or new.get("reason")
+            new = new.get("value")
+        if new != value:
+            ctx.set(path, new, why or rule.args.get("reason") or f"{value!r} -> {new!r}", status)
 
     @staticmethod
     def _splice(ctx: Ctx, path: Path, value: Any, entry: dict[str, Any], rule: Rule) -> None:
@@ -485,14 +477,12 @@ class MapValues(Op):
 class Wrap(Op):
     """Wrap a matched value that is not a list in a one-element list (`status: repaired`: an input defect)."""
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        status, reason = rule.args.get("status", "transformed"), rule.args.get("reason", "wrapped in a list")
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            value = ctx.get(path)
-            if not isinstance(value, list):
-                ctx.put(path, [value])
-                ctx.account(path, [path + ("0",)], status, reason)
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        value = ctx.get(path)
+        if not isinstance(value, list):
+            ctx.put(path, [value])
+            ctx.account(path, [path + ("0",)], rule.args.get("status", "transformed"),
+                        rule.args.get("reason", "wrapped in a list"))
 
 
 class Unwrap(Op):
@@ -505,27 +495,24 @@ class Unwrap(Op):
         check_template(args.get("rest_reason", ""), ("key",))
         return super().compile(args)
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        a, member = rule.args, rule.args.get("member")
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            value = ctx.get(path)
-            if value == [] and "empty_reason" in a:
-                ctx.put(path, None)
-                ctx.account(path, [path], a.get("status", "transformed"), a["empty_reason"])
-                continue
-            if member is None and isinstance(value, list) and value:
-                kept, rest = "0", [str(i) for i in range(len(value) - 1, 0, -1)]  # the last first: nothing shifts
-            elif member is not None and isinstance(value, dict) and member in value:
-                kept, rest = member, [k for k in value if k != member]
-            else:
-                continue
-            if rest and "rest_reason" not in a:
-                continue
-            for key in rest:
-                ctx.remove(path + (key,), a["rest_reason"].format(key=key))
-            ctx.put(path, ctx.get(path + (kept,)))
-            ctx.account(path + (kept,), [path], a.get("status", "transformed"), a["reason"])
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        a, member, value = rule.args, rule.args.get("member"), ctx.get(path)
+        if value == [] and "empty_reason" in a:
+            ctx.put(path, None)
+            ctx.account(path, [path], a.get("status", "transformed"), a["empty_reason"])
+            return
+        if member is None and isinstance(value, list) and value:
+            kept, rest = "0", [str(i) for i in range(len(value) - 1, 0, -1)]  # the last first: nothing shifts
+        elif member is not None and isinstance(value, dict) and member in value:
+            kept, rest = member, [k for k in value if k != member]
+        else:
+            return
+        if rest and "rest_reason" not in a:
+            return
+        for key in rest:
+            ctx.remove(path + (key,), a["rest_reason"].format(key=key))
+        ctx.put(path, ctx.get(path + (kept,)))
+        ctx.account(path + (kept,), [path], a.get("status", "transformed"), a["reason"])
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         a = rule.args  # every reason it may give, the list's own first
@@ -539,10 +526,8 @@ class Keep(Op):
     object of the target may carry, left for the round trip under `option: keep_source`)."""
     shows = "same place"
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            ctx.changed(path, "kept", rule.args["reason"])
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        ctx.changed(path, "kept", rule.args["reason"])
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
         return ()
@@ -555,16 +540,12 @@ class ToString(Op):
     templates = ("value", "text")
     shows = "same place, as text"
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        status, reason = rule.args.get("status", "transformed"), rule.args["reason"]
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            value = ctx.get(path)
-            if is_type(value, "number"):
-                text = str(value)
-                ctx.put(path, text)
-                why = rule.args.get("float_reason", reason) if isinstance(value, float) else reason
-                ctx.account(path, [path], status, why.format(value=value, text=text))
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        a, value = rule.args, ctx.get(path)
+        if is_type(value, "number"):
+            ctx.put(path, text := str(value))
+            why = a.get("float_reason", a["reason"]) if isinstance(value, float) else a["reason"]
+            ctx.account(path, [path], a.get("status", "transformed"), why.format(value=value, text=text))
 
 
 class Scale(Op):
@@ -573,22 +554,18 @@ class Scale(Op):
     `{result}` in the reason are the number and the result (`status: repaired`: an input defect)."""
     templates = ("value", "result")
 
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        a = rule.args
-        status, dst = a.get("status", "transformed"), self.target(rule, ctx, "to") if "to" in a else None
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            value = ctx.get(path)
-            if not is_type(value, "number") or (dst is not None and ctx.has(dst)):
-                continue
-            # a division, not a product with the inverse: 5 / 1000 is 0.005, 5 * (1 / 1000) is 0.005000000000000001
-            result = value / a["divide_by"] if "divide_by" in a else value * a["by"]
-            why = a["reason"].format(value=value, result=result)
-            if dst is None:
-                ctx.set(path, result, why, status)
-            else:
-                ctx.put(dst, result)
-                ctx.copied(path, dst, why, status=status)
+    def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
+        a, value = rule.args, ctx.get(path)
+        if not is_type(value, "number") or (dst is not None and ctx.has(dst)):
+            return
+        # a division, not a product with the inverse: 5 / 1000 is 0.005, 5 * (1 / 1000) is 0.005000000000000001
+        result = value / a["divide_by"] if "divide_by" in a else value * a["by"]
+        why = a["reason"].format(value=value, result=result)
+        if dst is None:
+            ctx.set(path, result, why, a.get("status", "transformed"))
+        else:
+            ctx.put(dst, result)
+            ctx.copied(path, dst, why, status=a.get("status", "transformed"))
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         source, target, reason = super().describe(rule)
@@ -608,64 +585,6 @@ class Each(Op):
                 run_rules(rule.rules, ctx)
         finally:
             ctx.base = saved
-
-
-class Zip(Op):
-    """Parallel lists become one list of objects (element i of each list a member of object i).
-
-    ``{fields: {mean: /mean, stddev: /std}, to: /value_scaling}`` puts ``mean[i]`` and ``std[i]`` into element i as
-    ``mean`` and ``stddev``; ``set`` adds constant members."""
-
-    reads_arg = "fields"
-    shows = "`{to}` (one object per element)"
-
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        fields = {k: ctx.base + p for k, p in rule.parsed["fields"].items()}
-        lists = {k: ctx.get(p) for k, p in fields.items() if ctx.has(p)}
-        dst = ctx.current = self.target(rule, ctx, "to")
-        if not lists or ctx.has(dst) or not all(isinstance(v, list) for v in lists.values()):
-            return
-        n, reason, members = max(len(v) for v in lists.values()), rule.args["reason"], rule.args.get("set", {})
-        ctx.put(dst, [copy.deepcopy(members) for _ in range(n)])  # each object starts with the constant members
-        for i in range(n):
-            for key in members:
-                ctx.created(dst + (str(i), key), "invented", reason)
-        for key, values in lists.items():
-            for i, value in enumerate(values):
-                ctx.put(dst + (str(i), key), value)
-                ctx.account(fields[key] + (str(i),), [dst + (str(i), key)], "transformed", reason)
-            ctx.remove(fields[key], reason, status="transformed")
-
-
-class Unzip(Op):
-    """A list of objects becomes parallel lists (member k of element i to element i of list k).
-
-    The inverse of ``zip``: ``{path: $.value_scaling, fields: {mean: /mean, stddev: /std}}`` writes member ``mean`` of
-    every element into the list at ``/mean``. Elements missing a member stop the rule (nothing changes): parallel lists
-    cannot have holes."""
-
-    writes_arg = "fields"
-
-    def run(self, rule: Rule, ctx: Ctx) -> None:
-        fields = rule.parsed["fields"]
-        for path in self.matched(rule, ctx):
-            ctx.current = path
-            items = ctx.get(path)
-            if not isinstance(items, list) or not all(isinstance(x, dict) and fields.keys() <= x.keys() for x in items):
-                continue
-            if not items or any(ctx.has(ctx.base + rel) for rel in fields.values()):
-                continue  # nothing to spread, or a list already there: never overwritten (as zip's `to`)
-            for key, rel in fields.items():
-                dst = ctx.base + rel
-                ctx.put(dst, [x[key] for x in items])
-                for i in range(len(items)):
-                    ctx.account(path + (str(i), key), [dst + (str(i),)], "transformed", rule.args["reason"])
-            if all(x.keys() == fields.keys() for x in items):
-                ctx.remove(path, rule.args["reason"], status="transformed")
-
-    def describe(self, rule: Rule) -> tuple[str, str, str]:
-        dsts = "<br>".join(f"`{k}` → `{p}`" for k, p in rule.args["fields"].items())
-        return _cell(self.reads(rule)), dsts, rule.args["reason"]
 
 
 class Extensions(Op):

@@ -106,7 +106,7 @@ def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
             name = a["table"] if isinstance(a["table"], str) else "inline table"
             yield RuleView(op, where, mapping.id, reads, reads, note=a.get("reason") or f"values through {name}",
                            lossy_table=lossy)
-        else:  # set, default, drop, wrap, zip, unzip, extensions: as the op describes itself
+        else:  # set, default, drop, wrap, extensions...: as the op describes itself
             writes = tuple(p for w in spec.writes(rule) for p in _patterns_of(w, base))
             yield RuleView(op, where, mapping.id, reads, writes, note=a.get("reason", ""), status=a.get("status"))
 
