@@ -17,7 +17,16 @@ from jsonpath_ng import parse
 from test_every_direction import _all_files, _documents
 
 from crosswalk.language.filters import parse_filter_path
-from crosswalk.language.jsonpath_steps import ALL_MEMBERS, EACH_ELEMENT, Filter, JsonPath, datum_path, match, steps_of
+from crosswalk.language.jsonpath_steps import (
+    ALL_MEMBERS,
+    EACH_ELEMENT,
+    Filter,
+    JsonPath,
+    datum_path,
+    first_names,
+    match,
+    steps_of,
+)
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
@@ -195,3 +204,29 @@ def test_generated_guard_filters_and_documents(tests, after, doc):
         assert len(tests) > 1 and any(v is None for _, v in tests)
         return
     assert set(match(steps, doc)) == _jsonpath_ng(expr, doc)
+
+
+@pytest.mark.parametrize(
+    "texts, names",
+    [
+        (["$.properties.a"], ("properties",)),
+        (["$.properties.a", "$.assets.*", "$.properties.b"], ("properties", "assets")),  # each once, in order
+        (["$.properties.a", "$.*"], None),  # `*` may match in any object
+        (["$"], None),  # the value itself
+        (["$[*].a"], None),
+        (["$..a"], None),  # left to jsonpath-ng: no steps
+        ([], None),  # no paths: an op without them (`set`, `transform`) is never passed by
+    ],
+)
+def test_first_names(texts, names):
+    assert first_names(tuple(JsonPath.compile(t) for t in texts)) == names
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(st.lists(st.lists(STEP, max_size=3), min_size=1, max_size=2), JSON)
+def test_paths_find_nothing_without_one_of_their_first_names(paths, doc):
+    """What lets the engine pass a rule by: when the value lacks every first name, no path finds anything."""
+    compiled = tuple(JsonPath.compile("$" + "".join(s if s == "[*]" else f".{s}" for s in steps)) for steps in paths)
+    names = first_names(compiled)
+    if names is not None and not (isinstance(doc, dict) and any(n in doc for n in names)):
+        assert [p.find(doc) for p in compiled] == [[] for _ in compiled]

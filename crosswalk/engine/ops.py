@@ -222,8 +222,10 @@ class Op:
         ``backwards``: removing one does not shift those still to come), the place its ``to`` names found once.
         Each is the path being worked on (``ctx.current``, for an error message) while it is; the matches are a
         list, not a generator, whose creation and resumption cost a compiled build more than most rules' own work."""
-        dst = self.target(rule, ctx, "to") if "to" in rule.parsed else None
         found = ctx.find(rule)
+        if not found:  # most rules find nothing in a given document: nothing to set up for them
+            return
+        dst = self.target(rule, ctx, "to") if "to" in rule.parsed else None
         for path in found[::-1] if rule.parsed.get("backwards", self.backwards) else found:
             ctx.current = path
             self.at(rule, ctx, path, dst)
@@ -754,8 +756,24 @@ def apply(mapping: Mapping, ctx: Ctx) -> None:
 def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
     """Run rules in order; a crash inside one becomes a RuleError naming the href, the data path, the mapping
     file:line and the op (linkml-map's error context)."""
+    doc = ctx.doc
     for rule in rules:
         ctx.current = ctx.last_read = None
+        gate = rule.gate
+        if gate is not None:
+            # A rule whose paths all start with a name the value it works on lacks finds nothing and so does
+            # nothing (every op with paths acts only on what they find): passed by before its guard is tested
+            # and before its op sets anything up. Its value is looked up again for every rule, as `find` does:
+            # a rule before it may have replaced it. Tested with pointer's `get`, not the Ctx's: that one notes
+            # a read for an error message, and this reads for no rule.
+            root = ptr.get(doc, ctx.base) if ctx.base else doc
+            if not isinstance(root, dict):
+                continue
+            for name in gate:
+                if name in root:
+                    break
+            else:
+                continue
         try:
             if rule.guard is None or rule.guard.holds(ctx):
                 rule.run(rule, ctx)

@@ -81,6 +81,16 @@ class JsonPath:
         return match(self.rest, root, prefix + self.head) if self.rest else [prefix + self.head]
 
 
+def first_names(paths: tuple[JsonPath, ...]) -> tuple[str, ...] | None:
+    """The member names of which the value a rule works on must have one for any of ``paths`` to match: each
+    path's first name, when every path starts with a single name (``$.properties.x``: "properties"); None when one
+    may match without (``$``, ``$.*``, a path left to jsonpath-ng). The engine tests them with a dict look-up before
+    anything else of the rule runs: most rules of a step file find nothing in a given document."""
+    if not paths or any(not p.head for p in paths):  # no steps: head is ()
+        return None
+    return tuple(dict.fromkeys(p.head[0] for p in paths))  # each once, in the paths' order
+
+
 def _one_name(step: Any) -> bool:
     """A step of one member name (neither ``*``, ``[*]``, a filter nor a choice of names)."""
     return type(step) is tuple and len(step) == 1

@@ -45,6 +45,9 @@ class Rule:
     # `parsed`) and its op's `run`
     guard: Any = field(default=None, compare=False, repr=False)
     run: Any = field(default=None, compare=False, repr=False)
+    # the member names (jsonpath_steps.first_names) the value it works on must have one of for its paths to find
+    # anything: without one, a rule with paths does nothing, and `run_rules` passes it by with a dict look-up
+    gate: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -157,7 +160,7 @@ def _checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) ->
 def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
     from crosswalk import transforms
     from crosswalk.engine.ops import OPS, as_list
-    from crosswalk.language.jsonpath_steps import JsonPath
+    from crosswalk.language.jsonpath_steps import JsonPath, first_names
 
     out = []
     for i, item in enumerate(items):
@@ -184,7 +187,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
             plain = _checked("extensions: ", file, line, _uri_swap, plain, registry().families)
         parsed = _checked(f"rule {i} {op}: ", file, line, OPS[op].compile, plain)  # a pointer or regex it cannot read
         out.append(Rule(op=op, args=plain, file=file, line=line, index=i, paths=compiled, rules=sub, table=table,
-                        parsed=parsed, guard=parsed.get("when"), run=OPS[op].run))
+                        parsed=parsed, guard=parsed.get("when"), run=OPS[op].run, gate=first_names(compiled)))
     return tuple(out)
 
 
