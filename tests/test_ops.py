@@ -1040,3 +1040,32 @@ def test_a_negated_guard_test_holds_exactly_where_its_test_does_not(doc, pointer
     for test, negated in pairs:
         assert Guard(test).holds(ctx) != Guard(negated).holds(ctx), (test, doc)
     assert Guard(pointer).holds(ctx) == Guard({"exists": pointer}).holds(ctx)
+
+
+@given(value=_VALUES, pointer=st.sampled_from(["/a", "/b", "/0", "/a/0", "/1/b", ""]), wanted=_VALUES,
+       kind=st.sampled_from(["object", "array", "string", "number", "integer", "boolean", "null"]),
+       negated=st.booleans())
+def test_a_guard_passed_by_for_a_missing_member_would_not_have_held(value, pointer, wanted, kind, negated):
+    """``Guard.needs``: the members whose absence fails a guard before its tests run. On any value it works on
+    (an object, an array, a scalar, inside an `each`), the guard says what its tests alone say."""
+    from crosswalk.engine.ops import Guard
+
+    doc = {"items": [value]}
+    ctx = Ctx(doc, Ledger(doc))
+    ctx.base = ("items", "0")
+    prefix = "not_" if negated else ""
+    for spec in ({f"{prefix}type": {pointer: kind}}, {f"{prefix}equals": {pointer: wanted}},
+                 {f"{prefix}contains": {pointer: wanted}}, {"absent" if negated else "exists": pointer},
+                 {"no_match" if negated else "matches": "$.a[?(@ == 'x')]"}, {"exists": pointer, "type": {"/b": kind}}):
+        guard = Guard(spec)
+        tests_alone = all(test(ctx, ctx.base, target, v) != neg for test, neg, target, v in guard.checks)
+        assert guard.holds(ctx) == tests_alone, (spec, value)
+
+
+def test_the_members_a_guard_needs():
+    from crosswalk.engine.ops import Guard
+
+    assert Guard({"exists": "/properties/x", "equals": {"/type": "Feature"}}).needs == ("properties", "type")
+    assert Guard({"absent": "/a", "not_type": {"/b": "object"}, "no_match": "$.c[*]"}).needs == ()  # hold without
+    assert Guard({"matches": "$.assets.*.roles", "contains": {"/0": "x"}}).needs == ("assets",)  # /0: an index too
+    assert Guard({"type": {"": "object"}, "matches": "$.*"}).needs == ()  # the value itself; any member

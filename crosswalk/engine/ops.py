@@ -124,6 +124,23 @@ GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
 }
 
 
+def needed_names(checks: list[tuple[Any, bool, Any, Any]]) -> tuple[str, ...]:
+    """The members the value a guard tests must all have for its ``checks`` to hold: the first name of each test
+    that fails without it. ``exists``, ``type``, ``equals`` and ``contains`` read their pointer with a default
+    that is no JSON value of the type or value wanted (``...``, None), and a ``matches`` jsonpath starting with a
+    name finds nothing without it; the negated tests hold without. A name of digits may be a list's index
+    (pointer's `get` reads a list too): not one of them."""
+    names: list[str] = []
+    for test, negated, target, _ in checks:
+        if negated:
+            continue
+        if test in (_exists, _type, _equals, _contains) and target and not target[0].isdigit():
+            names.append(target[0])
+        elif test is _matches and target.head:  # jsonpath takes a name in an object only
+            names.append(target.head[0])
+    return tuple(dict.fromkeys(names))
+
+
 class Guard:
     """``when``: a pointer (it must exist) or an object of tests that must all hold (``GUARD_TESTS``).
     ``matches``/``no_match`` take jsonpath with array filters (``$.assets.*.roles[?(@ == 'mlm:model')]``:
@@ -138,9 +155,19 @@ class Guard:
                       Format.parse(target) if test is _stops_before else target if test is _option else
                       parse_pointer(target))
             self.checks.append((test, negated, target, value))
+        self.needs = needed_names(self.checks)
 
     def holds(self, ctx: Ctx) -> bool:
         base = ctx.base  # a loop, not all() over a generator: a guard is tested for every rule and element
+        if self.needs:
+            # Most guards fail for want of a member (`/properties/x` without `properties`): a dict look-up says so
+            # without calling the tests. pointer's `get`, not the Ctx's: what it reads is no rule's read.
+            root = ptr.get(ctx.doc, base) if base else ctx.doc
+            if not isinstance(root, dict):
+                return False
+            for name in self.needs:
+                if name not in root:
+                    return False
         for test, negated, target, value in self.checks:
             if test(ctx, base, target, value) == negated:
                 return False
