@@ -1042,7 +1042,7 @@ def test_a_negated_guard_test_holds_exactly_where_its_test_does_not(doc, pointer
     assert Guard(pointer).holds(ctx) == Guard({"exists": pointer}).holds(ctx)
 
 
-@given(value=_VALUES, pointer=st.sampled_from(["/a", "/b", "/0", "/a/0", "/1/b", ""]), wanted=_VALUES,
+@given(value=_VALUES, pointer=st.sampled_from(["/a", "/b", "/0", "/a/0", "/a/b", "/a/0/b", "/1/b", ""]), wanted=_VALUES,
        kind=st.sampled_from(["object", "array", "string", "number", "integer", "boolean", "null"]),
        negated=st.booleans())
 def test_a_guard_passed_by_for_a_missing_member_would_not_have_held(value, pointer, wanted, kind, negated):
@@ -1056,7 +1056,8 @@ def test_a_guard_passed_by_for_a_missing_member_would_not_have_held(value, point
     prefix = "not_" if negated else ""
     for spec in ({f"{prefix}type": {pointer: kind}}, {f"{prefix}equals": {pointer: wanted}},
                  {f"{prefix}contains": {pointer: wanted}}, {"absent" if negated else "exists": pointer},
-                 {"no_match" if negated else "matches": "$.a[?(@ == 'x')]"}, {"exists": pointer, "type": {"/b": kind}}):
+                 {"no_match" if negated else "matches": "$.a.b[?(@ == 'x')]"},
+                 {"exists": pointer, "type": {"/b/a": kind}}):
         guard = Guard(spec)
         tests_alone = all(test(ctx, ctx.base, target, v) != neg for test, neg, target, v in guard.checks)
         assert guard.holds(ctx) == tests_alone, (spec, value)
@@ -1065,7 +1066,8 @@ def test_a_guard_passed_by_for_a_missing_member_would_not_have_held(value, point
 def test_the_members_a_guard_needs():
     from crosswalk.engine.ops import Guard
 
-    assert Guard({"exists": "/properties/x", "equals": {"/type": "Feature"}}).needs == ("properties", "type")
+    assert Guard({"exists": "/properties/x", "equals": {"/type": "Feature"}}).needs == (("properties", "x"), ("type",))
     assert Guard({"absent": "/a", "not_type": {"/b": "object"}, "no_match": "$.c[*]"}).needs == ()  # hold without
-    assert Guard({"matches": "$.assets.*.roles", "contains": {"/0": "x"}}).needs == ("assets",)  # /0: an index too
-    assert Guard({"type": {"": "object"}, "matches": "$.*"}).needs == ()  # the value itself; any member
+    # a name of digits may be an index: the chain stops before it
+    assert Guard({"matches": "$.assets.*.roles", "contains": {"/a/0/b": "x"}}).needs == (("a",), ("assets",))
+    assert Guard({"type": {"": "object"}, "matches": "$.*", "contains": {"/0": 1}}).needs == ()  # the value; any
