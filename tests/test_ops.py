@@ -1071,3 +1071,17 @@ def test_the_members_a_guard_needs():
     # a name of digits may be an index: the chain stops before it
     assert Guard({"matches": "$.assets.*.roles", "contains": {"/a/0/b": "x"}}).needs == (("a",), ("assets",))
     assert Guard({"type": {"": "object"}, "matches": "$.*", "contains": {"/0": 1}}).needs == ()  # the value; any
+
+
+@pytest.mark.parametrize("listed, item, holds", [
+    ([1, "x"], "x", True),
+    ([1], True, False),  # Python's `in` finds True in [1]; JSON does not
+    ([1.0], 1, False),
+    ([[1], {"a": 0}], {"a": False}, False),
+    ([[1], {"a": 0}], {"a": 0}, True),
+])
+def test_contains_is_json_equality(listed, item, holds):
+    from crosswalk.engine.ops import Guard
+
+    doc = {"a": listed}
+    assert Guard({"contains": {"/a": item}}).holds(Ctx(doc, Ledger(doc))) is holds

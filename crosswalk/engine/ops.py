@@ -84,7 +84,9 @@ def _equals(ctx: Ctx, base: Path, path: Path, value: Any) -> bool:
 
 def _contains(ctx: Ctx, base: Path, path: Path, item: Any) -> bool:
     found = ctx.get(base + path)
-    return isinstance(found, list) and any(same(item, x) for x in found)
+    # `in` first, a scan in C: `same` holds only where == does, so an item not `in` the list is in it for no one
+    # (a guard asking stac_extensions for a URI most documents lack scans the list once, not calling `same` for each)
+    return isinstance(found, list) and item in found and any(same(item, x) for x in found)
 
 
 def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
