@@ -1042,37 +1042,6 @@ def test_a_negated_guard_test_holds_exactly_where_its_test_does_not(doc, pointer
     assert Guard(pointer).holds(ctx) == Guard({"exists": pointer}).holds(ctx)
 
 
-@given(value=_VALUES, pointer=st.sampled_from(["/a", "/b", "/0", "/a/0", "/a/b", "/a/0/b", "/1/b", ""]), wanted=_VALUES,
-       kind=st.sampled_from(["object", "array", "string", "number", "integer", "boolean", "null"]),
-       negated=st.booleans())
-def test_a_guard_passed_by_for_a_missing_member_would_not_have_held(value, pointer, wanted, kind, negated):
-    """``Guard.needs``: the members whose absence fails a guard before its tests run. On any value it works on
-    (an object, an array, a scalar, inside an `each`), the guard says what its tests alone say."""
-    from crosswalk.engine.ops import Guard
-
-    doc = {"items": [value]}
-    ctx = Ctx(doc, Ledger(doc))
-    ctx.base = ("items", "0")
-    prefix = "not_" if negated else ""
-    for spec in ({f"{prefix}type": {pointer: kind}}, {f"{prefix}equals": {pointer: wanted}},
-                 {f"{prefix}contains": {pointer: wanted}}, {"absent" if negated else "exists": pointer},
-                 {"no_match" if negated else "matches": "$.a.b[?(@ == 'x')]"},
-                 {"exists": pointer, "type": {"/b/a": kind}}):
-        guard = Guard(spec)
-        tests_alone = all(test(ctx, ctx.base, target, v) != neg for test, neg, target, v in guard.checks)
-        assert guard.holds(ctx) == tests_alone, (spec, value)
-
-
-def test_the_members_a_guard_needs():
-    from crosswalk.engine.ops import Guard
-
-    assert Guard({"exists": "/properties/x", "equals": {"/type": "Feature"}}).needs == (("properties", "x"), ("type",))
-    assert Guard({"absent": "/a", "not_type": {"/b": "object"}, "no_match": "$.c[*]"}).needs == ()  # hold without
-    # a name of digits may be an index: the chain stops before it
-    assert Guard({"matches": "$.assets.*.roles", "contains": {"/a/0/b": "x"}}).needs == (("a",), ("assets",))
-    assert Guard({"type": {"": "object"}, "matches": "$.*", "contains": {"/0": 1}}).needs == ()  # the value; any
-
-
 @pytest.mark.parametrize("listed, item, holds", [
     ([1, "x"], "x", True),
     ([1], True, False),  # Python's `in` finds True in [1]; JSON does not

@@ -126,28 +126,6 @@ GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
 }
 
 
-def needed_paths(checks: list[tuple[Any, bool, Any, Any]]) -> tuple[tuple[str, ...], ...]:
-    """The chains of object members the value a guard tests must have for its ``checks`` to hold: the pointer of
-    each test that fails without its value, and the leading names of a ``matches`` jsonpath (which finds nothing
-    without them). ``exists``, ``type``, ``equals`` and ``contains`` read their pointer with a default that is no
-    JSON value of the type or value wanted (``...``, None); the negated tests hold without. A pointer's name of
-    digits may be a list's index (pointer's `get` reads lists too): its chain stops before it."""
-    paths: list[tuple[str, ...]] = []
-    for test, negated, target, _ in checks:
-        if negated:
-            continue
-        if test in (_exists, _type, _equals, _contains):
-            digits = [i for i, name in enumerate(target) if name.isdigit()]
-            chain = tuple(target[:digits[0]]) if digits else tuple(target)
-        elif test is _matches:
-            chain = target.head  # jsonpath takes a name in an object only
-        else:
-            continue
-        if chain:
-            paths.append(chain)
-    return tuple(dict.fromkeys(paths))
-
-
 class Guard:
     """``when``: a pointer (it must exist) or an object of tests that must all hold (``GUARD_TESTS``).
     ``matches``/``no_match`` take jsonpath with array filters (``$.assets.*.roles[?(@ == 'mlm:model')]``:
@@ -162,20 +140,9 @@ class Guard:
                       Format.parse(target) if test is _stops_before else target if test is _option else
                       parse_pointer(target))
             self.checks.append((test, negated, target, value))
-        self.needs = needed_paths(self.checks)
 
     def holds(self, ctx: Ctx) -> bool:
         base = ctx.base  # a loop, not all() over a generator: a guard is tested for every rule and element
-        if self.needs:
-            # Most guards fail for want of a member (`/properties/mlm:input` in a document without): dict look-ups
-            # say so without calling the tests. pointer's `get`, not the Ctx's: what it reads is no rule's read.
-            root = ptr.get(ctx.doc, base) if base else ctx.doc
-            for chain in self.needs:
-                node = root
-                for name in chain:
-                    if not isinstance(node, dict) or name not in node:
-                        return False
-                    node = node[name]
         for test, negated, target, value in self.checks:
             if test(ctx, base, target, value) == negated:
                 return False
