@@ -1054,3 +1054,20 @@ def test_contains_is_json_equality(listed, item, holds):
 
     doc = {"a": listed}
     assert Guard({"contains": {"/a": item}}).holds(Ctx(doc, Ledger(doc))) is holds
+
+
+def test_a_rule_passed_by_sees_the_value_a_rule_before_it_replaced(run):
+    """`run_rules` passes by a rule whose paths start with a member the value lacks, reading that value once for
+    rules in a row passed by: after a rule that ran (here one that turns the element from a list into an object),
+    it is read again."""
+    out, entries = run("""
+        - each:
+            path: $.items[*]
+            rules:
+              - drop: {path: $.a, reason: not yet an object}
+              - unwrap: {path: $, reason: the element's one element}
+              - drop: {path: $.a, reason: a gone}
+              - drop: {path: $.b, reason: b gone}
+    """, {"items": [[{"a": 1, "b": 2, "c": 3}]]})
+    assert out == {"items": [{"c": 3}]}
+    assert at(entries, "/items/0/0/a")["reason"].endswith("a gone")

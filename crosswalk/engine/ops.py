@@ -755,20 +755,24 @@ def apply(mapping: Mapping, ctx: Ctx) -> None:
     run_rules(mapping.rules, ctx)
 
 
+_UNREAD = object()  # `run_rules`: the value the rules work on is not read yet
+
+
 def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
     """Run rules in order; a crash inside one becomes a RuleError naming the href, the data path, the mapping
     file:line and the op (linkml-map's error context)."""
-    doc = ctx.doc
+    doc, root = ctx.doc, _UNREAD
     for rule in rules:
         ctx.current = ctx.last_read = None
         gate = rule.gate
         if gate is not None:
             # A rule whose paths all start with a name the value it works on lacks finds nothing and so does
             # nothing (every op with paths acts only on what they find): passed by before its guard is tested
-            # and before its op sets anything up. Its value is looked up again for every rule, as `find` does:
-            # a rule before it may have replaced it. Tested with pointer's `get`, not the Ctx's: that one notes
-            # a read for an error message, and this reads for no rule.
-            root = ptr.get(doc, ctx.base) if ctx.base else doc
+            # and before its op sets anything up. The value (inside `each`, a walk from the document) is read
+            # once for a run of rules passed by, and again after any rule that ran: that one may have replaced
+            # it. pointer's `get`, not the Ctx's: that one notes a read for an error message, this is no rule's.
+            if root is _UNREAD:
+                root = ptr.get(doc, ctx.base) if ctx.base else doc
             if not isinstance(root, dict):
                 continue
             for name in gate:
@@ -777,7 +781,8 @@ def run_rules(rules: tuple[Rule, ...], ctx: Ctx) -> None:
             else:
                 continue
         try:
-            if rule.guard is None or rule.guard.holds(ctx):
+            if rule.guard is None or rule.guard.holds(ctx):  # a guard only reads
+                root = _UNREAD
                 rule.run(rule, ctx)
         except CrosswalkError:
             raise
