@@ -248,11 +248,11 @@ class Op:
         reason = a.get("reason", self.explains)
         return _cell(self.reads(rule)), to, template_text(reason) if self.templated(a) else reason
 
-    def reads(self, rule: Rule) -> tuple[str, ...]:
-        return _pointers(rule.args.get(self.reads_arg))
+    def reads(self, rule: Rule) -> tuple[str, ...]:  # the paths its argument names: one or a list
+        return tuple(as_list(rule.args.get(self.reads_arg)))
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
-        return _pointers(rule.args[self.writes_arg]) if self.writes_arg in rule.args else self.reads(rule)
+        return tuple(as_list(rule.args[self.writes_arg])) if self.writes_arg in rule.args else self.reads(rule)
 
     @staticmethod
     def target(rule: Rule, ctx: Ctx, key: str) -> Path:
@@ -266,11 +266,6 @@ class Op:
 def _cell(items: Any) -> str:
     """A cell of the README's field table: each item in backticks, one a line."""
     return "<br>".join(f"`{x}`" for x in items if x) or "—"
-
-
-def _pointers(arg: Any) -> tuple[str, ...]:
-    """The paths an argument names: one or a list."""
-    return tuple(as_list(arg))
 
 
 def check_template(text: str, names: tuple[str, ...]) -> None:
