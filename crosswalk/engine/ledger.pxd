@@ -59,7 +59,7 @@ cdef class Ledger:
     cpdef relocate(self, src, dsts, status, reason=*, whole=*, into=*)
     @cython.locals(done=dict, nxt=dict, members=dict, node=dict, there=list, o=Origin, by_path=dict, seen=set,
                    made=list, stack=list, below=list, parent=dict, grown=list, reached=dict)
-    cpdef bint _relocate_fresh(self, src, dsts, status, reason, into)
+    cpdef list _relocate_fresh(self, src, dsts, status, reason, into)
     @cython.locals(out=list, votes=dict, tally=dict)
     cpdef _emit(self, _FoldNode node, out, inherited)
     @cython.locals(missing=set, stack=list, node=dict, members=dict)

@@ -332,18 +332,21 @@ class Ledger:
         working document, when the caller has written the destinations already: a subtree with members that went
         into values that are one scalar each went in whole, as no place below a scalar can hold its leaves (a list
         of colour components become one hex string, an object given where a name was expected)."""
-        if not whole and src and src not in self._seen and self._relocate_fresh(src, dsts, status, reason, into):
-            return
-        above, parent = self._above(src)
-        for o in above:
-            # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
-            for d in dsts:
-                self.attach(d, o)
-        if above and parent is None:
-            parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
-        moved, step = self.detach(src, parent), self.step
-        if into is not None and not whole and dsts and _below(moved):
-            whole = _scalars(into, dsts)
+        moved = None
+        if not whole and src and src not in self._seen:
+            moved = self._relocate_fresh(src, dsts, status, reason, into)
+        if moved is None:
+            above, parent = self._above(src)
+            for o in above:
+                # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
+                for d in dsts:
+                    self.attach(d, o)
+            if above and parent is None:
+                parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
+            moved = self.detach(src, parent)
+            if into is not None and not whole and dsts and _below(moved):
+                whole = _scalars(into, dsts)
+        step = self.step
         if not dsts:
             for _, o in moved:
                 if not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
@@ -361,21 +364,23 @@ class Ledger:
                 o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
             _note(o, status, reason, step)
 
-    def _relocate_fresh(self, src: Path, dsts: list[Path], status: str, reason: str | None, into: Any) -> bool:
+    def _relocate_fresh(self, src: Path, dsts: list[Path], status: str, reason: str | None,
+                        into: Any) -> list[tuple[Path, Origin]] | None:
         """`relocate` of a source subtree that nothing has touched (no event at, above or below ``src``, no value
-        moved there): its Origins are made where they go, instead of being recorded at their own places, taken
-        out again and put there one by one (the first event of most fields is such a move or drop). False, having
-        changed nothing, when the subtree is not such a one (``relocate`` then does the general work).
+        moved there): its Origins are made as `detach` would hand them over, (place relative to ``src``, Origin) in
+        the reverse of document order, for ``relocate`` to place and note, instead of being recorded at their own
+        places and taken out again (the first event of most fields is such a move or drop); when the one
+        destination is free, they are placed and noted here, its trie nodes made at once, and none is handed over.
+        None, having changed nothing, when the subtree is not such a one (``relocate`` then does the general work).
 
         What it leaves is what the general way leaves, to the order of everything: the record of what is recorded,
-        the Origins in document order, the trie's nodes down to the parent of ``src``, each Origin noted and put
-        at each destination in the order `detach` hands them over (the reverse of document order)."""
+        the Origins in document order, the trie's nodes down to the parent of ``src``."""
         # Nothing recorded at, above or below src, and the source has a value there below containers only
         done, value = self._recorded, self.source
         reached, depth = done, 0  # the deepest place of the record on the way (recorded below: made from there)
         for key in src:
             if _FULL in done:
-                return False
+                return None
             if type(value) is dict and value:
                 members = value
                 value = members.get(key, _MISSING)
@@ -385,9 +390,9 @@ class Ledger:
             elif isinstance(value, (dict, list)) and value:
                 value = _at(value, (key,))
             else:  # a scalar or empty container above src: its Origin would be above
-                return False
+                return None
             if value is _MISSING:
-                return False
+                return None
             nxt = done.get(key)
             if nxt is not None:
                 done = reached = nxt
@@ -395,7 +400,7 @@ class Ledger:
             else:
                 done = _NOTHING
         if _FULL in done or done:
-            return False
+            return None
         # Nothing in the trie at src (no value moved there, no node left there) nor above it
         node = self.root
         for key in src[:-1]:
@@ -403,7 +408,7 @@ class Ledger:
             if there:
                 for o in there:
                     if not o.empty:
-                        return False
+                        return None
             node = node.get(key)
             if node is None:
                 break
@@ -412,12 +417,12 @@ class Ledger:
             if there:
                 for o in there:
                     if not o.empty:
-                        return False
+                        return None
             if src[-1] in node:
-                return False
+                return None
         # A subtree with members moved into places that are scalars goes in whole: the general way
         if into is not None and dsts and isinstance(value, (dict, list)) and value and _scalars(into, dsts):
-            return False
+            return None
         # Recorded, as `_record` records it (the places the walk above found exist: made from the deepest on)
         self._seen.add(src)
         done = reached
@@ -436,7 +441,7 @@ class Ledger:
                 grown.reverse()
                 for o in grown:
                     _note(o, status, reason, step)
-                return True
+                return []
         made: list[tuple[Path, Origin]] = []
         stack = [(src, (), value)]
         while stack:
@@ -450,19 +455,8 @@ class Ledger:
             below = [(here + (key,), rel + (key,), member) for key, member in _members(v)]
             below.reverse()
             stack += below
-        # Placed and noted, as `relocate` does with what `detach` hands over
         made.reverse()
-        if not dsts:
-            for _, o in made:
-                _note(o, "dropped", reason, step)  # (never placed: gone everywhere)
-                if status == "repaired":
-                    o.status = "repaired"
-            return True
-        for rel, o in made:
-            for d in dsts:
-                self.attach(d + rel, o)
-            _note(o, status, reason, step)
-        return True
+        return made
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
              status: str | None = None, into: Any = None) -> list[Origin]:
