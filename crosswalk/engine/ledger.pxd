@@ -47,7 +47,7 @@ cdef class Ledger:
     @cython.locals(node=dict, out=list, stack=list, n=dict, o=Origin)
     cpdef list detach(self, path, parent=*)
     @cython.locals(found=list, parent=dict, node=dict, there=list, o=Origin)
-    cpdef tuple _above(self, path)
+    cpdef tuple _above(self, path, bint record=*)
     @cython.locals(locs=set, node=dict, there=list)
     cpdef attach(self, path, Origin origin)
     @cython.locals(out=list, stack=list)
@@ -57,7 +57,7 @@ cdef class Ledger:
     cpdef _FoldNode _build(self, path, value, done)
     @cython.locals(above=list, moved=list, o=Origin)
     cpdef relocate(self, src, dsts, status, reason=*, whole=*, into=*)
-    @cython.locals(done=dict, nxt=dict, members=dict, node=dict, there=list, o=Origin, by_path=dict, seen=set,
+    @cython.locals(done=dict, nxt=dict, members=dict, node=dict, above=list, o=Origin, by_path=dict, seen=set,
                    made=list, stack=list, below=list, parent=dict, grown=list, reached=dict)
     cpdef list _relocate_fresh(self, src, dsts, status, reason, into)
     @cython.locals(out=list, votes=dict, tally=dict)

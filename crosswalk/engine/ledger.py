@@ -285,13 +285,14 @@ class Ledger:
                     stack.append((rel + (k,), child))
         return out
 
-    def _above(self, path: Path) -> tuple[list[Origin], _Node | None]:
+    def _above(self, path: Path, record: bool = True) -> tuple[list[Origin], _Node | None]:
         """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside), and
         the trie node of the parent of ``path`` (None if there is none): one walk for both, as ``relocate`` needs.
+        ``record``: the source at ``path`` recorded first (`_record`), as an event there needs.
 
         An empty object or array of the source is no such value: whatever later lands inside it came from
         elsewhere, so it does not follow its new contents."""
-        if path not in self._seen:
+        if record and path not in self._seen:
             self._record(path)
         found: list[Origin] = []
         parent, node = None, self.root
@@ -401,25 +402,11 @@ class Ledger:
                 done = _NOTHING
         if _FULL in done or done:
             return None
-        # Nothing in the trie at src (no value moved there, no node left there) nor above it
-        node = self.root
-        for key in src[:-1]:
-            there = node.get(_HERE)
-            if there:
-                for o in there:
-                    if not o.empty:
-                        return None
-            node = node.get(key)
-            if node is None:
-                break
-        if node is not None:
-            there = node.get(_HERE)
-            if there:
-                for o in there:
-                    if not o.empty:
-                        return None
-            if src[-1] in node:
-                return None
+        # Nothing in the trie at src (no value moved there, no node left there) nor above it (``node``: the parent
+        # of src in the trie, if it has one)
+        above, node = self._above(src, False)
+        if above or node is not None and src[-1] in node:
+            return None
         # A subtree with members moved into places that are scalars goes in whole: the general way
         if into is not None and dsts and isinstance(value, (dict, list)) and value and _scalars(into, dsts):
             return None
