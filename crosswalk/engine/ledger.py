@@ -271,18 +271,9 @@ class Ledger:
             node, self.root = self.root, {}
         else:
             node = parent.pop(path[-1], None) if parent is not None else None
-        out: list[tuple[Path, Origin]] = []
-        stack: list[tuple[Path, _Node]] = [((), node)] if node is not None else []
-        while stack:
-            rel, n = stack.pop()
-            for k, child in n.items():  # its Origins before any node below it, wherever _HERE sits in it
-                if k is _HERE:
-                    here = path + rel
-                    for o in child:
-                        o.locs.discard(here)
-                        out.append((rel, o))
-                else:
-                    stack.append((rel + (k,), child))
+        out = _under(node) if node is not None else []
+        for rel, o in out:
+            o.locs.discard(path + rel)
         return out
 
     def _above(self, path: Path, record: bool = True) -> tuple[list[Origin], _Node | None]:
@@ -566,7 +557,7 @@ class Ledger:
                     member = _MISSING
                 here = path + (key,)
                 if member is _MISSING:
-                    for rel, _ in self._under(child):  # (a loop: a compiled method cannot hold a generator)
+                    for rel, _ in _under(child):  # (a loop: a compiled method cannot hold a generator)
                         missing.add(here + rel)
                 elif child:
                     stack.append((here, child, member))
@@ -575,20 +566,6 @@ class Ledger:
         return [f"{to_pointer(o.path) or '/'} is recorded {o.status}{' at' if o.created else ' to'} "
                 f"{to_pointer(loc) or '/'}, which the output does not have"
                 for o in [*self._by_path.values(), *self._created] for loc in sorted(o.locs) if loc in missing]
-
-    @staticmethod
-    def _under(node: _Node) -> list[tuple[Path, Origin]]:
-        """(place relative to ``node``, Origin) of every Origin at or below the trie node ``node``."""
-        out: list[tuple[Path, Origin]] = []
-        stack: list[tuple[Path, _Node]] = [((), node)]
-        while stack:
-            rel, n = stack.pop()
-            for k, child in n.items():
-                if k is _HERE:
-                    out += [(rel, o) for o in child]
-                else:
-                    stack.append((rel + (k,), child))
-        return out
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
@@ -778,6 +755,22 @@ def _fate(o: Origin, depth: int) -> tuple | None:
     if bases is _MISSING:
         bases = _remember(_BASED, _based, arg)
     return None if bases is None else (key, bases, False)
+
+
+def _under(node: _Node) -> list[tuple[Path, Origin]]:
+    """(place relative to ``node``, Origin) of every Origin at or below the trie node ``node``: the Origins of a
+    place before any node below it, wherever _HERE sits in it."""
+    out: list[tuple[Path, Origin]] = []
+    stack: list[tuple[Path, _Node]] = [((), node)]
+    while stack:
+        rel, n = stack.pop()
+        for k, child in n.items():
+            if k is _HERE:
+                for o in child:
+                    out.append((rel, o))
+            else:
+                stack.append((rel + (k,), child))
+    return out
 
 
 def _below(moved: list[tuple[Path, Origin]]) -> bool:
