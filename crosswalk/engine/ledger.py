@@ -565,7 +565,7 @@ class Ledger:
             return []
         return [f"{to_pointer(o.path) or '/'} is recorded {o.status}{' at' if o.created else ' to'} "
                 f"{to_pointer(loc) or '/'}, which the output does not have"
-                for o in [*self._by_path.values(), *self._created] for loc in sorted(o.locs) if loc in missing]
+                for o in self.origins for loc in sorted(o.locs) if loc in missing]
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
@@ -703,7 +703,7 @@ class Ledger:
                     out.append(_entry(prefix + (key,), child, sorted(child.locs)))
             elif kind is _FoldNode:
                 # a subtree that became one value: everything below it went to the same places
-                below = None if current is None else current
+                below = current
                 if below is not None and not below[2]:
                     arg = (below[1], key)
                     bases = _LOWERED.get(arg)
