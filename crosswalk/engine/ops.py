@@ -675,25 +675,20 @@ class Remembered:
 _REGISTRY: Any = None  # the transform registry once imported (on first use: the transforms import the engine)
 
 
-def _transforms() -> Any:
-    global _REGISTRY
-    if _REGISTRY is None:
-        from crosswalk.transforms import REGISTRY
-
-        _REGISTRY = REGISTRY
-    return _REGISTRY
-
-
 class Transform(Op):
     """Run a named Python transform (rules that need logic); it declares what it reads and writes."""
 
     @staticmethod
     def registered(rule: Rule) -> Any:
+        global _REGISTRY
+        if _REGISTRY is None:
+            from crosswalk.transforms import REGISTRY
+
+            _REGISTRY = REGISTRY
         # dict's own look-up first: the registry's (a dict subclass, so a call through a Python-level slot) only
         # for a name not there yet, whose module it imports
-        registry, name = _REGISTRY if _REGISTRY is not None else _transforms(), rule.args["name"]
-        found = dict.get(registry, name)
-        return found if found is not None else registry[name]
+        found = dict.get(_REGISTRY, rule.args["name"])
+        return found if found is not None else _REGISTRY[rule.args["name"]]
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         t, args = self.registered(rule), rule.args.get("args", {})
