@@ -728,7 +728,6 @@ class _FoldNode:
     vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf itself when its fate must be
     worked out leaf by leaf at every level (one that became part of a whole value)]."""
 
-
     # (a plain class, as Origin: an extension type with typed fields in the compiled build, ledger.pxd)
     __slots__ = ("path", "children", "buckets")
 
