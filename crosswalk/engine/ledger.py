@@ -271,27 +271,19 @@ class Ledger:
             node, self.root = self.root, {}
         else:
             node = parent.pop(path[-1], None) if parent is not None else None
-        out: list[tuple[Path, Origin]] = []
-        stack: list[tuple[Path, _Node]] = [((), node)] if node is not None else []
-        while stack:
-            rel, n = stack.pop()
-            for k, child in n.items():  # its Origins before any node below it, wherever _HERE sits in it
-                if k is _HERE:
-                    here = path + rel
-                    for o in child:
-                        o.locs.discard(here)
-                        out.append((rel, o))
-                else:
-                    stack.append((rel + (k,), child))
+        out = _under(node) if node is not None else []
+        for rel, o in out:
+            o.locs.discard(path + rel)
         return out
 
-    def _above(self, path: Path) -> tuple[list[Origin], _Node | None]:
+    def _above(self, path: Path, record: bool = True) -> tuple[list[Origin], _Node | None]:
         """Origins sitting at strict ancestors of ``path`` (a value replaced as a whole, then edited inside), and
         the trie node of the parent of ``path`` (None if there is none): one walk for both, as ``relocate`` needs.
+        ``record``: the source at ``path`` recorded first (`_record`), as an event there needs.
 
         An empty object or array of the source is no such value: whatever later lands inside it came from
         elsewhere, so it does not follow its new contents."""
-        if path not in self._seen:
+        if record and path not in self._seen:
             self._record(path)
         found: list[Origin] = []
         parent, node = None, self.root
@@ -332,18 +324,21 @@ class Ledger:
         working document, when the caller has written the destinations already: a subtree with members that went
         into values that are one scalar each went in whole, as no place below a scalar can hold its leaves (a list
         of colour components become one hex string, an object given where a name was expected)."""
-        if not whole and src and src not in self._seen and self._relocate_fresh(src, dsts, status, reason, into):
-            return
-        above, parent = self._above(src)
-        for o in above:
-            # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
-            for d in dsts:
-                self.attach(d, o)
-        if above and parent is None:
-            parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
-        moved, step = self.detach(src, parent), self.step
-        if into is not None and not whole and dsts and _below(moved):
-            whole = _scalars(into, dsts)
+        moved = None
+        if not whole and src and src not in self._seen:
+            moved = self._relocate_fresh(src, dsts, status, reason, into)
+        if moved is None:
+            above, parent = self._above(src)
+            for o in above:
+                # A value that was transformed as a whole, now partly moved elsewhere: it still covers the new place.
+                for d in dsts:
+                    self.attach(d, o)
+            if above and parent is None:
+                parent = self._node(src[:-1])  # made just now by an attach below the parent of ``src``
+            moved = self.detach(src, parent)
+            if into is not None and not whole and dsts and _below(moved):
+                whole = _scalars(into, dsts)
+        step = self.step
         if not dsts:
             for _, o in moved:
                 if not o.locs:  # gone everywhere (a removed copy leaves the value alive elsewhere)
@@ -361,21 +356,23 @@ class Ledger:
                 o.whole_at = depth if o.whole_at is None else min(o.whole_at, depth)
             _note(o, status, reason, step)
 
-    def _relocate_fresh(self, src: Path, dsts: list[Path], status: str, reason: str | None, into: Any) -> bool:
+    def _relocate_fresh(self, src: Path, dsts: list[Path], status: str, reason: str | None,
+                        into: Any) -> list[tuple[Path, Origin]] | None:
         """`relocate` of a source subtree that nothing has touched (no event at, above or below ``src``, no value
-        moved there): its Origins are made where they go, instead of being recorded at their own places, taken
-        out again and put there one by one (the first event of most fields is such a move or drop). False, having
-        changed nothing, when the subtree is not such a one (``relocate`` then does the general work).
+        moved there): its Origins are made as `detach` would hand them over, (place relative to ``src``, Origin) in
+        the reverse of document order, for ``relocate`` to place and note, instead of being recorded at their own
+        places and taken out again (the first event of most fields is such a move or drop); when the one
+        destination is free, they are placed and noted here, its trie nodes made at once, and none is handed over.
+        None, having changed nothing, when the subtree is not such a one (``relocate`` then does the general work).
 
         What it leaves is what the general way leaves, to the order of everything: the record of what is recorded,
-        the Origins in document order, the trie's nodes down to the parent of ``src``, each Origin noted and put
-        at each destination in the order `detach` hands them over (the reverse of document order)."""
+        the Origins in document order, the trie's nodes down to the parent of ``src``."""
         # Nothing recorded at, above or below src, and the source has a value there below containers only
         done, value = self._recorded, self.source
         reached, depth = done, 0  # the deepest place of the record on the way (recorded below: made from there)
         for key in src:
             if _FULL in done:
-                return False
+                return None
             if type(value) is dict and value:
                 members = value
                 value = members.get(key, _MISSING)
@@ -385,9 +382,9 @@ class Ledger:
             elif isinstance(value, (dict, list)) and value:
                 value = _at(value, (key,))
             else:  # a scalar or empty container above src: its Origin would be above
-                return False
+                return None
             if value is _MISSING:
-                return False
+                return None
             nxt = done.get(key)
             if nxt is not None:
                 done = reached = nxt
@@ -395,29 +392,15 @@ class Ledger:
             else:
                 done = _NOTHING
         if _FULL in done or done:
-            return False
-        # Nothing in the trie at src (no value moved there, no node left there) nor above it
-        node = self.root
-        for key in src[:-1]:
-            there = node.get(_HERE)
-            if there:
-                for o in there:
-                    if not o.empty:
-                        return False
-            node = node.get(key)
-            if node is None:
-                break
-        if node is not None:
-            there = node.get(_HERE)
-            if there:
-                for o in there:
-                    if not o.empty:
-                        return False
-            if src[-1] in node:
-                return False
+            return None
+        # Nothing in the trie at src (no value moved there, no node left there) nor above it (``node``: the parent
+        # of src in the trie, if it has one)
+        above, node = self._above(src, False)
+        if above or node is not None and src[-1] in node:
+            return None
         # A subtree with members moved into places that are scalars goes in whole: the general way
         if into is not None and dsts and isinstance(value, (dict, list)) and value and _scalars(into, dsts):
-            return False
+            return None
         # Recorded, as `_record` records it (the places the walk above found exist: made from the deepest on)
         self._seen.add(src)
         done = reached
@@ -436,7 +419,7 @@ class Ledger:
                 grown.reverse()
                 for o in grown:
                     _note(o, status, reason, step)
-                return True
+                return []
         made: list[tuple[Path, Origin]] = []
         stack = [(src, (), value)]
         while stack:
@@ -450,19 +433,8 @@ class Ledger:
             below = [(here + (key,), rel + (key,), member) for key, member in _members(v)]
             below.reverse()
             stack += below
-        # Placed and noted, as `relocate` does with what `detach` hands over
         made.reverse()
-        if not dsts:
-            for _, o in made:
-                _note(o, "dropped", reason, step)  # (never placed: gone everywhere)
-                if status == "repaired":
-                    o.status = "repaired"
-            return True
-        for rel, o in made:
-            for d in dsts:
-                self.attach(d + rel, o)
-            _note(o, status, reason, step)
-        return True
+        return made
 
     def copy(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
              status: str | None = None, into: Any = None) -> list[Origin]:
@@ -585,7 +557,7 @@ class Ledger:
                     member = _MISSING
                 here = path + (key,)
                 if member is _MISSING:
-                    for rel, _ in self._under(child):  # (a loop: a compiled method cannot hold a generator)
+                    for rel, _ in _under(child):  # (a loop: a compiled method cannot hold a generator)
                         missing.add(here + rel)
                 elif child:
                     stack.append((here, child, member))
@@ -593,21 +565,7 @@ class Ledger:
             return []
         return [f"{to_pointer(o.path) or '/'} is recorded {o.status}{' at' if o.created else ' to'} "
                 f"{to_pointer(loc) or '/'}, which the output does not have"
-                for o in [*self._by_path.values(), *self._created] for loc in sorted(o.locs) if loc in missing]
-
-    @staticmethod
-    def _under(node: _Node) -> list[tuple[Path, Origin]]:
-        """(place relative to ``node``, Origin) of every Origin at or below the trie node ``node``."""
-        out: list[tuple[Path, Origin]] = []
-        stack: list[tuple[Path, _Node]] = [((), node)]
-        while stack:
-            rel, n = stack.pop()
-            for k, child in n.items():
-                if k is _HERE:
-                    out += [(rel, o) for o in child]
-                else:
-                    stack.append((rel + (k,), child))
-        return out
+                for o in self.origins for loc in sorted(o.locs) if loc in missing]
 
     def _build(self, path: Path, value: dict | list, done: dict[str | None, Any]) -> _FoldNode:
         """The fold node of the recorded container ``path`` (source value ``value``; ``done``: what of it is
@@ -745,7 +703,7 @@ class Ledger:
                     out.append(_entry(prefix + (key,), child, sorted(child.locs)))
             elif kind is _FoldNode:
                 # a subtree that became one value: everything below it went to the same places
-                below = None if current is None else current
+                below = current
                 if below is not None and not below[2]:
                     arg = (below[1], key)
                     bases = _LOWERED.get(arg)
@@ -769,7 +727,6 @@ class _FoldNode:
     container as its node), and ``buckets``, the fates of every leaf below it seen from here: [fate, share of the
     vote, leaves (up to 2 per untouched member), first leaf with that fate, the leaf itself when its fate must be
     worked out leaf by leaf at every level (one that became part of a whole value)]."""
-
 
     # (a plain class, as Origin: an extension type with typed fields in the compiled build, ledger.pxd)
     __slots__ = ("path", "children", "buckets")
@@ -797,6 +754,22 @@ def _fate(o: Origin, depth: int) -> tuple | None:
     if bases is _MISSING:
         bases = _remember(_BASED, _based, arg)
     return None if bases is None else (key, bases, False)
+
+
+def _under(node: _Node) -> list[tuple[Path, Origin]]:
+    """(place relative to ``node``, Origin) of every Origin at or below the trie node ``node``: the Origins of a
+    place before any node below it, wherever _HERE sits in it."""
+    out: list[tuple[Path, Origin]] = []
+    stack: list[tuple[Path, _Node]] = [((), node)]
+    while stack:
+        rel, n = stack.pop()
+        for k, child in n.items():
+            if k is _HERE:
+                for o in child:
+                    out.append((rel, o))
+            else:
+                stack.append((rel + (k,), child))
+    return out
 
 
 def _below(moved: list[tuple[Path, Origin]]) -> bool:

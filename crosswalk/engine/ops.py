@@ -18,7 +18,7 @@ import os
 import re
 import string
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crosswalk.engine.writes import check_writes
 from crosswalk.errors import CrosswalkError, RuleError, crash_message
@@ -248,11 +248,11 @@ class Op:
         reason = a.get("reason", self.explains)
         return _cell(self.reads(rule)), to, template_text(reason) if self.templated(a) else reason
 
-    def reads(self, rule: Rule) -> tuple[str, ...]:
-        return _pointers(rule.args.get(self.reads_arg))
+    def reads(self, rule: Rule) -> tuple[str, ...]:  # the paths its argument names: one or a list
+        return tuple(as_list(rule.args.get(self.reads_arg)))
 
     def writes(self, rule: Rule) -> tuple[str, ...]:
-        return _pointers(rule.args[self.writes_arg]) if self.writes_arg in rule.args else self.reads(rule)
+        return tuple(as_list(rule.args[self.writes_arg])) if self.writes_arg in rule.args else self.reads(rule)
 
     @staticmethod
     def target(rule: Rule, ctx: Ctx, key: str) -> Path:
@@ -266,11 +266,6 @@ class Op:
 def _cell(items: Any) -> str:
     """A cell of the README's field table: each item in backticks, one a line."""
     return "<br>".join(f"`{x}`" for x in items if x) or "—"
-
-
-def _pointers(arg: Any) -> tuple[str, ...]:
-    """The paths an argument names: one or a list."""
-    return tuple(as_list(arg))
 
 
 def check_template(text: str, names: tuple[str, ...]) -> None:
@@ -597,7 +592,7 @@ class Extensions(Op):
     added URI takes the place of the first removed one and nothing changes when none is removed."""
 
     def compile(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {**super().compile(args), "remove": Remembered(any_of(args.get("remove", [])))}
+        return {**super().compile(args), "remove": Remembered(args.get("remove", []))}
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         path, in_place = ("stac_extensions",), rule.args.get("in_place", False)
@@ -653,63 +648,31 @@ def _as_text(pattern: str) -> str:
     return re.sub(r"\\(.)", r"\1", pattern) if literal else pattern
 
 
-def any_of(patterns: list[str]) -> Any:
-    """What fully matches a text that one of the regexes ``patterns`` fully matches: one regex `(?:a)|(?:b)`
-    (``fullmatch`` backtracks into every alternative: one call instead of one a pattern), unless a pattern has
-    groups (their numbers would change) or global flags (`(?i)`: only allowed at the start of a regex)."""
-    compiled = [re.compile(p) for p in patterns]  # each alone first: an error names the pattern it is in
-    try:
-        if not any(p.groups for p in compiled):
-            return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")  # (?!): nothing, as no pattern
-    except re.error:  # global flags
-        pass
-    return AnyOf(compiled)
-
-
 class Remembered:
-    """A full match of ``pattern`` (a regex or `AnyOf`) whose answers are remembered by text: a URI swap asks about
-    the same few URIs in every document, and its pattern joins every spelling of a family's URI, which a full match
-    backtracks through alternative by alternative (a tenth of a bulk run's rule work). Pickled without its answers
-    (a compiled mapping is cached on disk)."""
+    """A full match of one of the regexes ``patterns``, its answers remembered by text: a URI swap asks about the
+    same few URIs in every document, so its patterns (every spelling of a family's URI) are tried one after the
+    other only for a text it has not seen. Pickled without its answers (a compiled mapping is cached on disk)."""
 
-    __slots__ = ("pattern", "answers")
+    __slots__ = ("patterns", "answers")
     _LIMIT = 1024  # texts remembered (forgotten all at once beyond): memory stays flat whatever the URIs
 
-    def __init__(self, pattern: Any) -> None:
-        self.pattern = pattern
+    def __init__(self, patterns: list[Any]) -> None:
+        self.patterns = [re.compile(p) for p in patterns]  # each alone: an error names the pattern it is in
         self.answers: dict[str, bool] = {}
 
     def __reduce__(self) -> tuple[type, tuple[Any]]:
-        return (Remembered, (self.pattern,))
+        return (Remembered, (self.patterns,))
 
     def fullmatch(self, text: str) -> bool:
         known = self.answers.get(text)
         if known is None:
             if len(self.answers) >= self._LIMIT:
                 self.answers.clear()
-            known = self.answers[text] = self.pattern.fullmatch(text) is not None
+            known = self.answers[text] = any(p.fullmatch(text) for p in self.patterns)
         return known
 
 
-class AnyOf(NamedTuple):
-    """Regexes that cannot be joined into one, tried one after the other."""
-
-    patterns: list[re.Pattern[str]]
-
-    def fullmatch(self, text: str) -> bool:
-        return any(p.fullmatch(text) for p in self.patterns)
-
-
 _REGISTRY: Any = None  # the transform registry once imported (on first use: the transforms import the engine)
-
-
-def _transforms() -> Any:
-    global _REGISTRY
-    if _REGISTRY is None:
-        from crosswalk.transforms import REGISTRY
-
-        _REGISTRY = REGISTRY
-    return _REGISTRY
 
 
 class Transform(Op):
@@ -717,11 +680,15 @@ class Transform(Op):
 
     @staticmethod
     def registered(rule: Rule) -> Any:
+        global _REGISTRY
+        if _REGISTRY is None:
+            from crosswalk.transforms import REGISTRY
+
+            _REGISTRY = REGISTRY
         # dict's own look-up first: the registry's (a dict subclass, so a call through a Python-level slot) only
         # for a name not there yet, whose module it imports
-        registry, name = _REGISTRY if _REGISTRY is not None else _transforms(), rule.args["name"]
-        found = dict.get(registry, name)
-        return found if found is not None else registry[name]
+        found = dict.get(_REGISTRY, rule.args["name"])
+        return found if found is not None else _REGISTRY[rule.args["name"]]
 
     def run(self, rule: Rule, ctx: Ctx) -> None:
         t, args = self.registered(rule), rule.args.get("args", {})
