@@ -453,6 +453,37 @@ def test_a_repaired_timestamp_is_rfc_3339(value: str, repaired: str, why: str) -
     assert not errors(result.document)
 
 
+@pytest.mark.parametrize(
+    "kind, version, expected, status, why",
+    [
+        ("Feature", ..., "1.0.0", "invented", "no stac_version; the oldest version the target supports"),
+        ("Feature", None, "1.0.0", "transformed", "stac_version null became 1.0.0"),
+        ("Feature", 1.0, "1.0.0", "transformed", "STAC 1.0 upgraded to 1.0.0"),
+        ("Collection", "1.0.0-rc.1", "1.0.0", "transformed", "STAC 1.0.0-rc.1 upgraded to 1.0.0"),
+        ("Catalog", "0.9.0", "1.0.0", "transformed", "STAC 0.9.0 upgraded to 1.0.0"),
+        ("Feature", "1.0", "1.0.0", "transformed", "STAC 1.0 upgraded to 1.0.0"),
+        ("Feature", "1.0.0", "1.0.0", "kept", None),
+        ("Feature", "1.0.1", "1.0.1", "kept", None),
+        ("Feature", "1.1.0", "1.1.0", "kept", None),
+        ("FeatureCollection", "0.9.0", "0.9.0", "kept", None),
+    ],
+)
+def test_stac_versions_before_1_0_become_1_0_0(kind: str, version, expected: str, status: str, why) -> None:
+    """STAC core versions before 1.0 (betas, release candidates, a text that sorts before 1.0.0) and a missing
+    or non-text one become 1.0.0 in an Item, a Collection or a Catalog; 1.0.0 and later stay."""
+    from crosswalk.engine.ctx import Ctx
+    from crosswalk.engine.ledger import Ledger
+    from crosswalk.engine.ops import apply
+    from crosswalk.language.spec import load_support
+
+    doc = {"type": kind, "id": "x"} if version is ... else {"type": kind, "id": "x", "stac_version": version}
+    ledger = Ledger(copy.deepcopy(doc))
+    apply(load_support("repairs.yaml"), Ctx(doc, ledger))
+    assert doc["stac_version"] == expected
+    (entry,) = [e for e in ledger.entries() if e["path"] == "/stac_version"] or [{"status": "kept"}]
+    assert (entry["status"], entry.get("reason")) == (status, why)
+
+
 def test_a_description_that_is_no_text_is_replaced_by_the_label_or_said_to_be_made_up() -> None:
     doc = load("stac-model-0.6.1-eurosat_resnet.json")
     classes = doc["properties"]["mlm:output"][0]["classification:classes"]

@@ -1,4 +1,4 @@
-"""Repairs of STAC core defects found in real documents, and the STAC core version upgrade."""
+"""Repairs of STAC core defects found in real documents that need logic."""
 
 from __future__ import annotations
 
@@ -34,19 +34,6 @@ def repair_datetimes(ctx: Ctx) -> None:
             why = ("no seconds and no time zone; :00 and UTC assumed" if seconds else "no time zone; UTC assumed"
                    if m[1] else "date-only value; midnight UTC assumed")
             ctx.repaired([("properties", key)], [("properties", key)], why)
-
-
-@transform("stac.core_version", reads=("stac_version",), writes=("stac_version",))
-def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
-    """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are."""
-    value = ctx.get(("stac_version",))
-    if ctx.get(("type",)) not in ("Feature", "Collection", "Catalog"):
-        return
-    if not ctx.has(("stac_version",)):
-        ctx.invent(("stac_version",), minimum, "no stac_version; the oldest version the target supports")
-    elif not isinstance(value, str) or "-" in value or value < minimum:
-        why = f"stac_version null became {minimum}" if value is None else f"STAC {value} upgraded to {minimum}"
-        ctx.set(("stac_version",), minimum, why)
 
 
 def add_extension(ctx: Ctx, uri: str, reason: str | None = None) -> None:
