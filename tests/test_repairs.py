@@ -453,6 +453,18 @@ def test_a_repaired_timestamp_is_rfc_3339(value: str, repaired: str, why: str) -
     assert not errors(result.document)
 
 
+def test_a_timestamp_with_more_after_it_is_left_to_the_schema_not_repaired() -> None:
+    """A value the timestamp pattern does not match in full (a trailing newline) is no naive timestamp: it stays
+    as it is and the schema says it is no date-time (a time zone written after the newline was reported repaired
+    and still invalid)."""
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    doc["properties"]["datetime"] = "2020-01-01\n"
+    result = pipeline.convert(doc, verify=True)
+    assert result.document["properties"]["datetime"] == "2020-01-01\n"
+    assert not any(e["status"] == "repaired" for e in entries(result, "/properties/datetime"))
+    assert any(i.path == "/properties/datetime" for i in errors(result.document))
+
+
 @pytest.mark.parametrize(
     "kind, version, expected, status, why",
     [
