@@ -496,6 +496,18 @@ def test_stac_versions_before_1_0_become_1_0_0(kind: str, version, expected: str
     assert (entry["status"], entry.get("reason")) == (status, why)
 
 
+def test_band_names_in_literal_quotes_lose_them() -> None:
+    """A band name in literal quotes ('"B01"', mlm-form writes them), bare or a band object's, loses the quotes;
+    a lone quote or an empty pair is no quoted name."""
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    doc["properties"]["mlm:input"][0]["bands"] = ['"B01"', {"name": '"B02"'}, '"', '""', '"""']
+    result = pipeline.convert(doc)
+    assert result.document["properties"]["mlm:input"][0]["bands"] == ["B01", {"name": "B02"}, '"', '""', '"']
+    for path in ("0", "1/name", "4"):
+        (entry,) = entries(result, f"/properties/mlm:input/0/bands/{path}")
+        assert (entry["status"], entry["reason"]) == ("repaired", "band name wrapped in literal quotes")
+
+
 def test_a_description_that_is_no_text_is_replaced_by_the_label_or_said_to_be_made_up() -> None:
     doc = load("stac-model-0.6.1-eurosat_resnet.json")
     classes = doc["properties"]["mlm:output"][0]["classification:classes"]
