@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPORA, SHARED, needs_shared
+from test_downgrade import entry
 
 from crosswalk import pipeline
 from crosswalk.detection import detect
@@ -503,9 +504,10 @@ def test_band_names_in_literal_quotes_lose_them() -> None:
     doc["properties"]["mlm:input"][0]["bands"] = ['"B01"', {"name": '"B02"'}, '"', '""', '"""']
     result = pipeline.convert(doc)
     assert result.document["properties"]["mlm:input"][0]["bands"] == ["B01", {"name": "B02"}, '"', '""', '"']
-    for path in ("0", "1/name", "4"):
-        (entry,) = entries(result, f"/properties/mlm:input/0/bands/{path}")
-        assert (entry["status"], entry["reason"]) == ("repaired", "band name wrapped in literal quotes")
+    for path in ("0", "1/name", "4"):  # the most specific entry at or above it (three of five: one for the list)
+        e = entry(result, f"/properties/mlm:input/0/bands/{path}")
+        assert (e["status"], e["reason"]) == ("repaired", "band name wrapped in literal quotes")
+    assert entry(result, "/properties/mlm:input/0/bands/2")["status"] == "kept"
 
 
 def test_a_description_that_is_no_text_is_replaced_by_the_label_or_said_to_be_made_up() -> None:
