@@ -493,6 +493,16 @@ def _band_axis(dims: list[Any], shape: list[Any], count: int) -> int | None:
     return sized[0] if len(sized) == 1 else None
 
 
+@transform("mlm.repair_quoted_bands", reads=("properties.mlm:input[].bands[]",), writes=("same",))
+def repair_quoted_bands(ctx: Ctx) -> None:
+    """Band names wrapped in literal quotes ('"B02"', seen in mlm-form output) lose the quotes."""
+    for path, item in io_lists(ctx, "mlm:input"):
+        for _, name, here in input_bands(item, path):
+            if len(name) >= 3 and name[0] == name[-1] == '"':
+                ctx.put(here, name[1:-1])
+                ctx.repaired([here], [here], "band name wrapped in literal quotes")
+
+
 # -- invariants of MLM 1.5 --------------------------------------------------------------------------------------
 @transform("mlm.summaries_schema_form", reads=("summaries.*",), writes=("summaries.*",))
 def summaries_schema_form(ctx: Ctx) -> None:
