@@ -93,11 +93,6 @@ def _matches(ctx: Ctx, base: Path, expr: Any, _: Any) -> bool:
     return bool(expr.find(ctx.get(base, None)))
 
 
-def _pattern(ctx: Ctx, base: Path, path: Path, regex: re.Pattern[str]) -> bool:
-    value = ctx.get(base + path)
-    return isinstance(value, str) and regex.fullmatch(value) is not None
-
-
 def _option(ctx: Ctx, base: Path, name: str, _: Any) -> bool:
     """A run option (``keep_source``, ``stored``: a database row) is on."""
     return bool(ctx.options.get(name))
@@ -123,7 +118,6 @@ GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
     "not_equals": (_equals, True, "`{p}` ≠ `{v}`"),
     "contains": (_contains, False, "`{p}` holds `{v}`"),
     "not_contains": (_contains, True, "`{p}` does not hold `{v}`"),
-    "pattern": (_pattern, False, "`{p}` is a text the regex `{v}` matches in full"),
     "matches": (_matches, False, "`{p}` finds something"),
     "no_match": (_matches, True, "`{p}` finds nothing"),
     "stops_before": (_stops_before, False, "the conversion stops before `{p}`"),
@@ -133,8 +127,7 @@ GUARD_TESTS: dict[str, tuple[Any, bool, str]] = {
 
 
 class Guard:
-    """``when``: a pointer (it must exist) or an object of tests that must all hold (``GUARD_TESTS``; ``pattern``:
-    a text that a regex matches in full, compiled once).
+    """``when``: a pointer (it must exist) or an object of tests that must all hold (``GUARD_TESTS``).
     ``matches``/``no_match`` take jsonpath with array filters (``$.assets.*.roles[?(@ == 'mlm:model')]``:
     something found / nothing found), the one way to ask about every element at once ("no asset has the mlm:model
     role")."""
@@ -146,7 +139,7 @@ class Guard:
             target = (JsonPath.compile(target, filters=True) if test is _matches else
                       Format.parse(target) if test is _stops_before else target if test is _option else
                       parse_pointer(target))
-            self.checks.append((test, negated, target, re.compile(value) if test is _pattern else value))
+            self.checks.append((test, negated, target, value))
 
     def holds(self, ctx: Ctx) -> bool:
         base = ctx.base  # a loop, not all() over a generator: a guard is tested for every rule and element

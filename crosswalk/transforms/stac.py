@@ -1,4 +1,4 @@
-"""Repairs of STAC core defects found in real documents that need logic."""
+"""Repairs of STAC core defects found in real documents that need logic, and the STAC core version upgrade."""
 
 from __future__ import annotations
 
@@ -16,6 +16,20 @@ from crosswalk.validation.validator import (  # imported once, not in each call:
     extension_uris_by_prefix,
     validate,
 )
+
+
+@transform("stac.core_version", reads=("stac_version",), writes=("stac_version",))
+def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
+    """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are (Python: the
+    test is a comparison of texts, which a regex spells unreadably)."""
+    value = ctx.get(("stac_version",))
+    if ctx.get(("type",)) not in ("Feature", "Collection", "Catalog"):
+        return
+    if not ctx.has(("stac_version",)):
+        ctx.invent(("stac_version",), minimum, "no stac_version; the oldest version the target supports")
+    elif not isinstance(value, str) or "-" in value or value < minimum:
+        why = f"stac_version null became {minimum}" if value is None else f"STAC {value} upgraded to {minimum}"
+        ctx.set(("stac_version",), minimum, why)
 
 
 def add_extension(ctx: Ctx, uri: str, reason: str | None = None) -> None:
