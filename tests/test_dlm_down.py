@@ -383,3 +383,30 @@ def test_a_scale_maps_one_way_alone_once_per_band_or_in_a_mix(target: str) -> No
         if not beta:  # and back: the same 49, not 49.00000000000001
             back = convert(r.document, "mlm").document["properties"]["mlm:input"][0]["value_scaling"]
             assert back[0] == {"type": "z-score", "mean": 0.0, "stddev": 49.0}
+
+
+@pytest.mark.parametrize("target", [BETA3, "dlm"])
+@pytest.mark.parametrize(
+    "roles, expected, status, why",
+    [
+        (["mlm:model", "model", "data"], ["model artefact", "data"], "transformed",
+         "MLM model roles became the dlm 'model artefact' role"),
+        (["data", "model", "mlm:model"], ["data", "model artefact"], "transformed",
+         "MLM model roles became the dlm 'model artefact' role"),
+        (["mlm:model", "mlm:weights", "data"], ["model artefact", "data"], "lossy",
+         "MLM model roles merged into the dlm 'model artefact' role"),
+        (["mlm:model"], ["model artefact"], "lossy", "MLM model roles merged into the dlm 'model artefact' role"),
+    ],
+)
+def test_the_model_roles_become_the_dlm_model_artefact_role(target: str, roles: list, expected: list, status: str,
+                                                             why: str) -> None:
+    """mlm:model and model together, what 'model artefact' became on the way to MLM, become it again; any other set
+    of model roles merges into it, lossily (it cannot say weights or checkpoint); the other roles stay."""
+    doc = item()
+    doc["assets"]["model"]["roles"] = roles
+    r = convert(doc, target)
+    assert r.document["assets"]["model"]["roles"] == expected
+    for i in [i for i, role in enumerate(roles) if role != "data"]:
+        e = entry(r, f"/assets/model/roles/{i}")
+        assert (e["status"], e["reason"]) == (status, why)
+    _to_pointers_exist(r)

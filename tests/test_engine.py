@@ -124,7 +124,7 @@ def _line_of(path: Path, text: str) -> int:
 
 
 def test_pipeline_reports_a_crashing_rule_as_result_error(monkeypatch):
-    register(monkeypatch, "stac.core_version", boom)
+    register(monkeypatch, "stac.unused_extensions", boom)
     src = CORPORA / "mlm" / "spec-1.0.0-item_basic.json"
     doc = json.loads(src.read_text(encoding="utf-8"))
     result = pipeline.convert(doc, href="basic.json")
@@ -132,7 +132,7 @@ def test_pipeline_reports_a_crashing_rule_as_result_error(monkeypatch):
     assert isinstance(result.error, RuleError)
     msg = str(result.error)
     assert msg.startswith("basic.json")
-    assert f"repairs.yaml:{_line_of(mappings_dir() / 'repairs.yaml', 'stac.core_version')}" in msg
+    assert f"repairs.yaml:{_line_of(mappings_dir() / 'repairs.yaml', 'stac.unused_extensions')}" in msg
 
 
 @pytest.mark.parametrize("src", CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")

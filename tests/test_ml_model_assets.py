@@ -134,3 +134,21 @@ def test_a_renamed_prediction_type_and_the_input_placeholder_say_what_they_write
     assert placeholder["bands"] == [] and placeholder["input"]["data_type"] == "float32"
     made = next(f for f in r.report["fields"] if f["path"] == "/properties/mlm:input" and f["status"] == "invented")
     assert "no bands ([])" in made["reason"] and "float32" in made["reason"]
+
+
+def test_ml_model_roles_become_mlm_roles_each_written_once() -> None:
+    """Each ml-model role becomes its MLM roles (a runtime role its MLM one and `runtime`), a role already in the
+    list written once, where it first occurs; other roles stay."""
+    from crosswalk import pipeline
+
+    doc = json.loads((CORPORA / "ml-model" / "spec-dummy-item.json").read_text(encoding="utf-8"))
+    doc["assets"]["runtimes"] = {"href": "r.tar", "roles": ["ml-model:inference-runtime", "ml-model:training-runtime",
+                                                            "data"]}
+    r = pipeline.convert(doc, verify=True)
+    assert r.ok, r.error
+    roles = r.document["assets"]["runtimes"]["roles"]
+    assert roles == ["mlm:inference-runtime", "runtime", "mlm:training-runtime", "data"]
+    e = entry(r, "/assets/runtimes/roles/1")
+    assert (e["status"], e["reason"]) == ("transformed", "role ml-model:training-runtime -> mlm:training-runtime, "
+                                                         "runtime")
+    assert sorted(e["to"]) == ["/assets/runtimes/roles/1", "/assets/runtimes/roles/2"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPORA, SHARED, needs_shared
+from test_downgrade import entry
 
 from crosswalk import pipeline
 from crosswalk.detection import detect
@@ -451,6 +452,62 @@ def test_a_repaired_timestamp_is_rfc_3339(value: str, repaired: str, why: str) -
     (entry,) = entries(result, "/properties/datetime")
     assert (entry["status"], entry["reason"]) == ("repaired", why)
     assert not errors(result.document)
+
+
+def test_a_timestamp_with_more_after_it_is_left_to_the_schema_not_repaired() -> None:
+    """A value the timestamp pattern does not match in full (a trailing newline) is no naive timestamp: it stays
+    as it is and the schema says it is no date-time (a time zone written after the newline was reported repaired
+    and still invalid)."""
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    doc["properties"]["datetime"] = "2020-01-01\n"
+    result = pipeline.convert(doc, verify=True)
+    assert result.document["properties"]["datetime"] == "2020-01-01\n"
+    assert not any(e["status"] == "repaired" for e in entries(result, "/properties/datetime"))
+    assert any(i.path == "/properties/datetime" for i in errors(result.document))
+
+
+@pytest.mark.parametrize(
+    "kind, version, expected, status, why",
+    [
+        ("Feature", ..., "1.0.0", "invented", "no stac_version; the oldest version the target supports"),
+        ("Feature", None, "1.0.0", "transformed", "stac_version null became 1.0.0"),
+        ("Feature", 1.0, "1.0.0", "transformed", "STAC 1.0 upgraded to 1.0.0"),
+        ("Collection", "1.0.0-rc.1", "1.0.0", "transformed", "STAC 1.0.0-rc.1 upgraded to 1.0.0"),
+        ("Catalog", "0.9.0", "1.0.0", "transformed", "STAC 0.9.0 upgraded to 1.0.0"),
+        ("Feature", "1.0", "1.0.0", "transformed", "STAC 1.0 upgraded to 1.0.0"),
+        ("Feature", "1.0.0", "1.0.0", "kept", None),
+        ("Feature", "1.0.1", "1.0.1", "kept", None),
+        ("Feature", "1.1.0", "1.1.0", "kept", None),
+        ("FeatureCollection", "0.9.0", "0.9.0", "kept", None),
+    ],
+)
+def test_stac_versions_before_1_0_become_1_0_0(kind: str, version, expected: str, status: str, why) -> None:
+    """STAC core versions before 1.0 (betas, release candidates, a text that sorts before 1.0.0) and a missing
+    or non-text one become 1.0.0 in an Item, a Collection or a Catalog; 1.0.0 and later stay."""
+    from crosswalk.engine.ctx import Ctx
+    from crosswalk.engine.ledger import Ledger
+    from crosswalk.engine.ops import apply
+    from crosswalk.language.spec import load_support
+
+    doc = {"type": kind, "id": "x"} if version is ... else {"type": kind, "id": "x", "stac_version": version}
+    ledger = Ledger(copy.deepcopy(doc))
+    apply(load_support("repairs.yaml"), Ctx(doc, ledger))
+    assert doc["stac_version"] == expected
+    (entry,) = [e for e in ledger.entries() if e["path"] == "/stac_version"] or [{"status": "kept"}]
+    assert (entry["status"], entry.get("reason")) == (status, why)
+
+
+def test_band_names_in_literal_quotes_lose_them() -> None:
+    """A band name in literal quotes ('"B01"', mlm-form writes them), bare or a band object's, loses the quotes;
+    a lone quote or an empty pair is no quoted name."""
+    doc = read_document(str(CORPORA / "mlm" / "spec-1.5.1-item_pytorch_geo_unet.json"))
+    doc["properties"]["mlm:input"][0]["bands"] = ['"B01"', {"name": '"B02"'}, '"', '""', '"""']
+    result = pipeline.convert(doc)
+    assert result.document["properties"]["mlm:input"][0]["bands"] == ["B01", {"name": "B02"}, '"', '""', '"']
+    for path in ("0", "1/name", "4"):  # the most specific entry at or above it (three of five: one for the list)
+        e = entry(result, f"/properties/mlm:input/0/bands/{path}")
+        assert (e["status"], e["reason"]) == ("repaired", "band name wrapped in literal quotes")
+    assert entry(result, "/properties/mlm:input/0/bands/2")["status"] == "kept"
 
 
 def test_a_description_that_is_no_text_is_replaced_by_the_label_or_said_to_be_made_up() -> None:

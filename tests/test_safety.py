@@ -650,8 +650,8 @@ def test_a_crash_inside_a_transform_is_one_line_with_the_data_path(tmp_path: Pat
     def reads_assets_as_an_object(ctx, **_):
         ctx.get(("assets",)).items()
 
-    monkeypatch.setitem(REGISTRY, "ml_model.asset_roles",
-                        REGISTRY["ml_model.asset_roles"]._replace(fn=reads_assets_as_an_object))
+    monkeypatch.setitem(REGISTRY, "ml_model.artifact_type",
+                        REGISTRY["ml_model.artifact_type"]._replace(fn=reads_assets_as_an_object))
     doc = json.loads((CORPORA / "ml-model" / "fairicube-resnet-classifier.json").read_text(encoding="utf-8"))
     doc["assets"] = "x"
     result = pipeline.convert(doc, href="in.json", validate=False)

@@ -1,5 +1,5 @@
 """The MLM transforms on the cases no corpus document reaches: legacy normalisations without an exact
-value_scaling, dim_order without listed bands, quoted band names, a newer MLM version, model fields on several
+value_scaling, dim_order without listed bands, a newer MLM version, model fields on several
 model assets or on a non-model asset, legacy keys beside value_scaling on the way down, and typed summaries."""
 
 from __future__ import annotations
@@ -83,15 +83,6 @@ def test_a_bands_dimension_without_listed_bands_becomes_channel() -> None:
     assert first_input(r)["input"]["dim_order"] == ["batch", "channel", "height", "width"]
     assert entry(r, "/properties/mlm:input/0/input/dim_order/1")["reason"] == (
         "dimension 'bands' renamed 'channel' (MLM 1.5: no bands are listed)")
-
-
-def test_quoted_band_names_lose_their_quotes() -> None:
-    doc = item("1.5.2")
-    doc["properties"]["mlm:input"][0]["bands"] = ['"B01"', {"name": '"B02"'}, "B03"]
-    r = convert(doc, "mlm")
-    assert first_input(r)["bands"] == ["B01", {"name": "B02"}, "B03"]
-    repaired = entry(r, "/properties/mlm:input/0/bands")  # both quoted names: one entry for the list
-    assert repaired["status"] == "repaired" and repaired["reason"] == "band name wrapped in literal quotes"
 
 
 def test_a_newer_mlm_version_drops_what_the_newest_known_does_not_define() -> None:

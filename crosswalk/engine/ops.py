@@ -413,18 +413,26 @@ class MapValues(Op):
     `{value: x, lossy: why}` is lossy, `{value: x, repaired: why}` an input defect fixed, and `{values: [x, y]}` on a
     list element becomes several elements (`status: lossy`: a lossy change); an entry's `reason` is what the report
     says of it. `ignore_case`: values are looked up trimmed and lower-cased. `merge`: a list element whose new values
-    are already in the list merges into them (reported there) instead of being dropped."""
+    are already in the list merges into them (reported there) instead of being dropped. `patterns`: for a text no
+    table entry names, the first `{match: regex, value: ...}` entry whose regex matches it in full, its `value` a
+    template of the match's groups (`\\1`)."""
 
     backwards = True  # a one-to-many entry lengthens the list
+
+    def compile(self, args: dict[str, Any]) -> dict[str, Any]:
+        entries = [(re.compile(e["match"]), {k: v for k, v in e.items() if k != "match"})
+                   for e in args.get("patterns", ())]
+        return {**super().compile(args), "patterns": entries}
 
     def at(self, rule: Rule, ctx: Ctx, path: Path, dst: Path | None) -> None:
         table, value = rule.table or {}, ctx.get(path)
         if isinstance(value, (dict, list)):
             return
         key = str(value).strip().lower() if rule.args.get("ignore_case") else str(value)
-        if key not in table:
+        new = table[key] if key in table else self._by_pattern(rule, value)
+        if new is None and key not in table:
             return
-        new, status, why = table[key], "transformed", None
+        status, why = "transformed", None
         if isinstance(new, dict) and "values" in new:
             self._splice(ctx, path, value, new, rule)
             return
@@ -434,6 +442,14 @@ class MapValues(Op):
             new = new.get("value")
         if new != value:
             ctx.set(path, new, why or rule.args.get("reason") or f"{value!r} -> {new!r}", status)
+
+    @staticmethod
+    def _by_pattern(rule: Rule, value: Any) -> dict[str, Any] | None:
+        """The entry of the first pattern matching a text in full, its value written with the groups matched."""
+        for pattern, entry in rule.parsed["patterns"] if isinstance(value, str) else ():
+            if match := pattern.fullmatch(value):
+                return {**entry, "value": match.expand(entry["value"])}
+        return None
 
     @staticmethod
     def _splice(ctx: Ctx, path: Path, value: Any, entry: dict[str, Any], rule: Rule) -> None:
@@ -469,8 +485,13 @@ class MapValues(Op):
                                    (here, "kept" if here == [j] else "moved", None) for j, here in enumerate(targets)])
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
-        table = rule.args["table"] if isinstance(rule.args["table"], str) else "inline"
-        return _cell(self.reads(rule)), f"same place, table `{table}`", rule.args.get("reason", "")
+        a = rule.args  # a pattern's entry shows as what it matches, what it writes and why
+        table = (f"table `{a['table'] if isinstance(a['table'], str) else 'inline'}`" if "table" in a else
+                 "patterns")
+        why = [a["reason"]] if "reason" in a else []
+        why += [f"`{e['match']}` → `{e['value']}`: {e.get('lossy') or e.get('repaired') or e.get('reason', '')}"
+                for e in a.get("patterns", ())]
+        return _cell(self.reads(rule)), f"same place, {table}", "; ".join(why)
 
 
 class Wrap(Op):

@@ -102,8 +102,8 @@ def rule_views(mapping, rules=None, base: Tokens = ()) -> Iterator[RuleView]:
                            note=a.get("reason") or f"{op} to {a['to']}", status=a.get("status"))
         elif op == "map_values":
             table = rule.table or {}
-            lossy = any(isinstance(v, dict) and v.get("lossy") for v in table.values())
-            name = a["table"] if isinstance(a["table"], str) else "inline table"
+            lossy = any(isinstance(v, dict) and v.get("lossy") for v in [*table.values(), *a.get("patterns", ())])
+            name = a.get("table") if isinstance(a.get("table"), str) else "inline table" if "table" in a else "patterns"
             yield RuleView(op, where, mapping.id, reads, reads, note=a.get("reason") or f"values through {name}",
                            lossy_table=lossy)
         else:  # set, default, drop, wrap, extensions...: as the op describes itself

@@ -32,7 +32,6 @@ from crosswalk.transforms.mlm.up import (
     io_lists,
     model_assets,
     name_key,
-    rewrite_values,
 )
 
 
@@ -478,16 +477,3 @@ def dlm_item_bands(ctx: Ctx) -> None:
         if isinstance(ctx.get(("assets", key, "bands")), list):
             ctx.move(("assets", key, "bands"), P + ("bands",), "the current dlm reads bands at item level")
             return
-
-
-@transform("downgrade.model_asset_roles", reads=("assets.*.roles",), writes=("assets.*.roles",))
-def model_asset_roles(ctx: Ctx) -> None:
-    """The MLM model roles become the dlm 'model artefact' role (the forward direction's inverse)."""
-    mlm = {"mlm:model", "model", "mlm:weights", "mlm:checkpoint"}
-    for key in model_assets(ctx.doc):
-        roles = ctx.get(("assets", key, "roles"))
-        exact = {r for r in roles if isinstance(r, str)} & mlm == {"mlm:model", "model"}
-        status, why = ("transformed", "became") if exact else ("lossy", "merged into")
-        fate = (["model artefact"], status, f"MLM model roles {why} the dlm 'model artefact' role")
-        fates = [fate if name_key(r) in mlm else ([r], "kept", None) for r in roles]
-        rewrite_values(ctx, ("assets", key, "roles"), fates)

@@ -8,7 +8,7 @@ from typing import Any
 
 from crosswalk.engine.ctx import Ctx
 from crosswalk.transforms import free_key, table, transform
-from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, rewrite_values, role_lists, sanitise_name
+from crosswalk.transforms.mlm.up import P, infer_artifact_type, model_assets, sanitise_name
 from crosswalk.transforms.stac import add_extension, listed
 
 ML_AOI = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json"
@@ -114,15 +114,11 @@ def name(ctx: Ctx) -> None:
     ctx.invent(P + ("mlm:name",), "model", "no title or id that fits the name pattern to name the model")
 
 
-@transform("ml_model.asset_roles", reads=("assets.*.roles", "item_assets.*.roles"),
-           writes=("assets.*.roles", "assets.*.mlm:artifact_type"))
-def asset_roles(ctx: Ctx) -> None:
-    """ml-model roles become MLM roles; a checkpoint becomes the mlm:model asset with an inferred artifact type."""
-    roles_table = table("ml_model_roles")
-    for path, asset in role_lists(ctx):
-        targets = [roles_table.get(r, [r]) if isinstance(r, str) else [r] for r in asset["roles"]]
-        rewrite_values(ctx, path, [(t, "kept", None) if t == [r] else (t, "transformed", f"role {r} -> {', '.join(t)}")
-                                   for r, t in zip(asset["roles"], targets, strict=True)])
+@transform("ml_model.artifact_type", reads=("assets.<mlm:model>.{href,type}",),
+           writes=("assets.<mlm:model>.mlm:artifact_type",))
+def artifact_type(ctx: Ctx) -> None:
+    """An mlm:model asset (an ml-model checkpoint) without mlm:artifact_type, which MLM requires, gets one inferred
+    from its file ending or media type."""
     for key in model_assets(ctx.doc):
         asset = ctx.get(("assets", key))
         if "mlm:artifact_type" not in asset:
