@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crosswalk.validation.validator import (
     Issue,
@@ -206,6 +209,54 @@ def test_import_is_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+DATE_TIME_TEXT = st.text(alphabet="0123456789-:TZtz+.\n \u0663", max_size=32)
+DATE_TIMES = st.builds(
+    "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}{}".format,
+    st.integers(0, 10_000), st.integers(0, 13), st.integers(0, 32), st.integers(0, 24), st.integers(0, 60),
+    st.integers(0, 61), st.sampled_from(["", ".5", ".123456789", "."]),
+    st.sampled_from(["Z", "z", "+00:00", "-23:59", "+24:00", "+05:60", "", "Z\n", "Z\n\n", " Z"]),
+)
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(DATE_TIMES | DATE_TIME_TEXT)
+def test_the_date_time_check_answers_as_rfc3339_validator(text):
+    """The Rust validator's date-time callback gives the answers of the library the Python validator asks (its
+    pattern and day-of-month check written out, so that a one-file run does not import it and six)."""
+    from rfc3339_validator import validate_rfc3339
+
+    assert cwv.is_rfc3339(text) == validate_rfc3339(text)
+
+
+def test_the_date_time_check_on_edge_cases():
+    from rfc3339_validator import validate_rfc3339
+
+    for text in ("2020-02-29T00:00:00Z", "2021-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "0000-01-01T00:00:00Z",
+                 "2020-04-31T00:00:00+01:00", "2020-12-31T23:59:59.999Z\n", "2020-12-31T23:59:60Z",
+                 "\u0662020-01-01T00:00:00Z", "2020-01-01T00:00:00Zjunk", "2020-01-01t00:00:00Z"):
+        assert cwv.is_rfc3339(text) == validate_rfc3339(text), text
+        assert cwv._date_time(text) == validate_rfc3339(text), text  # and remembered
+
+
+def _same_json(a, b) -> bool:
+    """Equal, of the same types throughout (1 is not 1.0) and with keys in the same order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def test_vendored_json_files_read_by_orjson_as_the_json_module_reads_them():
+    """The schemas, their index and the prebuilt facts are parsed by orjson: the values the json module gives."""
+    files = sorted(SCHEMAS.rglob("*.json")) + [REPO / "crosswalk" / "validation" / "schema_facts.json"]
+    assert len(files) > 40
+    for path in files:
+        assert _same_json(cwv._read_json(str(path)), json.loads(path.read_text(encoding="utf-8"))), path
 
 
 # ----------------------------------------------------------------------------------------------------

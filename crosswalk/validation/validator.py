@@ -92,8 +92,7 @@ def _schemas_root() -> str:
 @cache
 def _index() -> dict[str, tuple[str, str | None]]:
     """URI -> (relative file path, canonical URI or None) from schemas/index.json."""
-    with open(os.path.join(_schemas_root(), "index.json"), encoding="utf-8") as f:
-        raw = json.load(f)
+    raw = _read_json(os.path.join(_schemas_root(), "index.json"))
     out: dict[str, tuple[str, str | None]] = {}
     for uri, entry in raw["schemas"].items():
         if isinstance(entry, str):
@@ -105,8 +104,14 @@ def _index() -> dict[str, tuple[str, str | None]]:
 
 @cache
 def _load(relpath: str) -> Any:
-    with open(os.path.join(_schemas_root(), *relpath.split("/")), encoding="utf-8") as f:
-        return json.load(f)
+    return _read_json(os.path.join(_schemas_root(), *relpath.split("/")))
+
+
+def _read_json(path: str) -> Any:
+    """A vendored JSON file, parsed by orjson: the json module's values for these files (a test compares them on
+    every file), at a third of its cost, which a one-file run pays for each schema it compiles."""
+    with open(path, "rb") as f:
+        return orjson.loads(f.read())
 
 
 # What crosswalk needs to know about the vendored schemas (the format names they use, each extension's field
@@ -145,8 +150,7 @@ def _facts_path() -> str:
 @cache
 def _facts() -> dict[str, Any]:
     try:
-        with open(_facts_path(), encoding="utf-8") as f:
-            return json.loads(f.read())
+        return _read_json(_facts_path())
     except FileNotFoundError:  # pragma: no cover - a broken install: derive them (slower, same answers)
         return schema_facts()
 
@@ -372,12 +376,32 @@ def _date_time(text: str) -> bool:
     costs more than the Rust side's whole check of a field)."""
     known = _DATE_TIMES.get(text)
     if known is None:
-        from rfc3339_validator import validate_rfc3339
-
         if len(_DATE_TIMES) >= 4096:
             _DATE_TIMES.clear()
-        known = _DATE_TIMES[text] = validate_rfc3339(text)
+        known = _DATE_TIMES[text] = is_rfc3339(text)
     return known
+
+
+_RFC3339: list[re.Pattern[str]] = []  # compiled at the first date-time met
+
+
+def is_rfc3339(text: str) -> bool:
+    """What `rfc3339_validator.validate_rfc3339` answers (its pattern and its day-of-month check, written out here):
+    that library imports six as it loads, which a one-file run would pay for at every start. The Python validator,
+    which explains a failure, still asks the library itself; a test holds the two to the same answers."""
+    if not _RFC3339:
+        # the library's pattern: ASCII digits; `$` also matches before a final newline, as there
+        _RFC3339.append(re.compile(r"(\d{4})-(0[1-9]|1[0-2])-(\d{2})T(?:[01]\d|2[0123]):(?:[0-5]\d):(?:[0-5]\d)"
+                                   r"(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0123]):[0-5]\d)$", re.ASCII))
+    m = _RFC3339[0].match(text)
+    if m is None:
+        return False
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not year:  # no year 0
+        return False
+    from calendar import monthrange  # loaded already: jsonschema-rs imports email.utils, which imports it
+
+    return 1 <= day <= monthrange(year, month)[1]
 
 
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
