@@ -240,6 +240,23 @@ def test_the_date_time_check_on_edge_cases():
         assert cwv._date_time(text) == validate_rfc3339(text), text  # and remembered
 
 
+VERSION_TEXT = st.text(alphabet="0123456789.-aZ_+ \u0663\n", max_size=14) | st.builds(
+    "{}{}".format, st.sampled_from(["1.0.0", "1.1.0-rc.1", "10.2.33-beta.2", "1.0.0-", "1.2", "٣.1.0"]),
+    st.text(alphabet="0123456789.-aZ_ \n", max_size=4))
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(VERSION_TEXT)
+def test_version_checks_answer_as_their_patterns(text):
+    """stac_version and the MLM version of a schema URI are read without compiling a pattern at every start: the
+    answers of the patterns they replace."""
+    import re
+
+    assert cwv.is_stac_version(text) == bool(re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?", text))
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+    assert cwv.version_numbers(text) == ((int(m[1]), int(m[2]), int(m[3])) if m else None)
+
+
 def _same_json(a, b) -> bool:
     """Equal, of the same types throughout (1 is not 1.0) and with keys in the same order."""
     if type(a) is not type(b):
