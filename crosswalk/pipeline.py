@@ -7,6 +7,7 @@ deep-copied once and never mutated.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -33,40 +34,15 @@ if TYPE_CHECKING:
     from crosswalk.language.pointer import Path
 
 
-_FRESH: Any = object()  # Result's default for steps and report: a new list or dict of its own
-
-
+@dataclass
 class Result:
-    """One document's conversion: what `convert` made of it (``document``, ``report``) or why it could not
-    (``error``). A plain class with a dataclass's fields, equality and repr: creating a dataclass compiles its
-    methods, which a one-file run would pay for at every start."""
-
-    __match_args__ = ("href", "detection", "target", "steps", "document", "report", "error", "source")
-    __hash__ = None  # type: ignore[assignment]  # compared by value, as a dataclass: not hashable
-
-    def __init__(self, href: str | None, detection: Detection | None, target: Format | None,
-                 steps: list[str] = _FRESH, document: dict[str, Any] | None = None,
-                 report: dict[str, Any] = _FRESH, error: CrosswalkError | None = None, source: Any = None) -> None:
-        self.href = href
-        self.detection = detection
-        self.target = target
-        self.steps = [] if steps is _FRESH else steps
-        self.document = document
-        self.report = {} if report is _FRESH else report
-        self.error = error
-        self.source = source
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__match_args__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()  # type: ignore[attr-defined]
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
-        return f"{self.__class__.__qualname__}({shown})"
+    href: str | None
+    detection: Detection | None
+    target: Format | None
+    steps: list[str] = field(default_factory=list)
+    document: dict[str, Any] | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+    error: CrosswalkError | None = None
 
     @property
     def ok(self) -> bool:
@@ -100,6 +76,8 @@ class Result:
         if self.document is None:
             return False
         return self.document != self.source or not same(self.document, self.source)
+
+    source: Any = None
 
 
 STRICT_NAMED = 3  # the fields a --strict refusal names of each kind, before "and N more"

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPORA, examples
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from conftest import CORPORA
 
 from crosswalk.cli.main import dlm_migrate, main
 
@@ -845,45 +843,3 @@ def test_detect_says_once_that_a_version_is_newer_than_the_newest_known() -> Non
     assert r.exit_code == 0
     (line,) = r.stdout.splitlines()
     assert line.count("newer than the newest known") == 1 and "v1.6.0" in line
-
-
-ARGUMENT_TOKENS = ["-o", "out.json", "-q", "-v", "-qv", "-vq", "-oout.json", "-o=x.json", "-qo", "--output",
-                   "--output=o.json", "--outptu", "--out", "-x", "-qx", "-j", "2", "-j2", "-j0", "--to", "mlm",
-                   "--to=dlm", "item.json", "-", "--", "--strict", "--no-validate", "-Q", "--report", "json",
-                   "--report=markdown", "--lenient", "--no-lenient", "--in-place", "-", "-o-", "-ovx"]
-
-
-@settings(max_examples=examples(400), deadline=None)
-@given(st.lists(st.sampled_from(ARGUMENT_TOKENS), max_size=6))
-def test_dlm_migrate_parses_its_arguments_as_click_does(tmp_path_factory, args) -> None:
-    """dlm-migrate reads a short option without click's detour through the long options (crosswalk.cli.shortopts):
-    every argument list gives the same values, or the same error, as a plain click command with its options."""
-    import os
-
-    import click
-
-    from crosswalk.cli.migrate import CONTEXT
-
-    plain = click.Command("dlm-migrate", params=dlm_migrate.params, context_settings=CONTEXT)
-
-    def parsed(cmd: click.Command) -> tuple:
-        try:
-            return ("ok", cmd.make_context("dlm-migrate", list(args)).params)
-        except click.ClickException as e:
-            return ("error", type(e).__name__, e.format_message())
-
-    where = os.getcwd()
-    os.chdir(tmp_path_factory.getbasetemp())  # -o and --fill name files relative to here: nothing is written
-    try:
-        assert parsed(dlm_migrate) == parsed(plain)
-    finally:
-        os.chdir(where)
-
-
-def test_dlm_migrate_reads_short_options_without_the_long_option_detour() -> None:
-    """The detour builds a NoSuchOption error (with close matches, from difflib) that click then drops."""
-    from crosswalk.cli.shortopts import ShortOptionsFirst
-
-    assert isinstance(dlm_migrate, ShortOptionsFirst)
-    ctx = dlm_migrate.make_context("dlm-migrate", [str(DUMMY), "-qo", "out.json", "-v"])
-    assert ctx.params["quiet"] and ctx.params["verbose"] and ctx.params["output"] == "out.json"

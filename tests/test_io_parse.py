@@ -138,16 +138,3 @@ def test_leaves_counted_in_the_written_text_are_the_documents(value, style) -> N
         assert repairs or twin is None
         return
     assert written_leaves(written) == leaf_count(doc) and twin == doc
-
-
-@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF), max_size=12)
-       | st.text(alphabet=st.sampled_from("a\u00e9\ud800\udbff\udc00\udfff\U0001f600"), max_size=6))
-def test_a_surrogate_is_found_as_the_pattern_finds_it(text):
-    """sanitize asks `has_surrogate` of every key and text (an encoding, not the pattern's compile at every start):
-    the same answer as the pattern, which replaces what it finds."""
-    import re
-
-    from crosswalk.io.limits import SURROGATE, has_surrogate
-
-    assert has_surrogate(text) == (re.search("[\ud800-\udfff]", text) is not None)
-    assert SURROGATE.pattern == "[\ud800-\udfff]"

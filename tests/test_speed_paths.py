@@ -29,13 +29,8 @@ DOC = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
 HEAVY = ("deepdiff", "pystac", "tqdm", "psycopg", "pyarrow", "jinja2", "jsonschema", "referencing")
 
 # What a plain one-file conversion does without: the bulk half of the command line and the crosswalk group's other
-# commands; difflib, which click imports to suggest a close long option while it reads -o or -q (dlm-migrate reads
-# short options at once: crosswalk.cli.shortopts); rfc3339-validator and the six it imports (the date-time check
-# the Rust validator calls is written out in crosswalk.validation.validator).
-# And the check the tests run on every transform's writes (crosswalk.engine.writes), which a user's run never does;
-# and the version graph, since a warm run reads its plan from the cache (pipeline._stored).
-ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "difflib", "rfc3339_validator", "six",
-                  "crosswalk.engine.writes", "crosswalk.language.graph")
+# commands, and the version graph, since a warm run reads its plan from the cache (pipeline._stored).
+ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "crosswalk.language.graph")
 
 CONVERT = """
 import json, sys
@@ -50,12 +45,9 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 STARTED = "import json, sys\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"
 
 
-def _run(args: list[str], cache_home: Path, cwd: Path, pythonpath: Path | None = None,
-         as_users_run: bool = False) -> subprocess.CompletedProcess:
+def _run(args: list[str], cache_home: Path, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
     env.pop("CROSSWALK_NO_CACHE", None)
-    if as_users_run:  # without the tests' check of every transform's writes
-        env.pop("CROSSWALK_CHECK_WRITES", None)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
@@ -63,7 +55,7 @@ def _run(args: list[str], cache_home: Path, cwd: Path, pythonpath: Path | None =
 
 def _modules_after_conversion(tmp_path: Path, cache_home: Path, code: str = CONVERT) -> set[str]:
     out = tmp_path / "out.json"
-    proc = _run([sys.executable, "-c", code, str(DOC), "-o", str(out), "-q"], cache_home, tmp_path, as_users_run=True)
+    proc = _run([sys.executable, "-c", code, str(DOC), "-o", str(out), "-q"], cache_home, tmp_path)
     assert proc.returncode == 0, proc.stderr
     modules = json.loads(proc.stderr.strip().splitlines()[-1])
     return {*modules, *(m.split(".")[0] for m in modules)}  # each module, and the package it belongs to

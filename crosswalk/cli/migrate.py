@@ -18,7 +18,6 @@ from typing import Any
 import click
 
 from crosswalk.cli.boundary import GuardedCommand
-from crosswalk.cli.shortopts import ShortOptionsFirst
 
 REPORT_FORMATS = ("text", "json", "markdown", "none")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -251,11 +250,7 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-class MigrateCommand(ShortOptionsFirst, GuardedCommand):
-    """dlm-migrate: behind the error boundary, its short options read at once (crosswalk.cli.shortopts)."""
-
-
-@click.command("dlm-migrate", cls=MigrateCommand, context_settings=CONTEXT)
+@click.command("dlm-migrate", cls=GuardedCommand, context_settings=CONTEXT)
 @migrate_options
 @click.version_option(package_name="crosswalk", prog_name="dlm-migrate")
 def dlm_migrate(**kwargs) -> None:

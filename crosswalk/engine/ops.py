@@ -20,6 +20,7 @@ import string
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from crosswalk.engine.writes import check_writes
 from crosswalk.errors import CrosswalkError, RuleError, crash_message
 from crosswalk.language import pointer as ptr
 from crosswalk.language.formats import Format, registry
@@ -725,8 +726,6 @@ class Transform(Op):
     def run(self, rule: Rule, ctx: Ctx) -> None:
         t, args = self.registered(rule), rule.args.get("args", {})
         if CHECK_WRITES:
-            from crosswalk.engine.writes import check_writes  # the tests' check: a conversion never loads it
-
             check_writes(t, ctx, args)
         else:
             t.fn(ctx, **args)

@@ -104,10 +104,8 @@ except ImportError:  # pragma: no cover - orjson is optional
 # null (json here: an error), and refuses integers beyond 64 bits, lone surrogates and non-string keys
 # (TypeError). Its output is kept only when none of these can be in it: no such float (this pattern), and
 # either no null at all or the output reads back equal to the document (a NaN read back as None is not).
-_UNLIKE_JSON_MODULE = rb"(?:^|[\[:,])\s*-?(?:0\.0000|\d+(?:\.\d+)?e-)"
-# That pattern costs 50 us per kB of output: it runs only on the lines where such a float may be (see below), and is
-# compiled only for an output that has one (most have none: a one-file run would pay more to compile it).
-_UNLIKE: list[re.Pattern[bytes]] = []
+_UNLIKE_JSON_MODULE = re.compile(rb"(?:^|[\[:,])\s*-?(?:0\.0000|\d+(?:\.\d+)?e-)", re.MULTILINE)
+# That pattern costs 50 us per kB of output: it runs only on the lines where such a float may be (see below).
 
 
 def dumps(doc: Any) -> str:
@@ -191,9 +189,7 @@ def _unlike_json_module(fast: bytes) -> bool:
         while at != -1:
             if tail == b"0.0000" or fast[at - 1 : at].isdigit():
                 start = fast.rfind(b"\n", 0, at) + 1  # the line holding the number ...
-                if not _UNLIKE:
-                    _UNLIKE.append(re.compile(_UNLIKE_JSON_MODULE, re.MULTILINE))
-                if _UNLIKE[0].search(fast, start, _line_end(fast, at + len(tail) - 1)):  # ... to its end
+                if _UNLIKE_JSON_MODULE.search(fast, start, _line_end(fast, at + len(tail) - 1)):  # ... to its end
                     return True
             at = fast.find(tail, at + 1)
     return False

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
 from typing import Any
 
 from crosswalk.errors import ReadError
@@ -31,32 +30,7 @@ MAX_LINES_FILE_BYTES = 1024 * 1024 * 1024  # an ndjson file, read line by line
 MAX_INT_DIGITS = 1000
 MAX_YAML_EXPANSION = 10_000  # nodes that YAML aliases may add on top of the document's own
 
-
-
-def has_surrogate(text: str) -> bool:
-    """Whether ``text`` holds a UTF-16 surrogate (U+D800 to U+DFFF; any left in a parsed str is alone: parsers join
-    pairs), asked of every key and text of a document: the code points UTF-8 cannot encode, so an encoding that
-    fails finds one, and an ASCII text has none. `SURROGATE` is the same test as a pattern, for replacing them."""
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-@cache
-def _surrogate() -> re.Pattern[str]:
-    return re.compile("[\ud800-\udfff]")
-
-
-def __getattr__(name: str) -> Any:
-    # SURROGATE, compiled the first time it is asked for: a class of 2,048 code points costs as much to compile as
-    # sanitizing a whole document, which a one-file run would pay for at every start
-    if name == "SURROGATE":
-        return _surrogate()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+SURROGATE = re.compile("[\ud800-\udfff]")  # any left in a parsed str is alone (parsers join pairs)
 
 
 class LimitError(ReadError):
@@ -116,7 +90,7 @@ def sanitize(doc: Any, href: str | None) -> list[dict[str, Any]]:
             for key in reversed(list(node)):  # popped in document order: the first offence is named
                 if not isinstance(key, str):  # pragma: no cover - parsers give str keys (YAML is converted first)
                     raise LimitError("a key that is not a string", href=href, path=to_pointer(path))
-                if has_surrogate(key):
+                if SURROGATE.search(key):
                     raise LimitError("a key with a lone UTF-16 surrogate (not text)", href=href, path=to_pointer(path))
                 value = node[key]
                 if isinstance(value, (dict, list)):
@@ -137,8 +111,8 @@ def sanitize(doc: Any, href: str | None) -> list[dict[str, Any]]:
 def _scalar(holder: Any, key: Any, path: tuple[str, ...], href: str | None, repairs: list[dict[str, Any]]) -> None:
     value = holder[key]
     if isinstance(value, str):
-        if has_surrogate(value):  # parsers join valid pairs: any surrogate left in a str is alone
-            holder[key] = _surrogate().sub("\ufffd", value)
+        if SURROGATE.search(value):  # parsers join valid pairs: any surrogate left in a str is alone
+            holder[key] = SURROGATE.sub("\ufffd", value)
             repairs.append(_repair(path, SURROGATE_REPAIRED))
         return
     if isinstance(value, bool) or value is None:

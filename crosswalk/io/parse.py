@@ -15,6 +15,7 @@ from crosswalk.io.limits import (
     MAX_DEPTH,
     MAX_INT_DIGITS,
     MAX_YAML_EXPANSION,
+    SURROGATE,
     LimitError,
     parse_int,
     sanitize,
@@ -246,8 +247,6 @@ def yaml_duplicate_keys(text: str) -> list[dict[str, Any]]:
 def _clipped(value: Any) -> str:
     """A lost value as JSON text for a reason, a lone surrogate (no text: sanitize repairs only what is read)
     written as its JSON escape, as the document spelt it."""
-    from crosswalk.io.limits import SURROGATE  # compiled when first asked for: a lost value with one is rare
-
     text = SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 60 else text[:57] + "..."
 

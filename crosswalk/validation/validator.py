@@ -59,9 +59,7 @@ _CORE_SOURCE = "stac:core"
 _MAX_MESSAGE = 200
 # What a stac_version must look like (major.minor.patch, maybe a pre-release: 1.0.0-beta.2, 1.1.0-rc.1), as
 # stac-validator checks it; "banana" is an error, a well-formed version without a vendored schema a warning.
-# The pattern, [0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?, is checked by `is_stac_version` without compiling it: a
-# one-file run would pay more for compiling it than for all the documents it checks.
-_PRE_RELEASE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-")
+_STAC_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")
 _CORE_PATHS = {
     "Feature": "item-spec/json-schema/item.json",
     "Collection": "collection-spec/json-schema/collection.json",
@@ -378,68 +376,12 @@ def _date_time(text: str) -> bool:
     costs more than the Rust side's whole check of a field)."""
     known = _DATE_TIMES.get(text)
     if known is None:
+        from rfc3339_validator import validate_rfc3339
+
         if len(_DATE_TIMES) >= 4096:
             _DATE_TIMES.clear()
-        known = _DATE_TIMES[text] = is_rfc3339(text)
+        known = _DATE_TIMES[text] = validate_rfc3339(text)
     return known
-
-
-_DIGITS = frozenset("0123456789")  # what \d matches in the library's pattern (ASCII)
-
-
-def is_rfc3339(text: str) -> bool:
-    """What `rfc3339_validator.validate_rfc3339` answers, its pattern and day-of-month check written out: that
-    library imports six as it loads, and compiling its pattern costs about as much again, which a one-file run
-    would pay for at every start. The Python validator, which explains a failure, still asks the library itself;
-    a test holds the two to the same answers.
-
-    The pattern: ``YYYY-MM-DDTHH:MM:SS``, a fraction of a second or none, ``Z`` or an offset ``+HH:MM``; months 01
-    to 12, hours 00 to 23, minutes and seconds 00 to 59 (so no leap second); then the end of the text, or a final
-    newline (as ``$`` matches)."""
-    if text[-1:] == "\n":
-        text = text[:-1]
-    n = len(text)
-    if n < 20 or text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":" or text[16] != ":":
-        return False
-    if not (_digits(text, 0, 4) and _digits(text, 5, 7) and _digits(text, 8, 10) and _hour(text, 11)
-            and _sexagesimal(text, 14) and _sexagesimal(text, 17)):
-        return False
-    month = text[5:7]
-    if month == "00" or month > "12":
-        return False
-    at = 19
-    if text[at] == ".":  # a fraction: one digit at least
-        at += 1
-        start = at
-        while at < n and text[at] in _DIGITS:
-            at += 1
-        if at == start:
-            return False
-    zone = text[at:]
-    if zone != "Z" and not (len(zone) == 6 and zone[0] in "+-" and _hour(zone, 1) and zone[3] == ":"
-                            and _sexagesimal(zone, 4)):
-        return False
-    year, day = int(text[0:4]), int(text[8:10])
-    if not year:  # no year 0
-        return False
-    from calendar import monthrange  # loaded already: jsonschema-rs imports email.utils, which imports it
-
-    return 1 <= day <= monthrange(year, int(month))[1]
-
-
-def _digits(text: str, start: int, end: int) -> bool:
-    return all(c in _DIGITS for c in text[start:end])
-
-
-def _hour(text: str, at: int) -> bool:
-    """``[01]\\d|2[0123]`` at ``at``."""
-    first, second = text[at], text[at + 1]
-    return second in _DIGITS and (first in "01" or (first == "2" and second in "0123"))
-
-
-def _sexagesimal(text: str, at: int) -> bool:
-    """``[0-5]\\d`` at ``at``."""
-    return text[at] in "012345" and text[at + 1] in _DIGITS
 
 
 def _schema_issues(relpath: str, doc: Any, source: str) -> Iterator[Issue]:
@@ -517,15 +459,6 @@ def _validate_keyed(doc: dict) -> tuple[list[Issue], bytes | None]:
     return issues, content
 
 
-def is_stac_version(text: str) -> bool:
-    """Whether ``text`` is a STAC version: major.minor.patch in ASCII digits, then maybe ``-`` and a pre-release
-    of ASCII letters, digits, dots and hyphens (the pattern above, whole)."""
-    core, dash, pre = text.partition("-")
-    numbers = core.split(".")
-    return (len(numbers) == 3 and all(n and all(c in _DIGITS for c in n) for n in numbers)
-            and (not dash or (bool(pre) and all(c in _PRE_RELEASE for c in pre))))
-
-
 def _validate(doc: dict) -> list[Issue]:
     if not isinstance(doc, dict):
         return [Issue("", f"a STAC document must be a JSON object, not {type(doc).__name__}", _CORE_SOURCE)]
@@ -538,7 +471,7 @@ def _validate(doc: dict) -> list[Issue]:
         issues.append(Issue("", "'stac_version' is a required property", _CORE_SOURCE))
     elif not isinstance(version, str):
         issues.append(Issue("/stac_version", f"{_short(version)} is not of type 'string'", _CORE_SOURCE))
-    elif not is_stac_version(version):
+    elif not _STAC_VERSION.fullmatch(version):
         issues.append(Issue("/stac_version", f"{_short(version)} is not a STAC version (such as 1.1.0 or 1.0.0-beta.2)",
                             _CORE_SOURCE))
     elif not isinstance(kind, str) or kind not in _CORE_PATHS:
@@ -591,21 +524,13 @@ def _validate(doc: dict) -> list[Issue]:
 # What the vendored extension schemas say about fields (used by the repairs, so that "is this extension URI
 # needed?" is answered by the schema itself rather than by a table)
 
-
-
-@cache
-def _extension_uri() -> re.Pattern[str]:
-    """An extension's schema URI, its name and version: compiled when first asked (an invalid document's repairs;
-    a valid one's conversion never asks)."""
-    return re.compile(r"^https://stac-extensions\.github\.io/([a-z0-9-]+)/v(\d+)\.(\d+)\.(\d+)/schema\.json$")
-
-
+_EXTENSION_URI = re.compile(r"^https://stac-extensions\.github\.io/([a-z0-9-]+)/v(\d+)\.(\d+)\.(\d+)/schema\.json$")
 _ML_EXTENSIONS = frozenset({"mlm", "ml-model", "dl-model"})  # the families crosswalk converts itself
 
 
 def extension_name(uri: Any) -> str | None:
     """``raster`` for ``https://stac-extensions.github.io/raster/v1.1.0/schema.json``; None for other URIs."""
-    m = _extension_uri().match(uri) if isinstance(uri, str) else None
+    m = _EXTENSION_URI.match(uri) if isinstance(uri, str) else None
     return m.group(1) if m else None
 
 
@@ -652,7 +577,7 @@ def extension_uris_by_prefix() -> dict[str, str]:
 def _uris_by_prefix(prefixes: dict[str, str]) -> dict[str, str]:
     best: dict[str, tuple[tuple[int, ...], str]] = {}
     for uri in _index():
-        m = _extension_uri().match(uri)
+        m = _EXTENSION_URI.match(uri)
         if not m or m.group(1) in _ML_EXTENSIONS:
             continue
         prefix = prefixes.get(uri)
@@ -765,24 +690,11 @@ def _mlm_versions(doc: dict) -> list[tuple[int, int, int]]:
             continue
         if uri not in _MLM_VERSIONS:
             version = mlm.match(uri)
-            _MLM_VERSIONS[uri] = version_numbers(version) if version else None
+            m = re.match(r"(\d+)\.(\d+)\.(\d+)", version) if version else None
+            _MLM_VERSIONS[uri] = (int(m[1]), int(m[2]), int(m[3])) if m else None
         if (found := _MLM_VERSIONS[uri]) is not None:
             out.append(found)
     return out
-
-
-def version_numbers(version: str) -> tuple[int, int, int] | None:
-    """The three numbers at the start of ``version`` (``1.5.2``, ``1.5.2-rc.1``; anything may follow the third), as
-    ``re.match(r"(\\d+)\\.(\\d+)\\.(\\d+)", version)`` reads them (\\d: a Unicode decimal digit), without compiling
-    the pattern; None when it does not start so."""
-    numbers = version.split(".", 2)
-    if len(numbers) != 3 or not numbers[0].isdecimal() or not numbers[1].isdecimal():
-        return None
-    third = numbers[2]
-    end = 0
-    while end < len(third) and third[end].isdecimal():
-        end += 1
-    return (int(numbers[0]), int(numbers[1]), int(third[:end])) if end else None
 
 
 _MLM_VERSIONS: dict[str, tuple[int, int, int] | None] = {}  # schema URI -> the MLM version it names (remembered)
