@@ -22,6 +22,7 @@ from crosswalk.errors import CrosswalkError, FormatError, PlanError
 from crosswalk.language.compiled import mapping as loaded  # the loader's result, cached on disk by content
 from crosswalk.language.formats import Format, registry
 from crosswalk.language.pointer import exists, get, parse_pointer, to_pointer
+from crosswalk.resources import mappings_path
 from crosswalk.validation.verdict import report_issues
 
 try:  # the C pickler that pickle.py wraps, without pickle.py's own pure-Python classes (a one-file run's start)
@@ -146,10 +147,21 @@ class Prepared(NamedTuple):
 
 def _prepared(source: Format, others: tuple[Format, ...], target: Format) -> Prepared:
     """What a conversion from ``source`` (and the families ``others`` beside it) to ``target`` runs, worked out once
-    per process for each such question (`crosswalk.cache.once`, as every loaded mapping is). A bulk run asks the
-    same few questions for every document: the plan, the side steps, each mapping's look-up and each step's name
-    were a dozen calls a document. A plan that fails raises each time (nothing is remembered)."""
-    return memo.once(("prepared", graph(), source, others, target), lambda: _prepare(source, others, target))
+    per process for each such question (`crosswalk.cache.once`, as every loaded mapping is), and kept on disk
+    between runs (`_stored`). A bulk run asks the same few questions for every document: the plan, the side steps,
+    each mapping's look-up and each step's name were a dozen calls a document. A plan that fails raises each time
+    (nothing is remembered)."""
+    return memo.once(("prepared", source, others, target), lambda: _stored(source, others, target))
+
+
+def _stored(source: Format, others: tuple[Format, ...], target: Format) -> Prepared:
+    """`_prepare`'s answer from the disk cache, as one entry: a warm start then neither builds the version graph
+    nor looks up each mapping's entry of its own (each a key over its file's bytes, a file opened and read). The
+    answer depends on nothing but the mappings directory (its step files, the format registry, the value tables:
+    every file's bytes are in the key, and its path, which the loaded mappings name) and the code."""
+    where = mappings_path()
+    salt = where.encode() + b"\0" + memo.directory_digest(where) + repr((source, others, target)).encode()
+    return memo.cached("prepared", [], lambda: _prepare(source, others, target), salt=salt)
 
 
 def _prepare(source: Format, others: tuple[Format, ...], target: Format) -> Prepared:

@@ -28,6 +28,10 @@ DOC = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
 # Python schema validator (jsonschema-rs answers "valid"; the Python one only explains a failure).
 HEAVY = ("deepdiff", "pystac", "tqdm", "psycopg", "pyarrow", "jinja2", "jsonschema", "referencing")
 
+# What a plain one-file conversion does without: the bulk half of the command line and the crosswalk group's other
+# commands, and the version graph, since a warm run reads its plan from the cache (pipeline._stored).
+ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "crosswalk.language.graph")
+
 CONVERT = """
 import json, sys
 from crosswalk.cli.main import dlm_migrate
@@ -73,9 +77,12 @@ def test_one_file_path_imports_no_heavy_module_cold_or_warm(tmp_path):
     # them already)
     started = _modules_after_conversion(tmp_path, cache_home, STARTED)
     assert not (warm - started) & {"tempfile", "pickle", "pathlib"}
-    # whether the input is bulk input is told apart from the bulk runner's discovery (its Plan dataclass)
+    # whether the input is bulk input is told apart from the bulk runner's discovery (its Plan dataclass), and
+    # neither the bulk half of the command line nor the crosswalk group's other commands are loaded
     assert "crosswalk.bulk.kind" in warm and "crosswalk.bulk.walk" not in warm
+    assert not (warm - started) & set(ONE_FILE_SKIPS), sorted((warm - started) & set(ONE_FILE_SKIPS))
     assert list((cache_home / "crosswalk").glob("edges-*.pickle")), "the graph's edges come from the cache too"
+    assert list((cache_home / "crosswalk").glob("prepared-*.pickle")), "and so does the plan, whole"
 
 
 def test_bulk_discovery_digests_paths_without_hashlib(tmp_path):
@@ -252,6 +259,28 @@ def test_cached_mapping_equals_the_loaders(tmp_path, monkeypatch):
             assert [(r.where, r.args, r.table, [str(p) for p in r.paths]) for r in got.rules] == [
                 (r.where, r.args, r.table, [str(p) for p in r.paths]) for r in direct.rules
             ]
+
+
+def test_stored_plan_equals_the_one_worked_out(tmp_path, monkeypatch):
+    """What a conversion runs comes back from its one cache entry as `_prepare` works it out: the same steps,
+    landings and foreign families, and mappings with the same rules (read back, not the objects stored)."""
+    from crosswalk import pipeline
+    from crosswalk.language.formats import Format
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    question = (Format.parse("mlm@1.0.0"), (Format.parse("ml-model"),), Format.parse("mlm"))
+    direct = pipeline._prepare(*question)
+    for memo in ({}, {}):  # built and stored, then read back from disk
+        monkeypatch.setattr(cache, "_MEMO", memo)
+        got = pipeline._prepared(*question)
+        assert (got.steps, got.visits, got.foreign) == (direct.steps, direct.visits, direct.foreign)
+        assert len(direct.steps) > 1 and [m.id for m in got.mappings] == [m.id for m in direct.mappings]
+        assert [m.id for m in got.invariants] == [m.id for m in direct.invariants]
+        for mine, theirs in zip(got.mappings + got.invariants, direct.mappings + direct.invariants, strict=True):
+            rules = [(r.where, r.args, r.table) for r in mine.rules]
+            assert rules == [(r.where, r.args, r.table) for r in theirs.rules]
+    assert len(list((tmp_path / "crosswalk").glob("prepared-*.pickle"))) == 1
 
 
 def test_cached_invariant_groups_stay_apart(tmp_path, monkeypatch):

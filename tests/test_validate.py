@@ -208,6 +208,25 @@ def test_import_is_cheap():
     assert out.stdout.split() == ["False", "False"]
 
 
+def _same_json(a, b) -> bool:
+    """Equal, of the same types throughout (1 is not 1.0) and with keys in the same order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def test_vendored_json_files_read_by_orjson_as_the_json_module_reads_them():
+    """The schemas, their index and the prebuilt facts are parsed by orjson: the values the json module gives."""
+    files = sorted(SCHEMAS.rglob("*.json")) + [REPO / "crosswalk" / "validation" / "schema_facts.json"]
+    assert len(files) > 40
+    for path in files:
+        assert _same_json(cwv._read_json(str(path)), json.loads(path.read_text(encoding="utf-8"))), path
+
+
 # ----------------------------------------------------------------------------------------------------
 # validate() on inline documents
 

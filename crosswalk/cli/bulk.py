@@ -1,4 +1,4 @@
-"""The bulk half of ``dlm-migrate`` / ``crosswalk migrate`` (called from crosswalk.cli.main.run_migrate).
+"""The bulk half of ``dlm-migrate`` / ``crosswalk migrate`` (called from crosswalk.cli.migrate.run_migrate).
 
 Bulk mode: several inputs, a directory, a catalog/collection root with local child/item links, an ``.ndjson``
 file, an ItemCollection or a JSON array of Items; or one document with ``--out-dir``, ``--in-place``,
@@ -15,20 +15,6 @@ import json
 import os
 import sys
 from typing import Any
-
-BULK_ONLY = ("out_dir", "in_place", "dry_run", "summary_file")
-
-
-def wants_bulk(src: tuple[str, ...], output: str | None, **bulk_opts: Any) -> bool:
-    """Whether run_migrate should hand over to `run_bulk`."""
-    if any(bulk_opts.get(k) for k in BULK_ONLY):
-        return True
-    from crosswalk.bulk.kind import input_kind  # not the runner: a one-file run stays light
-
-    kind = input_kind(src)
-    if output and kind == "catalog":
-        return False  # -o: one document, even a catalog root
-    return kind is not None
 
 
 def nothing_found(src: tuple[str, ...]) -> None:
