@@ -127,7 +127,7 @@ class Ctx:
     def remove(self, path: Path, reason: str, status: str = "dropped") -> Any:
         """Delete ``path``; list elements after it shift down and the ledger follows them. ``status="repaired"``:
         a defect removed (a null where STAC wants nothing), reported repaired rather than dropped."""
-        if status == "dropped" and self._park(path):
+        if status == "dropped" and self.park(path):
             return copy.deepcopy(self.get(path))
         parent = self.get(path[:-1])
         is_list = isinstance(parent, list)
@@ -183,18 +183,18 @@ class Ctx:
 
     def lossy(self, srcs: list[Path], dsts: list[Path], reason: str, *, whole: bool = False) -> None:
         for s in srcs:
-            if not dsts and self._park(s):
+            if not dsts and self.park(s):
                 continue
             self._ledger.relocate(s, dsts, "lossy" if dsts else "dropped", reason, whole=whole, into=self.doc)
             if dsts:
-                self._park(s)  # --keep-source: the source value also stays where it was
+                self.park(s)  # --keep-source: the source value also stays where it was
 
     def repaired(self, srcs: list[Path], dsts: list[Path], reason: str) -> None:
         for s in srcs:
             self._ledger.relocate(s, dsts, "repaired", reason, whole=False, into=self.doc)
 
     def dropped(self, src: Path, reason: str) -> None:
-        if not self._park(src):
+        if not self.park(src):
             self._ledger.relocate(src, [], "dropped", reason)
 
     def copied(self, src: Path, dst: Path, reason: str | None = None, *, whole: bool = False,
@@ -215,8 +215,10 @@ class Ctx:
         self._ledger.create(path, status, reason)
 
     # -- --keep-source ------------------------------------------------------------------------------------
-    def _park(self, path: Path) -> bool:
-        """--keep-source (options["keep_source"]): keep a field the target cannot carry; see engine/keep.py."""
+    def park(self, path: Path) -> bool:
+        """Under --keep-source (options["keep_source"]), keep the field at ``path`` that the target cannot carry
+        where it is (engine/keep.py says where a field may stay); True when it stays, and the caller accounts for
+        nothing more. A transform that drops whole fields asks this first, as the edits above do."""
         return bool(self.options.get("keep_source")) and park(self, path)
 
 

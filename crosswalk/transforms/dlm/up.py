@@ -1175,7 +1175,7 @@ def leftovers(ctx: Ctx) -> None:
     props = ctx.get(P)  # an object: the mapping's `when`
     # lossless mode (--keep-source): every source dlm:* object stays whole (engine/keep.py)
     source = (ctx.options.get("source") or {}).get("properties") if ctx.options.get("keep_source") else None
-    parked = {k for k in source if k.startswith("dlm:") and ctx._park(P + (k,))} if isinstance(source, dict) else set()
+    parked = {k for k in source if k.startswith("dlm:") and ctx.park(P + (k,))} if isinstance(source, dict) else set()
     for key in [k for k in props if k.startswith("dlm:") and k not in parked]:
         path = P + (key,)
         for leaf, value in leaves(props[key], path):
