@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _rules(items, counter):
     for item in items or ():
         op = next(iter(item))
+        if op == "include":  # no rule: the rules of a shared file, counted once where they are written
+            continue
         counter[op] += 1
         if op == "each":
             _rules(item[op].get("rules"), counter)

@@ -28,6 +28,8 @@ BETA3_EXAMPLE = SHARED / "specs" / "dlm" / "v1.0.0-beta.3" / "examples" / "item.
 
 
 def _load(path: Path) -> dict:
+    if path.is_relative_to(SHARED) and not path.is_file():  # the project's own tests stand alone
+        pytest.skip(f"needs the shared reference data ({path.relative_to(SHARED)})")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -56,6 +58,8 @@ def test_no_dropped_entry_says_only_that_it_was_kept() -> None:
     """Over the real MLM documents to every older MLM with --keep-source: a dropped entry names the keeping only
     as what happened before it was dropped."""
     seen = 0
+    if not (SHARED / "corpora" / "real" / "mlm").is_dir():
+        pytest.skip("needs the shared reference data (corpora/real/mlm)")
     for path in sorted((SHARED / "corpora" / "real" / "mlm").glob("hotosm*.json")):
         for target in ("mlm@1.1.0", "mlm@1.0.0"):
             result = pipeline.convert(_load(path), href=path.name, to=target, keep_source=True)

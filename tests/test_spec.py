@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,9 @@ def test_every_mapping_file_loads(path: Path):
     mapping = load_mapping(path)
     assert mapping.summary
     registry_file = str(mappings_dir() / "formats.yaml")  # a version's step invariants live in the registry
-    assert all(r.file in (str(path), registry_file) and r.line > 0 for r in mapping.rules)
+    # rules of a file of shared rules keep their own file: only one the step names by `include`
+    included = {str(mappings_dir() / name) for name in re.findall(r"^\s*- include: (\S+)", path.read_text(), re.M)}
+    assert all(r.file in (str(path), registry_file, *included) and r.line > 0 for r in mapping.rules)
 
 
 def test_an_unknown_invariant_group_is_a_spec_error_naming_the_registry():
@@ -254,3 +257,36 @@ def test_a_step_may_say_why_there_is_no_way_back(tmp_path: Path):
     assert edge.id == "mlm_1.0.0__mlm_1.1.0"
     with pytest.raises(SpecError, match="no way down: the old version cannot hold"):
         load_mapping(path, "down")
+
+
+SHARED = "language: 1\nid: shared\nsource: stac@any\ntarget: stac@any\nsummary: shared rules\nrules:\n"
+
+
+def test_an_include_puts_the_rules_of_the_named_file_in_its_place_each_with_its_own_file_and_line(tmp_path):
+    (tmp_path / "shared.yaml").write_text(SHARED + "  - drop: {path: $.b, reason: shared}\n"
+                                          "  - drop: {path: $.c, reason: shared too}\n", encoding="utf-8")
+    step = tmp_path / "step.yaml"
+    step.write_text(HEADER + "  - drop: {path: $.a, reason: first}\n  - include: shared.yaml\n"
+                    "  - drop: {path: $.d, reason: last}\n", encoding="utf-8")
+    rules = load_mapping(step).rules
+    assert [r.args["reason"] for r in rules] == ["first", "shared", "shared too", "last"]
+    assert [(Path(r.file).name, r.line) for r in rules] == [
+        ("step.yaml", 7), ("shared.yaml", 7), ("shared.yaml", 8), ("step.yaml", 9)]
+    # an error inside the included file names that file and line, not the include
+    (tmp_path / "shared.yaml").write_text(SHARED + "  - drop: {path: $.b}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_mapping(step)
+    assert f"{tmp_path / 'shared.yaml'}:7:" in str(err.value)
+
+
+def test_an_include_of_a_missing_file_a_step_file_or_itself_is_a_spec_error_at_the_include(tmp_path):
+    err = load_broken(tmp_path, "  - drop: {path: $.a, reason: unwanted}\n  - include: nowhere.yaml\n")
+    assert f"{tmp_path / 'broken.yaml'}:8:" in str(err) and "no such mapping file" in str(err)
+    (tmp_path / "edge.yaml").write_text(HEADER + "  - drop: {path: $.a, reason: unwanted}\n", encoding="utf-8")
+    err = load_broken(tmp_path, "  - include: edge.yaml\n")
+    assert f"{tmp_path / 'broken.yaml'}:7:" in str(err) and "not a file of shared rules" in str(err)
+    (tmp_path / "loop.yaml").write_text(SHARED + "  - include: loop.yaml\n", encoding="utf-8")
+    err = load_broken(tmp_path, "  - include: loop.yaml\n")
+    assert f"{tmp_path / 'loop.yaml'}:7:" in str(err) and "a cycle" in str(err)
+    err = load_broken(tmp_path, "  - include: ../outside.yaml\n")  # only a file beside it, by its name
+    assert "include" in str(err) and "broken.yaml:7" in str(err)

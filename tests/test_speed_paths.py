@@ -145,12 +145,17 @@ def _copy_package(tmp_path: Path) -> Path:
     return tree
 
 
-def test_mapping_cache_is_keyed_by_content(tmp_path):
+@pytest.mark.parametrize(("doc", "mapping_file"), [
+    (DOC, "ml-model_1.0.0__mlm_1.5.2.yaml"),
+    # a file of shared rules, which the step includes: its change is a miss too
+    (ROOT / "corpora" / "dlm" / "readme-tables-item.json", "dlm.to-mlm.yaml"),
+], ids=["step file", "included file"])
+def test_mapping_cache_is_keyed_by_content(tmp_path, doc, mapping_file):
     """A changed mapping file is a miss: its new content is what runs, never the cached old one."""
     tree = _copy_package(tmp_path)
     cache_home = tmp_path / "cache"
     entries = cache_home / "crosswalk"
-    convert = [sys.executable, "-c", CONVERT, str(DOC), "--report", "json", "-o"]
+    convert = [sys.executable, "-c", CONVERT, str(doc), "--report", "json", "-o"]
 
     def run(name: str) -> tuple[str, dict]:
         out = tmp_path / f"{name}.json"
@@ -166,7 +171,7 @@ def test_mapping_cache_is_keyed_by_content(tmp_path):
     assert set(entries.iterdir()) == filled  # a hit: nothing new stored
 
     # change one reason the report shows, in the mapping file that gives it
-    edge = tree / "mappings" / "ml-model_1.0.0__mlm_1.5.2.yaml"
+    edge = tree / "mappings" / mapping_file
     text = edge.read_text(encoding="utf-8")
     shown = {f.get("reason") for f in report["fields"]}
     old_reason = next(r for r in re.findall(r"reason: (.+)", text) if r.strip() in shown).strip()

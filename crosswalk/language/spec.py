@@ -157,15 +157,19 @@ def _checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) ->
         raise SpecError(f"{prefix}{getattr(e, 'message', e)}", file=file, line=line) from None
 
 
-def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]]) -> tuple[Rule, ...]:
+def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dict[str, Any]],
+                   including: tuple[str, ...] = ()) -> tuple[Rule, ...]:
     from crosswalk import transforms
     from crosswalk.engine.ops import OPS, as_list
     from crosswalk.language.jsonpath_steps import JsonPath, first_names
 
-    out = []
+    out: list[Rule] = []
     for i, item in enumerate(items):
         op = next(k for k in item if k != LINE)
         args, line = item[op], item.get(LINE, 0)
+        if op == "include":  # no op: the rules of another file, in its place
+            out += _included(args, file, line, tables, (*including, os.path.abspath(file)))
+            continue
         compiled = tuple(_checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
                          for text in (as_list(args.get("path")) if OPS[op].has_paths else ()))
         table = args.get("table")  # map_values: a value table's name, or the table itself
@@ -181,7 +185,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
             near = difflib.get_close_matches(args["name"], transforms.REGISTRY, n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise SpecError(f"rule {i}: unknown transform {args['name']!r}{hint}", file=file, line=line)
-        sub = _compile_rules(args["rules"], file, tables) if op == "each" else ()
+        sub = _compile_rules(args["rules"], file, tables, including) if op == "each" else ()
         plain = _strip(args)
         if op == "extensions":
             plain = _checked("extensions: ", file, line, _uri_swap, plain, registry().families)
@@ -189,6 +193,23 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         out.append(Rule(op=op, args=plain, file=file, line=line, index=i, paths=compiled, rules=sub, table=table,
                         parsed=parsed, guard=parsed.get("when"), run=OPS[op].run, gate=first_names(compiled)))
     return tuple(out)
+
+
+def _included(name: str, file: str, line: int, tables: dict[str, dict[str, Any]],
+              including: tuple[str, ...]) -> tuple[Rule, ...]:
+    """``include: <file>``: the rules of a support file beside ``file`` (``rules:``, source and target
+    ``stac@any``), compiled as that file's own, each naming its own file and line. What several steps share is
+    written once; the guide, the engine and the study see the rules as if written where the include stands."""
+    path = os.path.join(os.path.dirname(file), name)
+    if os.path.abspath(path) in including:
+        raise SpecError(f"include {name!r}: that file is already being included (a cycle)", file=file, line=line)
+    if not os.path.isfile(path):
+        raise SpecError(f"include {name!r}: no such mapping file beside this one", file=file, line=line)
+    annotated, data = _read_checked(path)
+    if "rules" not in data or data["source"] != str(ANY):
+        raise SpecError(f"include {name!r}: not a file of shared rules (a `rules:` list, source and target {ANY})",
+                        file=file, line=line)
+    return _compile_rules(annotated["rules"], path, tables, including)
 
 
 def _uri_swap(args: dict[str, Any], families: dict[str, Any]) -> dict[str, Any]:
