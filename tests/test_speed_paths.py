@@ -29,8 +29,9 @@ DOC = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
 HEAVY = ("deepdiff", "pystac", "tqdm", "psycopg", "pyarrow", "jinja2", "jsonschema", "referencing")
 
 # What a plain one-file conversion does without: the bulk half of the command line and the crosswalk group's other
-# commands, and the version graph, since a warm run reads its plan from the cache (pipeline._stored).
-ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "crosswalk.language.graph")
+# commands, and the version graph and its edges, since a warm run reads its plan from the cache (pipeline._stored).
+ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "crosswalk.language.graph",
+                  "crosswalk.language.edges")
 
 CONVERT = """
 import json, sys
@@ -181,7 +182,7 @@ def test_mapping_cache_is_keyed_by_content(tmp_path):
 def test_the_edge_list_is_cached_under_the_step_files_bytes(tmp_path, monkeypatch):
     """A warm start reads the graph's edges from one cache entry (EdgeRefs unpickled); a step file edited to have
     no way back, or a new step file, is a miss, never a stale edge."""
-    from crosswalk.language import spec
+    from crosswalk.language import edges as spec
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
