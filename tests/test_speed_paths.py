@@ -298,6 +298,38 @@ def test_cached_invariant_groups_stay_apart(tmp_path, monkeypatch):
         assert [mapping(g).id for g in groups] == groups
 
 
+def test_the_registrys_stored_uri_answers_are_its_patterns_answers(tmp_path, monkeypatch):
+    """The format registry comes with each family's answers for the URIs a run mostly meets, worked out when
+    formats.yaml was read and stored with it: read back from the cache, they are what the family's own patterns say
+    of those URIs, and of others (unknown versions, near misses), which are matched when met; a warm start
+    compiles no pattern for the URIs of the schema index."""
+    from crosswalk.language import formats
+    from crosswalk.validation.validator import known_schema_uris
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    for stored in (False, True):  # built and stored, then read back from disk
+        formats.registry.cache_clear()
+        formats._patterns.cache_clear()
+        families = formats.registry().families
+        assert list((tmp_path / "crosswalk").glob("registry-*.pickle"))
+        uris = known_schema_uris()
+        assert all(uri in fam.matched for fam in families.values() for uri in uris)
+        if stored:
+            for fam in families.values():
+                for uri in uris:
+                    fam.match(uri)
+            assert formats._patterns.cache_info().currsize == 0, "no pattern compiled for a known URI"
+        others = [u.replace("/v", "/v9") for u in uris] + [u + "x" for u in uris] + ["dl-model", "", "v1.0.0"]
+        for fam in families.values():
+            pats = [re.compile(re.escape(t).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for t in fam.uri_templates]
+            for uri in [*fam.matched, *others]:
+                found = next((m for p in pats if (m := p.fullmatch(uri))), None)
+                expected = None if found is None else found.groupdict().get("v") or fam.latest
+                assert fam.match(uri) == expected, (fam.name, uri)
+    formats.registry.cache_clear()
+
+
 def test_prebuilt_schema_facts_match_the_vendored_schemas():
     """crosswalk/validation/schema_facts.json is derived from crosswalk/schemas: regenerate it with
     `python -m crosswalk.validation.validator --write-facts` after changing a schema."""
