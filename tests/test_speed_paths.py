@@ -330,6 +330,33 @@ def test_the_registrys_stored_uri_answers_are_its_patterns_answers(tmp_path, mon
     formats.registry.cache_clear()
 
 
+def test_the_stored_registry_follows_an_edit_of_formats_yaml(tmp_path, monkeypatch):
+    """formats.yaml edited in a process that has read it (the scaffold adds a version, then asks for the registry
+    again): the registry built next has the new version, and so has the one a later process reads from the cache."""
+    from crosswalk.language import formats
+    from crosswalk.language.scaffold import _register
+    from crosswalk.resources import load_yaml
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    shutil.copyfile(ROOT / "mappings" / "formats.yaml", tmp_path / "formats.yaml")
+    monkeypatch.setattr(formats, "mappings_path", lambda: str(tmp_path))
+    formats.registry.cache_clear()
+    load_yaml.cache_clear()
+    try:
+        assert "1.9.0" not in formats.registry().families["mlm"].versions
+        load_yaml(str(tmp_path / "formats.yaml"))  # read in this process before the edit, as a run may have
+        _register(tmp_path / "formats.yaml", formats.Format("mlm", "1.9.0"), latest=False)
+        formats.registry.cache_clear()
+        assert "1.9.0" in formats.registry().families["mlm"].versions
+        formats.registry.cache_clear()  # another process: the stored registry
+        load_yaml.cache_clear()
+        assert "1.9.0" in formats.registry().families["mlm"].versions
+    finally:
+        formats.registry.cache_clear()
+        load_yaml.cache_clear()
+
+
 def test_prebuilt_schema_facts_match_the_vendored_schemas():
     """crosswalk/validation/schema_facts.json is derived from crosswalk/schemas: regenerate it with
     `python -m crosswalk.validation.validator --write-facts` after changing a schema."""

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from crosswalk.cache import cached
 from crosswalk.errors import FormatError
-from crosswalk.resources import load_yaml, mappings_path, schemas_path
+from crosswalk.resources import mappings_path, parse_yaml, schemas_path
 
 
 # NamedTuples rather than dataclasses: immutable and ordered alike, and a one-file run, which creates every class
@@ -150,7 +150,9 @@ def registry() -> Registry:
 
 
 def _read(path: str) -> tuple[dict[str, Any], dict[str, dict[str, str | None]]]:
-    families = load_yaml(path)["families"]
+    # the file as it is now: stored under its bytes, never a parse remembered from before an edit (the scaffold
+    # edits formats.yaml and asks for the registry again in the same process)
+    families = parse_yaml(path)["families"]
     return families, _known_answers(_registry(families, {}))
 
 
