@@ -111,8 +111,8 @@ def strict_refusal(fields: list[dict[str, Any]] | None) -> str | None:
 
 @cache
 def graph():
+    from crosswalk.language.edges import edge_index
     from crosswalk.language.graph import VersionGraph
-    from crosswalk.language.spec import edge_index
 
     return VersionGraph(edge_index())
 

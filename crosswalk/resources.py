@@ -53,7 +53,7 @@ def load_yaml(path: str | os.PathLike[str]):
     """A YAML data file of the package, parsed once per content (`crosswalk.cache`), not once per run."""
     from crosswalk.cache import cached
 
-    return cached("yaml", [path], lambda: _parse_yaml(path))
+    return cached("yaml", [path], lambda: parse_yaml(path))
 
 
 @cache
@@ -79,7 +79,7 @@ def _parse_tables(files: list[str]) -> dict[str, dict[str, Any]]:
     tables: dict[str, dict[str, Any]] = {}
     where: dict[str, str] = {}
     for path in files:
-        for name, table in (_parse_yaml(path) or {}).items():
+        for name, table in (parse_yaml(path) or {}).items():
             if name in tables:  # one file's table must never silently replace another's
                 again = f"value table {name!r} is also defined in {os.path.basename(where[name])}"
                 raise SpecError(again, file=str(path))
@@ -87,7 +87,9 @@ def _parse_tables(files: list[str]) -> dict[str, dict[str, Any]]:
     return tables
 
 
-def _parse_yaml(path: str | os.PathLike[str]):
+def parse_yaml(path: str | os.PathLike[str]):
+    """A YAML data file parsed now, from its current bytes (`load_yaml` remembers each file's first parse for the
+    process): what a value cached under a file's bytes is built from."""
     import yaml
 
     with open(path, encoding="utf-8") as f:

@@ -32,7 +32,7 @@ def test_every_command_has_help_in_the_readme() -> None:
 
 
 def test_every_mapping_has_a_field_table() -> None:
-    from crosswalk.language.spec import load_mappings
+    from crosswalk.language.edges import load_mappings
 
     text = (ROOT / "README.md").read_text()
     for m in load_mappings():
@@ -50,7 +50,7 @@ def test_readme_names_nothing_that_does_not_ship() -> None:
 
 def test_transform_rows_carry_the_whole_first_paragraph() -> None:
     """A transform's description in the guide is its docstring's first paragraph, not its first line."""
-    from crosswalk.language.spec import load_mappings
+    from crosswalk.language.edges import load_mappings
     from crosswalk.transforms import REGISTRY
 
     text = (ROOT / "README.md").read_text()

@@ -645,7 +645,7 @@ def test_the_language_schema_file_describes_each_op_as_its_class_does():
 
 def test_every_op_describes_itself_for_the_guide():
     from crosswalk.engine.ops import OPS
-    from crosswalk.language.spec import load_mappings
+    from crosswalk.language.edges import load_mappings
 
     seen = set()
     for m in load_mappings():

@@ -119,8 +119,8 @@ def _pattern_matches(name: str, text: str) -> bool:
 def test_every_format_edge_and_mapping_id_of_the_registry_matches_its_pattern() -> None:
     """The patterns keep up with the format registry and the mappings directory: every format id, every edge of
     the version graph (as `steps` and as a step name), every version's invariants and the newer-version rules."""
+    from crosswalk.language.edges import edge_index
     from crosswalk.language.formats import registry
-    from crosswalk.language.spec import edge_index
 
     reg = registry()
     formats = [f"{family.name}@{v}" for family in reg.families.values() for v in family.versions]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import SpecError
+from crosswalk.language.edges import edge_index, load_mappings
 from crosswalk.language.graph import VersionGraph
-from crosswalk.language.spec import Mapping, edge_index, load_invariants, load_mapping, load_mappings, step_ids
+from crosswalk.language.spec import Mapping, load_invariants, load_mapping, step_ids
 from crosswalk.resources import mappings_dir
 from crosswalk.transforms import REGISTRY, Transform
 

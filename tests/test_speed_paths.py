@@ -29,8 +29,9 @@ DOC = ROOT / "corpora" / "ml-model" / "spec-dummy-item.json"
 HEAVY = ("deepdiff", "pystac", "tqdm", "psycopg", "pyarrow", "jinja2", "jsonschema", "referencing")
 
 # What a plain one-file conversion does without: the bulk half of the command line and the crosswalk group's other
-# commands, and the version graph, since a warm run reads its plan from the cache (pipeline._stored).
-ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "crosswalk.language.graph")
+# commands, and the version graph and its edges, since a warm run reads its plan from the cache (pipeline._stored).
+ONE_FILE_SKIPS = ("crosswalk.cli.bulk", "crosswalk.cli.commands", "crosswalk.language.graph",
+                  "crosswalk.language.edges")
 
 CONVERT = """
 import json, sys
@@ -186,7 +187,7 @@ def test_mapping_cache_is_keyed_by_content(tmp_path, doc, mapping_file):
 def test_the_edge_list_is_cached_under_the_step_files_bytes(tmp_path, monkeypatch):
     """A warm start reads the graph's edges from one cache entry (EdgeRefs unpickled); a step file edited to have
     no way back, or a new step file, is a miss, never a stale edge."""
-    from crosswalk.language import spec
+    from crosswalk.language import edges as spec
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
@@ -300,6 +301,65 @@ def test_cached_invariant_groups_stay_apart(tmp_path, monkeypatch):
     for memo in ({}, {}):  # built and stored, then read back from disk
         monkeypatch.setattr(cache, "_MEMO", memo)
         assert [mapping(g).id for g in groups] == groups
+
+
+def test_the_registrys_stored_uri_answers_are_its_patterns_answers(tmp_path, monkeypatch):
+    """The format registry comes with each family's answers for the URIs a run mostly meets, worked out when
+    formats.yaml was read and stored with it: read back from the cache, they are what the family's own patterns say
+    of those URIs, and of others (unknown versions, near misses), which are matched when met; a warm start
+    compiles no pattern for the URIs of the schema index."""
+    from crosswalk.language import formats
+    from crosswalk.validation.validator import known_schema_uris
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    for stored in (False, True):  # built and stored, then read back from disk
+        formats.registry.cache_clear()
+        formats._patterns.cache_clear()
+        families = formats.registry().families
+        assert list((tmp_path / "crosswalk").glob("registry-*.pickle"))
+        uris = known_schema_uris()
+        assert all(uri in fam.matched for fam in families.values() for uri in uris)
+        if stored:
+            for fam in families.values():
+                for uri in uris:
+                    fam.match(uri)
+            assert formats._patterns.cache_info().currsize == 0, "no pattern compiled for a known URI"
+        others = [u.replace("/v", "/v9") for u in uris] + [u + "x" for u in uris] + ["dl-model", "", "v1.0.0"]
+        for fam in families.values():
+            pats = [re.compile(re.escape(t).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for t in fam.uri_templates]
+            for uri in [*fam.matched, *others]:
+                found = next((m for p in pats if (m := p.fullmatch(uri))), None)
+                expected = None if found is None else found.groupdict().get("v") or fam.latest
+                assert fam.match(uri) == expected, (fam.name, uri)
+    formats.registry.cache_clear()
+
+
+def test_the_stored_registry_follows_an_edit_of_formats_yaml(tmp_path, monkeypatch):
+    """formats.yaml edited in a process that has read it (the scaffold adds a version, then asks for the registry
+    again): the registry built next has the new version, and so has the one a later process reads from the cache."""
+    from crosswalk.language import formats
+    from crosswalk.language.scaffold import _register
+    from crosswalk.resources import load_yaml
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CROSSWALK_NO_CACHE", raising=False)
+    shutil.copyfile(ROOT / "mappings" / "formats.yaml", tmp_path / "formats.yaml")
+    monkeypatch.setattr(formats, "mappings_path", lambda: str(tmp_path))
+    formats.registry.cache_clear()
+    load_yaml.cache_clear()
+    try:
+        assert "1.9.0" not in formats.registry().families["mlm"].versions
+        load_yaml(str(tmp_path / "formats.yaml"))  # read in this process before the edit, as a run may have
+        _register(tmp_path / "formats.yaml", formats.Format("mlm", "1.9.0"), latest=False)
+        formats.registry.cache_clear()
+        assert "1.9.0" in formats.registry().families["mlm"].versions
+        formats.registry.cache_clear()  # another process: the stored registry
+        load_yaml.cache_clear()
+        assert "1.9.0" in formats.registry().families["mlm"].versions
+    finally:
+        formats.registry.cache_clear()
+        load_yaml.cache_clear()
 
 
 def test_prebuilt_schema_facts_match_the_vendored_schemas():

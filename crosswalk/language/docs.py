@@ -44,8 +44,9 @@ def _flat(rules, depth: int = 0):
 def field_tables() -> str:
     """One markdown table per mapping file (and per group of a version's invariants in the format registry): what
     each rule reads, writes and why."""
+    from crosswalk.language.edges import load_mappings
     from crosswalk.language.formats import registry
-    from crosswalk.language.spec import load_invariants, load_mappings, load_support
+    from crosswalk.language.spec import load_invariants, load_support
 
     groups = {gid: f"{fam.name}@{since}" for fam in registry().families.values() for since, gid in fam.invariants}
     out = []

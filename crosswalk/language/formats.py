@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any, NamedTuple
 
+from crosswalk.cache import cached
 from crosswalk.errors import FormatError
-from crosswalk.resources import load_yaml, mappings_path
+from crosswalk.resources import mappings_path, parse_yaml, schemas_path
 
 
 # NamedTuples rather than dataclasses: immutable and ordered alike, and a one-file run, which creates every class
@@ -47,16 +48,22 @@ class Family(NamedTuple):
     latest: str
     versions: tuple[str, ...]
     uris: dict[str, str]
-    patterns: tuple[re.Pattern[str], ...]
     newer: str = "refuse"  # what a version newer than ``latest`` is: "refuse", or "read-as-latest" (same major)
     newer_rules: str | None = None  # support mapping that reads a newer document as the latest known version
     invariants: tuple[tuple[str, str], ...] = ()  # (since version, id of a rule group) run at the end of every plan
     step_invariants: tuple[tuple[str, int], ...] = ()  # (since, index) of each rule ending upgrade steps in the family
     uri_templates: tuple[str, ...] = ()  # the ``uri_patterns`` as written (``{v}`` for the version)
     rejects_unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (since version, prefixes of rejected unknowns)
-    # URI -> ``match``'s answer, remembered (the registry gives each family its own): a bulk run asks about the same
-    # few URIs for every document, several times each, and a URI of another family tries every pattern
+    # URI -> ``match``'s answer, remembered (the registry gives each family its own, holding already the answers for
+    # the URIs a run mostly meets: `registry`): a bulk run asks about the same few URIs for every document, several
+    # times each, and a URI of another family tries every pattern
     matched: dict[str, str | None] | None = None
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The regexes of the ``uri_templates`` (``{v}``: the version, a group), compiled when a URI is first asked
+        about whose answer the registry did not bring along."""
+        return _patterns(self.uri_templates)
 
     def _since(self, version: str, pairs: tuple[tuple[str, Any], ...]) -> list[Any]:
         """The values of the ``(since, value)`` pairs whose ``since`` is ``version`` or older (both known)."""
@@ -128,18 +135,54 @@ class Registry(NamedTuple):
 
 
 @cache
+def _patterns(templates: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(re.escape(t).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for t in templates)
+
+
+@cache
 def registry() -> Registry:
+    """The families of formats.yaml. Each family's ``matched`` starts with `Family.match`'s answers for the URIs a
+    run mostly meets (`_known_answers`), worked out by its patterns when formats.yaml was read and kept on disk with
+    it (`crosswalk.cache`, keyed by its bytes): a warm start compiles a family's patterns only for another URI."""
+    path = os.path.join(mappings_path(), "formats.yaml")
+    families, answers = cached("registry", [path], lambda: _read(path))
+    return _registry(families, answers)
+
+
+def _read(path: str) -> tuple[dict[str, Any], dict[str, dict[str, str | None]]]:
+    # the file as it is now: stored under its bytes, never a parse remembered from before an edit (the scaffold
+    # edits formats.yaml and asks for the registry again in the same process)
+    families = parse_yaml(path)["families"]
+    return families, _known_answers(_registry(families, {}))
+
+
+def _registry(families: dict[str, Any], answers: dict[str, dict[str, str | None]]) -> Registry:
     fams = {}
-    for name, spec in load_yaml(os.path.join(mappings_path(), "formats.yaml"))["families"].items():
-        templates = tuple(spec["uri_patterns"])
+    for name, spec in families.items():
         fams[name] = Family(
             name=name, title=spec["title"], prefix=spec["prefix"], latest=str(spec["latest"]),
             versions=tuple(str(v) for v in spec["versions"]), uris={str(k): v for k, v in spec["uri"].items()},
-            patterns=tuple(re.compile(re.escape(t).replace(re.escape("{v}"), r"(?P<v>[^/]+)")) for t in templates),
-            newer=str(spec.get("newer", "refuse")), newer_rules=spec.get("newer_rules"), uri_templates=templates,
+            newer=str(spec.get("newer", "refuse")), newer_rules=spec.get("newer_rules"),
+            uri_templates=tuple(spec["uri_patterns"]),
             invariants=tuple((str(i["since"]), i["id"]) for i in spec.get("invariants") or ()),
             step_invariants=tuple((str(i["since"]), n) for n, i in enumerate(spec.get("step_invariants") or ())),
             rejects_unknown=tuple((str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()),
-            matched={},
+            matched=dict(answers.get(name, {})),
         )
     return Registry(fams)
+
+
+def _known_answers(reg: Registry) -> dict[str, dict[str, str | None]]:
+    """Each family's `Family.match` answer (by its patterns) for every spelling of every known version of every
+    family, and every schema URI vendored for validation (crosswalk/schemas/index.json: the other extensions a
+    document declares). Which URIs are asked changes no answer: any other is matched when it is met."""
+    uris = {t.replace("{v}", v) for fam in reg.families.values() for t in fam.uri_templates for v in fam.versions}
+    try:
+        with open(os.path.join(schemas_path(), "index.json"), encoding="utf-8") as f:
+            import json
+
+            uris.update(json.load(f)["schemas"])
+    except (OSError, ValueError, KeyError, TypeError):  # pragma: no cover - a broken install: fewer answers ahead
+        pass
+    known = sorted(uris)[:_MATCHED_MAX]
+    return {name: {uri: fam.match(uri) for uri in known} for name, fam in reg.families.items()}

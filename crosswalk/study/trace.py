@@ -255,8 +255,8 @@ def _invented(plan: list, dst_fields: Iterable[Pattern], views) -> list[str]:
 
 
 def _graph_for(mappings: str | Path | None):
+    from crosswalk.language.edges import load_mappings
     from crosswalk.language.graph import VersionGraph
-    from crosswalk.language.spec import load_mappings
     from crosswalk.pipeline import graph
 
     return graph() if mappings is None else VersionGraph(load_mappings(str(mappings)))
