@@ -31,10 +31,16 @@ import and compilation included, interpreter start-up not):
 * with ``--compare DIR``: the same ``cw`` runs importing crosswalk from the source tree DIR (``PYTHONPATH``).
 
 The runs are interleaved (every kind once, then again ``--repeat`` times) so that the load of a shared machine
-hits them alike, and the table shows medians. CPU is user + system seconds of the process and its workers (on a
-shared machine wall-clock moves with the load, CPU much less); per Item in microseconds, with the system part
-apart (the kernel's work creating directories and files, the same for every run but moving with the disk's
-load: when it swells, every ratio shrinks towards 1), and as ratios: to the floor's, to rustac's (``x rustac``:
+hits them alike, and the table shows medians. Every run writes a new output directory, and the outputs and catalogs
+are deleted only when every size is measured: on a file system that steps over the inodes deleted in the last
+minutes when it allocates one (ext4 without a journal looks at each, for a minute or more), deleting a run's 2,000
+files and directories before the next run made that run's kernel time per Item several times larger (a floor copy
+of 1,000 Items: about 100 µs per Item after runs whose outputs were kept, 360 and 650 µs after one and two whose
+outputs were deleted). The outputs take the disk space of every run until the end (about 8 kB per Item and run).
+CPU is user + system seconds of the process and its workers (on a shared machine wall-clock moves with the load,
+CPU much less); per Item in microseconds, with the system part apart (the kernel's work creating directories and
+files, the same for every run but moving with the disk's load: when it swells, every ratio shrinks towards 1; the
+calls themselves are `bench_syscalls.py`'s), and as ratios: to the floor's, to rustac's (``x rustac``:
 how many times rustac's CPU a run takes) and pystac's over the run's (``pystac/this``: above 1, the run is
 faster than pystac). Peak memory is the largest resident set of the process or any one worker (Linux VmHWM), so a run
 whose memory grows with the catalog shows it at the larger sizes (the last table compares them).
@@ -43,6 +49,7 @@ whose memory grows with the catalog shows it at the larger sizes (the last table
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -335,19 +342,22 @@ def run_once(kind: str, root: Path, work: Path, jobs: int, source: str | None) -
     return _run_together(kind, root, work, jobs, source, 1)[0]
 
 
+_RUNS = itertools.count()  # each run writes a directory of its own
+
+
 def _run_together(kind: str, root: Path, work: Path, jobs: int, source: str | None, n: int) -> list[dict]:
-    """``n`` measurement processes of ``kind`` started at once, each writing its own output directory."""
-    outs = [work / f"out-{kind}-{jobs}-{i}" for i in range(n)]
+    """``n`` measurement processes of ``kind`` started at once, each writing an output directory of its own, new,
+    which stays until the whole benchmark is done (see the module's docstring: deleting it now would cost the next
+    run)."""
+    outs = [work / "outputs" / f"out-{kind}-{jobs}-{i}-{next(_RUNS)}" for i in range(n)]
     procs = []
     for out in outs:
-        shutil.rmtree(out, ignore_errors=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
         procs.append(subprocess.Popen([sys.executable, __file__, "--measure", kind, str(root), str(out), str(jobs)],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(source)))
     results = []
-    for proc, out in zip(procs, outs, strict=True):
+    for proc in procs:
         stdout, stderr = proc.communicate()
-        shutil.rmtree(out, ignore_errors=True)
-        Path(str(out) + ".summary.ndjson").unlink(missing_ok=True)
         if proc.returncode:
             raise SystemExit(f"{kind} -j{jobs} failed:\n{stderr[-3000:]}")
         results.append(json.loads(stdout.strip().splitlines()[-1]))
@@ -532,7 +542,7 @@ def main(argv: list[str] | None = None) -> None:
             for label, rs in rows.items():
                 if label.startswith("cw") or label == "floor":
                     peaks.setdefault(label, {})[n] = _median(rs, "rss_kb") / 1024
-            shutil.rmtree(work, ignore_errors=True)
+            # (``work`` is removed when every size is measured: a delete now would cost the next size's runs)
         if len(sizes) > 1:
             print("\npeak memory (MB) by size:")
             for label, by_size in peaks.items():
@@ -546,6 +556,9 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if not args.workdir:
             shutil.rmtree(work_top, ignore_errors=True)
+        else:
+            for n in sizes:
+                shutil.rmtree(work_top / f"n{n}", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""The bulk benchmark still runs end to end (a smoke run of a few dozen Items): a script nobody runs rots. No
-timing is asserted; the numbers only have to be there and be numbers."""
+"""The bulk benchmarks still run end to end (a smoke run of a few dozen Items): a script nobody runs rots. No
+timing is asserted; the numbers only have to be there and be numbers (the system calls, which do not move, are
+counted exactly)."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -62,3 +64,27 @@ def test_bulk_benchmark_quick_run_measures_every_column(tmp_path):
         assert abs(float(md_rows[label][4]) - user / floor_user) <= 0.05 + user / floor_user * 0.02, label
     # the file system the catalogs were on is named: the kernel's part depends on it
     assert re.search(r"catalogs on \w+", (tmp_path / "bulk.md").read_text()), "no file system named"
+
+
+SYSCALLS = ROOT / "benchmarks" / "bench_syscalls.py"
+
+
+@pytest.mark.slow  # a dozen runs under strace: CI runs it
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_syscall_benchmark_counts_what_each_item_costs(tmp_path):
+    """Per Item the floor reads one file and writes one; crosswalk does the same through a temporary file renamed
+    into place (a run killed at any moment leaves each file whole), and reads nothing twice."""
+    proc = subprocess.run([sys.executable, str(SYSCALLS), "--items", "40", "--runs", "floor,cw+val"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert re.match(r"system calls per Item \(40 Items less 12; catalogs on \w+\)", lines[0]), proc.stdout
+    assert lines[1].split() == ["floor", "cw+val"], proc.stdout
+    rows = {" ".join(cells[:-2]): (float(cells[-2]), float(cells[-1])) for cells in map(str.split, lines[2:])}
+    # (what a run does once, such as a schema first met in the larger catalog, adds a fraction to a row)
+    once = pytest.approx((1, 1), abs=0.2)
+    assert rows["mkdir"] == once, proc.stdout  # each Item in a directory of its own
+    assert rows["write"] == once, proc.stdout
+    assert rows["rename"][1] == pytest.approx(1, abs=0.2), proc.stdout
+    assert rows["openat"] == pytest.approx((2, 2), abs=0.2), proc.stdout  # the Item read once, written once
+    assert min(rows["all calls"]) > 0, proc.stdout
