@@ -12,7 +12,7 @@ from typing import Any
 from crosswalk.errors import SpecError
 from crosswalk.language.formats import Format
 from crosswalk.language.spec import Mapping, _checked, _Located, load_mapping, step_ids
-from crosswalk.resources import load_yaml, mappings_path, yaml_files
+from crosswalk.resources import mappings_path, parse_yaml, yaml_files
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _edges(steps: list[str]) -> tuple[EdgeRef, ...]:
         stem = os.path.basename(p)[:-5]
         older, newer = (_format_of(end, p) for end in stem.split("__", 1))
         refs.append(EdgeRef(id=stem, source=older, target=newer, file=p))
-        data = load_yaml(p)
+        data = parse_yaml(p)  # its bytes now: what the entry is stored under (load_yaml remembers a first parse)
         down = data.get("down") if isinstance(data, dict) else None
         if not isinstance(down, dict):
             load_mapping(p)  # the language check names the file and line of what is missing
