@@ -9,6 +9,7 @@ covers it, or when it creates or removes a container on the way to a declared pa
 from __future__ import annotations
 
 import copy
+import pickle
 import re
 from fnmatch import fnmatchcase
 from typing import Any
@@ -52,10 +53,26 @@ def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
     return [] if before == after else [path]
 
 
+def _pickled(doc: Any) -> bytes | None:
+    try:
+        return pickle.dumps(doc, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an object a caller put in the document that pickle refuses
+        return None
+
+
 def check_writes(transform: Any, ctx: Any, args: dict[str, Any]) -> None:
-    """Run the transform with ``args`` and fail if it changed the document outside its declaration."""
-    before = copy.deepcopy(ctx.doc)
+    """Run the transform with ``args`` and fail if it changed the document outside its declaration.
+
+    The document is pickled before and after: the same bytes mean nothing changed (types, values, key order and
+    all), which spares most transforms the walk of the whole document; the walk compares the rest with the copy
+    read back from the bytes before."""
+    pickled = _pickled(ctx.doc)
+    before = copy.deepcopy(ctx.doc) if pickled is None else None
     transform.fn(ctx, **args)
+    if pickled is not None:
+        if _pickled(ctx.doc) == pickled:
+            return
+        before = pickle.loads(pickled)
     declared = [d for d in transform.writes if d != "same"] + list(transform.reads)
     # any field may need its extension's URI declared
     patterns = [tokens(x) for d in declared for x in expand(d)] + [("stac_extensions",)]
