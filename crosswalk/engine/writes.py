@@ -9,13 +9,17 @@ covers it, or when it creates or removes a container on the way to a declared pa
 from __future__ import annotations
 
 import copy
-import pickle
 import re
 from fnmatch import fnmatchcase
 from typing import Any
 
 from crosswalk.errors import InternalError
 from crosswalk.language.pointer import Path, to_pointer
+
+try:  # the C pickler that pickle.py wraps: this module is imported by every run, which must not load pickle.py
+    from _pickle import dumps, loads
+except ImportError:  # pragma: no cover - an interpreter without the C pickler
+    from pickle import dumps, loads
 
 _TOKEN = re.compile(r"<[^>]*>|\[\]|[^.\[\]]+")
 _GONE = object()  # a member missing on one side
@@ -55,7 +59,7 @@ def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
 
 def _pickled(doc: Any) -> bytes | None:
     try:
-        return pickle.dumps(doc, pickle.HIGHEST_PROTOCOL)
+        return dumps(doc, -1)  # the highest protocol
     except Exception:  # noqa: BLE001 - an object a caller put in the document that pickle refuses
         return None
 
@@ -72,7 +76,7 @@ def check_writes(transform: Any, ctx: Any, args: dict[str, Any]) -> None:
     if pickled is not None:
         if _pickled(ctx.doc) == pickled:
             return
-        before = pickle.loads(pickled)
+        before = loads(pickled)
     declared = [d for d in transform.writes if d != "same"] + list(transform.reads)
     # any field may need its extension's URI declared
     patterns = [tokens(x) for d in declared for x in expand(d)] + [("stac_extensions",)]
