@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SHARED, needs_shared
 
 import crosswalk
 from crosswalk import pipeline
@@ -34,13 +35,11 @@ from crosswalk.validation.dlm_schemas import VERSIONS, check_dlm, schema_for
 from crosswalk.validation.validator import check
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 CORPORA = ROOT / "corpora"
 MLM = "https://stac-extensions.github.io/mlm/v1.5.2/schema.json"
 BETA2 = "https://schemas.stacspec.org/v1.0.0-beta.2/extensions/dl-model/json-schema/schema.json"
 BETA3 = "https://schemas.stacspec.org/v1.0.0-beta.3/extensions/dl-model/json-schema/schema.json"
 EO = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
 REAL = [
     "crim-ca__CCCOT03__extension__dl-model__examples__example-thelper-item.json",

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from crosswalk.validation.validator import (
     Issue,
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 cwv = importlib.import_module("crosswalk.validation.validator")  # the module; `crosswalk.validate` is the API function
 
 REPO = Path(__file__).resolve().parents[1]
-SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
+SPECS = SHARED / "specs"
 SCHEMAS = REPO / "crosswalk" / "schemas"
 
 MLM = {

@@ -16,6 +16,11 @@ from typing import Any
 from crosswalk.errors import InternalError
 from crosswalk.language.pointer import Path, to_pointer
 
+try:  # the C pickler that pickle.py wraps: this module is imported by every run, which must not load pickle.py
+    from _pickle import dumps, loads
+except ImportError:  # pragma: no cover - an interpreter without the C pickler
+    from pickle import dumps, loads
+
 _TOKEN = re.compile(r"<[^>]*>|\[\]|[^.\[\]]+")
 _GONE = object()  # a member missing on one side
 
@@ -52,10 +57,26 @@ def changed_paths(before: Any, after: Any, path: Path = ()) -> list[Path]:
     return [] if before == after else [path]
 
 
+def _pickled(doc: Any) -> bytes | None:
+    try:
+        return dumps(doc, -1)  # the highest protocol
+    except Exception:  # noqa: BLE001 - an object a caller put in the document that pickle refuses
+        return None
+
+
 def check_writes(transform: Any, ctx: Any, args: dict[str, Any]) -> None:
-    """Run the transform with ``args`` and fail if it changed the document outside its declaration."""
-    before = copy.deepcopy(ctx.doc)
+    """Run the transform with ``args`` and fail if it changed the document outside its declaration.
+
+    The document is pickled before and after: the same bytes mean nothing changed (types, values, key order and
+    all), which spares most transforms the walk of the whole document; the walk compares the rest with the copy
+    read back from the bytes before."""
+    pickled = _pickled(ctx.doc)
+    before = copy.deepcopy(ctx.doc) if pickled is None else None
     transform.fn(ctx, **args)
+    if pickled is not None:
+        if _pickled(ctx.doc) == pickled:
+            return
+        before = loads(pickled)
     declared = [d for d in transform.writes if d != "same"] + list(transform.reads)
     # any field may need its extension's URI declared
     patterns = [tokens(x) for d in declared for x in expand(d)] + [("stac_extensions",)]
