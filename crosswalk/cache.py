@@ -48,19 +48,14 @@ def cache_dir() -> str | None:
     return os.path.join(base, "crosswalk")
 
 
-def _code_stats(directory: str = _PACKAGE) -> list[tuple[str, os.stat_result]]:
-    """Every .py file of the package, and the .json files of the directories in ``_CODE_DATA``, each with its stat,
-    in os.walk's order (a directory's files by name, then its subdirectories by name; the vendored schemas' hundreds
-    of files are skipped). One os.scandir per directory: its entries carry their paths and stats, which the digest
-    of every start reads."""
-    with os.scandir(directory) as listing:
-        entries = sorted(listing, key=lambda e: e.name)
-    data = os.path.basename(directory) in _CODE_DATA
-    found = [(e.path, e.stat()) for e in entries
-             if not e.is_dir() and (e.name.endswith(".py") or (data and e.name.endswith(".json")))]
-    for e in entries:
-        if e.is_dir() and e.name not in _NOT_CODE and not e.is_symlink():  # as os.walk, which follows no link
-            found += _code_stats(e.path)
+def _code_files() -> list[str]:
+    """Every .py file of the package, and the .json files of the directories in ``_CODE_DATA`` (os.walk: the
+    vendored schemas' hundreds of files are skipped)."""
+    found = []
+    for top, dirs, files in os.walk(_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_CODE)
+        data = os.path.basename(top) in _CODE_DATA
+        found += [os.path.join(top, f) for f in sorted(files) if f.endswith(".py") or (data and f.endswith(".json"))]
     return found
 
 
@@ -70,11 +65,12 @@ def _code_digest() -> bytes:
     # source file: an edit, a checkout or a reinstall changes them, and reading the files instead would cost a
     # warm start more than loading the cached mappings saves. (Mapping files, which users edit, are keyed by
     # their bytes.)
-    top = len(_PACKAGE) + 1  # each path relative to the package
-    # the Python version fixes the pickle protocol too (the highest)
-    text = "".join([f"{sys.version}\0", *(f"{path[top:]}\0{st.st_size}\0{st.st_mtime_ns}\0"
-                                           for path, st in _code_stats())])
-    return _hash(text.encode()).digest()
+    h = _hash(f"{sys.version}\0".encode())  # the Python version fixes the pickle protocol too (the highest)
+    top = len(_PACKAGE) + 1  # each path relative to the package (os.walk yields them below it)
+    for path in _code_files():
+        st = os.stat(path)
+        h.update(f"{path[top:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.digest()
 
 
 def key(kind: str, files: Iterable[str | os.PathLike[str]], salt: bytes = b"") -> str:
