@@ -11,12 +11,12 @@ from typing import Any
 
 from crosswalk.errors import SpecError
 from crosswalk.language.formats import Format
-from crosswalk.language.spec import Mapping, _checked, _Located, load_mapping, step_ids
+from crosswalk.language.spec import Located, Mapping, checked, load_mapping, step_ids
 from crosswalk.resources import mappings_path, parse_yaml, yaml_files
 
 
 @dataclass(frozen=True)
-class EdgeRef(_Located):
+class EdgeRef(Located):
     """An edge of the graph known from its file name alone; the mapping is loaded (and checked) on first use,
     so a one-file conversion reads only the files on its plan."""
 
@@ -55,7 +55,7 @@ def _format_of(text: str, file: str) -> Format:
     if not sep:
         why = f"edge file names are <family>_<version>__<family>_<version>.yaml, not {os.path.basename(file)}"
         raise SpecError(why, file=file)
-    return _checked("", file, None, Format.parse, f"{family}@{version}")
+    return checked("", file, None, Format.parse, f"{family}@{version}")
 
 
 @cache

@@ -19,7 +19,7 @@ LINE = "__line__"
 ANY = Format("stac", "any")  # the source and target of a support file (core repairs), not an edge of the graph
 
 
-class _Located:
+class Located:
     file: str
     id: str
 
@@ -55,7 +55,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Mapping(_Located):
+class Mapping(Located):
     id: str
     source: Format
     target: Format
@@ -149,7 +149,7 @@ def _read_checked(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return annotated, data
 
 
-def _checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) -> Any:
+def checked(prefix: str, file: str, line: int | None, read: Any, *args: Any) -> Any:
     """``read(*args)``; whatever it raises (a jsonpath, pointer, regex or format it cannot read) as a SpecError."""
     try:
         return read(*args)
@@ -170,7 +170,7 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         if op == "include":  # no op: the rules of another file, in its place
             out += _included(args, file, line, tables, (*including, os.path.abspath(file)))
             continue
-        compiled = tuple(_checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
+        compiled = tuple(checked(f"rule {i} {op}: bad jsonpath {text!r}: ", file, line, JsonPath.compile, text)
                          for text in (as_list(args.get("path")) if OPS[op].has_paths else ()))
         table = args.get("table")  # map_values: a value table's name, or the table itself
         if isinstance(table, str):
@@ -188,8 +188,8 @@ def _compile_rules(items: list[dict[str, Any]], file: str, tables: dict[str, dic
         sub = _compile_rules(args["rules"], file, tables, including) if op == "each" else ()
         plain = _strip(args)
         if op == "extensions":
-            plain = _checked("extensions: ", file, line, _uri_swap, plain, registry().families)
-        parsed = _checked(f"rule {i} {op}: ", file, line, OPS[op].compile, plain)  # a pointer or regex it cannot read
+            plain = checked("extensions: ", file, line, _uri_swap, plain, registry().families)
+        parsed = checked(f"rule {i} {op}: ", file, line, OPS[op].compile, plain)  # a pointer or regex it cannot read
         out.append(Rule(op=op, args=plain, file=file, line=line, index=i, paths=compiled, rules=sub, table=table,
                         parsed=parsed, guard=parsed.get("when"), run=OPS[op].run, gate=first_names(compiled)))
     return tuple(out)
@@ -244,7 +244,7 @@ def load_mapping(path: str | Path, direction: str = "up") -> Mapping:
     if data["source"] == str(ANY):
         source = target = ANY
     else:
-        source, target = (_checked("", file, _line_at(annotated, [k]), Format.parse, data[k])
+        source, target = (checked("", file, _line_at(annotated, [k]), Format.parse, data[k])
                           for k in ("source", "target"))
     step = "rules" not in data  # a step file (`up:` and `down:`), or a support file (`rules:`)
     side, annotated_side = (data[direction], annotated[direction]) if step else (data, annotated)
