@@ -216,3 +216,38 @@ def test_a_version_scaffolded_without_its_schema_still_converts_every_mlm_versio
         assert "internal error" not in run.stderr and "RuleError" not in run.stderr, run.stderr
         assert "https://stac-extensions.github.io/mlm/v1.6.0/schema.json" in json.loads(
             (tmp_path / "out.json").read_text())["stac_extensions"]
+
+
+def _code_strings(path: Path):
+    """(line, text) of every string constant in a module that is no docstring."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node.lineno, node.value
+
+
+def test_no_version_of_a_model_family_is_written_in_the_engine_language_or_transforms() -> None:
+    """Version facts live in the format registry and the step files: no string in the code of the engine, the mapping
+    language or the transforms names a version of a registry family (``mlm@1.3.0``, a family schema URI, a bare
+    ``1.3.0``). A new version then needs no Python edit, and a fact about an old one is changed in one place."""
+    import re
+
+    from crosswalk.language.formats import registry
+
+    families = list(registry().families.values())
+    found = []
+    for part in ("engine", "language", "transforms"):
+        for path in sorted((ROOT / "crosswalk" / part).rglob("*.py")):
+            for line, text in _code_strings(path):
+                hits = [f"{f.name}@{v}" for f in families for v in f.versions if f"{f.name}@{v}" in text]
+                hits += [u for u in re.findall(r"https?://[^\s'\"]+", text) if any(f.match(u) for f in families)]
+                hits += [v for f in families for v in f.versions
+                         if re.search(rf"(?<![\w.@/-]){re.escape(v)}(?![\w.-])", text)]
+                if hits:
+                    found.append(f"{path.relative_to(ROOT)}:{line}: {hits}")
+    assert not found, "\n".join(found)

@@ -14,6 +14,7 @@ cdef class Ctx:
     cdef public object base
     cdef public object current
     cdef public object last_read
+    cdef public object target
 
     # Its readers and writer as C methods too: the Ctx's own methods call them, and they call pointer's functions
     # (language/pointer.pxd), directly; from Python they are the same methods.

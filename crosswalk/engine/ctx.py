@@ -14,12 +14,15 @@ before and after each transform with what the transform declared it reads and wr
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosswalk.engine.keep import park
 from crosswalk.engine.ledger import Ledger, Origin
 from crosswalk.language import pointer
 from crosswalk.language.pointer import Path, to_pointer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crosswalk.language.formats import Format
 
 
 class Ctx:
@@ -35,6 +38,7 @@ class Ctx:
         self.base: Path = ()  # inside `each`: the element the sub-rules work on
         self.current: Path | None = None  # the path a rule works on, for its error message
         self.last_read: Path | None = None
+        self.target: Format | None = None  # the format the step being run lands on
 
     @property
     def step(self) -> str | None:

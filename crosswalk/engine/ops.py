@@ -719,7 +719,8 @@ class Transform(Op):
             t.fn(ctx, **args)
 
     def label(self, rule: Rule) -> str:
-        return f"transform `{rule.args['name']}`"
+        args = "".join(f", {k}: `{json.dumps(v)}`" for k, v in rule.args.get("args", {}).items())
+        return f"transform `{rule.args['name']}`" + (f" ({args[2:]})" if args else "")
 
     def describe(self, rule: Rule) -> tuple[str, str, str]:
         writes = self.writes(rule)  # ("same",): the places it reads, as the other ops' guide rows say it
@@ -739,7 +740,7 @@ OPS: dict[str, Op] = {cls.name: cls() for cls in Op.__subclasses__() + Set.__sub
 # -- running rules -----------------------------------------------------------------------------------------------
 def apply(mapping: Mapping, ctx: Ctx) -> None:
     """Run every rule of ``mapping`` on ``ctx.doc``; the ledger reports them under the mapping's id."""
-    ctx.step = mapping.id
+    ctx.step, ctx.target = mapping.id, mapping.target
     run_rules(mapping.rules, ctx)
 
 

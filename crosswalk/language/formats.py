@@ -54,6 +54,7 @@ class Family(NamedTuple):
     step_invariants: tuple[tuple[str, int], ...] = ()  # (since, index) of each rule ending upgrade steps in the family
     uri_templates: tuple[str, ...] = ()  # the ``uri_patterns`` as written (``{v}`` for the version)
     rejects_unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (since version, prefixes of rejected unknowns)
+    milestones: dict[str, str] | None = None  # name -> the version from which a fact a transform asks about holds
     # URI -> ``match``'s answer, remembered (the registry gives each family its own, holding already the answers for
     # the URIs a run mostly meets: `registry`): a bulk run asks about the same few URIs for every document, several
     # times each, and a URI of another family tries every pattern
@@ -93,6 +94,12 @@ class Family(NamedTuple):
     def step_invariants_for(self, version: str) -> list[int]:
         """Which of the family's step invariants (their index) an upgrade step landing on ``version`` ends with."""
         return self._since(version, self.step_invariants)
+
+    def reaches(self, milestone: str, formats: Iterable[Any]) -> bool:
+        """Whether ``formats`` (the versions a conversion lands on) include the version of ``milestone`` or a later
+        one: transforms ask the registry by the fact's name, never by a version number."""
+        reached = self.newest_reached(formats)
+        return reached is not None and self.versions.index(reached) >= self.versions.index(self.milestones[milestone])
 
     def newest_reached(self, formats: Iterable[Any]) -> str | None:
         """The newest known version of this family among ``formats`` (the versions a conversion lands on), or None."""
@@ -167,6 +174,7 @@ def _registry(families: dict[str, Any], answers: dict[str, dict[str, str | None]
             invariants=tuple((str(i["since"]), i["id"]) for i in spec.get("invariants") or ()),
             step_invariants=tuple((str(i["since"]), n) for n, i in enumerate(spec.get("step_invariants") or ())),
             rejects_unknown=tuple((str(r["since"]), tuple(r["prefixes"])) for r in spec.get("rejects_unknown") or ()),
+            milestones={str(k): str(v) for k, v in (spec.get("milestones") or {}).items()},
             matched=dict(answers.get(name, {})),
         )
     return Registry(fams)

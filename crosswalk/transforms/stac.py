@@ -19,9 +19,9 @@ from crosswalk.validation.validator import (  # imported once, not in each call:
 
 
 @transform("stac.core_version", reads=("stac_version",), writes=("stac_version",))
-def core_version(ctx: Ctx, minimum: str = "1.0.0") -> None:
-    """Pre-1.0 STAC versions (betas, release candidates) become 1.0.0; 1.0.0 and 1.1.0 stay as they are (Python: the
-    test is a comparison of texts, which a regex spells unreadably)."""
+def core_version(ctx: Ctx, minimum: str) -> None:
+    """STAC versions before ``minimum`` (1.0.0: betas, release candidates) become it; 1.0.0 and 1.1.0 stay as they
+    are (Python: the test is a comparison of texts, which a regex spells unreadably)."""
     value = ctx.get(("stac_version",))
     if ctx.get(("type",)) not in ("Feature", "Collection", "Catalog"):
         return

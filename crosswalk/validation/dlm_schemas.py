@@ -17,16 +17,15 @@ import json
 from functools import cache
 from typing import Any
 
+from crosswalk.language.formats import registry
 from crosswalk.validation.validator import Issue
 
 __all__ = ["VERSIONS", "check_dlm", "schema_for"]
 
-# version (or family@version) -> schema file under crosswalk/schemas/crosswalk/
-VERSIONS = {
-    "1.0.0-beta.2": "dlm-beta/1.0.0-beta.2/schema.json",
-    "1.0.0-beta.3": "dlm-beta/1.0.0-beta.3/schema.json",
-    "1.0.0-draft": "dlm/1.0.0-draft/schema.json",
-}
+# version -> schema file under crosswalk/schemas/crosswalk/, at <family>/<version>/schema.json for every version the
+# format registry lists of the two dlm families
+VERSIONS = {version: f"{family}/{version}/schema.json"
+            for family in ("dlm-beta", "dlm") for version in registry().families[family].versions}
 
 
 def _relpath(version: Any) -> str:

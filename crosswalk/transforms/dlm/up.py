@@ -1171,7 +1171,8 @@ def _data_types(ctx: Ctx, data: dict[str, Any], apath: Path, masset: dict[str, A
 # -- leftovers ---------------------------------------------------------------------------------------------------
 @transform("dlm.leftovers", reads=("properties.dlm:*",), writes=())
 def leftovers(ctx: Ctx) -> None:
-    """What is left of the dlm:* objects has no MLM 1.5.2 target: dropped, each leaf with its field name."""
+    """What is left of the dlm:* objects has no target in the MLM version the step lands on: dropped, each leaf with
+    its field name."""
     props = ctx.get(P)  # an object: the mapping's `when`
     # lossless mode (--keep-source): every source dlm:* object stays whole (engine/keep.py)
     source = (ctx.options.get("source") or {}).get("properties") if ctx.options.get("keep_source") else None
@@ -1184,6 +1185,6 @@ def leftovers(ctx: Ctx) -> None:
                     ctx.account(leaf, [], "dropped", "empty in the source")
                 continue
             field = ".".join(p for p in leaf[1:] if not p.isdigit())
-            ctx.account(leaf, [], "dropped", f"{field} has no MLM 1.5.2 counterpart")
+            ctx.account(leaf, [], "dropped", f"{field} has no MLM {ctx.target.version} counterpart")
         props.pop(key)
         ctx.account(path, [], "dropped", "emptied")
