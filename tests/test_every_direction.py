@@ -12,6 +12,7 @@ run takes one document per family of the project corpus, in every direction and 
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def _name(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
+@functools.cache  # two sweeps parametrize over every file: each is read once (conversions never change their input)
 def _documents(path: Path) -> list[tuple[str, object]]:
     """(name, document) for each document in the file: a bare list or a FeatureCollection is split into its Items."""
     doc, _ = read_document_repairs(str(path), lenient=True)
