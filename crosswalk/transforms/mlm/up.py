@@ -43,9 +43,9 @@ def not_model_artefacts(doc: dict[str, Any]) -> list[str]:
 def band_hosts(ctx: Ctx) -> list[str]:
     """The mlm:model assets band definitions are written on. A conversion that lands on the registry's
     ``model_role_only_on_models`` version (MLM 1.3) or a later one takes the role from assets that are no model
-    artefact (the 1.3 -> 1.4 step, or the 1.3 invariants), so it writes none on
-    them (bands on a source code file, reported as on the model asset, would be false); one that stops before keeps
-    them labelled models, and writes on every one."""
+    artefact (the 1.3 -> 1.4 step, or the 1.3 invariants), so it writes none on them (bands on a source code file,
+    reported as on the model asset, would be false); one that stops before keeps them labelled models, and writes
+    on every one."""
     models = model_assets(ctx.doc)
     if not registry().families["mlm"].reaches("model_role_only_on_models", ctx.options.get("visits", ())):
         return models
