@@ -102,9 +102,7 @@ def _stops_before(ctx: Ctx, base: Path, version: Format, _: Any) -> bool:
     """No step of the conversion lands on ``version`` or a later version of its family: a step on the way to one
     leaves a field it rejects, but that one accepts, for the step that places it. Without a plan (a support
     mapping run alone) nothing comes after."""
-    family = registry().families[version.family]
-    reached = family.newest_reached(ctx.options.get("visits", ()))
-    return reached is None or family.versions.index(reached) < family.versions.index(version.version)
+    return not registry().families[version.family].lands_on(version.version, ctx.options.get("visits", ()))
 
 
 # name: (test, negated, how the guide words it); a guard runs its tests in this order (their arguments: the schema's

@@ -95,11 +95,14 @@ class Family(NamedTuple):
         """Which of the family's step invariants (their index) an upgrade step landing on ``version`` ends with."""
         return self._since(version, self.step_invariants)
 
-    def reaches(self, milestone: str, formats: Iterable[Any]) -> bool:
-        """Whether ``formats`` (the versions a conversion lands on) include the version of ``milestone`` or a later
-        one: transforms ask the registry by the fact's name, never by a version number."""
+    def lands_on(self, version: str, formats: Iterable[Any]) -> bool:
+        """Whether ``formats`` (the versions a conversion lands on) include ``version`` or a later one."""
         reached = self.newest_reached(formats)
-        return reached is not None and self.versions.index(reached) >= self.versions.index(self.milestones[milestone])
+        return reached is not None and self.versions.index(reached) >= self.versions.index(version)
+
+    def reaches(self, milestone: str, formats: Iterable[Any]) -> bool:
+        """`lands_on` the version of ``milestone``: transforms ask by the fact's name, never by a version number."""
+        return self.lands_on(self.milestones[milestone], formats)
 
     def newest_reached(self, formats: Iterable[Any]) -> str | None:
         """The newest known version of this family among ``formats`` (the versions a conversion lands on), or None."""
